@@ -1,0 +1,108 @@
+// The op interface both backends implement. The engine validates shapes and options and
+// allocates outputs; a backend only runs ops on flat float32 buffers it owns. All sizes
+// are element counts (float32), all matrices row-major.
+
+import type { AdapterInfoSummary, BackendKind, EngineLimits, GramKernel } from './types.js';
+
+/** A backend-owned flat float32 buffer of `length` elements. Opaque to the engine. */
+export interface BackendBuffer {
+  readonly length: number;
+}
+
+/**
+ * An activation with its parameters resolved. The effective sigmoid scale is
+ * `alpha * (alphaBuf ? alphaBuf[0] : 1)`: a plain number goes in `alpha`, a trainable
+ * scalar tensor in `alphaBuf` (with alpha = 1), so GPU-resident α needs no readback.
+ */
+export interface ActivationSpec {
+  kind: 'sigmoid' | 'relu' | 'leakyRelu' | 'tanh' | 'identity';
+  alpha: number;
+  alphaBuf: BackendBuffer | null;
+  /** Negative-side slope of leakyRelu (ignored by the others). */
+  slope: number;
+}
+
+export interface MatmulParams {
+  /** A: [m, k], or [k, m] stored when transposeA. */
+  a: BackendBuffer;
+  /** B: [k, n], or [n, k] stored when transposeB. */
+  b: BackendBuffer;
+  /** out: [m, n] = act(op(A)·op(B) + bias). */
+  out: BackendBuffer;
+  m: number;
+  n: number;
+  k: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  /** Optional bias of length n added to every row before the activation. */
+  bias: BackendBuffer | null;
+  act: ActivationSpec;
+}
+
+export interface GramParams {
+  x: BackendBuffer; // [n, d]
+  y: BackendBuffer; // [m, d] (may be the same buffer as x)
+  out: BackendBuffer; // [n, m]
+  n: number;
+  m: number;
+  d: number;
+  kernel: GramKernel;
+  gamma: number;
+  coef0: number;
+  degree: number;
+}
+
+export interface Backend {
+  readonly kind: BackendKind;
+  readonly adapterInfo: AdapterInfoSummary | null;
+  readonly limits: EngineLimits;
+
+  /** A new buffer holding a copy of `data`. */
+  upload(data: Float32Array): BackendBuffer;
+  /** A new buffer of `length` elements; contents unspecified (ops overwrite every element). */
+  alloc(length: number): BackendBuffer;
+  /** Copy the first `length` elements back to the host (flushes pending work first). */
+  read(buf: BackendBuffer, length: number): Promise<Float32Array>;
+  /** Return a buffer to the pool. It must not be used afterwards. */
+  release(buf: BackendBuffer): void;
+
+  matmul(p: MatmulParams): void;
+  /** out[i] = act(x[i]). */
+  activation(x: BackendBuffer, out: BackendBuffer, n: number, act: ActivationSpec): void;
+  /**
+   * dx[i] = dy[i] · act'(from saved output y[i]): sigmoid α·y(1−y), relu [y>0],
+   * leakyRelu y>0 ? 1 : slope, tanh 1−y², identity 1.
+   */
+  activationBackward(dy: BackendBuffer, y: BackendBuffer, dx: BackendBuffer, n: number, act: ActivationSpec): void;
+  /**
+   * Scaled-sigmoid backward: dx[i] = dy·α·y(1−y) and terms[i] = dy·x·y(1−y)
+   * (the engine sums `terms` to get dα).
+   */
+  sigmoidBackward(
+    dy: BackendBuffer, x: BackendBuffer, y: BackendBuffer,
+    dx: BackendBuffer, terms: BackendBuffer, n: number, act: ActivationSpec,
+  ): void;
+  /** out[i] = a[i] (+|−|·) b[i]. */
+  binary(op: 'add' | 'sub' | 'mul', a: BackendBuffer, b: BackendBuffer, out: BackendBuffer, n: number): void;
+  /** out[i] = s · x[i]. */
+  scale(x: BackendBuffer, out: BackendBuffer, n: number, s: number): void;
+  /** out[r, c] = x[r, c] + bias[c]. */
+  biasAdd(x: BackendBuffer, bias: BackendBuffer, out: BackendBuffer, rows: number, cols: number): void;
+  /** out[c] = Σ_r x[r, c], by tree reduction. */
+  colSums(x: BackendBuffer, out: BackendBuffer, rows: number, cols: number): void;
+  /** out[0] = scale · Σ_i x[i], by tree reduction. */
+  sum(x: BackendBuffer, out: BackendBuffer, n: number, scale: number): void;
+  /** out[i, j] = k(x_i, y_j), fused: inner products never stored. */
+  gram(p: GramParams): void;
+
+  /** Submit recorded work now (no-op on the CPU); does not wait. */
+  flush(): void;
+  /**
+   * Submit and wait until all submitted work has finished; rejects with a GPUOpError
+   * naming the op if any recorded op raised a GPU error since the last sync.
+   */
+  sync(): Promise<void>;
+  /** Bytes and count of free pooled buffers. */
+  poolStats(): { pooledBytes: number; pooledBuffers: number };
+  destroy(): void;
+}

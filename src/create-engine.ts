@@ -1,0 +1,50 @@
+// createEngine: picks and builds a backend. 'auto' takes WebGPU when an adapter exists
+// (navigator.gpu in browsers, Dawn's `webgpu` package in Node) and otherwise the CPU,
+// saying which in one line.
+
+import type { Backend } from './backend.js';
+import { CpuBackend } from './cpu/backend.js';
+import { Engine } from './engine.js';
+import { BackendUnavailableError, ValueError } from './errors.js';
+import type { BackendChoice } from './types.js';
+import { createWebGPUBackend } from './webgpu/backend.js';
+
+export interface EngineOptions {
+  /** 'auto' (default): WebGPU if an adapter exists, else the CPU. */
+  backend?: BackendChoice;
+  /** Use this GPUDevice as it is (implies WebGPU); the engine will not destroy it. */
+  device?: GPUDevice;
+  /** Where the one-line backend notice goes; default console.warn. Pass null for silence. */
+  log?: ((line: string) => void) | null;
+}
+
+export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
+  const choice = opts.backend ?? (opts.device ? 'webgpu' : 'auto');
+  if (!['auto', 'webgpu', 'cpu'].includes(choice)) {
+    throw new ValueError(`backend must be 'auto', 'webgpu' or 'cpu', got ${JSON.stringify(choice)}`);
+  }
+  if (opts.device && choice === 'cpu') throw new ValueError(`a GPUDevice was passed with backend 'cpu'`);
+  const log = opts.log === undefined ? (line: string) => console.warn(line) : opts.log;
+  let backend: Backend;
+  if (choice === 'cpu') {
+    backend = new CpuBackend();
+  } else if (choice === 'webgpu') {
+    backend = await createWebGPUBackend({ device: opts.device });
+  } else {
+    try {
+      backend = await createWebGPUBackend({});
+      const info = backend.adapterInfo;
+      log?.(`sigmoid-core: WebGPU on ${info ? describeAdapter(info) : 'the given device'}`);
+    } catch (err) {
+      if (!(err instanceof BackendUnavailableError)) throw err;
+      backend = new CpuBackend();
+      log?.(`sigmoid-core: no WebGPU (${err.message}); running on the CPU`);
+    }
+  }
+  return new Engine(backend);
+}
+
+export function describeAdapter(info: { vendor: string; architecture: string; device?: string; isFallbackAdapter: boolean }): string {
+  const name = [info.vendor, info.architecture, info.device].filter((s) => s).join(' ') || 'unknown adapter';
+  return `${name} (${info.isFallbackAdapter ? 'software/fallback adapter' : 'hardware adapter'})`;
+}

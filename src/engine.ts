@@ -1,0 +1,348 @@
+// Engine: the public op API. Validates shapes and options, allocates outputs, and hands
+// the work to a backend (WebGPU or CPU) through one interface, so models never know
+// which backend runs them.
+
+import { type Activation, resolveActivation } from './activation.js';
+import type { Backend, BackendBuffer } from './backend.js';
+import { DisposedError, ShapeError, ValueError } from './errors.js';
+import { resolveGramOptions } from './gram-options.js';
+import { Tensor, type TensorOwner } from './tensor.js';
+import type {
+  AdapterInfoSummary, BackendKind, EngineLimits, GramOptions, MatmulOptions, MemoryStats, Shape,
+} from './types.js';
+import { checkFinite, checkShape, fmtShape, sameShape } from './validate.js';
+
+export type TensorData = Float32Array | readonly number[] | readonly (readonly number[])[];
+
+export class Engine implements TensorOwner {
+  #backend: Backend | null;
+  #liveTensors = 0;
+  #liveBytes = 0;
+
+  /** @internal Use createEngine(). */
+  constructor(backend: Backend) {
+    this.#backend = backend;
+  }
+
+  /** Which backend runs the ops. */
+  get backend(): BackendKind {
+    return this.#be.kind;
+  }
+
+  /** The WebGPU adapter (vendor, architecture, fallback or not); null on the CPU. */
+  get adapterInfo(): AdapterInfoSummary | null {
+    return this.#be.adapterInfo;
+  }
+
+  get limits(): EngineLimits {
+    return this.#be.limits;
+  }
+
+  get #be(): Backend {
+    if (this.#backend === null) throw new DisposedError('engine was used after destroy()');
+    return this.#backend;
+  }
+
+  // ---- tensors -------------------------------------------------------------------------
+
+  /**
+   * A tensor from values. `data` is a flat array/Float32Array (then `shape` is required
+   * unless it is a vector) or nested rows (number[][], shape inferred).
+   */
+  tensor(data: TensorData, shape?: readonly number[]): Tensor {
+    const { values, inferred } = flatten(data);
+    const s = checkShape(shape ?? inferred);
+    const size = s.length === 1 ? s[0] : s[0] * s[1];
+    if (size !== values.length) {
+      throw new ShapeError(`data has ${values.length} values but shape ${fmtShape(s)} needs ${size}`);
+    }
+    return this.#wrap(this.#be.upload(values), s);
+  }
+
+  /** A tensor filled with zeros. */
+  zeros(shape: readonly number[]): Tensor {
+    const s = checkShape(shape);
+    return this.tensor(new Float32Array(s.length === 1 ? s[0] : s[0] * s[1]), s);
+  }
+
+  /** @internal */
+  async readTensor(t: Tensor): Promise<Float32Array> {
+    this.#own(t);
+    return this.#be.read(t.buffer, t.size);
+  }
+
+  /** @internal */
+  disposeTensor(t: Tensor): void {
+    if (this.#backend === null) return; // destroy() already freed everything
+    this.#backend.release(t.buffer);
+    this.#liveTensors--;
+    this.#liveBytes -= t.size * 4;
+  }
+
+  memory(): MemoryStats {
+    return { liveTensors: this.#liveTensors, liveBytes: this.#liveBytes, ...this.#be.poolStats() };
+  }
+
+  /** Submit recorded GPU work now without waiting. */
+  flush(): void {
+    this.#be.flush();
+  }
+
+  /** Wait for all submitted work; throws a GPUOpError naming the op if one failed. */
+  sync(): Promise<void> {
+    return this.#be.sync();
+  }
+
+  /** Free every buffer and the device (if the engine created it). Idempotent. */
+  destroy(): void {
+    this.#backend?.destroy();
+    this.#backend = null;
+  }
+
+  // ---- linear algebra ------------------------------------------------------------------
+
+  /** op(A)·op(B) where op transposes when asked: A [m,k] (or [k,m]), B [k,n] (or [n,k]). */
+  matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+    return this.#matmul('matmul', a, b, null, 'identity', opts);
+  }
+
+  /** Fused act(X·W + b) in one dispatch: X [m,k], W [k,n], b [n] or null. */
+  linear(x: Tensor, w: Tensor, b: Tensor | null, activation: Activation = 'identity', opts: MatmulOptions = {}): Tensor {
+    return this.#matmul('linear', x, w, b, activation, opts);
+  }
+
+  #matmul(op: string, a: Tensor, b: Tensor, bias: Tensor | null, activation: Activation, opts: MatmulOptions): Tensor {
+    const ta = opts.transposeA === true;
+    const tb = opts.transposeB === true;
+    const [am, ak] = matrixDims(op, 'A', a, ta);
+    const [bk, bn] = matrixDims(op, 'B', b, tb);
+    if (ak !== bk) {
+      throw new ShapeError(
+        `${op}: inner dimensions differ: A ${fmtShape(a.shape)}${ta ? 'ᵀ' : ''} has ${ak} columns, ` +
+          `B ${fmtShape(b.shape)}${tb ? 'ᵀ' : ''} has ${bk} rows`,
+      );
+    }
+    if (bias !== null) {
+      this.#own(bias);
+      if (bias.size !== bn || (bias.shape.length === 2 && bias.shape[0] !== 1)) {
+        throw new ShapeError(`${op}: bias ${fmtShape(bias.shape)} must be [${bn}] or [1, ${bn}] for output [${am}, ${bn}]`);
+      }
+    }
+    const act = resolveActivation(activation);
+    const out = this.#alloc([am, bn]);
+    this.#be.matmul({
+      a: this.#own(a).buffer, b: this.#own(b).buffer, out: out.buffer,
+      m: am, n: bn, k: ak, transposeA: ta, transposeB: tb,
+      bias: bias === null ? null : bias.buffer, act,
+    });
+    return out;
+  }
+
+  // ---- activations ---------------------------------------------------------------------
+
+  /** act(x) elementwise. */
+  activation(x: Tensor, activation: Activation): Tensor {
+    const act = resolveActivation(activation);
+    const out = this.#alloc(x.shape);
+    this.#be.activation(this.#own(x).buffer, out.buffer, x.size, act);
+    return out;
+  }
+
+  /** σ(α·x), α a number or a [1] tensor (default 1). */
+  sigmoid(x: Tensor, opts: { alpha?: number | Tensor } = {}): Tensor {
+    return this.activation(x, { kind: 'sigmoid', alpha: opts.alpha });
+  }
+
+  relu(x: Tensor): Tensor {
+    return this.activation(x, 'relu');
+  }
+
+  leakyRelu(x: Tensor, slope?: number): Tensor {
+    return this.activation(x, { kind: 'leakyRelu', slope });
+  }
+
+  tanh(x: Tensor): Tensor {
+    return this.activation(x, 'tanh');
+  }
+
+  identity(x: Tensor): Tensor {
+    return this.activation(x, 'identity');
+  }
+
+  /** dx = dy · act'(x), computed from the saved forward output y. */
+  activationBackward(dy: Tensor, y: Tensor, activation: Activation): Tensor {
+    this.#sameShapes('activationBackward', dy, y);
+    const act = resolveActivation(activation);
+    const dx = this.#alloc(dy.shape);
+    this.#be.activationBackward(dy.buffer, y.buffer, dx.buffer, dy.size, act);
+    return dx;
+  }
+
+  /**
+   * Backward of y = σ(α·x): dx = dy·α·y·(1−y) and dα = Σ dy·x·y·(1−y) (a [1] tensor).
+   */
+  sigmoidBackward(dy: Tensor, x: Tensor, y: Tensor, opts: { alpha?: number | Tensor } = {}): { dx: Tensor; dAlpha: Tensor } {
+    this.#sameShapes('sigmoidBackward', dy, x);
+    this.#sameShapes('sigmoidBackward', dy, y);
+    const act = resolveActivation({ kind: 'sigmoid', alpha: opts.alpha });
+    const dx = this.#alloc(dy.shape);
+    const terms = this.#be.alloc(dy.size);
+    try {
+      this.#be.sigmoidBackward(dy.buffer, x.buffer, y.buffer, dx.buffer, terms, dy.size, act);
+      const dAlpha = this.#alloc([1]);
+      this.#be.sum(terms, dAlpha.buffer, dy.size, 1);
+      return { dx, dAlpha };
+    } finally {
+      this.#be.release(terms);
+    }
+  }
+
+  // ---- elementwise and reductions ------------------------------------------------------
+
+  add(a: Tensor, b: Tensor): Tensor {
+    return this.#binary('add', a, b);
+  }
+
+  sub(a: Tensor, b: Tensor): Tensor {
+    return this.#binary('sub', a, b);
+  }
+
+  /** Elementwise (Hadamard) product. */
+  mul(a: Tensor, b: Tensor): Tensor {
+    return this.#binary('mul', a, b);
+  }
+
+  #binary(op: 'add' | 'sub' | 'mul', a: Tensor, b: Tensor): Tensor {
+    this.#sameShapes(op, a, b);
+    const out = this.#alloc(a.shape);
+    this.#be.binary(op, a.buffer, b.buffer, out.buffer, a.size);
+    return out;
+  }
+
+  /** s · x. */
+  scale(x: Tensor, s: number): Tensor {
+    checkFinite('scale factor', s);
+    const out = this.#alloc(x.shape);
+    this.#be.scale(this.#own(x).buffer, out.buffer, x.size, s);
+    return out;
+  }
+
+  /** x + b broadcast over rows: x [rows, cols], b [cols] or [1, cols]. */
+  biasAdd(x: Tensor, b: Tensor): Tensor {
+    this.#own(x);
+    this.#own(b);
+    if (b.size !== x.cols || (b.shape.length === 2 && b.shape[0] !== 1)) {
+      throw new ShapeError(`biasAdd: bias ${fmtShape(b.shape)} must be [${x.cols}] or [1, ${x.cols}] for x ${fmtShape(x.shape)}`);
+    }
+    const out = this.#alloc(x.shape);
+    this.#be.biasAdd(x.buffer, b.buffer, out.buffer, x.rows, x.cols);
+    return out;
+  }
+
+  /** Column sums of x [rows, cols] → [cols] (the bias gradient). */
+  colSums(x: Tensor): Tensor {
+    this.#own(x);
+    const out = this.#alloc([x.cols]);
+    this.#be.colSums(x.buffer, out.buffer, x.rows, x.cols);
+    return out;
+  }
+
+  /** Σ of all elements → [1]. */
+  sum(x: Tensor): Tensor {
+    const out = this.#alloc([1]);
+    this.#be.sum(this.#own(x).buffer, out.buffer, x.size, 1);
+    return out;
+  }
+
+  /** Mean of all elements → [1]. */
+  mean(x: Tensor): Tensor {
+    const out = this.#alloc([1]);
+    this.#be.sum(this.#own(x).buffer, out.buffer, x.size, 1 / x.size);
+    return out;
+  }
+
+  // ---- kernels -------------------------------------------------------------------------
+
+  /**
+   * Gram matrix K[i, j] = k(x_i, y_j), X [n, d], Y [m, d] (Y omitted: K(X, X)), in one
+   * fused pass. Kernels and defaults follow scikit-learn (γ = 1/d, c₀ = 1, degree 3).
+   */
+  gram(x: Tensor, y?: Tensor | null, opts: GramOptions = {}): Tensor {
+    const yy = y ?? x;
+    const [n, d] = matrixDims('gram', 'X', x, false);
+    const [m, dy] = matrixDims('gram', 'Y', yy, false);
+    if (d !== dy) {
+      throw new ShapeError(`gram: X ${fmtShape(x.shape)} and Y ${fmtShape(yy.shape)} must have the same number of columns (features)`);
+    }
+    const o = resolveGramOptions(opts, d);
+    const out = this.#alloc([n, m]);
+    this.#be.gram({ x: this.#own(x).buffer, y: this.#own(yy).buffer, out: out.buffer, n, m, d, ...o });
+    return out;
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  #alloc(shape: Shape): Tensor {
+    const size = shape.length === 1 ? shape[0] : shape[0] * shape[1];
+    return this.#wrap(this.#be.alloc(size), shape);
+  }
+
+  #wrap(buf: BackendBuffer, shape: Shape): Tensor {
+    this.#liveTensors++;
+    this.#liveBytes += buf.length * 4;
+    return new Tensor(this, buf, shape);
+  }
+
+  /** Checks the tensor belongs to this engine and is alive. */
+  #own(t: Tensor): Tensor {
+    if (!(t instanceof Tensor)) throw new ValueError(`expected a Tensor, got ${describe(t)}`);
+    if (t.owner !== this) throw new ValueError(`${t} belongs to another engine`);
+    void t.buffer; // throws DisposedError when disposed
+    return t;
+  }
+
+  #sameShapes(op: string, a: Tensor, b: Tensor): void {
+    this.#own(a);
+    this.#own(b);
+    if (!sameShape(a.shape, b.shape)) {
+      throw new ShapeError(`${op}: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} must be equal`);
+    }
+  }
+}
+
+/** [rows, cols] of op(t) for a matrix operand; vectors are rejected. */
+function matrixDims(op: string, name: string, t: Tensor, transpose: boolean): [number, number] {
+  if (!(t instanceof Tensor)) throw new ValueError(`${op}: ${name} must be a Tensor, got ${describe(t)}`);
+  if (t.shape.length !== 2) throw new ShapeError(`${op}: ${name} must be a matrix [rows, cols], got ${fmtShape(t.shape)}`);
+  const [r, c] = t.shape;
+  return transpose ? [c, r] : [r, c];
+}
+
+function describe(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
+}
+
+function flatten(data: TensorData): { values: Float32Array; inferred: number[] } {
+  if (data instanceof Float32Array) return { values: new Float32Array(data), inferred: [data.length] };
+  if (!Array.isArray(data)) throw new ValueError(`tensor data must be a Float32Array or an array, got ${describe(data)}`);
+  if (data.length > 0 && Array.isArray(data[0])) {
+    const rows = data as readonly (readonly number[])[];
+    const cols = rows[0]!.length;
+    const values = new Float32Array(rows.length * cols);
+    rows.forEach((row, r) => {
+      if (!Array.isArray(row) || row.length !== cols) {
+        throw new ShapeError(`tensor data row ${r} has ${Array.isArray(row) ? row.length : 'no'} values, row 0 has ${cols}`);
+      }
+      row.forEach((v, c) => {
+        if (typeof v !== 'number') throw new ValueError(`tensor data [${r}][${c}] is not a number: ${String(v)}`);
+        values[r * cols + c] = v;
+      });
+    });
+    return { values, inferred: [rows.length, cols] };
+  }
+  const flat = data as readonly number[];
+  flat.forEach((v, i) => {
+    if (typeof v !== 'number') throw new ValueError(`tensor data [${i}] is not a number: ${String(v)}`);
+  });
+  return { values: Float32Array.from(flat), inferred: [flat.length] };
+}

@@ -1,0 +1,59 @@
+// Public option and result types shared by the engine, both backends and the CLI.
+
+export type BackendKind = 'webgpu' | 'cpu';
+export type BackendChoice = BackendKind | 'auto';
+
+/** A tensor shape: a vector [n] or a row-major matrix [rows, cols]. */
+export type Shape = readonly [number] | readonly [number, number];
+
+export type ActivationKind = 'sigmoid' | 'relu' | 'leakyRelu' | 'tanh' | 'identity';
+
+export interface AdapterInfoSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** true for software/fallback adapters (SwiftShader, lavapipe). */
+  isFallbackAdapter: boolean;
+}
+
+/** The device limits the engine runs under (the CPU backend reports its own). */
+export interface EngineLimits {
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+  maxStorageBuffersPerShaderStage: number;
+  maxComputeWorkgroupsPerDimension: number;
+  maxComputeInvocationsPerWorkgroup: number;
+  maxComputeWorkgroupStorageSize: number;
+}
+
+export interface MemoryStats {
+  /** Tensors created and not yet disposed. */
+  liveTensors: number;
+  /** Bytes held by live tensors (4 bytes per element). */
+  liveBytes: number;
+  /** Bytes held in the backend's pool of free buffers, ready for reuse. */
+  pooledBytes: number;
+  /** Number of free buffers in the pool. */
+  pooledBuffers: number;
+}
+
+export type GramKernel = 'sigmoid' | 'logistic' | 'linear' | 'polynomial' | 'rbf';
+
+export interface GramOptions {
+  /** Kernel function; default 'sigmoid' = tanh(γ⟨x,y⟩ + c₀). */
+  kernel?: GramKernel;
+  /** γ; default 1/d (scikit-learn's default). Must be finite; > 0 for rbf. */
+  gamma?: number;
+  /** c₀ for sigmoid, logistic and polynomial; default 1. */
+  coef0?: number;
+  /** Polynomial degree; default 3, an integer ≥ 1. */
+  degree?: number;
+}
+
+export interface MatmulOptions {
+  /** Use Aᵀ: A is stored as [k, m]. */
+  transposeA?: boolean;
+  /** Use Bᵀ: B is stored as [n, k]. */
+  transposeB?: boolean;
+}
