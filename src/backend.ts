@@ -63,6 +63,8 @@ export interface Backend {
   alloc(length: number): BackendBuffer;
   /** Copy the first `length` elements back to the host (flushes pending work first). */
   read(buf: BackendBuffer, length: number): Promise<Float32Array>;
+  /** Set the first `length` elements to `value` (NaN allowed: used to poison outputs in tests). */
+  fill(buf: BackendBuffer, length: number, value: number): void;
   /** Return a buffer to the pool. It must not be used afterwards. */
   release(buf: BackendBuffer): void;
 

@@ -16,6 +16,8 @@ export interface EngineOptions {
   device?: GPUDevice;
   /** Where the one-line backend notice goes; default console.warn. Pass null for silence. */
   log?: ((line: string) => void) | null;
+  /** Testing aid: fill every op output with NaN before the op runs, so unwritten elements show. */
+  poisonOutputs?: boolean;
 }
 
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
@@ -41,7 +43,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       log?.(`sigmoid-core: no WebGPU (${err.message}); running on the CPU`);
     }
   }
-  return new Engine(backend);
+  return new Engine(backend, { poisonOutputs: opts.poisonOutputs });
 }
 
 export function describeAdapter(info: { vendor: string; architecture: string; device?: string; isFallbackAdapter: boolean }): string {

@@ -18,10 +18,12 @@ export class Engine implements TensorOwner {
   #backend: Backend | null;
   #liveTensors = 0;
   #liveBytes = 0;
+  readonly #poisonOutputs: boolean;
 
   /** @internal Use createEngine(). */
-  constructor(backend: Backend) {
+  constructor(backend: Backend, opts: { poisonOutputs?: boolean } = {}) {
     this.#backend = backend;
+    this.#poisonOutputs = opts.poisonOutputs === true;
   }
 
   /** Which backend runs the ops. */
@@ -187,6 +189,7 @@ export class Engine implements TensorOwner {
     const act = resolveActivation({ kind: 'sigmoid', alpha: opts.alpha });
     const dx = this.#alloc(dy.shape);
     const terms = this.#be.alloc(dy.size);
+    if (this.#poisonOutputs) this.#be.fill(terms, dy.size, Number.NaN);
     try {
       this.#be.sigmoidBackward(dy.buffer, x.buffer, y.buffer, dx.buffer, terms, dy.size, act);
       const dAlpha = this.#alloc([1]);
@@ -282,9 +285,12 @@ export class Engine implements TensorOwner {
 
   // ---- internals -----------------------------------------------------------------------
 
+  /** An op's output tensor; NaN-filled first when poisonOutputs is on, so an unwritten element shows. */
   #alloc(shape: Shape): Tensor {
     const size = shape.length === 1 ? shape[0] : shape[0] * shape[1];
-    return this.#wrap(this.#be.alloc(size), shape);
+    const buf = this.#be.alloc(size);
+    if (this.#poisonOutputs) this.#be.fill(buf, size, Number.NaN);
+    return this.#wrap(buf, shape);
   }
 
   #wrap(buf: BackendBuffer, shape: Shape): Tensor {
