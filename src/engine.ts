@@ -131,23 +131,28 @@ export class Engine implements TensorOwner {
       }
     }
     const act = resolveActivation(activation);
+    this.#own(a);
+    this.#own(b);
     const out = this.#alloc([am, bn]);
-    this.#be.matmul({
-      a: this.#own(a).buffer, b: this.#own(b).buffer, out: out.buffer,
-      m: am, n: bn, k: ak, transposeA: ta, transposeB: tb,
-      bias: bias === null ? null : bias.buffer, act,
+    return this.#fill(out, () => {
+      this.#be.matmul({
+        a: a.buffer, b: b.buffer, out: out.buffer,
+        m: am, n: bn, k: ak, transposeA: ta, transposeB: tb,
+        bias: bias === null ? null : bias.buffer, act,
+      });
     });
-    return out;
   }
 
   // ---- activations ---------------------------------------------------------------------
 
   /** act(x) elementwise. */
   activation(x: Tensor, activation: Activation): Tensor {
+    this.#own(x);
     const act = resolveActivation(activation);
     const out = this.#alloc(x.shape);
-    this.#be.activation(this.#own(x).buffer, out.buffer, x.size, act);
-    return out;
+    return this.#fill(out, () => {
+      this.#be.activation(x.buffer, out.buffer, x.size, act);
+    });
   }
 
   /** σ(α·x), α a number or a [1] tensor (default 1). */
@@ -176,8 +181,9 @@ export class Engine implements TensorOwner {
     this.#sameShapes('activationBackward', dy, y);
     const act = resolveActivation(activation);
     const dx = this.#alloc(dy.shape);
-    this.#be.activationBackward(dy.buffer, y.buffer, dx.buffer, dy.size, act);
-    return dx;
+    return this.#fill(dx, () => {
+      this.#be.activationBackward(dy.buffer, y.buffer, dx.buffer, dy.size, act);
+    });
   }
 
   /**
@@ -187,16 +193,19 @@ export class Engine implements TensorOwner {
     this.#sameShapes('sigmoidBackward', dy, x);
     this.#sameShapes('sigmoidBackward', dy, y);
     const act = resolveActivation({ kind: 'sigmoid', alpha: opts.alpha });
+    const terms = this.#alloc(dy.shape);
     const dx = this.#alloc(dy.shape);
-    const terms = this.#be.alloc(dy.size);
-    if (this.#poisonOutputs) this.#be.fill(terms, dy.size, Number.NaN);
+    const dAlpha = this.#alloc([1]);
     try {
-      this.#be.sigmoidBackward(dy.buffer, x.buffer, y.buffer, dx.buffer, terms, dy.size, act);
-      const dAlpha = this.#alloc([1]);
-      this.#be.sum(terms, dAlpha.buffer, dy.size, 1);
+      this.#be.sigmoidBackward(dy.buffer, x.buffer, y.buffer, dx.buffer, terms.buffer, dy.size, act);
+      this.#be.sum(terms.buffer, dAlpha.buffer, dy.size, 1);
       return { dx, dAlpha };
+    } catch (err) {
+      dx.dispose();
+      dAlpha.dispose();
+      throw err;
     } finally {
-      this.#be.release(terms);
+      terms.dispose();
     }
   }
 
@@ -218,16 +227,19 @@ export class Engine implements TensorOwner {
   #binary(op: 'add' | 'sub' | 'mul', a: Tensor, b: Tensor): Tensor {
     this.#sameShapes(op, a, b);
     const out = this.#alloc(a.shape);
-    this.#be.binary(op, a.buffer, b.buffer, out.buffer, a.size);
-    return out;
+    return this.#fill(out, () => {
+      this.#be.binary(op, a.buffer, b.buffer, out.buffer, a.size);
+    });
   }
 
   /** s · x. */
   scale(x: Tensor, s: number): Tensor {
+    this.#own(x);
     checkFinite('scale factor', s);
     const out = this.#alloc(x.shape);
-    this.#be.scale(this.#own(x).buffer, out.buffer, x.size, s);
-    return out;
+    return this.#fill(out, () => {
+      this.#be.scale(x.buffer, out.buffer, x.size, s);
+    });
   }
 
   /** x + b broadcast over rows: x [rows, cols], b [cols] or [1, cols]. */
@@ -238,30 +250,36 @@ export class Engine implements TensorOwner {
       throw new ShapeError(`biasAdd: bias ${fmtShape(b.shape)} must be [${x.cols}] or [1, ${x.cols}] for x ${fmtShape(x.shape)}`);
     }
     const out = this.#alloc(x.shape);
-    this.#be.biasAdd(x.buffer, b.buffer, out.buffer, x.rows, x.cols);
-    return out;
+    return this.#fill(out, () => {
+      this.#be.biasAdd(x.buffer, b.buffer, out.buffer, x.rows, x.cols);
+    });
   }
 
   /** Column sums of x [rows, cols] → [cols] (the bias gradient). */
   colSums(x: Tensor): Tensor {
     this.#own(x);
     const out = this.#alloc([x.cols]);
-    this.#be.colSums(x.buffer, out.buffer, x.rows, x.cols);
-    return out;
+    return this.#fill(out, () => {
+      this.#be.colSums(x.buffer, out.buffer, x.rows, x.cols);
+    });
   }
 
   /** Σ of all elements → [1]. */
   sum(x: Tensor): Tensor {
+    this.#own(x);
     const out = this.#alloc([1]);
-    this.#be.sum(this.#own(x).buffer, out.buffer, x.size, 1);
-    return out;
+    return this.#fill(out, () => {
+      this.#be.sum(x.buffer, out.buffer, x.size, 1);
+    });
   }
 
   /** Mean of all elements → [1]. */
   mean(x: Tensor): Tensor {
+    this.#own(x);
     const out = this.#alloc([1]);
-    this.#be.sum(this.#own(x).buffer, out.buffer, x.size, 1 / x.size);
-    return out;
+    return this.#fill(out, () => {
+      this.#be.sum(x.buffer, out.buffer, x.size, 1 / x.size);
+    });
   }
 
   // ---- kernels -------------------------------------------------------------------------
@@ -272,6 +290,8 @@ export class Engine implements TensorOwner {
    */
   gram(x: Tensor, y?: Tensor | null, opts: GramOptions = {}): Tensor {
     const yy = y ?? x;
+    this.#own(x);
+    this.#own(yy);
     const [n, d] = matrixDims('gram', 'X', x, false);
     const [m, dy] = matrixDims('gram', 'Y', yy, false);
     if (d !== dy) {
@@ -279,8 +299,9 @@ export class Engine implements TensorOwner {
     }
     const o = resolveGramOptions(opts, d);
     const out = this.#alloc([n, m]);
-    this.#be.gram({ x: this.#own(x).buffer, y: this.#own(yy).buffer, out: out.buffer, n, m, d, ...o });
-    return out;
+    return this.#fill(out, () => {
+      this.#be.gram({ x: x.buffer, y: yy.buffer, out: out.buffer, n, m, d, ...o });
+    });
   }
 
   // ---- internals -----------------------------------------------------------------------
@@ -297,6 +318,17 @@ export class Engine implements TensorOwner {
     this.#liveTensors++;
     this.#liveBytes += buf.length * 4;
     return new Tensor(this, buf, shape);
+  }
+
+  /** Runs the backend op that writes `out`; if it throws, `out` is freed so nothing leaks. */
+  #fill(out: Tensor, op: () => void): Tensor {
+    try {
+      op();
+      return out;
+    } catch (err) {
+      out.dispose();
+      throw err;
+    }
   }
 
   /** Checks the tensor belongs to this engine and is alive. */

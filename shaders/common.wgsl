@@ -1,0 +1,46 @@
+// common.wgsl — numerics shared by matmul.wgsl, elementwise.wgsl and gram.wgsl.
+// WGSL has no #include: src/webgpu/shaders.ts prepends this file to each of them.
+// No entry points. Every exp() here sees an argument in [-120, 0], so no input up to
+// |x| = 3e38 (or ±inf after an f32 overflow) gives NaN or Inf, and huge inputs give
+// exactly 0, 1 or ±1. The builtin tanh is never used (NaN for large |x| on some drivers).
+
+// Activation codes of the ACT override constants (match src/webgpu/backend.ts).
+const ACT_IDENTITY: u32 = 0u;
+const ACT_SIGMOID: u32 = 1u;
+const ACT_RELU: u32 = 2u;
+const ACT_LEAKY_RELU: u32 = 3u;
+const ACT_TANH: u32 = 4u;
+
+// σ(z) = 1/(1+e^{−z}) for z ≥ 0, e^{z}/(1+e^{z}) for z < 0, with e = exp(−|z|).
+fn safe_sigmoid(z: f32) -> f32 {
+  let e = exp(-min(abs(z), 120.0));
+  return select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0);
+}
+
+// tanh(z) = sign(z)·(1−e)/(1+e), e = exp(−2|z|).
+fn safe_tanh(z: f32) -> f32 {
+  let e = exp(-min(2.0 * abs(z), 120.0));
+  return sign(z) * ((1.0 - e) / (1.0 + e));
+}
+
+// act(x); `alpha` is the sigmoid scale (σ(α·x)), `slope` leakyRelu's negative slope.
+fn apply_act(kind: u32, x: f32, alpha: f32, slope: f32) -> f32 {
+  switch kind {
+    case 1u: { return safe_sigmoid(alpha * x); }
+    case 2u: { return max(x, 0.0); }
+    case 3u: { return select(slope * x, x, x > 0.0); }
+    case 4u: { return safe_tanh(x); }
+    default: { return x; }
+  }
+}
+
+// act'(x) written in terms of the saved output y = act(x).
+fn act_grad_from_output(kind: u32, y: f32, alpha: f32, slope: f32) -> f32 {
+  switch kind {
+    case 1u: { return alpha * y * (1.0 - y); }
+    case 2u: { return select(0.0, 1.0, y > 0.0); }
+    case 3u: { return select(slope, 1.0, y > 0.0); }
+    case 4u: { return 1.0 - y * y; }
+    default: { return 1.0; }
+  }
+}

@@ -1,0 +1,150 @@
+// gram.wgsl — fused Gram matrix K[i, j] = k(x_i, y_j), X [n, d], Y [m, d], K [n, m].
+// One entry point:
+//   gram  tiled like matmul.wgsl: a 64×64 tile of K per 16×16 workgroup, 4×4 outputs per
+//         thread, d in steps of 16 with X and Yᵀ tiles in workgroup memory. The inner
+//         products (or squared distances) stay in registers and only k(·) is stored.
+// Override KERNEL picks the epilogue, s = ⟨x_i, y_j⟩:
+//   0 sigmoid     tanh(γ·s + c₀)
+//   1 logistic    σ(γ·s + c₀)
+//   2 linear      s
+//   3 polynomial  (γ·s + c₀)^degree, integer degree by repeated squaring (pow() is
+//                 undefined for negative bases in WGSL)
+//   4 rbf         exp(−min(γ·‖x_i − y_j‖², 120)); the accumulator sums (a − b)² directly,
+//                 more accurate than ‖x‖² + ‖y‖² − 2⟨x, y⟩, and huge distances give 0.
+// Any n, m, d ≥ 1 works; the grid may be folded into 2-D (the tile index is linear).
+
+override KERNEL: u32 = 0u;
+
+struct Params {
+  n: u32,
+  m: u32,
+  d: u32,
+  tiles_m: u32,     // number of 64-column tiles of K
+  total_tiles: u32,
+  degree: u32,
+  gamma: f32,
+  coef0: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> y: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+const TILE: u32 = 64u;
+const TK: u32 = 16u;
+const STRIDE: u32 = 17u; // padded row stride in vec4, see matmul.wgsl
+
+// tile_x[kk * STRIDE + r4][i] = X[row0 + 4·r4 + i, k0 + kk]
+var<workgroup> tile_x: array<vec4<f32>, 272>;
+// tile_y[kk * STRIDE + c4][j] = Y[col0 + 4·c4 + j, k0 + kk]
+var<workgroup> tile_y: array<vec4<f32>, 272>;
+
+fn int_pow(base: f32, degree: u32) -> f32 {
+  var result = 1.0;
+  var b = base;
+  var e = degree;
+  loop {
+    if ((e & 1u) != 0u) {
+      result *= b;
+    }
+    e = e >> 1u;
+    if (e == 0u) {
+      break;
+    }
+    b *= b;
+  }
+  return result;
+}
+
+fn kernel_epilogue(s: f32) -> f32 {
+  let g = params.gamma;
+  let c0 = params.coef0;
+  switch KERNEL {
+    case 0u: { return safe_tanh(g * s + c0); }
+    case 1u: { return safe_sigmoid(g * s + c0); }
+    case 3u: { return int_pow(g * s + c0, params.degree); }
+    case 4u: { return exp(-min(g * s, 120.0)); }
+    default: { return s; }
+  }
+}
+
+@compute @workgroup_size(16, 16)
+fn gram(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let tile = wid.x + wid.y * nwg.x;
+  if (tile >= params.total_tiles) {
+    return;
+  }
+  let n = params.n;
+  let m = params.m;
+  let d = params.d;
+  let row0 = (tile / params.tiles_m) * TILE;
+  let col0 = (tile % params.tiles_m) * TILE;
+
+  var acc: array<vec4<f32>, 4>;
+  let steps = (d + TK - 1u) / TK;
+  for (var t = 0u; t < steps; t++) {
+    let k0 = t * TK;
+    // Both operands are row-major with d contiguous: 16 consecutive threads read one row's
+    // 16 features. Padding (rows past n or m, features past d) loads 0 on both sides, so
+    // it adds nothing to either a dot product or a squared distance.
+    for (var l = 0u; l < 4u; l++) {
+      let idx = li + l * 256u;
+      let r = idx / TK;
+      let kk = idx % TK;
+      let gk = k0 + kk;
+      let gx = row0 + r;
+      var vx = 0.0;
+      if (gx < n && gk < d) {
+        vx = x[gx * d + gk];
+      }
+      tile_x[kk * STRIDE + r / 4u][r % 4u] = vx;
+      let gy = col0 + r;
+      var vy = 0.0;
+      if (gy < m && gk < d) {
+        vy = y[gy * d + gk];
+      }
+      tile_y[kk * STRIDE + r / 4u][r % 4u] = vy;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TK; kk++) {
+      let xv = tile_x[kk * STRIDE + lid.y];
+      let yv = tile_y[kk * STRIDE + lid.x];
+      if (KERNEL == 4u) {
+        let d0 = xv.x - yv;
+        let d1 = xv.y - yv;
+        let d2 = xv.z - yv;
+        let d3 = xv.w - yv;
+        acc[0] += d0 * d0;
+        acc[1] += d1 * d1;
+        acc[2] += d2 * d2;
+        acc[3] += d3 * d3;
+      } else {
+        acc[0] += xv.x * yv;
+        acc[1] += xv.y * yv;
+        acc[2] += xv.z * yv;
+        acc[3] += xv.w * yv;
+      }
+    }
+    workgroupBarrier();
+  }
+
+  let col_base = col0 + lid.x * 4u;
+  for (var i = 0u; i < 4u; i++) {
+    let row = row0 + lid.y * 4u + i;
+    if (row >= n) {
+      break;
+    }
+    for (var j = 0u; j < 4u; j++) {
+      let col = col_base + j;
+      if (col < m) {
+        out[row * m + col] = kernel_epilogue(acc[i][j]);
+      }
+    }
+  }
+}

@@ -1,0 +1,143 @@
+// matmul.wgsl — C[m, n] = act(op(A)·op(B) + bias), one entry point:
+//   matmul  a 64×64 tile of C per 16×16 workgroup, 4×4 outputs per thread, K in steps of 16.
+//           Each step loads a 64×16 tile of op(A) and a 16×64 tile of op(B) into workgroup
+//           memory, k-major, so the transposes are undone by the loads and the inner loop
+//           reads one vec4 of A and one vec4 of B for 16 multiply-adds.
+// Override constants pick the variant: TRANS_A (A stored [k, m]), TRANS_B (B stored [n, k]),
+// HAS_BIAS (add bias[col]), ACT (0 identity, 1 sigmoid, 2 relu, 3 leakyRelu, 4 tanh).
+// Any m, n, k ≥ 1 works: loads outside A or B read 0, stores outside C are skipped.
+// The grid may be folded into 2-D (over 65535 workgroups): the tile index is linear.
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+override HAS_BIAS: bool = false;
+override ACT: u32 = 0u;
+
+struct Params {
+  m: u32,
+  n: u32,
+  k: u32,
+  tiles_n: u32,     // number of 64-column tiles of C
+  total_tiles: u32, // tiles_n × number of 64-row tiles
+  alpha: f32,       // sigmoid scale, multiplied by alpha_buf[0]
+  slope: f32,       // leakyRelu slope
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read> alpha_buf: array<f32>;
+@group(0) @binding(5) var<storage, read_write> c: array<f32>;
+
+const TILE: u32 = 64u;
+const TK: u32 = 16u;
+// Row stride 17 vec4 (68 floats) instead of 16: the transposing stores of a row-major
+// tile then hit different banks.
+const STRIDE: u32 = 17u;
+
+// tile_a[kk * STRIDE + r4][i] = op(A)[row0 + 4·r4 + i, k0 + kk]
+var<workgroup> tile_a: array<vec4<f32>, 272>;
+// tile_b[kk * STRIDE + c4][j] = op(B)[k0 + kk, col0 + 4·c4 + j]
+var<workgroup> tile_b: array<vec4<f32>, 272>;
+
+@compute @workgroup_size(16, 16)
+fn matmul(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let tile = wid.x + wid.y * nwg.x;
+  if (tile >= params.total_tiles) {
+    return;
+  }
+  let m = params.m;
+  let n = params.n;
+  let k = params.k;
+  let row0 = (tile / params.tiles_n) * TILE;
+  let col0 = (tile % params.tiles_n) * TILE;
+
+  var acc: array<vec4<f32>, 4>;
+  let steps = (k + TK - 1u) / TK;
+  for (var t = 0u; t < steps; t++) {
+    let k0 = t * TK;
+    // 1024 elements per tile, 4 per thread; consecutive threads read consecutive addresses.
+    for (var l = 0u; l < 4u; l++) {
+      let idx = li + l * 256u;
+      var r: u32;
+      var kk: u32;
+      if (TRANS_A) {
+        kk = idx / TILE;
+        r = idx % TILE;
+      } else {
+        r = idx / TK;
+        kk = idx % TK;
+      }
+      let gr = row0 + r;
+      let gk = k0 + kk;
+      var v = 0.0;
+      if (gr < m && gk < k) {
+        if (TRANS_A) {
+          v = a[gk * m + gr];
+        } else {
+          v = a[gr * k + gk];
+        }
+      }
+      tile_a[kk * STRIDE + r / 4u][r % 4u] = v;
+    }
+    for (var l = 0u; l < 4u; l++) {
+      let idx = li + l * 256u;
+      var cc: u32;
+      var kk: u32;
+      if (TRANS_B) {
+        cc = idx / TK;
+        kk = idx % TK;
+      } else {
+        kk = idx / TILE;
+        cc = idx % TILE;
+      }
+      let gc = col0 + cc;
+      let gk = k0 + kk;
+      var v = 0.0;
+      if (gc < n && gk < k) {
+        if (TRANS_B) {
+          v = b[gc * k + gk];
+        } else {
+          v = b[gk * n + gc];
+        }
+      }
+      tile_b[kk * STRIDE + cc / 4u][cc % 4u] = v;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TK; kk++) {
+      let av = tile_a[kk * STRIDE + lid.y];
+      let bv = tile_b[kk * STRIDE + lid.x];
+      acc[0] += av.x * bv;
+      acc[1] += av.y * bv;
+      acc[2] += av.z * bv;
+      acc[3] += av.w * bv;
+    }
+    workgroupBarrier();
+  }
+
+  let alpha = params.alpha * alpha_buf[0];
+  let slope = params.slope;
+  let col_base = col0 + lid.x * 4u;
+  for (var i = 0u; i < 4u; i++) {
+    let row = row0 + lid.y * 4u + i;
+    if (row >= m) {
+      break;
+    }
+    for (var j = 0u; j < 4u; j++) {
+      let col = col_base + j;
+      if (col < n) {
+        var v = acc[i][j];
+        if (HAS_BIAS) {
+          v += bias[col];
+        }
+        c[row * n + col] = apply_act(ACT, v, alpha, slope);
+      }
+    }
+  }
+}

@@ -1,0 +1,95 @@
+// reduce.wgsl — sums by tree reduction in workgroup memory (never a long serial loop).
+// The host repeats a pass until one value (or one row) is left; grids may be folded into
+// 2-D (the block index is computed from num_workgroups). Entry points:
+//   sum_partial       each 256-thread workgroup sums a block of 1024 elements (4 per
+//                     thread, then an 8-level tree): out[block] = scale · Σ block.
+//                     The host passes scale = 1 except on the final pass.
+//   col_sums_partial  x [rows, cols] → out [ceil(rows / 128), cols]: a 32×8 workgroup
+//                     covers 32 columns × 128 rows; each thread sums 16 rows (stride 8)
+//                     of its column, then a 3-level tree over the 8 lanes.
+
+struct Params {
+  n: u32,        // sum: elements; col sums: rows
+  cols: u32,     // col sums: columns
+  col_blocks: u32, // col sums: ceil(cols / 32)
+  total: u32,    // number of blocks in the grid
+  scale: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+
+const SUM_WG: u32 = 256u;
+const SUM_BLOCK: u32 = 1024u;
+
+var<workgroup> partial: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn sum_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) li: u32) {
+  let block = wid.x + wid.y * nwg.x;
+  if (block >= params.total) {
+    return;
+  }
+  let n = params.n;
+  let base = block * SUM_BLOCK + li;
+  var s = 0.0;
+  for (var l = 0u; l < 4u; l++) {
+    let i = base + l * SUM_WG;
+    if (i < n) {
+      s += x[i];
+    }
+  }
+  partial[li] = s;
+  workgroupBarrier();
+  for (var stride = SUM_WG / 2u; stride > 0u; stride = stride / 2u) {
+    if (li < stride) {
+      partial[li] += partial[li + stride];
+    }
+    workgroupBarrier();
+  }
+  if (li == 0u) {
+    out[block] = params.scale * partial[0];
+  }
+}
+
+const COL_WG_X: u32 = 32u;
+const COL_LANES: u32 = 8u;
+const COL_ROWS_PER_THREAD: u32 = 16u;
+const COL_BLOCK_ROWS: u32 = 128u; // COL_LANES × COL_ROWS_PER_THREAD
+
+@compute @workgroup_size(32, 8)
+fn col_sums_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                    @builtin(local_invocation_id) lid: vec3<u32>) {
+  let block = wid.x + wid.y * nwg.x;
+  if (block >= params.total) {
+    return;
+  }
+  let rows = params.n;
+  let cols = params.cols;
+  let row_block = block / params.col_blocks;
+  let col = (block % params.col_blocks) * COL_WG_X + lid.x;
+  let row0 = row_block * COL_BLOCK_ROWS + lid.y;
+  var s = 0.0;
+  if (col < cols) {
+    for (var j = 0u; j < COL_ROWS_PER_THREAD; j++) {
+      let r = row0 + j * COL_LANES;
+      if (r < rows) {
+        s += x[r * cols + col];
+      }
+    }
+  }
+  let slot = lid.y * COL_WG_X + lid.x;
+  partial[slot] = s;
+  workgroupBarrier();
+  for (var lanes = COL_LANES / 2u; lanes > 0u; lanes = lanes / 2u) {
+    if (lid.y < lanes) {
+      partial[slot] += partial[slot + lanes * COL_WG_X];
+    }
+    workgroupBarrier();
+  }
+  if (lid.y == 0u && col < cols) {
+    out[row_block * cols + col] = params.scale * partial[lid.x];
+  }
+}

@@ -1,0 +1,163 @@
+// The CPU backend: every op of the Backend interface on Float32Arrays, run eagerly on the
+// calling thread. It is the fallback where WebGPU is missing and the reference the GPU
+// backend is tested against, so it favours accuracy: sums, dot products and activations
+// are computed in float64 and rounded to float32 once, when stored. Op families live in
+// their own files: matmul.ts, activations.ts, reduce.ts, gram.ts; buffers in pool.ts.
+//
+// Limits reported (there is no device; these say what this backend accepts):
+//   maxBufferSize = maxStorageBufferBindingSize = 2^31 − 4 bytes (2^29 − 1 floats; one
+//     Float32Array, comfortably under V8's typed-array maximum on every platform),
+//   and, for the shader-only limits that mean nothing here, WebGPU's guaranteed
+//   defaults (8 storage buffers per stage, 65535 workgroups per dimension, 256
+//   invocations per workgroup, 16 KiB workgroup storage), so code that sizes its work
+//   from `engine.limits` picks the same tiling on both backends.
+
+import type { ActivationSpec, Backend, BackendBuffer, GramParams, MatmulParams } from '../backend.js';
+import { DisposedError, ValueError } from '../errors.js';
+import type { EngineLimits } from '../types.js';
+import { activateInto, activationGradInto, resolveAct, type ResolvedAct } from './activations.js';
+import { gram } from './gram.js';
+import { matmul } from './matmul.js';
+import { CpuBuffer, CpuPool } from './pool.js';
+import { colSums, pairwiseSum } from './reduce.js';
+
+export const CPU_LIMITS: EngineLimits = Object.freeze({
+  maxStorageBufferBindingSize: 2 ** 31 - 4,
+  maxBufferSize: 2 ** 31 - 4,
+  maxStorageBuffersPerShaderStage: 8,
+  maxComputeWorkgroupsPerDimension: 65535,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupStorageSize: 16384,
+});
+
+export class CpuBackend implements Backend {
+  readonly kind = 'cpu' as const;
+  readonly adapterInfo = null;
+  readonly limits: EngineLimits = CPU_LIMITS;
+  #pool = new CpuPool();
+  #destroyed = false;
+
+  // ---- buffers -------------------------------------------------------------------------
+
+  upload(data: Float32Array): BackendBuffer {
+    const buf = this.alloc(data.length);
+    (buf as CpuBuffer).data.set(data);
+    return buf;
+  }
+
+  alloc(length: number): BackendBuffer {
+    this.#alive();
+    if (!Number.isInteger(length) || length < 0) throw new ValueError(`buffer length must be an integer ≥ 0, got ${length}`);
+    return new CpuBuffer(this.#pool.take(length));
+  }
+
+  read(buf: BackendBuffer, length: number): Promise<Float32Array> {
+    this.#alive();
+    return Promise.resolve(arr(buf).slice(0, length));
+  }
+
+  fill(buf: BackendBuffer, length: number, value: number): void {
+    arr(buf).fill(value, 0, length);
+  }
+
+  release(buf: BackendBuffer): void {
+    if (this.#destroyed) return; // destroy() already dropped everything
+    if (!(buf instanceof CpuBuffer)) throw new ValueError('release(): not a CPU backend buffer');
+    const data = buf.detach();
+    if (data !== null) this.#pool.give(data);
+  }
+
+  poolStats(): { pooledBytes: number; pooledBuffers: number } {
+    return this.#pool.stats();
+  }
+
+  destroy(): void {
+    this.#pool.clear();
+    this.#destroyed = true;
+  }
+
+  flush(): void {}
+
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  // ---- ops -----------------------------------------------------------------------------
+
+  matmul(p: MatmulParams): void {
+    matmul(
+      { a: arr(p.a), b: arr(p.b), out: arr(p.out), bias: p.bias === null ? null : arr(p.bias) },
+      p,
+      this.#act(p.act),
+    );
+  }
+
+  activation(x: BackendBuffer, out: BackendBuffer, n: number, act: ActivationSpec): void {
+    activateInto(arr(x), 0, arr(out), 0, n, this.#act(act));
+  }
+
+  activationBackward(dy: BackendBuffer, y: BackendBuffer, dx: BackendBuffer, n: number, act: ActivationSpec): void {
+    activationGradInto(arr(dy), arr(y), arr(dx), n, this.#act(act));
+  }
+
+  sigmoidBackward(
+    dy: BackendBuffer, x: BackendBuffer, y: BackendBuffer,
+    dx: BackendBuffer, terms: BackendBuffer, n: number, act: ActivationSpec,
+  ): void {
+    const a = this.#act(act).alpha;
+    const dyA = arr(dy), xA = arr(x), yA = arr(y), dxA = arr(dx), tA = arr(terms);
+    for (let i = 0; i < n; i++) {
+      const yi = yA[i]!;
+      const g = dyA[i]! * (yi * (1 - yi)); // dy·σ'(z)/α, never dy·x first (that could overflow)
+      dxA[i] = g * a;
+      tA[i] = g * xA[i]!;
+    }
+  }
+
+  binary(op: 'add' | 'sub' | 'mul', a: BackendBuffer, b: BackendBuffer, out: BackendBuffer, n: number): void {
+    const aA = arr(a), bA = arr(b), o = arr(out);
+    if (op === 'add') for (let i = 0; i < n; i++) o[i] = aA[i]! + bA[i]!;
+    else if (op === 'sub') for (let i = 0; i < n; i++) o[i] = aA[i]! - bA[i]!;
+    else for (let i = 0; i < n; i++) o[i] = aA[i]! * bA[i]!;
+  }
+
+  scale(x: BackendBuffer, out: BackendBuffer, n: number, s: number): void {
+    const xA = arr(x), o = arr(out);
+    for (let i = 0; i < n; i++) o[i] = s * xA[i]!;
+  }
+
+  biasAdd(x: BackendBuffer, bias: BackendBuffer, out: BackendBuffer, rows: number, cols: number): void {
+    const xA = arr(x), bA = arr(bias), o = arr(out);
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      for (let c = 0; c < cols; c++) o[base + c] = xA[base + c]! + bA[c]!;
+    }
+  }
+
+  colSums(x: BackendBuffer, out: BackendBuffer, rows: number, cols: number): void {
+    colSums(arr(x), arr(out), rows, cols);
+  }
+
+  sum(x: BackendBuffer, out: BackendBuffer, n: number, scale: number): void {
+    arr(out)[0] = scale * pairwiseSum(arr(x), 0, n);
+  }
+
+  gram(p: GramParams): void {
+    gram(arr(p.x), arr(p.y), arr(p.out), p);
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  #alive(): void {
+    if (this.#destroyed) throw new DisposedError('CPU backend was used after destroy()');
+  }
+
+  #act(spec: ActivationSpec): ResolvedAct {
+    return resolveAct(spec, spec.alphaBuf === null ? null : arr(spec.alphaBuf)[0]!);
+  }
+}
+
+function arr(buf: BackendBuffer): Float32Array {
+  if (!(buf instanceof CpuBuffer)) throw new ValueError('not a CPU backend buffer (tensors cannot move between engines)');
+  return buf.data;
+}

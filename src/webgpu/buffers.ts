@@ -1,0 +1,217 @@
+// Pooled GPU buffers. Storage buffers (STORAGE | COPY_SRC | COPY_DST) are rounded up to
+// size classes 2^k·{1, 1.25, 1.5, 1.75} (at least 256 bytes) and kept on a free list per
+// class; MAP_READ staging buffers for readback are pooled the same way, separately.
+// Sizes over the device's binding or buffer limit throw a LimitError naming the limit.
+
+import type { BackendBuffer } from '../backend.js';
+import { DisposedError, LimitError } from '../errors.js';
+import type { EngineLimits } from '../types.js';
+
+// GPUBufferUsage values, spelled out so nothing depends on the globals being installed.
+const STORAGE = 0x80;
+const COPY_SRC = 0x04;
+const COPY_DST = 0x08;
+const MAP_READ = 0x01;
+
+const MIN_BYTES = 256;
+
+/** What the pool needs to know about the command encoder that has not been submitted yet. */
+export interface BatchState {
+  /** Incremented by every submit. */
+  readonly batchId: number;
+  /** true when the open encoder holds commands. */
+  readonly pending: boolean;
+  /** Submit the open encoder. */
+  flush(): void;
+}
+
+interface PoolEntry {
+  readonly gpu: GPUBuffer;
+  readonly bytes: number;
+  /**
+   * The batch in which the buffer was released while that batch had unsubmitted commands
+   * (which may still read or write it), or -1. Such a buffer must not receive a
+   * queue.writeBuffer before that batch is submitted: the write would run first.
+   */
+  dirtyBatch: number;
+}
+
+/** A backend buffer: a view of `length` floats on a pooled GPU buffer. */
+export class GpuBuffer implements BackendBuffer {
+  #entry: PoolEntry | null;
+
+  constructor(
+    readonly length: number,
+    entry: PoolEntry,
+  ) {
+    this.#entry = entry;
+  }
+
+  get gpu(): GPUBuffer {
+    if (this.#entry === null) throw new DisposedError('a GPU buffer was used after it was released');
+    return this.#entry.gpu;
+  }
+
+  get released(): boolean {
+    return this.#entry === null;
+  }
+
+  /** @internal Detach from the pool entry (release/destroy). */
+  take(): PoolEntry | null {
+    const e = this.#entry;
+    this.#entry = null;
+    return e;
+  }
+}
+
+/** A MAP_READ buffer lent for one readback. */
+export interface StagingBuffer {
+  readonly gpu: GPUBuffer;
+  readonly bytes: number;
+}
+
+/** The size class of a request: 2^k·{1, 1.25, 1.5, 1.75}, at least 256 bytes. */
+export function sizeClass(bytes: number): number {
+  if (bytes <= MIN_BYTES) return MIN_BYTES;
+  let p = 2 ** Math.floor(Math.log2(bytes));
+  if (p > bytes) p /= 2; // guard against log2 rounding up
+  for (const f of [1, 1.25, 1.5, 1.75]) if (p * f >= bytes) return p * f;
+  return 2 * p;
+}
+
+export class BufferPool {
+  readonly #device: GPUDevice;
+  readonly #limits: EngineLimits;
+  readonly #batch: BatchState;
+  readonly #free = new Map<number, PoolEntry[]>();
+  readonly #freeStaging = new Map<number, PoolEntry[]>();
+  readonly #live = new Set<GpuBuffer>();
+  readonly #lentStaging = new Set<PoolEntry>();
+  #pooledBytes = 0;
+  #pooledBuffers = 0;
+
+  constructor(device: GPUDevice, limits: EngineLimits, batch: BatchState) {
+    this.#device = device;
+    this.#limits = limits;
+    this.#batch = batch;
+  }
+
+  /**
+   * A buffer of `length` floats. `forWrite`: its contents will be set by queue.writeBuffer,
+   * so it must not be one released while the open encoder may still use it.
+   */
+  acquire(length: number, forWrite: boolean): GpuBuffer {
+    const bytes = length * 4;
+    this.#checkLimit(length, bytes, 'maxStorageBufferBindingSize');
+    this.#checkLimit(length, bytes, 'maxBufferSize');
+    const cap = Math.min(this.#limits.maxStorageBufferBindingSize, this.#limits.maxBufferSize);
+    const size = classOrExact(bytes, cap);
+    const list = this.#free.get(size);
+    let entry: PoolEntry | undefined;
+    if (list !== undefined && list.length > 0) {
+      if (!forWrite) {
+        entry = list.pop();
+      } else {
+        const open = this.#batch.batchId;
+        let i = list.length - 1;
+        while (i >= 0 && list[i]!.dirtyBatch === open) i--;
+        if (i < 0) {
+          // Every free buffer of this class may still be used by unsubmitted commands:
+          // submit them, after which a write is ordered behind them.
+          this.#batch.flush();
+          i = list.length - 1;
+        }
+        entry = list.splice(i, 1)[0];
+      }
+    }
+    if (entry !== undefined) {
+      this.#pooledBytes -= entry.bytes;
+      this.#pooledBuffers--;
+    } else {
+      entry = {
+        gpu: this.#device.createBuffer({ label: `sigmoid-core ${size} B`, size, usage: STORAGE | COPY_SRC | COPY_DST }),
+        bytes: size,
+        dirtyBatch: -1,
+      };
+    }
+    const buf = new GpuBuffer(length, entry);
+    this.#live.add(buf);
+    return buf;
+  }
+
+  /** Return a buffer to its free list. Releasing twice is a no-op. */
+  release(buf: GpuBuffer): void {
+    const entry = buf.take();
+    if (entry === null) return;
+    this.#live.delete(buf);
+    entry.dirtyBatch = this.#batch.pending ? this.#batch.batchId : -1;
+    push(this.#free, entry);
+    this.#pooledBytes += entry.bytes;
+    this.#pooledBuffers++;
+  }
+
+  acquireStaging(bytes: number): StagingBuffer {
+    const size = classOrExact(bytes, this.#limits.maxBufferSize);
+    let entry = this.#freeStaging.get(size)?.pop();
+    if (entry !== undefined) {
+      this.#pooledBytes -= entry.bytes;
+      this.#pooledBuffers--;
+    } else {
+      entry = {
+        gpu: this.#device.createBuffer({ label: `sigmoid-core staging ${size} B`, size, usage: MAP_READ | COPY_DST }),
+        bytes: size,
+        dirtyBatch: -1,
+      };
+    }
+    this.#lentStaging.add(entry);
+    return entry;
+  }
+
+  releaseStaging(s: StagingBuffer): void {
+    const entry = s as PoolEntry;
+    if (!this.#lentStaging.delete(entry)) return;
+    push(this.#freeStaging, entry);
+    this.#pooledBytes += entry.bytes;
+    this.#pooledBuffers++;
+  }
+
+  stats(): { pooledBytes: number; pooledBuffers: number } {
+    return { pooledBytes: this.#pooledBytes, pooledBuffers: this.#pooledBuffers };
+  }
+
+  /** Destroy every buffer, free or still in use. */
+  destroy(): void {
+    for (const buf of this.#live) buf.take()?.gpu.destroy();
+    for (const s of this.#lentStaging) s.gpu.destroy();
+    for (const map of [this.#free, this.#freeStaging]) {
+      for (const list of map.values()) for (const e of list) e.gpu.destroy();
+      map.clear();
+    }
+    this.#live.clear();
+    this.#lentStaging.clear();
+    this.#pooledBytes = 0;
+    this.#pooledBuffers = 0;
+  }
+
+  #checkLimit(length: number, bytes: number, name: 'maxStorageBufferBindingSize' | 'maxBufferSize'): void {
+    const limit = this.#limits[name];
+    if (bytes > limit) {
+      throw new LimitError(
+        `tensor of ${length} floats needs ${bytes} bytes, over this device's ${name} of ${limit} bytes`,
+      );
+    }
+  }
+}
+
+/** The size class, or the exact size (a multiple of 4) where the class would pass `cap`. */
+function classOrExact(bytes: number, cap: number): number {
+  const c = sizeClass(bytes);
+  if (c <= cap) return c;
+  return Math.max(4, Math.ceil(bytes / 4) * 4);
+}
+
+function push(map: Map<number, PoolEntry[]>, entry: PoolEntry): void {
+  const list = map.get(entry.bytes);
+  if (list === undefined) map.set(entry.bytes, [entry]);
+  else list.push(entry);
+}

@@ -1,0 +1,140 @@
+// Acquires the GPUDevice: the browser's navigator.gpu, or in Node Dawn's `webgpu` package.
+// Requests the adapter's own values of the limits the engine needs (a device otherwise
+// gets the low defaults: 128 MiB bindings, 8 storage buffers per stage) and summarises
+// the adapter. Throws BackendUnavailableError when there is no WebGPU here.
+
+import { BackendUnavailableError } from '../errors.js';
+import type { AdapterInfoSummary, EngineLimits } from '../types.js';
+
+export interface AcquiredDevice {
+  device: GPUDevice;
+  /** true when we created the device (and so destroy it); false for a passed-in one. */
+  owned: boolean;
+  adapterInfo: AdapterInfoSummary | null;
+  limits: EngineLimits;
+}
+
+const LIMIT_NAMES = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+// Dawn for Node (webgpu 0.6.2) segfaults if the object returned by create() is garbage-
+// collected while a device lives, so it is created once and kept for the process.
+let dawnGpu: GPU | null = null;
+let dawnLoading: Promise<GPU> | null = null;
+
+interface DawnModule {
+  create(flags: string[]): GPU;
+  globals: Record<string, unknown>;
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+}
+
+async function loadDawn(): Promise<GPU> {
+  let mod: DawnModule;
+  try {
+    // A non-literal specifier so bundlers leave the optional native module alone.
+    const spec = 'webgpu';
+    mod = (await import(/* @vite-ignore */ spec)) as DawnModule;
+  } catch (err) {
+    throw new BackendUnavailableError(`the native WebGPU module 'webgpu' could not be loaded (${errText(err)})`);
+  }
+  try {
+    if ((globalThis as { GPUBufferUsage?: unknown }).GPUBufferUsage === undefined) {
+      Object.assign(globalThis, mod.globals);
+    }
+    return mod.create([]);
+  } catch (err) {
+    throw new BackendUnavailableError(`the 'webgpu' module failed to start (${errText(err)})`);
+  }
+}
+
+async function nodeGpu(): Promise<GPU> {
+  if (dawnGpu !== null) return dawnGpu;
+  dawnLoading ??= loadDawn();
+  try {
+    dawnGpu = await dawnLoading;
+    return dawnGpu;
+  } catch (err) {
+    dawnLoading = null;
+    throw err;
+  }
+}
+
+async function findGpu(): Promise<GPU> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  if (isNode()) return nodeGpu();
+  throw new BackendUnavailableError('this browser has no WebGPU (navigator.gpu is missing)');
+}
+
+function summarise(info: GPUAdapterInfo | undefined, fallback: boolean | undefined): AdapterInfoSummary {
+  // Dawn's info object exposes getters on its prototype: copy each field explicitly.
+  const i = (info ?? {}) as Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean };
+  return {
+    vendor: String(i.vendor ?? ''),
+    architecture: String(i.architecture ?? ''),
+    device: String(i.device ?? ''),
+    description: String(i.description ?? ''),
+    isFallbackAdapter: Boolean(i.isFallbackAdapter ?? fallback ?? false),
+  };
+}
+
+function engineLimits(l: GPUSupportedLimits): EngineLimits {
+  return {
+    maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+    maxBufferSize: l.maxBufferSize,
+    maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+    maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+    maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+    maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+  };
+}
+
+export async function acquireDevice(given?: GPUDevice): Promise<AcquiredDevice> {
+  if (given !== undefined) {
+    const info = (given as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    return {
+      device: given,
+      owned: false,
+      adapterInfo: info === undefined ? null : summarise(info, undefined),
+      limits: engineLimits(given.limits),
+    };
+  }
+  const gpu = await findGpu();
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (err) {
+    throw new BackendUnavailableError(`requestAdapter() failed (${errText(err)})`);
+  }
+  if (adapter === null) {
+    throw new BackendUnavailableError('no WebGPU adapter (requestAdapter() returned null; is a Vulkan/Metal/D3D12 driver installed?)');
+  }
+  const requiredLimits: Record<string, number> = {};
+  for (const name of LIMIT_NAMES) requiredLimits[name] = adapter.limits[name];
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ label: 'sigmoid-core', requiredLimits });
+  } catch (err) {
+    throw new BackendUnavailableError(`requestDevice() failed (${errText(err)})`);
+  }
+  const legacyFallback = (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  return {
+    device,
+    owned: true,
+    adapterInfo: summarise(adapter.info, legacyFallback),
+    limits: engineLimits(device.limits),
+  };
+}

@@ -1,0 +1,747 @@
+// The op suite: every engine op against a float64 reference, on fresh seeded inputs in
+// [−2, 2] plus tiny and huge values, at awkward sizes (1, 3, 17, 63, 64, 65, 127, 257,
+// 1000, 4096, 2^16+3). The SAME cases run in Node (test/ops.test.ts, both backends) and in
+// headless Chromium (test/browser, against the built library), so this module imports no
+// vitest and no Node module: only the test helpers and types. A runner passes an engine
+// (created with poisonOutputs: true, so unwritten outputs read as NaN) and the library
+// namespace (for the error classes); a case throws on failure and disposes what it makes.
+//
+// Tolerances (docs/DESIGN.md): matmul-like outputs ‖out − ref‖/‖ref‖ ≤ 1e-5; elementwise
+// outputs in [0, 1] or [−1, 1] within 1e-6 absolute, others within 1e-6 relative;
+// backward values (which mix both) allclose(rtol 1e-6, atol 1e-6); reductions within 1e-5
+// relative, with an absolute floor of 1e-5·‖x‖₂ (the natural scale of a sum whose terms
+// cancel). Sizes are chosen so the suite stays fast on a software GPU (~0.1 GFLOP/s).
+
+import type { Activation, ActivationKind, Engine, GramKernel, GramOptions, Tensor } from '../../src/index.js';
+import { type CloseOptions, expectClose, expectExactAt, expectFinite, expectThrows } from '../helpers/expectClose.js';
+import {
+  type ActParams, refActivation, refActivationBackward, refActivationGrad, refColSums, refGram, refMatmul, refNorm, refSum,
+} from '../helpers/reference.js';
+import { Rng } from '../helpers/rng.js';
+import { type Scope, scoped } from '../helpers/scope.js';
+
+export type Lib = typeof import('../../src/index.js');
+
+export interface OpCase {
+  name: string;
+  run(engine: Engine, lib: Lib): Promise<void>;
+}
+
+// ---- tolerances -------------------------------------------------------------------------
+
+const MATMUL: CloseOptions = { relNorm: 1e-5 };
+const UNIT: CloseOptions = { atol: 1e-6 }; // outputs in [0, 1] or [−1, 1]
+const REL: CloseOptions = { rtol: 1e-6 }; // other elementwise outputs
+const GRAD: CloseOptions = { rtol: 1e-6, atol: 1e-6 }; // backward: dy·g(y), |.| ≲ 2
+function reduction(x: ArrayLike<number>): CloseOptions {
+  return { rtol: 1e-5, atol: 1e-5 * refNorm(x) };
+}
+
+// ---- small utilities ----------------------------------------------------------------------
+
+/** A stable seed per case name, so each case sees the same inputs whatever runs before it. */
+function seedOf(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function fmt(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+function expectShape(t: Tensor, shape: readonly number[], label: string): void {
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new Error(`${label}: output shape ${fmt(t.shape)}, expected ${fmt(shape)}`);
+  }
+}
+
+/** Tiny (but normal float32) and moderate-large values placed through an input. */
+const SPECIALS = [0, 1e-30, -1e-30, 1e-7, -1e-7, 20, -20, 100, -100];
+
+/** Overwrites evenly spaced elements of x with `specials` (when x has room for them all). */
+function withSpecials(x: Float32Array, specials: readonly number[] = SPECIALS): Float32Array {
+  if (x.length >= 2 * specials.length) {
+    specials.forEach((v, i) => {
+      x[Math.floor(((i + 0.5) * x.length) / specials.length)] = v;
+    });
+  }
+  return x;
+}
+
+const VECTOR_SHAPES: readonly (readonly number[])[] = [[1], [3], [63], [64], [65], [1000], [127, 17]];
+
+// ---- matmul ------------------------------------------------------------------------------
+
+/** [m, k, n]: one 1000/4096-sized dimension at most, so a software GPU stays fast. */
+const MATMUL_SHAPES: readonly (readonly [number, number, number])[] = [
+  [1, 1, 1], [3, 17, 5], [1, 64, 3], [63, 64, 65], [65, 127, 63], [127, 3, 257],
+  [1000, 17, 3], [3, 257, 1000], [17, 1000, 33], [5, 4096, 7],
+];
+
+function matmulCase(transposeA: boolean, transposeB: boolean): OpCase {
+  const tag = `${transposeA ? 'Aᵀ' : 'A'}·${transposeB ? 'Bᵀ' : 'B'}`;
+  const name = `matmul ${tag}`;
+  return {
+    name,
+    run: (engine) =>
+      scoped(engine, async (s) => {
+        const rng = new Rng(seedOf(name));
+        for (const [m, k, n] of MATMUL_SHAPES) {
+          const aShape = transposeA ? [k, m] : [m, k];
+          const bShape = transposeB ? [n, k] : [k, n];
+          const a = rng.uniform(m * k);
+          const b = rng.uniform(k * n);
+          const out = s.keep(engine.matmul(s.t(a, aShape), s.t(b, bShape), { transposeA, transposeB }));
+          const label = `${name} m=${m} k=${k} n=${n}`;
+          expectShape(out, [m, n], label);
+          expectClose(await out.read(), refMatmul(a, b, m, n, k, transposeA, transposeB), { ...MATMUL, label });
+        }
+      }),
+  };
+}
+
+// ---- linear (matmul + bias + activation epilogue) -----------------------------------------
+
+interface ActVariant {
+  label: string;
+  kind: ActivationKind;
+  params: ActParams;
+  /** Builds the engine's activation argument (may create an α tensor in the scope). */
+  make(s: Scope): Activation;
+  /** Outputs bounded in [0, 1] / [−1, 1] (absolute tolerance) or not (relative). */
+  unit: boolean;
+}
+
+const ACT_VARIANTS: readonly ActVariant[] = [
+  { label: 'identity', kind: 'identity', params: {}, make: () => 'identity', unit: false },
+  { label: 'sigmoid', kind: 'sigmoid', params: {}, make: () => 'sigmoid', unit: true },
+  { label: 'sigmoid α=2.5', kind: 'sigmoid', params: { alpha: 2.5 }, make: () => ({ kind: 'sigmoid', alpha: 2.5 }), unit: true },
+  { label: 'sigmoid α=−1.5', kind: 'sigmoid', params: { alpha: -1.5 }, make: () => ({ kind: 'sigmoid', alpha: -1.5 }), unit: true },
+  {
+    label: 'sigmoid α=[0.625] tensor', kind: 'sigmoid', params: { alpha: 0.625 },
+    make: (s) => ({ kind: 'sigmoid', alpha: s.t([0.625], [1]) }), unit: true,
+  },
+  { label: 'relu', kind: 'relu', params: {}, make: () => 'relu', unit: false },
+  { label: 'leakyRelu', kind: 'leakyRelu', params: {}, make: () => 'leakyRelu', unit: false },
+  {
+    label: 'leakyRelu slope=0.2', kind: 'leakyRelu', params: { slope: 0.2 },
+    make: () => ({ kind: 'leakyRelu', slope: 0.2 }), unit: false,
+  },
+  { label: 'tanh', kind: 'tanh', params: {}, make: () => 'tanh', unit: true },
+];
+
+interface LinearShape {
+  m: number;
+  k: number;
+  n: number;
+  bias: 'vector' | 'row' | 'none';
+  transposeA?: boolean;
+  transposeB?: boolean;
+}
+
+const LINEAR_SHAPES: readonly LinearShape[] = [
+  { m: 1, k: 1, n: 1, bias: 'vector' },
+  { m: 65, k: 17, n: 63, bias: 'vector' },
+  { m: 1000, k: 3, n: 17, bias: 'row' },
+  { m: 3, k: 127, n: 65, bias: 'vector' },
+  { m: 64, k: 65, n: 3, bias: 'none' },
+  { m: 17, k: 63, n: 64, bias: 'vector', transposeA: true },
+  { m: 63, k: 17, n: 65, bias: 'row', transposeB: true },
+];
+
+function linearCase(v: ActVariant): OpCase {
+  const name = `linear + bias + ${v.label}`;
+  return {
+    name,
+    run: (engine) =>
+      scoped(engine, async (s) => {
+        const rng = new Rng(seedOf(name));
+        const act = v.make(s);
+        for (const sh of LINEAR_SHAPES) {
+          const { m, k, n } = sh;
+          const ta = sh.transposeA === true;
+          const tb = sh.transposeB === true;
+          const x = rng.uniform(m * k);
+          const w = rng.uniform(k * n, -2 / Math.sqrt(k), 2 / Math.sqrt(k)); // keeps z = x·w + b of order 1
+          const b = rng.uniform(n, -1, 1);
+          const bias = sh.bias === 'none' ? null : s.t(b, sh.bias === 'row' ? [1, n] : [n]);
+          const out = s.keep(engine.linear(s.t(x, ta ? [k, m] : [m, k]), s.t(w, tb ? [n, k] : [k, n]), bias, act, {
+            transposeA: ta, transposeB: tb,
+          }));
+          const z = refMatmul(x, w, m, n, k, ta, tb);
+          if (bias !== null) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) z[i * n + j]! += b[j]!;
+          const label = `${name} m=${m} k=${k} n=${n} bias=${sh.bias}${ta ? ' Aᵀ' : ''}${tb ? ' Bᵀ' : ''}`;
+          expectShape(out, [m, n], label);
+          expectClose(await out.read(), refActivation(v.kind, z, v.params), { ...MATMUL, label });
+        }
+      }),
+  };
+}
+
+// ---- activations ---------------------------------------------------------------------------
+
+/** The same activation through the engine's named shortcut (sigmoid, relu, ...). */
+function viaShortcut(engine: Engine, s: Scope, x: Tensor, v: ActVariant): Tensor {
+  const act = v.make(s);
+  if (typeof act === 'string') {
+    if (act === 'sigmoid') return engine.sigmoid(x);
+    if (act === 'relu') return engine.relu(x);
+    if (act === 'leakyRelu') return engine.leakyRelu(x);
+    if (act === 'tanh') return engine.tanh(x);
+    return engine.identity(x);
+  }
+  if (act.kind === 'sigmoid') return engine.sigmoid(x, { alpha: act.alpha });
+  if (act.kind === 'leakyRelu') return engine.leakyRelu(x, act.slope);
+  return engine.activation(x, act);
+}
+
+function activationForwardCase(v: ActVariant): OpCase {
+  const name = `activation ${v.label} forward`;
+  return {
+    name,
+    run: (engine) =>
+      scoped(engine, async (s) => {
+        const rng = new Rng(seedOf(name));
+        const tol = v.unit ? UNIT : REL;
+        for (const shape of VECTOR_SHAPES) {
+          for (const [lo, hi] of [[-2, 2], [-12, 12]] as const) {
+            const x = withSpecials(rng.uniform(sizeOf(shape), lo, hi));
+            const xt = s.t(x, shape);
+            const expected = refActivation(v.kind, x, v.params);
+            const label = `${name} ${fmt(shape)} in [${lo}, ${hi}]`;
+            const y1 = s.keep(engine.activation(xt, v.make(s)));
+            expectShape(y1, shape, label);
+            expectClose(await y1.read(), expected, { ...tol, label: `${label} (engine.activation)` });
+            const y2 = s.keep(viaShortcut(engine, s, xt, v));
+            expectClose(await y2.read(), expected, { ...tol, label: `${label} (shortcut)` });
+          }
+        }
+      }),
+  };
+}
+
+function activationBackwardCase(v: ActVariant): OpCase {
+  const name = `activation ${v.label} backward`;
+  return {
+    name,
+    run: (engine) =>
+      scoped(engine, async (s) => {
+        const rng = new Rng(seedOf(name));
+        for (const shape of VECTOR_SHAPES) {
+          const x = withSpecials(rng.uniform(sizeOf(shape)));
+          const y = Float32Array.from(refActivation(v.kind, x, v.params)); // the saved forward output
+          const dy = rng.uniform(sizeOf(shape));
+          const dx = s.keep(engine.activationBackward(s.t(dy, shape), s.t(y, shape), v.make(s)));
+          const label = `${name} ${fmt(shape)}`;
+          expectShape(dx, shape, label);
+          const got = await dx.read();
+          // The documented rule on the given y, and the true derivative at x.
+          expectClose(got, refActivationBackward(v.kind, dy, y, v.params), { ...GRAD, label: `${label} vs dy·g(y)` });
+          const g = refActivationGrad(v.kind, x, v.params);
+          expectClose(got, g.map((gi, i) => gi * dy[i]!), { ...GRAD, label: `${label} vs dy·act'(x)` });
+        }
+      }),
+  };
+}
+
+const SIGMOID_BACKWARD: readonly { label: string; alpha: number; tensor: boolean }[] = [
+  { label: 'α=1', alpha: 1, tensor: false },
+  { label: 'α=1.875', alpha: 1.875, tensor: false },
+  { label: 'α=[0.625] tensor', alpha: 0.625, tensor: true },
+];
+
+function sigmoidBackwardCase(p: { label: string; alpha: number; tensor: boolean }): OpCase {
+  const name = `sigmoidBackward ${p.label} dx and dα`;
+  return {
+    name,
+    run: (engine) =>
+      scoped(engine, async (s) => {
+        const rng = new Rng(seedOf(name));
+        const alpha = p.tensor ? s.t([p.alpha], [1]) : p.alpha;
+        for (const shape of [[1], [3], [65], [1000], [257, 65], [65539]]) {
+          const n = sizeOf(shape);
+          const x = withSpecials(rng.uniform(n));
+          const y = Float32Array.from(refActivation('sigmoid', x, { alpha: p.alpha }));
+          const dy = rng.uniform(n);
+          const { dx, dAlpha } = engine.sigmoidBackward(s.t(dy, shape), s.t(x, shape), s.t(y, shape), { alpha });
+          s.keep(dx);
+          s.keep(dAlpha);
+          const label = `${name} ${fmt(shape)}`;
+          expectShape(dx, shape, label);
+          expectShape(dAlpha, [1], `${label} dα`);
+          const terms = new Float64Array(n);
+          const dxRef = new Float64Array(n);
+          for (let i = 0; i < n; i++) {
+            const g = dy[i]! * y[i]! * (1 - y[i]!);
+            dxRef[i] = p.alpha * g;
+            terms[i] = x[i]! * g;
+          }
+          expectClose(await dx.read(), dxRef, { ...GRAD, label: `${label} dx` });
+          expectClose(await dAlpha.read(), [refSum(terms)], { ...reduction(terms), label: `${label} dα` });
+        }
+      }),
+  };
+}
+
+// ---- elementwise arithmetic ----------------------------------------------------------------
+
+const BINARY_SHAPES: readonly (readonly number[])[] = [[1], [3], [17, 63], [1000], [257, 65]];
+/** Tiny and huge values for `a` (with b in [−2, 2] the results stay normal and finite). */
+const ARITH_SPECIALS = [0, 1e-30, -1e-30, 1e-20, 1e30, -1e30, 3e37];
+
+function binaryCase(op: 'add' | 'sub' | 'mul'): OpCase {
+  const name = `elementwise ${op}`;
+  const f = op === 'add' ? (a: number, b: number) => a + b : op === 'sub' ? (a: number, b: number) => a - b : (a: number, b: number) => a * b;
+  return {
+    name,
+    run: (engine) =>
+      scoped(engine, async (s) => {
+        const rng = new Rng(seedOf(name));
+        for (const shape of BINARY_SHAPES) {
+          const n = sizeOf(shape);
+          const a = withSpecials(rng.uniform(n), ARITH_SPECIALS);
+          const b = rng.uniform(n);
+          const at = s.t(a, shape);
+          const out = s.keep(engine[op](at, s.t(b, shape)));
+          const label = `${name} ${fmt(shape)}`;
+          expectShape(out, shape, label);
+          expectClose(await out.read(), Array.from(a, (ai, i) => f(ai, b[i]!)), { ...REL, label });
+          // The same tensor on both sides (moderate values: x·x of the specials would under/overflow).
+          const c = rng.uniform(n);
+          const ct = s.t(c, shape);
+          const self = s.keep(engine[op](ct, ct));
+          expectClose(await self.read(), Array.from(c, (ci) => f(ci, ci)), { ...REL, label: `${label} (x ${op} x)` });
+        }
+      }),
+  };
+}
+
+const scaleCase: OpCase = {
+  name: 'elementwise scale',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('elementwise scale'));
+      for (const shape of BINARY_SHAPES) {
+        for (const factor of [-0.37, 3, 0, 1e-3]) {
+          const x = withSpecials(rng.uniform(sizeOf(shape)), ARITH_SPECIALS.filter((v) => Math.abs(v) < 1e37));
+          const out = s.keep(engine.scale(s.t(x, shape), factor));
+          const label = `scale ${fmt(shape)} by ${factor}`;
+          expectShape(out, shape, label);
+          expectClose(await out.read(), Array.from(x, (v) => factor * v), { ...REL, label });
+        }
+      }
+    }),
+};
+
+const biasAddCase: OpCase = {
+  name: 'biasAdd',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('biasAdd'));
+      const shapes: [number, number][] = [[1, 1], [3, 17], [1000, 17], [65, 64], [3, 1000], [127, 1]];
+      for (const [idx, [rows, cols]] of shapes.entries()) {
+        const x = rng.uniform(rows * cols);
+        const b = rng.uniform(cols);
+        const bShape = idx % 2 === 0 ? [cols] : [1, cols];
+        const out = s.keep(engine.biasAdd(s.t(x, [rows, cols]), s.t(b, bShape)));
+        const label = `biasAdd [${rows}, ${cols}] + ${fmt(bShape)}`;
+        expectShape(out, [rows, cols], label);
+        expectClose(await out.read(), Array.from(x, (v, i) => v + b[i % cols]!), { ...REL, label });
+      }
+      // A vector is one row.
+      const v = rng.uniform(65);
+      const b = rng.uniform(65);
+      const out = s.keep(engine.biasAdd(s.t(v, [65]), s.t(b, [65])));
+      expectShape(out, [65], 'biasAdd [65] + [65]');
+      expectClose(await out.read(), Array.from(v, (x, i) => x + b[i]!), { ...REL, label: 'biasAdd [65] + [65]' });
+    }),
+};
+
+// ---- reductions ----------------------------------------------------------------------------
+
+const colSumsCase: OpCase = {
+  name: 'colSums',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('colSums'));
+      const shapes: [number, number][] = [[1, 1], [3, 17], [1000, 17], [65, 127], [17, 1000], [65539, 3], [1000, 1], [64, 65]];
+      for (const [rows, cols] of shapes) {
+        const x = rng.uniform(rows * cols);
+        const out = s.keep(engine.colSums(s.t(x, [rows, cols])));
+        const label = `colSums [${rows}, ${cols}]`;
+        expectShape(out, [cols], label);
+        let worstNorm = 0;
+        for (let c = 0; c < cols; c++) {
+          let q = 0;
+          for (let r = 0; r < rows; r++) q += x[r * cols + c]! ** 2;
+          worstNorm = Math.max(worstNorm, Math.sqrt(q));
+        }
+        expectClose(await out.read(), refColSums(x, rows, cols), { rtol: 1e-5, atol: 1e-5 * worstNorm, label });
+      }
+    }),
+};
+
+const sumMeanCase: OpCase = {
+  name: 'sum and mean',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('sum and mean'));
+      const inputs: { label: string; x: Float32Array; shape: number[] }[] = [];
+      for (const n of [1, 3, 64, 65, 1000, 65539]) inputs.push({ label: `[${n}] in [−2, 2]`, x: rng.uniform(n), shape: [n] });
+      inputs.push({ label: '[257, 127] in [−2, 2]', x: rng.uniform(257 * 127), shape: [257, 127] });
+      inputs.push({ label: '[65539] in [0, 1)', x: rng.uniform(65539, 0, 1), shape: [65539] });
+      inputs.push({ label: '[65539] ones', x: new Float32Array(65539).fill(1), shape: [65539] });
+      inputs.push({ label: '[1000] with tiny and huge', x: withSpecials(rng.uniform(1000), [1e-30, 1e4, -1e4, 1e-20]), shape: [1000] });
+      for (const { label, x, shape } of inputs) {
+        const xt = s.t(x, shape);
+        const sum = s.keep(engine.sum(xt));
+        const mean = s.keep(engine.mean(xt));
+        expectShape(sum, [1], `sum ${label}`);
+        expectShape(mean, [1], `mean ${label}`);
+        const ref = refSum(x);
+        const tol = reduction(x);
+        expectClose(await sum.read(), [ref], { ...tol, label: `sum ${label}` });
+        expectClose(await mean.read(), [ref / x.length], { rtol: 1e-5, atol: tol.atol! / x.length, label: `mean ${label}` });
+      }
+    }),
+};
+
+// ---- gram ----------------------------------------------------------------------------------
+
+/** [n, m, d]; m = 0 means Y omitted (K(X, X)). */
+const GRAM_SHAPES: readonly (readonly [number, number, number])[] = [
+  [1, 1, 1], [3, 17, 5], [65, 63, 17], [1000, 3, 17], [3, 1000, 64], [127, 65, 3],
+  [1, 0, 3], [63, 0, 17], [257, 0, 65],
+];
+
+const GRAM_VARIANTS: Record<GramKernel, readonly GramOptions[]> = {
+  sigmoid: [{}, { gamma: 0.03, coef0: -0.5 }],
+  logistic: [{}, { gamma: 0.05, coef0: 0.3 }],
+  linear: [{}, { gamma: 0.5, coef0: 2 }], // γ and c₀ do not apply to the linear kernel
+  polynomial: [{}, { gamma: 0.2, coef0: 0.5, degree: 2 }, { gamma: 0.05, coef0: -0.25, degree: 5 }],
+  rbf: [{}, { gamma: 0.05 }, { gamma: 2 }],
+};
+
+function gramCase(kernel: GramKernel): OpCase {
+  const name = `gram ${kernel}`;
+  // Bounded kernels: elementwise; unbounded (linear, polynomial): the matmul tolerance.
+  const tol = kernel === 'linear' || kernel === 'polynomial' ? MATMUL : UNIT;
+  return {
+    name,
+    run: (engine) =>
+      scoped(engine, async (s) => {
+        const rng = new Rng(seedOf(name));
+        for (const opts of GRAM_VARIANTS[kernel]) {
+          for (const [n, m0, d] of GRAM_SHAPES) {
+            const m = m0 === 0 ? n : m0;
+            const x = rng.uniform(n * d);
+            const y = m0 === 0 ? x : rng.uniform(m * d);
+            const xt = s.t(x, [n, d]);
+            const out = s.keep(m0 === 0 ? engine.gram(xt, undefined, { kernel, ...opts }) : engine.gram(xt, s.t(y, [m, d]), { kernel, ...opts }));
+            const resolved = { kernel, gamma: opts.gamma ?? 1 / d, coef0: opts.coef0 ?? 1, degree: opts.degree ?? 3 };
+            const label = `${name} ${JSON.stringify(opts)} X [${n}, ${d}] ${m0 === 0 ? 'Y omitted' : `Y [${m}, ${d}]`}`;
+            expectShape(out, [n, m], label);
+            expectClose(await out.read(), refGram(x, y, n, m, d, resolved), { ...tol, label });
+          }
+        }
+        // Y = null means the same as Y omitted.
+        const x = rng.uniform(17 * 5);
+        const out = s.keep(engine.gram(s.t(x, [17, 5]), null, { kernel }));
+        expectClose(await out.read(), refGram(x, x, 17, 17, 5, { kernel, gamma: 1 / 5, coef0: 1, degree: 3 }), {
+          ...tol, label: `${name} Y = null`,
+        });
+      }),
+  };
+}
+
+const sklearnCase: OpCase = {
+  name: 'gram sigmoid: scikit-learn documented values',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      // sklearn.metrics.pairwise.sigmoid_kernel([[0,0,0],[1,1,1]], [[1,0,0],[1,1,0]]) with
+      // its defaults γ = 1/n_features, c₀ = 1 (from the scikit-learn documentation).
+      const k = s.keep(engine.gram(s.t([[0, 0, 0], [1, 1, 1]]), s.t([[1, 0, 0], [1, 1, 0]])));
+      expectShape(k, [2, 2], 'sklearn sigmoid_kernel');
+      expectClose(await k.read(), [0.76159416, 0.76159416, 0.87006166, 0.93110961], { ...UNIT, label: 'sklearn sigmoid_kernel' });
+      const arr = await k.toArray();
+      if (!Array.isArray(arr[0]) || arr.length !== 2) throw new Error(`toArray() of a [2, 2] tensor gave ${JSON.stringify(arr)}`);
+    }),
+};
+
+// ---- huge inputs ---------------------------------------------------------------------------
+
+const HUGE = [1e4, -1e4, 3e38, -3e38];
+
+const hugeActivationCase: OpCase = {
+  name: 'huge inputs: activations give exact 0/1/±1, never NaN',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const x = Float32Array.from([...HUGE, 0, 1, -1]);
+      const hugeIdx = [0, 1, 2, 3];
+      const xt = s.t(x);
+      const variants: { label: string; act: Activation; kind: ActivationKind; p: ActParams; idx: number[] }[] = [
+        { label: 'sigmoid', act: 'sigmoid', kind: 'sigmoid', p: {}, idx: hugeIdx },
+        { label: 'sigmoid α=[0.5] tensor', act: { kind: 'sigmoid', alpha: s.t([0.5], [1]) }, kind: 'sigmoid', p: { alpha: 0.5 }, idx: hugeIdx },
+        { label: 'sigmoid α=−1', act: { kind: 'sigmoid', alpha: -1 }, kind: 'sigmoid', p: { alpha: -1 }, idx: hugeIdx },
+        { label: 'tanh', act: 'tanh', kind: 'tanh', p: {}, idx: hugeIdx },
+        { label: 'relu', act: 'relu', kind: 'relu', p: {}, idx: hugeIdx },
+        { label: 'leakyRelu', act: 'leakyRelu', kind: 'leakyRelu', p: {}, idx: [0, 2] },
+        { label: 'identity', act: 'identity', kind: 'identity', p: {}, idx: hugeIdx },
+      ];
+      for (const v of variants) {
+        const y = s.keep(engine.activation(xt, v.act));
+        const got = await y.read();
+        const ref = refActivation(v.kind, x, v.p);
+        const label = `${v.label} of ${Array.from(x).join(', ')}`;
+        expectFinite(got, label);
+        expectExactAt(got, Float32Array.from(ref), v.idx, label);
+        expectClose(got, ref, { ...(v.kind === 'sigmoid' || v.kind === 'tanh' ? UNIT : REL), label });
+        // Backward from the saturated output: exactly 0 for sigmoid and tanh, never NaN.
+        const dy = Float32Array.from(x, (_, i) => (i % 2 === 0 ? 2 : -1.5));
+        const dx = s.keep(engine.activationBackward(s.t(dy), y, v.act));
+        const dxGot = await dx.read();
+        expectFinite(dxGot, `${label} backward`);
+        const dxRef = refActivationBackward(v.kind, dy, got, v.p);
+        expectExactAt(dxGot, Float32Array.from(dxRef), v.idx, `${label} backward`);
+        expectClose(dxGot, dxRef, { ...GRAD, label: `${label} backward` });
+      }
+      // Larger α on ±1e4 (α·x stays far from float32 overflow).
+      const x2 = Float32Array.from([1e4, -1e4, 50, -50]);
+      const y2 = s.keep(engine.sigmoid(s.t(x2), { alpha: 2 }));
+      const got2 = await y2.read();
+      expectExactAt(got2, [1, 0, 1, 0], [0, 1, 2], 'sigmoid α=2 of ±1e4, ±50');
+      expectClose(got2, refActivation('sigmoid', x2, { alpha: 2 }), { ...UNIT, label: 'sigmoid α=2 of ±1e4, ±50' });
+      // sigmoidBackward on saturated outputs: dx exactly 0, dα finite (never dy·x·0 = Inf·0).
+      const y3 = s.keep(engine.sigmoid(xt));
+      const dy3 = Float32Array.from(x, () => 2);
+      const { dx, dAlpha } = engine.sigmoidBackward(s.t(dy3), xt, y3);
+      s.keep(dx);
+      s.keep(dAlpha);
+      const dxGot = await dx.read();
+      expectExactAt(dxGot, [0, 0, 0, 0], hugeIdx, 'sigmoidBackward dx at huge x');
+      const yv = await y3.read();
+      const terms = Array.from(x, (xi, i) => dy3[i]! * yv[i]! * (1 - yv[i]!) * xi);
+      expectClose(await dAlpha.read(), [refSum(terms)], { ...reduction(terms), label: 'sigmoidBackward dα at huge x' });
+    }),
+};
+
+const hugeLinearCase: OpCase = {
+  name: 'huge inputs: linear epilogue gives exact 0/1/±1, never NaN',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('huge linear'));
+      // Each row of X holds one huge value, so every z = x·w + b is huge and finite in float32.
+      const m = 8, k = 3, n = 5;
+      const x = new Float32Array(m * k);
+      HUGE.forEach((v, r) => {
+        x[r * k + (r % k)] = v;
+        x[(r + 4) * k + ((r + 1) % k)] = v;
+      });
+      const w = rng.uniform(k * n, 0.5, 1);
+      const b = rng.uniform(n, -0.5, 0.5);
+      const xt = s.t(x, [m, k]);
+      const wt = s.t(w, [k, n]);
+      const bt = s.t(b, [n]);
+      const z = refMatmul(x, w, m, n, k);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) z[i * n + j]! += b[j]!;
+      const all = Array.from({ length: m * n }, (_, i) => i);
+      for (const [label, act, kind, p] of [
+        ['sigmoid', 'sigmoid', 'sigmoid', {}],
+        ['sigmoid α=[0.5] tensor', { kind: 'sigmoid', alpha: s.t([0.5], [1]) }, 'sigmoid', { alpha: 0.5 }],
+        ['tanh', 'tanh', 'tanh', {}],
+      ] as [string, Activation, ActivationKind, ActParams][]) {
+        const y = s.keep(engine.linear(xt, wt, bt, act));
+        const got = await y.read();
+        const ref = refActivation(kind, z, p);
+        expectFinite(got, `linear + ${label} on huge x`);
+        expectExactAt(got, Float32Array.from(ref), all, `linear + ${label} on huge x`);
+      }
+      const id = s.keep(engine.linear(xt, wt, bt, 'identity'));
+      const idGot = await id.read();
+      expectFinite(idGot, 'linear identity on huge x');
+      expectClose(idGot, z, { ...REL, label: 'linear identity on huge x' });
+    }),
+};
+
+const hugeGramCase: OpCase = {
+  name: 'huge inputs: gram sigmoid/logistic/rbf give exact 0/1/±1, never NaN',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      // One huge value per row of X; |y| ≤ 1 keeps every inner product finite in float32.
+      const x = Float32Array.from([1e4, 0, -1e4, 0, 0, 3e38, 0, -3e38]);
+      const y = Float32Array.from([1, 0, 0, 1, 0, -1, 0.5, 0.5]);
+      const xt = s.t(x, [4, 2]);
+      const yt = s.t(y, [4, 2]);
+      for (const kernel of ['sigmoid', 'logistic'] as const) {
+        const k = s.keep(engine.gram(xt, yt, { kernel }));
+        const got = await k.read();
+        const ref = refGram(x, y, 4, 4, 2, { kernel, gamma: 0.5, coef0: 1, degree: 3 });
+        const label = `gram ${kernel} on huge x`;
+        expectFinite(got, label);
+        const inner = refGram(x, y, 4, 4, 2, { kernel: 'linear', gamma: 1, coef0: 0, degree: 1 });
+        const hugeIdx = Array.from(inner.keys()).filter((i) => Math.abs(inner[i]!) >= 1e3);
+        if (hugeIdx.length !== 10) throw new Error(`test setup: expected 10 huge inner products, got ${hugeIdx.length}`);
+        expectExactAt(got, Float32Array.from(ref), hugeIdx, label);
+        expectClose(got, ref, { ...UNIT, label });
+      }
+      // rbf: ‖x − y‖² of 1e4-sized rows is 1e8: exp(−min(γ·1e8, 120)) is exactly 0.
+      const xr = Float32Array.from([1e4, 0, -1e4, 0, 0, 1e4]);
+      const k = s.keep(engine.gram(s.t(xr, [3, 2]), yt, { kernel: 'rbf' }));
+      const got = await k.read();
+      expectFinite(got, 'gram rbf on huge x');
+      expectExactAt(got, new Float32Array(12), Array.from({ length: 12 }, (_, i) => i), 'gram rbf on huge x');
+    }),
+};
+
+// ---- tensors, errors -----------------------------------------------------------------------
+
+const roundTripCase: OpCase = {
+  name: 'tensor upload and read back exactly',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('round trip'));
+      for (const shape of [[1], [3], [1000], [65, 17], [65539]]) {
+        const x = withSpecials(rng.uniform(sizeOf(shape)), [...SPECIALS, ...HUGE, 1.1754943508222875e-38, 1.401298464324817e-45]);
+        const t = s.t(x, shape);
+        expectShape(t, shape, `tensor ${fmt(shape)}`);
+        const back = await t.read();
+        expectExactAt(back, x, Array.from(x.keys()), `tensor ${fmt(shape)} read back`);
+        back[0] = 12345; // read() returns a copy
+        const again = await t.read();
+        expectExactAt(again, x, [0], `tensor ${fmt(shape)}: read() must return a copy`);
+      }
+      const z = s.keep(engine.zeros([17, 3]));
+      expectExactAt(await z.read(), new Float32Array(51), Array.from({ length: 51 }, (_, i) => i), 'zeros([17, 3])');
+      const nested = s.t([[1, 2, 3], [4, 5, 6]]);
+      expectShape(nested, [2, 3], 'tensor from nested rows');
+      const arr = await nested.toArray();
+      if (JSON.stringify(arr) !== '[[1,2,3],[4,5,6]]') throw new Error(`toArray() gave ${JSON.stringify(arr)}`);
+    }),
+};
+
+const shapeErrorCase: OpCase = {
+  name: 'errors: shape mismatches throw ShapeError naming both shapes',
+  run: (engine, lib) =>
+    scoped(engine, async (s) => {
+      const t = (shape: number[]) => s.t(new Float32Array(sizeOf(shape)), shape);
+      const a23 = t([2, 3]);
+      const a32 = t([3, 2]);
+      const b45 = t([4, 5]);
+      await expectThrows(() => engine.matmul(a23, b45), lib.ShapeError, 'matmul [2,3]·[4,5]', ['[2, 3]', '[4, 5]']);
+      await expectThrows(() => engine.matmul(a23, a32, { transposeA: true }), lib.ShapeError, 'matmul [2,3]ᵀ·[3,2]', ['[2, 3]', '[3, 2]']);
+      await expectThrows(() => engine.matmul(a23, b45, { transposeB: true }), lib.ShapeError, 'matmul [2,3]·[4,5]ᵀ', ['[2, 3]', '[4, 5]']);
+      await expectThrows(() => engine.matmul(t([3]), a32), lib.ShapeError, 'matmul with a vector', ['[3]']);
+      await expectThrows(() => engine.linear(a23, a32, t([5]), 'sigmoid'), lib.ShapeError, 'linear with a [5] bias', ['[5]', '[2, 2]']);
+      await expectThrows(() => engine.linear(a23, b45, null), lib.ShapeError, 'linear [2,3]·[4,5]', ['[2, 3]', '[4, 5]']);
+      for (const op of ['add', 'sub', 'mul'] as const) {
+        await expectThrows(() => engine[op](a23, a32), lib.ShapeError, `${op} [2,3] and [3,2]`, ['[2, 3]', '[3, 2]']);
+        await expectThrows(() => engine[op](t([3]), t([4])), lib.ShapeError, `${op} [3] and [4]`, ['[3]', '[4]']);
+      }
+      await expectThrows(() => engine.biasAdd(a23, t([4])), lib.ShapeError, 'biasAdd [2,3] + [4]', ['[4]', '[2, 3]']);
+      await expectThrows(() => engine.biasAdd(a23, t([2, 3])), lib.ShapeError, 'biasAdd [2,3] + [2,3]', ['[2, 3]']);
+      await expectThrows(() => engine.gram(t([3, 4]), t([2, 5])), lib.ShapeError, 'gram X [3,4] Y [2,5]', ['[3, 4]', '[2, 5]']);
+      await expectThrows(() => engine.gram(t([4])), lib.ShapeError, 'gram of a vector', ['[4]']);
+      await expectThrows(() => engine.activationBackward(t([3]), t([4]), 'tanh'), lib.ShapeError, 'activationBackward [3] vs [4]', ['[3]', '[4]']);
+      await expectThrows(() => engine.sigmoidBackward(t([3]), t([3]), t([2])), lib.ShapeError, 'sigmoidBackward y [2]', ['[3]', '[2]']);
+      await expectThrows(() => engine.sigmoid(t([3]), { alpha: t([2]) }), lib.ShapeError, 'sigmoid α of shape [2]', ['[2]']);
+      await expectThrows(() => engine.tensor([1, 2, 3], [2, 2]), lib.ShapeError, 'tensor of 3 values as [2, 2]', ['[2, 2]', '3']);
+      await expectThrows(() => engine.tensor([[1, 2], [3]]), lib.ShapeError, 'ragged nested rows', ['row 1']);
+      await expectThrows(() => engine.zeros([0, 3]), lib.ShapeError, 'zeros([0, 3])', ['[0, 3]']);
+    }),
+};
+
+const disposedErrorCase: OpCase = {
+  name: 'errors: a disposed tensor throws DisposedError',
+  run: (engine, lib) =>
+    scoped(engine, async (s) => {
+      const live = s.t(new Float32Array(6), [2, 3]);
+      const dead = engine.tensor(new Float32Array(6), [2, 3]);
+      dead.dispose();
+      dead.dispose(); // twice is harmless
+      if (!dead.disposed) throw new Error('tensor.disposed should be true after dispose()');
+      const E = lib.DisposedError;
+      await expectThrows(() => dead.read(), E, 'read()');
+      await expectThrows(() => engine.sigmoid(dead), E, 'sigmoid(disposed)');
+      await expectThrows(() => engine.add(live, dead), E, 'add(live, disposed)');
+      await expectThrows(() => engine.matmul(dead, live, { transposeB: true }), E, 'matmul(disposed, live)');
+      await expectThrows(() => engine.linear(live, dead, null, 'relu', { transposeB: true }), E, 'linear(live, disposed)');
+      await expectThrows(() => engine.gram(dead), E, 'gram(disposed)');
+      await expectThrows(() => engine.sum(dead), E, 'sum(disposed)');
+      await expectThrows(() => engine.colSums(dead), E, 'colSums(disposed)');
+      await expectThrows(() => engine.mean(dead), E, 'mean(disposed)');
+      await expectThrows(() => engine.scale(dead, 2), E, 'scale(disposed)');
+      await expectThrows(() => engine.biasAdd(dead, s.t(new Float32Array(3))), E, 'biasAdd(disposed, live)');
+      await expectThrows(() => engine.activationBackward(live, dead, 'tanh'), E, 'activationBackward(live, disposed)');
+      const deadAlpha = engine.tensor([1.5], [1]);
+      deadAlpha.dispose();
+      await expectThrows(() => engine.sigmoid(live, { alpha: deadAlpha }), E, 'sigmoid with a disposed α tensor');
+      await expectThrows(() => engine.linear(live, live, null, { kind: 'sigmoid', alpha: deadAlpha }, { transposeB: true }), E, 'linear with a disposed α tensor');
+    }),
+};
+
+const valueErrorCase: OpCase = {
+  name: 'errors: invalid gram options and arguments throw ValueError',
+  run: (engine, lib) =>
+    scoped(engine, async (s) => {
+      const x = s.t(new Float32Array(12), [4, 3]);
+      const V = lib.ValueError;
+      const bad: [GramOptions, string][] = [
+        [{ kernel: 'cubic' as GramKernel }, 'cubic'],
+        [{ gamma: Number.NaN }, 'gamma'],
+        [{ gamma: Number.POSITIVE_INFINITY }, 'gamma'],
+        [{ kernel: 'rbf', gamma: 0 }, 'gamma'],
+        [{ kernel: 'rbf', gamma: -1 }, 'gamma'],
+        [{ coef0: Number.NaN }, 'coef0'],
+        [{ kernel: 'polynomial', degree: 2.5 }, 'degree'],
+        [{ kernel: 'polynomial', degree: 0 }, 'degree'],
+      ];
+      for (const [opts, word] of bad) {
+        await expectThrows(() => engine.gram(x, null, opts), V, `gram ${JSON.stringify(opts)}`, [word]);
+      }
+      await expectThrows(() => engine.scale(x, Number.NaN), V, 'scale by NaN');
+      await expectThrows(() => engine.sigmoid(x, { alpha: Number.POSITIVE_INFINITY }), V, 'sigmoid α = Infinity', ['alpha']);
+      await expectThrows(() => engine.leakyRelu(x, -0.5), V, 'leakyRelu slope −0.5', ['slope']);
+      await expectThrows(() => engine.activation(x, 'softplus' as ActivationKind), V, 'unknown activation', ['softplus']);
+      await expectThrows(() => engine.tensor([1, 'a' as unknown as number, 3]), V, 'non-number tensor data');
+      await expectThrows(() => engine.tensor([[1, 2], [3, 'b' as unknown as number]]), V, 'non-number nested tensor data');
+      // Every kernel and activation kind the library knows is covered by a case above.
+      for (const k of lib.GRAM_KERNELS) if (!(k in GRAM_VARIANTS)) throw new Error(`gram kernel '${k}' has no op case`);
+      for (const k of lib.ACTIVATION_KINDS) {
+        if (!ACT_VARIANTS.some((v) => v.kind === k)) throw new Error(`activation '${k}' has no op case`);
+      }
+    }),
+};
+
+// ---- the suite -----------------------------------------------------------------------------
+
+export const opCases: OpCase[] = [
+  roundTripCase,
+  matmulCase(false, false),
+  matmulCase(true, false),
+  matmulCase(false, true),
+  matmulCase(true, true),
+  ...ACT_VARIANTS.map(linearCase),
+  ...ACT_VARIANTS.map(activationForwardCase),
+  ...ACT_VARIANTS.map(activationBackwardCase),
+  ...SIGMOID_BACKWARD.map(sigmoidBackwardCase),
+  binaryCase('add'),
+  binaryCase('sub'),
+  binaryCase('mul'),
+  scaleCase,
+  biasAddCase,
+  colSumsCase,
+  sumMeanCase,
+  ...(['sigmoid', 'logistic', 'linear', 'polynomial', 'rbf'] as const).map(gramCase),
+  sklearnCase,
+  hugeActivationCase,
+  hugeLinearCase,
+  hugeGramCase,
+  shapeErrorCase,
+  disposedErrorCase,
+  valueErrorCase,
+];

@@ -1,0 +1,216 @@
+// Float64 reference implementations for the tests, written independently of src/cpu:
+// plain loops over number arrays, Math.tanh / Math.exp in float64. They take the float32
+// test inputs as exact values and return Float64Array results. Robust at huge |x|
+// (Math.tanh saturates; the sigmoid uses the branch whose exp() cannot overflow).
+
+import type { ActivationKind, GramKernel } from '../../src/types.js';
+
+export interface ActParams {
+  /** Sigmoid scale α (default 1). */
+  alpha?: number;
+  /** leakyRelu negative slope (default 0.01, the library's default). */
+  slope?: number;
+}
+
+export const REF_DEFAULT_SLOPE = 0.01;
+
+/** C[m, n] = op(A)·op(B); A is [m, k] ([k, m] if transposeA), B is [k, n] ([n, k] if transposeB). */
+export function refMatmul(
+  a: ArrayLike<number>, b: ArrayLike<number>, m: number, n: number, k: number,
+  transposeA = false, transposeB = false,
+): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        const av = transposeA ? a[p * m + i]! : a[i * k + p]!;
+        const bv = transposeB ? b[j * k + p]! : b[p * n + j]!;
+        s += av * bv;
+      }
+      out[i * n + j] = s;
+    }
+  }
+  return out;
+}
+
+/** The logistic function in float64 without overflow. */
+export function refSigmoidScalar(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
+export function refActivationScalar(kind: ActivationKind, x: number, p: ActParams = {}): number {
+  const alpha = p.alpha ?? 1;
+  const slope = p.slope ?? REF_DEFAULT_SLOPE;
+  switch (kind) {
+    case 'sigmoid':
+      return refSigmoidScalar(alpha * x);
+    case 'tanh':
+      return Math.tanh(x);
+    case 'relu':
+      return x > 0 ? x : 0;
+    case 'leakyRelu':
+      return x > 0 ? x : slope * x;
+    case 'identity':
+      return x;
+  }
+}
+
+/** act(x) elementwise in float64. */
+export function refActivation(kind: ActivationKind, x: ArrayLike<number>, p: ActParams = {}): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = refActivationScalar(kind, x[i]!, p);
+  return out;
+}
+
+/** d act(x)/dx evaluated at x (not from the output), in float64; at the kink x = 0, relu and leakyRelu take the left-hand derivative (0, slope). */
+export function refActivationGrad(kind: ActivationKind, x: ArrayLike<number>, p: ActParams = {}): Float64Array {
+  const alpha = p.alpha ?? 1;
+  const slope = p.slope ?? REF_DEFAULT_SLOPE;
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    switch (kind) {
+      case 'sigmoid': {
+        const s = refSigmoidScalar(alpha * v);
+        out[i] = alpha * s * (1 - s);
+        break;
+      }
+      case 'tanh': {
+        const t = Math.tanh(v);
+        out[i] = 1 - t * t;
+        break;
+      }
+      case 'relu':
+        out[i] = v > 0 ? 1 : 0;
+        break;
+      case 'leakyRelu':
+        out[i] = v > 0 ? 1 : slope;
+        break;
+      case 'identity':
+        out[i] = 1;
+        break;
+    }
+  }
+  return out;
+}
+
+/**
+ * The documented backward-from-saved-output rule: dx = dy · g(y) with g = α·y(1−y) for
+ * sigmoid, 1 − y² for tanh, [y > 0] for relu, y > 0 ? 1 : slope for leakyRelu, 1 for
+ * identity. Evaluated in float64 on the given (float32) y.
+ */
+export function refActivationBackward(
+  kind: ActivationKind, dy: ArrayLike<number>, y: ArrayLike<number>, p: ActParams = {},
+): Float64Array {
+  const alpha = p.alpha ?? 1;
+  const slope = p.slope ?? REF_DEFAULT_SLOPE;
+  const out = new Float64Array(y.length);
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i]!;
+    let g: number;
+    if (kind === 'sigmoid') g = alpha * v * (1 - v);
+    else if (kind === 'tanh') g = 1 - v * v;
+    else if (kind === 'relu') g = v > 0 ? 1 : 0;
+    else if (kind === 'leakyRelu') g = v > 0 ? 1 : slope;
+    else g = 1;
+    out[i] = dy[i]! * g;
+  }
+  return out;
+}
+
+export interface RefGramOptions {
+  kernel: GramKernel;
+  gamma: number;
+  coef0: number;
+  degree: number;
+}
+
+/** K[n, m] with K[i, j] = k(x_i, y_j) for X [n, d], Y [m, d], in float64. */
+export function refGram(
+  x: ArrayLike<number>, y: ArrayLike<number>, n: number, m: number, d: number, o: RefGramOptions,
+): Float64Array {
+  const out = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      let dot = 0;
+      let dist2 = 0;
+      for (let t = 0; t < d; t++) {
+        const a = x[i * d + t]!;
+        const b = y[j * d + t]!;
+        dot += a * b;
+        dist2 += (a - b) * (a - b);
+      }
+      let v: number;
+      switch (o.kernel) {
+        case 'sigmoid':
+          v = Math.tanh(o.gamma * dot + o.coef0);
+          break;
+        case 'logistic':
+          v = refSigmoidScalar(o.gamma * dot + o.coef0);
+          break;
+        case 'linear':
+          v = dot;
+          break;
+        case 'polynomial':
+          v = Math.pow(o.gamma * dot + o.coef0, o.degree);
+          break;
+        case 'rbf':
+          v = Math.exp(-o.gamma * dist2);
+          break;
+      }
+      out[i * m + j] = v;
+    }
+  }
+  return out;
+}
+
+/** Column sums of x [rows, cols] in float64. */
+export function refColSums(x: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c] = out[c]! + x[r * cols + c]!;
+  return out;
+}
+
+/** Σ x in float64 (a serial float64 sum is exact to ~n·1e-16 relative: plenty for a reference). */
+export function refSum(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]!;
+  return s;
+}
+
+/** ‖x‖₂ in float64. */
+export function refNorm(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
+  return Math.sqrt(s);
+}
+
+/**
+ * Central finite-difference gradient of a scalar function f at x, in float64:
+ * g[i] = (f(x + h·e_i) − f(x − h·e_i)) / 2h, with h scaled to max(1, |x_i|).
+ */
+export function finiteDiffGrad(f: (x: Float64Array) => number, x: ArrayLike<number>, h = 1e-6): Float64Array {
+  const xs = Float64Array.from(x);
+  const g = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i]!;
+    const step = h * Math.max(1, Math.abs(v));
+    xs[i] = v + step;
+    const fp = f(xs);
+    xs[i] = v - step;
+    const fm = f(xs);
+    xs[i] = v;
+    g[i] = (fp - fm) / (2 * step);
+  }
+  return g;
+}
+
+/** Σ w[i]·v[i] in float64: the scalar loss L = ⟨dY, Y⟩ whose gradient w.r.t. Y is dY. */
+export function dot(w: ArrayLike<number>, v: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += w[i]! * v[i]!;
+  return s;
+}
