@@ -1,0 +1,122 @@
+// Node benchmark runner: every workload on every backend Node has (WebGPU through Dawn when
+// an adapter exists, and the CPU). Each case: warm-up, repeats synchronised with
+// engine.sync(), every output checked against float64 before its time counts.
+// Progress → stderr, table → stdout, JSON → bench/results/node-<backend|all>-<date>.json.
+//
+//   npm run bench [-- --quick] [-- --backend webgpu|cpu|all] [-- --out FILE.json]
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { parseFlags, choiceFlag, formatFlags, UsageError } from '../src/cli/args.js';
+import { BackendUnavailableError, createEngine, describeAdapter, type BackendKind, type Engine } from '../src/index.js';
+import { type BackendInfo, type CaseResult, formatTable, machine, type Report, runs } from './report.js';
+import { measure, type TimingOptions } from './timing.js';
+import { type Prepared, type Workload, workloads } from './workloads.js';
+
+const FLAGS = {
+  quick: { type: 'boolean', help: 'small sizes and 3 repeats (about a minute on a software GPU)' },
+  backend: { type: 'string', value: 'all|webgpu|cpu', help: 'which backends to run (default all available)' },
+  out: { type: 'string', value: 'FILE.json', help: 'where to write the JSON (default bench/results/node-<backend>-<date>.json)' },
+} as const;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    process.stdout.write(`usage: node bench/dist/node.js [options]\n\noptions:\n${formatFlags(FLAGS)}\n`);
+    return 0;
+  }
+  const flags = parseFlags('bench', argv, FLAGS);
+  const which = choiceFlag('backend', flags.backend ?? 'all', ['all', 'webgpu', 'cpu'] as const);
+  const quick = flags.quick;
+  const timing: TimingOptions = { repeats: quick ? 3 : 5, budgetMs: 20_000 };
+  const cases = workloads(quick);
+  const date = new Date();
+  const report: Report = {
+    tool: 'sigmoid-core bench/node', date: date.toISOString(), args: argv, quick, ...machine(),
+    backends: [], skipped: [], results: [],
+  };
+  log(`sigmoid-core bench${quick ? ' --quick' : ''}: ${cases.length} workloads, up to ${timing.repeats} timed runs each, on ${report.cpu.model} (${report.cpu.cores} cores), node ${report.node}`);
+
+  for (const kind of (which === 'all' ? ['webgpu', 'cpu'] : [which]) as BackendKind[]) {
+    let engine: Engine;
+    try {
+      engine = await createEngine({ backend: kind, log: null });
+    } catch (err) {
+      if (!(err instanceof BackendUnavailableError)) throw err;
+      log(`[${kind}] skipped: ${err.message}`);
+      report.skipped.push({ backend: kind, reason: err.message });
+      continue;
+    }
+    const info: BackendInfo = { backend: engine.backend, adapter: engine.adapterInfo, limits: engine.limits };
+    report.backends.push(info);
+    log(`[${kind}] ${info.adapter ? describeAdapter(info.adapter) : 'CPU (Float32Array, one thread)'}`);
+    try {
+      for (const w of cases) report.results.push(await runCase(engine, w, timing));
+    } finally {
+      engine.destroy();
+    }
+  }
+
+  process.stdout.write(`${formatTable(report.results)}\n`);
+  const label = which === 'all' ? 'all' : which;
+  const out = flags.out ?? join('bench', 'results', `node-${label}-${date.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+  log(`results written to ${relative(process.cwd(), out) || out}`);
+  const bad = report.results.filter((r) => r.check !== 'ok').length;
+  if (bad > 0) log(`${bad} case(s) FAILED or errored: their times are excluded`);
+  return bad > 0 ? 1 : 0;
+}
+
+async function runCase(engine: Engine, w: Workload, opts: TimingOptions): Promise<CaseResult> {
+  const base = { backend: engine.backend, workload: w.name, size: w.size, unit: w.unit };
+  const tag = `[${engine.backend}] ${w.name} ${w.size}`;
+  const liveBefore = engine.memory().liveTensors;
+  log(`${tag}: warming up...`);
+  let prepared: Prepared | null = null;
+  const seen: { failure: string | null } = { failure: null };
+  try {
+    const p = (prepared = w.prepare(engine));
+    await engine.sync();
+    const timing = await measure(
+      async () => {
+        const out = p.run();
+        await engine.sync();
+        return out;
+      },
+      async (out, i) => {
+        try {
+          const c = p.check(await out.read());
+          if (!c.ok && seen.failure === null) seen.failure = `${i < 0 ? 'warm-up' : `run ${i + 1}`}: ${c.detail}`;
+          if (i === -1) log(`${tag}: check ${c.ok ? 'ok' : 'FAILED'} (${c.detail}); timing...`);
+        } finally {
+          out.dispose();
+        }
+      },
+      opts,
+    );
+    const failure = seen.failure;
+    const ok = failure === null;
+    const throughput = ok ? w.throughput(timing.medianMs / 1000) : null;
+    log(`${tag}: ${ok ? `median ${timing.medianMs.toFixed(2)} ms, ${throughput!.toPrecision(3)} ${w.unit}` : `FAILED ${failure}`} (${runs(timing.samples.length)})`);
+    return { ...base, timing, throughput, check: ok ? 'ok' : 'FAILED', detail: failure ?? 'every output matched float64 on 64 samples' };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    log(`${tag}: ERROR ${msg}`);
+    return { ...base, timing: null, throughput: null, check: 'ERROR', detail: msg };
+  } finally {
+    prepared?.dispose();
+    const leaked = engine.memory().liveTensors - liveBefore;
+    if (leaked !== 0) log(`${tag}: warning: ${leaked} tensor(s) still live after the case`);
+  }
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write('', done))));
+  process.exit(code);
+} catch (err) {
+  log(err instanceof UsageError ? `bench: ${err.message}` : `bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(err instanceof UsageError ? 2 : 1);
+}

@@ -1,0 +1,111 @@
+// A tiny flag parser for the CLI: `--name value`, `--name=value` and boolean `--name`.
+// Unknown flags, missing values, repeated flags and stray arguments are usage errors
+// (exit code 2) whose message lists the flags the command accepts.
+
+import { SigmoidCoreError } from '../errors.js';
+
+/** The command line is wrong (unknown flag, missing or malformed value): exit code 2. */
+export class UsageError extends SigmoidCoreError {}
+
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  /** Placeholder shown in help, e.g. 'X.csv'. */
+  value?: string;
+  help: string;
+  required?: boolean;
+}
+
+export type FlagSpecs = Record<string, FlagSpec>;
+
+export type Flags<S extends FlagSpecs> = {
+  [K in keyof S]: S[K]['type'] extends 'boolean' ? boolean : string | undefined;
+};
+
+/** Where a command writes: `out` is the result (stdout), `err` is notices and progress (stderr). */
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export interface Command<S extends FlagSpecs = FlagSpecs> {
+  summary: string;
+  /** Usage line after `sigmoid-core`, e.g. 'gram --x X.csv --out K.csv [options]'. */
+  usage: string;
+  flags: S;
+  run(flags: Flags<S>, io: Io): Promise<void>;
+}
+
+export function parseFlags<S extends FlagSpecs>(command: string, argv: readonly string[], specs: S): Flags<S> {
+  const values: Record<string, string | boolean | undefined> = {};
+  for (const [name, spec] of Object.entries(specs)) values[name] = spec.type === 'boolean' ? false : undefined;
+  const seen = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--') || arg === '--') {
+      throw new UsageError(`${command}: unexpected argument ${JSON.stringify(arg)}; options are written --name value (${validFlags(specs)})`);
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const spec = Object.hasOwn(specs, name) ? specs[name]! : undefined;
+    if (spec === undefined) throw new UsageError(`${command}: unknown option --${name}; valid options: ${validFlags(specs)}`);
+    if (seen.has(name)) throw new UsageError(`${command}: --${name} is given twice`);
+    seen.add(name);
+    if (spec.type === 'boolean') {
+      if (eq >= 0) throw new UsageError(`${command}: --${name} is a switch and takes no value`);
+      values[name] = true;
+    } else if (eq >= 0) {
+      values[name] = arg.slice(eq + 1);
+      if (values[name] === '') throw new UsageError(`${command}: --${name}= needs a value (--${name} ${spec.value ?? 'VALUE'})`);
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+        throw new UsageError(`${command}: --${name} needs a value (--${name} ${spec.value ?? 'VALUE'})`);
+      }
+      values[name] = next;
+      i++;
+    }
+  }
+  for (const [name, spec] of Object.entries(specs)) {
+    if (spec.required && values[name] === undefined) {
+      throw new UsageError(`${command}: --${name} ${spec.value ?? 'VALUE'} is required`);
+    }
+  }
+  return values as Flags<S>;
+}
+
+function validFlags(specs: FlagSpecs): string {
+  return [...Object.keys(specs).map((n) => `--${n}`), '--help'].join(', ');
+}
+
+/** The options block of a command's help text. */
+export function formatFlags(specs: FlagSpecs): string {
+  const rows = Object.entries(specs).map(([name, s]) => [`--${name}${s.type === 'string' ? ` ${s.value ?? 'VALUE'}` : ''}`, s.help]);
+  rows.push(['--help', 'show this help']);
+  const width = Math.max(...rows.map(([left]) => left!.length));
+  return rows.map(([left, help]) => `  ${left!.padEnd(width)}  ${help}`).join('\n');
+}
+
+// ---- value parsers: each names the flag and the bad value -----------------------------------
+
+/** A decimal number (1, -0.5, 1e-3; 1/64 is allowed as a fraction too). */
+export function numberFlag(name: string, text: string): number {
+  const t = text.trim();
+  const frac = /^([+-]?[\d.]+(?:e[+-]?\d+)?)\/([\d.]+(?:e[+-]?\d+)?)$/i.exec(t);
+  const v = frac ? Number(frac[1]) / Number(frac[2]) : /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i.test(t) ? Number(t) : NaN;
+  if (!Number.isFinite(v)) throw new UsageError(`--${name} must be a finite number, got ${JSON.stringify(text)}`);
+  return v;
+}
+
+export function intFlag(name: string, text: string, min: number): number {
+  const t = text.trim();
+  const v = /^[+-]?\d+$/.test(t) ? Number(t) : NaN;
+  if (!Number.isSafeInteger(v) || v < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`);
+  return v;
+}
+
+export function choiceFlag<T extends string>(name: string, text: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(text)}`);
+  }
+  return text as T;
+}

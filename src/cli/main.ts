@@ -1,0 +1,87 @@
+// The `sigmoid-core` command: dispatch to a subcommand, help and usage, exit codes
+// (0 ok, 1 runtime error, 2 usage error). Errors are one line on stderr,
+// `sigmoid-core: <message>`; a stack trace only for errors that are not ours (bugs).
+
+import { SigmoidCoreError } from '../errors.js';
+import { type Command, formatFlags, type Io, parseFlags, UsageError } from './args.js';
+import { gramCommand } from './gram.js';
+import { infoCommand } from './info.js';
+
+declare const __SIGMOID_CORE_VERSION__: string | undefined;
+const VERSION = typeof __SIGMOID_CORE_VERSION__ === 'string' ? __SIGMOID_CORE_VERSION__ : 'dev';
+
+const COMMANDS: Record<string, Command> = {
+  info: infoCommand as unknown as Command,
+  gram: gramCommand as unknown as Command,
+};
+
+function usage(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length));
+  return [
+    `sigmoid-core ${VERSION}: WebGPU compute engine for sigmoid networks and kernels, with a CPU fallback`,
+    '',
+    'usage: sigmoid-core <command> [options]',
+    '',
+    'commands:',
+    ...names.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n]!.summary}`),
+    '',
+    "Run 'sigmoid-core <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+function commandHelp(name: string, cmd: Command): string {
+  return [`usage: sigmoid-core ${cmd.usage}`, '', `${name}: ${cmd.summary}`, '', 'options:', formatFlags(cmd.flags)].join('\n');
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined) {
+      io.err(usage());
+      return 2;
+    }
+    if (name === '--help' || name === '-h' || name === 'help') {
+      const topic = rest[0];
+      const cmd = topic !== undefined && Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined;
+      io.out(cmd ? commandHelp(topic!, cmd) : usage());
+      return 0;
+    }
+    if (name === '--version' || name === '-v') {
+      io.out(VERSION);
+      return 0;
+    }
+    const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (cmd === undefined) {
+      throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')} (see 'sigmoid-core --help')`);
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(commandHelp(name, cmd));
+      return 0;
+    }
+    await cmd.run(parseFlags(name, rest, cmd.flags), io);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`sigmoid-core: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof SigmoidCoreError) {
+      io.err(`sigmoid-core: ${err.message}`);
+      return 1;
+    }
+    io.err(`sigmoid-core: unexpected error (a bug; please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 1;
+  }
+}
+
+const stdio: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+// Exit explicitly once stdout and stderr are flushed: a WebGPU instance (Dawn) may keep the
+// event loop alive after the engine is destroyed.
+const code = await main(process.argv.slice(2), stdio);
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write('', done))));
+process.exit(code);

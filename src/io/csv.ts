@@ -1,0 +1,187 @@
+// CSV of numbers: a float32 matrix in, a float32 matrix out. Comma-separated, one row a
+// line (LF or CRLF), an optional header row (detected: a first row whose cells are not all
+// numbers), blank trailing lines ignored. Double-quoted cells ("a, b", "say ""hi""") are
+// understood; a quoted cell always counts as text when detecting the header, so any header
+// that writeCsv writes reads back as a header. Every error names the file, line and column.
+
+import { ValueError } from '../errors.js';
+
+export interface CsvMatrix {
+  /** Column names when the first row is a header, else null. */
+  header: string[] | null;
+  rows: number;
+  cols: number;
+  /** rows × cols values, row-major. */
+  data: Float32Array;
+}
+
+/**
+ * A malformed CSV. `line` and `column` are 1-based and point at the offending cell (for a
+ * row of the wrong length, at the first missing or extra column; for an empty file, 1, 1).
+ */
+export class CsvError extends ValueError {
+  constructor(
+    readonly source: string,
+    readonly line: number,
+    readonly column: number,
+    detail: string,
+    /** How the message locates the problem: at a cell, on a whole line, or in the file. */
+    where: 'cell' | 'line' | 'file' = 'cell',
+  ) {
+    const at = where === 'cell' ? ` line ${line}, column ${column}:` : where === 'line' ? ` line ${line}` : '';
+    super(`${source}${at} ${detail}`);
+  }
+}
+
+/** A decimal number: 12, -3.5, .5, 1e-7, +2.E3 (no hex, no Infinity, no NaN). */
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
+
+interface Cell {
+  text: string;
+  quoted: boolean;
+}
+
+export function readCsv(text: string, opts: { source?: string } = {}): CsvMatrix {
+  const source = opts.source ?? 'CSV';
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  let last = lines.length;
+  while (last > 0 && lines[last - 1]!.trim() === '') last--;
+  if (last === 0) throw new CsvError(source, 1, 1, 'is empty (expected rows of comma-separated numbers)', 'file');
+
+  if (lines[0]!.trim() === '') throw new CsvError(source, 1, 1, 'is blank (expected a header or the first row of numbers)', 'line');
+  const first = splitLine(lines[0]!, source, 1);
+  const hasHeader = first.some((c) => c.quoted || !NUMBER.test(c.text));
+  const header = hasHeader ? first.map((c) => c.text) : null;
+  const start = hasHeader ? 1 : 0;
+  const rows = last - start;
+  if (rows === 0) throw new CsvError(source, 2, 1, 'has a header row but no data rows', 'file');
+  const cols = first.length;
+  const data = new Float32Array(rows * cols);
+
+  for (let i = start; i < last; i++) {
+    const lineNo = i + 1;
+    const cells = i === 0 ? first : splitLine(lines[i]!, source, lineNo);
+    if (cells.length !== cols) {
+      const blank = cells.length === 1 && cells[0]!.text === '' && !cells[0]!.quoted;
+      const like = hasHeader ? 'the header' : 'line 1';
+      const what = blank ? 'is blank' : `has ${cells.length} column${cells.length === 1 ? '' : 's'}`;
+      const detail = `${what}, expected ${cols} column${cols === 1 ? '' : 's'} (like ${like})`;
+      throw new CsvError(source, lineNo, Math.min(cells.length, cols) + 1, detail, 'line');
+    }
+    const base = (i - start) * cols;
+    for (let c = 0; c < cols; c++) data[base + c] = parseCell(cells[c]!.text, source, lineNo, c + 1);
+  }
+  return { header, rows, cols, data };
+}
+
+function parseCell(text: string, source: string, line: number, column: number): number {
+  if (!NUMBER.test(text)) {
+    if (text === '') throw new CsvError(source, line, column, 'empty cell (expected a number)');
+    if (NON_FINITE.test(text)) throw new CsvError(source, line, column, `"${text}" is not a finite number (NaN and Infinity are not allowed)`);
+    throw new CsvError(source, line, column, `"${clip(text)}" is not a number`);
+  }
+  const v = Math.fround(Number(text));
+  if (!Number.isFinite(v)) throw new CsvError(source, line, column, `"${text}" is outside the float32 range (|x| < 3.4e38)`);
+  return v;
+}
+
+/** Splits one line into trimmed cells, honouring double quotes ("" is a literal quote). */
+function splitLine(line: string, source: string, lineNo: number): Cell[] {
+  if (!line.includes('"')) return line.split(',').map((t) => ({ text: t.trim(), quoted: false }));
+  const cells: Cell[] = [];
+  let i = 0;
+  for (;;) {
+    while (line[i] === ' ' || line[i] === '\t') i++;
+    if (line[i] === '"') {
+      let text = '';
+      let j = i + 1;
+      for (;;) {
+        const q = line.indexOf('"', j);
+        if (q < 0) throw new CsvError(source, lineNo, cells.length + 1, 'a quoted cell is not closed on this line');
+        text += line.slice(j, q);
+        if (line[q + 1] === '"') {
+          text += '"';
+          j = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+      while (line[i] === ' ' || line[i] === '\t') i++;
+      if (i < line.length && line[i] !== ',') {
+        throw new CsvError(source, lineNo, cells.length + 1, 'unexpected text after a closing quote');
+      }
+      cells.push({ text, quoted: true });
+    } else {
+      const comma = line.indexOf(',', i);
+      const end = comma < 0 ? line.length : comma;
+      cells.push({ text: line.slice(i, end).trim(), quoted: false });
+      i = end;
+    }
+    if (i >= line.length) return cells;
+    i++; // past the comma
+  }
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+// ---- writing -------------------------------------------------------------------------------
+
+/** The whole CSV as one string: `rows` lines of `cols` values, with an optional header line. */
+export function writeCsv(data: ArrayLike<number>, rows: number, cols: number, header?: readonly string[] | null): string {
+  return Array.from(csvChunks(data, rows, cols, header)).join('');
+}
+
+/**
+ * The same text as writeCsv, in pieces of about `chunkBytes` characters (whole lines), for
+ * writing matrices too large for one string. Values are float32 written with the fewest
+ * digits that read back to the same float32; NaN and ±Infinity are refused (ValueError),
+ * since readCsv would refuse them.
+ */
+export function* csvChunks(
+  data: ArrayLike<number>, rows: number, cols: number, header?: readonly string[] | null, chunkBytes = 1 << 20,
+): Generator<string> {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1 || rows * cols !== data.length) {
+    throw new ValueError(`writeCsv: ${rows}×${cols} does not match ${data.length} values`);
+  }
+  if (header && header.length !== cols) throw new ValueError(`writeCsv: header has ${header.length} names for ${cols} columns`);
+  let out = header ? `${header.map(quoteName).join(',')}\n` : '';
+  const cells = new Array<string>(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const v = data[r * cols + c]!;
+      if (!Number.isFinite(v)) throw new ValueError(`writeCsv: value at row ${r + 1}, column ${c + 1} is ${v}; a CSV of numbers cannot hold it`);
+      cells[c] = formatFloat32(v);
+    }
+    out += `${cells.join(',')}\n`;
+    if (out.length >= chunkBytes) {
+      yield out;
+      out = '';
+    }
+  }
+  if (out !== '') yield out;
+}
+
+/** Shortest decimal (at most 9 significant digits) that reads back as the same float32. */
+export function formatFloat32(v: number): string {
+  const f = Math.fround(v);
+  if (Number.isInteger(f) && Math.abs(f) < 1e7) return String(f === 0 ? 0 : f);
+  // p digits reading back implies p + 1 do too: most float32 need 8 or 9, so start at 8.
+  let best = Number(f.toPrecision(8));
+  if (Math.fround(best) !== f) return String(Number(f.toPrecision(9)));
+  for (let p = 7; p >= 6; p--) {
+    const shorter = Number(f.toPrecision(p));
+    if (Math.fround(shorter) !== f) break;
+    best = shorter;
+  }
+  return String(best); // String() drops trailing zeros, so 0.500000 → 0.5
+}
+
+/** Quotes a header name when it would not read back as the same text (or as text at all). */
+function quoteName(name: string): string {
+  const plain = name === name.trim() && !/[",\r\n]/.test(name) && !NUMBER.test(name) && name !== '';
+  return plain ? name : `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,211 @@
+// The built `sigmoid-core` binary (dist/cli.js, made by `npm test`'s build step), run as a
+// child process: `gram` on real data (UCI digits) on both backends against float64,
+// error cases (bad cell, width mismatch, bad flags) and `info --json`.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectClose } from './helpers/expectClose.js';
+import { refGram } from './helpers/reference.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist/cli.js');
+const D = 64;
+const N = 150; // X: digits rows 1–150
+const M = 70; // Y: digits rows 151–220
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath, [CLI, ...args],
+      { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', MESA_SHADER_CACHE_DISABLE: 'true' }, timeout: 120_000 },
+      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** Our one-line error format: `sigmoid-core: <message>` and no stack trace. */
+function expectOneLineError(r: Run, pattern: RegExp): void {
+  const lines = r.stderr.trim().split('\n');
+  const last = lines[lines.length - 1]!;
+  expect(last).toMatch(/^sigmoid-core: /);
+  expect(last).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+/** A plain numeric CSV parser for the test, independent of src/io/csv.ts. */
+function parseNumbers(text: string, skipHeader: boolean): number[][] {
+  return text.trim().split('\n').slice(skipHeader ? 1 : 0).map((line) => line.split(',').map(Number));
+}
+
+let dir: string;
+let x: Float64Array; // [N, D], pixels / 16
+let y: Float64Array; // [M, D]
+let pixelNames: string[];
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does)`);
+  dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-cli-'));
+  const text = await readFile(join(ROOT, 'data/digits.csv'), 'utf8');
+  pixelNames = text.slice(0, text.indexOf('\n')).split(',').slice(0, D);
+  const rows = parseNumbers(text, true).map((r) => r.slice(0, D).map((v) => v / 16));
+  expect(rows.length).toBe(1797);
+  x = Float64Array.from(rows.slice(0, N).flat());
+  y = Float64Array.from(rows.slice(N, N + M).flat());
+  const lines = (a: Float64Array, n: number) => Array.from({ length: n }, (_, i) => Array.from(a.subarray(i * D, (i + 1) * D)).join(','));
+  await writeFile(join(dir, 'X.csv'), `${lines(x, N).join('\n')}\n`); // no header
+  await writeFile(join(dir, 'Y.csv'), `${pixelNames.join(',')}\r\n${lines(y, M).join('\r\n')}\r\n`); // header, CRLF
+});
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('sigmoid-core gram on UCI digits (150 × 70, d = 64) against float64', () => {
+  const cases = [
+    { kernel: 'sigmoid', flags: [], gamma: 1 / D, coef0: 1 }, // scikit-learn's defaults
+    { kernel: 'rbf', flags: ['--gamma', '0.02'], gamma: 0.02, coef0: 1 },
+  ] as const;
+  for (const backend of ['cpu', 'webgpu'] as const) {
+    for (const c of cases) {
+      it(`--kernel ${c.kernel} --backend ${backend}`, async () => {
+        const out = join(dir, `K-${c.kernel}-${backend}.csv`);
+        const r = await cli('gram', '--x', join(dir, 'X.csv'), '--y', join(dir, 'Y.csv'), '--kernel', c.kernel, ...c.flags, '--out', out, '--backend', backend);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).toContain(`K ${N}×${M}, kernel ${c.kernel}, γ = ${c.gamma === 1 / D ? '0.015625' : c.gamma}`);
+        expect(r.stderr).toContain(`backend ${backend}`);
+        expect(r.stdout).toBe('');
+        const k = parseNumbers(await readFile(out, 'utf8'), false);
+        expect(k.length).toBe(N);
+        for (const row of k) expect(row.length).toBe(M);
+        const ref = refGram(x, y, N, M, D, { kernel: c.kernel, gamma: c.gamma, coef0: c.coef0, degree: 3 });
+        expectClose(k.flat(), ref, { atol: 1e-5, label: `K ${c.kernel} ${backend}` });
+      });
+    }
+  }
+
+  it('K(X, X) without --y, polynomial with a fraction γ and a negative c₀', async () => {
+    const out = join(dir, 'K-poly.csv');
+    const r = await cli('gram', '--x', join(dir, 'X.csv'), '--kernel=polynomial', '--gamma=1/64', '--coef0', '-0.5', '--degree', '2', '--out', out, '--backend', 'cpu');
+    expect(r.code, r.stderr).toBe(0);
+    const k = parseNumbers(await readFile(out, 'utf8'), false);
+    const ref = refGram(x, x, N, N, D, { kernel: 'polynomial', gamma: 1 / 64, coef0: -0.5, degree: 2 });
+    expectClose(k.flat(), ref, { atol: 1e-5, rtol: 1e-6, label: 'K polynomial' });
+  });
+});
+
+describe('sigmoid-core gram errors', () => {
+  it('reports a bad cell by line and column and writes nothing', async () => {
+    const lines = (await readFile(join(dir, 'X.csv'), 'utf8')).split('\n');
+    const cells = lines[6]!.split(',');
+    cells[2] = 'abc';
+    lines[6] = cells.join(',');
+    const bad = join(dir, 'Xbad.csv');
+    await writeFile(bad, lines.join('\n'));
+    const out = join(dir, 'K-bad.csv');
+    const r = await cli('gram', '--x', bad, '--y', join(dir, 'Y.csv'), '--out', out, '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expectOneLineError(r, /Xbad\.csv line 7, column 3: "abc" is not a number$/);
+    expect(existsSync(out)).toBe(false);
+    expect((await readdir(dir)).filter((f) => f.includes('K-bad'))).toEqual([]);
+  });
+
+  it('leaves an existing output untouched when a run fails', async () => {
+    const out = join(dir, 'K-keep.csv');
+    await writeFile(out, 'old\n');
+    await writeFile(join(dir, 'NaN.csv'), '1,2\n3,NaN\n');
+    const r = await cli('gram', '--x', join(dir, 'NaN.csv'), '--out', out, '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expectOneLineError(r, /NaN\.csv line 2, column 2: "NaN" is not a finite number/);
+    expect(await readFile(out, 'utf8')).toBe('old\n');
+  });
+
+  it('names both widths when X and Y differ', async () => {
+    const narrow = join(dir, 'Y63.csv');
+    await writeFile(narrow, parseNumbers(await readFile(join(dir, 'Y.csv'), 'utf8'), true).map((r) => r.slice(0, 63).join(',')).join('\n'));
+    const out = join(dir, 'K-width.csv');
+    const r = await cli('gram', '--x', join(dir, 'X.csv'), '--y', narrow, '--out', out, '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expectOneLineError(r, /Y63\.csv has 63 columns but .*X\.csv has 64/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('rejects an unknown flag with exit code 2, listing the valid ones', async () => {
+    const r = await cli('gram', '--x', join(dir, 'X.csv'), '--out', join(dir, 'K-u.csv'), '--gama', '2');
+    expect(r.code).toBe(2);
+    expectOneLineError(r, /unknown option --gama; valid options: --x, --y, --kernel, --gamma, --coef0, --degree, --out, --backend/);
+  });
+
+  it.each([
+    [['--gamma', 'abc'], /--gamma must be a finite number, got "abc"/],
+    [['--kernel', 'rbf', '--gamma', '-1'], /--gamma must be > 0 for the rbf kernel, got -1/],
+    [['--kernel', 'polynomial', '--degree', '0'], /--degree must be an integer ≥ 1, got "0"/],
+    [['--degree', '2.5'], /--degree must be an integer ≥ 1, got "2.5"/],
+    [['--kernel', 'gaussian'], /--kernel must be one of sigmoid, logistic, linear, polynomial, rbf, got "gaussian"/],
+    [['--backend', 'gpu'], /--backend must be one of auto, webgpu, cpu/],
+  ])('rejects bad values %j with exit code 2', async (flags, message) => {
+    const out = join(dir, 'K-flags.csv');
+    const r = await cli('gram', '--x', join(dir, 'X.csv'), '--out', out, ...(flags as string[]));
+    expect(r.code).toBe(2);
+    expectOneLineError(r, message as RegExp);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('requires --x and --out, and says when a file is missing', async () => {
+    const noOut = await cli('gram', '--x', join(dir, 'X.csv'));
+    expect(noOut.code).toBe(2);
+    expectOneLineError(noOut, /--out K\.csv is required/);
+    const missing = await cli('gram', '--x', join(dir, 'nope.csv'), '--out', join(dir, 'K-m.csv'));
+    expect(missing.code).toBe(1);
+    expectOneLineError(missing, /cannot read .*nope\.csv: .*does not exist/);
+  });
+});
+
+describe('sigmoid-core info, help and usage', () => {
+  it('info --json names the backend, adapter and limits', async () => {
+    const auto = await cli('info', '--json');
+    expect(auto.code, auto.stderr).toBe(0);
+    const a = JSON.parse(auto.stdout);
+    expect(['webgpu', 'cpu']).toContain(a.backend);
+    expect(a.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
+
+    const cpu = JSON.parse((await cli('info', '--backend', 'cpu', '--json')).stdout);
+    expect(cpu.backend).toBe('cpu');
+    expect(cpu.adapter).toBeNull();
+
+    const gpu = await cli('info', '--backend', 'webgpu', '--json');
+    expect(gpu.code, `no WebGPU adapter in Node (install a Vulkan driver, see MACHINE.md): ${gpu.stderr}`).toBe(0);
+    const g = JSON.parse(gpu.stdout);
+    expect(g.backend).toBe('webgpu');
+    expect(typeof g.adapter.vendor).toBe('string');
+    expect(typeof g.adapter.isFallbackAdapter).toBe('boolean');
+  });
+
+  it('info prints a table', async () => {
+    const r = await cli('info', '--backend', 'cpu');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^backend\s+cpu$/m);
+    expect(r.stdout).toMatch(/^maxBufferSize\s+\d+/m);
+  });
+
+  it('help exits 0; no command or an unknown one exits 2', async () => {
+    const help = await cli('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/usage: sigmoid-core <command>/);
+    const gramHelp = await cli('gram', '--help');
+    expect(gramHelp.code).toBe(0);
+    expect(gramHelp.stdout).toMatch(/--kernel K/);
+    expect((await cli()).code).toBe(2);
+    const unknown = await cli('train');
+    expect(unknown.code).toBe(2);
+    expectOneLineError(unknown, /unknown command "train"/);
+  });
+});

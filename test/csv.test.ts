@@ -1,0 +1,164 @@
+// CSV reader/writer: header detection, line endings, quoting, every error with its line and
+// column, and float32 round trips.
+import { describe, expect, it } from 'vitest';
+import { ValueError } from '../src/errors.js';
+import { CsvError, csvChunks, formatFloat32, readCsv, writeCsv } from '../src/io/csv.js';
+
+/** The CsvError readCsv throws for `text` (fails the test if it does not throw one). */
+function csvError(text: string, source = 'X.csv'): CsvError {
+  try {
+    readCsv(text, { source });
+  } catch (err) {
+    expect(err).toBeInstanceOf(CsvError);
+    return err as CsvError;
+  }
+  throw new Error('readCsv did not throw');
+}
+
+describe('readCsv', () => {
+  it('reads a matrix without a header', () => {
+    const m = readCsv('1,2,3\n4,5,6\n');
+    expect(m.header).toBeNull();
+    expect([m.rows, m.cols]).toEqual([2, 3]);
+    expect(Array.from(m.data)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('detects a header row, quoted or not', () => {
+    const plain = readCsv('a,b\n1,2\n3,4');
+    expect(plain.header).toEqual(['a', 'b']);
+    expect([plain.rows, plain.cols]).toEqual([2, 2]);
+    const quoted = readCsv('"x, first","say ""hi""",3\n1,2,3\n');
+    expect(quoted.header).toEqual(['x, first', 'say "hi"', '3']);
+    expect(Array.from(quoted.data)).toEqual([1, 2, 3]);
+    // A quoted numeric name is still a header; a row with one text cell is a header too.
+    expect(readCsv('"1","2"\n5,6').header).toEqual(['1', '2']);
+    expect(readCsv('1,b\n5,6').header).toEqual(['1', 'b']);
+  });
+
+  it('accepts CRLF, a BOM, spaces around cells, blank trailing lines and number forms', () => {
+    const m = readCsv('\uFEFFa,b\r\n 1.5 , -2e-3\r\n.25,+7\r\n\r\n  \n\n');
+    expect(m.header).toEqual(['a', 'b']);
+    expect(m.rows).toBe(2);
+    expect(Array.from(m.data)).toEqual([1.5, Math.fround(-2e-3), 0.25, 7]);
+  });
+
+  it('stores float32 values', () => {
+    const m = readCsv('0.1\n');
+    expect(m.data).toBeInstanceOf(Float32Array);
+    expect(m.data[0]).toBe(Math.fround(0.1));
+  });
+
+  it('reports a bad cell with file, line and column', () => {
+    const e = csvError('a,b,c\n1,2,3\n4,5,6\n1,2,3\n1,2,3\n1,2,3\n7,8,abc\n');
+    expect(e).toBeInstanceOf(ValueError);
+    expect([e.line, e.column]).toEqual([7, 3]);
+    expect(e.message).toBe('X.csv line 7, column 3: "abc" is not a number');
+  });
+
+  it('counts lines from 1 in files without a header', () => {
+    const e = csvError('1,2\n3,x\n');
+    expect([e.line, e.column]).toEqual([2, 2]);
+  });
+
+  it('rejects NaN and Infinity with their position', () => {
+    for (const bad of ['NaN', 'nan', 'Infinity', '-inf', 'INF']) {
+      const e = csvError(`1,2\n3,${bad}\n`);
+      expect([e.line, e.column]).toEqual([2, 2]);
+      expect(e.message).toContain('not a finite number');
+    }
+    const big = csvError('1,2\n1e39,0\n');
+    expect([big.line, big.column]).toEqual([2, 1]);
+    expect(big.message).toContain('float32 range');
+  });
+
+  it('rejects things Number() would accept but are not decimal numbers', () => {
+    for (const bad of ['0x10', '1_000', '1,5e', '--1', '1.2.3', '\t']) {
+      expect(() => readCsv(`1,2\n${bad},2\n`)).toThrow(CsvError);
+    }
+  });
+
+  it('reports an empty cell', () => {
+    const e = csvError('1,2,3\n4,,6\n');
+    expect([e.line, e.column]).toEqual([2, 2]);
+    expect(e.message).toBe('X.csv line 2, column 2: empty cell (expected a number)');
+  });
+
+  it('reports ragged rows', () => {
+    const long = csvError('a,b,c\n1,2,3\n1,2,3\n1,2,3\n1,2,3,4\n');
+    expect([long.line, long.column]).toEqual([5, 4]);
+    expect(long.message).toBe('X.csv line 5 has 4 columns, expected 3 columns (like the header)');
+    const short = csvError('1,2,3\n1,2\n');
+    expect([short.line, short.column]).toEqual([2, 3]);
+    expect(short.message).toBe('X.csv line 2 has 2 columns, expected 3 columns (like line 1)');
+    const blank = csvError('1,2\n\n3,4\n');
+    expect(blank.line).toBe(2);
+    expect(blank.message).toContain('line 2 is blank');
+    const leading = csvError('\n1,2\n');
+    expect([leading.line, leading.column]).toEqual([1, 1]);
+    expect(leading.message).toBe('X.csv line 1 is blank (expected a header or the first row of numbers)');
+  });
+
+  it('reports empty files and a header without data', () => {
+    for (const empty of ['', '\n\n', '\r\n  \r\n']) {
+      const e = csvError(empty);
+      expect(e.message).toBe('X.csv is empty (expected rows of comma-separated numbers)');
+      expect([e.line, e.column]).toEqual([1, 1]);
+    }
+    expect(csvError('a,b\n\n').message).toBe('X.csv has a header row but no data rows');
+  });
+
+  it('reports unbalanced quotes', () => {
+    const e = csvError('"a,b\n1,2\n');
+    expect([e.line, e.column]).toEqual([1, 1]);
+    expect(e.message).toContain('not closed');
+    expect(csvError('"a"x,b\n1,2\n').message).toContain('after a closing quote');
+  });
+
+  it('names the source, or "CSV" when none is given', () => {
+    expect(() => readCsv('1,a\n2,b\n', { source: 'data/in.csv' })).toThrow(/^data\/in\.csv line 2, column 2: "b" is not a number$/);
+    expect(() => readCsv('')).toThrow(/^CSV is empty/);
+  });
+});
+
+describe('writeCsv', () => {
+  it('writes rows, with an optional header', () => {
+    expect(writeCsv(new Float32Array([1, 2, 3, 4, 5, 6]), 2, 3)).toBe('1,2,3\n4,5,6\n');
+    expect(writeCsv([0.5, -0.25], 1, 2, ['a', 'b'])).toBe('a,b\n0.5,-0.25\n');
+  });
+
+  it('quotes header names that would not read back', () => {
+    const text = writeCsv([1, 2, 3, 4], 1, 4, ['x, y', 'say "hi"', '7', ' pad']);
+    expect(text.split('\n')[0]).toBe('"x, y","say ""hi""","7"," pad"');
+    expect(readCsv(text).header).toEqual(['x, y', 'say "hi"', '7', ' pad']);
+  });
+
+  it('round-trips float32 values exactly, with few digits', () => {
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const values = new Float32Array(2000);
+    for (let i = 0; i < values.length; i++) values[i] = (rand() - 0.5) * 10 ** Math.floor(rand() * 60 - 30);
+    values.set([0, -0, 1, -1, 0.1, 1 / 3, 3.4028234663852886e38, 1.401298464324817e-45, 1e-7, 16777216, 123456789]);
+    const back = readCsv(writeCsv(values, 100, 20));
+    expect(back.header).toBeNull();
+    expect(Array.from(back.data)).toEqual(Array.from(values).map((v) => (Object.is(v, -0) ? 0 : v)));
+    expect(formatFloat32(Math.fround(0.1))).toBe('0.1');
+    expect(formatFloat32(Math.fround(1 / 3))).toBe('0.33333334');
+    expect(formatFloat32(0.5)).toBe('0.5');
+    expect(formatFloat32(-0)).toBe('0');
+  });
+
+  it('refuses NaN, Infinity and mismatched sizes', () => {
+    expect(() => writeCsv([1, NaN], 1, 2)).toThrow(/row 1, column 2 is NaN/);
+    expect(() => writeCsv([Infinity], 1, 1)).toThrow(ValueError);
+    expect(() => writeCsv([1, 2, 3], 2, 2)).toThrow(/2×2 does not match 3 values/);
+    expect(() => writeCsv([1, 2], 1, 2, ['a'])).toThrow(/header has 1 names for 2 columns/);
+  });
+
+  it('splits large output into whole-line chunks that join to the same text', () => {
+    const values = Float32Array.from({ length: 3000 }, (_, i) => i / 7);
+    const chunks = Array.from(csvChunks(values, 300, 10, null, 1000));
+    expect(chunks.length).toBeGreaterThan(10);
+    for (const c of chunks) expect(c.endsWith('\n')).toBe(true);
+    expect(chunks.join('')).toBe(writeCsv(values, 300, 10));
+  });
+});
