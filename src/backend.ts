@@ -2,7 +2,7 @@
 // allocates outputs; a backend only runs ops on flat float32 buffers it owns. All sizes
 // are element counts (float32), all matrices row-major.
 
-import type { AdapterInfoSummary, BackendKind, EngineLimits, GramKernel } from './types.js';
+import type { AdapterInfoSummary, BackendKind, EngineLimits, GramKernel, LossKind } from './types.js';
 
 /** A backend-owned flat float32 buffer of `length` elements. Opaque to the engine. */
 export interface BackendBuffer {
@@ -92,10 +92,54 @@ export interface Backend {
   biasAdd(x: BackendBuffer, bias: BackendBuffer, out: BackendBuffer, rows: number, cols: number): void;
   /** out[c] = Σ_r x[r, c], by tree reduction. */
   colSums(x: BackendBuffer, out: BackendBuffer, rows: number, cols: number): void;
-  /** out[0] = scale · Σ_i x[i], by tree reduction. */
-  sum(x: BackendBuffer, out: BackendBuffer, n: number, scale: number): void;
+  /** out[0] = scale · Σ_i x[i] (or Σ_i x[i]² when `square`), by tree reduction. */
+  sum(x: BackendBuffer, out: BackendBuffer, n: number, scale: number, square?: boolean): void;
   /** out[i, j] = k(x_i, y_j), fused: inner products never stored. */
   gram(p: GramParams): void;
+
+  // ---- training primitives ----------------------------------------------------------
+
+  /**
+   * out[r, :] = src[idx[start + r], :] for r < count; src has `cols` columns; idx holds row
+   * numbers stored as float32 (exact below 2²⁴).
+   */
+  gatherRows(src: BackendBuffer, idx: BackendBuffer, out: BackendBuffer, start: number, count: number, cols: number): void;
+  /**
+   * Loss of pred [rows, cols] against target [rows, cols], per row, and its gradient:
+   * rowLoss[r] = Σ_c ℓ(pred[r,c], target[r,c]) and grad = gradScale · ∂ℓ/∂pred, with
+   * - mse: ℓ = (p − t)², ∂ = 2(p − t);
+   * - binaryCrossEntropy (p are logits): ℓ = max(p,0) − p·t + log1p(exp(−|p|)), ∂ = σ(p) − t;
+   * - softmaxCrossEntropy (p are logits, t a probability row, e.g. one-hot):
+   *   ℓ_row = −Σ_c t_c·log softmax(p)_c (max subtracted first), ∂ = softmax(p)·Σ_c t_c − t.
+   */
+  lossGrad(
+    kind: LossKind, pred: BackendBuffer, target: BackendBuffer,
+    grad: BackendBuffer, rowLoss: BackendBuffer, rows: number, cols: number, gradScale: number,
+  ): void;
+  /**
+   * rowCorrect[r] = number of correct predictions in row r:
+   * - 'binary': Σ_c [(pred[r,c] > 0) == (target[r,c] > 0.5)] (pred are logits);
+   * - 'multiclass': 1 if argmax_c pred[r,c] == argmax_c target[r,c] (first max wins), else 0.
+   */
+  countCorrect(kind: 'binary' | 'multiclass', pred: BackendBuffer, target: BackendBuffer, rowCorrect: BackendBuffer, rows: number, cols: number): void;
+  /** Row-wise softmax (max subtracted first). */
+  softmaxRows(x: BackendBuffer, out: BackendBuffer, rows: number, cols: number): void;
+  /** In place: acc[i] += a · x[i]. */
+  axpyInto(acc: BackendBuffer, x: BackendBuffer, n: number, a: number): void;
+  /**
+   * In place SGD: g' = g + weightDecay·p; with momentum: vel = momentum·vel + g', p −= lr·vel;
+   * without (vel null): p −= lr·g'.
+   */
+  sgdUpdate(p: BackendBuffer, g: BackendBuffer, vel: BackendBuffer | null, n: number, lr: number, momentum: number, weightDecay: number): void;
+  /**
+   * In place Adam (PyTorch's form): g' = g + weightDecay·p; m = β₁m + (1−β₁)g';
+   * v = β₂v + (1−β₂)g'²; p −= lr · (m·c1) / (sqrt(v·c2) + eps), where the host passes the
+   * bias corrections c1 = 1/(1−β₁ᵗ), c2 = 1/(1−β₂ᵗ).
+   */
+  adamUpdate(
+    p: BackendBuffer, g: BackendBuffer, m: BackendBuffer, v: BackendBuffer, n: number,
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, c1: number, c2: number,
+  ): void;
 
   /** Submit recorded work now (no-op on the CPU); does not wait. */
   flush(): void;

@@ -8,7 +8,7 @@ import { DisposedError, ShapeError, ValueError } from './errors.js';
 import { resolveGramOptions } from './gram-options.js';
 import { Tensor, type TensorOwner } from './tensor.js';
 import type {
-  AdapterInfoSummary, BackendKind, EngineLimits, GramOptions, MatmulOptions, MemoryStats, Shape,
+  AdapterInfoSummary, BackendKind, EngineLimits, GramOptions, LossKind, MatmulOptions, MemoryStats, Shape,
 } from './types.js';
 import { checkFinite, checkShape, fmtShape, sameShape } from './validate.js';
 
@@ -304,6 +304,121 @@ export class Engine implements TensorOwner {
     });
   }
 
+  // ---- training primitives -------------------------------------------------------------
+
+  /** Rows src[indices[start + r]] for r < count → [count, cols]; indices hold row numbers. */
+  gatherRows(src: Tensor, indices: Tensor, start = 0, count = indices.size - start): Tensor {
+    this.#own(src);
+    this.#own(indices);
+    if (src.shape.length !== 2) throw new ShapeError(`gatherRows: src must be a matrix, got ${fmtShape(src.shape)}`);
+    if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 1 || start + count > indices.size) {
+      throw new ValueError(`gatherRows: rows ${start}..${start + count} are outside the ${indices.size} indices`);
+    }
+    const out = this.#alloc([count, src.cols]);
+    return this.#fill(out, () => this.#be.gatherRows(src.buffer, indices.buffer, out.buffer, start, count, src.cols));
+  }
+
+  /**
+   * Mean loss ([1] tensor) of pred against target (same shape) and its gradient with
+   * respect to pred. mse and binaryCrossEntropy average over all elements,
+   * softmaxCrossEntropy over rows; both cross-entropies take logits.
+   */
+  lossGrad(kind: LossKind, pred: Tensor, target: Tensor): { loss: Tensor; grad: Tensor } {
+    if (!LOSS_KINDS.includes(kind)) throw new ValueError(`unknown loss ${JSON.stringify(kind)}; expected one of ${LOSS_KINDS.join(', ')}`);
+    this.#sameShapes(kind, pred, target);
+    const scale = kind === 'softmaxCrossEntropy' ? 1 / pred.rows : 1 / pred.size;
+    const rowLoss = this.#alloc([pred.rows]);
+    const grad = this.#alloc(pred.shape);
+    const loss = this.#alloc([1]);
+    try {
+      this.#be.lossGrad(kind, pred.buffer, target.buffer, grad.buffer, rowLoss.buffer, pred.rows, pred.cols, scale);
+      this.#be.sum(rowLoss.buffer, loss.buffer, pred.rows, scale);
+      return { loss, grad };
+    } catch (err) {
+      loss.dispose();
+      grad.dispose();
+      throw err;
+    } finally {
+      rowLoss.dispose();
+    }
+  }
+
+  /**
+   * Number of correct predictions ([1] tensor). 'binary': pred logits > 0 against
+   * target > 0.5, per element; 'multiclass': row argmax of pred against row argmax of target.
+   */
+  countCorrect(kind: 'binary' | 'multiclass', pred: Tensor, target: Tensor): Tensor {
+    if (kind !== 'binary' && kind !== 'multiclass') throw new ValueError(`countCorrect: kind must be 'binary' or 'multiclass', got ${JSON.stringify(kind)}`);
+    this.#sameShapes('countCorrect', pred, target);
+    const rowCorrect = this.#alloc([pred.rows]);
+    try {
+      const out = this.#alloc([1]);
+      return this.#fill(out, () => {
+        this.#be.countCorrect(kind, pred.buffer, target.buffer, rowCorrect.buffer, pred.rows, pred.cols);
+        this.#be.sum(rowCorrect.buffer, out.buffer, pred.rows, 1);
+      });
+    } finally {
+      rowCorrect.dispose();
+    }
+  }
+
+  /** Row-wise softmax of x [rows, cols]. */
+  softmax(x: Tensor): Tensor {
+    this.#own(x);
+    const out = this.#alloc(x.shape);
+    return this.#fill(out, () => this.#be.softmaxRows(x.buffer, out.buffer, x.rows, x.cols));
+  }
+
+  /** Σ x² → [1] (a squared L2 norm), by tree reduction. */
+  sumSquares(x: Tensor): Tensor {
+    this.#own(x);
+    const out = this.#alloc([1]);
+    return this.#fill(out, () => this.#be.sum(x.buffer, out.buffer, x.size, 1, true));
+  }
+
+  /** In place: acc += a · x (same shapes). */
+  axpyInto(acc: Tensor, x: Tensor, a = 1): void {
+    this.#sameShapes('axpyInto', acc, x);
+    checkFinite('axpyInto factor', a);
+    this.#be.axpyInto(acc.buffer, x.buffer, acc.size, a);
+  }
+
+  /** In place SGD update of `param` from `grad` (velocity null: no momentum). */
+  sgdStep(param: Tensor, grad: Tensor, velocity: Tensor | null, o: { lr: number; momentum?: number; weightDecay?: number }): void {
+    this.#sameShapes('sgdStep', param, grad);
+    if (velocity !== null) this.#sameShapes('sgdStep', param, velocity);
+    const momentum = o.momentum ?? 0;
+    const weightDecay = o.weightDecay ?? 0;
+    checkHyper('lr', o.lr, 0, Infinity);
+    checkHyper('momentum', momentum, 0, 1);
+    checkHyper('weightDecay', weightDecay, 0, Infinity);
+    if (momentum > 0 && velocity === null) throw new ValueError('sgdStep: momentum > 0 needs a velocity tensor');
+    this.#be.sgdUpdate(param.buffer, grad.buffer, momentum > 0 ? velocity!.buffer : null, param.size, o.lr, momentum, weightDecay);
+  }
+
+  /** In place Adam update (PyTorch's form); `step` is the 1-based update count for bias correction. */
+  adamStep(
+    param: Tensor, grad: Tensor, m: Tensor, v: Tensor,
+    o: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; step: number },
+  ): void {
+    this.#sameShapes('adamStep', param, grad);
+    this.#sameShapes('adamStep', param, m);
+    this.#sameShapes('adamStep', param, v);
+    const beta1 = o.beta1 ?? 0.9;
+    const beta2 = o.beta2 ?? 0.999;
+    const eps = o.eps ?? 1e-8;
+    const weightDecay = o.weightDecay ?? 0;
+    checkHyper('lr', o.lr, 0, Infinity);
+    checkHyper('beta1', beta1, 0, 1);
+    checkHyper('beta2', beta2, 0, 1);
+    if (!(eps > 0) || !Number.isFinite(eps)) throw new ValueError(`eps must be a finite number > 0, got ${eps}`);
+    checkHyper('weightDecay', weightDecay, 0, Infinity);
+    if (!Number.isInteger(o.step) || o.step < 1) throw new ValueError(`adam step must be an integer ≥ 1, got ${o.step}`);
+    const c1 = 1 / (1 - beta1 ** o.step);
+    const c2 = 1 / (1 - beta2 ** o.step);
+    this.#be.adamUpdate(param.buffer, grad.buffer, m.buffer, v.buffer, param.size, o.lr, beta1, beta2, eps, weightDecay, c1, c2);
+  }
+
   // ---- internals -----------------------------------------------------------------------
 
   /** An op's output tensor; NaN-filled first when poisonOutputs is on, so an unwritten element shows. */
@@ -345,6 +460,16 @@ export class Engine implements TensorOwner {
     if (!sameShape(a.shape, b.shape)) {
       throw new ShapeError(`${op}: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} must be equal`);
     }
+  }
+}
+
+export const LOSS_KINDS: readonly LossKind[] = ['mse', 'binaryCrossEntropy', 'softmaxCrossEntropy'];
+
+/** A hyper-parameter in [lo, hi) (hi = Infinity: unbounded). */
+function checkHyper(name: string, value: number, lo: number, hi: number): void {
+  checkFinite(name, value);
+  if (value < lo || value >= hi) {
+    throw new ValueError(`${name} must be in [${lo}, ${hi === Infinity ? '∞' : hi}), got ${value}`);
   }
 }
 

@@ -57,3 +57,6 @@ export interface MatmulOptions {
   /** Use Bᵀ: B is stored as [n, k]. */
   transposeB?: boolean;
 }
+
+/** Loss functions; the two cross-entropies take logits (the stable forms). */
+export type LossKind = 'mse' | 'binaryCrossEntropy' | 'softmaxCrossEntropy';
