@@ -3,10 +3,14 @@
 // 2-D (the block index is computed from num_workgroups). Entry points:
 //   sum_partial       each 256-thread workgroup sums a block of 1024 elements (4 per
 //                     thread, then an 8-level tree): out[block] = scale · Σ block.
-//                     The host passes scale = 1 except on the final pass.
+//                     The host passes scale = 1 except on the final pass. With the
+//                     SQUARE override each element is squared as it is loaded (the
+//                     host sets it on the first pass only): out[block] = scale · Σ x².
 //   col_sums_partial  x [rows, cols] → out [ceil(rows / 128), cols]: a 32×8 workgroup
 //                     covers 32 columns × 128 rows; each thread sums 16 rows (stride 8)
 //                     of its column, then a 3-level tree over the 8 lanes.
+
+override SQUARE: bool = false;
 
 struct Params {
   n: u32,        // sum: elements; col sums: rows
@@ -38,7 +42,8 @@ fn sum_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   for (var l = 0u; l < 4u; l++) {
     let i = base + l * SUM_WG;
     if (i < n) {
-      s += x[i];
+      let v = x[i];
+      s += select(v, v * v, SQUARE);
     }
   }
   partial[li] = s;

@@ -101,7 +101,9 @@ export interface Backend {
 
   /**
    * out[r, :] = src[idx[start + r], :] for r < count; src has `cols` columns; idx holds row
-   * numbers stored as float32 (exact below 2²⁴).
+   * numbers stored as float32 (exact below 2²⁴). A row number that is not an integer inside
+   * src (unchecked by the engine: that would need a readback) yields a NaN row, never a
+   * read outside src.
    */
   gatherRows(src: BackendBuffer, idx: BackendBuffer, out: BackendBuffer, start: number, count: number, cols: number): void;
   /**

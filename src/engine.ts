@@ -393,6 +393,7 @@ export class Engine implements TensorOwner {
     checkHyper('momentum', momentum, 0, 1);
     checkHyper('weightDecay', weightDecay, 0, Infinity);
     if (momentum > 0 && velocity === null) throw new ValueError('sgdStep: momentum > 0 needs a velocity tensor');
+    distinct('sgdStep', { param, grad, ...(velocity ? { velocity } : {}) });
     this.#be.sgdUpdate(param.buffer, grad.buffer, momentum > 0 ? velocity!.buffer : null, param.size, o.lr, momentum, weightDecay);
   }
 
@@ -404,6 +405,7 @@ export class Engine implements TensorOwner {
     this.#sameShapes('adamStep', param, grad);
     this.#sameShapes('adamStep', param, m);
     this.#sameShapes('adamStep', param, v);
+    distinct('adamStep', { param, grad, m, v });
     const beta1 = o.beta1 ?? 0.9;
     const beta2 = o.beta2 ?? 0.999;
     const eps = o.eps ?? 1e-8;
@@ -464,6 +466,16 @@ export class Engine implements TensorOwner {
 }
 
 export const LOSS_KINDS: readonly LossKind[] = ['mse', 'binaryCrossEntropy', 'softmaxCrossEntropy'];
+
+/** In-place updates write several tensors: passing one tensor in two roles would give backend-dependent results. */
+function distinct(op: string, roles: Record<string, Tensor>): void {
+  const seen = new Map<BackendBuffer, string>();
+  for (const [role, t] of Object.entries(roles)) {
+    const other = seen.get(t.buffer);
+    if (other !== undefined) throw new ValueError(`${op}: the same tensor was passed as ${other} and ${role}; they must be distinct`);
+    seen.set(t.buffer, role);
+  }
+}
 
 /** A hyper-parameter in [lo, hi) (hi = Infinity: unbounded). */
 function checkHyper(name: string, value: number, lo: number, hi: number): void {

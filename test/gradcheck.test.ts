@@ -1,6 +1,9 @@
 // Gradient checks. Each problem is a scalar loss L = ⟨dY, f(params)⟩ (so ∂L/∂Y = dY) built
 // from engine ops, with its backward written with the engine's backward ops the way a
 // layer does it (activationBackward / sigmoidBackward, transposed matmuls, colSums).
+// The loss problems use the real losses instead: L = mean loss(P, T) through
+// engine.lossGrad (its gradient alone, and flowing back through a dense layer), against
+// the float64 reference losses (refLoss: textbook forms, not the library's).
 //   1. On the CPU engine, every gradient is compared with central finite differences of
 //      the float64 reference loss (test/helpers/reference.ts).
 //   2. On the WebGPU engine, every gradient is compared with the CPU engine's on the same
@@ -8,8 +11,9 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type Activation, type ActivationKind, createEngine, type Engine, type Tensor } from '../src/index.js';
 import { type CloseOptions, expectClose } from './helpers/expectClose.js';
+import type { LossKind } from '../src/types.js';
 import {
-  type ActParams, dot, finiteDiffGrad, refActivation, refMatmul,
+  type ActParams, dot, finiteDiffGrad, refActivation, refLoss, refMatmul,
 } from './helpers/reference.js';
 import { Rng } from './helpers/rng.js';
 import { type Scope, scoped } from './helpers/scope.js';
@@ -27,6 +31,8 @@ interface Param {
 
 interface GradProblem {
   name: string;
+  /** Tolerance against finite differences (default FD_TOL). */
+  fdTol?: CloseOptions;
   params: Record<string, Param>;
   /** Runs forward and backward on the engine; returns one gradient per param name. */
   backward(engine: Engine, s: Scope): Promise<Record<string, Float32Array>>;
@@ -286,6 +292,95 @@ function twoLayerProblem(): GradProblem {
   };
 }
 
+// ---- losses ---------------------------------------------------------------------------------
+
+/** Loss gradients are O(1/size): the absolute floor is scaled down with them. */
+const LOSS_FD_TOL: CloseOptions = { rtol: 1e-5, atol: 1e-7 };
+
+/** Targets: hard (0/1, one-hot rows) or soft (values in [0, 1], probability rows; [−2, 2] for mse). */
+function lossTargets(rng: Rng, kind: LossKind, rows: number, cols: number, soft: boolean): Float32Array {
+  if (kind === 'mse') return rng.uniform(rows * cols);
+  const t = new Float32Array(rows * cols);
+  if (kind === 'binaryCrossEntropy') {
+    for (let i = 0; i < t.length; i++) t[i] = soft ? rng.next() : rng.next() < 0.5 ? 0 : 1;
+    return t;
+  }
+  for (let r = 0; r < rows; r++) {
+    if (!soft) {
+      t[r * cols + rng.int(0, cols)] = 1;
+      continue;
+    }
+    let z = 0;
+    for (let c = 0; c < cols; c++) z += t[r * cols + c] = 0.05 + rng.next();
+    for (let c = 0; c < cols; c++) t[r * cols + c]! /= z;
+  }
+  return t;
+}
+
+/** engine.lossGrad's gradient: d(mean loss)/d(pred), against the float64 reference loss. */
+function lossProblem(kind: LossKind, soft: boolean): GradProblem {
+  const name = `lossGrad ${kind} ${soft ? 'soft' : 'hard'} targets`;
+  const rng = new Rng(seedOf(name));
+  const rows = 6, cols = 4;
+  const pred = rng.uniform(rows * cols, -3, 3);
+  const target = lossTargets(rng, kind, rows, cols, soft);
+  return {
+    name,
+    fdTol: LOSS_FD_TOL,
+    params: { pred: { value: pred, loss: (v) => refLoss(kind, v, target, rows, cols).mean } },
+    async backward(engine, s) {
+      const { loss, grad } = engine.lossGrad(kind, s.t(pred, [rows, cols]), s.t(target, [rows, cols]));
+      s.keep(loss);
+      s.keep(grad);
+      return { pred: await grad.read() };
+    },
+  };
+}
+
+/**
+ * A dense layer under a loss: P = act(X·W + b), L = mean loss(P, T). The loss gradient
+ * from lossGrad flows back through the layer's own backward ops (what fit() does).
+ */
+function lossLayerProblem(kind: LossKind, a: ActCase): GradProblem {
+  const name = `${a.label} layer under ${kind}: dW, db, dX`;
+  const rng = new Rng(seedOf(name));
+  const m = 7, k = 5, n = 3;
+  const x = rng.uniform(m * k);
+  const w = rng.uniform(k * n, -1, 1);
+  const b = rng.uniform(n, -0.5, 0.5);
+  const target = lossTargets(rng, kind, m, n, true);
+  const L = (xv: ArrayLike<number>, wv: ArrayLike<number>, bv: ArrayLike<number>) =>
+    refLoss(kind, refLayer(xv, wv, bv, m, k, n, a.kind, a.params), target, m, n).mean;
+  return {
+    name,
+    fdTol: LOSS_FD_TOL,
+    params: {
+      x: { value: x, loss: (v) => L(v, w, b) },
+      w: { value: w, loss: (v) => L(x, v, b) },
+      b: { value: b, loss: (v) => L(x, w, v) },
+    },
+    async backward(engine, s) {
+      const xt = s.t(x, [m, k]);
+      const wt = s.t(w, [k, n]);
+      const act = a.act(s);
+      const p = s.keep(engine.linear(xt, wt, s.t(b), act));
+      const { loss, grad } = engine.lossGrad(kind, p, s.t(target, [m, n]));
+      s.keep(loss);
+      s.keep(grad);
+      const dz = s.keep(engine.activationBackward(grad, p, act));
+      return {
+        x: await s.keep(engine.matmul(dz, wt, { transposeB: true })).read(),
+        w: await s.keep(engine.matmul(xt, dz, { transposeA: true })).read(),
+        b: await s.keep(engine.colSums(dz)).read(),
+      };
+    },
+  };
+}
+
+const LOSS_KINDS: readonly LossKind[] = ['mse', 'binaryCrossEntropy', 'softmaxCrossEntropy'];
+const IDENTITY_ACT = ACTS.find((a) => a.label === 'identity')!;
+const TANH_ACT = ACTS.find((a) => a.label === 'tanh')!;
+
 const PROBLEMS: GradProblem[] = [
   ...ACTS.map(activationProblem),
   scaledSigmoidProblem(1, false),
@@ -298,6 +393,10 @@ const PROBLEMS: GradProblem[] = [
   biasAddProblem(),
   ...ACTS.filter((a) => ['sigmoid', 'sigmoid α=[0.625]', 'relu', 'leakyRelu slope=0.2', 'tanh', 'identity'].includes(a.label)).map(linearProblem),
   twoLayerProblem(),
+  ...LOSS_KINDS.flatMap((kind) => [lossProblem(kind, false), lossProblem(kind, true)]),
+  lossLayerProblem('mse', TANH_ACT),
+  lossLayerProblem('binaryCrossEntropy', IDENTITY_ACT),
+  lossLayerProblem('softmaxCrossEntropy', IDENTITY_ACT),
 ];
 
 async function gradients(engine: Engine, p: GradProblem): Promise<Record<string, Float32Array>> {
@@ -326,7 +425,7 @@ describe('cpu backward vs central finite differences (float64 reference)', () =>
     it(p.name, async () => {
       const g = await gradients(cpu, p);
       for (const [k, param] of Object.entries(p.params)) {
-        expectClose(g[k]!, finiteDiffGrad(param.loss, param.value), { ...FD_TOL, label: `${p.name}: d/d${k}` });
+        expectClose(g[k]!, finiteDiffGrad(param.loss, param.value), { ...(p.fdTol ?? FD_TOL), label: `${p.name}: d/d${k}` });
       }
     });
   }

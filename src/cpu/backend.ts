@@ -2,7 +2,8 @@
 // calling thread. It is the fallback where WebGPU is missing and the reference the GPU
 // backend is tested against, so it favours accuracy: sums, dot products and activations
 // are computed in float64 and rounded to float32 once, when stored. Op families live in
-// their own files: matmul.ts, activations.ts, reduce.ts, gram.ts; buffers in pool.ts.
+// their own files: matmul.ts, activations.ts, reduce.ts, gram.ts, train.ts (losses, metrics,
+// optimizer updates); buffers in pool.ts.
 //
 // Limits reported (there is no device; these say what this backend accepts):
 //   maxBufferSize = maxStorageBufferBindingSize = 2^31 − 4 bytes (2^29 − 1 floats; one
@@ -14,12 +15,13 @@
 
 import type { ActivationSpec, Backend, BackendBuffer, GramParams, MatmulParams } from '../backend.js';
 import { DisposedError, ValueError } from '../errors.js';
-import type { EngineLimits } from '../types.js';
+import type { EngineLimits, LossKind } from '../types.js';
 import { activateInto, activationGradInto, resolveAct, type ResolvedAct } from './activations.js';
 import { gram } from './gram.js';
 import { matmul } from './matmul.js';
 import { CpuBuffer, CpuPool } from './pool.js';
-import { colSums, pairwiseSum } from './reduce.js';
+import { colSums, pairwiseSum, pairwiseSumSquares } from './reduce.js';
+import * as train from './train.js';
 
 export const CPU_LIMITS: EngineLimits = Object.freeze({
   maxStorageBufferBindingSize: 2 ** 31 - 4,
@@ -138,12 +140,51 @@ export class CpuBackend implements Backend {
     colSums(arr(x), arr(out), rows, cols);
   }
 
-  sum(x: BackendBuffer, out: BackendBuffer, n: number, scale: number): void {
-    arr(out)[0] = scale * pairwiseSum(arr(x), 0, n);
+  sum(x: BackendBuffer, out: BackendBuffer, n: number, scale: number, square = false): void {
+    arr(out)[0] = scale * (square ? pairwiseSumSquares(arr(x), 0, n) : pairwiseSum(arr(x), 0, n));
   }
 
   gram(p: GramParams): void {
     gram(arr(p.x), arr(p.y), arr(p.out), p);
+  }
+
+  // ---- training primitives -------------------------------------------------------------
+
+  gatherRows(src: BackendBuffer, idx: BackendBuffer, out: BackendBuffer, start: number, count: number, cols: number): void {
+    train.gatherRows(arr(src), arr(idx), arr(out), start, count, cols);
+  }
+
+  lossGrad(
+    kind: LossKind, pred: BackendBuffer, target: BackendBuffer,
+    grad: BackendBuffer, rowLoss: BackendBuffer, rows: number, cols: number, gradScale: number,
+  ): void {
+    train.lossGrad(kind, arr(pred), arr(target), arr(grad), arr(rowLoss), rows, cols, gradScale);
+  }
+
+  countCorrect(
+    kind: 'binary' | 'multiclass', pred: BackendBuffer, target: BackendBuffer, rowCorrect: BackendBuffer,
+    rows: number, cols: number,
+  ): void {
+    train.countCorrect(kind, arr(pred), arr(target), arr(rowCorrect), rows, cols);
+  }
+
+  softmaxRows(x: BackendBuffer, out: BackendBuffer, rows: number, cols: number): void {
+    train.softmaxRows(arr(x), arr(out), rows, cols);
+  }
+
+  axpyInto(acc: BackendBuffer, x: BackendBuffer, n: number, a: number): void {
+    train.axpyInto(arr(acc), arr(x), n, a);
+  }
+
+  sgdUpdate(p: BackendBuffer, g: BackendBuffer, vel: BackendBuffer | null, n: number, lr: number, momentum: number, weightDecay: number): void {
+    train.sgdUpdate(arr(p), arr(g), vel === null ? null : arr(vel), n, lr, momentum, weightDecay);
+  }
+
+  adamUpdate(
+    p: BackendBuffer, g: BackendBuffer, m: BackendBuffer, v: BackendBuffer, n: number,
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, c1: number, c2: number,
+  ): void {
+    train.adamUpdate(arr(p), arr(g), arr(m), arr(v), n, lr, beta1, beta2, eps, weightDecay, c1, c2);
   }
 
   // ---- internals -----------------------------------------------------------------------

@@ -17,6 +17,20 @@ export function pairwiseSum(x: ArrayLike<number>, start: number, n: number): num
   return pairwiseSum(x, start, half) + pairwiseSum(x, start + half, n - half);
 }
 
+/** Σ x[i]² over x[start .. start+n) by recursive halving (squares taken in float64). */
+export function pairwiseSumSquares(x: ArrayLike<number>, start: number, n: number): number {
+  if (n <= BASE) {
+    let s = 0;
+    for (let i = start; i < start + n; i++) {
+      const v = x[i]!;
+      s += v * v;
+    }
+    return s;
+  }
+  const half = n >>> 1;
+  return pairwiseSumSquares(x, start, half) + pairwiseSumSquares(x, start + half, n - half);
+}
+
 /**
  * out[c] = Σ_r x[r, c] over row-major x [rows, cols], pairwise over rows: blocks of at
  * most BASE rows are summed row by row into a float64 vector (streaming through memory),

@@ -4,7 +4,7 @@
 
 import type { ActivationSpec, Backend, BackendBuffer, GramParams, MatmulParams } from '../backend.js';
 import { ValueError } from '../errors.js';
-import type { AdapterInfoSummary, EngineLimits, GramKernel } from '../types.js';
+import type { AdapterInfoSummary, EngineLimits, GramKernel, LossKind } from '../types.js';
 import { BufferPool, GpuBuffer } from './buffers.js';
 import { acquireDevice } from './device.js';
 import { PipelineCache } from './pipelines.js';
@@ -18,12 +18,19 @@ const KERNEL_CODE: Record<GramKernel, number> = {
   sigmoid: 0, logistic: 1, linear: 2, polynomial: 3, rbf: 4,
 };
 const BINARY_CODE = { add: 0, sub: 1, mul: 2 } as const;
+// LOSS and KIND override constants of train.wgsl.
+const LOSS_CODE: Record<LossKind, number> = { mse: 0, binaryCrossEntropy: 1, softmaxCrossEntropy: 2 };
+const CORRECT_CODE = { binary: 0, multiclass: 1 } as const;
 
 const TILE = 64; // matmul.wgsl / gram.wgsl output tile
 const ELEMENTWISE_WG = 256; // elements per elementwise workgroup
 const SUM_BLOCK = 1024; // elements per sum_partial workgroup
 const COL_BLOCK_COLS = 32; // col_sums_partial workgroup: 32 columns × 128 rows
 const COL_BLOCK_ROWS = 128;
+const ROW_WG = 64; // train.wgsl row ops: threads per workgroup
+/** Rows up to this length run one thread per row; longer ones a workgroup per row (WIDE). */
+const NARROW_MAX_COLS = 32;
+const QUIET_NAN_BITS = 0x7fc00000;
 
 const STORAGE = 0x80;
 
@@ -181,17 +188,18 @@ class WebGPUBackend implements Backend {
     });
   }
 
-  sum(x: BackendBuffer, out: BackendBuffer, n: number, scale: number): void {
-    this.#sched.op('sum', () => {
-      const pipeline = this.#pipes.get('reduce', 'sum_partial');
+  sum(x: BackendBuffer, out: BackendBuffer, n: number, scale: number, square = false): void {
+    const name = square ? 'sumSquares' : 'sum';
+    this.#sched.op(name, () => {
+      let first = true;
       let src = gpuOf(x);
       let srcTemp: GpuBuffer | null = null;
       let len = n;
       for (;;) {
         const blocks = Math.ceil(len / SUM_BLOCK);
         const dstTemp = blocks === 1 ? null : this.#pool.acquire(blocks, false);
-        this.#sched.dispatch('sum', {
-          pipeline,
+        this.#sched.dispatch(name, {
+          pipeline: this.#pipes.get('reduce', 'sum_partial', { SQUARE: square && first }),
           buffers: [[1, src], [2, dstTemp === null ? gpuOf(out) : dstTemp.gpu]],
           u32: [len, 0, 0, blocks],
           f32: [dstTemp === null ? scale : 1],
@@ -199,6 +207,7 @@ class WebGPUBackend implements Backend {
         });
         if (srcTemp !== null) this.#pool.release(srcTemp);
         if (dstTemp === null) break;
+        first = false;
         srcTemp = dstTemp;
         src = dstTemp.gpu;
         len = blocks;
@@ -218,6 +227,65 @@ class WebGPUBackend implements Backend {
         workgroups: total,
       });
     });
+  }
+
+  // ---- training primitives (shaders/train.wgsl) -------------------------------------------
+
+  gatherRows(src: BackendBuffer, idx: BackendBuffer, out: BackendBuffer, start: number, count: number, cols: number): void {
+    const n = count * cols;
+    const srcRows = Math.floor(src.length / cols);
+    this.#sched.op('gatherRows', () => {
+      this.#sched.dispatch('gatherRows', {
+        pipeline: this.#pipes.get('train', 'gather_rows'),
+        buffers: [[1, gpuOf(src)], [2, gpuOf(idx)], [3, gpuOf(out)]],
+        u32: [n, cols, start, srcRows, QUIET_NAN_BITS],
+        f32: [],
+        workgroups: Math.ceil(n / ELEMENTWISE_WG),
+      });
+    });
+  }
+
+  lossGrad(
+    kind: LossKind, pred: BackendBuffer, target: BackendBuffer,
+    grad: BackendBuffer, rowLoss: BackendBuffer, rows: number, cols: number, gradScale: number,
+  ): void {
+    const code = LOSS_CODE[kind];
+    if (code === undefined) throw new ValueError(`lossGrad: unknown loss ${JSON.stringify(kind)}`);
+    this.#rowOp('lossGrad', 'loss_grad', { LOSS: code },
+      [[1, gpuOf(pred)], [2, gpuOf(target)], [3, gpuOf(grad)], [4, gpuOf(rowLoss)]], rows, cols, [gradScale]);
+  }
+
+  countCorrect(
+    kind: 'binary' | 'multiclass', pred: BackendBuffer, target: BackendBuffer, rowCorrect: BackendBuffer,
+    rows: number, cols: number,
+  ): void {
+    const code = CORRECT_CODE[kind];
+    if (code === undefined) throw new ValueError(`countCorrect: unknown kind ${JSON.stringify(kind)}`);
+    this.#rowOp('countCorrect', 'count_correct', { KIND: code },
+      [[1, gpuOf(pred)], [2, gpuOf(target)], [3, gpuOf(rowCorrect)]], rows, cols, []);
+  }
+
+  softmaxRows(x: BackendBuffer, out: BackendBuffer, rows: number, cols: number): void {
+    this.#rowOp('softmax', 'softmax_rows', {}, [[1, gpuOf(x)], [3, gpuOf(out)]], rows, cols, []);
+  }
+
+  axpyInto(acc: BackendBuffer, x: BackendBuffer, n: number, a: number): void {
+    this.#inPlace('axpyInto', 'axpy_into', gpuOf(x), [gpuOf(acc)], n, [a]);
+  }
+
+  sgdUpdate(p: BackendBuffer, g: BackendBuffer, vel: BackendBuffer | null, n: number, lr: number, momentum: number, weightDecay: number): void {
+    // f32 fields: a = lr, b1 = momentum, b2, omb1, omb2, eps (unused), wd
+    const f32 = [lr, momentum, 0, 0, 0, 0, weightDecay];
+    if (vel === null) this.#inPlace('sgdStep', 'sgd_update', gpuOf(g), [gpuOf(p)], n, f32);
+    else this.#inPlace('sgdStep', 'sgd_momentum_update', gpuOf(g), [gpuOf(p), gpuOf(vel)], n, f32);
+  }
+
+  adamUpdate(
+    p: BackendBuffer, g: BackendBuffer, m: BackendBuffer, v: BackendBuffer, n: number,
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, c1: number, c2: number,
+  ): void {
+    this.#inPlace('adamStep', 'adam_update', gpuOf(g), [gpuOf(p), gpuOf(m), gpuOf(v)], n,
+      [lr, beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, c1, c2]);
   }
 
   // ---- scheduling --------------------------------------------------------------------------
@@ -244,6 +312,50 @@ class WebGPUBackend implements Backend {
   }
 
   // ---- helpers ------------------------------------------------------------------------------
+
+  /** One train.wgsl row op over [rows, cols]: a thread per row, or a workgroup per wide row. */
+  #rowOp(
+    name: string, entry: string, constants: Record<string, number>,
+    buffers: ReadonlyArray<readonly [number, GPUBuffer]>, rows: number, cols: number, f32: readonly number[],
+  ): void {
+    const wide = cols > NARROW_MAX_COLS;
+    this.#sched.op(name, () => {
+      this.#sched.dispatch(name, {
+        pipeline: this.#pipes.get('train', entry, { ...constants, WIDE: wide }),
+        buffers,
+        u32: [rows, cols, 0, 0, 0],
+        f32,
+        workgroups: wide ? rows : Math.ceil(rows / ROW_WG),
+      });
+    });
+  }
+
+  /**
+   * One train.wgsl in-place update over n elements: `input` bound read-only at 1, `outs`
+   * read-write from 3 on. An input that is also one of the outputs (axpyInto(t, t)) is
+   * first copied to a temporary buffer: one dispatch cannot bind a buffer both read-only
+   * and writable, and reading the copy gives the same result as the elementwise in-place
+   * update reading before writing.
+   */
+  #inPlace(name: string, entry: string, input: GPUBuffer, outs: readonly GPUBuffer[], n: number, f32: readonly number[]): void {
+    this.#sched.op(name, () => {
+      let temp: GpuBuffer | null = null;
+      let src = input;
+      if (outs.includes(input)) {
+        temp = this.#pool.acquire(n, false);
+        this.#sched.copy(name, input, temp.gpu, n * 4);
+        src = temp.gpu;
+      }
+      this.#sched.dispatch(name, {
+        pipeline: this.#pipes.get('train', entry),
+        buffers: [[1, src], ...outs.map((b, i) => [3 + i, b] as const)],
+        u32: [n, 0, 0, 0, 0],
+        f32,
+        workgroups: Math.ceil(n / ELEMENTWISE_WG),
+      });
+      if (temp !== null) this.#pool.release(temp);
+    });
+  }
 
   #alphaBuf(act: ActivationSpec): GPUBuffer {
     return act.alphaBuf === null ? this.#one : gpuOf(act.alphaBuf);

@@ -6,6 +6,11 @@
 // (created with poisonOutputs: true, so unwritten outputs read as NaN) and the library
 // namespace (for the error classes); a case throws on failure and disposes what it makes.
 //
+// Training primitives (gatherRows, lossGrad, countCorrect, softmax, sumSquares, axpyInto,
+// sgdStep, adamStep) are checked the same way; losses within 1e-5 relative, their
+// gradients allclose(1e-6, 1e-6·scale) where scale = 1/size (1/rows) is the mean's factor,
+// optimizer state after each of several steps allclose(1e-6, 1e-6) against float64.
+//
 // Tolerances (docs/DESIGN.md): matmul-like outputs ‖out − ref‖/‖ref‖ ≤ 1e-5; elementwise
 // outputs in [0, 1] or [−1, 1] within 1e-6 absolute, others within 1e-6 relative;
 // backward values (which mix both) allclose(rtol 1e-6, atol 1e-6); reductions within 1e-5
@@ -13,9 +18,12 @@
 // cancel). Sizes are chosen so the suite stays fast on a software GPU (~0.1 GFLOP/s).
 
 import type { Activation, ActivationKind, Engine, GramKernel, GramOptions, Tensor } from '../../src/index.js';
+import type { LossKind } from '../../src/types.js';
 import { type CloseOptions, expectClose, expectExactAt, expectFinite, expectThrows } from '../helpers/expectClose.js';
 import {
-  type ActParams, refActivation, refActivationBackward, refActivationGrad, refColSums, refGram, refMatmul, refNorm, refSum,
+  type ActParams, refActivation, refActivationBackward, refActivationGrad, refAdamStep, type RefAdamState, refColSums,
+  refCountCorrect, refGatherRows, refGram, refLoss, refMatmul, refNorm, refSgdStep, type RefSgdState, refSoftmax, refSum,
+  refSumSquares,
 } from '../helpers/reference.js';
 import { Rng } from '../helpers/rng.js';
 import { type Scope, scoped } from '../helpers/scope.js';
@@ -717,6 +725,447 @@ const valueErrorCase: OpCase = {
     }),
 };
 
+// ---- training primitives ---------------------------------------------------------------------
+
+/** A shuffled permutation of 0..n−1 (as float32 row numbers). */
+function permutation(rng: Rng, n: number): Float32Array {
+  const idx = Float32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(0, i + 1);
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
+  return idx;
+}
+
+const gatherRowsCase: OpCase = {
+  name: 'gatherRows',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('gatherRows'));
+      for (const cols of [1, 3, 65, 257]) {
+        for (const srcRows of [1, 17, 300]) {
+          const src = rng.uniform(srcRows * cols);
+          // Index list longer than src (rows repeat), shuffled.
+          const idx = Float32Array.from([...permutation(rng, srcRows), ...permutation(rng, srcRows)]);
+          const srcT = s.t(src, [srcRows, cols]);
+          const idxT = s.t(idx);
+          const ranges: [number, number][] = [[0, idx.length], [0, 1], [idx.length - 1, 1]];
+          if (idx.length > 4) ranges.push([1, idx.length - 3], [Math.floor(idx.length / 3), Math.floor(idx.length / 2)]);
+          for (const [start, count] of ranges) {
+            const out = s.keep(engine.gatherRows(srcT, idxT, start, count));
+            const label = `gatherRows src [${srcRows}, ${cols}] indices ${start}..${start + count}`;
+            expectShape(out, [count, cols], label);
+            const got = await out.read();
+            expectExactAt(got, Float32Array.from(refGatherRows(src, idx, start, count, cols)), Array.from(got.keys()), label);
+          }
+          // Defaults: all indices.
+          const all = s.keep(engine.gatherRows(srcT, idxT));
+          expectShape(all, [idx.length, cols], `gatherRows src [${srcRows}, ${cols}] defaults`);
+          expectClose(await all.read(), refGatherRows(src, idx, 0, idx.length, cols), { rtol: 0, atol: 0, label: 'gatherRows defaults' });
+        }
+      }
+      // Only `start` given: from start to the end. A [n, 1] index matrix works like a vector.
+      const src = rng.uniform(10 * 4);
+      const idx = permutation(rng, 10);
+      const out = s.keep(engine.gatherRows(s.t(src, [10, 4]), s.t(idx, [10, 1]), 6));
+      expectShape(out, [4, 4], 'gatherRows start=6');
+      expectClose(await out.read(), refGatherRows(src, idx, 6, 4, 4), { rtol: 0, atol: 0, label: 'gatherRows start=6' });
+      // A row number outside src (or not an integer) gives a NaN row, never a read outside src.
+      const bad = s.keep(engine.gatherRows(s.t(src, [10, 4]), s.t([3, 10, -1, 2.5, 1e9, 0]), 0, 6));
+      const got = await bad.read();
+      expectClose(got.subarray(0, 4), src.subarray(12, 16), { rtol: 0, atol: 0, label: 'gatherRows row 3' });
+      expectClose(got.subarray(20, 24), src.subarray(0, 4), { rtol: 0, atol: 0, label: 'gatherRows row 0' });
+      for (let i = 4; i < 20; i++) {
+        if (!Number.isNaN(got[i]!)) throw new Error(`gatherRows with row numbers 10, −1, 2.5, 1e9 of 10 rows: [${i}] = ${got[i]}, expected NaN`);
+      }
+    }),
+};
+
+const LOSS_SHAPES: readonly [number, number][] = [[1, 1], [3, 1], [17, 10], [257, 3], [9, 33], [5, 65], [2, 1000]];
+const LOSSES: readonly LossKind[] = ['mse', 'binaryCrossEntropy', 'softmaxCrossEntropy'];
+
+/** Targets of a loss: one-hot rows, soft (probability) rows, or values in [0, 1] / [−2, 2]. */
+function makeTargets(rng: Rng, kind: LossKind, rows: number, cols: number, soft: boolean): Float32Array {
+  const t = new Float32Array(rows * cols);
+  if (kind === 'mse') return rng.uniform(rows * cols);
+  if (kind === 'binaryCrossEntropy') {
+    for (let i = 0; i < t.length; i++) t[i] = soft ? rng.next() : rng.next() < 0.5 ? 0 : 1;
+    return t;
+  }
+  for (let r = 0; r < rows; r++) {
+    if (!soft) {
+      t[r * cols + rng.int(0, cols)] = 1;
+      continue;
+    }
+    let z = 0;
+    for (let c = 0; c < cols; c++) z += t[r * cols + c] = rng.next() < 0.3 ? 0 : rng.next();
+    if (z === 0) t[r * cols] = z = 1;
+    for (let c = 0; c < cols; c++) t[r * cols + c]! /= z;
+  }
+  return t;
+}
+
+/** Runs engine.lossGrad and checks loss and gradient against the float64 reference. */
+async function checkLoss(
+  engine: Engine, s: Scope, kind: LossKind, pred: Float32Array, target: Float32Array, rows: number, cols: number,
+  label: string, shape: readonly number[] = [rows, cols],
+): Promise<{ loss: number; grad: Float32Array; ref: ReturnType<typeof refLoss> }> {
+  const { loss, grad } = engine.lossGrad(kind, s.t(pred, shape), s.t(target, shape));
+  s.keep(loss);
+  s.keep(grad);
+  expectShape(loss, [1], `${label} loss`);
+  expectShape(grad, shape, `${label} grad`);
+  const ref = refLoss(kind, pred, target, rows, cols);
+  const l = await loss.read();
+  expectFinite(l, `${label} loss`);
+  expectClose(l, [ref.mean], { rtol: 1e-5, label: `${label} loss` });
+  // |∂ℓ| ≤ ~4 before the 1/size (1/rows) scale: 1e-6 of that scale absolute.
+  const scale = kind === 'softmaxCrossEntropy' ? 1 / rows : 1 / (rows * cols);
+  const g = await grad.read();
+  expectClose(g, ref.grad, { rtol: 1e-6, atol: 1e-6 * scale, label: `${label} grad` });
+  return { loss: l[0]!, grad: g, ref };
+}
+
+function lossGradCase(kind: LossKind): OpCase {
+  const name = `lossGrad ${kind}`;
+  return {
+    name,
+    run: (engine) =>
+      scoped(engine, async (s) => {
+        const rng = new Rng(seedOf(name));
+        for (const [rows, cols] of LOSS_SHAPES) {
+          for (const soft of [false, true]) {
+            const pred = rng.uniform(rows * cols, -3, 3);
+            const target = makeTargets(rng, kind, rows, cols, soft);
+            await checkLoss(engine, s, kind, pred, target, rows, cols, `${name} [${rows}, ${cols}] ${soft ? 'soft' : 'hard'} targets`);
+          }
+        }
+        // A vector is one row.
+        const pred = rng.uniform(7, -3, 3);
+        const target = makeTargets(rng, kind, 1, 7, true);
+        await checkLoss(engine, s, kind, pred, target, 1, 7, `${name} [7] vector`, [7]);
+        // Target rows that do not sum to 1 (0: a masked row, 0.5, 2): ∂ = softmax·Σt − t.
+        if (kind === 'softmaxCrossEntropy') {
+          for (const [rows, cols] of [[6, 5], [3, 65]] as const) {
+            const p = rng.uniform(rows * cols, -3, 3);
+            const t = makeTargets(rng, kind, rows, cols, true);
+            for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[r * cols + c]! *= [0, 0.5, 2][r % 3]!;
+            await checkLoss(engine, s, kind, p, t, rows, cols, `${name} [${rows}, ${cols}] rows summing to 0, 0.5, 2`);
+          }
+        }
+        // Confident, correct predictions: the loss is tiny and must keep its relative precision.
+        if (kind !== 'mse') {
+          for (const [rows, cols] of [[16, 4], [4, 65]] as const) {
+            const t = makeTargets(rng, kind, rows, cols, false);
+            const p = rng.uniform(rows * cols, -2, 2);
+            for (let i = 0; i < p.length; i++) {
+              if (kind === 'binaryCrossEntropy') p[i] = (t[i]! > 0.5 ? 1 : -1) * (8 + 10 * rng.next());
+              else if (t[i] === 1) p[i] = 12 + 6 * rng.next();
+            }
+            await checkLoss(engine, s, kind, p, t, rows, cols, `${name} [${rows}, ${cols}] confident`);
+          }
+        }
+      }),
+  };
+}
+
+const hugeLossCase: OpCase = {
+  name: 'huge inputs: losses of ±1e4 logits are finite, gradients exact',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('huge losses'));
+      for (const kind of LOSSES) {
+        for (const [rows, cols] of [[4, 4], [4, 64], [2, 1]] as const) {
+          const n = rows * cols;
+          // Every other row holds a huge logit at a random column (the first row: +1e4).
+          const pred = rng.uniform(n, -2, 2);
+          const target = makeTargets(rng, kind, rows, cols, false);
+          const hugeIdx: number[] = [];
+          for (let r = 0; r < rows; r += 1) {
+            if (r % 2 === 1 && rows > 2) continue;
+            const c = rng.int(0, cols);
+            pred[r * cols + c] = r % 4 === 0 ? 1e4 : -1e4;
+            if (kind === 'binaryCrossEntropy') hugeIdx.push(r * cols + c);
+            // softmax: a +1e4 row is exactly one-hot; a −1e4 element has softmax exactly 0.
+            if (kind === 'softmaxCrossEntropy') {
+              if (r % 4 === 0) for (let k = 0; k < cols; k++) hugeIdx.push(r * cols + k);
+              else hugeIdx.push(r * cols + c);
+            }
+          }
+          const label = `${kind} [${rows}, ${cols}] with ±1e4 logits`;
+          const { grad, ref } = await checkLoss(engine, s, kind, pred, target, rows, cols, label);
+          // The scale (1/16, 1/4, 1/256, 1/2) is a power of 2: these gradients are exact in float32.
+          expectExactAt(grad, Float32Array.from(ref.grad), hugeIdx, `${label} grad`);
+        }
+        // Soft targets at huge logits of both signs: t·(±1e4) terms, still finite.
+        const pred = Float32Array.from([1e4, -1e4, 3, -1e4, 1e4, 0]);
+        const target = kind === 'mse' ? Float32Array.from([1, 0, 1, 1, 1, 0])
+          : kind === 'binaryCrossEntropy' ? Float32Array.from([0.25, 0.75, 0.5, 1, 0, 0.5])
+          : Float32Array.from([0.5, 0.5, 0, 0.25, 0.25, 0.5]);
+        await checkLoss(engine, s, kind, pred, target, 2, 3, `${kind} soft targets at ±1e4`);
+      }
+    }),
+};
+
+const countCorrectCase: OpCase = {
+  name: 'countCorrect binary and multiclass (ties: first max wins)',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('countCorrect'));
+      const check = async (kind: 'binary' | 'multiclass', pred: Float32Array, target: Float32Array, rows: number, cols: number, label: string) => {
+        const out = s.keep(engine.countCorrect(kind, s.t(pred, [rows, cols]), s.t(target, [rows, cols])));
+        expectShape(out, [1], label);
+        const want = refCountCorrect(kind, pred, target, rows, cols);
+        expectClose(await out.read(), [want], { rtol: 0, atol: 0, label: `${label} (expected ${want})` });
+      };
+      for (const [rows, cols] of [[1, 1], [3, 1], [17, 10], [257, 3], [9, 33], [5, 65], [3, 1000]] as const) {
+        const n = rows * cols;
+        // binary: logits in [−2, 2] with exact zeros; targets in {0, 0.5, 1} and [0, 1).
+        const p = rng.uniform(n);
+        for (let i = 0; i < n; i += 5) p[i] = 0;
+        const t = Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? [0, 0.5, 1][rng.int(0, 3)]! : rng.next()));
+        await check('binary', p, t, rows, cols, `binary [${rows}, ${cols}]`);
+        // multiclass with many ties: small integers, so rows often hold the max twice or more.
+        const pq = Float32Array.from({ length: n }, () => rng.int(0, 4));
+        const tq = Float32Array.from({ length: n }, () => rng.int(0, 3));
+        await check('multiclass', pq, tq, rows, cols, `multiclass ties [${rows}, ${cols}]`);
+        // one-hot targets against random logits, and the predictions themselves as targets (all correct).
+        const oh = makeTargets(rng, 'softmaxCrossEntropy', rows, cols, false);
+        const pr = rng.uniform(n);
+        await check('multiclass', pr, oh, rows, cols, `multiclass one-hot [${rows}, ${cols}]`);
+        await check('multiclass', pq, pq, rows, cols, `multiclass self [${rows}, ${cols}]`);
+      }
+      // Ties decided by hand: the first max wins, also across a wide row's threads.
+      const wide = new Float32Array(2 * 70);
+      wide[69] = 5; wide[5] = 5; // row 0: max at 5 and 69 → 5
+      wide[70 + 68] = 5; wide[70 + 4] = 5; // row 1: max at 4 and 68 → 4
+      const wideT = new Float32Array(2 * 70);
+      wideT[5] = 1; wideT[70 + 68] = 1;
+      await check('multiclass', wide, wideT, 2, 70, 'multiclass ties in wide rows');
+      const tieP = Float32Array.from([1, 3, 3, 0, 2, 2, 2, 0, -1, -1, -1, -1]);
+      const tieT = Float32Array.from([0, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0]);
+      const out = s.keep(engine.countCorrect('multiclass', s.t(tieP, [3, 4]), s.t(tieT, [3, 4])));
+      expectClose(await out.read(), [2], { rtol: 0, atol: 0, label: 'multiclass ties by hand' });
+    }),
+};
+
+const softmaxCase: OpCase = {
+  name: 'softmax rows',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('softmax'));
+      for (const [rows, cols] of [[1, 1], [3, 1], [17, 10], [257, 3], [9, 33], [5, 65], [2, 1000]] as const) {
+        for (const [lo, hi] of [[-2, 2], [-30, 30]] as const) {
+          const x = rng.uniform(rows * cols, lo, hi);
+          if (rows > 2) {
+            x[0] = 1e4;
+            x[cols * 2] = -1e4;
+          }
+          const out = s.keep(engine.softmax(s.t(x, [rows, cols])));
+          const label = `softmax [${rows}, ${cols}] in [${lo}, ${hi}]`;
+          expectShape(out, [rows, cols], label);
+          const got = await out.read();
+          expectFinite(got, label);
+          expectClose(got, refSoftmax(x, rows, cols), { ...UNIT, label });
+          for (let r = 0; r < rows; r++) {
+            let z = 0;
+            for (let c = 0; c < cols; c++) z += got[r * cols + c]!;
+            if (Math.abs(z - 1) > 1e-5) throw new Error(`${label}: row ${r} sums to ${z}`);
+          }
+        }
+      }
+    }),
+};
+
+const sumSquaresCase: OpCase = {
+  name: 'sumSquares',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('sumSquares'));
+      const inputs: { label: string; x: Float32Array; shape: number[] }[] = [];
+      for (const n of [1, 3, 64, 65, 1000, 65539]) inputs.push({ label: `[${n}]`, x: rng.uniform(n), shape: [n] });
+      inputs.push({ label: '[257, 127]', x: rng.uniform(257 * 127), shape: [257, 127] });
+      inputs.push({ label: '[1000] with tiny and huge', x: withSpecials(rng.uniform(1000), [1e-30, 1e4, -1e4, 1e-20]), shape: [1000] });
+      for (const { label, x, shape } of inputs) {
+        const out = s.keep(engine.sumSquares(s.t(x, shape)));
+        expectShape(out, [1], `sumSquares ${label}`);
+        expectClose(await out.read(), [refSumSquares(x)], { rtol: 1e-5, label: `sumSquares ${label}` });
+      }
+      // The plain sum is unchanged by the square flag's pipelines (both are cached).
+      const x = rng.uniform(5000);
+      const sum = s.keep(engine.sum(s.t(x)));
+      expectClose(await sum.read(), [refSum(x)], { ...reduction(x), label: 'sum after sumSquares' });
+    }),
+};
+
+const axpyCase: OpCase = {
+  name: 'axpyInto (in place)',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('axpyInto'));
+      for (const shape of [[1], [3], [17, 63], [1000], [257, 65]]) {
+        const n = sizeOf(shape);
+        for (const a of [1, -0.37, 3, 0]) {
+          const acc = rng.uniform(n);
+          const x = rng.uniform(n);
+          const accT = s.t(acc, shape);
+          const ret = engine.axpyInto(accT, s.t(x, shape), a) as unknown;
+          if (ret !== undefined) throw new Error('axpyInto should return nothing');
+          const label = `axpyInto ${fmt(shape)} a=${a}`;
+          expectShape(accT, shape, label);
+          expectClose(await accT.read(), Array.from(acc, (v, i) => v + a * x[i]!), { rtol: 1e-6, atol: 1e-6, label });
+        }
+        // Accumulating twice, then into itself: acc += 2·acc.
+        const acc = rng.uniform(n);
+        const x = rng.uniform(n);
+        const accT = s.t(acc, shape);
+        const xT = s.t(x, shape);
+        engine.axpyInto(accT, xT);
+        engine.axpyInto(accT, xT, 0.5);
+        const twice = Array.from(acc, (v, i) => v + x[i]! + 0.5 * x[i]!);
+        expectClose(await accT.read(), twice, { rtol: 1e-6, atol: 1e-6, label: `axpyInto ${fmt(shape)} twice` });
+        engine.axpyInto(accT, accT, 2);
+        expectClose(await accT.read(), twice.map((v) => 3 * v), { rtol: 1e-6, atol: 1e-6, label: `axpyInto ${fmt(shape)} into itself` });
+        expectClose(await xT.read(), x, { rtol: 0, atol: 0, label: `axpyInto ${fmt(shape)}: x unchanged` });
+      }
+    }),
+};
+
+const OPT_SHAPES: readonly (readonly number[])[] = [[1], [3], [17, 10], [257, 3], [1000]];
+/** Optimizer state after several float32 steps vs float64: allclose(1e-6, 1e-6) on params of order 1. */
+const OPT_TOL: CloseOptions = { rtol: 1e-6, atol: 1e-6 };
+
+const sgdCase: OpCase = {
+  name: 'sgdStep: plain, momentum, weight decay, several steps',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('sgdStep'));
+      const variants = [
+        { lr: 0.1, momentum: 0, weightDecay: 0 },
+        { lr: 0.05, momentum: 0.9, weightDecay: 0 },
+        { lr: 0.03, momentum: 0.5, weightDecay: 0.01 },
+        { lr: 0.2, momentum: 0, weightDecay: 0.05 },
+        { lr: 0, momentum: 0.9, weightDecay: 0.1 },
+      ];
+      for (const shape of OPT_SHAPES) {
+        const n = sizeOf(shape);
+        for (const v of variants) {
+          const p0 = rng.uniform(n);
+          const st: RefSgdState = { p: Float64Array.from(p0), vel: v.momentum > 0 ? new Float64Array(n) : null };
+          const pT = s.t(p0, shape);
+          const velT = v.momentum > 0 ? s.t(new Float32Array(n), shape) : null;
+          for (let step = 1; step <= 4; step++) {
+            const g = rng.uniform(n);
+            const gT = s.t(g, shape);
+            const opts = v.momentum > 0 || step % 2 === 0 ? v : { lr: v.lr, weightDecay: v.weightDecay }; // momentum omitted = 0
+            engine.sgdStep(pT, gT, velT, opts);
+            refSgdStep(st, g, v.lr, v.momentum, v.weightDecay);
+            const label = `sgdStep ${fmt(shape)} ${JSON.stringify(v)} step ${step}`;
+            expectClose(await pT.read(), st.p, { ...OPT_TOL, label: `${label} param` });
+            if (velT !== null) expectClose(await velT.read(), st.vel!, { ...OPT_TOL, label: `${label} velocity` });
+            expectClose(await gT.read(), g, { rtol: 0, atol: 0, label: `${label}: grad unchanged` });
+          }
+        }
+      }
+      // momentum 0 with a velocity tensor: plain SGD, the velocity is not touched.
+      const p0 = rng.uniform(5);
+      const g = rng.uniform(5);
+      const pT = s.t(p0);
+      const velT = s.t([7, 7, 7, 7, 7]);
+      engine.sgdStep(pT, s.t(g), velT, { lr: 0.5 });
+      expectClose(await pT.read(), Array.from(p0, (p, i) => p - 0.5 * g[i]!), { ...OPT_TOL, label: 'sgdStep momentum 0 with velocity' });
+      expectClose(await velT.read(), [7, 7, 7, 7, 7], { rtol: 0, atol: 0, label: 'sgdStep momentum 0: velocity untouched' });
+    }),
+};
+
+const adamCase: OpCase = {
+  name: 'adamStep: steps 1..5 vs float64 Adam',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('adamStep'));
+      const variants = [
+        { lr: 0.01 },
+        { lr: 0.05, beta1: 0.8, beta2: 0.99, eps: 1e-6 },
+        { lr: 0.02, weightDecay: 0.1 },
+        { lr: 0.1, beta1: 0, beta2: 0.5, eps: 1e-3, weightDecay: 0.01 },
+      ];
+      for (const shape of OPT_SHAPES) {
+        const n = sizeOf(shape);
+        for (const v of variants) {
+          const p0 = rng.uniform(n);
+          const st: RefAdamState = { p: Float64Array.from(p0), m: new Float64Array(n), v: new Float64Array(n), t: 0 };
+          const pT = s.t(p0, shape);
+          const mT = s.t(new Float32Array(n), shape);
+          const vT = s.t(new Float32Array(n), shape);
+          for (let step = 1; step <= 5; step++) {
+            // Gradients of mixed sizes, including tiny ones (where ε matters) and exact zeros.
+            const g = rng.uniform(n);
+            for (let i = 0; i < n; i += 7) g[i] = i % 2 === 0 ? 0 : 1e-5 * g[i]!;
+            engine.adamStep(pT, s.t(g, shape), mT, vT, { ...v, step });
+            refAdamStep(st, g, v.lr, v.beta1 ?? 0.9, v.beta2 ?? 0.999, v.eps ?? 1e-8, v.weightDecay ?? 0);
+            const label = `adamStep ${fmt(shape)} ${JSON.stringify(v)} step ${step}`;
+            expectClose(await pT.read(), st.p, { ...OPT_TOL, label: `${label} param` });
+            expectClose(await mT.read(), st.m, { rtol: 1e-6, atol: 1e-7, label: `${label} m` });
+            expectClose(await vT.read(), st.v, { rtol: 1e-6, atol: 1e-9, label: `${label} v` });
+          }
+        }
+      }
+    }),
+};
+
+const trainErrorCase: OpCase = {
+  name: 'errors: training primitives reject bad losses, shapes and hyperparameters',
+  run: (engine, lib) =>
+    scoped(engine, async (s) => {
+      const t = (shape: number[]) => s.t(new Float32Array(sizeOf(shape)), shape);
+      const a23 = t([2, 3]);
+      const a32 = t([3, 2]);
+      const V = lib.ValueError;
+      const S = lib.ShapeError;
+      await expectThrows(() => engine.lossGrad('hinge' as LossKind, a23, a23), V, 'unknown loss', ['hinge']);
+      for (const kind of LOSSES) {
+        await expectThrows(() => engine.lossGrad(kind, a23, a32), S, `${kind} [2,3] vs [3,2]`, ['[2, 3]', '[3, 2]']);
+        await expectThrows(() => engine.lossGrad(kind, t([6]), a23), S, `${kind} [6] vs [2,3]`, ['[6]', '[2, 3]']);
+      }
+      await expectThrows(() => engine.countCorrect('multiclass', a23, a32), S, 'countCorrect [2,3] vs [3,2]', ['[2, 3]', '[3, 2]']);
+      await expectThrows(() => engine.countCorrect('topk' as 'binary', a23, a23), V, 'countCorrect kind', ['topk']);
+      await expectThrows(() => engine.axpyInto(a23, a32), S, 'axpyInto [2,3] += [3,2]', ['[2, 3]', '[3, 2]']);
+      await expectThrows(() => engine.axpyInto(a23, t([2, 3]), Number.NaN), V, 'axpyInto factor NaN');
+      const idx = s.t([0, 1, 1]);
+      await expectThrows(() => engine.gatherRows(a23, idx, 2, 2), V, 'gatherRows rows 2..4 of 3', ['3']);
+      await expectThrows(() => engine.gatherRows(a23, idx, -1, 1), V, 'gatherRows start −1');
+      await expectThrows(() => engine.gatherRows(a23, idx, 0, 0), V, 'gatherRows count 0');
+      await expectThrows(() => engine.gatherRows(a23, idx, 4), V, 'gatherRows start past the end');
+      await expectThrows(() => engine.gatherRows(t([6]), idx), S, 'gatherRows from a vector', ['[6]']);
+      const p = t([2, 3]);
+      const g = t([2, 3]);
+      await expectThrows(() => engine.sgdStep(p, a32, null, { lr: 0.1 }), S, 'sgdStep grad [3,2]', ['[2, 3]', '[3, 2]']);
+      await expectThrows(() => engine.sgdStep(p, g, a32, { lr: 0.1, momentum: 0.9 }), S, 'sgdStep velocity [3,2]', ['[2, 3]', '[3, 2]']);
+      await expectThrows(() => engine.sgdStep(p, g, null, { lr: -0.1 }), V, 'sgdStep lr −0.1', ['lr']);
+      await expectThrows(() => engine.sgdStep(p, g, null, { lr: Number.NaN }), V, 'sgdStep lr NaN', ['lr']);
+      await expectThrows(() => engine.sgdStep(p, g, t([2, 3]), { lr: 0.1, momentum: 1 }), V, 'sgdStep momentum 1', ['momentum']);
+      await expectThrows(() => engine.sgdStep(p, g, null, { lr: 0.1, momentum: 0.9 }), V, 'sgdStep momentum without velocity', ['velocity']);
+      await expectThrows(() => engine.sgdStep(p, g, null, { lr: 0.1, weightDecay: -1 }), V, 'sgdStep weightDecay −1', ['weightDecay']);
+      const m = t([2, 3]);
+      const v = t([2, 3]);
+      const adam = (o: Partial<{ lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number }>) =>
+        () => engine.adamStep(p, g, m, v, { lr: 0.01, step: 1, ...o });
+      await expectThrows(adam({ lr: -1 }), V, 'adamStep lr −1', ['lr']);
+      await expectThrows(adam({ beta1: 1 }), V, 'adamStep beta1 = 1', ['beta1']);
+      await expectThrows(adam({ beta1: -0.1 }), V, 'adamStep beta1 = −0.1', ['beta1']);
+      await expectThrows(adam({ beta2: 1 }), V, 'adamStep beta2 = 1', ['beta2']);
+      await expectThrows(adam({ eps: 0 }), V, 'adamStep eps = 0', ['eps']);
+      await expectThrows(adam({ eps: Number.POSITIVE_INFINITY }), V, 'adamStep eps = Infinity', ['eps']);
+      await expectThrows(adam({ step: 0 }), V, 'adamStep step 0', ['step']);
+      await expectThrows(adam({ step: 1.5 }), V, 'adamStep step 1.5', ['step']);
+      await expectThrows(adam({ weightDecay: -0.1 }), V, 'adamStep weightDecay −0.1', ['weightDecay']);
+      await expectThrows(() => engine.adamStep(p, g, a32, v, { lr: 0.01, step: 1 }), S, 'adamStep m [3,2]', ['[2, 3]', '[3, 2]']);
+      await expectThrows(() => engine.adamStep(p, g, m, t([6]), { lr: 0.01, step: 1 }), S, 'adamStep v [6]', ['[2, 3]', '[6]']);
+      // Rejected updates changed nothing.
+      expectClose(await p.read(), new Float32Array(6), { rtol: 0, atol: 0, label: 'param after rejected updates' });
+    }),
+};
+
 // ---- the suite -----------------------------------------------------------------------------
 
 export const opCases: OpCase[] = [
@@ -744,4 +1193,14 @@ export const opCases: OpCase[] = [
   shapeErrorCase,
   disposedErrorCase,
   valueErrorCase,
+  gatherRowsCase,
+  ...LOSSES.map(lossGradCase),
+  hugeLossCase,
+  countCorrectCase,
+  softmaxCase,
+  sumSquaresCase,
+  axpyCase,
+  sgdCase,
+  adamCase,
+  trainErrorCase,
 ];

@@ -3,7 +3,7 @@
 // test inputs as exact values and return Float64Array results. Robust at huge |x|
 // (Math.tanh saturates; the sigmoid uses the branch whose exp() cannot overflow).
 
-import type { ActivationKind, GramKernel } from '../../src/types.js';
+import type { ActivationKind, GramKernel, LossKind } from '../../src/types.js';
 
 export interface ActParams {
   /** Sigmoid scale α (default 1). */
@@ -213,4 +213,169 @@ export function dot(w: ArrayLike<number>, v: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += w[i]! * v[i]!;
   return s;
+}
+
+// ---- training primitives --------------------------------------------------------------------
+
+/** Rows src[idx[start + r]] for r < count of src [*, cols], in float64. */
+export function refGatherRows(
+  src: ArrayLike<number>, idx: ArrayLike<number>, start: number, count: number, cols: number,
+): Float64Array {
+  const out = new Float64Array(count * cols);
+  for (let r = 0; r < count; r++) {
+    const row = idx[start + r]!;
+    for (let c = 0; c < cols; c++) out[r * cols + c] = src[row * cols + c]!;
+  }
+  return out;
+}
+
+/** log σ(z) in float64 without overflow: −log(1 + e^{−z}). */
+function refLogSigmoid(z: number): number {
+  return z >= 0 ? -Math.log1p(Math.exp(-z)) : z - Math.log1p(Math.exp(z));
+}
+
+export interface RefLoss {
+  /** Σ_c ℓ per row. */
+  rowLoss: Float64Array;
+  /** The engine's mean loss: Σ rowLoss / size (mse, bce) or / rows (softmax CE). */
+  mean: number;
+  /** ∂ mean / ∂ pred (the gradient the engine returns). */
+  grad: Float64Array;
+}
+
+/**
+ * The losses in float64, in textbook forms (not the library's):
+ * - mse: (p − t)², mean over elements;
+ * - binaryCrossEntropy on logits: −t·log σ(p) − (1 − t)·log σ(−p), mean over elements,
+ *   ∂ = (σ(p) − t) / size;
+ * - softmaxCrossEntropy on logits: −Σ_c t_c·log_softmax(p)_c per row (log-sum-exp with the
+ *   row max taken out), mean over rows, ∂ = (softmax(p)·Σt − t) / rows.
+ */
+export function refLoss(kind: LossKind, pred: ArrayLike<number>, target: ArrayLike<number>, rows: number, cols: number): RefLoss {
+  const n = rows * cols;
+  const rowLoss = new Float64Array(rows);
+  const grad = new Float64Array(n);
+  for (let r = 0; r < rows; r++) {
+    const b = r * cols;
+    if (kind === 'softmaxCrossEntropy') {
+      let m = -Infinity;
+      for (let c = 0; c < cols; c++) m = Math.max(m, pred[b + c]!);
+      let z = 0;
+      for (let c = 0; c < cols; c++) z += Math.exp(pred[b + c]! - m);
+      const lse = m + Math.log(z);
+      let tSum = 0;
+      for (let c = 0; c < cols; c++) tSum += target[b + c]!;
+      let l = 0;
+      for (let c = 0; c < cols; c++) {
+        const t = target[b + c]!;
+        const logSoftmax = pred[b + c]! - lse;
+        if (t !== 0) l -= t * logSoftmax;
+        grad[b + c] = (Math.exp(logSoftmax) * tSum - t) / rows;
+      }
+      rowLoss[r] = l;
+    } else {
+      let l = 0;
+      for (let c = 0; c < cols; c++) {
+        const p = pred[b + c]!;
+        const t = target[b + c]!;
+        if (kind === 'mse') {
+          l += (p - t) * (p - t);
+          grad[b + c] = (2 * (p - t)) / n;
+        } else {
+          l += -t * refLogSigmoid(p) - (1 - t) * refLogSigmoid(-p);
+          grad[b + c] = (refSigmoidScalar(p) - t) / n;
+        }
+      }
+      rowLoss[r] = l;
+    }
+  }
+  let total = 0;
+  for (let r = 0; r < rows; r++) total += rowLoss[r]!;
+  return { rowLoss, mean: total / (kind === 'softmaxCrossEntropy' ? rows : n), grad };
+}
+
+/** Index of the first largest value of row r. */
+function refArgmax(x: ArrayLike<number>, r: number, cols: number): number {
+  let best = 0;
+  for (let c = 1; c < cols; c++) if (x[r * cols + c]! > x[r * cols + best]!) best = c;
+  return best;
+}
+
+/** Correct predictions: per element (logit > 0 vs target > 0.5) or per row (first argmax). */
+export function refCountCorrect(
+  kind: 'binary' | 'multiclass', pred: ArrayLike<number>, target: ArrayLike<number>, rows: number, cols: number,
+): number {
+  let n = 0;
+  if (kind === 'binary') {
+    for (let i = 0; i < rows * cols; i++) if ((pred[i]! > 0) === (target[i]! > 0.5)) n++;
+  } else {
+    for (let r = 0; r < rows; r++) if (refArgmax(pred, r, cols) === refArgmax(target, r, cols)) n++;
+  }
+  return n;
+}
+
+/** Row-wise softmax in float64 (row max subtracted). */
+export function refSoftmax(x: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    let m = -Infinity;
+    for (let c = 0; c < cols; c++) m = Math.max(m, x[r * cols + c]!);
+    let z = 0;
+    for (let c = 0; c < cols; c++) z += Math.exp(x[r * cols + c]! - m);
+    for (let c = 0; c < cols; c++) out[r * cols + c] = Math.exp(x[r * cols + c]! - m) / z;
+  }
+  return out;
+}
+
+/** Σ x² in float64. */
+export function refSumSquares(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
+  return s;
+}
+
+export interface RefSgdState {
+  p: Float64Array;
+  /** null: plain SGD. */
+  vel: Float64Array | null;
+}
+
+/** One SGD step in float64, in place on `st` (PyTorch's SGD with dampening 0, no Nesterov). */
+export function refSgdStep(st: RefSgdState, g: ArrayLike<number>, lr: number, momentum: number, weightDecay: number): void {
+  for (let i = 0; i < st.p.length; i++) {
+    let d = g[i]! + weightDecay * st.p[i]!;
+    if (st.vel !== null) {
+      st.vel[i] = momentum * st.vel[i]! + d;
+      d = st.vel[i]!;
+    }
+    st.p[i] = st.p[i]! - lr * d;
+  }
+}
+
+export interface RefAdamState {
+  p: Float64Array;
+  m: Float64Array;
+  v: Float64Array;
+  /** Steps taken so far. */
+  t: number;
+}
+
+/**
+ * One Adam step in float64, in place on `st`, as torch.optim.Adam (amsgrad off) writes it:
+ * m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), p −= lr·m̂/(√v̂ + ε).
+ */
+export function refAdamStep(
+  st: RefAdamState, g: ArrayLike<number>, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number,
+): void {
+  st.t++;
+  const bc1 = 1 - Math.pow(beta1, st.t);
+  const bc2 = 1 - Math.pow(beta2, st.t);
+  for (let i = 0; i < st.p.length; i++) {
+    const d = g[i]! + weightDecay * st.p[i]!;
+    st.m[i] = beta1 * st.m[i]! + (1 - beta1) * d;
+    st.v[i] = beta2 * st.v[i]! + (1 - beta2) * d * d;
+    const mHat = st.m[i]! / bc1;
+    const vHat = st.v[i]! / bc2;
+    st.p[i] = st.p[i]! - (lr * mHat) / (Math.sqrt(vHat) + eps);
+  }
 }
