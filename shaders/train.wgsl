@@ -14,7 +14,7 @@
 //   count_correct        (KIND override: 0 binary, 1 multiclass) rowCorrect[r] =
 //                        Σ_c [(p > 0) == (t > 0.5)], or [argmax p == argmax t] (first max wins)
 //   softmax_rows         out[r, :] = exp(x − m) / Σ exp(x − m), m = row max
-//   axpy_into            acc[i] += a · x[i]                                (in place)
+//   axpy_into            acc[start + i] += a · x[i]                        (in place)
 //   sgd_update           g' = g + wd·p; p −= lr·g'                         (in place)
 //   sgd_momentum_update  g' = g + wd·p; vel = momentum·vel + g'; p −= lr·vel (in place)
 //   adam_update          g' = g + wd·p; m = β₁m + (1−β₁)g'; v = β₂v + (1−β₂)g'²;
@@ -42,7 +42,7 @@ override WIDE: bool = false;
 struct Params {
   n: u32,         // elementwise ops: elements; row ops: rows; gather_rows: count × cols
   cols: u32,      // row ops and gather_rows: row length
-  start: u32,     // gather_rows: first index used
+  start: u32,     // gather_rows: first index used; axpy_into: offset into acc
   src_rows: u32,  // gather_rows: rows of src
   nan_bits: u32,  // gather_rows: a quiet NaN's bit pattern (a NaN cannot be a WGSL constant)
   a: f32,         // loss_grad: gradient scale; axpy_into: factor; optimizers: lr
@@ -323,7 +323,7 @@ fn axpy_into(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   if (i >= params.n) {
     return;
   }
-  out0[i] = out0[i] + params.a * in0[i];
+  out0[params.start + i] = out0[params.start + i] + params.a * in0[i];
 }
 
 // in0 = g, out0 = p

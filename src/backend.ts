@@ -126,8 +126,8 @@ export interface Backend {
   countCorrect(kind: 'binary' | 'multiclass', pred: BackendBuffer, target: BackendBuffer, rowCorrect: BackendBuffer, rows: number, cols: number): void;
   /** Row-wise softmax (max subtracted first). */
   softmaxRows(x: BackendBuffer, out: BackendBuffer, rows: number, cols: number): void;
-  /** In place: acc[i] += a · x[i]. */
-  axpyInto(acc: BackendBuffer, x: BackendBuffer, n: number, a: number): void;
+  /** In place: acc[offset + i] += a · x[i] for i < n (x may be acc itself: x is read before any write). */
+  axpyInto(acc: BackendBuffer, x: BackendBuffer, n: number, a: number, offset: number): void;
   /**
    * In place SGD: g' = g + weightDecay·p; with momentum: vel = momentum·vel + g', p −= lr·vel;
    * without (vel null): p −= lr·g'.

@@ -376,11 +376,23 @@ export class Engine implements TensorOwner {
     return this.#fill(out, () => this.#be.sum(x.buffer, out.buffer, x.size, 1, true));
   }
 
-  /** In place: acc += a · x (same shapes). */
-  axpyInto(acc: Tensor, x: Tensor, a = 1): void {
-    this.#sameShapes('axpyInto', acc, x);
+  /**
+   * In place: acc += a · x (same shapes), or, with `offset`, acc's flat elements
+   * [offset, offset + x.size) += a · x — e.g. to gather GPU-resident scalars into one
+   * tensor that is read back once.
+   */
+  axpyInto(acc: Tensor, x: Tensor, a = 1, offset?: number): void {
     checkFinite('axpyInto factor', a);
-    this.#be.axpyInto(acc.buffer, x.buffer, acc.size, a);
+    if (offset === undefined) {
+      this.#sameShapes('axpyInto', acc, x);
+    } else {
+      this.#own(acc);
+      this.#own(x);
+      if (!Number.isInteger(offset) || offset < 0 || offset + x.size > acc.size) {
+        throw new ValueError(`axpyInto: ${x.size} values at offset ${offset} do not fit in ${acc} (${acc.size} values)`);
+      }
+    }
+    this.#be.axpyInto(acc.buffer, x.buffer, x.size, a, offset ?? 0);
   }
 
   /** In place SGD update of `param` from `grad` (velocity null: no momentum). */

@@ -12,3 +12,24 @@ export type {
   ActivationKind, AdapterInfoSummary, BackendChoice, BackendKind, EngineLimits, GramKernel, GramOptions,
   MatmulOptions, MemoryStats, Shape,
 } from './types.js';
+
+// Data utilities (src/data): splits, standardisation, labels, column selection.
+export {
+  applyStandardizer, classIndices, dropColumn, fitStandardizer, labelsFromColumn, oneHot, randomSplit, resolveColumn,
+  seededRandom, selectColumns, shuffleInPlace, standardize, stratifiedSplit, takeRows, takeValues,
+} from './data/index.js';
+export type {
+  ClassificationLabels, LabelOptions, Labels, Matrix, Random, RegressionLabels, Split, SplitOptions, Standardizer, Task,
+} from './data/index.js';
+
+// Model layer (src/nn): Sequential networks, layers, optimizers, training, safetensors.
+export {
+  adam, checkLayerSpec, dense, describeLayer, encodeSafetensors, identity, leakyRelu, loadSafetensors, parseSafetensors, relu, sequential, Sequential, sgd,
+  sigmoid, tanh,
+} from './nn/index.js';
+export type {
+  AdamSpec, BatchInfo, CompileOptions, DenseSpec, EpochLogs, EvaluateOptions, EvaluateResult, FitOptions, History, HostMatrix,
+  InitKind, Inputs, LayerSpec, LeakyReluSpec, MetricName, NamedParameter, OptimizerSpec, PlainActivationSpec, PredictOptions,
+  SafetensorEntry, SafetensorFile, SgdSpec, SigmoidSpec, Targets,
+} from './nn/index.js';
+export type { LossKind } from './types.js';

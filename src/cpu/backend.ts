@@ -172,8 +172,8 @@ export class CpuBackend implements Backend {
     train.softmaxRows(arr(x), arr(out), rows, cols);
   }
 
-  axpyInto(acc: BackendBuffer, x: BackendBuffer, n: number, a: number): void {
-    train.axpyInto(arr(acc), arr(x), n, a);
+  axpyInto(acc: BackendBuffer, x: BackendBuffer, n: number, a: number, offset: number): void {
+    train.axpyInto(arr(acc), arr(x), n, a, offset);
   }
 
   sgdUpdate(p: BackendBuffer, g: BackendBuffer, vel: BackendBuffer | null, n: number, lr: number, momentum: number, weightDecay: number): void {

@@ -130,9 +130,10 @@ export function softmaxRows(x: Float32Array, out: Float32Array, rows: number, co
   }
 }
 
-/** acc[i] += a · x[i]. */
-export function axpyInto(acc: Float32Array, x: Float32Array, n: number, a: number): void {
-  for (let i = 0; i < n; i++) acc[i] = acc[i]! + a * x[i]!;
+/** acc[offset + i] += a · x[i]; x is read before any write when it is acc itself. */
+export function axpyInto(acc: Float32Array, x: Float32Array, n: number, a: number, offset: number): void {
+  const src = x === acc && offset !== 0 ? x.slice(0, n) : x;
+  for (let i = 0; i < n; i++) acc[offset + i] = acc[offset + i]! + a * src[i]!;
 }
 
 /** In place SGD (see Backend.sgdUpdate). */

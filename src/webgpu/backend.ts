@@ -269,8 +269,8 @@ class WebGPUBackend implements Backend {
     this.#rowOp('softmax', 'softmax_rows', {}, [[1, gpuOf(x)], [3, gpuOf(out)]], rows, cols, []);
   }
 
-  axpyInto(acc: BackendBuffer, x: BackendBuffer, n: number, a: number): void {
-    this.#inPlace('axpyInto', 'axpy_into', gpuOf(x), [gpuOf(acc)], n, [a]);
+  axpyInto(acc: BackendBuffer, x: BackendBuffer, n: number, a: number, offset: number): void {
+    this.#inPlace('axpyInto', 'axpy_into', gpuOf(x), [gpuOf(acc)], n, [a], offset);
   }
 
   sgdUpdate(p: BackendBuffer, g: BackendBuffer, vel: BackendBuffer | null, n: number, lr: number, momentum: number, weightDecay: number): void {
@@ -337,7 +337,7 @@ class WebGPUBackend implements Backend {
    * and writable, and reading the copy gives the same result as the elementwise in-place
    * update reading before writing.
    */
-  #inPlace(name: string, entry: string, input: GPUBuffer, outs: readonly GPUBuffer[], n: number, f32: readonly number[]): void {
+  #inPlace(name: string, entry: string, input: GPUBuffer, outs: readonly GPUBuffer[], n: number, f32: readonly number[], start = 0): void {
     this.#sched.op(name, () => {
       let temp: GpuBuffer | null = null;
       let src = input;
@@ -349,7 +349,7 @@ class WebGPUBackend implements Backend {
       this.#sched.dispatch(name, {
         pipeline: this.#pipes.get('train', entry),
         buffers: [[1, src], ...outs.map((b, i) => [3 + i, b] as const)],
-        u32: [n, 0, 0, 0, 0],
+        u32: [n, 0, start, 0, 0],
         f32,
         workgroups: Math.ceil(n / ELEMENTWISE_WG),
       });

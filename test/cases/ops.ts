@@ -1000,7 +1000,7 @@ const sumSquaresCase: OpCase = {
 
 const axpyCase: OpCase = {
   name: 'axpyInto (in place)',
-  run: (engine) =>
+  run: (engine, lib) =>
     scoped(engine, async (s) => {
       const rng = new Rng(seedOf('axpyInto'));
       for (const shape of [[1], [3], [17, 63], [1000], [257, 65]]) {
@@ -1028,6 +1028,18 @@ const axpyCase: OpCase = {
         expectClose(await accT.read(), twice.map((v) => 3 * v), { rtol: 1e-6, atol: 1e-6, label: `axpyInto ${fmt(shape)} into itself` });
         expectClose(await xT.read(), x, { rtol: 0, atol: 0, label: `axpyInto ${fmt(shape)}: x unchanged` });
       }
+      // With an offset: x [k] lands in acc's flat elements [off, off + k); the rest is untouched.
+      for (const [accLen, k, off] of [[1, 1, 0], [10, 1, 9], [300, 65, 17], [1000, 257, 743]] as const) {
+        const acc = rng.uniform(accLen);
+        const x = rng.uniform(k);
+        const accT = s.t(acc, [accLen]);
+        engine.axpyInto(accT, s.t(x, [k]), -1.5, off);
+        const want = Array.from(acc, (v, i) => (i >= off && i < off + k ? v - 1.5 * x[i - off]! : v));
+        expectClose(await accT.read(), want, { rtol: 1e-6, atol: 1e-6, label: `axpyInto offset ${off} of ${k} into ${accLen}` });
+      }
+      const accT = s.t(rng.uniform(100), [100]);
+      await expectThrows(() => engine.axpyInto(accT, s.t(rng.uniform(10), [10]), 1, 91), lib.ValueError,
+        'axpyInto offset past the end', ['offset 91', '100 values']);
     }),
 };
 

@@ -1,0 +1,36 @@
+// Seeded pseudo-random numbers (mulberry32) for data splits and shuffles: the same seed
+// gives the same sequence in Node and in the browser.
+
+import { ValueError } from '../errors.js';
+
+export interface Random {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** An integer in [0, n). */
+  int(n: number): number;
+}
+
+export function seededRandom(seed: number): Random {
+  if (!Number.isSafeInteger(seed)) throw new ValueError(`seed must be an integer, got ${String(seed)}`);
+  // Mix the high bits in, so seeds that differ above bit 32 give different streams.
+  let state = (seed ^ Math.floor(seed / 4294967296) ^ 0x9e3779b9) >>> 0;
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (n) => Math.floor(next() * n) };
+}
+
+/** Shuffles `a` in place (Fisher–Yates) and returns it. */
+export function shuffleInPlace<T>(a: T[], random: Random): T[] {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = random.int(i + 1);
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  }
+  return a;
+}

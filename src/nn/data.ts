@@ -1,0 +1,162 @@
+// Inputs and targets for fit/evaluate/predict: turns tensors, nested rows, host matrices
+// and label vectors into host float32 matrices, validates them (shapes, NaN/±Inf naming
+// the row and column, class labels and {0,1}/probability targets in range) BEFORE anything
+// is uploaded or trained, then uploads each matrix once (a tensor of the right shape is
+// used in place, not copied).
+
+import type { Engine } from '../engine.js';
+import { ShapeError, ValueError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import type { LossKind } from '../types.js';
+import { fmtShape } from '../validate.js';
+import type { HostMatrix, Inputs, Targets } from './types.js';
+
+/** A validated matrix: host values, plus the caller's tensor when it can be used as is. */
+export interface Prepared {
+  rows: number;
+  cols: number;
+  data: Float32Array;
+  tensor: Tensor | null;
+}
+
+function isHostMatrix(v: unknown): v is HostMatrix {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && 'data' in v && 'rows' in v && 'cols' in v;
+}
+
+/** The shape of an input without reading it (for predict's width check). */
+export function inputShape(name: string, x: Inputs): [number, number] {
+  if (x instanceof Tensor) {
+    if (x.shape.length !== 2) throw new ShapeError(`${name} must be a matrix [rows, features], got a tensor of shape ${fmtShape(x.shape)}`);
+    return [x.shape[0], x.shape[1]];
+  }
+  if (isHostMatrix(x)) {
+    checkHostMatrix(name, x);
+    return [x.rows, x.cols];
+  }
+  if (Array.isArray(x)) {
+    if (x.length === 0) throw new ShapeError(`${name} has no rows`);
+    if (!Array.isArray(x[0])) throw new ShapeError(`${name} must be rows of numbers (number[][]), got a flat array`);
+    return [x.length, (x[0] as readonly number[]).length];
+  }
+  throw new ValueError(`${name} must be a Tensor, a { rows, cols, data } matrix or number[][], got ${describe(x)}`);
+}
+
+function checkHostMatrix(name: string, m: HostMatrix): void {
+  if (!(m.data instanceof Float32Array)) throw new ValueError(`${name}.data must be a Float32Array`);
+  if (!Number.isInteger(m.rows) || !Number.isInteger(m.cols) || m.rows < 1 || m.cols < 1 || m.data.length !== m.rows * m.cols) {
+    throw new ShapeError(`${name}: ${m.rows} rows × ${m.cols} columns does not match its ${m.data.length} values`);
+  }
+}
+
+/** Host float32 values of a matrix input (a tensor is read back once). */
+export async function toHostMatrix(name: string, x: Inputs): Promise<Prepared> {
+  const [rows, cols] = inputShape(name, x);
+  if (x instanceof Tensor) return { rows, cols, data: await x.read(), tensor: x };
+  if (isHostMatrix(x)) return { rows, cols, data: x.data, tensor: null };
+  const nested = x as readonly (readonly number[])[];
+  const data = new Float32Array(rows * cols);
+  nested.forEach((row, r) => {
+    if (!Array.isArray(row) || row.length !== cols) {
+      throw new ShapeError(`${name} row ${r} has ${Array.isArray(row) ? row.length : 'no'} values, row 0 has ${cols}`);
+    }
+    row.forEach((v, c) => {
+      if (typeof v !== 'number') throw new ValueError(`${name}[${r}][${c}] is not a number: ${String(v)}`);
+      data[r * cols + c] = v;
+    });
+  });
+  return { rows, cols, data, tensor: null };
+}
+
+/** Throws a ValueError naming the first NaN/±Inf (or float32 overflow) by row and column. */
+export function checkFiniteMatrix(name: string, m: Prepared): void {
+  const { data, cols } = m;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      const what = Number.isNaN(data[i]!) ? 'NaN' : `${data[i]} (not finite, or too large for float32)`;
+      throw new ValueError(`${name} row ${Math.floor(i / cols)}, column ${i % cols} (0-based) is ${what}; the data must be finite numbers`);
+    }
+  }
+}
+
+/**
+ * Targets as an [N, outputs] matrix, validated for the loss: a label vector is turned into
+ * one-hot rows (softmaxCrossEntropy) or a column (one output).
+ */
+export async function toHostTargets(name: string, y: Targets, rows: number, outputs: number, loss: LossKind): Promise<Prepared> {
+  let t: Prepared;
+  const isVector = (Array.isArray(y) && !Array.isArray(y[0])) || ArrayBuffer.isView(y) || (y instanceof Tensor && y.shape.length === 1);
+  if (isVector) {
+    const values = y instanceof Tensor ? await y.read() : (y as ArrayLike<number>);
+    if (values.length !== rows) {
+      throw new ShapeError(`${name} has ${values.length} values but x has ${rows} rows; they must have the same number of rows`);
+    }
+    if (loss === 'softmaxCrossEntropy') {
+      const data = new Float32Array(rows * outputs);
+      for (let r = 0; r < rows; r++) {
+        const v = values[r]!;
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= outputs) {
+          throw new ValueError(
+            `${name} row ${r} (0-based) is ${String(v)}: class labels must be integers in 0..${outputs - 1} (the model has ${outputs} outputs)`,
+          );
+        }
+        data[r * outputs + v] = 1;
+      }
+      return { rows, cols: outputs, data, tensor: null };
+    }
+    if (outputs !== 1) {
+      throw new ShapeError(
+        `${name} is a vector (one value per row) but the model has ${outputs} outputs; give a [${rows}, ${outputs}] matrix of targets`,
+      );
+    }
+    const data = Float32Array.from(values as ArrayLike<number>);
+    for (let r = 0; r < rows; r++) {
+      if (typeof values[r] !== 'number') throw new ValueError(`${name}[${r}] is not a number: ${String(values[r])}`);
+    }
+    t = { rows, cols: 1, data, tensor: null };
+  } else {
+    t = await toHostMatrix(name, y as Inputs);
+    if (t.rows !== rows) throw new ShapeError(`${name} has ${t.rows} rows but x has ${rows} rows; they must have the same number of rows`);
+    if (t.cols !== outputs) {
+      throw new ShapeError(`${name} has ${t.cols} columns but the model has ${outputs} outputs; targets must be [${rows}, ${outputs}]`);
+    }
+  }
+  checkFiniteMatrix(name, t);
+  if (loss === 'binaryCrossEntropy') {
+    const i = t.data.findIndex((v) => v < 0 || v > 1);
+    if (i >= 0) {
+      throw new ValueError(
+        `${name} row ${Math.floor(i / t.cols)}, column ${i % t.cols} (0-based) is ${t.data[i]}: binaryCrossEntropy targets must be in [0, 1] (0/1 labels)`,
+      );
+    }
+  } else if (loss === 'softmaxCrossEntropy') {
+    for (let r = 0; r < t.rows; r++) {
+      let sum = 0;
+      for (let c = 0; c < t.cols; c++) {
+        const v = t.data[r * t.cols + c]!;
+        if (v < 0 || v > 1) {
+          throw new ValueError(
+            `${name} row ${r}, column ${c} (0-based) is ${v}: softmaxCrossEntropy targets must be one-hot (or probability) rows with values in [0, 1]`,
+          );
+        }
+        sum += v;
+      }
+      if (Math.abs(sum - 1) > 1e-3) {
+        throw new ValueError(
+          `${name} row ${r} (0-based) sums to ${sum}: softmaxCrossEntropy targets must be one-hot (or probability) rows summing to 1; ` +
+            `pass class indices as a number[] to have them one-hot encoded`,
+        );
+      }
+    }
+  }
+  return t;
+}
+
+/** The prepared matrix as a tensor: the caller's own when given, else one upload. */
+export function upload(engine: Engine, m: Prepared): { tensor: Tensor; owned: boolean } {
+  if (m.tensor !== null && m.tensor.shape.length === 2) return { tensor: m.tensor, owned: false };
+  return { tensor: engine.tensor(m.data, [m.rows, m.cols]), owned: true };
+}
+
+function describe(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
+}

@@ -1,0 +1,281 @@
+// The training and evaluation loops. The data is on the device (uploaded once per call);
+// each epoch uploads one small index tensor (the seeded shuffle). A training step is
+// gather batch → forward → engine.lossGrad → backward → optimizer updates → accumulate
+// the epoch's loss·rows, correct count and ‖∂L/∂W‖² into slots of one stats vector ON THE
+// DEVICE (engine.axpyInto with an offset) → engine.flush(): one queue submission per step
+// and no readback inside an epoch. At the end of the epoch the learned α (and the recorded
+// step losses, in their own slots) join the same vector, which is read once.
+
+import type { Engine } from '../engine.js';
+import { ValueError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import type { LossKind } from '../types.js';
+import { rowPermutation } from './init.js';
+import type { Network } from './network.js';
+import type { Optimizer } from './optimizers.js';
+import type { EpochLogs, EvaluateResult, FitOptions, History } from './types.js';
+
+/** Which accuracy the model's loss implies (null: the metric is off). */
+export type AccuracyKind = 'multiclass' | 'binary' | 'binaryHalf' | null;
+
+/** What the loops need from a compiled model. */
+export interface TrainContext {
+  engine: Engine;
+  net: Network;
+  loss: LossKind;
+  /** Train/evaluate on the input of the final sigmoid (sigmoid + binaryCrossEntropy fused). */
+  logits: boolean;
+  accuracy: AccuracyKind;
+  optimizer: Optimizer;
+}
+
+/** Training data on the device: rows 0..trainRows−1 of x/y train; validation optional. */
+export interface DeviceData {
+  x: Tensor;
+  y: Tensor;
+  trainRows: number;
+  validation: { x: Tensor; y: Tensor; start: number; rows: number } | null;
+}
+
+export interface ResolvedFitOptions {
+  epochs: number;
+  batchSize: number;
+  shuffle: boolean;
+  seed: number;
+  recordStepLosses: boolean;
+  onBatchEnd: FitOptions['onBatchEnd'];
+  onEpochEnd: FitOptions['onEpochEnd'];
+}
+
+/** Number of correct predictions of a batch ([1]), or null when the metric is off. */
+function countCorrect(ctx: TrainContext, pred: Tensor, target: Tensor, half: Tensor | null): Tensor | null {
+  const e = ctx.engine;
+  switch (ctx.accuracy) {
+    case null:
+      return null;
+    case 'multiclass':
+      return e.countCorrect('multiclass', pred, target);
+    case 'binary':
+      return e.countCorrect('binary', pred, target);
+    case 'binaryHalf': {
+      // mse with one output: predicted class is pred > 0.5.
+      const shifted = e.biasAdd(pred, half!);
+      try {
+        return e.countCorrect('binary', shifted, target);
+      } finally {
+        shifted.dispose();
+      }
+    }
+  }
+}
+
+/** Elements compared per row by countCorrect. */
+function accuracyPerRow(ctx: TrainContext, outputs: number): number {
+  return ctx.accuracy === 'multiclass' ? 1 : outputs;
+}
+
+/** A [outputs] tensor of −0.5 for the 'binaryHalf' accuracy, else null. */
+function makeHalf(ctx: TrainContext, outputs: number): Tensor | null {
+  return ctx.accuracy === 'binaryHalf' ? ctx.engine.tensor(new Float32Array(outputs).fill(-0.5), [outputs]) : null;
+}
+
+/** Slots of the per-epoch stats vector: [loss·rows, correct, ‖dW‖² per dense layer..., learned α..., step losses...]. */
+const LOSS_SLOT = 0;
+const CORRECT_SLOT = 1;
+const GRAD_SLOT = 2;
+
+function disposeAll(ts: readonly (Tensor | null | undefined)[]): void {
+  for (const t of ts) t?.dispose();
+}
+
+export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFitOptions): Promise<History> {
+  const e = ctx.engine;
+  const net = ctx.net;
+  const outputs = data.y.cols;
+  const n = data.trainRows;
+  const bs = Math.min(o.batchSize, n);
+  const steps = Math.ceil(n / bs);
+  const learnedAlphas = net.params.filter((p) => p.name.endsWith('.alpha'));
+  const nDense = net.denseLayers.length;
+  const alphaSlot = GRAD_SLOT + nDense;
+  const stepSlot = alphaSlot + learnedAlphas.length;
+  const statsLength = stepSlot + (o.recordStepLosses ? steps : 0);
+  const half = makeHalf(ctx, outputs);
+  const history: History = { epochs: [], loss: [], stoppedEarly: false };
+  if (ctx.accuracy !== null) history.accuracy = [];
+  if (data.validation !== null) {
+    history.valLoss = [];
+    if (ctx.accuracy !== null) history.valAccuracy = [];
+  }
+  if (o.recordStepLosses) history.stepLosses = [];
+  const fixedAlphas = new Map<number, number>();
+  for (const i of net.sigmoidLayers) {
+    const l = net.layers[i]!;
+    if (l.kind === 'sigmoid' && !l.learnAlpha) fixedAlphas.set(i, l.alpha);
+  }
+  ctx.optimizer.ensureState(net.params);
+
+  try {
+    for (let epoch = 0; epoch < o.epochs; epoch++) {
+      const t0 = performance.now();
+      const perm = e.tensor(rowPermutation(n, o.seed + epoch + 1_000_003, o.shuffle), [n]);
+      const stats = e.zeros([statsLength]);
+      let values: Float32Array;
+      try {
+        for (let s = 0; s < steps; s++) {
+          const start = s * bs;
+          const rows = Math.min(bs, n - start);
+          trainStep(ctx, data, perm, start, rows, stats, o.recordStepLosses ? stepSlot + s : null, half);
+          e.flush();
+          if (o.onBatchEnd) await o.onBatchEnd({ epoch, step: s, rows });
+        }
+        learnedAlphas.forEach((p, i) => e.axpyInto(stats, p.tensor, 1, alphaSlot + i));
+        values = await stats.read();
+      } finally {
+        disposeAll([perm, stats]);
+      }
+      const seconds = (performance.now() - t0) / 1000;
+
+      const logs: EpochLogs = {
+        epoch,
+        loss: values[LOSS_SLOT]! / n,
+        gradNorms: net.denseLayers.map((_, i) => Math.sqrt(values[GRAD_SLOT + i]! / steps)),
+        alphas: net.sigmoidLayers.map((layer) => {
+          const fixed = fixedAlphas.get(layer);
+          if (fixed !== undefined) return fixed;
+          const k = learnedAlphas.findIndex((p) => p.name === `layers.${layer}.alpha`);
+          return values[alphaSlot + k]!;
+        }),
+        steps,
+        seconds,
+        samplesPerSecond: n / seconds,
+      };
+      if (ctx.accuracy !== null) logs.accuracy = values[CORRECT_SLOT]! / (n * accuracyPerRow(ctx, outputs));
+      if (o.recordStepLosses) history.stepLosses!.push(...values.subarray(stepSlot, stepSlot + steps));
+      if (data.validation !== null) {
+        const v = data.validation;
+        const r = await evaluateLoop(ctx, v.x, v.y, v.start, v.rows, o.batchSize);
+        logs.valLoss = r.loss;
+        if (r.accuracy !== undefined) logs.valAccuracy = r.accuracy;
+        history.valLoss!.push(r.loss);
+        if (r.accuracy !== undefined) history.valAccuracy!.push(r.accuracy);
+      }
+      history.epochs.push(logs);
+      history.loss.push(logs.loss);
+      if (logs.accuracy !== undefined) history.accuracy!.push(logs.accuracy);
+      if (o.onEpochEnd) {
+        const verdict = await o.onEpochEnd(logs);
+        if (verdict === false && epoch < o.epochs - 1) {
+          history.stoppedEarly = true;
+          break;
+        }
+      }
+    }
+  } finally {
+    half?.dispose();
+  }
+  return history;
+}
+
+/** One recorded training step; every tensor it makes is freed before it returns. */
+function trainStep(
+  ctx: TrainContext, data: DeviceData, perm: Tensor, start: number, rows: number,
+  stats: Tensor, stepLossSlot: number | null, half: Tensor | null,
+): void {
+  const e = ctx.engine;
+  const net = ctx.net;
+  const temps: (Tensor | null)[] = [];
+  try {
+    const xb = e.gatherRows(data.x, perm, start, rows);
+    temps.push(xb);
+    const yb = e.gatherRows(data.y, perm, start, rows);
+    temps.push(yb);
+    const out = net.forward(xb, { train: true, logits: ctx.logits });
+    const { loss, grad } = e.lossGrad(ctx.loss, out, yb);
+    temps.push(loss, grad);
+    const correct = countCorrect(ctx, out, yb, half);
+    temps.push(correct);
+    const g = net.backward(grad, { logits: ctx.logits, weightNorms: true });
+    temps.push(...g.grads, ...g.weightSqNorms);
+    ctx.optimizer.update(net.params, g.grads);
+    e.axpyInto(stats, loss, rows, LOSS_SLOT);
+    if (correct !== null) e.axpyInto(stats, correct, 1, CORRECT_SLOT);
+    g.weightSqNorms.forEach((sq, i) => e.axpyInto(stats, sq, 1, GRAD_SLOT + i));
+    if (stepLossSlot !== null) e.axpyInto(stats, loss, 1, stepLossSlot);
+  } finally {
+    net.releaseCaches();
+    disposeAll(temps);
+  }
+}
+
+/**
+ * Mean loss (and accuracy) over rows start..start+rows−1 of x/y, batch by batch; one
+ * readback at the end.
+ */
+export async function evaluateLoop(
+  ctx: TrainContext, x: Tensor, y: Tensor, start: number, rows: number, batchSize: number,
+): Promise<EvaluateResult> {
+  const e = ctx.engine;
+  const outputs = y.cols;
+  const order = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) order[i] = start + i;
+  const idx = e.tensor(order, [rows]);
+  const stats = e.zeros([2]);
+  const half = makeHalf(ctx, outputs);
+  try {
+    const bs = Math.min(batchSize, rows);
+    for (let s = 0; s < rows; s += bs) {
+      const count = Math.min(bs, rows - s);
+      const temps: (Tensor | null)[] = [];
+      try {
+        const xb = e.gatherRows(x, idx, s, count);
+        temps.push(xb);
+        const yb = e.gatherRows(y, idx, s, count);
+        temps.push(yb);
+        const out = ctx.net.forward(xb, { train: false, logits: ctx.logits });
+        temps.push(out);
+        const { loss, grad } = e.lossGrad(ctx.loss, out, yb);
+        temps.push(loss, grad);
+        const correct = countCorrect(ctx, out, yb, half);
+        temps.push(correct);
+        e.axpyInto(stats, loss, count, LOSS_SLOT);
+        if (correct !== null) e.axpyInto(stats, correct, 1, CORRECT_SLOT);
+      } finally {
+        disposeAll(temps);
+      }
+      e.flush();
+    }
+    const v = await stats.read();
+    const result: EvaluateResult = { loss: v[LOSS_SLOT]! / rows, samples: rows };
+    if (ctx.accuracy !== null) result.accuracy = v[CORRECT_SLOT]! / (rows * accuracyPerRow(ctx, outputs));
+    return result;
+  } finally {
+    disposeAll([idx, half, stats]);
+  }
+}
+
+/** Checks and defaults FitOptions (before anything is uploaded or trained). */
+export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFitOptions {
+  if (typeof o !== 'object' || o === null) throw new ValueError(`fit options must be an object, got ${String(o)}`);
+  const epochs = o.epochs ?? 1;
+  const batchSize = o.batchSize ?? 32;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`epochs must be a positive integer, got ${String(epochs)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${String(batchSize)}`);
+  const seed = o.seed ?? modelSeed;
+  if (!Number.isSafeInteger(seed)) throw new ValueError(`seed must be an integer, got ${String(seed)}`);
+  if (o.validationSplit !== undefined) {
+    const v = o.validationSplit;
+    if (typeof v !== 'number' || !(v > 0 && v < 1)) throw new ValueError(`validationSplit must be in (0, 1), got ${String(v)}`);
+    if (o.validationData !== undefined) throw new ValueError('give validationSplit or validationData, not both');
+  }
+  if (o.validationData !== undefined && (!Array.isArray(o.validationData) || o.validationData.length !== 2)) {
+    throw new ValueError('validationData must be a pair [x, y]');
+  }
+  for (const name of ['onBatchEnd', 'onEpochEnd'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'function') throw new ValueError(`${name} must be a function`);
+  }
+  return {
+    epochs, batchSize, seed, shuffle: o.shuffle ?? true, recordStepLosses: o.recordStepLosses === true,
+    onBatchEnd: o.onBatchEnd, onEpochEnd: o.onEpochEnd,
+  };
+}

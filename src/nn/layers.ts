@@ -1,0 +1,92 @@
+// Layer constructors: dense(), sigmoid(), relu(), leakyRelu(), tanh(), identity(). Each
+// validates its arguments and returns a plain LayerSpec (JSON data); checkLayerSpec
+// re-validates a spec that came from elsewhere (a safetensors header, user JSON).
+
+import { ValueError } from '../errors.js';
+import { checkFinite, checkPositiveInt } from '../validate.js';
+import type { DenseSpec, InitKind, LayerSpec, LeakyReluSpec, PlainActivationSpec, SigmoidSpec } from './types.js';
+
+export const LAYER_KINDS: readonly LayerSpec['kind'][] = ['dense', 'sigmoid', 'relu', 'leakyRelu', 'tanh', 'identity'];
+const INIT_KINDS: readonly InitKind[] = ['glorot', 'he'];
+
+/** A fully connected layer X·W + b with W [inputs, units]. */
+export function dense(inputs: number, units: number, opts: { init?: InitKind; seed?: number } = {}): DenseSpec {
+  const spec: DenseSpec = { kind: 'dense', inputs, units, init: opts.init ?? 'glorot' };
+  if (opts.seed !== undefined) spec.seed = opts.seed;
+  checkLayerSpec(spec);
+  return spec;
+}
+
+/** The scaled sigmoid σ(α·x), α = 1 by default; learnAlpha makes α a trained parameter. */
+export function sigmoid(opts: { alpha?: number; learnAlpha?: boolean } = {}): SigmoidSpec {
+  const spec: SigmoidSpec = { kind: 'sigmoid', alpha: opts.alpha ?? 1, learnAlpha: opts.learnAlpha ?? false };
+  checkLayerSpec(spec);
+  return spec;
+}
+
+export function relu(): PlainActivationSpec {
+  return { kind: 'relu' };
+}
+
+/** x for x > 0, slope·x otherwise (slope ≥ 0, default 0.01). */
+export function leakyRelu(slope = 0.01): LeakyReluSpec {
+  const spec: LeakyReluSpec = { kind: 'leakyRelu', slope };
+  checkLayerSpec(spec);
+  return spec;
+}
+
+export function tanh(): PlainActivationSpec {
+  return { kind: 'tanh' };
+}
+
+export function identity(): PlainActivationSpec {
+  return { kind: 'identity' };
+}
+
+/** Throws a ValueError naming the layer unless `spec` is a well-formed LayerSpec. */
+export function checkLayerSpec(spec: unknown, where = 'layer'): asserts spec is LayerSpec {
+  if (typeof spec !== 'object' || spec === null) throw new ValueError(`${where} must be a layer spec object, got ${String(spec)}`);
+  const s = spec as Record<string, unknown>;
+  const kind = s.kind as LayerSpec['kind'];
+  if (!LAYER_KINDS.includes(kind)) {
+    throw new ValueError(`${where}: unknown layer kind ${JSON.stringify(s.kind)}; expected one of ${LAYER_KINDS.join(', ')}`);
+  }
+  switch (kind) {
+    case 'dense':
+      checkPositiveInt(`${where} (dense) inputs`, s.inputs as number);
+      checkPositiveInt(`${where} (dense) units`, s.units as number);
+      if (!INIT_KINDS.includes(s.init as InitKind)) {
+        throw new ValueError(`${where} (dense) init must be 'glorot' or 'he', got ${JSON.stringify(s.init)}`);
+      }
+      if (s.seed !== undefined && !Number.isSafeInteger(s.seed)) {
+        throw new ValueError(`${where} (dense) seed must be an integer, got ${String(s.seed)}`);
+      }
+      break;
+    case 'sigmoid':
+      checkFinite(`${where} (sigmoid) alpha`, s.alpha as number);
+      if (typeof s.learnAlpha !== 'boolean') throw new ValueError(`${where} (sigmoid) learnAlpha must be true or false, got ${String(s.learnAlpha)}`);
+      break;
+    case 'leakyRelu':
+      checkFinite(`${where} (leakyRelu) slope`, s.slope as number);
+      if ((s.slope as number) < 0) {
+        throw new ValueError(`${where} (leakyRelu) slope must be ≥ 0 (the backward reads the sign of the output), got ${String(s.slope)}`);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+/** One-line description of a layer, for summary() and error messages. */
+export function describeLayer(spec: LayerSpec): string {
+  switch (spec.kind) {
+    case 'dense':
+      return `dense(${spec.inputs} → ${spec.units}, ${spec.init})`;
+    case 'sigmoid':
+      return spec.learnAlpha ? `sigmoid(α learned, from ${spec.alpha})` : spec.alpha === 1 ? 'sigmoid' : `sigmoid(α = ${spec.alpha})`;
+    case 'leakyRelu':
+      return `leakyRelu(${spec.slope})`;
+    default:
+      return spec.kind;
+  }
+}

@@ -1,0 +1,9 @@
+// loadSafetensors(engine, bytes): a model saved by model.save(), rebuilt on `engine`
+// (the function form of Sequential.fromSafetensors).
+
+import type { Engine } from '../engine.js';
+import { Sequential } from './sequential.js';
+
+export function loadSafetensors(engine: Engine, bytes: Uint8Array): Sequential {
+  return Sequential.fromSafetensors(engine, bytes);
+}

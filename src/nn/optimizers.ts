@@ -1,0 +1,119 @@
+// Optimizers: sgd() and adam() make validated OptimizerSpecs (plain data); Optimizer holds
+// their state ON THE ENGINE (velocity, or Adam's m and v, one tensor per parameter, made
+// on first use) plus a host-side step count, and updates parameters in place through
+// engine.sgdStep / engine.adamStep — no readback.
+
+import type { Engine } from '../engine.js';
+import { ValueError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { checkFinite } from '../validate.js';
+import type { AdamSpec, OptimizerSpec, SgdSpec } from './types.js';
+
+/** Stochastic gradient descent, optionally with momentum (v = μv + g; p −= lr·v). */
+export function sgd(opts: { lr?: number; momentum?: number; weightDecay?: number } = {}): SgdSpec {
+  const spec: SgdSpec = { kind: 'sgd', lr: opts.lr ?? 0.01, momentum: opts.momentum ?? 0, weightDecay: opts.weightDecay ?? 0 };
+  checkOptimizerSpec(spec);
+  return spec;
+}
+
+/** Adam with bias correction (PyTorch's defaults). */
+export function adam(
+  opts: { lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number } = {},
+): AdamSpec {
+  const spec: AdamSpec = {
+    kind: 'adam', lr: opts.lr ?? 0.001, beta1: opts.beta1 ?? 0.9, beta2: opts.beta2 ?? 0.999,
+    eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0,
+  };
+  checkOptimizerSpec(spec);
+  return spec;
+}
+
+/** Throws a ValueError naming the field unless `spec` is a well-formed OptimizerSpec. */
+export function checkOptimizerSpec(spec: unknown): asserts spec is OptimizerSpec {
+  if (typeof spec !== 'object' || spec === null) throw new ValueError(`optimizer must be sgd(...) or adam(...), got ${String(spec)}`);
+  const s = spec as Record<string, number> & { kind: unknown };
+  const inRange = (name: string, lo: number, hi: number, hiOpen: boolean): void => {
+    const v = s[name]!;
+    checkFinite(`${s.kind} ${name}`, v);
+    if (v < lo || (hiOpen ? v >= hi : v > hi)) {
+      throw new ValueError(`${s.kind} ${name} must be in [${lo}, ${hi === Infinity ? '∞' : hi}${hiOpen ? ')' : ']'}, got ${v}`);
+    }
+  };
+  if (s.kind === 'sgd') {
+    inRange('lr', 0, Infinity, true);
+    inRange('momentum', 0, 1, true);
+    inRange('weightDecay', 0, Infinity, true);
+  } else if (s.kind === 'adam') {
+    inRange('lr', 0, Infinity, true);
+    inRange('beta1', 0, 1, true);
+    inRange('beta2', 0, 1, true);
+    checkFinite('adam eps', s.eps!);
+    if (!(s.eps! > 0)) throw new ValueError(`adam eps must be > 0, got ${s.eps}`);
+    inRange('weightDecay', 0, Infinity, true);
+  } else {
+    throw new ValueError(`unknown optimizer ${JSON.stringify(s.kind)}; expected 'sgd' or 'adam' (use sgd() or adam())`);
+  }
+  if (!(s.lr! > 0)) throw new ValueError(`${s.kind} lr must be > 0, got ${s.lr}`);
+}
+
+/** A parameter as the optimizer sees it. */
+export interface TrainableParam {
+  tensor: Tensor;
+  /** Whether weightDecay applies (weight matrices only). */
+  decay: boolean;
+}
+
+/** Optimizer state for one model's parameters (in a fixed order). */
+export class Optimizer {
+  /** Updates done so far (Adam's bias-correction t is steps + 1 for the next one). */
+  steps = 0;
+  #state: Tensor[][] | null = null;
+
+  constructor(
+    readonly engine: Engine,
+    readonly spec: OptimizerSpec,
+  ) {}
+
+  /** Creates the state tensors (zeros) if needed; call before the first update. */
+  ensureState(params: readonly TrainableParam[]): void {
+    if (this.#state !== null) return;
+    const perParam = this.spec.kind === 'adam' ? 2 : this.spec.momentum > 0 ? 1 : 0;
+    const state: Tensor[][] = [];
+    try {
+      for (const p of params) {
+        const s: Tensor[] = [];
+        state.push(s);
+        for (let k = 0; k < perParam; k++) s.push(this.engine.zeros(p.tensor.shape));
+      }
+    } catch (err) {
+      for (const s of state) for (const t of s) t.dispose();
+      throw err;
+    }
+    this.#state = state;
+  }
+
+  /** One update of every parameter from its gradient (same order as ensureState's). */
+  update(params: readonly TrainableParam[], grads: readonly Tensor[]): void {
+    this.ensureState(params);
+    const state = this.#state!;
+    const t = ++this.steps;
+    const o = this.spec;
+    params.forEach((p, i) => {
+      const g = grads[i]!;
+      const weightDecay = p.decay ? o.weightDecay : 0;
+      if (o.kind === 'adam') {
+        const [m, v] = state[i]!;
+        this.engine.adamStep(p.tensor, g, m!, v!, { lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay, step: t });
+      } else {
+        this.engine.sgdStep(p.tensor, g, state[i]![0] ?? null, { lr: o.lr, momentum: o.momentum, weightDecay });
+      }
+    });
+  }
+
+  /** Frees the state; the next update starts from zeros and step 1. */
+  reset(): void {
+    for (const s of this.#state ?? []) for (const t of s) t.dispose();
+    this.#state = null;
+    this.steps = 0;
+  }
+}

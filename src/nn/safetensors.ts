@@ -1,0 +1,139 @@
+// The safetensors format (https://github.com/huggingface/safetensors), F32 only:
+//   bytes 0..7      N, the header length, little-endian unsigned 64-bit
+//   bytes 8..8+N    a UTF-8 JSON object, padded with spaces to a multiple of 8 bytes:
+//                   { "<name>": { "dtype": "F32", "shape": [...], "data_offsets": [begin, end] },
+//                     ..., "__metadata__": { "<key>": "<string value>", ... } }
+//   the rest        the tensors' raw little-endian float32 data; data_offsets are relative
+//                   to the start of this part, contiguous, without gaps or overlaps.
+//
+// A sigmoid-core model writes its parameters in layer order, named
+//   layers.{i}.weight  [inputs, units]   the weight matrix of dense layer i (row-major, y = x·W + b)
+//   layers.{i}.bias    [units]           its bias
+//   layers.{i}.alpha   [1]               the learned α of sigmoid layer i (learnAlpha only)
+// (i = the layer's index in the model's layer list), and in __metadata__:
+//   format: "sigmoid-core", format_version: "1", layers: JSON of the LayerSpec list,
+//   plus, when compiled, loss: the loss name.
+// Every check of a file throws a ValueError that says what is wrong.
+
+import { ValueError } from '../errors.js';
+
+export interface SafetensorEntry {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface SafetensorFile {
+  tensors: SafetensorEntry[];
+  metadata: Record<string, string>;
+}
+
+/** Largest header we accept (the format's reference implementation uses 100 MB). */
+const MAX_HEADER = 100_000_000;
+
+const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Encodes tensors (in the given order, contiguous) and string metadata as safetensors bytes. */
+export function encodeSafetensors(tensors: readonly SafetensorEntry[], metadata: Record<string, string> = {}): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) {
+    for (const [k, v] of Object.entries(metadata)) {
+      if (typeof v !== 'string') throw new ValueError(`safetensors metadata values must be strings; ${JSON.stringify(k)} is ${typeof v}`);
+    }
+    header.__metadata__ = metadata;
+  }
+  let offset = 0;
+  for (const t of tensors) {
+    if (t.name === '__metadata__' || t.name in header) throw new ValueError(`safetensors: duplicate or reserved tensor name ${JSON.stringify(t.name)}`);
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length) throw new ValueError(`safetensors: ${t.name} has shape [${t.shape.join(', ')}] but ${t.data.length} values`);
+    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * count] };
+    offset += 4 * count;
+  }
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.length / 8) * 8;
+  if (padded !== json.length) {
+    const p = new Uint8Array(padded).fill(0x20); // spaces
+    p.set(json);
+    json = p;
+  }
+  const out = new Uint8Array(8 + json.length + offset);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, json.length, true);
+  view.setUint32(4, Math.floor(json.length / 2 ** 32), true);
+  out.set(json, 8);
+  let pos = 8 + json.length;
+  for (const t of tensors) {
+    if (littleEndianHost) out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), pos);
+    else for (let i = 0; i < t.data.length; i++) view.setFloat32(pos + 4 * i, t.data[i]!, true);
+    pos += t.data.byteLength;
+  }
+  return out;
+}
+
+/** Parses and checks safetensors bytes (F32 tensors only). */
+export function parseSafetensors(bytes: Uint8Array): SafetensorFile {
+  if (!(bytes instanceof Uint8Array)) throw new ValueError(`safetensors: expected a Uint8Array, got ${typeof bytes}`);
+  if (bytes.length < 8) throw new ValueError(`safetensors: the file is truncated: ${bytes.length} bytes, less than the 8-byte header length`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
+  if (n > MAX_HEADER) throw new ValueError(`safetensors: the header length ${n} is implausibly large (not a safetensors file?)`);
+  if (8 + n > bytes.length) {
+    throw new ValueError(`safetensors: the file is truncated: the header says ${n} header bytes but only ${bytes.length - 8} follow`);
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+  } catch (err) {
+    throw new ValueError(`safetensors: the header is not valid UTF-8 JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new ValueError('safetensors: the header must be a JSON object');
+  const dataStart = 8 + n;
+  const dataLength = bytes.length - dataStart;
+  const metadata: Record<string, string> = {};
+  const entries: { name: string; shape: number[]; begin: number; end: number }[] = [];
+  for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (typeof info !== 'object' || info === null || Array.isArray(info)) throw new ValueError('safetensors: __metadata__ must be an object');
+      for (const [k, v] of Object.entries(info)) {
+        if (typeof v !== 'string') throw new ValueError(`safetensors: __metadata__.${k} must be a string, got ${JSON.stringify(v)}`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    if (typeof info !== 'object' || info === null) throw new ValueError(`safetensors: entry ${name} must be an object`);
+    const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
+    if (dtype !== 'F32') throw new ValueError(`safetensors: ${name} has dtype ${JSON.stringify(dtype)}; only F32 is supported`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new ValueError(`safetensors: ${name} has an invalid shape ${JSON.stringify(shape)}`);
+    }
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isInteger(d) && d >= 0) || offsets[1] < offsets[0]) {
+      throw new ValueError(`safetensors: ${name} has invalid data_offsets ${JSON.stringify(offsets)}`);
+    }
+    const [begin, end] = offsets as [number, number];
+    const count = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (end - begin !== 4 * count) {
+      throw new ValueError(`safetensors: ${name} has shape [${shape.join(', ')}] (${4 * count} bytes) but data_offsets [${begin}, ${end}] span ${end - begin} bytes`);
+    }
+    if (end > dataLength) {
+      throw new ValueError(`safetensors: the file is truncated: ${name} ends at data byte ${end} but the data part has ${dataLength} bytes`);
+    }
+    entries.push({ name, shape: shape as number[], begin, end });
+  }
+  // The data must be covered exactly once, without gaps.
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin);
+  let pos = 0;
+  for (const e of sorted) {
+    if (e.begin !== pos) throw new ValueError(`safetensors: ${e.name} starts at data byte ${e.begin}, expected ${pos} (gap or overlap)`);
+    pos = e.end;
+  }
+  if (pos !== dataLength) throw new ValueError(`safetensors: ${dataLength - pos} bytes after the last tensor (the data part must be covered exactly)`);
+  const tensors = entries.map((e) => {
+    const count = (e.end - e.begin) / 4;
+    const data = new Float32Array(count);
+    if (littleEndianHost) new Uint8Array(data.buffer).set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
+    else for (let i = 0; i < count; i++) data[i] = view.getFloat32(dataStart + e.begin + 4 * i, true);
+    return { name: e.name, shape: e.shape, data };
+  });
+  return { tensors, metadata };
+}

@@ -1,0 +1,483 @@
+// Sequential: a stack of layers on one engine. sequential(engine, layers, { seed }) checks
+// the widths, makes the initial parameters on the host (seeded: the same on every backend)
+// and uploads them once; compile() picks loss, optimizer and metrics; fit/evaluate/predict
+// run on the engine; save()/load() write and read safetensors.
+
+import type { Engine } from '../engine.js';
+import { LOSS_KINDS } from '../engine.js';
+import { DisposedError, ShapeError, ValueError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import type { LossKind } from '../types.js';
+import { checkFiniteMatrix, inputShape, type Prepared, toHostMatrix, toHostTargets, upload } from './data.js';
+import { type AccuracyKind, type DeviceData, evaluateLoop, fitLoop, resolveFitOptions, type TrainContext } from './fit.js';
+import { initWeights } from './init.js';
+import { checkLayerSpec, describeLayer } from './layers.js';
+import { Network, type Param } from './network.js';
+import { adam, checkOptimizerSpec, Optimizer } from './optimizers.js';
+import { encodeSafetensors, parseSafetensors, type SafetensorEntry } from './safetensors.js';
+import type {
+  CompileOptions, EvaluateOptions, EvaluateResult, FitOptions, History, Inputs, LayerSpec, MetricName, NamedParameter,
+  OptimizerSpec, PredictOptions, Targets,
+} from './types.js';
+
+/** Builds a Sequential model on `engine` with seeded initial weights (default seed 0). */
+export function sequential(engine: Engine, layers: readonly LayerSpec[], opts: { seed?: number } = {}): Sequential {
+  return new Sequential(engine, layers, { seed: opts.seed ?? 0 });
+}
+
+interface Compiled {
+  loss: LossKind;
+  optimizerSpec: OptimizerSpec;
+  optimizer: Optimizer;
+  metrics: MetricName[];
+  logits: boolean;
+  accuracy: AccuracyKind;
+}
+
+/** Widest activation that predict() runs in one pass (elements, 64 MiB of float32). */
+const PREDICT_ELEMENTS = 16 * 1024 * 1024;
+
+export class Sequential {
+  readonly engine: Engine;
+  readonly layers: readonly LayerSpec[];
+  readonly seed: number;
+  /** Number of input features. */
+  readonly inputs: number;
+  /** Number of outputs (units of the last dense layer). */
+  readonly outputs: number;
+  readonly #net: Network;
+  #compiled: Compiled | null = null;
+  #disposed = false;
+  #training = false;
+
+  /**
+   * @internal Use sequential() or Sequential.fromSafetensors(). `weights` (by parameter
+   * name) replaces the random initialisation.
+   */
+  constructor(engine: Engine, layers: readonly LayerSpec[], o: { seed: number; weights?: ReadonlyMap<string, Float32Array> }) {
+    if (!Array.isArray(layers) || layers.length === 0) throw new ValueError('a Sequential model needs a non-empty list of layers');
+    if (!Number.isSafeInteger(o.seed)) throw new ValueError(`seed must be an integer, got ${String(o.seed)}`);
+    layers.forEach((l, i) => checkLayerSpec(l, `layer ${i}`));
+    const specs = layers.map((l) => Object.freeze({ ...l })) as LayerSpec[];
+    let prev: { index: number; units: number } | null = null;
+    specs.forEach((l, i) => {
+      if (l.kind !== 'dense') return;
+      if (prev !== null && prev.units !== l.inputs) {
+        throw new ShapeError(
+          `layer ${i} ${describeLayer(l)} takes ${l.inputs} inputs but layer ${prev.index} ${describeLayer(specs[prev.index]!)} gives ${prev.units} outputs`,
+        );
+      }
+      prev = { index: i, units: l.units };
+    });
+    const dense = specs.filter((l) => l.kind === 'dense');
+    if (dense.length === 0) throw new ValueError('a Sequential model needs at least one dense layer');
+    this.engine = engine;
+    this.layers = Object.freeze(specs);
+    this.seed = o.seed;
+    this.inputs = dense[0]!.inputs;
+    this.outputs = dense[dense.length - 1]!.units;
+    this.#net = new Network(engine, this.layers);
+
+    const made: Tensor[] = [];
+    try {
+      for (const p of this.#net.params) {
+        const given = o.weights?.get(p.name);
+        p.tensor = engine.tensor(given ?? this.#initialValues(p), p.shape);
+        made.push(p.tensor);
+      }
+    } catch (err) {
+      for (const t of made) t.dispose();
+      throw err;
+    }
+  }
+
+  #initialValues(p: Param): Float32Array {
+    const [, index, what] = p.name.split('.') as [string, string, string];
+    const i = Number(index);
+    const l = this.layers[i]!;
+    if (what === 'weight' && l.kind === 'dense') return initWeights(l.init, l.inputs, l.units, l.seed ?? this.seed + i);
+    if (what === 'alpha' && l.kind === 'sigmoid') return new Float32Array([l.alpha]);
+    return new Float32Array(p.shape[0]); // bias: zeros
+  }
+
+  /** Rebuilds a model saved by save() (architecture from __metadata__, weights from the tensors). */
+  static fromSafetensors(engine: Engine, bytes: Uint8Array): Sequential {
+    const file = parseSafetensors(bytes);
+    const m = file.metadata;
+    if (m.format !== 'sigmoid-core' || m.layers === undefined) {
+      throw new ValueError(
+        'safetensors: no sigmoid-core architecture in __metadata__ (format/layers); build the model with sequential() and call model.load(bytes)',
+      );
+    }
+    let layers: unknown;
+    try {
+      layers = JSON.parse(m.layers);
+    } catch {
+      throw new ValueError('safetensors: __metadata__.layers is not valid JSON');
+    }
+    if (!Array.isArray(layers)) throw new ValueError('safetensors: __metadata__.layers must be a JSON list of layer specs');
+    layers.forEach((l, i) => checkLayerSpec(l, `safetensors layer ${i}`));
+    const seed = m.seed !== undefined && /^-?\d+$/.test(m.seed) ? Number(m.seed) : 0;
+    // Check names/shapes/values against the architecture first (no tensors made yet).
+    const probe = new Network(engine, layers as LayerSpec[]);
+    const weights = checkedWeights(probe.params, file.tensors);
+    return new Sequential(engine, layers as LayerSpec[], { seed, weights });
+  }
+
+  // ---- inspection ----------------------------------------------------------------------
+
+  /** The parameters in layer order, named as in safetensors (owned by the model). */
+  parameters(): NamedParameter[] {
+    this.#alive();
+    return this.#net.params.map((p) => ({ name: p.name, tensor: p.tensor }));
+  }
+
+  /** Number of trainable scalars. */
+  get parameterCount(): number {
+    return this.#net.params.reduce((s, p) => s + (p.shape.length === 1 ? p.shape[0] : p.shape[0] * p.shape[1]), 0);
+  }
+
+  /** Indices of the dense layers (EpochLogs.gradNorms follows this order). */
+  get denseLayers(): readonly number[] {
+    return this.#net.denseLayers;
+  }
+
+  /** Indices of the sigmoid layers (EpochLogs.alphas follows this order). */
+  get sigmoidLayers(): readonly number[] {
+    return this.#net.sigmoidLayers;
+  }
+
+  get compiled(): { loss: LossKind; optimizer: OptimizerSpec; metrics: MetricName[] } | null {
+    const c = this.#compiled;
+    return c === null ? null : { loss: c.loss, optimizer: { ...c.optimizerSpec }, metrics: [...c.metrics] };
+  }
+
+  /** A table of layers, output widths and parameter counts. */
+  summary(): string {
+    const rows: string[][] = [['#', 'layer', 'output', 'parameters']];
+    let width = this.inputs;
+    this.layers.forEach((l, i) => {
+      let params = 0;
+      if (l.kind === 'dense') {
+        width = l.units;
+        params = l.inputs * l.units + l.units;
+      } else if (l.kind === 'sigmoid' && l.learnAlpha) params = 1;
+      rows.push([String(i), describeLayer(l), `[N, ${width}]`, String(params)]);
+    });
+    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+    const lines = rows.map((r) => r.map((cell, c) => (c === 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd());
+    const c = this.#compiled;
+    const head = `Sequential: ${this.inputs} inputs → ${this.outputs} outputs, seed ${this.seed}, ${this.engine.backend} backend` +
+      (c ? `; loss ${c.loss}, optimizer ${c.optimizerSpec.kind}(lr ${c.optimizerSpec.lr})` : '; not compiled');
+    return [head, ...lines, `total parameters: ${this.parameterCount}`].join('\n');
+  }
+
+  // ---- training ------------------------------------------------------------------------
+
+  /** Chooses loss, optimizer (default adam()) and metrics; resets any optimizer state. */
+  compile(opts: CompileOptions): void {
+    this.#alive();
+    this.#notTraining('compile');
+    if (typeof opts !== 'object' || opts === null) throw new ValueError('compile needs options { loss, optimizer?, metrics? }');
+    const loss = opts.loss;
+    if (!LOSS_KINDS.includes(loss)) throw new ValueError(`unknown loss ${JSON.stringify(loss)}; expected one of ${LOSS_KINDS.join(', ')}`);
+    const optimizerSpec = opts.optimizer ?? adam();
+    checkOptimizerSpec(optimizerSpec);
+    const metrics = opts.metrics ?? (loss === 'mse' ? [] : ['accuracy']);
+    if (!Array.isArray(metrics) || metrics.some((m) => m !== 'accuracy')) {
+      throw new ValueError(`metrics must be a list of 'accuracy', got ${JSON.stringify(metrics)}`);
+    }
+    if (loss === 'softmaxCrossEntropy' && this.outputs < 2) {
+      throw new ValueError('softmaxCrossEntropy needs at least 2 outputs; for one output use binaryCrossEntropy');
+    }
+    const last = this.layers[this.layers.length - 1]!;
+    let logits = false;
+    if (last.kind === 'sigmoid' && loss === 'binaryCrossEntropy') {
+      if (last.learnAlpha || last.alpha !== 1) {
+        throw new ValueError(
+          'binaryCrossEntropy takes logits: end the model with a dense layer (or a plain sigmoid(), which is fused into the loss), not a scaled/learned sigmoid',
+        );
+      }
+      logits = true;
+    }
+    if (last.kind === 'sigmoid' && loss === 'softmaxCrossEntropy') {
+      throw new ValueError('softmaxCrossEntropy takes logits: end the model with a dense layer, not a sigmoid');
+    }
+    let accuracy: AccuracyKind = null;
+    if (metrics.includes('accuracy')) {
+      accuracy = loss === 'softmaxCrossEntropy' ? 'multiclass' : loss === 'binaryCrossEntropy' ? 'binary' : this.outputs > 1 ? 'multiclass' : 'binaryHalf';
+    }
+    this.#compiled?.optimizer.reset();
+    this.#compiled = {
+      loss, optimizerSpec: { ...optimizerSpec }, optimizer: new Optimizer(this.engine, { ...optimizerSpec }),
+      metrics: [...new Set(metrics)], logits, accuracy,
+    };
+  }
+
+  /**
+   * Trains on x [N, inputs] and y (see Targets). Everything is validated before the first
+   * step; a failed validation leaves the model as it was.
+   */
+  async fit(x: Inputs, y: Targets, opts: FitOptions = {}): Promise<History> {
+    const c = this.#ready('fit');
+    this.#notTraining('fit');
+    this.#training = true;
+    try {
+      const o = resolveFitOptions(opts, this.seed);
+      const hx = await this.#inputs('x', x);
+      const hy = await toHostTargets('y', y, hx.rows, this.outputs, c.loss);
+      let trainRows = hx.rows;
+      let hvx: Prepared | null = null;
+      let hvy: Prepared | null = null;
+      if (opts.validationData !== undefined) {
+        hvx = await this.#inputs('validationData x', opts.validationData[0]);
+        hvy = await toHostTargets('validationData y', opts.validationData[1], hvx.rows, this.outputs, c.loss);
+      } else if (opts.validationSplit !== undefined) {
+        trainRows = Math.floor(hx.rows * (1 - opts.validationSplit));
+        if (trainRows < 1 || trainRows >= hx.rows) {
+          throw new ValueError(`validationSplit ${opts.validationSplit} of ${hx.rows} rows leaves no rows for training or for validation`);
+        }
+      }
+      // Validated: upload each matrix once.
+      const owned: Tensor[] = [];
+      const up = (m: Prepared): Tensor => {
+        const r = upload(this.engine, m);
+        if (r.owned) owned.push(r.tensor);
+        return r.tensor;
+      };
+      try {
+        const X = up(hx);
+        const Y = up(hy);
+        let validation: DeviceData['validation'] = null;
+        if (hvx !== null && hvy !== null) validation = { x: up(hvx), y: up(hvy), start: 0, rows: hvx.rows };
+        else if (trainRows < hx.rows) validation = { x: X, y: Y, start: trainRows, rows: hx.rows - trainRows };
+        return await fitLoop(this.#context(c), { x: X, y: Y, trainRows, validation }, o);
+      } finally {
+        for (const t of owned) t.dispose();
+      }
+    } finally {
+      this.#training = false;
+    }
+  }
+
+  /** Mean loss (and accuracy when compiled with it) on x, y, without training. */
+  async evaluate(x: Inputs, y: Targets, opts: EvaluateOptions = {}): Promise<EvaluateResult> {
+    const c = this.#ready('evaluate');
+    const batchSize = opts.batchSize ?? 1024;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${String(batchSize)}`);
+    const hx = await this.#inputs('x', x);
+    const hy = await toHostTargets('y', y, hx.rows, this.outputs, c.loss);
+    const X = upload(this.engine, hx);
+    try {
+      const Y = upload(this.engine, hy);
+      try {
+        return await evaluateLoop(this.#context(c), X.tensor, Y.tensor, 0, hx.rows, batchSize);
+      } finally {
+        if (Y.owned) Y.tensor.dispose();
+      }
+    } finally {
+      if (X.owned) X.tensor.dispose();
+    }
+  }
+
+  // ---- inference -----------------------------------------------------------------------
+
+  /**
+   * The model's raw outputs [N, outputs] (logits when it ends with a dense layer) as a new
+   * tensor owned by the caller. Inputs are not read back or checked for NaN.
+   */
+  async predict(x: Inputs, opts: PredictOptions = {}): Promise<Tensor> {
+    this.#alive();
+    if (x instanceof Tensor && x.owner !== this.engine) throw new ValueError('x belongs to another engine');
+    const [rows, cols] = inputShape('x', x);
+    if (cols !== this.inputs) throw new ShapeError(`x has ${cols} columns but the model takes ${this.inputs} inputs`);
+    const widest = Math.max(this.inputs, ...this.layers.map((l) => (l.kind === 'dense' ? l.units : 0)));
+    const batchSize = opts.batchSize ?? Math.max(1, Math.floor(PREDICT_ELEMENTS / widest));
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${String(batchSize)}`);
+    const X = x instanceof Tensor ? { tensor: x, owned: false } : upload(this.engine, await toHostMatrix('x', x));
+    try {
+      if (batchSize >= rows) return this.#net.forward(X.tensor, { train: false, logits: false });
+      // Batches: each output is read back and the whole result uploaded once.
+      const order = new Float32Array(rows);
+      for (let i = 0; i < rows; i++) order[i] = i;
+      const idx = this.engine.tensor(order, [rows]);
+      const out = new Float32Array(rows * this.outputs);
+      try {
+        for (let s = 0; s < rows; s += batchSize) {
+          const count = Math.min(batchSize, rows - s);
+          const xb = this.engine.gatherRows(X.tensor, idx, s, count);
+          try {
+            const yb = this.#net.forward(xb, { train: false, logits: false });
+            try {
+              out.set(await yb.read(), s * this.outputs);
+            } finally {
+              yb.dispose();
+            }
+          } finally {
+            xb.dispose();
+          }
+        }
+      } finally {
+        idx.dispose();
+      }
+      return this.engine.tensor(out, [rows, this.outputs]);
+    } finally {
+      if (X.owned) X.tensor.dispose();
+    }
+  }
+
+  /**
+   * Probabilities: softmax of the outputs for softmaxCrossEntropy, σ(outputs) for
+   * binaryCrossEntropy (unless the model already ends with a sigmoid), else predict()'s.
+   */
+  async predictProba(x: Inputs, opts: PredictOptions = {}): Promise<Tensor> {
+    const raw = await this.predict(x, opts);
+    const c = this.#compiled;
+    const last = this.layers[this.layers.length - 1]!;
+    const squash = c?.loss === 'softmaxCrossEntropy' ? 'softmax' : c?.loss === 'binaryCrossEntropy' && last.kind !== 'sigmoid' ? 'sigmoid' : null;
+    if (squash === null) return raw;
+    try {
+      return squash === 'softmax' ? this.engine.softmax(raw) : this.engine.sigmoid(raw);
+    } finally {
+      raw.dispose();
+    }
+  }
+
+  // ---- safetensors ---------------------------------------------------------------------
+
+  /** The parameters and the architecture as safetensors bytes (reads the parameters back). */
+  async save(): Promise<Uint8Array> {
+    this.#alive();
+    const tensors: SafetensorEntry[] = [];
+    for (const p of this.#net.params) tensors.push({ name: p.name, shape: [...p.shape], data: await p.tensor.read() });
+    const metadata: Record<string, string> = {
+      format: 'sigmoid-core',
+      format_version: '1',
+      layers: JSON.stringify(this.layers),
+      seed: String(this.seed),
+    };
+    if (this.#compiled !== null) metadata.loss = this.#compiled.loss;
+    return encodeSafetensors(tensors, metadata);
+  }
+
+  /**
+   * Replaces the parameters with those in safetensors `bytes` (names, shapes and dtype must
+   * match this model exactly). Any problem throws a ValueError and changes nothing; on
+   * success the optimizer state is reset.
+   */
+  load(bytes: Uint8Array): void {
+    this.#alive();
+    this.#notTraining('load');
+    const file = parseSafetensors(bytes);
+    if (file.metadata.layers !== undefined) checkSameArchitecture(this.layers, file.metadata.layers);
+    const weights = checkedWeights(this.#net.params, file.tensors);
+    const fresh: Tensor[] = [];
+    try {
+      for (const p of this.#net.params) fresh.push(this.engine.tensor(weights.get(p.name)!, p.shape));
+    } catch (err) {
+      for (const t of fresh) t.dispose();
+      throw err;
+    }
+    this.#net.params.forEach((p, i) => {
+      p.tensor.dispose();
+      p.tensor = fresh[i]!;
+    });
+    this.#compiled?.optimizer.reset();
+  }
+
+  /** Frees the parameters and the optimizer state. Idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#net.releaseCaches();
+    this.#compiled?.optimizer.reset();
+    for (const p of this.#net.params) p.tensor.dispose();
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  #alive(): void {
+    if (this.#disposed) throw new DisposedError('the model was used after dispose()');
+  }
+
+  #notTraining(what: string): void {
+    if (this.#training) throw new ValueError(`${what}: the model is training (await fit() first)`);
+  }
+
+  #ready(what: string): Compiled {
+    this.#alive();
+    if (this.#compiled === null) throw new ValueError(`${what}: call model.compile({ loss, optimizer }) first`);
+    return this.#compiled;
+  }
+
+  /** Host copy of an input matrix, checked: this engine's, right width, finite. */
+  async #inputs(name: string, x: Inputs): Promise<Prepared> {
+    if (x instanceof Tensor && x.owner !== this.engine) throw new ValueError(`${name} belongs to another engine`);
+    const [, cols] = inputShape(name, x);
+    if (cols !== this.inputs) throw new ShapeError(`${name} has ${cols} columns but the model takes ${this.inputs} inputs`);
+    const m = await toHostMatrix(name, x);
+    checkFiniteMatrix(name, m);
+    return m;
+  }
+
+  #context(c: Compiled): TrainContext {
+    return { engine: this.engine, net: this.#net, loss: c.loss, logits: c.logits, accuracy: c.accuracy, optimizer: c.optimizer };
+  }
+}
+
+/** The file's tensors by name, checked against the model's parameters (names, shapes, finite). */
+function checkedWeights(params: readonly Param[], tensors: readonly SafetensorEntry[]): Map<string, Float32Array> {
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  const expected = new Set(params.map((p) => p.name));
+  const missing = params.filter((p) => !byName.has(p.name)).map((p) => p.name);
+  const extra = tensors.filter((t) => !expected.has(t.name)).map((t) => t.name);
+  if (missing.length > 0 || extra.length > 0) {
+    throw new ValueError(
+      `safetensors: the tensors do not match the model` +
+        (missing.length > 0 ? `; missing ${missing.join(', ')}` : '') +
+        (extra.length > 0 ? `; unexpected ${extra.join(', ')}` : ''),
+    );
+  }
+  const out = new Map<string, Float32Array>();
+  for (const p of params) {
+    const t = byName.get(p.name)!;
+    if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
+      throw new ValueError(`safetensors: ${p.name} has shape [${t.shape.join(', ')}] but the model needs [${p.shape.join(', ')}]`);
+    }
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new ValueError(`safetensors: ${p.name} element ${bad} is ${t.data[bad]} (not finite)`);
+    out.set(p.name, t.data);
+  }
+  return out;
+}
+
+/** Throws unless the architecture in a file's metadata is this model's (seeds and initial α aside). */
+function checkSameArchitecture(layers: readonly LayerSpec[], json: string): void {
+  let theirs: unknown;
+  try {
+    theirs = JSON.parse(json);
+  } catch {
+    throw new ValueError('safetensors: __metadata__.layers is not valid JSON');
+  }
+  const key = (l: LayerSpec): string => {
+    switch (l.kind) {
+      case 'dense':
+        return `dense ${l.inputs}→${l.units}`;
+      case 'sigmoid':
+        return l.learnAlpha ? 'sigmoid(learned α)' : `sigmoid(α=${l.alpha})`;
+      case 'leakyRelu':
+        return `leakyRelu(${l.slope})`;
+      default:
+        return l.kind;
+    }
+  };
+  if (!Array.isArray(theirs)) throw new ValueError('safetensors: __metadata__.layers must be a JSON list of layer specs');
+  theirs.forEach((l, i) => checkLayerSpec(l, `safetensors layer ${i}`));
+  const a = layers.map(key).join(', ');
+  const b = (theirs as LayerSpec[]).map(key).join(', ');
+  if (a !== b) throw new ValueError(`safetensors: the file's architecture [${b}] differs from the model's [${a}]`);
+}

@@ -1,0 +1,201 @@
+// The model-level API types: layer and optimizer specs (plain JSON-serialisable data, so
+// an architecture can be written into a safetensors header and rebuilt), compile and fit
+// options, and what fit/evaluate return.
+
+import type { Tensor } from '../tensor.js';
+import type { LossKind } from '../types.js';
+
+// ---- layers ------------------------------------------------------------------------------
+
+export type InitKind = 'glorot' | 'he';
+
+/** A fully connected layer Y = X·W + b, W [inputs, units], b [units]. */
+export interface DenseSpec {
+  kind: 'dense';
+  inputs: number;
+  units: number;
+  /** Weight initialisation: glorot uniform ±√(6/(in+out)) or he normal N(0, 2/in). Biases start at 0. */
+  init: InitKind;
+  /** Seed of this layer's initial weights; default: the model seed + the layer's index. */
+  seed?: number;
+}
+
+/** The scaled sigmoid σ(α·x); α is a trainable [1] parameter when learnAlpha. */
+export interface SigmoidSpec {
+  kind: 'sigmoid';
+  alpha: number;
+  learnAlpha: boolean;
+}
+
+export interface LeakyReluSpec {
+  kind: 'leakyRelu';
+  /** Negative-side slope, ≥ 0. */
+  slope: number;
+}
+
+export interface PlainActivationSpec {
+  kind: 'relu' | 'tanh' | 'identity';
+}
+
+/** One layer of a Sequential model, as made by dense(), sigmoid(), relu(), ... */
+export type LayerSpec = DenseSpec | SigmoidSpec | LeakyReluSpec | PlainActivationSpec;
+
+// ---- optimizers --------------------------------------------------------------------------
+
+/** Plain or momentum SGD (PyTorch's form: v = μv + g; p −= lr·v). */
+export interface SgdSpec {
+  kind: 'sgd';
+  lr: number;
+  momentum: number;
+  /** L2 penalty added to the gradient of each weight matrix (not biases, not α). */
+  weightDecay: number;
+}
+
+/** Adam (PyTorch's form, bias-corrected). */
+export interface AdamSpec {
+  kind: 'adam';
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** L2 penalty added to the gradient of each weight matrix (not biases, not α). */
+  weightDecay: number;
+}
+
+export type OptimizerSpec = SgdSpec | AdamSpec;
+
+// ---- compile / fit -----------------------------------------------------------------------
+
+export type MetricName = 'accuracy';
+
+export interface CompileOptions {
+  /**
+   * The loss. The cross-entropies take logits: end the model with a dense layer (no
+   * activation), or — for binaryCrossEntropy only — with sigmoid() (α = 1, not learned),
+   * which is then fused into the loss (trained on its input, the logits).
+   */
+  loss: LossKind;
+  /** Default adam(). */
+  optimizer?: OptimizerSpec;
+  /** Default ['accuracy'] for the cross-entropies, [] for mse. */
+  metrics?: MetricName[];
+}
+
+/** A host matrix: rows × cols float32 values, row-major (readCsv's result fits). */
+export interface HostMatrix {
+  rows: number;
+  cols: number;
+  data: Float32Array;
+}
+
+/** Inputs: a [N, d] tensor (used in place), nested rows, or a host matrix. */
+export type Inputs = Tensor | HostMatrix | readonly (readonly number[])[];
+
+/**
+ * Targets: like Inputs ([N, outputs]: one-hot or probability rows for
+ * softmaxCrossEntropy, values in [0, 1] for binaryCrossEntropy), or one number per row:
+ * a class index in 0..outputs−1 for softmaxCrossEntropy, the target itself when the model
+ * has a single output.
+ */
+export type Targets = Inputs | readonly number[] | Float32Array | Int32Array | Uint8Array;
+
+export interface BatchInfo {
+  epoch: number;
+  /** Step within the epoch, 0-based. */
+  step: number;
+  /** Rows in this batch (the last one may be smaller). */
+  rows: number;
+}
+
+export interface FitOptions {
+  /** Passes over the training data; default 1. */
+  epochs?: number;
+  /** Rows per step; default 32 (capped at the number of training rows). */
+  batchSize?: number;
+  /** Shuffle the rows each epoch (seeded); default true. */
+  shuffle?: boolean;
+  /** Seed of the shuffles; default the model's seed. Epoch e's permutation is drawn from seed + e (offset from the init streams). */
+  seed?: number;
+  /**
+   * Hold out this share of the rows, in (0, 1), for validation: the LAST rows, before any
+   * shuffling (Keras' rule: the first ⌊N·(1 − split)⌋ rows train).
+   */
+  validationSplit?: number;
+  /** Held-out data evaluated after each epoch (instead of validationSplit). */
+  validationData?: [Inputs, Targets];
+  /** Keep every step's loss (GPU-resident, read once per epoch) in history.stepLosses. */
+  recordStepLosses?: boolean;
+  /**
+   * After each step is submitted. Gets no loss (reading it would stall the GPU).
+   * May return a promise (awaited).
+   */
+  onBatchEnd?: (info: BatchInfo) => void | Promise<void>;
+  /** After each epoch with its logs; return false (or a promise of false) to stop training. */
+  onEpochEnd?: (logs: EpochLogs) => void | boolean | Promise<void | boolean>;
+}
+
+export interface EpochLogs {
+  /** 0-based epoch number within this fit() call. */
+  epoch: number;
+  /** Mean training loss over the epoch's samples (the loss as the optimizer saw it, batch by batch). */
+  loss: number;
+  /** Training accuracy over the epoch (when the accuracy metric is on). */
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  /**
+   * √(mean over the epoch's steps of ‖∂L/∂W‖²) for each dense layer, input to output
+   * (the per-layer gradient size to watch for vanishing gradients).
+   */
+  gradNorms: number[];
+  /** α of every sigmoid layer, input to output (after the epoch's updates). */
+  alphas: number[];
+  /** Steps (batches) in the epoch. */
+  steps: number;
+  /** Wall-clock seconds of the epoch's training (validation excluded). */
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+export interface History {
+  /** One entry per epoch run. */
+  epochs: EpochLogs[];
+  /** Per-epoch columns, for plotting. */
+  loss: number[];
+  accuracy?: number[];
+  valLoss?: number[];
+  valAccuracy?: number[];
+  /** Every step's loss, all epochs in order (only with recordStepLosses). */
+  stepLosses?: number[];
+  /** True when onEpochEnd stopped training before `epochs`. */
+  stoppedEarly: boolean;
+}
+
+export interface EvaluateOptions {
+  /** Rows per forward pass; default 1024. */
+  batchSize?: number;
+}
+
+export interface EvaluateResult {
+  /** Mean loss over the samples (as in EpochLogs.loss). */
+  loss: number;
+  /** When the model was compiled with the accuracy metric. */
+  accuracy?: number;
+  /** Number of rows evaluated. */
+  samples: number;
+}
+
+export interface PredictOptions {
+  /**
+   * Rows per forward pass. Default: all rows at once when the widest activation fits in
+   * 64 MiB, else batches of that size (their outputs are assembled on the host).
+   */
+  batchSize?: number;
+}
+
+/** A named parameter tensor of a model (owned by the model: don't dispose it). */
+export interface NamedParameter {
+  /** safetensors name: layers.{i}.weight | layers.{i}.bias | layers.{i}.alpha. */
+  name: string;
+  tensor: Tensor;
+}

@@ -1,0 +1,159 @@
+// Data utilities: seeded stratified splits, standardisation fit on train only, label
+// handling (classification vs regression, class mapping), one-hot, column selection.
+import { describe, expect, it } from 'vitest';
+import {
+  applyStandardizer, dropColumn, labelsFromColumn, oneHot, randomSplit, resolveColumn, selectColumns, standardize,
+  stratifiedSplit, takeRows,
+} from '../src/data/index.js';
+import { ValueError } from '../src/errors.js';
+
+/** 10 classes of unequal sizes (class k has 5 + 3k rows), interleaved. */
+function unevenLabels(): number[] {
+  const labels: number[] = [];
+  for (let k = 0; k < 10; k++) for (let i = 0; i < 5 + 3 * k; i++) labels.push(k);
+  // Interleave deterministically so that rows of one class are not contiguous.
+  return labels.map((_, i) => labels[(i * 37) % labels.length]!);
+}
+
+describe('stratifiedSplit', () => {
+  it('partitions the rows, sorted, with round(n·f) test rows', () => {
+    const labels = unevenLabels();
+    const n = labels.length;
+    const { train, test } = stratifiedSplit(labels, { testFraction: 0.25, seed: 1 });
+    expect(test.length).toBe(Math.round(n * 0.25));
+    expect(train.length + test.length).toBe(n);
+    expect([...train, ...test].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(train).toEqual([...train].sort((a, b) => a - b));
+    expect(test).toEqual([...test].sort((a, b) => a - b));
+  });
+
+  it('keeps each class in proportion (within one row)', () => {
+    const labels = unevenLabels();
+    const { test } = stratifiedSplit(labels, { testFraction: 0.3, seed: 7 });
+    const f = test.length / labels.length;
+    for (let k = 0; k < 10; k++) {
+      const total = labels.filter((l) => l === k).length;
+      const inTest = test.filter((i) => labels[i] === k).length;
+      expect(Math.abs(inTest - total * f)).toBeLessThan(1);
+    }
+  });
+
+  it('is deterministic for a seed and differs between seeds', () => {
+    const labels = unevenLabels();
+    const a = stratifiedSplit(labels, { testFraction: 0.25, seed: 3 });
+    expect(stratifiedSplit(labels, { testFraction: 0.25, seed: 3 })).toEqual(a);
+    expect(stratifiedSplit(labels, { testFraction: 0.25, seed: 4 }).test).not.toEqual(a.test);
+    expect(stratifiedSplit(labels, { testFraction: 0.25 })).toEqual(stratifiedSplit(labels, { testFraction: 0.25, seed: 0 }));
+  });
+
+  it('with all-distinct labels behaves as a random split (not the first rows)', () => {
+    const labels = Array.from({ length: 100 }, (_, i) => i + 0.5);
+    const { test } = stratifiedSplit(labels, { testFraction: 0.2, seed: 0 });
+    expect(test.length).toBe(20);
+    expect(test).not.toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(Math.max(...test)).toBeGreaterThan(50);
+  });
+
+  it('randomSplit partitions n rows', () => {
+    const { train, test } = randomSplit(10, { testFraction: 0.3, seed: 2 });
+    expect(test.length).toBe(3);
+    expect([...train, ...test].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(randomSplit(10, { testFraction: 0.3, seed: 2 })).toEqual({ train, test });
+  });
+
+  it('rejects bad fractions and too few rows', () => {
+    for (const f of [0, 1, -0.1, 1.5, Number.NaN]) {
+      expect(() => stratifiedSplit([0, 1, 0, 1], { testFraction: f })).toThrow(/testFraction must be in \(0, 1\)/);
+    }
+    expect(() => stratifiedSplit([1], { testFraction: 0.5 })).toThrow(/at least 2 rows/);
+    expect(() => stratifiedSplit([0, 1], { testFraction: 0.5, seed: 1.5 })).toThrow(ValueError);
+    // Always at least one row on each side.
+    const tiny = stratifiedSplit([0, 1, 0], { testFraction: 0.01 });
+    expect(tiny.test.length).toBe(1);
+    expect(tiny.train.length).toBe(2);
+  });
+});
+
+describe('standardize', () => {
+  const train = { rows: 4, cols: 3, data: Float32Array.from([1, 5, 10, 2, 5, 20, 3, 5, 30, 4, 5, 40]) };
+  const test = { rows: 2, cols: 3, data: Float32Array.from([2.5, 6, 25, 0, 5, 0]) };
+
+  it('fits mean and std on train only and applies them to the others', () => {
+    const { train: tr, others: [te], stats } = standardize(train, test);
+    expect(stats.mean).toEqual([2.5, 5, 25]);
+    const sd0 = Math.sqrt(1.25);
+    expect(stats.std[0]).toBeCloseTo(sd0, 12);
+    expect(stats.std[1]).toBe(1); // constant column: centred, not scaled
+    expect(stats.std[2]).toBeCloseTo(10 * sd0, 12);
+    // Train columns have mean 0 and std 1 (except the constant one: all 0).
+    for (let c = 0; c < 3; c++) {
+      const col = [0, 1, 2, 3].map((r) => tr.data[r * 3 + c]!);
+      expect(col.reduce((s, v) => s + v, 0)).toBeCloseTo(0, 6);
+      const v = col.reduce((s, x) => s + x * x, 0) / 4;
+      expect(v).toBeCloseTo(c === 1 ? 0 : 1, 6);
+    }
+    // The test rows use the train statistics, not their own.
+    expect(Array.from(te!.data)).toEqual([0, 1, 0, Math.fround(-2.5 / sd0), 0, Math.fround(-25 / (10 * sd0))].map(Math.fround));
+    expect(train.data[0]).toBe(1); // inputs untouched
+  });
+
+  it('rejects statistics of another width', () => {
+    const { stats } = standardize(train);
+    expect(() => applyStandardizer({ rows: 1, cols: 2, data: new Float32Array(2) }, stats)).toThrow(/statistics are for 3 columns but the data has 2/);
+  });
+});
+
+describe('labels', () => {
+  it('integers → classification with sorted classes mapped to 0..C−1', () => {
+    const l = labelsFromColumn([5, -1, 5, 3, 3, -1]);
+    expect(l.task).toBe('classification');
+    if (l.task !== 'classification') return;
+    expect(l.classes).toEqual([-1, 3, 5]);
+    expect(Array.from(l.indices)).toEqual([2, 0, 2, 1, 1, 0]);
+  });
+
+  it('non-integers → regression; the task can be forced', () => {
+    const r = labelsFromColumn([0.5, 1, 2]);
+    expect(r.task).toBe('regression');
+    if (r.task === 'regression') expect(Array.from(r.values)).toEqual([0.5, 1, 2]);
+    expect(labelsFromColumn([1, 2, 3], { task: 'regression' }).task).toBe('regression');
+    expect(() => labelsFromColumn([0.5, 1], { task: 'classification', name: 'y' })).toThrow(/y: classification needs integer class labels, but row 1 is 0.5/);
+  });
+
+  it('one class, NaN and empty columns are errors', () => {
+    expect(() => labelsFromColumn([2, 2, 2])).toThrow(/at least 2 classes, but every row is 2/);
+    expect(() => labelsFromColumn([1, Number.NaN])).toThrow(/row 2 is NaN/);
+    expect(() => labelsFromColumn([])).toThrow(/is empty/);
+  });
+
+  it('oneHot', () => {
+    const m = oneHot([2, 0, 1], 3);
+    expect([m.rows, m.cols]).toEqual([3, 3]);
+    expect(Array.from(m.data)).toEqual([0, 0, 1, 1, 0, 0, 0, 1, 0]);
+    expect(() => oneHot([0, 3], 3)).toThrow(/label 1 is 3, expected an integer in 0..2/);
+    expect(() => oneHot([0.5], 3)).toThrow(ValueError);
+  });
+});
+
+describe('columns and rows', () => {
+  const m = { rows: 2, cols: 3, data: Float32Array.from([1, 2, 3, 4, 5, 6]) };
+
+  it('selectColumns, dropColumn and takeRows', () => {
+    expect(Array.from(selectColumns(m, [2, 0]).data)).toEqual([3, 1, 6, 4]);
+    expect(Array.from(dropColumn(m, 1).data)).toEqual([1, 3, 4, 6]);
+    expect(Array.from(takeRows(m, [1, 1, 0]).data)).toEqual([4, 5, 6, 4, 5, 6, 1, 2, 3]);
+    expect(() => selectColumns(m, [3])).toThrow(/column 3 is outside 0..2/);
+    expect(() => takeRows(m, [2])).toThrow(/row 2 is outside 0..1/);
+  });
+
+  it('resolveColumn by name (exact, then case-insensitive) or 0-based index', () => {
+    const header = ['a', 'Label', 'c'];
+    expect(resolveColumn(header, 3, 'Label')).toBe(1);
+    expect(resolveColumn(header, 3, 'label')).toBe(1);
+    expect(resolveColumn(header, 3, '2')).toBe(2);
+    expect(resolveColumn(null, 3, '0')).toBe(0);
+    expect(() => resolveColumn(header, 3, 'target')).toThrow(/no column named "target"; columns are "a", "Label", "c" \(3 in all\)/);
+    expect(() => resolveColumn(null, 3, 'label')).toThrow(/needs a header row/);
+    expect(() => resolveColumn(null, 3, '3')).toThrow(/column 3 is outside the 3 columns/);
+  });
+});

@@ -1,0 +1,267 @@
+// The model API: layer constructors and their validation, width checks between dense
+// layers, seeded host initialisation (glorot bounds, he spread, per-layer seeds), parameter
+// names, summary(), the input forms fit/predict accept, predict in batches, predictProba,
+// and the regression of system 3 (y = 2x + 1 + noise) recovered by a linear model.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine, ShapeError, ValueError } from '../../src/index.js';
+import { adam, dense, identity, leakyRelu, relu, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
+import { expectClose, expectThrows } from '../helpers/expectClose.js';
+import { rng } from '../helpers/rng.js';
+import { blobs } from './data-helpers.js';
+
+let cpu: Engine;
+let gpu: Engine;
+beforeAll(async () => {
+  cpu = await createEngine({ backend: 'cpu', log: null });
+  gpu = await createEngine({ backend: 'webgpu', log: null });
+});
+afterAll(() => {
+  cpu?.destroy();
+  gpu?.destroy();
+});
+
+describe('layers', () => {
+  it('constructors give plain specs with defaults', () => {
+    expect(dense(3, 4)).toEqual({ kind: 'dense', inputs: 3, units: 4, init: 'glorot' });
+    expect(dense(3, 4, { init: 'he', seed: 9 })).toEqual({ kind: 'dense', inputs: 3, units: 4, init: 'he', seed: 9 });
+    expect(sigmoid()).toEqual({ kind: 'sigmoid', alpha: 1, learnAlpha: false });
+    expect(sigmoid({ alpha: 2, learnAlpha: true })).toEqual({ kind: 'sigmoid', alpha: 2, learnAlpha: true });
+    expect(leakyRelu()).toEqual({ kind: 'leakyRelu', slope: 0.01 });
+    expect([relu(), tanh(), identity()]).toEqual([{ kind: 'relu' }, { kind: 'tanh' }, { kind: 'identity' }]);
+  });
+
+  it('invalid sizes and parameters are ValueErrors', () => {
+    expect(() => dense(0, 3)).toThrow(ValueError);
+    expect(() => dense(2.5, 3)).toThrow(/inputs/);
+    expect(() => dense(2, -1)).toThrow(/units/);
+    expect(() => dense(2, 2, { init: 'xavier' as 'he' })).toThrow(/init/);
+    expect(() => sigmoid({ alpha: Number.NaN })).toThrow(/alpha/);
+    expect(() => sigmoid({ alpha: Infinity })).toThrow(ValueError);
+    expect(() => leakyRelu(-0.1)).toThrow(/slope/);
+  });
+
+  it('sequential checks consecutive dense widths, naming both layers', async () => {
+    await expectThrows(() => sequential(cpu, [dense(2, 8), sigmoid(), dense(4, 1)]), ShapeError, 'widths', [
+      'layer 2', 'dense(4 → 1', 'layer 0', 'dense(2 → 8', '8 outputs',
+    ]);
+    await expectThrows(() => sequential(cpu, [sigmoid(), relu()]), ValueError, 'no dense', ['dense']);
+    await expectThrows(() => sequential(cpu, []), ValueError, 'empty');
+    await expectThrows(() => sequential(cpu, [{ kind: 'conv2d' } as never]), ValueError, 'unknown kind', ['conv2d']);
+    expect(cpu.memory().liveTensors).toBe(0);
+  });
+});
+
+describe('initialisation and parameters', () => {
+  it('parameter names, shapes and initial values (glorot bound, zero biases, α)', async () => {
+    const m = sequential(cpu, [dense(30, 20), sigmoid({ alpha: 1.5, learnAlpha: true }), dense(20, 10, { init: 'he' }), relu(), dense(10, 2)]);
+    try {
+      const ps = m.parameters();
+      expect(ps.map((p) => [p.name, [...p.tensor.shape]])).toEqual([
+        ['layers.0.weight', [30, 20]], ['layers.0.bias', [20]], ['layers.1.alpha', [1]], ['layers.2.weight', [20, 10]],
+        ['layers.2.bias', [10]], ['layers.4.weight', [10, 2]], ['layers.4.bias', [2]],
+      ]);
+      const w0 = await ps[0]!.tensor.read();
+      const limit = Math.sqrt(6 / 50);
+      expect(Math.max(...w0.map(Math.abs))).toBeLessThanOrEqual(limit);
+      expect(Math.max(...w0.map(Math.abs))).toBeGreaterThan(0.9 * limit);
+      expect(Array.from(await ps[1]!.tensor.read())).toEqual(new Array(20).fill(0));
+      expect(Array.from(await ps[2]!.tensor.read())).toEqual([1.5]);
+      expect(m.inputs).toBe(30);
+      expect(m.outputs).toBe(2);
+      expect(m.parameterCount).toBe(30 * 20 + 20 + 1 + 20 * 10 + 10 + 10 * 2 + 2);
+      expect(m.denseLayers).toEqual([0, 2, 4]);
+      expect(m.sigmoidLayers).toEqual([1]);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('he init has std √(2/in) and mean 0', async () => {
+    const m = sequential(cpu, [dense(200, 200, { init: 'he' })]);
+    try {
+      const w = await m.parameters()[0]!.tensor.read();
+      const mean = w.reduce((s, v) => s + v, 0) / w.length;
+      const std = Math.sqrt(w.reduce((s, v) => s + (v - mean) ** 2, 0) / w.length);
+      expect(Math.abs(mean)).toBeLessThan(0.003);
+      expect(std / Math.sqrt(2 / 200)).toBeGreaterThan(0.98);
+      expect(std / Math.sqrt(2 / 200)).toBeLessThan(1.02);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('a layer seed fixes that layer whatever the model seed and position', async () => {
+    const a = sequential(cpu, [dense(3, 5, { seed: 42 }), dense(5, 2)], { seed: 1 });
+    const b = sequential(cpu, [dense(2, 3), dense(3, 5, { seed: 42 })], { seed: 7 });
+    try {
+      expect(Array.from(await b.parameters()[2]!.tensor.read())).toEqual(Array.from(await a.parameters()[0]!.tensor.read()));
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  it('summary lists layers, output widths and parameter counts', () => {
+    const m = sequential(cpu, [dense(2, 8), sigmoid(), dense(8, 1)], { seed: 3 });
+    try {
+      m.compile({ loss: 'binaryCrossEntropy', optimizer: sgd({ lr: 0.5 }) });
+      const s = m.summary();
+      expect(s).toContain('2 inputs → 1 outputs');
+      expect(s).toContain('binaryCrossEntropy');
+      expect(s).toMatch(/dense\(2 → 8, glorot\)\s+\[N, 8\]\s+24/);
+      expect(s).toMatch(/sigmoid\s+\[N, 8\]\s+0/);
+      expect(s).toContain('total parameters: 33');
+      expect(m.compiled).toEqual({ loss: 'binaryCrossEntropy', optimizer: sgd({ lr: 0.5 }), metrics: ['accuracy'] });
+    } finally {
+      m.dispose();
+    }
+  });
+});
+
+describe('inputs, predict and predictProba', () => {
+  const d = blobs(2, 60, 5, 3);
+
+  it('nested rows, host matrices, tensors and label vectors train identically', async () => {
+    const flat = new Float32Array(d.x.flat());
+    const results: number[][] = [];
+    for (const form of ['nested', 'host', 'tensor'] as const) {
+      const m = sequential(cpu, [dense(5, 4), tanh(), dense(4, 3)], { seed: 1 });
+      const xt = form === 'tensor' ? cpu.tensor(flat, [60, 5]) : null;
+      const yt = form === 'tensor' ? cpu.tensor(d.onehot) : null;
+      try {
+        m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.01 }) });
+        const x = form === 'nested' ? d.x : form === 'host' ? { rows: 60, cols: 5, data: flat } : xt!;
+        const y = form === 'nested' ? d.labels : form === 'host' ? Int32Array.from(d.labels) : yt!;
+        const h = await m.fit(x, y, { epochs: 2, batchSize: 16 });
+        results.push(h.loss);
+        if (xt) expect(xt.disposed).toBe(false); // the caller's tensors are used in place, not freed
+      } finally {
+        xt?.dispose();
+        yt?.dispose();
+        m.dispose();
+      }
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[2]).toEqual(results[0]);
+  });
+
+  it('predict in batches equals predict in one pass; predictProba rows are softmax', async () => {
+    for (const e of [cpu, gpu]) {
+      const m = sequential(e, [dense(5, 7), sigmoid(), dense(7, 3)], { seed: 4 });
+      try {
+        m.compile({ loss: 'softmaxCrossEntropy' });
+        const whole = await m.predict(d.x);
+        const parts = await m.predict(d.x, { batchSize: 7 });
+        const a = await whole.read();
+        expect(Array.from(await parts.read())).toEqual(Array.from(a));
+        expect([...whole.shape]).toEqual([60, 3]);
+        const p = await m.predictProba(d.x);
+        const probs = await p.read();
+        for (let r = 0; r < 60; r++) {
+          const row = Array.from(a.subarray(r * 3, r * 3 + 3));
+          const max = Math.max(...row);
+          const z = row.reduce((s, v) => s + Math.exp(v - max), 0);
+          expectClose(probs.subarray(r * 3, r * 3 + 3), row.map((v) => Math.exp(v - max) / z), { rtol: 1e-5, atol: 1e-7 });
+        }
+        for (const t of [whole, parts, p]) t.dispose();
+      } finally {
+        m.dispose();
+      }
+    }
+  });
+
+  it('binaryCrossEntropy: σ is applied by predictProba, or fused when the model ends with sigmoid', async () => {
+    const x = d.x;
+    const y = d.labels.map((c) => (c === 0 ? 1 : 0));
+    const logits = sequential(cpu, [dense(5, 4), tanh(), dense(4, 1)], { seed: 6 });
+    const ends = sequential(cpu, [dense(5, 4), tanh(), dense(4, 1), sigmoid()], { seed: 6 });
+    try {
+      logits.compile({ loss: 'binaryCrossEntropy', optimizer: sgd({ lr: 0.1 }) });
+      ends.compile({ loss: 'binaryCrossEntropy', optimizer: sgd({ lr: 0.1 }) });
+      const h1 = await logits.fit(x, y, { epochs: 3, batchSize: 10 });
+      const h2 = await ends.fit(x, y, { epochs: 3, batchSize: 10 });
+      // The same computation: sigmoid + BCE is trained on the sigmoid's input.
+      expect(h2.loss).toEqual(h1.loss);
+      const [p1, p2, raw2] = [await logits.predictProba(x), await ends.predictProba(x), await ends.predict(x)];
+      const probs = await p1.read();
+      expectClose(await p2.read(), probs, { rtol: 1e-6, atol: 1e-7 });
+      expect(Array.from(await raw2.read())).toEqual(Array.from(await p2.read()));
+      for (const v of probs) expect(v > 0 && v < 1).toBe(true);
+      for (const t of [p1, p2, raw2]) t.dispose();
+    } finally {
+      logits.dispose();
+      ends.dispose();
+    }
+  });
+});
+
+describe('regression (system 3)', () => {
+  it('y = 2x + 1 + noise, 100 points: a linear model recovers slope and intercept (MSE, SGD), both backends', async () => {
+    const r = rng(5);
+    const xs = Array.from(r.uniform(100, -1, 1));
+    const noise = r.randn(100, 0, 0.1);
+    const ys = xs.map((v, i) => 2 * v + 1 + noise[i]!);
+    for (const e of [cpu, gpu]) {
+      const m = sequential(e, [dense(1, 1)], { seed: 0 });
+      try {
+        m.compile({ loss: 'mse', optimizer: sgd({ lr: 0.1, momentum: 0.9 }) });
+        const h = await m.fit(xs.map((v) => [v]), ys, { epochs: 100, batchSize: 20 });
+        const [w, b] = await Promise.all(m.parameters().map(async (p) => (await p.tensor.read())[0]!));
+        expect(Math.abs(w! - 2), e.backend).toBeLessThan(0.05);
+        expect(Math.abs(b! - 1), e.backend).toBeLessThan(0.05);
+        expect(h.loss.at(-1)!).toBeLessThan(0.02);
+        expect(h.accuracy).toBeUndefined(); // mse: no accuracy unless asked
+      } finally {
+        m.dispose();
+      }
+    }
+  });
+});
+
+describe('optimizer details', () => {
+  it('weightDecay applies to weight matrices only (one SGD step: ΔW = −lr·wd·W, biases identical)', async () => {
+    const d = blobs(3, 16, 5, 3);
+    const step = async (wd: number): Promise<Float32Array[]> => {
+      const m = sequential(cpu, [dense(5, 4), sigmoid({ learnAlpha: true }), dense(4, 3)], { seed: 8 });
+      try {
+        m.compile({ loss: 'softmaxCrossEntropy', optimizer: sgd({ lr: 0.5, weightDecay: wd }) });
+        await m.fit(d.x, d.labels, { epochs: 1, batchSize: 16 });
+        return Promise.all(m.parameters().map((p) => p.tensor.read()));
+      } finally {
+        m.dispose();
+      }
+    };
+    const init = sequential(cpu, [dense(5, 4), sigmoid({ learnAlpha: true }), dense(4, 3)], { seed: 8 });
+    const w0 = await Promise.all(init.parameters().map((p) => p.tensor.read()));
+    const names = init.parameters().map((p) => p.name);
+    init.dispose();
+    const plain = await step(0);
+    const decayed = await step(0.1);
+    names.forEach((name, i) => {
+      if (name.endsWith('.weight')) {
+        const diff = decayed[i]!.map((v, k) => v - plain[i]![k]!);
+        expectClose(diff, w0[i]!.map((v) => -0.5 * 0.1 * v), { atol: 1e-6, label: name });
+      } else {
+        expect(Array.from(decayed[i]!), name).toEqual(Array.from(plain[i]!));
+      }
+    });
+  });
+});
+
+describe('vanishing gradients (system 4)', () => {
+  it('in a deep plain-sigmoid network the first layer gets a far smaller gradient than the last', async () => {
+    const spec = [dense(8, 16), ...Array.from({ length: 6 }, () => [sigmoid(), dense(16, 16)]).flat(), sigmoid(), dense(16, 3)];
+    const m = sequential(cpu, spec, { seed: 1 });
+    try {
+      m.compile({ loss: 'softmaxCrossEntropy', optimizer: sgd({ lr: 0.01 }) });
+      const d = blobs(4, 64, 8, 3);
+      const h = await m.fit(d.x, d.labels, { epochs: 1, batchSize: 64 });
+      const g = h.epochs[0]!.gradNorms;
+      expect(g).toHaveLength(8);
+      expect(h.epochs[0]!.alphas).toEqual(new Array(7).fill(1));
+      expect(g[0]! / g[7]!).toBeLessThan(0.01);
+    } finally {
+      m.dispose();
+    }
+  });
+});

@@ -1,0 +1,210 @@
+// safetensors: the byte layout checked by hand against the format (u64 LE header length,
+// space-padded JSON header, F32 little-endian data at contiguous offsets, string-only
+// __metadata__), a bit-exact round trip (save → load, and save → fromSafetensors on the
+// other backend), and broken files (truncated, wrong dtype, wrong shape, wrong names, bad
+// offsets) rejected with a ValueError that leaves the model unchanged.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createEngine, type Engine, encodeSafetensors, loadSafetensors, parseSafetensors, Sequential, type Sequential as Model, ValueError,
+} from '../../src/index.js';
+import { adam, dense, sequential, sigmoid, tanh } from '../../src/nn/index.js';
+import { expectThrows } from '../helpers/expectClose.js';
+import { blobs } from './data-helpers.js';
+
+let cpu: Engine;
+let gpu: Engine;
+beforeAll(async () => {
+  cpu = await createEngine({ backend: 'cpu', log: null });
+  gpu = await createEngine({ backend: 'webgpu', log: null });
+});
+afterAll(() => {
+  cpu?.destroy();
+  gpu?.destroy();
+});
+
+const LAYERS = [dense(4, 5), sigmoid({ alpha: 1.5, learnAlpha: true }), dense(5, 3, { init: 'he' }), tanh(), dense(3, 2)];
+
+async function weights(m: Model): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const p of m.parameters()) out[p.name] = Array.from(await p.tensor.read());
+  return out;
+}
+
+/** A trained model (so α and the weights are not their initial values). */
+async function trained(e: Engine, seed = 1): Promise<Model> {
+  const m = sequential(e, LAYERS, { seed });
+  m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.05 }) });
+  const d = blobs(3, 40, 4, 2);
+  await m.fit(d.x, d.labels, { epochs: 3, batchSize: 8 });
+  return m;
+}
+
+describe('safetensors layout', () => {
+  it('matches the format byte for byte', async () => {
+    const m = await trained(cpu);
+    try {
+      const bytes = await m.save();
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      // 8-byte little-endian u64 header length.
+      const n = view.getUint32(0, true);
+      expect(view.getUint32(4, true)).toBe(0);
+      expect(n % 8).toBe(0);
+      const headerText = new TextDecoder().decode(bytes.subarray(8, 8 + n));
+      expect(headerText[0]).toBe('{');
+      expect(headerText.trimEnd().length).toBeGreaterThan(n - 8); // padded with at most 7 spaces
+      expect(/^[^]*\} *$/.test(headerText)).toBe(true);
+      const header = JSON.parse(headerText) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> & {
+        __metadata__: Record<string, string>;
+      };
+      const meta = header.__metadata__;
+      for (const v of Object.values(meta)) expect(typeof v).toBe('string');
+      expect(meta.format).toBe('sigmoid-core');
+      expect(JSON.parse(meta.layers!)).toEqual(LAYERS);
+      const names = Object.keys(header).filter((k) => k !== '__metadata__');
+      expect(names).toEqual(['layers.0.weight', 'layers.0.bias', 'layers.1.alpha', 'layers.2.weight', 'layers.2.bias', 'layers.4.weight', 'layers.4.bias']);
+      const w = await weights(m);
+      let offset = 0;
+      const shapes: Record<string, number[]> = {
+        'layers.0.weight': [4, 5], 'layers.0.bias': [5], 'layers.1.alpha': [1], 'layers.2.weight': [5, 3], 'layers.2.bias': [3],
+        'layers.4.weight': [3, 2], 'layers.4.bias': [2],
+      };
+      for (const name of names) {
+        const entry = header[name]!;
+        expect(entry.dtype).toBe('F32');
+        expect(entry.shape).toEqual(shapes[name]);
+        expect(entry.data_offsets[0]).toBe(offset); // contiguous, in layer order
+        const count = entry.shape.reduce((a, b) => a * b, 1);
+        expect(entry.data_offsets[1] - entry.data_offsets[0]).toBe(4 * count);
+        const values = Array.from({ length: count }, (_, i) => view.getFloat32(8 + n + entry.data_offsets[0] + 4 * i, true));
+        expect(values, name).toEqual(w[name]);
+        offset = entry.data_offsets[1];
+      }
+      expect(bytes.length).toBe(8 + n + offset);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('parses a file written by hand per the spec (unpadded header, metadata, unordered entries)', () => {
+    const a = new Float32Array([1.5, -2, 3.25, 0]);
+    const b = new Float32Array([7]);
+    const header = JSON.stringify({ b: { dtype: 'F32', shape: [1], data_offsets: [16, 20] }, __metadata__: { k: 'v' }, a: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] } });
+    const h = new TextEncoder().encode(header);
+    const bytes = new Uint8Array(8 + h.length + 20);
+    new DataView(bytes.buffer).setUint32(0, h.length, true);
+    bytes.set(h, 8);
+    bytes.set(new Uint8Array(a.buffer), 8 + h.length);
+    bytes.set(new Uint8Array(b.buffer), 8 + h.length + 16);
+    const f = parseSafetensors(bytes);
+    expect(f.metadata).toEqual({ k: 'v' });
+    expect(f.tensors.map((t) => [t.name, t.shape, Array.from(t.data)])).toEqual([['b', [1], [7]], ['a', [2, 2], [1.5, -2, 3.25, 0]]]);
+    // And encode → parse is the identity.
+    const again = parseSafetensors(encodeSafetensors(f.tensors, f.metadata));
+    expect(again).toEqual(f);
+  });
+});
+
+describe('round trip', () => {
+  it('save → load into another model is bit-exact (weights and predictions)', async () => {
+    const m = await trained(cpu, 1);
+    const other = sequential(cpu, LAYERS, { seed: 99 });
+    try {
+      const bytes = await m.save();
+      other.load(bytes);
+      expect(await weights(other)).toEqual(await weights(m));
+      const x = blobs(4, 10, 4, 2).x;
+      const [p1, p2] = [await m.predict(x), await other.predict(x)];
+      expect(Array.from(await p2.read())).toEqual(Array.from(await p1.read()));
+      p1.dispose();
+      p2.dispose();
+      // Saving the loaded model gives the same tensors (the metadata differs: seed, loss).
+      expect(parseSafetensors(await other.save()).tensors).toEqual(parseSafetensors(bytes).tensors);
+    } finally {
+      m.dispose();
+      other.dispose();
+    }
+  });
+
+  it('fromSafetensors / loadSafetensors rebuild the architecture, on the other backend too', async () => {
+    const m = await trained(cpu, 2);
+    try {
+      const bytes = await m.save();
+      for (const e of [cpu, gpu]) {
+        const r = e === cpu ? Sequential.fromSafetensors(e, bytes) : loadSafetensors(e, bytes);
+        try {
+          expect(r.layers).toEqual(m.layers);
+          expect(r.seed).toBe(2);
+          expect(await weights(r)).toEqual(await weights(m));
+        } finally {
+          r.dispose();
+        }
+      }
+    } finally {
+      m.dispose();
+    }
+  });
+});
+
+describe('broken files: ValueError, model unchanged', () => {
+  async function expectRejected(m: Model, bytes: Uint8Array, label: string, mustInclude: string[]): Promise<void> {
+    const before = await weights(m);
+    const live = cpu.memory().liveTensors;
+    await expectThrows(() => m.load(bytes), ValueError, label, mustInclude);
+    expect(await weights(m), label).toEqual(before);
+    expect(cpu.memory().liveTensors, label).toBe(live);
+  }
+
+  it('truncated, wrong dtype, wrong shape, missing/extra tensors, bad offsets, not a file', async () => {
+    const m = await trained(cpu, 3);
+    try {
+      const good = await m.save();
+      const n = new DataView(good.buffer).getUint32(0, true);
+      const headerText = new TextDecoder().decode(good.subarray(8, 8 + n));
+      const withHeader = (text: string): Uint8Array => {
+        const h = new TextEncoder().encode(text.padEnd(Math.ceil(text.length / 8) * 8, ' '));
+        const out = new Uint8Array(8 + h.length + good.length - 8 - n);
+        new DataView(out.buffer).setUint32(0, h.length, true);
+        out.set(h, 8);
+        out.set(good.subarray(8 + n), 8 + h.length);
+        return out;
+      };
+
+      await expectRejected(m, good.subarray(0, good.length - 1), 'truncated data', ['truncated']);
+      await expectRejected(m, good.subarray(0, 20), 'truncated header', ['truncated']);
+      await expectRejected(m, good.subarray(0, 5), 'shorter than 8 bytes', ['truncated']);
+      await expectRejected(m, withHeader(headerText.replace('"F32"', '"F16"')), 'wrong dtype', ['dtype', 'F16']);
+      await expectRejected(m, withHeader(headerText.replace('"shape":[4,5]', '"shape":[5,4]')), 'wrong shape', ['layers.0.weight', '[5, 4]']);
+      await expectRejected(m, withHeader(headerText.replace('layers.0.bias', 'layers.0.biass')), 'wrong name', ['missing layers.0.bias', 'unexpected layers.0.biass']);
+      await expectRejected(m, withHeader(headerText.replace('"data_offsets":[0,80]', '"data_offsets":[4,84]')), 'overlapping offsets', ['layers.0.weight']);
+      await expectRejected(m, withHeader('{"__metadata__":{"x":1}}'), 'non-string metadata', ['must be a string']);
+      await expectRejected(m, new TextEncoder().encode('not a safetensors file at all'), 'garbage', []);
+
+      // A model of another architecture: shape/architecture mismatch.
+      const wide = sequential(cpu, [dense(4, 6), sigmoid({ learnAlpha: true }), dense(6, 3), tanh(), dense(3, 2)]);
+      try {
+        await expectRejected(m, await wide.save(), 'other architecture', ['architecture']);
+      } finally {
+        wide.dispose();
+      }
+      // The same file without metadata: the shape check alone catches it.
+      const w6 = sequential(cpu, [dense(4, 6), sigmoid({ learnAlpha: true }), dense(6, 3), tanh(), dense(3, 2)]);
+      try {
+        const f = parseSafetensors(await w6.save());
+        await expectRejected(m, encodeSafetensors(f.tensors), 'other shapes, no metadata', ['shape']);
+      } finally {
+        w6.dispose();
+      }
+      // NaN weights.
+      const f = parseSafetensors(good);
+      f.tensors[0]!.data[3] = Number.NaN;
+      await expectRejected(m, encodeSafetensors(f.tensors, f.metadata), 'NaN weight', ['layers.0.weight', 'NaN']);
+
+      // fromSafetensors without architecture metadata.
+      await expectThrows(() => Sequential.fromSafetensors(cpu, encodeSafetensors(parseSafetensors(good).tensors)), ValueError, 'no metadata', [
+        'architecture',
+      ]);
+    } finally {
+      m.dispose();
+    }
+  });
+});

@@ -1,0 +1,270 @@
+// Training end to end on both backends: WebGPU and CPU agree step by step (first 20 step
+// losses and the weights after them), a backend repeats itself bit for bit, XOR is learned
+// (and a single sigmoid unit learns AND and OR but not XOR), the epoch logs are consistent
+// (loss = mean of step losses, gradient norms, learned α, validation), and 1,000 training
+// steps leave the engine's live memory flat.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine, type History, type LayerSpec, type OptimizerSpec, type Sequential } from '../../src/index.js';
+import { adam, dense, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
+import { expectClose } from '../helpers/expectClose.js';
+import { AND, blobs, LOGIC_X, OR, XOR } from './data-helpers.js';
+
+let cpu: Engine;
+let gpu: Engine;
+beforeAll(async () => {
+  cpu = await createEngine({ backend: 'cpu', log: null });
+  gpu = await createEngine({ backend: 'webgpu', log: null });
+});
+afterAll(() => {
+  cpu?.destroy();
+  gpu?.destroy();
+});
+const engines = (): [string, Engine][] => [['cpu', cpu], ['webgpu', gpu]];
+
+async function weightsOf(m: Sequential): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  for (const p of m.parameters()) out.set(p.name, await p.tensor.read());
+  return out;
+}
+
+const DATA = blobs(7, 200, 8, 3);
+const NET: LayerSpec[] = [dense(8, 16), sigmoid({ learnAlpha: true }), dense(16, 12, { init: 'he' }), tanh(), dense(12, 3)];
+
+async function run20(e: Engine, optimizer: OptimizerSpec): Promise<{ h: History; w: Map<string, Float32Array> }> {
+  const m = sequential(e, NET, { seed: 3 });
+  try {
+    m.compile({ loss: 'softmaxCrossEntropy', optimizer });
+    // 200 rows / batch 10 = 20 steps.
+    const h = await m.fit(DATA.x, DATA.labels, { epochs: 1, batchSize: 10, seed: 11, recordStepLosses: true });
+    return { h, w: await weightsOf(m) };
+  } finally {
+    m.dispose();
+  }
+}
+
+describe('same answer on both backends', () => {
+  for (const [name, opt] of [['sgd with momentum', sgd({ lr: 0.1, momentum: 0.9 })], ['adam', adam({ lr: 0.01 })]] as const) {
+    it(`${name}: the first 20 step losses and the weights after them agree to 1e-4`, async () => {
+      const a = await run20(cpu, opt);
+      const b = await run20(gpu, opt);
+      expect(a.h.stepLosses).toHaveLength(20);
+      expectClose(b.h.stepLosses!, a.h.stepLosses!, { rtol: 1e-4, label: 'step losses webgpu vs cpu' });
+      // The losses must actually move (the test would be vacuous otherwise).
+      expect(a.h.stepLosses![19]!).toBeLessThan(a.h.stepLosses![0]! * 0.9);
+      for (const [p, w] of a.w) expectClose(b.w.get(p)!, w, { rtol: 1e-4, atol: 1e-5, label: `${p} webgpu vs cpu` });
+      expectClose(b.h.epochs[0]!.alphas, a.h.epochs[0]!.alphas, { rtol: 1e-4, label: 'learned α' });
+      expectClose(b.h.epochs[0]!.gradNorms, a.h.epochs[0]!.gradNorms, { rtol: 1e-4, label: 'gradient norms' });
+    });
+  }
+
+  it('the same seed on the same backend repeats losses and weights bit for bit', async () => {
+    for (const [name, e] of engines()) {
+      const a = await run20(e, adam({ lr: 0.01 }));
+      const b = await run20(e, adam({ lr: 0.01 }));
+      expect(b.h.stepLosses, name).toEqual(a.h.stepLosses);
+      for (const [p, w] of a.w) expect(Array.from(b.w.get(p)!), `${name} ${p}`).toEqual(Array.from(w));
+    }
+  });
+
+  it('the initial weights are identical on both backends (host-seeded) and differ across seeds', async () => {
+    const a = sequential(cpu, NET, { seed: 5 });
+    const b = sequential(gpu, NET, { seed: 5 });
+    const c = sequential(cpu, NET, { seed: 6 });
+    try {
+      const wa = await weightsOf(a);
+      const wb = await weightsOf(b);
+      const wc = await weightsOf(c);
+      for (const [p, w] of wa) expect(Array.from(wb.get(p)!), p).toEqual(Array.from(w));
+      expect(Array.from(wc.get('layers.0.weight')!)).not.toEqual(Array.from(wa.get('layers.0.weight')!));
+    } finally {
+      a.dispose();
+      b.dispose();
+      c.dispose();
+    }
+  });
+});
+
+describe('XOR and the logic gates', () => {
+  it('XOR: 2-8-1 sigmoid network, binary cross-entropy, adam(lr 0.1), 300 epochs → 100 % on both backends', async () => {
+    for (const [name, e] of engines()) {
+      const m = sequential(e, [dense(2, 8), sigmoid(), dense(8, 1)], { seed: 1 });
+      try {
+        m.compile({ loss: 'binaryCrossEntropy', optimizer: adam({ lr: 0.1 }) });
+        const h = await m.fit(LOGIC_X, XOR, { epochs: 300, batchSize: 4 });
+        expect(h.accuracy!.at(-1), name).toBe(1);
+        const r = await m.evaluate(LOGIC_X, XOR);
+        expect(r.accuracy, name).toBe(1);
+        expect(r.loss, name).toBeLessThan(0.1);
+        const p = await m.predictProba(LOGIC_X);
+        const probs = await p.read();
+        p.dispose();
+        expect(Array.from(probs).map((v) => (v > 0.5 ? 1 : 0)), name).toEqual(XOR);
+      } finally {
+        m.dispose();
+      }
+    }
+  });
+
+  it('XOR the Sigmoid Core way: stacked σ(W·x + b) layers, MSE, SGD with momentum, 1000 epochs (CPU)', async () => {
+    const m = sequential(cpu, [dense(2, 8), sigmoid(), dense(8, 1), sigmoid()], { seed: 2 });
+    try {
+      m.compile({ loss: 'mse', optimizer: sgd({ lr: 0.5, momentum: 0.9 }), metrics: ['accuracy'] });
+      const h = await m.fit(LOGIC_X, XOR, { epochs: 1000, batchSize: 4 });
+      expect(h.accuracy!.at(-1)).toBe(1);
+      expect(h.loss.at(-1)!).toBeLessThan(0.02);
+      const out = await m.predict(LOGIC_X);
+      const y = await out.read();
+      out.dispose();
+      expect(Array.from(y).map((v) => (v > 0.5 ? 1 : 0))).toEqual(XOR);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('a single sigmoid unit learns AND and OR but not XOR (not linearly separable)', async () => {
+    const accuracy = async (targets: number[]): Promise<number> => {
+      const m = sequential(cpu, [dense(2, 1), sigmoid()], { seed: 4 });
+      try {
+        m.compile({ loss: 'binaryCrossEntropy', optimizer: adam({ lr: 0.1 }) });
+        await m.fit(LOGIC_X, targets, { epochs: 500, batchSize: 4 });
+        return (await m.evaluate(LOGIC_X, targets)).accuracy!;
+      } finally {
+        m.dispose();
+      }
+    };
+    expect(await accuracy(AND)).toBe(1);
+    expect(await accuracy(OR)).toBe(1);
+    expect(await accuracy(XOR)).toBeLessThanOrEqual(0.75);
+  });
+});
+
+describe('epoch logs', () => {
+  it('loss is the row-weighted mean of the step losses, the last batch is smaller, accuracy matches evaluate-style counting', async () => {
+    for (const [name, e] of engines()) {
+      const d = blobs(9, 103, 8, 3);
+      const m = sequential(e, NET, { seed: 1 });
+      try {
+        m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.01 }) });
+        const batches: number[] = [];
+        const h = await m.fit(d.x, d.onehot, {
+          epochs: 2, batchSize: 10, recordStepLosses: true,
+          onBatchEnd: (b) => {
+            if (b.epoch === 0) batches.push(b.rows);
+          },
+        });
+        expect(batches, name).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 3]);
+        expect(h.stepLosses, name).toHaveLength(22);
+        for (let ep = 0; ep < 2; ep++) {
+          const steps = h.stepLosses!.slice(ep * 11, ep * 11 + 11);
+          const mean = steps.reduce((s, l, i) => s + l * batches[i]!, 0) / 103;
+          expectClose([h.loss[ep]!], [mean], { rtol: 1e-5, label: `${name} epoch ${ep} loss` });
+          expect(h.epochs[ep]!.steps).toBe(11);
+          expect(h.epochs[ep]!.samplesPerSecond).toBeGreaterThan(0);
+          expect(h.epochs[ep]!.gradNorms).toHaveLength(3);
+          expect(h.epochs[ep]!.alphas).toHaveLength(1);
+        }
+        const acc = h.accuracy![1]!;
+        expect(acc * 103).toBeCloseTo(Math.round(acc * 103), 6);
+      } finally {
+        m.dispose();
+      }
+    }
+  });
+
+  it('gradNorms is ‖∂L/∂W‖ per dense layer (one plain SGD step, lr 1: W − W′ = ∂L/∂W)', async () => {
+    for (const [name, e] of engines()) {
+      const m = sequential(e, [dense(8, 6), sigmoid(), dense(6, 5), sigmoid(), dense(5, 3)], { seed: 2 });
+      try {
+        m.compile({ loss: 'softmaxCrossEntropy', optimizer: sgd({ lr: 1 }) });
+        const before = await weightsOf(m);
+        const h = await m.fit(DATA.x.slice(0, 32), DATA.labels.slice(0, 32), { epochs: 1, batchSize: 32 });
+        const after = await weightsOf(m);
+        const norms = [0, 2, 4].map((i) => {
+          const a = before.get(`layers.${i}.weight`)!;
+          const b = after.get(`layers.${i}.weight`)!;
+          return Math.sqrt(a.reduce((s, v, k) => s + (v - b[k]!) ** 2, 0));
+        });
+        expectClose(h.epochs[0]!.gradNorms, norms, { rtol: 2e-3, label: `${name} gradNorms` });
+      } finally {
+        m.dispose();
+      }
+    }
+  });
+
+  it('a learned α moves and is reported; fixed α are reported as given', async () => {
+    const m = sequential(cpu, [dense(8, 6), sigmoid({ alpha: 0.5, learnAlpha: true }), dense(6, 6), sigmoid({ alpha: 2 }), dense(6, 3)], {
+      seed: 3,
+    });
+    try {
+      m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.05 }) });
+      const h = await m.fit(DATA.x, DATA.labels, { epochs: 3, batchSize: 20 });
+      const alpha = (await m.parameters().find((p) => p.name === 'layers.1.alpha')!.tensor.read())[0]!;
+      expect(h.epochs[2]!.alphas[0]).toBe(alpha);
+      expect(alpha).not.toBe(0.5);
+      expect(h.epochs.map((l) => l.alphas[1])).toEqual([2, 2, 2]);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('validationSplit holds out the last rows: valLoss equals evaluate() on them after the epoch', async () => {
+    for (const [name, e] of engines()) {
+      const m = sequential(e, NET, { seed: 4 });
+      try {
+        m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.01 }) });
+        const h = await m.fit(DATA.x, DATA.labels, { epochs: 2, batchSize: 16, validationSplit: 0.25 });
+        expect(h.epochs[1]!.samplesPerSecond * h.epochs[1]!.seconds).toBeCloseTo(150, 6);
+        const r = await m.evaluate(DATA.x.slice(150), DATA.labels.slice(150));
+        expect(r.samples).toBe(50);
+        expectClose([h.valLoss![1]!, h.valAccuracy![1]!], [r.loss, r.accuracy!], { rtol: 1e-5, label: `${name} validation` });
+      } finally {
+        m.dispose();
+      }
+    }
+  });
+
+  it('onEpochEnd returning false stops training', async () => {
+    const m = sequential(cpu, NET, { seed: 4 });
+    try {
+      m.compile({ loss: 'softmaxCrossEntropy' });
+      const h = await m.fit(DATA.x, DATA.labels, { epochs: 10, onEpochEnd: (l) => l.epoch < 2 });
+      expect(h.epochs).toHaveLength(3);
+      expect(h.stoppedEarly).toBe(true);
+    } finally {
+      m.dispose();
+    }
+  });
+});
+
+describe('memory', () => {
+  it('1,000 training steps leave live tensors and bytes flat (both backends)', async () => {
+    for (const [name, e] of engines()) {
+      const start = e.memory();
+      const m = sequential(e, NET, { seed: 5 });
+      const seen: { liveTensors: number; liveBytes: number }[] = [];
+      try {
+        m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.01 }) });
+        // 200 rows, batch 20: 10 steps per epoch × 100 epochs = 1,000 steps, with
+        // step-loss recording and validation on to cover those paths too.
+        const h = await m.fit(DATA.x, DATA.labels, {
+          epochs: 100, batchSize: 20, recordStepLosses: true,
+          validationData: [DATA.x.slice(0, 50), DATA.labels.slice(0, 50)],
+          onEpochEnd: () => {
+            const { liveTensors, liveBytes } = e.memory();
+            seen.push({ liveTensors, liveBytes });
+          },
+        });
+        expect(h.stepLosses, name).toHaveLength(1000);
+        expect(seen, name).toHaveLength(100);
+        for (const s of seen) expect(s, name).toEqual(seen[0]);
+        // After fit: the parameters and Adam's m and v (3 tensors per parameter) remain.
+        const params = m.parameters().length;
+        expect(e.memory().liveTensors - start.liveTensors, name).toBe(3 * params);
+      } finally {
+        m.dispose();
+      }
+      expect(e.memory().liveTensors, name).toBe(start.liveTensors);
+      expect(e.memory().liveBytes, name).toBe(start.liveBytes);
+    }
+  });
+});
