@@ -9,6 +9,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 300_000,
-    reporters: ['default'],
+    // The JSON report is what .ci/run reads its `N passed, N failed` line from.
+    reporters: ['default', ['json', { outputFile: 'test/.artifacts/vitest.json' }]],
   },
 });

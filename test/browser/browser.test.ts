@@ -1,0 +1,167 @@
+// The op checks of test/cases/ops.ts in headless Chromium, against the built library
+// (dist/index.js, made by `npm run build`, which `npm test` runs first): Vite serves
+// test/browser/index.html on 127.0.0.1 (a secure context, so navigator.gpu exists),
+// puppeteer opens it, waits for the page to run every case on WebGPU and on the CPU,
+// and each (backend, case) becomes one test here. The page is screenshotted to
+// test/.artifacts/browser-ops.png.
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import puppeteer, { type Browser } from 'puppeteer';
+import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { opCases } from '../cases/ops.js';
+import type { BackendName, CaseResult, PageResults } from './main.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const artifacts = `${repo}test/.artifacts`;
+const BACKENDS: readonly BackendName[] = ['webgpu', 'cpu'];
+
+/** SwiftShader runs compute at ~0.1–0.2 GFLOP/s on 2 cores: give the page plenty of time. */
+const PAGE_TIMEOUT_MS = 20 * 60_000;
+
+// --enable-unsafe-webgpu is the one flag WebGPU needs in headless Chromium on Linux (it
+// then runs on SwiftShader); --no-sandbox because CI runs as root; the rest keep a
+// browser on a closed network from retrying downloads and updates.
+const CHROMIUM_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--no-sandbox',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+let server: ViteDevServer | undefined;
+let browser: Browser | undefined;
+let url = '';
+/** Results as the page reports them, one by one (kept even if the page later hangs). */
+const results: CaseResult[] = [];
+/** The page's final state (adapter, navigator.gpu, user agent); null if it never answered. */
+let pageState: PageResults | null = null;
+/** Why the run is incomplete (page timed out, crashed, stopped answering), or null. */
+let incomplete: string | null = null;
+const consoleErrors: string[] = [];
+const consoleWarnings: string[] = [];
+const pageErrors: string[] = [];
+const expected = BACKENDS.flatMap((backend) => opCases.map((c) => `${backend}/${c.name}`));
+
+function pageProblems(): string {
+  const lines = [...pageErrors.map((e) => `page error: ${e}`), ...consoleErrors.map((e) => `console error: ${e}`)];
+  return lines.length > 0 ? lines.join('\n') : 'no page or console errors';
+}
+
+/** p, or a rejection after ms (for calls into a page that may no longer answer). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+beforeAll(async () => {
+  if (!existsSync(`${repo}dist/index.js`)) {
+    throw new Error('dist/index.js is missing: run `npm run build` first (`npm test` does)');
+  }
+  mkdirSync(artifacts, { recursive: true });
+
+  server = await createServer({
+    configFile: `${here}vite.config.ts`,
+    server: { host: '127.0.0.1', port: 0 },
+    logLevel: 'warn',
+  });
+  await server.listen();
+  const address = server.httpServer?.address() as AddressInfo | null;
+  if (!address) throw new Error('the Vite server did not start listening');
+  url = `http://127.0.0.1:${address.port}/`;
+
+  // The executable comes from .puppeteerrc.cjs (a system Chromium when one exists).
+  browser = await puppeteer.launch({ headless: true, args: CHROMIUM_ARGS });
+  const page = await browser.newPage();
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (msg.type() === 'error') consoleErrors.push(text);
+    else if (msg.type() === 'warn') consoleWarnings.push(text);
+    else if (text.startsWith('[ops]')) console.log(`chromium ${text}`);
+  });
+  page.on('pageerror', (err) => pageErrors.push(err instanceof Error ? `${err.name}: ${err.message}` : String(err)));
+  page.on('error', (err) => pageErrors.push(`page crashed: ${err.message}`));
+  page.on('requestfailed', (req) => pageErrors.push(`request failed: ${req.url()} (${req.failure()?.errorText ?? 'unknown'})`));
+  await page.exposeFunction('__onResult', (r: CaseResult) => {
+    results.push(r);
+  });
+
+  const t0 = Date.now();
+  await page.goto(url, { waitUntil: 'load' });
+  try {
+    await page.waitForFunction(() => window.__done === true, { timeout: PAGE_TIMEOUT_MS, polling: 500 });
+  } catch (err) {
+    const next = expected.find((k) => !results.some((r) => `${r.backend}/${r.name}` === k));
+    incomplete =
+      `the page did not finish within ${PAGE_TIMEOUT_MS / 1000} s (${(err as Error).message})` +
+      (next ? `; no result after ${next} started` : '');
+  }
+  pageState = await within(page.evaluate(() => window.__results ?? null), 15_000, 'the page').catch((err: Error) => {
+    incomplete = `${incomplete ?? 'the page finished'}; then ${err.message}`;
+    return null;
+  });
+  // Results normally all arrive through __onResult; the final snapshot covers any in flight.
+  if (pageState && pageState.results.length > results.length) results.splice(0, results.length, ...pageState.results);
+  console.log(
+    `browser ops: ${results.length} of ${expected.length} results in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+      (incomplete ? ` — ${incomplete}` : ''),
+  );
+  await within(page.screenshot({ path: `${artifacts}/browser-ops.png`, fullPage: true }), 30_000, 'the screenshot').catch(
+    (err: Error) => console.log(`browser ops: no screenshot: ${err.message}`),
+  );
+}, PAGE_TIMEOUT_MS + 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+function resultFor(backend: BackendName, name: string): CaseResult {
+  const r = results.find((x) => x.backend === backend && x.name === name);
+  if (r) return r;
+  throw new Error(
+    `no result for ${backend}/${name} from ${url || 'the page'}: ` +
+      `${incomplete ?? 'the page finished without it'} (got ${results.length} of ${expected.length} results)\n${pageProblems()}`,
+  );
+}
+
+describe('op checks in headless Chromium', () => {
+  for (const backend of BACKENDS) {
+    describe(backend, () => {
+      for (const c of opCases) {
+        it(c.name, () => {
+          const r = resultFor(backend, c.name);
+          if (!r.ok) throw new Error(`${backend}/${c.name} failed in Chromium: ${r.error}`);
+        });
+      }
+    });
+  }
+
+  it('page loads with no console errors and no page errors', () => {
+    expect(pageState, `the page published no results at ${url}: ${incomplete}`).not.toBeNull();
+    expect(pageErrors, 'page errors').toEqual([]);
+    expect(consoleErrors, `console errors (warnings: ${JSON.stringify(consoleWarnings)})`).toEqual([]);
+  });
+
+  it('webgpu runs on an adapter in Chromium', () => {
+    expect(pageState, `the page published no results at ${url}: ${incomplete}`).not.toBeNull();
+    const adapter = pageState!.adapter;
+    if (!adapter) {
+      const error = results.find((r) => r.backend === 'webgpu')?.error ?? 'no webgpu result';
+      throw new Error(
+        `no WebGPU adapter in Chromium (navigator.gpu ${pageState!.hasNavigatorGpu ? 'exists' : 'is missing'}; ` +
+          `${pageState!.userAgent}): ${error}`,
+      );
+    }
+    console.log(`Chromium WebGPU adapter: ${JSON.stringify(adapter)}`);
+    expect(`${adapter.vendor}${adapter.architecture}`, 'adapter vendor/architecture').not.toBe('');
+  });
+});
