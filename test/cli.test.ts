@@ -204,8 +204,8 @@ describe('sigmoid-core info, help and usage', () => {
     expect(gramHelp.code).toBe(0);
     expect(gramHelp.stdout).toMatch(/--kernel K/);
     expect((await cli()).code).toBe(2);
-    const unknown = await cli('train');
+    const unknown = await cli('nope');
     expect(unknown.code).toBe(2);
-    expectOneLineError(unknown, /unknown command "train"/);
+    expectOneLineError(unknown, /unknown command "nope"/);
   });
 });

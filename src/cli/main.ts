@@ -6,6 +6,8 @@ import { SigmoidCoreError } from '../errors.js';
 import { type Command, formatFlags, type Io, parseFlags, UsageError } from './args.js';
 import { gramCommand } from './gram.js';
 import { infoCommand } from './info.js';
+import { predictCommand } from './predict.js';
+import { trainCommand } from './train.js';
 
 declare const __SIGMOID_CORE_VERSION__: string | undefined;
 const VERSION = typeof __SIGMOID_CORE_VERSION__ === 'string' ? __SIGMOID_CORE_VERSION__ : 'dev';
@@ -13,6 +15,8 @@ const VERSION = typeof __SIGMOID_CORE_VERSION__ === 'string' ? __SIGMOID_CORE_VE
 const COMMANDS: Record<string, Command> = {
   info: infoCommand as unknown as Command,
   gram: gramCommand as unknown as Command,
+  train: trainCommand as unknown as Command,
+  predict: predictCommand as unknown as Command,
 };
 
 function usage(): string {

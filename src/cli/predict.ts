@@ -1,0 +1,176 @@
+// `sigmoid-core predict`: runs a model saved by `sigmoid-core train --save` on a CSV file
+// and writes one prediction per row: the class label (the original label value) for a
+// classifier, the value for a regression; --proba adds the class probabilities. The model
+// carries its preprocessing (label column, standardisation), so the data is given as it
+// was for training; a label column of the same name is ignored. Written atomically.
+
+import { createEngine } from '../create-engine.js';
+import { dropColumn, type Matrix } from '../data/matrix.js';
+import { applyStandardizer } from '../data/standardize.js';
+import { ShapeError, ValueError } from '../errors.js';
+import { csvChunks, readCsv } from '../io/csv.js';
+import { checkWritable, readText, writeTextAtomic } from '../io/files.js';
+import { parseSafetensors } from '../nn/safetensors.js';
+import { Sequential } from '../nn/sequential.js';
+import type { LossKind } from '../types.js';
+import { choiceFlag, type Command, UsageError } from './args.js';
+import { BACKEND_CHOICES } from './info.js';
+import { backendName, type CliModelInfo, readBytes, readCliInfo } from './train.js';
+
+const flags = {
+  model: { type: 'string', value: 'model.safetensors', required: true, help: 'a model written by sigmoid-core train --save' },
+  data: { type: 'string', value: 'x.csv', required: true, help: 'rows of the same feature columns (a label column of the same name is ignored)' },
+  out: { type: 'string', value: 'preds.csv', required: true, help: 'where to write the predictions (one row per input row, with a header)' },
+  proba: { type: 'boolean', help: 'classifiers: also write the probability of each class' },
+  backend: { type: 'string', value: 'auto|webgpu|cpu', help: 'default auto: WebGPU if an adapter exists, else the CPU' },
+  quiet: { type: 'boolean', help: 'no notices on stderr' },
+} as const;
+
+const LOSSES: readonly LossKind[] = ['mse', 'binaryCrossEntropy', 'softmaxCrossEntropy'];
+
+export const predictCommand: Command<typeof flags> = {
+  summary: 'predict with a model saved by train: class labels (or values) for each row of a CSV file',
+  usage: 'predict --model model.safetensors --data x.csv --out preds.csv [--proba] [--backend B]',
+  flags,
+  async run(f, io) {
+    const backend = choiceFlag('backend', f.backend ?? 'auto', BACKEND_CHOICES);
+    const notice = f.quiet ? () => {} : (line: string) => io.err(line);
+    const outPath = f.out!;
+    await checkWritable(outPath);
+
+    // ---- the model's description (architecture checked when it is built) ----
+    const bytes = await readBytes(f.model!);
+    const meta = parseSafetensors(bytes).metadata;
+    const info = readCliInfo(meta, f.model!);
+    const loss = LOSSES.includes(meta.loss as LossKind) ? (meta.loss as LossKind) : null;
+    const layers = parseLayers(meta.layers, f.model!);
+    const inputs = layers.inputs;
+    const outputs = layers.outputs;
+    const task = info?.task ?? (loss === 'mse' || loss === null ? 'regression' : 'classification');
+    const classes = info?.classes ?? (task === 'classification' ? Array.from({ length: Math.max(outputs, 2) }, (_, k) => k) : null);
+    if (f.proba && (task !== 'classification' || loss === 'mse' || loss === null)) {
+      throw new UsageError(`--proba needs a classifier trained with a cross-entropy loss (bce or softmax); ${f.model} is a ${task} model with loss ${loss ?? 'unknown'}`);
+    }
+
+    // ---- the data ----
+    const csv = readCsv(await readText(f.data!), { source: f.data! });
+    let x: Matrix = csv;
+    const dropped = labelToDrop(info, csv.header, csv.cols, inputs);
+    if (dropped !== null) {
+      x = dropColumn(csv, dropped);
+      notice(`${f.data}: ignoring column ${dropped + 1}${info?.label ? ` ("${info.label}", the label)` : ' (the label column at training)'}`);
+    }
+    if (x.cols !== inputs) {
+      throw new ShapeError(
+        `${f.data} has ${x.cols} feature columns but the model ${f.model} takes ${inputs}` +
+          (info?.label && dropped === null ? ` (a label column named "${info.label}" would be ignored)` : ''),
+      );
+    }
+    if (info?.features && csv.header) {
+      const names = csv.header.filter((_, i) => i !== dropped);
+      const c = info.features.findIndex((h, i) => h !== names[i]);
+      if (c >= 0) notice(`note: ${f.data} column "${names[c]}" is where the model had "${info.features[c]}"; using the columns by position`);
+    }
+    if (info?.standardize) x = applyStandardizer(x, info.standardize);
+
+    // ---- predict ----
+    const engine = await createEngine({ backend, log: f.quiet ? null : io.err });
+    let raw: Float32Array;
+    let proba: Float32Array | null = null;
+    try {
+      const model = Sequential.fromSafetensors(engine, bytes);
+      try {
+        if (loss !== null) model.compile({ loss });
+        const out = await model.predict(x);
+        try {
+          raw = await out.read();
+        } finally {
+          out.dispose();
+        }
+        if (f.proba) {
+          const p = await model.predictProba(x);
+          try {
+            proba = await p.read();
+          } finally {
+            p.dispose();
+          }
+        }
+      } finally {
+        model.dispose();
+      }
+      notice(`predicted ${x.rows} rows on ${backendName(engine)}`);
+    } finally {
+      engine.destroy();
+    }
+
+    // ---- write ----
+    const name = info?.label ?? 'prediction';
+    const rows = x.rows;
+    let cols = 1;
+    const header = [name];
+    let values: Float32Array;
+    if (task === 'regression') {
+      if (outputs !== 1) {
+        values = raw;
+        cols = outputs;
+        header.splice(0, 1, ...Array.from({ length: outputs }, (_, k) => `${name}_${k}`));
+      } else values = raw;
+    } else {
+      const C = classes!.length;
+      const probaCols = proba ? C : 0;
+      cols = 1 + probaCols;
+      if (proba) header.push(...classes!.map((c) => `p_${c}`));
+      values = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) {
+        const k = outputs === 1 ? (raw[r]! > (loss === 'mse' ? 0.5 : 0) ? 1 : 0) : argmax(raw, r * outputs, outputs);
+        values[r * cols] = classes![k] ?? k;
+        if (proba) {
+          if (outputs === 1) {
+            values[r * cols + 1] = 1 - proba[r]!;
+            values[r * cols + 2] = proba[r]!;
+          } else {
+            for (let c = 0; c < C; c++) values[r * cols + 1 + c] = proba[r * outputs + c]!;
+          }
+        }
+      }
+    }
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new ValueError(`the prediction for row ${Math.floor(bad / cols) + 1} is ${values[bad]}; nothing was written`);
+    await writeTextAtomic(outPath, csvChunks(values, rows, cols, header));
+    io.err(`${rows} ${task === 'classification' ? 'class labels' : 'values'}${proba ? ' and probabilities' : ''} → ${outPath}`);
+  },
+};
+
+/** Index of the column to drop as the label, or null. */
+function labelToDrop(info: CliModelInfo | null, header: readonly string[] | null, cols: number, inputs: number): number | null {
+  if (info === null) return null;
+  if (header !== null && info.label !== null) {
+    const i = header.indexOf(info.label);
+    return i >= 0 ? i : null;
+  }
+  // No names to go by: a file one column wider than the model, with the label where it was.
+  if (cols === inputs + 1 && info.labelIndex < cols) return info.labelIndex;
+  return null;
+}
+
+function parseLayers(json: string | undefined, source: string): { inputs: number; outputs: number } {
+  let layers: unknown;
+  try {
+    layers = json === undefined ? undefined : JSON.parse(json);
+  } catch {
+    layers = undefined;
+  }
+  const dense = Array.isArray(layers) ? layers.filter((l) => l && typeof l === 'object' && l.kind === 'dense') : [];
+  const first = dense[0] as { inputs?: unknown } | undefined;
+  const last = dense[dense.length - 1] as { units?: unknown } | undefined;
+  if (!first || !last || !Number.isInteger(first.inputs) || !Number.isInteger(last.units)) {
+    throw new ValueError(`${source} is not a sigmoid-core model (no layer list in its safetensors __metadata__)`);
+  }
+  return { inputs: first.inputs as number, outputs: last.units as number };
+}
+
+function argmax(v: Float32Array, start: number, n: number): number {
+  let best = 0;
+  for (let i = 1; i < n; i++) if (v[start + i]! > v[start + best]!) best = i;
+  return best;
+}

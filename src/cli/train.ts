@@ -1,0 +1,498 @@
+// `sigmoid-core train`: a multilayer perceptron trained on a CSV file. The label column is
+// found by header name (or 0-based index); integer labels make a classification task
+// (binary cross-entropy with one output for 2 classes, softmax cross-entropy beyond),
+// other labels a regression (mse). Held-out data comes from --test or from a seeded
+// stratified --test-split. Everything is read and checked before training starts; the
+// model (with the preprocessing predict needs: label, classes, standardisation) is written
+// last, atomically.
+
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createEngine, describeAdapter } from '../create-engine.js';
+import { dropColumn, type Matrix, resolveColumn, takeRows, takeValues } from '../data/matrix.js';
+import { classIndices, labelsFromColumn, type Task } from '../data/labels.js';
+import { randomSplit, stratifiedSplit } from '../data/split.js';
+import { applyStandardizer, fitStandardizer, type Standardizer } from '../data/standardize.js';
+import type { Engine } from '../engine.js';
+import { SigmoidCoreError, ShapeError, ValueError } from '../errors.js';
+import { readCsv, type CsvMatrix } from '../io/csv.js';
+import { checkWritable, FileError, readText } from '../io/files.js';
+import { dense, identity, leakyRelu, relu, sigmoid, tanh } from '../nn/layers.js';
+import { adam, sgd } from '../nn/optimizers.js';
+import { encodeSafetensors, parseSafetensors } from '../nn/safetensors.js';
+import { sequential } from '../nn/sequential.js';
+import type { EpochLogs, LayerSpec, OptimizerSpec, Targets } from '../nn/types.js';
+import type { AdapterInfoSummary, BackendKind, LossKind } from '../types.js';
+import { choiceFlag, type Command, type Flags, intFlag, type Io, numberFlag, UsageError } from './args.js';
+import { BACKEND_CHOICES } from './info.js';
+import { fmtLoss, fmtRate, Progress } from './progress.js';
+
+const ACTIVATIONS = ['sigmoid', 'relu', 'leakyRelu', 'tanh'] as const;
+type ActivationName = (typeof ACTIVATIONS)[number];
+const LOSSES = ['auto', 'mse', 'bce', 'softmax'] as const;
+const LOSS_KIND: Record<Exclude<(typeof LOSSES)[number], 'auto'>, LossKind> = {
+  mse: 'mse', bce: 'binaryCrossEntropy', softmax: 'softmaxCrossEntropy',
+};
+const OPTIMIZERS = ['adam', 'sgd'] as const;
+const TASKS = ['auto', 'classification', 'regression'] as const;
+
+const flags = {
+  train: { type: 'string', value: 'train.csv', required: true, help: 'training data: feature columns and a label column (a header row names them)' },
+  test: { type: 'string', value: 'test.csv', help: 'held-out data with the same columns (evaluated after every epoch)' },
+  'test-split': { type: 'string', value: 'F', help: 'without --test: hold out this share of train.csv, in (0, 1), stratified by class, seeded' },
+  label: { type: 'string', value: 'NAME', required: true, help: 'the label column: its header name, or a 0-based column index' },
+  hidden: { type: 'string', value: '64,32', help: 'hidden layer widths, comma-separated (default 64; "none": no hidden layer)' },
+  activation: { type: 'string', value: 'A', help: `hidden activation: ${ACTIVATIONS.join(', ')} (default sigmoid)` },
+  alpha: { type: 'string', value: 'α', help: 'sigmoid scale: σ(α·x) (default 1)' },
+  'learn-alpha': { type: 'boolean', help: 'train α of each sigmoid layer' },
+  loss: { type: 'string', value: 'L', help: 'auto (default: bce for 2 classes, softmax for more, mse for regression), mse, bce, softmax' },
+  optimizer: { type: 'string', value: 'adam|sgd', help: 'default adam' },
+  lr: { type: 'string', value: 'LR', help: 'learning rate (default 0.001 for adam, 0.01 for sgd)' },
+  momentum: { type: 'string', value: 'M', help: 'sgd momentum in [0, 1) (default 0)' },
+  'weight-decay': { type: 'string', value: 'WD', help: 'L2 penalty on the weights (default 0)' },
+  epochs: { type: 'string', value: 'N', help: 'passes over the training data (default 50)' },
+  'batch-size': { type: 'string', value: 'B', help: 'rows per step (default 32)' },
+  seed: { type: 'string', value: 'S', help: 'seed of the initial weights, the split and the shuffles (default 0)' },
+  standardize: { type: 'boolean', help: 'scale features to mean 0, std 1 with the training statistics (saved with the model)' },
+  task: { type: 'string', value: 'T', help: 'auto (default: classification when every label is an integer), classification, regression' },
+  backend: { type: 'string', value: 'auto|webgpu|cpu', help: 'default auto: WebGPU if an adapter exists, else the CPU' },
+  save: { type: 'string', value: 'model.safetensors', help: 'write the trained model here (for sigmoid-core predict)' },
+  json: { type: 'boolean', help: 'print the final metrics as one JSON object on stdout' },
+  quiet: { type: 'boolean', help: 'no progress and no notices on stderr (the final metrics still)' },
+} as const;
+
+type TrainFlags = Flags<typeof flags>;
+
+/** What train writes into the saved model's __metadata__ under CLI_METADATA_KEY (as JSON). */
+export interface CliModelInfo {
+  version: 1;
+  task: Task;
+  /** The label column's header name (null: the file had no header). */
+  label: string | null;
+  /** Its 0-based index in the training CSV. */
+  labelIndex: number;
+  /** Feature column names, in order (null: no header). */
+  features: string[] | null;
+  /** Original label values of classes 0..C−1 (classification), else null. */
+  classes: number[] | null;
+  standardize: Standardizer | null;
+}
+
+export const CLI_METADATA_KEY = 'sigmoid_core_cli';
+
+export interface TrainReport {
+  train: { loss: number; accuracy: number | null; rows: number };
+  test: { loss: number; accuracy: number | null; rows: number } | null;
+  epochs: number;
+  seconds: number;
+  samplesPerSecond: number;
+  backend: BackendKind;
+  adapter: AdapterInfoSummary | null;
+  task: Task;
+  classes: number[] | null;
+  loss: LossKind;
+  layers: string;
+  parameters: number;
+  model: string | null;
+}
+
+interface Options {
+  hidden: number[];
+  activation: ActivationName;
+  alpha: number;
+  learnAlpha: boolean;
+  loss: (typeof LOSSES)[number];
+  optimizer: OptimizerSpec;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  testSplit: number | null;
+  task: Task | 'auto';
+}
+
+export const trainCommand: Command<typeof flags> = {
+  summary: 'train a sigmoid (or ReLU, tanh) network on a CSV file; report accuracy; save the model',
+  usage:
+    'train --train train.csv [--test test.csv | --test-split F] --label NAME [--hidden 64,32] [--activation A] ' +
+    '[--loss L] [--optimizer adam|sgd] [--lr LR] [--epochs N] [--batch-size B] [--seed S] [--standardize] ' +
+    '[--backend B] [--save model.safetensors] [--json] [options]',
+  flags,
+  async run(f, io) {
+    const o = options(f);
+    const notice = f.quiet ? () => {} : (line: string) => io.err(line);
+    if (f.save !== undefined) await checkWritable(f.save);
+
+    // ---- data: read and check everything before the engine starts ----
+    const trainCsv = await load(f.train!, notice);
+    if (trainCsv.cols < 2) throw new ShapeError(`${f.train} has ${trainCsv.cols} column; it needs feature columns and a label column`);
+    const labelIndex = resolveColumn(trainCsv.header, trainCsv.cols, f.label!, `label column`);
+    const labelName = trainCsv.header?.[labelIndex] ?? null;
+    const labelWhat = labelName !== null ? `label column "${labelName}"` : `label column ${labelIndex}`;
+    const labels = labelsFromColumn(columnValues(trainCsv, labelIndex), { task: o.task, name: `${f.train} ${labelWhat}` });
+    let xTrain = dropColumn(trainCsv, labelIndex);
+    let yTrainIdx: Int32Array | null = labels.task === 'classification' ? labels.indices : null;
+    let yTrainVal: Float32Array | null = labels.task === 'regression' ? labels.values : null;
+    let xTest: Matrix | null = null;
+    let yTestIdx: Int32Array | null = null;
+    let yTestVal: Float32Array | null = null;
+
+    if (f.test !== undefined) {
+      const testCsv = await load(f.test, notice);
+      if (testCsv.cols !== trainCsv.cols) {
+        throw new ShapeError(
+          `${f.test} has ${testCsv.cols} columns but ${f.train} has ${trainCsv.cols}: the test data needs the same columns (features and label)`,
+        );
+      }
+      const testLabel = labelName !== null && testCsv.header !== null ? resolveColumn(testCsv.header, testCsv.cols, labelName, 'label column') : labelIndex;
+      if (trainCsv.header && testCsv.header) {
+        const c = trainCsv.header.findIndex((h, i) => h !== testCsv.header![i]);
+        if (c >= 0) {
+          throw new ValueError(
+            `${f.test} column ${c + 1} is named "${testCsv.header[c]}" but ${f.train} column ${c + 1} is "${trainCsv.header[c]}": ` +
+              'the test data needs the same columns in the same order',
+          );
+        }
+      }
+      xTest = dropColumn(testCsv, testLabel);
+      const values = columnValues(testCsv, testLabel);
+      if (labels.task === 'classification') yTestIdx = classIndices(values, labels.classes, `${f.test} ${labelWhat}`);
+      else yTestVal = Float32Array.from(values);
+    } else if (o.testSplit !== null) {
+      const n = trainCsv.rows;
+      const split = labels.task === 'classification'
+        ? stratifiedSplit(labels.indices, { testFraction: o.testSplit, seed: o.seed })
+        : randomSplit(n, { testFraction: o.testSplit, seed: o.seed });
+      const all = xTrain;
+      xTrain = takeRows(all, split.train);
+      xTest = takeRows(all, split.test);
+      if (yTrainIdx !== null) {
+        const idx = yTrainIdx;
+        yTestIdx = Int32Array.from(split.test, (r) => idx[r]!);
+        yTrainIdx = Int32Array.from(split.train, (r) => idx[r]!);
+      } else {
+        const val = yTrainVal!;
+        yTestVal = takeValues(val, split.test);
+        yTrainVal = takeValues(val, split.train);
+      }
+      notice(
+        `split ${f.train}: ${split.train.length} rows to train, ${split.test.length} to test ` +
+          `(${labels.task === 'classification' ? 'stratified' : 'random'}, seed ${o.seed})`,
+      );
+    }
+
+    const stats = f.standardize ? fitStandardizer(xTrain) : null;
+    if (stats) {
+      xTrain = applyStandardizer(xTrain, stats);
+      if (xTest) xTest = applyStandardizer(xTest, stats);
+    }
+
+    // ---- model ----
+    const classes = labels.task === 'classification' ? labels.classes : null;
+    const { loss, outputs } = resolveLoss(o.loss, labels.task, classes?.length ?? 0);
+    const targets = (idx: Int32Array | null, val: Float32Array | null): Targets => {
+      if (val !== null) return val;
+      if (loss === 'softmaxCrossEntropy') return idx!;
+      if (outputs === 1) return Float32Array.from(idx!); // 0/1 for bce or mse
+      return oneHotRows(idx!, outputs); // mse on C > 2 classes
+    };
+    const yTrain = targets(yTrainIdx, yTrainVal);
+    const yTest = xTest ? targets(yTestIdx, yTestVal) : null;
+    const layers = buildLayers(xTrain.cols, o, outputs);
+    const task = labels.task;
+    notice(
+      `${task}: ${xTrain.rows} rows × ${xTrain.cols} features` +
+        (classes ? `, ${classes.length} classes (${fmtClasses(classes)})` : '') +
+        `; loss ${loss}${f.standardize ? '; standardized' : ''}`,
+    );
+
+    const engine = await createEngine({ backend: choiceFlag('backend', f.backend ?? 'auto', BACKEND_CHOICES), log: f.quiet ? null : io.err });
+    let report: TrainReport;
+    let bytes: Uint8Array | null = null;
+    try {
+      const model = sequential(engine, layers, { seed: o.seed });
+      try {
+        model.compile({ loss, optimizer: o.optimizer, metrics: task === 'classification' ? ['accuracy'] : [] });
+        notice(`model: ${describeModel(layers)} (${model.parameterCount.toLocaleString('en-US')} parameters) on ${backendName(engine)}`);
+        const progress = new Progress(f.quiet ? null : process.stderr.isTTY ? process.stderr : { write: (t: string) => io.err(t.replace(/\n$/, '')) });
+        const t0 = performance.now();
+        let trainSeconds = 0;
+        let samples = 0;
+        try {
+          await model.fit(xTrain, yTrain, {
+            epochs: o.epochs,
+            batchSize: o.batchSize,
+            seed: o.seed,
+            validationData: xTest && yTest ? [xTest, yTest] : undefined,
+            onEpochEnd: (logs: EpochLogs) => {
+              trainSeconds += logs.seconds;
+              samples += xTrain.rows;
+              progress.update({
+                epoch: logs.epoch + 1, epochs: o.epochs, loss: logs.loss, accuracy: logs.accuracy,
+                valLoss: logs.valLoss, valAccuracy: logs.valAccuracy, valName: 'test',
+                samplesPerSecond: logs.samplesPerSecond, elapsed: (performance.now() - t0) / 1000,
+              });
+              if (!Number.isFinite(logs.loss)) {
+                progress.done();
+                throw new ValueError(
+                  `the training loss became ${logs.loss} in epoch ${logs.epoch + 1}: lower --lr (now ${o.optimizer.lr})` +
+                    (f.standardize ? '' : ' or add --standardize'),
+                );
+              }
+            },
+          });
+        } finally {
+          progress.done();
+        }
+        const seconds = (performance.now() - t0) / 1000;
+        const tr = await model.evaluate(xTrain, yTrain);
+        const te = xTest && yTest ? await model.evaluate(xTest, yTest) : null;
+        report = {
+          train: { loss: tr.loss, accuracy: tr.accuracy ?? null, rows: xTrain.rows },
+          test: te ? { loss: te.loss, accuracy: te.accuracy ?? null, rows: xTest!.rows } : null,
+          epochs: o.epochs,
+          seconds,
+          samplesPerSecond: trainSeconds > 0 ? samples / trainSeconds : 0,
+          backend: engine.backend,
+          adapter: engine.adapterInfo,
+          task,
+          classes,
+          loss,
+          layers: describeModel(layers),
+          parameters: model.parameterCount,
+          model: f.save ?? null,
+        };
+        if (f.save !== undefined) {
+          const info: CliModelInfo = {
+            version: 1, task, label: labelName, labelIndex, features: trainCsv.header ? trainCsv.header.filter((_, i) => i !== labelIndex) : null,
+            classes, standardize: stats,
+          };
+          bytes = withCliInfo(await model.save(), info);
+        }
+      } finally {
+        model.dispose();
+      }
+    } finally {
+      engine.destroy();
+    }
+    if (f.save !== undefined && bytes !== null) await writeBytesAtomic(f.save, bytes);
+    io.err(formatReport(report, f.train!, f.test ?? null));
+    if (f.json) io.out(JSON.stringify(report, null, 2));
+  },
+};
+
+// ---- flags ----------------------------------------------------------------------------------
+
+function options(f: TrainFlags): Options {
+  const activation = choiceFlag('activation', f.activation ?? 'sigmoid', ACTIVATIONS);
+  if (f.alpha !== undefined && activation !== 'sigmoid') throw new UsageError(`--alpha applies to --activation sigmoid only (got --activation ${activation})`);
+  if (f['learn-alpha'] && activation !== 'sigmoid') throw new UsageError(`--learn-alpha applies to --activation sigmoid only (got --activation ${activation})`);
+  const alpha = f.alpha === undefined ? 1 : numberFlag('alpha', f.alpha);
+  if (alpha === 0) throw new UsageError('--alpha must not be 0 (σ(0·x) is constant)');
+  const optimizer = choiceFlag('optimizer', f.optimizer ?? 'adam', OPTIMIZERS);
+  const lr = f.lr === undefined ? (optimizer === 'adam' ? 0.001 : 0.01) : numberFlag('lr', f.lr);
+  if (!(lr > 0)) throw new UsageError(`--lr must be > 0, got ${f.lr}`);
+  if (f.momentum !== undefined && optimizer !== 'sgd') throw new UsageError('--momentum applies to --optimizer sgd only');
+  const momentum = f.momentum === undefined ? 0 : numberFlag('momentum', f.momentum);
+  if (momentum < 0 || momentum >= 1) throw new UsageError(`--momentum must be in [0, 1), got ${f.momentum}`);
+  const weightDecay = f['weight-decay'] === undefined ? 0 : numberFlag('weight-decay', f['weight-decay']);
+  if (weightDecay < 0) throw new UsageError(`--weight-decay must be ≥ 0, got ${f['weight-decay']}`);
+  let testSplit: number | null = null;
+  if (f['test-split'] !== undefined) {
+    if (f.test !== undefined) throw new UsageError('give --test or --test-split, not both');
+    testSplit = numberFlag('test-split', f['test-split']);
+    if (!(testSplit > 0 && testSplit < 1)) throw new UsageError(`--test-split must be in (0, 1), got ${f['test-split']}`);
+  }
+  return {
+    hidden: hiddenFlag(f.hidden ?? '64'),
+    activation,
+    alpha,
+    learnAlpha: f['learn-alpha'],
+    loss: choiceFlag('loss', f.loss ?? 'auto', LOSSES),
+    optimizer: optimizer === 'adam' ? adam({ lr, weightDecay }) : sgd({ lr, momentum, weightDecay }),
+    epochs: intFlag('epochs', f.epochs ?? '50', 1),
+    batchSize: intFlag('batch-size', f['batch-size'] ?? '32', 1),
+    seed: intFlag('seed', f.seed ?? '0', 0),
+    testSplit,
+    task: choiceFlag('task', f.task ?? 'auto', TASKS),
+  };
+}
+
+function hiddenFlag(text: string): number[] {
+  const t = text.trim();
+  if (t === 'none' || t === '0') return [];
+  const parts = t.split(',').map((s) => s.trim());
+  if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 1 << 20)) {
+    throw new UsageError(`--hidden must be layer widths ≥ 1 separated by commas (e.g. 64 or 64,32) or "none", got ${JSON.stringify(text)}`);
+  }
+  return parts.map(Number);
+}
+
+// ---- model ----------------------------------------------------------------------------------
+
+function resolveLoss(choice: (typeof LOSSES)[number], task: Task, classes: number): { loss: LossKind; outputs: number } {
+  if (task === 'regression') {
+    if (choice !== 'auto' && choice !== 'mse') {
+      throw new UsageError(`--loss ${choice} is for classification, but this is a regression (non-integer labels, or --task regression); use --loss mse`);
+    }
+    return { loss: 'mse', outputs: 1 };
+  }
+  const loss = choice === 'auto' ? (classes === 2 ? 'bce' : 'softmax') : choice;
+  if (loss === 'bce' && classes !== 2) {
+    throw new UsageError(`--loss bce needs exactly 2 classes, but the label column has ${classes}; use --loss softmax`);
+  }
+  const outputs = loss === 'softmax' ? classes : classes === 2 ? 1 : classes;
+  return { loss: LOSS_KIND[loss], outputs };
+}
+
+function buildLayers(inputs: number, o: Options, outputs: number): LayerSpec[] {
+  const layers: LayerSpec[] = [];
+  let width = inputs;
+  const init = o.activation === 'relu' || o.activation === 'leakyRelu' ? 'he' : 'glorot';
+  for (const units of o.hidden) {
+    layers.push(dense(width, units, { init }));
+    layers.push(activationLayer(o));
+    width = units;
+  }
+  layers.push(dense(width, outputs));
+  return layers;
+}
+
+function activationLayer(o: Options): LayerSpec {
+  switch (o.activation) {
+    case 'sigmoid':
+      return sigmoid({ alpha: o.alpha, learnAlpha: o.learnAlpha });
+    case 'relu':
+      return relu();
+    case 'leakyRelu':
+      return leakyRelu();
+    case 'tanh':
+      return tanh();
+  }
+}
+
+/** `64 → 64 sigmoid → 10`. */
+function describeModel(layers: readonly LayerSpec[]): string {
+  const parts: string[] = [];
+  for (const l of layers) {
+    if (l.kind === 'dense') {
+      if (parts.length === 0) parts.push(String(l.inputs));
+      parts.push(String(l.units));
+    } else if (l.kind !== 'identity') {
+      const name = l.kind === 'sigmoid' ? (l.learnAlpha ? 'sigmoid(α learned)' : l.alpha === 1 ? 'sigmoid' : `sigmoid(α=${l.alpha})`) : l.kind;
+      parts[parts.length - 1] += ` ${name}`;
+    }
+  }
+  return parts.join(' → ');
+}
+
+function oneHotRows(idx: Int32Array, classes: number): Matrix {
+  const data = new Float32Array(idx.length * classes);
+  idx.forEach((k, r) => (data[r * classes + k] = 1));
+  return { rows: idx.length, cols: classes, data };
+}
+
+// ---- files ----------------------------------------------------------------------------------
+
+async function load(path: string, notice: (line: string) => void): Promise<CsvMatrix> {
+  const csv = readCsv(await readText(path), { source: path });
+  notice(`read ${path}: ${csv.rows} rows × ${csv.cols} columns${csv.header ? ' (with a header row)' : ''}`);
+  return csv;
+}
+
+function columnValues(m: CsvMatrix, c: number): Float32Array {
+  const out = new Float32Array(m.rows);
+  for (let r = 0; r < m.rows; r++) out[r] = m.data[r * m.cols + c]!;
+  return out;
+}
+
+/** The saved model's bytes with the CLI's preprocessing added to __metadata__. */
+export function withCliInfo(bytes: Uint8Array, info: CliModelInfo): Uint8Array {
+  const file = parseSafetensors(bytes);
+  return encodeSafetensors(file.tensors, { ...file.metadata, [CLI_METADATA_KEY]: JSON.stringify(info) });
+}
+
+/** The CLI's preprocessing from a model's __metadata__, or null for a model saved by the library. */
+export function readCliInfo(metadata: Record<string, string>, source: string): CliModelInfo | null {
+  const text = metadata[CLI_METADATA_KEY];
+  if (text === undefined) return null;
+  let info: unknown;
+  try {
+    info = JSON.parse(text);
+  } catch {
+    throw new ValueError(`${source}: __metadata__.${CLI_METADATA_KEY} is not valid JSON`);
+  }
+  const i = info as Partial<CliModelInfo> | null;
+  const ok = i !== null && typeof i === 'object' && i.version === 1 && (i.task === 'classification' || i.task === 'regression') &&
+    Number.isInteger(i.labelIndex) && (i.classes === null || (Array.isArray(i.classes) && i.classes.every(Number.isFinite))) &&
+    (i.features === null || Array.isArray(i.features)) &&
+    (i.standardize === null || (typeof i.standardize === 'object' && Array.isArray(i.standardize?.mean) && Array.isArray(i.standardize?.std)));
+  if (!ok) throw new ValueError(`${source}: __metadata__.${CLI_METADATA_KEY} is not a model description written by sigmoid-core train`);
+  return i as CliModelInfo;
+}
+
+export async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    throw fileError('cannot read', path, err);
+  }
+}
+
+/** Writes `bytes` to a temp file beside `path`, then renames it over `path`. */
+export async function writeBytesAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  let fh;
+  try {
+    fh = await open(tmp, 'wx');
+  } catch (err) {
+    throw fileError('cannot write', path, err);
+  }
+  try {
+    await fh.write(bytes);
+    await fh.close();
+    fh = null;
+    await rename(tmp, path);
+  } catch (err) {
+    await fh?.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw err instanceof SigmoidCoreError ? err : fileError('cannot write', path, err);
+  }
+}
+
+function fileError(what: string, path: string, err: unknown): FileError {
+  const e = err as NodeJS.ErrnoException;
+  const reasons: Record<string, string> = {
+    ENOENT: `${path} does not exist`,
+    EACCES: 'permission denied',
+    EISDIR: `${path} is a directory`,
+    ENOTDIR: `a part of the path ${path} is not a directory`,
+    ENOSPC: 'no space left on the device',
+  };
+  return new FileError(`${what} ${path}: ${(e?.code && reasons[e.code]) || (e instanceof Error ? e.message : String(err))}`);
+}
+
+// ---- output ---------------------------------------------------------------------------------
+
+export function backendName(engine: Engine): string {
+  const a = engine.adapterInfo;
+  return a ? `webgpu (${describeAdapter(a)})` : engine.backend;
+}
+
+function fmtClasses(classes: readonly number[]): string {
+  return classes.length <= 12 ? classes.join(', ') : `${classes.slice(0, 5).join(', ')}, ..., ${classes.slice(-3).join(', ')}`;
+}
+
+function formatReport(r: TrainReport, trainPath: string, testPath: string | null): string {
+  const part = (name: string, m: { loss: number; accuracy: number | null; rows: number }) =>
+    `${name}: loss ${fmtLoss(m.loss)}${m.accuracy === null ? '' : `, accuracy ${m.accuracy.toFixed(4)}`} (${m.rows} rows)`;
+  const lines = [part(`train (${trainPath})`, r.train)];
+  if (r.test) lines.push(part(testPath ? `test (${testPath})` : 'test (held out)', r.test));
+  lines.push(
+    `${r.epochs} epochs in ${r.seconds.toFixed(2)} s, ${fmtRate(r.samplesPerSecond)} samples/s, backend ${r.backend}` +
+      (r.adapter ? ` (${describeAdapter(r.adapter)})` : '') +
+      (r.model ? `; model saved to ${r.model}` : ''),
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,308 @@
+// `sigmoid-core train` and `predict`, run as the built binary (dist/cli.js, made by `npm
+// test`'s build step): end to end on UCI digits with --json on both backends (and the two
+// agreeing), save → predict round trips (multiclass, binary with arbitrary label values,
+// regression), and the error cases (one line, exit code, nothing written).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist/cli.js');
+const DIGITS = join(ROOT, 'data/digits.csv');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath, [CLI, ...args],
+      { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', MESA_SHADER_CACHE_DISABLE: 'true' }, timeout: 120_000 },
+      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function expectOneLineError(r: Run, pattern: RegExp): void {
+  const lines = r.stderr.trim().split('\n');
+  const last = lines[lines.length - 1]!;
+  expect(last).toMatch(/^sigmoid-core: /);
+  expect(last).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+function rowsOf(text: string): string[][] {
+  return text.trim().split('\n').map((l) => l.split(','));
+}
+
+interface Report {
+  train: { loss: number; accuracy: number | null; rows: number };
+  test: { loss: number; accuracy: number | null; rows: number } | null;
+  epochs: number;
+  seconds: number;
+  samplesPerSecond: number;
+  backend: string;
+  adapter: { vendor: string } | null;
+  task: string;
+  classes: number[] | null;
+  loss: string;
+}
+
+// A quick but real run: 10 epochs of a 64 → 32 sigmoid → 10 network on the standardized split.
+const DIGITS_RUN = [
+  'train', '--train', DIGITS, '--label', 'label', '--test-split', '0.25', '--standardize', '--hidden', '32',
+  '--activation', 'sigmoid', '--optimizer', 'adam', '--lr', '0.005', '--epochs', '10', '--batch-size', '32', '--seed', '0', '--json',
+];
+
+let dir: string;
+let digitsLines: string[];
+const reports: Record<string, Report> = {};
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does)`);
+  dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-train-'));
+  digitsLines = (await readFile(DIGITS, 'utf8')).trim().split('\n');
+});
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('sigmoid-core train on UCI digits', () => {
+  for (const backend of ['cpu', 'webgpu'] as const) {
+    it(`--json --backend ${backend}: a 32-unit sigmoid MLP reaches ≥ 0.93 test accuracy in 10 epochs`, async () => {
+      const r = await cli(...DIGITS_RUN, '--backend', backend);
+      expect(r.code, r.stderr).toBe(0);
+      const rep = JSON.parse(r.stdout) as Report; // stdout is the JSON object and nothing else
+      reports[backend] = rep;
+      expect(rep.backend).toBe(backend);
+      expect(rep.adapter === null).toBe(backend === 'cpu');
+      expect(rep.task).toBe('classification');
+      expect(rep.classes).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(rep.loss).toBe('softmaxCrossEntropy');
+      expect(rep.epochs).toBe(10);
+      expect(rep.train.rows + rep.test!.rows).toBe(1797);
+      expect(rep.test!.rows).toBe(449);
+      expect(rep.test!.accuracy).toBeGreaterThanOrEqual(0.93);
+      expect(rep.train.accuracy).toBeGreaterThanOrEqual(0.95);
+      expect(rep.seconds).toBeGreaterThan(0);
+      expect(rep.samplesPerSecond).toBeGreaterThan(0);
+      // Progress: one line per epoch on a non-terminal stderr, then the final metrics.
+      const epochLines = r.stderr.split('\n').filter((l) => /^epoch +\d+\/10 /.test(l));
+      expect(epochLines.length).toBe(10);
+      expect(epochLines[9]).toMatch(/loss \d\.\d{4} {2}acc \d\.\d{4} {2}test loss \d\.\d{4} {2}test acc \d\.\d{4} {2}[\d,]+ samples\/s/);
+      expect(r.stderr).toMatch(/^test \(held out\): loss \d\.\d{4}, accuracy 0\.9\d{3} \(449 rows\)$/m);
+      expect(r.stderr).not.toContain('\r');
+    });
+  }
+
+  it('the CPU and WebGPU runs agree (same seeds, float32 tolerance)', () => {
+    const c = reports.cpu;
+    const g = reports.webgpu;
+    if (!c || !g) throw new Error('a backend run failed above');
+    expect(Math.abs(c.train.loss - g.train.loss)).toBeLessThan(1e-3 * Math.max(1, c.train.loss) + 2e-3);
+    expect(Math.abs(c.test!.loss - g.test!.loss)).toBeLessThan(2e-3 + 1e-2 * c.test!.loss);
+    expect(Math.abs(c.test!.accuracy! - g.test!.accuracy!)).toBeLessThanOrEqual(2 / 449 + 1e-9);
+  });
+
+  it('--quiet prints no progress; without --json stdout is empty', async () => {
+    const r = await cli('train', '--train', DIGITS, '--label', 'label', '--epochs', '1', '--hidden', '8', '--backend', 'cpu', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toMatch(/^epoch/m);
+    expect(r.stderr).not.toMatch(/^read /m);
+    expect(r.stderr).toMatch(/^train \(.*digits\.csv\): loss/m);
+  });
+});
+
+describe('save → predict round trips', () => {
+  it('multiclass: predictions are the labels, --proba rows sum to 1, the label column is ignored', async () => {
+    const model = join(dir, 'digits.safetensors');
+    const r = await cli(...DIGITS_RUN, '--backend', 'cpu', '--save', model);
+    expect(r.code, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout) as Report;
+    expect(r.stderr).toContain(`model saved to ${model}`);
+    // Whole file (with its label column): accuracy = the rows-weighted train/test accuracy.
+    const out = join(dir, 'preds.csv');
+    const p = await cli('predict', '--model', model, '--data', DIGITS, '--out', out, '--backend', 'cpu');
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stderr).toMatch(/ignoring column 65 \("label", the label\)/);
+    const preds = rowsOf(await readFile(out, 'utf8'));
+    expect(preds[0]).toEqual(['label']);
+    expect(preds.length).toBe(1798);
+    const truth = digitsLines.slice(1).map((l) => l.slice(l.lastIndexOf(',') + 1));
+    const correct = preds.slice(1).filter((row, i) => Number(row[0]) === Number(truth[i])).length;
+    const expected = rep.train.accuracy! * rep.train.rows + rep.test!.accuracy! * rep.test!.rows;
+    expect(Math.abs(correct - expected)).toBeLessThanOrEqual(1);
+
+    // Features only (no label column), on WebGPU, with probabilities.
+    const featuresOnly = join(dir, 'features.csv');
+    await writeFile(featuresOnly, digitsLines.slice(0, 101).map((l) => l.slice(0, l.lastIndexOf(','))).join('\n'));
+    const out2 = join(dir, 'proba.csv');
+    const q = await cli('predict', '--model', model, '--data', featuresOnly, '--out', out2, '--proba', '--backend', 'webgpu');
+    expect(q.code, q.stderr).toBe(0);
+    const proba = rowsOf(await readFile(out2, 'utf8'));
+    expect(proba[0]).toEqual(['label', ...Array.from({ length: 10 }, (_, k) => `p_${k}`)]);
+    expect(proba.length).toBe(101);
+    proba.slice(1).forEach((row, i) => {
+      const ps = row.slice(1).map(Number);
+      expect(Math.abs(ps.reduce((s, v) => s + v, 0) - 1)).toBeLessThan(1e-4);
+      expect(Number(row[0])).toBe(ps.indexOf(Math.max(...ps)));
+      expect(row[0]).toBe(preds[i + 1]![0]); // same labels as the CPU run on the same rows
+    });
+  });
+
+  it('binary labels 3/7 (bce, one output) come back as 3 and 7; regression values come back as numbers', async () => {
+    // Binary: label 7 when x0 + x1 > 0, else 3, with the label in the FIRST column.
+    const lines = ['y,x0,x1'];
+    const reg = ['x,target'];
+    for (let i = 0; i < 200; i++) {
+      const a = Math.sin(i * 1.7) * 2;
+      const b = Math.cos(i * 0.9) * 2;
+      lines.push(`${a + b > 0 ? 7 : 3},${a.toFixed(4)},${b.toFixed(4)}`);
+      const x = -1 + (2 * i) / 199;
+      reg.push(`${x.toFixed(4)},${(2 * x + 1 + 0.05 * Math.sin(i * 12.9)).toFixed(5)}`);
+    }
+    await writeFile(join(dir, 'bin.csv'), `${lines.join('\n')}\n`);
+    await writeFile(join(dir, 'reg.csv'), `${reg.join('\n')}\n`);
+
+    const bin = join(dir, 'bin.safetensors');
+    const t = await cli('train', '--train', join(dir, 'bin.csv'), '--label', 'y', '--hidden', '8', '--lr', '0.05', '--epochs', '40', '--backend', 'cpu', '--save', bin, '--json', '--quiet');
+    expect(t.code, t.stderr).toBe(0);
+    const rep = JSON.parse(t.stdout) as Report;
+    expect(rep.loss).toBe('binaryCrossEntropy');
+    expect(rep.classes).toEqual([3, 7]);
+    expect(rep.test).toBeNull();
+    expect(rep.train.accuracy).toBeGreaterThan(0.95);
+    const out = join(dir, 'bin-preds.csv');
+    const p = await cli('predict', '--model', bin, '--data', join(dir, 'bin.csv'), '--out', out, '--proba', '--backend', 'cpu');
+    expect(p.code, p.stderr).toBe(0);
+    const preds = rowsOf(await readFile(out, 'utf8'));
+    expect(preds[0]).toEqual(['y', 'p_3', 'p_7']);
+    const right = preds.slice(1).filter((row, i) => row[0] === lines[i + 1]!.split(',')[0]).length;
+    expect(right / 200).toBeCloseTo(rep.train.accuracy!, 6);
+    for (const row of preds.slice(1)) expect(['3', '7']).toContain(row[0]);
+
+    const regModel = join(dir, 'reg.safetensors');
+    const u = await cli('train', '--train', join(dir, 'reg.csv'), '--label', 'target', '--hidden', '16', '--lr', '0.01', '--epochs', '60', '--backend', 'cpu', '--save', regModel, '--json', '--quiet');
+    expect(u.code, u.stderr).toBe(0);
+    const rr = JSON.parse(u.stdout) as Report;
+    expect(rr.task).toBe('regression');
+    expect(rr.loss).toBe('mse');
+    expect(rr.classes).toBeNull();
+    expect(rr.train.accuracy).toBeNull();
+    expect(rr.train.loss).toBeLessThan(0.02);
+    const out3 = join(dir, 'reg-preds.csv');
+    const v = await cli('predict', '--model', regModel, '--data', join(dir, 'reg.csv'), '--out', out3, '--backend', 'cpu');
+    expect(v.code, v.stderr).toBe(0);
+    const vals = rowsOf(await readFile(out3, 'utf8'));
+    expect(vals[0]).toEqual(['target']);
+    vals.slice(1).forEach((row, i) => expect(Math.abs(Number(row[0]) - Number(reg[i + 1]!.split(',')[1]))).toBeLessThan(0.5));
+    // --proba is for classifiers.
+    const w = await cli('predict', '--model', regModel, '--data', join(dir, 'reg.csv'), '--out', join(dir, 'x.csv'), '--proba');
+    expect(w.code).toBe(2);
+    expectOneLineError(w, /--proba needs a classifier/);
+  });
+});
+
+describe('train and predict errors', () => {
+  const small = () => join(dir, 'small.csv');
+  beforeAll(async () => {
+    await writeFile(small(), digitsLines.slice(0, 121).join('\n'));
+  });
+
+  it('names an unknown label column and lists the columns', async () => {
+    const r = await cli('train', '--train', small(), '--label', 'target', '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expectOneLineError(r, /no label column named "target"; columns are "pixel_0_0", .*"label" \(65 in all\)/);
+  });
+
+  it('reports a non-numeric cell by line and column, and writes no model', async () => {
+    const lines = digitsLines.slice(0, 121);
+    const cells = lines[9]!.split(',');
+    cells[4] = 'x7';
+    lines[9] = cells.join(',');
+    const bad = join(dir, 'bad.csv');
+    await writeFile(bad, lines.join('\n'));
+    const model = join(dir, 'never.safetensors');
+    const r = await cli('train', '--train', bad, '--label', 'label', '--backend', 'cpu', '--save', model);
+    expect(r.code).toBe(1);
+    expectOneLineError(r, /bad\.csv line 10, column 5: "x7" is not a number$/);
+    expect(existsSync(model)).toBe(false);
+  });
+
+  it('names both widths when --test has other columns', async () => {
+    const narrow = join(dir, 'narrow.csv');
+    await writeFile(narrow, digitsLines.slice(0, 51).map((l) => l.split(',').slice(1).join(',')).join('\n'));
+    const r = await cli('train', '--train', small(), '--test', narrow, '--label', 'label', '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expectOneLineError(r, /narrow\.csv has 64 columns but .*small\.csv has 65/);
+  });
+
+  it.each([
+    [['--hidden', '64,abc'], /--hidden must be layer widths ≥ 1 separated by commas \(e\.g\. 64 or 64,32\) or "none", got "64,abc"/],
+    [['--hidden', '0,8'], /--hidden must be layer widths/],
+    [['--activation', 'gelu'], /--activation must be one of sigmoid, relu, leakyRelu, tanh, got "gelu"/],
+    [['--test-split', '1.5'], /--test-split must be in \(0, 1\), got 1\.5/],
+    [['--test-split', '0.2', '--test', 'x.csv'], /give --test or --test-split, not both/],
+    [['--epochs', '0'], /--epochs must be an integer ≥ 1, got "0"/],
+    [['--lr', '-1'], /--lr must be > 0/],
+    [['--momentum', '0.9'], /--momentum applies to --optimizer sgd only/],
+    [['--alpha', '2', '--activation', 'relu'], /--alpha applies to --activation sigmoid only/],
+    [['--loss', 'hinge'], /--loss must be one of auto, mse, bce, softmax/],
+  ])('rejects %j with exit code 2', async (flags, message) => {
+    const model = join(dir, 'flags.safetensors');
+    const r = await cli('train', '--train', small(), '--label', 'label', '--backend', 'cpu', '--save', model, ...(flags as string[]));
+    expect(r.code).toBe(2);
+    expectOneLineError(r, message as RegExp);
+    expect(existsSync(model)).toBe(false);
+  });
+
+  it('--loss bce with 10 classes is a usage error; a missing --save directory fails before training', async () => {
+    const r = await cli('train', '--train', small(), '--label', 'label', '--loss', 'bce', '--backend', 'cpu');
+    expect(r.code).toBe(2);
+    expectOneLineError(r, /--loss bce needs exactly 2 classes, but the label column has \d+; use --loss softmax/);
+    const s = await cli('train', '--train', small(), '--label', 'label', '--backend', 'cpu', '--save', join(dir, 'nope', 'm.safetensors'));
+    expect(s.code).toBe(1);
+    expectOneLineError(s, /cannot write .*m\.safetensors: directory .*nope does not exist/);
+    expect(s.stderr).not.toMatch(/^epoch/m);
+  });
+
+  it('predict: a wrong width names both widths and writes nothing; a non-model file is refused', async () => {
+    const model = join(dir, 'small.safetensors');
+    const t = await cli('train', '--train', small(), '--label', 'label', '--hidden', '8', '--epochs', '2', '--backend', 'cpu', '--save', model, '--quiet');
+    expect(t.code, t.stderr).toBe(0);
+    const narrow = join(dir, 'narrow63.csv');
+    await writeFile(narrow, digitsLines.slice(1, 11).map((l) => l.split(',').slice(0, 63).join(',')).join('\n'));
+    const out = join(dir, 'p-width.csv');
+    const r = await cli('predict', '--model', model, '--data', narrow, '--out', out, '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expectOneLineError(r, /narrow63\.csv has 63 feature columns but the model .*small\.safetensors takes 64/);
+    expect(existsSync(out)).toBe(false);
+    expect((await readdir(dir)).filter((f) => f.includes('p-width'))).toEqual([]);
+
+    const notModel = join(dir, 'not-a-model.safetensors');
+    await writeFile(notModel, 'hello');
+    const n = await cli('predict', '--model', notModel, '--data', narrow, '--out', out);
+    expect(n.code).toBe(1);
+    expectOneLineError(n, /safetensors: /);
+    const missing = await cli('predict', '--model', join(dir, 'missing.safetensors'), '--data', narrow, '--out', out);
+    expect(missing.code).toBe(1);
+    expectOneLineError(missing, /cannot read .*missing\.safetensors: .*does not exist/);
+  });
+
+  it('help lists train and predict', async () => {
+    const help = await cli('--help');
+    expect(help.stdout).toMatch(/^ {2}train +train a sigmoid/m);
+    expect(help.stdout).toMatch(/^ {2}predict +predict with a model/m);
+    const th = await cli('train', '--help');
+    expect(th.code).toBe(0);
+    expect(th.stdout).toMatch(/--test-split F/);
+  });
+});
