@@ -5,11 +5,10 @@
 // and each (backend, case) becomes one test here. The page is screenshotted to
 // test/.artifacts/browser-ops.png.
 import { existsSync, mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import puppeteer, { type Browser } from 'puppeteer';
-import { createServer, type ViteDevServer } from 'vite';
+import type { Browser } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, type Served, serve, type WatchedPage, watchedPage, within } from '../../tools/browser.js';
 import { opCases } from '../cases/ops.js';
 import type { BackendName, CaseResult, PageResults } from './main.js';
 
@@ -21,21 +20,9 @@ const BACKENDS: readonly BackendName[] = ['webgpu', 'cpu'];
 /** SwiftShader runs compute at ~0.1–0.2 GFLOP/s on 2 cores: give the page plenty of time. */
 const PAGE_TIMEOUT_MS = 20 * 60_000;
 
-// --enable-unsafe-webgpu is the one flag WebGPU needs in headless Chromium on Linux (it
-// then runs on SwiftShader); --no-sandbox because CI runs as root; the rest keep a
-// browser on a closed network from retrying downloads and updates.
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-let server: ViteDevServer | undefined;
+let served: Served | undefined;
 let browser: Browser | undefined;
+let watched: WatchedPage | undefined;
 let url = '';
 /** Results as the page reports them, one by one (kept even if the page later hangs). */
 const results: CaseResult[] = [];
@@ -43,23 +30,10 @@ const results: CaseResult[] = [];
 let pageState: PageResults | null = null;
 /** Why the run is incomplete (page timed out, crashed, stopped answering), or null. */
 let incomplete: string | null = null;
-const consoleErrors: string[] = [];
-const consoleWarnings: string[] = [];
-const pageErrors: string[] = [];
 const expected = BACKENDS.flatMap((backend) => opCases.map((c) => `${backend}/${c.name}`));
 
 function pageProblems(): string {
-  const lines = [...pageErrors.map((e) => `page error: ${e}`), ...consoleErrors.map((e) => `console error: ${e}`)];
-  return lines.length > 0 ? lines.join('\n') : 'no page or console errors';
-}
-
-/** p, or a rejection after ms (for calls into a page that may no longer answer). */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  return watched?.problems() ?? 'the page was never opened';
 }
 
 beforeAll(async () => {
@@ -68,28 +42,13 @@ beforeAll(async () => {
   }
   mkdirSync(artifacts, { recursive: true });
 
-  server = await createServer({
-    configFile: `${here}vite.config.ts`,
-    server: { host: '127.0.0.1', port: 0 },
-    logLevel: 'warn',
+  served = await serve(`${here}vite.config.ts`);
+  url = served.url;
+  browser = await launchChromium({ webgpu: true });
+  watched = await watchedPage(browser, (text) => {
+    if (text.startsWith('[ops]')) console.log(`chromium ${text}`);
   });
-  await server.listen();
-  const address = server.httpServer?.address() as AddressInfo | null;
-  if (!address) throw new Error('the Vite server did not start listening');
-  url = `http://127.0.0.1:${address.port}/`;
-
-  // The executable comes from .puppeteerrc.cjs (a system Chromium when one exists).
-  browser = await puppeteer.launch({ headless: true, args: CHROMIUM_ARGS });
-  const page = await browser.newPage();
-  page.on('console', (msg) => {
-    const text = msg.text();
-    if (msg.type() === 'error') consoleErrors.push(text);
-    else if (msg.type() === 'warn') consoleWarnings.push(text);
-    else if (text.startsWith('[ops]')) console.log(`chromium ${text}`);
-  });
-  page.on('pageerror', (err) => pageErrors.push(err instanceof Error ? `${err.name}: ${err.message}` : String(err)));
-  page.on('error', (err) => pageErrors.push(`page crashed: ${err.message}`));
-  page.on('requestfailed', (req) => pageErrors.push(`request failed: ${req.url()} (${req.failure()?.errorText ?? 'unknown'})`));
+  const page = watched.page;
   await page.exposeFunction('__onResult', (r: CaseResult) => {
     results.push(r);
   });
@@ -121,7 +80,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
+  await served?.close();
 });
 
 function resultFor(backend: BackendName, name: string): CaseResult {
@@ -147,8 +106,8 @@ describe('op checks in headless Chromium', () => {
 
   it('page loads with no console errors and no page errors', () => {
     expect(pageState, `the page published no results at ${url}: ${incomplete}`).not.toBeNull();
-    expect(pageErrors, 'page errors').toEqual([]);
-    expect(consoleErrors, `console errors (warnings: ${JSON.stringify(consoleWarnings)})`).toEqual([]);
+    expect(watched?.pageErrors, 'page errors').toEqual([]);
+    expect(watched?.consoleErrors, `console errors (warnings: ${JSON.stringify(watched?.consoleWarnings)})`).toEqual([]);
   });
 
   it('webgpu runs on an adapter in Chromium', () => {

@@ -1,0 +1,86 @@
+// Headless-Chromium harness shared by the browser tests and the browser benchmark runner:
+// start a Vite server on 127.0.0.1 (a secure context, so navigator.gpu exists), launch
+// Chromium through puppeteer (with or without WebGPU), and open a page that records every
+// console error and page error.
+import type { AddressInfo } from 'node:net';
+import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { createServer, type ViteDevServer } from 'vite';
+
+// --enable-unsafe-webgpu is the one flag WebGPU needs in headless Chromium on Linux (it
+// then runs on SwiftShader); --no-sandbox because CI runs as root; the rest keep a
+// browser on a closed network from retrying downloads and updates.
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export interface Served {
+  server: ViteDevServer;
+  /** http://127.0.0.1:PORT/ */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the Vite dev server of `configFile` on 127.0.0.1 at a free port. */
+export async function serve(configFile: string): Promise<Served> {
+  const server = await createServer({ configFile, server: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });
+  await server.listen();
+  const address = server.httpServer?.address() as AddressInfo | null;
+  if (!address) {
+    await server.close();
+    throw new Error(`the Vite server of ${configFile} did not start listening`);
+  }
+  return { server, url: `http://127.0.0.1:${address.port}/`, close: () => server.close() };
+}
+
+/** Headless Chromium (the executable comes from .puppeteerrc.cjs: a system Chromium when there is one). */
+export function launchChromium(opts: { webgpu: boolean }): Promise<Browser> {
+  return puppeteer.launch({ headless: true, args: opts.webgpu ? ['--enable-unsafe-webgpu', ...BASE_ARGS] : BASE_ARGS });
+}
+
+export interface WatchedPage {
+  page: Page;
+  consoleErrors: string[];
+  consoleWarnings: string[];
+  pageErrors: string[];
+  /** Page and console errors as text, or 'no page or console errors'. */
+  problems(): string;
+}
+
+/** A new page whose console errors, page errors, crashes and failed requests are recorded. */
+export async function watchedPage(browser: Browser, onLog?: (text: string) => void): Promise<WatchedPage> {
+  const page = await browser.newPage();
+  const w: WatchedPage = {
+    page,
+    consoleErrors: [],
+    consoleWarnings: [],
+    pageErrors: [],
+    problems() {
+      const lines = [...w.pageErrors.map((e) => `page error: ${e}`), ...w.consoleErrors.map((e) => `console error: ${e}`)];
+      return lines.length > 0 ? lines.join('\n') : 'no page or console errors';
+    },
+  };
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (msg.type() === 'error') w.consoleErrors.push(text);
+    else if (msg.type() === 'warn') w.consoleWarnings.push(text);
+    else onLog?.(text);
+  });
+  page.on('pageerror', (err) => w.pageErrors.push(err instanceof Error ? `${err.name}: ${err.message}` : String(err)));
+  page.on('error', (err) => w.pageErrors.push(`page crashed: ${err.message}`));
+  page.on('requestfailed', (req) => w.pageErrors.push(`request failed: ${req.url()} (${req.failure()?.errorText ?? 'unknown'})`));
+  return w;
+}
+
+/** p, or a rejection after ms (for calls into a page that may no longer answer). */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
