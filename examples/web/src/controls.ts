@@ -1,0 +1,122 @@
+// The control panel: reads the form into a Settings object and wires the buttons and inputs.
+// Fields that change the data or the model ask for a rebuild (Reset); batch size, epochs per
+// tick and the boundary interval apply from the next epoch on.
+import type { DatasetName } from './datasets.js';
+import { type ActivationName, type LossChoice, type ModelConfig, parseHidden } from './model.js';
+
+export interface Settings {
+  dataset: DatasetName;
+  /** Share of rows held out for validation, in [0, 0.5]. */
+  validationSplit: number;
+  model: ModelConfig;
+  batchSize: number;
+  epochsPerTick: number;
+  boundaryEvery: number;
+}
+
+function el<T extends HTMLElement>(id: string): T {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`the page has no #${id}`);
+  return e as T;
+}
+
+function num(id: string, what: string, check: (v: number) => boolean): number {
+  const v = Number(el<HTMLInputElement>(id).value);
+  if (!Number.isFinite(v) || !check(v)) throw new Error(`${what}: "${el<HTMLInputElement>(id).value}" is not allowed`);
+  return v;
+}
+
+/** The current settings (throws an Error naming a bad field). */
+export function readSettings(): Settings {
+  const activation = el<HTMLSelectElement>('activation').value as ActivationName;
+  return {
+    dataset: el<HTMLSelectElement>('dataset').value as DatasetName,
+    validationSplit: num('val-split', 'validation split (%)', (v) => v >= 0 && v <= 50) / 100,
+    model: {
+      hidden: parseHidden(el<HTMLInputElement>('hidden').value),
+      activation,
+      alpha: num('alpha', 'α', (v) => v !== 0),
+      learnAlpha: el<HTMLInputElement>('learn-alpha').checked,
+      loss: el<HTMLSelectElement>('loss').value as LossChoice,
+      optimizer: el<HTMLSelectElement>('optimizer').value === 'sgd' ? 'sgd' : 'adam',
+      lr: num('lr', 'learning rate', (v) => v > 0),
+      seed: num('seed', 'seed', (v) => Number.isSafeInteger(v) && v >= 0),
+    },
+    batchSize: num('batch', 'batch size', (v) => Number.isInteger(v) && v >= 1),
+    epochsPerTick: num('ticks', 'epochs per tick', (v) => Number.isInteger(v) && v >= 1),
+    boundaryEvery: num('boundary-every', 'boundary interval', (v) => Number.isInteger(v) && v >= 1),
+  };
+}
+
+export interface Handlers {
+  train(): void;
+  pause(): void;
+  step(): void;
+  reset(): void;
+  kernel(gamma: number, coef0: number): void;
+}
+
+/** γ exactly as set by setGamma (the slider rounds it) until the slider is moved. */
+let exactGamma: number | null = null;
+
+/** The γ and c₀ slider values (γ's slider is log10 γ). */
+export function kernelSettings(): { gamma: number; coef0: number } {
+  const gamma = exactGamma ?? 10 ** Number(el<HTMLInputElement>('gamma').value);
+  return { gamma, coef0: Number(el<HTMLInputElement>('coef0').value) };
+}
+
+/** Sets the γ slider to `gamma` (e.g. 1/d for a new dataset). */
+export function setGamma(gamma: number): void {
+  el<HTMLInputElement>('gamma').value = String(Math.log10(gamma));
+  exactGamma = gamma;
+  showKernel();
+}
+
+function showKernel(): void {
+  const { gamma, coef0 } = kernelSettings();
+  el<HTMLOutputElement>('gamma-value').textContent = gamma.toPrecision(3);
+  el<HTMLOutputElement>('coef0-value').textContent = coef0.toFixed(2);
+}
+
+export function wireControls(h: Handlers): void {
+  el('train').addEventListener('click', () => h.train());
+  el('pause').addEventListener('click', () => h.pause());
+  el('step').addEventListener('click', () => h.step());
+  el('reset').addEventListener('click', () => h.reset());
+  for (const id of ['dataset', 'val-split', 'hidden', 'activation', 'alpha', 'learn-alpha', 'loss', 'optimizer', 'lr', 'seed']) {
+    el(id).addEventListener('change', () => h.reset());
+  }
+  // α only means something for the sigmoid.
+  const activation = el<HTMLSelectElement>('activation');
+  const sync = () => {
+    const on = activation.value === 'sigmoid';
+    el<HTMLInputElement>('alpha').disabled = !on;
+    el<HTMLInputElement>('learn-alpha').disabled = !on;
+  };
+  activation.addEventListener('change', sync);
+  sync();
+  for (const id of ['gamma', 'coef0']) {
+    el(id).addEventListener('input', () => {
+      if (id === 'gamma') exactGamma = null;
+      showKernel();
+      const { gamma, coef0 } = kernelSettings();
+      h.kernel(gamma, coef0);
+    });
+  }
+  showKernel();
+}
+
+/** Enables the buttons that make sense while training or idle. */
+export function setTraining(training: boolean): void {
+  el<HTMLButtonElement>('train').disabled = training;
+  el<HTMLButtonElement>('step').disabled = training;
+  el<HTMLButtonElement>('pause').disabled = !training;
+}
+
+/** A message under the buttons; null hides it. */
+export function showMessage(text: string | null, kind: 'warning' | 'error' = 'warning'): void {
+  const m = el<HTMLParagraphElement>('message');
+  m.hidden = text === null;
+  m.textContent = text ?? '';
+  m.className = `message${kind === 'error' ? ' error' : ''}`;
+}

@@ -1,0 +1,104 @@
+// The sigmoid-kernel view: the Gram matrix K[i, j] = tanh(γ⟨xᵢ, xⱼ⟩ + c₀) of (a subsample of
+// at most 400 points of) the dataset, sorted by class so that class blocks show, computed by
+// engine.gram on the engine (the GPU on WebGPU) and drawn as a heat map in [−1, 1]
+// (blue −1, white 0, red +1). γ and c₀ come from sliders; update() is debounced by the caller.
+import type { Engine } from '../../../src/index.js';
+import type { Dataset } from './datasets.js';
+
+export const GRAM_MAX_POINTS = 400;
+
+export interface GramState {
+  version: number;
+  gamma: number;
+  coef0: number;
+  /** Points in the matrix. */
+  n: number;
+  mean: number;
+  min: number;
+  max: number;
+  /** K[0][1] (the first two sorted points), a value to read back. */
+  k01: number;
+  ms: number;
+}
+
+/** Up to GRAM_MAX_POINTS rows, an equal share per class, sorted by class. */
+function sample(data: Dataset): { x: Float32Array; n: number } {
+  const per = Math.max(1, Math.floor(GRAM_MAX_POINTS / data.classes));
+  const rows: number[] = [];
+  for (let k = 0; k < data.classes; k++) {
+    let taken = 0;
+    for (let i = 0; i < data.rows && taken < per; i++) {
+      if (data.labels[i] === k) {
+        rows.push(i);
+        taken++;
+      }
+    }
+  }
+  const x = new Float32Array(rows.length * data.cols);
+  rows.forEach((r, i) => x.set(data.x.subarray(r * data.cols, (r + 1) * data.cols), i * data.cols));
+  return { x, n: rows.length };
+}
+
+export class GramView {
+  readonly #canvas: HTMLCanvasElement;
+  #version = 0;
+  #pending: Promise<GramState> | null = null;
+  state: GramState | null = null;
+
+  constructor(canvas: HTMLCanvasElement) {
+    this.#canvas = canvas;
+  }
+
+  /** Recomputes and redraws the Gram matrix (calls made while one runs wait for it). */
+  async update(engine: Engine, data: Dataset, gamma: number, coef0: number): Promise<GramState> {
+    while (this.#pending) await this.#pending.catch(() => undefined);
+    this.#pending = this.#compute(engine, data, gamma, coef0);
+    try {
+      return await this.#pending;
+    } finally {
+      this.#pending = null;
+    }
+  }
+
+  async #compute(engine: Engine, data: Dataset, gamma: number, coef0: number): Promise<GramState> {
+    const t0 = performance.now();
+    const { x, n } = sample(data);
+    const X = engine.tensor(x, [n, data.cols]);
+    let k: Float32Array;
+    try {
+      const K = engine.gram(X, null, { kernel: 'sigmoid', gamma, coef0 });
+      try {
+        k = await K.read();
+      } finally {
+        K.dispose();
+      }
+    } finally {
+      X.dispose();
+    }
+    const ms = performance.now() - t0;
+    const img = new ImageData(n, n);
+    let sum = 0, min = Infinity, max = -Infinity;
+    for (let i = 0; i < n * n; i++) {
+      const v = k[i]!;
+      sum += v;
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+      const t = Math.max(-1, Math.min(1, v));
+      // Diverging map: −1 blue (37, 99, 235), 0 white, +1 red (220, 38, 38).
+      const [r, g, b] = t >= 0 ? [220, 38, 38] : [37, 99, 235];
+      const a = Math.abs(t);
+      img.data[4 * i] = Math.round(255 + (r - 255) * a);
+      img.data[4 * i + 1] = Math.round(255 + (g - 255) * a);
+      img.data[4 * i + 2] = Math.round(255 + (b - 255) * a);
+      img.data[4 * i + 3] = 255;
+    }
+    const off = new OffscreenCanvas(n, n);
+    off.getContext('2d')!.putImageData(img, 0, 0);
+    const ctx = this.#canvas.getContext('2d')!;
+    ctx.imageSmoothingEnabled = false;
+    ctx.clearRect(0, 0, this.#canvas.width, this.#canvas.height);
+    ctx.drawImage(off, 0, 0, this.#canvas.width, this.#canvas.height);
+    this.state = { version: ++this.#version, gamma, coef0, n, mean: sum / (n * n), min, max, k01: k[1] ?? k[0]!, ms };
+    return this.state;
+  }
+}

@@ -1,0 +1,273 @@
+// The playground page: starts the engine, builds the dataset and model from the controls,
+// and trains one epoch per fit() call inside an async loop that yields to the browser every
+// tick (requestAnimationFrame), so the page stays responsive. After every epoch the charts
+// grow by one point; every few epochs (and on Step, Pause and Reset) the decision boundary is
+// recomputed on the engine. All actions run one after another through a queue, so Reset
+// waits for the epoch in flight. State is published on window.__playground for tests.
+import type { Engine, EpochLogs, MemoryStats, Sequential } from '../../../src/index.js';
+import { type BackendInfo, startEngine } from './backend.js';
+import { BoundaryView, type BoundaryState } from './boundary.js';
+import { type ChartData, type ChartName, Charts } from './charts.js';
+import { kernelSettings, readSettings, setGamma, type Settings, setTraining, showMessage, wireControls } from './controls.js';
+import { type Dataset, loadDataset } from './datasets.js';
+import { GramView, type GramState } from './gram-view.js';
+import { type Built, buildModel } from './model.js';
+
+export interface PlaygroundState {
+  state: 'starting' | 'idle' | 'training' | 'error';
+  error: string | null;
+  backend: BackendInfo['backend'] | null;
+  adapter: BackendInfo['adapter'];
+  fallbackReason: string | null;
+  backendText: string;
+  settings: Settings | null;
+  dataset: { name: string; rows: number; cols: number; classes: number; trainRows: number } | null;
+  /** Logs of every epoch since the last Reset (epoch numbers 1-based, counted across ticks). */
+  epochs: EpochLogs[];
+  /** What each chart plots, read from the charts. */
+  readonly charts: Record<ChartName, ChartData> | null;
+  boundaryVersion: number;
+  boundary: BoundaryState | null;
+  /** (version, epoch, hash) of every boundary computed since the last Reset. */
+  boundaryHistory: { version: number; epoch: number; hash: string }[];
+  gram: GramState | null;
+  memory: MemoryStats | null;
+  /** Completed Resets (the first build counts): wait for it to grow after changing a setting. */
+  resets: number;
+  /** Actions (Reset, Step, Train) queued or running; 0 when the page is settled. */
+  pending: number;
+}
+
+declare global {
+  interface Window {
+    __playground?: PlaygroundState;
+  }
+}
+
+const $ = (id: string): HTMLElement => document.getElementById(id)!;
+
+let engine: Engine;
+let data: Dataset | null = null;
+let dataKey = '';
+let built: Built | null = null;
+let charts: Charts | null = null;
+let train: { x: { rows: number; cols: number; data: Float32Array }; y: number[] | number[][] } | null = null;
+let valid: { x: { rows: number; cols: number; data: Float32Array }; y: number[] | number[][] } | null = null;
+let trainRows = 0;
+let stopRequested = false;
+const boundary = new BoundaryView($('boundary') as HTMLCanvasElement, 64);
+const gram = new GramView($('gram') as HTMLCanvasElement);
+
+const pg: PlaygroundState = {
+  state: 'starting', error: null, backend: null, adapter: null, fallbackReason: null, backendText: '',
+  settings: null, dataset: null, epochs: [],
+  get charts() {
+    return charts?.snapshot() ?? null;
+  },
+  boundaryVersion: 0, boundary: null, boundaryHistory: [], gram: null, memory: null, resets: 0, pending: 0,
+};
+window.__playground = pg;
+
+// ---- one action at a time --------------------------------------------------------------
+
+let queue: Promise<void> = Promise.resolve();
+
+function fail(err: unknown): void {
+  const text = err instanceof Error ? err.message : String(err);
+  pg.state = 'error';
+  pg.error = text;
+  showMessage(text, 'error');
+  console.error(err);
+}
+
+function serial(action: () => Promise<void>): Promise<void> {
+  pg.pending++;
+  queue = queue.then(action).catch(fail).finally(() => {
+    pg.pending--;
+  });
+  return queue;
+}
+
+const nextFrame = (): Promise<void> =>
+  new Promise((done) => {
+    // rAF does not fire in a hidden tab: a timer keeps training going there (more slowly).
+    const t = setTimeout(done, 100);
+    requestAnimationFrame(() => {
+      clearTimeout(t);
+      done();
+    });
+  });
+
+// ---- status ------------------------------------------------------------------------------
+
+const fmt = (v: number | undefined, digits = 4): string => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
+
+function showStatus(): void {
+  pg.memory = engine.memory();
+  const m = pg.memory;
+  const last = pg.epochs[pg.epochs.length - 1];
+  $('epoch').textContent = String(pg.epochs.length);
+  $('m-loss').textContent = last ? `${fmt(last.loss)}${last.valLoss !== undefined ? ` / val ${fmt(last.valLoss)}` : ''}` : '–';
+  $('m-acc').textContent = last?.accuracy !== undefined ? `${(100 * last.accuracy).toFixed(1)} %` : '–';
+  $('m-val').textContent = last?.valAccuracy !== undefined ? `${(100 * last.valAccuracy).toFixed(1)} %` : '–';
+  const speed = last ? ` · ${Math.round(last.samplesPerSecond).toLocaleString('en')} samples/s` : '';
+  $('status').textContent =
+    `${pg.state} · ${engine.backend} · memory: ${m.liveTensors} live tensors, ${(m.liveBytes / 1024).toFixed(1)} KiB live, ` +
+    `${(m.pooledBytes / 1024).toFixed(1)} KiB pooled${speed}`;
+}
+
+// ---- actions -----------------------------------------------------------------------------
+
+/** Rebuilds data (when the dataset changed), model, charts and views from the controls. */
+async function reset(): Promise<void> {
+  showMessage(null);
+  built?.model.dispose();
+  built = null;
+  charts?.destroy();
+  charts = null;
+  pg.epochs = [];
+  pg.boundary = null;
+  pg.boundaryHistory = [];
+  boundary.state = null;
+  let s: Settings;
+  try {
+    s = readSettings();
+  } catch (err) {
+    pg.state = 'idle';
+    pg.resets++;
+    showMessage((err as Error).message);
+    showStatus();
+    return;
+  }
+  pg.settings = s;
+  const key = `${s.dataset}/${s.model.seed}`;
+  const newData = key !== dataKey;
+  if (newData) {
+    data = await loadDataset(s.dataset, s.model.seed);
+    dataKey = key;
+  }
+  const d = data!;
+  trainRows = s.validationSplit > 0 ? Math.round(d.rows * (1 - s.validationSplit)) : d.rows;
+  try {
+    built = buildModel(engine, d, s.model);
+  } catch (err) {
+    pg.state = 'idle';
+    pg.resets++;
+    showMessage((err as Error).message);
+    showStatus();
+    return;
+  }
+  const y = built.targets(d.labels);
+  const rowsOf = (from: number, to: number) => ({ rows: to - from, cols: d.cols, data: d.x.slice(from * d.cols, to * d.cols) });
+  train = { x: rowsOf(0, trainRows), y: y.slice(0, trainRows) as number[] | number[][] };
+  valid = trainRows < d.rows ? { x: rowsOf(trainRows, d.rows), y: y.slice(trainRows) as number[] | number[][] } : null;
+  pg.dataset = { name: d.name, rows: d.rows, cols: d.cols, classes: d.classes, trainRows };
+  charts = new Charts($('charts'), built.model.denseLayers, built.model.sigmoidLayers);
+  if (d.extent) await updateBoundary();
+  else {
+    boundary.draw(d, trainRows);
+    $('boundary-info').textContent = `no decision boundary for ${d.cols}-dimensional data (2-D datasets only)`;
+  }
+  if (newData) {
+    setGamma(1 / d.cols);
+    await updateGram();
+  }
+  pg.state = 'idle';
+  pg.error = null;
+  pg.resets++;
+  showStatus();
+}
+
+async function updateBoundary(): Promise<void> {
+  if (!built || !data?.extent) return;
+  const t0 = performance.now();
+  const st = await boundary.update(built.model, data, trainRows, pg.epochs.length);
+  pg.boundary = st;
+  pg.boundaryVersion = st.version;
+  pg.boundaryHistory.push({ version: st.version, epoch: st.epoch, hash: st.hash });
+  $('boundary-info').textContent =
+    `predictProba on a ${st.size}×${st.size} grid at epoch ${st.epoch} (${(performance.now() - t0).toFixed(0)} ms on ${engine.backend}); ` +
+    'filled points train, hollow points validation';
+}
+
+async function updateGram(): Promise<void> {
+  if (!data) return;
+  const { gamma, coef0 } = kernelSettings();
+  const st = await gram.update(engine, data, gamma, coef0);
+  pg.gram = st;
+  $('gram-info').textContent =
+    `K = tanh(γ⟨x, y⟩ + c₀) of ${st.n} points sorted by class; range [${st.min.toFixed(2)}, ${st.max.toFixed(2)}], ` +
+    `mean ${st.mean.toFixed(3)} (${st.ms.toFixed(0)} ms on ${engine.backend})`;
+}
+
+/** One epoch through fit(); returns its logs. */
+async function epoch(): Promise<EpochLogs> {
+  if (!built || !train || !charts || !pg.settings) throw new Error('no model: fix the settings and press Reset');
+  const s = readSettings();
+  const n = pg.epochs.length;
+  const history = await built.model.fit(train.x, train.y, {
+    epochs: 1,
+    batchSize: s.batchSize,
+    shuffle: true,
+    seed: s.model.seed * 100_003 + n, // a different shuffle each epoch, the same on a rerun
+    ...(valid ? { validationData: [valid.x, valid.y] as [typeof valid.x, typeof valid.y] } : {}),
+  });
+  const logs = { ...history.epochs[0]!, epoch: n + 1 };
+  pg.epochs.push(logs);
+  charts.push(n + 1, logs);
+  if (data?.extent && (n + 1) % s.boundaryEvery === 0) await updateBoundary();
+  showStatus();
+  return logs;
+}
+
+async function trainLoop(): Promise<void> {
+  if (!built) return;
+  stopRequested = false;
+  pg.state = 'training';
+  setTraining(true);
+  showStatus();
+  try {
+    while (!stopRequested) {
+      const perTick = readSettings().epochsPerTick;
+      for (let i = 0; i < perTick && !stopRequested; i++) await epoch();
+      await nextFrame();
+    }
+    // Show the boundary where training stopped.
+    if (data?.extent && pg.boundary?.epoch !== pg.epochs.length) await updateBoundary();
+  } finally {
+    pg.state = 'idle';
+    setTraining(false);
+    showStatus();
+  }
+}
+
+let gramTimer: ReturnType<typeof setTimeout> | undefined;
+
+async function start(): Promise<void> {
+  const { engine: e, info } = await startEngine($('backend'));
+  engine = e;
+  Object.assign(pg, { backend: info.backend, adapter: info.adapter, fallbackReason: info.fallbackReason, backendText: info.text });
+  wireControls({
+    train: () => void serial(trainLoop),
+    pause: () => {
+      stopRequested = true;
+    },
+    step: () =>
+      void serial(async () => {
+        if (!built) return;
+        await epoch();
+        if (data?.extent && pg.boundary?.epoch !== pg.epochs.length) await updateBoundary();
+      }),
+    reset: () => {
+      stopRequested = true;
+      void serial(reset);
+    },
+    kernel: () => {
+      clearTimeout(gramTimer);
+      gramTimer = setTimeout(() => void updateGram().catch(fail), 120);
+    },
+  });
+  await serial(reset);
+}
+
+void start().catch(fail);

@@ -1,0 +1,89 @@
+// Turns the playground's settings into a compiled Sequential model and the matching
+// training targets: hidden widths and activation, the output layer and loss ('auto' picks
+// binary cross-entropy for 2 classes and softmax cross-entropy for more), the optimizer.
+import {
+  adam, dense, type Engine, type LayerSpec, leakyRelu, type LossKind, relu, sequential, type Sequential, sgd, sigmoid, tanh,
+} from '../../../src/index.js';
+import type { Dataset } from './datasets.js';
+
+export type ActivationName = 'sigmoid' | 'relu' | 'leakyRelu' | 'tanh';
+export type LossChoice = 'auto' | 'mse' | 'bce' | 'softmax';
+
+export interface ModelConfig {
+  hidden: number[];
+  activation: ActivationName;
+  /** Initial α of the scaled sigmoid σ(α·x), and whether it is trained. */
+  alpha: number;
+  learnAlpha: boolean;
+  loss: LossChoice;
+  optimizer: 'sgd' | 'adam';
+  lr: number;
+  seed: number;
+}
+
+export interface Built {
+  model: Sequential;
+  loss: LossKind;
+  /** Targets for fit(): class indices (softmax), 0/1 (one output) or one-hot rows (mse, > 2 classes). */
+  targets(labels: Int32Array): number[] | number[][];
+}
+
+function activationLayer(c: ModelConfig): LayerSpec {
+  switch (c.activation) {
+    case 'sigmoid':
+      return sigmoid({ alpha: c.alpha, learnAlpha: c.learnAlpha });
+    case 'relu':
+      return relu();
+    case 'leakyRelu':
+      return leakyRelu(0.01);
+    case 'tanh':
+      return tanh();
+  }
+}
+
+function resolveLoss(choice: LossChoice, classes: number): LossKind {
+  if (choice === 'auto') return classes === 2 ? 'binaryCrossEntropy' : 'softmaxCrossEntropy';
+  if (choice === 'mse') return 'mse';
+  if (choice === 'softmax') return 'softmaxCrossEntropy';
+  if (classes !== 2) throw new Error(`binary cross-entropy needs 2 classes; this dataset has ${classes} (choose softmax or auto)`);
+  return 'binaryCrossEntropy';
+}
+
+/** Builds and compiles the model for `data` (throws a readable Error on a bad setting). */
+export function buildModel(engine: Engine, data: Dataset, c: ModelConfig): Built {
+  const loss = resolveLoss(c.loss, data.classes);
+  const outputs = loss === 'softmaxCrossEntropy' || data.classes > 2 ? data.classes : 1;
+  const init = c.activation === 'relu' || c.activation === 'leakyRelu' ? 'he' : 'glorot';
+  const layers: LayerSpec[] = [];
+  let width = data.cols;
+  for (const units of c.hidden) {
+    layers.push(dense(width, units, { init }), activationLayer(c));
+    width = units;
+  }
+  layers.push(dense(width, outputs));
+  // MSE trains probabilities directly: end with a plain sigmoid so outputs lie in [0, 1].
+  if (loss === 'mse') layers.push(sigmoid());
+  const model = sequential(engine, layers, { seed: c.seed });
+  const optimizer = c.optimizer === 'adam' ? adam({ lr: c.lr }) : sgd({ lr: c.lr, momentum: 0.9 });
+  model.compile({ loss, optimizer, metrics: ['accuracy'] });
+  return {
+    model,
+    loss,
+    targets(labels) {
+      if (loss === 'softmaxCrossEntropy') return Array.from(labels);
+      if (outputs === 1) return Array.from(labels);
+      return Array.from(labels, (l) => Array.from({ length: outputs }, (_, k) => (k === l ? 1 : 0)));
+    },
+  };
+}
+
+/** Parses "8,8" (or "" / "none" for no hidden layer) into layer widths. */
+export function parseHidden(text: string): number[] {
+  const t = text.trim();
+  if (t === '' || t === 'none') return [];
+  const widths = t.split(',').map((s) => Number(s.trim()));
+  if (widths.some((w) => !Number.isInteger(w) || w < 1 || w > 1024)) {
+    throw new Error(`hidden layers must be widths 1–1024 separated by commas (e.g. 8,8), got "${text}"`);
+  }
+  return widths;
+}

@@ -1,0 +1,267 @@
+// The training playground (examples/web) in headless Chromium, driven through its real
+// controls: Vite serves the page from source (examples/web/vite.config.ts), puppeteer picks
+// XOR and a small sigmoid network, presses Train and waits for 100 % train and validation
+// accuracy, then reads back from the page what the charts plot, which backend it names and
+// how the decision boundary moved. Once with WebGPU (--enable-unsafe-webgpu: SwiftShader)
+// and once without it (the CPU fallback, which the page must announce). Screenshots go to
+// test/.artifacts/playground-{webgpu,cpu}.png.
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlaygroundState } from '../../examples/web/src/main.js';
+import { launchChromium, type Served, serve, type WatchedPage, watchedPage, within } from '../../tools/browser.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const artifacts = `${repo}test/.artifacts`;
+/**
+ * XOR (4 noisy clusters, 200 points, 20 % validation) with 2 → 8 → 1, sigmoid, BCE, Adam 0.1,
+ * batch 16, seed 0: 100 % at epoch 12 on the CPU (seeds 1–3: 10, 9, 26). A 4-unit network
+ * sticks at 75 % for seed 0 (one cluster wrong, vanishing gradients), hence 8 units.
+ */
+const MAX_EPOCHS = 100;
+const TRAIN_TIMEOUT_MS = 150_000;
+
+let served: Served | undefined;
+const browsers: Browser[] = [];
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  served = await serve(`${repo}examples/web/vite.config.ts`);
+});
+
+afterAll(async () => {
+  for (const b of browsers) await b.close();
+  await served?.close();
+});
+
+type Snapshot = Omit<PlaygroundState, 'charts'> & { charts: PlaygroundState['charts'] };
+
+function snapshot(page: Page): Promise<Snapshot> {
+  return within(
+    page.evaluate(() => JSON.parse(JSON.stringify(window.__playground)) as Snapshot),
+    30_000,
+    'the playground page',
+  );
+}
+
+/** Types `value` into the input `sel` (replacing its text) and leaves it, so `change` fires. */
+async function setInput(page: Page, sel: string, value: string): Promise<void> {
+  await page.$eval(sel, (e) => (e as HTMLInputElement).select());
+  await page.type(sel, value);
+  await page.keyboard.press('Tab');
+}
+
+/** Waits until every queued action (Reset, Step, Train) has finished. */
+async function settled(page: Page, ms = 60_000): Promise<void> {
+  await page.waitForFunction(() => window.__playground?.pending === 0 && window.__playground.state !== 'starting', {
+    timeout: ms,
+    polling: 100,
+  });
+}
+
+async function openPlayground(webgpu: boolean): Promise<WatchedPage> {
+  const browser = await launchChromium({ webgpu });
+  browsers.push(browser);
+  const w = await watchedPage(browser);
+  await w.page.setViewport({ width: 1400, height: 1000 });
+  await w.page.goto(served!.url, { waitUntil: 'load' });
+  await page_ready(w);
+  return w;
+}
+
+async function page_ready(w: WatchedPage): Promise<void> {
+  try {
+    await w.page.waitForFunction(() => (window.__playground?.resets ?? 0) >= 1 || window.__playground?.state === 'error', {
+      timeout: 60_000,
+      polling: 100,
+    });
+  } catch (err) {
+    throw new Error(`the playground did not start: ${(err as Error).message}\n${w.problems()}`);
+  }
+}
+
+/** Chooses XOR and the small sigmoid network through the controls, then trains until 100 %. */
+async function trainXor(w: WatchedPage): Promise<{ before: Snapshot; after: Snapshot; seconds: number }> {
+  const { page } = w;
+  await page.select('#dataset', 'xor');
+  await setInput(page, '#hidden', '8');
+  await page.select('#activation', 'sigmoid');
+  await page.select('#loss', 'auto');
+  await page.select('#optimizer', 'adam');
+  await setInput(page, '#lr', '0.1');
+  await setInput(page, '#batch', '16');
+  await setInput(page, '#seed', '0');
+  await setInput(page, '#val-split', '20');
+  await setInput(page, '#boundary-every', '5');
+  await settled(page);
+  const before = await snapshot(page);
+  expect(before.state, `${before.error}\n${w.problems()}`).toBe('idle');
+  expect(before.settings?.model.hidden).toEqual([8]);
+  expect(before.settings?.batchSize).toBe(16);
+  expect(before.settings?.model.lr).toBe(0.1);
+  expect(before.dataset).toMatchObject({ name: 'xor', rows: 200, cols: 2, classes: 2, trainRows: 160 });
+  expect(before.epochs).toHaveLength(0);
+
+  const t0 = Date.now();
+  await page.click('#train');
+  try {
+    await page.waitForFunction(
+      (max: number) => {
+        const p = window.__playground!;
+        const last = p.epochs[p.epochs.length - 1];
+        return p.state === 'error' || p.epochs.length >= max || (last?.accuracy === 1 && last.valAccuracy === 1);
+      },
+      { timeout: TRAIN_TIMEOUT_MS, polling: 100 },
+      MAX_EPOCHS,
+    );
+  } catch (err) {
+    const s = await snapshot(page).catch(() => null);
+    throw new Error(
+      `training did not reach 100 % or ${MAX_EPOCHS} epochs: ${(err as Error).message}; the page is ${s?.state} after ` +
+        `${s?.epochs.length} epochs (last ${JSON.stringify(s?.epochs.at(-1))}, pending ${s?.pending})\n${w.problems()}`,
+    );
+  }
+  await page.click('#pause');
+  await settled(page);
+  const seconds = (Date.now() - t0) / 1000;
+  const after = await snapshot(page);
+  expect(after.state, `${after.error}\n${w.problems()}`).toBe('idle');
+  // Pause stopped training: no epoch is added afterwards.
+  await new Promise((done) => setTimeout(done, 500));
+  expect((await snapshot(page)).epochs.length, 'epochs after Pause').toBe(after.epochs.length);
+  return { before, after, seconds };
+}
+
+/** Checks a finished XOR run as the page reports it. */
+function checkRun(before: Snapshot, after: Snapshot): void {
+  const n = after.epochs.length;
+  const hit = after.epochs.findIndex((e) => e.accuracy === 1 && e.valAccuracy === 1);
+  expect(hit, `no epoch reached 100 % train and validation accuracy within ${MAX_EPOCHS} epochs; last: ${JSON.stringify(after.epochs[n - 1])}`)
+    .toBeGreaterThanOrEqual(0);
+  expect(hit + 1).toBeLessThanOrEqual(MAX_EPOCHS);
+
+  // One chart point per epoch trained, as plotted (uPlot's data), with the logged values.
+  const c = after.charts!;
+  const epochsX = after.epochs.map((e) => e.epoch);
+  expect(epochsX).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  for (const name of ['loss', 'accuracy', 'gradNorms', 'speed'] as const) {
+    expect(c[name].x, `${name} chart x`).toEqual(epochsX);
+    for (const [series, values] of Object.entries(c[name].series)) expect(values, `${name}/${series}`).toHaveLength(n);
+  }
+  expect(c.loss.series['train loss']).toEqual(after.epochs.map((e) => e.loss));
+  expect(c.loss.series['validation loss']).toEqual(after.epochs.map((e) => e.valLoss));
+  expect(c.accuracy.series['train accuracy']).toEqual(after.epochs.map((e) => e.accuracy));
+  expect(c.accuracy.series['validation accuracy']).toEqual(after.epochs.map((e) => e.valAccuracy));
+  expect(Object.keys(c.gradNorms.series)).toHaveLength(2); // two dense layers
+  expect(Object.keys(c.alphas.series)).toHaveLength(1); // one sigmoid layer
+  expect(c.loss.series['train loss']![n - 1]!).toBeLessThan(c.loss.series['train loss']![0]!);
+
+  // The decision boundary was computed untrained (epoch 0) and moved as the model trained.
+  const first = after.boundaryHistory[0]!;
+  const last = after.boundaryHistory[after.boundaryHistory.length - 1]!;
+  expect(first.epoch).toBe(0);
+  expect(last.epoch).toBe(n);
+  expect(after.boundaryHistory.length).toBeGreaterThanOrEqual(Math.floor(n / 5));
+  expect(new Set(after.boundaryHistory.map((b) => b.hash)).size, 'distinct boundary grids').toBeGreaterThan(2);
+  expect(last.hash).not.toBe(first.hash);
+  expect(before.boundary?.hash).toBe(first.hash);
+  // The trained boundary separates the four XOR quadrants (grid: top row = largest y).
+  const b = after.boundary!;
+  const at = (fx: number, fy: number) => b.classes[Math.floor(fy * b.size) * b.size + Math.floor(fx * b.size)];
+  expect([at(0.25, 0.25), at(0.75, 0.25), at(0.25, 0.75), at(0.75, 0.75)]).toEqual([1, 0, 0, 1]);
+
+  // Nothing leaks: the model's parameters and optimizer state are all that stays alive.
+  expect(after.memory!.liveTensors).toBeLessThan(20);
+}
+
+describe('training playground (examples/web) in headless Chromium', () => {
+  let gpu: WatchedPage | undefined;
+
+  it(`WebGPU: trains XOR through the controls to 100 % train and validation accuracy in ≤ ${MAX_EPOCHS} epochs`, async () => {
+    gpu = await openPlayground(true);
+    const start = await snapshot(gpu.page);
+    expect(start.backend, `${start.backendText}\n${gpu.problems()}`).toBe('webgpu');
+    expect(start.adapter, 'adapter').not.toBeNull();
+    expect(`${start.adapter!.vendor}${start.adapter!.architecture}`).not.toBe('');
+    const banner = await gpu.page.$eval('#backend', (e) => e.textContent ?? '');
+    expect(banner).toMatch(/^WebGPU on /);
+    expect(banner).toContain(start.adapter!.vendor);
+    expect(banner).toMatch(/\((software \(fallback\)|hardware) adapter\)/);
+
+    const { before, after, seconds } = await trainXor(gpu);
+    console.log(`playground WebGPU (${banner}): ${after.epochs.length} epochs in ${seconds.toFixed(1)} s`);
+    checkRun(before, after);
+    await gpu.page.screenshot({ path: `${artifacts}/playground-webgpu.png`, fullPage: true });
+    expect(gpu.pageErrors, 'page errors').toEqual([]);
+    expect(gpu.consoleErrors, 'console errors').toEqual([]);
+  }, 240_000);
+
+  it('the Gram view re-renders when γ changes (slider moved with the keyboard)', async () => {
+    if (!gpu) throw new Error('the WebGPU page did not open (see the test above)');
+    const { page } = gpu;
+    const before = (await snapshot(page)).gram!;
+    expect(before.n).toBe(200);
+    expect(before.gamma).toBeCloseTo(0.5, 3); // 1/d for 2 features
+    await page.focus('#gamma');
+    for (let i = 0; i < 30; i++) await page.keyboard.press('ArrowRight'); // log10 γ + 0.30: γ = 1
+    await page.waitForFunction((v: number) => (window.__playground?.gram?.version ?? 0) > v, { timeout: 30_000, polling: 100 }, before.version);
+    await settled(page);
+    const after = (await snapshot(page)).gram!;
+    const slider = Number(await page.$eval('#gamma', (e) => (e as HTMLInputElement).value));
+    expect(slider).toBeCloseTo(0, 5); // −0.30 (the slider's 0.01 steps) + 30 × 0.01
+    expect(after.gamma).toBeCloseTo(10 ** slider, 6);
+    expect(after.coef0).toBe(before.coef0);
+    expect(after.k01).not.toBe(before.k01);
+    const shown = await page.$eval('#gamma-value', (e) => e.textContent);
+    expect(Number(shown)).toBeCloseTo(after.gamma, 2);
+    expect(gpu.pageErrors, 'page errors').toEqual([]);
+    expect(gpu.consoleErrors, 'console errors').toEqual([]);
+  }, 60_000);
+
+  it('every dataset builds and trains one epoch with Step on WebGPU (moons, spirals, blobs with softmax, digits)', async () => {
+    if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
+    const { page } = gpu;
+    await setInput(page, '#batch', '64');
+    for (const [name, rows, cols, classes] of [
+      ['moons', 200, 2, 2], ['spirals', 200, 2, 2], ['blobs', 200, 2, 3], ['digits', 1797, 64, 10],
+    ] as const) {
+      await page.select('#dataset', name);
+      await settled(page);
+      await page.click('#step');
+      await page.waitForFunction(() => (window.__playground?.epochs.length ?? 0) >= 1, { timeout: 60_000, polling: 100 });
+      await settled(page);
+      const s = await snapshot(page);
+      expect(s.state, `${name}: ${s.error}`).toBe('idle');
+      expect(s.dataset).toMatchObject({ name, rows, cols, classes });
+      expect(s.epochs).toHaveLength(1);
+      expect(s.charts!.loss.x).toEqual([1]);
+      expect(Number.isFinite(s.epochs[0]!.loss), `${name} loss`).toBe(true);
+      expect(s.gram!.n).toBe(Math.min(rows, classes * Math.floor(400 / classes)));
+      if (cols === 2) expect(s.boundary?.epoch, `${name} boundary`).toBe(1);
+      else expect(s.boundary).toBeNull();
+    }
+    await page.screenshot({ path: `${artifacts}/playground-digits.png`, fullPage: true });
+    expect(gpu.pageErrors, 'page errors').toEqual([]);
+    expect(gpu.consoleErrors, 'console errors').toEqual([]);
+  }, 120_000);
+
+  it(`without WebGPU: says it runs on the CPU and still trains XOR in ≤ ${MAX_EPOCHS} epochs`, async () => {
+    const cpu = await openPlayground(false);
+    const start = await snapshot(cpu.page);
+    expect(start.backend, `${start.backendText}\n${cpu.problems()}`).toBe('cpu');
+    expect(start.adapter).toBeNull();
+    const banner = await cpu.page.$eval('#backend', (e) => e.textContent ?? '');
+    expect(banner).toMatch(/^WebGPU unavailable: running on the CPU \(.+\)$/);
+    console.log(`playground CPU banner: ${banner}`);
+
+    const { before, after, seconds } = await trainXor(cpu);
+    console.log(`playground CPU: ${after.epochs.length} epochs in ${seconds.toFixed(1)} s`);
+    checkRun(before, after);
+    const status = await cpu.page.$eval('#status', (e) => e.textContent ?? '');
+    expect(status).toContain('cpu');
+    await cpu.page.screenshot({ path: `${artifacts}/playground-cpu.png`, fullPage: true });
+    expect(cpu.pageErrors, 'page errors').toEqual([]);
+    expect(cpu.consoleErrors, 'console errors').toEqual([]);
+  }, 240_000);
+});
