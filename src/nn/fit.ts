@@ -177,33 +177,71 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
   return history;
 }
 
-/** One recorded training step; every tensor it makes is freed before it returns. */
+/**
+ * Forward, loss gradient, backward and optimizer update of one batch, recorded (not
+ * submitted). `temps` receives everything the step allocates, the mean loss [1] first and
+ * then, when `onForward` asks for them, the tensors it makes from the forward output
+ * (before the backward pass releases the layer caches); the caller disposes them all.
+ * Returns the loss and the squared weight-gradient norms (when `weightNorms`).
+ */
+function recordStep(
+  ctx: TrainContext, xb: Tensor, yb: Tensor, weightNorms: boolean, temps: (Tensor | null)[],
+  onForward?: (out: Tensor) => void,
+): { loss: Tensor; weightSqNorms: readonly Tensor[] } {
+  const net = ctx.net;
+  try {
+    const out = net.forward(xb, { train: true, logits: ctx.logits });
+    const { loss, grad } = ctx.engine.lossGrad(ctx.loss, out, yb);
+    temps.push(loss, grad);
+    onForward?.(out);
+    const g = net.backward(grad, { logits: ctx.logits, weightNorms });
+    temps.push(...g.grads, ...g.weightSqNorms);
+    ctx.optimizer.update(net.params, g.grads);
+    return { loss, weightSqNorms: g.weightSqNorms };
+  } finally {
+    net.releaseCaches();
+  }
+}
+
+/** One recorded training step of the fit loop; every tensor it makes is freed before it returns. */
 function trainStep(
   ctx: TrainContext, data: DeviceData, perm: Tensor, start: number, rows: number,
   stats: Tensor, stepLossSlot: number | null, half: Tensor | null,
 ): void {
   const e = ctx.engine;
-  const net = ctx.net;
   const temps: (Tensor | null)[] = [];
   try {
     const xb = e.gatherRows(data.x, perm, start, rows);
     temps.push(xb);
     const yb = e.gatherRows(data.y, perm, start, rows);
     temps.push(yb);
-    const out = net.forward(xb, { train: true, logits: ctx.logits });
-    const { loss, grad } = e.lossGrad(ctx.loss, out, yb);
-    temps.push(loss, grad);
-    const correct = countCorrect(ctx, out, yb, half);
-    temps.push(correct);
-    const g = net.backward(grad, { logits: ctx.logits, weightNorms: true });
-    temps.push(...g.grads, ...g.weightSqNorms);
-    ctx.optimizer.update(net.params, g.grads);
+    let correct: Tensor | null = null;
+    const { loss, weightSqNorms } = recordStep(ctx, xb, yb, true, temps, (out) => {
+      correct = countCorrect(ctx, out, yb, half);
+      temps.push(correct);
+    });
     e.axpyInto(stats, loss, rows, LOSS_SLOT);
     if (correct !== null) e.axpyInto(stats, correct, 1, CORRECT_SLOT);
-    g.weightSqNorms.forEach((sq, i) => e.axpyInto(stats, sq, 1, GRAD_SLOT + i));
+    weightSqNorms.forEach((sq, i) => e.axpyInto(stats, sq, 1, GRAD_SLOT + i));
     if (stepLossSlot !== null) e.axpyInto(stats, loss, 1, stepLossSlot);
   } finally {
-    net.releaseCaches();
+    disposeAll(temps);
+  }
+}
+
+/**
+ * One training step on a whole batch already on the device (Sequential.trainStep): one
+ * submission. Returns the mean loss [1] (the caller's); nothing is read back.
+ */
+export function batchStep(ctx: TrainContext, x: Tensor, y: Tensor): Tensor {
+  ctx.optimizer.ensureState(ctx.net.params);
+  const temps: (Tensor | null)[] = [];
+  try {
+    const { loss } = recordStep(ctx, x, y, false, temps);
+    temps.splice(temps.indexOf(loss), 1); // the caller's
+    ctx.engine.flush();
+    return loss;
+  } finally {
     disposeAll(temps);
   }
 }

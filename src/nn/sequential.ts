@@ -8,8 +8,9 @@ import { LOSS_KINDS } from '../engine.js';
 import { DisposedError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
+import { fmtShape } from '../validate.js';
 import { checkFiniteMatrix, inputShape, type Prepared, toHostMatrix, toHostTargets, upload } from './data.js';
-import { type AccuracyKind, type DeviceData, evaluateLoop, fitLoop, resolveFitOptions, type TrainContext } from './fit.js';
+import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, resolveFitOptions, type TrainContext } from './fit.js';
 import { initWeights } from './init.js';
 import { checkLayerSpec, describeLayer } from './layers.js';
 import { Network, type Param } from './network.js';
@@ -258,6 +259,27 @@ export class Sequential {
     } finally {
       this.#training = false;
     }
+  }
+
+  /**
+   * One training step on one batch already on the device, the lowest-overhead way to train:
+   * forward, loss, backward and the optimizer's update, recorded as one queue submission;
+   * nothing is read back or re-checked (unlike fit, the values are not scanned for NaN).
+   * x is [rows, inputs]; y is [rows, outputs] as the loss takes it (one-hot rows for
+   * softmaxCrossEntropy). Returns the batch's mean loss before the update, a [1] tensor the
+   * caller disposes: `await loss.read()` waits for the step to finish.
+   */
+  trainStep(x: Tensor, y: Tensor): Tensor {
+    const c = this.#ready('trainStep');
+    this.#notTraining('trainStep');
+    for (const [name, t, cols] of [['x', x, this.inputs], ['y', y, this.outputs]] as const) {
+      if (!(t instanceof Tensor) || t.owner !== this.engine) throw new ValueError(`trainStep: ${name} must be a tensor of this model's engine`);
+      if (t.shape.length !== 2 || t.shape[1] !== cols) {
+        throw new ShapeError(`trainStep: ${name} must be [rows, ${cols}], got ${fmtShape(t.shape)}`);
+      }
+    }
+    if (x.shape[0] !== y.shape[0]) throw new ShapeError(`trainStep: x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
+    return batchStep(this.#context(c), x, y);
   }
 
   /** Mean loss (and accuracy when compiled with it) on x, y, without training. */

@@ -1,0 +1,78 @@
+// Sequential.trainStep: one step on a batch already on the device must be exactly one fit
+// step (same loss, same weights after it) on both backends, and must check its arguments.
+import { describe, expect, it } from 'vitest';
+import { type Engine, type LayerSpec, type Sequential, ShapeError, ValueError } from '../../src/index.js';
+import { adam, dense, sequential, sigmoid, tanh } from '../../src/nn/index.js';
+import { useEngines } from '../helpers/engines.js';
+import { expectClose, expectThrows } from '../helpers/expectClose.js';
+import { blobs } from './data-helpers.js';
+
+const engines = useEngines();
+const DATA = blobs(5, 40, 6, 3);
+const NET: LayerSpec[] = [dense(6, 10), sigmoid({ learnAlpha: true }), dense(10, 8), tanh(), dense(8, 3)];
+
+async function weightsOf(m: Sequential): Promise<Float32Array[]> {
+  return Promise.all(m.parameters().map((p) => p.tensor.read()));
+}
+
+function model(e: Engine): Sequential {
+  const m = sequential(e, NET, { seed: 4 });
+  m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.05 }) });
+  return m;
+}
+
+describe('trainStep', () => {
+  for (const backend of ['cpu', 'gpu'] as const) {
+    it(`${backend}: three trainStep calls equal three full-batch fit epochs (losses and weights)`, async () => {
+      const e = engines[backend];
+      const viaFit = model(e);
+      const viaStep = model(e);
+      const x = e.tensor(DATA.x);
+      const y = e.tensor(DATA.onehot);
+      try {
+        const h = await viaFit.fit(DATA.x, DATA.onehot, { epochs: 3, batchSize: 40, shuffle: false, recordStepLosses: true });
+        const losses: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const loss = viaStep.trainStep(x, y);
+          losses.push((await loss.read())[0]!);
+          loss.dispose();
+        }
+        expectClose(losses, h.stepLosses!, { rtol: 1e-6, label: 'trainStep losses vs fit step losses' });
+        expect(losses[2]).toBeLessThan(losses[0]!); // it trains
+        const a = await weightsOf(viaFit);
+        const b = await weightsOf(viaStep);
+        a.forEach((w, i) => expectClose(b[i]!, w, { rtol: 1e-6, atol: 1e-7, label: `parameter ${i} after 3 steps` }));
+      } finally {
+        viaFit.dispose();
+        viaStep.dispose();
+        x.dispose();
+        y.dispose();
+      }
+    });
+  }
+
+  it('rejects wrong widths, row mismatches and foreign tensors, leaving the weights unchanged', async () => {
+    const e = engines.cpu;
+    const m = model(e);
+    const x = e.tensor(DATA.x);
+    const y = e.tensor(DATA.onehot);
+    const wrongX = e.zeros([40, 5]);
+    const shortY = e.zeros([39, 3]);
+    const before = await weightsOf(m);
+    try {
+      await expectThrows(() => m.trainStep(wrongX, y), ShapeError, 'x width', ['[rows, 6]', '[40, 5]']);
+      await expectThrows(() => m.trainStep(x, shortY), ShapeError, 'row mismatch', ['40', '39']);
+      const foreign = engines.gpu.tensor(DATA.x);
+      try {
+        await expectThrows(() => m.trainStep(foreign, y), ValueError, 'foreign engine', ["this model's engine"]);
+      } finally {
+        foreign.dispose();
+      }
+      const after = await weightsOf(m);
+      before.forEach((w, i) => expectClose(after[i]!, w, { rtol: 0, atol: 0, label: `parameter ${i} unchanged` }));
+    } finally {
+      for (const t of [x, y, wrongX, shortY]) t.dispose();
+      m.dispose();
+    }
+  });
+});
