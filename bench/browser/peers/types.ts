@@ -1,0 +1,41 @@
+// The interface every backend of the browser benchmark implements (one file per library:
+// sigmoid-core.ts, tfjs.ts, jax.ts). The page calls, per backend: init() once (a throw
+// means "unavailable: reason"), then per workload prepare(data) → [run() → read(out) →
+// free(out)]… → dispose(), and destroy() at the end.
+import type { CaseData } from '../../cases.js';
+
+export interface PeerInfo {
+  /** Library and version, e.g. "@tensorflow/tfjs-core 4.22.0". */
+  library: string;
+  /** What the backend runs on, e.g. the WebGPU adapter, "WebAssembly (SIMD, 1 thread)". */
+  device: string;
+  /** Anything else worth recording (adapter info, flags). */
+  details?: Record<string, unknown>;
+}
+
+export interface PeerCase {
+  /**
+   * Records the workload and waits until it has really finished (not only been queued):
+   * each adapter documents how it synchronises. Timed. Returns the output handle.
+   */
+  run(): Promise<unknown>;
+  /** The output of a run as float32 on the host (untimed; for the float64 check). */
+  read(out: unknown): Promise<Float32Array>;
+  /** Frees the output of a run. */
+  free(out: unknown): void;
+  /** Frees the inputs (and, for the MLP, the model). */
+  dispose(): void;
+}
+
+export interface Peer {
+  /** Column/row name, e.g. "sigmoid-core-webgpu", "tfjs-wasm", "jax-webgpu". */
+  id: string;
+  init(): Promise<PeerInfo>;
+  prepare(data: CaseData): Promise<PeerCase>;
+  destroy(): Promise<void>;
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}

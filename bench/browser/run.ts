@@ -1,0 +1,108 @@
+// `npm run bench:browser`: serves the benchmark page (bench/browser/) with Vite on
+// 127.0.0.1, opens it in headless Chromium with WebGPU (tools/browser.ts), runs every backend
+// in one page, prints the results table and the ratio table to stdout and writes the JSON to
+// bench/results/browser-<quick|full>-<date>.json (the page's state plus this machine).
+//
+//   npm run bench:browser [-- --quick] [-- --backends id,id…] [-- --out FILE.json]
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseFlags, formatFlags, UsageError } from '../../src/cli/args.js';
+import { launchChromium, serve, watchedPage, within } from '../../tools/browser.js';
+import { machine } from '../report.js';
+import { formatRatios, formatTable, ratios } from '../table.js';
+import type { BenchState } from './main.js';
+
+const OURS = 'sigmoid-core-webgpu';
+
+const FLAGS = {
+  quick: { type: 'boolean', help: 'small sizes and 2 repeats (1–2 minutes on SwiftShader)' },
+  backends: { type: 'string', value: 'id,id…', help: 'which backends (default all: sigmoid-core-webgpu, sigmoid-core-cpu, tfjs-webgpu, tfjs-wasm, tfjs-cpu, jax-webgpu, jax-wasm)' },
+  out: { type: 'string', value: 'FILE.json', help: 'where to write the JSON (default bench/results/browser-<mode>-<date>.json)' },
+} as const;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const repo = resolve(import.meta.dirname, '../../..');
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    process.stdout.write(`usage: npm run bench:browser -- [options]\n\noptions:\n${formatFlags(FLAGS)}\n`);
+    return 0;
+  }
+  const flags = parseFlags('bench:browser', argv, FLAGS);
+  const mode = flags.quick ? 'quick' : 'full';
+  const limitMs = (mode === 'quick' ? 15 : 90) * 60_000;
+  const served = await serve(join(repo, 'bench/browser/vite.config.ts'));
+  const browser = await launchChromium({ webgpu: true });
+  try {
+    const w = await watchedPage(browser, (text) => {
+      if (text.startsWith('[bench]')) log(text);
+    });
+    const query = new URLSearchParams({ mode, autorun: '1', ...(flags.backends ? { backends: flags.backends } : {}) });
+    const url = `${served.url}?${query}`;
+    log(`bench:browser ${mode}: ${url}`);
+    await w.page.goto(url, { waitUntil: 'load' });
+    // Poll rather than one waitForFunction: a page busy in a long synchronous kernel (a
+    // CPU/wasm peer, or TF.js blocking on the GPU) may not answer a single evaluate for
+    // minutes, which is no reason to give up before the deadline.
+    let incomplete: string | null = null;
+    const t0 = Date.now();
+    for (;;) {
+      const done = await within(w.page.evaluate(() => window.__bench?.done === true), 600_000, 'the page').catch(() => false);
+      if (done) break;
+      if (Date.now() - t0 > limitMs) {
+        incomplete = `the page did not finish within ${limitMs / 60_000} min`;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    const state = await within(w.page.evaluate(() => window.__bench ?? null), 30_000, 'the page');
+    if (!state) throw new Error(`the page published no results: ${incomplete ?? ''}\n${w.problems()}`);
+    printTables(state as BenchState);
+
+    const date = new Date(state.date);
+    const out = flags.out ?? join(repo, 'bench', 'results', `browser-${mode}-${date.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
+    const report = {
+      ...state, args: argv, incomplete, host: { ...machine(), chromium: await browser.version() },
+      pageErrors: w.pageErrors, consoleErrors: w.consoleErrors, consoleWarnings: w.consoleWarnings,
+    };
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+    log(`results written to ${relative(process.cwd(), out) || out}`);
+    if (incomplete) log(incomplete);
+    if (state.error) log(`the run failed: ${state.error}`);
+    log(w.problems());
+    const bad = state.results.filter((r) => r.check === 'FAILED' || r.check === 'ERROR').length;
+    if (bad > 0) log(`${bad} case(s) FAILED or errored: their times are excluded`);
+    return incomplete || state.error || bad > 0 ? 1 : 0;
+  } finally {
+    await browser.close();
+    await served.close();
+  }
+}
+
+function printTables(s: BenchState): void {
+  // From the results (not the page's finished tables): an unfinished run still prints what it has.
+  const peers = s.backends.filter((b) => b.id !== OURS).map((b) => b.id);
+  const adapter = typeof s.adapter === 'string' ? s.adapter : Object.entries(s.adapter).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  const lines = [
+    `${s.userAgent}`,
+    `WebGPU adapter: ${adapter}`,
+    ...s.backends.map((b) => `- ${b.id}: ${b.status === 'ok' ? `${b.info!.library}, ${b.info!.device}` : `unavailable: ${b.reason}`}`),
+    '',
+    formatTable(s.results),
+    '',
+    `sigmoid-core-webgpu ÷ each peer (peer median ÷ ours; > 1 = sigmoid-core faster; — = no checked time):`,
+    '',
+    formatRatios(ratios(s.results, OURS, peers), peers),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  await Promise.all([process.stdout, process.stderr].map((st) => new Promise((done) => st.write('', done))));
+  process.exit(code);
+} catch (err) {
+  log(err instanceof UsageError ? `bench:browser: ${err.message}` : `bench:browser: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(err instanceof UsageError ? 2 : 1);
+}

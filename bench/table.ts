@@ -1,0 +1,91 @@
+// Results of benchmark cases and their Markdown tables: the per-case table (Node runner,
+// browser page and its runner) and the ratio table of one backend against the others.
+// No Node API here: the browser page imports it.
+
+import type { Timing } from './timing.js';
+
+export interface CaseResult<B extends string = string> {
+  backend: B;
+  workload: string;
+  size: string;
+  /** null when the case did not run to the end (error, skipped) — see `detail`. */
+  timing: Timing | null;
+  /** Throughput at the median time; null when the check failed or the case errored. */
+  throughput: number | null;
+  unit: string;
+  check: 'ok' | 'FAILED' | 'ERROR' | 'SKIPPED';
+  detail: string;
+}
+
+/** A Markdown table: backend, workload, size, median, min–max, throughput, check. */
+export function formatTable(results: readonly CaseResult[]): string {
+  const head = ['backend', 'workload', 'size', 'median', 'min–max', 'throughput', 'check'];
+  const rows = results.map((r) => [
+    r.backend,
+    r.workload,
+    r.size,
+    r.timing && r.check === 'ok' ? fmtMs(r.timing.medianMs) : '—',
+    r.timing && r.check === 'ok' ? fmtRange(r.timing.minMs, r.timing.maxMs) : '—',
+    r.throughput === null ? '—' : `${fmtNum(r.throughput)} ${r.unit}`,
+    r.check === 'ok' ? `ok (${runs(r.timing?.samples.length ?? 0)})` : `${r.check}: ${r.detail}`,
+  ]);
+  return markdown(head, rows);
+}
+
+/** One row per (workload, size) with `ours` median time ÷ each peer's: >1 means ours is faster. */
+export interface RatioRow {
+  workload: string;
+  size: string;
+  /** Peer → peer median / our median; null when either side has no checked time. */
+  ratios: Record<string, number | null>;
+}
+
+export function ratios(results: readonly CaseResult[], ours: string, peers: readonly string[]): RatioRow[] {
+  const ok = (b: string, w: string, s: string) =>
+    results.find((r) => r.backend === b && r.workload === w && r.size === s && r.check === 'ok' && r.timing !== null)?.timing?.medianMs ?? null;
+  const keys: { workload: string; size: string }[] = [];
+  for (const r of results) if (!keys.some((k) => k.workload === r.workload && k.size === r.size)) keys.push({ workload: r.workload, size: r.size });
+  return keys.map(({ workload, size }) => {
+    const mine = ok(ours, workload, size);
+    const row: RatioRow = { workload, size, ratios: {} };
+    for (const p of peers) {
+      const theirs = ok(p, workload, size);
+      row.ratios[p] = mine !== null && theirs !== null ? theirs / mine : null;
+    }
+    return row;
+  });
+}
+
+/** The ratio table: workload, size, then `ours` ÷ each peer (×, >1 = ours faster; — = no checked time). */
+export function formatRatios(rows: readonly RatioRow[], peers: readonly string[]): string {
+  const head = ['workload', 'size', ...peers.map((p) => `÷ ${p}`)];
+  return markdown(head, rows.map((r) => [r.workload, r.size, ...peers.map((p) => fmtRatio(r.ratios[p] ?? null))]));
+}
+
+export function fmtRatio(v: number | null): string {
+  return v === null ? '—' : `${v >= 10 ? v.toFixed(1) : v.toFixed(2)}×`;
+}
+
+function markdown(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+export function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
+}
+
+export function runs(n: number): string {
+  return `${n} run${n === 1 ? '' : 's'}`;
+}
+
+export function fmtRange(lo: number, hi: number): string {
+  const [a, b] = [fmtMs(lo), fmtMs(hi)];
+  const unit = / \S+$/.exec(a)?.[0];
+  return unit && b.endsWith(unit) ? `${a.slice(0, -unit.length)}–${b}` : `${a}–${b}`;
+}
+
+export function fmtNum(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2);
+}

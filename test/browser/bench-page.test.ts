@@ -1,0 +1,96 @@
+// The browser benchmark page (bench/browser/) in quick mode, end to end: Vite serves it
+// on 127.0.0.1, headless Chromium with WebGPU runs every backend, and the test checks that
+// the run completes, the results table has a row per workload for every backend that
+// started (a peer that cannot start is listed as unavailable with its reason, never
+// thrown), every timed result passed its float64 check, and the page logged no errors.
+import type { Browser } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { launchChromium, type Served, serve, type WatchedPage, watchedPage, within } from '../../tools/browser.js';
+import type { BenchState } from '../../bench/browser/main.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+/** Quick mode takes well under a minute on SwiftShader; allow for a loaded machine. */
+const PAGE_TIMEOUT_MS = 5 * 60_000;
+const WORKLOADS = ['matmul', 'sigmoid', 'gram', 'mlp'];
+
+let served: Served | undefined;
+let browser: Browser | undefined;
+let watched: WatchedPage | undefined;
+let state: BenchState | null = null;
+let incomplete: string | null = null;
+let rows: { backend: string; workload: string; check: string }[] = [];
+
+beforeAll(async () => {
+  served = await serve(`${repo}bench/browser/vite.config.ts`);
+  browser = await launchChromium({ webgpu: true });
+  watched = await watchedPage(browser, (text) => {
+    if (text.startsWith('[bench]')) console.log(`chromium ${text}`);
+  });
+  const page = watched.page;
+  await page.goto(`${served.url}?mode=quick&autorun=1`, { waitUntil: 'load' });
+  await page
+    .waitForFunction(() => window.__bench?.done === true, { timeout: PAGE_TIMEOUT_MS, polling: 500 })
+    .catch((err: Error) => (incomplete = `the page did not finish within ${PAGE_TIMEOUT_MS / 1000} s (${err.message})`));
+  state = await within(page.evaluate(() => (window.__bench ?? null) as BenchState | null), 15_000, 'the page').catch((err: Error) => {
+    incomplete = `${incomplete ?? 'the page finished'}; then ${err.message}`;
+    return null;
+  });
+  rows = await within(
+    page.$$eval('#results tr', (trs) =>
+      trs.map((tr) => ({ backend: tr.dataset.backend ?? '', workload: tr.dataset.workload ?? '', check: tr.dataset.check ?? '' })),
+    ),
+    15_000,
+    'the results table',
+  ).catch(() => []);
+}, PAGE_TIMEOUT_MS + 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.close();
+});
+
+describe('benchmark page, quick mode, headless Chromium', () => {
+  it('completes', () => {
+    expect(state, `no window.__bench: ${incomplete}\n${watched?.problems()}`).not.toBeNull();
+    expect(incomplete, watched?.problems()).toBeNull();
+    expect(state!.done).toBe(true);
+    expect(state!.error).toBeNull();
+    expect(state!.mode).toBe('quick');
+  });
+
+  it('has a table row per workload for every backend that started, sigmoid-core WebGPU included', () => {
+    const started = state!.backends.filter((b) => b.status === 'ok').map((b) => b.id);
+    for (const b of state!.backends.filter((x) => x.status === 'unavailable')) console.log(`bench page: ${b.id} unavailable: ${b.reason}`);
+    expect(started).toContain('sigmoid-core-webgpu');
+    expect(started).toContain('sigmoid-core-cpu');
+    for (const backend of started) {
+      const workloads = rows.filter((r) => r.backend === backend).map((r) => r.workload);
+      expect(workloads, `table rows of ${backend}`).toEqual(WORKLOADS);
+    }
+    expect(state!.results).toHaveLength(started.length * WORKLOADS.length);
+    expect(state!.ratios.map((r) => r.workload)).toEqual(WORKLOADS);
+  });
+
+  it('every timed result passed its float64 check (a case skipped for time is allowed, not a failure)', () => {
+    const bad = state!.results.filter((r) => r.check === 'FAILED' || r.check === 'ERROR');
+    expect(bad.map((r) => `${r.backend} ${r.workload}: ${r.check} ${r.detail}`)).toEqual([]);
+    for (const r of state!.results.filter((x) => x.timing !== null)) {
+      expect(r.check, `${r.backend} ${r.workload}`).toBe('ok');
+      expect(r.throughput, `${r.backend} ${r.workload}`).toBeGreaterThan(0);
+    }
+    const ours = state!.results.filter((r) => r.backend.startsWith('sigmoid-core'));
+    expect(ours.every((r) => r.check === 'ok'), JSON.stringify(ours.map((r) => [r.backend, r.workload, r.check, r.detail]))).toBe(true);
+  });
+
+  it('records the adapter and user agent', () => {
+    expect(typeof state!.adapter === 'object', `adapter: ${JSON.stringify(state!.adapter)}`).toBe(true);
+    expect(state!.userAgent).toContain('Chrome');
+    expect(state!.results.every((r) => r.device.length > 0)).toBe(true);
+  });
+
+  it('logs no page or console errors', () => {
+    expect(watched?.pageErrors, 'page errors').toEqual([]);
+    expect(watched?.consoleErrors, `console errors (warnings: ${JSON.stringify(watched?.consoleWarnings)})`).toEqual([]);
+  });
+});
