@@ -3,8 +3,9 @@
 // sigmoid MLP trained with Adam and softmax cross-entropy. Held-out accuracy ≥ 0.97 on the
 // CPU and on WebGPU; both backends train from the same weights on the same shuffles.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine, type EvaluateResult } from '../../src/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useEngines } from '../helpers/engines.js';
+import { type Engine, type EvaluateResult } from '../../src/index.js';
 import { dropColumn, standardize, stratifiedSplit, takeRows, takeValues } from '../../src/data/index.js';
 import { readCsv } from '../../src/io/csv.js';
 import { adam, dense, sequential, sigmoid } from '../../src/nn/index.js';
@@ -38,15 +39,8 @@ async function trainDigits(e: Engine): Promise<void> {
   }
 }
 
-let cpu: Engine;
-let gpu: Engine;
-beforeAll(async () => {
-  cpu = await createEngine({ backend: 'cpu', log: null });
-  gpu = await createEngine({ backend: 'webgpu', log: null });
-});
+const engines = useEngines();
 afterAll(() => {
-  cpu?.destroy();
-  gpu?.destroy();
   for (const [backend, r] of Object.entries(results)) {
     console.log(
       `digits ${backend}: test accuracy ${r.test.accuracy!.toFixed(4)} (${r.test.samples} rows), test loss ${r.test.loss.toFixed(4)}, ` +
@@ -63,12 +57,12 @@ describe('digits (64-64-10 sigmoid MLP, Adam, softmax cross-entropy)', () => {
   });
 
   it(`CPU: held-out accuracy ≥ 0.97 after ${EPOCHS} epochs`, async () => {
-    await trainDigits(cpu);
+    await trainDigits(engines.cpu);
     expect(results.cpu!.test.accuracy!).toBeGreaterThanOrEqual(0.97);
   });
 
   it(`WebGPU: held-out accuracy ≥ 0.97 after ${EPOCHS} epochs, within 0.5 % of the CPU's`, async () => {
-    await trainDigits(gpu);
+    await trainDigits(engines.gpu);
     expect(results.webgpu!.test.accuracy!).toBeGreaterThanOrEqual(0.97);
     if (results.cpu) expect(Math.abs(results.webgpu!.test.accuracy! - results.cpu.test.accuracy!)).toBeLessThanOrEqual(0.005);
   });

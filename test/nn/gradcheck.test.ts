@@ -5,10 +5,11 @@
 // Network.backward) on the CPU backend is compared with central finite differences of a
 // float64 host re-implementation of forward + loss; then the WebGPU backward is compared
 // with the CPU one.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine, type LayerSpec, type LossKind } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { type Engine, type LayerSpec, type LossKind } from '../../src/index.js';
 import { dense, identity, leakyRelu, relu, sigmoid, tanh } from '../../src/nn/index.js';
 import { Network } from '../../src/nn/network.js';
+import { useEngines } from '../helpers/engines.js';
 import { expectClose } from '../helpers/expectClose.js';
 import { finiteDiffGrad } from '../helpers/reference.js';
 import { rng } from '../helpers/rng.js';
@@ -109,16 +110,7 @@ function refLossOf(c: Case, params: RefParams, x: Float32Array, y: Float32Array)
   return refLoss(c.loss, out, y, ROWS, cols);
 }
 
-let cpu: Engine;
-let gpu: Engine;
-beforeAll(async () => {
-  cpu = await createEngine({ backend: 'cpu', log: null });
-  gpu = await createEngine({ backend: 'webgpu', log: null });
-});
-afterAll(() => {
-  cpu?.destroy();
-  gpu?.destroy();
-});
+const engines = useEngines();
 
 describe('model backward vs float64 finite differences (CPU)', () => {
   CASES.forEach((c, k) => {
@@ -126,7 +118,7 @@ describe('model backward vs float64 finite differences (CPU)', () => {
       const seed = 100 + k;
       const { params, x, y } = caseData(c, seed);
       const ref: RefParams = new Map([...params].map(([n, v]) => [n, Float64Array.from(v)]));
-      const { loss, grads } = await engineGrads(cpu, c, seed);
+      const { loss, grads } = await engineGrads(engines.cpu, c, seed);
       expectClose([loss], [refLossOf(c, ref, x, y)], { rtol: 1e-5, atol: 1e-7, label: `${c.name}: loss` });
       expect([...grads.keys()]).toEqual([...params.keys()]);
       for (const [name, value] of params) {
@@ -145,11 +137,11 @@ describe('model backward: WebGPU vs CPU', () => {
   it('every case gives the same loss and gradients on both backends', async () => {
     for (const [k, c] of CASES.entries()) {
       const seed = 100 + k;
-      const a = await engineGrads(cpu, c, seed);
-      const b = await engineGrads(gpu, c, seed);
+      const a = await engineGrads(engines.cpu, c, seed);
+      const b = await engineGrads(engines.gpu, c, seed);
       expectClose([b.loss], [a.loss], { rtol: 1e-5, atol: 1e-7, label: `${c.name}: loss` });
       for (const [name, g] of a.grads) {
-        expectClose(b.grads.get(name)!, g, { rtol: 1e-4, atol: 1e-6, label: `${c.name}: ${name} (webgpu vs cpu)` });
+        expectClose(b.grads.get(name)!, g, { rtol: 1e-4, atol: 1e-6, label: `${c.name}: ${name} (webgpu vs engines.cpu)` });
       }
     }
   });

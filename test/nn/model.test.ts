@@ -2,23 +2,15 @@
 // layers, seeded host initialisation (glorot bounds, he spread, per-layer seeds), parameter
 // names, summary(), the input forms fit/predict accept, predict in batches, predictProba,
 // and the regression of system 3 (y = 2x + 1 + noise) recovered by a linear model.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine, ShapeError, ValueError } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { ShapeError, ValueError } from '../../src/index.js';
 import { adam, dense, identity, leakyRelu, relu, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
+import { useEngines } from '../helpers/engines.js';
 import { expectClose, expectThrows } from '../helpers/expectClose.js';
 import { rng } from '../helpers/rng.js';
 import { blobs } from './data-helpers.js';
 
-let cpu: Engine;
-let gpu: Engine;
-beforeAll(async () => {
-  cpu = await createEngine({ backend: 'cpu', log: null });
-  gpu = await createEngine({ backend: 'webgpu', log: null });
-});
-afterAll(() => {
-  cpu?.destroy();
-  gpu?.destroy();
-});
+const engines = useEngines();
 
 describe('layers', () => {
   it('constructors give plain specs with defaults', () => {
@@ -41,19 +33,19 @@ describe('layers', () => {
   });
 
   it('sequential checks consecutive dense widths, naming both layers', async () => {
-    await expectThrows(() => sequential(cpu, [dense(2, 8), sigmoid(), dense(4, 1)]), ShapeError, 'widths', [
+    await expectThrows(() => sequential(engines.cpu, [dense(2, 8), sigmoid(), dense(4, 1)]), ShapeError, 'widths', [
       'layer 2', 'dense(4 → 1', 'layer 0', 'dense(2 → 8', '8 outputs',
     ]);
-    await expectThrows(() => sequential(cpu, [sigmoid(), relu()]), ValueError, 'no dense', ['dense']);
-    await expectThrows(() => sequential(cpu, []), ValueError, 'empty');
-    await expectThrows(() => sequential(cpu, [{ kind: 'conv2d' } as never]), ValueError, 'unknown kind', ['conv2d']);
-    expect(cpu.memory().liveTensors).toBe(0);
+    await expectThrows(() => sequential(engines.cpu, [sigmoid(), relu()]), ValueError, 'no dense', ['dense']);
+    await expectThrows(() => sequential(engines.cpu, []), ValueError, 'empty');
+    await expectThrows(() => sequential(engines.cpu, [{ kind: 'conv2d' } as never]), ValueError, 'unknown kind', ['conv2d']);
+    expect(engines.cpu.memory().liveTensors).toBe(0);
   });
 });
 
 describe('initialisation and parameters', () => {
   it('parameter names, shapes and initial values (glorot bound, zero biases, α)', async () => {
-    const m = sequential(cpu, [dense(30, 20), sigmoid({ alpha: 1.5, learnAlpha: true }), dense(20, 10, { init: 'he' }), relu(), dense(10, 2)]);
+    const m = sequential(engines.cpu, [dense(30, 20), sigmoid({ alpha: 1.5, learnAlpha: true }), dense(20, 10, { init: 'he' }), relu(), dense(10, 2)]);
     try {
       const ps = m.parameters();
       expect(ps.map((p) => [p.name, [...p.tensor.shape]])).toEqual([
@@ -77,7 +69,7 @@ describe('initialisation and parameters', () => {
   });
 
   it('he init has std √(2/in) and mean 0', async () => {
-    const m = sequential(cpu, [dense(200, 200, { init: 'he' })]);
+    const m = sequential(engines.cpu, [dense(200, 200, { init: 'he' })]);
     try {
       const w = await m.parameters()[0]!.tensor.read();
       const mean = w.reduce((s, v) => s + v, 0) / w.length;
@@ -91,8 +83,8 @@ describe('initialisation and parameters', () => {
   });
 
   it('a layer seed fixes that layer whatever the model seed and position', async () => {
-    const a = sequential(cpu, [dense(3, 5, { seed: 42 }), dense(5, 2)], { seed: 1 });
-    const b = sequential(cpu, [dense(2, 3), dense(3, 5, { seed: 42 })], { seed: 7 });
+    const a = sequential(engines.cpu, [dense(3, 5, { seed: 42 }), dense(5, 2)], { seed: 1 });
+    const b = sequential(engines.cpu, [dense(2, 3), dense(3, 5, { seed: 42 })], { seed: 7 });
     try {
       expect(Array.from(await b.parameters()[2]!.tensor.read())).toEqual(Array.from(await a.parameters()[0]!.tensor.read()));
     } finally {
@@ -102,7 +94,7 @@ describe('initialisation and parameters', () => {
   });
 
   it('summary lists layers, output widths and parameter counts', () => {
-    const m = sequential(cpu, [dense(2, 8), sigmoid(), dense(8, 1)], { seed: 3 });
+    const m = sequential(engines.cpu, [dense(2, 8), sigmoid(), dense(8, 1)], { seed: 3 });
     try {
       m.compile({ loss: 'binaryCrossEntropy', optimizer: sgd({ lr: 0.5 }) });
       const s = m.summary();
@@ -125,9 +117,9 @@ describe('inputs, predict and predictProba', () => {
     const flat = new Float32Array(d.x.flat());
     const results: number[][] = [];
     for (const form of ['nested', 'host', 'tensor'] as const) {
-      const m = sequential(cpu, [dense(5, 4), tanh(), dense(4, 3)], { seed: 1 });
-      const xt = form === 'tensor' ? cpu.tensor(flat, [60, 5]) : null;
-      const yt = form === 'tensor' ? cpu.tensor(d.onehot) : null;
+      const m = sequential(engines.cpu, [dense(5, 4), tanh(), dense(4, 3)], { seed: 1 });
+      const xt = form === 'tensor' ? engines.cpu.tensor(flat, [60, 5]) : null;
+      const yt = form === 'tensor' ? engines.cpu.tensor(d.onehot) : null;
       try {
         m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.01 }) });
         const x = form === 'nested' ? d.x : form === 'host' ? { rows: 60, cols: 5, data: flat } : xt!;
@@ -146,7 +138,7 @@ describe('inputs, predict and predictProba', () => {
   });
 
   it('predict in batches equals predict in one pass; predictProba rows are softmax', async () => {
-    for (const e of [cpu, gpu]) {
+    for (const e of [engines.cpu, engines.gpu]) {
       const m = sequential(e, [dense(5, 7), sigmoid(), dense(7, 3)], { seed: 4 });
       try {
         m.compile({ loss: 'softmaxCrossEntropy' });
@@ -173,8 +165,8 @@ describe('inputs, predict and predictProba', () => {
   it('binaryCrossEntropy: σ is applied by predictProba, or fused when the model ends with sigmoid', async () => {
     const x = d.x;
     const y = d.labels.map((c) => (c === 0 ? 1 : 0));
-    const logits = sequential(cpu, [dense(5, 4), tanh(), dense(4, 1)], { seed: 6 });
-    const ends = sequential(cpu, [dense(5, 4), tanh(), dense(4, 1), sigmoid()], { seed: 6 });
+    const logits = sequential(engines.cpu, [dense(5, 4), tanh(), dense(4, 1)], { seed: 6 });
+    const ends = sequential(engines.cpu, [dense(5, 4), tanh(), dense(4, 1), sigmoid()], { seed: 6 });
     try {
       logits.compile({ loss: 'binaryCrossEntropy', optimizer: sgd({ lr: 0.1 }) });
       ends.compile({ loss: 'binaryCrossEntropy', optimizer: sgd({ lr: 0.1 }) });
@@ -201,7 +193,7 @@ describe('regression (system 3)', () => {
     const xs = Array.from(r.uniform(100, -1, 1));
     const noise = r.randn(100, 0, 0.1);
     const ys = xs.map((v, i) => 2 * v + 1 + noise[i]!);
-    for (const e of [cpu, gpu]) {
+    for (const e of [engines.cpu, engines.gpu]) {
       const m = sequential(e, [dense(1, 1)], { seed: 0 });
       try {
         m.compile({ loss: 'mse', optimizer: sgd({ lr: 0.1, momentum: 0.9 }) });
@@ -222,7 +214,7 @@ describe('optimizer details', () => {
   it('weightDecay applies to weight matrices only (one SGD step: ΔW = −lr·wd·W, biases identical)', async () => {
     const d = blobs(3, 16, 5, 3);
     const step = async (wd: number): Promise<Float32Array[]> => {
-      const m = sequential(cpu, [dense(5, 4), sigmoid({ learnAlpha: true }), dense(4, 3)], { seed: 8 });
+      const m = sequential(engines.cpu, [dense(5, 4), sigmoid({ learnAlpha: true }), dense(4, 3)], { seed: 8 });
       try {
         m.compile({ loss: 'softmaxCrossEntropy', optimizer: sgd({ lr: 0.5, weightDecay: wd }) });
         await m.fit(d.x, d.labels, { epochs: 1, batchSize: 16 });
@@ -231,7 +223,7 @@ describe('optimizer details', () => {
         m.dispose();
       }
     };
-    const init = sequential(cpu, [dense(5, 4), sigmoid({ learnAlpha: true }), dense(4, 3)], { seed: 8 });
+    const init = sequential(engines.cpu, [dense(5, 4), sigmoid({ learnAlpha: true }), dense(4, 3)], { seed: 8 });
     const w0 = await Promise.all(init.parameters().map((p) => p.tensor.read()));
     const names = init.parameters().map((p) => p.name);
     init.dispose();
@@ -251,7 +243,7 @@ describe('optimizer details', () => {
 describe('vanishing gradients (system 4)', () => {
   it('in a deep plain-sigmoid network the first layer gets a far smaller gradient than the last', async () => {
     const spec = [dense(8, 16), ...Array.from({ length: 6 }, () => [sigmoid(), dense(16, 16)]).flat(), sigmoid(), dense(16, 3)];
-    const m = sequential(cpu, spec, { seed: 1 });
+    const m = sequential(engines.cpu, spec, { seed: 1 });
     try {
       m.compile({ loss: 'softmaxCrossEntropy', optimizer: sgd({ lr: 0.01 }) });
       const d = blobs(4, 64, 8, 3);

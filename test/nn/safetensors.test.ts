@@ -3,24 +3,16 @@
 // __metadata__), a bit-exact round trip (save → load, and save → fromSafetensors on the
 // other backend), and broken files (truncated, wrong dtype, wrong shape, wrong names, bad
 // offsets) rejected with a ValueError that leaves the model unchanged.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useEngines } from '../helpers/engines.js';
 import {
-  createEngine, type Engine, encodeSafetensors, loadSafetensors, parseSafetensors, Sequential, type Sequential as Model, ValueError,
+  type Engine, encodeSafetensors, loadSafetensors, parseSafetensors, Sequential, type Sequential as Model, ValueError,
 } from '../../src/index.js';
 import { adam, dense, sequential, sigmoid, tanh } from '../../src/nn/index.js';
 import { expectThrows } from '../helpers/expectClose.js';
 import { blobs } from './data-helpers.js';
 
-let cpu: Engine;
-let gpu: Engine;
-beforeAll(async () => {
-  cpu = await createEngine({ backend: 'cpu', log: null });
-  gpu = await createEngine({ backend: 'webgpu', log: null });
-});
-afterAll(() => {
-  cpu?.destroy();
-  gpu?.destroy();
-});
+const engines = useEngines();
 
 const LAYERS = [dense(4, 5), sigmoid({ alpha: 1.5, learnAlpha: true }), dense(5, 3, { init: 'he' }), tanh(), dense(3, 2)];
 
@@ -41,7 +33,7 @@ async function trained(e: Engine, seed = 1): Promise<Model> {
 
 describe('safetensors layout', () => {
   it('matches the format byte for byte', async () => {
-    const m = await trained(cpu);
+    const m = await trained(engines.cpu);
     try {
       const bytes = await m.save();
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -106,8 +98,8 @@ describe('safetensors layout', () => {
 
 describe('round trip', () => {
   it('save → load into another model is bit-exact (weights and predictions)', async () => {
-    const m = await trained(cpu, 1);
-    const other = sequential(cpu, LAYERS, { seed: 99 });
+    const m = await trained(engines.cpu, 1);
+    const other = sequential(engines.cpu, LAYERS, { seed: 99 });
     try {
       const bytes = await m.save();
       other.load(bytes);
@@ -126,11 +118,11 @@ describe('round trip', () => {
   });
 
   it('fromSafetensors / loadSafetensors rebuild the architecture, on the other backend too', async () => {
-    const m = await trained(cpu, 2);
+    const m = await trained(engines.cpu, 2);
     try {
       const bytes = await m.save();
-      for (const e of [cpu, gpu]) {
-        const r = e === cpu ? Sequential.fromSafetensors(e, bytes) : loadSafetensors(e, bytes);
+      for (const e of [engines.cpu, engines.gpu]) {
+        const r = e === engines.cpu ? Sequential.fromSafetensors(e, bytes) : loadSafetensors(e, bytes);
         try {
           expect(r.layers).toEqual(m.layers);
           expect(r.seed).toBe(2);
@@ -148,14 +140,14 @@ describe('round trip', () => {
 describe('broken files: ValueError, model unchanged', () => {
   async function expectRejected(m: Model, bytes: Uint8Array, label: string, mustInclude: string[]): Promise<void> {
     const before = await weights(m);
-    const live = cpu.memory().liveTensors;
+    const live = engines.cpu.memory().liveTensors;
     await expectThrows(() => m.load(bytes), ValueError, label, mustInclude);
     expect(await weights(m), label).toEqual(before);
-    expect(cpu.memory().liveTensors, label).toBe(live);
+    expect(engines.cpu.memory().liveTensors, label).toBe(live);
   }
 
   it('truncated, wrong dtype, wrong shape, missing/extra tensors, bad offsets, not a file', async () => {
-    const m = await trained(cpu, 3);
+    const m = await trained(engines.cpu, 3);
     try {
       const good = await m.save();
       const n = new DataView(good.buffer).getUint32(0, true);
@@ -180,14 +172,14 @@ describe('broken files: ValueError, model unchanged', () => {
       await expectRejected(m, new TextEncoder().encode('not a safetensors file at all'), 'garbage', []);
 
       // A model of another architecture: shape/architecture mismatch.
-      const wide = sequential(cpu, [dense(4, 6), sigmoid({ learnAlpha: true }), dense(6, 3), tanh(), dense(3, 2)]);
+      const wide = sequential(engines.cpu, [dense(4, 6), sigmoid({ learnAlpha: true }), dense(6, 3), tanh(), dense(3, 2)]);
       try {
         await expectRejected(m, await wide.save(), 'other architecture', ['architecture']);
       } finally {
         wide.dispose();
       }
       // The same file without metadata: the shape check alone catches it.
-      const w6 = sequential(cpu, [dense(4, 6), sigmoid({ learnAlpha: true }), dense(6, 3), tanh(), dense(3, 2)]);
+      const w6 = sequential(engines.cpu, [dense(4, 6), sigmoid({ learnAlpha: true }), dense(6, 3), tanh(), dense(3, 2)]);
       try {
         const f = parseSafetensors(await w6.save());
         await expectRejected(m, encodeSafetensors(f.tensors), 'other shapes, no metadata', ['shape']);
@@ -200,7 +192,7 @@ describe('broken files: ValueError, model unchanged', () => {
       await expectRejected(m, encodeSafetensors(f.tensors, f.metadata), 'NaN weight', ['layers.0.weight', 'NaN']);
 
       // fromSafetensors without architecture metadata.
-      await expectThrows(() => Sequential.fromSafetensors(cpu, encodeSafetensors(parseSafetensors(good).tensors)), ValueError, 'no metadata', [
+      await expectThrows(() => Sequential.fromSafetensors(engines.cpu, encodeSafetensors(parseSafetensors(good).tensors)), ValueError, 'no metadata', [
         'architecture',
       ]);
     } finally {

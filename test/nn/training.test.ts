@@ -3,23 +3,15 @@
 // (and a single sigmoid unit learns AND and OR but not XOR), the epoch logs are consistent
 // (loss = mean of step losses, gradient norms, learned α, validation), and 1,000 training
 // steps leave the engine's live memory flat.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine, type History, type LayerSpec, type OptimizerSpec, type Sequential } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { type Engine, type History, type LayerSpec, type OptimizerSpec, type Sequential } from '../../src/index.js';
 import { adam, dense, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
+import { useEngines } from '../helpers/engines.js';
 import { expectClose } from '../helpers/expectClose.js';
 import { AND, blobs, LOGIC_X, OR, XOR } from './data-helpers.js';
 
-let cpu: Engine;
-let gpu: Engine;
-beforeAll(async () => {
-  cpu = await createEngine({ backend: 'cpu', log: null });
-  gpu = await createEngine({ backend: 'webgpu', log: null });
-});
-afterAll(() => {
-  cpu?.destroy();
-  gpu?.destroy();
-});
-const engines = (): [string, Engine][] => [['cpu', cpu], ['webgpu', gpu]];
+const engines = useEngines();
+const bothEngines = (): [string, Engine][] => [['cpu', engines.cpu], ['webgpu', engines.gpu]];
 
 async function weightsOf(m: Sequential): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
@@ -45,8 +37,8 @@ async function run20(e: Engine, optimizer: OptimizerSpec): Promise<{ h: History;
 describe('same answer on both backends', () => {
   for (const [name, opt] of [['sgd with momentum', sgd({ lr: 0.1, momentum: 0.9 })], ['adam', adam({ lr: 0.01 })]] as const) {
     it(`${name}: the first 20 step losses and the weights after them agree to 1e-4`, async () => {
-      const a = await run20(cpu, opt);
-      const b = await run20(gpu, opt);
+      const a = await run20(engines.cpu, opt);
+      const b = await run20(engines.gpu, opt);
       expect(a.h.stepLosses).toHaveLength(20);
       expectClose(b.h.stepLosses!, a.h.stepLosses!, { rtol: 1e-4, label: 'step losses webgpu vs cpu' });
       // The losses must actually move (the test would be vacuous otherwise).
@@ -58,7 +50,7 @@ describe('same answer on both backends', () => {
   }
 
   it('the same seed on the same backend repeats losses and weights bit for bit', async () => {
-    for (const [name, e] of engines()) {
+    for (const [name, e] of bothEngines()) {
       const a = await run20(e, adam({ lr: 0.01 }));
       const b = await run20(e, adam({ lr: 0.01 }));
       expect(b.h.stepLosses, name).toEqual(a.h.stepLosses);
@@ -67,9 +59,9 @@ describe('same answer on both backends', () => {
   });
 
   it('the initial weights are identical on both backends (host-seeded) and differ across seeds', async () => {
-    const a = sequential(cpu, NET, { seed: 5 });
-    const b = sequential(gpu, NET, { seed: 5 });
-    const c = sequential(cpu, NET, { seed: 6 });
+    const a = sequential(engines.cpu, NET, { seed: 5 });
+    const b = sequential(engines.gpu, NET, { seed: 5 });
+    const c = sequential(engines.cpu, NET, { seed: 6 });
     try {
       const wa = await weightsOf(a);
       const wb = await weightsOf(b);
@@ -86,7 +78,7 @@ describe('same answer on both backends', () => {
 
 describe('XOR and the logic gates', () => {
   it('XOR: 2-8-1 sigmoid network, binary cross-entropy, adam(lr 0.1), 300 epochs → 100 % on both backends', async () => {
-    for (const [name, e] of engines()) {
+    for (const [name, e] of bothEngines()) {
       const m = sequential(e, [dense(2, 8), sigmoid(), dense(8, 1)], { seed: 1 });
       try {
         m.compile({ loss: 'binaryCrossEntropy', optimizer: adam({ lr: 0.1 }) });
@@ -106,7 +98,7 @@ describe('XOR and the logic gates', () => {
   });
 
   it('XOR the Sigmoid Core way: stacked σ(W·x + b) layers, MSE, SGD with momentum, 1000 epochs (CPU)', async () => {
-    const m = sequential(cpu, [dense(2, 8), sigmoid(), dense(8, 1), sigmoid()], { seed: 2 });
+    const m = sequential(engines.cpu, [dense(2, 8), sigmoid(), dense(8, 1), sigmoid()], { seed: 2 });
     try {
       m.compile({ loss: 'mse', optimizer: sgd({ lr: 0.5, momentum: 0.9 }), metrics: ['accuracy'] });
       const h = await m.fit(LOGIC_X, XOR, { epochs: 1000, batchSize: 4 });
@@ -123,7 +115,7 @@ describe('XOR and the logic gates', () => {
 
   it('a single sigmoid unit learns AND and OR but not XOR (not linearly separable)', async () => {
     const accuracy = async (targets: number[]): Promise<number> => {
-      const m = sequential(cpu, [dense(2, 1), sigmoid()], { seed: 4 });
+      const m = sequential(engines.cpu, [dense(2, 1), sigmoid()], { seed: 4 });
       try {
         m.compile({ loss: 'binaryCrossEntropy', optimizer: adam({ lr: 0.1 }) });
         await m.fit(LOGIC_X, targets, { epochs: 500, batchSize: 4 });
@@ -140,7 +132,7 @@ describe('XOR and the logic gates', () => {
 
 describe('epoch logs', () => {
   it('loss is the row-weighted mean of the step losses, the last batch is smaller, accuracy matches evaluate-style counting', async () => {
-    for (const [name, e] of engines()) {
+    for (const [name, e] of bothEngines()) {
       const d = blobs(9, 103, 8, 3);
       const m = sequential(e, NET, { seed: 1 });
       try {
@@ -172,7 +164,7 @@ describe('epoch logs', () => {
   });
 
   it('gradNorms is ‖∂L/∂W‖ per dense layer (one plain SGD step, lr 1: W − W′ = ∂L/∂W)', async () => {
-    for (const [name, e] of engines()) {
+    for (const [name, e] of bothEngines()) {
       const m = sequential(e, [dense(8, 6), sigmoid(), dense(6, 5), sigmoid(), dense(5, 3)], { seed: 2 });
       try {
         m.compile({ loss: 'softmaxCrossEntropy', optimizer: sgd({ lr: 1 }) });
@@ -192,7 +184,7 @@ describe('epoch logs', () => {
   });
 
   it('a learned α moves and is reported; fixed α are reported as given', async () => {
-    const m = sequential(cpu, [dense(8, 6), sigmoid({ alpha: 0.5, learnAlpha: true }), dense(6, 6), sigmoid({ alpha: 2 }), dense(6, 3)], {
+    const m = sequential(engines.cpu, [dense(8, 6), sigmoid({ alpha: 0.5, learnAlpha: true }), dense(6, 6), sigmoid({ alpha: 2 }), dense(6, 3)], {
       seed: 3,
     });
     try {
@@ -208,7 +200,7 @@ describe('epoch logs', () => {
   });
 
   it('validationSplit holds out the last rows: valLoss equals evaluate() on them after the epoch', async () => {
-    for (const [name, e] of engines()) {
+    for (const [name, e] of bothEngines()) {
       const m = sequential(e, NET, { seed: 4 });
       try {
         m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.01 }) });
@@ -224,7 +216,7 @@ describe('epoch logs', () => {
   });
 
   it('onEpochEnd returning false stops training', async () => {
-    const m = sequential(cpu, NET, { seed: 4 });
+    const m = sequential(engines.cpu, NET, { seed: 4 });
     try {
       m.compile({ loss: 'softmaxCrossEntropy' });
       const h = await m.fit(DATA.x, DATA.labels, { epochs: 10, onEpochEnd: (l) => l.epoch < 2 });
@@ -238,7 +230,7 @@ describe('epoch logs', () => {
 
 describe('memory', () => {
   it('1,000 training steps leave live tensors and bytes flat (both backends)', async () => {
-    for (const [name, e] of engines()) {
+    for (const [name, e] of bothEngines()) {
       const start = e.memory();
       const m = sequential(e, NET, { seed: 5 });
       const seen: { liveTensors: number; liveBytes: number }[] = [];

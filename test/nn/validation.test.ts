@@ -2,24 +2,16 @@
 // in data (the message names row and column), wrong widths, bad options, use before
 // compile/after dispose. Each failing fit leaves the weights (and the optimizer state:
 // training afterwards gives bit-identical results) as they were.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useEngines } from '../helpers/engines.js';
 import {
-  createEngine, DisposedError, type Engine, type FitOptions, type Inputs, type Sequential, ShapeError, type Targets, ValueError,
+  DisposedError, type Engine, type FitOptions, type Inputs, type Sequential, ShapeError, type Targets, ValueError,
 } from '../../src/index.js';
 import { adam, dense, sequential, sgd, sigmoid } from '../../src/nn/index.js';
 import { expectThrows } from '../helpers/expectClose.js';
 import { blobs } from './data-helpers.js';
 
-let cpu: Engine;
-let gpu: Engine;
-beforeAll(async () => {
-  cpu = await createEngine({ backend: 'cpu', log: null });
-  gpu = await createEngine({ backend: 'webgpu', log: null });
-});
-afterAll(() => {
-  cpu?.destroy();
-  gpu?.destroy();
-});
+const engines = useEngines();
 
 const D = blobs(1, 30, 4, 3);
 
@@ -62,13 +54,13 @@ describe('fit rejects bad input before touching the model', () => {
   ];
   for (const [name, x, y, o, cls, words] of cases) {
     it(name, async () => {
-      const m = model(cpu);
+      const m = model(engines.cpu);
       try {
         const before = await weights(m);
-        const live = cpu.memory().liveTensors;
+        const live = engines.cpu.memory().liveTensors;
         await expectThrows(() => m.fit(x, y, { epochs: 2, ...o }), cls, name, words);
         expect(await weights(m)).toEqual(before);
-        expect(cpu.memory().liveTensors).toBe(live);
+        expect(engines.cpu.memory().liveTensors).toBe(live);
       } finally {
         m.dispose();
       }
@@ -76,8 +68,8 @@ describe('fit rejects bad input before touching the model', () => {
   }
 
   it('binary targets outside [0, 1] and MSE NaN targets', async () => {
-    const m = model(cpu, 'binaryCrossEntropy');
-    const r = model(cpu, 'mse');
+    const m = model(engines.cpu, 'binaryCrossEntropy');
+    const r = model(engines.cpu, 'mse');
     try {
       const before = await weights(m);
       await expectThrows(() => m.fit(D.x, D.labels.map((v) => v), {}), ValueError, 'bce 2', ['[0, 1]', 'row 2']);
@@ -90,8 +82,8 @@ describe('fit rejects bad input before touching the model', () => {
   });
 
   it('a failed fit leaves the optimizer state too: training afterwards is bit-identical (WebGPU)', async () => {
-    const a = model(gpu);
-    const b = model(gpu);
+    const a = model(engines.gpu);
+    const b = model(engines.gpu);
     try {
       await expectThrows(() => b.fit(D.x, D.labels.map(() => 9)), ValueError, 'bad labels');
       await a.fit(D.x, D.labels, { epochs: 2, batchSize: 8 });
@@ -104,8 +96,8 @@ describe('fit rejects bad input before touching the model', () => {
   });
 
   it('tensors of another engine are refused', async () => {
-    const m = model(cpu);
-    const x = gpu.tensor(D.x);
+    const m = model(engines.cpu);
+    const x = engines.gpu.tensor(D.x);
     try {
       await expectThrows(() => m.fit(x, D.labels), ValueError, 'foreign tensor', ['another engine']);
     } finally {
@@ -117,11 +109,11 @@ describe('fit rejects bad input before touching the model', () => {
 
 describe('predict / evaluate / lifecycle', () => {
   it('predict with the wrong width is a ShapeError; weights unchanged', async () => {
-    const m = model(cpu);
+    const m = model(engines.cpu);
     try {
       const before = await weights(m);
       await expectThrows(() => m.predict([[1, 2, 3]]), ShapeError, 'predict width', ['3 columns', '4 inputs']);
-      const t = cpu.tensor([[1, 2, 3, 4, 5]]);
+      const t = engines.cpu.tensor([[1, 2, 3, 4, 5]]);
       await expectThrows(() => m.predict(t), ShapeError, 'predict tensor width', ['5 columns']);
       t.dispose();
       await expectThrows(() => m.evaluate(D.x, D.labels.slice(3)), ShapeError, 'evaluate rows');
@@ -132,17 +124,17 @@ describe('predict / evaluate / lifecycle', () => {
   });
 
   it('fit/evaluate before compile, bad compile options, use after dispose', async () => {
-    const m = sequential(cpu, [dense(4, 3)]);
+    const m = sequential(engines.cpu, [dense(4, 3)]);
     try {
       await expectThrows(() => m.fit(D.x, D.labels), ValueError, 'fit before compile', ['compile']);
       await expectThrows(() => m.evaluate(D.x, D.labels), ValueError, 'evaluate before compile', ['compile']);
       await expectThrows(() => m.compile({ loss: 'hinge' as 'mse' }), ValueError, 'unknown loss', ['hinge']);
       await expectThrows(() => m.compile({ loss: 'mse', optimizer: { kind: 'rmsprop' } as never }), ValueError, 'unknown optimizer', ['rmsprop']);
       await expectThrows(() => m.compile({ loss: 'mse', metrics: ['f1' as 'accuracy'] }), ValueError, 'unknown metric', ['metrics']);
-      const one = sequential(cpu, [dense(4, 1)]);
+      const one = sequential(engines.cpu, [dense(4, 1)]);
       await expectThrows(() => one.compile({ loss: 'softmaxCrossEntropy' }), ValueError, 'softmax on 1 output', ['2 outputs']);
       one.dispose();
-      const learned = sequential(cpu, [dense(4, 1), sigmoid({ learnAlpha: true })]);
+      const learned = sequential(engines.cpu, [dense(4, 1), sigmoid({ learnAlpha: true })]);
       await expectThrows(() => learned.compile({ loss: 'binaryCrossEntropy' }), ValueError, 'bce after learned α', ['logits']);
       learned.dispose();
     } finally {
