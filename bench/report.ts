@@ -13,7 +13,8 @@ export interface CaseResult {
   /** Throughput at the median time; null when the check failed or the case errored. */
   throughput: number | null;
   unit: string;
-  check: 'ok' | 'FAILED' | 'ERROR';
+  /** SKIPPED: not run (e.g. over the time cap); `detail` says why. */
+  check: 'ok' | 'FAILED' | 'ERROR' | 'SKIPPED';
   detail: string;
 }
 
