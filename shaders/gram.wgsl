@@ -1,5 +1,5 @@
 // gram.wgsl — fused Gram matrix K[i, j] = k(x_i, y_j), X [n, d], Y [m, d], K [n, m].
-// One entry point:
+// Three entry points:
 //   gram  tiled like matmul.wgsl: a 64×64 tile of K per 16×16 workgroup, 4×4 outputs per
 //         thread, d in steps of 16 with X and Yᵀ tiles in workgroup memory. The inner
 //         products (or squared distances) stay in registers and only k(·) is stored.
@@ -12,6 +12,11 @@
 //   4 rbf         exp(−min(γ·‖x_i − y_j‖², 120)); the accumulator sums (a − b)² directly,
 //                 more accurate than ‖x‖² + ‖y‖² − 2⟨x, y⟩, and huge distances give 0.
 // Any n, m, d ≥ 1 works; the grid may be folded into 2-D (the tile index is linear).
+//   gram_project    the projected-sigmoid pre-pass: out[i] = ⟨x_i, w⟩ for i < n, with the
+//                   weights w [d] bound as `y`; one thread per row, k in order (so a row
+//                   gives the same bits whatever block of rows it is in).
+//   gram_projected  the projected-sigmoid kernel from the two projections, bound as x = a [n]
+//                   and y = b [m]: out[i, j] = σ(a_i + b_j + γ); one thread per entry.
 
 override KERNEL: u32 = 0u;
 
@@ -147,4 +152,39 @@ fn gram(
       }
     }
   }
+}
+
+@compute @workgroup_size(256)
+fn gram_project(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let i = (wid.x + wid.y * nwg.x) * 256u + li;
+  if (i >= params.n) {
+    return;
+  }
+  let d = params.d;
+  let base = i * d;
+  var s = 0.0;
+  for (var k = 0u; k < d; k++) {
+    s += x[base + k] * y[k];
+  }
+  out[i] = s;
+}
+
+@compute @workgroup_size(256)
+fn gram_projected(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let idx = (wid.x + wid.y * nwg.x) * 256u + li;
+  let m = params.m;
+  if (idx >= params.n * m) {
+    return;
+  }
+  let i = idx / m;
+  let j = idx - i * m;
+  out[idx] = safe_sigmoid(x[i] + y[j] + params.gamma);
 }

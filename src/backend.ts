@@ -50,6 +50,13 @@ export interface GramParams {
   gamma: number;
   coef0: number;
   degree: number;
+  /**
+   * 'projected-sigmoid' only (null otherwise): α [d] and β [d]; then
+   * out[i, j] = σ(⟨x_i, α⟩ + ⟨y_j, β⟩ + gamma), σ the logistic function. Each projection
+   * depends only on its own row, so a block of rows gives the same values as the whole.
+   */
+  alpha: BackendBuffer | null;
+  beta: BackendBuffer | null;
 }
 
 export interface Backend {

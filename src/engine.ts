@@ -286,7 +286,9 @@ export class Engine implements TensorOwner {
 
   /**
    * Gram matrix K[i, j] = k(x_i, y_j), X [n, d], Y [m, d] (Y omitted: K(X, X)), in one
-   * fused pass. Kernels and defaults follow scikit-learn (γ = 1/d, c₀ = 1, degree 3).
+   * fused pass. Kernels and defaults follow scikit-learn (γ = 1/d, c₀ = 1, degree 3);
+   * 'projected-sigmoid' is σ(αᵀx_i + βᵀy_j + γ) (γ default 0). For N×M larger than one
+   * buffer, stream it with gramTiles / gramMatrix (src/kernels/gram-tiled.ts).
    */
   gram(x: Tensor, y?: Tensor | null, opts: GramOptions = {}): Tensor {
     const yy = y ?? x;
@@ -300,7 +302,20 @@ export class Engine implements TensorOwner {
     const o = resolveGramOptions(opts, d);
     const out = this.#alloc([n, m]);
     return this.#fill(out, () => {
-      this.#be.gram({ x: x.buffer, y: yy.buffer, out: out.buffer, n, m, d, ...o });
+      const be = this.#be;
+      // α and β (projected-sigmoid) live only for this op: released once it is recorded
+      // (the WebGPU pool orders later reuse after it).
+      const alpha = o.alpha ? be.upload(o.alpha) : null;
+      const beta = o.beta ? be.upload(o.beta) : null;
+      try {
+        be.gram({
+          x: x.buffer, y: yy.buffer, out: out.buffer, n, m, d,
+          kernel: o.kernel, gamma: o.gamma, coef0: o.coef0, degree: o.degree, alpha, beta,
+        });
+      } finally {
+        if (alpha) be.release(alpha);
+        if (beta) be.release(beta);
+      }
     });
   }
 

@@ -1,16 +1,21 @@
 // Gram-matrix options: validation and scikit-learn's defaults (γ = 1/d, c₀ = 1, degree 3).
+// 'projected-sigmoid' (σ(αᵀx + βᵀy + γ), the article's projected form) takes α and β of
+// length d and uses γ as its bias, default 0.
 
-import { ValueError } from './errors.js';
+import { ShapeError, ValueError } from './errors.js';
 import type { GramKernel, GramOptions } from './types.js';
 import { checkFinite } from './validate.js';
 
-export const GRAM_KERNELS: readonly GramKernel[] = ['sigmoid', 'logistic', 'linear', 'polynomial', 'rbf'];
+export const GRAM_KERNELS: readonly GramKernel[] = ['sigmoid', 'logistic', 'linear', 'polynomial', 'rbf', 'projected-sigmoid'];
 
 export interface ResolvedGramOptions {
   kernel: GramKernel;
   gamma: number;
   coef0: number;
   degree: number;
+  /** α and β as float32 copies: present exactly when kernel is 'projected-sigmoid'. */
+  alpha?: Float32Array;
+  beta?: Float32Array;
 }
 
 export function resolveGramOptions(opts: GramOptions, features: number): ResolvedGramOptions {
@@ -18,12 +23,42 @@ export function resolveGramOptions(opts: GramOptions, features: number): Resolve
   if (!GRAM_KERNELS.includes(kernel)) {
     throw new ValueError(`unknown kernel ${JSON.stringify(kernel)}; expected one of ${GRAM_KERNELS.join(', ')}`);
   }
-  const gamma = opts.gamma ?? 1 / features;
+  const projected = kernel === 'projected-sigmoid';
+  const gamma = opts.gamma ?? (projected ? 0 : 1 / features);
   checkFinite('gamma', gamma);
   if (kernel === 'rbf' && gamma <= 0) throw new ValueError(`gamma must be > 0 for the rbf kernel, got ${gamma}`);
   const coef0 = opts.coef0 ?? 1;
   checkFinite('coef0', coef0);
   const degree = opts.degree ?? 3;
   if (!Number.isInteger(degree) || degree < 1) throw new ValueError(`degree must be an integer ≥ 1, got ${degree}`);
-  return { kernel, gamma, coef0, degree };
+  if (!projected) {
+    for (const name of ['alpha', 'beta'] as const) {
+      if (opts[name] !== undefined && opts[name] !== null) {
+        throw new ValueError(`${name} applies only to the projected-sigmoid kernel, not to ${kernel}`);
+      }
+    }
+    return { kernel, gamma, coef0, degree };
+  }
+  return { kernel, gamma, coef0, degree, alpha: projection('alpha', opts.alpha, features), beta: projection('beta', opts.beta, features) };
+}
+
+/** α or β of the projected-sigmoid kernel, checked: d finite numbers, copied to float32. */
+function projection(name: 'alpha' | 'beta', v: GramOptions['alpha'], features: number): Float32Array {
+  if (v === undefined || v === null) {
+    throw new ValueError(`the projected-sigmoid kernel needs ${name} (${features} weights, one per feature)`);
+  }
+  if (!(v instanceof Float32Array) && !Array.isArray(v)) {
+    throw new ValueError(`${name} must be an array or Float32Array of numbers`);
+  }
+  if (v.length !== features) {
+    throw new ShapeError(`${name} has ${v.length} values but X has ${features} features (columns): they must match`);
+  }
+  const out = new Float32Array(features);
+  for (let i = 0; i < features; i++) {
+    const x = v[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new ValueError(`${name}[${i}] must be a finite number, got ${String(x)}`);
+    out[i] = x;
+    if (!Number.isFinite(out[i]!)) throw new ValueError(`${name}[${i}] = ${x} overflows float32`);
+  }
+  return out;
 }

@@ -33,3 +33,18 @@ export type {
   SafetensorEntry, SafetensorFile, SgdSpec, SigmoidSpec, Targets,
 } from './nn/index.js';
 export type { LossKind } from './types.js';
+
+// Kernel methods (src/kernels): the Nyström feature map and the landmark kernel classifier.
+export { nystroem, Nystroem, NYSTROEM_EPS, type NystroemOptions, type TransformOptions } from './kernels/nystroem.js';
+export { KernelClassifier, type KernelClassifierOptions, type KernelFitOptions } from './kernels/kernel-classifier.js';
+
+// Tiled Gram matrices (src/kernels/gram-tiled.ts): K = k(X, Y) of any N×M, streamed in tiles.
+export { DEFAULT_GRAM_TILE, gramMatrix, gramTiles, MAX_HOST_FLOAT32, planGramTiles } from './kernels/gram-tiled.js';
+export type { GramTile, GramTileOptions, GramTileProgress, GramTiling } from './kernels/gram-tiled.js';
+
+// Support-vector classification (src/kernels/svc): SVC (libsvm's SMO, one-vs-one), its solver and kernel row providers.
+export { ConvergenceError, EngineRowProvider, Float64RowProvider, RowCache, SVC, SVC_KERNELS, solveBinary } from './kernels/svc/index.js';
+export type {
+  BinaryProblem, BinarySolution, DecisionValues, KernelRow, KernelRowProvider, ProviderStats, SolveOptions, SVCFitInfo, SVCKernel,
+  SVCOptions, SVCProgress, SVCProviderKind,
+} from './kernels/svc/index.js';

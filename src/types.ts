@@ -38,18 +38,29 @@ export interface MemoryStats {
   pooledBuffers: number;
 }
 
-export type GramKernel = 'sigmoid' | 'logistic' | 'linear' | 'polynomial' | 'rbf';
+export type GramKernel = 'sigmoid' | 'logistic' | 'linear' | 'polynomial' | 'rbf' | 'projected-sigmoid';
 
 export interface GramOptions {
-  /** Kernel function; default 'sigmoid' = tanh(γ⟨x,y⟩ + c₀). */
+  /**
+   * Kernel function; default 'sigmoid' = tanh(γ⟨x,y⟩ + c₀). 'projected-sigmoid' is the
+   * article's σ(αᵀx + βᵀy + γ) with σ the logistic function (needs `alpha` and `beta`).
+   */
   kernel?: GramKernel;
-  /** γ; default 1/d (scikit-learn's default). Must be finite; > 0 for rbf. */
+  /**
+   * γ; default 1/d (scikit-learn's default). Must be finite; > 0 for rbf. For
+   * 'projected-sigmoid' γ is the additive bias inside σ and defaults to 0.
+   */
   gamma?: number;
   /** c₀ for sigmoid, logistic and polynomial; default 1. */
   coef0?: number;
   /** Polynomial degree; default 3, an integer ≥ 1. */
   degree?: number;
+  /** α of 'projected-sigmoid': d finite weights applied to x (required there, refused elsewhere). */
+  alpha?: readonly number[] | Float32Array;
+  /** β of 'projected-sigmoid': d finite weights applied to y (required there, refused elsewhere). */
+  beta?: readonly number[] | Float32Array;
 }
+
 
 export interface MatmulOptions {
   /** Use Aᵀ: A is stored as [k, m]. */

@@ -102,6 +102,70 @@ describe('sigmoid-core gram on UCI digits (150 × 70, d = 64) against float64', 
   });
 });
 
+describe('sigmoid-core gram: tiling and projected-sigmoid', () => {
+  it('--tile 7 (22 × 10 tiles, rows streamed band by band) writes the same CSV as one tile, on both backends', async () => {
+    for (const backend of ['cpu', 'webgpu'] as const) {
+      const one = join(dir, `K-one-${backend}.csv`);
+      const tiled = join(dir, `K-tile-${backend}.csv`);
+      const a = await cli('gram', '--x', join(dir, 'X.csv'), '--y', join(dir, 'Y.csv'), '--out', one, '--backend', backend);
+      expect(a.code, a.stderr).toBe(0);
+      const b = await cli('gram', '--x', join(dir, 'X.csv'), '--y', join(dir, 'Y.csv'), '--out', tiled, '--tile', '7', '--backend', backend);
+      expect(b.code, b.stderr).toBe(0);
+      expect(b.stderr).toMatch(/in 220 tiles of up to 7×7, 22 band\(s\) of rows/);
+      expect(b.stderr).toMatch(/rows 150\/150 \(100 %\)/);
+      expect(await readFile(tiled, 'utf8')).toBe(await readFile(one, 'utf8'));
+    }
+  });
+
+  it('--kernel projected-sigmoid with --alpha-file (a row) and --beta-file (a column) against float64', async () => {
+    const alpha = Array.from({ length: D }, (_, i) => ((i % 7) - 3) / 40);
+    const beta = Array.from({ length: D }, (_, i) => ((i % 5) - 2) / 30);
+    await writeFile(join(dir, 'alpha.csv'), `${alpha.join(',')}\n`);
+    await writeFile(join(dir, 'beta.csv'), `${beta.join('\n')}\n`);
+    for (const backend of ['cpu', 'webgpu'] as const) {
+      const out = join(dir, `K-proj-${backend}.csv`);
+      const r = await cli('gram', '--x', join(dir, 'X.csv'), '--kernel', 'projected-sigmoid', '--alpha-file', join(dir, 'alpha.csv'),
+        '--beta-file', join(dir, 'beta.csv'), '--gamma', '-0.5', '--tile', '64', '--out', out, '--backend', backend);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('kernel projected-sigmoid, γ = -0.5');
+      const k = parseNumbers(await readFile(out, 'utf8'), false);
+      const ref = refGram(x, x, N, N, D, { kernel: 'projected-sigmoid', gamma: -0.5, coef0: 1, degree: 3, alpha, beta });
+      expectClose(k.flat(), ref, { atol: 1e-6, label: `K projected-sigmoid ${backend}` });
+    }
+    const bad = await cli('gram', '--x', join(dir, 'X.csv'), '--kernel', 'projected-sigmoid', '--alpha-file', join(dir, 'alpha.csv'),
+      '--beta-file', join(dir, 'Y.csv'), '--out', join(dir, 'K-pbad.csv'), '--backend', 'cpu');
+    expect(bad.code).toBe(1);
+    expectOneLineError(bad, /beta-file.*70×64: expected 64 numbers in one row or one column/);
+    const noBeta = await cli('gram', '--x', join(dir, 'X.csv'), '--kernel', 'projected-sigmoid', '--alpha-file', join(dir, 'alpha.csv'), '--out', join(dir, 'K-pb.csv'));
+    expect(noBeta.code).toBe(2);
+    expectOneLineError(noBeta, /needs --beta-file/);
+    const stray = await cli('gram', '--x', join(dir, 'X.csv'), '--alpha-file', join(dir, 'alpha.csv'), '--out', join(dir, 'K-ps.csv'));
+    expect(stray.code).toBe(2);
+    expectOneLineError(stray, /--alpha-file applies only to --kernel projected-sigmoid/);
+    expect(existsSync(join(dir, 'K-pbad.csv')) || existsSync(join(dir, 'K-pb.csv')) || existsSync(join(dir, 'K-ps.csv'))).toBe(false);
+  });
+
+  it('an overflow found in a late band leaves no output and no temp file', async () => {
+    // Row 141 of X scaled by 1e6: K(X, Y) with the polynomial kernel overflows float32 only in
+    // that row, in band 15 of 15 (--tile 10), after 14 bands were written to the temp file.
+    const rows = parseNumbers(await readFile(join(dir, 'X.csv'), 'utf8'), false);
+    rows[140] = rows[140]!.map((v) => v * 1e6);
+    const sub = await mkdtemp(join(dir, 'late-'));
+    await writeFile(join(sub, 'X.csv'), rows.map((r) => r.join(',')).join('\n'));
+    const out = join(sub, 'K.csv');
+    const r = await cli('gram', '--x', join(sub, 'X.csv'), '--y', join(dir, 'Y.csv'), '--kernel', 'polynomial', '--degree', '9', '--tile', '10', '--out', out, '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expectOneLineError(r, /K\[141, \d+\] is Infinity.*Nothing was written/);
+    expect(await readdir(sub)).toEqual(['X.csv']);
+  });
+
+  it('--tile must be a positive integer', async () => {
+    const r = await cli('gram', '--x', join(dir, 'X.csv'), '--tile', '0', '--out', join(dir, 'K-t0.csv'));
+    expect(r.code).toBe(2);
+    expectOneLineError(r, /--tile/);
+  });
+});
+
 describe('sigmoid-core gram errors', () => {
   it('reports a bad cell by line and column and writes nothing', async () => {
     const lines = (await readFile(join(dir, 'X.csv'), 'utf8')).split('\n');
@@ -141,7 +205,7 @@ describe('sigmoid-core gram errors', () => {
   it('rejects an unknown flag with exit code 2, listing the valid ones', async () => {
     const r = await cli('gram', '--x', join(dir, 'X.csv'), '--out', join(dir, 'K-u.csv'), '--gama', '2');
     expect(r.code).toBe(2);
-    expectOneLineError(r, /unknown option --gama; valid options: --x, --y, --kernel, --gamma, --coef0, --degree, --out, --backend/);
+    expectOneLineError(r, /unknown option --gama; valid options: --x, --y, --kernel, --gamma, --coef0, --degree, --alpha-file, --beta-file, --out, --tile, --backend/);
   });
 
   it.each([
@@ -149,7 +213,7 @@ describe('sigmoid-core gram errors', () => {
     [['--kernel', 'rbf', '--gamma', '-1'], /--gamma must be > 0 for the rbf kernel, got -1/],
     [['--kernel', 'polynomial', '--degree', '0'], /--degree must be an integer ≥ 1, got "0"/],
     [['--degree', '2.5'], /--degree must be an integer ≥ 1, got "2.5"/],
-    [['--kernel', 'gaussian'], /--kernel must be one of sigmoid, logistic, linear, polynomial, rbf, got "gaussian"/],
+    [['--kernel', 'gaussian'], /--kernel must be one of sigmoid, logistic, linear, polynomial, rbf, projected-sigmoid, got "gaussian"/],
     [['--backend', 'gpu'], /--backend must be one of auto, webgpu, cpu/],
   ])('rejects bad values %j with exit code 2', async (flags, message) => {
     const out = join(dir, 'K-flags.csv');

@@ -1,13 +1,18 @@
-// `sigmoid-core gram`: K = k(X, Y) from CSV files to a CSV file. Everything is read,
-// checked and computed first; K is written last, to a temp file renamed into place, so a
-// failed run leaves no output behind.
+// `sigmoid-core gram`: K = k(X, Y) from CSV files to a CSV file, streamed: K is computed in
+// tiles (gramTiles, src/kernels/gram-tiled.ts) and written one band of rows at a time, so
+// memory stays bounded (one band of tileRows × M values, never the whole N×M text). The
+// CSV goes to a temp file beside --out, renamed into place at the end; on any error
+// (including a non-finite entry found in a late band) the temp file is deleted and nothing
+// is left behind. K(X, X) is streamed as full row bands (every tile computed, not mirrored:
+// mirroring would need earlier bands kept); writing the text costs more than the GPU anyway.
 
 import { performance } from 'node:perf_hooks';
 import { createEngine } from '../create-engine.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { GRAM_KERNELS, resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
 import { csvChunks, readCsv, type CsvMatrix } from '../io/csv.js';
-import { checkWritable, readText, writeTextAtomic } from '../io/files.js';
+import { AtomicFile, checkWritable, readText } from '../io/files.js';
+import { gramTiles, planGramTiles } from '../kernels/gram-tiled.js';
 import type { GramKernel, GramOptions } from '../types.js';
 import { choiceFlag, type Command, type Flags, intFlag, numberFlag, UsageError } from './args.js';
 import { BACKEND_CHOICES } from './info.js';
@@ -16,10 +21,13 @@ const flags = {
   x: { type: 'string', value: 'X.csv', required: true, help: 'n rows of d features (a header row is optional)' },
   y: { type: 'string', value: 'Y.csv', help: 'm rows of the same d features (default: X itself)' },
   kernel: { type: 'string', value: 'K', help: `${GRAM_KERNELS.join(', ')} (default sigmoid: tanh(γ⟨x,y⟩ + c₀))` },
-  gamma: { type: 'string', value: 'G', help: 'γ (default 1/d; > 0 for rbf; a fraction like 1/64 is fine)' },
+  gamma: { type: 'string', value: 'G', help: 'γ (default 1/d; > 0 for rbf; a fraction like 1/64 is fine); the bias of projected-sigmoid (default 0)' },
   coef0: { type: 'string', value: 'C', help: 'c₀ of sigmoid, logistic and polynomial (default 1)' },
   degree: { type: 'string', value: 'D', help: 'degree of polynomial, an integer ≥ 1 (default 3)' },
+  'alpha-file': { type: 'string', value: 'A.csv', help: 'projected-sigmoid: α, d numbers (one row or one column)' },
+  'beta-file': { type: 'string', value: 'B.csv', help: 'projected-sigmoid: β, d numbers (one row or one column)' },
   out: { type: 'string', value: 'K.csv', required: true, help: 'where to write K (n rows × m columns, no header)' },
+  tile: { type: 'string', value: 'T', help: 'tile side: K is computed in T×T blocks (default up to 2048, within the device limits)' },
   backend: { type: 'string', value: 'auto|webgpu|cpu', help: 'default auto: WebGPU if an adapter exists, else the CPU' },
 } as const;
 
@@ -30,11 +38,14 @@ const USES: Record<GramKernel, readonly ('gamma' | 'coef0' | 'degree')[]> = {
   linear: [],
   polynomial: ['gamma', 'coef0', 'degree'],
   rbf: ['gamma'],
+  'projected-sigmoid': ['gamma'],
 };
 
 export const gramCommand: Command<typeof flags> = {
   summary: 'compute the Gram matrix K[i, j] = k(x_i, y_j) of CSV files',
-  usage: 'gram --x X.csv [--y Y.csv] [--kernel K] [--gamma G] [--coef0 C] [--degree D] --out K.csv [--backend B]',
+  usage:
+    'gram --x X.csv [--y Y.csv] [--kernel K] [--gamma G] [--coef0 C] [--degree D] ' +
+    '[--alpha-file A.csv --beta-file B.csv] --out K.csv [--tile T] [--backend B]',
   flags,
   async run(f, io) {
     const opts = gramOptions(f);
@@ -43,6 +54,7 @@ export const gramCommand: Command<typeof flags> = {
     for (const p of ['gamma', 'coef0', 'degree'] as const) {
       if (opts[p] !== undefined && !USES[kernel].includes(p)) io.err(`note: --${p} is not used by the ${kernel} kernel`);
     }
+    const tile = f.tile === undefined ? undefined : intFlag('tile', f.tile, 1);
     const outPath = f.out!;
     await checkWritable(outPath);
 
@@ -53,36 +65,76 @@ export const gramCommand: Command<typeof flags> = {
         `${f.y} has ${y.cols} columns but ${f.x} has ${x.cols}: X and Y need the same number of features`,
       );
     }
+    if (kernel === 'projected-sigmoid') {
+      opts.alpha = await loadVector(f['alpha-file'], 'alpha-file', x.cols, io);
+      opts.beta = await loadVector(f['beta-file'], 'beta-file', x.cols, io);
+    }
     const resolved = resolveGramOptions(opts, x.cols);
     const n = x.rows;
     const m = y ? y.rows : x.rows;
 
     const engine = await createEngine({ backend, log: io.err });
     const ran = engine.backend;
-    let k: Float32Array;
     const t0 = performance.now();
+    const out = await AtomicFile.create(outPath);
     try {
-      io.err(`computing K (${n}×${m}) on ${ran}...`);
-      const tx = engine.tensor(x.data, [x.rows, x.cols]);
-      const ty = y ? engine.tensor(y.data, [y.rows, y.cols]) : null;
-      const tk = engine.gram(tx, ty, resolved);
-      k = await tk.read();
-      for (const t of [tx, ty, tk]) t?.dispose();
+      const plan = planGramTiles(engine.limits, n, m, x.cols, false, { tileRows: tile, tileCols: tile });
+      const bands = Math.ceil(n / plan.tileRows);
+      io.err(
+        `computing K (${n}×${m}) on ${ran}` +
+          (plan.tiles > 1 ? ` in ${plan.tiles} tiles of up to ${plan.tileRows}×${plan.tileCols}, ${bands} band(s) of rows` : '') + '...',
+      );
+      // One band of rows (tileRows × m) at a time: filled by its tiles, checked, written.
+      let band: Float32Array = new Float32Array(0);
+      let lastReport = performance.now();
+      await gramTiles(engine, x, y ?? x, { ...resolved, tileRows: plan.tileRows, tileCols: plan.tileCols }, async (t) => {
+        if (t.colStart === 0) band = t.cols === m ? t.data : new Float32Array(t.rows * m);
+        if (t.cols !== m) {
+          for (let r = 0; r < t.rows; r++) band.set(t.data.subarray(r * t.cols, (r + 1) * t.cols), r * m + t.colStart);
+        }
+        if (t.colStart + t.cols < m) return;
+        const bad = band.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) {
+          throw new ValueError(
+            `K[${t.rowStart + Math.floor(bad / m) + 1}, ${(bad % m) + 1}] is ${band[bad]}: the ${kernel} kernel overflows float32 here; ` +
+              `choose a smaller --gamma${kernel === 'polynomial' ? ' or --degree' : ''}. Nothing was written.`,
+          );
+        }
+        for (const chunk of csvChunks(band, t.rows, m)) await out.write(chunk);
+        const now = performance.now();
+        const done = t.rowStart + t.rows;
+        if (bands > 1 && (now - lastReport > 1000 || done === n)) {
+          lastReport = now;
+          const sec = (now - t0) / 1000;
+          io.err(`  rows ${done}/${n} (${((100 * done) / n).toFixed(0)} %), ${sec.toFixed(1)} s, ${((done * m) / sec / 1e6).toPrecision(3)} M entries/s`);
+        }
+      });
+      await out.commit();
+    } catch (err) {
+      await out.abort();
+      throw err;
     } finally {
       engine.destroy();
     }
     const seconds = (performance.now() - t0) / 1000;
-    const bad = k.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) {
-      throw new ValueError(
-        `K[${Math.floor(bad / m) + 1}, ${(bad % m) + 1}] is ${k[bad]}: the ${kernel} kernel overflows float32 here; ` +
-          `choose a smaller --gamma${kernel === 'polynomial' ? ' or --degree' : ''}. Nothing was written.`,
-      );
-    }
-    await writeTextAtomic(outPath, csvChunks(k, n, m));
     io.err(`K ${n}×${m}, ${describeKernel(resolved)}, backend ${ran}, ${seconds.toFixed(3)} s → ${outPath}`);
   },
 };
+
+
+/** α or β of projected-sigmoid from a CSV of d numbers (one row or one column, header optional). */
+async function loadVector(path: string | undefined, flag: string, d: number, io: { err(line: string): void }): Promise<Float32Array> {
+  if (path === undefined) throw new UsageError(`the projected-sigmoid kernel needs --${flag} (a CSV of ${d} numbers, one per feature)`);
+  const csv = readCsv(await readText(path), { source: path });
+  if (csv.rows !== 1 && csv.cols !== 1) {
+    throw new ShapeError(`${path} (--${flag}) is ${csv.rows}×${csv.cols}: expected ${d} numbers in one row or one column`);
+  }
+  if (csv.data.length !== d) {
+    throw new ShapeError(`${path} (--${flag}) has ${csv.data.length} numbers but X has ${d} features: they must match`);
+  }
+  io.err(`read ${path}: ${d} weights`);
+  return csv.data;
+}
 
 function gramOptions(f: Flags<typeof flags>): GramOptions {
   const opts: GramOptions = {};
@@ -93,8 +145,18 @@ function gramOptions(f: Flags<typeof flags>): GramOptions {
   if (opts.kernel === 'rbf' && opts.gamma !== undefined && opts.gamma <= 0) {
     throw new UsageError(`--gamma must be > 0 for the rbf kernel, got ${f.gamma}`);
   }
+  if (opts.kernel !== 'projected-sigmoid') {
+    for (const name of ['alpha-file', 'beta-file'] as const) {
+      if (f[name] !== undefined) throw new UsageError(`--${name} applies only to --kernel projected-sigmoid`);
+    }
+  } else {
+    for (const name of ['alpha-file', 'beta-file'] as const) {
+      if (f[name] === undefined) throw new UsageError(`--kernel projected-sigmoid needs --${name} (a CSV of d numbers, one per feature)`);
+    }
+  }
   try {
-    resolveGramOptions(opts, 1); // anything else the engine would reject, before reading files
+    // anything else the engine would reject, before reading files (α, β checked once read)
+    resolveGramOptions(opts.kernel === 'projected-sigmoid' ? { ...opts, alpha: [0], beta: [0] } : opts, 1);
   } catch (err) {
     if (err instanceof ValueError) throw new UsageError(err.message);
     throw err;

@@ -7,6 +7,7 @@ import { type Command, formatFlags, type Io, parseFlags, UsageError } from './ar
 import { gramCommand } from './gram.js';
 import { infoCommand } from './info.js';
 import { predictCommand } from './predict.js';
+import { svmCommand } from './svm.js';
 import { trainCommand } from './train.js';
 
 declare const __SIGMOID_CORE_VERSION__: string | undefined;
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   gram: gramCommand as unknown as Command,
   train: trainCommand as unknown as Command,
   predict: predictCommand as unknown as Command,
+  svm: svmCommand as unknown as Command,
 };
 
 function usage(): string {

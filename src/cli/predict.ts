@@ -9,13 +9,13 @@ import { dropColumn, type Matrix } from '../data/matrix.js';
 import { applyStandardizer } from '../data/standardize.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { csvChunks, readCsv } from '../io/csv.js';
-import { checkWritable, readText, writeTextAtomic } from '../io/files.js';
+import { checkWritable, readBytes, readText, writeAtomic } from '../io/files.js';
 import { parseSafetensors } from '../nn/safetensors.js';
 import { Sequential } from '../nn/sequential.js';
 import type { LossKind } from '../types.js';
 import { choiceFlag, type Command, UsageError } from './args.js';
 import { BACKEND_CHOICES } from './info.js';
-import { backendName, type CliModelInfo, readBytes, readCliInfo } from './train.js';
+import { backendName, type CliModelInfo, readCliInfo } from './train.js';
 
 const flags = {
   model: { type: 'string', value: 'model.safetensors', required: true, help: 'a model written by sigmoid-core train --save' },
@@ -136,7 +136,7 @@ export const predictCommand: Command<typeof flags> = {
     }
     const bad = values.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new ValueError(`the prediction for row ${Math.floor(bad / cols) + 1} is ${values[bad]}; nothing was written`);
-    await writeTextAtomic(outPath, csvChunks(values, rows, cols, header));
+    await writeAtomic(outPath, csvChunks(values, rows, cols, header));
     io.err(`${rows} ${task === 'classification' ? 'class labels' : 'values'}${proba ? ' and probabilities' : ''} → ${outPath}`);
   },
 };

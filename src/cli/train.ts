@@ -6,27 +6,23 @@
 // model (with the preprocessing predict needs: label, classes, standardisation) is written
 // last, atomically.
 
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createEngine, describeAdapter } from '../create-engine.js';
-import { dropColumn, type Matrix, resolveColumn, takeRows, takeValues } from '../data/matrix.js';
-import { classIndices, labelsFromColumn, type Task } from '../data/labels.js';
-import { randomSplit, stratifiedSplit } from '../data/split.js';
-import { applyStandardizer, fitStandardizer, type Standardizer } from '../data/standardize.js';
+import type { Matrix } from '../data/matrix.js';
+import type { Task } from '../data/labels.js';
+import type { Standardizer } from '../data/standardize.js';
 import type { Engine } from '../engine.js';
-import { SigmoidCoreError, ShapeError, ValueError } from '../errors.js';
-import { readCsv, type CsvMatrix } from '../io/csv.js';
-import { checkWritable, FileError, readText } from '../io/files.js';
-import { dense, identity, leakyRelu, relu, sigmoid, tanh } from '../nn/layers.js';
+import { ValueError } from '../errors.js';
+import { checkWritable, writeAtomic } from '../io/files.js';
+import { dense, leakyRelu, relu, sigmoid, tanh } from '../nn/layers.js';
 import { adam, sgd } from '../nn/optimizers.js';
 import { encodeSafetensors, parseSafetensors } from '../nn/safetensors.js';
 import { sequential } from '../nn/sequential.js';
 import type { EpochLogs, LayerSpec, OptimizerSpec, Targets } from '../nn/types.js';
 import type { AdapterInfoSummary, BackendKind, LossKind } from '../types.js';
-import { choiceFlag, type Command, type Flags, intFlag, type Io, numberFlag, UsageError } from './args.js';
+import { choiceFlag, type Command, type Flags, intFlag, numberFlag, UsageError } from './args.js';
 import { BACKEND_CHOICES } from './info.js';
+import { fmtClasses, loadDataset } from './dataset.js';
 import { fmtLoss, fmtRate, Progress } from './progress.js';
 
 const ACTIVATIONS = ['sigmoid', 'relu', 'leakyRelu', 'tanh'] as const;
@@ -125,68 +121,10 @@ export const trainCommand: Command<typeof flags> = {
     if (f.save !== undefined) await checkWritable(f.save);
 
     // ---- data: read and check everything before the engine starts ----
-    const trainCsv = await load(f.train!, notice);
-    if (trainCsv.cols < 2) throw new ShapeError(`${f.train} has ${trainCsv.cols} column; it needs feature columns and a label column`);
-    const labelIndex = resolveColumn(trainCsv.header, trainCsv.cols, f.label!, `label column`);
-    const labelName = trainCsv.header?.[labelIndex] ?? null;
-    const labelWhat = labelName !== null ? `label column "${labelName}"` : `label column ${labelIndex}`;
-    const labels = labelsFromColumn(columnValues(trainCsv, labelIndex), { task: o.task, name: `${f.train} ${labelWhat}` });
-    let xTrain = dropColumn(trainCsv, labelIndex);
-    let yTrainIdx: Int32Array | null = labels.task === 'classification' ? labels.indices : null;
-    let yTrainVal: Float32Array | null = labels.task === 'regression' ? labels.values : null;
-    let xTest: Matrix | null = null;
-    let yTestIdx: Int32Array | null = null;
-    let yTestVal: Float32Array | null = null;
-
-    if (f.test !== undefined) {
-      const testCsv = await load(f.test, notice);
-      if (testCsv.cols !== trainCsv.cols) {
-        throw new ShapeError(
-          `${f.test} has ${testCsv.cols} columns but ${f.train} has ${trainCsv.cols}: the test data needs the same columns (features and label)`,
-        );
-      }
-      const testLabel = labelName !== null && testCsv.header !== null ? resolveColumn(testCsv.header, testCsv.cols, labelName, 'label column') : labelIndex;
-      if (trainCsv.header && testCsv.header) {
-        const c = trainCsv.header.findIndex((h, i) => h !== testCsv.header![i]);
-        if (c >= 0) {
-          throw new ValueError(
-            `${f.test} column ${c + 1} is named "${testCsv.header[c]}" but ${f.train} column ${c + 1} is "${trainCsv.header[c]}": ` +
-              'the test data needs the same columns in the same order',
-          );
-        }
-      }
-      xTest = dropColumn(testCsv, testLabel);
-      const values = columnValues(testCsv, testLabel);
-      if (labels.task === 'classification') yTestIdx = classIndices(values, labels.classes, `${f.test} ${labelWhat}`);
-      else yTestVal = Float32Array.from(values);
-    } else if (o.testSplit !== null) {
-      const n = trainCsv.rows;
-      const split = labels.task === 'classification'
-        ? stratifiedSplit(labels.indices, { testFraction: o.testSplit, seed: o.seed })
-        : randomSplit(n, { testFraction: o.testSplit, seed: o.seed });
-      const all = xTrain;
-      xTrain = takeRows(all, split.train);
-      xTest = takeRows(all, split.test);
-      if (yTrainIdx !== null) {
-        const idx = yTrainIdx;
-        yTestIdx = Int32Array.from(split.test, (r) => idx[r]!);
-        yTrainIdx = Int32Array.from(split.train, (r) => idx[r]!);
-      } else {
-        const val = yTrainVal!;
-        yTestVal = takeValues(val, split.test);
-        yTrainVal = takeValues(val, split.train);
-      }
-      notice(
-        `split ${f.train}: ${split.train.length} rows to train, ${split.test.length} to test ` +
-          `(${labels.task === 'classification' ? 'stratified' : 'random'}, seed ${o.seed})`,
-      );
-    }
-
-    const stats = f.standardize ? fitStandardizer(xTrain) : null;
-    if (stats) {
-      xTrain = applyStandardizer(xTrain, stats);
-      if (xTest) xTest = applyStandardizer(xTest, stats);
-    }
+    const { trainCsv, labels, labelIndex, labelName, xTrain, xTest, yTrainIdx, yTestIdx, yTrainVal, yTestVal, stats } = await loadDataset(
+      { train: f.train!, test: f.test, label: f.label!, testSplit: o.testSplit, seed: o.seed, standardize: f.standardize, task: o.task },
+      notice,
+    );
 
     // ---- model ----
     const classes = labels.task === 'classification' ? labels.classes : null;
@@ -276,7 +214,7 @@ export const trainCommand: Command<typeof flags> = {
     } finally {
       engine.destroy();
     }
-    if (f.save !== undefined && bytes !== null) await writeBytesAtomic(f.save, bytes);
+    if (f.save !== undefined && bytes !== null) await writeAtomic(f.save, [bytes]);
     io.err(formatReport(report, f.train!, f.test ?? null));
     if (f.json) io.out(JSON.stringify(report, null, 2));
   },
@@ -395,18 +333,6 @@ function oneHotRows(idx: Int32Array, classes: number): Matrix {
 
 // ---- files ----------------------------------------------------------------------------------
 
-async function load(path: string, notice: (line: string) => void): Promise<CsvMatrix> {
-  const csv = readCsv(await readText(path), { source: path });
-  notice(`read ${path}: ${csv.rows} rows × ${csv.cols} columns${csv.header ? ' (with a header row)' : ''}`);
-  return csv;
-}
-
-function columnValues(m: CsvMatrix, c: number): Float32Array {
-  const out = new Float32Array(m.rows);
-  for (let r = 0; r < m.rows; r++) out[r] = m.data[r * m.cols + c]!;
-  return out;
-}
-
 /** The saved model's bytes with the CLI's preprocessing added to __metadata__. */
 export function withCliInfo(bytes: Uint8Array, info: CliModelInfo): Uint8Array {
   const file = parseSafetensors(bytes);
@@ -432,56 +358,12 @@ export function readCliInfo(metadata: Record<string, string>, source: string): C
   return i as CliModelInfo;
 }
 
-export async function readBytes(path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (err) {
-    throw fileError('cannot read', path, err);
-  }
-}
-
-/** Writes `bytes` to a temp file beside `path`, then renames it over `path`. */
-export async function writeBytesAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  let fh;
-  try {
-    fh = await open(tmp, 'wx');
-  } catch (err) {
-    throw fileError('cannot write', path, err);
-  }
-  try {
-    await fh.write(bytes);
-    await fh.close();
-    fh = null;
-    await rename(tmp, path);
-  } catch (err) {
-    await fh?.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
-    throw err instanceof SigmoidCoreError ? err : fileError('cannot write', path, err);
-  }
-}
-
-function fileError(what: string, path: string, err: unknown): FileError {
-  const e = err as NodeJS.ErrnoException;
-  const reasons: Record<string, string> = {
-    ENOENT: `${path} does not exist`,
-    EACCES: 'permission denied',
-    EISDIR: `${path} is a directory`,
-    ENOTDIR: `a part of the path ${path} is not a directory`,
-    ENOSPC: 'no space left on the device',
-  };
-  return new FileError(`${what} ${path}: ${(e?.code && reasons[e.code]) || (e instanceof Error ? e.message : String(err))}`);
-}
 
 // ---- output ---------------------------------------------------------------------------------
 
 export function backendName(engine: Engine): string {
   const a = engine.adapterInfo;
   return a ? `webgpu (${describeAdapter(a)})` : engine.backend;
-}
-
-function fmtClasses(classes: readonly number[]): string {
-  return classes.length <= 12 ? classes.join(', ') : `${classes.slice(0, 5).join(', ')}, ..., ${classes.slice(-3).join(', ')}`;
 }
 
 function formatReport(r: TrainReport, trainPath: string, testPath: string | null): string {

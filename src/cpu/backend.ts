@@ -145,7 +145,7 @@ export class CpuBackend implements Backend {
   }
 
   gram(p: GramParams): void {
-    gram(arr(p.x), arr(p.y), arr(p.out), p);
+    gram(arr(p.x), arr(p.y), arr(p.out), p, p.alpha && arr(p.alpha), p.beta && arr(p.beta));
   }
 
   // ---- training primitives -------------------------------------------------------------

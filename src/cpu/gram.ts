@@ -6,7 +6,9 @@
 //   linear      s
 //   polynomial  (γ·s + c₀)^degree        (integer degree ≥ 1)
 //   rbf         exp(−min(γ·‖x − y‖², 120)), accumulating (a − b)² directly
-// with s = ⟨x_i, y_j⟩. tanh and σ are the overflow-safe forms from activations.ts.
+//   projected-sigmoid  σ(a_i + b_j + γ), a_i = ⟨x_i, α⟩, b_j = ⟨y_j, β⟩ (float64, once per row)
+// with s = ⟨x_i, y_j⟩. tanh and σ are the overflow-safe forms from activations.ts. Every
+// entry depends only on its own x_i and y_j, so any block of rows/columns gives the same bits.
 
 import type { GramParams } from '../backend.js';
 import { EXP_CLAMP, sigmoid, tanh } from './activations.js';
@@ -14,8 +16,20 @@ import { EXP_CLAMP, sigmoid, tanh } from './activations.js';
 export function gram(
   x: Float32Array, y: Float32Array, out: Float32Array,
   p: Pick<GramParams, 'n' | 'm' | 'd' | 'kernel' | 'gamma' | 'coef0' | 'degree'>,
+  alpha: Float32Array | null = null, beta: Float32Array | null = null,
 ): void {
   const { n, m, d, kernel, gamma, coef0, degree } = p;
+  if (kernel === 'projected-sigmoid') {
+    if (alpha === null || beta === null) throw new Error('gram: projected-sigmoid needs alpha and beta');
+    const a = project(x, alpha, n, d);
+    const b = project(y, beta, m, d);
+    for (let i = 0; i < n; i++) {
+      const orow = i * m;
+      const ai = a[i]! + gamma;
+      for (let j = 0; j < m; j++) out[orow + j] = sigmoid(ai + b[j]!);
+    }
+    return;
+  }
   for (let i = 0; i < n; i++) {
     const xi = i * d;
     const orow = i * m;
@@ -44,6 +58,8 @@ export function gram(
         case 'polynomial':
           out[orow + j] = intPow(gamma * s + coef0, degree);
           break;
+        default:
+          throw new Error(`gram: unknown kernel ${kernel}`);
       }
     }
   }
@@ -60,4 +76,16 @@ function intPow(v: number, e: number): number {
     k >>>= 1;
   }
   return result;
+}
+
+/** out[i] = ⟨rows[i], w⟩ in float64, for `count` rows of length d. */
+function project(rows: Float32Array, w: Float32Array, count: number, d: number): Float64Array {
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    let s = 0;
+    const base = i * d;
+    for (let t = 0; t < d; t++) s += rows[base + t]! * w[t]!;
+    out[i] = s;
+  }
+  return out;
 }

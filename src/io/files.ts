@@ -1,9 +1,9 @@
-// File access for the CLI (Node only): reading a text file and writing one atomically (a temp
+// File access for the CLI (Node only): reading text or bytes, and writing atomically (a temp
 // file in the same directory, then a rename), so a failed run never leaves a partial output.
 // File-system failures become a FileError whose message names the file and the cause.
 
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SigmoidCoreError } from '../errors.js';
 
@@ -30,24 +30,73 @@ export async function checkWritable(path: string): Promise<void> {
   if (!isDir) throw new FileError(`cannot write ${path}: ${dir} is not a directory`);
 }
 
-/** Writes the chunks to a temp file beside `path`, then renames it over `path`. */
-export async function writeTextAtomic(path: string, chunks: Iterable<string>): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  let fh;
-  try {
-    fh = await open(tmp, 'wx');
-  } catch (err) {
-    throw fileError('cannot write', path, err);
+/**
+ * A file written through a temp file beside it (created exclusively), renamed over the
+ * target by commit(); abort() deletes it, so a failed run never leaves a partial output.
+ * Errors become FileErrors naming the target.
+ */
+export class AtomicFile {
+  #fh: FileHandle | null;
+  private constructor(readonly path: string, readonly tmp: string, fh: FileHandle) {
+    this.#fh = fh;
   }
-  try {
-    for (const chunk of chunks) await fh.write(chunk);
-    await fh.close();
-    fh = null;
-    await rename(tmp, path);
-  } catch (err) {
+
+  static async create(path: string): Promise<AtomicFile> {
+    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      return new AtomicFile(path, tmp, await open(tmp, 'wx'));
+    } catch (err) {
+      throw fileError('cannot write', path, err);
+    }
+  }
+
+  async write(chunk: string | Uint8Array): Promise<void> {
+    if (this.#fh === null) throw new FileError(`cannot write ${this.path}: already closed`);
+    try {
+      if (typeof chunk === 'string') await this.#fh.write(chunk);
+      else await this.#fh.write(chunk);
+    } catch (err) {
+      throw fileError('cannot write', this.path, err);
+    }
+  }
+
+  async commit(): Promise<void> {
+    const fh = this.#fh;
+    this.#fh = null;
+    try {
+      await fh?.close();
+      await rename(this.tmp, this.path);
+    } catch (err) {
+      await unlink(this.tmp).catch(() => {});
+      throw err instanceof SigmoidCoreError ? err : fileError('cannot write', this.path, err);
+    }
+  }
+
+  async abort(): Promise<void> {
+    const fh = this.#fh;
+    this.#fh = null;
     await fh?.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
-    throw err instanceof SigmoidCoreError ? err : fileError('cannot write', path, err);
+    await unlink(this.tmp).catch(() => {});
+  }
+}
+
+/** Writes the chunks (text or bytes) through an AtomicFile: all of them, or nothing. */
+export async function writeAtomic(path: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
+  const file = await AtomicFile.create(path);
+  try {
+    for (const chunk of chunks) await file.write(chunk);
+  } catch (err) {
+    await file.abort();
+    throw err;
+  }
+  await file.commit();
+}
+
+export async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    throw fileError('cannot read', path, err);
   }
 }
 

@@ -15,7 +15,7 @@ const ACT_CODE: Record<ActivationSpec['kind'], number> = {
   identity: 0, sigmoid: 1, relu: 2, leakyRelu: 3, tanh: 4,
 };
 const KERNEL_CODE: Record<GramKernel, number> = {
-  sigmoid: 0, logistic: 1, linear: 2, polynomial: 3, rbf: 4,
+  sigmoid: 0, logistic: 1, linear: 2, polynomial: 3, rbf: 4, 'projected-sigmoid': 5,
 };
 const BINARY_CODE = { add: 0, sub: 1, mul: 2 } as const;
 // LOSS and KIND override constants of train.wgsl.
@@ -216,6 +216,10 @@ class WebGPUBackend implements Backend {
   }
 
   gram(p: GramParams): void {
+    if (p.kernel === 'projected-sigmoid') {
+      this.#gramProjected(p);
+      return;
+    }
     const tilesM = Math.ceil(p.m / TILE);
     const total = tilesM * Math.ceil(p.n / TILE);
     this.#sched.op('gram', () => {
@@ -226,6 +230,39 @@ class WebGPUBackend implements Backend {
         f32: [p.gamma, p.coef0],
         workgroups: total,
       });
+    });
+  }
+
+  /** σ(⟨x_i, α⟩ + ⟨y_j, β⟩ + γ): two projection passes into temporaries, then one pass over K. */
+  #gramProjected(p: GramParams): void {
+    if (p.alpha === null || p.beta === null) throw new ValueError('gram: projected-sigmoid needs alpha and beta');
+    const alpha = gpuOf(p.alpha);
+    const beta = gpuOf(p.beta);
+    this.#sched.op('gram', () => {
+      const a = this.#pool.acquire(p.n, false);
+      const b = this.#pool.acquire(p.m, false);
+      try {
+        const project = this.#pipes.get('gram', 'gram_project');
+        for (const [src, w, dst, rows] of [[gpuOf(p.x), alpha, a, p.n], [gpuOf(p.y), beta, b, p.m]] as const) {
+          this.#sched.dispatch('gram', {
+            pipeline: project,
+            buffers: [[1, src], [2, w], [3, dst.gpu]],
+            u32: [rows, 0, p.d, 0, 0, 0],
+            f32: [0, 0],
+            workgroups: Math.ceil(rows / ELEMENTWISE_WG),
+          });
+        }
+        this.#sched.dispatch('gram', {
+          pipeline: this.#pipes.get('gram', 'gram_projected'),
+          buffers: [[1, a.gpu], [2, b.gpu], [3, gpuOf(p.out)]],
+          u32: [p.n, p.m, p.d, 0, 0, 0],
+          f32: [p.gamma, 0],
+          workgroups: Math.ceil((p.n * p.m) / ELEMENTWISE_WG),
+        });
+      } finally {
+        this.#pool.release(a);
+        this.#pool.release(b);
+      }
     });
   }
 

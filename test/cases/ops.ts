@@ -427,7 +427,7 @@ const GRAM_SHAPES: readonly (readonly [number, number, number])[] = [
   [1, 0, 3], [63, 0, 17], [257, 0, 65],
 ];
 
-const GRAM_VARIANTS: Record<GramKernel, readonly GramOptions[]> = {
+const GRAM_VARIANTS: Record<Exclude<GramKernel, 'projected-sigmoid'>, readonly GramOptions[]> = {
   sigmoid: [{}, { gamma: 0.03, coef0: -0.5 }],
   logistic: [{}, { gamma: 0.05, coef0: 0.3 }],
   linear: [{}, { gamma: 0.5, coef0: 2 }], // γ and c₀ do not apply to the linear kernel
@@ -435,7 +435,7 @@ const GRAM_VARIANTS: Record<GramKernel, readonly GramOptions[]> = {
   rbf: [{}, { gamma: 0.05 }, { gamma: 2 }],
 };
 
-function gramCase(kernel: GramKernel): OpCase {
+function gramCase(kernel: Exclude<GramKernel, 'projected-sigmoid'>): OpCase {
   const name = `gram ${kernel}`;
   // Bounded kernels: elementwise; unbounded (linear, polynomial): the matmul tolerance.
   const tol = kernel === 'linear' || kernel === 'polynomial' ? MATMUL : UNIT;
@@ -466,6 +466,45 @@ function gramCase(kernel: GramKernel): OpCase {
       }),
   };
 }
+
+/**
+ * The article's projected form σ(αᵀx + βᵀy + γ) (σ logistic), α, β of length d drawn in
+ * [−2/d, 2/d] (so αᵀx stays O(1), like γ = 1/d for the sigmoid kernel), γ default 0 and set;
+ * huge α gives exact 0/1 and no NaN.
+ */
+const projectedGramCase: OpCase = {
+  name: 'gram projected-sigmoid',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const name = 'gram projected-sigmoid';
+      const rng = new Rng(seedOf(name));
+      for (const bias of [undefined, -0.7]) {
+        for (const [n, m0, d] of GRAM_SHAPES) {
+          const m = m0 === 0 ? n : m0;
+          const x = rng.uniform(n * d);
+          const y = m0 === 0 ? x : rng.uniform(m * d);
+          const alpha = rng.uniform(d).map((v) => v / d);
+          const beta = Array.from(rng.uniform(d), (v) => v / d); // a plain number[] works too
+          const opts = { kernel: 'projected-sigmoid' as const, alpha, beta, ...(bias === undefined ? {} : { gamma: bias }) };
+          const xt = s.t(x, [n, d]);
+          const out = s.keep(m0 === 0 ? engine.gram(xt, undefined, opts) : engine.gram(xt, s.t(y, [m, d]), opts));
+          const label = `${name} γ = ${bias ?? 'default 0'} X [${n}, ${d}] ${m0 === 0 ? 'Y omitted' : `Y [${m}, ${d}]`}`;
+          expectShape(out, [n, m], label);
+          const ref = refGram(x, y, n, m, d, { kernel: 'projected-sigmoid', gamma: bias ?? 0, coef0: 1, degree: 3, alpha, beta });
+          expectClose(await out.read(), ref, { ...UNIT, label });
+        }
+      }
+      // Saturation: huge projections give exact 0 and 1, never NaN.
+      const x = new Float32Array([1, -1, 3e3, 0, -3e3, 0, 0.5, 0.25]);
+      const alpha = [1e35, 0];
+      const beta = [0, 1];
+      const k = s.keep(engine.gram(s.t(x, [4, 2]), null, { kernel: 'projected-sigmoid', alpha, beta }));
+      const got = await k.read();
+      expectFinite(got, 'projected-sigmoid on huge α');
+      const ref = refGram(x, x, 4, 4, 2, { kernel: 'projected-sigmoid', gamma: 0, coef0: 1, degree: 3, alpha, beta });
+      expectClose(got, ref, { ...UNIT, label: 'projected-sigmoid on huge α' });
+    }),
+};
 
 const sklearnCase: OpCase = {
   name: 'gram sigmoid: scikit-learn documented values',
@@ -711,6 +750,24 @@ const valueErrorCase: OpCase = {
       for (const [opts, word] of bad) {
         await expectThrows(() => engine.gram(x, null, opts), V, `gram ${JSON.stringify(opts)}`, [word]);
       }
+      // projected-sigmoid: α and β required, d finite values each (a wrong length is a ShapeError naming both).
+      const P = 'projected-sigmoid' as const;
+      const badProjected: [Parameters<Engine['gram']>[2], string][] = [
+        [{ kernel: P, beta: [1, 2, 3] }, 'alpha'],
+        [{ kernel: P, alpha: [1, 2, 3] }, 'beta'],
+        [{ kernel: P, alpha: [1, Number.NaN, 3], beta: [1, 2, 3] }, 'alpha[1]'],
+        [{ kernel: P, alpha: [1, 2, 3], beta: [1, 2, Number.POSITIVE_INFINITY] }, 'beta[2]'],
+        [{ kernel: P, alpha: [1, 2, 3], beta: [1, 2, 1e39] }, 'beta[2]'],
+        [{ kernel: P, alpha: [1, 2, 3], beta: [1, 2, 3], gamma: Number.NaN }, 'gamma'],
+        [{ kernel: 'sigmoid', alpha: [1, 2, 3] }, 'alpha'],
+      ];
+      for (const [opts, word] of badProjected) {
+        await expectThrows(() => engine.gram(x, null, opts), V, `gram ${JSON.stringify(opts)}`, [word]);
+      }
+      await expectThrows(() => engine.gram(x, null, { kernel: P, alpha: [1, 2], beta: [1, 2, 3] }), lib.ShapeError,
+        'projected-sigmoid α of length 2 for d = 3', ['alpha', '2', '3']);
+      await expectThrows(() => engine.gram(x, null, { kernel: P, alpha: [1, 2, 3], beta: new Float32Array(4) }), lib.ShapeError,
+        'projected-sigmoid β of length 4 for d = 3', ['beta', '4', '3']);
       await expectThrows(() => engine.scale(x, Number.NaN), V, 'scale by NaN');
       await expectThrows(() => engine.sigmoid(x, { alpha: Number.POSITIVE_INFINITY }), V, 'sigmoid α = Infinity', ['alpha']);
       await expectThrows(() => engine.leakyRelu(x, -0.5), V, 'leakyRelu slope −0.5', ['slope']);
@@ -718,7 +775,7 @@ const valueErrorCase: OpCase = {
       await expectThrows(() => engine.tensor([1, 'a' as unknown as number, 3]), V, 'non-number tensor data');
       await expectThrows(() => engine.tensor([[1, 2], [3, 'b' as unknown as number]]), V, 'non-number nested tensor data');
       // Every kernel and activation kind the library knows is covered by a case above.
-      for (const k of lib.GRAM_KERNELS) if (!(k in GRAM_VARIANTS)) throw new Error(`gram kernel '${k}' has no op case`);
+      for (const k of lib.GRAM_KERNELS) if (!(k in GRAM_VARIANTS) && k !== 'projected-sigmoid') throw new Error(`gram kernel '${k}' has no op case`);
       for (const k of lib.ACTIVATION_KINDS) {
         if (!ACT_VARIANTS.some((v) => v.kind === k)) throw new Error(`activation '${k}' has no op case`);
       }
@@ -1198,6 +1255,7 @@ export const opCases: OpCase[] = [
   colSumsCase,
   sumMeanCase,
   ...(['sigmoid', 'logistic', 'linear', 'polynomial', 'rbf'] as const).map(gramCase),
+  projectedGramCase,
   sklearnCase,
   hugeActivationCase,
   hugeLinearCase,

@@ -126,6 +126,9 @@ export interface RefGramOptions {
   gamma: number;
   coef0: number;
   degree: number;
+  /** projected-sigmoid: K[i, j] = σ(⟨x_i, α⟩ + ⟨y_j, β⟩ + γ), σ the logistic function. */
+  alpha?: ArrayLike<number>;
+  beta?: ArrayLike<number>;
 }
 
 /** K[n, m] with K[i, j] = k(x_i, y_j) for X [n, d], Y [m, d], in float64. */
@@ -137,11 +140,17 @@ export function refGram(
     for (let j = 0; j < m; j++) {
       let dot = 0;
       let dist2 = 0;
+      let pa = 0;
+      let pb = 0;
       for (let t = 0; t < d; t++) {
         const a = x[i * d + t]!;
         const b = y[j * d + t]!;
         dot += a * b;
         dist2 += (a - b) * (a - b);
+        if (o.alpha && o.beta) {
+          pa += a * o.alpha[t]!;
+          pb += b * o.beta[t]!;
+        }
       }
       let v: number;
       switch (o.kernel) {
@@ -159,6 +168,10 @@ export function refGram(
           break;
         case 'rbf':
           v = Math.exp(-o.gamma * dist2);
+          break;
+        case 'projected-sigmoid':
+          if (!o.alpha || !o.beta) throw new Error('refGram: projected-sigmoid needs alpha and beta');
+          v = refSigmoidScalar(pa + pb + o.gamma);
           break;
       }
       out[i * m + j] = v;

@@ -1,0 +1,126 @@
+// The CSV data step shared by `sigmoid-core train` and `sigmoid-core svm`: read the training
+// CSV, find the label column, turn it into classes (or regression targets), take held-out
+// rows from --test (same columns, same order) or from a seeded --test-split (stratified for
+// classification), and standardize with the training statistics. Everything is read and
+// checked before any engine starts; notices go to `notice`.
+
+import { dropColumn, type Matrix, resolveColumn, takeRows, takeValues } from '../data/matrix.js';
+import { classIndices, type Labels, labelsFromColumn, type Task } from '../data/labels.js';
+import { randomSplit, stratifiedSplit } from '../data/split.js';
+import { applyStandardizer, fitStandardizer, type Standardizer } from '../data/standardize.js';
+import { ShapeError, ValueError } from '../errors.js';
+import { readCsv, type CsvMatrix } from '../io/csv.js';
+import { readText } from '../io/files.js';
+
+export interface DatasetRequest {
+  /** --train path. */
+  train: string;
+  /** --test path, or undefined. */
+  test: string | undefined;
+  /** --label: header name or 0-based index. */
+  label: string;
+  /** --test-split fraction (already checked), or null. */
+  testSplit: number | null;
+  seed: number;
+  standardize: boolean;
+  task: Task | 'auto';
+}
+
+export interface Dataset {
+  trainCsv: CsvMatrix;
+  labels: Labels;
+  labelIndex: number;
+  labelName: string | null;
+  xTrain: Matrix;
+  xTest: Matrix | null;
+  /** Class indices (classification) or null. */
+  yTrainIdx: Int32Array | null;
+  yTestIdx: Int32Array | null;
+  /** Targets (regression) or null. */
+  yTrainVal: Float32Array | null;
+  yTestVal: Float32Array | null;
+  /** The standardisation applied (null without --standardize). */
+  stats: Standardizer | null;
+}
+
+export async function loadDataset(r: DatasetRequest, notice: (line: string) => void): Promise<Dataset> {
+  const trainCsv = await loadCsv(r.train, notice);
+  if (trainCsv.cols < 2) throw new ShapeError(`${r.train} has ${trainCsv.cols} column; it needs feature columns and a label column`);
+  const labelIndex = resolveColumn(trainCsv.header, trainCsv.cols, r.label, `label column`);
+  const labelName = trainCsv.header?.[labelIndex] ?? null;
+  const labelWhat = labelName !== null ? `label column "${labelName}"` : `label column ${labelIndex}`;
+  const labels = labelsFromColumn(columnValues(trainCsv, labelIndex), { task: r.task, name: `${r.train} ${labelWhat}` });
+  let xTrain = dropColumn(trainCsv, labelIndex);
+  let yTrainIdx: Int32Array | null = labels.task === 'classification' ? labels.indices : null;
+  let yTrainVal: Float32Array | null = labels.task === 'regression' ? labels.values : null;
+  let xTest: Matrix | null = null;
+  let yTestIdx: Int32Array | null = null;
+  let yTestVal: Float32Array | null = null;
+
+  if (r.test !== undefined) {
+    const testCsv = await loadCsv(r.test, notice);
+    if (testCsv.cols !== trainCsv.cols) {
+      throw new ShapeError(
+        `${r.test} has ${testCsv.cols} columns but ${r.train} has ${trainCsv.cols}: the test data needs the same columns (features and label)`,
+      );
+    }
+    const testLabel = labelName !== null && testCsv.header !== null ? resolveColumn(testCsv.header, testCsv.cols, labelName, 'label column') : labelIndex;
+    if (trainCsv.header && testCsv.header) {
+      const c = trainCsv.header.findIndex((h, i) => h !== testCsv.header![i]);
+      if (c >= 0) {
+        throw new ValueError(
+          `${r.test} column ${c + 1} is named "${testCsv.header[c]}" but ${r.train} column ${c + 1} is "${trainCsv.header[c]}": ` +
+            'the test data needs the same columns in the same order',
+        );
+      }
+    }
+    xTest = dropColumn(testCsv, testLabel);
+    const values = columnValues(testCsv, testLabel);
+    if (labels.task === 'classification') yTestIdx = classIndices(values, labels.classes, `${r.test} ${labelWhat}`);
+    else yTestVal = Float32Array.from(values);
+  } else if (r.testSplit !== null) {
+    const n = trainCsv.rows;
+    const split = labels.task === 'classification'
+      ? stratifiedSplit(labels.indices, { testFraction: r.testSplit, seed: r.seed })
+      : randomSplit(n, { testFraction: r.testSplit, seed: r.seed });
+    const all = xTrain;
+    xTrain = takeRows(all, split.train);
+    xTest = takeRows(all, split.test);
+    if (yTrainIdx !== null) {
+      const idx = yTrainIdx;
+      yTestIdx = Int32Array.from(split.test, (i) => idx[i]!);
+      yTrainIdx = Int32Array.from(split.train, (i) => idx[i]!);
+    } else {
+      const val = yTrainVal!;
+      yTestVal = takeValues(val, split.test);
+      yTrainVal = takeValues(val, split.train);
+    }
+    notice(
+      `split ${r.train}: ${split.train.length} rows to train, ${split.test.length} to test ` +
+        `(${labels.task === 'classification' ? 'stratified' : 'random'}, seed ${r.seed})`,
+    );
+  }
+
+  const stats = r.standardize ? fitStandardizer(xTrain) : null;
+  if (stats) {
+    xTrain = applyStandardizer(xTrain, stats);
+    if (xTest) xTest = applyStandardizer(xTest, stats);
+  }
+  return { trainCsv, labels, labelIndex, labelName, xTrain, xTest, yTrainIdx, yTestIdx, yTrainVal, yTestVal, stats };
+}
+
+export async function loadCsv(path: string, notice: (line: string) => void): Promise<CsvMatrix> {
+  const csv = readCsv(await readText(path), { source: path });
+  notice(`read ${path}: ${csv.rows} rows × ${csv.cols} columns${csv.header ? ' (with a header row)' : ''}`);
+  return csv;
+}
+
+export function columnValues(m: CsvMatrix, c: number): Float32Array {
+  const out = new Float32Array(m.rows);
+  for (let r = 0; r < m.rows; r++) out[r] = m.data[r * m.cols + c]!;
+  return out;
+}
+
+export function fmtClasses(classes: readonly number[]): string {
+  return classes.length <= 12 ? classes.join(', ') : `${classes.slice(0, 5).join(', ')}, ..., ${classes.slice(-3).join(', ')}`;
+}

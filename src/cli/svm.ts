@@ -1,0 +1,199 @@
+// `sigmoid-core svm`: a C-support-vector classifier (libsvm's SMO, one-vs-one) trained on a
+// CSV file, with kernel rows from the engine (WebGPU, or the CPU fallback). The CSV, label,
+// split and standardisation handling is the train command's (dataset.ts). Progress (one
+// line per binary problem) and the summary go to stderr; --json prints the metrics as one
+// JSON object on stdout.
+
+import { performance } from 'node:perf_hooks';
+import { createEngine, describeAdapter } from '../create-engine.js';
+import { SVC } from '../kernels/svc/svc.js';
+import { SVC_KERNELS } from '../kernels/svc/params.js';
+import type { SVCKernel, SVCProgress } from '../kernels/svc/types.js';
+import type { AdapterInfoSummary, BackendKind } from '../types.js';
+import { choiceFlag, type Command, type Flags, intFlag, numberFlag, UsageError } from './args.js';
+import { fmtClasses, loadDataset } from './dataset.js';
+import { BACKEND_CHOICES } from './info.js';
+
+const flags = {
+  train: { type: 'string', value: 'train.csv', required: true, help: 'training data: feature columns and a label column (a header row names them)' },
+  test: { type: 'string', value: 'test.csv', help: 'held-out data with the same columns' },
+  'test-split': { type: 'string', value: 'F', help: 'without --test: hold out this share of train.csv, in (0, 1), stratified by class, seeded' },
+  label: { type: 'string', value: 'NAME', required: true, help: 'the label column (integer classes): its header name, or a 0-based column index' },
+  kernel: { type: 'string', value: 'K', help: `${SVC_KERNELS.join(', ')} (default rbf)` },
+  gamma: { type: 'string', value: 'G', help: 'γ: scale (default, 1/(d·Var(X))), auto (1/d), or a number > 0' },
+  coef0: { type: 'string', value: 'C0', help: 'c₀ of the sigmoid and polynomial kernels (default 0)' },
+  C: { type: 'string', value: 'C', help: 'regularisation C > 0 (default 1)' },
+  degree: { type: 'string', value: 'N', help: 'polynomial degree, an integer ≥ 1 (default 3)' },
+  tol: { type: 'string', value: 'EPS', help: 'stopping tolerance on the KKT violation (default 1e-3)' },
+  'max-iter': { type: 'string', value: 'N', help: 'SMO iterations per binary problem before giving up with a warning (default max(10⁷, 100·l))' },
+  'cache-size': { type: 'string', value: 'MB', help: 'kernel row cache in MB (default 200)' },
+  seed: { type: 'string', value: 'S', help: 'seed of --test-split (default 0)' },
+  standardize: { type: 'boolean', help: 'scale features to mean 0, std 1 with the training statistics' },
+  backend: { type: 'string', value: 'auto|webgpu|cpu', help: 'where kernel rows are computed; default auto: WebGPU if an adapter exists, else the CPU' },
+  json: { type: 'boolean', help: 'print the final metrics as one JSON object on stdout' },
+  quiet: { type: 'boolean', help: 'no progress and no notices on stderr (the final metrics still)' },
+} as const;
+
+type SvmFlags = Flags<typeof flags>;
+
+export interface SvmReport {
+  train: { accuracy: number; rows: number };
+  test: { accuracy: number; rows: number } | null;
+  supportVectors: { total: number; perClass: number[] };
+  classes: number[];
+  /** Seconds of fit (solver and kernel rows). */
+  seconds: number;
+  /** Seconds to predict the train and test rows. */
+  predictSeconds: number;
+  iterations: number;
+  converged: boolean;
+  kernelRows: { computed: number; batches: number; cacheHits: number };
+  backend: BackendKind;
+  adapter: AdapterInfoSummary | null;
+  parameters: {
+    kernel: string;
+    C: number;
+    /** γ as used (resolved from scale/auto). */
+    gamma: number;
+    gammaSpec: 'scale' | 'auto' | number;
+    coef0: number;
+    degree: number;
+    tol: number;
+    maxIter: number | null;
+    cacheSize: number;
+    standardize: boolean;
+  };
+}
+
+export const svmCommand: Command<typeof flags> = {
+  summary: 'train a support-vector classifier (sigmoid, rbf, linear, polynomial kernel) on a CSV file; report accuracy',
+  usage:
+    'svm --train train.csv [--test test.csv | --test-split F] --label NAME [--kernel K] [--gamma G] [--coef0 C0] [--C C] ' +
+    '[--degree N] [--tol EPS] [--standardize] [--backend auto|webgpu|cpu] [--json] [--seed S] [options]',
+  flags,
+  async run(f, io) {
+    const o = options(f);
+    const notice = f.quiet ? () => {} : (line: string) => io.err(line);
+    // Options are checked by the SVC constructor before any data is read.
+    const svc = new SVC({
+      C: o.C, kernel: o.kernel, gamma: o.gamma, coef0: o.coef0, degree: o.degree, tol: o.tol,
+      maxIter: o.maxIter ?? undefined, cacheSize: o.cacheSize,
+      log: (line) => io.err(line),
+      onProgress: f.quiet ? undefined : (p: SVCProgress) => io.err(formatPair(p)),
+    });
+    const d = await loadDataset(
+      { train: f.train!, test: f.test, label: f.label!, testSplit: o.testSplit, seed: o.seed, standardize: f.standardize, task: 'classification' },
+      notice,
+    );
+    if (d.labels.task !== 'classification') throw new UsageError('svm needs integer class labels');
+    const classes = d.labels.classes;
+    const yTrain = Int32Array.from(d.yTrainIdx!, (k) => classes[k]!);
+    const yTest = d.xTest ? Int32Array.from(d.yTestIdx!, (k) => classes[k]!) : null;
+    notice(
+      `classification: ${d.xTrain.rows} rows × ${d.xTrain.cols} features, ${classes.length} classes (${fmtClasses(classes)}); ` +
+        `${classes.length * (classes.length - 1) / 2} one-vs-one problems${f.standardize ? '; standardized' : ''}`,
+    );
+
+    const engine = await createEngine({ backend: choiceFlag('backend', f.backend ?? 'auto', BACKEND_CHOICES), log: f.quiet ? null : io.err });
+    let report: SvmReport;
+    try {
+      const t0 = performance.now();
+      await svc.fit(engine, d.xTrain, yTrain);
+      const seconds = (performance.now() - t0) / 1000;
+      const t1 = performance.now();
+      const trainAcc = await svc.score(d.xTrain, yTrain);
+      const testAcc = d.xTest && yTest ? await svc.score(d.xTest, yTest) : null;
+      const predictSeconds = (performance.now() - t1) / 1000;
+      const info = svc.fitInfo;
+      const nSupport = svc.nSupport;
+      report = {
+        train: { accuracy: trainAcc, rows: d.xTrain.rows },
+        test: testAcc === null ? null : { accuracy: testAcc, rows: d.xTest!.rows },
+        supportVectors: { total: nSupport.reduce((s, v) => s + v, 0), perClass: nSupport },
+        classes,
+        seconds,
+        predictSeconds,
+        iterations: info.iterations,
+        converged: info.converged,
+        kernelRows: { computed: info.rowsComputed, batches: info.batches, cacheHits: info.cacheHits },
+        backend: engine.backend,
+        adapter: engine.adapterInfo,
+        parameters: {
+          kernel: svc.options.kernel, C: o.C, gamma: info.gamma, gammaSpec: o.gamma, coef0: o.coef0, degree: o.degree, tol: o.tol,
+          maxIter: o.maxIter, cacheSize: o.cacheSize, standardize: f.standardize,
+        },
+      };
+    } finally {
+      engine.destroy();
+    }
+    io.err(formatReport(report, f.train!, f.test ?? null));
+    if (f.json) io.out(JSON.stringify(report, null, 2));
+  },
+};
+
+interface Options {
+  C: number;
+  kernel: SVCKernel;
+  gamma: 'scale' | 'auto' | number;
+  coef0: number;
+  degree: number;
+  tol: number;
+  maxIter: number | null;
+  cacheSize: number;
+  seed: number;
+  testSplit: number | null;
+}
+
+function options(f: SvmFlags): Options {
+  let testSplit: number | null = null;
+  if (f['test-split'] !== undefined) {
+    if (f.test !== undefined) throw new UsageError('give --test or --test-split, not both');
+    testSplit = numberFlag('test-split', f['test-split']);
+    if (!(testSplit > 0 && testSplit < 1)) throw new UsageError(`--test-split must be in (0, 1), got ${f['test-split']}`);
+  }
+  const g = f.gamma ?? 'scale';
+  const gamma = g === 'scale' || g === 'auto' ? g : numberFlag('gamma', g);
+  if (typeof gamma === 'number' && !(gamma > 0)) throw new UsageError(`--gamma must be scale, auto or a number > 0, got ${JSON.stringify(g)}`);
+  const C = f.C === undefined ? 1 : numberFlag('C', f.C);
+  if (!(C > 0)) throw new UsageError(`--C must be > 0, got ${f.C}`);
+  const tol = f.tol === undefined ? 1e-3 : numberFlag('tol', f.tol);
+  if (!(tol > 0)) throw new UsageError(`--tol must be > 0, got ${f.tol}`);
+  const cacheSize = f['cache-size'] === undefined ? 200 : numberFlag('cache-size', f['cache-size']);
+  if (!(cacheSize > 0)) throw new UsageError(`--cache-size must be > 0 (MB), got ${f['cache-size']}`);
+  return {
+    C,
+    kernel: choiceFlag('kernel', f.kernel ?? 'rbf', SVC_KERNELS),
+    gamma,
+    coef0: f.coef0 === undefined ? 0 : numberFlag('coef0', f.coef0),
+    degree: intFlag('degree', f.degree ?? '3', 1),
+    tol,
+    maxIter: f['max-iter'] === undefined ? null : intFlag('max-iter', f['max-iter'], 1),
+    cacheSize,
+    seed: intFlag('seed', f.seed ?? '0', 0),
+    testSplit,
+  };
+}
+
+/** `pair  3/45 (0 vs 3): 270 points, 143 iterations, 21 support vectors, 0.12 s`. */
+function formatPair(p: SVCProgress): string {
+  const w = String(p.pairs).length;
+  return (
+    `pair ${String(p.pair).padStart(w)}/${p.pairs} (${p.classes[0]} vs ${p.classes[1]}): ${p.size} points, ${p.iterations} iterations, ` +
+    `${p.supportVectors} support vectors${p.converged ? '' : ' (stopped at max-iter)'}, ${p.elapsed.toFixed(2)} s`
+  );
+}
+
+function formatReport(r: SvmReport, trainPath: string, testPath: string | null): string {
+  const p = r.parameters;
+  const lines = [`train (${trainPath}): accuracy ${r.train.accuracy.toFixed(4)} (${r.train.rows} rows)`];
+  if (r.test) lines.push(`${testPath ? `test (${testPath})` : 'test (held out)'}: accuracy ${r.test.accuracy.toFixed(4)} (${r.test.rows} rows)`);
+  const gamma = p.kernel === 'linear' ? '' : ` γ=${p.gamma.toPrecision(4)}${typeof p.gammaSpec === 'string' ? ` (${p.gammaSpec})` : ''}`;
+  const coef0 = p.kernel === 'sigmoid' || p.kernel === 'polynomial' ? ` c₀=${p.coef0}` : '';
+  const degree = p.kernel === 'polynomial' ? ` degree=${p.degree}` : '';
+  lines.push(
+    `${r.supportVectors.total} support vectors (per class ${r.supportVectors.perClass.join(', ')}); ${p.kernel} kernel C=${p.C}${gamma}${coef0}${degree}`,
+    `fit in ${r.seconds.toFixed(2)} s (${r.iterations} SMO iterations, ${r.kernelRows.computed} kernel rows in ${r.kernelRows.batches} batches), ` +
+      `backend ${r.backend}${r.adapter ? ` (${describeAdapter(r.adapter)})` : ''}${r.converged ? '' : '; NOT converged (max-iter reached)'}`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,321 @@
+// The article's kernel classifier: features φ(x) = K(x, L) — by default the sigmoid kernel
+// tanh(γ⟨x, l⟩ + c₀) — against m landmark rows L sampled (seeded, without replacement) from
+// the training data, optionally standardised (statistics of the training features), then a
+// Sequential model trained with the nn fit loop: one dense layer (or dense → sigmoid →
+// dense with `hidden` units) ending in a sigmoid output with binary cross-entropy for two
+// classes, softmax cross-entropy for more; Adam, batches of 32, 10 epochs by default.
+// The features are computed on the engine (engine.gram, then one fused engine.linear for
+// the standardisation) and stay there for training.
+
+import type { Engine } from '../engine.js';
+import { DisposedError, ValueError } from '../errors.js';
+import { resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
+import type { Matrix } from '../data/matrix.js';
+import { classIndices, labelsFromColumn } from '../data/labels.js';
+import { fitStandardizer } from '../data/standardize.js';
+import { adam } from '../nn/optimizers.js';
+import { dense, sigmoid } from '../nn/layers.js';
+import { sequential, type Sequential } from '../nn/sequential.js';
+import type { EpochLogs, EvaluateResult, History, LayerSpec } from '../nn/types.js';
+import type { Tensor } from '../tensor.js';
+import type { GramKernel, GramOptions } from '../types.js';
+import { checkFinite } from '../validate.js';
+import { blockRows, checkInputMatrix, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices } from './landmarks.js';
+
+export interface KernelClassifierOptions extends GramOptions {
+  /** Number of landmark rows m sampled from the training data (≤ N); default 100. */
+  landmarks?: number;
+  /** Units of a sigmoid hidden layer; 0 (default) = a single dense layer on the features. */
+  hidden?: number;
+  /** Standardise the kernel features with the training statistics; default true. */
+  standardize?: boolean;
+  /** Default 10. */
+  epochs?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Adam's learning rate; default 0.001. */
+  lr?: number;
+  /** Seed of the landmark sampling, the initial weights and the shuffles; default 0. */
+  seed?: number;
+}
+
+export interface KernelFitOptions {
+  /** Held-out rows and labels, evaluated after every epoch (logs.valLoss, logs.valAccuracy). */
+  validationData?: [Matrix, ArrayLike<number>];
+  /** After each epoch; return false to stop. */
+  onEpochEnd?: (logs: EpochLogs) => void | boolean | Promise<void | boolean>;
+}
+
+interface Fitted {
+  engine: Engine;
+  gram: ResolvedGramOptions;
+  landmarkRows: Matrix;
+  landmarkIndices: number[];
+  landmarks: Tensor;
+  /** diag(1/std) [m, m] and −mean/std [m], or null without standardisation. */
+  scaler: { w: Tensor; b: Tensor } | null;
+  classes: number[];
+  model: Sequential;
+}
+
+export class KernelClassifier {
+  readonly landmarks: number;
+  readonly hidden: number;
+  readonly standardize: boolean;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly lr: number;
+  readonly seed: number;
+  readonly kernel: GramKernel;
+  readonly #gramOptions: GramOptions;
+  #fitted: Fitted | null = null;
+  #disposed = false;
+
+  constructor(opts: KernelClassifierOptions = {}) {
+    if (typeof opts !== 'object' || opts === null) throw new ValueError('KernelClassifier: options must be an object');
+    this.landmarks = intOption('landmarks', opts.landmarks ?? 100, 1);
+    this.hidden = intOption('hidden', opts.hidden ?? 0, 0);
+    this.epochs = intOption('epochs', opts.epochs ?? 10, 1);
+    this.batchSize = intOption('batchSize', opts.batchSize ?? 32, 1);
+    this.lr = opts.lr ?? 0.001;
+    checkFinite('lr', this.lr);
+    if (this.lr <= 0) throw new ValueError(`lr must be > 0, got ${this.lr}`);
+    this.seed = opts.seed ?? 0;
+    if (!Number.isSafeInteger(this.seed)) throw new ValueError(`seed must be an integer, got ${String(this.seed)}`);
+    this.standardize = opts.standardize ?? true;
+    if (typeof this.standardize !== 'boolean') throw new ValueError(`standardize must be true or false, got ${String(opts.standardize)}`);
+    refuseProjected('KernelClassifier', opts.kernel);
+    this.#gramOptions = { kernel: opts.kernel, gamma: opts.gamma, coef0: opts.coef0, degree: opts.degree };
+    this.kernel = resolveGramOptions(this.#gramOptions, 1).kernel; // validates kernel, γ, c₀, degree now
+  }
+
+  /** The class label values (ascending), once fitted. */
+  get classes(): readonly number[] {
+    return this.#ready('classes').classes;
+  }
+
+  /** The resolved kernel options (γ = 1/d by default), once fitted. */
+  get gramOptions(): ResolvedGramOptions {
+    return { ...this.#ready('gramOptions').gram };
+  }
+
+  /** The landmark rows and their indices in the training data, once fitted. */
+  get landmarkRows(): { rows: Matrix; indices: readonly number[] } {
+    const f = this.#ready('landmarkRows');
+    return { rows: f.landmarkRows, indices: f.landmarkIndices };
+  }
+
+  /** The trained Sequential model (owned by the classifier), once fitted. */
+  get model(): Sequential {
+    return this.#ready('model').model;
+  }
+
+  get fitted(): boolean {
+    return this.#fitted !== null;
+  }
+
+  /**
+   * Samples the landmarks, computes the training features on `engine` and trains the model
+   * (replacing any earlier fit). `y` holds integer class labels (≥ 2 distinct values).
+   */
+  async fit(engine: Engine, x: Matrix, y: ArrayLike<number>, opts: KernelFitOptions = {}): Promise<History> {
+    this.#alive();
+    checkInputMatrix('fit: X', x);
+    const labels = checkLabels('fit: y', y, x.rows);
+    const parsed = labelsFromColumn(labels, { task: 'classification', name: 'fit: y' });
+    if (parsed.task !== 'classification') throw new ValueError('fit: y must hold class labels');
+    const classes = parsed.classes;
+    let validation: [Matrix, Int32Array] | null = null;
+    if (opts.validationData !== undefined) {
+      const [vx, vy] = opts.validationData;
+      checkInputMatrix('validationData X', vx);
+      checkWidth('validationData X', vx, x.cols, 'the training data');
+      validation = [vx, classIndices(checkLabels('validationData y', vy, vx.rows), classes, 'validationData y')];
+    }
+    const gram = resolveGramOptions(this.#gramOptions, x.cols);
+    const idx = sampleRowIndices(x.rows, this.landmarks, this.seed, 'landmarks');
+    const landmarkRows = gatherRows(x, idx);
+    const binary = classes.length === 2;
+
+    this.#release();
+    const made: Tensor[] = [];
+    let model: Sequential | null = null;
+    try {
+      const landmarks = engine.tensor(landmarkRows.data, [this.landmarks, x.cols]);
+      made.push(landmarks);
+      const partial: Fitted = { engine, gram, landmarkRows, landmarkIndices: idx, landmarks, scaler: null, classes, model: null as never };
+      const raw = await this.#features(partial, x);
+      let feats = raw;
+      made.push(raw);
+      if (this.standardize) {
+        const stats = fitStandardizer({ rows: x.rows, cols: this.landmarks, data: await raw.read() });
+        const m = this.landmarks;
+        const w = new Float32Array(m * m);
+        for (let j = 0; j < m; j++) w[j * m + j] = 1 / stats.std[j]!;
+        partial.scaler = {
+          w: engine.tensor(w, [m, m]),
+          b: engine.tensor(Float32Array.from(stats.mean, (mu, j) => -mu / stats.std[j]!), [m]),
+        };
+        made.push(partial.scaler.w, partial.scaler.b);
+        feats = engine.linear(raw, partial.scaler.w, partial.scaler.b);
+        made.push(feats);
+      }
+      const layers: LayerSpec[] = this.hidden > 0
+        ? [dense(this.landmarks, this.hidden), sigmoid(), dense(this.hidden, binary ? 1 : classes.length)]
+        : [dense(this.landmarks, binary ? 1 : classes.length)];
+      if (binary) layers.push(sigmoid());
+      model = sequential(engine, layers, { seed: this.seed });
+      model.compile({ loss: binary ? 'binaryCrossEntropy' : 'softmaxCrossEntropy', optimizer: adam({ lr: this.lr }), metrics: ['accuracy'] });
+      partial.model = model;
+      const targets = binary ? Float32Array.from(parsed.indices) : parsed.indices;
+      let vFeats: Tensor | null = null;
+      try {
+        if (validation !== null) vFeats = await this.#features(partial, validation[0]);
+        const history = await model.fit(feats, targets, {
+          epochs: this.epochs, batchSize: this.batchSize, seed: this.seed,
+          ...(vFeats !== null ? { validationData: [vFeats, binary ? Float32Array.from(validation![1]) : validation![1]] } : {}),
+          ...(opts.onEpochEnd !== undefined ? { onEpochEnd: opts.onEpochEnd } : {}),
+        });
+        // Keep only what prediction needs.
+        if (feats !== raw) feats.dispose();
+        raw.dispose();
+        this.#fitted = partial;
+        return history;
+      } finally {
+        vFeats?.dispose();
+      }
+    } catch (err) {
+      model?.dispose();
+      for (const t of made) if (!t.disposed) t.dispose();
+      throw err;
+    }
+  }
+
+  /** The (standardised) kernel features K(X, L) of X, [N, m], read back to the host. */
+  async transform(x: Matrix): Promise<Matrix> {
+    const f = this.#ready('transform');
+    const t = await this.#checkedFeatures(f, x, 'transform: X');
+    try {
+      return { rows: x.rows, cols: this.landmarks, data: await t.read() };
+    } finally {
+      t.dispose();
+    }
+  }
+
+  /** Class probabilities [N, classes] (columns in `classes` order; binary: [1 − p, p]). */
+  async predictProba(x: Matrix): Promise<Matrix> {
+    const f = this.#ready('predictProba');
+    const t = await this.#checkedFeatures(f, x, 'predictProba: X');
+    let p: Float32Array;
+    try {
+      const pt = await f.model.predictProba(t);
+      try {
+        p = await pt.read();
+      } finally {
+        pt.dispose();
+      }
+    } finally {
+      t.dispose();
+    }
+    if (f.classes.length > 2) return { rows: x.rows, cols: f.classes.length, data: p };
+    const data = new Float32Array(2 * x.rows);
+    for (let i = 0; i < x.rows; i++) {
+      data[2 * i] = 1 - p[i]!;
+      data[2 * i + 1] = p[i]!;
+    }
+    return { rows: x.rows, cols: 2, data };
+  }
+
+  /** The predicted class label of each row (the most probable class). */
+  async predict(x: Matrix): Promise<number[]> {
+    const f = this.#ready('predict');
+    const p = await this.predictProba(x);
+    const out: number[] = [];
+    for (let i = 0; i < p.rows; i++) {
+      let best = 0;
+      for (let k = 1; k < p.cols; k++) if (p.data[i * p.cols + k]! > p.data[i * p.cols + best]!) best = k;
+      out.push(f.classes[best]!);
+    }
+    return out;
+  }
+
+  /** Mean loss and accuracy on labelled data. */
+  async evaluate(x: Matrix, y: ArrayLike<number>): Promise<EvaluateResult> {
+    const f = this.#ready('evaluate');
+    const idx = classIndices(checkLabels('evaluate: y', y, x.rows), f.classes, 'evaluate: y');
+    const t = await this.#checkedFeatures(f, x, 'evaluate: X');
+    try {
+      return await f.model.evaluate(t, f.classes.length === 2 ? Float32Array.from(idx) : idx);
+    } finally {
+      t.dispose();
+    }
+  }
+
+  /** Frees the model and the engine tensors. Idempotent. */
+  dispose(): void {
+    this.#release();
+    this.#disposed = true;
+  }
+
+  #release(): void {
+    const f = this.#fitted;
+    this.#fitted = null;
+    if (f === null) return;
+    f.model.dispose();
+    f.landmarks.dispose();
+    f.scaler?.w.dispose();
+    f.scaler?.b.dispose();
+  }
+
+  async #checkedFeatures(f: Fitted, x: Matrix, name: string): Promise<Tensor> {
+    checkInputMatrix(name, x);
+    checkWidth(name, x, f.landmarkRows.cols, 'the classifier');
+    return this.#features(f, x);
+  }
+
+  /** K(X, L) (standardised when fitted so) as an engine tensor; row blocks when X is large. */
+  async #features(f: Fitted, x: Matrix): Promise<Tensor> {
+    const e = f.engine;
+    const step = (xb: Tensor): Tensor => {
+      const k = e.gram(xb, f.landmarks, f.gram);
+      if (f.scaler === null) return k;
+      try {
+        return e.linear(k, f.scaler.w, f.scaler.b);
+      } finally {
+        k.dispose();
+      }
+    };
+    const rows = blockRows(e, x.rows, [this.landmarks, x.cols]);
+    if (rows >= x.rows) {
+      const xt = e.tensor(x.data, [x.rows, x.cols]);
+      try {
+        return step(xt);
+      } finally {
+        xt.dispose();
+      }
+    }
+    const host = await mapRowBlocks(e, x, this.landmarks, rows, step);
+    return e.tensor(host.data, [x.rows, this.landmarks]);
+  }
+
+  #alive(): void {
+    if (this.#disposed) throw new DisposedError('KernelClassifier was used after dispose()');
+  }
+
+  #ready(what: string): Fitted {
+    this.#alive();
+    if (this.#fitted === null) throw new ValueError(`KernelClassifier.${what}: call fit(engine, X, y) first`);
+    return this.#fitted;
+  }
+}
+
+function intOption(name: string, v: number, min: number): number {
+  if (!Number.isInteger(v) || v < min) throw new ValueError(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
+  return v;
+}
+
+function checkLabels(name: string, y: ArrayLike<number>, rows: number): ArrayLike<number> {
+  if (typeof y !== 'object' || y === null || typeof y.length !== 'number') throw new ValueError(`${name} must be an array of class labels`);
+  if (y.length !== rows) throw new ValueError(`${name} has ${y.length} labels but X has ${rows} rows`);
+  return y;
+}

@@ -1,0 +1,101 @@
+// Helpers shared by the Nyström map and the kernel classifier: seeded landmark (component)
+// sampling, and kernel features K(X, L) computed on the engine in row blocks so that the
+// host matrix X can be far larger than one GPU buffer (memory linear in N, never N×N).
+
+import type { Engine } from '../engine.js';
+import { ShapeError, ValueError } from '../errors.js';
+import { checkMatrix, type Matrix } from '../data/matrix.js';
+import { seededRandom, shuffleInPlace } from '../data/random.js';
+import type { Tensor } from '../tensor.js';
+
+/**
+ * m distinct row indices of 0..n−1, drawn without replacement with a seeded shuffle (the
+ * first m of a permutation, as scikit-learn's Nystroem does with `permutation(n)[:m]`).
+ */
+export function sampleRowIndices(n: number, m: number, seed: number, what = 'components'): number[] {
+  if (!Number.isInteger(m) || m < 1) throw new ValueError(`${what} must be an integer ≥ 1, got ${String(m)}`);
+  if (m > n) throw new ValueError(`${what} (${m}) must be ≤ the number of rows (${n})`);
+  if (!Number.isSafeInteger(seed)) throw new ValueError(`seed must be an integer, got ${String(seed)}`);
+  return shuffleInPlace(Array.from({ length: n }, (_, i) => i), seededRandom(seed)).slice(0, m);
+}
+
+/** The rows `idx` of x as a new matrix (no per-index checks: callers pass valid indices). */
+export function gatherRows(x: Matrix, idx: readonly number[]): Matrix {
+  const data = new Float32Array(idx.length * x.cols);
+  idx.forEach((r, i) => data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), i * x.cols));
+  return { rows: idx.length, cols: x.cols, data };
+}
+
+/** Checks a host matrix argument and that its values are finite (naming the first bad one). */
+export function checkInputMatrix(name: string, x: Matrix): void {
+  if (typeof x !== 'object' || x === null || !(x.data instanceof Float32Array)) {
+    throw new ValueError(`${name} must be a { rows, cols, data: Float32Array } matrix`);
+  }
+  checkMatrix(name, x);
+  for (let i = 0; i < x.data.length; i++) {
+    if (!Number.isFinite(x.data[i]!)) {
+      throw new ValueError(`${name} row ${Math.floor(i / x.cols)}, column ${i % x.cols} is ${x.data[i]}, not a finite number`);
+    }
+  }
+}
+
+/**
+ * 'projected-sigmoid' σ(αᵀx + βᵀy + γ) is not symmetric and, against fixed landmarks, is a
+ * function of the single projection αᵀx: refused by the Nyström map and the classifier.
+ */
+export function refuseProjected(what: string, kernel: string | undefined): void {
+  if (kernel === 'projected-sigmoid') {
+    throw new ValueError(`${what} does not support the projected-sigmoid kernel (not symmetric; against fixed landmarks it depends on x only through αᵀx); use sigmoid, logistic, linear, polynomial or rbf`);
+  }
+}
+
+export function checkWidth(name: string, x: Matrix, expected: number, fittedOn: string): void {
+  if (x.cols !== expected) {
+    throw new ShapeError(`${name} has ${x.cols} columns (features) but ${fittedOn} was fitted on ${expected}`);
+  }
+}
+
+/**
+ * Rows per block so that the widest per-block tensor (rows × max(width…)) stays within
+ * `targetElements` float32 values and the engine's storage-binding limit.
+ */
+export function blockRows(engine: Engine, rows: number, widths: readonly number[], targetElements = 4 * 1024 * 1024): number {
+  const widest = Math.max(1, ...widths);
+  const limit = Math.floor(Math.min(engine.limits.maxStorageBufferBindingSize, engine.limits.maxBufferSize) / 4);
+  const elements = Math.max(1, Math.min(targetElements, limit));
+  return Math.max(1, Math.min(rows, Math.floor(elements / widest)));
+}
+
+/**
+ * Runs `step` on consecutive row blocks of x (each block uploaded as a tensor, which the
+ * step must not keep), reading back each block's result tensor into one host matrix of
+ * `outCols` columns. Two blocks are in flight at a time, so the upload/compute of block b+1
+ * overlaps the read-back of block b.
+ */
+export async function mapRowBlocks(
+  engine: Engine, x: Matrix, outCols: number, rowsPerBlock: number, step: (block: Tensor) => Tensor,
+): Promise<Matrix> {
+  const out = new Float32Array(x.rows * outCols);
+  const pending: Promise<void>[] = [];
+  for (let start = 0; start < x.rows; start += rowsPerBlock) {
+    const count = Math.min(rowsPerBlock, x.rows - start);
+    const xb = engine.tensor(x.data.subarray(start * x.cols, (start + count) * x.cols), [count, x.cols]);
+    let yb: Tensor;
+    try {
+      yb = step(xb);
+    } finally {
+      xb.dispose();
+    }
+    const at = start * outCols;
+    pending.push(
+      yb.read().then(
+        (v) => { out.set(v, at); yb.dispose(); },
+        (err: unknown) => { yb.dispose(); throw err; },
+      ),
+    );
+    engine.flush();
+    if (pending.length >= 2) await pending.shift();
+  }
+  await Promise.all(pending);
+  return { rows: x.rows, cols: outCols, data: out };
+}

@@ -1,0 +1,182 @@
+// The Nyström approximation of a kernel, built as scikit-learn's `Nystroem` is: m component
+// rows sampled (seeded, without replacement) from the data, K_mm = K(C, C) on the engine,
+// `U, S, Vᵀ = svd(K_mm)` (float64, on the host: m is small), S = max(S, 1e-12),
+// normalization = U · diag(1/√S) · Vᵀ, and the feature map
+//
+//     Z = K(X, C) · normalizationᵀ        (N × m, computed on the engine in row blocks)
+//
+// so that Z·Zᵀ ≈ K(X, X) without ever forming an N × N matrix (memory linear in N).
+//
+// What Z·Zᵀ is. With normalization = U S^{-1/2} Vᵀ,
+//     Z·Zᵀ = K_nm · V S^{-1/2} Uᵀ · U S^{-1/2} Vᵀ · K_mn = K_nm · V S⁻¹ Vᵀ · K_mn.
+// K_mm is symmetric: K_mm = Q Λ Qᵀ, whose SVD has S = |Λ|, V = Q, U = Q·sign(Λ). Hence
+//     Z·Zᵀ = K_nm · |K_mm|⁻¹ · K_mn,    |K_mm| = Q |Λ| Qᵀ
+// (eigenvalues below 1e-12 in magnitude replaced by 1e-12). For a positive semi-definite
+// kernel (rbf, linear, polynomial with c₀ ≥ 0) |K_mm| = K_mm and this is the classical
+// Nyström approximation K_nm K_mm⁺ K_mn, exact on the component rows and exact everywhere
+// when m = N (up to float32 rounding). The sigmoid kernel tanh(γ⟨x,y⟩ + c₀) is not PSD for
+// most (γ, c₀): when K_mm has negative eigenvalues, Z·Zᵀ is K_nm |K_mm|⁻¹ K_mn — the signs
+// of those eigen-directions are flipped to +, so Z·Zᵀ is always PSD and is NOT an
+// approximation of K itself (it does not converge to K as m grows, not even at m = N:
+// there Z·Zᵀ = K |K|⁻¹ K = |K|). The exact Nyström form would be K_nm K_mm⁻¹ K_mn,
+// which no real feature map Z can give when K_mm is indefinite. `eigenvalues` (signed)
+// and `negativeEigenvalues` report how indefinite the sampled K_mm was.
+
+import { SVD, Matrix as MlMatrix } from 'ml-matrix';
+import type { Engine } from '../engine.js';
+import { ValueError } from '../errors.js';
+import { resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
+import type { Matrix } from '../data/matrix.js';
+import type { GramKernel, GramOptions } from '../types.js';
+import { blockRows, checkInputMatrix, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices } from './landmarks.js';
+
+export interface NystroemOptions extends GramOptions {
+  /** Number of component rows m, 1 ≤ m ≤ N; default 100. */
+  components?: number;
+  /** Seed of the component sampling; default 0. */
+  seed?: number;
+}
+
+export interface TransformOptions {
+  /** Rows per engine pass (default: about 4 M float32 values per block). */
+  blockRows?: number;
+}
+
+/** Singular values below this are raised to it (scikit-learn's floor). */
+export const NYSTROEM_EPS = 1e-12;
+
+/** A fitted Nyström feature map (see the file comment for what Z·Zᵀ approximates). */
+export class Nystroem {
+  readonly kernel: GramKernel;
+  readonly gamma: number;
+  readonly coef0: number;
+  readonly degree: number;
+  /** The component rows C, [m, d]. */
+  readonly components: Matrix;
+  /** Their row indices in the fitted data. */
+  readonly componentIndices: readonly number[];
+  /** U · diag(1/√max(S, 1e-12)) · Vᵀ, [m, m] row-major (float64). */
+  readonly normalization: Float64Array;
+  /** Eigenvalues of K_mm with their signs (σᵢ · sign(uᵢ·vᵢ)), by decreasing |λ|. */
+  readonly eigenvalues: Float64Array;
+
+  /** @internal Use nystroem(). */
+  constructor(o: ResolvedGramOptions, components: Matrix, indices: number[], normalization: Float64Array, eigenvalues: Float64Array) {
+    this.kernel = o.kernel;
+    this.gamma = o.gamma;
+    this.coef0 = o.coef0;
+    this.degree = o.degree;
+    this.components = components;
+    this.componentIndices = Object.freeze(indices);
+    this.normalization = normalization;
+    this.eigenvalues = eigenvalues;
+  }
+
+  /** m, the number of components (columns of Z). */
+  get size(): number {
+    return this.components.rows;
+  }
+
+  /** Number of features d the map was fitted on. */
+  get features(): number {
+    return this.components.cols;
+  }
+
+  /** Eigenvalues of K_mm below −1e-4·max|λ| (above float32 rounding noise; 0 for a PSD kernel). */
+  get negativeEigenvalues(): number {
+    const top = Math.abs(this.eigenvalues[0] ?? 0);
+    return this.eigenvalues.filter((l) => l < -1e-4 * top).length;
+  }
+
+  get gramOptions(): Required<Omit<GramOptions, 'alpha' | 'beta'>> {
+    return { kernel: this.kernel, gamma: this.gamma, coef0: this.coef0, degree: this.degree };
+  }
+
+  /**
+   * Z = K(X, C) · normalizationᵀ, [N, m]: the kernel block and the product on the engine,
+   * in row blocks (memory linear in N; the host result is the only N-sized array).
+   */
+  async transform(engine: Engine, x: Matrix, opts: TransformOptions = {}): Promise<Matrix> {
+    checkInputMatrix('transform: X', x);
+    checkWidth('transform: X', x, this.features, 'the Nyström map');
+    const m = this.size;
+    const rows = opts.blockRows ?? blockRows(engine, x.rows, [m, x.cols]);
+    if (!Number.isInteger(rows) || rows < 1) throw new ValueError(`blockRows must be a positive integer, got ${String(rows)}`);
+    const c = engine.tensor(this.components.data, [m, this.features]);
+    const norm = engine.tensor(Float32Array.from(this.normalization), [m, m]);
+    try {
+      return await mapRowBlocks(engine, x, m, rows, (xb) => {
+        const k = engine.gram(xb, c, this.gramOptions);
+        try {
+          return engine.matmul(k, norm, { transposeB: true });
+        } finally {
+          k.dispose();
+        }
+      });
+    } finally {
+      c.dispose();
+      norm.dispose();
+    }
+  }
+}
+
+/**
+ * Fits a Nyström map on X [N, d]: samples `components` rows (seeded), computes K_mm on the
+ * engine and its SVD on the host. Options as engine.gram (kernel default 'sigmoid',
+ * γ = 1/d, c₀ = 1, degree 3).
+ */
+export async function nystroem(engine: Engine, x: Matrix, opts: NystroemOptions = {}): Promise<Nystroem> {
+  if (typeof opts !== 'object' || opts === null) throw new ValueError('nystroem: options must be an object');
+  refuseProjected('nystroem', opts.kernel);
+  checkInputMatrix('nystroem: X', x);
+  const o = resolveGramOptions(opts, x.cols);
+  const m = opts.components ?? 100;
+  const idx = sampleRowIndices(x.rows, m, opts.seed ?? 0, 'components');
+  const comps = gatherRows(x, idx);
+  const c = engine.tensor(comps.data, [m, x.cols]);
+  let kmm: Float32Array;
+  try {
+    const k = engine.gram(c, c, o);
+    try {
+      kmm = await k.read();
+    } finally {
+      k.dispose();
+    }
+  } finally {
+    c.dispose();
+  }
+  const { normalization, eigenvalues } = nystroemNormalization(kmm, m);
+  return new Nystroem(o, comps, idx, normalization, eigenvalues);
+}
+
+/**
+ * scikit-learn's normalization U · diag(1/√max(S, ε)) · Vᵀ of a symmetric m×m matrix (the
+ * float32 K_mm, symmetrised in float64 first), and its signed eigenvalues.
+ */
+export function nystroemNormalization(kmm: ArrayLike<number>, m: number): { normalization: Float64Array; eigenvalues: Float64Array } {
+  const a = new MlMatrix(m, m);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) a.set(i, j, 0.5 * (kmm[i * m + j]! + kmm[j * m + i]!));
+  }
+  const svd = new SVD(a, { computeLeftSingularVectors: true, computeRightSingularVectors: true, autoTranspose: false });
+  const U = svd.leftSingularVectors;
+  const V = svd.rightSingularVectors;
+  const S = svd.diagonal;
+  const k = S.length;
+  const scale = S.map((s) => 1 / Math.sqrt(Math.max(s, NYSTROEM_EPS)));
+  const normalization = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      let s = 0;
+      for (let t = 0; t < k; t++) s += U.get(i, t) * scale[t]! * V.get(j, t);
+      normalization[i * m + j] = s;
+    }
+  }
+  const eigenvalues = new Float64Array(k);
+  for (let t = 0; t < k; t++) {
+    let dot = 0;
+    for (let i = 0; i < m; i++) dot += U.get(i, t) * V.get(i, t);
+    eigenvalues[t] = dot < 0 ? -S[t]! : S[t]!;
+  }
+  return { normalization, eigenvalues };
+}

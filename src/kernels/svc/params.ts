@@ -1,0 +1,90 @@
+// SVC option checks and defaults. Every bad value is refused with a ValueError naming the
+// option, the value and what is allowed, before any work starts.
+
+import { ValueError } from '../../errors.js';
+import type { Matrix } from '../../data/matrix.js';
+import type { SVCKernel, SVCOptions, SVCProviderKind } from './types.js';
+
+/** Kernels after alias resolution. */
+export type KernelName = 'rbf' | 'sigmoid' | 'linear' | 'polynomial';
+
+export const SVC_KERNELS: readonly SVCKernel[] = ['rbf', 'sigmoid', 'linear', 'polynomial', 'poly'];
+
+/** The kernel function with γ resolved to a number. */
+export interface KernelParams {
+  kernel: KernelName;
+  gamma: number;
+  coef0: number;
+  degree: number;
+}
+
+export interface ResolvedSVCOptions {
+  C: number;
+  kernel: KernelName;
+  gamma: 'scale' | 'auto' | number;
+  coef0: number;
+  degree: number;
+  tol: number;
+  maxIter: number | null;
+  onMaxIter: 'warn' | 'throw';
+  cacheSize: number;
+  batchRows: number;
+  provider: SVCProviderKind;
+}
+
+export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
+  if (o === null || typeof o !== 'object') throw new ValueError(`SVC options must be an object, got ${String(o)}`);
+  const C = o.C ?? 1;
+  if (typeof C !== 'number' || !Number.isFinite(C) || C <= 0) throw new ValueError(`C must be a finite number > 0, got ${String(C)}`);
+  const k = o.kernel ?? 'rbf';
+  if (!SVC_KERNELS.includes(k)) throw new ValueError(`unknown kernel ${JSON.stringify(k)}; expected one of ${SVC_KERNELS.join(', ')}`);
+  const kernel: KernelName = k === 'poly' ? 'polynomial' : k;
+  const gamma = o.gamma ?? 'scale';
+  if (gamma !== 'scale' && gamma !== 'auto' && !(typeof gamma === 'number' && Number.isFinite(gamma) && gamma > 0)) {
+    throw new ValueError(`gamma must be 'scale', 'auto' or a finite number > 0, got ${typeof gamma === 'string' ? JSON.stringify(gamma) : String(gamma)}`);
+  }
+  const coef0 = o.coef0 ?? 0;
+  if (typeof coef0 !== 'number' || !Number.isFinite(coef0)) throw new ValueError(`coef0 must be a finite number, got ${String(coef0)}`);
+  const degree = o.degree ?? 3;
+  if (!Number.isInteger(degree) || degree < 1) throw new ValueError(`degree must be an integer ≥ 1, got ${String(degree)}`);
+  const tol = o.tol ?? 1e-3;
+  if (typeof tol !== 'number' || !Number.isFinite(tol) || tol <= 0) throw new ValueError(`tol must be a finite number > 0, got ${String(tol)}`);
+  const maxIter = o.maxIter ?? null;
+  if (maxIter !== null && (!Number.isSafeInteger(maxIter) || maxIter < 1)) {
+    throw new ValueError(`maxIter must be a positive integer, got ${String(maxIter)}`);
+  }
+  const onMaxIter = o.onMaxIter ?? 'warn';
+  if (onMaxIter !== 'warn' && onMaxIter !== 'throw') throw new ValueError(`onMaxIter must be 'warn' or 'throw', got ${JSON.stringify(onMaxIter)}`);
+  const cacheSize = o.cacheSize ?? 200;
+  if (typeof cacheSize !== 'number' || !Number.isFinite(cacheSize) || cacheSize <= 0) {
+    throw new ValueError(`cacheSize must be a number of MB > 0, got ${String(cacheSize)}`);
+  }
+  const batchRows = o.batchRows ?? 64;
+  if (!Number.isInteger(batchRows) || batchRows < 1) throw new ValueError(`batchRows must be a positive integer, got ${String(batchRows)}`);
+  const provider = o.provider ?? 'engine';
+  if (provider !== 'engine' && provider !== 'float64') {
+    throw new ValueError(`provider must be 'engine' or 'float64', got ${JSON.stringify(provider)}`);
+  }
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new ValueError('onProgress must be a function');
+  return { C, kernel, gamma, coef0, degree, tol, maxIter, onMaxIter, cacheSize, batchRows, provider };
+}
+
+/**
+ * γ as a number: 'scale' = 1 / (d · Var(X)) (population variance over all elements, in
+ * float64; 1 when that variance is 0, as scikit-learn), 'auto' = 1 / d.
+ */
+export function resolveGamma(gamma: 'scale' | 'auto' | number, x: Matrix): number {
+  if (typeof gamma === 'number') return gamma;
+  const d = x.cols;
+  if (gamma === 'auto') return 1 / d;
+  let mean = 0;
+  for (let i = 0; i < x.data.length; i++) mean += x.data[i]!;
+  mean /= x.data.length;
+  let m2 = 0;
+  for (let i = 0; i < x.data.length; i++) {
+    const t = x.data[i]! - mean;
+    m2 += t * t;
+  }
+  const variance = m2 / x.data.length;
+  return variance > 0 ? 1 / (d * variance) : 1;
+}

@@ -1,0 +1,108 @@
+// Kernel rows from engine.gram. The training matrix X [l, d] is uploaded once. When the
+// solver asks for rows that are not cached, the missing ones plus the solver's hints (the
+// points most likely to be selected next) are gathered into one batch B and K(X[B], X) is
+// computed in ONE dispatch (gatherRows + the fused Gram pass, one submission) with ONE
+// readback; the rows go into an LRU cache with a byte budget. On WebGPU the rows are the
+// GPU's float32 values; on the CPU backend the CPU's float32 values.
+
+import type { Matrix } from '../../data/matrix.js';
+import type { Engine } from '../../engine.js';
+import type { Tensor } from '../../tensor.js';
+import { kernelDiagonal } from './kernel-f64.js';
+import type { KernelParams } from './params.js';
+import type { KernelRow, KernelRowProvider, ProviderStats } from './provider.js';
+import { RowCache } from './row-cache.js';
+
+export class EngineRowProvider implements KernelRowProvider {
+  readonly size: number;
+  readonly diagonal: Float64Array;
+  readonly #engine: Engine;
+  readonly #p: KernelParams;
+  readonly #cache: RowCache;
+  readonly #batchRows: number;
+  #x: Tensor | null;
+  #computed = 0;
+  #batches = 0;
+
+  constructor(engine: Engine, x: Matrix, p: KernelParams, o: { cacheBytes: number; batchRows: number }) {
+    this.#engine = engine;
+    this.#p = p;
+    this.size = x.rows;
+    this.diagonal = kernelDiagonal(p, x);
+    const rowBytes = 4 * x.rows;
+    // One batch's output [b, l] must fit in a storage binding.
+    const byBinding = Math.max(1, Math.floor(engine.limits.maxStorageBufferBindingSize / rowBytes));
+    this.#cache = new RowCache(o.cacheBytes, rowBytes, 2);
+    // Keep a batch well inside the cache, so a batch never evicts most of itself.
+    this.#batchRows = Math.max(1, Math.min(o.batchRows, byBinding, Math.floor(this.#cache.capacity / 2)));
+    this.#x = engine.tensor(x.data, [x.rows, x.cols]);
+  }
+
+  cached(i: number): KernelRow | undefined {
+    return this.#cache.get(i);
+  }
+
+  async fetch(need: readonly number[], hints: readonly number[] = []): Promise<KernelRow[]> {
+    const out: (KernelRow | undefined)[] = need.map((i) => this.#cache.get(i));
+    const batch: number[] = [];
+    const inBatch = new Set<number>();
+    for (let k = 0; k < need.length; k++) {
+      const i = need[k]!;
+      if (out[k] === undefined && !inBatch.has(i)) {
+        batch.push(i);
+        inBatch.add(i);
+      }
+    }
+    if (batch.length === 0) return out as KernelRow[];
+    for (const h of hints) {
+      if (batch.length >= this.#batchRows) break;
+      if (!inBatch.has(h) && !this.#cache.has(h)) {
+        batch.push(h);
+        inBatch.add(h);
+      }
+    }
+    const fresh = new Map<number, KernelRow>();
+    // Chunks of at most batchRows (only `need` alone can exceed it).
+    for (let s = 0; s < batch.length; s += this.#batchRows) {
+      const ids = batch.slice(s, s + this.#batchRows);
+      const rows = await this.#compute(ids);
+      ids.forEach((i, r) => fresh.set(i, rows[r]!));
+    }
+    return need.map((i, k) => out[k] ?? fresh.get(i)!);
+  }
+
+  async #compute(ids: readonly number[]): Promise<Float32Array[]> {
+    if (this.#x === null) throw new Error('EngineRowProvider used after dispose()');
+    const e = this.#engine;
+    const l = this.size;
+    const idx = e.tensor(Float32Array.from(ids), [ids.length]);
+    let xb: Tensor | null = null;
+    let k: Tensor | null = null;
+    try {
+      xb = e.gatherRows(this.#x, idx);
+      k = e.gram(xb, this.#x, this.#p);
+      const data = await k.read();
+      this.#batches++;
+      this.#computed += ids.length;
+      return ids.map((i, r) => {
+        const row = data.slice(r * l, (r + 1) * l);
+        this.#cache.set(i, row);
+        return row;
+      });
+    } finally {
+      k?.dispose();
+      xb?.dispose();
+      idx.dispose();
+    }
+  }
+
+  get stats(): ProviderStats {
+    return { rowsComputed: this.#computed, batches: this.#batches, cacheHits: this.#cache.hits };
+  }
+
+  dispose(): void {
+    this.#x?.dispose();
+    this.#x = null;
+    this.#cache.clear();
+  }
+}

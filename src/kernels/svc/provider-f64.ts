@@ -1,0 +1,51 @@
+// Float64 kernel rows computed in plain JavaScript, one row per request, with the same LRU
+// cache as the engine provider: the "float64 CPU run" of the solver, the reference that the
+// GPU's float32 rows are checked against. Needs no engine.
+
+import type { Matrix } from '../../data/matrix.js';
+import { kernelAt, kernelDiagonal } from './kernel-f64.js';
+import type { KernelParams } from './params.js';
+import type { KernelRow, KernelRowProvider, ProviderStats } from './provider.js';
+import { RowCache } from './row-cache.js';
+
+export class Float64RowProvider implements KernelRowProvider {
+  readonly size: number;
+  readonly diagonal: Float64Array;
+  readonly #x: Matrix;
+  readonly #p: KernelParams;
+  readonly #cache: RowCache;
+  #computed = 0;
+
+  constructor(x: Matrix, p: KernelParams, cacheBytes: number) {
+    this.#x = x;
+    this.#p = p;
+    this.size = x.rows;
+    this.diagonal = kernelDiagonal(p, x);
+    this.#cache = new RowCache(cacheBytes, 8 * x.rows);
+  }
+
+  cached(i: number): KernelRow | undefined {
+    return this.#cache.get(i);
+  }
+
+  async fetch(need: readonly number[]): Promise<KernelRow[]> {
+    return need.map((i) => this.#cache.get(i) ?? this.#compute(i));
+  }
+
+  #compute(i: number): Float64Array {
+    const { rows, cols, data } = this.#x;
+    const row = new Float64Array(rows);
+    for (let j = 0; j < rows; j++) row[j] = kernelAt(this.#p, data, i * cols, data, j * cols, cols);
+    this.#computed++;
+    this.#cache.set(i, row);
+    return row;
+  }
+
+  get stats(): ProviderStats {
+    return { rowsComputed: this.#computed, batches: this.#computed, cacheHits: this.#cache.hits };
+  }
+
+  dispose(): void {
+    this.#cache.clear();
+  }
+}

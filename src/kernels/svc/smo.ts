@@ -1,0 +1,223 @@
+// The dual solver of a binary C-SVC, SMO as libsvm does it (Fan, Chen & Lin 2005):
+//
+//   min_α  ½ αᵀQα − eᵀα   subject to  yᵀα = 0,  0 ≤ αᵢ ≤ C,   Q_ij = yᵢ yⱼ K(xᵢ, xⱼ)
+//
+// - working set: the maximal violating pair with second-order information (libsvm's WSS 2):
+//   i = argmax_{t ∈ I_up} −y_t G_t, then j ∈ I_low minimising −(Gmax + y_j G_j)² / a_ij with
+//   a_ij = K_ii + K_jj − 2K_ij; when a_ij ≤ 0 (a non-PSD kernel such as sigmoid) τ = 1e-12 is
+//   used instead, as libsvm does;
+// - the two-variable update clipped to the box exactly as libsvm's Solver::solve;
+// - the gradient G = Qα − e kept in float64 and updated with the two kernel rows;
+// - stop when Gmax + Gmax2 < tol (libsvm's ε, default 1e-3), or at maxIter;
+// - ρ from the free support vectors (0 < α < C) averaged, else the midpoint of the bounds
+//   (libsvm's calculate_rho); the decision function is Σ αᵢ yᵢ K(xᵢ, x) − ρ.
+// No shrinking: every iteration scans all l points (libsvm's -h 0); the stopping rule is the
+// same, so the solution is the same to within tol.
+//
+// Kernel rows come from a KernelRowProvider over all training points; the problem names its
+// points by their global indices (a one-vs-one problem is a subset of the training set).
+
+import type { KernelRow, KernelRowProvider } from './provider.js';
+
+const TAU = 1e-12;
+
+export interface BinaryProblem {
+  /** Global (provider) index of each of the l points of this problem. */
+  index: Int32Array;
+  /** Label of each point: +1 or −1. */
+  y: Int8Array;
+  C: number;
+}
+
+export interface SolveOptions {
+  tol: number;
+  maxIter: number;
+}
+
+export interface BinarySolution {
+  /** αᵢ in [0, C] per point of the problem. */
+  alpha: Float64Array;
+  rho: number;
+  iterations: number;
+  /** False when maxIter stopped the solver before the tolerance was met. */
+  converged: boolean;
+  /** The dual objective ½ αᵀQα − eᵀα at the end. */
+  objective: number;
+}
+
+/** libsvm's default iteration cap: max(10⁷, 100·l). */
+export function defaultMaxIter(l: number): number {
+  return Math.max(10_000_000, 100 * l);
+}
+
+export async function solveBinary(provider: KernelRowProvider, prob: BinaryProblem, o: SolveOptions): Promise<BinarySolution> {
+  const { index, y, C } = prob;
+  const l = index.length;
+  const alpha = new Float64Array(l);
+  const G = new Float64Array(l).fill(-1); // G = Qα − e at α = 0
+  const QD = new Float64Array(l);
+  for (let t = 0; t < l; t++) QD[t] = provider.diagonal[index[t]!]!;
+
+  const row = async (i: number): Promise<KernelRow> => {
+    const g = index[i]!;
+    return provider.cached(g) ?? (await provider.fetch([g], hints(i)))[0]!;
+  };
+  // Likely next working-set members, most violating first (global indices).
+  const hints = (skip: number): number[] => {
+    const score: { t: number; v: number }[] = [];
+    for (let t = 0; t < l; t++) {
+      if (t === skip) continue;
+      const yt = y[t]!;
+      const a = alpha[t]!;
+      const up = yt === 1 ? a < C : a > 0;
+      const low = yt === 1 ? a > 0 : a < C;
+      const v = Math.max(up ? -yt * G[t]! : -Infinity, low ? yt * G[t]! : -Infinity);
+      score.push({ t, v });
+    }
+    score.sort((p, q) => q.v - p.v);
+    return score.map((s) => index[s.t]!);
+  };
+
+  let iter = 0;
+  let converged = false;
+  while (iter < o.maxIter) {
+    // ---- working set selection (WSS 2) ----
+    let Gmax = -Infinity;
+    let Gmax2 = -Infinity;
+    let i = -1;
+    for (let t = 0; t < l; t++) {
+      if (y[t] === 1) {
+        if (alpha[t]! < C && -G[t]! >= Gmax) {
+          Gmax = -G[t]!;
+          i = t;
+        }
+      } else if (alpha[t]! > 0 && G[t]! >= Gmax) {
+        Gmax = G[t]!;
+        i = t;
+      }
+    }
+    if (i === -1) {
+      converged = true;
+      break;
+    }
+    const Ki = await row(i);
+    const yi = y[i]!;
+    let j = -1;
+    let objMin = Infinity;
+    for (let t = 0; t < l; t++) {
+      const yt = y[t]!;
+      // t ∈ I_low: y = +1 with α > 0, or y = −1 with α < C.
+      if (yt === 1 ? alpha[t]! > 0 : alpha[t]! < C) {
+        const yG = yt * G[t]!;
+        if (yG >= Gmax2) Gmax2 = yG;
+        const gradDiff = Gmax + yG;
+        if (gradDiff > 0) {
+          const a = QD[i]! + QD[t]! - 2 * Ki[index[t]!]!;
+          const obj = -(gradDiff * gradDiff) / (a > 0 ? a : TAU);
+          if (obj <= objMin) {
+            j = t;
+            objMin = obj;
+          }
+        }
+      }
+    }
+    if (Gmax + Gmax2 < o.tol || j === -1) {
+      converged = true;
+      break;
+    }
+    iter++;
+
+    // ---- update α_i, α_j (libsvm's Solver::solve, C_i = C_j = C) ----
+    const Kj = await row(j);
+    const yj = y[j]!;
+    const Kij = Ki[index[j]!]!;
+    const oldAi = alpha[i]!;
+    const oldAj = alpha[j]!;
+    let ai = oldAi;
+    let aj = oldAj;
+    let quad = QD[i]! + QD[j]! - 2 * Kij;
+    if (quad <= 0) quad = TAU;
+    if (yi !== yj) {
+      const delta = (-G[i]! - G[j]!) / quad;
+      const diff = ai - aj;
+      ai += delta;
+      aj += delta;
+      if (diff > 0) {
+        if (aj < 0) {
+          aj = 0;
+          ai = diff;
+        }
+      } else if (ai < 0) {
+        ai = 0;
+        aj = -diff;
+      }
+      if (diff > 0) {
+        if (ai > C) {
+          ai = C;
+          aj = C - diff;
+        }
+      } else if (aj > C) {
+        aj = C;
+        ai = C + diff;
+      }
+    } else {
+      const delta = (G[i]! - G[j]!) / quad;
+      const sum = ai + aj;
+      ai -= delta;
+      aj += delta;
+      if (sum > C) {
+        if (ai > C) {
+          ai = C;
+          aj = sum - C;
+        }
+      } else if (aj < 0) {
+        aj = 0;
+        ai = sum;
+      }
+      if (sum > C) {
+        if (aj > C) {
+          aj = C;
+          ai = sum - C;
+        }
+      } else if (ai < 0) {
+        ai = 0;
+        aj = sum;
+      }
+    }
+    alpha[i] = ai;
+    alpha[j] = aj;
+
+    // ---- gradient: G_t += Q_ti Δα_i + Q_tj Δα_j, Q_ti = y_t y_i K_ti ----
+    const di = (ai - oldAi) * yi;
+    const dj = (aj - oldAj) * yj;
+    for (let t = 0; t < l; t++) {
+      const g = index[t]!;
+      G[t] = G[t]! + y[t]! * (Ki[g]! * di + Kj[g]! * dj);
+    }
+  }
+
+  // ---- ρ (libsvm's calculate_rho) ----
+  let ub = Infinity;
+  let lb = -Infinity;
+  let nFree = 0;
+  let sumFree = 0;
+  for (let t = 0; t < l; t++) {
+    const yG = y[t]! * G[t]!;
+    if (alpha[t]! >= C) {
+      if (y[t] === -1) ub = Math.min(ub, yG);
+      else lb = Math.max(lb, yG);
+    } else if (alpha[t]! <= 0) {
+      if (y[t] === 1) ub = Math.min(ub, yG);
+      else lb = Math.max(lb, yG);
+    } else {
+      nFree++;
+      sumFree += yG;
+    }
+  }
+  const rho = nFree > 0 ? sumFree / nFree : (ub + lb) / 2;
+  // ½ αᵀQα − eᵀα = ½ Σ αᵢ (Gᵢ − 1) ... with G = Qα − e: αᵀQα = Σ αᵢ (Gᵢ + 1).
+  let objective = 0;
+  for (let t = 0; t < l; t++) objective += alpha[t]! * (G[t]! - 1);
+  objective /= 2;
+  return { alpha, rho, iterations: iter, converged, objective };
+}

@@ -1,0 +1,143 @@
+// The kernel classifier (src/kernels/kernel-classifier.ts), the article's model: sigmoid-
+// kernel features against seeded landmarks, a dense model trained with Adam, BCE, batches
+// of 32, 10 epochs — on two moons (binary) and on the digits (10 classes, softmax CE), on
+// both backends, with the same results on both within float tolerance; errors.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createEngine, DisposedError, dropColumn, type Engine, KernelClassifier, type Matrix, seededRandom, ShapeError, standardize,
+  stratifiedSplit, takeRows, takeValues, ValueError,
+} from '../src/index.js';
+import { readCsv } from '../src/io/csv.js';
+
+/** Two interleaved half circles with Gaussian noise (scikit-learn's make_moons), seeded; labels 0/1. */
+function moons(n: number, noise: number, seed: number): { x: Matrix; y: number[] } {
+  const r = seededRandom(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - r.next())) * Math.cos(2 * Math.PI * r.next());
+  const data = new Float32Array(2 * n);
+  const y: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % 2;
+    const t = Math.PI * r.next();
+    data[2 * i] = (c === 0 ? Math.cos(t) : 1 - Math.cos(t)) + noise * gauss();
+    data[2 * i + 1] = (c === 0 ? Math.sin(t) : 0.5 - Math.sin(t)) + noise * gauss();
+    y.push(c);
+  }
+  return { x: { rows: n, cols: 2, data }, y };
+}
+
+const rawTrain = moons(400, 0.15, 1);
+const rawTest = moons(200, 0.15, 2);
+const moonsStd = standardize(rawTrain.x, rawTest.x);
+const train = { x: moonsStd.train, y: rawTrain.y };
+const test = { x: moonsStd.others[0]!, y: rawTest.y };
+
+const csv = readCsv(readFileSync(new URL('../data/digits.csv', import.meta.url), 'utf8'), { source: 'digits.csv' });
+const labelCol = csv.header!.indexOf('label');
+const pixels = dropColumn(csv, labelCol);
+const labels = Array.from({ length: csv.rows }, (_, r) => csv.data[r * csv.cols + labelCol]!);
+const split = stratifiedSplit(labels, { testFraction: 0.25, seed: 0 });
+const { train: dTrain, others: [dTest] } = standardize(takeRows(pixels, split.train), takeRows(pixels, split.test));
+const dyTrain = takeValues(labels, split.train);
+const dyTest = takeValues(labels, split.test);
+
+const engines: Record<string, Engine> = {};
+const results: Record<string, Record<string, { acc: number; loss: number; proba: Float32Array; history: number[] }>> = {};
+const MOONS_ACC = 0.95;
+const DIGITS_ACC = 0.93;
+
+beforeAll(async () => {
+  engines.cpu = await createEngine({ backend: 'cpu', log: null });
+  engines.webgpu = await createEngine({ backend: 'webgpu', log: null });
+});
+afterAll(() => {
+  for (const e of Object.values(engines)) e.destroy();
+  for (const [problem, r] of Object.entries(results)) {
+    console.log(`kernel classifier ${problem}: ${Object.entries(r).map(([b, v]) => `${b} test accuracy ${v.acc.toFixed(4)} (loss ${v.loss.toFixed(4)})`).join(', ')}`);
+  }
+});
+
+function record(problem: string, backend: string, v: { acc: number; loss: number; proba: Float32Array; history: number[] }): void {
+  (results[problem] ??= {})[backend] = v;
+}
+
+describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
+  it(`two moons (standardised): sigmoid kernel γ = 3, c₀ = 1, 100 landmarks, Adam lr 0.03 + BCE, batch 32, 10 epochs → test accuracy ≥ ${MOONS_ACC}`, async () => {
+    const e = engines[backend]!;
+    const clf = new KernelClassifier({ landmarks: 100, gamma: 3, coef0: 1, lr: 0.03, seed: 0 });
+    try {
+      const epochs: number[] = [];
+      const h = await clf.fit(e, train.x, train.y, { validationData: [test.x, test.y], onEpochEnd: (l) => void epochs.push(l.valAccuracy!) });
+      expect(h.epochs.length).toBe(10);
+      expect(h.epochs[0]!.steps).toBe(13); // 400 rows / 32
+      expect(clf.classes).toEqual([0, 1]);
+      const ev = await clf.evaluate(test.x, test.y);
+      expect(ev.accuracy!).toBeGreaterThanOrEqual(MOONS_ACC);
+      expect(epochs.at(-1)).toBeCloseTo(ev.accuracy!, 6);
+      const proba = await clf.predictProba(test.x);
+      expect([proba.rows, proba.cols]).toEqual([200, 2]);
+      const pred = await clf.predict(test.x);
+      const acc = pred.filter((p, i) => p === test.y[i]).length / pred.length;
+      expect(acc).toBeCloseTo(ev.accuracy!, 6);
+      for (let i = 0; i < proba.rows; i++) expect(proba.data[2 * i]! + proba.data[2 * i + 1]!).toBeCloseTo(1, 5);
+      record('two moons', backend, { acc: ev.accuracy!, loss: ev.loss, proba: proba.data, history: h.loss });
+    } finally {
+      clf.dispose();
+    }
+    expect(e.memory().liveTensors).toBe(0);
+  });
+
+  it(`digits, 10 classes (softmax CE), 200 landmarks, default sigmoid kernel → test accuracy ≥ ${DIGITS_ACC}`, async () => {
+    const e = engines[backend]!;
+    const clf = new KernelClassifier({ landmarks: 200, lr: 0.003, seed: 0 });
+    try {
+      const h = await clf.fit(e, dTrain, dyTrain);
+      expect(clf.gramOptions).toEqual({ kernel: 'sigmoid', gamma: 1 / 64, coef0: 1, degree: 3 });
+      const ev = await clf.evaluate(dTest!, dyTest);
+      expect(ev.accuracy!).toBeGreaterThanOrEqual(DIGITS_ACC);
+      const proba = await clf.predictProba(dTest!);
+      expect([proba.rows, proba.cols]).toEqual([dTest!.rows, 10]);
+      record('digits', backend, { acc: ev.accuracy!, loss: ev.loss, proba: proba.data, history: h.loss });
+    } finally {
+      clf.dispose();
+    }
+    expect(e.memory().liveTensors).toBe(0);
+  });
+
+  it('rejects bad input with clear errors', async () => {
+    const e = engines[backend]!;
+    expect(() => new KernelClassifier({ landmarks: 0 })).toThrow(/landmarks must be an integer ≥ 1/);
+    expect(() => new KernelClassifier({ hidden: -1 })).toThrow(/hidden must be an integer ≥ 0/);
+    expect(() => new KernelClassifier({ lr: 0 })).toThrow(/lr must be > 0/);
+    expect(() => new KernelClassifier({ epochs: 1.5 })).toThrow(ValueError);
+    expect(() => new KernelClassifier({ kernel: 'cosine' as never })).toThrow(/unknown kernel/);
+    expect(() => new KernelClassifier({ kernel: 'rbf', gamma: -1 })).toThrow(/gamma must be > 0/);
+    expect(() => new KernelClassifier({ kernel: 'projected-sigmoid' })).toThrow(/does not support the projected-sigmoid kernel/);
+    const clf = new KernelClassifier({ landmarks: 10, epochs: 1 });
+    await expect(clf.predict(test.x)).rejects.toThrow(/call fit\(engine, X, y\) first/);
+    await expect(clf.fit(e, train.x, train.y.slice(1))).rejects.toThrow(/399 labels but X has 400 rows/);
+    await expect(clf.fit(e, train.x, train.y.map(() => 1))).rejects.toThrow(/at least 2 classes/);
+    await expect(clf.fit(e, train.x, train.y.map((v) => v + 0.5))).rejects.toThrow(/integer class labels/);
+    await expect(new KernelClassifier({ landmarks: 401 }).fit(e, train.x, train.y)).rejects.toThrow(/landmarks \(401\) must be ≤ the number of rows \(400\)/);
+    await clf.fit(e, train.x, train.y);
+    await expect(clf.predict({ rows: 1, cols: 3, data: new Float32Array(3) })).rejects.toThrow(ShapeError);
+    await expect(clf.evaluate(test.x, test.y.map((v) => v + 2))).rejects.toThrow(/not one of the classes 0, 1/);
+    await expect(clf.predict({ rows: 1, cols: 2, data: new Float32Array([0, Number.NaN]) })).rejects.toThrow(/row 0, column 1 is NaN/);
+    clf.dispose();
+    await expect(clf.predict(test.x)).rejects.toThrow(DisposedError);
+    expect(e.memory().liveTensors).toBe(0);
+  });
+});
+
+describe('both backends agree', () => {
+  it('the same accuracies and probabilities within float tolerance', () => {
+    for (const problem of ['two moons', 'digits']) {
+      const { cpu, webgpu } = results[problem]!;
+      expect(Math.abs(cpu!.acc - webgpu!.acc)).toBeLessThanOrEqual(0.01);
+      let worst = 0;
+      for (let i = 0; i < cpu!.proba.length; i++) worst = Math.max(worst, Math.abs(cpu!.proba[i]! - webgpu!.proba[i]!));
+      expect(worst).toBeLessThan(1e-2);
+      cpu!.history.forEach((l, i) => expect(Math.abs(l - webgpu!.history[i]!)).toBeLessThan(1e-3 * Math.max(1, l)));
+    }
+  });
+});

@@ -1,0 +1,203 @@
+// The Nyström map (src/kernels/nystroem.ts) on both backends: the relative Frobenius error
+// ‖K − Z·Zᵀ‖/‖K‖ against the float64 kernel shrinks as m grows and is float32-exact at
+// m = N for the PSD rbf kernel; for the indefinite sigmoid kernel Z·Zᵀ matches the
+// documented K_nm |K_mm|⁻¹ K_mn; shapes, determinism by seed, row blocking, bad options.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine, type Matrix, nystroem, ShapeError, ValueError } from '../src/index.js';
+import { refGram } from './helpers/reference.js';
+import { blobs } from './nn/data-helpers.js';
+
+const N = 400;
+const D = 5;
+const b = blobs(7, N, D, 4);
+const X: Matrix = { rows: N, cols: D, data: Float32Array.from(b.x.flat()) };
+
+function relErr(k: Float64Array, z: Matrix): number {
+  let num = 0;
+  let den = 0;
+  const m = z.cols;
+  for (let i = 0; i < z.rows; i++) {
+    for (let j = 0; j < z.rows; j++) {
+      let s = 0;
+      for (let t = 0; t < m; t++) s += z.data[i * m + t]! * z.data[j * m + t]!;
+      const kij = k[i * z.rows + j]!;
+      num += (kij - s) ** 2;
+      den += kij ** 2;
+    }
+  }
+  return Math.sqrt(num / den);
+}
+
+const engines: Record<string, Engine> = {};
+const report: string[] = [];
+beforeAll(async () => {
+  engines.cpu = await createEngine({ backend: 'cpu', log: null });
+  engines.webgpu = await createEngine({ backend: 'webgpu', log: null });
+});
+afterAll(() => {
+  for (const e of Object.values(engines)) e.destroy();
+  console.log(report.join('\n'));
+});
+
+const GAMMA_RBF = 0.2;
+const kRbf = refGram(X.data, X.data, N, N, D, { kernel: 'rbf', gamma: GAMMA_RBF, coef0: 1, degree: 3 });
+
+describe.each(['cpu', 'webgpu'])('nystroem on %s', (backend) => {
+  it('rbf: the error shrinks as m grows and is float32-exact at m = N', async () => {
+    const e = engines[backend]!;
+    const errs: number[] = [];
+    for (const m of [10, 50, 200, N]) {
+      const ny = await nystroem(e, X, { kernel: 'rbf', gamma: GAMMA_RBF, components: m, seed: 3 });
+      const z = await ny.transform(e, X);
+      expect([z.rows, z.cols]).toEqual([N, m]);
+      errs.push(relErr(kRbf, z));
+      expect(ny.negativeEigenvalues).toBe(0);
+    }
+    report.push(`nystroem ${backend} rbf γ=${GAMMA_RBF}, N=${N}: relative error by m 10/50/200/${N}: ${errs.map((v) => v.toExponential(2)).join(' / ')}`);
+    expect(errs[1]!).toBeLessThan(errs[0]!);
+    expect(errs[2]!).toBeLessThan(errs[1]!);
+    expect(errs[3]!).toBeLessThanOrEqual(1e-4);
+    expect(e.memory().liveTensors).toBe(0);
+  });
+
+  it('sigmoid: Z·Zᵀ is K_nm |K_mm|⁻¹ K_mn; the error shrinks with m to ‖K − |K|‖, not to 0', async () => {
+    const e = engines[backend]!;
+    const o = { kernel: 'sigmoid', gamma: 0.05, coef0: 1, degree: 3 } as const;
+    const k = refGram(X.data, X.data, N, N, D, o);
+    const errs: number[] = [];
+    let negatives = 0;
+    let plateau = 0;
+    for (const m of [10, 50, 200, N]) {
+      const ny = await nystroem(e, X, { ...o, components: m, seed: 3 });
+      const z = await ny.transform(e, X);
+      errs.push(relErr(k, z));
+      if (m === 50) {
+        // The documented form, in float64 from the same components.
+        const c = ny.components;
+        const knm = refGram(X.data, c.data, N, m, D, o);
+        const absInv = absInverse(refGram(c.data, c.data, m, m, D, o), m);
+        let num = 0;
+        let den = 0;
+        for (let i = 0; i < N; i += 7) {
+          for (let j = 0; j < N; j += 5) {
+            let want = 0;
+            for (let s = 0; s < m; s++) for (let t = 0; t < m; t++) want += knm[i * m + s]! * absInv[s * m + t]! * knm[j * m + t]!;
+            let got = 0;
+            for (let t = 0; t < m; t++) got += z.data[i * m + t]! * z.data[j * m + t]!;
+            num += (want - got) ** 2;
+            den += want ** 2;
+          }
+        }
+        expect(Math.sqrt(num / den)).toBeLessThan(1e-2);
+        expect(ny.negativeEigenvalues).toBeGreaterThan(0);
+      }
+      if (m === N) {
+        // Z·Zᵀ = |K|: ‖K − |K|‖_F / ‖K‖_F = 2·√(Σ_{λ<0} λ² / Σ λ²).
+        negatives = ny.negativeEigenvalues;
+        let neg = 0;
+        let all = 0;
+        for (const l of ny.eigenvalues) {
+          all += l * l;
+          if (l < 0) neg += l * l;
+        }
+        plateau = 2 * Math.sqrt(neg / all);
+      }
+    }
+    report.push(
+      `nystroem ${backend} sigmoid γ=0.05 c₀=1: relative error by m 10/50/200/${N}: ${errs.map((v) => v.toExponential(2)).join(' / ')}` +
+        ` (K has ${negatives} negative eigenvalues; ‖K − |K|‖/‖K‖ = ${plateau.toExponential(2)})`,
+    );
+    expect(errs[1]!).toBeLessThan(errs[0]!);
+    expect(errs[2]!).toBeLessThan(errs[1]!);
+    expect(negatives).toBeGreaterThan(10);
+    expect(plateau).toBeGreaterThan(1e-2);
+    expect(Math.abs(errs[3]! - plateau) / plateau).toBeLessThan(0.02);
+  });
+
+  it('shape, determinism by seed, row blocks, components', async () => {
+    const e = engines[backend]!;
+    const a = await nystroem(e, X, { kernel: 'rbf', gamma: 0.3, components: 30, seed: 5 });
+    const a2 = await nystroem(e, X, { kernel: 'rbf', gamma: 0.3, components: 30, seed: 5 });
+    const c = await nystroem(e, X, { kernel: 'rbf', gamma: 0.3, components: 30, seed: 6 });
+    expect(a2.componentIndices).toEqual(a.componentIndices);
+    expect(c.componentIndices).not.toEqual(a.componentIndices);
+    expect(new Set(a.componentIndices).size).toBe(30);
+    const za = await a.transform(e, X);
+    const za2 = await a2.transform(e, X);
+    expect(za2.data).toEqual(za.data);
+    const blocked = await a.transform(e, X, { blockRows: 37 });
+    for (let i = 0; i < za.data.length; i++) expect(Math.abs(blocked.data[i]! - za.data[i]!)).toBeLessThan(1e-5);
+    expect(a.size).toBe(30);
+    expect(a.features).toBe(D);
+    // Default kernel: sigmoid with γ = 1/d, c₀ = 1.
+    const s = await nystroem(e, X, { components: 5 });
+    expect(s.gramOptions).toEqual({ kernel: 'sigmoid', gamma: 1 / D, coef0: 1, degree: 3 });
+    expect(e.memory().liveTensors).toBe(0);
+  });
+
+  it('rejects bad options with clear errors', async () => {
+    const e = engines[backend]!;
+    await expect(nystroem(e, X, { components: 0 })).rejects.toThrow(ValueError);
+    await expect(nystroem(e, X, { components: N + 1 })).rejects.toThrow(/components \(401\) must be ≤ the number of rows \(400\)/);
+    await expect(nystroem(e, X, { components: 2.5 })).rejects.toThrow(/components must be an integer/);
+    await expect(nystroem(e, X, { kernel: 'rbf', gamma: -1 })).rejects.toThrow(/gamma must be > 0/);
+    await expect(nystroem(e, X, { gamma: Number.NaN })).rejects.toThrow(/gamma must be a finite number/);
+    await expect(nystroem(e, X, { kernel: 'cosine' as never })).rejects.toThrow(/unknown kernel/);
+    await expect(nystroem(e, X, { seed: 0.5 })).rejects.toThrow(/seed must be an integer/);
+    await expect(nystroem(e, X, { kernel: 'projected-sigmoid' })).rejects.toThrow(/does not support the projected-sigmoid kernel/);
+    const bad = { rows: 2, cols: 2, data: new Float32Array([1, Number.NaN, 0, 0]) };
+    await expect(nystroem(e, bad, { components: 1 })).rejects.toThrow(/row 0, column 1 is NaN/);
+    await expect(nystroem(e, { rows: 3, cols: 2, data: new Float32Array(4) })).rejects.toThrow(/3×2 does not match 4 values/);
+    const ny = await nystroem(e, X, { components: 4 });
+    await expect(ny.transform(e, { rows: 2, cols: 3, data: new Float32Array(6) })).rejects.toThrow(ShapeError);
+    await expect(ny.transform(e, { rows: 2, cols: 3, data: new Float32Array(6) })).rejects.toThrow(/3 columns .* fitted on 5/);
+    await expect(ny.transform(e, X, { blockRows: 0 })).rejects.toThrow(/blockRows must be a positive integer/);
+    expect(e.memory().liveTensors).toBe(0);
+  });
+});
+
+/** Q |Λ|⁻¹ Qᵀ of a symmetric matrix, by Jacobi eigen-decomposition in float64. */
+function absInverse(a: Float64Array, n: number): Float64Array {
+  const A = Float64Array.from(a);
+  const Q = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) Q[i * n + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += A[p * n + q]! ** 2;
+    if (off < 1e-22) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = A[p * n + q]!;
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (A[q * n + q]! - A[p * n + p]!) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = A[k * n + p]!;
+          const akq = A[k * n + q]!;
+          A[k * n + p] = c * akp - s * akq;
+          A[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = A[p * n + k]!;
+          const aqk = A[q * n + k]!;
+          A[p * n + k] = c * apk - s * aqk;
+          A[q * n + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const qkp = Q[k * n + p]!;
+          const qkq = Q[k * n + q]!;
+          Q[k * n + p] = c * qkp - s * qkq;
+          Q[k * n + q] = s * qkp + c * qkq;
+        }
+      }
+    }
+  }
+  const out = new Float64Array(n * n);
+  for (let t = 0; t < n; t++) {
+    const inv = 1 / Math.max(Math.abs(A[t * n + t]!), 1e-12);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j]! += Q[i * n + t]! * inv * Q[j * n + t]!;
+  }
+  return out;
+}

@@ -1,0 +1,117 @@
+// `sigmoid-core svm`, run as the built binary (dist/cli.js, made by `npm test`'s build step):
+// the digits split with --json on the CPU and on WebGPU (the two agreeing), progress lines
+// on stderr, and usage errors (one line, exit code 2).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist/cli.js');
+const DIGITS = join(ROOT, 'data/digits.csv');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath, [CLI, ...args],
+      { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', MESA_SHADER_CACHE_DISABLE: 'true' }, timeout: 120_000 },
+      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+interface SvmReport {
+  train: { accuracy: number; rows: number };
+  test: { accuracy: number; rows: number } | null;
+  supportVectors: { total: number; perClass: number[] };
+  classes: number[];
+  seconds: number;
+  iterations: number;
+  converged: boolean;
+  kernelRows: { computed: number; batches: number; cacheHits: number };
+  backend: string;
+  adapter: { vendor: string } | null;
+  parameters: { kernel: string; C: number; gamma: number; gammaSpec: string | number; coef0: number; degree: number; tol: number; standardize: boolean };
+}
+
+const RUN = ['svm', '--train', DIGITS, '--label', 'label', '--test-split', '0.25', '--standardize', '--seed', '0', '--json'];
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does)`);
+});
+
+describe('sigmoid-core svm on UCI digits', () => {
+  const reports: Record<string, SvmReport> = {};
+  for (const backend of ['cpu', 'webgpu'] as const) {
+    it(`--kernel rbf --json --backend ${backend}: test accuracy ≥ 0.97, γ resolved, per-class support vectors`, async () => {
+      const r = await cli(...RUN, '--kernel', 'rbf', '--gamma', 'scale', '--C', '1', '--backend', backend);
+      expect(r.code, r.stderr).toBe(0);
+      const rep = JSON.parse(r.stdout) as SvmReport;
+      reports[backend] = rep;
+      expect(rep.backend).toBe(backend);
+      expect(rep.adapter === null).toBe(backend === 'cpu');
+      expect(rep.classes).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(rep.train.rows + rep.test!.rows).toBe(1797);
+      expect(rep.test!.accuracy).toBeGreaterThanOrEqual(0.97);
+      expect(rep.train.accuracy).toBeGreaterThanOrEqual(0.99);
+      expect(rep.supportVectors.perClass.length).toBe(10);
+      expect(rep.supportVectors.perClass.reduce((s, v) => s + v)).toBe(rep.supportVectors.total);
+      expect(rep.parameters).toMatchObject({ kernel: 'rbf', C: 1, gammaSpec: 'scale', tol: 0.001, standardize: true });
+      expect(rep.parameters.gamma).toBeCloseTo(0.0163934, 6); // scikit-learn's 'scale' on this split
+      expect(rep.converged).toBe(true);
+      expect(rep.seconds).toBeGreaterThan(0);
+      const pairs = r.stderr.split('\n').filter((l) => /^pair +\d+\/45 \(\d vs \d\): \d+ points, \d+ iterations, \d+ support vectors, [\d.]+ s$/.test(l));
+      expect(pairs.length).toBe(45);
+      expect(r.stderr).toMatch(/^test \(held out\): accuracy 0\.9\d{3} \(449 rows\)$/m);
+    });
+  }
+
+  it('the CPU and WebGPU runs agree', () => {
+    const [c, g] = [reports.cpu!, reports.webgpu!];
+    expect(c && g, 'both backend runs must have passed').toBeTruthy();
+    expect(Math.abs(c.test!.accuracy - g.test!.accuracy)).toBeLessThanOrEqual(0.005);
+    expect(Math.abs(c.supportVectors.total - g.supportVectors.total)).toBeLessThanOrEqual(5);
+  });
+
+  it('--kernel sigmoid with tuned γ and c₀ (--quiet: only the summary on stderr)', async () => {
+    const r = await cli(...RUN, '--kernel', 'sigmoid', '--gamma', '0.005', '--coef0', '-1', '--C', '100', '--backend', 'cpu', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout) as SvmReport;
+    expect(rep.parameters).toMatchObject({ kernel: 'sigmoid', C: 100, gamma: 0.005, coef0: -1 });
+    expect(rep.test!.accuracy).toBeGreaterThanOrEqual(0.97);
+    expect(r.stderr).not.toMatch(/^pair /m);
+  });
+
+  it.each([
+    [['--C', '-1'], 2, /--C must be > 0, got -1/],
+    [['--gamma', '0'], 2, /--gamma must be scale, auto or a number > 0/],
+    [['--kernel', 'gauss'], 2, /--kernel must be one of rbf, sigmoid, linear, polynomial, poly, got "gauss"/],
+    [['--degree', '0'], 2, /--degree must be an integer ≥ 1, got "0"/],
+    [['--test', 'x.csv'], 2, /give --test or --test-split, not both/],
+    [['--label', 'nope'], 1, /no label column named "nope"/],
+  ])('rejects %j with exit code %i and one line', async (flags, code, message) => {
+    const f = flags as string[];
+    const label = f.includes('--label') ? [] : ['--label', 'label'];
+    const r = await cli('svm', '--train', DIGITS, ...label, '--test-split', '0.25', '--backend', 'cpu', ...f);
+    expect(r.code).toBe(code);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[lines.length - 1]).toMatch(/^sigmoid-core: /);
+    expect(lines[lines.length - 1]).toMatch(message as RegExp);
+    expect(r.stderr).not.toMatch(/^pair /m);
+  });
+
+  it('help lists svm and its options', async () => {
+    const help = await cli('--help');
+    expect(help.stdout).toMatch(/^ {2}svm +train a support-vector classifier/m);
+    const h = await cli('svm', '--help');
+    expect(h.code).toBe(0);
+    expect(h.stdout).toMatch(/--kernel K/);
+    expect(h.stdout).toMatch(/--C C/);
+  });
+});
