@@ -12,6 +12,7 @@
 //   4 rbf         exp(−min(γ·‖x_i − y_j‖², 120)); the accumulator sums (a − b)² directly,
 //                 more accurate than ‖x‖² + ‖y‖² − 2⟨x, y⟩, and huge distances give 0.
 // Any n, m, d ≥ 1 works; the grid may be folded into 2-D (the tile index is linear).
+// Long Gram matrices are split into dispatches of tiles tile_offset.. (bit-identical).
 //   gram_project    the projected-sigmoid pre-pass: out[i] = ⟨x_i, w⟩ for i < n, with the
 //                   weights w [d] bound as `y`; one thread per row, k in order (so a row
 //                   gives the same bits whatever block of rows it is in).
@@ -27,6 +28,7 @@ struct Params {
   tiles_m: u32,     // number of 64-column tiles of K
   total_tiles: u32,
   degree: u32,
+  tile_offset: u32, // gram: first tile of this dispatch
   gamma: f32,
   coef0: f32,
 }
@@ -81,7 +83,7 @@ fn gram(
   @builtin(local_invocation_id) lid: vec3<u32>,
   @builtin(local_invocation_index) li: u32,
 ) {
-  let tile = wid.x + wid.y * nwg.x;
+  let tile = wid.x + wid.y * nwg.x + params.tile_offset;
   if (tile >= params.total_tiles) {
     return;
   }

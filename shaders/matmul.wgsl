@@ -7,6 +7,9 @@
 // HAS_BIAS (add bias[col]), ACT (0 identity, 1 sigmoid, 2 relu, 3 leakyRelu, 4 tanh).
 // Any m, n, k ≥ 1 works: loads outside A or B read 0, stores outside C are skipped.
 // The grid may be folded into 2-D (over 65535 workgroups): the tile index is linear.
+// A long matmul is split into several dispatches (src/webgpu/backend.ts, dispatchLimits):
+// each covers tiles tile_offset .. tile_offset + workgroups − 1 and computes them exactly
+// as one dispatch would, so the split result is bit-identical.
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
@@ -19,6 +22,7 @@ struct Params {
   k: u32,
   tiles_n: u32,     // number of 64-column tiles of C
   total_tiles: u32, // tiles_n × number of 64-row tiles
+  tile_offset: u32, // first tile of this dispatch
   alpha: f32,       // sigmoid scale, multiplied by alpha_buf[0]
   slope: f32,       // leakyRelu slope
 }
@@ -48,7 +52,7 @@ fn matmul(
   @builtin(local_invocation_id) lid: vec3<u32>,
   @builtin(local_invocation_index) li: u32,
 ) {
-  let tile = wid.x + wid.y * nwg.x;
+  let tile = wid.x + wid.y * nwg.x + params.tile_offset;
   if (tile >= params.total_tiles) {
     return;
   }

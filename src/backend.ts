@@ -160,4 +160,15 @@ export interface Backend {
   /** Bytes and count of free pooled buffers. */
   poolStats(): { pooledBytes: number; pooledBuffers: number };
   destroy(): void;
+
+  // ---- device loss (WebGPU only; absent on the CPU, which cannot be lost) --------------
+
+  /** true once the GPU device is lost (every op then throws GPUOpError 'device-lost'). */
+  readonly lost?: boolean;
+  /** The GPUDevice the backend runs on (for tests and interop). */
+  readonly gpuDevice?: GPUDevice;
+  /** true when the backend created its device (so a new one can be requested after a loss). */
+  readonly ownsDevice?: boolean;
+  /** Calls `cb` once when the device is lost unexpectedly (not after destroy()). */
+  onDeviceLost?(cb: (message: string) => void): void;
 }

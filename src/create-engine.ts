@@ -4,7 +4,7 @@
 
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/backend.js';
-import { Engine } from './engine.js';
+import { Engine, setWebGPUBackendFactory } from './engine.js';
 import { BackendUnavailableError, ValueError } from './errors.js';
 import type { BackendChoice } from './types.js';
 import { createWebGPUBackend } from './webgpu/backend.js';
@@ -19,6 +19,9 @@ export interface EngineOptions {
   /** Testing aid: fill every op output with NaN before the op runs, so unwritten elements show. */
   poisonOutputs?: boolean;
 }
+
+// engine.recover() builds a fresh WebGPU backend through this (a new device, or a given one).
+setWebGPUBackendFactory((device) => createWebGPUBackend({ device }));
 
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const choice = opts.backend ?? (opts.device ? 'webgpu' : 'auto');

@@ -4,26 +4,120 @@
 
 import { type Activation, resolveActivation } from './activation.js';
 import type { Backend, BackendBuffer } from './backend.js';
-import { DisposedError, ShapeError, ValueError } from './errors.js';
+import { CpuBackend } from './cpu/backend.js';
+import { BackendUnavailableError, DisposedError, GPUOpError, ShapeError, ValueError } from './errors.js';
 import { resolveGramOptions } from './gram-options.js';
 import { Tensor, type TensorOwner } from './tensor.js';
 import type {
   AdapterInfoSummary, BackendKind, EngineLimits, GramOptions, LossKind, MatmulOptions, MemoryStats, Shape,
 } from './types.js';
-import { checkFinite, checkShape, fmtShape, sameShape } from './validate.js';
+import { checkFinite, checkShape, checkTensorBytes, fmtShape, sameShape } from './validate.js';
 
 export type TensorData = Float32Array | readonly number[] | readonly (readonly number[])[];
+
+/** Options of engine.recover(). */
+export interface RecoverOptions {
+  /** When no new GPU device can be had (or the lost one was the caller's), run on the CPU (default true). */
+  fallbackToCpu?: boolean;
+  /** Force the new backend: 'cpu' skips trying the GPU (default: WebGPU when possible). */
+  backend?: 'webgpu' | 'cpu';
+  /** A new GPUDevice to run on (e.g. to replace a lost device the caller had passed in). */
+  device?: GPUDevice;
+}
+
+/** Makes a fresh WebGPU backend (set by create-engine.ts, keeping engine.ts free of the WebGPU import). */
+let makeWebGPUBackend: ((device?: GPUDevice) => Promise<Backend>) | null = null;
+
+/** @internal */
+export function setWebGPUBackendFactory(f: (device?: GPUDevice) => Promise<Backend>): void {
+  makeWebGPUBackend = f;
+}
 
 export class Engine implements TensorOwner {
   #backend: Backend | null;
   #liveTensors = 0;
   #liveBytes = 0;
   readonly #poisonOutputs: boolean;
+  /** The backend each live tensor was made on: tensors of a lost backend are dead. */
+  readonly #madeOn = new WeakMap<Tensor, Backend>();
+  #lostMessage: string | null = null;
+  /**
+   * Called once when the GPU device is lost unexpectedly (GPUDevice.lost), with the
+   * reason. After a loss every op throws GPUOpError 'device-lost' until recover().
+   */
+  onLost: ((message: string) => void) | null = null;
 
   /** @internal Use createEngine(). */
   constructor(backend: Backend, opts: { poisonOutputs?: boolean } = {}) {
     this.#backend = backend;
     this.#poisonOutputs = opts.poisonOutputs === true;
+    this.#watch(backend);
+  }
+
+  #watch(backend: Backend): void {
+    backend.onDeviceLost?.((message) => {
+      if (this.#backend !== backend) return;
+      this.#lostMessage = message;
+      this.onLost?.(message);
+    });
+  }
+
+  /** true when the GPU device under this engine was lost (recover() gives it a new backend). */
+  get lost(): boolean {
+    const be = this.#backend;
+    return be !== null && be.lost === true;
+  }
+
+  /** The GPUDevice the engine runs on (null on the CPU). For tests and interop: do not destroy it. */
+  get gpuDevice(): GPUDevice | null {
+    return this.#backend?.gpuDevice ?? null;
+  }
+
+  /**
+   * Replaces a lost (or any) backend with a fresh one: a new WebGPU device when the engine
+   * had made its own (a device passed to createEngine cannot be recreated: pass a new one
+   * as `device`, or the CPU takes over), else the CPU when `fallbackToCpu` (default true).
+   * Every tensor made before is dead afterwards (using one throws GPUOpError 'device-lost';
+   * dispose() still works): re-upload what you need from host copies. Rejects with a
+   * GPUOpError 'device-lost' when no backend can be had; the engine is then unchanged.
+   * Returns the new backend's kind.
+   */
+  async recover(opts: RecoverOptions = {}): Promise<BackendKind> {
+    const old = this.#be;
+    const fallback = opts.fallbackToCpu !== false;
+    let next: Backend | null = null;
+    let why = '';
+    // A new device: when given one, when asked for WebGPU, or when the lost one was ours.
+    // A CPU engine stays on the CPU unless asked; a caller's device cannot be recreated.
+    const tryGpu = opts.backend !== 'cpu' &&
+      (opts.device !== undefined || opts.backend === 'webgpu' || (old.kind === 'webgpu' && old.ownsDevice === true));
+    if (tryGpu) {
+      try {
+        if (makeWebGPUBackend === null) throw new BackendUnavailableError('the WebGPU backend is not available in this build');
+        next = await makeWebGPUBackend(opts.device);
+      } catch (err) {
+        why = err instanceof Error ? err.message : String(err);
+      }
+    } else if (opts.backend !== 'cpu' && old.kind === 'webgpu') {
+      why = 'the lost device was passed in by the caller and cannot be recreated (pass a new one as `device`)';
+    }
+    if (next === null) {
+      if (!fallback && opts.backend !== 'cpu' && old.kind === 'webgpu') {
+        throw new GPUOpError('recover', 'device-lost', `no new GPU device (${why || 'not tried'}) and fallbackToCpu is false`);
+      }
+      next = new CpuBackend();
+    }
+    try {
+      old.destroy();
+    } catch {
+      // a lost device may refuse; its buffers are gone anyway
+    }
+    this.#backend = next;
+    this.#lostMessage = null;
+    this.#liveTensors = 0; // the old tensors are dead; dispose() of one no longer counts
+    this.#liveBytes = 0;
+    this.#watch(next);
+    return next.kind;
   }
 
   /** Which backend runs the ops. */
@@ -45,6 +139,15 @@ export class Engine implements TensorOwner {
     return this.#backend;
   }
 
+  /** The live backend for running an op: throws GPUOpError 'device-lost' once the device is lost. */
+  #live(op: string): Backend {
+    const be = this.#be;
+    if (be.lost === true) {
+      throw new GPUOpError(op, 'device-lost', `${this.#lostMessage ?? 'the GPU device was lost'}; call engine.recover() to continue`);
+    }
+    return be;
+  }
+
   // ---- tensors -------------------------------------------------------------------------
 
   /**
@@ -58,24 +161,27 @@ export class Engine implements TensorOwner {
     if (size !== values.length) {
       throw new ShapeError(`data has ${values.length} values but shape ${fmtShape(s)} needs ${size}`);
     }
+    checkTensorBytes('tensor', s, this.#be.limits.maxBufferSize);
     return this.#wrap(this.#be.upload(values), s);
   }
 
   /** A tensor filled with zeros. */
   zeros(shape: readonly number[]): Tensor {
     const s = checkShape(shape);
+    checkTensorBytes('zeros', s, this.#be.limits.maxBufferSize);
     return this.tensor(new Float32Array(s.length === 1 ? s[0] : s[0] * s[1]), s);
   }
 
   /** @internal */
   async readTensor(t: Tensor): Promise<Float32Array> {
     this.#own(t);
-    return this.#be.read(t.buffer, t.size);
+    return this.#live('read').read(t.buffer, t.size);
   }
 
   /** @internal */
   disposeTensor(t: Tensor): void {
     if (this.#backend === null) return; // destroy() already freed everything
+    if (this.#madeOn.get(t) !== this.#backend) return; // made before recover(): its backend is gone
     this.#backend.release(t.buffer);
     this.#liveTensors--;
     this.#liveBytes -= t.size * 4;
@@ -92,7 +198,11 @@ export class Engine implements TensorOwner {
 
   /** Wait for all submitted work; throws a GPUOpError naming the op if one failed. */
   sync(): Promise<void> {
-    return this.#be.sync();
+    try {
+      return this.#live('sync').sync();
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Free every buffer and the device (if the engine created it). Idempotent. */
@@ -452,6 +562,7 @@ export class Engine implements TensorOwner {
 
   /** An op's output tensor; NaN-filled first when poisonOutputs is on, so an unwritten element shows. */
   #alloc(shape: Shape): Tensor {
+    checkTensorBytes('output tensor', shape, this.#be.limits.maxBufferSize);
     const size = shape.length === 1 ? shape[0] : shape[0] * shape[1];
     const buf = this.#be.alloc(size);
     if (this.#poisonOutputs) this.#be.fill(buf, size, Number.NaN);
@@ -461,7 +572,9 @@ export class Engine implements TensorOwner {
   #wrap(buf: BackendBuffer, shape: Shape): Tensor {
     this.#liveTensors++;
     this.#liveBytes += buf.length * 4;
-    return new Tensor(this, buf, shape);
+    const t = new Tensor(this, buf, shape);
+    this.#madeOn.set(t, this.#backend!);
+    return t;
   }
 
   /** Runs the backend op that writes `out`; if it throws, `out` is freed so nothing leaks. */
@@ -480,6 +593,9 @@ export class Engine implements TensorOwner {
     if (!(t instanceof Tensor)) throw new ValueError(`expected a Tensor, got ${describe(t)}`);
     if (t.owner !== this) throw new ValueError(`${t} belongs to another engine`);
     void t.buffer; // throws DisposedError when disposed
+    if (this.#backend !== null && this.#madeOn.get(t) !== this.#backend) {
+      throw new GPUOpError('tensor', 'device-lost', `${t} was made on a GPU device that was lost (before engine.recover()); upload it again`);
+    }
     return t;
   }
 

@@ -1,7 +1,8 @@
 // sigmoid-core public API.
 
 export { createEngine, describeAdapter, type EngineOptions } from './create-engine.js';
-export { Engine, type TensorData } from './engine.js';
+export { Engine, type RecoverOptions, type TensorData } from './engine.js';
+export { RecoveryFailedError, type RecoveryOption, type TrainingEvent } from './nn/index.js';
 export { Tensor } from './tensor.js';
 export { type Activation, ACTIVATION_KINDS } from './activation.js';
 export { GRAM_KERNELS } from './gram-options.js';
@@ -27,6 +28,8 @@ export {
   adam, checkLayerSpec, dense, describeLayer, encodeSafetensors, identity, leakyRelu, loadSafetensors, parseSafetensors, relu, sequential, Sequential, sgd,
   sigmoid, tanh,
 } from './nn/index.js';
+export { CHECKPOINT_TAG, CheckpointStoreError, checkpointStore, parseCheckpoint } from './nn/index.js';
+export type { Checkpoint, CheckpointOptions, CheckpointStore, CheckpointTarget } from './nn/index.js';
 export type {
   AdamSpec, BatchInfo, CompileOptions, DenseSpec, EpochLogs, EvaluateOptions, EvaluateResult, FitOptions, History, HostMatrix,
   InitKind, Inputs, LayerSpec, LeakyReluSpec, MetricName, NamedParameter, OptimizerSpec, PlainActivationSpec, PredictOptions,

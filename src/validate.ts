@@ -1,16 +1,37 @@
 // Argument checks shared by the engine, models and the CLI: each throws a typed error
 // whose message names the argument, the value, and what was expected.
 
-import { ShapeError, ValueError } from './errors.js';
+import { LimitError, ShapeError, ValueError } from './errors.js';
 import type { Shape } from './types.js';
 
 export function fmtShape(shape: Shape | readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
+/** Largest finite float32. */
+export const MAX_FLOAT32 = 3.4028234663852886e38;
+
+/** A finite number that float32 (what the kernels compute in) can also hold. */
 export function checkFinite(name: string, value: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new ValueError(`${name} must be a finite number, got ${String(value)}`);
+  }
+  if (Math.abs(value) > MAX_FLOAT32) {
+    throw new ValueError(`${name} must be within the float32 range (|x| ≤ 3.4e38), got ${value}`);
+  }
+}
+
+/**
+ * Throws a LimitError when a tensor of `shape` would need more than `maxBytes` bytes (the
+ * backend's maxBufferSize), before any host or device memory is allocated for it.
+ */
+export function checkTensorBytes(what: string, shape: readonly number[], maxBytes: number): void {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size * 4 > maxBytes) {
+    throw new LimitError(
+      `${what} of shape ${fmtShape(shape)} needs ${size * 4} bytes, over this engine's maxBufferSize of ${maxBytes} bytes; ` +
+        'use smaller tensors (or stream in tiles: gramTiles)',
+    );
   }
 }
 

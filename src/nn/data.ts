@@ -82,7 +82,9 @@ export function checkFiniteMatrix(name: string, m: Prepared): void {
  * Targets as an [N, outputs] matrix, validated for the loss: a label vector is turned into
  * one-hot rows (softmaxCrossEntropy) or a column (one output).
  */
-export async function toHostTargets(name: string, y: Targets, rows: number, outputs: number, loss: LossKind): Promise<Prepared> {
+export async function toHostTargets(
+  name: string, y: Targets, rows: number, outputs: number, loss: LossKind, allowNonFinite = false,
+): Promise<Prepared> {
   let t: Prepared;
   const isVector = (Array.isArray(y) && !Array.isArray(y[0])) || ArrayBuffer.isView(y) || (y instanceof Tensor && y.shape.length === 1);
   if (isVector) {
@@ -120,7 +122,7 @@ export async function toHostTargets(name: string, y: Targets, rows: number, outp
       throw new ShapeError(`${name} has ${t.cols} columns but the model has ${outputs} outputs; targets must be [${rows}, ${outputs}]`);
     }
   }
-  checkFiniteMatrix(name, t);
+  if (!allowNonFinite) checkFiniteMatrix(name, t);
   if (loss === 'binaryCrossEntropy') {
     const i = t.data.findIndex((v) => v < 0 || v > 1);
     if (i >= 0) {
@@ -149,6 +151,13 @@ export async function toHostTargets(name: string, y: Targets, rows: number, outp
     }
   }
   return t;
+}
+
+/** `allowNonFinite` of fit/evaluate/predict options: absent (false) or a boolean. */
+export function allowNonFiniteOption(o: { allowNonFinite?: unknown }): boolean {
+  const v = o.allowNonFinite;
+  if (v !== undefined && typeof v !== 'boolean') throw new ValueError(`allowNonFinite must be true or false, got ${String(v)}`);
+  return v === true;
 }
 
 /** The prepared matrix as a tensor: the caller's own when given, else one upload. */

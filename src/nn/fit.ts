@@ -11,6 +11,7 @@ import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { rowPermutation } from './init.js';
+import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
 import type { Network } from './network.js';
 import type { Optimizer } from './optimizers.js';
 import type { EpochLogs, EvaluateResult, FitOptions, History } from './types.js';
@@ -35,6 +36,8 @@ export interface DeviceData {
   y: Tensor;
   trainRows: number;
   validation: { x: Tensor; y: Tensor; start: number; rows: number } | null;
+  /** Uploads the data again from its host copy (after a device loss: recovery.ts). */
+  reupload?: () => DeviceData;
 }
 
 export interface ResolvedFitOptions {
@@ -45,6 +48,12 @@ export interface ResolvedFitOptions {
   recordStepLosses: boolean;
   onBatchEnd: FitOptions['onBatchEnd'];
   onEpochEnd: FitOptions['onEpochEnd'];
+  /** The run's first epoch index (> 0 when resuming from a checkpoint; see checkpoint.ts). */
+  startEpoch: number;
+  /** Device-loss recovery (recovery.ts); false: off. */
+  recovery: RecoveryOption;
+  /** Writes a checkpoint after every `every`-th epoch of the run and after the last (checkpoint.ts). */
+  checkpoint: { every: number; save(ctx: TrainContext, epochsCompleted: number): Promise<void> } | null;
 }
 
 /** Number of correct predictions of a batch ([1]), or null when the metric is off. */
@@ -100,7 +109,7 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
   const alphaSlot = GRAD_SLOT + nDense;
   const stepSlot = alphaSlot + learnedAlphas.length;
   const statsLength = stepSlot + (o.recordStepLosses ? steps : 0);
-  const half = makeHalf(ctx, outputs);
+  let half = makeHalf(ctx, outputs);
   const history: History = { epochs: [], loss: [], stoppedEarly: false };
   if (ctx.accuracy !== null) history.accuracy = [];
   if (data.validation !== null) {
@@ -114,25 +123,42 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
     if (l.kind === 'sigmoid' && !l.learnAlpha) fixedAlphas.set(i, l.alpha);
   }
   ctx.optimizer.ensureState(net.params);
+  const rec = o.recovery === false ? null : new TrainingRecovery(e, net, ctx.optimizer, o.recovery);
+  if (rec !== null) {
+    history.events = rec.events;
+    await rec.capture();
+  }
 
   try {
-    for (let epoch = 0; epoch < o.epochs; epoch++) {
+    for (let epoch = o.startEpoch; epoch < o.epochs; epoch++) {
       const t0 = performance.now();
-      const perm = e.tensor(rowPermutation(n, o.seed + epoch + 1_000_003, o.shuffle), [n]);
-      const stats = e.zeros([statsLength]);
       let values: Float32Array;
-      try {
-        for (let s = 0; s < steps; s++) {
-          const start = s * bs;
-          const rows = Math.min(bs, n - start);
-          trainStep(ctx, data, perm, start, rows, stats, o.recordStepLosses ? stepSlot + s : null, half);
-          e.flush();
-          if (o.onBatchEnd) await o.onBatchEnd({ epoch, step: s, rows });
+      // Device loss (recovery.ts): restore the last host copy on a new backend and re-run the epoch.
+      for (;;) {
+        const snapshotSlots = rec?.slots ?? 0;
+        let perm: Tensor | null = null;
+        let stats: Tensor | null = null;
+        try {
+          const pm = (perm = e.tensor(rowPermutation(n, o.seed + epoch + 1_000_003, o.shuffle), [n]));
+          const st = (stats = e.zeros([statsLength + snapshotSlots]));
+          for (let s = 0; s < steps; s++) {
+            const start = s * bs;
+            const rows = Math.min(bs, n - start);
+            trainStep(ctx, data, pm, start, rows, st, o.recordStepLosses ? stepSlot + s : null, half);
+            e.flush();
+            if (o.onBatchEnd) await o.onBatchEnd({ epoch, step: s, rows });
+          }
+          learnedAlphas.forEach((p, i) => e.axpyInto(st, p.tensor, 1, alphaSlot + i));
+          rec?.append(st, statsLength);
+          values = await st.read();
+          await rec?.take(values, statsLength, epoch);
+          break;
+        } catch (err) {
+          if (rec === null || !isDeviceLoss(e, err)) throw err;
+          ({ data, half } = await recoverFit(rec, epoch, err, data, () => makeHalf(ctx, outputs)));
+        } finally {
+          disposeAll([perm, stats]);
         }
-        learnedAlphas.forEach((p, i) => e.axpyInto(stats, p.tensor, 1, alphaSlot + i));
-        values = await stats.read();
-      } finally {
-        disposeAll([perm, stats]);
       }
       const seconds = (performance.now() - t0) / 1000;
 
@@ -153,8 +179,17 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
       if (ctx.accuracy !== null) logs.accuracy = values[CORRECT_SLOT]! / (n * accuracyPerRow(ctx, outputs));
       if (o.recordStepLosses) history.stepLosses!.push(...values.subarray(stepSlot, stepSlot + steps));
       if (data.validation !== null) {
-        const v = data.validation;
-        const r = await evaluateLoop(ctx, v.x, v.y, v.start, v.rows, o.batchSize);
+        let r: EvaluateResult;
+        for (;;) {
+          const v = data.validation!;
+          try {
+            r = await evaluateLoop(ctx, v.x, v.y, v.start, v.rows, o.batchSize);
+            break;
+          } catch (err) {
+            if (rec === null || !isDeviceLoss(e, err)) throw err;
+            ({ data, half } = await recoverFit(rec, epoch, err, data, () => makeHalf(ctx, outputs)));
+          }
+        }
         logs.valLoss = r.loss;
         if (r.accuracy !== undefined) logs.valAccuracy = r.accuracy;
         history.valLoss!.push(r.loss);
@@ -163,6 +198,7 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
       history.epochs.push(logs);
       history.loss.push(logs.loss);
       if (logs.accuracy !== undefined) history.accuracy!.push(logs.accuracy);
+      if (o.checkpoint !== null && ((epoch + 1) % o.checkpoint.every === 0 || epoch === o.epochs - 1)) await o.checkpoint.save(ctx, epoch + 1);
       if (o.onEpochEnd) {
         const verdict = await o.onEpochEnd(logs);
         if (verdict === false && epoch < o.epochs - 1) {
@@ -314,6 +350,7 @@ export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFit
   }
   return {
     epochs, batchSize, seed, shuffle: o.shuffle ?? true, recordStepLosses: o.recordStepLosses === true,
-    onBatchEnd: o.onBatchEnd, onEpochEnd: o.onEpochEnd,
+    onBatchEnd: o.onBatchEnd, onEpochEnd: o.onEpochEnd, startEpoch: 0, checkpoint: null,
+    recovery: o.recovery === false ? false : { ...(o.recovery ?? {}) },
   };
 }

@@ -6,6 +6,9 @@ export { adam, sgd } from './optimizers.js';
 export { sequential, Sequential } from './sequential.js';
 export { encodeSafetensors, parseSafetensors, type SafetensorEntry, type SafetensorFile } from './safetensors.js';
 export { loadSafetensors } from './load.js';
+export { RecoveryFailedError, type RecoveryOption, type TrainingEvent } from './recovery.js';
+export { CHECKPOINT_TAG, type Checkpoint, type CheckpointOptions, parseCheckpoint } from './checkpoint.js';
+export { type CheckpointStore, CheckpointStoreError, type CheckpointTarget, checkpointStore } from './checkpoint-store.js';
 export type {
   AdamSpec, BatchInfo, CompileOptions, DenseSpec, EpochLogs, EvaluateOptions, EvaluateResult, FitOptions, History, HostMatrix,
   InitKind, Inputs, LayerSpec, LeakyReluSpec, MetricName, NamedParameter, OptimizerSpec, PlainActivationSpec, PredictOptions,

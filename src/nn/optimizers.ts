@@ -77,7 +77,7 @@ export class Optimizer {
   /** Creates the state tensors (zeros) if needed; call before the first update. */
   ensureState(params: readonly TrainableParam[]): void {
     if (this.#state !== null) return;
-    const perParam = this.spec.kind === 'adam' ? 2 : this.spec.momentum > 0 ? 1 : 0;
+    const perParam = this.stateSlots.length;
     const state: Tensor[][] = [];
     try {
       for (const p of params) {
@@ -108,6 +108,33 @@ export class Optimizer {
         this.engine.sgdStep(p.tensor, g, state[i]![0] ?? null, { lr: o.lr, momentum: o.momentum, weightDecay });
       }
     });
+  }
+
+  /** Names of the state tensors kept per parameter: ['m', 'v'] (adam), ['velocity'] (sgd with momentum), [] (plain sgd). */
+  get stateSlots(): readonly string[] {
+    return this.spec.kind === 'adam' ? ['m', 'v'] : this.spec.momentum > 0 ? ['velocity'] : [];
+  }
+
+  /**
+   * The state tensors (owned by the optimizer: don't dispose them), per parameter in
+   * ensureState's order, each in stateSlots order; null before the first ensureState().
+   */
+  stateTensors(): readonly (readonly Tensor[])[] | null {
+    return this.#state;
+  }
+
+  /**
+   * Replaces the state with `state` (tensors of this engine, per parameter in stateSlots
+   * order; the optimizer takes ownership) and the step count. The caller checks shapes.
+   */
+  importState(state: Tensor[][], steps: number): void {
+    if (!Number.isSafeInteger(steps) || steps < 0) throw new ValueError(`optimizer step count must be a non-negative integer, got ${steps}`);
+    const slots = this.stateSlots.length;
+    const bad = state.findIndex((s) => s.length !== slots);
+    if (bad >= 0) throw new ValueError(`optimizer state of parameter ${bad} has ${state[bad]!.length} tensors, ${this.spec.kind} needs ${slots}`);
+    for (const s of this.#state ?? []) for (const t of s) t.dispose();
+    this.#state = state;
+    this.steps = steps;
   }
 
   /** Frees the state; the next update starts from zeros and step 1. */

@@ -9,13 +9,14 @@ import { DisposedError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { fmtShape } from '../validate.js';
-import { checkFiniteMatrix, inputShape, type Prepared, toHostMatrix, toHostTargets, upload } from './data.js';
+import { allowNonFiniteOption, checkFiniteMatrix, inputShape, type Prepared, toHostMatrix, toHostTargets, upload } from './data.js';
 import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, resolveFitOptions, type TrainContext } from './fit.js';
+import { CHECKPOINT_TAG, checkCheckpointOptions, setUpCheckpoints } from './checkpoint.js';
 import { initWeights } from './init.js';
 import { checkLayerSpec, describeLayer } from './layers.js';
 import { Network, type Param } from './network.js';
 import { adam, checkOptimizerSpec, Optimizer } from './optimizers.js';
-import { encodeSafetensors, parseSafetensors, type SafetensorEntry } from './safetensors.js';
+import { encodeSafetensors, parseSafetensors, type SafetensorEntry, type SafetensorFile } from './safetensors.js';
 import type {
   CompileOptions, EvaluateOptions, EvaluateResult, FitOptions, History, Inputs, LayerSpec, MetricName, NamedParameter,
   OptimizerSpec, PredictOptions, Targets,
@@ -121,7 +122,7 @@ export class Sequential {
     const seed = m.seed !== undefined && /^-?\d+$/.test(m.seed) ? Number(m.seed) : 0;
     // Check names/shapes/values against the architecture first (no tensors made yet).
     const probe = new Network(engine, layers as LayerSpec[]);
-    const weights = checkedWeights(probe.params, file.tensors);
+    const weights = checkedWeights(probe.params, modelTensors(file));
     return new Sequential(engine, layers as LayerSpec[], { seed, weights });
   }
 
@@ -225,34 +226,47 @@ export class Sequential {
     this.#training = true;
     try {
       const o = resolveFitOptions(opts, this.seed);
-      const hx = await this.#inputs('x', x);
-      const hy = await toHostTargets('y', y, hx.rows, this.outputs, c.loss);
+      checkCheckpointOptions(opts);
+      const nonFinite = allowNonFiniteOption(opts);
+      const hx = await this.#inputs('x', x, nonFinite);
+      const hy = await toHostTargets('y', y, hx.rows, this.outputs, c.loss, nonFinite);
       let trainRows = hx.rows;
       let hvx: Prepared | null = null;
       let hvy: Prepared | null = null;
       if (opts.validationData !== undefined) {
-        hvx = await this.#inputs('validationData x', opts.validationData[0]);
-        hvy = await toHostTargets('validationData y', opts.validationData[1], hvx.rows, this.outputs, c.loss);
+        hvx = await this.#inputs('validationData x', opts.validationData[0], nonFinite);
+        hvy = await toHostTargets('validationData y', opts.validationData[1], hvx.rows, this.outputs, c.loss, nonFinite);
       } else if (opts.validationSplit !== undefined) {
         trainRows = Math.floor(hx.rows * (1 - opts.validationSplit));
         if (trainRows < 1 || trainRows >= hx.rows) {
           throw new ValueError(`validationSplit ${opts.validationSplit} of ${hx.rows} rows leaves no rows for training or for validation`);
         }
       }
+      // Checkpoints (checkpoint.ts): resumeFrom is read and checked here, restored right before the loop.
+      const restore = await setUpCheckpoints(
+        opts, o, { layers: this.layers, seed: this.seed, loss: c.loss, optimizer: c.optimizerSpec }, trainRows, this.#net.params, c.optimizer.stateSlots,
+      );
       // Validated: upload each matrix once.
       const owned: Tensor[] = [];
-      const up = (m: Prepared): Tensor => {
-        const r = upload(this.engine, m);
+      const up = (m: Prepared, fresh = false): Tensor => {
+        // fresh: from the host copy even when m came from a tensor (after a device loss it is dead).
+        const r = fresh ? { tensor: this.engine.tensor(m.data, [m.rows, m.cols]), owned: true } : upload(this.engine, m);
         if (r.owned) owned.push(r.tensor);
         return r.tensor;
       };
       try {
-        const X = up(hx);
-        const Y = up(hy);
-        let validation: DeviceData['validation'] = null;
-        if (hvx !== null && hvy !== null) validation = { x: up(hvx), y: up(hvy), start: 0, rows: hvx.rows };
-        else if (trainRows < hx.rows) validation = { x: X, y: Y, start: trainRows, rows: hx.rows - trainRows };
-        return await fitLoop(this.#context(c), { x: X, y: Y, trainRows, validation }, o);
+        const deviceData = (fresh: boolean): DeviceData => {
+          const X = up(hx, fresh);
+          const Y = up(hy, fresh);
+          let validation: DeviceData['validation'] = null;
+          if (hvx !== null && hvy !== null) validation = { x: up(hvx, fresh), y: up(hvy, fresh), start: 0, rows: hvx.rows };
+          else if (trainRows < hx.rows) validation = { x: X, y: Y, start: trainRows, rows: hx.rows - trainRows };
+          return { x: X, y: Y, trainRows, validation, reupload: () => deviceData(true) };
+        };
+        const data = deviceData(false);
+        const ctx = this.#context(c);
+        restore(ctx);
+        return await fitLoop(ctx, data, o);
       } finally {
         for (const t of owned) t.dispose();
       }
@@ -285,10 +299,12 @@ export class Sequential {
   /** Mean loss (and accuracy when compiled with it) on x, y, without training. */
   async evaluate(x: Inputs, y: Targets, opts: EvaluateOptions = {}): Promise<EvaluateResult> {
     const c = this.#ready('evaluate');
+    if (typeof opts !== 'object' || opts === null) throw new ValueError(`evaluate options must be an object, got ${String(opts)}`);
     const batchSize = opts.batchSize ?? 1024;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${String(batchSize)}`);
-    const hx = await this.#inputs('x', x);
-    const hy = await toHostTargets('y', y, hx.rows, this.outputs, c.loss);
+    const nonFinite = allowNonFiniteOption(opts);
+    const hx = await this.#inputs('x', x, nonFinite);
+    const hy = await toHostTargets('y', y, hx.rows, this.outputs, c.loss, nonFinite);
     const X = upload(this.engine, hx);
     try {
       const Y = upload(this.engine, hy);
@@ -306,17 +322,27 @@ export class Sequential {
 
   /**
    * The model's raw outputs [N, outputs] (logits when it ends with a dense layer) as a new
-   * tensor owned by the caller. Inputs are not read back or checked for NaN.
+   * tensor owned by the caller. Host inputs (number[][], { rows, cols, data }) are checked for
+   * NaN/±Inf (a ValueError naming row and column) unless `allowNonFinite: true`; tensor inputs
+   * are device data and are used as they are (not read back or scanned).
    */
   async predict(x: Inputs, opts: PredictOptions = {}): Promise<Tensor> {
     this.#alive();
+    if (typeof opts !== 'object' || opts === null) throw new ValueError(`predict options must be an object, got ${String(opts)}`);
     if (x instanceof Tensor && x.owner !== this.engine) throw new ValueError('x belongs to another engine');
     const [rows, cols] = inputShape('x', x);
     if (cols !== this.inputs) throw new ShapeError(`x has ${cols} columns but the model takes ${this.inputs} inputs`);
     const widest = Math.max(this.inputs, ...this.layers.map((l) => (l.kind === 'dense' ? l.units : 0)));
     const batchSize = opts.batchSize ?? Math.max(1, Math.floor(PREDICT_ELEMENTS / widest));
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${String(batchSize)}`);
-    const X = x instanceof Tensor ? { tensor: x, owned: false } : upload(this.engine, await toHostMatrix('x', x));
+    const nonFinite = allowNonFiniteOption(opts);
+    let X: { tensor: Tensor; owned: boolean };
+    if (x instanceof Tensor) X = { tensor: x, owned: false };
+    else {
+      const hx = await toHostMatrix('x', x);
+      if (!nonFinite) checkFiniteMatrix('x', hx);
+      X = upload(this.engine, hx);
+    }
     try {
       if (batchSize >= rows) return this.#net.forward(X.tensor, { train: false, logits: false });
       // Batches: each output is read back and the whole result uploaded once.
@@ -392,7 +418,7 @@ export class Sequential {
     this.#notTraining('load');
     const file = parseSafetensors(bytes);
     if (file.metadata.layers !== undefined) checkSameArchitecture(this.layers, file.metadata.layers);
-    const weights = checkedWeights(this.#net.params, file.tensors);
+    const weights = checkedWeights(this.#net.params, modelTensors(file));
     const fresh: Tensor[] = [];
     try {
       for (const p of this.#net.params) fresh.push(this.engine.tensor(weights.get(p.name)!, p.shape));
@@ -437,12 +463,12 @@ export class Sequential {
   }
 
   /** Host copy of an input matrix, checked: this engine's, right width, finite. */
-  async #inputs(name: string, x: Inputs): Promise<Prepared> {
+  async #inputs(name: string, x: Inputs, allowNonFinite: boolean): Promise<Prepared> {
     if (x instanceof Tensor && x.owner !== this.engine) throw new ValueError(`${name} belongs to another engine`);
     const [, cols] = inputShape(name, x);
     if (cols !== this.inputs) throw new ShapeError(`${name} has ${cols} columns but the model takes ${this.inputs} inputs`);
     const m = await toHostMatrix(name, x);
-    checkFiniteMatrix(name, m);
+    if (!allowNonFinite) checkFiniteMatrix(name, m);
     return m;
   }
 
@@ -451,8 +477,13 @@ export class Sequential {
   }
 }
 
+/** A file's parameter tensors: a training checkpoint's optimizer.* state is left out (checkpoint.ts). */
+function modelTensors(file: SafetensorFile): SafetensorEntry[] {
+  return file.metadata.checkpoint === CHECKPOINT_TAG ? file.tensors.filter((t) => !t.name.startsWith('optimizer.')) : file.tensors;
+}
+
 /** The file's tensors by name, checked against the model's parameters (names, shapes, finite). */
-function checkedWeights(params: readonly Param[], tensors: readonly SafetensorEntry[]): Map<string, Float32Array> {
+export function checkedWeights(params: readonly Param[], tensors: readonly SafetensorEntry[]): Map<string, Float32Array> {
   const byName = new Map(tensors.map((t) => [t.name, t]));
   const expected = new Set(params.map((p) => p.name));
   const missing = params.filter((p) => !byName.has(p.name)).map((p) => p.name);
@@ -478,7 +509,7 @@ function checkedWeights(params: readonly Param[], tensors: readonly SafetensorEn
 }
 
 /** Throws unless the architecture in a file's metadata is this model's (seeds and initial α aside). */
-function checkSameArchitecture(layers: readonly LayerSpec[], json: string): void {
+export function checkSameArchitecture(layers: readonly LayerSpec[], json: string): void {
   let theirs: unknown;
   try {
     theirs = JSON.parse(json);

@@ -2,8 +2,11 @@
 // an architecture can be written into a safetensors header and rebuilt), compile and fit
 // options, and what fit/evaluate return.
 
+import type { RecoveryOption, TrainingEvent } from './recovery.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
+import type { CheckpointOptions } from './checkpoint.js';
+import type { CheckpointTarget } from './checkpoint-store.js';
 
 // ---- layers ------------------------------------------------------------------------------
 
@@ -132,10 +135,39 @@ export interface FitOptions {
   onBatchEnd?: (info: BatchInfo) => void | Promise<void>;
   /** After each epoch with its logs; return false (or a promise of false) to stop training. */
   onEpochEnd?: (logs: EpochLogs) => void | boolean | Promise<void | boolean>;
+  /**
+   * Write a checkpoint (parameters + optimizer state + the run's position, one safetensors
+   * file, replaced atomically) after every `every`-th epoch of the run (default 1) and after
+   * its last epoch, to `to`: a file path (Node), 'opfs:name' or 'idb:name' (browser), or a
+   * { write(bytes), read() } store. Written before onEpochEnd runs.
+   */
+  checkpoint?: CheckpointOptions;
+  /**
+   * Continue the run saved in a checkpoint (bytes, a path, 'opfs:name', 'idb:name' or a
+   * store): restores the parameters and optimizer state and runs epochs
+   * epochs_completed..epochs−1 — `epochs` counts the WHOLE run — with the run's seed,
+   * shuffle and batch size (giving different ones is an error), so the losses equal those
+   * of an uninterrupted run. The architecture, loss, optimizer and number of training rows
+   * must match (ValueError otherwise; the model is left unchanged).
+   */
+  resumeFrom?: Uint8Array | CheckpointTarget;
+  /**
+   * Accept NaN/±Inf in the inputs (and the targets, for fit/evaluate) instead of throwing a
+   * ValueError naming the first one by row and column; default false. Class labels must
+   * still be valid integers.
+   */
+  allowNonFinite?: boolean;
+  /**
+   * Device-loss recovery (default on): when the GPU device is lost, fit gets a new device
+   * (or the CPU: `fallbackToCpu`, default true; `backend: 'cpu'` goes straight there),
+   * restores the parameters and optimizer state of the end of the last completed epoch and
+   * re-runs the interrupted epoch; history.events records it. false: a loss rejects fit.
+   */
+  recovery?: RecoveryOption;
 }
 
 export interface EpochLogs {
-  /** 0-based epoch number within this fit() call. */
+  /** 0-based epoch number of the run (within this fit() call; a resumed run continues the checkpoint's count). */
   epoch: number;
   /** Mean training loss over the epoch's samples (the loss as the optimizer saw it, batch by batch). */
   loss: number;
@@ -169,11 +201,23 @@ export interface History {
   stepLosses?: number[];
   /** True when onEpochEnd stopped training before `epochs`. */
   stoppedEarly: boolean;
+  /**
+   * What happened to the run besides training: a device loss that fit recovered from
+   * (`{ epoch, kind: 'device-lost', message, recoveredOn }`, see src/nn/recovery.ts).
+   * Empty when nothing happened (absent with `recovery: false`).
+   */
+  events?: TrainingEvent[];
 }
 
 export interface EvaluateOptions {
   /** Rows per forward pass; default 1024. */
   batchSize?: number;
+  /**
+   * Accept NaN/±Inf in the inputs (and the targets, for fit/evaluate) instead of throwing a
+   * ValueError naming the first one by row and column; default false. Class labels must
+   * still be valid integers.
+   */
+  allowNonFinite?: boolean;
 }
 
 export interface EvaluateResult {
@@ -191,6 +235,12 @@ export interface PredictOptions {
    * 64 MiB, else batches of that size (their outputs are assembled on the host).
    */
   batchSize?: number;
+  /**
+   * Accept NaN/±Inf in host inputs (number[][] or { rows, cols, data }) instead of throwing
+   * a ValueError naming the first one by row and column; default false. Tensor inputs are
+   * device data and are not scanned (engine.tensor accepts any float32).
+   */
+  allowNonFinite?: boolean;
 }
 
 /** A named parameter tensor of a model (owned by the model: don't dispose it). */

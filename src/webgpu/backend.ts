@@ -35,6 +35,24 @@ const QUIET_NAN_BITS = 0x7fc00000;
 const STORAGE = 0x80;
 
 /**
+ * How much work one dispatch may carry. A GPU watchdog kills work that holds the GPU too
+ * long (Windows TDR: 2 s; macOS and Linux drivers have similar timeouts), which loses the
+ * device. matmul and gram are split into dispatches of at most `maxMacsPerDispatch`
+ * multiply-adds (64×64-output tiles × K each) and every split part is submitted on its
+ * own, so the GPU regains control between them. 2³¹ ≈ 2.1e9 multiply-adds is ~40 ms on a
+ * 50 GFLOP/s integrated GPU and ~2 s only at ~1 GMAC/s (a software rasteriser); a
+ * 4096×4096×4096 matmul becomes 32 dispatches. Training-sized matmuls stay one dispatch
+ * (and one submission per step). Exported so that tests can force tiny parts; the split
+ * result is bit-identical to one dispatch (each tile is computed the same way).
+ */
+export const dispatchLimits = { maxMacsPerDispatch: 2 ** 31 };
+
+/** Tiles of TILE×TILE outputs with inner dimension k that one dispatch may carry (≥ 1). */
+function tilesPerDispatch(k: number): number {
+  return Math.max(1, Math.floor(dispatchLimits.maxMacsPerDispatch / (TILE * TILE * Math.max(1, k))));
+}
+
+/**
  * A WebGPU backend on `device` (used as it is, never destroyed by us), or on a device
  * acquired here. Throws BackendUnavailableError when there is no WebGPU.
  */
@@ -110,20 +128,24 @@ class WebGPUBackend implements Backend {
   matmul(p: MatmulParams): void {
     const tilesN = Math.ceil(p.n / TILE);
     const total = tilesN * Math.ceil(p.m / TILE);
+    const per = tilesPerDispatch(p.k);
     this.#sched.op('matmul', () => {
       const pipeline = this.#pipes.get('matmul', 'matmul', {
         TRANS_A: p.transposeA, TRANS_B: p.transposeB, HAS_BIAS: p.bias !== null, ACT: ACT_CODE[p.act.kind],
       });
-      this.#sched.dispatch('matmul', {
-        pipeline,
-        buffers: [
-          [1, gpuOf(p.a)], [2, gpuOf(p.b)], [3, p.bias === null ? this.#one : gpuOf(p.bias)],
-          [4, this.#alphaBuf(p.act)], [5, gpuOf(p.out)],
-        ],
-        u32: [p.m, p.n, p.k, tilesN, total],
-        f32: [p.act.alpha, p.act.slope],
-        workgroups: total,
-      });
+      for (let offset = 0; offset < total; offset += per) {
+        if (offset > 0) this.#sched.flush(); // each part its own submission (watchdog)
+        this.#sched.dispatch('matmul', {
+          pipeline,
+          buffers: [
+            [1, gpuOf(p.a)], [2, gpuOf(p.b)], [3, p.bias === null ? this.#one : gpuOf(p.bias)],
+            [4, this.#alphaBuf(p.act)], [5, gpuOf(p.out)],
+          ],
+          u32: [p.m, p.n, p.k, tilesN, total, offset],
+          f32: [p.act.alpha, p.act.slope],
+          workgroups: Math.min(per, total - offset),
+        });
+      }
     });
   }
 
@@ -222,14 +244,19 @@ class WebGPUBackend implements Backend {
     }
     const tilesM = Math.ceil(p.m / TILE);
     const total = tilesM * Math.ceil(p.n / TILE);
+    const per = tilesPerDispatch(p.d);
     this.#sched.op('gram', () => {
-      this.#sched.dispatch('gram', {
-        pipeline: this.#pipes.get('gram', 'gram', { KERNEL: KERNEL_CODE[p.kernel] }),
-        buffers: [[1, gpuOf(p.x)], [2, gpuOf(p.y)], [3, gpuOf(p.out)]],
-        u32: [p.n, p.m, p.d, tilesM, total, p.degree],
-        f32: [p.gamma, p.coef0],
-        workgroups: total,
-      });
+      const pipeline = this.#pipes.get('gram', 'gram', { KERNEL: KERNEL_CODE[p.kernel] });
+      for (let offset = 0; offset < total; offset += per) {
+        if (offset > 0) this.#sched.flush(); // each part its own submission (watchdog)
+        this.#sched.dispatch('gram', {
+          pipeline,
+          buffers: [[1, gpuOf(p.x)], [2, gpuOf(p.y)], [3, gpuOf(p.out)]],
+          u32: [p.n, p.m, p.d, tilesM, total, p.degree, offset],
+          f32: [p.gamma, p.coef0],
+          workgroups: Math.min(per, total - offset),
+        });
+      }
     });
   }
 
@@ -247,7 +274,7 @@ class WebGPUBackend implements Backend {
           this.#sched.dispatch('gram', {
             pipeline: project,
             buffers: [[1, src], [2, w], [3, dst.gpu]],
-            u32: [rows, 0, p.d, 0, 0, 0],
+            u32: [rows, 0, p.d, 0, 0, 0, 0],
             f32: [0, 0],
             workgroups: Math.ceil(rows / ELEMENTWISE_WG),
           });
@@ -255,7 +282,7 @@ class WebGPUBackend implements Backend {
         this.#sched.dispatch('gram', {
           pipeline: this.#pipes.get('gram', 'gram_projected'),
           buffers: [[1, a.gpu], [2, b.gpu], [3, gpuOf(p.out)]],
-          u32: [p.n, p.m, p.d, 0, 0, 0],
+          u32: [p.n, p.m, p.d, 0, 0, 0, 0],
           f32: [p.gamma, 0],
           workgroups: Math.ceil((p.n * p.m) / ELEMENTWISE_WG),
         });
@@ -329,6 +356,24 @@ class WebGPUBackend implements Backend {
 
   flush(): void {
     this.#sched.flush();
+  }
+
+  // ---- device loss ---------------------------------------------------------------------------
+
+  get lost(): boolean {
+    return this.#sched.lost;
+  }
+
+  get gpuDevice(): GPUDevice {
+    return this.#device;
+  }
+
+  get ownsDevice(): boolean {
+    return this.#owned;
+  }
+
+  onDeviceLost(cb: (message: string) => void): void {
+    this.#sched.onLost(cb);
   }
 
   sync(): Promise<void> {

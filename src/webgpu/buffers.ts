@@ -23,10 +23,25 @@ export interface BatchState {
   readonly pending: boolean;
   /** Submit the open encoder. */
   flush(): void;
+  /**
+   * Run `fn` (which creates a buffer) as op `name` with its out-of-memory error captured;
+   * `onOom` runs when the GPU reports one (asynchronously, before sync()/read() throw it).
+   */
+  create<T>(name: string, fn: () => T, onOom: () => void): T;
+  /** Record an error for op `name` (reported by the next sync()/read()). */
+  reportError(name: string, kind: 'out-of-memory', message: string): void;
 }
 
+/**
+ * Test-only: makes the next `failAllocations` buffer creations behave as if the GPU ran
+ * out of memory (the buffer is made, but the allocation is reported exactly as a real
+ * out-of-memory error scope would report it). A real out-of-memory cannot be provoked
+ * reliably on a software driver, so the tests of that path use this.
+ */
+export const poolTestHooks = { failAllocations: 0 };
+
 interface PoolEntry {
-  readonly gpu: GPUBuffer;
+  gpu: GPUBuffer;
   readonly bytes: number;
   /**
    * The batch in which the buffer was released while that batch had unsubmitted commands
@@ -34,6 +49,8 @@ interface PoolEntry {
    * queue.writeBuffer before that batch is submitted: the write would run first.
    */
   dirtyBatch: number;
+  /** Its creation ran out of memory: never pooled, destroyed on release. */
+  bad?: boolean;
 }
 
 /** A backend buffer: a view of `length` floats on a pooled GPU buffer. */
@@ -128,11 +145,7 @@ export class BufferPool {
       this.#pooledBytes -= entry.bytes;
       this.#pooledBuffers--;
     } else {
-      entry = {
-        gpu: this.#device.createBuffer({ label: `sigmoid-core ${size} B`, size, usage: STORAGE | COPY_SRC | COPY_DST }),
-        bytes: size,
-        dirtyBatch: -1,
-      };
+      entry = this.#create(`allocate ${size} bytes for a tensor of ${length} floats`, `sigmoid-core ${size} B`, size, STORAGE | COPY_SRC | COPY_DST);
     }
     const buf = new GpuBuffer(length, entry);
     this.#live.add(buf);
@@ -144,6 +157,10 @@ export class BufferPool {
     const entry = buf.take();
     if (entry === null) return;
     this.#live.delete(buf);
+    if (entry.bad === true) {
+      entry.gpu.destroy(); // an allocation that failed: never handed out again
+      return;
+    }
     entry.dirtyBatch = this.#batch.pending ? this.#batch.batchId : -1;
     push(this.#free, entry);
     this.#pooledBytes += entry.bytes;
@@ -157,11 +174,7 @@ export class BufferPool {
       this.#pooledBytes -= entry.bytes;
       this.#pooledBuffers--;
     } else {
-      entry = {
-        gpu: this.#device.createBuffer({ label: `sigmoid-core staging ${size} B`, size, usage: MAP_READ | COPY_DST }),
-        bytes: size,
-        dirtyBatch: -1,
-      };
+      entry = this.#create(`allocate ${size} bytes of readback staging`, `sigmoid-core staging ${size} B`, size, MAP_READ | COPY_DST);
     }
     this.#lentStaging.add(entry);
     return entry;
@@ -170,6 +183,10 @@ export class BufferPool {
   releaseStaging(s: StagingBuffer): void {
     const entry = s as PoolEntry;
     if (!this.#lentStaging.delete(entry)) return;
+    if (entry.bad === true) {
+      entry.gpu.destroy();
+      return;
+    }
     push(this.#freeStaging, entry);
     this.#pooledBytes += entry.bytes;
     this.#pooledBuffers++;
@@ -191,6 +208,25 @@ export class BufferPool {
     this.#lentStaging.clear();
     this.#pooledBytes = 0;
     this.#pooledBuffers = 0;
+  }
+
+  /**
+   * A new GPU buffer. Its out-of-memory error (if any) is reported by the scheduler as a
+   * GPUOpError 'out-of-memory' whose op names the bytes asked for, and the entry is marked
+   * bad so that releasing it destroys it instead of pooling it: the engine stays usable.
+   */
+  #create(what: string, label: string, size: number, usage: number): PoolEntry {
+    const entry: PoolEntry = { gpu: null as unknown as GPUBuffer, bytes: size, dirtyBatch: -1 };
+    const markBad = (): void => {
+      entry.bad = true;
+    };
+    entry.gpu = this.#batch.create(what, () => this.#device.createBuffer({ label, size, usage }), markBad);
+    if (poolTestHooks.failAllocations > 0) {
+      poolTestHooks.failAllocations--;
+      markBad();
+      this.#batch.reportError(what, 'out-of-memory', `simulated out-of-memory (test hook) creating a buffer of ${size} bytes`);
+    }
+    return entry;
   }
 
   #checkLimit(length: number, bytes: number, name: 'maxStorageBufferBindingSize' | 'maxBufferSize'): void {

@@ -56,6 +56,8 @@ export class Scheduler implements BatchState {
   #firstError: { seq: number; error: GPUOpError } | null = null;
   #lost: GPUDeviceLostInfo | null = null;
   readonly #lostWaiters = new Set<() => void>();
+  readonly #lostListeners: ((message: string) => void)[] = [];
+  #destroyed = false;
   readonly #onUncaptured = (ev: Event): void => {
     const err = (ev as GPUUncapturedErrorEvent).error;
     const kind: ErrorKind = err.constructor.name.includes('OutOfMemory')
@@ -74,8 +76,35 @@ export class Scheduler implements BatchState {
       this.#lost = info;
       for (const w of this.#lostWaiters) w();
       this.#lostWaiters.clear();
+      if (this.#destroyed) return; // our own destroy(): not a loss anyone needs to hear about
+      const message = lostReason(info);
+      for (const cb of this.#lostListeners) {
+        try {
+          cb(message);
+        } catch {
+          // a listener's failure must not break the others
+        }
+      }
     }, () => {});
     if (owned) device.addEventListener('uncapturederror', this.#onUncaptured);
+  }
+
+  /** true once the device is lost (GPUDevice.lost resolved). */
+  get lost(): boolean {
+    return this.#lost !== null;
+  }
+
+  /** `cb` runs once if the device is lost while this scheduler is alive. */
+  onLost(cb: (message: string) => void): void {
+    this.#lostListeners.push(cb);
+  }
+
+  /**
+   * Record a GPU error as if an error scope of op `name` had reported it (reported by the
+   * next sync()/read()). Used by the buffer pool's test-only out-of-memory injection.
+   */
+  reportError(name: string, kind: ErrorKind, message: string): void {
+    this.#record(this.#seq++, name, kind, message);
   }
 
   get batchId(): number {
@@ -97,6 +126,29 @@ export class Scheduler implements BatchState {
     } finally {
       this.#watch(name, 'validation', d.popErrorScope());
       this.#watch(name, 'out-of-memory', d.popErrorScope());
+    }
+  }
+
+  /** BatchState.create: `fn` inside its own out-of-memory scope; `onOom` when it reports one. */
+  create<T>(name: string, fn: () => T, onOom: () => void): T {
+    const d = this.#device;
+    d.pushErrorScope('out-of-memory');
+    try {
+      return fn();
+    } finally {
+      const seq = this.#seq++;
+      const check: Promise<void> = d.popErrorScope().then(
+        (err) => {
+          if (err) {
+            onOom();
+            this.#record(seq, name, 'out-of-memory', err.message);
+          }
+        },
+        () => {},
+      ).then(() => {
+        this.#checks.delete(check);
+      });
+      this.#checks.add(check);
     }
   }
 
@@ -197,6 +249,8 @@ export class Scheduler implements BatchState {
   }
 
   destroy(): void {
+    this.#destroyed = true;
+    this.#lostListeners.length = 0;
     this.#encoder = null;
     this.#pass = null;
     this.#ops = [];
@@ -270,9 +324,13 @@ export class Scheduler implements BatchState {
   }
 }
 
-function lostError(op: string, info: GPUDeviceLostInfo | null): GPUOpError {
+function lostReason(info: GPUDeviceLostInfo | null): string {
   const why = info ? `${info.reason}${info.message ? `: ${info.message}` : ''}` : 'unknown reason';
-  return new GPUOpError(op, 'device-lost', `the GPU device was lost (${why})`);
+  return `the GPU device was lost (${why})`;
+}
+
+function lostError(op: string, info: GPUDeviceLostInfo | null): GPUOpError {
+  return new GPUOpError(op, 'device-lost', lostReason(info));
 }
 
 function summariseOps(ops: readonly string[]): string {

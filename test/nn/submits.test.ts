@@ -58,12 +58,21 @@ it('one submission per training step, no readback inside an epoch, one per epoch
     expect(perStep).toHaveLength(27);
     for (const s of perStep) expect(s).toEqual({ submits: 1, maps: 0 });
     // Step 0 may also carry the epoch's one small upload of the shuffle (a write, not a
-    // submit of its own) — still one submission, no map.
-    for (const s of epochStart) expect(s).toEqual({ submits: 1, maps: 0 });
-    // The epoch ends with exactly one readback.
-    const before = { ...counts };
+    // submit of its own) — still one submission, no map. Before epoch 0, fit reads the
+    // training state once for its device-loss host copy (src/nn/recovery.ts): one submit
+    // and one map at the start of fit; later copies ride in each epoch's stats readback.
+    expect(epochStart[0]).toEqual({ submits: 2, maps: 1 });
+    for (const s of epochStart.slice(1)) expect(s).toEqual({ submits: 1, maps: 0 });
+    // The epoch ends with exactly one readback (plus the one host copy at the start of fit).
+    let before = { ...counts };
     await m.fit(d.x, d.labels, { epochs: 1, batchSize: 100 });
-    expect(counts.maps - before.maps).toBe(1);
+    expect(counts.maps - before.maps).toBe(2);
+    before = { ...counts };
+    await m.fit(d.x, d.labels, { epochs: 3, batchSize: 100 });
+    expect(counts.maps - before.maps).toBe(1 + 3);
+    before = { ...counts };
+    await m.fit(d.x, d.labels, { epochs: 3, batchSize: 100, recovery: false });
+    expect(counts.maps - before.maps).toBe(3);
   } finally {
     m.dispose();
   }

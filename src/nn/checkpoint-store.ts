@@ -1,0 +1,274 @@
+// Where checkpoints live. A CheckpointStore holds ONE checkpoint (the latest) and replaces
+// it atomically: a write that fails or is interrupted part-way leaves the previous one
+// readable. checkpointStore(target) makes one from
+//   a path (Node)    a file, written to a temp file beside it (created exclusively),
+//                    flushed to disk (fsync), then renamed over the target
+//   'opfs:name'      a file in the origin-private file system (browser): written to
+//                    'name.tmp', then moved over 'name' when FileSystemHandle.move exists,
+//                    else written straight to 'name' (createWritable writes a swap file
+//                    that only replaces the file on close(), so it is atomic too)
+//   'idb:name'       a key in IndexedDB (database 'sigmoid-core', store 'checkpoints'):
+//                    one readwrite transaction, atomic by definition
+// or passes a custom { write(bytes), read() } object through. Node's file system is loaded
+// with a non-literal dynamic import, so importing the library in a browser never touches it.
+
+import { SigmoidCoreError, ValueError } from '../errors.js';
+
+/** Holds one checkpoint; write() replaces it atomically (all or nothing). */
+export interface CheckpointStore {
+  write(bytes: Uint8Array): Promise<void>;
+  read(): Promise<Uint8Array>;
+  /** Shown in error messages. */
+  readonly name?: string;
+}
+
+/** A checkpoint could not be written or read (file system, OPFS or IndexedDB failure). */
+export class CheckpointStoreError extends SigmoidCoreError {}
+
+/** Where fit(..., { checkpoint: { to } }) writes, or resumeFrom reads. */
+export type CheckpointTarget = string | CheckpointStore;
+
+/**
+ * A store for `target`: a file path (Node), 'opfs:name', 'idb:name', or a store object
+ * (returned as is).
+ */
+export function checkpointStore(target: CheckpointTarget): CheckpointStore {
+  if (isStore(target)) return target;
+  if (typeof target !== 'string' || target.length === 0) {
+    throw new ValueError(
+      `a checkpoint target must be a file path, 'opfs:name', 'idb:name' or an object with write(bytes) and read(), got ${describe(target)}`,
+    );
+  }
+  if (target.startsWith('opfs:')) return new OpfsStore(keyOf(target, 'opfs:'));
+  if (target.startsWith('idb:')) return new IdbStore(keyOf(target, 'idb:'));
+  return new NodeFileStore(target.startsWith('file:') && !target.startsWith('file://') ? target.slice(5) : target);
+}
+
+export function isStore(x: unknown): x is CheckpointStore {
+  return typeof x === 'object' && x !== null && typeof (x as CheckpointStore).write === 'function' && typeof (x as CheckpointStore).read === 'function';
+}
+
+function keyOf(target: string, prefix: string): string {
+  const key = target.slice(prefix.length);
+  if (key.length === 0 || key.includes('/') || key === '.' || key === '..') {
+    throw new ValueError(`checkpoint target ${JSON.stringify(target)}: give a plain name after '${prefix}' (no '/')`);
+  }
+  return key;
+}
+
+function describe(x: unknown): string {
+  return typeof x === 'string' ? JSON.stringify(x) : x === null ? 'null' : typeof x;
+}
+
+function why(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  return e?.code === 'ENOENT' ? 'it does not exist' : e instanceof Error ? e.message : String(err);
+}
+
+// ---- Node: a file ----------------------------------------------------------------------
+
+type FsPromises = typeof import('node:fs/promises');
+
+let fsPromise: Promise<FsPromises> | null = null;
+
+async function nodeFs(path: string): Promise<FsPromises> {
+  if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') {
+    throw new ValueError(`checkpoint target ${JSON.stringify(path)}: file paths work in Node only; in a browser use 'opfs:name' or 'idb:name'`);
+  }
+  // A non-literal specifier so bundlers leave Node's built-in alone.
+  const spec = 'node:fs/promises';
+  fsPromise ??= import(/* @vite-ignore */ spec) as Promise<FsPromises>;
+  return fsPromise;
+}
+
+function dirAndBase(path: string): [string, string] {
+  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return cut < 0 ? ['', path] : [path.slice(0, cut + 1), path.slice(cut + 1)];
+}
+
+/** A checkpoint file in Node, replaced by temp file + fsync + rename (as src/io/files.ts writeAtomic, plus fsync). */
+export class NodeFileStore implements CheckpointStore {
+  constructor(readonly path: string) {}
+
+  get name(): string {
+    return this.path;
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    const fs = await nodeFs(this.path);
+    const [dir, base] = dirAndBase(this.path);
+    const rand = Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0');
+    const tmp = `${dir}.${base}.${process.pid}-${rand}.tmp`;
+    let fh: Awaited<ReturnType<FsPromises['open']>> | null = null;
+    try {
+      fh = await fs.open(tmp, 'wx');
+      await fh.writeFile(bytes);
+      await fh.sync();
+      await fh.close();
+      fh = null;
+      await fs.rename(tmp, this.path);
+    } catch (err) {
+      await fh?.close().catch(() => {});
+      await fs.unlink(tmp).catch(() => {});
+      throw new CheckpointStoreError(`cannot write the checkpoint ${this.path}: ${why(err)} (any previous checkpoint there is unchanged)`);
+    }
+  }
+
+  async read(): Promise<Uint8Array> {
+    const fs = await nodeFs(this.path);
+    try {
+      return new Uint8Array(await fs.readFile(this.path));
+    } catch (err) {
+      throw new CheckpointStoreError(`cannot read the checkpoint ${this.path}: ${why(err)}`);
+    }
+  }
+}
+
+// ---- browser: OPFS ---------------------------------------------------------------------
+
+/** The parts of the File System Access API used here (move() is not in every browser). */
+interface OpfsFileHandle {
+  getFile(): Promise<Blob>;
+  createWritable?: () => Promise<{ write(data: Uint8Array): Promise<void>; close(): Promise<void>; abort(): Promise<void> }>;
+  move?: (...args: unknown[]) => Promise<void>;
+}
+export interface OpfsDirectory {
+  getFileHandle(name: string, o?: { create?: boolean }): Promise<OpfsFileHandle>;
+  removeEntry(name: string): Promise<void>;
+}
+
+/** A checkpoint in the origin-private file system. `root` is for tests (default navigator.storage.getDirectory()). */
+export class OpfsStore implements CheckpointStore {
+  constructor(
+    readonly key: string,
+    readonly root?: () => Promise<OpfsDirectory>,
+  ) {}
+
+  get name(): string {
+    return `opfs:${this.key}`;
+  }
+
+  async #dir(): Promise<OpfsDirectory> {
+    if (this.root) return this.root();
+    const storage = (globalThis as { navigator?: { storage?: { getDirectory?: () => Promise<OpfsDirectory> } } }).navigator?.storage;
+    if (typeof storage?.getDirectory !== 'function') {
+      throw new ValueError(`checkpoint target ${this.name}: the origin-private file system (navigator.storage.getDirectory) is not available here`);
+    }
+    return storage.getDirectory();
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    const dir = await this.#dir();
+    const tmpName = `${this.key}.tmp`;
+    try {
+      const probe = await dir.getFileHandle(tmpName, { create: true });
+      if (typeof probe.createWritable !== 'function') {
+        throw new ValueError('FileSystemFileHandle.createWritable is not supported in this browser (use idb:name)');
+      }
+      if (typeof probe.move === 'function') {
+        await writeWhole(probe, bytes);
+        await probe.move(this.key); // replaces the old file in one step
+      } else {
+        await dir.removeEntry(tmpName).catch(() => {});
+        await writeWhole(await dir.getFileHandle(this.key, { create: true }), bytes);
+      }
+    } catch (err) {
+      await dir.removeEntry(tmpName).catch(() => {});
+      throw new CheckpointStoreError(`cannot write the checkpoint ${this.name}: ${why(err)} (any previous checkpoint there is unchanged)`);
+    }
+  }
+
+  async read(): Promise<Uint8Array> {
+    const dir = await this.#dir();
+    try {
+      const file = await (await dir.getFileHandle(this.key)).getFile();
+      return new Uint8Array(await file.arrayBuffer());
+    } catch (err) {
+      throw new CheckpointStoreError(`cannot read the checkpoint ${this.name}: ${why(err)}`);
+    }
+  }
+}
+
+/** createWritable → write → close; abort() on failure, which keeps the file as it was. */
+async function writeWhole(handle: OpfsFileHandle, bytes: Uint8Array): Promise<void> {
+  const w = await handle.createWritable!();
+  try {
+    await w.write(bytes);
+  } catch (err) {
+    await w.abort().catch(() => {});
+    throw err;
+  }
+  await w.close();
+}
+
+// ---- browser: IndexedDB ----------------------------------------------------------------
+
+const IDB_NAME = 'sigmoid-core';
+const IDB_STORE = 'checkpoints';
+
+/** A checkpoint under a key of IndexedDB. `factory` is for tests (default globalThis.indexedDB). */
+export class IdbStore implements CheckpointStore {
+  constructor(
+    readonly key: string,
+    readonly factory?: IDBFactory,
+  ) {}
+
+  get name(): string {
+    return `idb:${this.key}`;
+  }
+
+  #open(): Promise<IDBDatabase> {
+    const f = this.factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    if (f === undefined) return Promise.reject(new ValueError(`checkpoint target ${this.name}: IndexedDB is not available here`));
+    return new Promise((resolve, reject) => {
+      const req = f.open(IDB_NAME, 1);
+      req.onupgradeneeded = () => {
+        if (!req.result.objectStoreNames.contains(IDB_STORE)) req.result.createObjectStore(IDB_STORE);
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+      req.onblocked = () => reject(new Error('the database is blocked by another connection'));
+    });
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    let db: IDBDatabase | null = null;
+    try {
+      db = await this.#open();
+      const tx = db.transaction(IDB_STORE, 'readwrite');
+      // A copy of exactly these bytes (the view may be part of a larger buffer).
+      tx.objectStore(IDB_STORE).put(bytes.slice().buffer, this.key);
+      await new Promise<void>((resolve, reject) => {
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error);
+        tx.onabort = () => reject(tx.error ?? new Error('the transaction was aborted'));
+      });
+    } catch (err) {
+      if (err instanceof ValueError) throw err;
+      throw new CheckpointStoreError(`cannot write the checkpoint ${this.name}: ${why(err)} (any previous checkpoint there is unchanged)`);
+    } finally {
+      db?.close();
+    }
+  }
+
+  async read(): Promise<Uint8Array> {
+    let db: IDBDatabase | null = null;
+    let value: unknown;
+    try {
+      db = await this.#open();
+      const req = db.transaction(IDB_STORE, 'readonly').objectStore(IDB_STORE).get(this.key);
+      value = await new Promise((resolve, reject) => {
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+    } catch (err) {
+      if (err instanceof ValueError) throw err;
+      throw new CheckpointStoreError(`cannot read the checkpoint ${this.name}: ${why(err)}`);
+    } finally {
+      db?.close();
+    }
+    if (value instanceof ArrayBuffer) return new Uint8Array(value);
+    if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    throw new CheckpointStoreError(`cannot read the checkpoint ${this.name}: ${value === undefined ? 'it does not exist' : 'the stored value is not bytes'}`);
+  }
+}

@@ -1,0 +1,338 @@
+// Training checkpoints: fit(..., { checkpoint: { every: N, to } }) writes the model's
+// parameters AND the optimizer's state after every N-th epoch of the run (and after its
+// last epoch); fit(..., { resumeFrom }) restores them and continues at the next epoch, so
+// the resumed run's losses are those of an uninterrupted one.
+//
+// A checkpoint is one safetensors file (see safetensors.ts):
+//   layers.{i}.weight / .bias / .alpha         the parameters, as model.save() writes them
+//   optimizer.{parameter}.m / .v               Adam's moments (one pair per parameter)
+//   optimizer.{parameter}.velocity             SGD's momentum buffer (momentum > 0 only)
+// and in __metadata__ (all strings):
+//   format "sigmoid-core", format_version "1", layers (JSON), seed (the model's), loss
+//   checkpoint "sigmoid-core-checkpoint", checkpoint_version "1"
+//   optimizer         JSON of the OptimizerSpec
+//   optimizer_steps   updates done so far (Adam's bias-correction step)
+//   epochs_completed  epochs of the run done (the next one to run is this index)
+//   fit               JSON { seed, shuffle, batchSize, trainRows, epochs }: the shuffle's
+//                     "RNG state" — epoch e's row order is rowPermutation(trainRows,
+//                     seed + e + …, shuffle), so seed + the epoch index fix it exactly.
+// The values are read back with ONE readback per checkpoint: every tensor is copied into
+// slots of one device vector first (engine.axpyInto at an offset, exact: 0 + 1·x = x).
+
+import { ValueError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import type { LossKind } from '../types.js';
+import { type CheckpointStore, type CheckpointTarget, checkpointStore, isStore } from './checkpoint-store.js';
+import type { ResolvedFitOptions, TrainContext } from './fit.js';
+import { checkOptimizerSpec } from './optimizers.js';
+import { encodeSafetensors, parseSafetensors, type SafetensorEntry } from './safetensors.js';
+import { checkedWeights, checkSameArchitecture } from './sequential.js';
+import type { FitOptions, LayerSpec, OptimizerSpec } from './types.js';
+
+export const CHECKPOINT_TAG = 'sigmoid-core-checkpoint';
+export const CHECKPOINT_VERSION = '1';
+
+/** The fit settings that fix the run's batches (stored so a resumed run repeats them). */
+export interface CheckpointFitState {
+  seed: number;
+  shuffle: boolean;
+  batchSize: number;
+  trainRows: number;
+  /** The epochs the run was asked for. */
+  epochs: number;
+}
+
+/** A parsed checkpoint. */
+export interface Checkpoint {
+  layers: LayerSpec[];
+  modelSeed: number;
+  loss: string;
+  optimizer: OptimizerSpec;
+  optimizerSteps: number;
+  epochsCompleted: number;
+  fit: CheckpointFitState;
+  /** Every tensor of the file by name (parameters and optimizer.* state). */
+  tensors: Map<string, SafetensorEntry>;
+}
+
+/** What the model knows about itself, for writing and checking checkpoints. */
+export interface ModelInfo {
+  layers: readonly LayerSpec[];
+  seed: number;
+  loss: LossKind;
+  optimizer: OptimizerSpec;
+}
+
+/** The optimizer state's tensor name for a parameter and a slot ('m', 'v', 'velocity'). */
+export function stateName(param: string, slot: string): string {
+  return `optimizer.${param}.${slot}`;
+}
+
+// ---- writing ---------------------------------------------------------------------------
+
+/** The checkpoint bytes of the model in `ctx` now (one readback). */
+export async function checkpointBytes(ctx: TrainContext, model: ModelInfo, fit: CheckpointFitState, epochsCompleted: number): Promise<Uint8Array> {
+  const e = ctx.engine;
+  const opt = ctx.optimizer;
+  const slots = opt.stateSlots;
+  const state = opt.stateTensors();
+  const items: { name: string; shape: number[]; tensor: Tensor }[] = [];
+  ctx.net.params.forEach((p) => items.push({ name: p.name, shape: [...p.shape], tensor: p.tensor }));
+  if (slots.length > 0) {
+    if (state === null) throw new ValueError('checkpoint: the optimizer has no state yet (no training step was run)');
+    ctx.net.params.forEach((p, i) => slots.forEach((slot, k) => items.push({ name: stateName(p.name, slot), shape: [...p.shape], tensor: state[i]![k]! })));
+  }
+  const total = items.reduce((s, it) => s + it.tensor.size, 0);
+  const all = e.zeros([total]);
+  let values: Float32Array;
+  try {
+    let offset = 0;
+    for (const it of items) {
+      e.axpyInto(all, it.tensor, 1, offset);
+      offset += it.tensor.size;
+    }
+    e.flush();
+    values = await all.read();
+  } finally {
+    all.dispose();
+  }
+  let offset = 0;
+  const entries: SafetensorEntry[] = items.map((it) => {
+    const data = values.slice(offset, offset + it.tensor.size);
+    offset += it.tensor.size;
+    return { name: it.name, shape: it.shape, data };
+  });
+  const metadata: Record<string, string> = {
+    format: 'sigmoid-core',
+    format_version: '1',
+    layers: JSON.stringify(model.layers),
+    seed: String(model.seed),
+    loss: model.loss,
+    checkpoint: CHECKPOINT_TAG,
+    checkpoint_version: CHECKPOINT_VERSION,
+    optimizer: JSON.stringify(model.optimizer),
+    optimizer_steps: String(opt.steps),
+    epochs_completed: String(epochsCompleted),
+    fit: JSON.stringify(fit),
+  };
+  return encodeSafetensors(entries, metadata);
+}
+
+// ---- reading ---------------------------------------------------------------------------
+
+/** Parses checkpoint bytes; a truncated, foreign or malformed file throws a ValueError saying what is wrong. */
+export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Checkpoint {
+  let file;
+  try {
+    file = parseSafetensors(bytes);
+  } catch (err) {
+    if (err instanceof ValueError) throw new ValueError(`${source}: not a readable checkpoint: ${err.message}`);
+    throw err;
+  }
+  const m = file.metadata;
+  if (m.checkpoint !== CHECKPOINT_TAG) {
+    throw new ValueError(
+      `${source}: not a sigmoid-core checkpoint (no checkpoint: "${CHECKPOINT_TAG}" in __metadata__)` +
+        (m.format === 'sigmoid-core' ? '; it is a model saved by model.save() (weights only): load it with model.load(bytes)' : ''),
+    );
+  }
+  if (m.checkpoint_version !== CHECKPOINT_VERSION) {
+    throw new ValueError(`${source}: checkpoint_version ${JSON.stringify(m.checkpoint_version)} is not supported (this version reads "${CHECKPOINT_VERSION}")`);
+  }
+  const json = (key: string): unknown => {
+    if (m[key] === undefined) throw new ValueError(`${source}: __metadata__.${key} is missing`);
+    try {
+      return JSON.parse(m[key]!);
+    } catch {
+      throw new ValueError(`${source}: __metadata__.${key} is not valid JSON`);
+    }
+  };
+  const int = (key: string): number => {
+    const v = m[key];
+    if (v === undefined || !/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v))) {
+      throw new ValueError(`${source}: __metadata__.${key} must be an integer, got ${JSON.stringify(v)}`);
+    }
+    return Number(v);
+  };
+  const layers = json('layers');
+  if (!Array.isArray(layers)) throw new ValueError(`${source}: __metadata__.layers must be a JSON list of layer specs`);
+  const optimizer = json('optimizer');
+  try {
+    checkOptimizerSpec(optimizer);
+  } catch (err) {
+    throw new ValueError(`${source}: __metadata__.optimizer: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const fit = json('fit') as CheckpointFitState;
+  if (
+    typeof fit !== 'object' || fit === null || !Number.isSafeInteger(fit.seed) || typeof fit.shuffle !== 'boolean' ||
+    !(Number.isInteger(fit.batchSize) && fit.batchSize > 0) || !(Number.isInteger(fit.trainRows) && fit.trainRows > 0) ||
+    !(Number.isInteger(fit.epochs) && fit.epochs > 0)
+  ) {
+    throw new ValueError(`${source}: __metadata__.fit must be { seed, shuffle, batchSize, trainRows, epochs }, got ${m.fit}`);
+  }
+  const optimizerSteps = int('optimizer_steps');
+  const epochsCompleted = int('epochs_completed');
+  if (optimizerSteps < 0 || epochsCompleted < 1) throw new ValueError(`${source}: optimizer_steps ${optimizerSteps} / epochs_completed ${epochsCompleted} out of range`);
+  if (typeof m.loss !== 'string') throw new ValueError(`${source}: __metadata__.loss is missing`);
+  return {
+    layers: layers as LayerSpec[],
+    modelSeed: m.seed !== undefined && /^-?\d+$/.test(m.seed) ? Number(m.seed) : 0,
+    loss: m.loss,
+    optimizer,
+    optimizerSteps,
+    epochsCompleted,
+    fit,
+    tensors: new Map(file.tensors.map((t) => [t.name, t])),
+  };
+}
+
+/** Reads a checkpoint from bytes, a path (Node), 'opfs:name', 'idb:name' or a store. */
+export async function readCheckpoint(from: Uint8Array | CheckpointTarget): Promise<Checkpoint> {
+  if (from instanceof Uint8Array) return parseCheckpoint(from, 'resumeFrom');
+  const store = checkpointStore(from);
+  return parseCheckpoint(await store.read(), `resumeFrom ${store.name ?? '(store)'}`);
+}
+
+function describeOptimizer(o: OptimizerSpec): string {
+  const { kind, ...rest } = o;
+  return `${kind}(${Object.entries(rest).map(([k, v]) => `${k} ${v}`).join(', ')})`;
+}
+
+/**
+ * Checks a checkpoint against the model (architecture, loss, optimizer, tensors) and the
+ * fit (data rows, batch size, seed, shuffle, epochs); returns the host values to restore.
+ * Throws a ValueError naming the mismatch; nothing is changed.
+ */
+export function checkResume(
+  ck: Checkpoint, model: ModelInfo, params: readonly { name: string; shape: readonly number[] }[], slots: readonly string[],
+  fit: { given: FitOptions; epochs: number; trainRows: number },
+): { weights: Map<string, Float32Array>; state: Float32Array[][] } {
+  const src = 'resumeFrom';
+  try {
+    checkSameArchitecture(model.layers, JSON.stringify(ck.layers));
+  } catch (err) {
+    throw new ValueError(`${src}: ${err instanceof Error ? err.message.replace(/^safetensors: /, '') : String(err)}`);
+  }
+  if (ck.loss !== model.loss) throw new ValueError(`${src}: the checkpoint was trained with loss ${ck.loss}, the model is compiled with ${model.loss}`);
+  const a = describeOptimizer(ck.optimizer);
+  const b = describeOptimizer(model.optimizer);
+  if (a !== b) throw new ValueError(`${src}: the checkpoint's optimizer is ${a} but the model is compiled with ${b}`);
+  const f = ck.fit;
+  if (fit.trainRows !== f.trainRows) {
+    throw new ValueError(`${src}: the checkpoint's run trained on ${f.trainRows} rows, this fit has ${fit.trainRows} (resume on the same data)`);
+  }
+  for (const key of ['seed', 'shuffle', 'batchSize'] as const) {
+    const v = fit.given[key];
+    if (v !== undefined && v !== f[key]) {
+      throw new ValueError(`${src}: the checkpoint's run used ${key} ${String(f[key])}, this fit asks for ${String(v)} (leave ${key} out to continue the run)`);
+    }
+  }
+  if (fit.epochs <= ck.epochsCompleted) {
+    throw new ValueError(
+      `${src}: the checkpoint has already completed ${ck.epochsCompleted} epochs; epochs counts the whole run, so ask for more than ${ck.epochsCompleted}`,
+    );
+  }
+  const stateNames = new Set(params.flatMap((p) => slots.map((s) => stateName(p.name, s))));
+  const paramEntries = [...ck.tensors.values()].filter((t) => !stateNames.has(t.name));
+  const weights = checkedWeights(params as Parameters<typeof checkedWeights>[0], paramEntries);
+  const state = params.map((p) =>
+    slots.map((slot) => {
+      const name = stateName(p.name, slot);
+      const t = ck.tensors.get(name);
+      if (t === undefined) throw new ValueError(`${src}: the checkpoint has no ${name} (the ${ck.optimizer.kind} state of ${p.name})`);
+      if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
+        throw new ValueError(`${src}: ${name} has shape [${t.shape.join(', ')}] but ${p.name} is [${p.shape.join(', ')}]`);
+      }
+      const bad = t.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new ValueError(`${src}: ${name} element ${bad} is ${t.data[bad]} (not finite)`);
+      return t.data;
+    }),
+  );
+  return { weights, state };
+}
+
+/** Uploads checked values and swaps them into the model and its optimizer (all or nothing). */
+export function restoreCheckpoint(ctx: TrainContext, values: { weights: Map<string, Float32Array>; state: Float32Array[][] }, steps: number): void {
+  const e = ctx.engine;
+  const params = ctx.net.params;
+  const made: Tensor[] = [];
+  let fresh: Tensor[];
+  let state: Tensor[][];
+  try {
+    fresh = params.map((p) => {
+      const t = e.tensor(values.weights.get(p.name)!, p.shape);
+      made.push(t);
+      return t;
+    });
+    state = params.map((p, i) =>
+      values.state[i]!.map((data) => {
+        const t = e.tensor(data, p.shape);
+        made.push(t);
+        return t;
+      }),
+    );
+  } catch (err) {
+    for (const t of made) t.dispose();
+    throw err;
+  }
+  ctx.optimizer.importState(state, steps);
+  params.forEach((p, i) => {
+    p.tensor.dispose();
+    p.tensor = fresh[i]!;
+  });
+}
+
+// ---- fit's hook ------------------------------------------------------------------------
+
+/** fit's `checkpoint` option. */
+export interface CheckpointOptions {
+  /** Write after every `every`-th epoch of the run (epochs every, 2·every, …) and after the last; default 1. */
+  every?: number;
+  /** A file path (Node), 'opfs:name', 'idb:name' (browser) or a { write(bytes), read() } store. */
+  to: CheckpointTarget;
+}
+
+/** Checks fit's checkpoint / resumeFrom options (before anything else happens). */
+export function checkCheckpointOptions(o: FitOptions): { every: number; store: CheckpointStore } | null {
+  const r = o.resumeFrom;
+  if (r !== undefined && !(r instanceof Uint8Array) && typeof r !== 'string' && !isStore(r)) {
+    throw new ValueError(`resumeFrom must be checkpoint bytes, a path, 'opfs:name', 'idb:name' or a store with read(), got ${typeof r}`);
+  }
+  const c = o.checkpoint;
+  if (c === undefined) return null;
+  if (typeof c !== 'object' || c === null) throw new ValueError('checkpoint must be { every?, to }');
+  const every = c.every ?? 1;
+  if (!Number.isInteger(every) || every < 1) throw new ValueError(`checkpoint.every must be a positive integer (epochs), got ${String(every)}`);
+  if (c.to === undefined) throw new ValueError("checkpoint.to is missing: give a file path, 'opfs:name', 'idb:name' or a store");
+  return { every, store: checkpointStore(c.to) };
+}
+
+/**
+ * Sets up a fit's checkpoints (after the data is validated): reads and checks resumeFrom
+ * (continuing its epochs, seed, shuffle and batch size in `o`) and hooks the writer into
+ * `o.checkpoint`. Returns what to call on the train context right before the loop.
+ */
+export async function setUpCheckpoints(
+  given: FitOptions, o: ResolvedFitOptions, model: ModelInfo, trainRows: number,
+  params: readonly { name: string; shape: readonly number[] }[], slots: readonly string[],
+): Promise<(ctx: TrainContext) => void> {
+  const writer = checkCheckpointOptions(given);
+  let restore = (_ctx: TrainContext): void => {};
+  if (given.resumeFrom !== undefined) {
+    const ck = await readCheckpoint(given.resumeFrom);
+    const values = checkResume(ck, model, params, slots, { given, epochs: o.epochs, trainRows });
+    o.seed = ck.fit.seed;
+    o.shuffle = ck.fit.shuffle;
+    o.batchSize = ck.fit.batchSize;
+    o.startEpoch = ck.epochsCompleted;
+    restore = (ctx) => restoreCheckpoint(ctx, values, ck.optimizerSteps);
+  }
+  if (writer !== null) {
+    const fit: CheckpointFitState = { seed: o.seed, shuffle: o.shuffle, batchSize: o.batchSize, trainRows, epochs: o.epochs };
+    o.checkpoint = {
+      every: writer.every,
+      save: async (ctx, epochsCompleted) => writer.store.write(await checkpointBytes(ctx, model, fit, epochsCompleted)),
+    };
+  }
+  return restore;
+}

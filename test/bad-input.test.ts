@@ -1,0 +1,327 @@
+// Bad input at every public entry point: a table of (call, expected error class, message
+// fragments). Each row runs on the CPU and the WebGPU engine; where a model is involved its
+// weights (and the engine's live tensor count) are checked unchanged after the failure.
+//
+// Policy on non-finite values: engine.tensor accepts any float32 (NaN/±Inf are data to the
+// ops); the model and kernel-method entry points (Sequential fit/evaluate/predict on host
+// data, SVC, nystroem, KernelClassifier) refuse NaN/±Inf naming the row and column, and
+// Sequential fit/evaluate/predict accept them with `allowNonFinite: true`.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useEngines } from './helpers/engines.js';
+import { expectThrows } from './helpers/expectClose.js';
+import {
+  createEngine, DisposedError, type Engine, gramMatrix, gramTiles, KernelClassifier, LimitError, nystroem, planGramTiles,
+  type Sequential, sequential, ShapeError, SigmoidCoreError, SVC, ValueError, type Matrix, dense, sigmoid, adam, sgd,
+} from '../src/index.js';
+import { CsvError, readCsv } from '../src/io/csv.js';
+
+const engines = useEngines();
+
+type Cls = abstract new (...args: never[]) => Error;
+interface Ctx {
+  e: Engine;
+  /** A compiled softmax model, 4 → 3 (weights checked after each row). */
+  model: Sequential;
+  X: number[][];
+  labels: number[];
+  M: Matrix;
+}
+type Row = [name: string, call: (c: Ctx) => unknown, cls: Cls, words: string[]];
+
+const X = Array.from({ length: 12 }, (_, i) => [Math.sin(i), Math.cos(i), (i % 3) - 1, i / 12]);
+const labels = X.map((_, i) => i % 3);
+const M: Matrix = { rows: 12, cols: 4, data: Float32Array.from(X.flat()) };
+const withAt = (r: number, c: number, v: number): number[][] => X.map((row, i) => row.map((x, j) => (i === r && j === c ? v : x)));
+const matAt = (r: number, c: number, v: number): Matrix => {
+  const data = M.data.slice();
+  data[r * M.cols + c] = v;
+  return { rows: M.rows, cols: M.cols, data };
+};
+
+const rows: Row[] = [
+  // ---- tensor creation ----
+  ['tensor of no values', ({ e }) => e.tensor([]), ShapeError, ['positive integers']],
+  ['tensor of an empty row', ({ e }) => e.tensor([[]]), ShapeError, ['positive integers']],
+  ['tensor data/shape size mismatch', ({ e }) => e.tensor([1, 2, 3], [2, 2]), ShapeError, ['3 values', 'needs 4']],
+  ['tensor fractional dimension', ({ e }) => e.tensor([1, 2], [2.5]), ShapeError, ['positive integers']],
+  ['tensor negative dimension', ({ e }) => e.tensor([1], [-1]), ShapeError, ['positive integers']],
+  ['tensor NaN dimension', ({ e }) => e.tensor([1], [Number.NaN]), ShapeError, ['positive integers']],
+  ['tensor 3-d shape', ({ e }) => e.tensor([1, 2, 3, 4], [1, 2, 2]), ShapeError, ['[n] or [rows, cols]']],
+  ['tensor ragged rows', ({ e }) => e.tensor([[1, 2], [3]]), ShapeError, ['row 1', '1 values']],
+  ['tensor non-numeric value', ({ e }) => e.tensor([1, 'a' as unknown as number]), ValueError, ['[1]', 'not a number']],
+  ['tensor non-numeric cell', ({ e }) => e.tensor([[1], [null as unknown as number]]), ValueError, ['[1][0]']],
+  ['tensor from a string', ({ e }) => e.tensor('abc' as never), ValueError, ['Float32Array or an array']],
+  ['tensor from null', ({ e }) => e.tensor(null as never), ValueError, ['Float32Array or an array']],
+  ['zeros over the buffer limit', ({ e }) => e.zeros([1e6, 1e6]), LimitError, ['maxBufferSize']],
+  ['zeros with a 0 dimension', ({ e }) => e.zeros([0, 3]), ShapeError, ['positive integers']],
+  ['zeros with a huge fractional dimension', ({ e }) => e.zeros([1e300 + 0.5]), LimitError, ['maxBufferSize']],
+  // ---- ops ----
+  ['matmul inner dimensions', ({ e }) => e.matmul(e.zeros([2, 3]), e.zeros([2, 3])), ShapeError, ['inner dimensions']],
+  ['matmul of a vector', ({ e }) => e.matmul(e.zeros([3]), e.zeros([3, 1])), ShapeError, ['must be a matrix']],
+  ['matmul of a non-tensor', ({ e }) => e.matmul(e.zeros([1, 1]), [[1]] as never), ValueError, ['must be a Tensor']],
+  ['matmul output over the buffer limit', ({ e }) => e.matmul(e.zeros([65536, 1]), e.zeros([1, 65536])), LimitError, ['output tensor', 'maxBufferSize']],
+  ['linear bias width', ({ e }) => e.linear(e.zeros([2, 3]), e.zeros([3, 4]), e.zeros([3])), ShapeError, ['bias', '[4]']],
+  ['add shape mismatch', ({ e }) => e.add(e.zeros([2, 3]), e.zeros([3, 2])), ShapeError, ['[2, 3]', '[3, 2]']],
+  ['unknown activation', ({ e }) => e.activation(e.zeros([2]), 'gelu' as never), ValueError, ['gelu']],
+  ['sigmoid alpha NaN', ({ e }) => e.sigmoid(e.zeros([2]), { alpha: Number.NaN }), ValueError, ['alpha', 'NaN']],
+  ['leakyRelu slope Infinity', ({ e }) => e.leakyRelu(e.zeros([2]), Infinity), ValueError, ['slope']],
+  ['scale by NaN', ({ e }) => e.scale(e.zeros([2]), Number.NaN), ValueError, ['scale factor']],
+  ['scale beyond float32', ({ e }) => e.scale(e.zeros([2]), 1e39), ValueError, ['float32 range']],
+  ['biasAdd width', ({ e }) => e.biasAdd(e.zeros([2, 3]), e.zeros([2])), ShapeError, ['bias']],
+  ['gatherRows outside the indices', ({ e }) => e.gatherRows(e.zeros([2, 2]), e.zeros([2]), 1, 5), ValueError, ['outside']],
+  ['lossGrad unknown loss', ({ e }) => e.lossGrad('hinge' as never, e.zeros([2, 2]), e.zeros([2, 2])), ValueError, ['hinge']],
+  ['lossGrad shapes', ({ e }) => e.lossGrad('mse', e.zeros([2, 2]), e.zeros([2, 1])), ShapeError, ['must be equal']],
+  ['countCorrect kind', ({ e }) => e.countCorrect('top5' as never, e.zeros([2, 2]), e.zeros([2, 2])), ValueError, ['top5']],
+  ['sgdStep negative lr', ({ e }) => e.sgdStep(e.zeros([2]), e.zeros([2]), null, { lr: -1 }), ValueError, ['lr']],
+  ['sgdStep momentum 1', ({ e }) => e.sgdStep(e.zeros([2]), e.zeros([2]), e.zeros([2]), { lr: 0.1, momentum: 1 }), ValueError, ['momentum']],
+  ['sgdStep aliasing', ({ e }) => { const p = e.zeros([2]); return e.sgdStep(p, p, null, { lr: 0.1 }); }, ValueError, ['distinct']],
+  ['adamStep step 0', ({ e }) => e.adamStep(e.zeros([2]), e.zeros([2]), e.zeros([2]), e.zeros([2]), { lr: 0.1, step: 0 }), ValueError, ['step']],
+  ['axpyInto offset', ({ e }) => e.axpyInto(e.zeros([2]), e.zeros([2]), 1, 1), ValueError, ['offset 1']],
+  // ---- gram ----
+  ['gram widths differ', ({ e }) => e.gram(e.zeros([2, 3]), e.zeros([2, 4])), ShapeError, ['same number of columns']],
+  ['gram unknown kernel', ({ e }) => e.gram(e.zeros([2, 3]), null, { kernel: 'cosine' as never }), ValueError, ['cosine']],
+  ['gram gamma NaN', ({ e }) => e.gram(e.zeros([2, 3]), null, { gamma: Number.NaN }), ValueError, ['gamma']],
+  ['gram gamma beyond float32', ({ e }) => e.gram(e.zeros([2, 3]), null, { gamma: 1e300 }), ValueError, ['gamma', 'float32']],
+  ['gram rbf gamma ≤ 0', ({ e }) => e.gram(e.zeros([2, 3]), null, { kernel: 'rbf', gamma: -1 }), ValueError, ['gamma', 'rbf']],
+  ['gram coef0 Infinity', ({ e }) => e.gram(e.zeros([2, 3]), null, { coef0: Infinity }), ValueError, ['coef0']],
+  ['gram degree 2.5', ({ e }) => e.gram(e.zeros([2, 3]), null, { kernel: 'polynomial', degree: 2.5 }), ValueError, ['degree']],
+  ['gram projected without alpha', ({ e }) => e.gram(e.zeros([2, 3]), null, { kernel: 'projected-sigmoid' }), ValueError, ['alpha']],
+  ['gram projected alpha length', ({ e }) => e.gram(e.zeros([2, 3]), null, { kernel: 'projected-sigmoid', alpha: [1], beta: [1, 2, 3] }), ShapeError, ['alpha has 1']],
+  ['gram alpha on sigmoid', ({ e }) => e.gram(e.zeros([2, 3]), null, { alpha: [1, 2, 3] }), ValueError, ['only to the projected-sigmoid']],
+  ['gramMatrix widths', ({ e, M }) => gramMatrix(e, M, { rows: 1, cols: 3, data: new Float32Array(3) }), ShapeError, ['same number of columns']],
+  ['gramMatrix malformed X', ({ e }) => gramMatrix(e, { rows: 2, cols: 2, data: new Float32Array(3) }, null), ValueError, ['2×2', '3 values']],
+  ['gramTiles tileRows 0', ({ e, M }) => gramTiles(e, M, null, { tileRows: 0 }, () => {}), ValueError, ['tileRows']],
+  ['gramTiles onTile missing', ({ e, M }) => gramTiles(e, M, null, {}, null as never), ValueError, ['onTile']],
+  ['planGramTiles one row over the limit', ({ e }) => planGramTiles(e.limits, 1, 1, 2 ** 30, true), LimitError, ['features']],
+  // ---- Sequential (weights checked unchanged) ----
+  ['sequential with no layers', ({ e }) => sequential(e, []), ValueError, ['non-empty']],
+  ['dense with 0 units', () => dense(4, 0), ValueError, ['units']],
+  ['layer widths disagree', ({ e }) => sequential(e, [dense(4, 5), dense(6, 1)]), ShapeError, ['takes 6 inputs', 'gives 5']],
+  ['optimizer lr NaN', () => sgd({ lr: Number.NaN }), ValueError, ['lr']],
+  ['adam beta2 > 1', () => adam({ beta2: 1.5 }), ValueError, ['beta2']],
+  ['fit NaN in x (row, column)', ({ model, labels }) => model.fit(withAt(7, 2, Number.NaN), labels), ValueError, ['row 7', 'column 2', 'NaN']],
+  ['fit Inf in x', ({ model, labels }) => model.fit(withAt(3, 1, -Infinity), labels), ValueError, ['row 3', 'column 1']],
+  ['fit allowNonFinite not a boolean', ({ model, X, labels }) => model.fit(X, labels, { allowNonFinite: 'yes' as never }), ValueError, ['allowNonFinite']],
+  ['fit label out of range', ({ model, X, labels }) => model.fit(X, labels.map((v, i) => (i === 4 ? 3 : v))), ValueError, ['row 4', '0..2']],
+  ['fit label fractional', ({ model, X, labels }) => model.fit(X, labels.map((v, i) => (i === 5 ? 0.5 : v)), { allowNonFinite: true }), ValueError, ['row 5']],
+  ['fit 0 rows', ({ model }) => model.fit([], []), ShapeError, ['no rows']],
+  ['fit 0-row host matrix', ({ model }) => model.fit({ rows: 0, cols: 4, data: new Float32Array(0) }, []), ShapeError, ['0 rows']],
+  ['fit x/y rows differ', ({ model, X, labels }) => model.fit(X, labels.slice(1)), ShapeError, ['11 values', '12 rows']],
+  ['fit wrong width', ({ model, X, labels }) => model.fit(X.map((r) => r.slice(1)), labels), ShapeError, ['3 columns', '4 inputs']],
+  ['fit flat x', ({ model, labels }) => model.fit([1, 2, 3] as never, labels), ShapeError, ['flat array']],
+  ['fit x of the wrong type', ({ model, labels }) => model.fit('x' as never, labels), ValueError, ['must be a Tensor']],
+  ['fit epochs 0', ({ model, X, labels }) => model.fit(X, labels, { epochs: 0 }), ValueError, ['epochs']],
+  ['fit batchSize -1', ({ model, X, labels }) => model.fit(X, labels, { batchSize: -1 }), ValueError, ['batchSize']],
+  ['fit options null', ({ model, X, labels }) => model.fit(X, labels, null as never), ValueError, ['options']],
+  ['fit validation width mismatch', ({ model, X, labels }) => model.fit(X, labels, { validationData: [X.map((r) => [...r, 0]), labels] }), ShapeError, ['validationData x', '5 columns']],
+  ['evaluate NaN in x', ({ model, labels }) => model.evaluate(withAt(2, 0, Number.NaN), labels), ValueError, ['row 2', 'column 0']],
+  ['evaluate options null', ({ model, X, labels }) => model.evaluate(X, labels, null as never), ValueError, ['options']],
+  ['predict NaN in host x', ({ model }) => model.predict(withAt(1, 3, Number.NaN)), ValueError, ['row 1', 'column 3']],
+  ['predict NaN in a host matrix', ({ model, M }) => model.predict(matAt(11, 0, Infinity)), ValueError, ['row 11', 'column 0']],
+  ['predict wrong width', ({ model }) => model.predict([[1, 2, 3]]), ShapeError, ['3 columns', '4 inputs']],
+  ['predict batchSize 0', ({ model, X }) => model.predict(X, { batchSize: 0 }), ValueError, ['batchSize']],
+  ['predict options null', ({ model, X }) => model.predict(X, null as never), ValueError, ['options']],
+  ['load of garbage bytes', ({ model }) => model.load(new Uint8Array([1, 2, 3])), ValueError, ['safetensors']],
+  // ---- SVC ----
+  ['SVC C 0', () => new SVC({ C: 0 }), ValueError, ['C must be']],
+  ['SVC unknown kernel', () => new SVC({ kernel: 'cosine' as never }), ValueError, ['cosine']],
+  ['SVC gamma -1', () => new SVC({ gamma: -1 }), ValueError, ['gamma']],
+  ['SVC degree 0', () => new SVC({ degree: 0 }), ValueError, ['degree']],
+  ['SVC tol NaN', () => new SVC({ tol: Number.NaN }), ValueError, ['tol']],
+  ['SVC.fit NaN in X', ({ e, labels }) => new SVC().fit(e, matAt(3, 1, Number.NaN), labels), ValueError, ['row 3', 'column 1']],
+  ['SVC.fit label count', ({ e, M, labels }) => new SVC().fit(e, M, labels.slice(2)), ShapeError, ['12 rows', '10 labels']],
+  ['SVC.fit one class', ({ e, M }) => new SVC().fit(e, M, M.data.subarray(0, 12).map(() => 1)), ValueError, ['one class']],
+  ['SVC.fit NaN label', ({ e, M, labels }) => new SVC().fit(e, M, labels.map((v, i) => (i === 6 ? Number.NaN : v))), ValueError, ['label 6']],
+  ['SVC.fit 0 rows', ({ e }) => new SVC().fit(e, { rows: 0, cols: 4, data: new Float32Array(0) }, []), ShapeError, ['0×4']],
+  ['SVC.fit no engine', ({ M, labels }) => new SVC().fit(null, M, labels), ValueError, ['needs an engine']],
+  ['SVC.predict before fit', ({ M }) => new SVC().predict(M), ValueError, ['not fitted']],
+  ['SVC.predict width', async ({ e, M, labels }) => (await new SVC().fit(e, M, labels)).predict({ rows: 1, cols: 3, data: new Float32Array(3) }), ShapeError, ['3 features', 'trained on 4']],
+  // ---- Nyström ----
+  ['nystroem NaN in X', ({ e }) => nystroem(e, matAt(5, 2, Number.NaN), { components: 4 }), ValueError, ['row 5', 'column 2']],
+  ['nystroem components > rows', ({ e, M }) => nystroem(e, M, { components: 13 }), ValueError, ['components (13)', '12']],
+  ['nystroem components 0', ({ e, M }) => nystroem(e, M, { components: 0 }), ValueError, ['components']],
+  ['nystroem projected kernel', ({ e, M }) => nystroem(e, M, { kernel: 'projected-sigmoid' }), ValueError, ['projected-sigmoid']],
+  ['nystroem options null', ({ e, M }) => nystroem(e, M, null as never), ValueError, ['options']],
+  ['Nystroem.transform width', async ({ e, M }) => (await nystroem(e, M, { components: 4 })).transform(e, { rows: 1, cols: 2, data: new Float32Array(2) }), ShapeError, ['2 columns', 'fitted on 4']],
+  ['Nystroem.transform Inf', async ({ e, M }) => (await nystroem(e, M, { components: 4 })).transform(e, matAt(0, 0, Infinity)), ValueError, ['row 0', 'column 0']],
+  // ---- KernelClassifier ----
+  ['KernelClassifier landmarks 0', () => new KernelClassifier({ landmarks: 0 }), ValueError, ['landmarks']],
+  ['KernelClassifier lr -1', () => new KernelClassifier({ lr: -1 }), ValueError, ['lr']],
+  ['KernelClassifier gamma NaN', () => new KernelClassifier({ gamma: Number.NaN }), ValueError, ['gamma']],
+  ['KernelClassifier.fit NaN', ({ e, labels }) => new KernelClassifier({ landmarks: 4, epochs: 1 }).fit(e, matAt(9, 3, Number.NaN), labels), ValueError, ['row 9', 'column 3']],
+  ['KernelClassifier.fit labels count', ({ e, M, labels }) => new KernelClassifier({ landmarks: 4 }).fit(e, M, labels.slice(1)), ValueError, ['11 labels', '12 rows']],
+  ['KernelClassifier.fit landmarks > rows', ({ e, M, labels }) => new KernelClassifier({ landmarks: 50 }).fit(e, M, labels), ValueError, ['landmarks (50)']],
+  ['KernelClassifier.predict before fit', ({ M }) => new KernelClassifier().predict(M), ValueError, ['fit(engine, X, y) first']],
+  ['KernelClassifier.predict width', async ({ e, M, labels }) => {
+    const k = new KernelClassifier({ landmarks: 4, epochs: 1 });
+    await k.fit(e, M, labels);
+    try {
+      return await k.predict({ rows: 1, cols: 5, data: new Float32Array(5) });
+    } finally {
+      k.dispose();
+    }
+  }, ShapeError, ['5 columns', 'fitted on 4']],
+  ['KernelClassifier.evaluate unknown class', async ({ e, M, labels }) => {
+    const k = new KernelClassifier({ landmarks: 4, epochs: 1 });
+    await k.fit(e, M, labels);
+    try {
+      return await k.evaluate(M, labels.map((v) => v + 5));
+    } finally {
+      k.dispose();
+    }
+  }, ValueError, ['evaluate: y']],
+  ['KernelClassifier after dispose', ({ M }) => { const k = new KernelClassifier(); k.dispose(); return k.predict(M); }, DisposedError, ['after dispose']],
+  // ---- CSV ----
+  ['readCsv empty', () => readCsv(''), CsvError, ['is empty']],
+  ['readCsv non-numeric cell', () => readCsv('a,b\n1,2\n3,x\n'), CsvError, ['line 3, column 2', '"x" is not a number']],
+  ['readCsv NaN cell', () => readCsv('1,2\n3,NaN\n'), CsvError, ['line 2, column 2', 'not a finite number']],
+  ['readCsv float32 overflow', () => readCsv('1,2\n1e39,0\n'), CsvError, ['line 2, column 1', 'float32']],
+  ['readCsv ragged row', () => readCsv('1,2,3\n4,5\n'), CsvError, ['line 2', '2 columns', 'expected 3']],
+  ['readCsv header only', () => readCsv('a,b\n'), CsvError, ['no data rows']],
+  ['readCsv unclosed quote', () => readCsv('"a,b\n1,2\n'), CsvError, ['line 1, column 1', 'not closed']],
+  ['readCsv empty cell', () => readCsv('1,2,3\n4,,6\n'), CsvError, ['line 2, column 2', 'empty cell']],
+];
+
+async function weights(m: Sequential): Promise<number[][]> {
+  return Promise.all(m.parameters().map(async (p) => Array.from(await p.tensor.read())));
+}
+
+for (const kind of ['cpu', 'gpu'] as const) {
+  describe(`bad input is refused with a typed error (${kind})`, () => {
+    for (const [name, call, cls, words] of rows) {
+      it(name, async () => {
+        const e = engines[kind];
+        const model = sequential(e, [dense(4, 5), sigmoid(), dense(5, 3)], { seed: 3 });
+        model.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.1 }) });
+        try {
+          const before = await weights(model);
+          const live = e.memory().liveTensors;
+          let err: unknown;
+          try {
+            await call({ e, model, X, labels, M });
+          } catch (caught) {
+            err = caught;
+          }
+          // The class check first (a clearer failure than a missing word).
+          expect(err, `${name}: nothing thrown`).toBeInstanceOf(SigmoidCoreError);
+          await expectThrows(() => { throw err; }, cls, name, words);
+          expect(await weights(model)).toEqual(before);
+          // Rows that build throwaway operands (e.zeros) leak them by design; the others must not.
+          if (!/\be\.zeros\b/.test(call.toString()) && !name.startsWith('sgdStep aliasing')) {
+            expect(e.memory().liveTensors, `${name}: live tensors`).toBe(live);
+          }
+        } finally {
+          model.dispose();
+        }
+      });
+    }
+  });
+}
+
+describe('allowNonFinite and use after dispose/destroy', () => {
+  it('fit/evaluate/predict accept NaN with allowNonFinite: true (weights become NaN, no throw)', async () => {
+    const e = engines.cpu;
+    const m = sequential(e, [dense(4, 3)], { seed: 1 });
+    m.compile({ loss: 'mse', optimizer: sgd({ lr: 0.1 }) });
+    try {
+      const y = X.map(() => [0, 0, 0]);
+      const bad = withAt(0, 0, Number.NaN);
+      const p = await m.predict(bad, { allowNonFinite: true });
+      expect(Number.isNaN((await p.read())[0])).toBe(true);
+      p.dispose();
+      const r = await m.evaluate(bad, y, { allowNonFinite: true });
+      expect(Number.isNaN(r.loss)).toBe(true);
+      await m.fit(X, y, { epochs: 1 }); // finite data still trains
+      await m.fit(bad, y, { epochs: 1, batchSize: 12, allowNonFinite: true });
+      expect((await weights(m)).flat().some(Number.isNaN)).toBe(true);
+      // Tensor inputs are device data: predict uses them as they are.
+      const t = e.tensor(bad);
+      (await m.predict(t)).dispose();
+      t.dispose();
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('tensors, models, engines used after dispose/destroy throw DisposedError', async () => {
+    for (const backend of ['cpu', 'webgpu'] as const) {
+      const e = await createEngine({ backend, log: null });
+      const t = e.tensor([[1, 2], [3, 4]]);
+      const u = e.tensor([[1, 2], [3, 4]]);
+      u.dispose();
+      u.dispose(); // idempotent
+      await expectThrows(() => e.add(t, u), DisposedError, 'op on a disposed tensor', ['after dispose']);
+      await expectThrows(() => u.read(), DisposedError, 'read of a disposed tensor');
+      const m = sequential(e, [dense(2, 1)]);
+      m.compile({ loss: 'mse' });
+      const svc = await new SVC({ kernel: 'linear' }).fit(e, { rows: 4, cols: 2, data: new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]) }, [0, 0, 1, 1]);
+      m.dispose();
+      await expectThrows(() => m.fit([[1, 2]], [1]), DisposedError, 'fit after model dispose');
+      await expectThrows(() => m.predict([[1, 2]]), DisposedError, 'predict after model dispose');
+      await expectThrows(() => m.save(), DisposedError, 'save after model dispose');
+      e.destroy();
+      e.destroy(); // idempotent
+      await expectThrows(() => e.tensor([1]), DisposedError, 'tensor after destroy', ['destroy()']);
+      await expectThrows(() => e.memory(), DisposedError, 'memory after destroy');
+      await expectThrows(() => e.matmul(t, t), DisposedError, 'op after destroy');
+      await expectThrows(() => t.read(), DisposedError, 'read after destroy');
+      await expectThrows(() => svc.predict({ rows: 1, cols: 2, data: new Float32Array(2) }), DisposedError, 'SVC.predict after engine destroy');
+      await expectThrows(() => sequential(e, [dense(2, 1)]), DisposedError, 'model on a destroyed engine');
+      t.dispose(); // no throw after destroy
+    }
+  });
+});
+
+// ---- the CLI (the built dist/cli.js, as test/cli.test.ts: `npm test` builds it first) ----
+describe('CLI: bad input is one line on stderr, exit 1 (data) or 2 (usage), no stack trace', () => {
+  const CLI = join(resolve(import.meta.dirname, '..'), 'dist/cli.js');
+  let dir: string;
+  beforeAll(async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does)`);
+    dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-bad-'));
+    const files: Record<string, string> = {
+      'bad.csv': 'a,b,label\n1,2,0\n3,x,1\n',
+      'ok.csv': 'a,b,label\n1,2,0\n3,4,1\n5,6,1\n0,1,0\n',
+      'unseen.csv': 'a,b,label\n1,2,5\n',
+      'X2.csv': 'a,b\n1,2\n',
+      'X3.csv': 'a,b,c\n1,2,3\n',
+      'nan.csv': 'a,b\n1,NaN\n',
+      'empty.csv': '',
+    };
+    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  const cases: [string, (d: string) => string[], number, RegExp][] = [
+    ['non-numeric cell', (d) => ['gram', '--x', `${d}/bad.csv`, '--out', `${d}/K.csv`], 1, /bad\.csv line 3, column 2: "x" is not a number/],
+    ['NaN cell', (d) => ['gram', '--x', `${d}/nan.csv`, '--out', `${d}/K.csv`], 1, /line 2, column 2: "NaN" is not a finite number/],
+    ['empty file', (d) => ['gram', '--x', `${d}/empty.csv`, '--out', `${d}/K.csv`], 1, /empty\.csv is empty/],
+    ['train/test widths', (d) => ['gram', '--x', `${d}/X2.csv`, '--y', `${d}/X3.csv`, '--out', `${d}/K.csv`], 1, /3 columns but .* has 2/],
+    ['unknown kernel', (d) => ['gram', '--x', `${d}/X2.csv`, '--kernel', 'cosine', '--out', `${d}/K.csv`], 2, /--kernel must be one of/],
+    ['gamma nan', (d) => ['gram', '--x', `${d}/X2.csv`, '--gamma', 'nan', '--out', `${d}/K.csv`], 2, /--gamma must be a finite number/],
+    ['label unseen in the test set', (d) => ['train', '--train', `${d}/ok.csv`, '--test', `${d}/unseen.csv`, '--label', 'label', '--epochs', '1'], 1, /row 1 has label 5, which is not one of the classes 0, 1/],
+    ['unknown label column', (d) => ['train', '--train', `${d}/ok.csv`, '--label', 'nosuch'], 1, /no label column named "nosuch"/],
+    ['epochs 0', (d) => ['train', '--train', `${d}/ok.csv`, '--label', 'label', '--epochs', '0'], 2, /--epochs must be an integer ≥ 1/],
+    ['svm C 0', (d) => ['svm', '--train', `${d}/ok.csv`, '--label', 'label', '--C', '0'], 2, /--C must be > 0/],
+    ['missing file', (d) => ['train', '--train', `${d}/missing.csv`, '--label', 'label'], 1, /does not exist/],
+    ['predict with a non-model file', (d) => ['predict', '--model', `${d}/bad.csv`, '--data', `${d}/X2.csv`, '--out', `${d}/p.csv`], 1, /safetensors/],
+  ];
+  for (const [name, args, code, pattern] of cases) {
+    it(name, () => {
+      const r = spawnSync(process.execPath, [CLI, ...args(dir)], {
+        encoding: 'utf8', timeout: 60_000, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', MESA_SHADER_CACHE_DISABLE: 'true' },
+      });
+      const last = r.stderr.trim().split('\n').pop() ?? '';
+      expect(r.status, r.stderr).toBe(code);
+      expect(last).toMatch(/^sigmoid-core: /);
+      expect(last).toMatch(pattern);
+      expect(r.stderr).not.toMatch(/\n\s+at |unexpected error/);
+    });
+  }
+});

@@ -1,0 +1,444 @@
+// Checkpoints and resume (src/nn/checkpoint.ts, src/nn/checkpoint-store.ts): an
+// uninterrupted 6-epoch run and a 3-epoch run + checkpoint + a NEW model resumed from it
+// give the same epoch losses, step losses and final weights (1e-5 on the CPU, looser on
+// WebGPU), for Adam and SGD with momentum; a run killed mid-epoch resumes from its last
+// checkpoint; a write that fails midway leaves the previous checkpoint intact and loadable;
+// truncated, foreign and mismatched checkpoints throw ValueErrors and change nothing; the
+// OPFS and IndexedDB stores are unit-tested against small in-memory fakes (no browser).
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type Engine, type History, type OptimizerSpec, Sequential, ValueError } from '../src/index.js';
+import { CHECKPOINT_TAG, type CheckpointStore, checkpointStore, parseCheckpoint } from '../src/nn/index.js';
+import { adam, dense, sequential, sgd, sigmoid, tanh } from '../src/nn/index.js';
+import { IdbStore, OpfsStore, type OpfsDirectory } from '../src/nn/checkpoint-store.js';
+import { useEngines } from './helpers/engines.js';
+import { expectClose } from './helpers/expectClose.js';
+import { blobs } from './nn/data-helpers.js';
+
+const engines = useEngines();
+const dir = mkdtempSync(join(tmpdir(), 'sigmoid-core-ckpt-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const DATA = blobs(5, 120, 6, 3);
+const NET = [dense(6, 12), sigmoid({ learnAlpha: true }), dense(12, 8, { init: 'he' }), tanh(), dense(8, 3)];
+// 120 rows, 100 train (validationSplit) / batch 16 → 7 steps per epoch, the last one short.
+const FIT = { batchSize: 16, seed: 9, recordStepLosses: true, validationSplit: 1 / 6 } as const;
+
+function model(e: Engine, optimizer: OptimizerSpec, seed = 4): Sequential {
+  const m = sequential(e, NET, { seed });
+  m.compile({ loss: 'softmaxCrossEntropy', optimizer });
+  return m;
+}
+
+async function weightsOf(m: Sequential): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  for (const p of m.parameters()) out.set(p.name, await p.tensor.read());
+  return out;
+}
+
+/** A store in memory that counts writes. */
+function memoryStore(): CheckpointStore & { bytes: Uint8Array | null; writes: number } {
+  return {
+    bytes: null,
+    writes: 0,
+    async write(b) {
+      this.bytes = b.slice();
+      this.writes++;
+    },
+    async read() {
+      if (this.bytes === null) throw new Error('empty');
+      return this.bytes;
+    },
+  };
+}
+
+async function uninterrupted(e: Engine, opt: OptimizerSpec): Promise<{ h: History; w: Map<string, Float32Array> }> {
+  const m = model(e, opt);
+  try {
+    const h = await m.fit(DATA.x, DATA.labels, { ...FIT, epochs: 6 });
+    return { h, w: await weightsOf(m) };
+  } finally {
+    m.dispose();
+  }
+}
+
+async function resumed(e: Engine, opt: OptimizerSpec, path: string): Promise<{ first: History; h: History; w: Map<string, Float32Array> }> {
+  const a = model(e, opt);
+  let first: History;
+  try {
+    first = await a.fit(DATA.x, DATA.labels, { ...FIT, epochs: 3, checkpoint: { every: 1, to: path } });
+  } finally {
+    a.dispose();
+  }
+  // A new model with a different init seed: everything must come from the checkpoint.
+  const b = model(e, opt, 77);
+  try {
+    const h = await b.fit(DATA.x, DATA.labels, { epochs: 6, recordStepLosses: true, validationSplit: 1 / 6, resumeFrom: path });
+    return { first, h, w: await weightsOf(b) };
+  } finally {
+    b.dispose();
+  }
+}
+
+const OPTIMIZERS: [string, OptimizerSpec][] = [
+  ['adam', adam({ lr: 0.01, weightDecay: 1e-3 })],
+  ['sgd with momentum', sgd({ lr: 0.05, momentum: 0.9 })],
+];
+
+describe('resume gives the uninterrupted run', () => {
+  for (const [backend, rtol, atol] of [['cpu', 1e-5, 1e-6], ['webgpu', 1e-4, 1e-5]] as const) {
+    for (const [name, opt] of OPTIMIZERS) {
+      it(`${backend}, ${name}: epochs 4–6 (losses, step losses, validation, weights) match`, async () => {
+        const e = backend === 'cpu' ? engines.cpu : engines.gpu;
+        const full = await uninterrupted(e, opt);
+        const path = join(dir, `${backend}-${name.replace(/ /g, '-')}.safetensors`);
+        const r = await resumed(e, opt, path);
+        expect(r.h.epochs.map((l) => l.epoch)).toEqual([3, 4, 5]);
+        expectClose(r.first.loss, full.h.loss.slice(0, 3), { rtol, atol, label: 'epochs 1–3' });
+        expectClose(r.h.loss, full.h.loss.slice(3), { rtol, atol, label: 'epoch losses 4–6' });
+        expectClose(r.h.valLoss!, full.h.valLoss!.slice(3), { rtol, atol, label: 'validation losses 4–6' });
+        expect(r.h.stepLosses).toHaveLength(21);
+        expectClose(r.h.stepLosses!, full.h.stepLosses!.slice(21), { rtol, atol, label: 'step losses 4–6' });
+        expectClose(r.h.epochs.map((l) => l.alphas[0]!), full.h.epochs.slice(3).map((l) => l.alphas[0]!), { rtol, atol, label: 'α' });
+        for (const [p, w] of full.w) expectClose(r.w.get(p)!, w, { rtol, atol, label: `final ${p}` });
+        // The losses moved: the comparison is not vacuous.
+        expect(full.h.loss[5]!).toBeLessThan(full.h.loss[0]! * 0.8);
+      });
+    }
+  }
+
+  it('the checkpoint holds the parameters, the optimizer state and the run position', async () => {
+    const path = join(dir, 'contents.safetensors');
+    const m = model(engines.cpu, adam({ lr: 0.01 }));
+    try {
+      await m.fit(DATA.x, DATA.labels, { ...FIT, epochs: 2, checkpoint: { to: path } });
+      const ck = parseCheckpoint(new Uint8Array(readFileSync(path)));
+      expect(ck.epochsCompleted).toBe(2);
+      expect(ck.optimizerSteps).toBe(14);
+      expect(ck.fit).toEqual({ seed: 9, shuffle: true, batchSize: 16, trainRows: 100, epochs: 2 });
+      expect(ck.optimizer).toEqual(adam({ lr: 0.01 }));
+      const names = [...ck.tensors.keys()];
+      expect(names).toContain('layers.0.weight');
+      expect(names).toContain('layers.1.alpha');
+      expect(names).toContain('optimizer.layers.0.weight.m');
+      expect(names).toContain('optimizer.layers.4.bias.v');
+      const w = await weightsOf(m);
+      for (const [p, v] of w) expect(Array.from(ck.tensors.get(p)!.data)).toEqual(Array.from(v));
+      // A checkpoint is also a saved model: fromSafetensors and load() take its parameters.
+      const bytes = new Uint8Array(readFileSync(path));
+      const copy = Sequential.fromSafetensors(engines.cpu, bytes);
+      try {
+        for (const [p, v] of await weightsOf(copy)) expect(Array.from(v)).toEqual(Array.from(w.get(p)!));
+      } finally {
+        copy.dispose();
+      }
+      m.load(bytes);
+      // No temp files left beside it.
+      expect(readdirSync(dir).filter((f) => f.startsWith('.contents'))).toEqual([]);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('every: N writes after epochs N, 2N, … and after the last', async () => {
+    const store = memoryStore();
+    const seen: number[] = [];
+    const m = model(engines.cpu, sgd({ lr: 0.05 }));
+    try {
+      await m.fit(DATA.x, DATA.labels, {
+        ...FIT, epochs: 5, checkpoint: { every: 2, to: store },
+        onEpochEnd: () => {
+          seen.push(store.bytes === null ? 0 : parseCheckpoint(store.bytes).epochsCompleted);
+        },
+      });
+      expect(store.writes).toBe(3);
+      expect(seen).toEqual([0, 2, 2, 4, 5]);
+      // Plain SGD has no optimizer state tensors.
+      expect([...parseCheckpoint(store.bytes!).tensors.keys()].some((n) => n.startsWith('optimizer.'))).toBe(false);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('a run killed mid-epoch resumes from its last checkpoint to the uninterrupted result', async () => {
+    const opt = adam({ lr: 0.01 });
+    const full = await uninterrupted(engines.cpu, opt);
+    const store = memoryStore();
+    const a = model(engines.cpu, opt);
+    try {
+      await expect(
+        a.fit(DATA.x, DATA.labels, {
+          ...FIT, epochs: 6, checkpoint: { every: 2, to: store },
+          onBatchEnd: ({ epoch, step }) => {
+            if (epoch === 4 && step === 3) throw new Error('power cut');
+          },
+        }),
+      ).rejects.toThrow('power cut');
+    } finally {
+      a.dispose();
+    }
+    expect(parseCheckpoint(store.bytes!).epochsCompleted).toBe(4);
+    const b = model(engines.cpu, opt);
+    try {
+      const h = await b.fit(DATA.x, DATA.labels, { ...FIT, epochs: 6, resumeFrom: store });
+      expectClose(h.loss, full.h.loss.slice(4), { rtol: 1e-5, atol: 1e-6, label: 'epochs 5–6' });
+      const w = await weightsOf(b);
+      for (const [p, v] of full.w) expectClose(w.get(p)!, v, { rtol: 1e-5, atol: 1e-6, label: p });
+    } finally {
+      b.dispose();
+    }
+  });
+});
+
+describe('atomic writes', () => {
+  it('a write that fails midway leaves the previous checkpoint file intact and loadable', async () => {
+    const path = join(dir, 'atomic.safetensors');
+    const m = model(engines.cpu, adam({ lr: 0.01 }));
+    try {
+      await m.fit(DATA.x, DATA.labels, { ...FIT, epochs: 2, checkpoint: { to: path } });
+      const before = readFileSync(path);
+      // A crash while writing: the file store's write fails after part of the data (a
+      // byte source that throws while it is being copied).
+      const store = checkpointStore(path);
+      const failing = new Proxy(new Uint8Array(before.length), {}) as Uint8Array; // fails when copied
+      await expect(store.write(failing)).rejects.toThrow(/cannot write the checkpoint .*previous checkpoint there is unchanged/);
+      // A crash during fit's own checkpoint write: same.
+      await expect(
+        m.fit(DATA.x, DATA.labels, {
+          ...FIT, epochs: 3, checkpoint: { to: { name: 'x', read: store.read.bind(store), write: async () => { throw new Error('crash while writing'); } } },
+        }),
+      ).rejects.toThrow('crash while writing');
+      expect(Buffer.compare(readFileSync(path), before)).toBe(0);
+      expect(parseCheckpoint(new Uint8Array(readFileSync(path))).epochsCompleted).toBe(2);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      // And a resume from it still works.
+      const b = model(engines.cpu, adam({ lr: 0.01 }));
+      try {
+        const h = await b.fit(DATA.x, DATA.labels, { ...FIT, epochs: 3, resumeFrom: path });
+        expect(h.epochs).toHaveLength(1);
+      } finally {
+        b.dispose();
+      }
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('the temp file is written beside the target and renamed over it (the old file is never opened for writing)', async () => {
+    const path = join(dir, 'rename.safetensors');
+    writeFileSync(path, 'old');
+    const store = checkpointStore(path);
+    await store.write(new Uint8Array([1, 2, 3]));
+    expect(Array.from(readFileSync(path))).toEqual([1, 2, 3]);
+    await expect(checkpointStore(join(dir, 'missing-dir', 'x.safetensors')).write(new Uint8Array(1))).rejects.toThrow(/cannot write the checkpoint/);
+  });
+});
+
+describe('bad checkpoints', () => {
+  let good: Uint8Array;
+  const opt = adam({ lr: 0.01 });
+
+  async function expectRejected(m: Sequential, from: Uint8Array | string, message: RegExp, opts = {}, y: number[] | number[][] = DATA.labels): Promise<void> {
+    const w = await weightsOf(m);
+    const err = await m.fit(DATA.x, y, { ...FIT, epochs: 4, ...opts, resumeFrom: from }).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(ValueError);
+    expect((err as Error).message).toMatch(message);
+    const after = await weightsOf(m);
+    for (const [p, v] of w) expect(Array.from(after.get(p)!), `${p} unchanged`).toEqual(Array.from(v));
+  }
+
+  it('truncated, foreign, weights-only and mismatched files throw ValueErrors naming the problem; the model is unchanged', async () => {
+    const store = memoryStore();
+    const a = model(engines.cpu, opt);
+    try {
+      await a.fit(DATA.x, DATA.labels, { ...FIT, epochs: 2, checkpoint: { to: store } });
+      good = store.bytes!;
+      const m = model(engines.cpu, opt, 1);
+      try {
+        await expectRejected(m, good.subarray(0, good.length - 10), /truncated/);
+        await expectRejected(m, good.subarray(0, 5), /truncated/);
+        await expectRejected(m, new TextEncoder().encode('not a checkpoint at all, just text'), /not a readable checkpoint/);
+        const { encodeSafetensors } = await import('../src/nn/safetensors.js');
+        await expectRejected(m, encodeSafetensors([{ name: 'w', shape: [1], data: new Float32Array(1) }], { format: 'pt' }), /not a sigmoid-core checkpoint/);
+        await expectRejected(m, await a.save(), /model saved by model\.save\(\).*model\.load/);
+        await expectRejected(m, good, /already completed 2 epochs/, { epochs: 2 });
+        await expectRejected(m, good, /batchSize 16, this fit asks for 8/, { batchSize: 8 });
+        await expectRejected(m, good, /seed 9, this fit asks for 1/, { seed: 1 });
+        await expectRejected(m, good, /trained on 100 rows, this fit has 120/, { validationSplit: undefined });
+      } finally {
+        m.dispose();
+      }
+      const other = sequential(engines.cpu, [dense(6, 10), sigmoid(), dense(10, 3)]);
+      other.compile({ loss: 'softmaxCrossEntropy', optimizer: opt });
+      try {
+        await expectRejected(other, good, /architecture .* differs/);
+      } finally {
+        other.dispose();
+      }
+      const sgdModel = model(engines.cpu, sgd({ lr: 0.01, momentum: 0.9 }));
+      try {
+        await expectRejected(sgdModel, good, /optimizer is adam\(lr 0\.01.*compiled with sgd\(lr 0\.01, momentum 0\.9/);
+      } finally {
+        sgdModel.dispose();
+      }
+      const mse = sequential(engines.cpu, NET, { seed: 4 });
+      mse.compile({ loss: 'mse', optimizer: opt });
+      try {
+        await expectRejected(mse, good, /loss softmaxCrossEntropy, the model is compiled with mse/, {}, DATA.onehot);
+      } finally {
+        mse.dispose();
+      }
+    } finally {
+      a.dispose();
+    }
+  });
+
+  it('a missing checkpoint file and bad options are reported', async () => {
+    const m = model(engines.cpu, opt);
+    try {
+      await expect(m.fit(DATA.x, DATA.labels, { ...FIT, epochs: 2, resumeFrom: join(dir, 'nope.safetensors') })).rejects.toThrow(
+        /cannot read the checkpoint .*nope\.safetensors: it does not exist/,
+      );
+      await expect(m.fit(DATA.x, DATA.labels, { epochs: 2, checkpoint: { every: 0, to: 'x' } })).rejects.toThrow(ValueError);
+      await expect(m.fit(DATA.x, DATA.labels, { epochs: 2, checkpoint: {} as never })).rejects.toThrow(/checkpoint\.to is missing/);
+      await expect(m.fit(DATA.x, DATA.labels, { epochs: 2, resumeFrom: 42 as never })).rejects.toThrow(/resumeFrom must be/);
+      expect(() => checkpointStore('opfs:')).toThrow(ValueError);
+      expect(() => checkpointStore('idb:a/b')).toThrow(ValueError);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('the tag is in the metadata', () => {
+    expect(CHECKPOINT_TAG).toBe('sigmoid-core-checkpoint');
+  });
+});
+
+// ---- browser stores against in-memory fakes (no browser here) ---------------------------
+
+/** An OPFS directory in memory: writables write to a swap copy that replaces the file on close(). */
+function fakeOpfs(opts: { move: boolean; failWriteOf?: string }): { dir: OpfsDirectory; files: Map<string, Uint8Array> } {
+  const files = new Map<string, Uint8Array>();
+  const handle = (name: string) => ({
+    async getFile() {
+      const f = files.get(name);
+      if (f === undefined) throw Object.assign(new Error(`${name} not found`), { name: 'NotFoundError' });
+      return new Blob([new Uint8Array(f)]);
+    },
+    async createWritable() {
+      let swap = new Uint8Array(0);
+      return {
+        async write(data: Uint8Array) {
+          if (opts.failWriteOf === name) throw new Error('QuotaExceededError');
+          swap = data.slice();
+        },
+        async close() {
+          files.set(name, swap);
+        },
+        async abort() {},
+      };
+    },
+    ...(opts.move
+      ? {
+        async move(newName: unknown) {
+          files.set(newName as string, files.get(name)!);
+          files.delete(name);
+        },
+      }
+      : {}),
+  });
+  const dir: OpfsDirectory = {
+    async getFileHandle(name, o) {
+      if (!files.has(name)) {
+        if (!o?.create) throw new Error(`${name} not found`);
+        files.set(name, new Uint8Array(0));
+      }
+      return handle(name);
+    },
+    async removeEntry(name) {
+      files.delete(name);
+    },
+  };
+  return { dir, files };
+}
+
+describe('browser stores (fakes)', () => {
+  for (const move of [true, false]) {
+    it(`OPFS (${move ? 'temp file + move()' : 'no move(): swap-file write'}): write/read round trip; a failed write keeps the old one`, async () => {
+      const { dir, files } = fakeOpfs({ move });
+      const store = new OpfsStore('run1', async () => dir);
+      expect(store.name).toBe('opfs:run1');
+      await store.write(new Uint8Array([1, 2, 3]));
+      expect(Array.from(await store.read())).toEqual([1, 2, 3]);
+      await store.write(new Uint8Array([4, 5]));
+      expect(Array.from(await store.read())).toEqual([4, 5]);
+      expect([...files.keys()]).toEqual(['run1']);
+      const failing = fakeOpfs({ move, failWriteOf: move ? 'run1.tmp' : 'run1' });
+      failing.files.set('run1', new Uint8Array([9]));
+      const s2 = new OpfsStore('run1', async () => failing.dir);
+      await expect(s2.write(new Uint8Array([7, 7]))).rejects.toThrow(/cannot write the checkpoint opfs:run1.*unchanged/);
+      expect(Array.from(await s2.read())).toEqual([9]);
+      expect([...failing.files.keys()]).toEqual(['run1']);
+      await expect(new OpfsStore('nothing', async () => dir).read()).rejects.toThrow(/cannot read the checkpoint opfs:nothing/);
+    });
+  }
+
+  it('OPFS and IndexedDB say so when the platform lacks them (Node)', async () => {
+    await expect(checkpointStore('opfs:x').read()).rejects.toThrow(/origin-private file system/);
+    await expect(checkpointStore('idb:x').write(new Uint8Array(1))).rejects.toThrow(/IndexedDB is not available/);
+  });
+
+  it('IndexedDB: put in one transaction, read back, missing key reported', async () => {
+    // A minimal IDBFactory: open → upgrade → success; transactions complete asynchronously.
+    const data = new Map<string, unknown>();
+    let failNextPut = false;
+    const later = (f: () => void) => setTimeout(f, 0);
+    const db = {
+      objectStoreNames: { contains: () => true },
+      close() {},
+      transaction(_store: string, _mode: string) {
+        const tx: Record<string, unknown> = { error: null };
+        tx.objectStore = () => ({
+          put(value: unknown, key: string) {
+            later(() => {
+              if (failNextPut) {
+                failNextPut = false;
+                tx.error = new Error('QuotaExceededError');
+                (tx.onabort as () => void)();
+              } else {
+                data.set(key, value);
+                (tx.oncomplete as () => void)();
+              }
+            });
+          },
+          get(key: string) {
+            const req: Record<string, unknown> = {};
+            later(() => {
+              req.result = data.get(key);
+              (req.onsuccess as () => void)();
+            });
+            return req;
+          },
+        });
+        return tx;
+      },
+    };
+    const factory = {
+      open() {
+        const req: Record<string, unknown> = { result: db };
+        later(() => (req.onsuccess as () => void)());
+        return req;
+      },
+    } as unknown as IDBFactory;
+    const store = new IdbStore('run', factory);
+    await expect(store.read()).rejects.toThrow(/idb:run: it does not exist/);
+    const bytes = new Uint8Array([0, 1, 2, 3, 4, 5]).subarray(2); // a view into a bigger buffer
+    await store.write(bytes);
+    expect(Array.from(await store.read())).toEqual([2, 3, 4, 5]);
+    failNextPut = true;
+    await expect(store.write(new Uint8Array([8]))).rejects.toThrow(/cannot write the checkpoint idb:run: QuotaExceededError/);
+    expect(Array.from(await store.read())).toEqual([2, 3, 4, 5]);
+  });
+});

@@ -1,0 +1,283 @@
+// Device loss: ops on a lost engine fail at once with GPUOpError 'device-lost' (never hang),
+// engine.recover() gives the engine a new backend, and fit survives a device destroyed
+// mid-epoch: it restores the last host copy of the training state on a new device (or the
+// CPU), re-runs the interrupted epoch and records the event, ending where an undisturbed
+// run ends.
+
+import { describe, expect, it } from 'vitest';
+import {
+  adam, createEngine, dense, type Engine, GPUOpError, type History, RecoveryFailedError, Sequential, sequential, sigmoid,
+} from '../src/index.js';
+import { blobs } from './nn/data-helpers.js';
+
+const PROMPT_MS = 5_000;
+
+/** `p`, or a rejection after `ms` (a hang is a failure, not a timeout of the whole test). */
+function within<T>(p: Promise<T>, ms = PROMPT_MS): Promise<T> {
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms (hang)`)), ms)),
+  ]);
+}
+
+async function gpuEngine(): Promise<Engine> {
+  return createEngine({ backend: 'webgpu', log: null });
+}
+
+async function destroyDevice(e: Engine): Promise<void> {
+  const device = e.gpuDevice;
+  expect(device).not.toBeNull();
+  device!.destroy();
+  await within(device!.lost);
+}
+
+function expectDeviceLost(err: unknown): void {
+  expect(err).toBeInstanceOf(GPUOpError);
+  expect((err as GPUOpError).kind).toBe('device-lost');
+  expect((err as GPUOpError).message).toMatch(/lost/);
+}
+
+describe('a lost device', () => {
+  it('makes every op, read() and sync() fail promptly with GPUOpError device-lost', async () => {
+    const e = await gpuEngine();
+    try {
+      const a = e.tensor([[1, 2], [3, 4]]);
+      const lost: string[] = [];
+      e.onLost = (m) => lost.push(m);
+      await destroyDevice(e);
+      expect(e.lost).toBe(true);
+      expect(lost).toHaveLength(1);
+      expect(() => e.matmul(a, a)).toThrow(GPUOpError);
+      try {
+        e.gram(a);
+        expect.unreachable();
+      } catch (err) {
+        expectDeviceLost(err);
+      }
+      expect(() => e.tensor([1, 2, 3])).toThrow(GPUOpError);
+      await within(a.read()).then(() => expect.unreachable(), expectDeviceLost);
+      await within(e.sync()).then(() => expect.unreachable(), expectDeviceLost);
+      a.dispose(); // still allowed
+    } finally {
+      e.destroy();
+    }
+  });
+
+  it('rejects a read that was waiting when the device went (no hang)', async () => {
+    const e = await gpuEngine();
+    try {
+      const a = e.tensor(new Float32Array(256 * 256).fill(0.5), [256, 256]);
+      const c = e.matmul(a, a);
+      const pending = c.read();
+      e.gpuDevice!.destroy();
+      await within(pending).then(
+        (v) => expect(v[0]).toBeCloseTo(128, 3), // it may have finished before the loss
+        expectDeviceLost,
+      );
+    } finally {
+      e.destroy();
+    }
+  });
+
+  it('recover() gives a working engine; old tensors are dead and leak nothing', async () => {
+    const e = await gpuEngine();
+    try {
+      const a = e.tensor([[1, 2], [3, 4]]);
+      await destroyDevice(e);
+      expect(await e.recover()).toBe('webgpu');
+      expect(e.lost).toBe(false);
+      expect(() => e.matmul(a, a)).toThrow(/lost/);
+      await expect(a.read()).rejects.toThrow(GPUOpError);
+      a.dispose();
+      const b = e.tensor([[1, 2], [3, 4]]);
+      const c = e.matmul(b, b);
+      expect(Array.from(await c.read())).toEqual([7, 10, 15, 22]);
+      b.dispose();
+      c.dispose();
+      expect(e.memory().liveTensors).toBe(0);
+      // A second loss and a forced move to the CPU.
+      await destroyDevice(e);
+      expect(await e.recover({ backend: 'cpu' })).toBe('cpu');
+      expect(e.backend).toBe('cpu');
+      const d = e.tensor([2, 3]);
+      expect(Array.from(await e.scale(d, 2).read())).toEqual([4, 6]);
+    } finally {
+      e.destroy();
+    }
+  });
+
+  it('a device passed in by the caller cannot be recreated: recover() moves to the CPU, or fails when told not to', async () => {
+    const e = await gpuEngine();
+    const device = e.gpuDevice!;
+    const mine = await createEngine({ device, log: null });
+    try {
+      device.destroy();
+      await within(device.lost);
+      await expect(mine.recover({ fallbackToCpu: false })).rejects.toThrow(GPUOpError);
+      expect(mine.lost).toBe(true);
+      expect(await mine.recover()).toBe('cpu');
+      const t = mine.tensor([1, 2]);
+      expect(Array.from(await t.read())).toEqual([1, 2]);
+    } finally {
+      mine.destroy();
+      e.destroy();
+    }
+  });
+});
+
+// ---- fit --------------------------------------------------------------------------------
+
+const DATA = blobs(5, 240, 6, 3);
+const EPOCHS = 6;
+
+async function train(
+  e: Engine, opts: { destroyAt?: { epoch: number; step: number }; destroyAfterEpoch?: number; recovery?: { backend?: 'cpu'; fallbackToCpu?: boolean } | false } = {},
+): Promise<{ h: History; weights: Float32Array[]; acc: number; backend: string }> {
+  const m = sequential(e, [dense(6, 16), sigmoid(), dense(16, 3)], { seed: 2 });
+  try {
+    m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.02 }) });
+    let destroyed = false;
+    const h = await m.fit(DATA.x, DATA.labels, {
+      epochs: EPOCHS, batchSize: 24, seed: 4, validationSplit: 0.25,
+      ...(opts.recovery !== undefined ? { recovery: opts.recovery } : {}),
+      onBatchEnd: ({ epoch, step }) => {
+        const at = opts.destroyAt;
+        if (at && !destroyed && epoch === at.epoch && step === at.step) {
+          destroyed = true;
+          e.gpuDevice!.destroy();
+        }
+      },
+      onEpochEnd: async ({ epoch }) => {
+        if (opts.destroyAfterEpoch === epoch && !destroyed) {
+          destroyed = true;
+          const device = e.gpuDevice!;
+          device.destroy();
+          await device.lost;
+        }
+      },
+    });
+    const weights: Float32Array[] = [];
+    for (const p of m.parameters()) weights.push(await p.tensor.read());
+    const r = await m.evaluate(DATA.x, DATA.labels);
+    return { h, weights, acc: r.accuracy!, backend: e.backend };
+  } finally {
+    m.dispose();
+  }
+}
+
+describe('fit survives a device loss', () => {
+  it('on a new WebGPU device: all epochs, the event recorded, the same losses as an undisturbed run', async () => {
+    const ref = await (async () => {
+      const e = await gpuEngine();
+      try {
+        return await train(e);
+      } finally {
+        e.destroy();
+      }
+    })();
+    expect(ref.h.events).toEqual([]);
+    const e = await gpuEngine();
+    try {
+      const r = await train(e, { destroyAt: { epoch: 2, step: 3 } });
+      expect(r.h.epochs).toHaveLength(EPOCHS);
+      expect(r.h.events).toHaveLength(1);
+      expect(r.h.events![0]).toMatchObject({ epoch: 2, kind: 'device-lost', recoveredOn: 'webgpu' });
+      expect(r.h.events![0]!.message).toMatch(/lost/);
+      expect(r.backend).toBe('webgpu');
+      for (const w of r.weights) expect(w.every(Number.isFinite)).toBe(true);
+      // Epochs before the loss are untouched; the re-run epoch starts from the same state.
+      expect(r.h.loss.slice(0, 2)).toEqual(ref.h.loss.slice(0, 2));
+      for (let i = 2; i < EPOCHS; i++) expect(r.h.loss[i]).toBeCloseTo(ref.h.loss[i]!, 5);
+      expect(r.h.loss[EPOCHS - 1]!).toBeLessThan(r.h.loss[0]!);
+      expect(r.acc).toBeGreaterThanOrEqual(Math.min(0.95, ref.acc));
+      expect(e.memory().liveTensors).toBe(0);
+    } finally {
+      e.destroy();
+    }
+  });
+
+  it('a loss between epochs (in onEpochEnd) is recovered at the next epoch with the same losses', async () => {
+    const ref = await (async () => {
+      const e = await gpuEngine();
+      try {
+        return await train(e);
+      } finally {
+        e.destroy();
+      }
+    })();
+    const e = await gpuEngine();
+    try {
+      const r = await train(e, { destroyAfterEpoch: 1 });
+      expect(r.h.events).toEqual([expect.objectContaining({ epoch: 2, kind: 'device-lost', recoveredOn: 'webgpu' })]);
+      expect(r.h.loss).toHaveLength(EPOCHS);
+      for (let i = 0; i < EPOCHS; i++) expect(r.h.loss[i]).toBeCloseTo(ref.h.loss[i]!, 5);
+    } finally {
+      e.destroy();
+    }
+  });
+
+  it('recovery forced to the CPU finishes on the CPU', async () => {
+    const ref = await (async () => {
+      const e = await gpuEngine();
+      try {
+        return await train(e);
+      } finally {
+        e.destroy();
+      }
+    })();
+    const e = await gpuEngine();
+    try {
+      const r = await train(e, { destroyAt: { epoch: 2, step: 3 }, recovery: { backend: 'cpu' } });
+      expect(r.backend).toBe('cpu');
+      expect(r.h.epochs).toHaveLength(EPOCHS);
+      expect(r.h.events).toEqual([expect.objectContaining({ epoch: 2, kind: 'device-lost', recoveredOn: 'cpu' })]);
+      expect(r.h.loss.slice(0, 2)).toEqual(ref.h.loss.slice(0, 2));
+      for (let i = 2; i < EPOCHS; i++) expect(r.h.loss[i]).toBeCloseTo(ref.h.loss[i]!, 3);
+      for (const w of r.weights) expect(w.every(Number.isFinite)).toBe(true);
+      expect(r.acc).toBeGreaterThanOrEqual(Math.min(0.95, ref.acc));
+    } finally {
+      e.destroy();
+    }
+  });
+
+  it('with recovery off, the loss rejects fit with GPUOpError device-lost', async () => {
+    const e = await gpuEngine();
+    try {
+      await expect(train(e, { destroyAt: { epoch: 1, step: 0 }, recovery: false })).rejects.toSatisfy(
+        (err: unknown) => err instanceof GPUOpError && err.kind === 'device-lost',
+      );
+    } finally {
+      e.destroy();
+    }
+  });
+
+  it('when recovery is impossible fit rejects with RecoveryFailedError holding the last host copy', async () => {
+    const e = await gpuEngine();
+    const device = e.gpuDevice!;
+    const mine = await createEngine({ device, log: null }); // a caller's device: cannot be recreated
+    try {
+      const err = await train(mine, { destroyAt: { epoch: 1, step: 2 }, recovery: { fallbackToCpu: false } }).then(
+        () => null, (x: unknown) => x,
+      );
+      expect(err).toBeInstanceOf(RecoveryFailedError);
+      const f = err as RecoveryFailedError;
+      expect(f.kind).toBe('device-lost');
+      expect(f.epoch).toBe(0);
+      expect([...f.hostParameters.keys()]).toEqual(['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias']);
+      for (const w of f.hostParameters.values()) expect(w.every(Number.isFinite)).toBe(true);
+      // The host copy moves the model to another engine.
+      const cpu = await createEngine({ backend: 'cpu' });
+      try {
+        const moved = Sequential.fromSafetensors(cpu, f.safetensors);
+        const w0 = await moved.parameters()[0]!.tensor.read();
+        expect(Array.from(w0)).toEqual(Array.from(f.hostParameters.get('layers.0.weight')!));
+        moved.dispose();
+      } finally {
+        cpu.destroy();
+      }
+    } finally {
+      mine.destroy();
+      e.destroy();
+    }
+  });
+});

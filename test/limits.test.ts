@@ -1,0 +1,152 @@
+// Device limits: long matmul/gram work is split into dispatches of bounded size (bit-identical
+// to one dispatch), requests over a buffer limit throw a LimitError naming the limit and the
+// size, and an out-of-memory allocation gives a clear GPUOpError after which the engine
+// still works.
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine, GPUOpError, LimitError, type Tensor } from '../src/index.js';
+import { dispatchLimits } from '../src/webgpu/backend.js';
+import { poolTestHooks } from '../src/webgpu/buffers.js';
+import { rng } from './helpers/rng.js';
+
+let e: Engine;
+beforeAll(async () => {
+  e = await createEngine({ backend: 'webgpu', log: null });
+});
+afterAll(() => e?.destroy());
+
+const DEFAULT_MACS = dispatchLimits.maxMacsPerDispatch;
+afterEach(() => {
+  dispatchLimits.maxMacsPerDispatch = DEFAULT_MACS;
+  poolTestHooks.failAllocations = 0;
+});
+
+function rand(seed: number, rows: number, cols: number): Tensor {
+  return e.tensor(rng(seed).uniform(rows * cols, -2, 2), [rows, cols]);
+}
+
+/** Counts queue submissions made while `fn` runs (to see that the work was split). */
+async function countSubmits(fn: () => Promise<Float32Array>): Promise<{ out: Float32Array; submits: number }> {
+  const q = e.gpuDevice!.queue;
+  const orig = q.submit;
+  let submits = 0;
+  q.submit = function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
+    submits++;
+    return orig.call(this, buffers);
+  };
+  try {
+    return { out: await fn(), submits };
+  } finally {
+    q.submit = orig;
+  }
+}
+
+describe('long work is split into bounded dispatches', () => {
+  it('the default bound is documented and large: training-sized matmuls stay one dispatch', () => {
+    expect(DEFAULT_MACS).toBe(2 ** 31);
+  });
+
+  for (const [ta, tb] of [[false, false], [true, true]] as const) {
+    it(`matmul (transposeA ${ta}, transposeB ${tb}, bias + sigmoid) split into tiny dispatches is bit-identical`, async () => {
+      const [m, n, k] = [257, 129, 65];
+      const a = ta ? rand(1, k, m) : rand(1, m, k);
+      const b = tb ? rand(2, n, k) : rand(2, k, n);
+      const bias = e.tensor(rng(3).uniform(n, -1, 1), [n]);
+      const run = async (): Promise<Float32Array> => {
+        const c = e.linear(a, b, bias, 'sigmoid', { transposeA: ta, transposeB: tb });
+        try {
+          return await c.read();
+        } finally {
+          c.dispose();
+        }
+      };
+      const whole = await countSubmits(run);
+      dispatchLimits.maxMacsPerDispatch = 64 * 64 * k * 3; // 3 tiles per dispatch
+      const split = await countSubmits(run);
+      const tiles = Math.ceil(m / 64) * Math.ceil(n / 64); // 5 × 3 = 15 → 5 dispatches
+      expect(split.submits).toBeGreaterThanOrEqual(whole.submits + Math.ceil(tiles / 3) - 1);
+      expect(split.out).toEqual(whole.out); // bit for bit (toEqual on Float32Array compares every element)
+      expect(Array.from(split.out).every(Number.isFinite)).toBe(true);
+      for (const t of [a, b, bias]) t.dispose();
+    });
+  }
+
+  for (const kernel of ['sigmoid', 'rbf', 'polynomial'] as const) {
+    it(`gram (${kernel}) split into one-tile dispatches is bit-identical`, async () => {
+      const x = rand(4, 200, 17);
+      const y = rand(5, 130, 17);
+      const run = async (): Promise<Float32Array> => {
+        const g = e.gram(x, y, { kernel, gamma: 0.1 });
+        try {
+          return await g.read();
+        } finally {
+          g.dispose();
+        }
+      };
+      const whole = await run();
+      dispatchLimits.maxMacsPerDispatch = 1; // floor: one 64×64 tile per dispatch
+      const split = await countSubmits(run);
+      expect(split.submits).toBeGreaterThanOrEqual(Math.ceil(200 / 64) * Math.ceil(130 / 64));
+      expect(split.out).toEqual(whole);
+      x.dispose();
+      y.dispose();
+    });
+  }
+});
+
+describe('buffer limits', () => {
+  it('a tensor over maxStorageBufferBindingSize throws a LimitError naming the limit and the size; the engine goes on', () => {
+    const limit = e.limits.maxStorageBufferBindingSize;
+    const side = Math.ceil(Math.sqrt(limit / 4)) + 1; // side² floats > limit bytes
+    const col = e.zeros([side, 1]);
+    const row = e.zeros([1, side]);
+    const before = e.memory().liveTensors;
+    let err: unknown = null;
+    try {
+      e.matmul(col, row); // output side × side
+    } catch (x) {
+      err = x;
+    }
+    expect(err).toBeInstanceOf(LimitError);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/maxStorageBufferBindingSize|maxBufferSize/);
+    expect(msg).toContain(String(side * side * 4));
+    expect(msg).toContain(String(Math.min(limit, e.limits.maxBufferSize)));
+    expect(e.memory().liveTensors).toBe(before); // nothing half-made
+    col.dispose();
+    row.dispose();
+  });
+
+  it('a tensor over maxBufferSize is refused the same way', () => {
+    expect(() => e.zeros([Math.floor(e.limits.maxBufferSize / 4) + 1])).toThrow(LimitError);
+  });
+});
+
+describe('out of GPU memory', () => {
+  // A real out-of-memory cannot be provoked reliably on a software driver (lavapipe and
+  // SwiftShader allocate host memory lazily, up to the machine's RAM), so this injects one
+  // through the pool's test hook: the allocation is reported exactly as a failed
+  // 'out-of-memory' error scope would report it.
+  it('gives a GPUOpError naming the allocation and its bytes; the engine stays usable', async () => {
+    poolTestHooks.failAllocations = 1;
+    const big = e.tensor(new Float32Array(3_000_001), [3_000_001]); // a size class no earlier test made
+    let err: unknown = null;
+    await e.sync().catch((x: unknown) => {
+      err = x;
+    });
+    expect(err).toBeInstanceOf(GPUOpError);
+    expect((err as GPUOpError).kind).toBe('out-of-memory');
+    expect((err as GPUOpError).message).toMatch(/allocate \d+ bytes for a tensor of 3000001 floats/);
+    const pooledBefore = e.memory().pooledBuffers;
+    big.dispose(); // the failed buffer is destroyed, never pooled and handed out again
+    expect(e.memory().pooledBuffers).toBe(pooledBefore);
+    const again = e.tensor(new Float32Array(3_000_001).fill(2), [3_000_001]);
+    const s = e.sum(again);
+    expect(Array.from(await s.read())).toEqual([6_000_002]);
+    const a = e.tensor([[1, 2], [3, 4]]);
+    const c = e.matmul(a, a);
+    expect(Array.from(await c.read())).toEqual([7, 10, 15, 22]);
+    await e.sync();
+    for (const t of [again, s, a, c]) t.dispose();
+  });
+});
