@@ -12,9 +12,10 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 export default defineConfig({
   root,
-  // Pre-bundle uPlot up front and discover nothing later: a late dependency scan would
+  // Pre-bundle uPlot and ml-matrix (the library's CommonJS-wrapped dependency) up front and
+  // discover nothing later: a late dependency scan would
   // reload the page in the middle of a training run.
-  optimizeDeps: { noDiscovery: true, include: ['uplot'] },
+  optimizeDeps: { noDiscovery: true, include: ['uplot', 'ml-matrix'] },
   // WebGPU needs a secure context: 127.0.0.1 is one.
   // Under vitest (playground.test.ts) nothing is watched: an edit to src/ while a test runs
   // would otherwise reload the page mid-training.
