@@ -1,45 +1,20 @@
 // The built `sigmoid-core` binary (dist/cli.js, made by `npm test`'s build step), run as a
 // child process: `gram` on real data (UCI digits) on both backends against float64,
 // error cases (bad cell, width mismatch, bad flags) and `info --json`.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, expectOneLineError, requireBuiltCli, ROOT } from './helpers/cli.js';
 import { expectClose } from './helpers/expectClose.js';
 import { refGram } from './helpers/reference.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist/cli.js');
 const D = 64;
 const N = 150; // X: digits rows 1–150
 const M = 70; // Y: digits rows 151–220
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath, [CLI, ...args],
-      { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', MESA_SHADER_CACHE_DISABLE: 'true' }, timeout: 120_000 },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-/** Our one-line error format: `sigmoid-core: <message>` and no stack trace. */
-function expectOneLineError(r: Run, pattern: RegExp): void {
-  const lines = r.stderr.trim().split('\n');
-  const last = lines[lines.length - 1]!;
-  expect(last).toMatch(/^sigmoid-core: /);
-  expect(last).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 /** A plain numeric CSV parser for the test, independent of src/io/csv.ts. */
 function parseNumbers(text: string, skipHeader: boolean): number[][] {
@@ -52,7 +27,7 @@ let y: Float64Array; // [M, D]
 let pixelNames: string[];
 
 beforeAll(async () => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does)`);
+  requireBuiltCli();
   dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-cli-'));
   const text = await readFile(join(ROOT, 'data/digits.csv'), 'utf8');
   pixelNames = text.slice(0, text.indexOf('\n')).split(',').slice(0, D);

@@ -1,30 +1,10 @@
 // `sigmoid-core svm`, run as the built binary (dist/cli.js, made by `npm test`'s build step):
 // the digits split with --json on the CPU and on WebGPU (the two agreeing), progress lines
 // on stderr, and usage errors (one line, exit code 2).
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, DIGITS, requireBuiltCli } from './helpers/cli.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist/cli.js');
-const DIGITS = join(ROOT, 'data/digits.csv');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath, [CLI, ...args],
-      { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', MESA_SHADER_CACHE_DISABLE: 'true' }, timeout: 120_000 },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 interface SvmReport {
   train: { accuracy: number; rows: number };
@@ -43,7 +23,7 @@ interface SvmReport {
 const RUN = ['svm', '--train', DIGITS, '--label', 'label', '--test-split', '0.25', '--standardize', '--seed', '0', '--json'];
 
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does)`);
+  requireBuiltCli();
 });
 
 describe('sigmoid-core svm on UCI digits', () => {

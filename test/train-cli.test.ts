@@ -2,40 +2,15 @@
 // test`'s build step): end to end on UCI digits with --json on both backends (and the two
 // agreeing), save → predict round trips (multiclass, binary with arbitrary label values,
 // regression), and the error cases (one line, exit code, nothing written).
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, DIGITS, expectOneLineError, requireBuiltCli } from './helpers/cli.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist/cli.js');
-const DIGITS = join(ROOT, 'data/digits.csv');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath, [CLI, ...args],
-      { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', MESA_SHADER_CACHE_DISABLE: 'true' }, timeout: 120_000 },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-function expectOneLineError(r: Run, pattern: RegExp): void {
-  const lines = r.stderr.trim().split('\n');
-  const last = lines[lines.length - 1]!;
-  expect(last).toMatch(/^sigmoid-core: /);
-  expect(last).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 function rowsOf(text: string): string[][] {
   return text.trim().split('\n').map((l) => l.split(','));
@@ -65,7 +40,7 @@ let digitsLines: string[];
 const reports: Record<string, Report> = {};
 
 beforeAll(async () => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does)`);
+  requireBuiltCli();
   dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-train-'));
   digitsLines = (await readFile(DIGITS, 'utf8')).trim().split('\n');
 });
