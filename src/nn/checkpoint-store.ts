@@ -60,9 +60,11 @@ function describe(x: unknown): string {
   return typeof x === 'string' ? JSON.stringify(x) : x === null ? 'null' : typeof x;
 }
 
+/** Node's ENOENT and the browser's NotFoundError (OPFS) read the same. */
 function why(err: unknown): string {
-  const e = err as { code?: string; message?: string };
-  return e?.code === 'ENOENT' ? 'it does not exist' : e instanceof Error ? e.message : String(err);
+  const e = err as { code?: string; name?: string; message?: string };
+  if (e?.code === 'ENOENT' || e?.name === 'NotFoundError') return 'it does not exist';
+  return e instanceof Error ? e.message : String(err);
 }
 
 // ---- Node: a file ----------------------------------------------------------------------
