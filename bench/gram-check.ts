@@ -5,6 +5,7 @@
 // against float64 on the host.
 
 import { type Engine, gramTiles, type GramTiling, type Matrix } from '../src/index.js';
+import { mulberry32, uniform } from './cases.js';
 
 export interface LargeGramCheck {
   n: number;
@@ -20,18 +21,9 @@ export interface LargeGramCheck {
   maxDiffFloat64: number;
 }
 
-/** Seeded uniform X [n, d] in [−1, 1] (mulberry32). */
+/** Seeded uniform X [n, d] in [−1, 1] (the benchmarks' mulberry32). */
 export function seededMatrix(n: number, d: number, seed: number): Matrix {
-  let s = seed >>> 0;
-  const data = new Float32Array(n * d);
-  for (let i = 0; i < data.length; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    data[i] = 2 * (((t ^ (t >>> 14)) >>> 0) / 4294967296) - 1;
-  }
-  return { rows: n, cols: d, data };
+  return { rows: n, cols: d, data: uniform(mulberry32(seed), n * d, -1, 1) };
 }
 
 export async function checkLargeGram(

@@ -8,6 +8,7 @@
 // compiles the pipelines and fills the pools with tile-sized buffers.
 
 import { type Engine, gramTiles } from '../src/index.js';
+import { mulberry32, uniform } from './cases.js';
 import type { CaseResult } from './report.js';
 import { summarise } from './timing.js';
 
@@ -86,8 +87,8 @@ export async function tiledGramCases(engine: Engine, o: TiledGramOptions): Promi
 /** One streamed K(X, Y), N×N, checked on SAMPLES entries as the tiles pass. */
 async function runOnce(engine: Engine, n: number, d: number): Promise<{ ok: boolean; seconds: number; detail: string }> {
   const rng = mulberry32(n * 1000 + d);
-  const x = { rows: n, cols: d, data: uniform(rng, n * d) };
-  const y = { rows: n, cols: d, data: uniform(rng, n * d) };
+  const x = { rows: n, cols: d, data: uniform(rng, n * d, 0, 1) };
+  const y = { rows: n, cols: d, data: uniform(rng, n * d, 0, 1) };
   const gamma = 1 / d;
   const idx: [number, number][] = [[0, 0], [n - 1, n - 1]];
   while (idx.length < SAMPLES) idx.push([Math.floor(rng() * n), Math.floor(rng() * n)]);
@@ -112,21 +113,4 @@ async function runOnce(engine: Engine, n: number, d: number): Promise<{ ok: bool
     if (!(e <= worst)) worst = Number.isNaN(e) ? Number.POSITIVE_INFINITY : e;
   }
   return { ok: worst <= TOL, seconds, detail: `${SAMPLES} samples, max |err| = ${worst.toExponential(1)} (≤ ${TOL.toExponential(0)})` };
-}
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function uniform(rng: () => number, n: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = rng();
-  return out;
 }

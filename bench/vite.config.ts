@@ -1,11 +1,12 @@
-// Builds the Node benchmark (bench/node.ts and the library it imports, WGSL included) into
-// one file, bench/dist/node.js, for `npm run bench` (BENCH_ENTRY=gram-20k: bench/dist/gram-20k.js). `webgpu` (Dawn's native module) stays
-// external; the bundle also runs from .gpu/ on a GPU host (see ../shared/gpu/pack.sh).
+// Builds a Node benchmark script (bench/<entry>.ts and the library it imports, WGSL
+// included) into one file, bench/dist/<entry>.js: node (`npm run bench`), gram-20k
+// (`npm run bench:gram-20k`) or svc (`npm run bench:svc`). `webgpu` (Dawn's native module)
+// stays external; the bundle also runs from .gpu/ on a GPU host (see ../shared/gpu/pack.sh).
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
 const root = resolve(import.meta.dirname, '..');
-// BENCH_ENTRY picks the script: node (the runner, default) or gram-20k (bench/gram-20k.ts).
+// BENCH_ENTRY picks the script: node (the runner, default), gram-20k or svc.
 const entry = process.env.BENCH_ENTRY ?? 'node';
 
 export default defineConfig({
