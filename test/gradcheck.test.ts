@@ -16,6 +16,7 @@ import {
   type ActParams, dot, finiteDiffGrad, refActivation, refLoss, refMatmul,
 } from './helpers/reference.js';
 import { Rng } from './helpers/rng.js';
+import { lossTargets } from './helpers/targets.js';
 import { type Scope, scoped } from './helpers/scope.js';
 
 /** Finite differences in float64 are accurate to ~1e-8 here; the engine's float32 backward to ~1e-6. */
@@ -297,33 +298,13 @@ function twoLayerProblem(): GradProblem {
 /** Loss gradients are O(1/size): the absolute floor is scaled down with them. */
 const LOSS_FD_TOL: CloseOptions = { rtol: 1e-5, atol: 1e-7 };
 
-/** Targets: hard (0/1, one-hot rows) or soft (values in [0, 1], probability rows; [−2, 2] for mse). */
-function lossTargets(rng: Rng, kind: LossKind, rows: number, cols: number, soft: boolean): Float32Array {
-  if (kind === 'mse') return rng.uniform(rows * cols);
-  const t = new Float32Array(rows * cols);
-  if (kind === 'binaryCrossEntropy') {
-    for (let i = 0; i < t.length; i++) t[i] = soft ? rng.next() : rng.next() < 0.5 ? 0 : 1;
-    return t;
-  }
-  for (let r = 0; r < rows; r++) {
-    if (!soft) {
-      t[r * cols + rng.int(0, cols)] = 1;
-      continue;
-    }
-    let z = 0;
-    for (let c = 0; c < cols; c++) z += t[r * cols + c] = 0.05 + rng.next();
-    for (let c = 0; c < cols; c++) t[r * cols + c]! /= z;
-  }
-  return t;
-}
-
 /** engine.lossGrad's gradient: d(mean loss)/d(pred), against the float64 reference loss. */
 function lossProblem(kind: LossKind, soft: boolean): GradProblem {
   const name = `lossGrad ${kind} ${soft ? 'soft' : 'hard'} targets`;
   const rng = new Rng(seedOf(name));
   const rows = 6, cols = 4;
   const pred = rng.uniform(rows * cols, -3, 3);
-  const target = lossTargets(rng, kind, rows, cols, soft);
+  const target = lossTargets(rng, kind, rows, cols, soft, 'positive');
   return {
     name,
     fdTol: LOSS_FD_TOL,
@@ -348,7 +329,7 @@ function lossLayerProblem(kind: LossKind, a: ActCase): GradProblem {
   const x = rng.uniform(m * k);
   const w = rng.uniform(k * n, -1, 1);
   const b = rng.uniform(n, -0.5, 0.5);
-  const target = lossTargets(rng, kind, m, n, true);
+  const target = lossTargets(rng, kind, m, n, true, 'positive');
   const L = (xv: ArrayLike<number>, wv: ArrayLike<number>, bv: ArrayLike<number>) =>
     refLoss(kind, refLayer(xv, wv, bv, m, k, n, a.kind, a.params), target, m, n).mean;
   return {

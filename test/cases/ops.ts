@@ -26,6 +26,7 @@ import {
   refSumSquares,
 } from '../helpers/reference.js';
 import { Rng } from '../helpers/rng.js';
+import { lossTargets } from '../helpers/targets.js';
 import { type Scope, scoped } from '../helpers/scope.js';
 
 export type Lib = typeof import('../../src/index.js');
@@ -841,27 +842,6 @@ const gatherRowsCase: OpCase = {
 const LOSS_SHAPES: readonly [number, number][] = [[1, 1], [3, 1], [17, 10], [257, 3], [9, 33], [5, 65], [2, 1000]];
 const LOSSES: readonly LossKind[] = ['mse', 'binaryCrossEntropy', 'softmaxCrossEntropy'];
 
-/** Targets of a loss: one-hot rows, soft (probability) rows, or values in [0, 1] / [−2, 2]. */
-function makeTargets(rng: Rng, kind: LossKind, rows: number, cols: number, soft: boolean): Float32Array {
-  const t = new Float32Array(rows * cols);
-  if (kind === 'mse') return rng.uniform(rows * cols);
-  if (kind === 'binaryCrossEntropy') {
-    for (let i = 0; i < t.length; i++) t[i] = soft ? rng.next() : rng.next() < 0.5 ? 0 : 1;
-    return t;
-  }
-  for (let r = 0; r < rows; r++) {
-    if (!soft) {
-      t[r * cols + rng.int(0, cols)] = 1;
-      continue;
-    }
-    let z = 0;
-    for (let c = 0; c < cols; c++) z += t[r * cols + c] = rng.next() < 0.3 ? 0 : rng.next();
-    if (z === 0) t[r * cols] = z = 1;
-    for (let c = 0; c < cols; c++) t[r * cols + c]! /= z;
-  }
-  return t;
-}
-
 /** Runs engine.lossGrad and checks loss and gradient against the float64 reference. */
 async function checkLoss(
   engine: Engine, s: Scope, kind: LossKind, pred: Float32Array, target: Float32Array, rows: number, cols: number,
@@ -893,19 +873,19 @@ function lossGradCase(kind: LossKind): OpCase {
         for (const [rows, cols] of LOSS_SHAPES) {
           for (const soft of [false, true]) {
             const pred = rng.uniform(rows * cols, -3, 3);
-            const target = makeTargets(rng, kind, rows, cols, soft);
+            const target = lossTargets(rng, kind, rows, cols, soft);
             await checkLoss(engine, s, kind, pred, target, rows, cols, `${name} [${rows}, ${cols}] ${soft ? 'soft' : 'hard'} targets`);
           }
         }
         // A vector is one row.
         const pred = rng.uniform(7, -3, 3);
-        const target = makeTargets(rng, kind, 1, 7, true);
+        const target = lossTargets(rng, kind, 1, 7, true);
         await checkLoss(engine, s, kind, pred, target, 1, 7, `${name} [7] vector`, [7]);
         // Target rows that do not sum to 1 (0: a masked row, 0.5, 2): ∂ = softmax·Σt − t.
         if (kind === 'softmaxCrossEntropy') {
           for (const [rows, cols] of [[6, 5], [3, 65]] as const) {
             const p = rng.uniform(rows * cols, -3, 3);
-            const t = makeTargets(rng, kind, rows, cols, true);
+            const t = lossTargets(rng, kind, rows, cols, true);
             for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[r * cols + c]! *= [0, 0.5, 2][r % 3]!;
             await checkLoss(engine, s, kind, p, t, rows, cols, `${name} [${rows}, ${cols}] rows summing to 0, 0.5, 2`);
           }
@@ -913,7 +893,7 @@ function lossGradCase(kind: LossKind): OpCase {
         // Confident, correct predictions: the loss is tiny and must keep its relative precision.
         if (kind !== 'mse') {
           for (const [rows, cols] of [[16, 4], [4, 65]] as const) {
-            const t = makeTargets(rng, kind, rows, cols, false);
+            const t = lossTargets(rng, kind, rows, cols, false);
             const p = rng.uniform(rows * cols, -2, 2);
             for (let i = 0; i < p.length; i++) {
               if (kind === 'binaryCrossEntropy') p[i] = (t[i]! > 0.5 ? 1 : -1) * (8 + 10 * rng.next());
@@ -936,7 +916,7 @@ const hugeLossCase: OpCase = {
           const n = rows * cols;
           // Every other row holds a huge logit at a random column (the first row: +1e4).
           const pred = rng.uniform(n, -2, 2);
-          const target = makeTargets(rng, kind, rows, cols, false);
+          const target = lossTargets(rng, kind, rows, cols, false);
           const hugeIdx: number[] = [];
           for (let r = 0; r < rows; r += 1) {
             if (r % 2 === 1 && rows > 2) continue;
@@ -987,7 +967,7 @@ const countCorrectCase: OpCase = {
         const tq = Float32Array.from({ length: n }, () => rng.int(0, 3));
         await check('multiclass', pq, tq, rows, cols, `multiclass ties [${rows}, ${cols}]`);
         // one-hot targets against random logits, and the predictions themselves as targets (all correct).
-        const oh = makeTargets(rng, 'softmaxCrossEntropy', rows, cols, false);
+        const oh = lossTargets(rng, 'softmaxCrossEntropy', rows, cols, false);
         const pr = rng.uniform(n);
         await check('multiclass', pr, oh, rows, cols, `multiclass one-hot [${rows}, ${cols}]`);
         await check('multiclass', pq, pq, rows, cols, `multiclass self [${rows}, ${cols}]`);
