@@ -91,36 +91,32 @@ export class SVC {
     const pairIterations: number[] = [];
     let converged = true;
     try {
-      let p = 0;
-      for (let a = 0; a < k; a++) {
-        for (let b = a + 1; b < k; b++) {
-          const ma = members[a]!;
-          const mb = members[b]!;
-          const index = Int32Array.from([...ma, ...mb]);
-          const ys = new Int8Array(index.length);
-          ys.fill(1, 0, ma.length);
-          ys.fill(-1, ma.length);
-          const maxIter = o.maxIter ?? defaultMaxIter(index.length);
-          const sol = await solveBinary(provider, { index, y: ys, C: o.C }, { tol: o.tol, maxIter });
-          if (!sol.converged) {
-            converged = false;
-            const msg =
-              `SVC: the binary problem ${classes[a]} vs ${classes[b]} stopped at maxIter = ${maxIter} iterations before the ` +
-              `KKT violation fell below tol = ${o.tol}; the model may be inaccurate (standardize the features, lower C, or raise maxIter)`;
-            if (o.onMaxIter === 'throw') throw new ConvergenceError(msg);
-            this.#log?.(msg);
-          }
-          alphaOf.push(sol.alpha);
-          rho[p] = sol.rho;
-          pairIterations.push(sol.iterations);
-          let nsv = 0;
-          for (const v of sol.alpha) if (v > 0) nsv++;
-          p++;
-          this.#onProgress?.({
-            pair: p, pairs, classes: [classes[a]!, classes[b]!], size: index.length, iterations: sol.iterations,
-            supportVectors: nsv, converged: sol.converged, elapsed: (performance.now() - t0) / 1000,
-          });
+      for (const [p, [a, b]] of classPairs(k).entries()) {
+        const ma = members[a]!;
+        const mb = members[b]!;
+        const index = Int32Array.from([...ma, ...mb]);
+        const ys = new Int8Array(index.length);
+        ys.fill(1, 0, ma.length);
+        ys.fill(-1, ma.length);
+        const maxIter = o.maxIter ?? defaultMaxIter(index.length);
+        const sol = await solveBinary(provider, { index, y: ys, C: o.C }, { tol: o.tol, maxIter });
+        if (!sol.converged) {
+          converged = false;
+          const msg =
+            `SVC: the binary problem ${classes[a]} vs ${classes[b]} stopped at maxIter = ${maxIter} iterations before the ` +
+            `KKT violation fell below tol = ${o.tol}; the model may be inaccurate (standardize the features, lower C, or raise maxIter)`;
+          if (o.onMaxIter === 'throw') throw new ConvergenceError(msg);
+          this.#log?.(msg);
         }
+        alphaOf.push(sol.alpha);
+        rho[p] = sol.rho;
+        pairIterations.push(sol.iterations);
+        let nsv = 0;
+        for (const v of sol.alpha) if (v > 0) nsv++;
+        this.#onProgress?.({
+          pair: p + 1, pairs, classes: [classes[a]!, classes[b]!], size: index.length, iterations: sol.iterations,
+          supportVectors: nsv, converged: sol.converged, elapsed: (performance.now() - t0) / 1000,
+        });
       }
     } finally {
       provider.dispose();
@@ -128,17 +124,12 @@ export class SVC {
 
     // ---- support vectors: points with α > 0 in any of their problems, grouped by class ----
     const nonzero = new Uint8Array(x.rows);
-    {
-      let p = 0;
-      for (let a = 0; a < k; a++) {
-        for (let b = a + 1; b < k; b++) {
-          const ma = members[a]!;
-          const mb = members[b]!;
-          const al = alphaOf[p++]!;
-          for (let t = 0; t < ma.length; t++) if (al[t]! > 0) nonzero[ma[t]!] = 1;
-          for (let t = 0; t < mb.length; t++) if (al[ma.length + t]! > 0) nonzero[mb[t]!] = 1;
-        }
-      }
+    for (const [p, [a, b]] of classPairs(k).entries()) {
+      const ma = members[a]!;
+      const mb = members[b]!;
+      const al = alphaOf[p]!;
+      for (let t = 0; t < ma.length; t++) if (al[t]! > 0) nonzero[ma[t]!] = 1;
+      for (let t = 0; t < mb.length; t++) if (al[ma.length + t]! > 0) nonzero[mb[t]!] = 1;
     }
     const sv: number[] = [];
     const svClassList: number[] = [];
@@ -160,18 +151,13 @@ export class SVC {
     }
     const nSV = sv.length;
     const coef = new Float64Array((k - 1) * nSV);
-    {
-      let p = 0;
-      for (let a = 0; a < k; a++) {
-        for (let b = a + 1; b < k; b++) {
-          const ma = members[a]!;
-          const mb = members[b]!;
-          const al = alphaOf[p++]!;
-          // libsvm: class a's coefficients of pair (a, b) in row b − 1, class b's in row a.
-          for (let t = 0; t < ma.length; t++) if (posOf[ma[t]!]! >= 0) coef[(b - 1) * nSV + posOf[ma[t]!]!] = al[t]!;
-          for (let t = 0; t < mb.length; t++) if (posOf[mb[t]!]! >= 0) coef[a * nSV + posOf[mb[t]!]!] = -al[ma.length + t]!;
-        }
-      }
+    for (const [p, [a, b]] of classPairs(k).entries()) {
+      const ma = members[a]!;
+      const mb = members[b]!;
+      const al = alphaOf[p]!;
+      // libsvm: class a's coefficients of pair (a, b) in row b − 1, class b's in row a.
+      for (let t = 0; t < ma.length; t++) if (posOf[ma[t]!]! >= 0) coef[(b - 1) * nSV + posOf[ma[t]!]!] = al[t]!;
+      for (let t = 0; t < mb.length; t++) if (posOf[mb[t]!]! >= 0) coef[a * nSV + posOf[mb[t]!]!] = -al[ma.length + t]!;
     }
     const d = x.cols;
     const svData = new Float32Array(nSV * d);
@@ -214,16 +200,13 @@ export class SVC {
     const k = f.classes.length;
     const out: number[] = new Array(raw.rows);
     const votes = new Int32Array(k);
+    const pairs = classPairs(k);
     for (let r = 0; r < raw.rows; r++) {
       votes.fill(0);
-      let p = 0;
-      for (let a = 0; a < k; a++) {
-        for (let b = a + 1; b < k; b++) {
-          if (raw.data[r * raw.cols + p]! > 0) votes[a]!++;
-          else votes[b]!++;
-          p++;
-        }
-      }
+      pairs.forEach(([a, b], p) => {
+        if (raw.data[r * raw.cols + p]! > 0) votes[a]!++;
+        else votes[b]!++;
+      });
       let best = 0;
       for (let c = 1; c < k; c++) if (votes[c]! > votes[best]!) best = c;
       out[r] = f.classes[best]!;
@@ -250,22 +233,19 @@ export class SVC {
     const K = await this.#kernel(x);
     const k = f.classes.length;
     const nSV = f.supportVectors.rows;
-    const pairs = (k * (k - 1)) / 2;
+    const pairList = classPairs(k);
+    const pairs = pairList.length;
     const out = new Float64Array(x.rows * pairs);
     for (let r = 0; r < x.rows; r++) {
       const kr = r * nSV;
-      let p = 0;
-      for (let a = 0; a < k; a++) {
-        for (let b = a + 1; b < k; b++) {
-          let s = 0;
-          const ca = (b - 1) * nSV;
-          for (let t = f.svStart[a]!, e = t + f.nSupport[a]!; t < e; t++) s += f.coef[ca + t]! * K[kr + t]!;
-          const cb = a * nSV;
-          for (let t = f.svStart[b]!, e = t + f.nSupport[b]!; t < e; t++) s += f.coef[cb + t]! * K[kr + t]!;
-          out[r * pairs + p] = s - f.rho[p]!;
-          p++;
-        }
-      }
+      pairList.forEach(([a, b], p) => {
+        let s = 0;
+        const ca = (b - 1) * nSV;
+        for (let t = f.svStart[a]!, e = t + f.nSupport[a]!; t < e; t++) s += f.coef[ca + t]! * K[kr + t]!;
+        const cb = a * nSV;
+        for (let t = f.svStart[b]!, e = t + f.nSupport[b]!; t < e; t++) s += f.coef[cb + t]! * K[kr + t]!;
+        out[r * pairs + p] = s - f.rho[p]!;
+      });
     }
     return { rows: x.rows, cols: pairs, data: out };
   }
@@ -374,4 +354,11 @@ function checkX(op: string, x: Matrix): void {
       throw new ValueError(`${op}: X has a non-finite value (${x.data[i]}) at row ${Math.floor(i / x.cols)}, column ${i % x.cols}`);
     }
   }
+}
+
+/** The one-vs-one problems in libsvm's order: pair p is (a, b), a < b, a outer. */
+function classPairs(k: number): [a: number, b: number][] {
+  const out: [number, number][] = [];
+  for (let a = 0; a < k; a++) for (let b = a + 1; b < k; b++) out.push([a, b]);
+  return out;
 }
