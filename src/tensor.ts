@@ -52,6 +52,15 @@ export class Tensor {
     return this.owner.readTensor(this);
   }
 
+  /** read(), then dispose() — also when the read fails: the way to fetch a temporary's values. */
+  async readAndDispose(): Promise<Float32Array> {
+    try {
+      return await this.read();
+    } finally {
+      this.dispose();
+    }
+  }
+
   /** Values as nested arrays: number[][] for a matrix, number[] for a vector. */
   async toArray(): Promise<number[] | number[][]> {
     const data = await this.read();

@@ -181,6 +181,27 @@ for (const backend of ['cpu', 'webgpu'] as const) {
       });
     });
 
+    it('readAndDispose() returns the values and frees the tensor, also when the read fails', async () => {
+      await withEngine(backend, async (e) => {
+        const x = e.tensor([[1, -2], [3, 4]]);
+        const y = e.scale(x, 0.5);
+        expect(Array.from(await y.readAndDispose())).toEqual([0.5, -1, 1.5, 2]);
+        expect(y.disposed).toBe(true);
+        expect(e.memory().liveTensors).toBe(1);
+        const foreign = await engineFor('cpu');
+        try {
+          const t = foreign.tensor([1, 2, 3]);
+          foreign.destroy(); // its read now fails
+          await expect(t.readAndDispose()).rejects.toThrow(/destroy/);
+          expect(t.disposed).toBe(true);
+        } finally {
+          foreign.destroy();
+        }
+        x.dispose();
+        expect(e.memory().liveTensors).toBe(0);
+      });
+    });
+
     it('tensor() errors name the data and the shape', async () => {
       await withEngine(backend, async (e) => {
         expect(() => e.tensor([1, 2, 3], [2, 2])).toThrow(ShapeError);

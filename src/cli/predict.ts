@@ -81,20 +81,8 @@ export const predictCommand: Command<typeof flags> = {
       const model = Sequential.fromSafetensors(engine, bytes);
       try {
         if (loss !== null) model.compile({ loss });
-        const out = await model.predict(x);
-        try {
-          raw = await out.read();
-        } finally {
-          out.dispose();
-        }
-        if (f.proba) {
-          const p = await model.predictProba(x);
-          try {
-            proba = await p.read();
-          } finally {
-            p.dispose();
-          }
-        }
+        raw = await (await model.predict(x)).readAndDispose();
+        if (f.proba) proba = await (await model.predictProba(x)).readAndDispose();
       } finally {
         model.dispose();
       }

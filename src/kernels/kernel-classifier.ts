@@ -208,12 +208,7 @@ export class KernelClassifier {
     const t = await this.#checkedFeatures(f, x, 'predictProba: X');
     let p: Float32Array;
     try {
-      const pt = await f.model.predictProba(t);
-      try {
-        p = await pt.read();
-      } finally {
-        pt.dispose();
-      }
+      p = await (await f.model.predictProba(t)).readAndDispose();
     } finally {
       t.dispose();
     }

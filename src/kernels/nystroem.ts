@@ -136,12 +136,7 @@ export async function nystroem(engine: Engine, x: Matrix, opts: NystroemOptions 
   const c = engine.tensor(comps.data, [m, x.cols]);
   let kmm: Float32Array;
   try {
-    const k = engine.gram(c, c, o);
-    try {
-      kmm = await k.read();
-    } finally {
-      k.dispose();
-    }
+    kmm = await engine.gram(c, c, o).readAndDispose();
   } finally {
     c.dispose();
   }

@@ -53,13 +53,7 @@ export class BoundaryView {
         grid[2 * i + 1] = e.y1 - ((r + 0.5) / g) * (e.y1 - e.y0); // top row = largest y
       }
     }
-    const proba = await model.predictProba({ rows: g * g, cols: 2, data: grid });
-    let p: Float32Array;
-    try {
-      p = await proba.read();
-    } finally {
-      proba.dispose();
-    }
+    const p = await (await model.predictProba({ rows: g * g, cols: 2, data: grid })).readAndDispose();
     const k = model.outputs;
     const values: number[] = new Array(g * g);
     const classes: number[] = new Array(g * g);

@@ -66,12 +66,7 @@ export class GramView {
     const X = engine.tensor(x, [n, data.cols]);
     let k: Float32Array;
     try {
-      const K = engine.gram(X, null, { kernel: 'sigmoid', gamma, coef0 });
-      try {
-        k = await K.read();
-      } finally {
-        K.dispose();
-      }
+      k = await engine.gram(X, null, { kernel: 'sigmoid', gamma, coef0 }).readAndDispose();
     } finally {
       X.dispose();
     }
