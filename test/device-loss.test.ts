@@ -165,16 +165,25 @@ async function train(
   }
 }
 
+type TrainResult = Awaited<ReturnType<typeof train>>;
+let reference: Promise<TrainResult> | undefined;
+
+/** train() on a fresh WebGPU engine with no device loss (deterministic: run once, shared). */
+function undisturbedRun(): Promise<TrainResult> {
+  reference ??= (async () => {
+    const e = await gpuEngine();
+    try {
+      return await train(e);
+    } finally {
+      e.destroy();
+    }
+  })();
+  return reference;
+}
+
 describe('fit survives a device loss', () => {
   it('on a new WebGPU device: all epochs, the event recorded, the same losses as an undisturbed run', async () => {
-    const ref = await (async () => {
-      const e = await gpuEngine();
-      try {
-        return await train(e);
-      } finally {
-        e.destroy();
-      }
-    })();
+    const ref = await undisturbedRun();
     expect(ref.h.events).toEqual([]);
     const e = await gpuEngine();
     try {
@@ -197,14 +206,7 @@ describe('fit survives a device loss', () => {
   });
 
   it('a loss between epochs (in onEpochEnd) is recovered at the next epoch with the same losses', async () => {
-    const ref = await (async () => {
-      const e = await gpuEngine();
-      try {
-        return await train(e);
-      } finally {
-        e.destroy();
-      }
-    })();
+    const ref = await undisturbedRun();
     const e = await gpuEngine();
     try {
       const r = await train(e, { destroyAfterEpoch: 1 });
@@ -217,14 +219,7 @@ describe('fit survives a device loss', () => {
   });
 
   it('recovery forced to the CPU finishes on the CPU', async () => {
-    const ref = await (async () => {
-      const e = await gpuEngine();
-      try {
-        return await train(e);
-      } finally {
-        e.destroy();
-      }
-    })();
+    const ref = await undisturbedRun();
     const e = await gpuEngine();
     try {
       const r = await train(e, { destroyAt: { epoch: 2, step: 3 }, recovery: { backend: 'cpu' } });
