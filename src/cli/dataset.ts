@@ -12,6 +12,15 @@ import { ShapeError, ValueError } from '../errors.js';
 import { readCsv, type CsvMatrix } from '../io/csv.js';
 import { readText } from '../io/files.js';
 
+/** The flags of the data step, shared by train and svm (a command may reword a help text). */
+export const DATASET_FLAGS = {
+  train: { type: 'string', value: 'train.csv', required: true, help: 'training data: feature columns and a label column (a header row names them)' },
+  test: { type: 'string', value: 'test.csv', help: 'held-out data with the same columns' },
+  'test-split': { type: 'string', value: 'F', help: 'without --test: hold out this share of train.csv, in (0, 1), stratified by class, seeded' },
+  label: { type: 'string', value: 'NAME', required: true, help: 'the label column: its header name, or a 0-based column index' },
+  standardize: { type: 'boolean', help: 'scale features to mean 0, std 1 with the training statistics' },
+} as const;
+
 export interface DatasetRequest {
   /** --train path. */
   train: string;

@@ -15,7 +15,7 @@ import { AtomicFile, checkWritable, readText } from '../io/files.js';
 import { gramTiles, planGramTiles } from '../kernels/gram-tiled.js';
 import type { GramKernel, GramOptions } from '../types.js';
 import { choiceFlag, type Command, type Flags, intFlag, numberFlag, UsageError } from './args.js';
-import { BACKEND_CHOICES } from './info.js';
+import { BACKEND_FLAG, backendFlag } from './info.js';
 
 const flags = {
   x: { type: 'string', value: 'X.csv', required: true, help: 'n rows of d features (a header row is optional)' },
@@ -28,7 +28,7 @@ const flags = {
   'beta-file': { type: 'string', value: 'B.csv', help: 'projected-sigmoid: β, d numbers (one row or one column)' },
   out: { type: 'string', value: 'K.csv', required: true, help: 'where to write K (n rows × m columns, no header)' },
   tile: { type: 'string', value: 'T', help: 'tile side: K is computed in T×T blocks (default up to 2048, within the device limits)' },
-  backend: { type: 'string', value: 'auto|webgpu|cpu', help: 'default auto: WebGPU if an adapter exists, else the CPU' },
+  backend: BACKEND_FLAG,
 } as const;
 
 /** Which parameters each kernel reads (shown in the summary; others draw a notice). */
@@ -49,7 +49,7 @@ export const gramCommand: Command<typeof flags> = {
   flags,
   async run(f, io) {
     const opts = gramOptions(f);
-    const backend = choiceFlag('backend', f.backend ?? 'auto', BACKEND_CHOICES);
+    const backend = backendFlag(f.backend);
     const kernel = opts.kernel ?? 'sigmoid';
     for (const p of ['gamma', 'coef0', 'degree'] as const) {
       if (opts[p] !== undefined && !USES[kernel].includes(p)) io.err(`note: --${p} is not used by the ${kernel} kernel`);

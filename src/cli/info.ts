@@ -6,8 +6,17 @@ import { choiceFlag, type Command } from './args.js';
 
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu'];
 
+/** The --backend flag every command that opens an engine takes, and its parser. */
+export const BACKEND_FLAG = {
+  type: 'string', value: 'auto|webgpu|cpu', help: 'default auto: WebGPU if an adapter exists, else the CPU',
+} as const;
+
+export function backendFlag(value: string | undefined): BackendChoice {
+  return choiceFlag('backend', value ?? 'auto', BACKEND_CHOICES);
+}
+
 const flags = {
-  backend: { type: 'string', value: 'auto|webgpu|cpu', help: 'which backend to open (default auto: WebGPU if an adapter exists, else the CPU)' },
+  backend: { ...BACKEND_FLAG, help: 'which backend to open (default auto: WebGPU if an adapter exists, else the CPU)' },
   json: { type: 'boolean', help: 'print one JSON object instead of a table' },
 } as const;
 
@@ -24,7 +33,7 @@ export const infoCommand: Command<typeof flags> = {
   usage: 'info [--backend auto|webgpu|cpu] [--json]',
   flags,
   async run(f, io) {
-    const backend = choiceFlag('backend', f.backend ?? 'auto', BACKEND_CHOICES);
+    const backend = backendFlag(f.backend);
     const engine = await createEngine({ backend, log: io.err });
     let report: InfoReport;
     try {

@@ -13,8 +13,8 @@ import { checkWritable, readBytes, readText, writeAtomic } from '../io/files.js'
 import { parseSafetensors } from '../nn/safetensors.js';
 import { Sequential } from '../nn/sequential.js';
 import type { LossKind } from '../types.js';
-import { choiceFlag, type Command, UsageError } from './args.js';
-import { BACKEND_CHOICES } from './info.js';
+import { type Command, UsageError } from './args.js';
+import { BACKEND_FLAG, backendFlag } from './info.js';
 import { backendName, type CliModelInfo, readCliInfo } from './train.js';
 
 const flags = {
@@ -22,7 +22,7 @@ const flags = {
   data: { type: 'string', value: 'x.csv', required: true, help: 'rows of the same feature columns (a label column of the same name is ignored)' },
   out: { type: 'string', value: 'preds.csv', required: true, help: 'where to write the predictions (one row per input row, with a header)' },
   proba: { type: 'boolean', help: 'classifiers: also write the probability of each class' },
-  backend: { type: 'string', value: 'auto|webgpu|cpu', help: 'default auto: WebGPU if an adapter exists, else the CPU' },
+  backend: BACKEND_FLAG,
   quiet: { type: 'boolean', help: 'no notices on stderr' },
 } as const;
 
@@ -33,7 +33,7 @@ export const predictCommand: Command<typeof flags> = {
   usage: 'predict --model model.safetensors --data x.csv --out preds.csv [--proba] [--backend B]',
   flags,
   async run(f, io) {
-    const backend = choiceFlag('backend', f.backend ?? 'auto', BACKEND_CHOICES);
+    const backend = backendFlag(f.backend);
     const notice = f.quiet ? () => {} : (line: string) => io.err(line);
     const outPath = f.out!;
     await checkWritable(outPath);

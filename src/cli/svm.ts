@@ -11,14 +11,12 @@ import { SVC_KERNELS } from '../kernels/svc/params.js';
 import type { SVCKernel, SVCProgress } from '../kernels/svc/types.js';
 import type { AdapterInfoSummary, BackendKind } from '../types.js';
 import { choiceFlag, type Command, type Flags, intFlag, numberFlag, UsageError } from './args.js';
-import { fmtClasses, loadDataset } from './dataset.js';
-import { BACKEND_CHOICES } from './info.js';
+import { DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
+import { BACKEND_FLAG, backendFlag } from './info.js';
 
 const flags = {
-  train: { type: 'string', value: 'train.csv', required: true, help: 'training data: feature columns and a label column (a header row names them)' },
-  test: { type: 'string', value: 'test.csv', help: 'held-out data with the same columns' },
-  'test-split': { type: 'string', value: 'F', help: 'without --test: hold out this share of train.csv, in (0, 1), stratified by class, seeded' },
-  label: { type: 'string', value: 'NAME', required: true, help: 'the label column (integer classes): its header name, or a 0-based column index' },
+  ...DATASET_FLAGS,
+  label: { ...DATASET_FLAGS.label, help: 'the label column (integer classes): its header name, or a 0-based column index' },
   kernel: { type: 'string', value: 'K', help: `${SVC_KERNELS.join(', ')} (default rbf)` },
   gamma: { type: 'string', value: 'G', help: 'γ: scale (default, 1/(d·Var(X))), auto (1/d), or a number > 0' },
   coef0: { type: 'string', value: 'C0', help: 'c₀ of the sigmoid and polynomial kernels (default 0)' },
@@ -28,8 +26,7 @@ const flags = {
   'max-iter': { type: 'string', value: 'N', help: 'SMO iterations per binary problem before giving up with a warning (default max(10⁷, 100·l))' },
   'cache-size': { type: 'string', value: 'MB', help: 'kernel row cache in MB (default 200)' },
   seed: { type: 'string', value: 'S', help: 'seed of --test-split (default 0)' },
-  standardize: { type: 'boolean', help: 'scale features to mean 0, std 1 with the training statistics' },
-  backend: { type: 'string', value: 'auto|webgpu|cpu', help: 'where kernel rows are computed; default auto: WebGPU if an adapter exists, else the CPU' },
+  backend: { ...BACKEND_FLAG, help: 'where kernel rows are computed; default auto: WebGPU if an adapter exists, else the CPU' },
   json: { type: 'boolean', help: 'print the final metrics as one JSON object on stdout' },
   quiet: { type: 'boolean', help: 'no progress and no notices on stderr (the final metrics still)' },
 } as const;
@@ -94,7 +91,7 @@ export const svmCommand: Command<typeof flags> = {
         `${classes.length * (classes.length - 1) / 2} one-vs-one problems${f.standardize ? '; standardized' : ''}`,
     );
 
-    const engine = await createEngine({ backend: choiceFlag('backend', f.backend ?? 'auto', BACKEND_CHOICES), log: f.quiet ? null : io.err });
+    const engine = await createEngine({ backend: backendFlag(f.backend), log: f.quiet ? null : io.err });
     let report: SvmReport;
     try {
       const t0 = performance.now();

@@ -21,8 +21,8 @@ import { sequential } from '../nn/sequential.js';
 import type { EpochLogs, LayerSpec, OptimizerSpec, Targets } from '../nn/types.js';
 import type { AdapterInfoSummary, BackendKind, LossKind } from '../types.js';
 import { choiceFlag, type Command, type Flags, intFlag, numberFlag, UsageError } from './args.js';
-import { BACKEND_CHOICES } from './info.js';
-import { fmtClasses, loadDataset } from './dataset.js';
+import { BACKEND_FLAG, backendFlag } from './info.js';
+import { DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
 import { fmtLoss, fmtRate, Progress } from './progress.js';
 
 const ACTIVATIONS = ['sigmoid', 'relu', 'leakyRelu', 'tanh'] as const;
@@ -35,10 +35,9 @@ const OPTIMIZERS = ['adam', 'sgd'] as const;
 const TASKS = ['auto', 'classification', 'regression'] as const;
 
 const flags = {
-  train: { type: 'string', value: 'train.csv', required: true, help: 'training data: feature columns and a label column (a header row names them)' },
-  test: { type: 'string', value: 'test.csv', help: 'held-out data with the same columns (evaluated after every epoch)' },
-  'test-split': { type: 'string', value: 'F', help: 'without --test: hold out this share of train.csv, in (0, 1), stratified by class, seeded' },
-  label: { type: 'string', value: 'NAME', required: true, help: 'the label column: its header name, or a 0-based column index' },
+  ...DATASET_FLAGS,
+  test: { ...DATASET_FLAGS.test, help: 'held-out data with the same columns (evaluated after every epoch)' },
+  standardize: { ...DATASET_FLAGS.standardize, help: 'scale features to mean 0, std 1 with the training statistics (saved with the model)' },
   hidden: { type: 'string', value: '64,32', help: 'hidden layer widths, comma-separated (default 64; "none": no hidden layer)' },
   activation: { type: 'string', value: 'A', help: `hidden activation: ${ACTIVATIONS.join(', ')} (default sigmoid)` },
   alpha: { type: 'string', value: 'α', help: 'sigmoid scale: σ(α·x) (default 1)' },
@@ -51,9 +50,8 @@ const flags = {
   epochs: { type: 'string', value: 'N', help: 'passes over the training data (default 50)' },
   'batch-size': { type: 'string', value: 'B', help: 'rows per step (default 32)' },
   seed: { type: 'string', value: 'S', help: 'seed of the initial weights, the split and the shuffles (default 0)' },
-  standardize: { type: 'boolean', help: 'scale features to mean 0, std 1 with the training statistics (saved with the model)' },
   task: { type: 'string', value: 'T', help: 'auto (default: classification when every label is an integer), classification, regression' },
-  backend: { type: 'string', value: 'auto|webgpu|cpu', help: 'default auto: WebGPU if an adapter exists, else the CPU' },
+  backend: BACKEND_FLAG,
   save: { type: 'string', value: 'model.safetensors', help: 'write the trained model here (for sigmoid-core predict)' },
   json: { type: 'boolean', help: 'print the final metrics as one JSON object on stdout' },
   quiet: { type: 'boolean', help: 'no progress and no notices on stderr (the final metrics still)' },
@@ -145,7 +143,7 @@ export const trainCommand: Command<typeof flags> = {
         `; loss ${loss}${f.standardize ? '; standardized' : ''}`,
     );
 
-    const engine = await createEngine({ backend: choiceFlag('backend', f.backend ?? 'auto', BACKEND_CHOICES), log: f.quiet ? null : io.err });
+    const engine = await createEngine({ backend: backendFlag(f.backend), log: f.quiet ? null : io.err });
     let report: TrainReport;
     let bytes: Uint8Array | null = null;
     try {
