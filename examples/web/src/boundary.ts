@@ -3,7 +3,7 @@
 // (each cell tinted by its predicted class, stronger where the model is surer) with the
 // training points (filled) and validation points (hollow) on top.
 import type { Sequential } from '../../../src/index.js';
-import { classRgb, css } from './colors.js';
+import { classRgb, css, drawScaled, setTint } from './colors.js';
 import type { Dataset } from './datasets.js';
 
 export interface BoundaryState {
@@ -87,17 +87,9 @@ export class BoundaryView {
         const binary = data.classes === 2;
         // Confidence in [0, 1]: 0 on the boundary, 1 where the model is sure.
         const conf = binary ? Math.abs(2 * s.values[i]! - 1) : (s.values[i]! * data.classes - 1) / (data.classes - 1);
-        const [r, gg, b] = classRgb(s.classes[i]!);
-        const t = 0.15 + 0.55 * Math.max(0, Math.min(1, conf));
-        img.data[4 * i] = Math.round(255 + (r - 255) * t);
-        img.data[4 * i + 1] = Math.round(255 + (gg - 255) * t);
-        img.data[4 * i + 2] = Math.round(255 + (b - 255) * t);
-        img.data[4 * i + 3] = 255;
+        setTint(img, i, classRgb(s.classes[i]!), 0.15 + 0.55 * Math.max(0, Math.min(1, conf)));
       }
-      const off = new OffscreenCanvas(g, g);
-      off.getContext('2d')!.putImageData(img, 0, 0);
-      ctx.imageSmoothingEnabled = true;
-      ctx.drawImage(off, 0, 0, W, H);
+      drawScaled(ctx, img, W, H, true);
     }
     const e = data.extent;
     if (!e) {

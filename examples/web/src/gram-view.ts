@@ -4,6 +4,7 @@
 // (blue −1, white 0, red +1). γ and c₀ come from sliders; update() is debounced by the caller.
 import type { Engine } from '../../../src/index.js';
 import type { Dataset } from './datasets.js';
+import { drawScaled, setTint } from './colors.js';
 
 export const GRAM_MAX_POINTS = 400;
 
@@ -80,19 +81,11 @@ export class GramView {
       max = Math.max(max, v);
       const t = Math.max(-1, Math.min(1, v));
       // Diverging map: −1 blue (37, 99, 235), 0 white, +1 red (220, 38, 38).
-      const [r, g, b] = t >= 0 ? [220, 38, 38] : [37, 99, 235];
-      const a = Math.abs(t);
-      img.data[4 * i] = Math.round(255 + (r - 255) * a);
-      img.data[4 * i + 1] = Math.round(255 + (g - 255) * a);
-      img.data[4 * i + 2] = Math.round(255 + (b - 255) * a);
-      img.data[4 * i + 3] = 255;
+      setTint(img, i, t >= 0 ? [220, 38, 38] : [37, 99, 235], Math.abs(t));
     }
-    const off = new OffscreenCanvas(n, n);
-    off.getContext('2d')!.putImageData(img, 0, 0);
     const ctx = this.#canvas.getContext('2d')!;
-    ctx.imageSmoothingEnabled = false;
     ctx.clearRect(0, 0, this.#canvas.width, this.#canvas.height);
-    ctx.drawImage(off, 0, 0, this.#canvas.width, this.#canvas.height);
+    drawScaled(ctx, img, this.#canvas.width, this.#canvas.height, false);
     this.state = { version: ++this.#version, gamma, coef0, n, mean: sum / (n * n), min, max, k01: k[1] ?? k[0]!, ms };
     return this.state;
   }

@@ -4,7 +4,7 @@
 // grow by one point; every few epochs (and on Step, Pause and Reset) the decision boundary is
 // recomputed on the engine. All actions run one after another through a queue, so Reset
 // waits for the epoch in flight. State is published on window.__playground for tests.
-import type { Engine, EpochLogs, MemoryStats, Sequential } from '../../../src/index.js';
+import type { Engine, EpochLogs, MemoryStats } from '../../../src/index.js';
 import { type BackendInfo, startEngine } from './backend.js';
 import { BoundaryView, type BoundaryState } from './boundary.js';
 import { type ChartData, type ChartName, Charts } from './charts.js';
@@ -118,6 +118,14 @@ function showStatus(): void {
 
 // ---- actions -----------------------------------------------------------------------------
 
+/** A reset that cannot build (bad settings, model error): show why and stay idle. */
+function resetFailed(err: unknown): void {
+  pg.state = 'idle';
+  pg.resets++;
+  showMessage((err as Error).message);
+  showStatus();
+}
+
 /** Rebuilds data (when the dataset changed), model, charts and views from the controls. */
 async function reset(): Promise<void> {
   showMessage(null);
@@ -133,10 +141,7 @@ async function reset(): Promise<void> {
   try {
     s = readSettings();
   } catch (err) {
-    pg.state = 'idle';
-    pg.resets++;
-    showMessage((err as Error).message);
-    showStatus();
+    resetFailed(err);
     return;
   }
   pg.settings = s;
@@ -151,10 +156,7 @@ async function reset(): Promise<void> {
   try {
     built = buildModel(engine, d, s.model);
   } catch (err) {
-    pg.state = 'idle';
-    pg.resets++;
-    showMessage((err as Error).message);
-    showStatus();
+    resetFailed(err);
     return;
   }
   const y = built.targets(d.labels);
