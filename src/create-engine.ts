@@ -23,9 +23,11 @@ export interface EngineOptions {
 // engine.recover() builds a fresh WebGPU backend through this (a new device, or a given one).
 setWebGPUBackendFactory((device) => createWebGPUBackend({ device }));
 
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu'];
+
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const choice = opts.backend ?? (opts.device ? 'webgpu' : 'auto');
-  if (!['auto', 'webgpu', 'cpu'].includes(choice)) {
+  if (!BACKEND_CHOICES.includes(choice)) {
     throw new ValueError(`backend must be 'auto', 'webgpu' or 'cpu', got ${JSON.stringify(choice)}`);
   }
   if (opts.device && choice === 'cpu') throw new ValueError(`a GPUDevice was passed with backend 'cpu'`);

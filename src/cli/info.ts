@@ -1,10 +1,8 @@
 // `sigmoid-core info`: which backend runs, on which adapter, under which limits.
 
-import { createEngine } from '../create-engine.js';
+import { BACKEND_CHOICES, createEngine } from '../create-engine.js';
 import type { AdapterInfoSummary, BackendChoice, BackendKind, EngineLimits } from '../types.js';
 import { choiceFlag, type Command } from './args.js';
-
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu'];
 
 /** The --backend flag every command that opens an engine takes, and its parser. */
 export const BACKEND_FLAG = {

@@ -5,6 +5,7 @@
 // was for training; a label column of the same name is ignored. Written atomically.
 
 import { createEngine } from '../create-engine.js';
+import { LOSS_KINDS } from '../engine.js';
 import { dropColumn, type Matrix } from '../data/matrix.js';
 import { applyStandardizer } from '../data/standardize.js';
 import { ShapeError, ValueError } from '../errors.js';
@@ -26,7 +27,6 @@ const flags = {
   quiet: { type: 'boolean', help: 'no notices on stderr' },
 } as const;
 
-const LOSSES: readonly LossKind[] = ['mse', 'binaryCrossEntropy', 'softmaxCrossEntropy'];
 
 export const predictCommand: Command<typeof flags> = {
   summary: 'predict with a model saved by train: class labels (or values) for each row of a CSV file',
@@ -42,7 +42,7 @@ export const predictCommand: Command<typeof flags> = {
     const bytes = await readBytes(f.model!);
     const meta = parseSafetensors(bytes).metadata;
     const info = readCliInfo(meta, f.model!);
-    const loss = LOSSES.includes(meta.loss as LossKind) ? (meta.loss as LossKind) : null;
+    const loss = LOSS_KINDS.includes(meta.loss as LossKind) ? (meta.loss as LossKind) : null;
     const layers = parseLayers(meta.layers, f.model!);
     const inputs = layers.inputs;
     const outputs = layers.outputs;
