@@ -52,6 +52,20 @@ async function setInput(page: Page, sel: string, value: string): Promise<void> {
   await page.keyboard.press('Tab');
 }
 
+/**
+ * Presses a button through the DOM (its real click handler), after checking it is enabled.
+ * Not page.click(): that clicks at coordinates measured a moment earlier, which a layout
+ * change or a loaded machine can turn into a click beside the button.
+ */
+async function press(page: Page, sel: string): Promise<void> {
+  const enabled = await page.$eval(sel, (b) => {
+    if ((b as HTMLButtonElement).disabled) return false;
+    (b as HTMLButtonElement).click();
+    return true;
+  });
+  if (!enabled) throw new Error(`${sel} is disabled`);
+}
+
 /** Waits until every queued action (Reset, Step, Train) has finished. */
 async function settled(page: Page, ms = 60_000): Promise<void> {
   await page.waitForFunction(() => window.__playground?.pending === 0 && window.__playground.state !== 'starting', {
@@ -104,7 +118,7 @@ async function trainXor(w: WatchedPage): Promise<{ before: Snapshot; after: Snap
   expect(before.epochs).toHaveLength(0);
 
   const t0 = Date.now();
-  await page.click('#train');
+  await press(page, '#train');
   try {
     await page.waitForFunction(
       (max: number) => {
@@ -122,7 +136,7 @@ async function trainXor(w: WatchedPage): Promise<{ before: Snapshot; after: Snap
         `${s?.epochs.length} epochs (last ${JSON.stringify(s?.epochs.at(-1))}, pending ${s?.pending})\n${w.problems()}`,
     );
   }
-  await page.click('#pause');
+  await press(page, '#pause');
   await settled(page);
   const seconds = (Date.now() - t0) / 1000;
   const after = await snapshot(page);
@@ -228,7 +242,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
     ] as const) {
       await page.select('#dataset', name);
       await settled(page);
-      await page.click('#step');
+      await press(page, '#step');
       await page.waitForFunction(() => (window.__playground?.epochs.length ?? 0) >= 1, { timeout: 60_000, polling: 100 });
       await settled(page);
       const s = await snapshot(page);
