@@ -3,7 +3,7 @@
 // engine.sync(), every output checked against float64 before its time counts.
 // Progress → stderr, table → stdout, JSON → bench/results/node-<backend|all>-<date>.json.
 //
-//   npm run bench [-- --quick] [-- --backend webgpu|cpu|all] [-- --out FILE.json]
+//   npm run bench [-- --quick] [-- --backend webgpu|cpu|all] [-- --tiling auto|workgroup|register] [-- --out FILE.json]
 //                 [-- --gram-sizes 4096,8192,16384,32768] [-- --gram-dims 64,256,784] [-- --gram-cap 120]
 // The tiled Gram cases (bench/gram-tiled.ts) stream K through gramTiles; sizes whose
 // estimated time exceeds --gram-cap seconds are skipped with a note.
@@ -11,7 +11,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { parseFlags, choiceFlag, formatFlags, UsageError } from '../src/cli/args.js';
-import { BackendUnavailableError, createEngine, describeAdapter, type BackendKind, type Engine } from '../src/index.js';
+import { BackendUnavailableError, createEngine, describeAdapter, type BackendKind, type Engine, TILING_CHOICES } from '../src/index.js';
 import { type BackendInfo, type CaseResult, formatTable, machine, type Report, runs } from './report.js';
 import { tiledGramCases } from './gram-tiled.js';
 import { measure, type TimingOptions } from './timing.js';
@@ -20,6 +20,7 @@ import { type Prepared, type Workload, workloads } from './workloads.js';
 const FLAGS = {
   quick: { type: 'boolean', help: 'small sizes and 3 repeats (about a minute on a software GPU)' },
   backend: { type: 'string', value: 'all|webgpu|cpu', help: 'which backends to run (default all available)' },
+  tiling: { type: 'string', value: 'auto|workgroup|register', help: 'WebGPU matmul/Gram kernels (default auto: register on CPU-backed adapters)' },
   out: { type: 'string', value: 'FILE.json', help: 'where to write the JSON (default bench/results/node-<backend>-<date>.json)' },
   'gram-sizes': { type: 'string', value: 'N,N,...', help: 'tiled Gram sizes N = M (default 4096,8192,16384,32768; --quick: 2048; "none" to skip)' },
   'gram-dims': { type: 'string', value: 'd,d,...', help: 'tiled Gram feature counts (default 64,256,784; --quick: 64)' },
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
   const flags = parseFlags('bench', argv, FLAGS);
   const which = choiceFlag('backend', flags.backend ?? 'all', ['all', 'webgpu', 'cpu'] as const);
   const quick = flags.quick;
+  const tiling = choiceFlag('tiling', flags.tiling ?? 'auto', TILING_CHOICES);
   const timing: TimingOptions = { repeats: quick ? 3 : 5, budgetMs: 20_000 };
   const cases = workloads(quick);
   const gramSizes = intList('gram-sizes', flags['gram-sizes'] ?? (quick ? '2048' : '4096,8192,16384,32768'));
@@ -59,16 +61,16 @@ async function main(argv: string[]): Promise<number> {
   for (const kind of (which === 'all' ? ['webgpu', 'cpu'] : [which]) as BackendKind[]) {
     let engine: Engine;
     try {
-      engine = await createEngine({ backend: kind, log: null });
+      engine = await createEngine({ backend: kind, tiling, log: null });
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
       log(`[${kind}] skipped: ${err.message}`);
       report.skipped.push({ backend: kind, reason: err.message });
       continue;
     }
-    const info: BackendInfo = { backend: engine.backend, adapter: engine.adapterInfo, limits: engine.limits };
+    const info: BackendInfo = { backend: engine.backend, adapter: engine.adapterInfo, tiling: engine.tiling, limits: engine.limits };
     report.backends.push(info);
-    log(`[${kind}] ${info.adapter ? describeAdapter(info.adapter) : 'CPU (Float32Array, one thread)'}`);
+    log(`[${kind}] ${info.adapter ? `${describeAdapter(info.adapter)}, ${info.tiling}-tiled kernels` : 'CPU (Float32Array, one thread)'}`);
     try {
       for (const w of cases) report.results.push(await runCase(engine, w, timing));
       if (gramSizes.length > 0 && gramDims.length > 0) {

@@ -2,7 +2,7 @@
 // the printed table comes from ./table.js (shared with the browser page).
 
 import { cpus, arch, platform, release, totalmem, type as osType } from 'node:os';
-import type { AdapterInfoSummary, BackendKind, EngineLimits } from '../src/index.js';
+import type { AdapterInfoSummary, BackendKind, EngineLimits, Tiling } from '../src/index.js';
 import type { CaseResult as AnyCaseResult } from './table.js';
 
 export { formatTable, runs } from './table.js';
@@ -11,6 +11,8 @@ export type CaseResult = AnyCaseResult<BackendKind>;
 export interface BackendInfo {
   backend: BackendKind;
   adapter: AdapterInfoSummary | null;
+  /** The WebGPU matmul/Gram kernel family; null on the CPU. */
+  tiling: Tiling | null;
   limits: EngineLimits;
 }
 

@@ -1,8 +1,12 @@
 // gram.wgsl — fused Gram matrix K[i, j] = k(x_i, y_j), X [n, d], Y [m, d], K [n, m].
-// Three entry points:
-//   gram  tiled like matmul.wgsl: a 64×64 tile of K per 16×16 workgroup, 4×4 outputs per
-//         thread, d in steps of 16 with X and Yᵀ tiles in workgroup memory. The inner
-//         products (or squared distances) stay in registers and only k(·) is stored.
+// Four entry points:
+//   gram         tiled like matmul.wgsl: a 64×64 tile of K per 16×16 workgroup, 4×4 outputs
+//                per thread, d in steps of 16 with X and Yᵀ tiles in workgroup memory. The
+//                inner products (or squared distances) stay in registers and only k(·) is
+//                stored.
+//   gram_direct  the same 64×64 tile per 8×8 workgroup, 8×8 outputs per thread, X and Y read
+//                straight from storage (no workgroup memory, no barriers): for CPU-backed
+//                adapters, like matmul_direct (src/webgpu/tiling.ts picks one).
 // Override KERNEL picks the epilogue, s = ⟨x_i, y_j⟩:
 //   0 sigmoid     tanh(γ·s + c₀)
 //   1 logistic    σ(γ·s + c₀)
@@ -76,6 +80,16 @@ fn kernel_epilogue(s: f32) -> f32 {
   }
 }
 
+// What one feature adds to the accumulators of x_i against four y_j: the product, or for
+// rbf the squared difference.
+fn term(xi: f32, yv: vec4<f32>) -> vec4<f32> {
+  if (KERNEL == 4u) {
+    let diff = xi - yv;
+    return diff * diff;
+  }
+  return xi * yv;
+}
+
 @compute @workgroup_size(16, 16)
 fn gram(
   @builtin(workgroup_id) wid: vec3<u32>,
@@ -122,21 +136,10 @@ fn gram(
     for (var kk = 0u; kk < TK; kk++) {
       let xv = tile_x[kk * STRIDE + lid.y];
       let yv = tile_y[kk * STRIDE + lid.x];
-      if (KERNEL == 4u) {
-        let d0 = xv.x - yv;
-        let d1 = xv.y - yv;
-        let d2 = xv.z - yv;
-        let d3 = xv.w - yv;
-        acc[0] += d0 * d0;
-        acc[1] += d1 * d1;
-        acc[2] += d2 * d2;
-        acc[3] += d3 * d3;
-      } else {
-        acc[0] += xv.x * yv;
-        acc[1] += xv.y * yv;
-        acc[2] += xv.z * yv;
-        acc[3] += xv.w * yv;
-      }
+      acc[0] += term(xv.x, yv);
+      acc[1] += term(xv.y, yv);
+      acc[2] += term(xv.z, yv);
+      acc[3] += term(xv.w, yv);
     }
     workgroupBarrier();
   }
@@ -151,6 +154,57 @@ fn gram(
       let col = col_base + j;
       if (col < m) {
         out[row * m + col] = kernel_epilogue(acc[i][j]);
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(8, 8)
+fn gram_direct(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+) {
+  let tile = wid.x + wid.y * nwg.x + params.tile_offset;
+  if (tile >= params.total_tiles) {
+    return;
+  }
+  let n = params.n;
+  let m = params.m;
+  let d = params.d;
+  let row0 = (tile / params.tiles_m) * TILE + lid.y * 8u;
+  let col0 = (tile % params.tiles_m) * TILE + lid.x * 8u;
+  // Start of each row of X and Y; rows past n or m read a clamped (valid) row, not stored.
+  var xr: array<u32, 8>;
+  var yr: array<u32, 8>;
+  for (var i = 0u; i < 8u; i++) {
+    xr[i] = min(row0 + i, n - 1u) * d;
+    yr[i] = min(col0 + i, m - 1u) * d;
+  }
+  // acc[2i + j/4][j%4] is K(row0 + i, col0 + j); rows unrolled by hand as in matmul_direct.
+  var acc: array<vec4<f32>, 16>;
+  for (var k = 0u; k < d; k++) {
+    let y0 = vec4<f32>(y[yr[0] + k], y[yr[1] + k], y[yr[2] + k], y[yr[3] + k]);
+    let y1 = vec4<f32>(y[yr[4] + k], y[yr[5] + k], y[yr[6] + k], y[yr[7] + k]);
+    let x0 = x[xr[0] + k]; acc[0] += term(x0, y0); acc[1] += term(x0, y1);
+    let x1 = x[xr[1] + k]; acc[2] += term(x1, y0); acc[3] += term(x1, y1);
+    let x2 = x[xr[2] + k]; acc[4] += term(x2, y0); acc[5] += term(x2, y1);
+    let x3 = x[xr[3] + k]; acc[6] += term(x3, y0); acc[7] += term(x3, y1);
+    let x4 = x[xr[4] + k]; acc[8] += term(x4, y0); acc[9] += term(x4, y1);
+    let x5 = x[xr[5] + k]; acc[10] += term(x5, y0); acc[11] += term(x5, y1);
+    let x6 = x[xr[6] + k]; acc[12] += term(x6, y0); acc[13] += term(x6, y1);
+    let x7 = x[xr[7] + k]; acc[14] += term(x7, y0); acc[15] += term(x7, y1);
+  }
+
+  for (var i = 0u; i < 8u; i++) {
+    let row = row0 + i;
+    if (row >= n) {
+      break;
+    }
+    for (var j = 0u; j < 8u; j++) {
+      let col = col0 + j;
+      if (col < m) {
+        out[row * m + col] = kernel_epilogue(acc[2u * i + j / 4u][j % 4u]);
       }
     }
   }

@@ -2,7 +2,7 @@
 // allocates outputs; a backend only runs ops on flat float32 buffers it owns. All sizes
 // are element counts (float32), all matrices row-major.
 
-import type { AdapterInfoSummary, BackendKind, EngineLimits, GramKernel, LossKind } from './types.js';
+import type { AdapterInfoSummary, BackendKind, EngineLimits, GramKernel, LossKind, Tiling } from './types.js';
 
 /** A backend-owned flat float32 buffer of `length` elements. Opaque to the engine. */
 export interface BackendBuffer {
@@ -63,6 +63,8 @@ export interface Backend {
   readonly kind: BackendKind;
   readonly adapterInfo: AdapterInfoSummary | null;
   readonly limits: EngineLimits;
+  /** The matmul/Gram kernel family (WebGPU); null on the CPU. */
+  readonly tiling: Tiling | null;
 
   /** A new buffer holding a copy of `data`. */
   upload(data: Float32Array): BackendBuffer;

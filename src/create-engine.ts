@@ -6,8 +6,9 @@ import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/backend.js';
 import { Engine, setWebGPUBackendFactory } from './engine.js';
 import { BackendUnavailableError, ValueError } from './errors.js';
-import type { BackendChoice } from './types.js';
+import type { BackendChoice, TilingChoice } from './types.js';
 import { createWebGPUBackend } from './webgpu/backend.js';
+import { resolveTiling } from './webgpu/tiling.js';
 
 export interface EngineOptions {
   /** 'auto' (default): WebGPU if an adapter exists, else the CPU. */
@@ -18,10 +19,15 @@ export interface EngineOptions {
   log?: ((line: string) => void) | null;
   /** Testing aid: fill every op output with NaN before the op runs, so unwritten elements show. */
   poisonOutputs?: boolean;
+  /**
+   * WebGPU matmul/Gram kernels: 'auto' (default) runs register-tiled kernels on CPU-backed
+   * adapters (lavapipe, SwiftShader) and workgroup-tiled ones on hardware; the others force one.
+   */
+  tiling?: TilingChoice;
 }
 
 // engine.recover() builds a fresh WebGPU backend through this (a new device, or a given one).
-setWebGPUBackendFactory((device) => createWebGPUBackend({ device }));
+setWebGPUBackendFactory((device, tiling) => createWebGPUBackend({ device, tiling }));
 
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu'];
 
@@ -31,15 +37,17 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     throw new ValueError(`backend must be 'auto', 'webgpu' or 'cpu', got ${JSON.stringify(choice)}`);
   }
   if (opts.device && choice === 'cpu') throw new ValueError(`a GPUDevice was passed with backend 'cpu'`);
+  resolveTiling(opts.tiling, null); // fails on a bad choice whatever the backend
+  const tiling = opts.tiling;
   const log = opts.log === undefined ? (line: string) => console.warn(line) : opts.log;
   let backend: Backend;
   if (choice === 'cpu') {
     backend = new CpuBackend();
   } else if (choice === 'webgpu') {
-    backend = await createWebGPUBackend({ device: opts.device });
+    backend = await createWebGPUBackend({ device: opts.device, tiling });
   } else {
     try {
-      backend = await createWebGPUBackend({});
+      backend = await createWebGPUBackend({ tiling });
       const info = backend.adapterInfo;
       log?.(`sigmoid-core: WebGPU on ${info ? describeAdapter(info) : 'the given device'}`);
     } catch (err) {
@@ -48,7 +56,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       log?.(`sigmoid-core: no WebGPU (${err.message}); running on the CPU`);
     }
   }
-  return new Engine(backend, { poisonOutputs: opts.poisonOutputs });
+  return new Engine(backend, { poisonOutputs: opts.poisonOutputs, tiling });
 }
 
 export function describeAdapter(info: { vendor: string; architecture: string; device?: string; isFallbackAdapter: boolean }): string {

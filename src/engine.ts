@@ -9,7 +9,8 @@ import { BackendUnavailableError, DisposedError, GPUOpError, ShapeError, ValueEr
 import { resolveGramOptions } from './gram-options.js';
 import { Tensor, type TensorOwner } from './tensor.js';
 import type {
-  AdapterInfoSummary, BackendKind, EngineLimits, GramOptions, LossKind, MatmulOptions, MemoryStats, Shape,
+  AdapterInfoSummary, BackendKind, EngineLimits, GramOptions, LossKind, MatmulOptions, MemoryStats, Shape, Tiling,
+  TilingChoice,
 } from './types.js';
 import { checkFinite, checkShape, checkTensorBytes, fmtShape, sameShape } from './validate.js';
 
@@ -26,10 +27,11 @@ export interface RecoverOptions {
 }
 
 /** Makes a fresh WebGPU backend (set by create-engine.ts, keeping engine.ts free of the WebGPU import). */
-let makeWebGPUBackend: ((device?: GPUDevice) => Promise<Backend>) | null = null;
+type WebGPUBackendFactory = (device?: GPUDevice, tiling?: TilingChoice) => Promise<Backend>;
+let makeWebGPUBackend: WebGPUBackendFactory | null = null;
 
 /** @internal */
-export function setWebGPUBackendFactory(f: (device?: GPUDevice) => Promise<Backend>): void {
+export function setWebGPUBackendFactory(f: WebGPUBackendFactory): void {
   makeWebGPUBackend = f;
 }
 
@@ -38,6 +40,8 @@ export class Engine implements TensorOwner {
   #liveTensors = 0;
   #liveBytes = 0;
   readonly #poisonOutputs: boolean;
+  /** The tiling asked of createEngine, used again for the backend recover() makes. */
+  readonly #tiling: TilingChoice | undefined;
   /** The backend each live tensor was made on: tensors of a lost backend are dead. */
   readonly #madeOn = new WeakMap<Tensor, Backend>();
   #lostMessage: string | null = null;
@@ -48,9 +52,10 @@ export class Engine implements TensorOwner {
   onLost: ((message: string) => void) | null = null;
 
   /** @internal Use createEngine(). */
-  constructor(backend: Backend, opts: { poisonOutputs?: boolean } = {}) {
+  constructor(backend: Backend, opts: { poisonOutputs?: boolean; tiling?: TilingChoice } = {}) {
     this.#backend = backend;
     this.#poisonOutputs = opts.poisonOutputs === true;
+    this.#tiling = opts.tiling;
     this.#watch(backend);
   }
 
@@ -94,7 +99,7 @@ export class Engine implements TensorOwner {
     if (tryGpu) {
       try {
         if (makeWebGPUBackend === null) throw new BackendUnavailableError('the WebGPU backend is not available in this build');
-        next = await makeWebGPUBackend(opts.device);
+        next = await makeWebGPUBackend(opts.device, this.#tiling);
       } catch (err) {
         why = err instanceof Error ? err.message : String(err);
       }
@@ -132,6 +137,11 @@ export class Engine implements TensorOwner {
 
   get limits(): EngineLimits {
     return this.#be.limits;
+  }
+
+  /** The WebGPU matmul/Gram kernel family ('workgroup' or 'register'); null on the CPU. */
+  get tiling(): Tiling | null {
+    return this.#be.tiling;
   }
 
   get #be(): Backend {

@@ -11,8 +11,9 @@ export {
 } from './errors.js';
 export type {
   ActivationKind, AdapterInfoSummary, BackendChoice, BackendKind, EngineLimits, GramKernel, GramOptions,
-  MatmulOptions, MemoryStats, Shape,
+  MatmulOptions, MemoryStats, Shape, Tiling, TilingChoice,
 } from './types.js';
+export { TILING_CHOICES } from './webgpu/tiling.js';
 
 // Data utilities (src/data): splits, standardisation, labels, column selection.
 export {

@@ -2,6 +2,10 @@
 
 export type BackendKind = 'webgpu' | 'cpu';
 export type BackendChoice = BackendKind | 'auto';
+/** Matmul/Gram kernel family of a WebGPU backend (src/webgpu/tiling.ts). */
+export type Tiling = 'workgroup' | 'register';
+/** 'auto': 'register' on CPU-backed adapters (lavapipe, SwiftShader), else 'workgroup'. */
+export type TilingChoice = Tiling | 'auto';
 
 /** A tensor shape: a vector [n] or a row-major matrix [rows, cols]. */
 export type Shape = readonly [number] | readonly [number, number];

@@ -1,11 +1,12 @@
 // Engine-level behaviour on both backends: choosing a backend (and saying which in one
-// line), adapter info, memory accounting and buffer reuse, tensor creation and its errors,
+// line), adapter info, the WebGPU kernel tiling, memory accounting and buffer reuse, tensor creation and its errors,
 // and use after destroy(). For 'webgpu' nothing is skipped: without an adapter these
 // tests fail with createEngine's message.
 import { describe, expect, it } from 'vitest';
 import {
   BackendUnavailableError, createEngine, DisposedError, type Engine, ShapeError, Tensor, ValueError,
 } from '../src/index.js';
+import { resolveTiling } from '../src/webgpu/tiling.js';
 
 async function engineFor(backend: 'cpu' | 'webgpu'): Promise<Engine> {
   try {
@@ -83,6 +84,40 @@ describe('createEngine', () => {
 
   it('a GPUDevice with backend "cpu" is a ValueError', async () => {
     await expect(createEngine({ backend: 'cpu', device: {} as GPUDevice, log: null })).rejects.toThrow(ValueError);
+  });
+
+  it('tiling: null on the CPU; auto picks register on a CPU-backed adapter, workgroup on hardware', async () => {
+    await withEngine('cpu', async (e) => {
+      expect(e.tiling).toBeNull();
+    });
+    await withEngine('webgpu', async (e) => {
+      const info = e.adapterInfo!;
+      // The drivers here (lavapipe, SwiftShader) are fallback adapters; a hardware GPU is not.
+      expect(e.tiling).toBe(info.isFallbackAdapter ? 'register' : 'workgroup');
+    });
+    const cpuBacked = { vendor: 'mesa', architecture: 'software', device: 'llvmpipe', description: '', isFallbackAdapter: false };
+    expect(resolveTiling(undefined, cpuBacked)).toBe('register');
+    expect(resolveTiling('auto', { ...cpuBacked, device: 'NVIDIA H100', architecture: 'hopper' })).toBe('workgroup');
+    expect(resolveTiling('auto', null)).toBe('workgroup');
+    expect(resolveTiling('register', null)).toBe('register');
+  });
+
+  it('tiling: a forced choice holds, also for the backend recover() makes', async () => {
+    for (const tiling of ['workgroup', 'register'] as const) {
+      const e = await createEngine({ backend: 'webgpu', tiling, log: null });
+      try {
+        expect(e.tiling).toBe(tiling);
+        expect(await e.recover()).toBe('webgpu');
+        expect(e.tiling).toBe(tiling);
+      } finally {
+        e.destroy();
+      }
+    }
+  });
+
+  it('tiling: an unknown choice is a ValueError naming it, before any device is made', async () => {
+    await expect(createEngine({ backend: 'cpu', tiling: 'shared' as 'auto', log: null })).rejects.toThrow(/tiling.*"shared"/);
+    await expect(createEngine({ backend: 'webgpu', tiling: 'shared' as 'auto', log: null })).rejects.toThrow(ValueError);
   });
 
   it('BackendUnavailableError is exported for callers that want to catch it', () => {

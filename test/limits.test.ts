@@ -21,13 +21,13 @@ afterEach(() => {
   poolTestHooks.failAllocations = 0;
 });
 
-function rand(seed: number, rows: number, cols: number): Tensor {
-  return e.tensor(rng(seed).uniform(rows * cols, -2, 2), [rows, cols]);
+function rand(seed: number, rows: number, cols: number, on: Engine = e): Tensor {
+  return on.tensor(rng(seed).uniform(rows * cols, -2, 2), [rows, cols]);
 }
 
-/** Counts queue submissions made while `fn` runs (to see that the work was split). */
-async function countSubmits(fn: () => Promise<Float32Array>): Promise<{ out: Float32Array; submits: number }> {
-  const q = e.gpuDevice!.queue;
+/** Counts queue submissions made on `on` while `fn` runs (to see that the work was split). */
+async function countSubmits(on: Engine, fn: () => Promise<Float32Array>): Promise<{ out: Float32Array; submits: number }> {
+  const q = on.gpuDevice!.queue;
   const orig = q.submit;
   let submits = 0;
   q.submit = function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
@@ -41,28 +41,34 @@ async function countSubmits(fn: () => Promise<Float32Array>): Promise<{ out: Flo
   }
 }
 
-describe('long work is split into bounded dispatches', () => {
-  it('the default bound is documented and large: training-sized matmuls stay one dispatch', () => {
-    expect(DEFAULT_MACS).toBe(2 ** 31);
+it('the default dispatch bound is documented and large: training-sized matmuls stay one dispatch', () => {
+  expect(DEFAULT_MACS).toBe(2 ** 31);
+});
+
+for (const tiling of ['workgroup', 'register'] as const) describe(`long work is split into bounded dispatches (tiling=${tiling})`, () => {
+  let te: Engine;
+  beforeAll(async () => {
+    te = await createEngine({ backend: 'webgpu', tiling, log: null });
   });
+  afterAll(() => te?.destroy());
 
   for (const [ta, tb] of [[false, false], [true, true]] as const) {
     it(`matmul (transposeA ${ta}, transposeB ${tb}, bias + sigmoid) split into tiny dispatches is bit-identical`, async () => {
       const [m, n, k] = [257, 129, 65];
-      const a = ta ? rand(1, k, m) : rand(1, m, k);
-      const b = tb ? rand(2, n, k) : rand(2, k, n);
-      const bias = e.tensor(rng(3).uniform(n, -1, 1), [n]);
+      const a = ta ? rand(1, k, m, te) : rand(1, m, k, te);
+      const b = tb ? rand(2, n, k, te) : rand(2, k, n, te);
+      const bias = te.tensor(rng(3).uniform(n, -1, 1), [n]);
       const run = async (): Promise<Float32Array> => {
-        const c = e.linear(a, b, bias, 'sigmoid', { transposeA: ta, transposeB: tb });
+        const c = te.linear(a, b, bias, 'sigmoid', { transposeA: ta, transposeB: tb });
         try {
           return await c.read();
         } finally {
           c.dispose();
         }
       };
-      const whole = await countSubmits(run);
+      const whole = await countSubmits(te, run);
       dispatchLimits.maxMacsPerDispatch = 64 * 64 * k * 3; // 3 tiles per dispatch
-      const split = await countSubmits(run);
+      const split = await countSubmits(te, run);
       const tiles = Math.ceil(m / 64) * Math.ceil(n / 64); // 5 × 3 = 15 → 5 dispatches
       expect(split.submits).toBeGreaterThanOrEqual(whole.submits + Math.ceil(tiles / 3) - 1);
       expect(split.out).toEqual(whole.out); // bit for bit (toEqual on Float32Array compares every element)
@@ -73,10 +79,10 @@ describe('long work is split into bounded dispatches', () => {
 
   for (const kernel of ['sigmoid', 'rbf', 'polynomial'] as const) {
     it(`gram (${kernel}) split into one-tile dispatches is bit-identical`, async () => {
-      const x = rand(4, 200, 17);
-      const y = rand(5, 130, 17);
+      const x = rand(4, 200, 17, te);
+      const y = rand(5, 130, 17, te);
       const run = async (): Promise<Float32Array> => {
-        const g = e.gram(x, y, { kernel, gamma: 0.1 });
+        const g = te.gram(x, y, { kernel, gamma: 0.1 });
         try {
           return await g.read();
         } finally {
@@ -85,7 +91,7 @@ describe('long work is split into bounded dispatches', () => {
       };
       const whole = await run();
       dispatchLimits.maxMacsPerDispatch = 1; // floor: one 64×64 tile per dispatch
-      const split = await countSubmits(run);
+      const split = await countSubmits(te, run);
       expect(split.submits).toBeGreaterThanOrEqual(Math.ceil(200 / 64) * Math.ceil(130 / 64));
       expect(split.out).toEqual(whole);
       x.dispose();

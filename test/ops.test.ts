@@ -1,31 +1,34 @@
 // Runs every op case of test/cases/ops.ts (the suite the browser page also runs) on both
-// backends. The engine poisons outputs with NaN before each op, so an element an op
-// forgets to write fails the comparison. For 'webgpu' there is no skip: without an
-// adapter the beforeAll fails with createEngine's message (CI installs a Vulkan driver).
+// backends, and the tiling-dependent cases under each WebGPU tiling. The engine poisons
+// outputs with NaN before each op, so an element an op forgets to write fails the
+// comparison. For 'webgpu' there is no skip: without an adapter the beforeAll fails with
+// createEngine's message (CI installs a Vulkan driver).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
 import type { Engine } from '../src/index.js';
-import { opCases } from './cases/ops.js';
+import { opRuns } from './cases/ops.js';
 
-for (const backend of ['cpu', 'webgpu'] as const) {
-  describe(backend, () => {
+for (const run of opRuns) {
+  describe(run.name, () => {
     let engine: Engine | undefined;
 
     beforeAll(async () => {
+      const opts = { backend: run.backend, tiling: run.tiling };
       try {
-        engine = await lib.createEngine({ backend, log: null, poisonOutputs: true });
+        engine = await lib.createEngine({ ...opts, log: null, poisonOutputs: true });
       } catch (err) {
-        throw new Error(`createEngine({ backend: '${backend}' }) failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+        throw new Error(`createEngine(${JSON.stringify(opts)}) failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
       }
+      if (run.tiling !== undefined) expect(engine.tiling, 'the tiling the engine runs').toBe(run.tiling);
     });
 
     afterAll(() => {
       engine?.destroy();
     });
 
-    for (const c of opCases) {
+    for (const c of run.cases) {
       it(c.name, async () => {
-        if (engine === undefined) throw new Error(`no '${backend}' engine (createEngine failed in beforeAll)`);
+        if (engine === undefined) throw new Error(`no '${run.name}' engine (createEngine failed in beforeAll)`);
         const before = engine.memory();
         await c.run(engine, lib);
         await engine.sync(); // surfaces GPU validation errors raised by the case

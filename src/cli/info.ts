@@ -1,7 +1,7 @@
 // `sigmoid-core info`: which backend runs, on which adapter, under which limits.
 
 import { BACKEND_CHOICES, createEngine } from '../create-engine.js';
-import type { AdapterInfoSummary, BackendChoice, BackendKind, EngineLimits } from '../types.js';
+import type { AdapterInfoSummary, BackendChoice, BackendKind, EngineLimits, Tiling } from '../types.js';
 import { choiceFlag, type Command } from './args.js';
 
 /** The --backend flag every command that opens an engine takes, and its parser. */
@@ -21,6 +21,8 @@ const flags = {
 export interface InfoReport {
   backend: BackendKind;
   adapter: AdapterInfoSummary | null;
+  /** The WebGPU matmul/Gram kernel family; null on the CPU. */
+  tiling: Tiling | null;
   limits: EngineLimits;
   node: string;
   platform: string;
@@ -38,6 +40,7 @@ export const infoCommand: Command<typeof flags> = {
       report = {
         backend: engine.backend,
         adapter: engine.adapterInfo,
+        tiling: engine.tiling,
         limits: engine.limits,
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
@@ -59,6 +62,7 @@ function formatInfo(r: InfoReport): string {
       ['device', a.device || '-'],
       ['description', a.description || '-'],
       ['fallback adapter', a.isFallbackAdapter ? 'yes (software)' : 'no (hardware)'],
+      ['matmul/gram kernels', `${r.tiling ?? '-'}-tiled`],
     );
   } else {
     rows.push(['adapter', 'none (CPU backend)']);

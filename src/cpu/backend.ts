@@ -35,6 +35,7 @@ export const CPU_LIMITS: EngineLimits = Object.freeze({
 export class CpuBackend implements Backend {
   readonly kind = 'cpu' as const;
   readonly adapterInfo = null;
+  readonly tiling = null;
   readonly limits: EngineLimits = CPU_LIMITS;
   #pool = new CpuPool();
   #destroyed = false;

@@ -4,11 +4,12 @@
 
 import type { ActivationSpec, Backend, BackendBuffer, GramParams, MatmulParams } from '../backend.js';
 import { ValueError } from '../errors.js';
-import type { AdapterInfoSummary, EngineLimits, GramKernel, LossKind } from '../types.js';
+import type { AdapterInfoSummary, EngineLimits, GramKernel, LossKind, Tiling, TilingChoice } from '../types.js';
 import { BufferPool, GpuBuffer } from './buffers.js';
 import { acquireDevice } from './device.js';
 import { PipelineCache } from './pipelines.js';
 import { Scheduler } from './scheduler.js';
+import { gramEntry, matmulEntry, resolveTiling } from './tiling.js';
 
 // Codes of the ACT and KERNEL override constants (see shaders/common.wgsl, gram.wgsl).
 const ACT_CODE: Record<ActivationSpec['kind'], number> = {
@@ -54,16 +55,20 @@ function tilesPerDispatch(k: number): number {
 
 /**
  * A WebGPU backend on `device` (used as it is, never destroyed by us), or on a device
- * acquired here. Throws BackendUnavailableError when there is no WebGPU.
+ * acquired here, running the kernel family `tiling` picks. Throws BackendUnavailableError
+ * when there is no WebGPU.
  */
-export async function createWebGPUBackend(opts: { device?: GPUDevice } = {}): Promise<Backend> {
-  return new WebGPUBackend(await acquireDevice(opts.device));
+export async function createWebGPUBackend(opts: { device?: GPUDevice; tiling?: TilingChoice } = {}): Promise<Backend> {
+  resolveTiling(opts.tiling, null); // a bad choice fails before a device is made
+  const acq = await acquireDevice(opts.device);
+  return new WebGPUBackend(acq, resolveTiling(opts.tiling, acq.adapterInfo));
 }
 
 class WebGPUBackend implements Backend {
   readonly kind = 'webgpu' as const;
   readonly adapterInfo: AdapterInfoSummary | null;
   readonly limits: EngineLimits;
+  readonly tiling: Tiling;
   readonly #device: GPUDevice;
   readonly #owned: boolean;
   readonly #sched: Scheduler;
@@ -73,7 +78,8 @@ class WebGPUBackend implements Backend {
   readonly #one: GPUBuffer;
   #destroyed = false;
 
-  constructor(acq: { device: GPUDevice; owned: boolean; adapterInfo: AdapterInfoSummary | null; limits: EngineLimits }) {
+  constructor(acq: { device: GPUDevice; owned: boolean; adapterInfo: AdapterInfoSummary | null; limits: EngineLimits }, tiling: Tiling) {
+    this.tiling = tiling;
     this.#device = acq.device;
     this.#owned = acq.owned;
     this.adapterInfo = acq.adapterInfo;
@@ -130,7 +136,7 @@ class WebGPUBackend implements Backend {
     const total = tilesN * Math.ceil(p.m / TILE);
     const per = tilesPerDispatch(p.k);
     this.#sched.op('matmul', () => {
-      const pipeline = this.#pipes.get('matmul', 'matmul', {
+      const pipeline = this.#pipes.get('matmul', matmulEntry(this.tiling), {
         TRANS_A: p.transposeA, TRANS_B: p.transposeB, HAS_BIAS: p.bias !== null, ACT: ACT_CODE[p.act.kind],
       });
       for (let offset = 0; offset < total; offset += per) {
@@ -246,7 +252,7 @@ class WebGPUBackend implements Backend {
     const total = tilesM * Math.ceil(p.n / TILE);
     const per = tilesPerDispatch(p.d);
     this.#sched.op('gram', () => {
-      const pipeline = this.#pipes.get('gram', 'gram', { KERNEL: KERNEL_CODE[p.kernel] });
+      const pipeline = this.#pipes.get('gram', gramEntry(this.tiling), { KERNEL: KERNEL_CODE[p.kernel] });
       for (let offset = 0; offset < total; offset += per) {
         if (offset > 0) this.#sched.flush(); // each part its own submission (watchdog)
         this.#sched.dispatch('gram', {

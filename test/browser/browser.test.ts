@@ -1,21 +1,20 @@
 // The op checks of test/cases/ops.ts in headless Chromium, against the built library
 // (dist/index.js, made by `npm run build`, which `npm test` runs first): Vite serves
 // test/browser/index.html on 127.0.0.1 (a secure context, so navigator.gpu exists),
-// puppeteer opens it, waits for the page to run every case on WebGPU and on the CPU,
-// and each (backend, case) becomes one test here. The page is screenshotted to
-// test/.artifacts/browser-ops.png.
+// puppeteer opens it, waits for the page to run every case on WebGPU and on the CPU (and
+// the tiling-dependent ones under each WebGPU tiling: opRuns), and each (run, case)
+// becomes one test here. The page is screenshotted to test/.artifacts/browser-ops.png.
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type Served, serve, type WatchedPage, watchedPage, within } from '../../tools/browser.js';
-import { opCases } from '../cases/ops.js';
-import type { BackendName, CaseResult, PageResults } from './main.js';
+import { opRuns } from '../cases/ops.js';
+import type { CaseResult, PageResults } from './main.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const artifacts = `${repo}test/.artifacts`;
-const BACKENDS: readonly BackendName[] = ['webgpu', 'cpu'];
 
 /** SwiftShader runs compute at ~0.1–0.2 GFLOP/s on 2 cores: give the page plenty of time. */
 const PAGE_TIMEOUT_MS = 20 * 60_000;
@@ -30,7 +29,7 @@ const results: CaseResult[] = [];
 let pageState: PageResults | null = null;
 /** Why the run is incomplete (page timed out, crashed, stopped answering), or null. */
 let incomplete: string | null = null;
-const expected = BACKENDS.flatMap((backend) => opCases.map((c) => `${backend}/${c.name}`));
+const expected = opRuns.flatMap((run) => run.cases.map((c) => `${run.name}/${c.name}`));
 
 function pageProblems(): string {
   return watched?.problems() ?? 'the page was never opened';
@@ -58,7 +57,7 @@ beforeAll(async () => {
   try {
     await page.waitForFunction(() => window.__done === true, { timeout: PAGE_TIMEOUT_MS, polling: 500 });
   } catch (err) {
-    const next = expected.find((k) => !results.some((r) => `${r.backend}/${r.name}` === k));
+    const next = expected.find((k) => !results.some((r) => `${r.run}/${r.name}` === k));
     incomplete =
       `the page did not finish within ${PAGE_TIMEOUT_MS / 1000} s (${(err as Error).message})` +
       (next ? `; no result after ${next} started` : '');
@@ -83,22 +82,22 @@ afterAll(async () => {
   await served?.close();
 });
 
-function resultFor(backend: BackendName, name: string): CaseResult {
-  const r = results.find((x) => x.backend === backend && x.name === name);
+function resultFor(run: string, name: string): CaseResult {
+  const r = results.find((x) => x.run === run && x.name === name);
   if (r) return r;
   throw new Error(
-    `no result for ${backend}/${name} from ${url || 'the page'}: ` +
+    `no result for ${run}/${name} from ${url || 'the page'}: ` +
       `${incomplete ?? 'the page finished without it'} (got ${results.length} of ${expected.length} results)\n${pageProblems()}`,
   );
 }
 
 describe('op checks in headless Chromium', () => {
-  for (const backend of BACKENDS) {
-    describe(backend, () => {
-      for (const c of opCases) {
+  for (const run of opRuns) {
+    describe(run.name, () => {
+      for (const c of run.cases) {
         it(c.name, () => {
-          const r = resultFor(backend, c.name);
-          if (!r.ok) throw new Error(`${backend}/${c.name} failed in Chromium: ${r.error}`);
+          const r = resultFor(run.name, c.name);
+          if (!r.ok) throw new Error(`${run.name}/${c.name} failed in Chromium: ${r.error}`);
         });
       }
     });
@@ -114,7 +113,7 @@ describe('op checks in headless Chromium', () => {
     expect(pageState, `the page published no results at ${url}: ${incomplete}`).not.toBeNull();
     const adapter = pageState!.adapter;
     if (!adapter) {
-      const error = results.find((r) => r.backend === 'webgpu')?.error ?? 'no webgpu result';
+      const error = results.find((r) => r.run === 'webgpu')?.error ?? 'no webgpu result';
       throw new Error(
         `no WebGPU adapter in Chromium (navigator.gpu ${pageState!.hasNavigatorGpu ? 'exists' : 'is missing'}; ` +
           `${pageState!.userAgent}): ${error}`,

@@ -1,14 +1,14 @@
 // The browser op-check page: runs every case of test/cases/ops.ts (the same checks the
-// Node tests run) against the BUILT library, on WebGPU (navigator.gpu) and on the CPU,
-// shows a table and publishes the results on `window` for browser.test.ts (puppeteer).
+// Node tests run) against the BUILT library, on WebGPU (navigator.gpu) and on the CPU, and
+// the tiling-dependent cases under each WebGPU tiling (opRuns); shows a table and
+// publishes the results on `window` for browser.test.ts (puppeteer).
 import * as lib from 'sigmoid-core';
 import type { Engine } from '../../src/index.js';
-import { opCases } from '../cases/ops.js';
-
-export type BackendName = 'webgpu' | 'cpu';
+import { type OpRun, opRuns } from '../cases/ops.js';
 
 export interface CaseResult {
-  backend: BackendName;
+  /** The OpRun's name ('webgpu', 'webgpu tiling=workgroup', …, 'cpu'). */
+  run: string;
   name: string;
   ok: boolean;
   error: string | null;
@@ -33,7 +33,6 @@ declare global {
   }
 }
 
-const BACKENDS: readonly BackendName[] = ['webgpu', 'cpu'];
 /** A case that neither resolves nor rejects (a lost GPU promise) must not stall the rest. */
 const CASE_TIMEOUT_MS = 180_000;
 
@@ -46,7 +45,7 @@ const page: PageResults = {
   results: [],
 };
 window.__results = page;
-const expected = BACKENDS.length * opCases.length;
+const expected = opRuns.reduce((n, r) => n + r.cases.length, 0);
 let running: string | null = null;
 
 function describeError(err: unknown): string {
@@ -68,7 +67,7 @@ function record(r: CaseResult): void {
   const tr = document.createElement('tr');
   tr.className = r.ok ? 'ok' : 'fail';
   for (const [cls, text] of [
-    ['', r.backend], ['', r.name], ['result', r.ok ? 'ok' : 'FAIL'], ['ms', r.ms.toFixed(0)], ['error', r.error ?? ''],
+    ['', r.run], ['', r.name], ['result', r.ok ? 'ok' : 'FAIL'], ['ms', r.ms.toFixed(0)], ['error', r.error ?? ''],
   ] as const) {
     const td = document.createElement('td');
     if (cls) td.className = cls;
@@ -76,7 +75,7 @@ function record(r: CaseResult): void {
     tr.append(td);
   }
   tbody.append(tr);
-  if (!r.ok) console.info(`[ops] FAIL ${r.backend} ${r.name}: ${r.error}`);
+  if (!r.ok) console.info(`[ops] FAIL ${r.run} ${r.name}: ${r.error}`);
 }
 
 function showStatus(): void {
@@ -89,24 +88,26 @@ function showStatus(): void {
     `${page.results.length} of ${expected} done, ${failed} failed` + (running ? ` — running ${running}` : '');
 }
 
-async function runBackend(backend: BackendName): Promise<void> {
+async function runCases(run: OpRun): Promise<void> {
   let engine: Engine;
+  const opts = { backend: run.backend, tiling: run.tiling };
   try {
-    engine = await lib.createEngine({ backend, log: null, poisonOutputs: true });
+    engine = await lib.createEngine({ ...opts, log: null, poisonOutputs: true });
+    if (run.tiling !== undefined && engine.tiling !== run.tiling) throw new Error(`the engine runs tiling ${engine.tiling}`);
   } catch (err) {
-    const error = `createEngine({ backend: '${backend}' }) failed: ${describeError(err)}`;
-    for (const c of opCases) record({ backend, name: c.name, ok: false, error, ms: 0 });
+    const error = `createEngine(${JSON.stringify(opts)}) failed: ${describeError(err)}`;
+    for (const c of run.cases) record({ run: run.name, name: c.name, ok: false, error, ms: 0 });
     return;
   }
   try {
     const info = engine.adapterInfo;
-    if (backend === 'webgpu' && info) {
+    if (run.backend === 'webgpu' && info) {
       // Copy the fields: a GPUAdapterInfo's getters would not survive page.evaluate().
       const { vendor, architecture, device, description, isFallbackAdapter } = info;
       page.adapter = { vendor, architecture, device, description, isFallbackAdapter };
     }
-    for (const c of opCases) {
-      running = `${backend}/${c.name}`;
+    for (const c of run.cases) {
+      running = `${run.name}/${c.name}`;
       showStatus();
       const t0 = performance.now();
       const before = engine.memory();
@@ -121,7 +122,7 @@ async function runBackend(backend: BackendName): Promise<void> {
       } catch (err) {
         error = describeError(err);
       }
-      record({ backend, name: c.name, ok: error === null, error, ms: performance.now() - t0 });
+      record({ run: run.name, name: c.name, ok: error === null, error, ms: performance.now() - t0 });
     }
   } finally {
     engine.destroy();
@@ -129,12 +130,12 @@ async function runBackend(backend: BackendName): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  for (const backend of BACKENDS) {
+  for (const run of opRuns) {
     const t0 = performance.now();
-    await runBackend(backend);
-    const mine = page.results.filter((r) => r.backend === backend);
+    await runCases(run);
+    const mine = page.results.filter((r) => r.run === run.name);
     console.info(
-      `[ops] ${backend}: ${mine.filter((r) => r.ok).length} of ${mine.length} passed in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `[ops] ${run.name}: ${mine.filter((r) => r.ok).length} of ${mine.length} passed in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
   }
   running = null;

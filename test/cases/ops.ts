@@ -17,7 +17,7 @@
 // relative, with an absolute floor of 1e-5·‖x‖₂ (the natural scale of a sum whose terms
 // cancel). Sizes are chosen so the suite stays fast on a software GPU (~0.1 GFLOP/s).
 
-import type { Activation, ActivationKind, Engine, GramKernel, GramOptions, Tensor } from '../../src/index.js';
+import type { Activation, ActivationKind, Engine, GramKernel, GramOptions, Tensor, Tiling } from '../../src/index.js';
 import type { LossKind } from '../../src/types.js';
 import { type CloseOptions, expectClose, expectExactAt, expectFinite, expectThrows } from '../helpers/expectClose.js';
 import {
@@ -1217,13 +1217,26 @@ const trainErrorCase: OpCase = {
 
 // ---- the suite -----------------------------------------------------------------------------
 
-export const opCases: OpCase[] = [
-  roundTripCase,
+/**
+ * The cases whose WebGPU kernels depend on the engine's tiling (matmul, the fused linear
+ * epilogue, the Gram kernels): runners repeat them under each tiling, since 'auto' picks
+ * only one per adapter.
+ */
+export const tilingCases: OpCase[] = [
   matmulCase(false, false),
   matmulCase(true, false),
   matmulCase(false, true),
   matmulCase(true, true),
   ...ACT_VARIANTS.map(linearCase),
+  ...(['sigmoid', 'logistic', 'linear', 'polynomial', 'rbf'] as const).map(gramCase),
+  sklearnCase,
+  hugeLinearCase,
+  hugeGramCase,
+];
+
+export const opCases: OpCase[] = [
+  roundTripCase,
+  ...tilingCases,
   ...ACT_VARIANTS.map(activationForwardCase),
   ...ACT_VARIANTS.map(activationBackwardCase),
   ...SIGMOID_BACKWARD.map(sigmoidBackwardCase),
@@ -1234,12 +1247,8 @@ export const opCases: OpCase[] = [
   biasAddCase,
   colSumsCase,
   sumMeanCase,
-  ...(['sigmoid', 'logistic', 'linear', 'polynomial', 'rbf'] as const).map(gramCase),
   projectedGramCase,
-  sklearnCase,
   hugeActivationCase,
-  hugeLinearCase,
-  hugeGramCase,
   shapeErrorCase,
   disposedErrorCase,
   valueErrorCase,
@@ -1253,4 +1262,19 @@ export const opCases: OpCase[] = [
   sgdCase,
   adamCase,
   trainErrorCase,
+];
+
+/** One engine configuration and the cases run on it, shared by the Node and browser runners. */
+export interface OpRun {
+  name: string;
+  backend: 'webgpu' | 'cpu';
+  tiling?: Tiling;
+  cases: readonly OpCase[];
+}
+
+export const opRuns: readonly OpRun[] = [
+  { name: 'webgpu', backend: 'webgpu', cases: opCases },
+  { name: 'webgpu tiling=workgroup', backend: 'webgpu', tiling: 'workgroup', cases: tilingCases },
+  { name: 'webgpu tiling=register', backend: 'webgpu', tiling: 'register', cases: tilingCases },
+  { name: 'cpu', backend: 'cpu', cases: opCases },
 ];

@@ -17,8 +17,10 @@ export function sigmoidCorePeer(backend: 'webgpu' | 'cpu'): Peer {
       engine = await createEngine({ backend, log: null });
       return {
         library: 'sigmoid-core (source)',
-        device: engine.adapterInfo ? `WebGPU: ${describeAdapter(engine.adapterInfo)}` : 'CPU (Float32Array, one thread)',
-        details: { adapter: engine.adapterInfo, limits: engine.limits },
+        device: engine.adapterInfo
+          ? `WebGPU: ${describeAdapter(engine.adapterInfo)}, ${engine.tiling}-tiled kernels`
+          : 'CPU (Float32Array, one thread)',
+        details: { adapter: engine.adapterInfo, tiling: engine.tiling, limits: engine.limits },
       };
     },
     async prepare(data) {

@@ -1,0 +1,38 @@
+// Which matmul/Gram kernels a WebGPU device runs. Both compute the same 64×64 output tile
+// per workgroup (shaders/matmul.wgsl, gram.wgsl):
+//   'workgroup'  operand tiles staged in workgroup memory between barriers — the usual
+//                GPU design, kept for hardware adapters;
+//   'register'   8×8 outputs per thread read straight from storage, no workgroup memory
+//                and no barriers. On CPU-backed adapters (lavapipe, SwiftShader) workgroup
+//                memory is plain memory and each barrier switches coroutines, so this runs
+//                2–4× faster there (bench/README.md); it is never picked for a hardware
+//                adapter by 'auto', whose kernels were not tuned on such a driver.
+
+import { ValueError } from '../errors.js';
+import type { AdapterInfoSummary, Tiling, TilingChoice } from '../types.js';
+
+export const TILING_CHOICES: readonly TilingChoice[] = ['auto', 'workgroup', 'register'];
+
+/** The adapter runs on the CPU: a fallback adapter, or one whose name says so. */
+export function isCpuBackedAdapter(info: AdapterInfoSummary | null): boolean {
+  if (info === null) return false;
+  return info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(`${info.architecture} ${info.device} ${info.description}`);
+}
+
+export function resolveTiling(choice: TilingChoice | undefined, info: AdapterInfoSummary | null): Tiling {
+  const c = choice ?? 'auto';
+  if (!TILING_CHOICES.includes(c)) {
+    throw new ValueError(`tiling must be 'auto', 'workgroup' or 'register', got ${JSON.stringify(c)}`);
+  }
+  if (c !== 'auto') return c;
+  return isCpuBackedAdapter(info) ? 'register' : 'workgroup';
+}
+
+/** Entry points of the two families in matmul.wgsl and gram.wgsl. */
+export function matmulEntry(t: Tiling): string {
+  return t === 'register' ? 'matmul_direct' : 'matmul';
+}
+
+export function gramEntry(t: Tiling): string {
+  return t === 'register' ? 'gram_direct' : 'gram';
+}
