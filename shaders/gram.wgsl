@@ -4,7 +4,8 @@
 //                per thread, d in steps of 16 with X and Yᵀ tiles in workgroup memory. The
 //                inner products (or squared distances) stay in registers and only k(·) is
 //                stored.
-//   gram_direct  the same 64×64 tile per 8×8 workgroup, 8×8 outputs per thread, X and Y read
+//   gram_direct  the same 64×64 tile per 8×8 workgroup, 8×8 outputs per thread (rows lid.y + 8i,
+//                columns lid.x + 8j), X and Y read
 //                straight from storage (no workgroup memory, no barriers): for CPU-backed
 //                adapters, like matmul_direct (src/webgpu/tiling.ts picks one).
 // Override KERNEL picks the epilogue, s = ⟨x_i, y_j⟩:
@@ -172,16 +173,16 @@ fn gram_direct(
   let n = params.n;
   let m = params.m;
   let d = params.d;
-  let row0 = (tile / params.tiles_m) * TILE + lid.y * 8u;
-  let col0 = (tile % params.tiles_m) * TILE + lid.x * 8u;
+  let row0 = (tile / params.tiles_m) * TILE + lid.y;
+  let col0 = (tile % params.tiles_m) * TILE + lid.x;
   // Start of each row of X and Y; rows past n or m read a clamped (valid) row, not stored.
   var xr: array<u32, 8>;
   var yr: array<u32, 8>;
   for (var i = 0u; i < 8u; i++) {
-    xr[i] = min(row0 + i, n - 1u) * d;
-    yr[i] = min(col0 + i, m - 1u) * d;
+    xr[i] = min(row0 + 8u * i, n - 1u) * d;
+    yr[i] = min(col0 + 8u * i, m - 1u) * d;
   }
-  // acc[2i + j/4][j%4] is K(row0 + i, col0 + j); rows unrolled by hand as in matmul_direct.
+  // acc[2i + j/4][j%4] is K(row0 + 8i, col0 + 8j); rows unrolled by hand as in matmul_direct.
   var acc: array<vec4<f32>, 16>;
   for (var k = 0u; k < d; k++) {
     let y0 = vec4<f32>(y[yr[0] + k], y[yr[1] + k], y[yr[2] + k], y[yr[3] + k]);
@@ -197,12 +198,12 @@ fn gram_direct(
   }
 
   for (var i = 0u; i < 8u; i++) {
-    let row = row0 + i;
+    let row = row0 + 8u * i;
     if (row >= n) {
       break;
     }
     for (var j = 0u; j < 8u; j++) {
-      let col = col0 + j;
+      let col = col0 + 8u * j;
       if (col < m) {
         out[row * m + col] = kernel_epilogue(acc[2u * i + j / 4u][j % 4u]);
       }

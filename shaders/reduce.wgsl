@@ -6,9 +6,15 @@
 //                     The host passes scale = 1 except on the final pass. With the
 //                     SQUARE override each element is squared as it is loaded (the
 //                     host sets it on the first pass only): out[block] = scale · Σ x².
+//   sum_direct        without workgroup memory: each thread sums a block of 64 consecutive
+//                     elements in order, out[block] = scale · Σ block (SQUARE as above);
+//                     64 threads per workgroup. For CPU-backed adapters (src/webgpu/tiling.ts).
 //   col_sums_partial  x [rows, cols] → out [ceil(rows / 128), cols]: a 32×8 workgroup
 //                     covers 32 columns × 128 rows; each thread sums 16 rows (stride 8)
 //                     of its column, then a 3-level tree over the 8 lanes.
+//   col_sums_direct   the same blocks and output without workgroup memory: one thread per
+//                     column sums the block's 128 rows in order. For CPU-backed adapters,
+//                     where barriers are expensive (src/webgpu/tiling.ts).
 
 override SQUARE: bool = false;
 
@@ -59,6 +65,26 @@ fn sum_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   }
 }
 
+const DIRECT_WG: u32 = 64u;
+const DIRECT_BLOCK: u32 = 64u;
+
+@compute @workgroup_size(64)
+fn sum_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+              @builtin(local_invocation_index) li: u32) {
+  let block = (wid.x + wid.y * nwg.x) * DIRECT_WG + li;
+  if (block >= params.total) {
+    return;
+  }
+  let start = block * DIRECT_BLOCK;
+  let end = min(start + DIRECT_BLOCK, params.n);
+  var s = 0.0;
+  for (var i = start; i < end; i++) {
+    let v = x[i];
+    s += select(v, v * v, SQUARE);
+  }
+  out[block] = params.scale * s;
+}
+
 const COL_WG_X: u32 = 32u;
 const COL_LANES: u32 = 8u;
 const COL_ROWS_PER_THREAD: u32 = 16u;
@@ -97,4 +123,27 @@ fn col_sums_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
   if (lid.y == 0u && col < cols) {
     out[row_block * cols + col] = params.scale * partial[lid.x];
   }
+}
+
+@compute @workgroup_size(32)
+fn col_sums_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                   @builtin(local_invocation_index) li: u32) {
+  let block = wid.x + wid.y * nwg.x;
+  if (block >= params.total) {
+    return;
+  }
+  let rows = params.n;
+  let cols = params.cols;
+  let row_block = block / params.col_blocks;
+  let col = (block % params.col_blocks) * COL_WG_X + li;
+  if (col >= cols) {
+    return;
+  }
+  let row0 = row_block * COL_BLOCK_ROWS;
+  let row_end = min(row0 + COL_BLOCK_ROWS, rows);
+  var s = 0.0;
+  for (var r = row0; r < row_end; r++) {
+    s += x[r * cols + col];
+  }
+  out[row_block * cols + col] = params.scale * s;
 }

@@ -9,7 +9,7 @@ import { BufferPool, GpuBuffer } from './buffers.js';
 import { acquireDevice } from './device.js';
 import { PipelineCache } from './pipelines.js';
 import { Scheduler } from './scheduler.js';
-import { gramEntry, matmulEntry, resolveTiling } from './tiling.js';
+import { colSumsEntry, gramEntry, matmulEntry, resolveTiling, sumPass } from './tiling.js';
 
 // Codes of the ACT and KERNEL override constants (see shaders/common.wgsl, gram.wgsl).
 const ACT_CODE: Record<ActivationSpec['kind'], number> = {
@@ -25,7 +25,6 @@ const CORRECT_CODE = { binary: 0, multiclass: 1 } as const;
 
 const TILE = 64; // matmul.wgsl / gram.wgsl output tile
 const ELEMENTWISE_WG = 256; // elements per elementwise workgroup
-const SUM_BLOCK = 1024; // elements per sum_partial workgroup
 const COL_BLOCK_COLS = 32; // col_sums_partial workgroup: 32 columns × 128 rows
 const COL_BLOCK_ROWS = 128;
 const ROW_WG = 64; // train.wgsl row ops: threads per workgroup
@@ -191,7 +190,7 @@ class WebGPUBackend implements Backend {
 
   colSums(x: BackendBuffer, out: BackendBuffer, rows: number, cols: number): void {
     this.#sched.op('colSums', () => {
-      const pipeline = this.#pipes.get('reduce', 'col_sums_partial');
+      const pipeline = this.#pipes.get('reduce', colSumsEntry(this.tiling));
       const colBlocks = Math.ceil(cols / COL_BLOCK_COLS);
       let src = gpuOf(x);
       let srcTemp: GpuBuffer | null = null;
@@ -218,20 +217,21 @@ class WebGPUBackend implements Backend {
 
   sum(x: BackendBuffer, out: BackendBuffer, n: number, scale: number, square = false): void {
     const name = square ? 'sumSquares' : 'sum';
+    const pass = sumPass(this.tiling);
     this.#sched.op(name, () => {
       let first = true;
       let src = gpuOf(x);
       let srcTemp: GpuBuffer | null = null;
       let len = n;
       for (;;) {
-        const blocks = Math.ceil(len / SUM_BLOCK);
+        const blocks = Math.ceil(len / pass.block);
         const dstTemp = blocks === 1 ? null : this.#pool.acquire(blocks, false);
         this.#sched.dispatch(name, {
-          pipeline: this.#pipes.get('reduce', 'sum_partial', { SQUARE: square && first }),
+          pipeline: this.#pipes.get('reduce', pass.entry, { SQUARE: square && first }),
           buffers: [[1, src], [2, dstTemp === null ? gpuOf(out) : dstTemp.gpu]],
           u32: [len, 0, 0, blocks],
           f32: [dstTemp === null ? scale : 1],
-          workgroups: blocks,
+          workgroups: Math.ceil(blocks / pass.blocksPerWorkgroup),
         });
         if (srcTemp !== null) this.#pool.release(srcTemp);
         if (dstTemp === null) break;

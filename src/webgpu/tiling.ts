@@ -28,11 +28,27 @@ export function resolveTiling(choice: TilingChoice | undefined, info: AdapterInf
   return isCpuBackedAdapter(info) ? 'register' : 'workgroup';
 }
 
-/** Entry points of the two families in matmul.wgsl and gram.wgsl. */
+/** Entry points of the two families in matmul.wgsl, gram.wgsl and reduce.wgsl. */
 export function matmulEntry(t: Tiling): string {
   return t === 'register' ? 'matmul_direct' : 'matmul';
 }
 
 export function gramEntry(t: Tiling): string {
   return t === 'register' ? 'gram_direct' : 'gram';
+}
+
+/** Column sums (reduce.wgsl): the barrier-free variant goes with the register family. */
+export function colSumsEntry(t: Tiling): string {
+  return t === 'register' ? 'col_sums_direct' : 'col_sums_partial';
+}
+
+/**
+ * Sums (reduce.wgsl), one pass: the entry point, the elements each block sums, and the
+ * blocks each workgroup covers (sum_partial: 1024 per 256-thread workgroup; sum_direct:
+ * 64 per thread, 64 threads per workgroup).
+ */
+export function sumPass(t: Tiling): { entry: string; block: number; blocksPerWorkgroup: number } {
+  return t === 'register'
+    ? { entry: 'sum_direct', block: 64, blocksPerWorkgroup: 64 }
+    : { entry: 'sum_partial', block: 1024, blocksPerWorkgroup: 1 };
 }

@@ -1219,8 +1219,8 @@ const trainErrorCase: OpCase = {
 
 /**
  * The cases whose WebGPU kernels depend on the engine's tiling (matmul, the fused linear
- * epilogue, the Gram kernels): runners repeat them under each tiling, since 'auto' picks
- * only one per adapter.
+ * epilogue, the Gram kernels, sums and column sums): runners repeat them under each
+ * tiling, since 'auto' picks only one per adapter.
  */
 export const tilingCases: OpCase[] = [
   matmulCase(false, false),
@@ -1232,6 +1232,9 @@ export const tilingCases: OpCase[] = [
   sklearnCase,
   hugeLinearCase,
   hugeGramCase,
+  colSumsCase,
+  sumMeanCase,
+  sumSquaresCase,
 ];
 
 export const opCases: OpCase[] = [
@@ -1245,8 +1248,6 @@ export const opCases: OpCase[] = [
   binaryCase('mul'),
   scaleCase,
   biasAddCase,
-  colSumsCase,
-  sumMeanCase,
   projectedGramCase,
   hugeActivationCase,
   shapeErrorCase,
@@ -1257,7 +1258,6 @@ export const opCases: OpCase[] = [
   hugeLossCase,
   countCorrectCase,
   softmaxCase,
-  sumSquaresCase,
   axpyCase,
   sgdCase,
   adamCase,
