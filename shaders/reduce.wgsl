@@ -35,6 +35,11 @@ const SUM_BLOCK: u32 = 1024u;
 
 var<workgroup> partial: array<f32, 256>;
 
+// What one element adds to a sum: itself, or its square with SQUARE.
+fn term(v: f32) -> f32 {
+  return select(v, v * v, SQUARE);
+}
+
 @compute @workgroup_size(256)
 fn sum_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) li: u32) {
@@ -48,8 +53,7 @@ fn sum_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   for (var l = 0u; l < 4u; l++) {
     let i = base + l * SUM_WG;
     if (i < n) {
-      let v = x[i];
-      s += select(v, v * v, SQUARE);
+      s += term(x[i]);
     }
   }
   partial[li] = s;
@@ -79,8 +83,7 @@ fn sum_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   let end = min(start + DIRECT_BLOCK, params.n);
   var s = 0.0;
   for (var i = start; i < end; i++) {
-    let v = x[i];
-    s += select(v, v * v, SQUARE);
+    s += term(x[i]);
   }
   out[block] = params.scale * s;
 }
