@@ -74,16 +74,9 @@ fn matmul(
     let k0 = t * TK;
     // 1024 elements per tile, 4 per thread; consecutive threads read consecutive addresses.
     for (var l = 0u; l < 4u; l++) {
-      let idx = li + l * 256u;
-      var r: u32;
-      var kk: u32;
-      if (TRANS_A) {
-        kk = idx / TILE;
-        r = idx % TILE;
-      } else {
-        r = idx / TK;
-        kk = idx % TK;
-      }
+      let at = tile_slot(li + l * 256u, TRANS_A);
+      let r = at.x;
+      let kk = at.y;
       let gr = row0 + r;
       let gk = k0 + kk;
       var v = 0.0;
@@ -93,16 +86,9 @@ fn matmul(
       tile_a[kk * STRIDE + r / 4u][r % 4u] = v;
     }
     for (var l = 0u; l < 4u; l++) {
-      let idx = li + l * 256u;
-      var cc: u32;
-      var kk: u32;
-      if (TRANS_B) {
-        cc = idx / TK;
-        kk = idx % TK;
-      } else {
-        kk = idx / TILE;
-        cc = idx % TILE;
-      }
+      let at = tile_slot(li + l * 256u, !TRANS_B);
+      let cc = at.x;
+      let kk = at.y;
       let gc = col0 + cc;
       let gk = k0 + kk;
       var v = 0.0;
@@ -137,6 +123,16 @@ fn matmul(
       }
     }
   }
+}
+
+// Element idx (0..1023) of a 64×16 operand tile as (position along the 64 side, kk), read
+// in storage order so consecutive threads load consecutive addresses: `k_outer` when the
+// operand is stored with k as its outer index (A transposed, B not).
+fn tile_slot(idx: u32, k_outer: bool) -> vec2<u32> {
+  if (k_outer) {
+    return vec2<u32>(idx % TILE, idx / TILE);
+  }
+  return vec2<u32>(idx / TK, idx % TK);
 }
 
 // C[row, col] = act(v + bias[col]), the epilogue of both entry points.
