@@ -2,6 +2,7 @@
 // browser page and its runner) and the ratio table of one backend against the others.
 // No Node API here: the browser page imports it.
 
+import type { BenchState } from './peer-run.js';
 import type { Timing } from './timing.js';
 
 export interface CaseResult<B extends string = string> {
@@ -88,4 +89,25 @@ export function fmtRange(lo: number, hi: number): string {
 
 export function fmtNum(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2);
+}
+
+/**
+ * A peer run (bench/peer-run.ts) as its runners print it: the user agent, the adapter, each
+ * backend, the results table and `ours` ÷ each peer. Built from the results, not the run's
+ * finished tables, so an unfinished run still prints what it has.
+ */
+export function formatState(s: BenchState, ours: string): string {
+  const peers = s.backends.filter((b) => b.id !== ours).map((b) => b.id);
+  const adapter = typeof s.adapter === 'string' ? s.adapter : Object.entries(s.adapter).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  return [
+    `${s.userAgent}`,
+    `WebGPU adapter: ${adapter}`,
+    ...s.backends.map((b) => `- ${b.id}: ${b.status === 'ok' ? `${b.info!.library}, ${b.info!.device}` : `unavailable: ${b.reason}`}`),
+    '',
+    formatTable(s.results),
+    '',
+    `${ours} ÷ each peer (peer median ÷ ours; > 1 = ${ours} faster; — = no checked time):`,
+    '',
+    formatRatios(ratios(s.results, ours, peers), peers),
+  ].join('\n');
 }

@@ -1,12 +1,13 @@
 // Builds a Node benchmark script (bench/<entry>.ts and the library it imports, WGSL
-// included) into one file, bench/dist/<entry>.js: node (`npm run bench`), gram-20k
-// (`npm run bench:gram-20k`) or svc (`npm run bench:svc`). `webgpu` (Dawn's native module)
+// included) into one file, bench/dist/<entry>.js: node (`npm run bench`), peers-node
+// (`npm run bench:peers`, `npm run bench:gpu-bundle`), gram-20k (`npm run bench:gram-20k`)
+// or svc (`npm run bench:svc`). `webgpu` (Dawn's native module)
 // stays external; the bundle also runs from .gpu/ on a GPU host (see ../shared/gpu/pack.sh).
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
 const root = resolve(import.meta.dirname, '..');
-// BENCH_ENTRY picks the script: node (the runner, default), gram-20k or svc.
+// BENCH_ENTRY picks the script: node (the runner, default), peers-node, gram-20k or svc.
 const entry = process.env.BENCH_ENTRY ?? 'node';
 
 export default defineConfig({

@@ -9,8 +9,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseFlags, formatFlags, UsageError } from '../../src/cli/args.js';
 import { launchChromium, serve, watchedPage, within } from '../../tools/browser.js';
 import { machine } from '../report.js';
-import { formatRatios, formatTable, ratios } from '../table.js';
-import type { BenchState } from './main.js';
+import type { BenchState } from '../peer-run.js';
+import { formatState } from '../table.js';
 
 const OURS = 'sigmoid-core-webgpu';
 
@@ -57,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const state = await within(w.page.evaluate(() => window.__bench ?? null), 30_000, 'the page');
     if (!state) throw new Error(`the page published no results: ${incomplete ?? ''}\n${w.problems()}`);
-    printTables(state as BenchState);
+    process.stdout.write(`${formatState(state as BenchState, OURS)}\n`);
 
     const date = new Date(state.date);
     const out = flags.out ?? join(repo, 'bench', 'results', `browser-${mode}-${date.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
@@ -78,24 +78,6 @@ async function main(argv: string[]): Promise<number> {
     await browser.close();
     await served.close();
   }
-}
-
-function printTables(s: BenchState): void {
-  // From the results (not the page's finished tables): an unfinished run still prints what it has.
-  const peers = s.backends.filter((b) => b.id !== OURS).map((b) => b.id);
-  const adapter = typeof s.adapter === 'string' ? s.adapter : Object.entries(s.adapter).map(([k, v]) => `${k}=${String(v)}`).join(' ');
-  const lines = [
-    `${s.userAgent}`,
-    `WebGPU adapter: ${adapter}`,
-    ...s.backends.map((b) => `- ${b.id}: ${b.status === 'ok' ? `${b.info!.library}, ${b.info!.device}` : `unavailable: ${b.reason}`}`),
-    '',
-    formatTable(s.results),
-    '',
-    `sigmoid-core-webgpu ÷ each peer (peer median ÷ ours; > 1 = sigmoid-core faster; — = no checked time):`,
-    '',
-    formatRatios(ratios(s.results, OURS, peers), peers),
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 try {

@@ -7,7 +7,7 @@ import type { Browser } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, type Served, serve, type WatchedPage, watchedPage, within } from '../../tools/browser.js';
-import type { BenchState } from '../../bench/browser/main.js';
+import type { BenchState } from '../../bench/peer-run.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 /** Quick mode takes well under a minute on SwiftShader; allow for a loaded machine. */

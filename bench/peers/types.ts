@@ -2,7 +2,7 @@
 // sigmoid-core.ts, tfjs.ts, jax.ts). The page calls, per backend: init() once (a throw
 // means "unavailable: reason"), then per workload prepare(data) → [run() → read(out) →
 // free(out)]… → dispose(), and destroy() at the end.
-import type { CaseData } from '../../cases.js';
+import type { CaseData } from '../cases.js';
 
 export interface PeerInfo {
   /** Library and version, e.g. "@tensorflow/tfjs-core 4.22.0". */

@@ -3,18 +3,19 @@
 // out-of-memory error makes it throw). The MLP step is model.trainStep(x, y) on resident
 // tensors (one queue submission); it is synchronised by reading its [1] loss, which comes
 // after the whole step in the queue.
-import type { CaseData } from '../../cases.js';
+import type { CaseData } from '../cases.js';
 import {
-  createEngine, dense, describeAdapter, encodeSafetensors, type Engine, sequential, sgd, sigmoid, type Tensor,
-} from '../../../src/index.js';
+  createEngine, dense, describeAdapter, encodeSafetensors, type Engine, sequential, sgd, sigmoid, type Tensor, type TilingChoice,
+} from '../../src/index.js';
 import type { Peer, PeerCase } from './types.js';
 
-export function sigmoidCorePeer(backend: 'webgpu' | 'cpu'): Peer {
+/** `tiling` picks the WebGPU kernel family (default 'auto'; see src/webgpu/tiling.ts). */
+export function sigmoidCorePeer(backend: 'webgpu' | 'cpu', tiling: TilingChoice = 'auto'): Peer {
   let engine: Engine | null = null;
   return {
     id: `sigmoid-core-${backend}`,
     async init() {
-      engine = await createEngine({ backend, log: null });
+      engine = await createEngine({ backend, tiling, log: null });
       return {
         library: 'sigmoid-core (source)',
         device: engine.adapterInfo

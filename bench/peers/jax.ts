@@ -5,7 +5,7 @@
 // the mean softmax cross-entropy plus a manual SGD update (w − lr·g) on resident arrays,
 // synchronised with blockUntilReady on the loss and every new parameter.
 import { blockUntilReady, defaultDevice, init, jit, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
-import type { CaseData } from '../../cases.js';
+import type { CaseData } from '../cases.js';
 import { concat } from './sigmoid-core.js';
 import type { Peer, PeerCase } from './types.js';
 

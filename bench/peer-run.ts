@@ -1,0 +1,207 @@
+// The benchmark run against the peers, with no DOM and no Node API: the seeded workloads
+// (bench/cases.ts) on sigmoid-core (WebGPU and CPU), TensorFlow.js (webgpu, wasm, cpu) and
+// jax-js (webgpu, wasm), one backend after another. Each case: prepare (inputs uploaded,
+// untimed), a warm-up run, timed runs (bench/timing.ts: median, min–max), every output read
+// back untimed and checked against float64 before its time counts, then dispose. A backend
+// that fails to start is recorded as "unavailable: reason"; a case that runs past its
+// deadline is recorded as ERROR and the run goes on. Used by the browser page
+// (bench/browser/main.ts) and by the Node runner for WebGPU under Dawn (bench/peers-node.ts).
+import { type CaseSpec, gramCase, matmulCase, mlpCase, sigmoidCase } from './cases.js';
+import { jaxPeer } from './peers/jax.js';
+import { sigmoidCorePeer } from './peers/sigmoid-core.js';
+import { tfjsPeer } from './peers/tfjs.js';
+import { describeError, type Peer, type PeerInfo } from './peers/types.js';
+import type { TilingChoice } from '../src/index.js';
+import { type CaseResult, fmtMs, fmtNum, formatRatios, formatTable, ratios, type RatioRow } from './table.js';
+import { CaseSkipped, deadline, measure, type TimingOptions } from './timing.js';
+
+/** quick: CI-sized; full: the issue's sizes; gpu: full plus sizes only a real GPU finishes. */
+export type Mode = 'quick' | 'full' | 'gpu';
+export const OURS = 'sigmoid-core-webgpu';
+export const BACKENDS = ['sigmoid-core-webgpu', 'sigmoid-core-cpu', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-cpu', 'jax-webgpu', 'jax-wasm'] as const;
+export type BackendId = (typeof BACKENDS)[number];
+
+export interface BackendStatus {
+  id: string;
+  status: 'ok' | 'unavailable';
+  info: PeerInfo | null;
+  reason: string | null;
+}
+
+export interface BenchResult extends CaseResult {
+  /** What the backend ran on (adapter / wasm / cpu), repeated in every result. */
+  device: string;
+}
+
+export interface BenchState {
+  tool: string;
+  done: boolean;
+  /** Set when the whole run failed (not a single case). */
+  error: string | null;
+  mode: Mode;
+  date: string;
+  userAgent: string;
+  hardwareConcurrency: number;
+  /** The WebGPU adapter navigator.gpu gives (its info), or why there is none. */
+  adapter: Record<string, unknown> | string;
+  timing: TimingOptions & { caseDeadlineMs: number };
+  backends: BackendStatus[];
+  /** Rows of the results table, in run order. */
+  results: BenchResult[];
+  /** sigmoid-core-webgpu ÷ each peer, per workload (peer median ÷ ours). */
+  ratios: RatioRow[];
+  /** Markdown of both tables (as the runners print them). */
+  table: string;
+  ratioTable: string;
+  seconds: number;
+}
+
+/** What the run reports as it goes: a progress line, and the state after every change. */
+export interface RunHooks {
+  progress(line: string): void;
+  update(state: BenchState): void;
+}
+
+export function specs(mode: Mode): CaseSpec[] {
+  if (mode === 'quick') return [matmulCase(256), sigmoidCase(2 ** 18), gramCase(512, 512, 64), mlpCase([784, 256, 256, 10], 64, 0.1)];
+  const big = mode === 'gpu';
+  return [
+    ...(big ? [256, 512, 1024, 2048, 4096, 8192] : [256, 512, 1024, 2048]).map(matmulCase),
+    sigmoidCase(big ? 2 ** 24 : 2 ** 22),
+    gramCase(4096, 4096, 64),
+    ...(big ? [gramCase(8192, 8192, 64)] : []),
+    mlpCase([784, 256, 256, 10], 256, 0.1),
+  ];
+}
+
+export function timingFor(mode: Mode): TimingOptions & { caseDeadlineMs: number } {
+  return mode === 'quick'
+    ? { repeats: 2, budgetMs: 5_000, warmupCapMs: 15_000, caseDeadlineMs: 90_000 }
+    : { repeats: mode === 'gpu' ? 10 : 5, budgetMs: 20_000, warmupCapMs: 60_000, caseDeadlineMs: 300_000 };
+}
+
+/** Options of the run: `tiling` forces sigmoid-core's WebGPU kernel family. */
+export interface RunOptions {
+  tiling?: TilingChoice;
+}
+
+function makePeer(id: BackendId, opts: RunOptions): Peer {
+  switch (id) {
+    case 'sigmoid-core-webgpu': return sigmoidCorePeer('webgpu', opts.tiling);
+    case 'sigmoid-core-cpu': return sigmoidCorePeer('cpu');
+    case 'tfjs-webgpu': return tfjsPeer('webgpu');
+    case 'tfjs-wasm': return tfjsPeer('wasm');
+    case 'tfjs-cpu': return tfjsPeer('cpu');
+    case 'jax-webgpu': return jaxPeer('webgpu');
+    case 'jax-wasm': return jaxPeer('wasm');
+  }
+}
+
+/** Backend ids from a comma-separated list; an Error names any unknown one. */
+export function parseBackends(text: string): BackendId[] {
+  const ids = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = ids.filter((id) => !(BACKENDS as readonly string[]).includes(id));
+  if (bad.length > 0 || ids.length === 0) {
+    throw new Error(`unknown backend(s) ${JSON.stringify(bad.length > 0 ? bad : text)}: choose from ${BACKENDS.join(', ')}`);
+  }
+  return ids as BackendId[];
+}
+
+async function adapterInfo(): Promise<Record<string, unknown> | string> {
+  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (!gpu) return 'no navigator.gpu (not a secure context, or no WebGPU)';
+  try {
+    const a = await gpu.requestAdapter();
+    if (!a) return 'requestAdapter() returned null';
+    const i = a.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+    return { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: i.isFallbackAdapter ?? null };
+  } catch (err) {
+    return `requestAdapter() threw ${describeError(err)}`;
+  }
+}
+
+export async function runBench(
+  mode: Mode, ids: readonly BackendId[], hooks: RunHooks, env: { tool: string; userAgent: string; hardwareConcurrency: number },
+  opts: RunOptions = {},
+): Promise<BenchState> {
+  const t0 = performance.now();
+  const timing = timingFor(mode);
+  const s: BenchState = {
+    ...env, done: false, error: null, mode, date: new Date().toISOString(), adapter: await adapterInfo(),
+    timing, backends: [], results: [], ratios: [], table: '', ratioTable: '', seconds: 0,
+  };
+  hooks.update(s);
+  const cases = specs(mode);
+  for (const id of ids) {
+    const peer = makePeer(id, opts);
+    hooks.progress(`[${id}] starting…`);
+    let info: PeerInfo;
+    try {
+      info = await deadline(peer.init(), 60_000, `${id} init`);
+    } catch (err) {
+      const reason = describeError(err);
+      s.backends.push({ id, status: 'unavailable', info: null, reason });
+      hooks.progress(`[${id}] unavailable: ${reason}`);
+      hooks.update(s);
+      continue;
+    }
+    s.backends.push({ id, status: 'ok', info, reason: null });
+    for (const spec of cases) {
+      hooks.progress(`[${id}] ${spec.name} ${spec.size}…`);
+      const r = await deadline(runCase(peer, info, spec, timing), timing.caseDeadlineMs, `${id} ${spec.name} ${spec.size}`).catch(
+        (err): BenchResult => ({ ...base(peer, info, spec), check: 'ERROR', detail: describeError(err) }),
+      );
+      s.results.push(r);
+      hooks.progress(`[${id}] ${spec.name} ${spec.size}: ${r.check === 'ok' ? `median ${fmtMs(r.timing!.medianMs)}, ${fmtNum(r.throughput!)} ${r.unit}` : `${r.check}: ${r.detail}`}`);
+      hooks.update(s);
+    }
+    await peer.destroy().catch(() => {});
+  }
+  const peers = s.backends.filter((b) => b.id !== OURS).map((b) => b.id);
+  s.ratios = ratios(s.results, OURS, peers);
+  s.table = formatTable(s.results);
+  s.ratioTable = formatRatios(s.ratios, peers);
+  s.seconds = (performance.now() - t0) / 1000;
+  hooks.update(s);
+  hooks.progress(`done in ${s.seconds.toFixed(1)} s: ${s.results.filter((r) => r.check === 'ok').length} of ${s.results.length} cases ok`);
+  s.done = true;
+  return s;
+}
+
+function base(peer: Peer, info: PeerInfo, spec: CaseSpec): BenchResult {
+  return { backend: peer.id, device: info.device, workload: spec.name, size: spec.size, unit: spec.unit, timing: null, throughput: null, check: 'ERROR', detail: '' };
+}
+
+async function runCase(peer: Peer, info: PeerInfo, spec: CaseSpec, timing: TimingOptions): Promise<BenchResult> {
+  const made = spec.make();
+  const c = await peer.prepare(made.data);
+  let failure: string | null = null;
+  let checked = '';
+  try {
+    const t = await measure(
+      () => c.run(),
+      async (out, i) => {
+        let values: Float32Array;
+        try {
+          values = await c.read(out);
+        } finally {
+          c.free(out);
+        }
+        const r = made.check(values, i + 1);
+        checked = r.detail;
+        if (!r.ok && failure === null) failure = `${i < 0 ? 'warm-up' : `run ${i + 1}`}: ${r.detail}`;
+      },
+      timing,
+    );
+    const ok = failure === null;
+    return {
+      ...base(peer, info, spec), timing: t, throughput: ok ? spec.throughput(t.medianMs / 1000) : null,
+      check: ok ? 'ok' : 'FAILED', detail: failure ?? checked,
+    };
+  } catch (err) {
+    if (err instanceof CaseSkipped) return { ...base(peer, info, spec), check: failure === null ? 'SKIPPED' : 'FAILED', detail: failure ?? err.message };
+    throw err;
+  } finally {
+    c.dispose();
+  }
+}

@@ -1,0 +1,106 @@
+// `npm run bench:peers`: the peer benchmark (bench/peer-run.ts) in Node, WebGPU through
+// Dawn (the `webgpu` package) handed to every library as navigator.gpu: sigmoid-core,
+// TensorFlow.js and jax-js on one adapter, in one process. With --ceiling it also runs the
+// vendor BLAS fp32 matmul (bench/cublas.py: PyTorch, TF32 off) on the same sizes and prints
+// sigmoid-core's share of it. This is the benchmark for a real GPU: bundled into
+// .gpu/bench.mjs by `npm run bench:gpu-bundle` (see bench/README.md, "On a GPU host").
+// Progress → stderr, tables → stdout, JSON → --out (default bench/results/peers-<mode>-<date>.json).
+//
+//   npm run bench:peers -- [--mode quick|full|gpu] [--backends id,id…] [--tiling auto|workgroup|register]
+//                          [--ceiling bench/cublas.py] [--out FILE.json]
+import './navigator-gpu.js';
+import { spawnSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { choiceFlag, formatFlags, parseFlags, UsageError } from '../src/cli/args.js';
+import { TILING_CHOICES } from '../src/index.js';
+import { type BackendId, type BenchState, type Mode, OURS, parseBackends, runBench, specs } from './peer-run.js';
+import { machine } from './report.js';
+import { fmtNum, formatState } from './table.js';
+
+const FLAGS = {
+  mode: { type: 'string', value: 'quick|full|gpu', help: 'sizes: quick (CI-sized), full (the browser page\'s), gpu (full plus matmul 4096/8192, Gram 8192) (default full)' },
+  backends: { type: 'string', value: 'id,id…', help: 'which backends (default sigmoid-core-webgpu,tfjs-webgpu,jax-webgpu)' },
+  tiling: { type: 'string', value: 'auto|workgroup|register', help: 'sigmoid-core\'s WebGPU matmul/Gram kernels (default auto)' },
+  ceiling: { type: 'string', value: 'SCRIPT.py', help: 'also time the vendor BLAS matmul with `python3 SCRIPT.py` (bench/cublas.py) on the same sizes' },
+  out: { type: 'string', value: 'FILE.json', help: 'where to write the JSON (default bench/results/peers-<mode>-<date>.json)' },
+} as const;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** One size of the ceiling script's output. */
+interface CeilingRow { n: number; medianMs: number; minMs: number; gflops: number }
+interface Ceiling { library: string; device: string; tf32: boolean; results: CeilingRow[] }
+
+function runCeiling(script: string, sizes: number[]): Ceiling | string {
+  log(`[ceiling] python3 ${script} ${sizes.join(',')}…`);
+  const r = spawnSync('python3', [script, sizes.join(',')], { encoding: 'utf8', timeout: 300_000 });
+  if (r.error) return `python3 could not run: ${r.error.message}`;
+  if (r.status !== 0) return `python3 ${script} exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+  try {
+    return JSON.parse(r.stdout) as Ceiling;
+  } catch {
+    return `python3 ${script} printed no JSON: ${r.stdout.slice(0, 200)}`;
+  }
+}
+
+/** matmul N | sigmoid-core | best peer | ceiling | % of ceiling, in GFLOP/s. */
+function formatCeiling(s: BenchState, c: Ceiling): string {
+  const head = `| matmul N | ${OURS} | best peer | ${c.library} (${c.device}) | ${OURS} ÷ ceiling |`;
+  const rows = c.results.map((row) => {
+    const of = (pred: (b: string) => boolean) => s.results
+      .filter((r) => r.workload === 'matmul' && r.size === String(row.n) && pred(r.backend) && r.throughput !== null)
+      .map((r) => ({ id: r.backend, v: r.throughput! }));
+    const ours = of((b) => b === OURS)[0]?.v ?? null;
+    const best = of((b) => b !== OURS).sort((x, y) => y.v - x.v)[0] ?? null;
+    return `| ${row.n} | ${ours === null ? '—' : fmtNum(ours)} | ${best === null ? '—' : `${fmtNum(best.v)} (${best.id})`} | ${fmtNum(row.gflops)} | ${ours === null ? '—' : `${((100 * ours) / row.gflops).toFixed(1)} %`} |`;
+  });
+  return [`GFLOP/s at the median time; ceiling fp32${c.tf32 ? ' (TF32 ON)' : ', TF32 off'}:`, '', head, '|---|---|---|---|---|', ...rows].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    process.stdout.write(`usage: npm run bench:peers -- [options]\n\noptions:\n${formatFlags(FLAGS)}\n`);
+    return 0;
+  }
+  const flags = parseFlags('bench:peers', argv, FLAGS);
+  const mode: Mode = choiceFlag('mode', flags.mode ?? 'full', ['quick', 'full', 'gpu'] as const);
+  let ids: BackendId[];
+  try {
+    ids = parseBackends(flags.backends ?? 'sigmoid-core-webgpu,tfjs-webgpu,jax-webgpu');
+  } catch (err) {
+    throw new UsageError(`--backends: ${(err as Error).message}`);
+  }
+  const nav = (globalThis as unknown as { navigator: { userAgent?: string; hardwareConcurrency?: number } }).navigator;
+  const tiling = choiceFlag('tiling', flags.tiling ?? 'auto', TILING_CHOICES);
+  log(`bench:peers ${mode}: ${ids.join(', ')}${tiling === 'auto' ? '' : ` (sigmoid-core tiling=${tiling})`}`);
+  const state = await runBench(mode, ids, { progress: (line) => log(line), update: () => {} }, {
+    tool: 'sigmoid-core bench/peers-node', userAgent: nav.userAgent ?? `Node.js ${process.version}`,
+    hardwareConcurrency: nav.hardwareConcurrency ?? cpus().length,
+  }, { tiling });
+  const sizes = specs(mode).filter((c) => c.name === 'matmul').map((c) => Number(c.size));
+  const ceiling = flags.ceiling === undefined ? null : runCeiling(flags.ceiling, sizes);
+  const lines = [formatState(state, OURS)];
+  if (typeof ceiling === 'string') lines.push('', `ceiling: not measured (${ceiling})`);
+  else if (ceiling !== null) lines.push('', formatCeiling(state, ceiling));
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  const stamp = state.date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const out = flags.out ?? join(process.cwd(), 'bench', 'results', `peers-${mode}-${stamp}.json`);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify({ ...state, args: argv, host: machine(), ceiling }, null, 2)}\n`);
+  log(`results written to ${relative(process.cwd(), out) || out}`);
+  const bad = state.results.filter((r) => r.check === 'FAILED' || r.check === 'ERROR').length;
+  if (bad > 0) log(`${bad} case(s) FAILED or errored: their times are excluded`);
+  return bad > 0 || typeof ceiling === 'string' ? 1 : 0;
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  await Promise.all([process.stdout, process.stderr].map((st) => new Promise((done) => st.write('', done))));
+  process.exit(code);
+} catch (err) {
+  log(err instanceof UsageError ? `bench:peers: ${err.message}` : `bench:peers: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(err instanceof UsageError ? 2 : 1);
+}

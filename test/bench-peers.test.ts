@@ -1,0 +1,83 @@
+// The Node peer benchmark (bench/peers-node.ts: sigmoid-core, TensorFlow.js and jax-js on
+// WebGPU through Dawn, the bundle a GPU host runs) end to end in quick mode: it is bundled
+// the way `npm run bench:peers` does, run as a child process, and must start all three
+// WebGPU backends, pass every float64 check, print the ratio table and write its JSON;
+// bad flags end with exit code 2 and a message that names them.
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BenchState } from '../bench/peer-run.js';
+import { ROOT, type Run } from './helpers/cli.js';
+
+const BUNDLE = join(ROOT, 'bench/dist/peers-node.js');
+const BACKENDS = ['sigmoid-core-webgpu', 'tfjs-webgpu', 'jax-webgpu'];
+const WORKLOADS = ['matmul', 'sigmoid', 'gram', 'mlp'];
+const dir = mkdtempSync(join(tmpdir(), 'bench-peers-'));
+
+function bench(...args: string[]): Promise<Run> {
+  return new Promise((done) => {
+    execFile(process.execPath, [BUNDLE, ...args], { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' }, timeout: 240_000 },
+      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
+  });
+}
+
+let run: Run;
+let report: BenchState & { host: { cpu: { cores: number } }; ceiling: unknown };
+
+beforeAll(async () => {
+  execFileSync('npx', ['vite', 'build', '-c', 'bench/vite.config.ts'], { cwd: ROOT, env: { ...process.env, BENCH_ENTRY: 'peers-node' }, stdio: 'pipe' });
+  run = await bench('--mode', 'quick', '--out', join(dir, 'r.json'));
+  report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as typeof report;
+}, 300_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('bench:peers --mode quick (WebGPU through Dawn in Node)', () => {
+  it('starts sigmoid-core, TF.js and jax-js on WebGPU and checks every result', () => {
+    expect(run.code, run.stderr).toBe(0);
+    expect(report.done).toBe(true);
+    expect(report.backends.map((b) => [b.id, b.status, b.reason])).toEqual(BACKENDS.map((id) => [id, 'ok', null]));
+    for (const id of BACKENDS) {
+      const mine = report.results.filter((r) => r.backend === id);
+      expect(mine.map((r) => r.workload), id).toEqual(WORKLOADS);
+      for (const r of mine) {
+        expect(r.check, `${id} ${r.workload}: ${r.detail}`).toBe('ok');
+        expect(r.timing!.medianMs).toBeGreaterThan(0);
+        expect(r.throughput).toBeGreaterThan(0);
+      }
+    }
+    expect(typeof report.adapter === 'object' && report.adapter !== null).toBe(true);
+    expect(report.host.cpu.cores).toBeGreaterThan(0);
+    expect(report.ceiling).toBeNull();
+  });
+
+  it('prints the results table and a ratio per workload and peer', () => {
+    for (const id of BACKENDS) expect(run.stdout).toMatch(new RegExp(`\\| ${id} +\\| mlp `));
+    expect(report.ratios.map((r) => r.workload)).toEqual(WORKLOADS);
+    for (const row of report.ratios) {
+      for (const peer of ['tfjs-webgpu', 'jax-webgpu']) expect(row.ratios[peer], `${row.workload} ÷ ${peer}`).toBeGreaterThan(0);
+    }
+    expect(run.stdout).toContain('| ÷ tfjs-webgpu | ÷ jax-webgpu |');
+    expect(run.stderr).toContain('[jax-webgpu] mlp');
+  });
+
+  it('rejects bad flags with exit code 2 and names them', async () => {
+    const bad = await bench('--backends', 'sigmoid-core-webgpu,torch');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown backend\(s\) \["torch"\]/);
+    const mode = await bench('--mode', 'huge');
+    expect(mode.code).toBe(2);
+    expect(mode.stderr).toMatch(/--mode must be one of quick, full, gpu, got "huge"/);
+  });
+
+  it('reports a ceiling script that cannot run instead of hiding it', async () => {
+    const r = await bench('--mode', 'quick', '--backends', 'sigmoid-core-webgpu', '--ceiling', join(dir, 'missing.py'), '--out', join(dir, 'c.json'));
+    expect(r.code).toBe(1);
+    // python3 may be missing on the machine: then that is the reason given.
+    expect(r.stdout).toMatch(/ceiling: not measured \((python3 could not run|python3 .*missing\.py exited 2)/);
+    const c = JSON.parse(readFileSync(join(dir, 'c.json'), 'utf8')) as { ceiling: unknown };
+    expect(typeof c.ceiling).toBe('string');
+  });
+});
