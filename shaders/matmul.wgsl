@@ -1,5 +1,6 @@
-// matmul.wgsl — C[m, n] = act(op(A)·op(B) + bias), two entry points computing the same
-// 64×64 tile of C per workgroup (src/webgpu/tiling.ts picks one per adapter):
+// matmul.wgsl — C[m, n] = act(op(A)·op(B) + bias), and the fused Gram matrix
+// K[i, j] = k(x_i, y_j) (GRAM mode), two entry points computing the same 64×64 tile of the
+// output per workgroup (src/webgpu/tiling.ts picks one per adapter):
 //   matmul         16×16 threads, 4×4 outputs each, K in steps of 16. Each step loads a
 //                  64×16 tile of op(A) and a 16×64 tile of op(B) into workgroup memory,
 //                  k-major, so the transposes are undone by the loads and the inner loop
@@ -11,16 +12,30 @@
 //                  barrier switches between coroutines; there it runs 2–4× faster than `matmul`.
 // Override constants pick the variant: TRANS_A (A stored [k, m]), TRANS_B (B stored [n, k]),
 // HAS_BIAS (add bias[col]), ACT (0 identity, 1 sigmoid, 2 relu, 3 leakyRelu, 4 tanh).
-// Any m, n, k ≥ 1 works: loads outside A or B read 0, stores outside C are skipped.
+// GRAM: A = X [n, d], B = Y [m, d] bound with TRANS_B, and instead of bias and activation
+// the epilogue is the kernel KERNEL of s = ⟨x_i, y_j⟩ (γ = gamma, c₀ = coef0):
+//   0 sigmoid     tanh(γ·s + c₀)
+//   1 logistic    σ(γ·s + c₀)
+//   2 linear      s
+//   3 polynomial  (γ·s + c₀)^degree, integer degree by repeated squaring (pow() is
+//                 undefined for negative bases in WGSL)
+//   4 rbf         exp(−min(γ·‖x_i − y_j‖², 120)); the accumulator sums (a − b)² directly,
+//                 more accurate than ‖x‖² + ‖y‖² − 2⟨x, y⟩, and huge distances give 0.
+// The inner products (or squared distances) stay in registers and only k(·) is stored.
+// Any m, n, k ≥ 1 works: loads outside A or B read 0 (a zero pair adds nothing to a
+// product or a squared distance) or a clamped valid element whose output is not stored;
+// stores outside C are skipped.
 // The grid may be folded into 2-D (over 65535 workgroups): the tile index is linear.
-// A long matmul is split into several dispatches (src/webgpu/backend.ts, dispatchLimits):
-// each covers tiles tile_offset .. tile_offset + workgroups − 1 and computes them exactly
-// as one dispatch would, so the split result is bit-identical.
+// A long matmul or Gram is split into several dispatches (src/webgpu/backend.ts,
+// dispatchLimits): each covers tiles tile_offset .. tile_offset + workgroups − 1 and
+// computes them exactly as one dispatch would, so the split result is bit-identical.
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
 override ACT: u32 = 0u;
+override GRAM: bool = false;
+override KERNEL: u32 = 0u;
 
 struct Params {
   m: u32,
@@ -29,8 +44,11 @@ struct Params {
   tiles_n: u32,     // number of 64-column tiles of C
   total_tiles: u32, // tiles_n × number of 64-row tiles
   tile_offset: u32, // first tile of this dispatch
+  degree: u32,      // GRAM polynomial degree
   alpha: f32,       // sigmoid scale, multiplied by alpha_buf[0]
   slope: f32,       // leakyRelu slope
+  gamma: f32,       // GRAM γ
+  coef0: f32,       // GRAM c₀
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -101,10 +119,10 @@ fn matmul(
     for (var kk = 0u; kk < TK; kk++) {
       let av = tile_a[kk * STRIDE + lid.y];
       let bv = tile_b[kk * STRIDE + lid.x];
-      acc[0] += av.x * bv;
-      acc[1] += av.y * bv;
-      acc[2] += av.z * bv;
-      acc[3] += av.w * bv;
+      acc[0] += term(av.x, bv);
+      acc[1] += term(av.y, bv);
+      acc[2] += term(av.z, bv);
+      acc[3] += term(av.w, bv);
     }
     workgroupBarrier();
   }
@@ -135,8 +153,51 @@ fn tile_slot(idx: u32, k_outer: bool) -> vec2<u32> {
   return vec2<u32>(idx / TK, idx % TK);
 }
 
-// C[row, col] = act(v + bias[col]), the epilogue of both entry points.
+// What one k adds to the accumulators of row a against four columns bv: the product, or
+// for the rbf Gram the squared difference.
+fn term(a: f32, bv: vec4<f32>) -> vec4<f32> {
+  if (GRAM && KERNEL == 4u) {
+    let diff = a - bv;
+    return diff * diff;
+  }
+  return a * bv;
+}
+
+fn int_pow(base: f32, degree: u32) -> f32 {
+  var result = 1.0;
+  var b = base;
+  var e = degree;
+  loop {
+    if ((e & 1u) != 0u) {
+      result *= b;
+    }
+    e = e >> 1u;
+    if (e == 0u) {
+      break;
+    }
+    b *= b;
+  }
+  return result;
+}
+
+fn kernel_epilogue(s: f32) -> f32 {
+  let g = params.gamma;
+  let c0 = params.coef0;
+  switch KERNEL {
+    case 0u: { return safe_tanh(g * s + c0); }
+    case 1u: { return safe_sigmoid(g * s + c0); }
+    case 3u: { return int_pow(g * s + c0, params.degree); }
+    case 4u: { return exp(-min(g * s, 120.0)); }
+    default: { return s; }
+  }
+}
+
+// C[row, col] = act(v + bias[col]), or k(v) in GRAM mode: the epilogue of both entry points.
 fn store_c(row: u32, col: u32, v: f32, alpha: f32) {
+  if (GRAM) {
+    c[row * params.n + col] = kernel_epilogue(v);
+    return;
+  }
   var z = v;
   if (HAS_BIAS) {
     z += bias[col];
@@ -185,14 +246,14 @@ fn matmul_direct(
   for (var kk = 0u; kk < params.k; kk++) {
     let b0 = vec4<f32>(op_b(kk, cl[0]), op_b(kk, cl[1]), op_b(kk, cl[2]), op_b(kk, cl[3]));
     let b1 = vec4<f32>(op_b(kk, cl[4]), op_b(kk, cl[5]), op_b(kk, cl[6]), op_b(kk, cl[7]));
-    let a0 = op_a(r[0], kk); acc[0] += a0 * b0; acc[1] += a0 * b1;
-    let a1 = op_a(r[1], kk); acc[2] += a1 * b0; acc[3] += a1 * b1;
-    let a2 = op_a(r[2], kk); acc[4] += a2 * b0; acc[5] += a2 * b1;
-    let a3 = op_a(r[3], kk); acc[6] += a3 * b0; acc[7] += a3 * b1;
-    let a4 = op_a(r[4], kk); acc[8] += a4 * b0; acc[9] += a4 * b1;
-    let a5 = op_a(r[5], kk); acc[10] += a5 * b0; acc[11] += a5 * b1;
-    let a6 = op_a(r[6], kk); acc[12] += a6 * b0; acc[13] += a6 * b1;
-    let a7 = op_a(r[7], kk); acc[14] += a7 * b0; acc[15] += a7 * b1;
+    let a0 = op_a(r[0], kk); acc[0] += term(a0, b0); acc[1] += term(a0, b1);
+    let a1 = op_a(r[1], kk); acc[2] += term(a1, b0); acc[3] += term(a1, b1);
+    let a2 = op_a(r[2], kk); acc[4] += term(a2, b0); acc[5] += term(a2, b1);
+    let a3 = op_a(r[3], kk); acc[6] += term(a3, b0); acc[7] += term(a3, b1);
+    let a4 = op_a(r[4], kk); acc[8] += term(a4, b0); acc[9] += term(a4, b1);
+    let a5 = op_a(r[5], kk); acc[10] += term(a5, b0); acc[11] += term(a5, b1);
+    let a6 = op_a(r[6], kk); acc[12] += term(a6, b0); acc[13] += term(a6, b1);
+    let a7 = op_a(r[7], kk); acc[14] += term(a7, b0); acc[15] += term(a7, b1);
   }
 
   let alpha = params.alpha * alpha_buf[0];

@@ -9,21 +9,22 @@ import { BufferPool, GpuBuffer } from './buffers.js';
 import { acquireDevice } from './device.js';
 import { PipelineCache } from './pipelines.js';
 import { Scheduler } from './scheduler.js';
-import { colSumsEntry, gramEntry, matmulEntry, resolveTiling, sumPass } from './tiling.js';
+import { colSumsEntry, matmulEntry, resolveTiling, sumPass } from './tiling.js';
 
-// Codes of the ACT and KERNEL override constants (see shaders/common.wgsl, gram.wgsl).
+// Codes of the ACT and KERNEL override constants (see shaders/common.wgsl, matmul.wgsl).
 const ACT_CODE: Record<ActivationSpec['kind'], number> = {
   identity: 0, sigmoid: 1, relu: 2, leakyRelu: 3, tanh: 4,
 };
-const KERNEL_CODE: Record<GramKernel, number> = {
-  sigmoid: 0, logistic: 1, linear: 2, polynomial: 3, rbf: 4, 'projected-sigmoid': 5,
+// (projected-sigmoid is not one: it has its own passes in gram.wgsl.)
+const KERNEL_CODE: Record<Exclude<GramKernel, 'projected-sigmoid'>, number> = {
+  sigmoid: 0, logistic: 1, linear: 2, polynomial: 3, rbf: 4,
 };
 const BINARY_CODE = { add: 0, sub: 1, mul: 2 } as const;
 // LOSS and KIND override constants of train.wgsl.
 const LOSS_CODE: Record<LossKind, number> = { mse: 0, binaryCrossEntropy: 1, softmaxCrossEntropy: 2 };
 const CORRECT_CODE = { binary: 0, multiclass: 1 } as const;
 
-const TILE = 64; // matmul.wgsl / gram.wgsl output tile
+const TILE = 64; // matmul.wgsl output tile (matmul and Gram)
 const ELEMENTWISE_WG = 256; // elements per elementwise workgroup
 const COL_BLOCK_COLS = 32; // col_sums_partial workgroup: 32 columns × 128 rows
 const COL_BLOCK_ROWS = 128;
@@ -146,8 +147,8 @@ class WebGPUBackend implements Backend {
             [1, gpuOf(p.a)], [2, gpuOf(p.b)], [3, p.bias === null ? this.#one : gpuOf(p.bias)],
             [4, this.#alphaBuf(p.act)], [5, gpuOf(p.out)],
           ],
-          u32: [p.m, p.n, p.k, tilesN, total, offset],
-          f32: [p.act.alpha, p.act.slope],
+          u32: [p.m, p.n, p.k, tilesN, total, offset, 0],
+          f32: [p.act.alpha, p.act.slope, 0, 0],
           workgroups: Math.min(per, total - offset),
         });
       }
@@ -248,18 +249,21 @@ class WebGPUBackend implements Backend {
       this.#gramProjected(p);
       return;
     }
+    // matmul.wgsl in GRAM mode: X [n, d] times Yᵀ (Y [m, d] bound as B with TRANS_B), with
+    // the kernel as the epilogue; bias and alpha_buf are bound but unused.
+    const kernel = KERNEL_CODE[p.kernel];
     const tilesM = Math.ceil(p.m / TILE);
     const total = tilesM * Math.ceil(p.n / TILE);
     const per = tilesPerDispatch(p.d);
     this.#sched.op('gram', () => {
-      const pipeline = this.#pipes.get('gram', gramEntry(this.tiling), { KERNEL: KERNEL_CODE[p.kernel] });
+      const pipeline = this.#pipes.get('matmul', matmulEntry(this.tiling), { TRANS_B: true, GRAM: true, KERNEL: kernel });
       for (let offset = 0; offset < total; offset += per) {
         if (offset > 0) this.#sched.flush(); // each part its own submission (watchdog)
         this.#sched.dispatch('gram', {
           pipeline,
-          buffers: [[1, gpuOf(p.x)], [2, gpuOf(p.y)], [3, gpuOf(p.out)]],
-          u32: [p.n, p.m, p.d, tilesM, total, p.degree, offset],
-          f32: [p.gamma, p.coef0],
+          buffers: [[1, gpuOf(p.x)], [2, gpuOf(p.y)], [3, this.#one], [4, this.#one], [5, gpuOf(p.out)]],
+          u32: [p.n, p.m, p.d, tilesM, total, offset, p.degree],
+          f32: [1, 0, p.gamma, p.coef0],
           workgroups: Math.min(per, total - offset),
         });
       }
@@ -280,16 +284,16 @@ class WebGPUBackend implements Backend {
           this.#sched.dispatch('gram', {
             pipeline: project,
             buffers: [[1, src], [2, w], [3, dst.gpu]],
-            u32: [rows, 0, p.d, 0, 0, 0, 0],
-            f32: [0, 0],
+            u32: [rows, 0, p.d],
+            f32: [0],
             workgroups: Math.ceil(rows / ELEMENTWISE_WG),
           });
         }
         this.#sched.dispatch('gram', {
           pipeline: this.#pipes.get('gram', 'gram_projected'),
           buffers: [[1, a.gpu], [2, b.gpu], [3, gpuOf(p.out)]],
-          u32: [p.n, p.m, p.d, 0, 0, 0, 0],
-          f32: [p.gamma, 0],
+          u32: [p.n, p.m, p.d],
+          f32: [p.gamma],
           workgroups: Math.ceil((p.n * p.m) / ELEMENTWISE_WG),
         });
       } finally {

@@ -1,5 +1,5 @@
 // Which matmul/Gram kernels a WebGPU device runs. Both compute the same 64×64 output tile
-// per workgroup (shaders/matmul.wgsl, gram.wgsl):
+// per workgroup (shaders/matmul.wgsl, which also computes the fused Gram matrix):
 //   'workgroup'  operand tiles staged in workgroup memory between barriers — the usual
 //                GPU design, kept for hardware adapters;
 //   'register'   8×8 outputs per thread read straight from storage, no workgroup memory
@@ -28,13 +28,9 @@ export function resolveTiling(choice: TilingChoice | undefined, info: AdapterInf
   return isCpuBackedAdapter(info) ? 'register' : 'workgroup';
 }
 
-/** Entry points of the two families in matmul.wgsl, gram.wgsl and reduce.wgsl. */
+/** Entry points of the two families in matmul.wgsl (matmul and Gram) and reduce.wgsl. */
 export function matmulEntry(t: Tiling): string {
   return t === 'register' ? 'matmul_direct' : 'matmul';
-}
-
-export function gramEntry(t: Tiling): string {
-  return t === 'register' ? 'gram_direct' : 'gram';
 }
 
 /** Column sums (reduce.wgsl): the barrier-free variant goes with the register family. */
