@@ -1,6 +1,6 @@
-// matmul.wgsl — C[m, n] = act(op(A)·op(B) + bias), and the fused Gram matrix
-// K[i, j] = k(x_i, y_j) (GRAM mode), two entry points computing the same 64×64 tile of the
-// output per workgroup (src/webgpu/tiling.ts picks one per adapter):
+// matmul.wgsl — C[m, n] = act(op(A)·op(B) + bias), the activation-gradient product and the
+// fused Gram matrix K[i, j] = k(x_i, y_j) (EPILOGUE below), two entry points computing the
+// same 64×64 tile of the output per workgroup (src/webgpu/tiling.ts picks one per adapter):
 //   matmul         16×16 threads, 4×4 outputs each, K in steps of 16. Each step loads a
 //                  64×16 tile of op(A) and a 16×64 tile of op(B) into workgroup memory,
 //                  k-major, so the transposes are undone by the loads and the inner loop
@@ -11,9 +11,15 @@
 //                  (lavapipe, SwiftShader), where workgroup memory is ordinary memory and a
 //                  barrier switches between coroutines; there it runs 2–4× faster than `matmul`.
 // Override constants pick the variant: TRANS_A (A stored [k, m]), TRANS_B (B stored [n, k]),
-// HAS_BIAS (add bias[col]), ACT (0 identity, 1 sigmoid, 2 relu, 3 leakyRelu, 4 tanh).
-// GRAM: A = X [n, d], B = Y [m, d] bound with TRANS_B, and instead of bias and activation
-// the epilogue is the kernel KERNEL of s = ⟨x_i, y_j⟩ (γ = gamma, c₀ = coef0):
+// HAS_BIAS (add side[col]), ACT (0 identity, 1 sigmoid, 2 relu, 3 leakyRelu, 4 tanh), and
+// EPILOGUE, what is done with each inner product v before it is stored:
+//   0 (EPI_BIAS_ACT)  act(v + bias[col]), the bias bound as `side` [n]
+//   1 (EPI_ACT_GRAD)  v · act'(y) from the saved activation output y = side[row, col] [m, n]
+//                     (act_grad_from_output, as elementwise.wgsl's act_backward): the
+//                     gradient through a dense layer and the activation below it
+//   2 (EPI_GRAM)      the Gram kernel KERNEL of s = v, below
+// Gram: A = X [n, d], B = Y [m, d] bound with TRANS_B, and the epilogue is the kernel
+// KERNEL of s = ⟨x_i, y_j⟩ (γ = gamma, c₀ = coef0):
 //   0 sigmoid     tanh(γ·s + c₀)
 //   1 logistic    σ(γ·s + c₀)
 //   2 linear      s
@@ -34,8 +40,12 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
 override ACT: u32 = 0u;
-override GRAM: bool = false;
+override EPILOGUE: u32 = 0u;
 override KERNEL: u32 = 0u;
+
+const EPI_BIAS_ACT: u32 = 0u;
+const EPI_ACT_GRAD: u32 = 1u;
+const EPI_GRAM: u32 = 2u;
 
 struct Params {
   m: u32,
@@ -44,17 +54,17 @@ struct Params {
   tiles_n: u32,     // number of 64-column tiles of C
   total_tiles: u32, // tiles_n × number of 64-row tiles
   tile_offset: u32, // first tile of this dispatch
-  degree: u32,      // GRAM polynomial degree
+  degree: u32,      // Gram polynomial degree
   alpha: f32,       // sigmoid scale, multiplied by alpha_buf[0]
   slope: f32,       // leakyRelu slope
-  gamma: f32,       // GRAM γ
-  coef0: f32,       // GRAM c₀
+  gamma: f32,       // Gram γ
+  coef0: f32,       // Gram c₀
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read> side: array<f32>; // bias [n] or saved output y [m, n]
 @group(0) @binding(4) var<storage, read> alpha_buf: array<f32>;
 @group(0) @binding(5) var<storage, read_write> c: array<f32>;
 
@@ -156,7 +166,7 @@ fn tile_slot(idx: u32, k_outer: bool) -> vec2<u32> {
 // What one k adds to the accumulators of row a against four columns bv: the product, or
 // for the rbf Gram the squared difference.
 fn term(a: f32, bv: vec4<f32>) -> vec4<f32> {
-  if (GRAM && KERNEL == 4u) {
+  if (EPILOGUE == EPI_GRAM && KERNEL == 4u) {
     let diff = a - bv;
     return diff * diff;
   }
@@ -192,17 +202,20 @@ fn kernel_epilogue(s: f32) -> f32 {
   }
 }
 
-// C[row, col] = act(v + bias[col]), or k(v) in GRAM mode: the epilogue of both entry points.
+// C[row, col] from the inner product v, per EPILOGUE: the epilogue of both entry points.
 fn store_c(row: u32, col: u32, v: f32, alpha: f32) {
-  if (GRAM) {
-    c[row * params.n + col] = kernel_epilogue(v);
-    return;
+  let idx = row * params.n + col;
+  switch EPILOGUE {
+    case EPI_ACT_GRAD: { c[idx] = v * act_grad_from_output(ACT, side[idx], alpha, params.slope); }
+    case EPI_GRAM: { c[idx] = kernel_epilogue(v); }
+    default: {
+      var z = v;
+      if (HAS_BIAS) {
+        z += side[col];
+      }
+      c[idx] = apply_act(ACT, z, alpha, params.slope);
+    }
   }
-  var z = v;
-  if (HAS_BIAS) {
-    z += bias[col];
-  }
-  c[row * params.n + col] = apply_act(ACT, z, alpha, params.slope);
 }
 
 fn op_a(row: u32, kk: u32) -> f32 {

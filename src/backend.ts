@@ -27,7 +27,7 @@ export interface MatmulParams {
   a: BackendBuffer;
   /** B: [k, n], or [n, k] stored when transposeB. */
   b: BackendBuffer;
-  /** out: [m, n] = act(op(A)·op(B) + bias). */
+  /** out: [m, n] = act(op(A)·op(B) + bias), or (op(A)·op(B)) ⊙ act'(y) when `gradOutput` is set. */
   out: BackendBuffer;
   m: number;
   n: number;
@@ -37,6 +37,11 @@ export interface MatmulParams {
   /** Optional bias of length n added to every row before the activation. */
   bias: BackendBuffer | null;
   act: ActivationSpec;
+  /**
+   * The saved output y [m, n] of activation `act`: when set, the product is multiplied by
+   * act'(from y) as activationBackward does, instead of the bias and activation (bias is null).
+   */
+  gradOutput: BackendBuffer | null;
 }
 
 export interface GramParams {

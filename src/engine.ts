@@ -233,7 +233,19 @@ export class Engine implements TensorOwner {
     return this.#matmul('linear', x, w, b, activation, opts);
   }
 
-  #matmul(op: string, a: Tensor, b: Tensor, bias: Tensor | null, activation: Activation, opts: MatmulOptions): Tensor {
+  /**
+   * (op(A)·op(B)) ⊙ act'(y) in one dispatch, act' taken from the saved activation output
+   * y [m, n] as activationBackward does: the gradient through a dense layer and the
+   * activation below it, dZ = (dY·Wᵀ) ⊙ act'(Y), without the intermediate dY·Wᵀ.
+   */
+  matmulActivationBackward(a: Tensor, b: Tensor, y: Tensor, activation: Activation, opts: MatmulOptions = {}): Tensor {
+    return this.#matmul('matmulActivationBackward', a, b, null, activation, opts, y);
+  }
+
+  #matmul(
+    op: string, a: Tensor, b: Tensor, bias: Tensor | null, activation: Activation, opts: MatmulOptions,
+    gradOutput: Tensor | null = null,
+  ): Tensor {
     const ta = opts.transposeA === true;
     const tb = opts.transposeB === true;
     const [am, ak] = matrixDims(op, 'A', a, ta);
@@ -250,6 +262,12 @@ export class Engine implements TensorOwner {
         throw new ShapeError(`${op}: bias ${fmtShape(bias.shape)} must be [${bn}] or [1, ${bn}] for output [${am}, ${bn}]`);
       }
     }
+    if (gradOutput !== null) {
+      this.#own(gradOutput);
+      if (gradOutput.shape.length !== 2 || gradOutput.shape[0] !== am || gradOutput.shape[1] !== bn) {
+        throw new ShapeError(`${op}: y ${fmtShape(gradOutput.shape)} must be the output's shape [${am}, ${bn}]`);
+      }
+    }
     const act = resolveActivation(activation);
     this.#own(a);
     this.#own(b);
@@ -258,7 +276,7 @@ export class Engine implements TensorOwner {
       this.#be.matmul({
         a: a.buffer, b: b.buffer, out: out.buffer,
         m: am, n: bn, k: ak, transposeA: ta, transposeB: tb,
-        bias: bias === null ? null : bias.buffer, act,
+        bias: bias === null ? null : bias.buffer, act, gradOutput: gradOutput === null ? null : gradOutput.buffer,
       });
     });
   }

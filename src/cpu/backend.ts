@@ -23,6 +23,8 @@ import { CpuBuffer, CpuPool } from './pool.js';
 import { colSums, pairwiseSum, pairwiseSumSquares } from './reduce.js';
 import * as train from './train.js';
 
+const IDENTITY: ResolvedAct = { kind: 'identity', alpha: 1, slope: 0 };
+
 export const CPU_LIMITS: EngineLimits = Object.freeze({
   maxStorageBufferBindingSize: 2 ** 31 - 4,
   maxBufferSize: 2 ** 31 - 4,
@@ -88,11 +90,16 @@ export class CpuBackend implements Backend {
   // ---- ops -----------------------------------------------------------------------------
 
   matmul(p: MatmulParams): void {
-    matmul(
-      { a: arr(p.a), b: arr(p.b), out: arr(p.out), bias: p.bias === null ? null : arr(p.bias) },
-      p,
-      this.#act(p.act),
-    );
+    if (p.gradOutput !== null && p.bias !== null) throw new ValueError('matmul: a bias and gradOutput cannot be combined');
+    const arrays = { a: arr(p.a), b: arr(p.b), out: arr(p.out), bias: p.bias === null ? null : arr(p.bias) };
+    if (p.gradOutput === null) {
+      matmul(arrays, p, this.#act(p.act));
+      return;
+    }
+    // The product rounded to float32, then × act'(y) exactly as activationBackward: the
+    // same numbers as the two ops unfused.
+    matmul(arrays, p, IDENTITY);
+    activationGradInto(arrays.out, arr(p.gradOutput), arrays.out, p.m * p.n, this.#act(p.act));
   }
 
   activation(x: BackendBuffer, out: BackendBuffer, n: number, act: ActivationSpec): void {

@@ -1,7 +1,9 @@
 // The layer stack as blocks that carry their own forward and backward (no autograd tape):
 // - a dense layer fused with the activation after it: Y = act(X·W + b) in one engine.linear
 //   (bias and activation in the matmul epilogue); backward dZ = act'(from Y)·dY,
-//   dW = Xᵀ·dZ, db = colSums(dZ), dX = dZ·Wᵀ (skipped when nothing below needs it);
+//   dW = Xᵀ·dZ, db = colSums(dZ), dX = dZ·Wᵀ (skipped when nothing below needs it; when
+//   the block below ends in an activation without learned α, its act' is applied in the
+//   same matmul, engine.matmulActivationBackward, and that block skips activationBackward);
 // - a dense layer followed by a sigmoid with learned α: Z = X·W + b, Y = σ(α·Z) (Z is kept
 //   for dα), backward through engine.sigmoidBackward (dZ and dα);
 // - an activation that does not follow a dense layer, on its own.
@@ -156,6 +158,9 @@ export class Network {
     const firstParam = this.blocks.findIndex((b) => b.kind === 'dense' || b.alpha !== null);
     const last = this.blocks.length - 1;
     let dy = dOut;
+    // dy already holds the gradient through block k's activation (fused into the dX matmul
+    // of the block above: matmulActivationBackward), so block k skips activationBackward.
+    let pastActivation = false;
     try {
       for (let k = last; k >= 0 && k >= firstParam; k--) {
         const block = this.blocks[k]!;
@@ -163,9 +168,10 @@ export class Network {
         const needDx = k > firstParam;
         const dropAct = o.logits && k === last;
         let dx: Tensor | null = null;
+        let dxPastActivation = false;
         if (block.kind === 'dense') {
           let dz = dy;
-          if (!dropAct && block.act !== null) {
+          if (!dropAct && block.act !== null && !pastActivation) {
             if (block.alpha !== null) {
               const r = e.sigmoidBackward(dy, c.z!, c.y, { alpha: block.alpha.tensor });
               made.push(r.dx, r.dAlpha);
@@ -187,8 +193,14 @@ export class Network {
             made.push(n);
             weightSqNorms.unshift(n);
           }
-          if (needDx) dx = e.matmul(dz, block.w.tensor, { transposeB: true });
-        } else if (!dropAct) {
+          if (needDx) {
+            const below = this.#fusableActivation(k - 1);
+            dx = below === null
+              ? e.matmul(dz, block.w.tensor, { transposeB: true })
+              : e.matmulActivationBackward(dz, block.w.tensor, below.y, below.act, { transposeB: true });
+            dxPastActivation = below !== null;
+          }
+        } else if (!dropAct && !pastActivation) {
           if (block.alpha !== null) {
             const r = e.sigmoidBackward(dy, c.x, c.y, { alpha: block.alpha.tensor });
             made.push(r.dAlpha);
@@ -198,11 +210,12 @@ export class Network {
           } else if (needDx) {
             dx = e.activationBackward(dy, c.y, activationOf(block.act, null));
           }
-        } else if (needDx) {
+        } else if (needDx && !pastActivation) {
           dx = e.identity(dy);
         }
         if (dx !== null) made.push(dx);
         if (dx !== null) dy = dx;
+        pastActivation = dxPastActivation;
       }
     } catch (err) {
       for (const t of made) t.dispose();
@@ -211,6 +224,20 @@ export class Network {
     const kept = new Set<Tensor>([...grads.values(), ...weightSqNorms]);
     for (const t of made) if (!kept.has(t)) t.dispose();
     return { grads: this.params.map((p) => grads.get(p)!), weightSqNorms };
+  }
+
+  /**
+   * The activation of block k whose backward can be fused into the dX matmul of the block
+   * above (its saved output y and the Activation), or null: a dense block's fused
+   * activation or an activation block, not identity and without a learned α (whose dα
+   * needs sigmoidBackward).
+   */
+  #fusableActivation(k: number): { y: Tensor; act: Activation } | null {
+    const block = this.blocks[k];
+    if (block === undefined || block.alpha !== null) return null;
+    const spec = block.act;
+    if (spec === null || spec.kind === 'identity') return null;
+    return { y: this.#caches[k]!.y, act: activationOf(spec, null) };
   }
 
   /** Frees what the last training forward kept (the input batch is the caller's). */

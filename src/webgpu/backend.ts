@@ -20,6 +20,8 @@ const KERNEL_CODE: Record<Exclude<GramKernel, 'projected-sigmoid'>, number> = {
   sigmoid: 0, logistic: 1, linear: 2, polynomial: 3, rbf: 4,
 };
 const BINARY_CODE = { add: 0, sub: 1, mul: 2 } as const;
+// EPILOGUE override constant of matmul.wgsl.
+const EPILOGUE = { biasAct: 0, actGrad: 1, gram: 2 } as const;
 // LOSS and KIND override constants of train.wgsl.
 const LOSS_CODE: Record<LossKind, number> = { mse: 0, binaryCrossEntropy: 1, softmaxCrossEntropy: 2 };
 const CORRECT_CODE = { binary: 0, multiclass: 1 } as const;
@@ -132,19 +134,22 @@ class WebGPUBackend implements Backend {
   // ---- ops -------------------------------------------------------------------------------
 
   matmul(p: MatmulParams): void {
+    if (p.gradOutput !== null && p.bias !== null) throw new ValueError('matmul: a bias and gradOutput cannot be combined');
     const tilesN = Math.ceil(p.n / TILE);
     const total = tilesN * Math.ceil(p.m / TILE);
     const per = tilesPerDispatch(p.k);
+    const side = p.gradOutput ?? p.bias;
     this.#sched.op('matmul', () => {
       const pipeline = this.#pipes.get('matmul', matmulEntry(this.tiling), {
         TRANS_A: p.transposeA, TRANS_B: p.transposeB, HAS_BIAS: p.bias !== null, ACT: ACT_CODE[p.act.kind],
+        EPILOGUE: p.gradOutput === null ? EPILOGUE.biasAct : EPILOGUE.actGrad,
       });
       for (let offset = 0; offset < total; offset += per) {
         if (offset > 0) this.#sched.flush(); // each part its own submission (watchdog)
         this.#sched.dispatch('matmul', {
           pipeline,
           buffers: [
-            [1, gpuOf(p.a)], [2, gpuOf(p.b)], [3, p.bias === null ? this.#one : gpuOf(p.bias)],
+            [1, gpuOf(p.a)], [2, gpuOf(p.b)], [3, side === null ? this.#one : gpuOf(side)],
             [4, this.#alphaBuf(p.act)], [5, gpuOf(p.out)],
           ],
           u32: [p.m, p.n, p.k, tilesN, total, offset, 0],
@@ -249,14 +254,14 @@ class WebGPUBackend implements Backend {
       this.#gramProjected(p);
       return;
     }
-    // matmul.wgsl in GRAM mode: X [n, d] times Yᵀ (Y [m, d] bound as B with TRANS_B), with
-    // the kernel as the epilogue; bias and alpha_buf are bound but unused.
+    // matmul.wgsl with the Gram epilogue: X [n, d] times Yᵀ (Y [m, d] bound as B with
+    // TRANS_B), the kernel applied to each entry; side and alpha_buf are bound but unused.
     const kernel = KERNEL_CODE[p.kernel];
     const tilesM = Math.ceil(p.m / TILE);
     const total = tilesM * Math.ceil(p.n / TILE);
     const per = tilesPerDispatch(p.d);
     this.#sched.op('gram', () => {
-      const pipeline = this.#pipes.get('matmul', matmulEntry(this.tiling), { TRANS_B: true, GRAM: true, KERNEL: kernel });
+      const pipeline = this.#pipes.get('matmul', matmulEntry(this.tiling), { TRANS_B: true, EPILOGUE: EPILOGUE.gram, KERNEL: kernel });
       for (let offset = 0; offset < total; offset += per) {
         if (offset > 0) this.#sched.flush(); // each part its own submission (watchdog)
         this.#sched.dispatch('gram', {

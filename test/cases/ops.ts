@@ -163,6 +163,18 @@ const LINEAR_SHAPES: readonly LinearShape[] = [
   { m: 63, k: 17, n: 65, bias: 'row', transposeB: true },
 ];
 
+/** Seeded operands of one LINEAR_SHAPES entry: x [m, k] (stored [k, m] when Aᵀ), w [k, n] (or [n, k]). */
+function linearOperands(rng: Rng, s: Scope, sh: LinearShape) {
+  const { m, k, n } = sh;
+  const ta = sh.transposeA === true;
+  const tb = sh.transposeB === true;
+  const x = rng.uniform(m * k);
+  const w = rng.uniform(k * n, -2 / Math.sqrt(k), 2 / Math.sqrt(k)); // keeps x·w (+ b) of order 1
+  const opts = { transposeA: ta, transposeB: tb };
+  const label = `m=${m} k=${k} n=${n}${ta ? ' Aᵀ' : ''}${tb ? ' Bᵀ' : ''}`;
+  return { m, k, n, x, w, xt: s.t(x, ta ? [k, m] : [m, k]), wt: s.t(w, tb ? [n, k] : [k, n]), opts, label, product: () => refMatmul(x, w, m, n, k, ta, tb) };
+}
+
 function linearCase(v: ActVariant): OpCase {
   const name = `linear + bias + ${v.label}`;
   return {
@@ -172,21 +184,46 @@ function linearCase(v: ActVariant): OpCase {
         const rng = new Rng(seedOf(name));
         const act = v.make(s);
         for (const sh of LINEAR_SHAPES) {
-          const { m, k, n } = sh;
-          const ta = sh.transposeA === true;
-          const tb = sh.transposeB === true;
-          const x = rng.uniform(m * k);
-          const w = rng.uniform(k * n, -2 / Math.sqrt(k), 2 / Math.sqrt(k)); // keeps z = x·w + b of order 1
+          const o = linearOperands(rng, s, sh);
+          const { m, n } = o;
           const b = rng.uniform(n, -1, 1);
           const bias = sh.bias === 'none' ? null : s.t(b, sh.bias === 'row' ? [1, n] : [n]);
-          const out = s.keep(engine.linear(s.t(x, ta ? [k, m] : [m, k]), s.t(w, tb ? [n, k] : [k, n]), bias, act, {
-            transposeA: ta, transposeB: tb,
-          }));
-          const z = refMatmul(x, w, m, n, k, ta, tb);
+          const out = s.keep(engine.linear(o.xt, o.wt, bias, act, o.opts));
+          const z = o.product();
           if (bias !== null) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) z[i * n + j]! += b[j]!;
-          const label = `${name} m=${m} k=${k} n=${n} bias=${sh.bias}${ta ? ' Aᵀ' : ''}${tb ? ' Bᵀ' : ''}`;
+          const label = `${name} ${o.label} bias=${sh.bias}`;
           expectShape(out, [m, n], label);
           expectClose(await out.read(), refActivation(v.kind, z, v.params), { ...MATMUL, label });
+        }
+      }),
+  };
+}
+
+/**
+ * (op(A)·op(B)) ⊙ act'(y) (matmulActivationBackward): dZ·Wᵀ through the activation below,
+ * against the float64 product times the documented rule on the saved output y, and
+ * against the two unfused ops of the same engine (matmul, then activationBackward).
+ */
+function matmulActivationBackwardCase(v: ActVariant): OpCase {
+  const name = `matmulActivationBackward ${v.label}`;
+  return {
+    name,
+    run: (engine) =>
+      scoped(engine, async (s) => {
+        const rng = new Rng(seedOf(name));
+        const act = v.make(s);
+        for (const sh of LINEAR_SHAPES) {
+          const o = linearOperands(rng, s, sh);
+          const { m, n } = o;
+          const y = Float32Array.from(refActivation(v.kind, rng.uniform(m * n, -3, 3), v.params)); // a saved output
+          const yt = s.t(y, [m, n]);
+          const out = s.keep(engine.matmulActivationBackward(o.xt, o.wt, yt, act, o.opts));
+          const label = `${name} ${o.label}`;
+          expectShape(out, [m, n], label);
+          const got = await out.read();
+          expectClose(got, refActivationBackward(v.kind, o.product(), y, v.params), { ...MATMUL, label });
+          const unfused = s.keep(engine.activationBackward(s.keep(engine.matmul(o.xt, o.wt, o.opts)), yt, act));
+          expectClose(got, await unfused.read(), { ...MATMUL, label: `${label} vs matmul + activationBackward` });
         }
       }),
   };
@@ -695,6 +732,8 @@ const shapeErrorCase: OpCase = {
       await expectThrows(() => engine.gram(t([3, 4]), t([2, 5])), lib.ShapeError, 'gram X [3,4] Y [2,5]', ['[3, 4]', '[2, 5]']);
       await expectThrows(() => engine.gram(t([4])), lib.ShapeError, 'gram of a vector', ['[4]']);
       await expectThrows(() => engine.activationBackward(t([3]), t([4]), 'tanh'), lib.ShapeError, 'activationBackward [3] vs [4]', ['[3]', '[4]']);
+      await expectThrows(() => engine.matmulActivationBackward(a23, a32, t([3, 3]), 'sigmoid'), lib.ShapeError, 'matmulActivationBackward y [3,3] for [2,2]', ['[3, 3]', '[2, 2]']);
+      await expectThrows(() => engine.matmulActivationBackward(a23, b45, t([2, 5]), 'tanh'), lib.ShapeError, 'matmulActivationBackward [2,3]·[4,5]', ['[2, 3]', '[4, 5]']);
       await expectThrows(() => engine.sigmoidBackward(t([3]), t([3]), t([2])), lib.ShapeError, 'sigmoidBackward y [2]', ['[3]', '[2]']);
       await expectThrows(() => engine.sigmoid(t([3]), { alpha: t([2]) }), lib.ShapeError, 'sigmoid α of shape [2]', ['[2]']);
       await expectThrows(() => engine.tensor([1, 2, 3], [2, 2]), lib.ShapeError, 'tensor of 3 values as [2, 2]', ['[2, 2]', '3']);
@@ -725,6 +764,7 @@ const disposedErrorCase: OpCase = {
       await expectThrows(() => engine.scale(dead, 2), E, 'scale(disposed)');
       await expectThrows(() => engine.biasAdd(dead, s.t(new Float32Array(3))), E, 'biasAdd(disposed, live)');
       await expectThrows(() => engine.activationBackward(live, dead, 'tanh'), E, 'activationBackward(live, disposed)');
+      await expectThrows(() => engine.matmulActivationBackward(live, live, dead, 'tanh', { transposeB: true }), E, 'matmulActivationBackward with a disposed y');
       const deadAlpha = engine.tensor([1.5], [1]);
       deadAlpha.dispose();
       await expectThrows(() => engine.sigmoid(live, { alpha: deadAlpha }), E, 'sigmoid with a disposed α tensor');
@@ -1219,7 +1259,7 @@ const trainErrorCase: OpCase = {
 
 /**
  * The cases whose WebGPU kernels depend on the engine's tiling (matmul, the fused linear
- * epilogue, the Gram kernels, sums and column sums): runners repeat them under each
+ * and activation-gradient epilogues, the Gram kernels, sums and column sums): runners repeat them under each
  * tiling, since 'auto' picks only one per adapter.
  */
 export const tilingCases: OpCase[] = [
@@ -1228,6 +1268,7 @@ export const tilingCases: OpCase[] = [
   matmulCase(false, true),
   matmulCase(true, true),
   ...ACT_VARIANTS.map(linearCase),
+  ...ACT_VARIANTS.map(matmulActivationBackwardCase),
   ...(['sigmoid', 'logistic', 'linear', 'polynomial', 'rbf'] as const).map(gramCase),
   sklearnCase,
   hugeLinearCase,
