@@ -18,8 +18,10 @@
 //                     (act_grad_from_output, as elementwise.wgsl's act_backward): the
 //                     gradient through a dense layer and the activation below it
 //   2 (EPI_GRAM)      the Gram kernel KERNEL of s = v, below
+//   3 (EPI_SGD)       C is a parameter p updated in place by SGD with gradient v, as
+//                     train.wgsl's sgd_update: p − lr·(v + wd·p), lr = e0, wd = e1
 // Gram: A = X [n, d], B = Y [m, d] bound with TRANS_B, and the epilogue is the kernel
-// KERNEL of s = ⟨x_i, y_j⟩ (γ = gamma, c₀ = coef0):
+// KERNEL of s = ⟨x_i, y_j⟩ (γ = e0, c₀ = e1):
 //   0 sigmoid     tanh(γ·s + c₀)
 //   1 logistic    σ(γ·s + c₀)
 //   2 linear      s
@@ -46,6 +48,7 @@ override KERNEL: u32 = 0u;
 const EPI_BIAS_ACT: u32 = 0u;
 const EPI_ACT_GRAD: u32 = 1u;
 const EPI_GRAM: u32 = 2u;
+const EPI_SGD: u32 = 3u;
 
 struct Params {
   m: u32,
@@ -57,8 +60,8 @@ struct Params {
   degree: u32,      // Gram polynomial degree
   alpha: f32,       // sigmoid scale, multiplied by alpha_buf[0]
   slope: f32,       // leakyRelu slope
-  gamma: f32,       // Gram γ
-  coef0: f32,       // Gram c₀
+  e0: f32,          // Gram γ; SGD learning rate
+  e1: f32,          // Gram c₀; SGD weight decay
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -191,8 +194,8 @@ fn int_pow(base: f32, degree: u32) -> f32 {
 }
 
 fn kernel_epilogue(s: f32) -> f32 {
-  let g = params.gamma;
-  let c0 = params.coef0;
+  let g = params.e0;
+  let c0 = params.e1;
   switch KERNEL {
     case 0u: { return safe_tanh(g * s + c0); }
     case 1u: { return safe_sigmoid(g * s + c0); }
@@ -208,6 +211,10 @@ fn store_c(row: u32, col: u32, v: f32, alpha: f32) {
   switch EPILOGUE {
     case EPI_ACT_GRAD: { c[idx] = v * act_grad_from_output(ACT, side[idx], alpha, params.slope); }
     case EPI_GRAM: { c[idx] = kernel_epilogue(v); }
+    case EPI_SGD: {
+      let p = c[idx];
+      c[idx] = p - params.e0 * (v + params.e1 * p);
+    }
     default: {
       var z = v;
       if (HAS_BIAS) {

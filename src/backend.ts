@@ -22,26 +22,31 @@ export interface ActivationSpec {
   slope: number;
 }
 
+/** What the matmul does with each inner product v = (op(A)·op(B))[i, j] before storing it. */
+export type MatmulEpilogue =
+  /** out = act(v + bias[j]); bias of length n, or null. */
+  | { kind: 'biasAct'; bias: BackendBuffer | null; act: ActivationSpec }
+  /** out = v · act'(from y[i, j]), y [m, n] the saved output of `act` (as activationBackward). */
+  | { kind: 'actGrad'; y: BackendBuffer; act: ActivationSpec }
+  /**
+   * out is a parameter p [m, n] updated in place by SGD with gradient v, exactly as
+   * sgdUpdate without momentum: p −= lr·(v + weightDecay·p). The gradient is never stored.
+   */
+  | { kind: 'sgd'; lr: number; weightDecay: number };
+
 export interface MatmulParams {
   /** A: [m, k], or [k, m] stored when transposeA. */
   a: BackendBuffer;
   /** B: [k, n], or [n, k] stored when transposeB. */
   b: BackendBuffer;
-  /** out: [m, n] = act(op(A)·op(B) + bias), or (op(A)·op(B)) ⊙ act'(y) when `gradOutput` is set. */
+  /** out: [m, n], written (read too by the sgd epilogue) as `epilogue` says. */
   out: BackendBuffer;
   m: number;
   n: number;
   k: number;
   transposeA: boolean;
   transposeB: boolean;
-  /** Optional bias of length n added to every row before the activation. */
-  bias: BackendBuffer | null;
-  act: ActivationSpec;
-  /**
-   * The saved output y [m, n] of activation `act`: when set, the product is multiplied by
-   * act'(from y) as activationBackward does, instead of the bias and activation (bias is null).
-   */
-  gradOutput: BackendBuffer | null;
+  epilogue: MatmulEpilogue;
 }
 
 export interface GramParams {

@@ -246,39 +246,65 @@ export class Engine implements TensorOwner {
     op: string, a: Tensor, b: Tensor, bias: Tensor | null, activation: Activation, opts: MatmulOptions,
     gradOutput: Tensor | null = null,
   ): Tensor {
-    const ta = opts.transposeA === true;
-    const tb = opts.transposeB === true;
-    const [am, ak] = matrixDims(op, 'A', a, ta);
-    const [bk, bn] = matrixDims(op, 'B', b, tb);
-    if (ak !== bk) {
-      throw new ShapeError(
-        `${op}: inner dimensions differ: A ${fmtShape(a.shape)}${ta ? 'ᵀ' : ''} has ${ak} columns, ` +
-          `B ${fmtShape(b.shape)}${tb ? 'ᵀ' : ''} has ${bk} rows`,
-      );
-    }
+    const d = this.#matmulDims(op, a, b, opts);
     if (bias !== null) {
       this.#own(bias);
-      if (bias.size !== bn || (bias.shape.length === 2 && bias.shape[0] !== 1)) {
-        throw new ShapeError(`${op}: bias ${fmtShape(bias.shape)} must be [${bn}] or [1, ${bn}] for output [${am}, ${bn}]`);
+      if (bias.size !== d.n || (bias.shape.length === 2 && bias.shape[0] !== 1)) {
+        throw new ShapeError(`${op}: bias ${fmtShape(bias.shape)} must be [${d.n}] or [1, ${d.n}] for output [${d.m}, ${d.n}]`);
       }
     }
-    if (gradOutput !== null) {
-      this.#own(gradOutput);
-      if (gradOutput.shape.length !== 2 || gradOutput.shape[0] !== am || gradOutput.shape[1] !== bn) {
-        throw new ShapeError(`${op}: y ${fmtShape(gradOutput.shape)} must be the output's shape [${am}, ${bn}]`);
-      }
-    }
+    if (gradOutput !== null) this.#outputShaped(op, 'y', gradOutput, d);
     const act = resolveActivation(activation);
-    this.#own(a);
-    this.#own(b);
-    const out = this.#alloc([am, bn]);
+    const out = this.#alloc([d.m, d.n]);
     return this.#fill(out, () => {
       this.#be.matmul({
-        a: a.buffer, b: b.buffer, out: out.buffer,
-        m: am, n: bn, k: ak, transposeA: ta, transposeB: tb,
-        bias: bias === null ? null : bias.buffer, act, gradOutput: gradOutput === null ? null : gradOutput.buffer,
+        a: a.buffer, b: b.buffer, out: out.buffer, ...d,
+        epilogue: gradOutput === null
+          ? { kind: 'biasAct', bias: bias === null ? null : bias.buffer, act }
+          : { kind: 'actGrad', y: gradOutput.buffer, act },
       });
     });
+  }
+
+  /**
+   * In place SGD step of `param` [m, n] whose gradient is op(A)·op(B):
+   * param −= lr·(op(A)·op(B) + weightDecay·param), the same arithmetic as sgdStep without
+   * momentum, in one dispatch that never stores the gradient (e.g. W −= lr·Xᵀ·dZ).
+   */
+  sgdMatmulStep(param: Tensor, a: Tensor, b: Tensor, o: MatmulOptions & { lr: number; weightDecay?: number }): void {
+    const d = this.#matmulDims('sgdMatmulStep', a, b, o);
+    this.#outputShaped('sgdMatmulStep', 'param', param, d);
+    const weightDecay = o.weightDecay ?? 0;
+    checkHyper('lr', o.lr, 0, Infinity);
+    checkHyper('weightDecay', weightDecay, 0, Infinity);
+    distinct('sgdMatmulStep', { param, a }); // a and b may be one tensor (XᵀX)
+    distinct('sgdMatmulStep', { param, b });
+    this.#be.matmul({ a: a.buffer, b: b.buffer, out: param.buffer, ...d, epilogue: { kind: 'sgd', lr: o.lr, weightDecay } });
+  }
+
+  /** Checks op(A)·op(B) (both this engine's, inner dimensions equal) and returns its sizes. */
+  #matmulDims(op: string, a: Tensor, b: Tensor, opts: MatmulOptions) {
+    const transposeA = opts.transposeA === true;
+    const transposeB = opts.transposeB === true;
+    const [m, k] = matrixDims(op, 'A', a, transposeA);
+    const [bk, n] = matrixDims(op, 'B', b, transposeB);
+    if (k !== bk) {
+      throw new ShapeError(
+        `${op}: inner dimensions differ: A ${fmtShape(a.shape)}${transposeA ? 'ᵀ' : ''} has ${k} columns, ` +
+          `B ${fmtShape(b.shape)}${transposeB ? 'ᵀ' : ''} has ${bk} rows`,
+      );
+    }
+    this.#own(a);
+    this.#own(b);
+    return { m, n, k, transposeA, transposeB };
+  }
+
+  /** Checks that `t` is this engine's and has the product's shape [m, n]. */
+  #outputShaped(op: string, role: string, t: Tensor, d: { m: number; n: number }): void {
+    this.#own(t);
+    if (t.shape.length !== 2 || t.shape[0] !== d.m || t.shape[1] !== d.n) {
+      throw new ShapeError(`${op}: ${role} ${fmtShape(t.shape)} must be the product's shape [${d.m}, ${d.n}]`);
+    }
   }
 
   // ---- activations ---------------------------------------------------------------------

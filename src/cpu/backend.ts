@@ -90,16 +90,24 @@ export class CpuBackend implements Backend {
   // ---- ops -----------------------------------------------------------------------------
 
   matmul(p: MatmulParams): void {
-    if (p.gradOutput !== null && p.bias !== null) throw new ValueError('matmul: a bias and gradOutput cannot be combined');
-    const arrays = { a: arr(p.a), b: arr(p.b), out: arr(p.out), bias: p.bias === null ? null : arr(p.bias) };
-    if (p.gradOutput === null) {
-      matmul(arrays, p, this.#act(p.act));
+    const ep = p.epilogue;
+    const a = arr(p.a);
+    const b = arr(p.b);
+    if (ep.kind === 'biasAct') {
+      matmul({ a, b, out: arr(p.out), bias: ep.bias === null ? null : arr(ep.bias) }, p, this.#act(ep.act));
       return;
     }
-    // The product rounded to float32, then × act'(y) exactly as activationBackward: the
-    // same numbers as the two ops unfused.
-    matmul(arrays, p, IDENTITY);
-    activationGradInto(arrays.out, arr(p.gradOutput), arrays.out, p.m * p.n, this.#act(p.act));
+    // The product rounded to float32, then the same arithmetic as the unfused op
+    // (activationBackward, sgdUpdate): the same numbers as the two ops one after the other.
+    if (ep.kind === 'actGrad') {
+      const out = arr(p.out);
+      matmul({ a, b, out, bias: null }, p, IDENTITY);
+      activationGradInto(out, arr(ep.y), out, p.m * p.n, this.#act(ep.act));
+      return;
+    }
+    const grad = new Float32Array(p.m * p.n);
+    matmul({ a, b, out: grad, bias: null }, p, IDENTITY);
+    train.sgdUpdate(arr(p.out), grad, null, p.m * p.n, ep.lr, 0, ep.weightDecay);
   }
 
   activation(x: BackendBuffer, out: BackendBuffer, n: number, act: ActivationSpec): void {

@@ -52,7 +52,8 @@ interface Cache {
 
 /** Gradients of one backward pass, in parameter order, plus ‖dW‖² of each dense layer. */
 export interface Gradients {
-  grads: Tensor[];
+  /** null for a weight matrix already updated in place (backward's `sgd` option). */
+  grads: (Tensor | null)[];
   /** Σ dW² per dense layer, input to output ([1] tensors). */
   weightSqNorms: Tensor[];
 }
@@ -149,10 +150,15 @@ export class Network {
   /**
    * Backward from dL/d(output) of the last training forward; `dOut` stays the caller's.
    * Returns one gradient per parameter (parameter order) and ‖dW‖² per dense layer.
+   * `sgd`: plain SGD (no momentum) is applied to every weight matrix here, in the dW
+   * matmul's epilogue (engine.sgdMatmulStep, after the dX that reads the old W), so dW is
+   * never stored and its gradient entry is null; not with `weightNorms`, which needs dW.
    */
-  backward(dOut: Tensor, o: { logits: boolean; weightNorms: boolean }): Gradients {
+  backward(dOut: Tensor, o: { logits: boolean; weightNorms: boolean; sgd?: { lr: number; weightDecay: number } | null }): Gradients {
     const e = this.engine;
-    const grads = new Map<Param, Tensor>();
+    const sgd = o.sgd ?? null;
+    if (sgd !== null && o.weightNorms) throw new Error('Network.backward: weightNorms needs dW, which the sgd option does not store');
+    const grads = new Map<Param, Tensor | null>();
     const weightSqNorms: Tensor[] = [];
     const made: Tensor[] = []; // intermediates to free
     const firstParam = this.blocks.findIndex((b) => b.kind === 'dense' || b.alpha !== null);
@@ -182,23 +188,29 @@ export class Network {
               made.push(dz);
             }
           }
-          const dW = e.matmul(c.x, dz, { transposeA: true });
-          made.push(dW);
           const db = e.colSums(dz);
           made.push(db);
-          grads.set(block.w, dW);
           grads.set(block.b, db);
-          if (o.weightNorms) {
-            const n = e.sumSquares(dW);
-            made.push(n);
-            weightSqNorms.unshift(n);
-          }
           if (needDx) {
             const below = this.#fusableActivation(k - 1);
             dx = below === null
               ? e.matmul(dz, block.w.tensor, { transposeB: true })
               : e.matmulActivationBackward(dz, block.w.tensor, below.y, below.act, { transposeB: true });
             dxPastActivation = below !== null;
+          }
+          if (sgd !== null) {
+            // Recorded after dX, which reads the old W.
+            e.sgdMatmulStep(block.w.tensor, c.x, dz, { transposeA: true, lr: sgd.lr, weightDecay: block.w.decay ? sgd.weightDecay : 0 });
+            grads.set(block.w, null);
+          } else {
+            const dW = e.matmul(c.x, dz, { transposeA: true });
+            made.push(dW);
+            grads.set(block.w, dW);
+            if (o.weightNorms) {
+              const n = e.sumSquares(dW);
+              made.push(n);
+              weightSqNorms.unshift(n);
+            }
           }
         } else if (!dropAct && !pastActivation) {
           if (block.alpha !== null) {
@@ -221,7 +233,7 @@ export class Network {
       for (const t of made) t.dispose();
       throw err;
     }
-    const kept = new Set<Tensor>([...grads.values(), ...weightSqNorms]);
+    const kept = new Set<Tensor | null>([...grads.values(), ...weightSqNorms]);
     for (const t of made) if (!kept.has(t)) t.dispose();
     return { grads: this.params.map((p) => grads.get(p)!), weightSqNorms };
   }

@@ -92,14 +92,19 @@ export class Optimizer {
     this.#state = state;
   }
 
-  /** One update of every parameter from its gradient (same order as ensureState's). */
-  update(params: readonly TrainableParam[], grads: readonly Tensor[]): void {
+  /**
+   * One update of every parameter from its gradient (same order as ensureState's); a null
+   * gradient marks a parameter the step already updated in place (plain SGD fused into the
+   * dW matmul, Network.backward's `sgd` option). The step count goes up once either way.
+   */
+  update(params: readonly TrainableParam[], grads: readonly (Tensor | null)[]): void {
     this.ensureState(params);
     const state = this.#state!;
     const t = ++this.steps;
     const o = this.spec;
     params.forEach((p, i) => {
-      const g = grads[i]!;
+      const g = grads[i] ?? null;
+      if (g === null) return;
       const weightDecay = p.decay ? o.weightDecay : 0;
       if (o.kind === 'adam') {
         const [m, v] = state[i]!;

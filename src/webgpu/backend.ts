@@ -21,7 +21,7 @@ const KERNEL_CODE: Record<Exclude<GramKernel, 'projected-sigmoid'>, number> = {
 };
 const BINARY_CODE = { add: 0, sub: 1, mul: 2 } as const;
 // EPILOGUE override constant of matmul.wgsl.
-const EPILOGUE = { biasAct: 0, actGrad: 1, gram: 2 } as const;
+const EPILOGUE = { biasAct: 0, actGrad: 1, gram: 2, sgd: 3 } as const;
 // LOSS and KIND override constants of train.wgsl.
 const LOSS_CODE: Record<LossKind, number> = { mse: 0, binaryCrossEntropy: 1, softmaxCrossEntropy: 2 };
 const CORRECT_CODE = { binary: 0, multiclass: 1 } as const;
@@ -134,15 +134,18 @@ class WebGPUBackend implements Backend {
   // ---- ops -------------------------------------------------------------------------------
 
   matmul(p: MatmulParams): void {
-    if (p.gradOutput !== null && p.bias !== null) throw new ValueError('matmul: a bias and gradOutput cannot be combined');
     const tilesN = Math.ceil(p.n / TILE);
     const total = tilesN * Math.ceil(p.m / TILE);
     const per = tilesPerDispatch(p.k);
-    const side = p.gradOutput ?? p.bias;
+    const ep = p.epilogue;
+    // The epilogue's override constants, `side` buffer (binding 3) and f32 parameters.
+    const act = ep.kind === 'sgd' ? null : ep.act;
+    const side = ep.kind === 'biasAct' ? ep.bias : ep.kind === 'actGrad' ? ep.y : null;
+    const scalars = ep.kind === 'sgd' ? [ep.lr, ep.weightDecay] : [0, 0];
     this.#sched.op('matmul', () => {
       const pipeline = this.#pipes.get('matmul', matmulEntry(this.tiling), {
-        TRANS_A: p.transposeA, TRANS_B: p.transposeB, HAS_BIAS: p.bias !== null, ACT: ACT_CODE[p.act.kind],
-        EPILOGUE: p.gradOutput === null ? EPILOGUE.biasAct : EPILOGUE.actGrad,
+        TRANS_A: p.transposeA, TRANS_B: p.transposeB, EPILOGUE: EPILOGUE[ep.kind],
+        HAS_BIAS: ep.kind === 'biasAct' && ep.bias !== null, ACT: act === null ? 0 : ACT_CODE[act.kind],
       });
       for (let offset = 0; offset < total; offset += per) {
         if (offset > 0) this.#sched.flush(); // each part its own submission (watchdog)
@@ -150,10 +153,10 @@ class WebGPUBackend implements Backend {
           pipeline,
           buffers: [
             [1, gpuOf(p.a)], [2, gpuOf(p.b)], [3, side === null ? this.#one : gpuOf(side)],
-            [4, this.#alphaBuf(p.act)], [5, gpuOf(p.out)],
+            [4, act === null ? this.#one : this.#alphaBuf(act)], [5, gpuOf(p.out)],
           ],
           u32: [p.m, p.n, p.k, tilesN, total, offset, 0],
-          f32: [p.act.alpha, p.act.slope, 0, 0],
+          f32: [act?.alpha ?? 1, act?.slope ?? 0, ...scalars],
           workgroups: Math.min(per, total - offset),
         });
       }

@@ -229,6 +229,39 @@ function matmulActivationBackwardCase(v: ActVariant): OpCase {
   };
 }
 
+/**
+ * sgdMatmulStep: param −= lr·(op(A)·op(B) + wd·param) in place, against float64 (the
+ * product, then the SGD rule) and against the two unfused ops (matmul, then sgdStep).
+ * A parameter with a big weight decay checks that the decay term reads the old param.
+ */
+const sgdMatmulStepCase: OpCase = {
+  name: 'sgdMatmulStep: SGD step with a matmul gradient',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('sgdMatmulStep'));
+      for (const sh of LINEAR_SHAPES) {
+        for (const [lr, wd] of [[0.1, 0], [0.03, 0.5]] as const) {
+          const o = linearOperands(rng, s, sh);
+          const { m, n } = o;
+          const p0 = rng.uniform(m * n);
+          const fused = s.t(p0, [m, n]);
+          const unfused = s.t(p0, [m, n]);
+          engine.sgdMatmulStep(fused, o.xt, o.wt, { ...o.opts, lr, weightDecay: wd });
+          engine.sgdStep(unfused, s.keep(engine.matmul(o.xt, o.wt, o.opts)), null, { lr, weightDecay: wd });
+          const st = { p: Float64Array.from(p0), vel: null };
+          refSgdStep(st, o.product(), lr, 0, wd);
+          const label = `sgdMatmulStep ${o.label} lr=${lr} wd=${wd}`;
+          const got = await fused.read();
+          expectClose(got, st.p, { ...MATMUL, label });
+          // The step itself (p0 dominates the parameters): fused vs float64 and vs unfused.
+          const step = (p: ArrayLike<number>) => Float64Array.from(p, (v, i) => v - p0[i]!);
+          expectClose(step(got), step(st.p), { ...MATMUL, label: `${label}: the step` });
+          expectClose(step(got), step(await unfused.read()), { ...MATMUL, label: `${label}: the step vs matmul + sgdStep` });
+        }
+      }
+    }),
+};
+
 // ---- activations ---------------------------------------------------------------------------
 
 /** The same activation through the engine's named shortcut (sigmoid, relu, ...). */
@@ -734,6 +767,7 @@ const shapeErrorCase: OpCase = {
       await expectThrows(() => engine.activationBackward(t([3]), t([4]), 'tanh'), lib.ShapeError, 'activationBackward [3] vs [4]', ['[3]', '[4]']);
       await expectThrows(() => engine.matmulActivationBackward(a23, a32, t([3, 3]), 'sigmoid'), lib.ShapeError, 'matmulActivationBackward y [3,3] for [2,2]', ['[3, 3]', '[2, 2]']);
       await expectThrows(() => engine.matmulActivationBackward(a23, b45, t([2, 5]), 'tanh'), lib.ShapeError, 'matmulActivationBackward [2,3]·[4,5]', ['[2, 3]', '[4, 5]']);
+      await expectThrows(() => engine.sgdMatmulStep(t([3, 3]), a23, a32, { lr: 0.1 }), lib.ShapeError, 'sgdMatmulStep param [3,3] for [2,2]', ['[3, 3]', '[2, 2]']);
       await expectThrows(() => engine.sigmoidBackward(t([3]), t([3]), t([2])), lib.ShapeError, 'sigmoidBackward y [2]', ['[3]', '[2]']);
       await expectThrows(() => engine.sigmoid(t([3]), { alpha: t([2]) }), lib.ShapeError, 'sigmoid α of shape [2]', ['[2]']);
       await expectThrows(() => engine.tensor([1, 2, 3], [2, 2]), lib.ShapeError, 'tensor of 3 values as [2, 2]', ['[2, 2]', '3']);
@@ -773,11 +807,15 @@ const disposedErrorCase: OpCase = {
 };
 
 const valueErrorCase: OpCase = {
-  name: 'errors: invalid gram options and arguments throw ValueError',
+  name: 'errors: invalid gram options, SGD hyper-parameters and arguments throw ValueError',
   run: (engine, lib) =>
     scoped(engine, async (s) => {
       const x = s.t(new Float32Array(12), [4, 3]);
       const V = lib.ValueError;
+      const sq = s.t(new Float32Array(9), [3, 3]);
+      await expectThrows(() => engine.sgdMatmulStep(sq, sq, s.t(new Float32Array(9), [3, 3]), { lr: 0.1 }), V, 'sgdMatmulStep param = a', ['param', 'a']);
+      await expectThrows(() => engine.sgdMatmulStep(sq, x, x, { lr: -1, transposeA: true }), V, 'sgdMatmulStep lr < 0', ['lr']);
+      await expectThrows(() => engine.sgdMatmulStep(sq, x, x, { lr: 0.1, weightDecay: Number.NaN, transposeA: true }), V, 'sgdMatmulStep weightDecay NaN', ['weightDecay']);
       const bad: [GramOptions, string][] = [
         [{ kernel: 'cubic' as GramKernel }, 'cubic'],
         [{ gamma: Number.NaN }, 'gamma'],
@@ -1258,8 +1296,8 @@ const trainErrorCase: OpCase = {
 // ---- the suite -----------------------------------------------------------------------------
 
 /**
- * The cases whose WebGPU kernels depend on the engine's tiling (matmul, the fused linear
- * and activation-gradient epilogues, the Gram kernels, sums and column sums): runners repeat them under each
+ * The cases whose WebGPU kernels depend on the engine's tiling (matmul, the fused linear,
+ * activation-gradient and SGD epilogues, the Gram kernels, sums and column sums): runners repeat them under each
  * tiling, since 'auto' picks only one per adapter.
  */
 export const tilingCases: OpCase[] = [
@@ -1269,6 +1307,7 @@ export const tilingCases: OpCase[] = [
   matmulCase(true, true),
   ...ACT_VARIANTS.map(linearCase),
   ...ACT_VARIANTS.map(matmulActivationBackwardCase),
+  sgdMatmulStepCase,
   ...(['sigmoid', 'logistic', 'linear', 'polynomial', 'rbf'] as const).map(gramCase),
   sklearnCase,
   hugeLinearCase,

@@ -95,7 +95,7 @@ async function engineGrads(engine: Engine, c: Case, seed: number): Promise<{ los
       expectClose(await g.weightSqNorms[i]!.read(), [sq], { rtol: 1e-5, atol: 1e-12, label: `${c.name}: ‖dW${i}‖²` });
     }
     const lossValue = (await loss.read())[0]!;
-    for (const t of [loss, grad, ...g.grads, ...g.weightSqNorms]) t.dispose();
+    for (const t of [loss, grad, ...g.grads, ...g.weightSqNorms]) t?.dispose();
     net.releaseCaches();
     return { loss: lossValue, grads };
   } finally {

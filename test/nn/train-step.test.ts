@@ -1,8 +1,11 @@
 // Sequential.trainStep: one step on a batch already on the device must be exactly one fit
 // step (same loss, same weights after it) on both backends, and must check its arguments.
-import { describe, expect, it } from 'vitest';
-import { type Engine, type LayerSpec, type Sequential, ShapeError, ValueError } from '../../src/index.js';
-import { adam, dense, sequential, sigmoid, tanh } from '../../src/nn/index.js';
+// With plain SGD, trainStep applies the update in the dW matmuls' epilogue
+// (engine.sgdMatmulStep) while fit, which reports gradient norms, stores dW and updates
+// separately: the two paths must agree.
+import { describe, expect, it, vi } from 'vitest';
+import { type Engine, type LayerSpec, type OptimizerSpec, type Sequential, ShapeError, ValueError } from '../../src/index.js';
+import { adam, dense, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
 import { useEngines } from '../helpers/engines.js';
 import { expectClose, expectThrows } from '../helpers/expectClose.js';
 import { blobs } from './data-helpers.js';
@@ -15,34 +18,46 @@ async function weightsOf(m: Sequential): Promise<Float32Array[]> {
   return Promise.all(m.parameters().map((p) => p.tensor.read()));
 }
 
-function model(e: Engine): Sequential {
+function model(e: Engine, optimizer: OptimizerSpec = adam({ lr: 0.05 })): Sequential {
   const m = sequential(e, NET, { seed: 4 });
-  m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.05 }) });
+  m.compile({ loss: 'softmaxCrossEntropy', optimizer });
   return m;
 }
 
+const OPTIMIZERS: [string, () => OptimizerSpec, number][] = [
+  // name, optimizer, sgdMatmulStep calls per trainStep (one per dense layer when fused)
+  ['adam', () => adam({ lr: 0.05 }), 0],
+  ['sgd (fused into the dW matmul)', () => sgd({ lr: 0.5 }), 3],
+  ['sgd + weight decay (fused)', () => sgd({ lr: 0.5, weightDecay: 0.05 }), 3],
+  ['sgd + momentum (not fused)', () => sgd({ lr: 0.5, momentum: 0.9 }), 0],
+];
+
 describe('trainStep', () => {
-  for (const backend of ['cpu', 'gpu'] as const) {
-    it(`${backend}: three trainStep calls equal three full-batch fit epochs (losses and weights)`, async () => {
+  for (const backend of ['cpu', 'gpu'] as const) for (const [name, optimizer, fusedCalls] of OPTIMIZERS) {
+    it(`${backend}, ${name}: three trainStep calls equal three full-batch fit epochs (losses and weights)`, async () => {
       const e = engines[backend];
-      const viaFit = model(e);
-      const viaStep = model(e);
+      const viaFit = model(e, optimizer());
+      const viaStep = model(e, optimizer());
       const x = e.tensor(DATA.x);
       const y = e.tensor(DATA.onehot);
+      const fused = vi.spyOn(e, 'sgdMatmulStep');
       try {
         const h = await viaFit.fit(DATA.x, DATA.onehot, { epochs: 3, batchSize: 40, shuffle: false, recordStepLosses: true });
+        expect(fused, 'fit stores dW (it reports gradient norms)').not.toHaveBeenCalled();
         const losses: number[] = [];
         for (let i = 0; i < 3; i++) {
           const loss = viaStep.trainStep(x, y);
           losses.push((await loss.read())[0]!);
           loss.dispose();
         }
+        expect(fused).toHaveBeenCalledTimes(3 * fusedCalls);
         expectClose(losses, h.stepLosses!, { rtol: 1e-6, label: 'trainStep losses vs fit step losses' });
         expect(losses[2]).toBeLessThan(losses[0]!); // it trains
         const a = await weightsOf(viaFit);
         const b = await weightsOf(viaStep);
         a.forEach((w, i) => expectClose(b[i]!, w, { rtol: 1e-6, atol: 1e-7, label: `parameter ${i} after 3 steps` }));
       } finally {
+        fused.mockRestore();
         viaFit.dispose();
         viaStep.dispose();
         x.dispose();
