@@ -1,5 +1,5 @@
 // gram.wgsl — the projected-sigmoid Gram kernel σ(⟨x_i, α⟩ + ⟨y_j, β⟩ + γ) in two passes.
-// (The other Gram kernels are matmul.wgsl in GRAM mode: one fused pass over K.)
+// (The other Gram kernels are matmul.wgsl with its Gram epilogue: one fused pass over K.)
 //   gram_project    out[i] = ⟨x_i, w⟩ for i < n, X [n, d], with the weights w [d] bound as
 //                   `y`; one thread per row, k in order (so a row gives the same bits
 //                   whatever block of rows it is in).
