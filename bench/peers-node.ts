@@ -93,7 +93,11 @@ async function main(argv: string[]): Promise<number> {
   log(`results written to ${relative(process.cwd(), out) || out}`);
   const bad = state.results.filter((r) => r.check === 'FAILED' || r.check === 'ERROR').length;
   if (bad > 0) log(`${bad} case(s) FAILED or errored: their times are excluded`);
-  return bad > 0 || typeof ceiling === 'string' ? 1 : 0;
+  // Every backend asked for is expected to run (on a GPU host, one that cannot start means
+  // the driver is not set up): say which did not, and fail.
+  const missing = state.backends.filter((b) => b.status === 'unavailable');
+  for (const b of missing) log(`${b.id} did not start: ${b.reason}`);
+  return bad > 0 || missing.length > 0 || typeof ceiling === 'string' ? 1 : 0;
 }
 
 try {

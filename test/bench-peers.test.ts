@@ -2,7 +2,8 @@
 // WebGPU through Dawn, the bundle a GPU host runs) end to end in quick mode: it is bundled
 // the way `npm run bench:peers` does, run as a child process, and must start all three
 // WebGPU backends, pass every float64 check, print the ratio table and write its JSON;
-// bad flags end with exit code 2 and a message that names them.
+// bad flags end with exit code 2 and a message that names them; a backend that cannot
+// start (no adapter) or a ceiling that cannot run fails the run with exit code 1.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +17,9 @@ const BACKENDS = ['sigmoid-core-webgpu', 'tfjs-webgpu', 'jax-webgpu'];
 const WORKLOADS = ['matmul', 'sigmoid', 'gram', 'mlp'];
 const dir = mkdtempSync(join(tmpdir(), 'bench-peers-'));
 
-function bench(...args: string[]): Promise<Run> {
+function bench(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [BUNDLE, ...args], { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' }, timeout: 240_000 },
+    execFile(process.execPath, [BUNDLE, ...args], { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...env }, timeout: 240_000 },
       (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
   });
 }
@@ -28,7 +29,7 @@ let report: BenchState & { host: { cpu: { cores: number } }; ceiling: unknown };
 
 beforeAll(async () => {
   execFileSync('npx', ['vite', 'build', '-c', 'bench/vite.config.ts'], { cwd: ROOT, env: { ...process.env, BENCH_ENTRY: 'peers-node' }, stdio: 'pipe' });
-  run = await bench('--mode', 'quick', '--out', join(dir, 'r.json'));
+  run = await bench(['--mode', 'quick', '--out', join(dir, 'r.json')]);
   report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as typeof report;
 }, 300_000);
 
@@ -64,20 +65,30 @@ describe('bench:peers --mode quick (WebGPU through Dawn in Node)', () => {
   });
 
   it('rejects bad flags with exit code 2 and names them', async () => {
-    const bad = await bench('--backends', 'sigmoid-core-webgpu,torch');
+    const bad = await bench(['--backends', 'sigmoid-core-webgpu,torch']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown backend\(s\) \["torch"\]/);
-    const mode = await bench('--mode', 'huge');
+    const mode = await bench(['--mode', 'huge']);
     expect(mode.code).toBe(2);
     expect(mode.stderr).toMatch(/--mode must be one of quick, full, gpu, got "huge"/);
   });
 
   it('reports a ceiling script that cannot run instead of hiding it', async () => {
-    const r = await bench('--mode', 'quick', '--backends', 'sigmoid-core-webgpu', '--ceiling', join(dir, 'missing.py'), '--out', join(dir, 'c.json'));
+    const r = await bench(['--mode', 'quick', '--backends', 'sigmoid-core-webgpu', '--ceiling', join(dir, 'missing.py'), '--out', join(dir, 'c.json')]);
     expect(r.code).toBe(1);
     // python3 may be missing on the machine: then that is the reason given.
     expect(r.stdout).toMatch(/ceiling: not measured \((python3 could not run|python3 .*missing\.py exited 2)/);
     const c = JSON.parse(readFileSync(join(dir, 'c.json'), 'utf8')) as { ceiling: unknown };
     expect(typeof c.ceiling).toBe('string');
+  });
+
+  it('fails, naming each backend that did not start, when there is no WebGPU adapter', async () => {
+    // A Vulkan loader pointed at no driver: Dawn finds no adapter (as on a misconfigured GPU host).
+    const r = await bench(['--mode', 'quick', '--out', join(dir, 'n.json')], { VK_ICD_FILENAMES: join(dir, 'no-driver.json'), VK_DRIVER_FILES: join(dir, 'no-driver.json') });
+    expect(r.code).toBe(1);
+    for (const id of BACKENDS) expect(r.stderr).toMatch(new RegExp(`${id} did not start: `));
+    expect(r.stderr).toMatch(/sigmoid-core-webgpu did not start: BackendUnavailableError: no WebGPU adapter/);
+    const n = JSON.parse(readFileSync(join(dir, 'n.json'), 'utf8')) as BenchState;
+    expect(n.results).toEqual([]);
   });
 });
