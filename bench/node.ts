@@ -8,11 +8,9 @@
 // The tiled Gram cases (bench/gram-tiled.ts) stream K through gramTiles; sizes whose
 // estimated time exceeds --gram-cap seconds are skipped with a note.
 
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
 import { parseFlags, choiceFlag, formatFlags, UsageError } from '../src/cli/args.js';
 import { BackendUnavailableError, createEngine, describeAdapter, type BackendKind, type Engine, TILING_CHOICES } from '../src/index.js';
-import { type BackendInfo, type CaseResult, formatTable, machine, type Report, runs } from './report.js';
+import { type BackendInfo, type CaseResult, formatTable, machine, type Report, resultsFile, runMain, runs, writeReport, log } from './report.js';
 import { tiledGramCases } from './gram-tiled.js';
 import { measure, type TimingOptions } from './timing.js';
 import { type Prepared, type Workload, workloads } from './workloads.js';
@@ -33,8 +31,6 @@ function intList(name: string, text: string): number[] {
   if (v.length === 0 || v.some((x) => !Number.isInteger(x) || x < 1)) throw new UsageError(`--${name} must be positive integers separated by commas, got ${text}`);
   return v;
 }
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
@@ -83,10 +79,7 @@ async function main(argv: string[]): Promise<number> {
 
   process.stdout.write(`${formatTable(report.results)}\n`);
   const label = which === 'all' ? 'all' : which;
-  const out = flags.out ?? join('bench', 'results', `node-${label}-${date.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
-  log(`results written to ${relative(process.cwd(), out) || out}`);
+  await writeReport(flags.out ?? resultsFile(`node-${label}`, date.toISOString()), report, log);
   const bad = report.results.filter((r) => r.check === 'FAILED' || r.check === 'ERROR').length;
   if (bad > 0) log(`${bad} case(s) FAILED or errored: their times are excluded`);
   return bad > 0 ? 1 : 0;
@@ -135,11 +128,4 @@ async function runCase(engine: Engine, w: Workload, opts: TimingOptions): Promis
   }
 }
 
-try {
-  const code = await main(process.argv.slice(2));
-  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write('', done))));
-  process.exit(code);
-} catch (err) {
-  log(err instanceof UsageError ? `bench: ${err.message}` : `bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  process.exit(err instanceof UsageError ? 2 : 1);
-}
+await runMain('bench', main);

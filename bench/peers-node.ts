@@ -10,13 +10,11 @@
 //                          [--ceiling bench/cublas.py] [--out FILE.json]
 import './navigator-gpu.js';
 import { spawnSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { dirname, join, relative } from 'node:path';
 import { choiceFlag, formatFlags, parseFlags, UsageError } from '../src/cli/args.js';
 import { TILING_CHOICES } from '../src/index.js';
 import { type BackendId, type BenchState, type Mode, OURS, parseBackends, runBench, specs } from './peer-run.js';
-import { machine } from './report.js';
+import { machine, resultsFile, runMain, writeReport, log } from './report.js';
 import { fmtNum, formatState } from './table.js';
 
 const FLAGS = {
@@ -26,8 +24,6 @@ const FLAGS = {
   ceiling: { type: 'string', value: 'SCRIPT.py', help: 'also time the vendor BLAS matmul with `python3 SCRIPT.py` (bench/cublas.py) on the same sizes' },
   out: { type: 'string', value: 'FILE.json', help: 'where to write the JSON (default bench/results/peers-<mode>-<date>.json)' },
 } as const;
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** One size of the ceiling script's output. */
 interface CeilingRow { n: number; medianMs: number; minMs: number; gflops: number }
@@ -86,11 +82,7 @@ async function main(argv: string[]): Promise<number> {
   else if (ceiling !== null) lines.push('', formatCeiling(state, ceiling));
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  const stamp = state.date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
-  const out = flags.out ?? join(process.cwd(), 'bench', 'results', `peers-${mode}-${stamp}.json`);
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${JSON.stringify({ ...state, args: argv, host: machine(), ceiling }, null, 2)}\n`);
-  log(`results written to ${relative(process.cwd(), out) || out}`);
+  await writeReport(flags.out ?? resultsFile(`peers-${mode}`, state.date), { ...state, args: argv, host: machine(), ceiling }, log);
   const bad = state.results.filter((r) => r.check === 'FAILED' || r.check === 'ERROR').length;
   if (bad > 0) log(`${bad} case(s) FAILED or errored: their times are excluded`);
   // Every backend asked for is expected to run (on a GPU host, one that cannot start means
@@ -100,11 +92,4 @@ async function main(argv: string[]): Promise<number> {
   return bad > 0 || missing.length > 0 || typeof ceiling === 'string' ? 1 : 0;
 }
 
-try {
-  const code = await main(process.argv.slice(2));
-  await Promise.all([process.stdout, process.stderr].map((st) => new Promise((done) => st.write('', done))));
-  process.exit(code);
-} catch (err) {
-  log(err instanceof UsageError ? `bench:peers: ${err.message}` : `bench:peers: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  process.exit(err instanceof UsageError ? 2 : 1);
-}
+await runMain('bench:peers', main);

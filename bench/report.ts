@@ -1,9 +1,13 @@
-// The Node benchmark's JSON report (machine, backends, results) written to bench/results/;
-// the printed table comes from ./table.js (shared with the browser page).
+// The Node benchmark's JSON report (machine, backends, results) written to bench/results/,
+// and what every Node runner shares: where a results file goes, writing it, and the
+// process exit. The printed table comes from ./table.js (shared with the browser page).
 
+import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, arch, platform, release, totalmem, type as osType } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { UsageError } from '../src/cli/args.js';
 import type { AdapterInfoSummary, BackendKind, EngineLimits, Tiling } from '../src/index.js';
-import type { CaseResult as AnyCaseResult } from './table.js';
+import { type CaseResult as AnyCaseResult, fileStamp } from './table.js';
 
 export { formatTable, runs } from './table.js';
 export type CaseResult = AnyCaseResult<BackendKind>;
@@ -38,4 +42,36 @@ export function machine(): Pick<Report, 'node' | 'os' | 'cpu' | 'memoryGiB'> {
     cpu: { model: c[0]?.model.trim() ?? 'unknown', cores: c.length },
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
   };
+}
+
+/** A progress or notice line on stderr (stdout carries the tables). */
+export const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+/** bench/results/<name>-<date>.json under `root` (default: the working directory). */
+export function resultsFile(name: string, isoDate: string, root = ''): string {
+  return join(root, 'bench', 'results', `${name}-${fileStamp(isoDate)}.json`);
+}
+
+/** Writes `report` as indented JSON to `path` (folders made as needed) and says where. */
+export async function writeReport(path: string, report: unknown, log: (line: string) => void): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+  log(`results written to ${relative(process.cwd(), path) || path}`);
+}
+
+/**
+ * Runs a runner's main(argv) and exits with its code once stdout and stderr are flushed;
+ * a UsageError is one line and exit code 2, anything else its stack and exit code 1.
+ */
+export async function runMain(tool: string, main: (argv: string[]) => Promise<number>): Promise<never> {
+  try {
+    const code = await main(process.argv.slice(2));
+    await Promise.all([process.stdout, process.stderr].map((st) => new Promise((done) => st.write('', done))));
+    process.exit(code);
+  } catch (err) {
+    log(err instanceof UsageError ? `${tool}: ${err.message}` : `${tool}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  }
 }

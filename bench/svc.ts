@@ -9,15 +9,13 @@
 //   npm run bench:svc [-- --repeats N] [-- --out FILE.json]
 
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
 import { formatFlags, intFlag, parseFlags } from '../src/cli/args.js';
 import { column, dropColumn, takeRows } from '../src/data/matrix.js';
 import { stratifiedSplit } from '../src/data/split.js';
 import { standardize } from '../src/data/standardize.js';
 import { readCsv } from '../src/io/csv.js';
 import { BackendUnavailableError, createEngine, describeAdapter, type Engine, SVC, type SVCOptions } from '../src/index.js';
-import { machine } from './report.js';
+import { machine, resultsFile, writeReport, log } from './report.js';
 import { measure } from './timing.js';
 
 const FLAGS = {
@@ -29,8 +27,6 @@ const MODELS: { name: string; options: SVCOptions; minAccuracy: number }[] = [
   { name: 'rbf C=1 γ=scale', options: { kernel: 'rbf', C: 1, gamma: 'scale' }, minAccuracy: 0.97 },
   { name: 'sigmoid C=100 γ=0.005 c₀=−1', options: { kernel: 'sigmoid', C: 100, gamma: 0.005, coef0: -1 }, minAccuracy: 0.96 },
 ];
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Row {
   model: string;
@@ -121,16 +117,13 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`${[line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n')}\n`);
 
   const date = new Date();
-  const out = flags.out ?? join('bench', 'results', `svc-${date.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
   const report = {
     tool: 'sigmoid-core bench/svc', date: date.toISOString(), args: argv, ...machine(),
     data: { file: 'data/digits.csv', train: train.rows, test: test!.rows, features: train.cols, split: 'stratified, seed 0, 25 % test', standardized: true },
     backends: engines.map((e) => ({ backend: e.backend, adapter: e.adapter })),
     results: rows,
   };
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
-  log(`results written to ${relative(process.cwd(), out) || out}`);
+  await writeReport(flags.out ?? resultsFile('svc', date.toISOString()), report, log);
   return rows.some((r) => r.check !== 'ok') ? 1 : 0;
 }
 

@@ -18,6 +18,11 @@ export interface CaseResult<B extends string = string> {
   detail: string;
 }
 
+/** An ISO date as it goes into a results file name: 2026-11-22T10-35-36Z. */
+export function fileStamp(isoDate: string): string {
+  return isoDate.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+}
+
 /** A Markdown table: backend, workload, size, median, min–max, throughput, check. */
 export function formatTable(results: readonly CaseResult[]): string {
   const head = ['backend', 'workload', 'size', 'median', 'min–max', 'throughput', 'check'];

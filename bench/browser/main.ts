@@ -5,7 +5,7 @@
 // (the runner and the e2e test use it). Everything is published on window.__bench.
 import { BACKENDS, type BenchState, type Mode, OURS, runBench } from '../peer-run.js';
 import { describeError } from '../peers/types.js';
-import { fmtNum, fmtRange, fmtMs, fmtRatio, ratios, runs } from '../table.js';
+import { fileStamp, fmtNum, fmtRange, fmtMs, fmtRatio, ratios, runs } from '../table.js';
 
 export type { BenchState } from '../peer-run.js';
 
@@ -112,7 +112,7 @@ function download(): void {
   const blob = new Blob([`${JSON.stringify(state, null, 2)}\n`], { type: 'application/json' });
   const a = Object.assign(document.createElement('a'), {
     href: URL.createObjectURL(blob),
-    download: `browser-${state.date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`,
+    download: `browser-${fileStamp(state.date)}.json`,
   });
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);

@@ -4,11 +4,10 @@
 // bench/results/browser-<quick|full>-<date>.json (the page's state plus this machine).
 //
 //   npm run bench:browser [-- --quick] [-- --backends id,id…] [-- --out FILE.json]
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
-import { parseFlags, formatFlags, UsageError } from '../../src/cli/args.js';
+import { join, resolve } from 'node:path';
+import { parseFlags, formatFlags } from '../../src/cli/args.js';
 import { launchChromium, serve, watchedPage, within } from '../../tools/browser.js';
-import { machine } from '../report.js';
+import { machine, resultsFile, runMain, writeReport, log } from '../report.js';
 import type { BenchState } from '../peer-run.js';
 import { formatState } from '../table.js';
 
@@ -20,7 +19,6 @@ const FLAGS = {
   out: { type: 'string', value: 'FILE.json', help: 'where to write the JSON (default bench/results/browser-<mode>-<date>.json)' },
 } as const;
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
 const repo = resolve(import.meta.dirname, '../../..');
 
 async function main(argv: string[]): Promise<number> {
@@ -59,15 +57,11 @@ async function main(argv: string[]): Promise<number> {
     if (!state) throw new Error(`the page published no results: ${incomplete ?? ''}\n${w.problems()}`);
     process.stdout.write(`${formatState(state as BenchState, OURS)}\n`);
 
-    const date = new Date(state.date);
-    const out = flags.out ?? join(repo, 'bench', 'results', `browser-${mode}-${date.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
     const report = {
       ...state, args: argv, incomplete, host: { ...machine(), chromium: await browser.version() },
       pageErrors: w.pageErrors, consoleErrors: w.consoleErrors, consoleWarnings: w.consoleWarnings,
     };
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
-    log(`results written to ${relative(process.cwd(), out) || out}`);
+    await writeReport(flags.out ?? resultsFile(`browser-${mode}`, new Date(state.date).toISOString(), repo), report, log);
     if (incomplete) log(incomplete);
     if (state.error) log(`the run failed: ${state.error}`);
     log(w.problems());
@@ -80,11 +74,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-try {
-  const code = await main(process.argv.slice(2));
-  await Promise.all([process.stdout, process.stderr].map((st) => new Promise((done) => st.write('', done))));
-  process.exit(code);
-} catch (err) {
-  log(err instanceof UsageError ? `bench:browser: ${err.message}` : `bench:browser: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  process.exit(err instanceof UsageError ? 2 : 1);
-}
+await runMain('bench:browser', main);

@@ -27,7 +27,6 @@ const flags = {
   quiet: { type: 'boolean', help: 'no notices on stderr' },
 } as const;
 
-
 export const predictCommand: Command<typeof flags> = {
   summary: 'predict with a model saved by train: class labels (or values) for each row of a CSV file',
   usage: 'predict --model model.safetensors --data x.csv --out preds.csv [--proba] [--backend B]',
