@@ -104,29 +104,20 @@ fn matmul(
   for (var t = 0u; t < steps; t++) {
     let k0 = t * TK;
     // 1024 elements per tile, 4 per thread; consecutive threads read consecutive addresses.
+    // Elements outside A or B load 0.
     for (var l = 0u; l < 4u; l++) {
-      let at = tile_slot(li + l * 256u, TRANS_A);
-      let r = at.x;
-      let kk = at.y;
-      let gr = row0 + r;
-      let gk = k0 + kk;
-      var v = 0.0;
-      if (gr < m && gk < k) {
-        v = op_a(gr, gk);
+      let sa = tile_slot(li + l * 256u, TRANS_A); // (row in tile, kk)
+      var va = 0.0;
+      if (row0 + sa.x < m && k0 + sa.y < k) {
+        va = op_a(row0 + sa.x, k0 + sa.y);
       }
-      tile_a[kk * STRIDE + r / 4u][r % 4u] = v;
-    }
-    for (var l = 0u; l < 4u; l++) {
-      let at = tile_slot(li + l * 256u, !TRANS_B);
-      let cc = at.x;
-      let kk = at.y;
-      let gc = col0 + cc;
-      let gk = k0 + kk;
-      var v = 0.0;
-      if (gc < n && gk < k) {
-        v = op_b(gk, gc);
+      tile_a[sa.y * STRIDE + sa.x / 4u][sa.x % 4u] = va;
+      let sb = tile_slot(li + l * 256u, !TRANS_B); // (column in tile, kk)
+      var vb = 0.0;
+      if (col0 + sb.x < n && k0 + sb.y < k) {
+        vb = op_b(k0 + sb.y, col0 + sb.x);
       }
-      tile_b[kk * STRIDE + cc / 4u][cc % 4u] = v;
+      tile_b[sb.y * STRIDE + sb.x / 4u][sb.x % 4u] = vb;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {

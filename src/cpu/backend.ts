@@ -105,9 +105,13 @@ export class CpuBackend implements Backend {
       activationGradInto(out, arr(ep.y), out, p.m * p.n, this.#act(ep.act));
       return;
     }
-    const grad = new Float32Array(p.m * p.n);
-    matmul({ a, b, out: grad, bias: null }, p, IDENTITY);
-    train.sgdUpdate(arr(p.out), grad, null, p.m * p.n, ep.lr, 0, ep.weightDecay);
+    const grad = this.#pool.take(p.m * p.n); // a pooled scratch array, not a new one per step
+    try {
+      matmul({ a, b, out: grad, bias: null }, p, IDENTITY);
+      train.sgdUpdate(arr(p.out), grad, null, p.m * p.n, ep.lr, 0, ep.weightDecay);
+    } finally {
+      this.#pool.give(grad);
+    }
   }
 
   activation(x: BackendBuffer, out: BackendBuffer, n: number, act: ActivationSpec): void {

@@ -230,10 +230,9 @@ function recordStep(
     const { loss, grad } = ctx.engine.lossGrad(ctx.loss, out, yb);
     temps.push(loss, grad);
     onForward?.(out);
-    // Plain SGD goes into the dW matmuls' epilogue when nothing needs dW itself (the
-    // gradient norms fit() reports do): no dW buffers, three fewer dispatches.
-    const o = ctx.optimizer.spec;
-    const sgd = !weightNorms && o.kind === 'sgd' && o.momentum === 0 ? { lr: o.lr, weightDecay: o.weightDecay } : null;
+    // The weight update goes into the dW matmuls' epilogue when the optimizer allows it and
+    // nothing needs dW itself (the gradient norms fit() reports do): no dW buffers.
+    const sgd = weightNorms ? null : ctx.optimizer.matmulUpdate;
     const g = net.backward(grad, { logits: ctx.logits, weightNorms, sgd });
     temps.push(...g.grads, ...g.weightSqNorms);
     ctx.optimizer.update(net.params, g.grads);

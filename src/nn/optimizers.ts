@@ -115,6 +115,15 @@ export class Optimizer {
     });
   }
 
+  /**
+   * The update as a matmul epilogue (engine.sgdMatmulStep), or null. Only plain SGD (no
+   * momentum, so no state) qualifies: p −= lr·(g + wd·p) needs nothing but g where it is made.
+   */
+  get matmulUpdate(): { lr: number; weightDecay: number } | null {
+    const o = this.spec;
+    return o.kind === 'sgd' && o.momentum === 0 ? { lr: o.lr, weightDecay: o.weightDecay } : null;
+  }
+
   /** Names of the state tensors kept per parameter: ['m', 'v'] (adam), ['velocity'] (sgd with momentum), [] (plain sgd). */
   get stateSlots(): readonly string[] {
     return this.spec.kind === 'adam' ? ['m', 'v'] : this.spec.momentum > 0 ? ['velocity'] : [];
