@@ -71,7 +71,12 @@ export async function runMain(tool: string, main: (argv: string[]) => Promise<nu
     await Promise.all([process.stdout, process.stderr].map((st) => new Promise((done) => st.write('', done))));
     process.exit(code);
   } catch (err) {
-    log(err instanceof UsageError ? `${tool}: ${err.message}` : `${tool}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exit(err instanceof UsageError ? 2 : 1);
+    if (err instanceof UsageError) {
+      // parseFlags' messages already start with the tool's name.
+      log(err.message.startsWith(`${tool}: `) ? err.message : `${tool}: ${err.message}`);
+      process.exit(2);
+    }
+    log(`${tool}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
   }
 }

@@ -71,6 +71,9 @@ describe('bench:peers --mode quick (WebGPU through Dawn in Node)', () => {
     const mode = await bench(['--mode', 'huge']);
     expect(mode.code).toBe(2);
     expect(mode.stderr).toMatch(/--mode must be one of quick, full, gpu, got "huge"/);
+    const unknown = await bench(['--bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toMatch(/^bench:peers: unknown option --bogus; valid options: --mode/); // the tool named once
   });
 
   it('reports a ceiling script that cannot run instead of hiding it', async () => {
