@@ -26,9 +26,10 @@ export type {
 
 // Model layer (src/nn): Sequential networks, layers, optimizers, training, safetensors.
 export {
-  adam, checkLayerSpec, dense, describeLayer, encodeSafetensors, identity, leakyRelu, loadSafetensors, parseSafetensors, relu, sequential, Sequential, sgd,
-  sigmoid, tanh,
+  adam, checkLayerSpec, dense, describeLayer, encodeSafetensors, HIDDEN_ACTIVATIONS, identity, leakyRelu, loadSafetensors, mlpLayers, parseSafetensors, relu,
+  sequential, Sequential, sgd, sigmoid, tanh,
 } from './nn/index.js';
+export type { HiddenActivation } from './nn/index.js';
 export { CHECKPOINT_TAG, CheckpointStoreError, checkpointStore, parseCheckpoint } from './nn/index.js';
 export type { Checkpoint, CheckpointOptions, CheckpointStore, CheckpointTarget } from './nn/index.js';
 export type {

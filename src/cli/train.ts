@@ -14,7 +14,7 @@ import type { Standardizer } from '../data/standardize.js';
 import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import { checkWritable, writeAtomic } from '../io/files.js';
-import { dense, leakyRelu, relu, sigmoid, tanh } from '../nn/layers.js';
+import { HIDDEN_ACTIVATIONS, type HiddenActivation, mlpLayers } from '../nn/layers.js';
 import { adam, sgd } from '../nn/optimizers.js';
 import { encodeSafetensors, parseSafetensors } from '../nn/safetensors.js';
 import { sequential } from '../nn/sequential.js';
@@ -25,8 +25,6 @@ import { BACKEND_FLAG, backendFlag } from './info.js';
 import { DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
 import { fmtLoss, fmtRate, Progress } from './progress.js';
 
-const ACTIVATIONS = ['sigmoid', 'relu', 'leakyRelu', 'tanh'] as const;
-type ActivationName = (typeof ACTIVATIONS)[number];
 const LOSSES = ['auto', 'mse', 'bce', 'softmax'] as const;
 const LOSS_KIND: Record<Exclude<(typeof LOSSES)[number], 'auto'>, LossKind> = {
   mse: 'mse', bce: 'binaryCrossEntropy', softmax: 'softmaxCrossEntropy',
@@ -39,7 +37,7 @@ const flags = {
   test: { ...DATASET_FLAGS.test, help: 'held-out data with the same columns (evaluated after every epoch)' },
   standardize: { ...DATASET_FLAGS.standardize, help: 'scale features to mean 0, std 1 with the training statistics (saved with the model)' },
   hidden: { type: 'string', value: '64,32', help: 'hidden layer widths, comma-separated (default 64; "none": no hidden layer)' },
-  activation: { type: 'string', value: 'A', help: `hidden activation: ${ACTIVATIONS.join(', ')} (default sigmoid)` },
+  activation: { type: 'string', value: 'A', help: `hidden activation: ${HIDDEN_ACTIVATIONS.join(', ')} (default sigmoid)` },
   alpha: { type: 'string', value: 'α', help: 'sigmoid scale: σ(α·x) (default 1)' },
   'learn-alpha': { type: 'boolean', help: 'train α of each sigmoid layer' },
   loss: { type: 'string', value: 'L', help: 'auto (default: bce for 2 classes, softmax for more, mse for regression), mse, bce, softmax' },
@@ -94,7 +92,7 @@ export interface TrainReport {
 
 interface Options {
   hidden: number[];
-  activation: ActivationName;
+  activation: HiddenActivation;
   alpha: number;
   learnAlpha: boolean;
   loss: (typeof LOSSES)[number];
@@ -135,7 +133,7 @@ export const trainCommand: Command<typeof flags> = {
     };
     const yTrain = targets(yTrainIdx, yTrainVal);
     const yTest = xTest ? targets(yTestIdx, yTestVal) : null;
-    const layers = buildLayers(xTrain.cols, o, outputs);
+    const layers = mlpLayers(xTrain.cols, o.hidden, outputs, o);
     const task = labels.task;
     notice(
       `${task}: ${xTrain.rows} rows × ${xTrain.cols} features` +
@@ -221,7 +219,7 @@ export const trainCommand: Command<typeof flags> = {
 // ---- flags ----------------------------------------------------------------------------------
 
 function options(f: TrainFlags): Options {
-  const activation = choiceFlag('activation', f.activation ?? 'sigmoid', ACTIVATIONS);
+  const activation = choiceFlag('activation', f.activation ?? 'sigmoid', HIDDEN_ACTIVATIONS);
   if (f.alpha !== undefined && activation !== 'sigmoid') throw new UsageError(`--alpha applies to --activation sigmoid only (got --activation ${activation})`);
   if (f['learn-alpha'] && activation !== 'sigmoid') throw new UsageError(`--learn-alpha applies to --activation sigmoid only (got --activation ${activation})`);
   const alpha = f.alpha === undefined ? 1 : numberFlag('alpha', f.alpha);
@@ -280,32 +278,6 @@ function resolveLoss(choice: (typeof LOSSES)[number], task: Task, classes: numbe
   }
   const outputs = loss === 'softmax' ? classes : classes === 2 ? 1 : classes;
   return { loss: LOSS_KIND[loss], outputs };
-}
-
-function buildLayers(inputs: number, o: Options, outputs: number): LayerSpec[] {
-  const layers: LayerSpec[] = [];
-  let width = inputs;
-  const init = o.activation === 'relu' || o.activation === 'leakyRelu' ? 'he' : 'glorot';
-  for (const units of o.hidden) {
-    layers.push(dense(width, units, { init }));
-    layers.push(activationLayer(o));
-    width = units;
-  }
-  layers.push(dense(width, outputs));
-  return layers;
-}
-
-function activationLayer(o: Options): LayerSpec {
-  switch (o.activation) {
-    case 'sigmoid':
-      return sigmoid({ alpha: o.alpha, learnAlpha: o.learnAlpha });
-    case 'relu':
-      return relu();
-    case 'leakyRelu':
-      return leakyRelu();
-    case 'tanh':
-      return tanh();
-  }
 }
 
 /** `64 → 64 sigmoid → 10`. */

@@ -1,7 +1,8 @@
 // The model layer: Sequential networks of dense and activation layers trained on the
 // engine, optimizers, and safetensors I/O.
 
-export { dense, identity, leakyRelu, relu, sigmoid, tanh, checkLayerSpec, describeLayer, LAYER_KINDS } from './layers.js';
+export { dense, identity, leakyRelu, relu, sigmoid, tanh, checkLayerSpec, describeLayer, HIDDEN_ACTIVATIONS, LAYER_KINDS, mlpLayers } from './layers.js';
+export type { HiddenActivation } from './layers.js';
 export { adam, sgd } from './optimizers.js';
 export { sequential, Sequential } from './sequential.js';
 export { encodeSafetensors, parseSafetensors, type SafetensorEntry, type SafetensorFile } from './safetensors.js';

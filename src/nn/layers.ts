@@ -1,6 +1,7 @@
-// Layer constructors: dense(), sigmoid(), relu(), leakyRelu(), tanh(), identity(). Each
-// validates its arguments and returns a plain LayerSpec (JSON data); checkLayerSpec
-// re-validates a spec that came from elsewhere (a safetensors header, user JSON).
+// Layer constructors: dense(), sigmoid(), relu(), leakyRelu(), tanh(), identity(), and
+// mlpLayers() for a whole plain MLP. Each validates its arguments and returns plain
+// LayerSpecs (JSON data); checkLayerSpec re-validates a spec that came from elsewhere (a
+// safetensors header, user JSON).
 
 import { ValueError } from '../errors.js';
 import { checkFinite, checkPositiveInt } from '../validate.js';
@@ -41,6 +42,38 @@ export function tanh(): PlainActivationSpec {
 
 export function identity(): PlainActivationSpec {
   return { kind: 'identity' };
+}
+
+/** The hidden activations mlpLayers() builds. */
+export const HIDDEN_ACTIVATIONS = ['sigmoid', 'relu', 'leakyRelu', 'tanh'] as const;
+export type HiddenActivation = (typeof HIDDEN_ACTIVATIONS)[number];
+
+/**
+ * A plain MLP: for each hidden width a dense layer (He initialisation before relu and
+ * leakyRelu, Glorot otherwise) and the activation, then a dense output layer. `alpha` and
+ * `learnAlpha` set the sigmoid σ(α·x); leakyRelu has its default slope.
+ */
+export function mlpLayers(
+  inputs: number, hidden: readonly number[], outputs: number,
+  o: { activation: HiddenActivation; alpha?: number; learnAlpha?: boolean },
+): LayerSpec[] {
+  const init: InitKind = o.activation === 'relu' || o.activation === 'leakyRelu' ? 'he' : 'glorot';
+  const act = (): LayerSpec => {
+    switch (o.activation) {
+      case 'sigmoid': return sigmoid({ alpha: o.alpha, learnAlpha: o.learnAlpha });
+      case 'relu': return relu();
+      case 'leakyRelu': return leakyRelu();
+      case 'tanh': return tanh();
+    }
+  };
+  const layers: LayerSpec[] = [];
+  let width = inputs;
+  for (const units of hidden) {
+    layers.push(dense(width, units, { init }), act());
+    width = units;
+  }
+  layers.push(dense(width, outputs));
+  return layers;
 }
 
 /** Throws a ValueError naming the layer unless `spec` is a well-formed LayerSpec. */

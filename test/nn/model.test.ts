@@ -4,7 +4,7 @@
 // and the regression of system 3 (y = 2x + 1 + noise) recovered by a linear model.
 import { describe, expect, it } from 'vitest';
 import { ShapeError, ValueError } from '../../src/index.js';
-import { adam, dense, identity, leakyRelu, relu, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
+import { adam, dense, identity, leakyRelu, mlpLayers, relu, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
 import { useEngines } from '../helpers/engines.js';
 import { expectClose, expectThrows } from '../helpers/expectClose.js';
 import { rng } from '../helpers/rng.js';
@@ -20,6 +20,18 @@ describe('layers', () => {
     expect(sigmoid({ alpha: 2, learnAlpha: true })).toEqual({ kind: 'sigmoid', alpha: 2, learnAlpha: true });
     expect(leakyRelu()).toEqual({ kind: 'leakyRelu', slope: 0.01 });
     expect([relu(), tanh(), identity()]).toEqual([{ kind: 'relu' }, { kind: 'tanh' }, { kind: 'identity' }]);
+  });
+
+  it('mlpLayers: dense + activation per hidden width (He before relu/leakyRelu), then the output layer', () => {
+    expect(mlpLayers(5, [8, 6], 3, { activation: 'relu' })).toEqual([
+      dense(5, 8, { init: 'he' }), relu(), dense(8, 6, { init: 'he' }), relu(), dense(6, 3),
+    ]);
+    expect(mlpLayers(2, [4], 1, { activation: 'leakyRelu' })).toEqual([dense(2, 4, { init: 'he' }), leakyRelu(), dense(4, 1)]);
+    expect(mlpLayers(2, [4], 1, { activation: 'sigmoid', alpha: 2, learnAlpha: true })).toEqual([
+      dense(2, 4), sigmoid({ alpha: 2, learnAlpha: true }), dense(4, 1),
+    ]);
+    expect(mlpLayers(2, [], 3, { activation: 'tanh' })).toEqual([dense(2, 3)]);
+    expect(() => mlpLayers(2, [0], 1, { activation: 'tanh' })).toThrow(/units/);
   });
 
   it('invalid sizes and parameters are ValueErrors', () => {

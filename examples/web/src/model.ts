@@ -2,11 +2,11 @@
 // training targets: hidden widths and activation, the output layer and loss ('auto' picks
 // binary cross-entropy for 2 classes and softmax cross-entropy for more), the optimizer.
 import {
-  adam, dense, type Engine, type LayerSpec, leakyRelu, type LossKind, relu, sequential, type Sequential, sgd, sigmoid, tanh,
+  adam, type Engine, type HiddenActivation, type LossKind, mlpLayers, sequential, type Sequential, sgd, sigmoid,
 } from '../../../src/index.js';
 import type { Dataset } from './datasets.js';
 
-export type ActivationName = 'sigmoid' | 'relu' | 'leakyRelu' | 'tanh';
+export type ActivationName = HiddenActivation;
 export type LossChoice = 'auto' | 'mse' | 'bce' | 'softmax';
 
 export interface ModelConfig {
@@ -28,19 +28,6 @@ export interface Built {
   targets(labels: Int32Array): number[] | number[][];
 }
 
-function activationLayer(c: ModelConfig): LayerSpec {
-  switch (c.activation) {
-    case 'sigmoid':
-      return sigmoid({ alpha: c.alpha, learnAlpha: c.learnAlpha });
-    case 'relu':
-      return relu();
-    case 'leakyRelu':
-      return leakyRelu(0.01);
-    case 'tanh':
-      return tanh();
-  }
-}
-
 function resolveLoss(choice: LossChoice, classes: number): LossKind {
   if (choice === 'auto') return classes === 2 ? 'binaryCrossEntropy' : 'softmaxCrossEntropy';
   if (choice === 'mse') return 'mse';
@@ -53,14 +40,7 @@ function resolveLoss(choice: LossChoice, classes: number): LossKind {
 export function buildModel(engine: Engine, data: Dataset, c: ModelConfig): Built {
   const loss = resolveLoss(c.loss, data.classes);
   const outputs = loss === 'softmaxCrossEntropy' || data.classes > 2 ? data.classes : 1;
-  const init = c.activation === 'relu' || c.activation === 'leakyRelu' ? 'he' : 'glorot';
-  const layers: LayerSpec[] = [];
-  let width = data.cols;
-  for (const units of c.hidden) {
-    layers.push(dense(width, units, { init }), activationLayer(c));
-    width = units;
-  }
-  layers.push(dense(width, outputs));
+  const layers = mlpLayers(data.cols, c.hidden, outputs, c);
   // MSE trains probabilities directly: end with a plain sigmoid so outputs lie in [0, 1].
   if (loss === 'mse') layers.push(sigmoid());
   const model = sequential(engine, layers, { seed: c.seed });
