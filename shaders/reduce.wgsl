@@ -15,8 +15,12 @@
 //   col_sums_direct   the same blocks and output without workgroup memory: one thread per
 //                     column sums the block's 128 rows in order. For CPU-backed adapters,
 //                     where barriers are expensive (src/webgpu/tiling.ts).
+// With the SGD override (the host sets it on the final column-sums pass only) `out` is a
+// parameter p [cols] updated in place by SGD with the column sum s as its gradient, as
+// train.wgsl's sgd_update: p − lr·(s + wd·p). The bias gradient is then never stored.
 
 override SQUARE: bool = false;
+override SGD: bool = false;
 
 struct Params {
   n: u32,        // sum: elements; col sums: rows
@@ -24,6 +28,8 @@ struct Params {
   col_blocks: u32, // col sums: ceil(cols / 32)
   total: u32,    // number of blocks in the grid
   scale: f32,
+  lr: f32,       // col sums with SGD
+  wd: f32,       // col sums with SGD: weight decay
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -124,7 +130,17 @@ fn col_sums_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
     workgroupBarrier();
   }
   if (lid.y == 0u && col < cols) {
-    out[row_block * cols + col] = params.scale * partial[lid.x];
+    store_col_sum(row_block * cols + col, params.scale * partial[lid.x]);
+  }
+}
+
+// A column sum s: stored, or with SGD applied as the gradient of parameter out[idx].
+fn store_col_sum(idx: u32, s: f32) {
+  if (SGD) {
+    let p = out[idx];
+    out[idx] = p - params.lr * (s + params.wd * p);
+  } else {
+    out[idx] = s;
   }
 }
 
@@ -148,5 +164,5 @@ fn col_sums_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   for (var r = row0; r < row_end; r++) {
     s += x[r * cols + col];
   }
-  out[row_block * cols + col] = params.scale * s;
+  store_col_sum(row_block * cols + col, params.scale * s);
 }

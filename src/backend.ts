@@ -22,17 +22,23 @@ export interface ActivationSpec {
   slope: number;
 }
 
+/**
+ * Plain SGD applied where a gradient g is produced, so g is never stored: a parameter p
+ * updated in place exactly as sgdUpdate without momentum, p −= lr·(g + weightDecay·p).
+ */
+export interface SgdUpdate {
+  lr: number;
+  weightDecay: number;
+}
+
 /** What the matmul does with each inner product v = (op(A)·op(B))[i, j] before storing it. */
 export type MatmulEpilogue =
   /** out = act(v + bias[j]); bias of length n, or null. */
   | { kind: 'biasAct'; bias: BackendBuffer | null; act: ActivationSpec }
   /** out = v · act'(from y[i, j]), y [m, n] the saved output of `act` (as activationBackward). */
   | { kind: 'actGrad'; y: BackendBuffer; act: ActivationSpec }
-  /**
-   * out is a parameter p [m, n] updated in place by SGD with gradient v, exactly as
-   * sgdUpdate without momentum: p −= lr·(v + weightDecay·p). The gradient is never stored.
-   */
-  | { kind: 'sgd'; lr: number; weightDecay: number };
+  /** out is a parameter p [m, n] updated in place by SGD (SgdUpdate) with gradient v. */
+  | ({ kind: 'sgd' } & SgdUpdate);
 
 export interface MatmulParams {
   /** A: [m, k], or [k, m] stored when transposeA. */
@@ -109,8 +115,11 @@ export interface Backend {
   scale(x: BackendBuffer, out: BackendBuffer, n: number, s: number): void;
   /** out[r, c] = x[r, c] + bias[c]. */
   biasAdd(x: BackendBuffer, bias: BackendBuffer, out: BackendBuffer, rows: number, cols: number): void;
-  /** out[c] = Σ_r x[r, c], by tree reduction. */
-  colSums(x: BackendBuffer, out: BackendBuffer, rows: number, cols: number): void;
+  /**
+   * out[c] = Σ_r x[r, c], by tree reduction; with `sgd`, out is a parameter [cols] updated
+   * in place by SGD (SgdUpdate) with the sums as its gradient.
+   */
+  colSums(x: BackendBuffer, out: BackendBuffer, rows: number, cols: number, sgd?: SgdUpdate): void;
   /** out[0] = scale · Σ_i x[i] (or Σ_i x[i]² when `square`), by tree reduction. */
   sum(x: BackendBuffer, out: BackendBuffer, n: number, scale: number, square?: boolean): void;
   /** out[i, j] = k(x_i, y_j), fused: inner products never stored. */

@@ -428,6 +428,26 @@ export class Engine implements TensorOwner {
     });
   }
 
+  /**
+   * In place SGD step of the bias `param` [cols] whose gradient is colSums(x), x [rows, cols]
+   * (a vector is one row, as in colSums):
+   * param −= lr·(colSums(x) + weightDecay·param), the same arithmetic as sgdStep without
+   * momentum, with the column sums never stored (e.g. b −= lr·Σ_rows dZ).
+   */
+  sgdColSumsStep(param: Tensor, x: Tensor, o: { lr: number; weightDecay?: number }): void {
+    const op = 'sgdColSumsStep';
+    this.#own(param);
+    this.#own(x);
+    if (param.shape.length !== 1 || param.shape[0] !== x.cols) {
+      throw new ShapeError(`${op}: param must be a vector [${x.cols}] (one per column of x ${fmtShape(x.shape)}), got ${fmtShape(param.shape)}`);
+    }
+    const weightDecay = o.weightDecay ?? 0;
+    checkHyper('lr', o.lr, 0, Infinity);
+    checkHyper('weightDecay', weightDecay, 0, Infinity);
+    distinct(op, { param, x });
+    this.#be.colSums(x.buffer, param.buffer, x.rows, x.cols, { lr: o.lr, weightDecay });
+  }
+
   /** Σ of all elements → [1]. */
   sum(x: Tensor): Tensor {
     this.#own(x);

@@ -13,7 +13,7 @@
 //   invocations per workgroup, 16 KiB workgroup storage), so code that sizes its work
 //   from `engine.limits` picks the same tiling on both backends.
 
-import type { ActivationSpec, Backend, BackendBuffer, GramParams, MatmulParams } from '../backend.js';
+import type { ActivationSpec, Backend, BackendBuffer, GramParams, MatmulParams, SgdUpdate } from '../backend.js';
 import { DisposedError, ValueError } from '../errors.js';
 import type { EngineLimits, LossKind } from '../types.js';
 import { activateInto, activationGradInto, resolveAct, type ResolvedAct } from './activations.js';
@@ -105,10 +105,15 @@ export class CpuBackend implements Backend {
       activationGradInto(out, arr(ep.y), out, p.m * p.n, this.#act(ep.act));
       return;
     }
-    const grad = this.#pool.take(p.m * p.n); // a pooled scratch array, not a new one per step
+    this.#sgdFrom(arr(p.out), p.m * p.n, ep, (grad) => matmul({ a, b, out: grad, bias: null }, p, IDENTITY));
+  }
+
+  /** SGD of param [n] (SgdUpdate) with the gradient `fill` writes into a pooled scratch array. */
+  #sgdFrom(param: Float32Array, n: number, sgd: SgdUpdate, fill: (grad: Float32Array) => void): void {
+    const grad = this.#pool.take(n); // not a new array per step
     try {
-      matmul({ a, b, out: grad, bias: null }, p, IDENTITY);
-      train.sgdUpdate(arr(p.out), grad, null, p.m * p.n, ep.lr, 0, ep.weightDecay);
+      fill(grad);
+      train.sgdUpdate(param, grad, null, n, sgd.lr, 0, sgd.weightDecay);
     } finally {
       this.#pool.give(grad);
     }
@@ -156,8 +161,9 @@ export class CpuBackend implements Backend {
     }
   }
 
-  colSums(x: BackendBuffer, out: BackendBuffer, rows: number, cols: number): void {
-    colSums(arr(x), arr(out), rows, cols);
+  colSums(x: BackendBuffer, out: BackendBuffer, rows: number, cols: number, sgd?: SgdUpdate): void {
+    if (sgd === undefined) colSums(arr(x), arr(out), rows, cols);
+    else this.#sgdFrom(arr(out), cols, sgd, (grad) => colSums(arr(x), grad, rows, cols));
   }
 
   sum(x: BackendBuffer, out: BackendBuffer, n: number, scale: number, square = false): void {

@@ -230,9 +230,10 @@ function recordStep(
     const { loss, grad } = ctx.engine.lossGrad(ctx.loss, out, yb);
     temps.push(loss, grad);
     onForward?.(out);
-    // The weight update goes into the dW matmuls' epilogue when the optimizer allows it and
-    // nothing needs dW itself (the gradient norms fit() reports do): no dW buffers.
-    const sgd = weightNorms ? null : ctx.optimizer.matmulUpdate;
+    // The weight and bias updates go into the epilogues of the dW matmuls and the bias
+    // column sums when the optimizer allows it and nothing needs dW itself (the gradient
+    // norms fit() reports do): no dW or db buffers.
+    const sgd = weightNorms ? null : ctx.optimizer.fusedUpdate;
     const g = net.backward(grad, { logits: ctx.logits, weightNorms, sgd });
     temps.push(...g.grads, ...g.weightSqNorms);
     ctx.optimizer.update(net.params, g.grads);

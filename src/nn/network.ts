@@ -150,9 +150,10 @@ export class Network {
   /**
    * Backward from dL/d(output) of the last training forward; `dOut` stays the caller's.
    * Returns one gradient per parameter (parameter order) and ‖dW‖² per dense layer.
-   * `sgd`: plain SGD (no momentum) is applied to every weight matrix here, in the dW
-   * matmul's epilogue (engine.sgdMatmulStep, after the dX that reads the old W), so dW is
-   * never stored and its gradient entry is null; not with `weightNorms`, which needs dW.
+   * `sgd`: plain SGD (no momentum) is applied here to every dense layer's weights, in the
+   * dW matmul's epilogue (engine.sgdMatmulStep, after the dX that reads the old W), and
+   * bias, in the final pass of its column sums (engine.sgdColSumsStep), so neither
+   * gradient is stored and their entries are null; not with `weightNorms`, which needs dW.
    */
   backward(dOut: Tensor, o: { logits: boolean; weightNorms: boolean; sgd?: { lr: number; weightDecay: number } | null }): Gradients {
     const e = this.engine;
@@ -188,9 +189,14 @@ export class Network {
               made.push(dz);
             }
           }
-          const db = e.colSums(dz);
-          made.push(db);
-          grads.set(block.b, db);
+          if (sgd !== null) {
+            e.sgdColSumsStep(block.b.tensor, dz, { lr: sgd.lr, weightDecay: block.b.decay ? sgd.weightDecay : 0 });
+            grads.set(block.b, null);
+          } else {
+            const db = e.colSums(dz);
+            made.push(db);
+            grads.set(block.b, db);
+          }
           if (needDx) {
             const below = this.#fusableActivation(k - 1);
             dx = below === null

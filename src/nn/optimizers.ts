@@ -94,8 +94,8 @@ export class Optimizer {
 
   /**
    * One update of every parameter from its gradient (same order as ensureState's); a null
-   * gradient marks a parameter the step already updated in place (plain SGD fused into the
-   * dW matmul, Network.backward's `sgd` option). The step count goes up once either way.
+   * gradient marks a parameter the step already updated in place (plain SGD fused where
+   * its gradient is made, Network.backward's `sgd` option). The step count goes up once either way.
    */
   update(params: readonly TrainableParam[], grads: readonly (Tensor | null)[]): void {
     this.ensureState(params);
@@ -116,10 +116,11 @@ export class Optimizer {
   }
 
   /**
-   * The update as a matmul epilogue (engine.sgdMatmulStep), or null. Only plain SGD (no
-   * momentum, so no state) qualifies: p −= lr·(g + wd·p) needs nothing but g where it is made.
+   * The update as the epilogue of the op that makes the gradient (engine.sgdMatmulStep,
+   * engine.sgdColSumsStep), or null. Only plain SGD (no momentum, so no state) qualifies:
+   * p −= lr·(g + wd·p) needs nothing but g where it is made.
    */
-  get matmulUpdate(): { lr: number; weightDecay: number } | null {
+  get fusedUpdate(): { lr: number; weightDecay: number } | null {
     const o = this.spec;
     return o.kind === 'sgd' && o.momentum === 0 ? { lr: o.lr, weightDecay: o.weightDecay } : null;
   }

@@ -2,7 +2,7 @@
 // recorded by the scheduler (nothing runs until a flush, sync or read), on buffers from
 // the pool, with pipelines compiled once per (shader, entry point, constants).
 
-import type { ActivationSpec, Backend, BackendBuffer, GramParams, MatmulParams } from '../backend.js';
+import type { ActivationSpec, Backend, BackendBuffer, GramParams, MatmulParams, SgdUpdate } from '../backend.js';
 import { ValueError } from '../errors.js';
 import type { AdapterInfoSummary, EngineLimits, GramKernel, LossKind, Tiling, TilingChoice } from '../types.js';
 import { BufferPool, GpuBuffer } from './buffers.js';
@@ -197,9 +197,9 @@ class WebGPUBackend implements Backend {
       rows * cols, [cols, 0, 0], []);
   }
 
-  colSums(x: BackendBuffer, out: BackendBuffer, rows: number, cols: number): void {
+  colSums(x: BackendBuffer, out: BackendBuffer, rows: number, cols: number, sgd?: SgdUpdate): void {
     this.#sched.op('colSums', () => {
-      const pipeline = this.#pipes.get('reduce', colSumsEntry(this.tiling));
+      const entry = colSumsEntry(this.tiling);
       const colBlocks = Math.ceil(cols / COL_BLOCK_COLS);
       let src = gpuOf(x);
       let srcTemp: GpuBuffer | null = null;
@@ -208,11 +208,12 @@ class WebGPUBackend implements Backend {
         const rowBlocks = Math.ceil(r / COL_BLOCK_ROWS);
         const dstTemp = rowBlocks === 1 ? null : this.#pool.acquire(rowBlocks * cols, false);
         const total = rowBlocks * colBlocks;
+        const final = dstTemp === null;
         this.#sched.dispatch('colSums', {
-          pipeline,
-          buffers: [[1, src], [2, dstTemp === null ? gpuOf(out) : dstTemp.gpu]],
+          pipeline: this.#pipes.get('reduce', entry, { SGD: final && sgd !== undefined }),
+          buffers: [[1, src], [2, final ? gpuOf(out) : dstTemp.gpu]],
           u32: [r, cols, colBlocks, total],
-          f32: [1],
+          f32: [1, sgd?.lr ?? 0, sgd?.weightDecay ?? 0],
           workgroups: total,
         });
         if (srcTemp !== null) this.#pool.release(srcTemp);

@@ -465,6 +465,50 @@ const colSumsCase: OpCase = {
     }),
 };
 
+/**
+ * sgdColSumsStep: bias −= lr·(colSums(x) + wd·bias) in place, against float64 (the column
+ * sums, then the SGD rule) and against the two unfused ops (colSums, then sgdStep), for
+ * row counts that take one, two and three column-sums passes, and a vector x (one row).
+ */
+const sgdColSumsStepCase: OpCase = {
+  name: 'sgdColSumsStep: SGD step with a column-sums gradient',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('sgdColSumsStep'));
+      const shapes: [number, number][] = [[1, 1], [3, 17], [128, 33], [129, 5], [1000, 65], [20000, 3], [0, 45]];
+      for (const [rows, cols] of shapes) {
+        for (const [lr, wd] of [[0.1, 0], [0.03, 0.5]] as const) {
+          const vector = rows === 0; // [cols] as one row
+          const r = vector ? 1 : rows;
+          const x = rng.uniform(r * cols);
+          const xt = s.t(x, vector ? [cols] : [r, cols]);
+          const p0 = rng.uniform(cols);
+          const fused = s.t(p0, [cols]);
+          const unfused = s.t(p0, [cols]);
+          engine.sgdColSumsStep(fused, xt, { lr, weightDecay: wd });
+          engine.sgdStep(unfused, s.keep(engine.colSums(xt)), null, { lr, weightDecay: wd });
+          const st = { p: Float64Array.from(p0), vel: null };
+          refSgdStep(st, refColSums(x, r, cols), lr, 0, wd);
+          let worstNorm = 0;
+          for (let c = 0; c < cols; c++) {
+            let q = 0;
+            for (let i = 0; i < r; i++) q += x[i * cols + c]! ** 2;
+            worstNorm = Math.max(worstNorm, Math.sqrt(q));
+          }
+          const label = `sgdColSumsStep x ${vector ? `[${cols}]` : `[${r}, ${cols}]`} lr=${lr} wd=${wd}`;
+          // The column sums' tolerance (colSums above) carried through lr, plus float32
+          // rounding of the updated parameter.
+          const tol = { rtol: 1e-5, atol: lr * 1e-5 * worstNorm + 2e-7 };
+          const got = await fused.read();
+          expectClose(got, st.p, { ...tol, label });
+          const step = (p: ArrayLike<number>) => Float64Array.from(p, (v, i) => v - p0[i]!);
+          expectClose(step(got), step(st.p), { ...tol, label: `${label}: the step` });
+          expectClose(step(got), step(await unfused.read()), { ...tol, label: `${label}: the step vs colSums + sgdStep` });
+        }
+      }
+    }),
+};
+
 const sumMeanCase: OpCase = {
   name: 'sum and mean',
   run: (engine) =>
@@ -768,6 +812,8 @@ const shapeErrorCase: OpCase = {
       await expectThrows(() => engine.matmulActivationBackward(a23, a32, t([3, 3]), 'sigmoid'), lib.ShapeError, 'matmulActivationBackward y [3,3] for [2,2]', ['[3, 3]', '[2, 2]']);
       await expectThrows(() => engine.matmulActivationBackward(a23, b45, t([2, 5]), 'tanh'), lib.ShapeError, 'matmulActivationBackward [2,3]·[4,5]', ['[2, 3]', '[4, 5]']);
       await expectThrows(() => engine.sgdMatmulStep(t([3, 3]), a23, a32, { lr: 0.1 }), lib.ShapeError, 'sgdMatmulStep param [3,3] for [2,2]', ['[3, 3]', '[2, 2]']);
+      await expectThrows(() => engine.sgdColSumsStep(t([2]), a23, { lr: 0.1 }), lib.ShapeError, 'sgdColSumsStep param [2] for x [2,3]', ['[3]', '[2]', '[2, 3]']);
+      await expectThrows(() => engine.sgdColSumsStep(t([1, 3]), a23, { lr: 0.1 }), lib.ShapeError, 'sgdColSumsStep param [1,3]', ['[3]', '[1, 3]']);
       await expectThrows(() => engine.sigmoidBackward(t([3]), t([3]), t([2])), lib.ShapeError, 'sigmoidBackward y [2]', ['[3]', '[2]']);
       await expectThrows(() => engine.sigmoid(t([3]), { alpha: t([2]) }), lib.ShapeError, 'sigmoid α of shape [2]', ['[2]']);
       await expectThrows(() => engine.tensor([1, 2, 3], [2, 2]), lib.ShapeError, 'tensor of 3 values as [2, 2]', ['[2, 2]', '3']);
@@ -794,6 +840,7 @@ const disposedErrorCase: OpCase = {
       await expectThrows(() => engine.gram(dead), E, 'gram(disposed)');
       await expectThrows(() => engine.sum(dead), E, 'sum(disposed)');
       await expectThrows(() => engine.colSums(dead), E, 'colSums(disposed)');
+      await expectThrows(() => engine.sgdColSumsStep(s.t(new Float32Array(3)), dead, { lr: 0.1 }), E, 'sgdColSumsStep(live, disposed)');
       await expectThrows(() => engine.mean(dead), E, 'mean(disposed)');
       await expectThrows(() => engine.scale(dead, 2), E, 'scale(disposed)');
       await expectThrows(() => engine.biasAdd(dead, s.t(new Float32Array(3))), E, 'biasAdd(disposed, live)');
@@ -816,6 +863,10 @@ const valueErrorCase: OpCase = {
       await expectThrows(() => engine.sgdMatmulStep(sq, sq, s.t(new Float32Array(9), [3, 3]), { lr: 0.1 }), V, 'sgdMatmulStep param = a', ['param', 'a']);
       await expectThrows(() => engine.sgdMatmulStep(sq, x, x, { lr: -1, transposeA: true }), V, 'sgdMatmulStep lr < 0', ['lr']);
       await expectThrows(() => engine.sgdMatmulStep(sq, x, x, { lr: 0.1, weightDecay: Number.NaN, transposeA: true }), V, 'sgdMatmulStep weightDecay NaN', ['weightDecay']);
+      const bias = s.t(new Float32Array(3), [3]);
+      await expectThrows(() => engine.sgdColSumsStep(bias, bias, { lr: 0.1 }), V, 'sgdColSumsStep param = x', ['param', 'x']);
+      await expectThrows(() => engine.sgdColSumsStep(bias, x, { lr: Number.POSITIVE_INFINITY }), V, 'sgdColSumsStep lr = ∞', ['lr']);
+      await expectThrows(() => engine.sgdColSumsStep(bias, x, { lr: 0.1, weightDecay: -0.5 }), V, 'sgdColSumsStep weightDecay < 0', ['weightDecay']);
       const bad: [GramOptions, string][] = [
         [{ kernel: 'cubic' as GramKernel }, 'cubic'],
         [{ gamma: Number.NaN }, 'gamma'],
@@ -1313,6 +1364,7 @@ export const tilingCases: OpCase[] = [
   hugeLinearCase,
   hugeGramCase,
   colSumsCase,
+  sgdColSumsStepCase,
   sumMeanCase,
   sumSquaresCase,
 ];

@@ -1,8 +1,9 @@
 // Sequential.trainStep: one step on a batch already on the device must be exactly one fit
 // step (same loss, same weights after it) on both backends, and must check its arguments.
-// With plain SGD, trainStep applies the update in the dW matmuls' epilogue
-// (engine.sgdMatmulStep) while fit, which reports gradient norms, stores dW and updates
-// separately: the two paths must agree.
+// With plain SGD, trainStep applies the update in the epilogues of the dW matmuls
+// (engine.sgdMatmulStep) and of the bias column sums (engine.sgdColSumsStep) while fit,
+// which reports gradient norms, stores dW and db and updates separately: the two paths
+// must agree.
 import { describe, expect, it, vi } from 'vitest';
 import { type Engine, type LayerSpec, type OptimizerSpec, type Sequential, ShapeError, ValueError } from '../../src/index.js';
 import { adam, dense, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
@@ -25,7 +26,8 @@ function model(e: Engine, optimizer: OptimizerSpec = adam({ lr: 0.05 })): Sequen
 }
 
 const OPTIMIZERS: [string, () => OptimizerSpec, number][] = [
-  // name, optimizer, sgdMatmulStep calls per trainStep (one per dense layer when fused)
+  // name, optimizer, sgdMatmulStep and sgdColSumsStep calls per trainStep (one each per
+  // dense layer when fused)
   ['adam', () => adam({ lr: 0.05 }), 0],
   ['sgd (fused into the dW matmul)', () => sgd({ lr: 0.5 }), 3],
   ['sgd + weight decay (fused)', () => sgd({ lr: 0.5, weightDecay: 0.05 }), 3],
@@ -41,9 +43,11 @@ describe('trainStep', () => {
       const x = e.tensor(DATA.x);
       const y = e.tensor(DATA.onehot);
       const fused = vi.spyOn(e, 'sgdMatmulStep');
+      const fusedBias = vi.spyOn(e, 'sgdColSumsStep');
       try {
         const h = await viaFit.fit(DATA.x, DATA.onehot, { epochs: 3, batchSize: 40, shuffle: false, recordStepLosses: true });
         expect(fused, 'fit stores dW (it reports gradient norms)').not.toHaveBeenCalled();
+        expect(fusedBias, 'fit stores db').not.toHaveBeenCalled();
         const losses: number[] = [];
         for (let i = 0; i < 3; i++) {
           const loss = viaStep.trainStep(x, y);
@@ -51,6 +55,7 @@ describe('trainStep', () => {
           loss.dispose();
         }
         expect(fused).toHaveBeenCalledTimes(3 * fusedCalls);
+        expect(fusedBias).toHaveBeenCalledTimes(3 * fusedCalls);
         expectClose(losses, h.stepLosses!, { rtol: 1e-6, label: 'trainStep losses vs fit step losses' });
         expect(losses[2]).toBeLessThan(losses[0]!); // it trains
         const a = await weightsOf(viaFit);
@@ -58,6 +63,7 @@ describe('trainStep', () => {
         a.forEach((w, i) => expectClose(b[i]!, w, { rtol: 1e-6, atol: 1e-7, label: `parameter ${i} after 3 steps` }));
       } finally {
         fused.mockRestore();
+        fusedBias.mockRestore();
         viaFit.dispose();
         viaStep.dispose();
         x.dispose();
