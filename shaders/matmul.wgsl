@@ -254,17 +254,24 @@ fn matmul_direct(
   // acc[2i + j/4][j%4] is output (row0 + 8i, col0 + 8j). The rows are unrolled by hand: a
   // software driver keeps a loop over them, and indexing acc in a loop spills it to memory.
   var acc: array<vec4<f32>, 16>;
+  // A tile whose columns 32..63 all lie past n (a 10-wide output layer, say) skips its
+  // second column half (b1, acc[odd]) instead of computing outputs that are not stored.
+  let narrow = (tile % params.tiles_n) * TILE + 32u >= n;
   for (var kk = 0u; kk < params.k; kk++) {
     let b0 = vec4<f32>(op_b(kk, cl[0]), op_b(kk, cl[1]), op_b(kk, cl[2]), op_b(kk, cl[3]));
-    let b1 = vec4<f32>(op_b(kk, cl[4]), op_b(kk, cl[5]), op_b(kk, cl[6]), op_b(kk, cl[7]));
-    let a0 = op_a(r[0], kk); acc[0] += term(a0, b0); acc[1] += term(a0, b1);
-    let a1 = op_a(r[1], kk); acc[2] += term(a1, b0); acc[3] += term(a1, b1);
-    let a2 = op_a(r[2], kk); acc[4] += term(a2, b0); acc[5] += term(a2, b1);
-    let a3 = op_a(r[3], kk); acc[6] += term(a3, b0); acc[7] += term(a3, b1);
-    let a4 = op_a(r[4], kk); acc[8] += term(a4, b0); acc[9] += term(a4, b1);
-    let a5 = op_a(r[5], kk); acc[10] += term(a5, b0); acc[11] += term(a5, b1);
-    let a6 = op_a(r[6], kk); acc[12] += term(a6, b0); acc[13] += term(a6, b1);
-    let a7 = op_a(r[7], kk); acc[14] += term(a7, b0); acc[15] += term(a7, b1);
+    let a0 = op_a(r[0], kk); acc[0] += term(a0, b0);
+    let a1 = op_a(r[1], kk); acc[2] += term(a1, b0);
+    let a2 = op_a(r[2], kk); acc[4] += term(a2, b0);
+    let a3 = op_a(r[3], kk); acc[6] += term(a3, b0);
+    let a4 = op_a(r[4], kk); acc[8] += term(a4, b0);
+    let a5 = op_a(r[5], kk); acc[10] += term(a5, b0);
+    let a6 = op_a(r[6], kk); acc[12] += term(a6, b0);
+    let a7 = op_a(r[7], kk); acc[14] += term(a7, b0);
+    if (!narrow) {
+      let b1 = vec4<f32>(op_b(kk, cl[4]), op_b(kk, cl[5]), op_b(kk, cl[6]), op_b(kk, cl[7]));
+      acc[1] += term(a0, b1); acc[3] += term(a1, b1); acc[5] += term(a2, b1); acc[7] += term(a3, b1);
+      acc[9] += term(a4, b1); acc[11] += term(a5, b1); acc[13] += term(a6, b1); acc[15] += term(a7, b1);
+    }
   }
 
   let alpha = params.alpha * alpha_buf[0];

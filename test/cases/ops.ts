@@ -86,10 +86,14 @@ const VECTOR_SHAPES: readonly (readonly number[])[] = [[1], [3], [63], [64], [65
 
 // ---- matmul ------------------------------------------------------------------------------
 
-/** [m, k, n]: one 1000/4096-sized dimension at most, so a software GPU stays fast. */
+/**
+ * [m, k, n]: one 1000/4096-sized dimension at most, so a software GPU stays fast. The
+ * register kernel skips a tile's second column half when columns 32..63 all lie past n:
+ * n = 32, 96 (just inside), 33, 97 (just outside), 65, 257 (a narrow last tile).
+ */
 const MATMUL_SHAPES: readonly (readonly [number, number, number])[] = [
   [1, 1, 1], [3, 17, 5], [1, 64, 3], [63, 64, 65], [65, 127, 63], [127, 3, 257],
-  [1000, 17, 3], [3, 257, 1000], [17, 1000, 33], [5, 4096, 7],
+  [1000, 17, 3], [3, 257, 1000], [17, 1000, 33], [5, 4096, 7], [9, 40, 32], [70, 9, 96], [33, 20, 97],
 ];
 
 function matmulCase(transposeA: boolean, transposeB: boolean): OpCase {
