@@ -11,10 +11,12 @@ const ACT_RELU: u32 = 2u;
 const ACT_LEAKY_RELU: u32 = 3u;
 const ACT_TANH: u32 = 4u;
 
-// σ(z) = 1/(1+e^{−z}) for z ≥ 0, e^{z}/(1+e^{z}) for z < 0, with e = exp(−|z|).
+// σ(z) = 1/(1+e^{−z}) for z ≥ 0, e^{z}/(1+e^{z}) for z < 0, with e = exp(−|z|): one
+// division, shared by both branches.
 fn safe_sigmoid(z: f32) -> f32 {
   let e = exp(-min(abs(z), 120.0));
-  return select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0);
+  let inv = 1.0 / (1.0 + e);
+  return select(e * inv, inv, z >= 0.0);
 }
 
 // tanh(z) = sign(z)·(1−e)/(1+e), e = exp(−2|z|).
