@@ -41,6 +41,11 @@ const SUM_BLOCK: u32 = 1024u;
 
 var<workgroup> partial: array<f32, 256>;
 
+// The linear index of this workgroup in a grid that may be folded into 2-D.
+fn grid_block(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return wid.x + wid.y * nwg.x;
+}
+
 // What one element adds to a sum: itself, or its square with SQUARE.
 fn term(v: f32) -> f32 {
   return select(v, v * v, SQUARE);
@@ -49,7 +54,7 @@ fn term(v: f32) -> f32 {
 @compute @workgroup_size(256)
 fn sum_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) li: u32) {
-  let block = wid.x + wid.y * nwg.x;
+  let block = grid_block(wid, nwg);
   if (block >= params.total) {
     return;
   }
@@ -81,7 +86,7 @@ const DIRECT_BLOCK: u32 = 64u;
 @compute @workgroup_size(64)
 fn sum_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_index) li: u32) {
-  let block = (wid.x + wid.y * nwg.x) * DIRECT_WG + li;
+  let block = grid_block(wid, nwg) * DIRECT_WG + li;
   if (block >= params.total) {
     return;
   }
@@ -102,14 +107,15 @@ const COL_BLOCK_ROWS: u32 = 128u; // COL_LANES × COL_ROWS_PER_THREAD
 @compute @workgroup_size(32, 8)
 fn col_sums_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                     @builtin(local_invocation_id) lid: vec3<u32>) {
-  let block = wid.x + wid.y * nwg.x;
+  let block = grid_block(wid, nwg);
   if (block >= params.total) {
     return;
   }
   let rows = params.n;
   let cols = params.cols;
-  let row_block = block / params.col_blocks;
-  let col = (block % params.col_blocks) * COL_WG_X + lid.x;
+  let at = col_block_slot(block, lid.x);
+  let col = at.x;
+  let row_block = at.y;
   let row0 = row_block * COL_BLOCK_ROWS + lid.y;
   var s = 0.0;
   if (col < cols) {
@@ -130,12 +136,21 @@ fn col_sums_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
     workgroupBarrier();
   }
   if (lid.y == 0u && col < cols) {
-    store_col_sum(row_block * cols + col, params.scale * partial[lid.x]);
+    store_col_sum(row_block, col, partial[lid.x]);
   }
 }
 
-// A column sum s: stored, or with SGD applied as the gradient of parameter out[idx].
-fn store_col_sum(idx: u32, s: f32) {
+// Block `block` of the column sums covers 32 columns × COL_BLOCK_ROWS rows (the host's
+// COL_BLOCK_COLS and COL_BLOCK_ROWS): its lane `lane` owns (column, row block).
+fn col_block_slot(block: u32, lane: u32) -> vec2<u32> {
+  return vec2<u32>((block % params.col_blocks) * COL_WG_X + lane, block / params.col_blocks);
+}
+
+// The sum of column `col` over row block `row_block`, scaled: stored at out[row_block, col],
+// or with SGD applied as the gradient of parameter out[col] (final pass: one row block).
+fn store_col_sum(row_block: u32, col: u32, sum: f32) {
+  let idx = row_block * params.cols + col;
+  let s = params.scale * sum;
   if (SGD) {
     let p = out[idx];
     out[idx] = p - params.lr * (s + params.wd * p);
@@ -147,14 +162,15 @@ fn store_col_sum(idx: u32, s: f32) {
 @compute @workgroup_size(32)
 fn col_sums_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                    @builtin(local_invocation_index) li: u32) {
-  let block = wid.x + wid.y * nwg.x;
+  let block = grid_block(wid, nwg);
   if (block >= params.total) {
     return;
   }
   let rows = params.n;
   let cols = params.cols;
-  let row_block = block / params.col_blocks;
-  let col = (block % params.col_blocks) * COL_WG_X + li;
+  let at = col_block_slot(block, li);
+  let col = at.x;
+  let row_block = at.y;
   if (col >= cols) {
     return;
   }
@@ -164,5 +180,5 @@ fn col_sums_direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   for (var r = row0; r < row_end; r++) {
     s += x[r * cols + col];
   }
-  store_col_sum(row_block * cols + col, params.scale * s);
+  store_col_sum(row_block, col, s);
 }

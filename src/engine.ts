@@ -3,7 +3,7 @@
 // which backend runs them.
 
 import { type Activation, resolveActivation } from './activation.js';
-import type { Backend, BackendBuffer } from './backend.js';
+import type { Backend, BackendBuffer, SgdUpdate } from './backend.js';
 import { CpuBackend } from './cpu/backend.js';
 import { BackendUnavailableError, DisposedError, GPUOpError, ShapeError, ValueError } from './errors.js';
 import { resolveGramOptions } from './gram-options.js';
@@ -274,12 +274,10 @@ export class Engine implements TensorOwner {
   sgdMatmulStep(param: Tensor, a: Tensor, b: Tensor, o: MatmulOptions & { lr: number; weightDecay?: number }): void {
     const d = this.#matmulDims('sgdMatmulStep', a, b, o);
     this.#outputShaped('sgdMatmulStep', 'param', param, d);
-    const weightDecay = o.weightDecay ?? 0;
-    checkHyper('lr', o.lr, 0, Infinity);
-    checkHyper('weightDecay', weightDecay, 0, Infinity);
+    const sgd = sgdUpdateOf(o);
     distinct('sgdMatmulStep', { param, a }); // a and b may be one tensor (XᵀX)
     distinct('sgdMatmulStep', { param, b });
-    this.#be.matmul({ a: a.buffer, b: b.buffer, out: param.buffer, ...d, epilogue: { kind: 'sgd', lr: o.lr, weightDecay } });
+    this.#be.matmul({ a: a.buffer, b: b.buffer, out: param.buffer, ...d, epilogue: { kind: 'sgd', ...sgd } });
   }
 
   /** Checks op(A)·op(B) (both this engine's, inner dimensions equal) and returns its sizes. */
@@ -441,11 +439,9 @@ export class Engine implements TensorOwner {
     if (param.shape.length !== 1 || param.shape[0] !== x.cols) {
       throw new ShapeError(`${op}: param must be a vector [${x.cols}] (one per column of x ${fmtShape(x.shape)}), got ${fmtShape(param.shape)}`);
     }
-    const weightDecay = o.weightDecay ?? 0;
-    checkHyper('lr', o.lr, 0, Infinity);
-    checkHyper('weightDecay', weightDecay, 0, Infinity);
+    const sgd = sgdUpdateOf(o);
     distinct(op, { param, x });
-    this.#be.colSums(x.buffer, param.buffer, x.rows, x.cols, { lr: o.lr, weightDecay });
+    this.#be.colSums(x.buffer, param.buffer, x.rows, x.cols, sgd);
   }
 
   /** Σ of all elements → [1]. */
@@ -692,6 +688,14 @@ function distinct(op: string, roles: Record<string, Tensor>): void {
     if (other !== undefined) throw new ValueError(`${op}: the same tensor was passed as ${other} and ${role}; they must be distinct`);
     seen.set(t.buffer, role);
   }
+}
+
+/** The checked plain-SGD settings of a fused update (sgdMatmulStep, sgdColSumsStep). */
+function sgdUpdateOf(o: { lr: number; weightDecay?: number }): SgdUpdate {
+  const weightDecay = o.weightDecay ?? 0;
+  checkHyper('lr', o.lr, 0, Infinity);
+  checkHyper('weightDecay', weightDecay, 0, Infinity);
+  return { lr: o.lr, weightDecay };
 }
 
 /** A hyper-parameter in [lo, hi) (hi = Infinity: unbounded). */

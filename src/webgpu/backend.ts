@@ -7,7 +7,7 @@ import { ValueError } from '../errors.js';
 import type { AdapterInfoSummary, EngineLimits, GramKernel, LossKind, Tiling, TilingChoice } from '../types.js';
 import { BufferPool, GpuBuffer } from './buffers.js';
 import { acquireDevice } from './device.js';
-import { PipelineCache } from './pipelines.js';
+import { type Constants, PipelineCache } from './pipelines.js';
 import { Scheduler } from './scheduler.js';
 import { colSumsEntry, matmulEntry, resolveTiling, sumPass } from './tiling.js';
 
@@ -134,29 +134,43 @@ class WebGPUBackend implements Backend {
   // ---- ops -------------------------------------------------------------------------------
 
   matmul(p: MatmulParams): void {
-    const tilesN = Math.ceil(p.n / TILE);
-    const total = tilesN * Math.ceil(p.m / TILE);
-    const per = tilesPerDispatch(p.k);
     const ep = p.epilogue;
     // The epilogue's override constants, `side` buffer (binding 3) and f32 parameters.
     const act = ep.kind === 'sgd' ? null : ep.act;
     const side = ep.kind === 'biasAct' ? ep.bias : ep.kind === 'actGrad' ? ep.y : null;
-    const scalars = ep.kind === 'sgd' ? [ep.lr, ep.weightDecay] : [0, 0];
-    this.#sched.op('matmul', () => {
-      const pipeline = this.#pipes.get('matmul', matmulEntry(this.tiling), {
+    this.#tiledMatmul('matmul', {
+      constants: {
         TRANS_A: p.transposeA, TRANS_B: p.transposeB, EPILOGUE: EPILOGUE[ep.kind],
         HAS_BIAS: ep.kind === 'biasAct' && ep.bias !== null, ACT: act === null ? 0 : ACT_CODE[act.kind],
-      });
+      },
+      a: gpuOf(p.a), b: gpuOf(p.b), out: gpuOf(p.out),
+      side: side === null ? this.#one : gpuOf(side), alpha: act === null ? this.#one : this.#alphaBuf(act),
+      m: p.m, n: p.n, k: p.k, degree: 0,
+      f32: [act?.alpha ?? 1, act?.slope ?? 0, ...(ep.kind === 'sgd' ? [ep.lr, ep.weightDecay] : [0, 0])],
+    });
+  }
+
+  /**
+   * Records matmul.wgsl over the 64×64 output tiles of C [m, n] (inner dimension k), split
+   * into dispatches of at most tilesPerDispatch(k) tiles, each its own submission
+   * (dispatchLimits). f32: the Params fields alpha, slope, e0, e1.
+   */
+  #tiledMatmul(op: string, t: {
+    constants: Constants; a: GPUBuffer; b: GPUBuffer; side: GPUBuffer; alpha: GPUBuffer; out: GPUBuffer;
+    m: number; n: number; k: number; degree: number; f32: number[];
+  }): void {
+    const tilesN = Math.ceil(t.n / TILE);
+    const total = tilesN * Math.ceil(t.m / TILE);
+    const per = tilesPerDispatch(t.k);
+    this.#sched.op(op, () => {
+      const pipeline = this.#pipes.get('matmul', matmulEntry(this.tiling), t.constants);
       for (let offset = 0; offset < total; offset += per) {
         if (offset > 0) this.#sched.flush(); // each part its own submission (watchdog)
-        this.#sched.dispatch('matmul', {
+        this.#sched.dispatch(op, {
           pipeline,
-          buffers: [
-            [1, gpuOf(p.a)], [2, gpuOf(p.b)], [3, side === null ? this.#one : gpuOf(side)],
-            [4, act === null ? this.#one : this.#alphaBuf(act)], [5, gpuOf(p.out)],
-          ],
-          u32: [p.m, p.n, p.k, tilesN, total, offset, 0],
-          f32: [act?.alpha ?? 1, act?.slope ?? 0, ...scalars],
+          buffers: [[1, t.a], [2, t.b], [3, t.side], [4, t.alpha], [5, t.out]],
+          u32: [t.m, t.n, t.k, tilesN, total, offset, t.degree],
+          f32: t.f32,
           workgroups: Math.min(per, total - offset),
         });
       }
@@ -260,22 +274,10 @@ class WebGPUBackend implements Backend {
     }
     // matmul.wgsl with the Gram epilogue: X [n, d] times Yᵀ (Y [m, d] bound as B with
     // TRANS_B), the kernel applied to each entry; side and alpha_buf are bound but unused.
-    const kernel = KERNEL_CODE[p.kernel];
-    const tilesM = Math.ceil(p.m / TILE);
-    const total = tilesM * Math.ceil(p.n / TILE);
-    const per = tilesPerDispatch(p.d);
-    this.#sched.op('gram', () => {
-      const pipeline = this.#pipes.get('matmul', matmulEntry(this.tiling), { TRANS_B: true, EPILOGUE: EPILOGUE.gram, KERNEL: kernel });
-      for (let offset = 0; offset < total; offset += per) {
-        if (offset > 0) this.#sched.flush(); // each part its own submission (watchdog)
-        this.#sched.dispatch('gram', {
-          pipeline,
-          buffers: [[1, gpuOf(p.x)], [2, gpuOf(p.y)], [3, this.#one], [4, this.#one], [5, gpuOf(p.out)]],
-          u32: [p.n, p.m, p.d, tilesM, total, offset, p.degree],
-          f32: [1, 0, p.gamma, p.coef0],
-          workgroups: Math.min(per, total - offset),
-        });
-      }
+    this.#tiledMatmul('gram', {
+      constants: { TRANS_B: true, EPILOGUE: EPILOGUE.gram, KERNEL: KERNEL_CODE[p.kernel] },
+      a: gpuOf(p.x), b: gpuOf(p.y), out: gpuOf(p.out), side: this.#one, alpha: this.#one,
+      m: p.n, n: p.m, k: p.d, degree: p.degree, f32: [1, 0, p.gamma, p.coef0],
     });
   }
 

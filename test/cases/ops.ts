@@ -179,28 +179,38 @@ function linearOperands(rng: Rng, s: Scope, sh: LinearShape) {
   return { m, k, n, x, w, xt: s.t(x, ta ? [k, m] : [m, k]), wt: s.t(w, tb ? [n, k] : [k, n]), opts, label, product: () => refMatmul(x, w, m, n, k, ta, tb) };
 }
 
-function linearCase(v: ActVariant): OpCase {
-  const name = `linear + bias + ${v.label}`;
+/**
+ * An op case over LINEAR_SHAPES for one activation variant: `check` gets each shape's seeded
+ * operands (drawn in shape order from the case's own generator, which it may draw on too).
+ */
+function linearShapesCase(
+  name: string, v: ActVariant,
+  check: (c: { engine: Engine; s: Scope; rng: Rng; act: Activation; sh: LinearShape; o: ReturnType<typeof linearOperands> }) => Promise<void>,
+): OpCase {
   return {
     name,
     run: (engine) =>
       scoped(engine, async (s) => {
         const rng = new Rng(seedOf(name));
         const act = v.make(s);
-        for (const sh of LINEAR_SHAPES) {
-          const o = linearOperands(rng, s, sh);
-          const { m, n } = o;
-          const b = rng.uniform(n, -1, 1);
-          const bias = sh.bias === 'none' ? null : s.t(b, sh.bias === 'row' ? [1, n] : [n]);
-          const out = s.keep(engine.linear(o.xt, o.wt, bias, act, o.opts));
-          const z = o.product();
-          if (bias !== null) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) z[i * n + j]! += b[j]!;
-          const label = `${name} ${o.label} bias=${sh.bias}`;
-          expectShape(out, [m, n], label);
-          expectClose(await out.read(), refActivation(v.kind, z, v.params), { ...MATMUL, label });
-        }
+        for (const sh of LINEAR_SHAPES) await check({ engine, s, rng, act, sh, o: linearOperands(rng, s, sh) });
       }),
   };
+}
+
+function linearCase(v: ActVariant): OpCase {
+  const name = `linear + bias + ${v.label}`;
+  return linearShapesCase(name, v, async ({ engine, s, rng, act, sh, o }) => {
+    const { m, n } = o;
+    const b = rng.uniform(n, -1, 1);
+    const bias = sh.bias === 'none' ? null : s.t(b, sh.bias === 'row' ? [1, n] : [n]);
+    const out = s.keep(engine.linear(o.xt, o.wt, bias, act, o.opts));
+    const z = o.product();
+    if (bias !== null) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) z[i * n + j]! += b[j]!;
+    const label = `${name} ${o.label} bias=${sh.bias}`;
+    expectShape(out, [m, n], label);
+    expectClose(await out.read(), refActivation(v.kind, z, v.params), { ...MATMUL, label });
+  });
 }
 
 /**
@@ -210,27 +220,30 @@ function linearCase(v: ActVariant): OpCase {
  */
 function matmulActivationBackwardCase(v: ActVariant): OpCase {
   const name = `matmulActivationBackward ${v.label}`;
-  return {
-    name,
-    run: (engine) =>
-      scoped(engine, async (s) => {
-        const rng = new Rng(seedOf(name));
-        const act = v.make(s);
-        for (const sh of LINEAR_SHAPES) {
-          const o = linearOperands(rng, s, sh);
-          const { m, n } = o;
-          const y = Float32Array.from(refActivation(v.kind, rng.uniform(m * n, -3, 3), v.params)); // a saved output
-          const yt = s.t(y, [m, n]);
-          const out = s.keep(engine.matmulActivationBackward(o.xt, o.wt, yt, act, o.opts));
-          const label = `${name} ${o.label}`;
-          expectShape(out, [m, n], label);
-          const got = await out.read();
-          expectClose(got, refActivationBackward(v.kind, o.product(), y, v.params), { ...MATMUL, label });
-          const unfused = s.keep(engine.activationBackward(s.keep(engine.matmul(o.xt, o.wt, o.opts)), yt, act));
-          expectClose(got, await unfused.read(), { ...MATMUL, label: `${label} vs matmul + activationBackward` });
-        }
-      }),
-  };
+  return linearShapesCase(name, v, async ({ engine, s, rng, act, o }) => {
+    const { m, n } = o;
+    const y = Float32Array.from(refActivation(v.kind, rng.uniform(m * n, -3, 3), v.params)); // a saved output
+    const yt = s.t(y, [m, n]);
+    const out = s.keep(engine.matmulActivationBackward(o.xt, o.wt, yt, act, o.opts));
+    const label = `${name} ${o.label}`;
+    expectShape(out, [m, n], label);
+    const got = await out.read();
+    expectClose(got, refActivationBackward(v.kind, o.product(), y, v.params), { ...MATMUL, label });
+    const unfused = s.keep(engine.activationBackward(s.keep(engine.matmul(o.xt, o.wt, o.opts)), yt, act));
+    expectClose(got, await unfused.read(), { ...MATMUL, label: `${label} vs matmul + activationBackward` });
+  });
+}
+
+/**
+ * A fused SGD step's result `got` against the float64 parameters `ref` and the unfused
+ * ops' `unfused`, as parameters and as the step itself (p0 dominates the parameters, so the
+ * step shows an error the parameters would hide).
+ */
+function expectSgdStep(got: Float32Array, ref: Float64Array, unfused: Float32Array, p0: Float32Array, tol: CloseOptions, label: string): void {
+  expectClose(got, ref, { ...tol, label });
+  const step = (p: ArrayLike<number>) => Float64Array.from(p, (v, i) => v - p0[i]!);
+  expectClose(step(got), step(ref), { ...tol, label: `${label}: the step` });
+  expectClose(step(got), step(unfused), { ...tol, label: `${label}: the step vs the unfused ops` });
 }
 
 /**
@@ -255,12 +268,7 @@ const sgdMatmulStepCase: OpCase = {
           const st = { p: Float64Array.from(p0), vel: null };
           refSgdStep(st, o.product(), lr, 0, wd);
           const label = `sgdMatmulStep ${o.label} lr=${lr} wd=${wd}`;
-          const got = await fused.read();
-          expectClose(got, st.p, { ...MATMUL, label });
-          // The step itself (p0 dominates the parameters): fused vs float64 and vs unfused.
-          const step = (p: ArrayLike<number>) => Float64Array.from(p, (v, i) => v - p0[i]!);
-          expectClose(step(got), step(st.p), { ...MATMUL, label: `${label}: the step` });
-          expectClose(step(got), step(await unfused.read()), { ...MATMUL, label: `${label}: the step vs matmul + sgdStep` });
+          expectSgdStep(await fused.read(), st.p, await unfused.read(), p0, MATMUL, label);
         }
       }
     }),
@@ -447,6 +455,17 @@ const biasAddCase: OpCase = {
 
 // ---- reductions ----------------------------------------------------------------------------
 
+/** The largest Euclidean norm of a column of x [rows, cols]: the scale of a column sum's rounding error. */
+function maxColumnNorm(x: Float32Array, rows: number, cols: number): number {
+  let worst = 0;
+  for (let c = 0; c < cols; c++) {
+    let q = 0;
+    for (let r = 0; r < rows; r++) q += x[r * cols + c]! ** 2;
+    worst = Math.max(worst, Math.sqrt(q));
+  }
+  return worst;
+}
+
 const colSumsCase: OpCase = {
   name: 'colSums',
   run: (engine) =>
@@ -458,13 +477,7 @@ const colSumsCase: OpCase = {
         const out = s.keep(engine.colSums(s.t(x, [rows, cols])));
         const label = `colSums [${rows}, ${cols}]`;
         expectShape(out, [cols], label);
-        let worstNorm = 0;
-        for (let c = 0; c < cols; c++) {
-          let q = 0;
-          for (let r = 0; r < rows; r++) q += x[r * cols + c]! ** 2;
-          worstNorm = Math.max(worstNorm, Math.sqrt(q));
-        }
-        expectClose(await out.read(), refColSums(x, rows, cols), { rtol: 1e-5, atol: 1e-5 * worstNorm, label });
+        expectClose(await out.read(), refColSums(x, rows, cols), { rtol: 1e-5, atol: 1e-5 * maxColumnNorm(x, rows, cols), label });
       }
     }),
 };
@@ -493,21 +506,11 @@ const sgdColSumsStepCase: OpCase = {
           engine.sgdStep(unfused, s.keep(engine.colSums(xt)), null, { lr, weightDecay: wd });
           const st = { p: Float64Array.from(p0), vel: null };
           refSgdStep(st, refColSums(x, r, cols), lr, 0, wd);
-          let worstNorm = 0;
-          for (let c = 0; c < cols; c++) {
-            let q = 0;
-            for (let i = 0; i < r; i++) q += x[i * cols + c]! ** 2;
-            worstNorm = Math.max(worstNorm, Math.sqrt(q));
-          }
           const label = `sgdColSumsStep x ${vector ? `[${cols}]` : `[${r}, ${cols}]`} lr=${lr} wd=${wd}`;
           // The column sums' tolerance (colSums above) carried through lr, plus float32
           // rounding of the updated parameter.
-          const tol = { rtol: 1e-5, atol: lr * 1e-5 * worstNorm + 2e-7 };
-          const got = await fused.read();
-          expectClose(got, st.p, { ...tol, label });
-          const step = (p: ArrayLike<number>) => Float64Array.from(p, (v, i) => v - p0[i]!);
-          expectClose(step(got), step(st.p), { ...tol, label: `${label}: the step` });
-          expectClose(step(got), step(await unfused.read()), { ...tol, label: `${label}: the step vs colSums + sgdStep` });
+          const tol = { rtol: 1e-5, atol: lr * 1e-5 * maxColumnNorm(x, r, cols) + 2e-7 };
+          expectSgdStep(await fused.read(), st.p, await unfused.read(), p0, tol, label);
         }
       }
     }),
