@@ -1,5 +1,5 @@
-// elementwise.wgsl — one thread per element, 256 per workgroup, grid possibly folded into
-// 2-D (the element index is computed from num_workgroups). Entry points:
+// elementwise.wgsl — four elements per thread (one vec4), 256 threads per workgroup, grid
+// possibly folded into 2-D (the vec4 index is computed from num_workgroups). Entry points:
 //   act_forward       out[i] = act(x[i])                               (ACT override)
 //   act_backward      dx[i] = dy[i] · act'(x) from the saved output y:  (ACT override)
 //                     sigmoid α·y(1−y), relu [y>0], leakyRelu y>0 ? 1 : slope, tanh 1−y², identity 1
@@ -10,6 +10,11 @@
 //   fill              out[i] = value (any bit pattern, NaN included)
 // The sigmoid scale is params.alpha · alpha_buf[0] (alpha_buf holds 1.0 for a plain number).
 // Bindings: 0 params, 1–3 inputs, 4 alpha_buf, 5–6 outputs; each entry point uses a subset.
+// Every element buffer holds n floats and is a whole number of vec4s (src/webgpu/buffers.ts
+// rounds buffers to 16 bytes), so the last thread may also read and write up to three
+// padding floats past n, which no tensor sees. Each component is computed exactly as a
+// one-element-per-thread kernel would: the results are the same bits, with a quarter of
+// the threads and one 16-byte load or store where there were four.
 
 override ACT: u32 = 0u;
 override OP: u32 = 0u;
@@ -25,48 +30,69 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> in0: array<f32>;
-@group(0) @binding(2) var<storage, read> in1: array<f32>;
-@group(0) @binding(3) var<storage, read> in2: array<f32>;
+@group(0) @binding(1) var<storage, read> in0: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> in1: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> in2: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> alpha_buf: array<f32>;
-@group(0) @binding(5) var<storage, read_write> out0: array<f32>;
-@group(0) @binding(6) var<storage, read_write> out1: array<f32>;
+@group(0) @binding(5) var<storage, read_write> out0: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> out1: array<vec4<f32>>;
 
 const WG: u32 = 256u;
+const NONE: u32 = 0xffffffffu;
 
-fn element(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> u32 {
-  return (wid.x + wid.y * nwg.x) * WG + lid.x;
+// The thread's vec4 (elements 4i .. 4i + 3), or NONE past the last one.
+fn quad(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> u32 {
+  let i = (wid.x + wid.y * nwg.x) * WG + lid.x;
+  return select(NONE, i, i < (params.n + 3u) / 4u);
+}
+
+fn act4(x: vec4<f32>, alpha: f32) -> vec4<f32> {
+  let s = params.slope;
+  return vec4<f32>(apply_act(ACT, x.x, alpha, s), apply_act(ACT, x.y, alpha, s),
+                   apply_act(ACT, x.z, alpha, s), apply_act(ACT, x.w, alpha, s));
+}
+
+fn act_grad4(y: vec4<f32>, alpha: f32) -> vec4<f32> {
+  let s = params.slope;
+  return vec4<f32>(act_grad_from_output(ACT, y.x, alpha, s), act_grad_from_output(ACT, y.y, alpha, s),
+                   act_grad_from_output(ACT, y.z, alpha, s), act_grad_from_output(ACT, y.w, alpha, s));
+}
+
+// bias[e % cols] for element e; the bias [cols] is bound as in1, also whole vec4s.
+fn bias_at(e: u32) -> f32 {
+  let c = e % params.cols;
+  return in1[c / 4u][c % 4u];
 }
 
 @compute @workgroup_size(256)
 fn act_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = element(wid, nwg, lid);
-  if (i >= params.n) {
+  let i = quad(wid, nwg, lid);
+  if (i == NONE) {
     return;
   }
   let alpha = params.alpha * alpha_buf[0];
-  out0[i] = apply_act(ACT, in0[i], alpha, params.slope);
+  out0[i] = act4(in0[i], alpha);
 }
 
 // in0 = dy, in1 = y, out0 = dx
 @compute @workgroup_size(256)
 fn act_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                 @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = element(wid, nwg, lid);
-  if (i >= params.n) {
+  let i = quad(wid, nwg, lid);
+  if (i == NONE) {
     return;
   }
   let alpha = params.alpha * alpha_buf[0];
-  out0[i] = in0[i] * act_grad_from_output(ACT, in1[i], alpha, params.slope);
+  out0[i] = in0[i] * act_grad4(in1[i], alpha);
 }
 
 // in0 = dy, in1 = x, in2 = y, out0 = dx, out1 = terms
 @compute @workgroup_size(256)
 fn sigmoid_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                     @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = element(wid, nwg, lid);
-  if (i >= params.n) {
+  let i = quad(wid, nwg, lid);
+  if (i == NONE) {
     return;
   }
   let alpha = params.alpha * alpha_buf[0];
@@ -79,8 +105,8 @@ fn sigmoid_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
 @compute @workgroup_size(256)
 fn binary(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = element(wid, nwg, lid);
-  if (i >= params.n) {
+  let i = quad(wid, nwg, lid);
+  if (i == NONE) {
     return;
   }
   let a = in0[i];
@@ -95,8 +121,8 @@ fn binary(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
 @compute @workgroup_size(256)
 fn scale(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
          @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = element(wid, nwg, lid);
-  if (i >= params.n) {
+  let i = quad(wid, nwg, lid);
+  if (i == NONE) {
     return;
   }
   out0[i] = params.s * in0[i];
@@ -106,19 +132,20 @@ fn scale(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: ve
 @compute @workgroup_size(256)
 fn bias_add(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
             @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = element(wid, nwg, lid);
-  if (i >= params.n) {
+  let i = quad(wid, nwg, lid);
+  if (i == NONE) {
     return;
   }
-  out0[i] = in0[i] + in1[i % params.cols];
+  let e = 4u * i;
+  out0[i] = in0[i] + vec4<f32>(bias_at(e), bias_at(e + 1u), bias_at(e + 2u), bias_at(e + 3u));
 }
 
 @compute @workgroup_size(256)
 fn fill(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = element(wid, nwg, lid);
-  if (i >= params.n) {
+  let i = quad(wid, nwg, lid);
+  if (i == NONE) {
     return;
   }
-  out0[i] = bitcast<f32>(params.bits);
+  out0[i] = vec4<f32>(bitcast<f32>(params.bits));
 }

@@ -19,6 +19,7 @@
 //   sgd_momentum_update  g' = g + wd·p; vel = momentum·vel + g'; p −= lr·vel (in place)
 //   adam_update          g' = g + wd·p; m = β₁m + (1−β₁)g'; v = β₂v + (1−β₂)g'²;
 //                        p −= lr·(m·c1) / (sqrt(v·c2) + eps)               (in place)
+//                        The three optimizer updates take four elements (a vec4) per thread.
 // Row ops (loss_grad, count_correct, softmax_rows) run 64 threads per workgroup; the WIDE
 // override picks the layout: false (narrow rows) one thread per row, 64 rows per
 // workgroup, serial loops over the columns; true one workgroup per row, each thread
@@ -62,6 +63,12 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> out0: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out1: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out2: array<f32>;
+// The optimizer updates take four elements per thread (one vec4), like elementwise.wgsl;
+// they bind the same slots as vec4 arrays (an entry point uses one view of each slot).
+@group(0) @binding(1) var<storage, read> g4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> p4: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> m4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> v4: array<vec4<f32>>;
 
 const WG: u32 = 256u;     // elementwise workgroup
 const ROW_WG: u32 = 64u;  // row-op workgroup
@@ -326,47 +333,53 @@ fn axpy_into(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   out0[params.start + i] = out0[params.start + i] + params.a * in0[i];
 }
 
-// in0 = g, out0 = p
+// The thread's vec4 (elements 4i .. 4i + 3) of an optimizer update, or NONE past the last.
+fn quad(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> u32 {
+  let i = element(wid, nwg, lid);
+  return select(NONE, i, i < (params.n + 3u) / 4u);
+}
+
+// g4 = g, p4 = p
 @compute @workgroup_size(256)
 fn sgd_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = element(wid, nwg, lid);
-  if (i >= params.n) {
+  let i = quad(wid, nwg, lid);
+  if (i == NONE) {
     return;
   }
-  let p = out0[i];
-  let g = in0[i] + params.wd * p;
-  out0[i] = p - params.a * g;
+  let p = p4[i];
+  let g = g4[i] + params.wd * p;
+  p4[i] = p - params.a * g;
 }
 
-// in0 = g, out0 = p, out1 = vel
+// g4 = g, p4 = p, m4 = vel
 @compute @workgroup_size(256)
 fn sgd_momentum_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = element(wid, nwg, lid);
-  if (i >= params.n) {
+  let i = quad(wid, nwg, lid);
+  if (i == NONE) {
     return;
   }
-  let p = out0[i];
-  let g = in0[i] + params.wd * p;
-  let v = params.b1 * out1[i] + g;
-  out1[i] = v;
-  out0[i] = p - params.a * v;
+  let p = p4[i];
+  let g = g4[i] + params.wd * p;
+  let v = params.b1 * m4[i] + g;
+  m4[i] = v;
+  p4[i] = p - params.a * v;
 }
 
-// in0 = g, out0 = p, out1 = m, out2 = v
+// g4 = g, p4 = p, m4 = m, v4 = v
 @compute @workgroup_size(256)
 fn adam_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = element(wid, nwg, lid);
-  if (i >= params.n) {
+  let i = quad(wid, nwg, lid);
+  if (i == NONE) {
     return;
   }
-  let p = out0[i];
-  let g = in0[i] + params.wd * p;
-  let m = params.b1 * out1[i] + params.omb1 * g;
-  let v = params.b2 * out2[i] + params.omb2 * (g * g);
-  out1[i] = m;
-  out2[i] = v;
-  out0[i] = p - params.a * (m * params.c1) / (sqrt(v * params.c2) + params.eps);
+  let p = p4[i];
+  let g = g4[i] + params.wd * p;
+  let m = params.b1 * m4[i] + params.omb1 * g;
+  let v = params.b2 * v4[i] + params.omb2 * (g * g);
+  m4[i] = m;
+  v4[i] = v;
+  p4[i] = p - params.a * (m * params.c1) / (sqrt(v * params.c2) + vec4<f32>(params.eps));
 }

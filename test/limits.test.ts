@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine, GPUOpError, LimitError, type Tensor } from '../src/index.js';
 import { dispatchLimits } from '../src/webgpu/backend.js';
-import { poolTestHooks } from '../src/webgpu/buffers.js';
+import { bufferBytes, poolTestHooks } from '../src/webgpu/buffers.js';
 import { rng } from './helpers/rng.js';
 
 let e: Engine;
@@ -101,6 +101,21 @@ for (const tiling of ['workgroup', 'register'] as const) describe(`long work is 
 });
 
 describe('buffer limits', () => {
+  it('every pooled buffer is a whole number of vec4s inside the (16-byte-rounded) limits', () => {
+    // The elementwise kernels read and write four floats at a time, up to 16·⌈n/4⌉ bytes.
+    for (const limit of [e.limits.maxStorageBufferBindingSize, e.limits.maxBufferSize]) expect(limit % 16).toBe(0);
+    const caps = [e.limits.maxStorageBufferBindingSize, 65536, 1000 * 16];
+    for (const cap of caps) {
+      for (const floats of [1, 2, 3, 5, 63, 64, 65, 1001, cap / 4 - 5, cap / 4 - 4, cap / 4 - 3, cap / 4 - 1, cap / 4]) {
+        const got = bufferBytes(floats * 4, cap);
+        const label = `${floats} floats, cap ${cap}`;
+        expect(got % 16, label).toBe(0);
+        expect(got, label).toBeGreaterThanOrEqual(Math.ceil(floats / 4) * 16);
+        expect(got, label).toBeLessThanOrEqual(Math.max(256, cap));
+      }
+    }
+  });
+
   it('a tensor over maxStorageBufferBindingSize throws a LimitError naming the limit and the size; the engine goes on', () => {
     const limit = e.limits.maxStorageBufferBindingSize;
     const side = Math.ceil(Math.sqrt(limit / 4)) + 1; // side² floats > limit bytes

@@ -27,7 +27,7 @@ const LOSS_CODE: Record<LossKind, number> = { mse: 0, binaryCrossEntropy: 1, sof
 const CORRECT_CODE = { binary: 0, multiclass: 1 } as const;
 
 const TILE = 64; // matmul.wgsl output tile (matmul and Gram)
-const ELEMENTWISE_WG = 256; // elements per elementwise workgroup
+const ELEMENTWISE_WG = 256; // threads per elementwise workgroup
 const COL_BLOCK_COLS = 32; // col_sums_partial workgroup: 32 columns × 128 rows
 const COL_BLOCK_ROWS = 128;
 const ROW_WG = 64; // train.wgsl row ops: threads per workgroup
@@ -355,14 +355,14 @@ class WebGPUBackend implements Backend {
   }
 
   axpyInto(acc: BackendBuffer, x: BackendBuffer, n: number, a: number, offset: number): void {
-    this.#inPlace('axpyInto', 'axpy_into', gpuOf(x), [gpuOf(acc)], n, [a], offset);
+    this.#inPlace('axpyInto', 'axpy_into', gpuOf(x), [gpuOf(acc)], n, [a], 1, offset);
   }
 
   sgdUpdate(p: BackendBuffer, g: BackendBuffer, vel: BackendBuffer | null, n: number, lr: number, momentum: number, weightDecay: number): void {
     // f32 fields: a = lr, b1 = momentum, b2, omb1, omb2, eps (unused), wd
     const f32 = [lr, momentum, 0, 0, 0, 0, weightDecay];
-    if (vel === null) this.#inPlace('sgdStep', 'sgd_update', gpuOf(g), [gpuOf(p)], n, f32);
-    else this.#inPlace('sgdStep', 'sgd_momentum_update', gpuOf(g), [gpuOf(p), gpuOf(vel)], n, f32);
+    if (vel === null) this.#inPlace('sgdStep', 'sgd_update', gpuOf(g), [gpuOf(p)], n, f32, 4);
+    else this.#inPlace('sgdStep', 'sgd_momentum_update', gpuOf(g), [gpuOf(p), gpuOf(vel)], n, f32, 4);
   }
 
   adamUpdate(
@@ -370,7 +370,7 @@ class WebGPUBackend implements Backend {
     lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, c1: number, c2: number,
   ): void {
     this.#inPlace('adamStep', 'adam_update', gpuOf(g), [gpuOf(p), gpuOf(m), gpuOf(v)], n,
-      [lr, beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, c1, c2]);
+      [lr, beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, c1, c2], 4);
   }
 
   // ---- scheduling --------------------------------------------------------------------------
@@ -438,9 +438,13 @@ class WebGPUBackend implements Backend {
    * read-write from 3 on. An input that is also one of the outputs (axpyInto(t, t)) is
    * first copied to a temporary buffer: one dispatch cannot bind a buffer both read-only
    * and writable, and reading the copy gives the same result as the elementwise in-place
-   * update reading before writing.
+   * update reading before writing. `perThread`: elements per thread (4 for the optimizer
+   * updates, which work on vec4s).
    */
-  #inPlace(name: string, entry: string, input: GPUBuffer, outs: readonly GPUBuffer[], n: number, f32: readonly number[], start = 0): void {
+  #inPlace(
+    name: string, entry: string, input: GPUBuffer, outs: readonly GPUBuffer[], n: number, f32: readonly number[],
+    perThread: 1 | 4, start = 0,
+  ): void {
     this.#sched.op(name, () => {
       let temp: GpuBuffer | null = null;
       let src = input;
@@ -454,7 +458,7 @@ class WebGPUBackend implements Backend {
         buffers: [[1, src], ...outs.map((b, i) => [3 + i, b] as const)],
         u32: [n, 0, start, 0, 0],
         f32,
-        workgroups: Math.ceil(n / ELEMENTWISE_WG),
+        workgroups: Math.ceil(Math.ceil(n / perThread) / ELEMENTWISE_WG),
       });
       if (temp !== null) this.#pool.release(temp);
     });
@@ -464,7 +468,11 @@ class WebGPUBackend implements Backend {
     return act.alphaBuf === null ? this.#one : gpuOf(act.alphaBuf);
   }
 
-  /** One elementwise.wgsl dispatch over n elements; `u32` are Params.cols/bits/_pad, `f32` alpha/slope/s. */
+  /**
+   * One elementwise.wgsl dispatch over n elements, four per thread; `u32` are
+   * Params.cols/bits/_pad, `f32` alpha/slope/s. Every element buffer holds n floats (the
+   * pool's buffers are whole vec4s, so the last thread's padding floats are its own).
+   */
   #elementwise(
     name: string, entry: string, constants: Record<string, number>,
     buffers: ReadonlyArray<readonly [number, GPUBuffer]>, n: number, u32: readonly number[], f32: readonly number[],
@@ -475,7 +483,7 @@ class WebGPUBackend implements Backend {
         buffers,
         u32: [n, ...u32],
         f32,
-        workgroups: Math.ceil(n / ELEMENTWISE_WG),
+        workgroups: Math.ceil(Math.ceil(n / 4) / ELEMENTWISE_WG), // a vec4 per thread
       });
     });
   }

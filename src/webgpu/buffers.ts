@@ -1,6 +1,7 @@
 // Pooled GPU buffers. Storage buffers (STORAGE | COPY_SRC | COPY_DST) are rounded up to
-// size classes 2^k·{1, 1.25, 1.5, 1.75} (at least 256 bytes) and kept on a free list per
-// class; MAP_READ staging buffers for readback are pooled the same way, separately.
+// size classes 2^k·{1, 1.25, 1.5, 1.75} (at least 256 bytes; near the limit, to 16 bytes)
+// and kept on a free list per class; MAP_READ staging buffers for readback are pooled the
+// same way, separately.
 // Sizes over the device's binding or buffer limit throw a LimitError naming the limit.
 
 import type { BackendBuffer } from '../backend.js';
@@ -122,7 +123,7 @@ export class BufferPool {
     this.#checkLimit(length, bytes, 'maxStorageBufferBindingSize');
     this.#checkLimit(length, bytes, 'maxBufferSize');
     const cap = Math.min(this.#limits.maxStorageBufferBindingSize, this.#limits.maxBufferSize);
-    const size = classOrExact(bytes, cap);
+    const size = bufferBytes(bytes, cap);
     const list = this.#free.get(size);
     let entry: PoolEntry | undefined;
     if (list !== undefined && list.length > 0) {
@@ -168,7 +169,7 @@ export class BufferPool {
   }
 
   acquireStaging(bytes: number): StagingBuffer {
-    const size = classOrExact(bytes, this.#limits.maxBufferSize);
+    const size = bufferBytes(bytes, this.#limits.maxBufferSize);
     let entry = this.#freeStaging.get(size)?.pop();
     if (entry !== undefined) {
       this.#pooledBytes -= entry.bytes;
@@ -239,11 +240,16 @@ export class BufferPool {
   }
 }
 
-/** The size class, or the exact size (a multiple of 4) where the class would pass `cap`. */
-function classOrExact(bytes: number, cap: number): number {
+/**
+ * The size class, or the size rounded up to 16 bytes where the class would pass `cap`:
+ * every buffer is a whole number of vec4s (elementwise.wgsl reads and writes four floats
+ * at a time). `cap` is a multiple of 16 (device.ts rounds the limits down), so the
+ * rounding never passes it.
+ */
+export function bufferBytes(bytes: number, cap: number): number {
   const c = sizeClass(bytes);
   if (c <= cap) return c;
-  return Math.max(4, Math.ceil(bytes / 4) * 4);
+  return Math.max(16, Math.ceil(bytes / 16) * 16);
 }
 
 function push(map: Map<number, PoolEntry[]>, entry: PoolEntry): void {

@@ -91,10 +91,13 @@ function summarise(info: GPUAdapterInfo | undefined, fallback: boolean | undefin
   };
 }
 
+// The buffer limits are rounded down to 16 bytes: the pool makes every buffer a whole
+// number of vec4s (src/webgpu/buffers.ts).
 function engineLimits(l: GPUSupportedLimits): EngineLimits {
+  const whole16 = (bytes: number): number => Math.floor(bytes / 16) * 16;
   return {
-    maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-    maxBufferSize: l.maxBufferSize,
+    maxStorageBufferBindingSize: whole16(l.maxStorageBufferBindingSize),
+    maxBufferSize: whole16(l.maxBufferSize),
     maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
     maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
     maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,

@@ -82,7 +82,8 @@ function withSpecials(x: Float32Array, specials: readonly number[] = SPECIALS): 
   return x;
 }
 
-const VECTOR_SHAPES: readonly (readonly number[])[] = [[1], [3], [63], [64], [65], [1000], [127, 17]];
+// Every length mod 4 (the WebGPU elementwise kernels take four elements per thread).
+const VECTOR_SHAPES: readonly (readonly number[])[] = [[1], [2], [3], [63], [64], [65], [1000], [127, 17], [3, 334]];
 
 // ---- matmul ------------------------------------------------------------------------------
 
@@ -381,7 +382,7 @@ function sigmoidBackwardCase(p: { label: string; alpha: number; tensor: boolean 
 
 // ---- elementwise arithmetic ----------------------------------------------------------------
 
-const BINARY_SHAPES: readonly (readonly number[])[] = [[1], [3], [17, 63], [1000], [257, 65]];
+const BINARY_SHAPES: readonly (readonly number[])[] = [[1], [2], [3], [17, 63], [1000], [257, 65], [5, 38]];
 /** Tiny and huge values for `a` (with b in [−2, 2] the results stay normal and finite). */
 const ARITH_SPECIALS = [0, 1e-30, -1e-30, 1e-20, 1e30, -1e30, 3e37];
 
@@ -434,7 +435,7 @@ const biasAddCase: OpCase = {
   run: (engine) =>
     scoped(engine, async (s) => {
       const rng = new Rng(seedOf('biasAdd'));
-      const shapes: [number, number][] = [[1, 1], [3, 17], [1000, 17], [65, 64], [3, 1000], [127, 1]];
+      const shapes: [number, number][] = [[1, 1], [3, 17], [1000, 17], [65, 64], [3, 1000], [127, 1], [2, 3], [7, 6], [1, 2]];
       for (const [idx, [rows, cols]] of shapes.entries()) {
         const x = rng.uniform(rows * cols);
         const b = rng.uniform(cols);
