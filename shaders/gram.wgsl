@@ -4,7 +4,10 @@
 //                   `y`; one thread per row, k in order (so a row gives the same bits
 //                   whatever block of rows it is in).
 //   gram_projected  from the two projections, bound as x = a [n] and y = b [m]:
-//                   out[i, j] = σ(a_i + b_j + γ); one thread per entry.
+//                   out[i, j] = σ(a_i + b_j + γ); four consecutive entries (one vec4 of
+//                   the output, which is a whole number of vec4s: src/webgpu/buffers.ts)
+//                   per thread, each with its own (i, j), so any m works. The last thread
+//                   may write up to three padding floats past n·m, which no tensor sees.
 // The grid may be folded into 2-D (the index is linear).
 
 struct Params {
@@ -18,6 +21,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out4: array<vec4<f32>>; // gram_projected's view
 
 @compute @workgroup_size(256)
 fn gram_project(
@@ -38,18 +42,24 @@ fn gram_project(
   out[i] = s;
 }
 
+// σ(a_i + b_j + γ) for entry e = i·m + j (i clamped for the padding past n·m).
+fn projected_entry(e: u32) -> f32 {
+  let m = params.m;
+  let i = min(e / m, params.n - 1u);
+  let j = e % m;
+  return safe_sigmoid(x[i] + y[j] + params.gamma);
+}
+
 @compute @workgroup_size(256)
 fn gram_projected(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) li: u32,
 ) {
-  let idx = (wid.x + wid.y * nwg.x) * 256u + li;
-  let m = params.m;
-  if (idx >= params.n * m) {
+  let q = (wid.x + wid.y * nwg.x) * 256u + li;
+  if (q >= (params.n * params.m + 3u) / 4u) {
     return;
   }
-  let i = idx / m;
-  let j = idx - i * m;
-  out[idx] = safe_sigmoid(x[i] + y[j] + params.gamma);
+  let e = 4u * q;
+  out4[q] = vec4<f32>(projected_entry(e), projected_entry(e + 1u), projected_entry(e + 2u), projected_entry(e + 3u));
 }

@@ -305,7 +305,7 @@ class WebGPUBackend implements Backend {
           buffers: [[1, a.gpu], [2, b.gpu], [3, gpuOf(p.out)]],
           u32: [p.n, p.m, p.d],
           f32: [p.gamma],
-          workgroups: Math.ceil((p.n * p.m) / ELEMENTWISE_WG),
+          workgroups: Math.ceil(Math.ceil((p.n * p.m) / 4) / ELEMENTWISE_WG), // a vec4 per thread
         });
       } finally {
         this.#pool.release(a);

@@ -547,7 +547,7 @@ const sumMeanCase: OpCase = {
 /** [n, m, d]; m = 0 means Y omitted (K(X, X)). */
 const GRAM_SHAPES: readonly (readonly [number, number, number])[] = [
   [1, 1, 1], [3, 17, 5], [65, 63, 17], [1000, 3, 17], [3, 1000, 64], [127, 65, 3],
-  [1, 0, 3], [63, 0, 17], [257, 0, 65],
+  [7, 6, 3], [1, 0, 3], [63, 0, 17], [257, 0, 65],
 ];
 
 const GRAM_VARIANTS: Record<Exclude<GramKernel, 'projected-sigmoid'>, readonly GramOptions[]> = {
