@@ -12,9 +12,9 @@
 // Bindings: 0 params, 1–3 inputs, 4 alpha_buf, 5–6 outputs; each entry point uses a subset.
 // Every element buffer holds n floats and is a whole number of vec4s (src/webgpu/buffers.ts
 // rounds buffers to 16 bytes), so the last thread may also read and write up to three
-// padding floats past n, which no tensor sees. Each component is computed exactly as a
-// one-element-per-thread kernel would: the results are the same bits, with a quarter of
-// the threads and one 16-byte load or store where there were four.
+// padding floats past n, which no tensor sees. Each component goes through the same
+// arithmetic as in a one-element-per-thread kernel, with a quarter of the threads and one
+// 16-byte load or store where there were four.
 
 override ACT: u32 = 0u;
 override OP: u32 = 0u;
