@@ -10,10 +10,14 @@ import type { ActivationKind } from '../types.js';
 /** Largest argument magnitude handed to exp(): e^−120 ≈ 8e-53 is 0 in float32. */
 export const EXP_CLAMP = 120;
 
-/** σ(z) = 1/(1+e^{−z}), evaluated with e = exp(−|z|) so it never overflows. */
+/**
+ * σ(z) = 1/(1+e^{−z}), evaluated with e = exp(−|z|) so it never overflows: 1/(1+e) for
+ * z ≥ 0, e/(1+e) for z < 0, with one division shared by both (as common.wgsl).
+ */
 export function sigmoid(z: number): number {
   const e = Math.exp(-Math.min(Math.abs(z), EXP_CLAMP));
-  return z >= 0 ? 1 / (1 + e) : e / (1 + e);
+  const inv = 1 / (1 + e);
+  return z >= 0 ? inv : e * inv;
 }
 
 /**
