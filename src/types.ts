@@ -21,7 +21,11 @@ export interface AdapterInfoSummary {
   isFallbackAdapter: boolean;
 }
 
-/** The device limits the engine runs under (the CPU backend reports its own). */
+/**
+ * The device limits the engine runs under (the CPU backend reports its own). On WebGPU the
+ * two buffer sizes are the device's rounded down to 16 bytes: every buffer is a whole
+ * number of vec4s.
+ */
 export interface EngineLimits {
   maxStorageBufferBindingSize: number;
   maxBufferSize: number;
