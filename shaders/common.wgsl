@@ -1,4 +1,5 @@
-// common.wgsl — numerics shared by matmul.wgsl, elementwise.wgsl and gram.wgsl.
+// common.wgsl — numerics shared by matmul.wgsl, elementwise.wgsl, gram.wgsl, reduce.wgsl
+// and train.wgsl.
 // WGSL has no #include: src/webgpu/shaders.ts prepends this file to each of them.
 // No entry points. Every exp() here sees an argument in [-120, 0], so no input up to
 // |x| = 3e38 (or ±inf after an f32 overflow) gives NaN or Inf, and huge inputs give
@@ -23,6 +24,13 @@ fn safe_sigmoid(z: f32) -> f32 {
 fn safe_tanh(z: f32) -> f32 {
   let e = exp(-min(2.0 * abs(z), 120.0));
   return sign(z) * ((1.0 - e) / (1.0 + e));
+}
+
+// One plain SGD step of parameter p with gradient g: p − lr·(g + wd·p). The rule of
+// train.wgsl's sgd_update, applied where g is made by matmul.wgsl's EPI_SGD epilogue and
+// reduce.wgsl's final column-sums pass.
+fn sgd_step(p: f32, g: f32, lr: f32, wd: f32) -> f32 {
+  return p - lr * (g + wd * p);
 }
 
 // act(x); `alpha` is the sigmoid scale (σ(α·x)), `slope` leakyRelu's negative slope.

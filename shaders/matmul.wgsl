@@ -19,7 +19,7 @@
 //                     gradient through a dense layer and the activation below it
 //   2 (EPI_GRAM)      the Gram kernel KERNEL of s = v, below
 //   3 (EPI_SGD)       C is a parameter p updated in place by SGD with gradient v, as
-//                     train.wgsl's sgd_update: p − lr·(v + wd·p), lr = e0, wd = e1
+//                     train.wgsl's sgd_update: common.wgsl's sgd_step, lr = e0, wd = e1
 // Gram: A = X [n, d], B = Y [m, d] bound with TRANS_B, and the epilogue is the kernel
 // KERNEL of s = ⟨x_i, y_j⟩ (γ = e0, c₀ = e1):
 //   0 sigmoid     tanh(γ·s + c₀)
@@ -203,8 +203,7 @@ fn store_c(row: u32, col: u32, v: f32, alpha: f32) {
     case EPI_ACT_GRAD: { c[idx] = v * act_grad_from_output(ACT, side[idx], alpha, params.slope); }
     case EPI_GRAM: { c[idx] = kernel_epilogue(v); }
     case EPI_SGD: {
-      let p = c[idx];
-      c[idx] = p - params.e0 * (v + params.e1 * p);
+      c[idx] = sgd_step(c[idx], v, params.e0, params.e1);
     }
     default: {
       var z = v;

@@ -17,7 +17,8 @@
 //                     where barriers are expensive (src/webgpu/tiling.ts).
 // With the SGD override (the host sets it on the final column-sums pass only) `out` is a
 // parameter p [cols] updated in place by SGD with the column sum s as its gradient, as
-// train.wgsl's sgd_update: p − lr·(s + wd·p). The bias gradient is then never stored.
+// train.wgsl's sgd_update: p − lr·(s + wd·p) (common.wgsl's sgd_step, which
+// src/webgpu/shaders.ts prepends). The bias gradient is then never stored.
 
 override SQUARE: bool = false;
 override SGD: bool = false;
@@ -152,8 +153,7 @@ fn store_col_sum(row_block: u32, col: u32, sum: f32) {
   let idx = row_block * params.cols + col;
   let s = params.scale * sum;
   if (SGD) {
-    let p = out[idx];
-    out[idx] = p - params.lr * (s + params.wd * p);
+    out[idx] = sgd_step(out[idx], s, params.lr, params.wd);
   } else {
     out[idx] = s;
   }

@@ -12,6 +12,7 @@
 // caller: nothing survives a step but the parameters.
 
 import type { Activation } from '../activation.js';
+import type { SgdUpdate } from '../backend.js';
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor.js';
 import type { TrainableParam } from './optimizers.js';
@@ -155,7 +156,7 @@ export class Network {
    * bias, in the final pass of its column sums (engine.sgdColSumsStep), so neither
    * gradient is stored and their entries are null; not with `weightNorms`, which needs dW.
    */
-  backward(dOut: Tensor, o: { logits: boolean; weightNorms: boolean; sgd?: { lr: number; weightDecay: number } | null }): Gradients {
+  backward(dOut: Tensor, o: { logits: boolean; weightNorms: boolean; sgd?: SgdUpdate | null }): Gradients {
     const e = this.engine;
     const sgd = o.sgd ?? null;
     if (sgd !== null && o.weightNorms) throw new Error('Network.backward: weightNorms needs dW, which the sgd option does not store');

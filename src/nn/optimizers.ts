@@ -3,6 +3,7 @@
 // on first use) plus a host-side step count, and updates parameters in place through
 // engine.sgdStep / engine.adamStep — no readback.
 
+import type { SgdUpdate } from '../backend.js';
 import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
@@ -120,7 +121,7 @@ export class Optimizer {
    * engine.sgdColSumsStep), or null. Only plain SGD (no momentum, so no state) qualifies:
    * p −= lr·(g + wd·p) needs nothing but g where it is made.
    */
-  get fusedUpdate(): { lr: number; weightDecay: number } | null {
+  get fusedUpdate(): SgdUpdate | null {
     const o = this.spec;
     return o.kind === 'sgd' && o.momentum === 0 ? { lr: o.lr, weightDecay: o.weightDecay } : null;
   }

@@ -297,7 +297,7 @@ class WebGPUBackend implements Backend {
             buffers: [[1, src], [2, w], [3, dst.gpu]],
             u32: [rows, 0, p.d],
             f32: [0],
-            workgroups: Math.ceil(rows / ELEMENTWISE_WG),
+            workgroups: elementwiseGroups(rows, 1),
           });
         }
         this.#sched.dispatch('gram', {
@@ -305,7 +305,7 @@ class WebGPUBackend implements Backend {
           buffers: [[1, a.gpu], [2, b.gpu], [3, gpuOf(p.out)]],
           u32: [p.n, p.m, p.d],
           f32: [p.gamma],
-          workgroups: Math.ceil(Math.ceil((p.n * p.m) / 4) / ELEMENTWISE_WG), // a vec4 per thread
+          workgroups: elementwiseGroups(p.n * p.m, 4),
         });
       } finally {
         this.#pool.release(a);
@@ -325,7 +325,7 @@ class WebGPUBackend implements Backend {
         buffers: [[1, gpuOf(src)], [2, gpuOf(idx)], [3, gpuOf(out)]],
         u32: [n, cols, start, srcRows, QUIET_NAN_BITS],
         f32: [],
-        workgroups: Math.ceil(n / ELEMENTWISE_WG),
+        workgroups: elementwiseGroups(n, 1),
       });
     });
   }
@@ -458,7 +458,7 @@ class WebGPUBackend implements Backend {
         buffers: [[1, src], ...outs.map((b, i) => [3 + i, b] as const)],
         u32: [n, 0, start, 0, 0],
         f32,
-        workgroups: Math.ceil(Math.ceil(n / perThread) / ELEMENTWISE_WG),
+        workgroups: elementwiseGroups(n, perThread),
       });
       if (temp !== null) this.#pool.release(temp);
     });
@@ -483,10 +483,15 @@ class WebGPUBackend implements Backend {
         buffers,
         u32: [n, ...u32],
         f32,
-        workgroups: Math.ceil(Math.ceil(n / 4) / ELEMENTWISE_WG), // a vec4 per thread
+        workgroups: elementwiseGroups(n, 4),
       });
     });
   }
+}
+
+/** Workgroups of ELEMENTWISE_WG threads over n elements, `perThread` (1, or 4: a vec4) each. */
+function elementwiseGroups(n: number, perThread: 1 | 4): number {
+  return Math.ceil(Math.ceil(n / perThread) / ELEMENTWISE_WG);
 }
 
 function gpuOf(buf: BackendBuffer): GPUBuffer {

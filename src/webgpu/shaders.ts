@@ -1,6 +1,6 @@
 // The WGSL sources, imported as strings with Vite's `?raw` suffix (inlined by the build,
 // handled by vitest). WGSL has no #include, so common.wgsl (the overflow-safe sigmoid,
-// tanh and activation helpers) is prepended to the files that use it (all but reduce).
+// tanh and activation helpers, the SGD rule) is prepended to every file.
 
 import commonSrc from '../../shaders/common.wgsl?raw';
 import elementwiseSrc from '../../shaders/elementwise.wgsl?raw';
@@ -14,7 +14,7 @@ export type ShaderName = 'matmul' | 'elementwise' | 'reduce' | 'gram' | 'train';
 export const SHADER_SOURCES: Readonly<Record<ShaderName, string>> = {
   matmul: `${commonSrc}\n${matmulSrc}`,
   elementwise: `${commonSrc}\n${elementwiseSrc}`,
-  reduce: reduceSrc,
+  reduce: `${commonSrc}\n${reduceSrc}`,
   gram: `${commonSrc}\n${gramSrc}`,
   train: `${commonSrc}\n${trainSrc}`,
 };
