@@ -260,6 +260,36 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expect(gpu.consoleErrors, 'console errors').toEqual([]);
   }, 120_000);
 
+  it('Reset cancels a Train queued behind a Step, and one Pause stops a Train pressed twice', async () => {
+    if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
+    const { page } = gpu;
+    await page.select('#dataset', 'xor');
+    await settled(page);
+    // Presses in one task, so each queues behind the one before (Step has not started yet).
+    const pressAll = (ids: string[]) =>
+      page.evaluate((list: string[]) => list.forEach((id) => (document.getElementById(id) as HTMLButtonElement).click()), ids);
+
+    await pressAll(['step', 'train', 'reset']);
+    await settled(page, 30_000); // a Train that ran anyway would train until paused
+    let s = await snapshot(page);
+    expect(s.state, `${s.error}`).toBe('idle');
+    expect(s.epochs, 'epochs after the Reset').toHaveLength(0);
+
+    await pressAll(['step', 'train', 'train']);
+    await page.waitForFunction(() => window.__playground?.state === 'training' && window.__playground.epochs.length >= 2, {
+      timeout: 30_000,
+      polling: 50,
+    });
+    await press(page, '#pause');
+    await settled(page, 30_000); // a second queued loop would start training again
+    s = await snapshot(page);
+    expect(s.state, `${s.error}`).toBe('idle');
+    await new Promise((done) => setTimeout(done, 500));
+    expect((await snapshot(page)).epochs.length, 'epochs after Pause').toBe(s.epochs.length);
+    expect(gpu.pageErrors, 'page errors').toEqual([]);
+    expect(gpu.consoleErrors, 'console errors').toEqual([]);
+  }, 120_000);
+
   it(`without WebGPU: says it runs on the CPU and still trains XOR in ≤ ${MAX_EPOCHS} epochs`, async () => {
     const cpu = await openPlayground(false);
     const start = await snapshot(cpu.page);

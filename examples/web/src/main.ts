@@ -54,6 +54,10 @@ let charts: Charts | null = null;
 let train: { x: { rows: number; cols: number; data: Float32Array }; y: number[] | number[][] } | null = null;
 let valid: { x: { rows: number; cols: number; data: Float32Array }; y: number[] | number[][] } | null = null;
 let trainRows = 0;
+/**
+ * Set by Pause and Reset, cleared by pressing Train (not when its loop starts): a Train still
+ * queued behind a Reset, or a second Train pressed before the first loop began, does not run.
+ */
 let stopRequested = false;
 const boundary = new BoundaryView($('boundary') as HTMLCanvasElement, 64);
 const gram = new GramView($('gram') as HTMLCanvasElement);
@@ -223,8 +227,7 @@ async function epoch(): Promise<EpochLogs> {
 }
 
 async function trainLoop(): Promise<void> {
-  if (!built) return;
-  stopRequested = false;
+  if (!built || stopRequested) return;
   pg.state = 'training';
   setTraining(true);
   showStatus();
@@ -250,7 +253,10 @@ async function start(): Promise<void> {
   engine = e;
   Object.assign(pg, { backend: info.backend, adapter: info.adapter, fallbackReason: info.fallbackReason, backendText: info.text });
   wireControls({
-    train: () => void serial(trainLoop),
+    train: () => {
+      stopRequested = false;
+      void serial(trainLoop);
+    },
     pause: () => {
       stopRequested = true;
     },
