@@ -191,7 +191,7 @@ fn kernel_epilogue(s: f32) -> f32 {
     case 0u: { return safe_tanh(g * s + c0); }
     case 1u: { return safe_sigmoid(g * s + c0); }
     case 3u: { return int_pow(g * s + c0, params.degree); }
-    case 4u: { return exp(-min(g * s, 120.0)); }
+    case 4u: { return nan_through(s, exp(-min(g * s, 120.0))); }
     default: { return s; }
   }
 }

@@ -18,7 +18,7 @@
 //   sgd_update           g' = g + wd·p; p −= lr·g'                         (in place)
 //   sgd_momentum_update  g' = g + wd·p; vel = momentum·vel + g'; p −= lr·vel (in place)
 //   adam_update          g' = g + wd·p; m = β₁m + (1−β₁)g'; v = β₂v + (1−β₂)g'²;
-//                        p −= lr·(m·c1) / (sqrt(v·c2) + eps)               (in place)
+//                        p −= lr·(m·c1) / (√v·√c2 + eps)                   (in place)
 //                        The three optimizer updates take four elements (a vec4) per thread.
 // Row ops (loss_grad, count_correct, softmax_rows) run 64 threads per workgroup; the WIDE
 // override picks the layout: false (narrow rows) one thread per row, 64 rows per
@@ -45,7 +45,7 @@ struct Params {
   cols: u32,      // row ops and gather_rows: row length
   start: u32,     // gather_rows: first index used; axpy_into: offset into acc
   src_rows: u32,  // gather_rows: rows of src
-  nan_bits: u32,  // gather_rows: a quiet NaN's bit pattern (a NaN cannot be a WGSL constant)
+  nan_bits: u32,  // gather_rows, row ops: a quiet NaN's bits (a NaN cannot be a WGSL constant)
   a: f32,         // loss_grad: gradient scale; axpy_into: factor; optimizers: lr
   b1: f32,        // sgd: momentum; adam: β₁
   b2: f32,        // adam: β₂
@@ -240,18 +240,23 @@ fn loss_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
     var ts = 0.0; // Σ t
     for (var c = s.lane; c < row_end(s); c += s.lanes) {
       if (c != am.i) {
-        r += exp(max(in0[base + c] - m, -120.0));
+        r += exp_floor(in0[base + c] - m);
       }
       ts += in1[base + c];
     }
     r = row_sum(r, s.lane);
     ts = row_sum(ts, s.lane);
+    // A row max of ±Inf or NaN makes the row NaN, as on the CPU (Inf − Inf in the max's own
+    // term, which r leaves out).
+    if (!is_finite(m)) {
+      r = bitcast<f32>(params.nan_bits);
+    }
     let denom = 1.0 + r;
     let log_s = log1p_pos(r);
     for (var c = s.lane; c < row_end(s); c += s.lanes) {
       let p = in0[base + c];
       let t = in1[base + c];
-      let e = exp(max(p - m, -120.0));
+      let e = exp_floor(p - m);
       out0[base + c] = scale * ((e / denom) * ts - t);
       if (t != 0.0) {
         l += t * ((m - p) + log_s);
@@ -264,7 +269,7 @@ fn loss_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
       if (LOSS == 0u) {
         let d = p - t;
         l += d * d;
-        out0[base + c] = scale * (2.0 * d);
+        out0[base + c] = (2.0 * scale) * d; // 2·d alone would overflow for |d| > 1.7e38
       } else {
         // max(p,0) − p·t written without cancellation: p(1 − t) for p ≥ 0, −p·t below.
         let lin = select(-p * t, p * (1.0 - t), p >= 0.0);
@@ -312,11 +317,11 @@ fn softmax_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let m = row_argmax(scan_argmax0(s, base), s.lane).v;
   var sum = 0.0;
   for (var c = s.lane; c < row_end(s); c += s.lanes) {
-    sum += exp(max(in0[base + c] - m, -120.0));
+    sum += exp_floor(in0[base + c] - m);
   }
   sum = row_sum(sum, s.lane);
   for (var c = s.lane; c < row_end(s); c += s.lanes) {
-    out0[base + c] = exp(max(in0[base + c] - m, -120.0)) / sum;
+    out0[base + c] = exp_floor(in0[base + c] - m) / sum;
   }
 }
 
@@ -378,8 +383,9 @@ fn adam_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   let p = p4[i];
   let g = g4[i] + params.wd * p;
   let m = params.b1 * m4[i] + params.omb1 * g;
-  let v = params.b2 * v4[i] + params.omb2 * (g * g);
+  // (1 − β₂)·g·g and √v·√c2 in this order: g² or v·c2 alone overflows for |g| > 1.8e19.
+  let v = params.b2 * v4[i] + (params.omb2 * g) * g;
   m4[i] = m;
   v4[i] = v;
-  p4[i] = p - params.a * (m * params.c1) / (sqrt(v * params.c2) + vec4<f32>(params.eps));
+  p4[i] = p - params.a * (m * params.c1) / (sqrt(v) * sqrt(params.c2) + vec4<f32>(params.eps));
 }

@@ -1,8 +1,8 @@
 // Scalar activations of the CPU backend, shared by the elementwise forward, the backward
 // and the matmul epilogue. Every formula is finite for every finite input (|x| up to
 // 3e38): exponentials only ever see arguments in [−120, 0], so huge inputs give exactly
-// 0, 1 or ±1 once stored as float32, never NaN. Arithmetic is float64 (JS numbers); the
-// result is rounded to float32 once, when stored.
+// 0, 1 or ±1 once stored as float32, never NaN; a NaN input gives NaN (as on WebGPU).
+// Arithmetic is float64 (JS numbers); the result is rounded to float32 once, when stored.
 
 import type { ActivationSpec } from '../backend.js';
 import type { ActivationKind } from '../types.js';
@@ -57,10 +57,7 @@ export function activateInto(
       for (let i = 0; i < n; i++) dst[dOff + i] = tanh(src[sOff + i]!);
       return;
     case 'relu':
-      for (let i = 0; i < n; i++) {
-        const v = src[sOff + i]!;
-        dst[dOff + i] = v > 0 ? v : 0;
-      }
+      for (let i = 0; i < n; i++) dst[dOff + i] = Math.max(src[sOff + i]!, 0); // NaN stays NaN
       return;
     case 'leakyRelu': {
       const s = act.slope;

@@ -426,7 +426,7 @@ class WebGPUBackend implements Backend {
       this.#sched.dispatch(name, {
         pipeline: this.#pipes.get('train', entry, { ...constants, WIDE: wide }),
         buffers,
-        u32: [rows, cols, 0, 0, 0],
+        u32: [rows, cols, 0, 0, QUIET_NAN_BITS],
         f32,
         workgroups: wide ? rows : Math.ceil(rows / ROW_WG),
       });

@@ -770,6 +770,108 @@ const hugeGramCase: OpCase = {
 
 // ---- tensors, errors -----------------------------------------------------------------------
 
+// ---- small inputs ---------------------------------------------------------------------------
+
+const smallTanhCase: OpCase = {
+  name: 'small inputs: tanh and the sigmoid-kernel Gram keep their relative precision',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      // Both sides of |z| = 1/4 (where the GPU switches from a series to the exp form).
+      const mags = [1e-30, 1e-8, 1e-6, 1e-4, 1e-3, 0.01, 0.1, 0.2, 0.2499, 0.25, 0.2501, 0.3, 0.5];
+      const x = Float32Array.from(mags.flatMap((v) => [v, -v]));
+      const got = await s.keep(engine.tanh(s.t(x))).read();
+      expectClose(got, Array.from(x, Math.tanh), { rtol: 1e-6, label: 'tanh of small |x|' });
+      // Inner products from 1e-8 to 0.4, γ = 1, c₀ = 0: K ≈ γ⟨x, y⟩ itself.
+      const gx = Float32Array.from([1e-3, 0, 0, 1e-3, 1e-4, 2e-4, 0.3, -0.4, 1e-2, 1e-2]);
+      const gy = Float32Array.from([1e-3, 1e-3, -2e-3, 5e-4, 0.5, 0.5, 1e-4, -1e-4]);
+      const o = { kernel: 'sigmoid', gamma: 1, coef0: 0, degree: 1 } as const;
+      const k = await s.keep(engine.gram(s.t(gx, [5, 2]), s.t(gy, [4, 2]), o)).read();
+      expectClose(k, refGram(gx, gy, 5, 4, 2, o), { rtol: 1e-5, label: 'sigmoid-kernel Gram of small inner products' });
+    }),
+};
+
+// ---- NaN inputs ----------------------------------------------------------------------------
+// A NaN input gives NaN where the float64 reference has one, on both backends: the element
+// (activations), the rows and columns it reaches (linear, gram), its row (softmax and the
+// cross-entropies). expectClose needs a NaN exactly where the reference is NaN. On WebGPU
+// this fails unless the shaders pass NaN through on purpose: GPU min/max drop a NaN operand.
+
+/** Uniform values in [−2, 2] with NaN at `at`. */
+function withNaN(rng: Rng, n: number, at: readonly number[]): Float32Array {
+  const x = rng.uniform(n);
+  for (const i of at) x[i] = NaN;
+  return x;
+}
+
+const nanMatmulCase: OpCase = {
+  name: 'NaN inputs: linear and gram give NaN in the rows and columns a NaN reaches',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('nan matmul'));
+      // linear: NaN in row 2 of X and in bias column 4.
+      const m = 5, k = 3, n = 6;
+      const x = withNaN(rng, m * k, [2 * k + 1]);
+      const w = rng.uniform(k * n);
+      const b = withNaN(rng, n, [4]);
+      const z = refMatmul(x, w, m, n, k);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) z[i * n + j]! += b[j]!;
+      for (const [act, kind] of [['sigmoid', 'sigmoid'], ['tanh', 'tanh'], ['relu', 'relu'], ['identity', 'identity']] as const) {
+        const got = await s.keep(engine.linear(s.t(x, [m, k]), s.t(w, [k, n]), s.t(b, [n]), act)).read();
+        expectClose(got, refActivation(kind, z), { ...(kind === 'sigmoid' || kind === 'tanh' ? UNIT : REL), label: `linear ${act} with NaN` });
+      }
+      // gram: NaN in row 1 of X and row 3 of Y.
+      const d = 4, nx = 5, ny = 6;
+      const gx = withNaN(rng, nx * d, [1 * d + 2]);
+      const gy = withNaN(rng, ny * d, [3 * d]);
+      for (const kernel of ['sigmoid', 'logistic', 'linear', 'polynomial', 'rbf'] as const) {
+        const o = { kernel, gamma: 0.3, coef0: 0.5, degree: 3 };
+        const got = await s.keep(engine.gram(s.t(gx, [nx, d]), s.t(gy, [ny, d]), o)).read();
+        const ref = refGram(gx, gy, nx, ny, d, o);
+        expectClose(got, ref, { ...(kernel === 'linear' || kernel === 'polynomial' ? MATMUL : UNIT), label: `gram ${kernel} with NaN` });
+      }
+    }),
+};
+
+const nanElementwiseCase: OpCase = {
+  name: 'NaN inputs: activations, projected-sigmoid gram, softmax and losses give NaN where the reference does',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('nan elementwise'));
+      // The first, a middle and the last element (each vec4 lane position is reached).
+      const x = withNaN(rng, 51, [0, 22, 50]);
+      for (const v of ACT_VARIANTS) {
+        const got = await s.keep(engine.activation(s.t(x, [3, 17]), v.make(s))).read();
+        expectClose(got, refActivation(v.kind, x, v.params), { ...(v.unit ? UNIT : REL), label: `${v.label} with NaN` });
+      }
+      // projected-sigmoid: NaN in row 0 of X and row 2 of Y.
+      const d = 3;
+      const px = withNaN(rng, 4 * d, [1]);
+      const py = withNaN(rng, 3 * d, [2 * d + 2]);
+      const alpha = rng.uniform(d), beta = rng.uniform(d);
+      const pGot = await s.keep(engine.gram(s.t(px, [4, d]), s.t(py, [3, d]), { kernel: 'projected-sigmoid', alpha, beta, gamma: 0.1 })).read();
+      expectClose(pGot, refGram(px, py, 4, 3, d, { kernel: 'projected-sigmoid', alpha, beta, gamma: 0.1, coef0: 0, degree: 1 }),
+        { ...UNIT, label: 'projected-sigmoid with NaN' });
+      // Row ops, narrow (5 columns: a thread per row) and wide (40: a workgroup per row), with
+      // a NaN first, in the middle or last in a row, and a row holding +Inf.
+      for (const cols of [5, 40]) {
+        const rows = 5;
+        const pred = withNaN(rng, rows * cols, [0, cols + 2, 3 * cols - 1]);
+        pred[3 * cols + 1] = Infinity;
+        const label = `[${rows}, ${cols}] with NaN`;
+        const sm = await s.keep(engine.softmax(s.t(pred, [rows, cols]))).read();
+        expectClose(sm, refSoftmax(pred, rows, cols), { ...UNIT, label: `softmax ${label}` });
+        for (const kind of LOSSES) {
+          const target = lossTargets(rng, kind, rows, cols, false);
+          const { loss, grad } = engine.lossGrad(kind, s.t(pred, [rows, cols]), s.t(target, [rows, cols]));
+          const ref = refLoss(kind, pred, target, rows, cols);
+          expectClose(await s.keep(loss).read(), [ref.mean], { rtol: 1e-5, label: `${kind} loss ${label}` });
+          const scale = kind === 'softmaxCrossEntropy' ? 1 / rows : 1 / (rows * cols);
+          expectClose(await s.keep(grad).read(), ref.grad, { rtol: 1e-6, atol: 1e-6 * scale, label: `${kind} grad ${label}` });
+        }
+      }
+    }),
+};
+
 const roundTripCase: OpCase = {
   name: 'tensor upload and read back exactly',
   run: (engine) =>
@@ -1296,6 +1398,22 @@ const adamCase: OpCase = {
           }
         }
       }
+      // Gradients whose square overflows float32 (|g| > 1.8e19) while (1 − β₂)·g² and the
+      // step do not: the update must still move p by about lr.
+      const g = Float32Array.from([1e19, -2e19, 3e19, -1e18, 5e18, 2e-3, 0]);
+      const n = g.length;
+      const p0 = rng.uniform(n);
+      const st: RefAdamState = { p: Float64Array.from(p0), m: new Float64Array(n), v: new Float64Array(n), t: 0 };
+      const pT = s.t(p0);
+      const mT = s.t(new Float32Array(n));
+      const vT = s.t(new Float32Array(n));
+      for (let step = 1; step <= 2; step++) {
+        engine.adamStep(pT, s.t(g), mT, vT, { lr: 0.1, step });
+        refAdamStep(st, g, 0.1, 0.9, 0.999, 1e-8, 0);
+        const label = `adamStep with |g| up to 3e19, step ${step}`;
+        expectClose(await pT.read(), st.p, { ...OPT_TOL, label: `${label} param` });
+        expectClose(await vT.read(), st.v, { rtol: 1e-6, atol: 1e-9, label: `${label} v` });
+      }
     }),
 };
 
@@ -1371,6 +1489,7 @@ export const tilingCases: OpCase[] = [
   sklearnCase,
   hugeLinearCase,
   hugeGramCase,
+  nanMatmulCase,
   colSumsCase,
   sgdColSumsStepCase,
   sumMeanCase,
@@ -1390,6 +1509,8 @@ export const opCases: OpCase[] = [
   biasAddCase,
   projectedGramCase,
   hugeActivationCase,
+  nanElementwiseCase,
+  smallTanhCase,
   shapeErrorCase,
   disposedErrorCase,
   valueErrorCase,

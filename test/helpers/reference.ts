@@ -50,7 +50,7 @@ export function refActivationScalar(kind: ActivationKind, x: number, p: ActParam
     case 'tanh':
       return Math.tanh(x);
     case 'relu':
-      return x > 0 ? x : 0;
+      return Number.isNaN(x) ? NaN : x > 0 ? x : 0;
     case 'leakyRelu':
       return x > 0 ? x : slope * x;
     case 'identity':
