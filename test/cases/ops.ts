@@ -1180,6 +1180,11 @@ const hugeLossCase: OpCase = {
           : Float32Array.from([0.5, 0.5, 0, 0.25, 0.25, 0.5]);
         await checkLoss(engine, s, kind, pred, target, 2, 3, `${kind} soft targets at ±1e4`);
       }
+      // mse near float32's limit: 2·(p − t) alone overflows, 2·(p − t)/size does not.
+      const big = Float32Array.from([3e38, -3e38, 1, 2e38, 0, -1]);
+      const { loss, grad } = engine.lossGrad('mse', s.t(big, [2, 3]), s.t(new Float32Array(6), [2, 3]));
+      s.keep(loss);
+      expectClose(await s.keep(grad).read(), refLoss('mse', big, new Float32Array(6), 2, 3).grad, { rtol: 1e-6, label: 'mse grad at ±3e38' });
     }),
 };
 
