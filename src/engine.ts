@@ -7,6 +7,7 @@ import type { Backend, BackendBuffer, SgdUpdate } from './backend.js';
 import { CpuBackend } from './cpu/backend.js';
 import { BackendUnavailableError, DisposedError, GPUOpError, ShapeError, ValueError } from './errors.js';
 import { resolveGramOptions } from './gram-options.js';
+import { flatValues, rowValues } from './nested-arrays.js';
 import { Tensor, type TensorOwner } from './tensor.js';
 import type {
   AdapterInfoSummary, BackendKind, EngineLimits, GramOptions, LossKind, MatmulOptions, MemoryStats, Shape, Tiling,
@@ -722,23 +723,8 @@ function flatten(data: TensorData): { values: Float32Array; inferred: number[] }
   if (data instanceof Float32Array) return { values: new Float32Array(data), inferred: [data.length] };
   if (!Array.isArray(data)) throw new ValueError(`tensor data must be a Float32Array or an array, got ${describe(data)}`);
   if (data.length > 0 && Array.isArray(data[0])) {
-    const rows = data as readonly (readonly number[])[];
-    const cols = rows[0]!.length;
-    const values = new Float32Array(rows.length * cols);
-    rows.forEach((row, r) => {
-      if (!Array.isArray(row) || row.length !== cols) {
-        throw new ShapeError(`tensor data row ${r} has ${Array.isArray(row) ? row.length : 'no'} values, row 0 has ${cols}`);
-      }
-      row.forEach((v, c) => {
-        if (typeof v !== 'number') throw new ValueError(`tensor data [${r}][${c}] is not a number: ${String(v)}`);
-        values[r * cols + c] = v;
-      });
-    });
-    return { values, inferred: [rows.length, cols] };
+    const cols = (data[0] as readonly number[]).length;
+    return { values: rowValues('tensor data', data, cols), inferred: [data.length, cols] };
   }
-  const flat = data as readonly number[];
-  flat.forEach((v, i) => {
-    if (typeof v !== 'number') throw new ValueError(`tensor data [${i}] is not a number: ${String(v)}`);
-  });
-  return { values: Float32Array.from(flat), inferred: [flat.length] };
+  return { values: flatValues('tensor data', data), inferred: [data.length] };
 }

@@ -8,6 +8,7 @@ import type { Engine } from '../engine.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
+import { flatValues, rowValues } from '../nested-arrays.js';
 import { fmtShape } from '../validate.js';
 import type { HostMatrix, Inputs, Targets } from './types.js';
 
@@ -53,18 +54,7 @@ export async function toHostMatrix(name: string, x: Inputs): Promise<Prepared> {
   const [rows, cols] = inputShape(name, x);
   if (x instanceof Tensor) return { rows, cols, data: await x.read(), tensor: x };
   if (isHostMatrix(x)) return { rows, cols, data: x.data, tensor: null };
-  const nested = x as readonly (readonly number[])[];
-  const data = new Float32Array(rows * cols);
-  nested.forEach((row, r) => {
-    if (!Array.isArray(row) || row.length !== cols) {
-      throw new ShapeError(`${name} row ${r} has ${Array.isArray(row) ? row.length : 'no'} values, row 0 has ${cols}`);
-    }
-    row.forEach((v, c) => {
-      if (typeof v !== 'number') throw new ValueError(`${name}[${r}][${c}] is not a number: ${String(v)}`);
-      data[r * cols + c] = v;
-    });
-  });
-  return { rows, cols, data, tensor: null };
+  return { rows, cols, data: rowValues(name, x as readonly unknown[], cols), tensor: null };
 }
 
 /** Throws a ValueError naming the first NaN/±Inf (or float32 overflow) by row and column. */
@@ -110,11 +100,7 @@ export async function toHostTargets(
         `${name} is a vector (one value per row) but the model has ${outputs} outputs; give a [${rows}, ${outputs}] matrix of targets`,
       );
     }
-    const data = Float32Array.from(values as ArrayLike<number>);
-    for (let r = 0; r < rows; r++) {
-      if (typeof values[r] !== 'number') throw new ValueError(`${name}[${r}] is not a number: ${String(values[r])}`);
-    }
-    t = { rows, cols: 1, data, tensor: null };
+    t = { rows, cols: 1, data: flatValues(name, values), tensor: null };
   } else {
     t = await toHostMatrix(name, y as Inputs);
     if (t.rows !== rows) throw new ShapeError(`${name} has ${t.rows} rows but x has ${rows} rows; they must have the same number of rows`);

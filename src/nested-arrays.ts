@@ -1,0 +1,31 @@
+// Plain JS arrays (number[] and number[][]) to float32 values, checking every element: a
+// hole in a sparse array ([1, , 3]) or a non-number is a ValueError naming its position,
+// and a row of the wrong length a ShapeError (forEach would skip holes and let them
+// through as NaN or 0).
+
+import { ShapeError, ValueError } from './errors.js';
+
+function element(name: string, v: unknown, at: string): number {
+  if (typeof v !== 'number') throw new ValueError(`${name}${at} is not a number: ${String(v)}${v === undefined ? ' (a missing element?)' : ''}`);
+  return v;
+}
+
+/** The values of a number[] (or typed array) as float32. */
+export function flatValues(name: string, flat: ArrayLike<unknown>): Float32Array {
+  const out = new Float32Array(flat.length);
+  for (let i = 0; i < flat.length; i++) out[i] = element(name, flat[i], `[${i}]`);
+  return out;
+}
+
+/** The values of a number[][] with `cols` values per row, row-major, as float32. */
+export function rowValues(name: string, rows: readonly unknown[], cols: number): Float32Array {
+  const out = new Float32Array(rows.length * cols);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    if (!Array.isArray(row) || row.length !== cols) {
+      throw new ShapeError(`${name} row ${r} has ${Array.isArray(row) ? row.length : 'no'} values, row 0 has ${cols}`);
+    }
+    for (let c = 0; c < cols; c++) out[r * cols + c] = element(name, row[c], `[${r}][${c}]`);
+  }
+  return out;
+}
