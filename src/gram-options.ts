@@ -18,6 +18,17 @@ export interface ResolvedGramOptions {
   beta?: Float32Array;
 }
 
+/** Largest polynomial degree: the shaders take it as a u32 (a larger one would wrap). */
+export const MAX_DEGREE = 2 ** 32 - 1;
+
+/** The polynomial degree, checked: an integer in 1..MAX_DEGREE. */
+export function checkDegree(degree: unknown): number {
+  if (typeof degree !== 'number' || !Number.isInteger(degree) || degree < 1 || degree > MAX_DEGREE) {
+    throw new ValueError(`degree must be an integer in 1..${MAX_DEGREE}, got ${String(degree)}`);
+  }
+  return degree;
+}
+
 export function resolveGramOptions(opts: GramOptions, features: number): ResolvedGramOptions {
   const kernel = opts.kernel ?? 'sigmoid';
   if (!GRAM_KERNELS.includes(kernel)) {
@@ -29,8 +40,7 @@ export function resolveGramOptions(opts: GramOptions, features: number): Resolve
   if (kernel === 'rbf' && gamma <= 0) throw new ValueError(`gamma must be > 0 for the rbf kernel, got ${gamma}`);
   const coef0 = opts.coef0 ?? 1;
   checkFinite('coef0', coef0);
-  const degree = opts.degree ?? 3;
-  if (!Number.isInteger(degree) || degree < 1) throw new ValueError(`degree must be an integer ≥ 1, got ${degree}`);
+  const degree = checkDegree(opts.degree ?? 3);
   if (!projected) {
     for (const name of ['alpha', 'beta'] as const) {
       if (opts[name] !== undefined && opts[name] !== null) {

@@ -92,6 +92,7 @@ const rows: Row[] = [
   ['gram rbf gamma ≤ 0', ({ e }) => e.gram(e.zeros([2, 3]), null, { kernel: 'rbf', gamma: -1 }), ValueError, ['gamma', 'rbf']],
   ['gram coef0 Infinity', ({ e }) => e.gram(e.zeros([2, 3]), null, { coef0: Infinity }), ValueError, ['coef0']],
   ['gram degree 2.5', ({ e }) => e.gram(e.zeros([2, 3]), null, { kernel: 'polynomial', degree: 2.5 }), ValueError, ['degree']],
+  ['gram degree past u32', ({ e }) => e.gram(e.zeros([2, 3]), null, { kernel: 'polynomial', degree: 2 ** 32 + 1 }), ValueError, ['degree', '4294967295']],
   ['gram projected without alpha', ({ e }) => e.gram(e.zeros([2, 3]), null, { kernel: 'projected-sigmoid' }), ValueError, ['alpha']],
   ['gram projected alpha length', ({ e }) => e.gram(e.zeros([2, 3]), null, { kernel: 'projected-sigmoid', alpha: [1], beta: [1, 2, 3] }), ShapeError, ['alpha has 1']],
   ['gram alpha on sigmoid', ({ e }) => e.gram(e.zeros([2, 3]), null, { alpha: [1, 2, 3] }), ValueError, ['only to the projected-sigmoid']],

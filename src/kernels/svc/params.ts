@@ -2,6 +2,7 @@
 // option, the value and what is allowed, before any work starts.
 
 import { ValueError } from '../../errors.js';
+import { checkDegree } from '../../gram-options.js';
 import type { Matrix } from '../../data/matrix.js';
 import type { SVCKernel, SVCOptions, SVCProviderKind } from './types.js';
 
@@ -45,8 +46,7 @@ export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
   }
   const coef0 = o.coef0 ?? 0;
   if (typeof coef0 !== 'number' || !Number.isFinite(coef0)) throw new ValueError(`coef0 must be a finite number, got ${String(coef0)}`);
-  const degree = o.degree ?? 3;
-  if (!Number.isInteger(degree) || degree < 1) throw new ValueError(`degree must be an integer ≥ 1, got ${String(degree)}`);
+  const degree = checkDegree(o.degree ?? 3);
   const tol = o.tol ?? 1e-3;
   if (typeof tol !== 'number' || !Number.isFinite(tol) || tol <= 0) throw new ValueError(`tol must be a finite number > 0, got ${String(tol)}`);
   const maxIter = o.maxIter ?? null;
