@@ -3,7 +3,7 @@
 // which backend runs them.
 
 import { type Activation, resolveActivation } from './activation.js';
-import type { Backend, BackendBuffer, SgdUpdate } from './backend.js';
+import type { ActivationSpec, Backend, BackendBuffer, SgdUpdate } from './backend.js';
 import { CpuBackend } from './cpu/backend.js';
 import { BackendUnavailableError, DisposedError, GPUOpError, ShapeError, ValueError } from './errors.js';
 import { resolveGramOptions } from './gram-options.js';
@@ -255,7 +255,7 @@ export class Engine implements TensorOwner {
       }
     }
     if (gradOutput !== null) this.#outputShaped(op, 'y', gradOutput, d);
-    const act = resolveActivation(activation);
+    const act = this.#resolveAct(activation);
     const out = this.#alloc([d.m, d.n]);
     return this.#fill(out, () => {
       this.#be.matmul({
@@ -311,7 +311,7 @@ export class Engine implements TensorOwner {
   /** act(x) elementwise. */
   activation(x: Tensor, activation: Activation): Tensor {
     this.#own(x);
-    const act = resolveActivation(activation);
+    const act = this.#resolveAct(activation);
     const out = this.#alloc(x.shape);
     return this.#fill(out, () => {
       this.#be.activation(x.buffer, out.buffer, x.size, act);
@@ -342,7 +342,7 @@ export class Engine implements TensorOwner {
   /** dx = dy · act'(x), computed from the saved forward output y. */
   activationBackward(dy: Tensor, y: Tensor, activation: Activation): Tensor {
     this.#sameShapes('activationBackward', dy, y);
-    const act = resolveActivation(activation);
+    const act = this.#resolveAct(activation);
     const dx = this.#alloc(dy.shape);
     return this.#fill(dx, () => {
       this.#be.activationBackward(dy.buffer, y.buffer, dx.buffer, dy.size, act);
@@ -355,7 +355,7 @@ export class Engine implements TensorOwner {
   sigmoidBackward(dy: Tensor, x: Tensor, y: Tensor, opts: { alpha?: number | Tensor } = {}): { dx: Tensor; dAlpha: Tensor } {
     this.#sameShapes('sigmoidBackward', dy, x);
     this.#sameShapes('sigmoidBackward', dy, y);
-    const act = resolveActivation({ kind: 'sigmoid', alpha: opts.alpha });
+    const act = this.#resolveAct({ kind: 'sigmoid', alpha: opts.alpha });
     const terms = this.#alloc(dy.shape);
     const dx = this.#alloc(dy.shape);
     const dAlpha = this.#alloc([1]);
@@ -660,6 +660,13 @@ export class Engine implements TensorOwner {
   }
 
   /** Checks the tensor belongs to this engine and is alive. */
+  /** resolveActivation, and a sigmoid's [1] α tensor must be this engine's, alive. */
+  #resolveAct(activation: Activation | undefined): ActivationSpec {
+    const spec = resolveActivation(activation);
+    if (typeof activation === 'object' && activation.kind === 'sigmoid' && activation.alpha instanceof Tensor) this.#own(activation.alpha);
+    return spec;
+  }
+
   #own(t: Tensor): Tensor {
     if (!(t instanceof Tensor)) throw new ValueError(`expected a Tensor, got ${describe(t)}`);
     if (t.owner !== this) throw new ValueError(`${t} belongs to another engine`);

@@ -262,6 +262,15 @@ for (const backend of ['cpu', 'webgpu'] as const) {
           const b = other.tensor([[1, 2], [3, 4]]);
           expect(() => e.add(a, b)).toThrow(ValueError);
           expect(() => other.matmul(b, a)).toThrow(ValueError);
+          // A sigmoid's α tensor too, in every op that takes one.
+          const alpha = other.tensor([2]);
+          const ownAlpha = e.tensor([2]);
+          const y = e.sigmoid(a, { alpha: ownAlpha });
+          expect(() => e.sigmoid(a, { alpha })).toThrow(/belongs to another engine/);
+          expect(() => e.linear(a, a, null, { kind: 'sigmoid', alpha })).toThrow(/belongs to another engine/);
+          expect(() => e.activationBackward(a, y, { kind: 'sigmoid', alpha })).toThrow(/belongs to another engine/);
+          expect(() => e.sigmoidBackward(a, a, y, { alpha })).toThrow(/belongs to another engine/);
+          for (const t of [alpha, ownAlpha, y]) t.dispose();
           a.dispose();
           b.dispose();
         });
