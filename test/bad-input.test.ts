@@ -104,6 +104,7 @@ const rows: Row[] = [
   // ---- Sequential (weights checked unchanged) ----
   ['sequential with no layers', ({ e }) => sequential(e, []), ValueError, ['non-empty']],
   ['dense with 0 units', () => dense(4, 0), ValueError, ['units']],
+  ['dense layer over the buffer limit', ({ e }) => sequential(e, [dense(1e5, 1e5)]), LimitError, ['layers.0.weight', 'maxBufferSize']],
   ['layer widths disagree', ({ e }) => sequential(e, [dense(4, 5), dense(6, 1)]), ShapeError, ['takes 6 inputs', 'gives 5']],
   ['optimizer lr NaN', () => sgd({ lr: Number.NaN }), ValueError, ['lr']],
   ['adam beta2 > 1', () => adam({ beta2: 1.5 }), ValueError, ['beta2']],

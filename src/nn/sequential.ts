@@ -8,7 +8,7 @@ import { LOSS_KINDS } from '../engine.js';
 import { DisposedError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
-import { fmtShape } from '../validate.js';
+import { checkTensorBytes, fmtShape } from '../validate.js';
 import { allowNonFiniteOption, checkFiniteMatrix, inputShape, type Prepared, toHostMatrix, toHostTargets, upload } from './data.js';
 import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, resolveFitOptions, type TrainContext } from './fit.js';
 import { CHECKPOINT_TAG, checkCheckpointOptions, setUpCheckpoints } from './checkpoint.js';
@@ -79,6 +79,8 @@ export class Sequential {
     this.inputs = dense[0]!.inputs;
     this.outputs = dense[dense.length - 1]!.units;
     this.#net = new Network(engine, this.layers);
+    // Before any host memory is filled with initial values (10⁵ × 10⁵ floats would not fit).
+    for (const p of this.#net.params) checkTensorBytes(`parameter ${p.name}`, p.shape, engine.limits.maxBufferSize);
 
     const made: Tensor[] = [];
     try {
