@@ -4,7 +4,7 @@
 // tests fail with createEngine's message.
 import { describe, expect, it } from 'vitest';
 import {
-  BackendUnavailableError, createEngine, DisposedError, type Engine, ShapeError, Tensor, ValueError,
+  BackendUnavailableError, createEngine, DisposedError, type Engine, ShapeError, SigmoidCoreError, Tensor, ValueError,
 } from '../src/index.js';
 import { resolveTiling } from '../src/webgpu/tiling.js';
 
@@ -295,6 +295,19 @@ for (const backend of ['cpu', 'webgpu'] as const) {
       await expect((async () => e.sync())()).rejects.toThrow(DisposedError);
       expect(() => u.dispose()).not.toThrow();
       expect(() => e.destroy()).not.toThrow();
+    });
+
+    it('a read() or sync() pending when destroy() runs rejects with a typed error', async () => {
+      const e = await engineFor(backend);
+      const t = e.sigmoid(e.tensor(new Float32Array(4096).fill(0.5)));
+      const read = t.read();
+      const sync = e.sync();
+      e.destroy();
+      for (const [what, p] of [['read', read], ['sync', sync]] as const) {
+        // Either it finished before destroy() took effect, or it names what happened.
+        const r = await p.then(() => null, (err: unknown) => err);
+        if (r !== null) expect(r, `${what}: ${String(r)}`).toBeInstanceOf(SigmoidCoreError);
+      }
     });
   });
 }

@@ -12,7 +12,7 @@
 // read() await them and throw a GPUOpError for the earliest error. After device loss
 // every op throws at once and pending waits reject instead of hanging.
 
-import { GPUOpError, LimitError } from '../errors.js';
+import { DisposedError, GPUOpError, LimitError } from '../errors.js';
 import type { EngineLimits } from '../types.js';
 import type { BatchState } from './buffers.js';
 import type { Pipeline } from './pipelines.js';
@@ -317,7 +317,10 @@ export class Scheduler implements BatchState {
         },
         (err: unknown) => {
           this.#lostWaiters.delete(onLost);
-          reject(this.#lost !== null ? lostError(op, this.#lost) : err);
+          if (this.#lost !== null) reject(lostError(op, this.#lost));
+          // destroy() unmaps the staging buffers: the browser's AbortError names nothing.
+          else if (this.#destroyed) reject(new DisposedError(`${op}: the engine was destroyed while this was pending`));
+          else reject(err);
         },
       );
     });
