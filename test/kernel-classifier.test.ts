@@ -127,6 +127,21 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
     await expect(clf.predict(test.x)).rejects.toThrow(DisposedError);
     expect(e.memory().liveTensors).toBe(0);
   });
+
+  it('a second fit while one runs is refused, and dispose() during a fit frees everything', async () => {
+    const e = engines[backend]!;
+    const clf = new KernelClassifier({ landmarks: 5, epochs: 2 });
+    const first = clf.fit(e, train.x, train.y);
+    await expect(clf.fit(e, train.x, train.y)).rejects.toThrow(/a fit is already running/);
+    await first;
+    expect(clf.fitted).toBe(true);
+    clf.dispose();
+    expect(e.memory().liveTensors).toBe(0);
+
+    const other = new KernelClassifier({ landmarks: 5, epochs: 3 });
+    await expect(other.fit(e, train.x, train.y, { onEpochEnd: () => other.dispose() })).rejects.toThrow(DisposedError);
+    expect(e.memory().liveTensors).toBe(0);
+  });
 });
 
 describe('both backends agree', () => {

@@ -70,6 +70,7 @@ export class KernelClassifier {
   readonly #gramOptions: GramOptions;
   #fitted: Fitted | null = null;
   #disposed = false;
+  #fitting = false;
 
   constructor(opts: KernelClassifierOptions = {}) {
     if (typeof opts !== 'object' || opts === null) throw new ValueError('KernelClassifier: options must be an object');
@@ -120,6 +121,16 @@ export class KernelClassifier {
    */
   async fit(engine: Engine, x: Matrix, y: ArrayLike<number>, opts: KernelFitOptions = {}): Promise<History> {
     this.#alive();
+    if (this.#fitting) throw new ValueError('KernelClassifier.fit: a fit is already running (await it first)');
+    this.#fitting = true;
+    try {
+      return await this.#fit(engine, x, y, opts);
+    } finally {
+      this.#fitting = false;
+    }
+  }
+
+  async #fit(engine: Engine, x: Matrix, y: ArrayLike<number>, opts: KernelFitOptions): Promise<History> {
     checkInputMatrix('fit: X', x);
     const labels = checkLabels('fit: y', y, x.rows);
     const parsed = labelsFromColumn(labels, { task: 'classification', name: 'fit: y' });
@@ -176,6 +187,7 @@ export class KernelClassifier {
           ...(vFeats !== null ? { validationData: [vFeats, binary ? Float32Array.from(validation![1]) : validation![1]] } : {}),
           ...(opts.onEpochEnd !== undefined ? { onEpochEnd: opts.onEpochEnd } : {}),
         });
+        this.#alive(); // dispose() during the fit: the catch below frees what it made
         // Keep only what prediction needs.
         if (feats !== raw) feats.dispose();
         raw.dispose();
