@@ -304,6 +304,18 @@ describe('bad checkpoints', () => {
       await expect(m.fit(DATA.x, DATA.labels, { epochs: 2, checkpoint: { every: 0, to: 'x' } })).rejects.toThrow(ValueError);
       await expect(m.fit(DATA.x, DATA.labels, { epochs: 2, checkpoint: {} as never })).rejects.toThrow(/checkpoint\.to is missing/);
       await expect(m.fit(DATA.x, DATA.labels, { epochs: 2, resumeFrom: 42 as never })).rejects.toThrow(/resumeFrom must be/);
+      // An unwritable target is refused before the first epoch: no epoch ran, weights unchanged.
+      const before = await m.save();
+      let epochs = 0;
+      const onEpochEnd = () => void epochs++;
+      for (const [to, why] of [
+        [join(dir, 'missing-folder', 'run.safetensors'), /missing-folder\/? does not exist/],
+        [dir, /it is a folder/],
+      ] as const) {
+        await expect(m.fit(DATA.x, DATA.labels, { epochs: 2, onEpochEnd, checkpoint: { every: 1, to } })).rejects.toThrow(why);
+      }
+      expect(epochs).toBe(0);
+      expect(await m.save()).toEqual(before);
       expect(() => checkpointStore('opfs:')).toThrow(ValueError);
       expect(() => checkpointStore('idb:a/b')).toThrow(ValueError);
     } finally {

@@ -18,6 +18,11 @@ import { SigmoidCoreError, ValueError } from '../errors.js';
 export interface CheckpointStore {
   write(bytes: Uint8Array): Promise<void>;
   read(): Promise<Uint8Array>;
+  /**
+   * Optional: throws CheckpointStoreError when a write would certainly fail (a missing or
+   * read-only folder), so that fit refuses before training rather than after `every` epochs.
+   */
+  checkWritable?(): Promise<void>;
   /** Shown in error messages. */
   readonly name?: string;
 }
@@ -67,6 +72,11 @@ function why(err: unknown): string {
   return e instanceof Error ? e.message : String(err);
 }
 
+function folderWhy(err: unknown): string {
+  const w = why(err);
+  return w === 'it does not exist' ? 'does not exist' : `cannot be read (${w})`;
+}
+
 // ---- Node: a file ----------------------------------------------------------------------
 
 type FsPromises = typeof import('node:fs/promises');
@@ -114,6 +124,19 @@ export class NodeFileStore implements CheckpointStore {
       await fs.unlink(tmp).catch(() => {});
       throw new CheckpointStoreError(`cannot write the checkpoint ${this.path}: ${why(err)} (any previous checkpoint there is unchanged)`);
     }
+  }
+
+  async checkWritable(): Promise<void> {
+    const fs = await nodeFs(this.path);
+    const folder = dirAndBase(this.path)[0] || '.';
+    const fail = (why: string): never => {
+      throw new CheckpointStoreError(`cannot write the checkpoint ${this.path}: ${why}`);
+    };
+    const stat = await fs.stat(folder).catch((err: unknown) => fail(`its folder ${folder} ${folderWhy(err)}`));
+    if (!stat.isDirectory()) fail(`${folder} is not a folder`);
+    await fs.access(folder, fs.constants.W_OK).catch(() => fail(`its folder ${folder} is not writable`));
+    const target = await fs.stat(this.path).catch(() => null);
+    if (target?.isDirectory()) fail('it is a folder');
   }
 
   async read(): Promise<Uint8Array> {

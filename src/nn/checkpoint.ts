@@ -328,6 +328,7 @@ export async function setUpCheckpoints(
     restore = (ctx) => restoreCheckpoint(ctx, values, ck.optimizerSteps);
   }
   if (writer !== null) {
+    await writer.store.checkWritable?.();
     const fit: CheckpointFitState = { seed: o.seed, shuffle: o.shuffle, batchSize: o.batchSize, trainRows, epochs: o.epochs };
     o.checkpoint = {
       every: writer.every,
