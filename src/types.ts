@@ -61,7 +61,7 @@ export interface GramOptions {
   gamma?: number;
   /** c₀ for sigmoid, logistic and polynomial; default 1. */
   coef0?: number;
-  /** Polynomial degree; default 3, an integer ≥ 1. */
+  /** Polynomial degree; default 3, an integer in 1..2³²−1. */
   degree?: number;
   /** α of 'projected-sigmoid': d finite weights applied to x (required there, refused elsewhere). */
   alpha?: readonly number[] | Float32Array;

@@ -27,7 +27,7 @@ export interface SVCOptions {
   gamma?: 'scale' | 'auto' | number;
   /** c₀ of sigmoid and polynomial (default 0, like scikit-learn's SVC). */
   coef0?: number;
-  /** Polynomial degree, an integer ≥ 1 (default 3). */
+  /** Polynomial degree, an integer in 1..2³²−1 (default 3). */
   degree?: number;
   /** Stopping tolerance ε on the maximal KKT violation (default 1e-3, libsvm's and scikit-learn's). */
   tol?: number;
