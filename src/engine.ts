@@ -12,7 +12,7 @@ import type {
   AdapterInfoSummary, BackendKind, EngineLimits, GramOptions, LossKind, MatmulOptions, MemoryStats, Shape, Tiling,
   TilingChoice,
 } from './types.js';
-import { checkFinite, checkShape, checkTensorBytes, fmtShape, sameShape } from './validate.js';
+import { checkFinite, checkShape, checkTensorBytes, describeValue, fmtShape, sameShape } from './validate.js';
 
 export type TensorData = Float32Array | readonly number[] | readonly (readonly number[])[];
 
@@ -660,7 +660,7 @@ export class Engine implements TensorOwner {
 
   /** Checks the tensor belongs to this engine and is alive. */
   #own(t: Tensor): Tensor {
-    if (!(t instanceof Tensor)) throw new ValueError(`expected a Tensor, got ${describe(t)}`);
+    if (!(t instanceof Tensor)) throw new ValueError(`expected a Tensor, got ${describeValue(t)}`);
     if (t.owner !== this) throw new ValueError(`${t} belongs to another engine`);
     void t.buffer; // throws DisposedError when disposed
     if (this.#backend !== null && this.#madeOn.get(t) !== this.#backend) {
@@ -708,19 +708,15 @@ function checkHyper(name: string, value: number, lo: number, hi: number): void {
 
 /** [rows, cols] of op(t) for a matrix operand; vectors are rejected. */
 function matrixDims(op: string, name: string, t: Tensor, transpose: boolean): [number, number] {
-  if (!(t instanceof Tensor)) throw new ValueError(`${op}: ${name} must be a Tensor, got ${describe(t)}`);
+  if (!(t instanceof Tensor)) throw new ValueError(`${op}: ${name} must be a Tensor, got ${describeValue(t)}`);
   if (t.shape.length !== 2) throw new ShapeError(`${op}: ${name} must be a matrix [rows, cols], got ${fmtShape(t.shape)}`);
   const [r, c] = t.shape;
   return transpose ? [c, r] : [r, c];
 }
 
-function describe(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
-}
-
 function flatten(data: TensorData): { values: Float32Array; inferred: number[] } {
   if (data instanceof Float32Array) return { values: new Float32Array(data), inferred: [data.length] };
-  if (!Array.isArray(data)) throw new ValueError(`tensor data must be a Float32Array or an array, got ${describe(data)}`);
+  if (!Array.isArray(data)) throw new ValueError(`tensor data must be a Float32Array or an array, got ${describeValue(data)}`);
   if (data.length > 0 && Array.isArray(data[0])) {
     const rows = data as readonly (readonly number[])[];
     const cols = rows[0]!.length;

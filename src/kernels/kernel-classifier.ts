@@ -19,7 +19,7 @@ import { sequential, type Sequential } from '../nn/sequential.js';
 import type { EpochLogs, EvaluateResult, History, LayerSpec } from '../nn/types.js';
 import type { Tensor } from '../tensor.js';
 import type { GramKernel, GramOptions } from '../types.js';
-import { checkFinite } from '../validate.js';
+import { checkFinite, optionsObject } from '../validate.js';
 import { blockRows, checkInputMatrix, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices } from './landmarks.js';
 
 export interface KernelClassifierOptions extends GramOptions {
@@ -72,7 +72,7 @@ export class KernelClassifier {
   #disposed = false;
 
   constructor(opts: KernelClassifierOptions = {}) {
-    if (typeof opts !== 'object' || opts === null) throw new ValueError('KernelClassifier: options must be an object');
+    opts = optionsObject('KernelClassifier', opts);
     this.landmarks = intOption('landmarks', opts.landmarks ?? 100, 1);
     this.hidden = intOption('hidden', opts.hidden ?? 0, 0);
     this.epochs = intOption('epochs', opts.epochs ?? 10, 1);

@@ -28,6 +28,7 @@ import { ValueError } from '../errors.js';
 import { resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
 import type { Matrix } from '../data/matrix.js';
 import type { GramKernel, GramOptions } from '../types.js';
+import { optionsObject } from '../validate.js';
 import { blockRows, checkInputMatrix, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices } from './landmarks.js';
 
 export interface NystroemOptions extends GramOptions {
@@ -126,7 +127,7 @@ export class Nystroem {
  * γ = 1/d, c₀ = 1, degree 3).
  */
 export async function nystroem(engine: Engine, x: Matrix, opts: NystroemOptions = {}): Promise<Nystroem> {
-  if (typeof opts !== 'object' || opts === null) throw new ValueError('nystroem: options must be an object');
+  opts = optionsObject('nystroem', opts);
   refuseProjected('nystroem', opts.kernel);
   checkInputMatrix('nystroem: X', x);
   const o = resolveGramOptions(opts, x.cols);

@@ -10,6 +10,7 @@ import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
+import { optionsObject } from '../validate.js';
 import { rowPermutation } from './init.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
 import type { Network } from './network.js';
@@ -334,7 +335,7 @@ export async function evaluateLoop(
 
 /** Checks and defaults FitOptions (before anything is uploaded or trained). */
 export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFitOptions {
-  if (typeof o !== 'object' || o === null) throw new ValueError(`fit options must be an object, got ${String(o)}`);
+  o = optionsObject('fit', o);
   const epochs = o.epochs ?? 1;
   const batchSize = o.batchSize ?? 32;
   if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`epochs must be a positive integer, got ${String(epochs)}`);

@@ -3,6 +3,7 @@
 
 import { ValueError } from '../../errors.js';
 import type { Matrix } from '../../data/matrix.js';
+import { optionsObject } from '../../validate.js';
 import type { SVCKernel, SVCOptions, SVCProviderKind } from './types.js';
 
 /** Kernels after alias resolution. */
@@ -33,7 +34,7 @@ export interface ResolvedSVCOptions {
 }
 
 export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
-  if (o === null || typeof o !== 'object') throw new ValueError(`SVC options must be an object, got ${String(o)}`);
+  o = optionsObject('SVC', o);
   const C = o.C ?? 1;
   if (typeof C !== 'number' || !Number.isFinite(C) || C <= 0) throw new ValueError(`C must be a finite number > 0, got ${String(C)}`);
   const k = o.kernel ?? 'rbf';
