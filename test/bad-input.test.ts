@@ -133,6 +133,7 @@ const rows: Row[] = [
   ['SVC gamma -1', () => new SVC({ gamma: -1 }), ValueError, ['gamma']],
   ['SVC degree 0', () => new SVC({ degree: 0 }), ValueError, ['degree']],
   ['SVC tol NaN', () => new SVC({ tol: Number.NaN }), ValueError, ['tol']],
+  ['SVC log not a function', () => new SVC({ log: 5 as never }), ValueError, ['log must be a function or null']],
   ['SVC.fit NaN in X', ({ e, labels }) => new SVC().fit(e, matAt(3, 1, Number.NaN), labels), ValueError, ['row 3', 'column 1']],
   ['SVC.fit label count', ({ e, M, labels }) => new SVC().fit(e, M, labels.slice(2)), ShapeError, ['12 rows', '10 labels']],
   ['SVC.fit one class', ({ e, M }) => new SVC().fit(e, M, M.data.subarray(0, 12).map(() => 1)), ValueError, ['one class']],

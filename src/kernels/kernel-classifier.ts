@@ -19,7 +19,7 @@ import { sequential, type Sequential } from '../nn/sequential.js';
 import type { EpochLogs, EvaluateResult, History, LayerSpec } from '../nn/types.js';
 import type { Tensor } from '../tensor.js';
 import type { GramKernel, GramOptions } from '../types.js';
-import { checkFinite, optionsObject } from '../validate.js';
+import { checkFinite, optionalBoolean, optionsObject } from '../validate.js';
 import { blockRows, checkInputMatrix, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices } from './landmarks.js';
 
 export interface KernelClassifierOptions extends GramOptions {
@@ -82,8 +82,7 @@ export class KernelClassifier {
     if (this.lr <= 0) throw new ValueError(`lr must be > 0, got ${this.lr}`);
     this.seed = opts.seed ?? 0;
     if (!Number.isSafeInteger(this.seed)) throw new ValueError(`seed must be an integer, got ${String(this.seed)}`);
-    this.standardize = opts.standardize ?? true;
-    if (typeof this.standardize !== 'boolean') throw new ValueError(`standardize must be true or false, got ${String(opts.standardize)}`);
+    this.standardize = optionalBoolean('standardize', opts.standardize, true);
     refuseProjected('KernelClassifier', opts.kernel);
     this.#gramOptions = { kernel: opts.kernel, gamma: opts.gamma, coef0: opts.coef0, degree: opts.degree };
     this.kernel = resolveGramOptions(this.#gramOptions, 1).kernel; // validates kernel, γ, c₀, degree now

@@ -8,7 +8,7 @@ import type { Engine } from '../engine.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
-import { describeValue, fmtShape } from '../validate.js';
+import { describeValue, fmtShape, optionalBoolean } from '../validate.js';
 import type { HostMatrix, Inputs, Targets } from './types.js';
 
 /** A validated matrix: host values, plus the caller's tensor when it can be used as is. */
@@ -155,9 +155,7 @@ export async function toHostTargets(
 
 /** `allowNonFinite` of fit/evaluate/predict options: absent (false) or a boolean. */
 export function allowNonFiniteOption(o: { allowNonFinite?: unknown }): boolean {
-  const v = o.allowNonFinite;
-  if (v !== undefined && typeof v !== 'boolean') throw new ValueError(`allowNonFinite must be true or false, got ${String(v)}`);
-  return v === true;
+  return optionalBoolean('allowNonFinite', o.allowNonFinite, false);
 }
 
 /** The prepared matrix as a tensor: the caller's own when given, else one upload. */

@@ -10,7 +10,7 @@ import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
-import { optionsObject } from '../validate.js';
+import { checkOptionalFunction, optionsObject } from '../validate.js';
 import { rowPermutation } from './init.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
 import type { Network } from './network.js';
@@ -350,9 +350,8 @@ export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFit
   if (o.validationData !== undefined && (!Array.isArray(o.validationData) || o.validationData.length !== 2)) {
     throw new ValueError('validationData must be a pair [x, y]');
   }
-  for (const name of ['onBatchEnd', 'onEpochEnd'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'function') throw new ValueError(`${name} must be a function`);
-  }
+  checkOptionalFunction('onBatchEnd', o.onBatchEnd);
+  checkOptionalFunction('onEpochEnd', o.onEpochEnd);
   return {
     epochs, batchSize, seed, shuffle: o.shuffle ?? true, recordStepLosses: o.recordStepLosses === true,
     onBatchEnd: o.onBatchEnd, onEpochEnd: o.onEpochEnd, startEpoch: 0, checkpoint: null,

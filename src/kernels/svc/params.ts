@@ -3,7 +3,7 @@
 
 import { ValueError } from '../../errors.js';
 import type { Matrix } from '../../data/matrix.js';
-import { optionsObject } from '../../validate.js';
+import { checkOptionalFunction, optionsObject } from '../../validate.js';
 import type { SVCKernel, SVCOptions, SVCProviderKind } from './types.js';
 
 /** Kernels after alias resolution. */
@@ -66,7 +66,8 @@ export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
   if (provider !== 'engine' && provider !== 'float64') {
     throw new ValueError(`provider must be 'engine' or 'float64', got ${JSON.stringify(provider)}`);
   }
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new ValueError('onProgress must be a function');
+  checkOptionalFunction('onProgress', o.onProgress);
+  checkOptionalFunction('log', o.log, true);
   return { C, kernel, gamma, coef0, degree, tol, maxIter, onMaxIter, cacheSize, batchRows, provider };
 }
 
