@@ -12,7 +12,7 @@ import type {
   AdapterInfoSummary, BackendKind, EngineLimits, GramOptions, LossKind, MatmulOptions, MemoryStats, Shape, Tiling,
   TilingChoice,
 } from './types.js';
-import { checkFinite, checkShape, checkTensorBytes, describeValue, fmtShape, sameShape } from './validate.js';
+import { checkFinite, checkShape, checkTensorBytes, describeValue, fmtShape, optionalBoolean, optionsObject, sameShape } from './validate.js';
 
 export type TensorData = Float32Array | readonly number[] | readonly (readonly number[])[];
 
@@ -274,7 +274,7 @@ export class Engine implements TensorOwner {
   sgdMatmulStep(param: Tensor, a: Tensor, b: Tensor, o: MatmulOptions & { lr: number; weightDecay?: number }): void {
     const d = this.#matmulDims('sgdMatmulStep', a, b, o);
     this.#outputShaped('sgdMatmulStep', 'param', param, d);
-    const sgd = sgdUpdateOf(o);
+    const sgd = sgdUpdateOf('sgdMatmulStep', o);
     distinct('sgdMatmulStep', { param, a }); // a and b may be one tensor (XᵀX)
     distinct('sgdMatmulStep', { param, b });
     this.#be.matmul({ a: a.buffer, b: b.buffer, out: param.buffer, ...d, epilogue: { kind: 'sgd', ...sgd } });
@@ -282,8 +282,9 @@ export class Engine implements TensorOwner {
 
   /** Checks op(A)·op(B) (both this engine's, inner dimensions equal) and returns its sizes. */
   #matmulDims(op: string, a: Tensor, b: Tensor, opts: MatmulOptions) {
-    const transposeA = opts.transposeA === true;
-    const transposeB = opts.transposeB === true;
+    const o = optionsObject(op, opts);
+    const transposeA = optionalBoolean('transposeA', o.transposeA, false);
+    const transposeB = optionalBoolean('transposeB', o.transposeB, false);
     const [m, k] = matrixDims(op, 'A', a, transposeA);
     const [bk, n] = matrixDims(op, 'B', b, transposeB);
     if (k !== bk) {
@@ -319,7 +320,7 @@ export class Engine implements TensorOwner {
 
   /** σ(α·x), α a number or a [1] tensor (default 1). */
   sigmoid(x: Tensor, opts: { alpha?: number | Tensor } = {}): Tensor {
-    return this.activation(x, { kind: 'sigmoid', alpha: opts.alpha });
+    return this.activation(x, { kind: 'sigmoid', alpha: optionsObject('sigmoid', opts).alpha });
   }
 
   relu(x: Tensor): Tensor {
@@ -354,7 +355,7 @@ export class Engine implements TensorOwner {
   sigmoidBackward(dy: Tensor, x: Tensor, y: Tensor, opts: { alpha?: number | Tensor } = {}): { dx: Tensor; dAlpha: Tensor } {
     this.#sameShapes('sigmoidBackward', dy, x);
     this.#sameShapes('sigmoidBackward', dy, y);
-    const act = resolveActivation({ kind: 'sigmoid', alpha: opts.alpha });
+    const act = resolveActivation({ kind: 'sigmoid', alpha: optionsObject('sigmoidBackward', opts).alpha });
     const terms = this.#alloc(dy.shape);
     const dx = this.#alloc(dy.shape);
     const dAlpha = this.#alloc([1]);
@@ -439,7 +440,7 @@ export class Engine implements TensorOwner {
     if (param.shape.length !== 1 || param.shape[0] !== x.cols) {
       throw new ShapeError(`${op}: param must be a vector [${x.cols}] (one per column of x ${fmtShape(x.shape)}), got ${fmtShape(param.shape)}`);
     }
-    const sgd = sgdUpdateOf(o);
+    const sgd = sgdUpdateOf(op, o);
     distinct(op, { param, x });
     this.#be.colSums(x.buffer, param.buffer, x.rows, x.cols, sgd);
   }
@@ -479,7 +480,7 @@ export class Engine implements TensorOwner {
     if (d !== dy) {
       throw new ShapeError(`gram: X ${fmtShape(x.shape)} and Y ${fmtShape(yy.shape)} must have the same number of columns (features)`);
     }
-    const o = resolveGramOptions(opts, d);
+    const o = resolveGramOptions(optionsObject('gram', opts), d);
     const out = this.#alloc([n, m]);
     return this.#fill(out, () => {
       const be = this.#be;
@@ -591,7 +592,8 @@ export class Engine implements TensorOwner {
   }
 
   /** In place SGD update of `param` from `grad` (velocity null: no momentum). */
-  sgdStep(param: Tensor, grad: Tensor, velocity: Tensor | null, o: { lr: number; momentum?: number; weightDecay?: number }): void {
+  sgdStep(param: Tensor, grad: Tensor, velocity: Tensor | null, opts: { lr: number; momentum?: number; weightDecay?: number }): void {
+    const o = optionsObject('sgdStep', opts);
     this.#sameShapes('sgdStep', param, grad);
     if (velocity !== null) this.#sameShapes('sgdStep', param, velocity);
     const momentum = o.momentum ?? 0;
@@ -607,8 +609,9 @@ export class Engine implements TensorOwner {
   /** In place Adam update (PyTorch's form); `step` is the 1-based update count for bias correction. */
   adamStep(
     param: Tensor, grad: Tensor, m: Tensor, v: Tensor,
-    o: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; step: number },
+    opts: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; step: number },
   ): void {
+    const o = optionsObject('adamStep', opts);
     this.#sameShapes('adamStep', param, grad);
     this.#sameShapes('adamStep', param, m);
     this.#sameShapes('adamStep', param, v);
@@ -691,7 +694,8 @@ function distinct(op: string, roles: Record<string, Tensor>): void {
 }
 
 /** The checked plain-SGD settings of a fused update (sgdMatmulStep, sgdColSumsStep). */
-function sgdUpdateOf(o: { lr: number; weightDecay?: number }): SgdUpdate {
+function sgdUpdateOf(op: string, opts: { lr: number; weightDecay?: number }): SgdUpdate {
+  const o = optionsObject(op, opts);
   const weightDecay = o.weightDecay ?? 0;
   checkHyper('lr', o.lr, 0, Infinity);
   checkHyper('weightDecay', weightDecay, 0, Infinity);
