@@ -12,7 +12,9 @@ import type {
   AdapterInfoSummary, BackendKind, EngineLimits, GramOptions, LossKind, MatmulOptions, MemoryStats, Shape, Tiling,
   TilingChoice,
 } from './types.js';
-import { checkFinite, checkShape, checkTensorBytes, describeValue, fmtShape, optionalBoolean, optionsObject, sameShape } from './validate.js';
+import {
+  checkFinite, checkGPUDevice, checkShape, checkTensorBytes, describeValue, fmtShape, optionalBoolean, optionsObject, sameShape,
+} from './validate.js';
 
 export type TensorData = Float32Array | readonly number[] | readonly (readonly number[])[];
 
@@ -24,6 +26,20 @@ export interface RecoverOptions {
   backend?: 'webgpu' | 'cpu';
   /** A new GPUDevice to run on (e.g. to replace a lost device the caller had passed in). */
   device?: GPUDevice;
+}
+
+/**
+ * Checks engine.recover()'s options; `what` and `prefix` name them in messages when they
+ * come from elsewhere (fit's `recovery`, checked when fit starts rather than at a loss).
+ */
+export function checkRecoverOptions(options: RecoverOptions | undefined, what = 'recover', prefix = '', example?: string): RecoverOptions {
+  const o = optionsObject(what, options, example);
+  optionalBoolean(`${prefix}fallbackToCpu`, o.fallbackToCpu, true);
+  if (o.backend !== undefined && o.backend !== 'webgpu' && o.backend !== 'cpu') {
+    throw new ValueError(`${prefix}backend must be 'webgpu' or 'cpu', got ${describeValue(o.backend)}`);
+  }
+  if (o.device !== undefined) checkGPUDevice(`${prefix}device`, o.device);
+  return o;
 }
 
 /** Makes a fresh WebGPU backend (set by create-engine.ts, keeping engine.ts free of the WebGPU import). */
@@ -87,7 +103,8 @@ export class Engine implements TensorOwner {
    * GPUOpError 'device-lost' when no backend can be had; the engine is then unchanged.
    * Returns the new backend's kind.
    */
-  async recover(opts: RecoverOptions = {}): Promise<BackendKind> {
+  async recover(options?: RecoverOptions): Promise<BackendKind> {
+    const opts = checkRecoverOptions(options);
     const old = this.#be;
     const fallback = opts.fallbackToCpu !== false;
     let next: Backend | null = null;

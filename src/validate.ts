@@ -93,6 +93,18 @@ export function checkOptionalFunction(name: string, value: unknown, nullable = f
   throw new ValueError(`${name} must be a function${nullable ? ' or null' : ''}, got ${describeValue(value)}`);
 }
 
+/**
+ * A GPUDevice as far as the engine uses one. Duck-typed: Node has no GPUDevice class until
+ * Dawn is loaded, and Dawn's and the browser's classes differ.
+ */
+export function checkGPUDevice(name: string, value: unknown): void {
+  const d = value as { createBuffer?: unknown; queue?: unknown; limits?: unknown } | null;
+  if (typeof d !== 'object' || d === null || typeof d.createBuffer !== 'function' ||
+    typeof d.queue !== 'object' || d.queue === null || typeof d.limits !== 'object' || d.limits === null) {
+    throw new ValueError(`${name} must be a GPUDevice (with createBuffer, queue and limits), got ${describeValue(value)}`);
+  }
+}
+
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

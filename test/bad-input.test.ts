@@ -43,7 +43,27 @@ const matAt = (r: number, c: number, v: number): Matrix => {
   return { rows: M.rows, cols: M.cols, data };
 };
 
+/** Runs `f` on a fresh CPU engine (for calls that would change the shared one if they did not throw). */
+async function onFreshEngine(f: (e: Engine) => unknown): Promise<unknown> {
+  const e = await createEngine({ backend: 'cpu', log: null });
+  try {
+    return await f(e);
+  } finally {
+    e.destroy();
+  }
+}
+
 const rows: Row[] = [
+  // ---- createEngine and engine.recover ----
+  ['createEngine options null', () => createEngine(null as never), ValueError, ['createEngine options must be an object', 'null']],
+  ['createEngine given a backend name', () => createEngine('cpu' as never), ValueError, ["must be an object like { backend: 'cpu' }", '"cpu"']],
+  ['createEngine log not a function', () => createEngine({ backend: 'auto', log: 5 as never }), ValueError, ['log must be a function or null', '5']],
+  ['createEngine device not a GPUDevice', () => createEngine({ backend: 'webgpu', device: {} as never }), ValueError, ['device must be a GPUDevice']],
+  ['createEngine poisonOutputs not a boolean', () => createEngine({ backend: 'cpu', poisonOutputs: 'yes' as never }), ValueError, ['poisonOutputs must be true or false']],
+  ['recover options null', () => onFreshEngine((e) => e.recover(null as never)), ValueError, ['recover options must be an object']],
+  ['recover fallbackToCpu not a boolean', () => onFreshEngine((e) => e.recover({ fallbackToCpu: 'no' as never })), ValueError, ['fallbackToCpu must be true or false']],
+  ['recover unknown backend', () => onFreshEngine((e) => e.recover({ backend: 'gpu' as never })), ValueError, ["backend must be 'webgpu' or 'cpu'", '"gpu"']],
+  ['recover device not a GPUDevice', () => onFreshEngine((e) => e.recover({ device: {} as never })), ValueError, ['device must be a GPUDevice']],
   // ---- tensor creation ----
   ['tensor of no values', ({ e }) => e.tensor([]), ShapeError, ['positive integers']],
   ['tensor of an empty row', ({ e }) => e.tensor([[]]), ShapeError, ['positive integers']],
