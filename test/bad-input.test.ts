@@ -16,7 +16,7 @@ import { useEngines } from './helpers/engines.js';
 import { expectThrows } from './helpers/expectClose.js';
 import {
   createEngine, DisposedError, type Engine, gramMatrix, gramTiles, KernelClassifier, LimitError, nystroem, planGramTiles,
-  type Sequential, sequential, ShapeError, SigmoidCoreError, SVC, ValueError, type Matrix, dense, sigmoid, adam, sgd,
+  type Sequential, sequential, ShapeError, SigmoidCoreError, SVC, ValueError, type Matrix, dense, sigmoid, adam, sgd, mlpLayers,
 } from '../src/index.js';
 import { CsvError, readCsv } from '../src/io/csv.js';
 
@@ -139,6 +139,15 @@ const rows: Row[] = [
   ['layer widths disagree', ({ e }) => sequential(e, [dense(4, 5), dense(6, 1)]), ShapeError, ['takes 6 inputs', 'gives 5']],
   ['optimizer lr NaN', () => sgd({ lr: Number.NaN }), ValueError, ['lr']],
   ['adam beta2 > 1', () => adam({ beta2: 1.5 }), ValueError, ['beta2']],
+  ['sequential options null', ({ e }) => sequential(e, [dense(2, 1)], null as never), ValueError, ['sequential options must be an object']],
+  ['dense options null', () => dense(2, 1, null as never), ValueError, ['dense options must be an object']],
+  ['sigmoid layer options null', () => sigmoid(null as never), ValueError, ['sigmoid options must be an object']],
+  ['sgd options null', () => sgd(null as never), ValueError, ['sgd options must be an object']],
+  ['adam options a number', () => adam(0.01 as never), ValueError, ['adam options must be an object', '0.01']],
+  ['adam options null', () => adam(null as never), ValueError, ['adam options must be an object']],
+  ['mlpLayers options null', () => mlpLayers(2, [3], 1, null as never), ValueError, ['mlpLayers options must be an object']],
+  ['mlpLayers unknown activation', () => mlpLayers(2, [3], 1, { activation: 'gelu' as never }), ValueError, ['activation must be one of sigmoid, relu, leakyRelu, tanh', '"gelu"']],
+  ['mlpLayers hidden not an array', () => mlpLayers(2, 3 as never, 1, { activation: 'relu' }), ValueError, ['hidden must be an array']],
   ['fit NaN in x (row, column)', ({ model, labels }) => model.fit(withAt(7, 2, Number.NaN), labels), ValueError, ['row 7', 'column 2', 'NaN']],
   ['fit Inf in x', ({ model, labels }) => model.fit(withAt(3, 1, -Infinity), labels), ValueError, ['row 3', 'column 1']],
   ['fit allowNonFinite not a boolean', ({ model, X, labels }) => model.fit(X, labels, { allowNonFinite: 'yes' as never }), ValueError, ['allowNonFinite']],
@@ -153,6 +162,12 @@ const rows: Row[] = [
   ['fit epochs 0', ({ model, X, labels }) => model.fit(X, labels, { epochs: 0 }), ValueError, ['epochs']],
   ['fit batchSize -1', ({ model, X, labels }) => model.fit(X, labels, { batchSize: -1 }), ValueError, ['batchSize']],
   ['fit options null', ({ model, X, labels }) => model.fit(X, labels, null as never), ValueError, ['options']],
+  ['fit shuffle not a boolean', ({ model, X, labels }) => model.fit(X, labels, { shuffle: 'no' as never }), ValueError, ['shuffle must be true or false', '"no"']],
+  ['fit recordStepLosses not a boolean', ({ model, X, labels }) => model.fit(X, labels, { recordStepLosses: 'yes' as never }), ValueError, ['recordStepLosses must be true or false']],
+  ['fit recovery true', ({ model, X, labels }) => model.fit(X, labels, { recovery: true as never }), ValueError, ['recovery options must be an object', '(or false)']],
+  ['fit recovery.fallbackToCpu not a boolean', ({ model, X, labels }) => model.fit(X, labels, { recovery: { fallbackToCpu: 'no' as never } }), ValueError, ['recovery.fallbackToCpu must be true or false']],
+  ['fit recovery.backend unknown', ({ model, X, labels }) => model.fit(X, labels, { recovery: { backend: 'gpu' as never } }), ValueError, ['recovery.backend must be']],
+  ['fit recovery.maxRecoveries -1', ({ model, X, labels }) => model.fit(X, labels, { recovery: { maxRecoveries: -1 } }), ValueError, ['recovery.maxRecoveries']],
   ['fit validation width mismatch', ({ model, X, labels }) => model.fit(X, labels, { validationData: [X.map((r) => [...r, 0]), labels] }), ShapeError, ['validationData x', '5 columns']],
   ['evaluate NaN in x', ({ model, labels }) => model.evaluate(withAt(2, 0, Number.NaN), labels), ValueError, ['row 2', 'column 0']],
   ['evaluate options null', ({ model, X, labels }) => model.evaluate(X, labels, null as never), ValueError, ['options']],

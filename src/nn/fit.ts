@@ -6,11 +6,11 @@
 // and no readback inside an epoch. At the end of the epoch the learned α (and the recorded
 // step losses, in their own slots) join the same vector, which is read once.
 
-import type { Engine } from '../engine.js';
+import { checkRecoverOptions, type Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
-import { checkOptionalFunction, optionsObject } from '../validate.js';
+import { checkOptionalFunction, describeValue, optionalBoolean, optionsObject } from '../validate.js';
 import { rowPermutation } from './init.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
 import type { Network } from './network.js';
@@ -333,6 +333,15 @@ export async function evaluateLoop(
   }
 }
 
+/** fit's `recovery` (false is handled by the caller): engine.recover()'s options plus maxRecoveries. */
+function checkRecovery(r: Exclude<RecoveryOption, false> | undefined): Exclude<RecoveryOption, false> {
+  const o = checkRecoverOptions(r, 'recovery', 'recovery.', '{ maxRecoveries: 3 } (or false)') as Exclude<RecoveryOption, false>;
+  if (o.maxRecoveries !== undefined && (!Number.isSafeInteger(o.maxRecoveries) || o.maxRecoveries < 0)) {
+    throw new ValueError(`recovery.maxRecoveries must be an integer ≥ 0, got ${describeValue(o.maxRecoveries)}`);
+  }
+  return o;
+}
+
 /** Checks and defaults FitOptions (before anything is uploaded or trained). */
 export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFitOptions {
   o = optionsObject('fit', o);
@@ -353,8 +362,10 @@ export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFit
   checkOptionalFunction('onBatchEnd', o.onBatchEnd);
   checkOptionalFunction('onEpochEnd', o.onEpochEnd);
   return {
-    epochs, batchSize, seed, shuffle: o.shuffle ?? true, recordStepLosses: o.recordStepLosses === true,
+    epochs, batchSize, seed,
+    shuffle: optionalBoolean('shuffle', o.shuffle, true),
+    recordStepLosses: optionalBoolean('recordStepLosses', o.recordStepLosses, false),
     onBatchEnd: o.onBatchEnd, onEpochEnd: o.onEpochEnd, startEpoch: 0, checkpoint: null,
-    recovery: o.recovery === false ? false : { ...(o.recovery ?? {}) },
+    recovery: o.recovery === false ? false : { ...checkRecovery(o.recovery) },
   };
 }

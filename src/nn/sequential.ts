@@ -24,7 +24,7 @@ import type {
 
 /** Builds a Sequential model on `engine` with seeded initial weights (default seed 0). */
 export function sequential(engine: Engine, layers: readonly LayerSpec[], opts: { seed?: number } = {}): Sequential {
-  return new Sequential(engine, layers, { seed: opts.seed ?? 0 });
+  return new Sequential(engine, layers, { seed: optionsObject('sequential', opts).seed ?? 0 });
 }
 
 interface Compiled {
