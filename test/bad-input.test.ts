@@ -132,6 +132,14 @@ const rows: Row[] = [
   ['gramMatrix malformed X', ({ e }) => gramMatrix(e, { rows: 2, cols: 2, data: new Float32Array(3) }, null), ValueError, ['2×2', '3 values']],
   ['gramTiles tileRows 0', ({ e, M }) => gramTiles(e, M, null, { tileRows: 0 }, () => {}), ValueError, ['tileRows']],
   ['gramTiles onTile missing', ({ e, M }) => gramTiles(e, M, null, {}, null as never), ValueError, ['onTile']],
+  ['gramMatrix options null', ({ e, M }) => gramMatrix(e, M, null, null as never), ValueError, ['gramMatrix options must be an object']],
+  ['gramTiles options null', ({ e, M }) => gramTiles(e, M, null, null as never, () => {}), ValueError, ['gramTiles options must be an object']],
+  ['gramMatrix X null', ({ e }) => gramMatrix(e, null as never, null), ValueError, ['gramMatrix: X must be a { rows, cols, data: Float32Array } matrix', 'null']],
+  ['gramMatrix X data a number array', ({ e }) => gramMatrix(e, { rows: 2, cols: 2, data: [1, 2, 3, 4] as never }, null), ValueError, ['gramMatrix: X', 'its data is an array']],
+  ['gramMatrix Y data a Float64Array', ({ e, M }) => gramMatrix(e, M, { rows: 1, cols: 4, data: new Float64Array(4) as never }), ValueError, ['gramMatrix: Y', 'a Float64Array']],
+  // onTile throws if reached: onProgress must be refused before the first tile.
+  ['gramTiles onProgress not a function', ({ e, M }) => gramTiles(e, M, null, { onProgress: 5 as never }, () => { throw new Error('a tile was computed'); }), ValueError, ['onProgress must be a function', '5']],
+  ['gramTiles mirror not a boolean', ({ e, M }) => gramTiles(e, M, null, { mirror: 'no' as never }, () => {}), ValueError, ['mirror must be true or false']],
   ['planGramTiles one row over the limit', ({ e }) => planGramTiles(e.limits, 1, 1, 2 ** 30, true), LimitError, ['features']],
   // ---- Sequential (weights checked unchanged) ----
   ['sequential with no layers', ({ e }) => sequential(e, []), ValueError, ['non-empty']],
@@ -185,6 +193,7 @@ const rows: Row[] = [
   ['SVC tol NaN', () => new SVC({ tol: Number.NaN }), ValueError, ['tol']],
   ['SVC log not a function', () => new SVC({ log: 5 as never }), ValueError, ['log must be a function or null']],
   ['SVC.fit NaN in X', ({ e, labels }) => new SVC().fit(e, matAt(3, 1, Number.NaN), labels), ValueError, ['row 3', 'column 1']],
+  ['SVC.fit X data a Float64Array', ({ e, M, labels }) => new SVC().fit(e, { rows: M.rows, cols: M.cols, data: Float64Array.from(M.data) as never }, labels), ValueError, ['SVC.fit: X must be a { rows, cols, data: Float32Array } matrix', 'a Float64Array']],
   ['SVC.fit label count', ({ e, M, labels }) => new SVC().fit(e, M, labels.slice(2)), ShapeError, ['12 rows', '10 labels']],
   ['SVC.fit one class', ({ e, M }) => new SVC().fit(e, M, M.data.subarray(0, 12).map(() => 1)), ValueError, ['one class']],
   ['SVC.fit NaN label', ({ e, M, labels }) => new SVC().fit(e, M, labels.map((v, i) => (i === 6 ? Number.NaN : v))), ValueError, ['label 6']],
@@ -199,6 +208,7 @@ const rows: Row[] = [
   ['nystroem projected kernel', ({ e, M }) => nystroem(e, M, { kernel: 'projected-sigmoid' }), ValueError, ['projected-sigmoid']],
   ['nystroem options null', ({ e, M }) => nystroem(e, M, null as never), ValueError, ['options']],
   ['Nystroem.transform width', async ({ e, M }) => (await nystroem(e, M, { components: 4 })).transform(e, { rows: 1, cols: 2, data: new Float32Array(2) }), ShapeError, ['2 columns', 'fitted on 4']],
+  ['Nystroem.transform options null', async ({ e, M }) => (await nystroem(e, M, { components: 4 })).transform(e, M, null as never), ValueError, ['Nystroem.transform options must be an object']],
   ['Nystroem.transform Inf', async ({ e, M }) => (await nystroem(e, M, { components: 4 })).transform(e, matAt(0, 0, Infinity)), ValueError, ['row 0', 'column 0']],
   // ---- KernelClassifier ----
   ['KernelClassifier landmarks 0', () => new KernelClassifier({ landmarks: 0 }), ValueError, ['landmarks']],
@@ -206,6 +216,8 @@ const rows: Row[] = [
   ['KernelClassifier gamma NaN', () => new KernelClassifier({ gamma: Number.NaN }), ValueError, ['gamma']],
   ['KernelClassifier.fit NaN', ({ e, labels }) => new KernelClassifier({ landmarks: 4, epochs: 1 }).fit(e, matAt(9, 3, Number.NaN), labels), ValueError, ['row 9', 'column 3']],
   ['KernelClassifier.fit labels count', ({ e, M, labels }) => new KernelClassifier({ landmarks: 4 }).fit(e, M, labels.slice(1)), ValueError, ['11 labels', '12 rows']],
+  ['KernelClassifier.fit options null', ({ e, M, labels }) => new KernelClassifier({ landmarks: 4, epochs: 1 }).fit(e, M, labels, null as never), ValueError, ['KernelClassifier.fit options must be an object']],
+  ['KernelClassifier.fit validationData not a pair', ({ e, M, labels }) => new KernelClassifier({ landmarks: 4, epochs: 1 }).fit(e, M, labels, { validationData: M as never }), ValueError, ['validationData must be a pair']],
   ['KernelClassifier.fit landmarks > rows', ({ e, M, labels }) => new KernelClassifier({ landmarks: 50 }).fit(e, M, labels), ValueError, ['landmarks (50)']],
   ['KernelClassifier.predict before fit', ({ M }) => new KernelClassifier().predict(M), ValueError, ['fit(engine, X, y) first']],
   ['KernelClassifier.predict width', async ({ e, M, labels }) => {

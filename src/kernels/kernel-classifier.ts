@@ -117,8 +117,9 @@ export class KernelClassifier {
    * Samples the landmarks, computes the training features on `engine` and trains the model
    * (replacing any earlier fit). `y` holds integer class labels (≥ 2 distinct values).
    */
-  async fit(engine: Engine, x: Matrix, y: ArrayLike<number>, opts: KernelFitOptions = {}): Promise<History> {
+  async fit(engine: Engine, x: Matrix, y: ArrayLike<number>, options?: KernelFitOptions): Promise<History> {
     this.#alive();
+    const opts = optionsObject('KernelClassifier.fit', options);
     checkInputMatrix('fit: X', x);
     const labels = checkLabels('fit: y', y, x.rows);
     const parsed = labelsFromColumn(labels, { task: 'classification', name: 'fit: y' });
@@ -126,6 +127,7 @@ export class KernelClassifier {
     const classes = parsed.classes;
     let validation: [Matrix, Int32Array] | null = null;
     if (opts.validationData !== undefined) {
+      if (!Array.isArray(opts.validationData) || opts.validationData.length !== 2) throw new ValueError('validationData must be a pair [X, y]');
       const [vx, vy] = opts.validationData;
       checkInputMatrix('validationData X', vx);
       checkWidth('validationData X', vx, x.cols, 'the training data');

@@ -97,7 +97,8 @@ export class Nystroem {
    * Z = K(X, C) · normalizationᵀ, [N, m]: the kernel block and the product on the engine,
    * in row blocks (memory linear in N; the host result is the only N-sized array).
    */
-  async transform(engine: Engine, x: Matrix, opts: TransformOptions = {}): Promise<Matrix> {
+  async transform(engine: Engine, x: Matrix, options?: TransformOptions): Promise<Matrix> {
+    const opts = optionsObject('Nystroem.transform', options);
     checkInputMatrix('transform: X', x);
     checkWidth('transform: X', x, this.features, 'the Nyström map');
     const m = this.size;
