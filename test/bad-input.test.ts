@@ -17,6 +17,7 @@ import { expectThrows } from './helpers/expectClose.js';
 import {
   createEngine, DisposedError, type Engine, gramMatrix, gramTiles, KernelClassifier, LimitError, nystroem, planGramTiles,
   type Sequential, sequential, ShapeError, SigmoidCoreError, SVC, ValueError, type Matrix, dense, sigmoid, adam, sgd, mlpLayers,
+  labelsFromColumn, randomSplit, stratifiedSplit,
 } from '../src/index.js';
 import { CsvError, readCsv } from '../src/io/csv.js';
 
@@ -239,6 +240,10 @@ const rows: Row[] = [
     }
   }, ValueError, ['evaluate: y']],
   ['KernelClassifier after dispose', ({ M }) => { const k = new KernelClassifier(); k.dispose(); return k.predict(M); }, DisposedError, ['after dispose']],
+  // ---- data utilities ----
+  ['labelsFromColumn options null', () => labelsFromColumn([0, 1], null as never), ValueError, ['labelsFromColumn options must be an object']],
+  ['randomSplit options null', () => randomSplit(10, null as never), ValueError, ['randomSplit options must be an object']],
+  ['stratifiedSplit options a number', () => stratifiedSplit([0, 1, 0, 1], 0.5 as never), ValueError, ['stratifiedSplit options must be an object', '0.5']],
   // ---- CSV ----
   ['readCsv empty', () => readCsv(''), CsvError, ['is empty']],
   ['readCsv non-numeric cell', () => readCsv('a,b\n1,2\n3,x\n'), CsvError, ['line 3, column 2', '"x" is not a number']],
