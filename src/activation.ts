@@ -3,9 +3,9 @@
 
 import type { ActivationSpec } from './backend.js';
 import { ShapeError, ValueError } from './errors.js';
-import type { Tensor } from './tensor.js';
+import { Tensor } from './tensor.js';
 import type { ActivationKind } from './types.js';
-import { checkFinite, fmtShape } from './validate.js';
+import { checkFinite, describeValue, fmtShape } from './validate.js';
 
 export type Activation =
   | ActivationKind
@@ -27,9 +27,11 @@ export function resolveActivation(act: Activation | undefined): ActivationSpec {
     if (typeof a.alpha === 'number') {
       checkFinite('sigmoid alpha', a.alpha);
       spec.alpha = a.alpha;
-    } else {
+    } else if (a.alpha instanceof Tensor) {
       if (a.alpha.size !== 1) throw new ShapeError(`sigmoid alpha tensor must hold one value, got shape ${fmtShape(a.alpha.shape)}`);
       spec.alphaBuf = a.alpha.buffer;
+    } else {
+      throw new ValueError(`sigmoid alpha must be a finite number or a [1] tensor, got ${describeValue(a.alpha)}`);
     }
   }
   if (typeof a === 'object' && a.kind === 'leakyRelu' && a.slope !== undefined) {

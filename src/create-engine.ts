@@ -7,6 +7,7 @@ import { CpuBackend } from './cpu/backend.js';
 import { Engine, setWebGPUBackendFactory } from './engine.js';
 import { BackendUnavailableError, ValueError } from './errors.js';
 import type { BackendChoice, TilingChoice } from './types.js';
+import { checkGPUDevice, checkOptionalFunction, optionalBoolean, optionsObject } from './validate.js';
 import { createWebGPUBackend } from './webgpu/backend.js';
 import { resolveTiling } from './webgpu/tiling.js';
 
@@ -31,7 +32,9 @@ setWebGPUBackendFactory((device, tiling) => createWebGPUBackend({ device, tiling
 
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu'];
 
-export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
+export async function createEngine(options?: EngineOptions): Promise<Engine> {
+  const opts = optionsObject('createEngine', options, "{ backend: 'cpu' }");
+  if (opts.device !== undefined) checkGPUDevice('device', opts.device);
   const choice = opts.backend ?? (opts.device ? 'webgpu' : 'auto');
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new ValueError(`backend must be 'auto', 'webgpu' or 'cpu', got ${JSON.stringify(choice)}`);
@@ -39,6 +42,8 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   if (opts.device && choice === 'cpu') throw new ValueError(`a GPUDevice was passed with backend 'cpu'`);
   resolveTiling(opts.tiling, null); // fails on a bad choice whatever the backend
   const tiling = opts.tiling;
+  const poisonOutputs = optionalBoolean('poisonOutputs', opts.poisonOutputs, false);
+  checkOptionalFunction('log', opts.log, true);
   const log = opts.log === undefined ? (line: string) => console.warn(line) : opts.log;
   let backend: Backend;
   if (choice === 'cpu') {
@@ -56,7 +61,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       log?.(`sigmoid-core: no WebGPU (${err.message}); running on the CPU`);
     }
   }
-  return new Engine(backend, { poisonOutputs: opts.poisonOutputs, tiling });
+  return new Engine(backend, { poisonOutputs, tiling });
 }
 
 export function describeAdapter(info: { vendor: string; architecture: string; device?: string; isFallbackAdapter: boolean }): string {

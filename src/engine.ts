@@ -13,7 +13,9 @@ import type {
   AdapterInfoSummary, BackendKind, EngineLimits, GramOptions, LossKind, MatmulOptions, MemoryStats, Shape, Tiling,
   TilingChoice,
 } from './types.js';
-import { checkFinite, checkShape, checkTensorBytes, fmtShape, sameShape } from './validate.js';
+import {
+  checkFinite, checkGPUDevice, checkShape, checkTensorBytes, describeValue, fmtShape, optionalBoolean, optionsObject, sameShape,
+} from './validate.js';
 
 export type TensorData = Float32Array | readonly number[] | readonly (readonly number[])[];
 
@@ -25,6 +27,20 @@ export interface RecoverOptions {
   backend?: 'webgpu' | 'cpu';
   /** A new GPUDevice to run on (e.g. to replace a lost device the caller had passed in). */
   device?: GPUDevice;
+}
+
+/**
+ * Checks engine.recover()'s options; `what` and `prefix` name them in messages when they
+ * come from elsewhere (fit's `recovery`, checked when fit starts rather than at a loss).
+ */
+export function checkRecoverOptions(options: RecoverOptions | undefined, what = 'recover', prefix = '', example?: string): RecoverOptions {
+  const o = optionsObject(what, options, example);
+  optionalBoolean(`${prefix}fallbackToCpu`, o.fallbackToCpu, true);
+  if (o.backend !== undefined && o.backend !== 'webgpu' && o.backend !== 'cpu') {
+    throw new ValueError(`${prefix}backend must be 'webgpu' or 'cpu', got ${describeValue(o.backend)}`);
+  }
+  if (o.device !== undefined) checkGPUDevice(`${prefix}device`, o.device);
+  return o;
 }
 
 /** Makes a fresh WebGPU backend (set by create-engine.ts, keeping engine.ts free of the WebGPU import). */
@@ -88,7 +104,8 @@ export class Engine implements TensorOwner {
    * GPUOpError 'device-lost' when no backend can be had; the engine is then unchanged.
    * Returns the new backend's kind.
    */
-  async recover(opts: RecoverOptions = {}): Promise<BackendKind> {
+  async recover(options?: RecoverOptions): Promise<BackendKind> {
+    const opts = checkRecoverOptions(options);
     const old = this.#be;
     const fallback = opts.fallbackToCpu !== false;
     let next: Backend | null = null;
@@ -275,7 +292,7 @@ export class Engine implements TensorOwner {
   sgdMatmulStep(param: Tensor, a: Tensor, b: Tensor, o: MatmulOptions & { lr: number; weightDecay?: number }): void {
     const d = this.#matmulDims('sgdMatmulStep', a, b, o);
     this.#outputShaped('sgdMatmulStep', 'param', param, d);
-    const sgd = sgdUpdateOf(o);
+    const sgd = sgdUpdateOf('sgdMatmulStep', o);
     distinct('sgdMatmulStep', { param, a }); // a and b may be one tensor (XᵀX)
     distinct('sgdMatmulStep', { param, b });
     this.#be.matmul({ a: a.buffer, b: b.buffer, out: param.buffer, ...d, epilogue: { kind: 'sgd', ...sgd } });
@@ -283,8 +300,9 @@ export class Engine implements TensorOwner {
 
   /** Checks op(A)·op(B) (both this engine's, inner dimensions equal) and returns its sizes. */
   #matmulDims(op: string, a: Tensor, b: Tensor, opts: MatmulOptions) {
-    const transposeA = opts.transposeA === true;
-    const transposeB = opts.transposeB === true;
+    const o = optionsObject(op, opts);
+    const transposeA = optionalBoolean('transposeA', o.transposeA, false);
+    const transposeB = optionalBoolean('transposeB', o.transposeB, false);
     const [m, k] = matrixDims(op, 'A', a, transposeA);
     const [bk, n] = matrixDims(op, 'B', b, transposeB);
     if (k !== bk) {
@@ -320,7 +338,7 @@ export class Engine implements TensorOwner {
 
   /** σ(α·x), α a number or a [1] tensor (default 1). */
   sigmoid(x: Tensor, opts: { alpha?: number | Tensor } = {}): Tensor {
-    return this.activation(x, { kind: 'sigmoid', alpha: opts.alpha });
+    return this.activation(x, { kind: 'sigmoid', alpha: optionsObject('sigmoid', opts).alpha });
   }
 
   relu(x: Tensor): Tensor {
@@ -355,7 +373,7 @@ export class Engine implements TensorOwner {
   sigmoidBackward(dy: Tensor, x: Tensor, y: Tensor, opts: { alpha?: number | Tensor } = {}): { dx: Tensor; dAlpha: Tensor } {
     this.#sameShapes('sigmoidBackward', dy, x);
     this.#sameShapes('sigmoidBackward', dy, y);
-    const act = this.#resolveAct({ kind: 'sigmoid', alpha: opts.alpha });
+    const act = this.#resolveAct({ kind: 'sigmoid', alpha: optionsObject('sigmoidBackward', opts).alpha });
     const terms = this.#alloc(dy.shape);
     const dx = this.#alloc(dy.shape);
     const dAlpha = this.#alloc([1]);
@@ -440,7 +458,7 @@ export class Engine implements TensorOwner {
     if (param.shape.length !== 1 || param.shape[0] !== x.cols) {
       throw new ShapeError(`${op}: param must be a vector [${x.cols}] (one per column of x ${fmtShape(x.shape)}), got ${fmtShape(param.shape)}`);
     }
-    const sgd = sgdUpdateOf(o);
+    const sgd = sgdUpdateOf(op, o);
     distinct(op, { param, x });
     this.#be.colSums(x.buffer, param.buffer, x.rows, x.cols, sgd);
   }
@@ -480,7 +498,7 @@ export class Engine implements TensorOwner {
     if (d !== dy) {
       throw new ShapeError(`gram: X ${fmtShape(x.shape)} and Y ${fmtShape(yy.shape)} must have the same number of columns (features)`);
     }
-    const o = resolveGramOptions(opts, d);
+    const o = resolveGramOptions(optionsObject('gram', opts), d);
     const out = this.#alloc([n, m]);
     return this.#fill(out, () => {
       const be = this.#be;
@@ -592,7 +610,8 @@ export class Engine implements TensorOwner {
   }
 
   /** In place SGD update of `param` from `grad` (velocity null: no momentum). */
-  sgdStep(param: Tensor, grad: Tensor, velocity: Tensor | null, o: { lr: number; momentum?: number; weightDecay?: number }): void {
+  sgdStep(param: Tensor, grad: Tensor, velocity: Tensor | null, opts: { lr: number; momentum?: number; weightDecay?: number }): void {
+    const o = optionsObject('sgdStep', opts);
     this.#sameShapes('sgdStep', param, grad);
     if (velocity !== null) this.#sameShapes('sgdStep', param, velocity);
     const momentum = o.momentum ?? 0;
@@ -608,8 +627,9 @@ export class Engine implements TensorOwner {
   /** In place Adam update (PyTorch's form); `step` is the 1-based update count for bias correction. */
   adamStep(
     param: Tensor, grad: Tensor, m: Tensor, v: Tensor,
-    o: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; step: number },
+    opts: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; step: number },
   ): void {
+    const o = optionsObject('adamStep', opts);
     this.#sameShapes('adamStep', param, grad);
     this.#sameShapes('adamStep', param, m);
     this.#sameShapes('adamStep', param, v);
@@ -668,7 +688,7 @@ export class Engine implements TensorOwner {
   }
 
   #own(t: Tensor): Tensor {
-    if (!(t instanceof Tensor)) throw new ValueError(`expected a Tensor, got ${describe(t)}`);
+    if (!(t instanceof Tensor)) throw new ValueError(`expected a Tensor, got ${describeValue(t)}`);
     if (t.owner !== this) throw new ValueError(`${t} belongs to another engine`);
     void t.buffer; // throws DisposedError when disposed
     if (this.#backend !== null && this.#madeOn.get(t) !== this.#backend) {
@@ -699,7 +719,8 @@ function distinct(op: string, roles: Record<string, Tensor>): void {
 }
 
 /** The checked plain-SGD settings of a fused update (sgdMatmulStep, sgdColSumsStep). */
-function sgdUpdateOf(o: { lr: number; weightDecay?: number }): SgdUpdate {
+function sgdUpdateOf(op: string, opts: { lr: number; weightDecay?: number }): SgdUpdate {
+  const o = optionsObject(op, opts);
   const weightDecay = o.weightDecay ?? 0;
   checkHyper('lr', o.lr, 0, Infinity);
   checkHyper('weightDecay', weightDecay, 0, Infinity);
@@ -716,19 +737,15 @@ function checkHyper(name: string, value: number, lo: number, hi: number): void {
 
 /** [rows, cols] of op(t) for a matrix operand; vectors are rejected. */
 function matrixDims(op: string, name: string, t: Tensor, transpose: boolean): [number, number] {
-  if (!(t instanceof Tensor)) throw new ValueError(`${op}: ${name} must be a Tensor, got ${describe(t)}`);
+  if (!(t instanceof Tensor)) throw new ValueError(`${op}: ${name} must be a Tensor, got ${describeValue(t)}`);
   if (t.shape.length !== 2) throw new ShapeError(`${op}: ${name} must be a matrix [rows, cols], got ${fmtShape(t.shape)}`);
   const [r, c] = t.shape;
   return transpose ? [c, r] : [r, c];
 }
 
-function describe(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
-}
-
 function flatten(data: TensorData): { values: Float32Array; inferred: number[] } {
   if (data instanceof Float32Array) return { values: new Float32Array(data), inferred: [data.length] };
-  if (!Array.isArray(data)) throw new ValueError(`tensor data must be a Float32Array or an array, got ${describe(data)}`);
+  if (!Array.isArray(data)) throw new ValueError(`tensor data must be a Float32Array or an array, got ${describeValue(data)}`);
   if (data.length > 0 && Array.isArray(data[0])) {
     const cols = (data[0] as readonly number[]).length;
     return { values: rowValues('tensor data', data, cols), inferred: [data.length, cols] };

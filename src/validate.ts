@@ -54,6 +54,57 @@ export function checkShape(shape: readonly number[]): Shape {
   return shape.length === 1 ? [shape[0]!] : [shape[0]!, shape[1]!];
 }
 
+/**
+ * A value as an error message shows it: null, undefined, numbers and booleans as they
+ * are, strings quoted (cut after 40 characters), 'an array', 'a Float64Array', 'a function',
+ * 'an object'.
+ */
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (Array.isArray(v)) return 'an array';
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/**
+ * The options argument of a public entry point: {} for undefined, else it must be an object
+ * (not null, an array, a string, a number or a function): a ValueError names `what`, e.g.
+ * "fit options must be an object, got null". Required fields are left to the caller's checks.
+ */
+export function optionsObject<T extends object>(what: string, value: T | undefined, example?: string): T {
+  if (value === undefined) return {} as T;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValueError(`${what} options must be an object${example === undefined ? '' : ` like ${example}`}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** An optional boolean option: `fallback` when undefined, else exactly true or false. */
+export function optionalBoolean(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ValueError(`${name} must be true or false, got ${describeValue(value)}`);
+  return value;
+}
+
+/** An optional callback option: undefined (or, when `nullable`, null) or a function. */
+export function checkOptionalFunction(name: string, value: unknown, nullable = false): void {
+  if (value === undefined || typeof value === 'function' || (nullable && value === null)) return;
+  throw new ValueError(`${name} must be a function${nullable ? ' or null' : ''}, got ${describeValue(value)}`);
+}
+
+/**
+ * A GPUDevice as far as the engine uses one. Duck-typed: Node has no GPUDevice class until
+ * Dawn is loaded, and Dawn's and the browser's classes differ.
+ */
+export function checkGPUDevice(name: string, value: unknown): void {
+  const d = value as { createBuffer?: unknown; queue?: unknown; limits?: unknown } | null;
+  if (typeof d !== 'object' || d === null || typeof d.createBuffer !== 'function' ||
+    typeof d.queue !== 'object' || d.queue === null || typeof d.limits !== 'object' || d.limits === null) {
+    throw new ValueError(`${name} must be a GPUDevice (with createBuffer, queue and limits), got ${describeValue(value)}`);
+  }
+}
+
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -16,7 +16,8 @@ import { useEngines } from './helpers/engines.js';
 import { expectThrows } from './helpers/expectClose.js';
 import {
   createEngine, DisposedError, type Engine, gramMatrix, gramTiles, KernelClassifier, LimitError, nystroem, planGramTiles,
-  type Sequential, sequential, ShapeError, SigmoidCoreError, SVC, ValueError, type Matrix, dense, sigmoid, adam, sgd,
+  type Sequential, sequential, ShapeError, SigmoidCoreError, SVC, ValueError, type Matrix, dense, sigmoid, adam, sgd, mlpLayers,
+  labelsFromColumn, randomSplit, stratifiedSplit,
 } from '../src/index.js';
 import { CsvError, readCsv } from '../src/io/csv.js';
 
@@ -43,7 +44,27 @@ const matAt = (r: number, c: number, v: number): Matrix => {
   return { rows: M.rows, cols: M.cols, data };
 };
 
+/** Runs `f` on a fresh CPU engine (for calls that would change the shared one if they did not throw). */
+async function onFreshEngine(f: (e: Engine) => unknown): Promise<unknown> {
+  const e = await createEngine({ backend: 'cpu', log: null });
+  try {
+    return await f(e);
+  } finally {
+    e.destroy();
+  }
+}
+
 const rows: Row[] = [
+  // ---- createEngine and engine.recover ----
+  ['createEngine options null', () => createEngine(null as never), ValueError, ['createEngine options must be an object', 'null']],
+  ['createEngine given a backend name', () => createEngine('cpu' as never), ValueError, ["must be an object like { backend: 'cpu' }", '"cpu"']],
+  ['createEngine log not a function', () => createEngine({ backend: 'auto', log: 5 as never }), ValueError, ['log must be a function or null', '5']],
+  ['createEngine device not a GPUDevice', () => createEngine({ backend: 'webgpu', device: {} as never }), ValueError, ['device must be a GPUDevice']],
+  ['createEngine poisonOutputs not a boolean', () => createEngine({ backend: 'cpu', poisonOutputs: 'yes' as never }), ValueError, ['poisonOutputs must be true or false']],
+  ['recover options null', () => onFreshEngine((e) => e.recover(null as never)), ValueError, ['recover options must be an object']],
+  ['recover fallbackToCpu not a boolean', () => onFreshEngine((e) => e.recover({ fallbackToCpu: 'no' as never })), ValueError, ['fallbackToCpu must be true or false']],
+  ['recover unknown backend', () => onFreshEngine((e) => e.recover({ backend: 'gpu' as never })), ValueError, ["backend must be 'webgpu' or 'cpu'", '"gpu"']],
+  ['recover device not a GPUDevice', () => onFreshEngine((e) => e.recover({ device: {} as never })), ValueError, ['device must be a GPUDevice']],
   // ---- tensor creation ----
   ['tensor of no values', ({ e }) => e.tensor([]), ShapeError, ['positive integers']],
   ['tensor of an empty row', ({ e }) => e.tensor([[]]), ShapeError, ['positive integers']],
@@ -84,6 +105,21 @@ const rows: Row[] = [
   ['sgdStep aliasing', ({ e }) => { const p = e.zeros([2]); return e.sgdStep(p, p, null, { lr: 0.1 }); }, ValueError, ['distinct']],
   ['adamStep step 0', ({ e }) => e.adamStep(e.zeros([2]), e.zeros([2]), e.zeros([2]), e.zeros([2]), { lr: 0.1, step: 0 }), ValueError, ['step']],
   ['axpyInto offset', ({ e }) => e.axpyInto(e.zeros([2]), e.zeros([2]), 1, 1), ValueError, ['offset 1']],
+  // ---- op options that are not objects, or hold values of the wrong type ----
+  ['matmul options null', ({ e }) => e.matmul(e.zeros([2, 2]), e.zeros([2, 2]), null as never), ValueError, ['matmul options must be an object', 'null']],
+  ['matmul options a string', ({ e }) => e.matmul(e.zeros([2, 2]), e.zeros([2, 2]), 'transposeB' as never), ValueError, ['matmul options must be an object']],
+  ['matmul transposeB not a boolean', ({ e }) => e.matmul(e.zeros([2, 3]), e.zeros([2, 3]), { transposeB: 'yes' as never }), ValueError, ['transposeB must be true or false']],
+  ['linear options null', ({ e }) => e.linear(e.zeros([2, 2]), e.zeros([2, 2]), null, 'sigmoid', null as never), ValueError, ['linear options']],
+  ['matmulActivationBackward options null', ({ e }) => e.matmulActivationBackward(e.zeros([2, 2]), e.zeros([2, 2]), e.zeros([2, 2]), 'sigmoid', null as never), ValueError, ['matmulActivationBackward options']],
+  ['sgdMatmulStep options null', ({ e }) => e.sgdMatmulStep(e.zeros([2, 2]), e.zeros([2, 2]), e.zeros([2, 2]), null as never), ValueError, ['sgdMatmulStep options']],
+  ['sgdColSumsStep options null', ({ e }) => e.sgdColSumsStep(e.zeros([2]), e.zeros([2, 2]), null as never), ValueError, ['sgdColSumsStep options']],
+  ['sigmoid options null', ({ e }) => e.sigmoid(e.zeros([2]), null as never), ValueError, ['sigmoid options']],
+  ['sigmoid alpha a string', ({ e }) => e.sigmoid(e.zeros([2]), { alpha: '2' as never }), ValueError, ['alpha must be a finite number or a [1] tensor', '"2"']],
+  ['sigmoid alpha null', ({ e }) => e.sigmoid(e.zeros([2]), { alpha: null as never }), ValueError, ['alpha must be a finite number or a [1] tensor', 'null']],
+  ['sigmoidBackward options null', ({ e }) => e.sigmoidBackward(e.zeros([2]), e.zeros([2]), e.zeros([2]), null as never), ValueError, ['sigmoidBackward options']],
+  ['gram options null', ({ e }) => e.gram(e.zeros([2, 3]), null, null as never), ValueError, ['gram options']],
+  ['sgdStep options null', ({ e }) => e.sgdStep(e.zeros([2]), e.zeros([2]), null, null as never), ValueError, ['sgdStep options']],
+  ['adamStep options null', ({ e }) => e.adamStep(e.zeros([2]), e.zeros([2]), e.zeros([2]), e.zeros([2]), null as never), ValueError, ['adamStep options']],
   // ---- gram ----
   ['gram widths differ', ({ e }) => e.gram(e.zeros([2, 3]), e.zeros([2, 4])), ShapeError, ['same number of columns']],
   ['gram unknown kernel', ({ e }) => e.gram(e.zeros([2, 3]), null, { kernel: 'cosine' as never }), ValueError, ['cosine']],
@@ -100,6 +136,14 @@ const rows: Row[] = [
   ['gramMatrix malformed X', ({ e }) => gramMatrix(e, { rows: 2, cols: 2, data: new Float32Array(3) }, null), ValueError, ['2×2', '3 values']],
   ['gramTiles tileRows 0', ({ e, M }) => gramTiles(e, M, null, { tileRows: 0 }, () => {}), ValueError, ['tileRows']],
   ['gramTiles onTile missing', ({ e, M }) => gramTiles(e, M, null, {}, null as never), ValueError, ['onTile']],
+  ['gramMatrix options null', ({ e, M }) => gramMatrix(e, M, null, null as never), ValueError, ['gramMatrix options must be an object']],
+  ['gramTiles options null', ({ e, M }) => gramTiles(e, M, null, null as never, () => {}), ValueError, ['gramTiles options must be an object']],
+  ['gramMatrix X null', ({ e }) => gramMatrix(e, null as never, null), ValueError, ['gramMatrix: X must be a { rows, cols, data: Float32Array } matrix', 'null']],
+  ['gramMatrix X data a number array', ({ e }) => gramMatrix(e, { rows: 2, cols: 2, data: [1, 2, 3, 4] as never }, null), ValueError, ['gramMatrix: X', 'its data is an array']],
+  ['gramMatrix Y data a Float64Array', ({ e, M }) => gramMatrix(e, M, { rows: 1, cols: 4, data: new Float64Array(4) as never }), ValueError, ['gramMatrix: Y', 'a Float64Array']],
+  // onTile throws if reached: onProgress must be refused before the first tile.
+  ['gramTiles onProgress not a function', ({ e, M }) => gramTiles(e, M, null, { onProgress: 5 as never }, () => { throw new Error('a tile was computed'); }), ValueError, ['onProgress must be a function', '5']],
+  ['gramTiles mirror not a boolean', ({ e, M }) => gramTiles(e, M, null, { mirror: 'no' as never }, () => {}), ValueError, ['mirror must be true or false']],
   ['planGramTiles one row over the limit', ({ e }) => planGramTiles(e.limits, 1, 1, 2 ** 30, true), LimitError, ['features']],
   // ---- Sequential (weights checked unchanged) ----
   ['sequential with no layers', ({ e }) => sequential(e, []), ValueError, ['non-empty']],
@@ -108,6 +152,15 @@ const rows: Row[] = [
   ['layer widths disagree', ({ e }) => sequential(e, [dense(4, 5), dense(6, 1)]), ShapeError, ['takes 6 inputs', 'gives 5']],
   ['optimizer lr NaN', () => sgd({ lr: Number.NaN }), ValueError, ['lr']],
   ['adam beta2 > 1', () => adam({ beta2: 1.5 }), ValueError, ['beta2']],
+  ['sequential options null', ({ e }) => sequential(e, [dense(2, 1)], null as never), ValueError, ['sequential options must be an object']],
+  ['dense options null', () => dense(2, 1, null as never), ValueError, ['dense options must be an object']],
+  ['sigmoid layer options null', () => sigmoid(null as never), ValueError, ['sigmoid options must be an object']],
+  ['sgd options null', () => sgd(null as never), ValueError, ['sgd options must be an object']],
+  ['adam options a number', () => adam(0.01 as never), ValueError, ['adam options must be an object', '0.01']],
+  ['adam options null', () => adam(null as never), ValueError, ['adam options must be an object']],
+  ['mlpLayers options null', () => mlpLayers(2, [3], 1, null as never), ValueError, ['mlpLayers options must be an object']],
+  ['mlpLayers unknown activation', () => mlpLayers(2, [3], 1, { activation: 'gelu' as never }), ValueError, ['activation must be one of sigmoid, relu, leakyRelu, tanh', '"gelu"']],
+  ['mlpLayers hidden not an array', () => mlpLayers(2, 3 as never, 1, { activation: 'relu' }), ValueError, ['hidden must be an array']],
   ['fit NaN in x (row, column)', ({ model, labels }) => model.fit(withAt(7, 2, Number.NaN), labels), ValueError, ['row 7', 'column 2', 'NaN']],
   ['fit Inf in x', ({ model, labels }) => model.fit(withAt(3, 1, -Infinity), labels), ValueError, ['row 3', 'column 1']],
   ['fit allowNonFinite not a boolean', ({ model, X, labels }) => model.fit(X, labels, { allowNonFinite: 'yes' as never }), ValueError, ['allowNonFinite']],
@@ -123,6 +176,12 @@ const rows: Row[] = [
   ['fit epochs 0', ({ model, X, labels }) => model.fit(X, labels, { epochs: 0 }), ValueError, ['epochs']],
   ['fit batchSize -1', ({ model, X, labels }) => model.fit(X, labels, { batchSize: -1 }), ValueError, ['batchSize']],
   ['fit options null', ({ model, X, labels }) => model.fit(X, labels, null as never), ValueError, ['options']],
+  ['fit shuffle not a boolean', ({ model, X, labels }) => model.fit(X, labels, { shuffle: 'no' as never }), ValueError, ['shuffle must be true or false', '"no"']],
+  ['fit recordStepLosses not a boolean', ({ model, X, labels }) => model.fit(X, labels, { recordStepLosses: 'yes' as never }), ValueError, ['recordStepLosses must be true or false']],
+  ['fit recovery true', ({ model, X, labels }) => model.fit(X, labels, { recovery: true as never }), ValueError, ['recovery options must be an object', '(or false)']],
+  ['fit recovery.fallbackToCpu not a boolean', ({ model, X, labels }) => model.fit(X, labels, { recovery: { fallbackToCpu: 'no' as never } }), ValueError, ['recovery.fallbackToCpu must be true or false']],
+  ['fit recovery.backend unknown', ({ model, X, labels }) => model.fit(X, labels, { recovery: { backend: 'gpu' as never } }), ValueError, ['recovery.backend must be']],
+  ['fit recovery.maxRecoveries -1', ({ model, X, labels }) => model.fit(X, labels, { recovery: { maxRecoveries: -1 } }), ValueError, ['recovery.maxRecoveries']],
   ['fit validation width mismatch', ({ model, X, labels }) => model.fit(X, labels, { validationData: [X.map((r) => [...r, 0]), labels] }), ShapeError, ['validationData x', '5 columns']],
   ['evaluate NaN in x', ({ model, labels }) => model.evaluate(withAt(2, 0, Number.NaN), labels), ValueError, ['row 2', 'column 0']],
   ['evaluate options null', ({ model, X, labels }) => model.evaluate(X, labels, null as never), ValueError, ['options']],
@@ -138,7 +197,9 @@ const rows: Row[] = [
   ['SVC gamma -1', () => new SVC({ gamma: -1 }), ValueError, ['gamma']],
   ['SVC degree 0', () => new SVC({ degree: 0 }), ValueError, ['degree']],
   ['SVC tol NaN', () => new SVC({ tol: Number.NaN }), ValueError, ['tol']],
+  ['SVC log not a function', () => new SVC({ log: 5 as never }), ValueError, ['log must be a function or null']],
   ['SVC.fit NaN in X', ({ e, labels }) => new SVC().fit(e, matAt(3, 1, Number.NaN), labels), ValueError, ['row 3', 'column 1']],
+  ['SVC.fit X data a Float64Array', ({ e, M, labels }) => new SVC().fit(e, { rows: M.rows, cols: M.cols, data: Float64Array.from(M.data) as never }, labels), ValueError, ['SVC.fit: X must be a { rows, cols, data: Float32Array } matrix', 'a Float64Array']],
   ['SVC.fit label count', ({ e, M, labels }) => new SVC().fit(e, M, labels.slice(2)), ShapeError, ['12 rows', '10 labels']],
   ['SVC.fit one class', ({ e, M }) => new SVC().fit(e, M, M.data.subarray(0, 12).map(() => 1)), ValueError, ['one class']],
   ['SVC.fit NaN label', ({ e, M, labels }) => new SVC().fit(e, M, labels.map((v, i) => (i === 6 ? Number.NaN : v))), ValueError, ['label 6']],
@@ -153,6 +214,7 @@ const rows: Row[] = [
   ['nystroem projected kernel', ({ e, M }) => nystroem(e, M, { kernel: 'projected-sigmoid' }), ValueError, ['projected-sigmoid']],
   ['nystroem options null', ({ e, M }) => nystroem(e, M, null as never), ValueError, ['options']],
   ['Nystroem.transform width', async ({ e, M }) => (await nystroem(e, M, { components: 4 })).transform(e, { rows: 1, cols: 2, data: new Float32Array(2) }), ShapeError, ['2 columns', 'fitted on 4']],
+  ['Nystroem.transform options null', async ({ e, M }) => (await nystroem(e, M, { components: 4 })).transform(e, M, null as never), ValueError, ['Nystroem.transform options must be an object']],
   ['Nystroem.transform Inf', async ({ e, M }) => (await nystroem(e, M, { components: 4 })).transform(e, matAt(0, 0, Infinity)), ValueError, ['row 0', 'column 0']],
   // ---- KernelClassifier ----
   ['KernelClassifier landmarks 0', () => new KernelClassifier({ landmarks: 0 }), ValueError, ['landmarks']],
@@ -160,6 +222,8 @@ const rows: Row[] = [
   ['KernelClassifier gamma NaN', () => new KernelClassifier({ gamma: Number.NaN }), ValueError, ['gamma']],
   ['KernelClassifier.fit NaN', ({ e, labels }) => new KernelClassifier({ landmarks: 4, epochs: 1 }).fit(e, matAt(9, 3, Number.NaN), labels), ValueError, ['row 9', 'column 3']],
   ['KernelClassifier.fit labels count', ({ e, M, labels }) => new KernelClassifier({ landmarks: 4 }).fit(e, M, labels.slice(1)), ValueError, ['11 labels', '12 rows']],
+  ['KernelClassifier.fit options null', ({ e, M, labels }) => new KernelClassifier({ landmarks: 4, epochs: 1 }).fit(e, M, labels, null as never), ValueError, ['KernelClassifier.fit options must be an object']],
+  ['KernelClassifier.fit validationData not a pair', ({ e, M, labels }) => new KernelClassifier({ landmarks: 4, epochs: 1 }).fit(e, M, labels, { validationData: M as never }), ValueError, ['validationData must be a pair']],
   ['KernelClassifier.fit landmarks > rows', ({ e, M, labels }) => new KernelClassifier({ landmarks: 50 }).fit(e, M, labels), ValueError, ['landmarks (50)']],
   ['KernelClassifier.predict before fit', ({ M }) => new KernelClassifier().predict(M), ValueError, ['fit(engine, X, y) first']],
   ['KernelClassifier.predict width', async ({ e, M, labels }) => {
@@ -181,6 +245,10 @@ const rows: Row[] = [
     }
   }, ValueError, ['evaluate: y']],
   ['KernelClassifier after dispose', ({ M }) => { const k = new KernelClassifier(); k.dispose(); return k.predict(M); }, DisposedError, ['after dispose']],
+  // ---- data utilities ----
+  ['labelsFromColumn options null', () => labelsFromColumn([0, 1], null as never), ValueError, ['labelsFromColumn options must be an object']],
+  ['randomSplit options null', () => randomSplit(10, null as never), ValueError, ['randomSplit options must be an object']],
+  ['stratifiedSplit options a number', () => stratifiedSplit([0, 1, 0, 1], 0.5 as never), ValueError, ['stratifiedSplit options must be an object', '0.5']],
   // ---- CSV ----
   ['readCsv empty', () => readCsv(''), CsvError, ['is empty']],
   ['readCsv non-numeric cell', () => readCsv('a,b\n1,2\n3,x\n'), CsvError, ['line 3, column 2', '"x" is not a number']],

@@ -4,6 +4,7 @@
 // indices into the [n, C] target matrix of a softmax model.
 
 import { ValueError } from '../errors.js';
+import { optionsObject } from '../validate.js';
 import type { Matrix } from './matrix.js';
 
 export type Task = 'classification' | 'regression';
@@ -32,7 +33,8 @@ export interface LabelOptions {
 }
 
 /** Decides the task from the values (unless told) and maps class values to 0..C−1. */
-export function labelsFromColumn(values: ArrayLike<number>, o: LabelOptions = {}): Labels {
+export function labelsFromColumn(values: ArrayLike<number>, options?: LabelOptions): Labels {
+  const o = optionsObject('labelsFromColumn', options);
   const task = o.task ?? 'auto';
   const name = o.name ?? 'the label column';
   if (!['auto', 'classification', 'regression'].includes(task)) {

@@ -3,7 +3,14 @@
 // find a column by header name or 0-based index.
 
 import { ValueError } from '../errors.js';
+import { describeValue } from '../validate.js';
 
+/**
+ * A host matrix. Every function that takes one (gramMatrix, gramTiles, SVC, nystroem,
+ * KernelClassifier, Sequential's fit/evaluate/predict) needs `data` to be a Float32Array
+ * (what readCsv gives, uploaded without a conversion): a plain number[] is refused with a
+ * ValueError; convert it with Float32Array.from(values).
+ */
 export interface Matrix {
   rows: number;
   cols: number;
@@ -11,8 +18,20 @@ export interface Matrix {
   data: Float32Array;
 }
 
-/** Checks that `m` is a well-formed matrix (data length = rows × cols). */
+/** Checks that `m` is an object whose data is a Float32Array (the first half of checkMatrix). */
+export function checkMatrixData(name: string, m: unknown): asserts m is Matrix {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) {
+    throw new ValueError(`${name} must be a { rows, cols, data: Float32Array } matrix, got ${describeValue(m)}`);
+  }
+  const data = (m as { data?: unknown }).data;
+  if (!(data instanceof Float32Array)) {
+    throw new ValueError(`${name} must be a { rows, cols, data: Float32Array } matrix; its data is ${describeValue(data)}`);
+  }
+}
+
+/** Checks that `m` is a well-formed matrix: data a Float32Array of rows × cols values. */
 export function checkMatrix(name: string, m: Matrix): void {
+  checkMatrixData(name, m);
   if (!Number.isInteger(m.rows) || !Number.isInteger(m.cols) || m.rows < 1 || m.cols < 1 || m.data.length !== m.rows * m.cols) {
     throw new ValueError(`${name}: ${m.rows}×${m.cols} does not match ${m.data.length} values`);
   }

@@ -4,6 +4,7 @@
 // fractional shares, ties broken by the seed); randomSplit ignores labels.
 
 import { ValueError } from '../errors.js';
+import { optionsObject } from '../validate.js';
 import { seededRandom, shuffleInPlace } from './random.js';
 
 export interface SplitOptions {
@@ -20,7 +21,8 @@ export interface Split {
   test: number[];
 }
 
-function checkSplit(n: number, o: SplitOptions): { nTest: number; seed: number } {
+function checkSplit(what: string, n: number, options: SplitOptions): { nTest: number; seed: number } {
+  const o = optionsObject(what, options);
   const f = o.testFraction;
   if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new ValueError(`testFraction must be in (0, 1), got ${String(f)}`);
   if (n < 2) throw new ValueError(`a split needs at least 2 rows, got ${n}`);
@@ -32,7 +34,7 @@ function checkSplit(n: number, o: SplitOptions): { nTest: number; seed: number }
 /** Split rows 0..n−1 at random, without regard to labels. */
 export function randomSplit(n: number, o: SplitOptions): Split {
   if (!Number.isInteger(n)) throw new ValueError(`randomSplit: n must be an integer, got ${String(n)}`);
-  const { nTest, seed } = checkSplit(n, o);
+  const { nTest, seed } = checkSplit('randomSplit', n, o);
   const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), seededRandom(seed));
   return { train: order.slice(nTest).sort(ascending), test: order.slice(0, nTest).sort(ascending) };
 }
@@ -43,7 +45,7 @@ export function randomSplit(n: number, o: SplitOptions): Split {
  */
 export function stratifiedSplit(labels: ArrayLike<number>, o: SplitOptions): Split {
   const n = labels.length;
-  const { nTest, seed } = checkSplit(n, o);
+  const { nTest, seed } = checkSplit('stratifiedSplit', n, o);
   const random = seededRandom(seed);
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {

@@ -32,6 +32,7 @@ import { LimitError, ShapeError, ValueError } from '../errors.js';
 import { resolveGramOptions } from '../gram-options.js';
 import type { Tensor } from '../tensor.js';
 import type { EngineLimits, GramOptions } from '../types.js';
+import { checkOptionalFunction, optionalBoolean, optionsObject } from '../validate.js';
 
 /** Default upper bound of a tile's side: 2048 × 2048 = 4 M entries (16 MiB) per dispatch. */
 export const DEFAULT_GRAM_TILE = 2048;
@@ -168,8 +169,9 @@ interface InFlight {
  * returns or throws (an error from onTile stops the run and is rethrown).
  */
 export async function gramTiles(
-  engine: Engine, x: Matrix, y: Matrix | null, opts: GramTileOptions, onTile: (tile: GramTile) => void | Promise<void>,
+  engine: Engine, x: Matrix, y: Matrix | null, options: GramTileOptions, onTile: (tile: GramTile) => void | Promise<void>,
 ): Promise<GramTiling> {
+  const opts = optionsObject('gramTiles', options);
   checkMatrix('gramTiles: X', x);
   if (y !== null && y !== undefined) {
     checkMatrix('gramTiles: Y', y);
@@ -178,13 +180,14 @@ export async function gramTiles(
     }
   }
   if (typeof onTile !== 'function') throw new ValueError('gramTiles: onTile must be a function');
+  checkOptionalFunction('gramTiles: onProgress', opts.onProgress);
   const d = x.cols;
   const resolved = resolveGramOptions(opts, d); // fail on bad options before any work
   const gramOpts: GramOptions = { ...resolved };
   const yy = y ?? x;
   // projected-sigmoid is symmetric only when α = β: otherwise every tile is computed.
   const symmetricKernel = resolved.kernel !== 'projected-sigmoid' || resolved.alpha!.every((a, i) => Object.is(a, resolved.beta![i]));
-  const symmetric = (y === null || y === undefined) && opts.mirror !== false && symmetricKernel;
+  const symmetric = (y === null || y === undefined) && optionalBoolean('gramTiles: mirror', opts.mirror, true) && symmetricKernel;
   const plan = planGramTiles(engine.limits, x.rows, yy.rows, d, symmetric, opts);
   const { n, m, tileRows: tr, tileCols: tc } = plan;
   const rowBlocks = Math.ceil(n / tr);
@@ -294,9 +297,11 @@ export async function gramTiles(
  * the size, before any work, when N·M is more than one Float32Array can hold.
  */
 export async function gramMatrix(
-  engine: Engine, x: Matrix, y: Matrix | null, opts: GramTileOptions = {},
+  engine: Engine, x: Matrix, y: Matrix | null, options?: GramTileOptions,
 ): Promise<Float32Array> {
+  const opts = optionsObject('gramMatrix', options);
   checkMatrix('gramMatrix: X', x);
+  if (y !== null && y !== undefined) checkMatrix('gramMatrix: Y', y);
   const n = x.rows;
   const m = y ? y.rows : x.rows;
   const entries = n * m;

@@ -19,7 +19,7 @@ import { sequential, type Sequential } from '../nn/sequential.js';
 import type { EpochLogs, EvaluateResult, History, LayerSpec } from '../nn/types.js';
 import type { Tensor } from '../tensor.js';
 import type { GramKernel, GramOptions } from '../types.js';
-import { checkFinite } from '../validate.js';
+import { checkFinite, optionalBoolean, optionsObject } from '../validate.js';
 import { blockRows, checkInputMatrix, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices } from './landmarks.js';
 
 export interface KernelClassifierOptions extends GramOptions {
@@ -73,7 +73,7 @@ export class KernelClassifier {
   #fitting = false;
 
   constructor(opts: KernelClassifierOptions = {}) {
-    if (typeof opts !== 'object' || opts === null) throw new ValueError('KernelClassifier: options must be an object');
+    opts = optionsObject('KernelClassifier', opts);
     this.landmarks = intOption('landmarks', opts.landmarks ?? 100, 1);
     this.hidden = intOption('hidden', opts.hidden ?? 0, 0);
     this.epochs = intOption('epochs', opts.epochs ?? 10, 1);
@@ -83,8 +83,7 @@ export class KernelClassifier {
     if (this.lr <= 0) throw new ValueError(`lr must be > 0, got ${this.lr}`);
     this.seed = opts.seed ?? 0;
     if (!Number.isSafeInteger(this.seed)) throw new ValueError(`seed must be an integer, got ${String(this.seed)}`);
-    this.standardize = opts.standardize ?? true;
-    if (typeof this.standardize !== 'boolean') throw new ValueError(`standardize must be true or false, got ${String(opts.standardize)}`);
+    this.standardize = optionalBoolean('standardize', opts.standardize, true);
     refuseProjected('KernelClassifier', opts.kernel);
     this.#gramOptions = { kernel: opts.kernel, gamma: opts.gamma, coef0: opts.coef0, degree: opts.degree };
     this.kernel = resolveGramOptions(this.#gramOptions, 1).kernel; // validates kernel, γ, c₀, degree now
@@ -119,8 +118,9 @@ export class KernelClassifier {
    * Samples the landmarks, computes the training features on `engine` and trains the model
    * (replacing any earlier fit). `y` holds integer class labels (≥ 2 distinct values).
    */
-  async fit(engine: Engine, x: Matrix, y: ArrayLike<number>, opts: KernelFitOptions = {}): Promise<History> {
+  async fit(engine: Engine, x: Matrix, y: ArrayLike<number>, options?: KernelFitOptions): Promise<History> {
     this.#alive();
+    const opts = optionsObject('KernelClassifier.fit', options);
     if (this.#fitting) throw new ValueError('KernelClassifier.fit: a fit is already running (await it first)');
     this.#fitting = true;
     try {
@@ -138,6 +138,7 @@ export class KernelClassifier {
     const classes = parsed.classes;
     let validation: [Matrix, Int32Array] | null = null;
     if (opts.validationData !== undefined) {
+      if (!Array.isArray(opts.validationData) || opts.validationData.length !== 2) throw new ValueError('validationData must be a pair [X, y]');
       const [vx, vy] = opts.validationData;
       checkInputMatrix('validationData X', vx);
       checkWidth('validationData X', vx, x.cols, 'the training data');

@@ -28,6 +28,7 @@ import { ValueError } from '../errors.js';
 import { resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
 import type { Matrix } from '../data/matrix.js';
 import type { GramKernel, GramOptions } from '../types.js';
+import { optionsObject } from '../validate.js';
 import { blockRows, checkInputMatrix, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices } from './landmarks.js';
 
 export interface NystroemOptions extends GramOptions {
@@ -96,7 +97,8 @@ export class Nystroem {
    * Z = K(X, C) · normalizationᵀ, [N, m]: the kernel block and the product on the engine,
    * in row blocks (memory linear in N; the host result is the only N-sized array).
    */
-  async transform(engine: Engine, x: Matrix, opts: TransformOptions = {}): Promise<Matrix> {
+  async transform(engine: Engine, x: Matrix, options?: TransformOptions): Promise<Matrix> {
+    const opts = optionsObject('Nystroem.transform', options);
     checkInputMatrix('transform: X', x);
     checkWidth('transform: X', x, this.features, 'the Nyström map');
     const m = this.size;
@@ -126,7 +128,7 @@ export class Nystroem {
  * γ = 1/d, c₀ = 1, degree 3).
  */
 export async function nystroem(engine: Engine, x: Matrix, opts: NystroemOptions = {}): Promise<Nystroem> {
-  if (typeof opts !== 'object' || opts === null) throw new ValueError('nystroem: options must be an object');
+  opts = optionsObject('nystroem', opts);
   refuseProjected('nystroem', opts.kernel);
   checkInputMatrix('nystroem: X', x);
   const o = resolveGramOptions(opts, x.cols);

@@ -9,7 +9,7 @@ import { ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { flatValues, rowValues } from '../nested-arrays.js';
-import { fmtShape } from '../validate.js';
+import { describeValue, fmtShape, optionalBoolean } from '../validate.js';
 import type { HostMatrix, Inputs, Targets } from './types.js';
 
 /** A validated matrix: host values, plus the caller's tensor when it can be used as is. */
@@ -39,7 +39,7 @@ export function inputShape(name: string, x: Inputs): [number, number] {
     if (!Array.isArray(x[0])) throw new ShapeError(`${name} must be rows of numbers (number[][]), got a flat array`);
     return [x.length, (x[0] as readonly number[]).length];
   }
-  throw new ValueError(`${name} must be a Tensor, a { rows, cols, data } matrix or number[][], got ${describe(x)}`);
+  throw new ValueError(`${name} must be a Tensor, a { rows, cols, data } matrix or number[][], got ${describeValue(x)}`);
 }
 
 function checkHostMatrix(name: string, m: HostMatrix): void {
@@ -141,17 +141,11 @@ export async function toHostTargets(
 
 /** `allowNonFinite` of fit/evaluate/predict options: absent (false) or a boolean. */
 export function allowNonFiniteOption(o: { allowNonFinite?: unknown }): boolean {
-  const v = o.allowNonFinite;
-  if (v !== undefined && typeof v !== 'boolean') throw new ValueError(`allowNonFinite must be true or false, got ${String(v)}`);
-  return v === true;
+  return optionalBoolean('allowNonFinite', o.allowNonFinite, false);
 }
 
 /** The prepared matrix as a tensor: the caller's own when given, else one upload. */
 export function upload(engine: Engine, m: Prepared): { tensor: Tensor; owned: boolean } {
   if (m.tensor !== null && m.tensor.shape.length === 2) return { tensor: m.tensor, owned: false };
   return { tensor: engine.tensor(m.data, [m.rows, m.cols]), owned: true };
-}
-
-function describe(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
 }

@@ -6,10 +6,11 @@
 // and no readback inside an epoch. At the end of the epoch the learned α (and the recorded
 // step losses, in their own slots) join the same vector, which is read once.
 
-import type { Engine } from '../engine.js';
+import { checkRecoverOptions, type Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
+import { checkOptionalFunction, describeValue, optionalBoolean, optionsObject } from '../validate.js';
 import { rowPermutation } from './init.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
 import type { Network } from './network.js';
@@ -332,9 +333,18 @@ export async function evaluateLoop(
   }
 }
 
+/** fit's `recovery` (false is handled by the caller): engine.recover()'s options plus maxRecoveries. */
+function checkRecovery(r: Exclude<RecoveryOption, false> | undefined): Exclude<RecoveryOption, false> {
+  const o = checkRecoverOptions(r, 'recovery', 'recovery.', '{ maxRecoveries: 3 } (or false)') as Exclude<RecoveryOption, false>;
+  if (o.maxRecoveries !== undefined && (!Number.isSafeInteger(o.maxRecoveries) || o.maxRecoveries < 0)) {
+    throw new ValueError(`recovery.maxRecoveries must be an integer ≥ 0, got ${describeValue(o.maxRecoveries)}`);
+  }
+  return o;
+}
+
 /** Checks and defaults FitOptions (before anything is uploaded or trained). */
 export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFitOptions {
-  if (typeof o !== 'object' || o === null) throw new ValueError(`fit options must be an object, got ${String(o)}`);
+  o = optionsObject('fit', o);
   const epochs = o.epochs ?? 1;
   const batchSize = o.batchSize ?? 32;
   if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`epochs must be a positive integer, got ${String(epochs)}`);
@@ -349,12 +359,13 @@ export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFit
   if (o.validationData !== undefined && (!Array.isArray(o.validationData) || o.validationData.length !== 2)) {
     throw new ValueError('validationData must be a pair [x, y]');
   }
-  for (const name of ['onBatchEnd', 'onEpochEnd'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'function') throw new ValueError(`${name} must be a function`);
-  }
+  checkOptionalFunction('onBatchEnd', o.onBatchEnd);
+  checkOptionalFunction('onEpochEnd', o.onEpochEnd);
   return {
-    epochs, batchSize, seed, shuffle: o.shuffle ?? true, recordStepLosses: o.recordStepLosses === true,
+    epochs, batchSize, seed,
+    shuffle: optionalBoolean('shuffle', o.shuffle, true),
+    recordStepLosses: optionalBoolean('recordStepLosses', o.recordStepLosses, false),
     onBatchEnd: o.onBatchEnd, onEpochEnd: o.onEpochEnd, startEpoch: 0, checkpoint: null,
-    recovery: o.recovery === false ? false : { ...(o.recovery ?? {}) },
+    recovery: o.recovery === false ? false : { ...checkRecovery(o.recovery) },
   };
 }

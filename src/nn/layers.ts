@@ -4,14 +4,15 @@
 // safetensors header, user JSON).
 
 import { ValueError } from '../errors.js';
-import { checkFinite, checkPositiveInt } from '../validate.js';
+import { checkFinite, checkPositiveInt, describeValue, optionsObject } from '../validate.js';
 import type { DenseSpec, InitKind, LayerSpec, LeakyReluSpec, PlainActivationSpec, SigmoidSpec } from './types.js';
 
 export const LAYER_KINDS: readonly LayerSpec['kind'][] = ['dense', 'sigmoid', 'relu', 'leakyRelu', 'tanh', 'identity'];
 const INIT_KINDS: readonly InitKind[] = ['glorot', 'he'];
 
 /** A fully connected layer X·W + b with W [inputs, units]. */
-export function dense(inputs: number, units: number, opts: { init?: InitKind; seed?: number } = {}): DenseSpec {
+export function dense(inputs: number, units: number, options?: { init?: InitKind; seed?: number }): DenseSpec {
+  const opts = optionsObject('dense', options);
   const spec: DenseSpec = { kind: 'dense', inputs, units, init: opts.init ?? 'glorot' };
   if (opts.seed !== undefined) spec.seed = opts.seed;
   checkLayerSpec(spec);
@@ -19,7 +20,8 @@ export function dense(inputs: number, units: number, opts: { init?: InitKind; se
 }
 
 /** The scaled sigmoid σ(α·x), α = 1 by default; learnAlpha makes α a trained parameter. */
-export function sigmoid(opts: { alpha?: number; learnAlpha?: boolean } = {}): SigmoidSpec {
+export function sigmoid(options?: { alpha?: number; learnAlpha?: boolean }): SigmoidSpec {
+  const opts = optionsObject('sigmoid', options);
   const spec: SigmoidSpec = { kind: 'sigmoid', alpha: opts.alpha ?? 1, learnAlpha: opts.learnAlpha ?? false };
   checkLayerSpec(spec);
   return spec;
@@ -55,8 +57,13 @@ export type HiddenActivation = (typeof HIDDEN_ACTIVATIONS)[number];
  */
 export function mlpLayers(
   inputs: number, hidden: readonly number[], outputs: number,
-  o: { activation: HiddenActivation; alpha?: number; learnAlpha?: boolean },
+  options: { activation: HiddenActivation; alpha?: number; learnAlpha?: boolean },
 ): LayerSpec[] {
+  const o = optionsObject('mlpLayers', options);
+  if (!HIDDEN_ACTIVATIONS.includes(o.activation)) {
+    throw new ValueError(`mlpLayers: activation must be one of ${HIDDEN_ACTIVATIONS.join(', ')}, got ${describeValue(o.activation)}`);
+  }
+  if (!Array.isArray(hidden)) throw new ValueError(`mlpLayers: hidden must be an array of layer widths, got ${describeValue(hidden)}`);
   const init: InitKind = o.activation === 'relu' || o.activation === 'leakyRelu' ? 'he' : 'glorot';
   const act = (): LayerSpec => {
     switch (o.activation) {

@@ -7,11 +7,12 @@ import type { SgdUpdate } from '../backend.js';
 import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { checkFinite } from '../validate.js';
+import { checkFinite, optionsObject } from '../validate.js';
 import type { AdamSpec, OptimizerSpec, SgdSpec } from './types.js';
 
 /** Stochastic gradient descent, optionally with momentum (v = μv + g; p −= lr·v). */
-export function sgd(opts: { lr?: number; momentum?: number; weightDecay?: number } = {}): SgdSpec {
+export function sgd(options?: { lr?: number; momentum?: number; weightDecay?: number }): SgdSpec {
+  const opts = optionsObject('sgd', options);
   const spec: SgdSpec = { kind: 'sgd', lr: opts.lr ?? 0.01, momentum: opts.momentum ?? 0, weightDecay: opts.weightDecay ?? 0 };
   checkOptimizerSpec(spec);
   return spec;
@@ -19,8 +20,9 @@ export function sgd(opts: { lr?: number; momentum?: number; weightDecay?: number
 
 /** Adam with bias correction (PyTorch's defaults). */
 export function adam(
-  opts: { lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number } = {},
+  options?: { lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number },
 ): AdamSpec {
+  const opts = optionsObject('adam', options);
   const spec: AdamSpec = {
     kind: 'adam', lr: opts.lr ?? 0.001, beta1: opts.beta1 ?? 0.9, beta2: opts.beta2 ?? 0.999,
     eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0,

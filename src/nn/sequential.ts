@@ -8,7 +8,7 @@ import { LOSS_KINDS } from '../engine.js';
 import { DisposedError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
-import { checkTensorBytes, fmtShape } from '../validate.js';
+import { checkTensorBytes, fmtShape, optionsObject } from '../validate.js';
 import { allowNonFiniteOption, checkFiniteMatrix, inputShape, type Prepared, toHostMatrix, toHostTargets, upload } from './data.js';
 import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, resolveFitOptions, type TrainContext } from './fit.js';
 import { CHECKPOINT_TAG, checkCheckpointOptions, setUpCheckpoints } from './checkpoint.js';
@@ -24,7 +24,7 @@ import type {
 
 /** Builds a Sequential model on `engine` with seeded initial weights (default seed 0). */
 export function sequential(engine: Engine, layers: readonly LayerSpec[], opts: { seed?: number } = {}): Sequential {
-  return new Sequential(engine, layers, { seed: opts.seed ?? 0 });
+  return new Sequential(engine, layers, { seed: optionsObject('sequential', opts).seed ?? 0 });
 }
 
 interface Compiled {
@@ -301,7 +301,7 @@ export class Sequential {
   /** Mean loss (and accuracy when compiled with it) on x, y, without training. */
   async evaluate(x: Inputs, y: Targets, opts: EvaluateOptions = {}): Promise<EvaluateResult> {
     const c = this.#ready('evaluate');
-    if (typeof opts !== 'object' || opts === null) throw new ValueError(`evaluate options must be an object, got ${String(opts)}`);
+    opts = optionsObject('evaluate', opts);
     const batchSize = opts.batchSize ?? 1024;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${String(batchSize)}`);
     const nonFinite = allowNonFiniteOption(opts);
@@ -330,7 +330,7 @@ export class Sequential {
    */
   async predict(x: Inputs, opts: PredictOptions = {}): Promise<Tensor> {
     this.#alive();
-    if (typeof opts !== 'object' || opts === null) throw new ValueError(`predict options must be an object, got ${String(opts)}`);
+    opts = optionsObject('predict', opts);
     if (x instanceof Tensor && x.owner !== this.engine) throw new ValueError('x belongs to another engine');
     const [rows, cols] = inputShape('x', x);
     if (cols !== this.inputs) throw new ShapeError(`x has ${cols} columns but the model takes ${this.inputs} inputs`);

@@ -4,6 +4,7 @@
 import { ValueError } from '../../errors.js';
 import { checkDegree } from '../../gram-options.js';
 import type { Matrix } from '../../data/matrix.js';
+import { checkOptionalFunction, optionsObject } from '../../validate.js';
 import type { SVCKernel, SVCOptions, SVCProviderKind } from './types.js';
 
 /** Kernels after alias resolution. */
@@ -34,7 +35,7 @@ export interface ResolvedSVCOptions {
 }
 
 export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
-  if (o === null || typeof o !== 'object') throw new ValueError(`SVC options must be an object, got ${String(o)}`);
+  o = optionsObject('SVC', o);
   const C = o.C ?? 1;
   if (typeof C !== 'number' || !Number.isFinite(C) || C <= 0) throw new ValueError(`C must be a finite number > 0, got ${String(C)}`);
   const k = o.kernel ?? 'rbf';
@@ -65,7 +66,8 @@ export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
   if (provider !== 'engine' && provider !== 'float64') {
     throw new ValueError(`provider must be 'engine' or 'float64', got ${JSON.stringify(provider)}`);
   }
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new ValueError('onProgress must be a function');
+  checkOptionalFunction('onProgress', o.onProgress);
+  checkOptionalFunction('log', o.log, true);
   return { C, kernel, gamma, coef0, degree, tol, maxIter, onMaxIter, cacheSize, batchRows, provider };
 }
 

@@ -7,7 +7,7 @@
 // classes. In the binary case dualCoef, intercept and decisionFunction are negated, as
 // scikit-learn does, so that a positive decision value means classes[1].
 
-import { checkMatrix, type Matrix } from '../../data/matrix.js';
+import { checkMatrix, checkMatrixData, type Matrix } from '../../data/matrix.js';
 import type { Engine } from '../../engine.js';
 import { ShapeError, SigmoidCoreError, ValueError } from '../../errors.js';
 import { kernelMatrixF64 } from './kernel-f64.js';
@@ -341,9 +341,7 @@ export class SVC {
 }
 
 function checkX(op: string, x: Matrix): void {
-  if (x === null || typeof x !== 'object' || !ArrayBuffer.isView((x as { data?: unknown }).data)) {
-    throw new ValueError(`${op}: X must be a matrix { rows, cols, data: Float32Array }`);
-  }
+  checkMatrixData(`${op}: X`, x);
   try {
     checkMatrix(op, x);
   } catch (err) {
