@@ -14,7 +14,7 @@ export type Activation =
   | { kind: 'relu' | 'tanh' | 'identity' };
 
 export const ACTIVATION_KINDS: readonly ActivationKind[] = ['sigmoid', 'relu', 'leakyRelu', 'tanh', 'identity'];
-export const DEFAULT_LEAKY_SLOPE = 0.01;
+export const DEFAULT_LEAKY_SLOPE = Math.fround(0.01);
 
 export function resolveActivation(act: Activation | undefined): ActivationSpec {
   const a = act ?? 'identity';
@@ -26,7 +26,7 @@ export function resolveActivation(act: Activation | undefined): ActivationSpec {
   if (typeof a === 'object' && a.kind === 'sigmoid' && a.alpha !== undefined) {
     if (typeof a.alpha === 'number') {
       checkFinite('sigmoid alpha', a.alpha);
-      spec.alpha = a.alpha;
+      spec.alpha = Math.fround(a.alpha); // as the shaders get it: both backends scale by the same float32
     } else if (a.alpha instanceof Tensor) {
       if (a.alpha.size !== 1) throw new ShapeError(`sigmoid alpha tensor must hold one value, got shape ${fmtShape(a.alpha.shape)}`);
       spec.alphaBuf = a.alpha.buffer;
@@ -37,7 +37,7 @@ export function resolveActivation(act: Activation | undefined): ActivationSpec {
   if (typeof a === 'object' && a.kind === 'leakyRelu' && a.slope !== undefined) {
     checkFinite('leakyRelu slope', a.slope);
     if (a.slope < 0) throw new ValueError(`leakyRelu slope must be ≥ 0 (its backward reads the sign of the output), got ${a.slope}`);
-    spec.slope = a.slope;
+    spec.slope = Math.fround(a.slope);
   }
   return spec;
 }

@@ -4,9 +4,10 @@
 // through as NaN or 0).
 
 import { ShapeError, ValueError } from './errors.js';
+import { describeValue } from './validate.js';
 
 function element(name: string, v: unknown, at: string): number {
-  if (typeof v !== 'number') throw new ValueError(`${name}${at} is not a number: ${String(v)}${v === undefined ? ' (a missing element?)' : ''}`);
+  if (typeof v !== 'number') throw new ValueError(`${name}${at} is not a number: ${describeValue(v)}${v === undefined ? ' (a missing element?)' : ''}`);
   return v;
 }
 

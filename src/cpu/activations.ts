@@ -40,7 +40,7 @@ export interface ResolvedAct {
 
 /** Resolves an ActivationSpec, reading the [1] α buffer if there is one. */
 export function resolveAct(spec: ActivationSpec, alphaValue: number | null): ResolvedAct {
-  return { kind: spec.kind, alpha: spec.alpha * (alphaValue ?? 1), slope: spec.slope };
+  return { kind: spec.kind, alpha: Math.fround(spec.alpha * (alphaValue ?? 1)), slope: spec.slope };
 }
 
 /** dst[dOff + i] = act(src[sOff + i]) for i < n. src may be float64 (matmul accumulators). */
