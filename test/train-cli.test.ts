@@ -131,6 +131,22 @@ describe('save → predict round trips', () => {
       expect(Number(row[0])).toBe(ps.indexOf(Math.max(...ps)));
       expect(row[0]).toBe(preds[i + 1]![0]); // same labels as the CPU run on the same rows
     });
+
+    // The same rows with the columns reversed (label first): matched by name, same predictions.
+    const reversed = join(dir, 'reversed.csv');
+    await writeFile(reversed, digitsLines.slice(0, 101).map((l) => l.split(',').reverse().join(',')).join('\n'));
+    const out3 = join(dir, 'reversed-preds.csv');
+    const rv = await cli('predict', '--model', model, '--data', reversed, '--out', out3, '--backend', 'cpu');
+    expect(rv.code, rv.stderr).toBe(0);
+    expect(rv.stderr).toMatch(/matched to the model's features by name/);
+    expect(rowsOf(await readFile(out3, 'utf8')).slice(1).map((r) => r[0])).toEqual(preds.slice(1, 101).map((r) => r[0]));
+    // Other column names: refused (by position they would give wrong predictions silently).
+    const renamed = join(dir, 'renamed.csv');
+    await writeFile(renamed, [digitsLines[0]!.replace('pixel_0_0', 'first'), ...digitsLines.slice(1, 11)].join('\n'));
+    const rn = await cli('predict', '--model', model, '--data', renamed, '--out', join(dir, 'renamed-preds.csv'), '--backend', 'cpu');
+    expect(rn.code).toBe(1);
+    expectOneLineError(rn, /renamed\.csv's columns are not the model's features: no column named "pixel_0_0"/);
+    expect(existsSync(join(dir, 'renamed-preds.csv'))).toBe(false);
   });
 
   it('binary labels 3/7 (bce, one output) come back as 3 and 7; regression values come back as numbers', async () => {

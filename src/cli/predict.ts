@@ -6,7 +6,7 @@
 
 import { createEngine } from '../create-engine.js';
 import { LOSS_KINDS } from '../engine.js';
-import { dropColumn, type Matrix } from '../data/matrix.js';
+import { dropColumn, type Matrix, selectColumns } from '../data/matrix.js';
 import { applyStandardizer } from '../data/standardize.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { csvChunks, readCsv } from '../io/csv.js';
@@ -65,11 +65,7 @@ export const predictCommand: Command<typeof flags> = {
           (info?.label && dropped === null ? ` (a label column named "${info.label}" would be ignored)` : ''),
       );
     }
-    if (info?.features && csv.header) {
-      const names = csv.header.filter((_, i) => i !== dropped);
-      const c = info.features.findIndex((h, i) => h !== names[i]);
-      if (c >= 0) notice(`note: ${f.data} column "${names[c]}" is where the model had "${info.features[c]}"; using the columns by position`);
-    }
+    if (info?.features && csv.header) x = matchFeatures(x, csv.header.filter((_, i) => i !== dropped), info.features, f.data!, notice);
     if (info?.standardize) x = applyStandardizer(x, info.standardize);
 
     // ---- predict ----
@@ -129,6 +125,25 @@ export const predictCommand: Command<typeof flags> = {
 };
 
 /** Index of the column to drop as the label, or null. */
+/**
+ * The feature columns in the model's order: as they are when the header names them in that
+ * order, reordered when it names the same features in another order; other names are an
+ * error (using them by position would give wrong predictions without a word).
+ */
+function matchFeatures(x: Matrix, names: readonly string[], features: readonly string[], source: string, notice: (line: string) => void): Matrix {
+  if (names.every((h, i) => h === features[i])) return x;
+  const order = features.map((h) => names.indexOf(h));
+  const missing = features.filter((_, k) => order[k]! < 0);
+  if (missing.length > 0 || new Set(names).size !== names.length) {
+    throw new ValueError(
+      `${source}'s columns are not the model's features: ${missing.length > 0 ? `no column named ${missing.slice(0, 3).map((h) => `"${h}"`).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}` : 'a column name appears twice'}` +
+        ' (give the features by name, in any order, or a file without a header row to use them by position)',
+    );
+  }
+  notice(`${source}: columns matched to the model's features by name (their order differs)`);
+  return selectColumns(x, order);
+}
+
 function labelToDrop(info: CliModelInfo | null, header: readonly string[] | null, cols: number, inputs: number): number | null {
   if (info === null) return null;
   if (header !== null && info.label !== null) {
