@@ -198,6 +198,19 @@ describe('sigmoid-core gram errors', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('an --out that is empty or names a directory is refused before any work', async () => {
+    const empty = await cli('gram', '--x', join(dir, 'X.csv'), '--out', '');
+    expect(empty.code).toBe(2);
+    expectOneLineError(empty, /--out needs a value/);
+    const folder = await cli('gram', '--x', join(dir, 'X.csv'), '--out', dir);
+    expect(folder.code).toBe(1);
+    expectOneLineError(folder, /cannot write .*: it is a directory; give a file name/);
+    const slash = await cli('gram', '--x', join(dir, 'X.csv'), '--out', join(dir, 'not-yet') + '/');
+    expect(slash.code).toBe(1);
+    expectOneLineError(slash, /cannot write .*not-yet\/: it names a directory/);
+    expect(existsSync(join(dir, 'not-yet'))).toBe(false);
+  });
+
   it('requires --x and --out, and says when a file is missing', async () => {
     const noOut = await cli('gram', '--x', join(dir, 'X.csv'));
     expect(noOut.code).toBe(2);

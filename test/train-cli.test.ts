@@ -265,6 +265,14 @@ describe('train and predict errors', () => {
     expect(s.stderr).not.toMatch(/^epoch/m);
   });
 
+  it('a bad --backend is refused before the data is read (train and svm)', async () => {
+    for (const command of ['train', 'svm']) {
+      const r = await cli(command, '--train', join(dir, 'never-read.csv'), '--label', 'label', '--backend', 'gpu');
+      expect(r.code, `${command}: ${r.stderr}`).toBe(2);
+      expectOneLineError(r, /--backend must be one of auto, webgpu, cpu, got "gpu"/);
+    }
+  });
+
   it('predict: a wrong width names both widths and writes nothing; a non-model file is refused', async () => {
     const model = join(dir, 'small.safetensors');
     const t = await cli('train', '--train', small(), '--label', 'label', '--hidden', '8', '--epochs', '2', '--backend', 'cpu', '--save', model, '--quiet');

@@ -58,7 +58,7 @@ export function parseFlags<S extends FlagSpecs>(command: string, argv: readonly 
       if (values[name] === '') throw new UsageError(`${command}: --${name}= needs a value (--${name} ${spec.value ?? 'VALUE'})`);
     } else {
       const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+      if (next === undefined || next === '' || (next.startsWith('--') && next.length > 2)) {
         throw new UsageError(`${command}: --${name} needs a value (--${name} ${spec.value ?? 'VALUE'})`);
       }
       values[name] = next;

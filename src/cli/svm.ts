@@ -71,6 +71,7 @@ export const svmCommand: Command<typeof flags> = {
   async run(f, io) {
     const o = options(f);
     const notice = f.quiet ? () => {} : (line: string) => io.err(line);
+    const backend = backendFlag(f.backend); // before any data is read
     // Options are checked by the SVC constructor before any data is read.
     const svc = new SVC({
       C: o.C, kernel: o.kernel, gamma: o.gamma, coef0: o.coef0, degree: o.degree, tol: o.tol,
@@ -91,7 +92,7 @@ export const svmCommand: Command<typeof flags> = {
         `${classes.length * (classes.length - 1) / 2} one-vs-one problems${f.standardize ? '; standardized' : ''}`,
     );
 
-    const engine = await createEngine({ backend: backendFlag(f.backend), log: f.quiet ? null : io.err });
+    const engine = await createEngine({ backend, log: f.quiet ? null : io.err });
     let report: SvmReport;
     try {
       const t0 = performance.now();

@@ -114,6 +114,7 @@ export const trainCommand: Command<typeof flags> = {
   async run(f, io) {
     const o = options(f);
     const notice = f.quiet ? () => {} : (line: string) => io.err(line);
+    const backend = backendFlag(f.backend); // before any data is read
     if (f.save !== undefined) await checkWritable(f.save);
 
     // ---- data: read and check everything before the engine starts ----
@@ -141,7 +142,7 @@ export const trainCommand: Command<typeof flags> = {
         `; loss ${loss}${f.standardize ? '; standardized' : ''}`,
     );
 
-    const engine = await createEngine({ backend: backendFlag(f.backend), log: f.quiet ? null : io.err });
+    const engine = await createEngine({ backend, log: f.quiet ? null : io.err });
     let report: TrainReport;
     let bytes: Uint8Array | null = null;
     try {

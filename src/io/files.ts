@@ -18,7 +18,7 @@ export async function readText(path: string): Promise<string> {
   }
 }
 
-/** Fails early (before long work) when `path` could not be created: its directory is missing. */
+/** Fails early (before long work) when `path` could not be written: its directory is missing, or it names a directory. */
 export async function checkWritable(path: string): Promise<void> {
   const dir = dirname(path);
   let isDir: boolean;
@@ -28,6 +28,8 @@ export async function checkWritable(path: string): Promise<void> {
     throw fileError('cannot write', path, err, `directory ${dir}`);
   }
   if (!isDir) throw new FileError(`cannot write ${path}: ${dir} is not a directory`);
+  if (/[/\\]$/.test(path)) throw new FileError(`cannot write ${path}: it names a directory (ends in a slash); give a file name`);
+  if ((await stat(path).catch(() => null))?.isDirectory()) throw new FileError(`cannot write ${path}: it is a directory; give a file name`);
 }
 
 /**
