@@ -211,6 +211,15 @@ describe('sigmoid-core gram errors', () => {
     expect(existsSync(join(dir, 'not-yet'))).toBe(false);
   });
 
+  it('a linear-kernel overflow says to scale the data (the linear kernel has no γ)', async () => {
+    const huge = join(dir, 'huge.csv');
+    await writeFile(huge, '1e20,1e20\n1,1\n');
+    const r = await cli('gram', '--x', huge, '--kernel', 'linear', '--out', join(dir, 'K-huge.csv'), '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expectOneLineError(r, /the linear kernel overflows float32 here; scale the data down\. Nothing was written/);
+    expect(existsSync(join(dir, 'K-huge.csv'))).toBe(false);
+  });
+
   it('requires --x and --out, and says when a file is missing', async () => {
     const noOut = await cli('gram', '--x', join(dir, 'X.csv'));
     expect(noOut.code).toBe(2);

@@ -71,6 +71,7 @@ describe('sigmoid-core svm on UCI digits', () => {
   it.each([
     [['--C', '-1'], 2, /--C must be > 0, got -1/],
     [['--gamma', '0'], 2, /--gamma must be scale, auto or a number > 0/],
+    [['--gamma', 'Scale'], 2, /--gamma must be scale, auto or a number > 0, got "Scale"/],
     [['--kernel', 'gauss'], 2, /--kernel must be one of rbf, sigmoid, linear, polynomial, poly, got "gauss"/],
     [['--degree', '0'], 2, /--degree must be an integer ≥ 1, got "0"/],
     [['--test', 'x.csv'], 2, /give --test or --test-split, not both/],

@@ -97,7 +97,7 @@ export const gramCommand: Command<typeof flags> = {
         if (bad >= 0) {
           throw new ValueError(
             `K[${t.rowStart + Math.floor(bad / m) + 1}, ${(bad % m) + 1}] is ${band[bad]}: the ${kernel} kernel overflows float32 here; ` +
-              `choose a smaller --gamma${kernel === 'polynomial' ? ' or --degree' : ''}. Nothing was written.`,
+              `${kernel === 'linear' ? 'scale the data down' : `choose a smaller --gamma${kernel === 'polynomial' ? ' or --degree' : ''}`}. Nothing was written.`,
           );
         }
         for (const chunk of csvChunks(band, t.rows, m)) await out.write(chunk);

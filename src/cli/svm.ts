@@ -150,8 +150,17 @@ function options(f: SvmFlags): Options {
     if (!(testSplit > 0 && testSplit < 1)) throw new UsageError(`--test-split must be in (0, 1), got ${f['test-split']}`);
   }
   const g = f.gamma ?? 'scale';
-  const gamma = g === 'scale' || g === 'auto' ? g : numberFlag('gamma', g);
-  if (typeof gamma === 'number' && !(gamma > 0)) throw new UsageError(`--gamma must be scale, auto or a number > 0, got ${JSON.stringify(g)}`);
+  let gamma: 'scale' | 'auto' | number | null = g === 'scale' || g === 'auto' ? g : null;
+  if (gamma === null) {
+    try {
+      gamma = numberFlag('gamma', g);
+    } catch {
+      // reported below, naming the words as well
+    }
+  }
+  if (gamma === null || (typeof gamma === 'number' && !(gamma > 0))) {
+    throw new UsageError(`--gamma must be scale, auto or a number > 0, got ${JSON.stringify(g)}`);
+  }
   const C = f.C === undefined ? 1 : numberFlag('C', f.C);
   if (!(C > 0)) throw new UsageError(`--C must be > 0, got ${f.C}`);
   const tol = f.tol === undefined ? 1e-3 : numberFlag('tol', f.tol);
