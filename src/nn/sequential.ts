@@ -239,7 +239,9 @@ export class Sequential {
         hvx = await this.#inputs('validationData x', opts.validationData[0], nonFinite);
         hvy = await toHostTargets('validationData y', opts.validationData[1], hvx.rows, this.outputs, c.loss, nonFinite);
       } else if (opts.validationSplit !== undefined) {
-        trainRows = Math.floor(hx.rows * (1 - opts.validationSplit));
+        // ⌊N·(1 − split)⌋ of the decimal split: 1 − 0.8 is 0.19999999999999996 in binary, and a
+        // plain floor would train 10 rows at split 0.8 on one row instead of two.
+        trainRows = Math.floor(hx.rows * (1 - opts.validationSplit) * (1 + 1e-12));
         if (trainRows < 1 || trainRows >= hx.rows) {
           throw new ValueError(`validationSplit ${opts.validationSplit} of ${hx.rows} rows leaves no rows for training or for validation`);
         }

@@ -209,6 +209,9 @@ describe('epoch logs', () => {
         const r = await m.evaluate(DATA.x.slice(150), DATA.labels.slice(150));
         expect(r.samples).toBe(50);
         expectClose([h.valLoss![1]!, h.valAccuracy![1]!], [r.loss, r.accuracy!], { rtol: 1e-5, label: `${name} validation` });
+        // ⌊200 · (1 − 0.8)⌋ = 40 training rows, though 200 · (1 − 0.8) is 39.99999999999999 in float64.
+        const h8 = await m.fit(DATA.x, DATA.labels, { epochs: 1, batchSize: 1, validationSplit: 0.8 });
+        expect(h8.epochs[0]!.steps, `${name} steps at validationSplit 0.8`).toBe(40);
       } finally {
         m.dispose();
       }
