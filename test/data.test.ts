@@ -123,6 +123,7 @@ describe('labels', () => {
   it('one class, NaN and empty columns are errors', () => {
     expect(() => labelsFromColumn([2, 2, 2])).toThrow(/at least 2 classes, but every row is 2/);
     expect(() => labelsFromColumn([1, Number.NaN])).toThrow(/row 2 is NaN/);
+    expect(() => labelsFromColumn([0, 1, 0.5], { task: 'classification', firstLine: 2 })).toThrow(/but line 4 is 0\.5/);
     expect(() => labelsFromColumn([])).toThrow(/is empty/);
   });
 

@@ -195,6 +195,20 @@ describe('save → predict round trips', () => {
     const vals = rowsOf(await readFile(out3, 'utf8'));
     expect(vals[0]).toEqual(['target']);
     vals.slice(1).forEach((row, i) => expect(Math.abs(Number(row[0]) - Number(reg[i + 1]!.split(',')[1]))).toBeLessThan(0.5));
+    // Labels float32 cannot hold (above 2^24) stay distinct and come back exactly; a label
+    // column left empty in the data to predict is ignored, not parsed.
+    const ids = ['id,x0,x1'];
+    for (let i = 0; i < 40; i++) ids.push(`${i % 2 === 0 ? 16777216 : 16777217},${i % 2},${(i % 5) / 5}`);
+    await writeFile(join(dir, 'ids.csv'), `${ids.join('\n')}\n`);
+    const idModel = join(dir, 'ids.safetensors');
+    const ti = await cli('train', '--train', join(dir, 'ids.csv'), '--label', 'id', '--hidden', '4', '--lr', '0.05', '--epochs', '30', '--backend', 'cpu', '--save', idModel, '--json', '--quiet');
+    expect(ti.code, ti.stderr).toBe(0);
+    expect((JSON.parse(ti.stdout) as Report).classes).toEqual([16777216, 16777217]);
+    await writeFile(join(dir, 'ids-new.csv'), 'id,x0,x1\n,0,0.2\n,1,0.4\n');
+    const pi = await cli('predict', '--model', idModel, '--data', join(dir, 'ids-new.csv'), '--out', join(dir, 'ids-preds.csv'), '--backend', 'cpu', '--quiet');
+    expect(pi.code, pi.stderr).toBe(0);
+    expect(rowsOf(await readFile(join(dir, 'ids-preds.csv'), 'utf8')).slice(1).map((r) => r[0])).toEqual(['16777216', '16777217']);
+
     // --proba is for classifiers.
     const w = await cli('predict', '--model', regModel, '--data', join(dir, 'reg.csv'), '--out', join(dir, 'x.csv'), '--proba');
     expect(w.code).toBe(2);

@@ -9,7 +9,7 @@ import { classIndices, type Labels, labelsFromColumn, type Task } from '../data/
 import { randomSplit, stratifiedSplit } from '../data/split.js';
 import { applyStandardizer, fitStandardizer, type Standardizer } from '../data/standardize.js';
 import { ShapeError, ValueError } from '../errors.js';
-import { readCsv, type CsvMatrix } from '../io/csv.js';
+import { type CsvColumnPick, type CsvMatrix, readCsv } from '../io/csv.js';
 import { readText } from '../io/files.js';
 
 /** The flags of the data step, shared by train and svm (a command may reword a help text). */
@@ -53,12 +53,14 @@ export interface Dataset {
 }
 
 export async function loadDataset(r: DatasetRequest, notice: (line: string) => void): Promise<Dataset> {
-  const trainCsv = await loadCsv(r.train, notice);
-  if (trainCsv.cols < 2) throw new ShapeError(`${r.train} has ${trainCsv.cols} column; it needs feature columns and a label column`);
-  const labelIndex = resolveColumn(trainCsv.header, trainCsv.cols, r.label, `label column`);
+  const trainCsv = await loadCsv(r.train, notice, (header, cols) => {
+    if (cols < 2) throw new ShapeError(`${r.train} has ${cols} column; it needs feature columns and a label column`);
+    return { index: resolveColumn(header, cols, r.label, `label column`), mode: 'exact' };
+  });
+  const labelIndex = trainCsv.column!.index;
   const labelName = trainCsv.header?.[labelIndex] ?? null;
   const labelWhat = labelName !== null ? `label column "${labelName}"` : `label column ${labelIndex}`;
-  const labels = labelsFromColumn(columnValues(trainCsv, labelIndex), { task: r.task, name: `${r.train} ${labelWhat}` });
+  const labels = labelsFromColumn(trainCsv.column!.values!, { task: r.task, name: `${r.train} ${labelWhat}`, firstLine: trainCsv.firstLine });
   let xTrain = dropColumn(trainCsv, labelIndex);
   let yTrainIdx: Int32Array | null = labels.task === 'classification' ? labels.indices : null;
   let yTrainVal: Float32Array | null = labels.task === 'regression' ? labels.values : null;
@@ -67,13 +69,15 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
   let yTestVal: Float32Array | null = null;
 
   if (r.test !== undefined) {
-    const testCsv = await loadCsv(r.test, notice);
-    if (testCsv.cols !== trainCsv.cols) {
-      throw new ShapeError(
-        `${r.test} has ${testCsv.cols} columns but ${r.train} has ${trainCsv.cols}: the test data needs the same columns (features and label)`,
-      );
-    }
-    const testLabel = labelName !== null && testCsv.header !== null ? resolveColumn(testCsv.header, testCsv.cols, labelName, 'label column') : labelIndex;
+    const testCsv = await loadCsv(r.test, notice, (header, cols) => {
+      if (cols !== trainCsv.cols) {
+        throw new ShapeError(
+          `${r.test} has ${cols} columns but ${r.train} has ${trainCsv.cols}: the test data needs the same columns (features and label)`,
+        );
+      }
+      return { index: labelName !== null && header !== null ? resolveColumn(header, cols, labelName, 'label column') : labelIndex, mode: 'exact' };
+    });
+    const testLabel = testCsv.column!.index;
     if (trainCsv.header && testCsv.header) {
       const c = trainCsv.header.findIndex((h, i) => h !== testCsv.header![i]);
       if (c >= 0) {
@@ -84,8 +88,8 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
       }
     }
     xTest = dropColumn(testCsv, testLabel);
-    const values = columnValues(testCsv, testLabel);
-    if (labels.task === 'classification') yTestIdx = classIndices(values, labels.classes, `${r.test} ${labelWhat}`);
+    const values = testCsv.column!.values!;
+    if (labels.task === 'classification') yTestIdx = classIndices(values, labels.classes, `${r.test} ${labelWhat}`, testCsv.firstLine);
     else yTestVal = Float32Array.from(values);
   } else if (r.testSplit !== null) {
     const n = trainCsv.rows;
@@ -118,16 +122,10 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
   return { trainCsv, labels, labelIndex, labelName, xTrain, xTest, yTrainIdx, yTestIdx, yTrainVal, yTestVal, stats };
 }
 
-export async function loadCsv(path: string, notice: (line: string) => void): Promise<CsvMatrix> {
-  const csv = readCsv(await readText(path), { source: path });
+export async function loadCsv(path: string, notice: (line: string) => void, column?: CsvColumnPick): Promise<CsvMatrix> {
+  const csv = readCsv(await readText(path), { source: path, ...(column ? { column } : {}) });
   notice(`read ${path}: ${csv.rows} rows × ${csv.cols} columns${csv.header ? ' (with a header row)' : ''}`);
   return csv;
-}
-
-export function columnValues(m: CsvMatrix, c: number): Float32Array {
-  const out = new Float32Array(m.rows);
-  for (let r = 0; r < m.rows; r++) out[r] = m.data[r * m.cols + c]!;
-  return out;
 }
 
 export function fmtClasses(classes: readonly number[]): string {

@@ -52,9 +52,16 @@ export const predictCommand: Command<typeof flags> = {
     }
 
     // ---- the data ----
-    const csv = readCsv(await readText(f.data!), { source: f.data! });
+    // The label column's cells are not read: new data may have it empty.
+    const csv = readCsv(await readText(f.data!), {
+      source: f.data!,
+      column: (header, cols) => {
+        const index = labelToDrop(info, header, cols, inputs);
+        return index === null ? null : { index, mode: 'ignored' };
+      },
+    });
     let x: Matrix = csv;
-    const dropped = labelToDrop(info, csv.header, csv.cols, inputs);
+    const dropped = csv.column?.index ?? null;
     if (dropped !== null) {
       x = dropColumn(csv, dropped);
       notice(`${f.data}: ignoring column ${dropped + 1}${info?.label ? ` ("${info.label}", the label)` : ' (the label column at training)'}`);
@@ -91,7 +98,7 @@ export const predictCommand: Command<typeof flags> = {
     const rows = x.rows;
     let cols = 1;
     const header = [name];
-    let values: Float32Array;
+    let values: Float32Array | Float64Array;
     if (task === 'regression') {
       if (outputs !== 1) {
         values = raw;
@@ -103,7 +110,7 @@ export const predictCommand: Command<typeof flags> = {
       const probaCols = proba ? C : 0;
       cols = 1 + probaCols;
       if (proba) header.push(...classes!.map((c) => `p_${c}`));
-      values = new Float32Array(rows * cols);
+      values = new Float64Array(rows * cols); // the labels as they were (float32 cannot hold 123456789)
       for (let r = 0; r < rows; r++) {
         const k = outputs === 1 ? (raw[r]! > (loss === 'mse' ? 0.5 : 0) ? 1 : 0) : argmax(raw, r * outputs, outputs);
         values[r * cols] = classes![k] ?? k;
@@ -119,7 +126,7 @@ export const predictCommand: Command<typeof flags> = {
     }
     const bad = values.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new ValueError(`the prediction for row ${Math.floor(bad / cols) + 1} is ${values[bad]}; nothing was written`);
-    await writeAtomic(outPath, csvChunks(values, rows, cols, header));
+    await writeAtomic(outPath, csvChunks(values, rows, cols, header, undefined, task === 'classification' ? 1 : 0));
     io.err(`${rows} ${task === 'classification' ? 'class labels' : 'values'}${proba ? ' and probabilities' : ''} → ${outPath}`);
   },
 };

@@ -30,6 +30,13 @@ export interface LabelOptions {
   task?: Task | 'auto';
   /** Name of the column, for error messages. */
   name?: string;
+  /** File line of the first value (a CSV column): errors then say "line N", not "row N". */
+  firstLine?: number;
+}
+
+/** Where value i is, for error messages: "row i+1", or the file line. */
+function whereOf(firstLine: number | undefined): (i: number) => string {
+  return (i) => (firstLine === undefined ? `row ${i + 1}` : `line ${firstLine + i}`);
 }
 
 /** Decides the task from the values (unless told) and maps class values to 0..C−1. */
@@ -37,12 +44,13 @@ export function labelsFromColumn(values: ArrayLike<number>, options?: LabelOptio
   const o = optionsObject('labelsFromColumn', options);
   const task = o.task ?? 'auto';
   const name = o.name ?? 'the label column';
+  const at = whereOf(o.firstLine);
   if (!['auto', 'classification', 'regression'].includes(task)) {
     throw new ValueError(`task must be 'auto', 'classification' or 'regression', got ${JSON.stringify(task)}`);
   }
   if (values.length === 0) throw new ValueError(`${name} is empty`);
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i]!)) throw new ValueError(`${name}: row ${i + 1} is ${values[i]}, not a finite number`);
+    if (!Number.isFinite(values[i]!)) throw new ValueError(`${name}: ${at(i)} is ${values[i]}, not a finite number`);
   }
   const allIntegers = Array.prototype.every.call(values, (v: number) => Number.isInteger(v));
   const chosen: Task = task === 'auto' ? (allIntegers ? 'classification' : 'regression') : task;
@@ -50,21 +58,22 @@ export function labelsFromColumn(values: ArrayLike<number>, options?: LabelOptio
 
   if (!allIntegers) {
     const i = Array.prototype.findIndex.call(values, (v: number) => !Number.isInteger(v));
-    throw new ValueError(`${name}: classification needs integer class labels, but row ${i + 1} is ${values[i]}`);
+    throw new ValueError(`${name}: classification needs integer class labels, but ${at(i)} is ${values[i]}`);
   }
   const classes = [...new Set(Array.from(values))].sort((a, b) => a - b);
   if (classes.length < 2) {
     throw new ValueError(`${name}: classification needs at least 2 classes, but every row is ${classes[0]}`);
   }
-  return { task: 'classification', classes, indices: classIndices(values, classes, name) };
+  return { task: 'classification', classes, indices: classIndices(values, classes, name, o.firstLine) };
 }
 
 /** Maps label values to indices of `classes` (a value not in `classes` is an error). */
-export function classIndices(values: ArrayLike<number>, classes: readonly number[], name = 'the label column'): Int32Array {
+export function classIndices(values: ArrayLike<number>, classes: readonly number[], name = 'the label column', firstLine?: number): Int32Array {
   const index = new Map(classes.map((c, k) => [c, k]));
+  const at = whereOf(firstLine);
   return Int32Array.from(values, (v, i) => {
     const k = index.get(v);
-    if (k === undefined) throw new ValueError(`${name}: row ${i + 1} has label ${v}, which is not one of the classes ${classes.join(', ')}`);
+    if (k === undefined) throw new ValueError(`${name}: ${at(i)} has label ${v}, which is not one of the classes ${classes.join(', ')}`);
     return k;
   });
 }

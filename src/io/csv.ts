@@ -13,7 +13,26 @@ export interface CsvMatrix {
   cols: number;
   /** rows × cols values, row-major. */
   data: Float32Array;
+  /** File line of the first data row (1, or 2 after a header). */
+  firstLine: number;
+  /** The column picked by readCsv's `column` option, or null. */
+  column: CsvColumn | null;
 }
+
+/**
+ * One column read apart from the float32 matrix: 'exact' keeps its values as float64 too
+ * (class labels above 2²⁴ stay distinct), 'ignored' does not parse its cells (they may be
+ * empty or text) and leaves NaN in `data`.
+ */
+export interface CsvColumn {
+  index: number;
+  mode: 'exact' | 'ignored';
+  /** 'exact': the column's values, one per row. */
+  values: Float64Array | null;
+}
+
+/** Picks the column (0-based) once the header is known (null: none). */
+export type CsvColumnPick = (header: string[] | null, cols: number) => { index: number; mode: CsvColumn['mode'] } | null;
 
 /**
  * A malformed CSV. `line` and `column` are 1-based and point at the offending cell (for a
@@ -42,7 +61,7 @@ interface Cell {
   quoted: boolean;
 }
 
-export function readCsv(text: string, opts: { source?: string } = {}): CsvMatrix {
+export function readCsv(text: string, opts: { source?: string; column?: CsvColumnPick } = {}): CsvMatrix {
   const source = opts.source ?? 'CSV';
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let last = lines.length;
@@ -58,6 +77,8 @@ export function readCsv(text: string, opts: { source?: string } = {}): CsvMatrix
   if (rows === 0) throw new CsvError(source, 2, 1, 'has a header row but no data rows', 'file');
   const cols = first.length;
   const data = new Float32Array(rows * cols);
+  const pick = opts.column?.(header, cols) ?? null;
+  const column: CsvColumn | null = pick === null ? null : { ...pick, values: pick.mode === 'exact' ? new Float64Array(rows) : null };
 
   for (let i = start; i < last; i++) {
     const lineNo = i + 1;
@@ -70,9 +91,13 @@ export function readCsv(text: string, opts: { source?: string } = {}): CsvMatrix
       throw new CsvError(source, lineNo, Math.min(cells.length, cols) + 1, detail, 'line');
     }
     const base = (i - start) * cols;
-    for (let c = 0; c < cols; c++) data[base + c] = parseCell(cells[c]!.text, source, lineNo, c + 1);
+    for (let c = 0; c < cols; c++) {
+      if (c === column?.index && column.mode === 'ignored') data[base + c] = NaN;
+      else data[base + c] = parseCell(cells[c]!.text, source, lineNo, c + 1);
+    }
+    if (column?.values) column.values[i - start] = Number(cells[column.index]!.text);
   }
-  return { header, rows, cols, data };
+  return { header, rows, cols, data, firstLine: start + 1, column };
 }
 
 function parseCell(text: string, source: string, line: number, column: number): number {
@@ -138,11 +163,12 @@ export function writeCsv(data: ArrayLike<number>, rows: number, cols: number, he
 /**
  * The same text as writeCsv, in pieces of about `chunkBytes` characters (whole lines), for
  * writing matrices too large for one string. Values are float32 written with the fewest
- * digits that read back to the same float32; NaN and ±Infinity are refused (ValueError),
- * since readCsv would refuse them.
+ * digits that read back to the same float32, except the first `exactCols` columns, written
+ * as float64 (class labels such as 123456789, which float32 cannot hold); NaN and ±Infinity
+ * are refused (ValueError), since readCsv would refuse them.
  */
 export function* csvChunks(
-  data: ArrayLike<number>, rows: number, cols: number, header?: readonly string[] | null, chunkBytes = 1 << 20,
+  data: ArrayLike<number>, rows: number, cols: number, header?: readonly string[] | null, chunkBytes = 1 << 20, exactCols = 0,
 ): Generator<string> {
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1 || rows * cols !== data.length) {
     throw new ValueError(`writeCsv: ${rows}×${cols} does not match ${data.length} values`);
@@ -154,7 +180,7 @@ export function* csvChunks(
     for (let c = 0; c < cols; c++) {
       const v = data[r * cols + c]!;
       if (!Number.isFinite(v)) throw new ValueError(`writeCsv: value at row ${r + 1}, column ${c + 1} is ${v}; a CSV of numbers cannot hold it`);
-      cells[c] = formatFloat32(v);
+      cells[c] = c < exactCols ? String(v) : formatFloat32(v);
     }
     out += `${cells.join(',')}\n`;
     if (out.length >= chunkBytes) {
