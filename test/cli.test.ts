@@ -190,6 +190,7 @@ describe('sigmoid-core gram errors', () => {
     [['--degree', '2.5'], /--degree must be an integer ≥ 1, got "2.5"/],
     [['--kernel', 'gaussian'], /--kernel must be one of sigmoid, logistic, linear, polynomial, rbf, projected-sigmoid, got "gaussian"/],
     [['--backend', 'gpu'], /--backend must be one of auto, webgpu, cpu/],
+    [['--tile', '99999999999'], /--tile 99999999999 is too large: .*at most \d+/],
   ])('rejects bad values %j with exit code 2', async (flags, message) => {
     const out = join(dir, 'K-flags.csv');
     const r = await cli('gram', '--x', join(dir, 'X.csv'), '--out', out, ...(flags as string[]));

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, DIGITS, expectOneLineError, requireBuiltCli } from './helpers/cli.js';
+import { encodeSafetensors, parseSafetensors } from '../src/index.js';
 
 
 
@@ -299,6 +300,17 @@ describe('train and predict errors', () => {
     expectOneLineError(r, /narrow63\.csv has 63 feature columns but the model .*small\.safetensors takes 64/);
     expect(existsSync(out)).toBe(false);
     expect((await readdir(dir)).filter((f) => f.includes('p-width'))).toEqual([]);
+
+    // A model file whose class list does not fit its outputs (edited by hand, say) is refused.
+    const file = parseSafetensors(new Uint8Array(await readFile(model)));
+    const info = JSON.parse(file.metadata.sigmoid_core_cli!) as { classes: number[] };
+    info.classes = [0, 1];
+    const edited = join(dir, 'edited.safetensors');
+    await writeFile(edited, encodeSafetensors(file.tensors, { ...file.metadata, sigmoid_core_cli: JSON.stringify(info) }));
+    const ed = await cli('predict', '--model', edited, '--data', small(), '--out', out, '--backend', 'cpu');
+    expect(ed.code).toBe(1);
+    expectOneLineError(ed, /edited\.safetensors lists 2 classes for a model with 10 outputs/);
+    expect(existsSync(out)).toBe(false);
 
     const notModel = join(dir, 'not-a-model.safetensors');
     await writeFile(notModel, 'hello');

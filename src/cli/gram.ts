@@ -8,7 +8,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { createEngine } from '../create-engine.js';
-import { ShapeError, ValueError } from '../errors.js';
+import { LimitError, ShapeError, ValueError } from '../errors.js';
 import { GRAM_KERNELS, resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
 import { csvChunks, readCsv, type CsvMatrix } from '../io/csv.js';
 import { AtomicFile, checkWritable, readText } from '../io/files.js';
@@ -78,7 +78,7 @@ export const gramCommand: Command<typeof flags> = {
     const t0 = performance.now();
     const out = await AtomicFile.create(outPath);
     try {
-      const plan = planGramTiles(engine.limits, n, m, x.cols, false, { tileRows: tile, tileCols: tile });
+      const plan = tiling(() => planGramTiles(engine.limits, n, m, x.cols, false, { tileRows: tile, tileCols: tile }), tile);
       const bands = Math.ceil(n / plan.tileRows);
       io.err(
         `computing K (${n}×${m}) on ${ran}` +
@@ -180,4 +180,14 @@ function describeKernel(o: ResolvedGramOptions): string {
 
 function fmt(v: number): string {
   return String(Number(v.toPrecision(6)));
+}
+
+/** The tile plan; a --tile this device cannot hold is a usage error naming --tile. */
+function tiling<T>(plan: () => T, tile: number | undefined): T {
+  try {
+    return plan();
+  } catch (err) {
+    if (tile !== undefined && err instanceof LimitError) throw new UsageError(`--tile ${tile} is too large: ${err.message}`);
+    throw err;
+  }
 }

@@ -47,6 +47,9 @@ export const predictCommand: Command<typeof flags> = {
     const outputs = layers.outputs;
     const task = info?.task ?? (loss === 'mse' || loss === null ? 'regression' : 'classification');
     const classes = info?.classes ?? (task === 'classification' ? Array.from({ length: Math.max(outputs, 2) }, (_, k) => k) : null);
+    if (classes !== null && task === 'classification' && classes.length !== Math.max(outputs, 2)) {
+      throw new ValueError(`${f.model} lists ${classes.length} classes for a model with ${outputs} output${outputs === 1 ? '' : 's'}; the file is inconsistent`);
+    }
     if (f.proba && (task !== 'classification' || loss === 'mse' || loss === null)) {
       throw new UsageError(`--proba needs a classifier trained with a cross-entropy loss (bce or softmax); ${f.model} is a ${task} model with loss ${loss ?? 'unknown'}`);
     }
