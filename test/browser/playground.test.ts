@@ -290,6 +290,95 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expect(gpu.consoleErrors, 'console errors').toEqual([]);
   }, 120_000);
 
+  it('a training field edited or left invalid while training warns and keeps training; a diverged run stops and says so', async () => {
+    if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
+    const { page } = gpu;
+    const setRaw = (sel: string, value: string) =>
+      page.$eval(sel, (e, v) => {
+        (e as HTMLInputElement).value = v as string;
+        e.dispatchEvent(new Event('change'));
+      }, value);
+    const message = () => page.$eval('#message', (e) => ((e as HTMLElement).hidden ? '' : e.textContent ?? ''));
+    await page.select('#dataset', 'xor');
+    await settled(page);
+    await press(page, '#train');
+    await page.waitForFunction(() => (window.__playground?.epochs.length ?? 0) >= 1, { timeout: 30_000, polling: 50 });
+    for (const [sel, name] of [['#batch', 'batch size'], ['#ticks', 'epochs per tick'], ['#boundary-every', 'boundary interval']] as const) {
+      await setRaw(sel, sel === '#batch' ? '' : '0');
+      expect(await message()).toContain(`${name}: `);
+      const n = (await snapshot(page)).epochs.length;
+      await page.waitForFunction((k: number) => (window.__playground?.epochs.length ?? 0) > k + 1, { timeout: 30_000, polling: 50 }, n);
+      const s = await snapshot(page);
+      expect(s.state, `${sel}: ${s.error}`).toBe('training');
+      await setRaw(sel, sel === '#batch' ? '32' : '1');
+      expect(await message()).toBe('');
+    }
+    await press(page, '#pause');
+    await settled(page);
+
+    // lr 1e38 with tanh and Adam: the loss becomes NaN, training stops, the page says why,
+    // and the decision boundary keeps its last finite grid.
+    await page.select('#activation', 'tanh');
+    await setInput(page, '#lr', '1e38');
+    await settled(page);
+    await press(page, '#train');
+    await page.waitForFunction(() => window.__playground?.state === 'idle' && window.__playground.pending === 0 && window.__playground.epochs.length > 0,
+      { timeout: 60_000, polling: 100 });
+    const d = await snapshot(page);
+    expect(Number.isFinite(d.epochs.at(-1)!.loss)).toBe(false);
+    expect(await message()).toMatch(/training diverged at epoch \d+: the loss is (NaN|-?Infinity); lower the learning rate/);
+    expect(d.boundary!.values.every(Number.isFinite), 'boundary grid').toBe(true);
+    await page.select('#activation', 'sigmoid');
+    await setInput(page, '#lr', '0.1');
+    await settled(page);
+    expect(gpu.pageErrors, 'page errors').toEqual([]);
+    expect(gpu.consoleErrors, 'console errors').toEqual([]);
+  }, 180_000);
+
+  it('settings: an empty field is refused (not read as 0), α counts only for the sigmoid, a rejected setting clears the old boundary', async () => {
+    if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
+    const { page } = gpu;
+    const message = () => page.$eval('#message', (e) => ((e as HTMLElement).hidden ? '' : e.textContent ?? ''));
+    const caption = () => page.$eval('#boundary-info', (e) => e.textContent ?? '');
+    await page.select('#dataset', 'blobs');
+    await settled(page);
+    await press(page, '#step');
+    await settled(page);
+    expect(await caption()).toMatch(/at epoch 1/);
+    // Binary cross-entropy on 3 classes is refused: the trained boundary must not stay shown.
+    await page.select('#loss', 'bce');
+    await settled(page);
+    expect(await message()).toMatch(/needs 2 classes/);
+    expect(await caption()).toBe('no model: fix the setting named above');
+    await page.select('#loss', 'auto');
+    await settled(page);
+    expect(await message()).toBe('');
+    // An empty seed is an error, not seed 0.
+    await page.$eval('#seed', (e) => {
+      (e as HTMLInputElement).value = '';
+      e.dispatchEvent(new Event('change'));
+    });
+    await settled(page);
+    expect(await message()).toBe('seed: empty');
+    await setInput(page, '#seed', '0');
+    await settled(page);
+    // α = 0 is refused for the sigmoid, and no longer matters once the activation is relu.
+    await setInput(page, '#alpha', '0');
+    await settled(page);
+    expect(await message()).toMatch(/α: "0" is not allowed/);
+    await page.select('#activation', 'relu');
+    await settled(page);
+    expect(await message()).toBe('');
+    expect((await snapshot(page)).settings?.model.activation).toBe('relu');
+    await page.select('#activation', 'sigmoid');
+    await setInput(page, '#alpha', '1');
+    await page.select('#dataset', 'xor');
+    await settled(page);
+    expect(await message()).toBe('');
+    expect(gpu.pageErrors, 'page errors').toEqual([]);
+    expect(gpu.consoleErrors, 'console errors').toEqual([]);
+  }, 120_000);
+
   it(`without WebGPU: says it runs on the CPU and still trains XOR in ≤ ${MAX_EPOCHS} epochs`, async () => {
     const cpu = await openPlayground(false);
     const start = await snapshot(cpu.page);

@@ -14,7 +14,10 @@ export interface BackendInfo {
 }
 
 export async function startEngine(banner: HTMLElement): Promise<{ engine: Engine; info: BackendInfo }> {
-  const forced = new URLSearchParams(location.search).get('backend') === 'cpu';
+  const asked = new URLSearchParams(location.search).get('backend');
+  const forced = asked === 'cpu';
+  // Anything but cpu or webgpu is a typo: say it was ignored rather than run silently.
+  const ignored = asked !== null && asked !== 'cpu' && asked !== 'webgpu' ? ` · ?backend=${asked} ignored (cpu or webgpu)` : '';
   const notices: string[] = [];
   const engine = await createEngine({ backend: forced ? 'cpu' : 'auto', log: (line) => notices.push(line) });
   let info: BackendInfo;
@@ -31,6 +34,7 @@ export async function startEngine(banner: HTMLElement): Promise<{ engine: Engine
     else reason = notices.map((l) => l.replace(/^sigmoid-core: no WebGPU \((.*)\); running on the CPU$/, '$1')).join('; ') || 'no WebGPU adapter';
     info = { backend: 'cpu', adapter: null, fallbackReason: reason, text: `WebGPU unavailable: running on the CPU (${reason})` };
   }
+  info.text += ignored;
   banner.textContent = info.text;
   banner.className = `backend ${info.backend}`;
   return { engine, info };

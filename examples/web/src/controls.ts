@@ -21,9 +21,25 @@ function el<T extends HTMLElement>(id: string): T {
 }
 
 function num(id: string, what: string, check: (v: number) => boolean): number {
-  const v = Number(el<HTMLInputElement>(id).value);
-  if (!Number.isFinite(v) || !check(v)) throw new Error(`${what}: "${el<HTMLInputElement>(id).value}" is not allowed`);
+  const input = el<HTMLInputElement>(id);
+  // A number input reports '' for text it cannot read as a number (1e309, "1e"), so '' means
+  // empty or unreadable, never 0.
+  if (input.value.trim() === '') throw new Error(`${what}: ${input.validity?.badInput ? 'not a finite number' : 'empty'}`);
+  const v = Number(input.value);
+  if (!Number.isFinite(v) || !check(v)) throw new Error(`${what}: "${input.value}" is not allowed`);
   return v;
+}
+
+/** The fields that apply from the next epoch on, without a Reset. */
+export type TrainingFields = Pick<Settings, 'batchSize' | 'epochsPerTick' | 'boundaryEvery'>;
+
+/** The current training fields (throws an Error naming a bad one). */
+export function readTrainingFields(): TrainingFields {
+  return {
+    batchSize: num('batch', 'batch size', (v) => Number.isInteger(v) && v >= 1),
+    epochsPerTick: num('ticks', 'epochs per tick', (v) => Number.isInteger(v) && v >= 1),
+    boundaryEvery: num('boundary-every', 'boundary interval', (v) => Number.isInteger(v) && v >= 1),
+  };
 }
 
 /** The current settings (throws an Error naming a bad field). */
@@ -35,16 +51,15 @@ export function readSettings(): Settings {
     model: {
       hidden: parseHidden(el<HTMLInputElement>('hidden').value),
       activation,
-      alpha: num('alpha', 'α', (v) => v !== 0),
+      // α only exists for the sigmoid (its field is disabled otherwise).
+      alpha: activation === 'sigmoid' ? num('alpha', 'α', (v) => v !== 0) : 1,
       learnAlpha: el<HTMLInputElement>('learn-alpha').checked,
       loss: el<HTMLSelectElement>('loss').value as LossChoice,
       optimizer: el<HTMLSelectElement>('optimizer').value === 'sgd' ? 'sgd' : 'adam',
       lr: num('lr', 'learning rate', (v) => v > 0),
       seed: num('seed', 'seed', (v) => Number.isSafeInteger(v) && v >= 0),
     },
-    batchSize: num('batch', 'batch size', (v) => Number.isInteger(v) && v >= 1),
-    epochsPerTick: num('ticks', 'epochs per tick', (v) => Number.isInteger(v) && v >= 1),
-    boundaryEvery: num('boundary-every', 'boundary interval', (v) => Number.isInteger(v) && v >= 1),
+    ...readTrainingFields(),
   };
 }
 
@@ -53,6 +68,8 @@ export interface Handlers {
   pause(): void;
   step(): void;
   reset(): void;
+  /** Batch size, epochs per tick or the boundary interval changed (no Reset needed). */
+  trainingFields(): void;
   kernel(gamma: number, coef0: number): void;
 }
 
@@ -86,6 +103,7 @@ export function wireControls(h: Handlers): void {
   for (const id of ['dataset', 'val-split', 'hidden', 'activation', 'alpha', 'learn-alpha', 'loss', 'optimizer', 'lr', 'seed']) {
     el(id).addEventListener('change', () => h.reset());
   }
+  for (const id of ['batch', 'ticks', 'boundary-every']) el(id).addEventListener('change', () => h.trainingFields());
   // α only means something for the sigmoid.
   const activation = el<HTMLSelectElement>('activation');
   const sync = () => {

@@ -8,7 +8,9 @@ import type { Engine, EpochLogs, MemoryStats } from '../../../src/index.js';
 import { type BackendInfo, startEngine } from './backend.js';
 import { BoundaryView, type BoundaryState } from './boundary.js';
 import { type ChartData, type ChartName, Charts } from './charts.js';
-import { kernelSettings, readSettings, setGamma, type Settings, setTraining, showMessage, wireControls } from './controls.js';
+import {
+  kernelSettings, readSettings, readTrainingFields, setGamma, type Settings, setTraining, showMessage, type TrainingFields, wireControls,
+} from './controls.js';
 import { type Dataset, loadDataset } from './datasets.js';
 import { GramView, type GramState } from './gram-view.js';
 import { type Built, buildModel } from './model.js';
@@ -59,6 +61,13 @@ let trainRows = 0;
  * queued behind a Reset, or a second Train pressed before the first loop began, does not run.
  */
 let stopRequested = false;
+/**
+ * Batch size, epochs per tick and boundary interval in use: the last valid values of their
+ * fields, so a field being edited (or left invalid) during training never stops it.
+ */
+let fields: TrainingFields = { batchSize: 16, epochsPerTick: 1, boundaryEvery: 5 };
+/** The message shown is applyTrainingFields' warning (cleared once the fields are valid). */
+let fieldsWarning = false;
 const boundary = new BoundaryView($('boundary') as HTMLCanvasElement, 64);
 const gram = new GramView($('gram') as HTMLCanvasElement);
 
@@ -86,7 +95,16 @@ function fail(err: unknown): void {
 
 function serial(action: () => Promise<void>): Promise<void> {
   pg.pending++;
-  queue = queue.then(action).catch(fail).finally(() => {
+  const run = async (): Promise<void> => {
+    if (pg.state === 'error') {
+      // A new action starts from a clean slate; if it fails too, fail() says so again.
+      pg.state = 'idle';
+      pg.error = null;
+      showMessage(null);
+    }
+    await action();
+  };
+  queue = queue.then(run).catch(fail).finally(() => {
     pg.pending--;
   });
   return queue;
@@ -127,7 +145,22 @@ function resetFailed(err: unknown): void {
   pg.state = 'idle';
   pg.resets++;
   showMessage((err as Error).message);
+  if (data) boundary.draw(data, trainRows); // the points only: the old model's boundary is gone
+  $('boundary-info').textContent = 'no model: fix the setting named above';
   showStatus();
+}
+
+/** Takes the training fields when they are valid; else keeps the values in use and says so. */
+function applyTrainingFields(): void {
+  try {
+    fields = readTrainingFields();
+    if (fieldsWarning) showMessage(null);
+    fieldsWarning = false;
+  } catch (err) {
+    showMessage(`${(err as Error).message}; until it is fixed, training uses batch size ${fields.batchSize}, ` +
+      `${fields.epochsPerTick} epoch(s) per tick and a boundary every ${fields.boundaryEvery} epochs`);
+    fieldsWarning = true;
+  }
 }
 
 /** Rebuilds data (when the dataset changed), model, charts and views from the controls. */
@@ -149,6 +182,7 @@ async function reset(): Promise<void> {
     return;
   }
   pg.settings = s;
+  fields = { batchSize: s.batchSize, epochsPerTick: s.epochsPerTick, boundaryEvery: s.boundaryEvery };
   const key = `${s.dataset}/${s.model.seed}`;
   const newData = key !== dataKey;
   if (newData) {
@@ -186,6 +220,8 @@ async function reset(): Promise<void> {
 
 async function updateBoundary(): Promise<void> {
   if (!built || !data?.extent) return;
+  const last = pg.epochs[pg.epochs.length - 1];
+  if (last && !Number.isFinite(last.loss)) return; // a diverged model's grid is all NaN: keep the last one
   const t0 = performance.now();
   const st = await boundary.update(built.model, data, trainRows, pg.epochs.length);
   pg.boundary = st;
@@ -209,19 +245,22 @@ async function updateGram(): Promise<void> {
 /** One epoch through fit(); returns its logs. */
 async function epoch(): Promise<EpochLogs> {
   if (!built || !train || !charts || !pg.settings) throw new Error('no model: fix the settings and press Reset');
-  const s = readSettings();
   const n = pg.epochs.length;
   const history = await built.model.fit(train.x, train.y, {
     epochs: 1,
-    batchSize: s.batchSize,
+    batchSize: fields.batchSize,
     shuffle: true,
-    seed: s.model.seed * 100_003 + n, // a different shuffle each epoch, the same on a rerun
+    seed: pg.settings.model.seed * 100_003 + n, // a different shuffle each epoch, the same on a rerun
     ...(valid ? { validationData: [valid.x, valid.y] as [typeof valid.x, typeof valid.y] } : {}),
   });
   const logs = { ...history.epochs[0]!, epoch: n + 1 };
   pg.epochs.push(logs);
   charts.push(n + 1, logs);
-  if (data?.extent && (n + 1) % s.boundaryEvery === 0) await updateBoundary();
+  if (!Number.isFinite(logs.loss)) {
+    stopRequested = true;
+    showMessage(`training diverged at epoch ${n + 1}: the loss is ${logs.loss}; lower the learning rate and press Reset`);
+  }
+  if (data?.extent && (n + 1) % fields.boundaryEvery === 0) await updateBoundary();
   showStatus();
   return logs;
 }
@@ -233,8 +272,7 @@ async function trainLoop(): Promise<void> {
   showStatus();
   try {
     while (!stopRequested) {
-      const perTick = readSettings().epochsPerTick;
-      for (let i = 0; i < perTick && !stopRequested; i++) await epoch();
+      for (let i = 0; i < fields.epochsPerTick && !stopRequested; i++) await epoch();
       await nextFrame();
     }
     // Show the boundary where training stopped.
@@ -270,6 +308,7 @@ async function start(): Promise<void> {
       stopRequested = true;
       void serial(reset);
     },
+    trainingFields: applyTrainingFields,
     kernel: () => {
       clearTimeout(gramTimer);
       gramTimer = setTimeout(() => void updateGram().catch(fail), 120);
