@@ -1,9 +1,10 @@
 // The browser benchmark page: runs bench/peer-run.ts (sigmoid-core WebGPU and CPU,
 // TensorFlow.js webgpu/wasm/cpu, jax-js webgpu/wasm, one backend after another in one
 // page) and renders its state as it goes: the results table, the ratio table, a bar chart,
-// and the JSON to download. Query string: ?mode=quick|full &backends=id,id… &autorun=1
-// (the runner and the e2e test use it). Everything is published on window.__bench.
-import { BACKENDS, type BenchState, type Mode, OURS, runBench } from '../peer-run.js';
+// and the JSON to download. Query string: ?mode=quick|full|gpu &backends=id,id… &autorun=1
+// (the runner and the e2e test use it); a value it cannot use is reported on the page and
+// nothing runs. Everything is published on window.__bench.
+import { BACKENDS, type BenchState, type Mode, OURS, parseBackends, runBench } from '../peer-run.js';
 import { describeError } from '../peers/types.js';
 import { fileStamp, fmtNum, fmtRange, fmtMs, fmtRatio, ratios, runs } from '../table.js';
 
@@ -73,6 +74,9 @@ function render(s: BenchState): void {
   const peers = s.backends.filter((b) => b.id !== OURS).map((b) => b.id);
   const rt = $('ratios') as HTMLTableElement;
   rt.replaceChildren();
+  if (!s.backends.some((b) => b.id === OURS && b.status === 'ok')) {
+    rt.createCaption().textContent = `${OURS} is not in this run (not chosen, or unavailable), so there are no ratios`;
+  }
   const head = rt.createTHead().insertRow();
   for (const h of ['workload', 'size', ...peers.map((p) => `÷ ${p}`)]) head.appendChild(Object.assign(document.createElement('th'), { textContent: h }));
   const body = rt.createTBody();
@@ -120,13 +124,28 @@ function download(): void {
 
 // ---- controls ---------------------------------------------------------------------------------
 
-const chosen = params.get('backends')?.split(',').filter(Boolean) ?? [...BACKENDS];
+const MODES: readonly Mode[] = ['quick', 'full', 'gpu'];
+/** A query parameter that cannot be used: shown instead of running. */
+let badQuery: string | null = null;
+let chosen: readonly string[] = [...BACKENDS];
+const asked = params.get('backends');
+if (asked !== null) {
+  try {
+    chosen = parseBackends(asked);
+  } catch (err) {
+    badQuery = `?backends=${asked}: ${(err as Error).message}`;
+    chosen = [];
+  }
+}
+const askedMode = params.get('mode');
+if (askedMode !== null && !(MODES as readonly string[]).includes(askedMode)) badQuery = `?mode=${askedMode}: choose quick, full or gpu`;
 for (const id of BACKENDS) {
   const label = document.createElement('label');
   label.innerHTML = `<input type="checkbox" name="backend" value="${id}" ${chosen.includes(id) ? 'checked' : ''}/> ${id} `;
   $('backends').appendChild(label);
 }
-if (params.get('mode') === 'full') (document.querySelector('input[value=full]') as HTMLInputElement).checked = true;
+if (askedMode === 'full' || askedMode === 'gpu') (document.querySelector(`input[value=${askedMode}]`) as HTMLInputElement).checked = true;
+if (badQuery !== null) progress(`not run: ${badQuery}`);
 $('download').addEventListener('click', download);
 $('controls').addEventListener('submit', (ev) => {
   ev.preventDefault();
@@ -137,6 +156,10 @@ async function start(): Promise<void> {
   const form = $('controls') as HTMLFormElement;
   const mode = (new FormData(form).get('mode') as Mode | null) ?? 'quick';
   const ids = BACKENDS.filter((id) => (form.querySelector(`input[value="${id}"]`) as HTMLInputElement).checked);
+  if (ids.length === 0) {
+    progress('not run: choose at least one backend');
+    return;
+  }
   ($('run') as HTMLButtonElement).disabled = true;
   try {
     await runBench(mode, ids, { progress, update }, {
@@ -154,4 +177,4 @@ async function start(): Promise<void> {
   }
 }
 
-if (params.get('autorun') === '1') void start();
+if (params.get('autorun') === '1' && badQuery === null) void start();

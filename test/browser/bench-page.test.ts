@@ -94,3 +94,23 @@ describe('benchmark page, quick mode, headless Chromium', () => {
     expect(watched?.consoleErrors, `console errors (warnings: ${JSON.stringify(watched?.consoleWarnings)})`).toEqual([]);
   });
 });
+
+describe('benchmark page, query parameters it cannot use', () => {
+  it.each([
+    ['backends=nonexistent', /not run: \?backends=nonexistent: unknown backend\(s\) \["nonexistent"\]: choose from sigmoid-core-webgpu, /],
+    ['backends=', /not run: \?backends=: unknown backend/],
+    ['mode=bogus', /not run: \?mode=bogus: choose quick, full or gpu/],
+  ])('?%s is reported on the page and nothing runs', async (query, message) => {
+    const w = await watchedPage(browser!);
+    try {
+      await w.page.goto(`${served!.url}?autorun=1&${query}`, { waitUntil: 'load' });
+      await w.page.waitForFunction(() => document.getElementById('progress')?.textContent?.startsWith('not run'), { timeout: 30_000, polling: 100 });
+      expect(await w.page.$eval('#progress', (e) => e.textContent)).toMatch(message);
+      await new Promise((done) => setTimeout(done, 500));
+      expect(await w.page.evaluate(() => window.__bench ?? null), 'no run started').toBeNull();
+      expect(w.pageErrors, 'page errors').toEqual([]);
+    } finally {
+      await w.page.close();
+    }
+  }, 60_000);
+});
