@@ -66,6 +66,25 @@ async function press(page: Page, sel: string): Promise<void> {
   if (!enabled) throw new Error(`${sel} is disabled`);
 }
 
+/** Sets an input's value at once (as a paste or a script would) and fires `change`. */
+async function setRaw(page: Page, sel: string, value: string): Promise<void> {
+  await page.$eval(sel, (e, v) => {
+    (e as HTMLInputElement).value = v as string;
+    e.dispatchEvent(new Event('change'));
+  }, value);
+}
+
+/** The message under the buttons ('' while hidden). */
+function message(page: Page): Promise<string> {
+  return page.$eval('#message', (e) => ((e as HTMLElement).hidden ? '' : e.textContent ?? ''));
+}
+
+/** No page errors and no console errors so far. */
+function expectNoErrors(w: WatchedPage): void {
+  expect(w.pageErrors, 'page errors').toEqual([]);
+  expect(w.consoleErrors, 'console errors').toEqual([]);
+}
+
 /** Waits until every queued action (Reset, Step, Train) has finished. */
 async function settled(page: Page, ms = 60_000): Promise<void> {
   await page.waitForFunction(() => window.__playground?.pending === 0 && window.__playground.state !== 'starting', {
@@ -207,8 +226,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
     console.log(`playground WebGPU (${banner}): ${after.epochs.length} epochs in ${seconds.toFixed(1)} s`);
     checkRun(before, after);
     await gpu.page.screenshot({ path: `${artifacts}/playground-webgpu.png`, fullPage: true });
-    expect(gpu.pageErrors, 'page errors').toEqual([]);
-    expect(gpu.consoleErrors, 'console errors').toEqual([]);
+    expectNoErrors(gpu);
   }, 240_000);
 
   it('the Gram view re-renders when γ changes (slider moved with the keyboard)', async () => {
@@ -229,8 +247,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expect(after.k01).not.toBe(before.k01);
     const shown = await page.$eval('#gamma-value', (e) => e.textContent);
     expect(Number(shown)).toBeCloseTo(after.gamma, 2);
-    expect(gpu.pageErrors, 'page errors').toEqual([]);
-    expect(gpu.consoleErrors, 'console errors').toEqual([]);
+    expectNoErrors(gpu);
   }, 60_000);
 
   it('every dataset builds and trains one epoch with Step on WebGPU (moons, spirals, blobs with softmax, digits)', async () => {
@@ -256,8 +273,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
       else expect(s.boundary).toBeNull();
     }
     await page.screenshot({ path: `${artifacts}/playground-digits.png`, fullPage: true });
-    expect(gpu.pageErrors, 'page errors').toEqual([]);
-    expect(gpu.consoleErrors, 'console errors').toEqual([]);
+    expectNoErrors(gpu);
   }, 120_000);
 
   it('Reset cancels a Train queued behind a Step, and one Pause stops a Train pressed twice', async () => {
@@ -286,32 +302,25 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expect(s.state, `${s.error}`).toBe('idle');
     await new Promise((done) => setTimeout(done, 500));
     expect((await snapshot(page)).epochs.length, 'epochs after Pause').toBe(s.epochs.length);
-    expect(gpu.pageErrors, 'page errors').toEqual([]);
-    expect(gpu.consoleErrors, 'console errors').toEqual([]);
+    expectNoErrors(gpu);
   }, 120_000);
 
   it('a training field edited or left invalid while training warns and keeps training; a diverged run stops and says so', async () => {
     if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
     const { page } = gpu;
-    const setRaw = (sel: string, value: string) =>
-      page.$eval(sel, (e, v) => {
-        (e as HTMLInputElement).value = v as string;
-        e.dispatchEvent(new Event('change'));
-      }, value);
-    const message = () => page.$eval('#message', (e) => ((e as HTMLElement).hidden ? '' : e.textContent ?? ''));
     await page.select('#dataset', 'xor');
     await settled(page);
     await press(page, '#train');
     await page.waitForFunction(() => (window.__playground?.epochs.length ?? 0) >= 1, { timeout: 30_000, polling: 50 });
     for (const [sel, name] of [['#batch', 'batch size'], ['#ticks', 'epochs per tick'], ['#boundary-every', 'boundary interval']] as const) {
-      await setRaw(sel, sel === '#batch' ? '' : '0');
-      expect(await message()).toContain(`${name}: `);
+      await setRaw(page, sel, sel === '#batch' ? '' : '0');
+      expect(await message(page)).toContain(`${name}: `);
       const n = (await snapshot(page)).epochs.length;
       await page.waitForFunction((k: number) => (window.__playground?.epochs.length ?? 0) > k + 1, { timeout: 30_000, polling: 50 }, n);
       const s = await snapshot(page);
       expect(s.state, `${sel}: ${s.error}`).toBe('training');
-      await setRaw(sel, sel === '#batch' ? '32' : '1');
-      expect(await message()).toBe('');
+      await setRaw(page, sel, sel === '#batch' ? '32' : '1');
+      expect(await message(page)).toBe('');
     }
     await press(page, '#pause');
     await settled(page);
@@ -326,19 +335,17 @@ describe('training playground (examples/web) in headless Chromium', () => {
       { timeout: 60_000, polling: 100 });
     const d = await snapshot(page);
     expect(Number.isFinite(d.epochs.at(-1)!.loss)).toBe(false);
-    expect(await message()).toMatch(/training diverged at epoch \d+: the loss is (NaN|-?Infinity); lower the learning rate/);
+    expect(await message(page)).toMatch(/training diverged at epoch \d+: the loss is (NaN|-?Infinity); lower the learning rate/);
     expect(d.boundary!.values.every(Number.isFinite), 'boundary grid').toBe(true);
     await page.select('#activation', 'sigmoid');
     await setInput(page, '#lr', '0.1');
     await settled(page);
-    expect(gpu.pageErrors, 'page errors').toEqual([]);
-    expect(gpu.consoleErrors, 'console errors').toEqual([]);
+    expectNoErrors(gpu);
   }, 180_000);
 
   it('settings: an empty field is refused (not read as 0), α counts only for the sigmoid, a rejected setting clears the old boundary', async () => {
     if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
     const { page } = gpu;
-    const message = () => page.$eval('#message', (e) => ((e as HTMLElement).hidden ? '' : e.textContent ?? ''));
     const caption = () => page.$eval('#boundary-info', (e) => e.textContent ?? '');
     await page.select('#dataset', 'blobs');
     await settled(page);
@@ -348,35 +355,31 @@ describe('training playground (examples/web) in headless Chromium', () => {
     // Binary cross-entropy on 3 classes is refused: the trained boundary must not stay shown.
     await page.select('#loss', 'bce');
     await settled(page);
-    expect(await message()).toMatch(/needs 2 classes/);
+    expect(await message(page)).toMatch(/needs 2 classes/);
     expect(await caption()).toBe('no model: fix the setting named above');
     await page.select('#loss', 'auto');
     await settled(page);
-    expect(await message()).toBe('');
+    expect(await message(page)).toBe('');
     // An empty seed is an error, not seed 0.
-    await page.$eval('#seed', (e) => {
-      (e as HTMLInputElement).value = '';
-      e.dispatchEvent(new Event('change'));
-    });
+    await setRaw(page, '#seed', '');
     await settled(page);
-    expect(await message()).toBe('seed: empty');
+    expect(await message(page)).toBe('seed: empty');
     await setInput(page, '#seed', '0');
     await settled(page);
     // α = 0 is refused for the sigmoid, and no longer matters once the activation is relu.
     await setInput(page, '#alpha', '0');
     await settled(page);
-    expect(await message()).toMatch(/α: "0" is not allowed/);
+    expect(await message(page)).toMatch(/α: "0" is not allowed/);
     await page.select('#activation', 'relu');
     await settled(page);
-    expect(await message()).toBe('');
+    expect(await message(page)).toBe('');
     expect((await snapshot(page)).settings?.model.activation).toBe('relu');
     await page.select('#activation', 'sigmoid');
     await setInput(page, '#alpha', '1');
     await page.select('#dataset', 'xor');
     await settled(page);
-    expect(await message()).toBe('');
-    expect(gpu.pageErrors, 'page errors').toEqual([]);
-    expect(gpu.consoleErrors, 'console errors').toEqual([]);
+    expect(await message(page)).toBe('');
+    expectNoErrors(gpu);
   }, 120_000);
 
   it(`without WebGPU: says it runs on the CPU and still trains XOR in ≤ ${MAX_EPOCHS} epochs`, async () => {
@@ -394,7 +397,6 @@ describe('training playground (examples/web) in headless Chromium', () => {
     const status = await cpu.page.$eval('#status', (e) => e.textContent ?? '');
     expect(status).toContain('cpu');
     await cpu.page.screenshot({ path: `${artifacts}/playground-cpu.png`, fullPage: true });
-    expect(cpu.pageErrors, 'page errors').toEqual([]);
-    expect(cpu.consoleErrors, 'console errors').toEqual([]);
+    expectNoErrors(cpu);
   }, 240_000);
 });
