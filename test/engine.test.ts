@@ -4,7 +4,7 @@
 // tests fail with createEngine's message.
 import { describe, expect, it } from 'vitest';
 import {
-  BackendUnavailableError, createEngine, DisposedError, type Engine, ShapeError, SigmoidCoreError, Tensor, ValueError,
+  BackendUnavailableError, createEngine, DisposedError, type Engine, ShapeError, Tensor, ValueError,
 } from '../src/index.js';
 import { resolveTiling } from '../src/webgpu/tiling.js';
 
@@ -306,7 +306,7 @@ for (const backend of ['cpu', 'webgpu'] as const) {
       for (const [what, p] of [['read', read], ['sync', sync]] as const) {
         // Either it finished before destroy() took effect, or it names what happened.
         const r = await p.then(() => null, (err: unknown) => err);
-        if (r !== null) expect(r, `${what}: ${String(r)}`).toBeInstanceOf(SigmoidCoreError);
+        if (r !== null) expect(r, `${what}: ${String(r)}`).toBeInstanceOf(DisposedError);
       }
     });
   });

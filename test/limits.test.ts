@@ -116,6 +116,13 @@ describe('buffer limits', () => {
     }
   });
 
+  it('the sizes between the largest size class and a cap that is not a class share one class (the cap)', () => {
+    const cap = 1_000_000; // a multiple of 16 between the classes 917504 and 1048576
+    const sizes = new Set<number>();
+    for (let bytes = 917_504 + 4; bytes <= cap; bytes += 4_000) sizes.add(bufferBytes(bytes, cap));
+    expect([...sizes]).toEqual([cap]);
+  });
+
   it('a tensor over maxStorageBufferBindingSize throws a LimitError naming the limit and the size; the engine goes on', () => {
     const limit = e.limits.maxStorageBufferBindingSize;
     const side = Math.ceil(Math.sqrt(limit / 4)) + 1; // side² floats > limit bytes
@@ -169,5 +176,51 @@ describe('out of GPU memory', () => {
     expect(Array.from(await c.read())).toEqual([7, 10, 15, 22]);
     await e.sync();
     for (const t of [again, s, a, c]) t.dispose();
+  });
+
+  it('every error is reported, each by the first sync()/read() issued after its op', async () => {
+    // Size classes no earlier test here pooled (4 and 8 MiB), so each op creates a buffer: the
+    // hook fails creations, not reuses.
+    const x = e.tensor(new Float32Array(5_001).fill(1));
+    await e.sync();
+    // A read issued before a failing op gets its data; the error goes to the next check.
+    const early = x.read();
+    poolTestHooks.failAllocations = 2;
+    const y = e.zeros([917_505]); // out of memory
+    const z = e.zeros([1_835_009]); // out of memory, a second error
+    expect((await early).length).toBe(5_001);
+    const errs: string[] = [];
+    for (let i = 0; i < 3; i++) await e.sync().then(() => errs.push('ok'), (err: GPUOpError) => errs.push(`${err.kind}: ${err.message}`));
+    expect(errs[0], JSON.stringify(errs)).toMatch(/^out-of-memory: .*allocate \d+ bytes for a tensor of 917505 floats/);
+    expect(errs[1]).toMatch(/^out-of-memory: .*allocate \d+ bytes for a tensor of 1835009 floats/);
+    expect(errs[2]).toBe('ok');
+    for (const t of [x, y, z]) t.dispose();
+  });
+
+  it('disposing a failed tensor before its batch is submitted keeps the other ops of the batch', async () => {
+    const x = e.tensor([1, 2, 3, 4, 5]);
+    const big = e.tensor(new Float32Array(458_753).fill(1)); // a 2 MiB buffer: a class no earlier test pooled
+    await e.sync();
+    poolTestHooks.failAllocations = 1;
+    const y = e.scale(big, 2); // its output buffer (a second 2 MiB one) runs out of memory
+    const z = e.scale(x, 3); // same batch, unrelated
+    y.dispose();
+    await expect(z.read()).rejects.toThrow(/tensor of 458753 floats/);
+    expect(Array.from(await z.read())).toEqual([3, 6, 9, 12, 15]);
+    await e.sync();
+    for (const t of [x, big, z]) t.dispose();
+  });
+
+  it('a read that reports an error still returns its staging buffer to the pool', async () => {
+    const x = e.tensor(new Float32Array(1000).fill(1));
+    await x.read();
+    const pooled = e.memory().pooledBuffers;
+    for (let i = 0; i < 3; i++) {
+      poolTestHooks.failAllocations = 1;
+      e.zeros([[229_377, 327_681, 393_217][i]!]).dispose(); // a new size class (1, 1.25, 1.5 MiB): its creation fails
+      await expect(x.read()).rejects.toThrow(GPUOpError);
+      expect(e.memory().pooledBuffers, `after failed read ${i}`).toBe(pooled);
+    }
+    x.dispose();
   });
 });

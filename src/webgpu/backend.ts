@@ -116,9 +116,11 @@ class WebGPUBackend implements Backend {
     }
     const bytes = length * 4;
     const staging = this.#sched.op('read', () => this.#pool.acquireStaging(bytes));
-    const out = await this.#sched.readback('read', src, staging.gpu, bytes);
-    this.#pool.releaseStaging(staging);
-    return out;
+    try {
+      return await this.#sched.readback('read', src, staging.gpu, bytes);
+    } finally {
+      this.#pool.releaseStaging(staging); // also when the read reports an error
+    }
   }
 
   fill(buf: BackendBuffer, length: number, value: number): void {

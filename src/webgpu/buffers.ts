@@ -159,7 +159,10 @@ export class BufferPool {
     if (entry === null) return;
     this.#live.delete(buf);
     if (entry.bad === true) {
-      entry.gpu.destroy(); // an allocation that failed: never handed out again
+      // An allocation that failed: never handed out again. Commands not yet submitted may
+      // still use it, and destroying it first would fail their whole submit: submit them.
+      if (this.#batch.pending) this.#batch.flush();
+      entry.gpu.destroy();
       return;
     }
     entry.dirtyBatch = this.#batch.pending ? this.#batch.batchId : -1;
@@ -241,15 +244,14 @@ export class BufferPool {
 }
 
 /**
- * The size class, or the size rounded up to 16 bytes where the class would pass `cap`:
- * every buffer is a whole number of vec4s (elementwise.wgsl reads and writes four floats
- * at a time). `cap` is a multiple of 16 (device.ts rounds the limits down), so the
- * rounding never passes it.
+ * The size class, or `cap` itself where the class would pass it: the sizes between the
+ * largest class inside the cap and the cap share one class, instead of a free list each.
+ * Every buffer is a whole number of vec4s (elementwise.wgsl reads and writes four floats at
+ * a time): the classes are, and `cap` is a multiple of 16 (device.ts rounds the limits down).
  */
 export function bufferBytes(bytes: number, cap: number): number {
   const c = sizeClass(bytes);
-  if (c <= cap) return c;
-  return Math.max(16, Math.ceil(bytes / 16) * 16);
+  return c <= cap ? c : Math.max(16, cap);
 }
 
 function push(map: Map<number, PoolEntry[]>, entry: PoolEntry): void {

@@ -53,7 +53,8 @@ export class Scheduler implements BatchState {
 
   readonly #checks = new Set<Promise<void>>();
   #seq = 0;
-  #firstError: { seq: number; error: GPUOpError } | null = null;
+  /** GPU errors not reported yet, in op order: each sync()/read() reports the first one. */
+  readonly #errors: { seq: number; error: GPUOpError }[] = [];
   #lost: GPUDeviceLostInfo | null = null;
   readonly #lostWaiters = new Set<() => void>();
   readonly #lostListeners: ((message: string) => void)[] = [];
@@ -214,18 +215,20 @@ export class Scheduler implements BatchState {
     }
   }
 
-  /** Submit, wait for the GPU to finish, then report the first GPU error since the last check. */
+  /** Submit, wait for the GPU to finish, then report the first GPU error of an op recorded before. */
   async sync(): Promise<void> {
     this.#throwIfLost('sync');
     this.flush();
+    const upTo = this.#seq;
     await this.#unlessLost('sync', this.#device.queue.onSubmittedWorkDone());
-    await this.checkErrors();
+    await this.checkErrors(upTo);
   }
 
   /** Copy `bytes` of `src` into `staging` (MAP_READ), submit, map, and return a copy. */
   async readback(name: string, src: GPUBuffer, staging: GPUBuffer, bytes: number): Promise<Float32Array> {
     this.op(name, () => this.copy(name, src, staging, bytes));
     this.flush();
+    const upTo = this.#seq; // ops recorded after this read report their errors later
     await this.#unlessLost(name, staging.mapAsync(MAP_READ_MODE, 0, bytes));
     let out: Float32Array;
     try {
@@ -233,16 +236,19 @@ export class Scheduler implements BatchState {
     } finally {
       staging.unmap();
     }
-    await this.checkErrors();
+    await this.checkErrors(upTo);
     return out;
   }
 
-  /** Await every outstanding error-scope promise; throw the earliest error (or the loss). */
-  async checkErrors(): Promise<void> {
+  /**
+   * Await every outstanding error-scope promise; throw the earliest unreported error of an
+   * op recorded before `upTo` (the others wait for a later check), or the loss.
+   */
+  async checkErrors(upTo = Infinity): Promise<void> {
     while (this.#checks.size > 0) await Promise.all([...this.#checks]);
-    const first = this.#firstError;
-    if (first !== null) {
-      this.#firstError = null;
+    const first = this.#errors[0];
+    if (first !== undefined && first.seq < upTo) {
+      this.#errors.shift();
       throw first.error;
     }
     this.#throwIfLost('sync');
@@ -295,20 +301,21 @@ export class Scheduler implements BatchState {
   }
 
   #record(seq: number, op: string, kind: ErrorKind, message: string): void {
-    if (this.#firstError === null || seq < this.#firstError.seq) {
-      this.#firstError = { seq, error: new GPUOpError(op, kind, message) };
-    }
+    let i = this.#errors.length;
+    while (i > 0 && this.#errors[i - 1]!.seq > seq) i--;
+    this.#errors.splice(i, 0, { seq, error: new GPUOpError(op, kind, message) });
   }
 
   #throwIfLost(op: string): void {
-    if (this.#lost !== null) throw lostError(op, this.#lost);
+    if (this.#lost !== null) throw this.#destroyed ? destroyedError(op) : lostError(op, this.#lost);
   }
 
   /** `p`, or a device-lost GPUOpError if the device is lost first (never hangs). */
   #unlessLost<T>(op: string, p: Promise<T>): Promise<T> {
-    if (this.#lost !== null) return Promise.reject(lostError(op, this.#lost));
+    if (this.#lost !== null) return Promise.reject(this.#destroyed ? destroyedError(op) : lostError(op, this.#lost));
     return new Promise<T>((resolve, reject) => {
-      const onLost = (): void => reject(lostError(op, this.#lost));
+      // Our own destroy() also resolves device.lost: that is not a loss.
+      const onLost = (): void => reject(this.#destroyed ? destroyedError(op) : lostError(op, this.#lost));
       this.#lostWaiters.add(onLost);
       p.then(
         (v) => {
@@ -317,9 +324,9 @@ export class Scheduler implements BatchState {
         },
         (err: unknown) => {
           this.#lostWaiters.delete(onLost);
-          if (this.#lost !== null) reject(lostError(op, this.#lost));
           // destroy() unmaps the staging buffers: the browser's AbortError names nothing.
-          else if (this.#destroyed) reject(new DisposedError(`${op}: the engine was destroyed while this was pending`));
+          if (this.#destroyed) reject(destroyedError(op));
+          else if (this.#lost !== null) reject(lostError(op, this.#lost));
           else reject(err);
         },
       );
@@ -339,4 +346,8 @@ function lostError(op: string, info: GPUDeviceLostInfo | null): GPUOpError {
 function summariseOps(ops: readonly string[]): string {
   const unique = [...new Set(ops)];
   return unique.length <= 8 ? unique.join(', ') : `${unique.slice(0, 8).join(', ')}, …`;
+}
+
+function destroyedError(op: string): DisposedError {
+  return new DisposedError(`${op}: the engine was destroyed while this was pending`);
 }
