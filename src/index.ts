@@ -40,7 +40,7 @@ export type {
 export type { LossKind } from './types.js';
 
 // Kernel methods (src/kernels): the Nyström feature map and the landmark kernel classifier.
-export { nystroem, Nystroem, NYSTROEM_EPS, type NystroemOptions, type TransformOptions } from './kernels/nystroem.js';
+export { nystroem, Nystroem, NYSTROEM_EPS, nystroemFloor, type NystroemOptions, type TransformOptions } from './kernels/nystroem.js';
 export { KernelClassifier, type KernelClassifierOptions, type KernelFitOptions } from './kernels/kernel-classifier.js';
 
 // Tiled Gram matrices (src/kernels/gram-tiled.ts): K = k(X, Y) of any N×M, streamed in tiles.

@@ -60,6 +60,28 @@ describe.each(['cpu', 'webgpu'])('nystroem on %s', (backend) => {
     expect(e.memory().liveTensors).toBe(0);
   });
 
+  it('rbf with duplicate rows (K_mm singular): Z·Zᵀ still equals K at m = N', async () => {
+    // 1/√1e-12 in the normalization, rounded to float32, wiped out Z's O(1) part (0.07–0.1 off);
+    // float32's own resolution here is about √(2⁻²³) ≈ 3.5e-4.
+    const e = engines[backend]!;
+    const n = 40;
+    const data = X.data.slice(0, n * D);
+    for (const [to, from] of [[39, 0], [38, 5], [37, 5], [20, 21]] as const) data.set(data.subarray(from * D, (from + 1) * D), to * D);
+    const ny = await nystroem(e, { rows: n, cols: D, data }, { kernel: 'rbf', gamma: GAMMA_RBF, components: n, seed: 1 });
+    const z = await ny.transform(e, { rows: n, cols: D, data });
+    const k = refGram(data, data, n, n, D, { kernel: 'rbf', gamma: GAMMA_RBF, coef0: 1, degree: 3 });
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let t = 0; t < n; t++) s += z.data[i * n + t]! * z.data[j * n + t]!;
+        worst = Math.max(worst, Math.abs(s - k[i * n + j]!));
+      }
+    }
+    report.push(`nystroem ${backend} rbf with 4 duplicate rows, m = N = ${n}: max |Z·Zᵀ − K| ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThanOrEqual(1e-3);
+  });
+
   it('sigmoid: Z·Zᵀ is K_nm |K_mm|⁻¹ K_mn; the error shrinks with m to ‖K − |K|‖, not to 0', async () => {
     const e = engines[backend]!;
     const o = { kernel: 'sigmoid', gamma: 0.05, coef0: 1, degree: 3 } as const;
@@ -195,8 +217,12 @@ function absInverse(a: Float64Array, n: number): Float64Array {
     }
   }
   const out = new Float64Array(n * n);
+  // The library's floor: scikit-learn's 1e-12, or float32's resolution 2⁻²³·max |λ|.
+  let top = 0;
+  for (let t = 0; t < n; t++) top = Math.max(top, Math.abs(A[t * n + t]!));
+  const floor = Math.max(1e-12, 2 ** -23 * top);
   for (let t = 0; t < n; t++) {
-    const inv = 1 / Math.max(Math.abs(A[t * n + t]!), 1e-12);
+    const inv = 1 / Math.max(Math.abs(A[t * n + t]!), floor);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j]! += Q[i * n + t]! * inv * Q[j * n + t]!;
   }
   return out;

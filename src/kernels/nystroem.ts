@@ -1,6 +1,6 @@
 // The Nyström approximation of a kernel, built as scikit-learn's `Nystroem` is: m component
 // rows sampled (seeded, without replacement) from the data, K_mm = K(C, C) on the engine,
-// `U, S, Vᵀ = svd(K_mm)` (float64, on the host: m is small), S = max(S, 1e-12),
+// `U, S, Vᵀ = svd(K_mm)` (float64, on the host: m is small), S = max(S, floor),
 // normalization = U · diag(1/√S) · Vᵀ, and the feature map
 //
 //     Z = K(X, C) · normalizationᵀ        (N × m, computed on the engine in row blocks)
@@ -11,7 +11,12 @@
 //     Z·Zᵀ = K_nm · V S^{-1/2} Uᵀ · U S^{-1/2} Vᵀ · K_mn = K_nm · V S⁻¹ Vᵀ · K_mn.
 // K_mm is symmetric: K_mm = Q Λ Qᵀ, whose SVD has S = |Λ|, V = Q, U = Q·sign(Λ). Hence
 //     Z·Zᵀ = K_nm · |K_mm|⁻¹ · K_mn,    |K_mm| = Q |Λ| Qᵀ
-// (eigenvalues below 1e-12 in magnitude replaced by 1e-12). For a positive semi-definite
+// (eigenvalues below the floor in magnitude replaced by the floor). scikit-learn's floor is
+// 1e-12; ours is max(1e-12, ε₃₂·max S), ε₃₂ = 2⁻²³, the smallest eigenvalue float32 resolves
+// next to the largest, because Z is computed in float32: with a duplicate row K_mm is
+// singular, 1/√1e-12 puts entries of 10⁶ into the normalization, and rounding those to
+// float32 wiped out Z's O(1) part (max |Z·Zᵀ − K| 0.07–0.1 at m = N). Where every eigenvalue
+// is above ε₃₂·max S the two floors give the same Z. For a positive semi-definite
 // kernel (rbf, linear, polynomial with c₀ ≥ 0) |K_mm| = K_mm and this is the classical
 // Nyström approximation K_nm K_mm⁺ K_mn, exact on the component rows and exact everywhere
 // when m = N (up to float32 rounding). The sigmoid kernel tanh(γ⟨x,y⟩ + c₀) is not PSD for
@@ -45,6 +50,12 @@ export interface TransformOptions {
 
 /** Singular values below this are raised to it (scikit-learn's floor). */
 export const NYSTROEM_EPS = 1e-12;
+const FLOAT32_EPS = 2 ** -23;
+
+/** The smallest singular value used: scikit-learn's 1e-12, or what float32 Z can resolve. */
+export function nystroemFloor(singularValues: ArrayLike<number>): number {
+  return Math.max(NYSTROEM_EPS, FLOAT32_EPS * Math.max(0, ...Array.from(singularValues)));
+}
 
 /** A fitted Nyström feature map (see the file comment for what Z·Zᵀ approximates). */
 export class Nystroem {
@@ -56,7 +67,7 @@ export class Nystroem {
   readonly components: Matrix;
   /** Their row indices in the fitted data. */
   readonly componentIndices: readonly number[];
-  /** U · diag(1/√max(S, 1e-12)) · Vᵀ, [m, m] row-major (float64). */
+  /** U · diag(1/√max(S, nystroemFloor(S))) · Vᵀ, [m, m] row-major (float64). */
   readonly normalization: Float64Array;
   /** Eigenvalues of K_mm with their signs (σᵢ · sign(uᵢ·vᵢ)), by decreasing |λ|. */
   readonly eigenvalues: Float64Array;
@@ -147,8 +158,9 @@ export async function nystroem(engine: Engine, x: Matrix, opts: NystroemOptions 
 }
 
 /**
- * scikit-learn's normalization U · diag(1/√max(S, ε)) · Vᵀ of a symmetric m×m matrix (the
- * float32 K_mm, symmetrised in float64 first), and its signed eigenvalues.
+ * scikit-learn's normalization U · diag(1/√max(S, floor)) · Vᵀ of a symmetric m×m matrix
+ * (the float32 K_mm, symmetrised in float64 first), with the float32-aware floor
+ * (nystroemFloor), and its signed eigenvalues.
  */
 export function nystroemNormalization(kmm: ArrayLike<number>, m: number): { normalization: Float64Array; eigenvalues: Float64Array } {
   const a = new MlMatrix(m, m);
@@ -160,7 +172,8 @@ export function nystroemNormalization(kmm: ArrayLike<number>, m: number): { norm
   const V = svd.rightSingularVectors;
   const S = svd.diagonal;
   const k = S.length;
-  const scale = S.map((s) => 1 / Math.sqrt(Math.max(s, NYSTROEM_EPS)));
+  const floor = nystroemFloor(S);
+  const scale = S.map((s) => 1 / Math.sqrt(Math.max(s, floor)));
   const normalization = new Float64Array(m * m);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < m; j++) {
