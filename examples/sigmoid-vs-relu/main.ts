@@ -113,14 +113,15 @@ try {
   const gap = (r: Run) => last(r.trainAcc) - last(r.testAcc);
   const [tight, loose] = gap(sig) <= gap(rel) ? [sig, rel] : [rel, sig];
   console.log(
-    `train–test gap: ${tight.name} ${(100 * gap(tight)).toFixed(2)} points, ${loose.name} ${(100 * gap(loose)).toFixed(2)}: ` +
-      `${loose.name} fits the training set more closely than it generalises.`,
+    `train–test gap: ${tight.name} ${(100 * gap(tight)).toFixed(2)} points, ${loose.name} ${(100 * gap(loose)).toFixed(2)}` +
+      (gap(loose) > 0 ? `: ${loose.name} fits the training set more closely than it generalises.` : ': neither fits the training set better than the test set.'),
   );
   const trainBetter = last(sig.trainAcc) >= last(rel.trainAcc) ? sig : rel;
+  const testTie = errors(better) === errors(worse);
   console.log(
     `${trainBetter.name} fits the training set ${last(sig.trainAcc) === last(rel.trainAcc) ? 'as well as the other' : 'better'}` +
       ` (${pct(last(trainBetter.trainAcc))} %)` +
-      (trainBetter !== better ? `, yet ${better.name} does better on held-out data — the measure that matters.` : '.'),
+      (trainBetter !== better && !testTie ? `, yet ${better.name} does better on held-out data — the measure that matters.` : '.'),
   );
 } finally {
   engine.destroy();

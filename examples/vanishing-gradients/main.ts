@@ -37,7 +37,7 @@ if (optName !== 'sgd' && optName !== 'adam') {
   process.exit(2);
 }
 const lr = args.options.has('lr') ? Number(args.options.get('lr')) : optName === 'sgd' ? 0.1 : 0.001;
-if (!(lr > 0)) {
+if (!(lr > 0) || !Number.isFinite(lr)) {
   console.error(`--lr must be a number > 0, got ${JSON.stringify(args.options.get('lr'))}`);
   process.exit(2);
 }
@@ -151,9 +151,12 @@ try {
   const lossBetter = lastLog(learned).loss < lastLog(fixedRun).loss ? learned : fixedRun;
   const accBetter = learned.testAcc > fixedRun.testAcc ? learned : learned.testAcc < fixedRun.testAcc ? fixedRun : null;
   const lossGap = Math.abs(lastLog(learned).loss - lastLog(fixedRun).loss) / Math.max(lastLog(learned).loss, lastLog(fixedRun).loss);
+  const lossTie = fixed(lastLog(learned).loss) === fixed(lastLog(fixedRun).loss); // equal as printed
   console.log(
-    `verdict: ${lossBetter.name} reaches the lower final training loss (${fixed(lastLog(lossBetter).loss)} against ` +
-      `${fixed(lastLog(lossBetter === learned ? fixedRun : learned).loss)}, ${(100 * lossGap).toFixed(0)} % lower)` +
+    (lossTie
+      ? `verdict: both reach the same final training loss (${fixed(lastLog(learned).loss)})`
+      : `verdict: ${lossBetter.name} reaches the lower final training loss (${fixed(lastLog(lossBetter).loss)} against ` +
+        `${fixed(lastLog(lossBetter === learned ? fixedRun : learned).loss)}, ${(100 * lossGap).toFixed(0)} % lower)`) +
       (accBetter === null
         ? `, and both reach ${(100 * learned.testAcc).toFixed(2)} % test accuracy.`
         : `; ${accBetter.name} has the higher test accuracy (${(100 * accBetter.testAcc).toFixed(2)} % against ` +
