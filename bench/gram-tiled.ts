@@ -44,7 +44,7 @@ export async function tiledGramCases(engine: Engine, o: TiledGramOptions): Promi
       const tag = `[${engine.backend}] gram-tiled ${base.size}`;
       const est = estimate(n, d);
       if (est !== null && est > o.capSeconds) {
-        const detail = `estimated ${est.toFixed(0)} s per run from the smaller sizes, over the ${o.capSeconds} s cap (--gram-cap)`;
+        const detail = `estimated ${est.toPrecision(2)} s per run from the smaller sizes, over the ${o.capSeconds} s cap (--gram-cap)`;
         o.log(`${tag}: ${detail}`);
         results.push({ ...base, timing: null, throughput: null, check: 'SKIPPED', detail });
         continue;

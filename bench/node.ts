@@ -10,7 +10,9 @@
 
 import { parseFlags, choiceFlag, formatFlags, UsageError } from '../src/cli/args.js';
 import { BackendUnavailableError, createEngine, describeAdapter, type BackendKind, type Engine, TILING_CHOICES } from '../src/index.js';
-import { type BackendInfo, type CaseResult, formatTable, machine, type Report, resultsFile, runMain, runs, writeReport, log } from './report.js';
+import {
+  type BackendInfo, type CaseResult, formatTable, log, machine, prepareReportPath, type Report, resultsFile, runMain, runs, writeReport,
+} from './report.js';
 import { tiledGramCases } from './gram-tiled.js';
 import { measure, type TimingOptions } from './timing.js';
 import { type Prepared, type Workload, workloads } from './workloads.js';
@@ -48,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
   const gramCap = Number(flags['gram-cap'] ?? 120);
   if (!(gramCap > 0)) throw new UsageError(`--gram-cap must be a number of seconds > 0, got ${flags['gram-cap']}`);
   const date = new Date();
+  const out = await prepareReportPath(flags.out ?? resultsFile(`node-${which}`, date.toISOString()));
   const report: Report = {
     tool: 'sigmoid-core bench/node', date: date.toISOString(), args: argv, quick, ...machine(),
     backends: [], skipped: [], results: [],
@@ -78,11 +81,12 @@ async function main(argv: string[]): Promise<number> {
   }
 
   process.stdout.write(`${formatTable(report.results)}\n`);
-  const label = which === 'all' ? 'all' : which;
-  await writeReport(flags.out ?? resultsFile(`node-${label}`, date.toISOString()), report, log);
+  await writeReport(out, report, log);
   const bad = report.results.filter((r) => r.check === 'FAILED' || r.check === 'ERROR').length;
   if (bad > 0) log(`${bad} case(s) FAILED or errored: their times are excluded`);
-  return bad > 0 ? 1 : 0;
+  // A run whose every backend was skipped measured nothing: that is a failure, not a result.
+  if (report.backends.length === 0) log(`no backend could start (${report.skipped.map((k) => `${k.backend}: ${k.reason}`).join('; ')})`);
+  return bad > 0 || report.backends.length === 0 ? 1 : 0;
 }
 
 async function runCase(engine: Engine, w: Workload, opts: TimingOptions): Promise<CaseResult> {

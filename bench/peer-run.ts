@@ -104,6 +104,8 @@ export function parseBackends(text: string): BackendId[] {
   if (bad.length > 0 || ids.length === 0) {
     throw new Error(`unknown backend(s) ${JSON.stringify(bad.length > 0 ? bad : text)}: choose from ${BACKENDS.join(', ')}`);
   }
+  const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+  if (twice.length > 0) throw new Error(`backend(s) ${JSON.stringify([...new Set(twice)])} given twice: each runs once per run`);
   return ids as BackendId[];
 }
 

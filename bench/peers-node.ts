@@ -14,7 +14,7 @@ import { cpus } from 'node:os';
 import { choiceFlag, formatFlags, parseFlags, UsageError } from '../src/cli/args.js';
 import { TILING_CHOICES } from '../src/index.js';
 import { type BackendId, type BenchState, type Mode, OURS, parseBackends, runBench, specs } from './peer-run.js';
-import { machine, resultsFile, runMain, writeReport, log } from './report.js';
+import { log, machine, prepareReportPath, resultsFile, runMain, writeReport } from './report.js';
 import { fmtNum, formatState } from './table.js';
 
 const FLAGS = {
@@ -68,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError(`--backends: ${(err as Error).message}`);
   }
+  const out = await prepareReportPath(flags.out ?? resultsFile(`peers-${mode}`, new Date().toISOString()));
   const nav = (globalThis as unknown as { navigator: { userAgent?: string; hardwareConcurrency?: number } }).navigator;
   const tiling = choiceFlag('tiling', flags.tiling ?? 'auto', TILING_CHOICES);
   log(`bench:peers ${mode}: ${ids.join(', ')}${tiling === 'auto' ? '' : ` (sigmoid-core tiling=${tiling})`}`);
@@ -82,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
   else if (ceiling !== null) lines.push('', formatCeiling(state, ceiling));
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  await writeReport(flags.out ?? resultsFile(`peers-${mode}`, state.date), { ...state, args: argv, host: machine(), ceiling }, log);
+  await writeReport(out, { ...state, args: argv, host: machine(), ceiling }, log);
   const bad = state.results.filter((r) => r.check === 'FAILED' || r.check === 'ERROR').length;
   if (bad > 0) log(`${bad} case(s) FAILED or errored: their times are excluded`);
   // Every backend asked for is expected to run (on a GPU host, one that cannot start means

@@ -2,7 +2,7 @@
 // and what every Node runner shares: where a results file goes, writing it, and the
 // process exit. The printed table comes from ./table.js (shared with the browser page).
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { cpus, arch, platform, release, totalmem, type as osType } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { UsageError } from '../src/cli/args.js';
@@ -52,6 +52,20 @@ export const log = (line: string): void => {
 /** bench/results/<name>-<date>.json under `root` (default: the working directory). */
 export function resultsFile(name: string, isoDate: string, root = ''): string {
   return join(root, 'bench', 'results', `${name}-${fileStamp(isoDate)}.json`);
+}
+
+/**
+ * Checks, before any timing, that the report can be written to `path` (its folder made now
+ * if needed): a run must not end in a failed write. Throws a UsageError naming --out.
+ */
+export async function prepareReportPath(path: string): Promise<string> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (err) {
+    throw new UsageError(`--out ${path}: cannot make its folder (${(err as Error).message})`);
+  }
+  if ((await stat(path).catch(() => null))?.isDirectory()) throw new UsageError(`--out ${path} is a folder; give a file name`);
+  return path;
 }
 
 /** Writes `report` as indented JSON to `path` (folders made as needed) and says where. */

@@ -74,6 +74,14 @@ describe('bench:peers --mode quick (WebGPU through Dawn in Node)', () => {
     const unknown = await bench(['--bogus']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.trim()).toMatch(/^bench:peers: unknown option --bogus; valid options: --mode/); // the tool named once
+    const twice = await bench(['--backends', 'sigmoid-core-cpu,sigmoid-core-cpu']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/backend\(s\) \["sigmoid-core-cpu"\] given twice/);
+    // An --out that cannot be written is refused before anything runs (no table on stdout).
+    const out = await bench(['--mode', 'quick', '--backends', 'sigmoid-core-cpu', '--out', join(dir, 'r.json', 'x.json')]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/--out .*r\.json\/x\.json: cannot make its folder/);
+    expect(out.stdout).toBe('');
   });
 
   it('reports a ceiling script that cannot run instead of hiding it', async () => {
