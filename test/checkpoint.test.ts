@@ -267,6 +267,15 @@ describe('bad checkpoints', () => {
         await expectRejected(m, good, /batchSize 16, this fit asks for 8/, { batchSize: 8 });
         await expectRejected(m, good, /seed 9, this fit asks for 1/, { seed: 1 });
         await expectRejected(m, good, /trained on 100 rows, this fit has 120/, { validationSplit: undefined });
+        // Adam's v is a mean of squares: a (finite) negative one would give NaN weights.
+        const { parseSafetensors } = await import('../src/nn/safetensors.js');
+        const file = parseSafetensors(good);
+        expect(file.tensors.some((t) => t.name.endsWith('.v')), 'an Adam checkpoint').toBe(true);
+        const negative = encodeSafetensors(
+          file.tensors.map((t) => ({ ...t, data: t.name.endsWith('.v') ? new Float32Array(t.data.length).fill(-1) : t.data })),
+          file.metadata,
+        );
+        await expectRejected(m, negative, /\.v element 0 is -1 \(Adam's v cannot be negative\)/);
       } finally {
         m.dispose();
       }

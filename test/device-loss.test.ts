@@ -218,6 +218,60 @@ describe('fit survives a device loss', () => {
     }
   });
 
+  it('a loss while an epoch is being checkpointed (after its readback) is recovered', async () => {
+    const xor = { x: [[0, 0], [0, 1], [1, 0], [1, 1]], y: [[0], [1], [1], [0]] };
+    const run = async (lose: boolean): Promise<History> => {
+      const e = await gpuEngine();
+      const m = sequential(e, [dense(2, 4), sigmoid(), dense(4, 1)], { seed: 0 });
+      try {
+        m.compile({ loss: 'binaryCrossEntropy', optimizer: adam({ lr: 0.1 }) });
+        let bytes = new Uint8Array(0);
+        const store = { write: async (b: Uint8Array) => void (bytes = b.slice()), read: async () => bytes };
+        if (lose) {
+          // The device goes right after epoch 0's stats readback: next comes the checkpoint.
+          const read = e.readTensor.bind(e);
+          let reads = 0;
+          e.readTensor = async (t) => {
+            const v = await read(t);
+            if (++reads === 2) e.gpuDevice!.destroy();
+            return v;
+          };
+        }
+        return await m.fit(xor.x, xor.y, { epochs: 3, batchSize: 4, checkpoint: { every: 1, to: store } });
+      } finally {
+        m.dispose();
+        e.destroy();
+      }
+    };
+    const ref = await run(false);
+    const r = await run(true);
+    expect(r.events).toEqual([expect.objectContaining({ epoch: 0, kind: 'device-lost' })]);
+    expect(r.loss).toEqual(ref.loss);
+  });
+
+  it("an error thrown by onBatchEnd reaches the caller even while the device is lost (it is not taken for the loss)", async () => {
+    const e = await gpuEngine();
+    const m = sequential(e, [dense(6, 4), dense(4, 3)], { seed: 1 });
+    try {
+      m.compile({ loss: 'softmaxCrossEntropy' });
+      const fit = m.fit(DATA.x, DATA.labels, {
+        epochs: 2, batchSize: 60,
+        onBatchEnd: async ({ epoch, step }) => {
+          if (epoch === 1 && step === 0) {
+            const d = e.gpuDevice!;
+            d.destroy();
+            await d.lost;
+            throw new Error('user abort');
+          }
+        },
+      });
+      await expect(fit).rejects.toThrow(/^user abort$/);
+    } finally {
+      m.dispose();
+      e.destroy();
+    }
+  });
+
   it('recovery forced to the CPU finishes on the CPU', async () => {
     const ref = await undisturbedRun();
     const e = await gpuEngine();

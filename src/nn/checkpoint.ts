@@ -245,6 +245,9 @@ export function checkResume(
       }
       const bad = t.data.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new ValueError(`${src}: ${name} element ${bad} is ${t.data[bad]} (not finite)`);
+      // Adam's second moment is a running mean of squares: a negative one gives NaN steps.
+      const negative = slot === 'v' ? t.data.findIndex((v) => v < 0) : -1;
+      if (negative >= 0) throw new ValueError(`${src}: ${name} element ${negative} is ${t.data[negative]} (Adam's v cannot be negative)`);
       return t.data;
     }),
   );

@@ -199,7 +199,19 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
       history.epochs.push(logs);
       history.loss.push(logs.loss);
       if (logs.accuracy !== undefined) history.accuracy!.push(logs.accuracy);
-      if (o.checkpoint !== null && ((epoch + 1) % o.checkpoint.every === 0 || epoch === o.epochs - 1)) await o.checkpoint.save(ctx, epoch + 1);
+      if (o.checkpoint !== null && ((epoch + 1) % o.checkpoint.every === 0 || epoch === o.epochs - 1)) {
+        // The checkpoint reads the parameters back: a loss there is recovered like one in
+        // validation (the host copy already holds this epoch's end).
+        for (;;) {
+          try {
+            await o.checkpoint.save(ctx, epoch + 1);
+            break;
+          } catch (err) {
+            if (rec === null || !isDeviceLoss(e, err)) throw err;
+            ({ data, half } = await recoverFit(rec, epoch, err, data, () => makeHalf(ctx, outputs)));
+          }
+        }
+      }
       if (o.onEpochEnd) {
         const verdict = await o.onEpochEnd(logs);
         if (verdict === false && epoch < o.epochs - 1) {

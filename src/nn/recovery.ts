@@ -21,7 +21,7 @@
 // backend (which cannot be lost) nothing is copied.
 
 import type { Engine } from '../engine.js';
-import { GPUOpError } from '../errors.js';
+import { GPUOpError, SigmoidCoreError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { BackendKind } from '../types.js';
 import type { DeviceData } from './fit.js';
@@ -48,6 +48,8 @@ export type RecoveryOption = false | {
   backend?: 'webgpu' | 'cpu';
   /** How many losses one fit survives (default 3). */
   maxRecoveries?: number;
+  /** A GPUDevice to go on with (as engine.recover's `device`; needed when the engine was made on a given device). */
+  device?: GPUDevice;
 };
 
 /** A GPUOpError from a failed recovery, carrying the last host copy of the parameters. */
@@ -66,8 +68,13 @@ export class RecoveryFailedError extends GPUOpError {
 }
 
 /** True when `err` (or the engine's state) says the GPU device was lost. */
+/**
+ * The error comes from a lost device: a 'device-lost' GPUOpError, or any library error once
+ * the engine is lost. Not an error of the caller's own (an onBatchEnd that throws): that
+ * must reach the caller even when the device happens to be lost.
+ */
 export function isDeviceLoss(engine: Engine, err: unknown): boolean {
-  return (err instanceof GPUOpError && err.kind === 'device-lost') || engine.lost;
+  return (err instanceof GPUOpError && err.kind === 'device-lost') || (engine.lost && err instanceof SigmoidCoreError);
 }
 
 export class TrainingRecovery {
@@ -195,7 +202,10 @@ export class TrainingRecovery {
     this.#recoveries++;
     let recoveredOn: BackendKind;
     try {
-      recoveredOn = await this.engine.recover({ fallbackToCpu: this.option.fallbackToCpu !== false, backend: this.option.backend });
+      recoveredOn = await this.engine.recover({
+        fallbackToCpu: this.option.fallbackToCpu !== false, backend: this.option.backend,
+        ...(this.option.device !== undefined ? { device: this.option.device } : {}),
+      });
     } catch (e) {
       throw failed(`recovery failed (${e instanceof Error ? e.message : String(e)})`);
     }
