@@ -92,10 +92,14 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
     }
     const base = (i - start) * cols;
     for (let c = 0; c < cols; c++) {
-      if (c === column?.index && column.mode === 'ignored') data[base + c] = NaN;
-      else data[base + c] = parseCell(cells[c]!.text, source, lineNo, c + 1);
+      if (c === column?.index && column.mode === 'ignored') {
+        data[base + c] = NaN;
+        continue;
+      }
+      const v = parseCell(cells[c]!.text, source, lineNo, c + 1);
+      data[base + c] = v; // rounded to float32 here
+      if (c === column?.index) column.values![i - start] = v;
     }
-    if (column?.values) column.values[i - start] = Number(cells[column.index]!.text);
   }
   return { header, rows, cols, data, firstLine: start + 1, column };
 }
@@ -106,9 +110,9 @@ function parseCell(text: string, source: string, line: number, column: number): 
     if (NON_FINITE.test(text)) throw new CsvError(source, line, column, `"${text}" is not a finite number (NaN and Infinity are not allowed)`);
     throw new CsvError(source, line, column, `"${clip(text)}" is not a number`);
   }
-  const v = Math.fround(Number(text));
-  if (!Number.isFinite(v)) throw new CsvError(source, line, column, `"${text}" is outside the float32 range (|x| < 3.4e38)`);
-  return v;
+  const v = Number(text);
+  if (!Number.isFinite(Math.fround(v))) throw new CsvError(source, line, column, `"${text}" is outside the float32 range (|x| < 3.4e38)`);
+  return v; // float64: the caller rounds it to float32 where it stores it
 }
 
 /** Splits one line into trimmed cells, honouring double quotes ("" is a literal quote). */

@@ -130,12 +130,26 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
     await rec.capture();
   }
 
+  /**
+   * `work` until it finishes without a device loss (recovery.ts): after a loss in `epoch`,
+   * the last host copy is restored on a new backend and `work` runs again; other errors,
+   * and every error with recovery off, propagate.
+   */
+  const untilNoLoss = async <T>(epoch: number, work: () => Promise<T>): Promise<T> => {
+    for (;;) {
+      try {
+        return await work();
+      } catch (err) {
+        if (rec === null || !isDeviceLoss(e, err)) throw err;
+        ({ data, half } = await recoverFit(rec, epoch, err, data, () => makeHalf(ctx, outputs)));
+      }
+    }
+  };
+
   try {
     for (let epoch = o.startEpoch; epoch < o.epochs; epoch++) {
       const t0 = performance.now();
-      let values: Float32Array;
-      // Device loss (recovery.ts): restore the last host copy on a new backend and re-run the epoch.
-      for (;;) {
+      const values = await untilNoLoss(epoch, async () => {
         const snapshotSlots = rec?.slots ?? 0;
         let perm: Tensor | null = null;
         let stats: Tensor | null = null;
@@ -151,16 +165,13 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
           }
           learnedAlphas.forEach((p, i) => e.axpyInto(st, p.tensor, 1, alphaSlot + i));
           rec?.append(st, statsLength);
-          values = await st.read();
-          await rec?.take(values, statsLength, epoch);
-          break;
-        } catch (err) {
-          if (rec === null || !isDeviceLoss(e, err)) throw err;
-          ({ data, half } = await recoverFit(rec, epoch, err, data, () => makeHalf(ctx, outputs)));
+          const read = await st.read();
+          await rec?.take(read, statsLength, epoch);
+          return read;
         } finally {
           disposeAll([perm, stats]);
         }
-      }
+      });
       const seconds = (performance.now() - t0) / 1000;
 
       const logs: EpochLogs = {
@@ -180,17 +191,10 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
       if (ctx.accuracy !== null) logs.accuracy = values[CORRECT_SLOT]! / (n * accuracyPerRow(ctx, outputs));
       if (o.recordStepLosses) history.stepLosses!.push(...values.subarray(stepSlot, stepSlot + steps));
       if (data.validation !== null) {
-        let r: EvaluateResult;
-        for (;;) {
-          const v = data.validation!;
-          try {
-            r = await evaluateLoop(ctx, v.x, v.y, v.start, v.rows, o.batchSize);
-            break;
-          } catch (err) {
-            if (rec === null || !isDeviceLoss(e, err)) throw err;
-            ({ data, half } = await recoverFit(rec, epoch, err, data, () => makeHalf(ctx, outputs)));
-          }
-        }
+        const r = await untilNoLoss(epoch, () => {
+          const v = data.validation!; // re-uploaded after a loss
+          return evaluateLoop(ctx, v.x, v.y, v.start, v.rows, o.batchSize);
+        });
         logs.valLoss = r.loss;
         if (r.accuracy !== undefined) logs.valAccuracy = r.accuracy;
         history.valLoss!.push(r.loss);
@@ -199,18 +203,11 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
       history.epochs.push(logs);
       history.loss.push(logs.loss);
       if (logs.accuracy !== undefined) history.accuracy!.push(logs.accuracy);
-      if (o.checkpoint !== null && ((epoch + 1) % o.checkpoint.every === 0 || epoch === o.epochs - 1)) {
+      const checkpoint = o.checkpoint;
+      if (checkpoint !== null && ((epoch + 1) % checkpoint.every === 0 || epoch === o.epochs - 1)) {
         // The checkpoint reads the parameters back: a loss there is recovered like one in
         // validation (the host copy already holds this epoch's end).
-        for (;;) {
-          try {
-            await o.checkpoint.save(ctx, epoch + 1);
-            break;
-          } catch (err) {
-            if (rec === null || !isDeviceLoss(e, err)) throw err;
-            ({ data, half } = await recoverFit(rec, epoch, err, data, () => makeHalf(ctx, outputs)));
-          }
-        }
+        await untilNoLoss(epoch, () => checkpoint.save(ctx, epoch + 1));
       }
       if (o.onEpochEnd) {
         const verdict = await o.onEpochEnd(logs);

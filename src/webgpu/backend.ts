@@ -363,8 +363,8 @@ class WebGPUBackend implements Backend {
   sgdUpdate(p: BackendBuffer, g: BackendBuffer, vel: BackendBuffer | null, n: number, lr: number, momentum: number, weightDecay: number): void {
     // f32 fields: a = lr, b1 = momentum, b2, omb1, omb2, eps (unused), wd
     const f32 = [lr, momentum, 0, 0, 0, 0, weightDecay];
-    if (vel === null) this.#inPlace('sgdStep', 'sgd_update', gpuOf(g), [gpuOf(p)], n, f32, 4);
-    else this.#inPlace('sgdStep', 'sgd_momentum_update', gpuOf(g), [gpuOf(p), gpuOf(vel)], n, f32, 4);
+    const [entry, outs] = vel === null ? ['sgd_update', [gpuOf(p)]] : ['sgd_momentum_update', [gpuOf(p), gpuOf(vel)]];
+    this.#inPlace('sgdStep', entry, gpuOf(g), outs, n, f32, 4);
   }
 
   adamUpdate(
