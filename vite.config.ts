@@ -1,8 +1,9 @@
 // Library build: Vite library mode, ESM only, two entries —
 //   src/index.ts    → dist/index.js   (the library; imported by Node and by browser pages)
 //   src/cli/main.ts → dist/cli.js     (the `sigmoid-core` command, with a shebang)
-// Code both use goes in dist/chunks/, once. `webgpu` (Dawn for Node, loaded by a runtime
-// dynamic import) and node:* built-ins stay external. Type declarations go to dist/types/
+// Code both use goes in dist/chunks/, once. The package's dependencies (imported from the
+// consumer's node_modules, so a bundler can dedupe and tree-shake them), `webgpu` (Dawn for
+// Node, loaded by a runtime dynamic import) and node:* built-ins stay external. Type declarations go to dist/types/
 // through `tsc -p tsconfig.build.json`, run alongside the bundle so `npm run build` makes both.
 import { execFile } from 'node:child_process';
 import { chmod, rm } from 'node:fs/promises';
@@ -31,7 +32,7 @@ export default defineConfig({
       fileName: (_format, name) => `${name}.js`,
     },
     rolldownOptions: {
-      external: ['webgpu', /^node:/, ...builtinModules],
+      external: [...Object.keys(pkg.dependencies), ...Object.keys(pkg.optionalDependencies), /^node:/, ...builtinModules],
       output: {
         chunkFileNames: 'chunks/[name]-[hash].js',
         banner: (chunk) => (chunk.isEntry && chunk.name === 'cli' ? CLI_SHEBANG : ''),

@@ -2,7 +2,7 @@
 // allocates outputs; a backend only runs ops on flat float32 buffers it owns. All sizes
 // are element counts (float32), all matrices row-major.
 
-import type { AdapterInfoSummary, BackendKind, EngineLimits, GramKernel, LossKind, Tiling } from './types.js';
+import type { AdapterInfoSummary, BackendKind, EngineLimits, GramKernel, LossKind, Tiling, WebGPUDevice } from './types.js';
 
 /** A backend-owned flat float32 buffer of `length` elements. Opaque to the engine. */
 export interface BackendBuffer {
@@ -187,7 +187,7 @@ export interface Backend {
   /** true once the GPU device is lost (every op then throws GPUOpError 'device-lost'). */
   readonly lost?: boolean;
   /** The GPUDevice the backend runs on (for tests and interop). */
-  readonly gpuDevice?: GPUDevice;
+  readonly gpuDevice?: WebGPUDevice;
   /** true when the backend created its device (so a new one can be requested after a loss). */
   readonly ownsDevice?: boolean;
   /** Calls `cb` once when the device is lost unexpectedly (not after destroy()). */

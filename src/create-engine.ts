@@ -6,7 +6,7 @@ import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/backend.js';
 import { Engine, setWebGPUBackendFactory } from './engine.js';
 import { BackendUnavailableError, ValueError } from './errors.js';
-import type { BackendChoice, TilingChoice } from './types.js';
+import type { BackendChoice, TilingChoice, WebGPUDevice } from './types.js';
 import { checkGPUDevice, checkOptionalFunction, optionalBoolean, optionsObject } from './validate.js';
 import { createWebGPUBackend } from './webgpu/backend.js';
 import { resolveTiling } from './webgpu/tiling.js';
@@ -15,7 +15,7 @@ export interface EngineOptions {
   /** 'auto' (default): WebGPU if an adapter exists, else the CPU. */
   backend?: BackendChoice;
   /** Use this GPUDevice as it is (implies WebGPU); the engine will not destroy it. */
-  device?: GPUDevice;
+  device?: WebGPUDevice;
   /** Where the one-line backend notice goes; default console.warn. Pass null for silence. */
   log?: ((line: string) => void) | null;
   /** Testing aid: fill every op output with NaN before the op runs, so unwritten elements show. */

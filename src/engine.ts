@@ -11,7 +11,7 @@ import { flatValues, rowValues } from './nested-arrays.js';
 import { Tensor, type TensorOwner } from './tensor.js';
 import type {
   AdapterInfoSummary, BackendKind, EngineLimits, GramOptions, LossKind, MatmulOptions, MemoryStats, Shape, Tiling,
-  TilingChoice,
+  TilingChoice, WebGPUDevice,
 } from './types.js';
 import {
   checkFinite, checkGPUDevice, checkShape, checkTensorBytes, describeValue, fmtShape, optionalBoolean, optionsObject, sameShape,
@@ -26,7 +26,7 @@ export interface RecoverOptions {
   /** Force the new backend: 'cpu' skips trying the GPU (default: WebGPU when possible). */
   backend?: 'webgpu' | 'cpu';
   /** A new GPUDevice to run on (e.g. to replace a lost device the caller had passed in). */
-  device?: GPUDevice;
+  device?: WebGPUDevice;
 }
 
 /**
@@ -44,7 +44,7 @@ export function checkRecoverOptions(options: RecoverOptions | undefined, what = 
 }
 
 /** Makes a fresh WebGPU backend (set by create-engine.ts, keeping engine.ts free of the WebGPU import). */
-type WebGPUBackendFactory = (device?: GPUDevice, tiling?: TilingChoice) => Promise<Backend>;
+type WebGPUBackendFactory = (device?: WebGPUDevice, tiling?: TilingChoice) => Promise<Backend>;
 let makeWebGPUBackend: WebGPUBackendFactory | null = null;
 
 /** @internal */
@@ -91,7 +91,7 @@ export class Engine implements TensorOwner {
   }
 
   /** The GPUDevice the engine runs on (null on the CPU). For tests and interop: do not destroy it. */
-  get gpuDevice(): GPUDevice | null {
+  get gpuDevice(): WebGPUDevice | null {
     return this.#backend?.gpuDevice ?? null;
   }
 

@@ -5,13 +5,13 @@ export { Engine, type RecoverOptions, type TensorData } from './engine.js';
 export { RecoveryFailedError, type RecoveryOption, type TrainingEvent } from './nn/index.js';
 export { Tensor } from './tensor.js';
 export { type Activation, ACTIVATION_KINDS } from './activation.js';
-export { GRAM_KERNELS } from './gram-options.js';
+export { GRAM_KERNELS, type ResolvedGramOptions } from './gram-options.js';
 export {
   SigmoidCoreError, ShapeError, ValueError, LimitError, DisposedError, BackendUnavailableError, GPUOpError,
 } from './errors.js';
 export type {
   ActivationKind, AdapterInfoSummary, BackendChoice, BackendKind, EngineLimits, GramKernel, GramOptions,
-  MatmulOptions, MemoryStats, Shape, Tiling, TilingChoice,
+  MatmulOptions, MemoryStats, Shape, Tiling, TilingChoice, WebGPUDevice,
 } from './types.js';
 export { TILING_CHOICES } from './webgpu/tiling.js';
 
@@ -50,6 +50,6 @@ export type { GramTile, GramTileOptions, GramTileProgress, GramTiling } from './
 // Support-vector classification (src/kernels/svc): SVC (libsvm's SMO, one-vs-one), its solver and kernel row providers.
 export { ConvergenceError, EngineRowProvider, Float64RowProvider, RowCache, SVC, SVC_KERNELS, solveBinary } from './kernels/svc/index.js';
 export type {
-  BinaryProblem, BinarySolution, DecisionValues, KernelRow, KernelRowProvider, ProviderStats, SolveOptions, SVCFitInfo, SVCKernel,
-  SVCOptions, SVCProgress, SVCProviderKind,
+  BinaryProblem, BinarySolution, DecisionValues, KernelName, KernelParams, KernelRow, KernelRowProvider, ProviderStats, SolveOptions,
+  SVCFitInfo, SVCKernel, SVCOptions, SVCProgress, SVCProviderKind,
 } from './kernels/svc/index.js';

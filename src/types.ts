@@ -7,6 +7,14 @@ export type Tiling = 'workgroup' | 'register';
 /** 'auto': 'register' on CPU-backed adapters (lavapipe, SwiftShader), else 'workgroup'. */
 export type TilingChoice = Tiling | 'auto';
 
+/**
+ * WebGPU's GPUDevice as the consumer's TypeScript knows it: GPUDevice where the WebGPU types
+ * are declared (TypeScript 7's DOM lib, or @webgpu/types), and `object` where they are not
+ * (TypeScript 5 and 6, a Node project without the DOM lib), so that the declarations of this
+ * package compile either way without asking for a global types package.
+ */
+export type WebGPUDevice = typeof globalThis extends { GPUDevice: { prototype: infer D } } ? D : object;
+
 /** A tensor shape: a vector [n] or a row-major matrix [rows, cols]. */
 export type Shape = readonly [number] | readonly [number, number];
 

@@ -210,6 +210,11 @@ describe('sigmoid-core gram errors', () => {
     expect(slash.code).toBe(1);
     expectOneLineError(slash, /cannot write .*not-yet\/: it names a directory/);
     expect(existsSync(join(dir, 'not-yet'))).toBe(false);
+    // '-' conventionally means standard output; it must not become a file named '-'.
+    const dash = await cli('gram', '--x', join(dir, 'X.csv'), '--out', '-', '--backend', 'cpu');
+    expect(dash.code).toBe(1);
+    expectOneLineError(dash, /cannot write to '-': outputs go to files .*give a file name/);
+    expect(existsSync(join(ROOT, '-'))).toBe(false);
   });
 
   it('a linear-kernel overflow says to scale the data (the linear kernel has no γ)', async () => {

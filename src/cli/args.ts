@@ -5,7 +5,9 @@
 import { SigmoidCoreError } from '../errors.js';
 
 /** The command line is wrong (unknown flag, missing or malformed value): exit code 2. */
-export class UsageError extends SigmoidCoreError {}
+export class UsageError extends SigmoidCoreError {
+  override name = 'UsageError';
+}
 
 export interface FlagSpec {
   type: 'string' | 'boolean';

@@ -39,6 +39,7 @@ export type CsvColumnPick = (header: string[] | null, cols: number) => { index: 
  * row of the wrong length, at the first missing or extra column; for an empty file, 1, 1).
  */
 export class CsvError extends ValueError {
+  override name = 'CsvError';
   constructor(
     readonly source: string,
     readonly line: number,

@@ -8,7 +8,9 @@ import { basename, dirname, join } from 'node:path';
 import { SigmoidCoreError } from '../errors.js';
 
 /** A file could not be read or written. */
-export class FileError extends SigmoidCoreError {}
+export class FileError extends SigmoidCoreError {
+  override name = 'FileError';
+}
 
 export async function readText(path: string): Promise<string> {
   try {
@@ -20,6 +22,8 @@ export async function readText(path: string): Promise<string> {
 
 /** Fails early (before long work) when `path` could not be written: its directory is missing, or it names a directory. */
 export async function checkWritable(path: string): Promise<void> {
+  // '-' is the usual name for standard output; outputs here are written whole or not at all, so only files.
+  if (path === '-') throw new FileError(`cannot write to '-': outputs go to files (written whole or not at all), not to standard output; give a file name`);
   const dir = dirname(path);
   let isDir: boolean;
   try {

@@ -28,7 +28,9 @@ export interface CheckpointStore {
 }
 
 /** A checkpoint could not be written or read (file system, OPFS or IndexedDB failure). */
-export class CheckpointStoreError extends SigmoidCoreError {}
+export class CheckpointStoreError extends SigmoidCoreError {
+  override name = 'CheckpointStoreError';
+}
 
 /** Where fit(..., { checkpoint: { to } }) writes, or resumeFrom reads. */
 export type CheckpointTarget = string | CheckpointStore;
@@ -153,7 +155,7 @@ export class NodeFileStore implements CheckpointStore {
 
 /** The parts of the File System Access API used here (move() is not in every browser). */
 interface OpfsFileHandle {
-  getFile(): Promise<Blob>;
+  getFile(): Promise<{ arrayBuffer(): Promise<ArrayBuffer> }>;
   createWritable?: () => Promise<{ write(data: Uint8Array): Promise<void>; close(): Promise<void>; abort(): Promise<void> }>;
   move?: (...args: unknown[]) => Promise<void>;
 }
@@ -231,11 +233,16 @@ async function writeWhole(handle: OpfsFileHandle, bytes: Uint8Array): Promise<vo
 const IDB_NAME = 'sigmoid-core';
 const IDB_STORE = 'checkpoints';
 
+/** IndexedDB's IDBFactory, typed by the one method used so the declarations need no DOM lib. */
+export interface IndexedDbFactory {
+  open(name: string, version?: number): unknown;
+}
+
 /** A checkpoint under a key of IndexedDB. `factory` is for tests (default globalThis.indexedDB). */
 export class IdbStore implements CheckpointStore {
   constructor(
     readonly key: string,
-    readonly factory?: IDBFactory,
+    readonly factory?: IndexedDbFactory,
   ) {}
 
   get name(): string {
@@ -243,7 +250,7 @@ export class IdbStore implements CheckpointStore {
   }
 
   #open(): Promise<IDBDatabase> {
-    const f = this.factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    const f = (this.factory ?? (globalThis as { indexedDB?: IndexedDbFactory }).indexedDB) as IDBFactory | undefined;
     if (f === undefined) return Promise.reject(new ValueError(`checkpoint target ${this.name}: IndexedDB is not available here`));
     return new Promise((resolve, reject) => {
       const req = f.open(IDB_NAME, 1);

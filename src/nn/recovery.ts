@@ -23,7 +23,7 @@
 import type { Engine } from '../engine.js';
 import { GPUOpError, SigmoidCoreError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import type { BackendKind } from '../types.js';
+import type { BackendKind, WebGPUDevice } from '../types.js';
 import type { DeviceData } from './fit.js';
 import type { Network } from './network.js';
 import type { Optimizer } from './optimizers.js';
@@ -49,11 +49,12 @@ export type RecoveryOption = false | {
   /** How many losses one fit survives (default 3). */
   maxRecoveries?: number;
   /** A GPUDevice to go on with (as engine.recover's `device`; needed when the engine was made on a given device). */
-  device?: GPUDevice;
+  device?: WebGPUDevice;
 };
 
 /** A GPUOpError from a failed recovery, carrying the last host copy of the parameters. */
 export class RecoveryFailedError extends GPUOpError {
+  override name = 'RecoveryFailedError';
   constructor(
     detail: string,
     /** The parameters by name at the end of the last completed epoch. */

@@ -19,7 +19,9 @@ import { defaultMaxIter, solveBinary } from './smo.js';
 import type { DecisionValues, SVCFitInfo, SVCOptions } from './types.js';
 
 /** A binary problem stopped at maxIter and the SVC was asked to throw (onMaxIter: 'throw'). */
-export class ConvergenceError extends SigmoidCoreError {}
+export class ConvergenceError extends SigmoidCoreError {
+  override name = 'ConvergenceError';
+}
 
 interface Fitted {
   engine: Engine | null;

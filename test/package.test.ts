@@ -1,0 +1,139 @@
+// The built package as a consumer gets it (dist/, made by `npm test`'s build step):
+// its type declarations compile in a strict project that has neither the DOM lib nor the
+// WebGPU types, and in one that has them (GPUDevice then typed, not any); the README's
+// TypeScript examples typecheck against them; the error classes keep their names in a
+// minified bundle; and the package's dependencies stay imports, not copies in dist/.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from './helpers/cli.js';
+
+const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  optionalDependencies: Record<string, string>;
+};
+
+let dir: string;
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'dist/types/index.d.ts'))) throw new Error(`${ROOT}/dist is missing: run 'npm run build' first (npm test does)`);
+  dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-package-'));
+  await mkdir(join(dir, 'node_modules'));
+  await symlink(ROOT, join(dir, 'node_modules/sigmoid-core'), 'dir');
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** The ```ts blocks of the README, in order. */
+async function readmeExamples(): Promise<string[]> {
+  const text = await readFile(join(ROOT, 'README.md'), 'utf8');
+  return [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+}
+
+/** Runs tsc on `files` (written into the consumer folder) under a strict config with `lib`; returns its output. */
+async function typecheck(name: string, lib: string[], types: string[], files: Record<string, string>): Promise<{ ok: boolean; output: string }> {
+  const sub = join(dir, name);
+  await mkdir(sub, { recursive: true });
+  for (const [file, text] of Object.entries(files)) await writeFile(join(sub, file), text);
+  const config = {
+    compilerOptions: {
+      strict: true, target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', noEmit: true,
+      skipLibCheck: false, lib, types, typeRoots: [join(ROOT, 'node_modules/@types')],
+    },
+    files: Object.keys(files),
+  };
+  await writeFile(join(sub, 'tsconfig.json'), JSON.stringify(config));
+  // The consumer folder's own node_modules holds only sigmoid-core; its package.json says ESM.
+  await writeFile(join(sub, 'package.json'), JSON.stringify({ type: 'module' }));
+  await rm(join(sub, 'node_modules'), { force: true });
+  await symlink(join(dir, 'node_modules'), join(sub, 'node_modules'), 'dir');
+  return new Promise((done) => {
+    execFile(process.execPath, [TSC, '-p', sub], { cwd: sub }, (err, stdout, stderr) => done({ ok: !err, output: `${stdout}${stderr}` }));
+  });
+}
+
+// Not `any`: a number is not a device, under either setup.
+const NOT_ANY = `import { createEngine } from 'sigmoid-core';
+const engine = await createEngine({ backend: 'cpu' });
+// @ts-expect-error gpuDevice is a device (or object) | null, never any
+const n: number = engine.gpuDevice;
+console.log(n);
+`;
+
+// With the WebGPU types present, the device the engine exposes is their GPUDevice.
+const TYPED_DEVICE = `import { createEngine } from 'sigmoid-core';
+const engine = await createEngine();
+const d = engine.gpuDevice;
+if (d) {
+  const b: GPUBuffer = d.createBuffer({ size: 16, usage: 0x80 }); // GPUBufferUsage.STORAGE
+  b.destroy();
+  const again = await createEngine({ device: d });
+  again.destroy();
+}
+engine.destroy();
+`;
+
+describe('the published type declarations', () => {
+  it('compile in a strict Node project without the DOM lib or the WebGPU types (skipLibCheck off)', async () => {
+    const examples = await readmeExamples();
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+    const files: Record<string, string> = { 'not-any.ts': NOT_ANY };
+    examples.forEach((code, i) => (files[`readme-${i + 1}.ts`] = code));
+    const r = await typecheck('node-only', ['ES2022'], ['node'], files);
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+  }, 60_000);
+
+  it('compile with the DOM lib (which has WebGPU), where gpuDevice is a GPUDevice', async () => {
+    const files: Record<string, string> = { 'not-any.ts': NOT_ANY, 'typed-device.ts': TYPED_DEVICE };
+    (await readmeExamples()).forEach((code, i) => (files[`readme-${i + 1}.ts`] = code));
+    const r = await typecheck('dom', ['ES2022', 'DOM'], [], files);
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+  }, 60_000);
+
+  it('a wrong call is still an error (the checks above can fail)', async () => {
+    const r = await typecheck('wrong', ['ES2022'], ['node'], {
+      'wrong.ts': `import { createEngine } from 'sigmoid-core';\nawait createEngine({ backend: 'tpu' });\n`,
+    });
+    expect(r.ok).toBe(false);
+    expect(r.output).toMatch(/wrong\.ts.*"tpu"/);
+  }, 60_000);
+});
+
+describe('the bundle', () => {
+  it('keeps every error class name in a minified consumer bundle', async () => {
+    const entry = join(dir, 'errors-entry.js');
+    await writeFile(entry, `export * from 'sigmoid-core';\n`);
+    const outDir = join(dir, 'min');
+    await build({
+      configFile: false, logLevel: 'silent', root: dir,
+      build: {
+        outDir, minify: true, emptyOutDir: true,
+        lib: { entry, formats: ['es'], fileName: () => 'bundle.js' },
+        rolldownOptions: { external: [...Object.keys(pkg.dependencies), ...Object.keys(pkg.optionalDependencies), /^node:/] },
+      },
+    });
+    const lib = (await import(pathToFileURL(join(outDir, 'bundle.js')).href)) as Record<string, unknown>;
+    const base = lib.SigmoidCoreError as new () => Error;
+    const classes = Object.entries(lib).filter(
+      ([, v]) => typeof v === 'function' && (v === base || (v as { prototype?: unknown }).prototype instanceof base),
+    ) as [string, new () => Error][];
+    expect(classes.map(([k]) => k)).toEqual(expect.arrayContaining(['SigmoidCoreError', 'ShapeError', 'ValueError', 'GPUOpError', 'RecoveryFailedError']));
+    for (const [exported, C] of classes) expect(new C().name, exported).toBe(exported);
+  }, 60_000);
+
+  it('imports its dependencies instead of copying them into dist/', async () => {
+    const files = ['dist/index.js', 'dist/cli.js', ...(await readdir(join(ROOT, 'dist/chunks'))).map((f) => `dist/chunks/${f}`)];
+    const text = (await Promise.all(files.map((f) => readFile(join(ROOT, f), 'utf8')))).join('\n');
+    for (const dep of Object.keys(pkg.dependencies)) expect(text, dep).toMatch(new RegExp(`from "${dep}"`));
+    expect(text).not.toMatch(/node_modules\//);
+  });
+});
