@@ -6,7 +6,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine, GPUOpError, LimitError, type Tensor } from '../src/index.js';
 import { dispatchLimits } from '../src/webgpu/backend.js';
-import { bufferBytes, poolTestHooks } from '../src/webgpu/buffers.js';
+import { bufferBytes, MAX_POOLED_GPU_BYTES, poolTestHooks } from '../src/webgpu/buffers.js';
+import { expectClose } from './helpers/expectClose.js';
+import { refMatmul, refSigmoidScalar } from './helpers/reference.js';
 import { rng } from './helpers/rng.js';
 
 let e: Engine;
@@ -19,6 +21,7 @@ const DEFAULT_MACS = dispatchLimits.maxMacsPerDispatch;
 afterEach(() => {
   dispatchLimits.maxMacsPerDispatch = DEFAULT_MACS;
   poolTestHooks.failAllocations = 0;
+  poolTestHooks.maxPooledBytes = MAX_POOLED_GPU_BYTES;
 });
 
 function rand(seed: number, rows: number, cols: number, on: Engine = e): Tensor {
@@ -222,5 +225,57 @@ describe('out of GPU memory', () => {
       expect(e.memory().pooledBuffers, `after failed read ${i}`).toBe(pooled);
     }
     x.dispose();
+  });
+});
+
+describe('the buffer pool is capped', () => {
+  const CAP = 1 << 20;
+
+  it('free storage buffers past the cap are destroyed, oldest first (24 live tensors of ~0.3 MiB, then disposed)', async () => {
+    poolTestHooks.maxPooledBytes = CAP;
+    await e.sync();
+    const base = e.memory().pooledBytes;
+    const zs = Array.from({ length: 24 }, (_, i) => e.zeros([65_536 + 4096 * i]));
+    const ts = [...zs, ...zs.map((z) => e.sigmoid(z))];
+    await e.sync();
+    for (const t of ts) t.dispose();
+    await e.sync();
+    const m = e.memory();
+    expect(m.liveTensors).toBe(0);
+    // Without the cap the 48 buffers (zeros and σ of each) would all stay: ~14 MiB.
+    expect(m.pooledBytes).toBeLessThanOrEqual(Math.max(CAP, base));
+  });
+
+  it('a thousand reads at once leave at most the cap of staging buffers behind', async () => {
+    poolTestHooks.maxPooledBytes = CAP;
+    const x = e.tensor(rng(7).uniform(65_536, -2, 2));
+    const reads = await Promise.all(Array.from({ length: 1000 }, () => x.read()));
+    expect(reads[999]).toEqual(reads[0]);
+    x.dispose();
+    await e.sync();
+    expect(e.memory().pooledBytes).toBeLessThanOrEqual(CAP);
+  }, 60_000);
+
+  it('with a cap of 0 bytes (every free buffer destroyed as soon as no unsubmitted command can use it) ops stay right', async () => {
+    poolTestHooks.maxPooledBytes = 0;
+    const [n, k, m] = [37, 65, 19];
+    const aData = rng(11).uniform(n * k, -2, 2);
+    const bData = rng(12).uniform(k * m, -2, 2);
+    // Operands and intermediates are disposed while the batch that uses them is still open:
+    // destroying those buffers then would fail the whole submit.
+    let a = e.tensor(aData, [n, k]);
+    const b = e.tensor(bData, [k, m]);
+    const p = e.matmul(a, b);
+    a.dispose();
+    const s = e.sigmoid(p);
+    p.dispose();
+    for (let i = 0; i < 10; i++) e.zeros([4096 + 64 * i]).dispose();
+    a = e.tensor(aData, [n, k]); // reuse-or-create under pressure
+    const out = await s.read();
+    const ref = Array.from(refMatmul(aData, bData, n, m, k), refSigmoidScalar);
+    expectClose(out, ref, { atol: 1e-6 });
+    for (const t of [a, b, s]) t.dispose();
+    await e.sync();
+    expect(e.memory()).toMatchObject({ liveTensors: 0, pooledBytes: 0, pooledBuffers: 0 });
   });
 });

@@ -1,7 +1,9 @@
 // Pooled GPU buffers. Storage buffers (STORAGE | COPY_SRC | COPY_DST) are rounded up to
 // size classes 2^k·{1, 1.25, 1.5, 1.75} (at least 256 bytes; near the limit, to 16 bytes)
 // and kept on a free list per class; MAP_READ staging buffers for readback are pooled the
-// same way, separately.
+// same way, separately. The free buffers of both kinds hold at most MAX_POOLED_GPU_BYTES:
+// past it the least recently released ones are destroyed (a peak of work, or a thousand
+// reads at once, does not stay allocated for the engine's lifetime).
 // Sizes over the device's binding or buffer limit throw a LimitError naming the limit.
 
 import type { BackendBuffer } from '../backend.js';
@@ -15,6 +17,9 @@ const COPY_DST = 0x08;
 const MAP_READ = 0x01;
 
 const MIN_BYTES = 256;
+
+/** Free (pooled) buffers are kept up to this many bytes in all; beyond it, the oldest are destroyed. */
+export const MAX_POOLED_GPU_BYTES = 256 * 1024 * 1024;
 
 /** What the pool needs to know about the command encoder that has not been submitted yet. */
 export interface BatchState {
@@ -39,11 +44,12 @@ export interface BatchState {
  * out-of-memory error scope would report it). A real out-of-memory cannot be provoked
  * reliably on a software driver, so the tests of that path use this.
  */
-export const poolTestHooks = { failAllocations: 0 };
+export const poolTestHooks = { failAllocations: 0, maxPooledBytes: MAX_POOLED_GPU_BYTES };
 
 interface PoolEntry {
   gpu: GPUBuffer;
   readonly bytes: number;
+  readonly staging: boolean;
   /**
    * The batch in which the buffer was released while that batch had unsubmitted commands
    * (which may still read or write it), or -1. Such a buffer must not receive a
@@ -105,6 +111,8 @@ export class BufferPool {
   readonly #freeStaging = new Map<number, PoolEntry[]>();
   readonly #live = new Set<GpuBuffer>();
   readonly #lentStaging = new Set<PoolEntry>();
+  /** Every free entry (both kinds), least recently released first. */
+  readonly #freeOrder = new Set<PoolEntry>();
   #pooledBytes = 0;
   #pooledBuffers = 0;
 
@@ -143,10 +151,9 @@ export class BufferPool {
       }
     }
     if (entry !== undefined) {
-      this.#pooledBytes -= entry.bytes;
-      this.#pooledBuffers--;
+      this.#unpool(entry);
     } else {
-      entry = this.#create(`allocate ${size} bytes for a tensor of ${length} floats`, `sigmoid-core ${size} B`, size, STORAGE | COPY_SRC | COPY_DST);
+      entry = this.#create(`allocate ${size} bytes for a tensor of ${length} floats`, `sigmoid-core ${size} B`, size, STORAGE | COPY_SRC | COPY_DST, false);
     }
     const buf = new GpuBuffer(length, entry);
     this.#live.add(buf);
@@ -166,19 +173,16 @@ export class BufferPool {
       return;
     }
     entry.dirtyBatch = this.#batch.pending ? this.#batch.batchId : -1;
-    push(this.#free, entry);
-    this.#pooledBytes += entry.bytes;
-    this.#pooledBuffers++;
+    this.#pool(entry);
   }
 
   acquireStaging(bytes: number): StagingBuffer {
     const size = bufferBytes(bytes, this.#limits.maxBufferSize);
     let entry = this.#freeStaging.get(size)?.pop();
     if (entry !== undefined) {
-      this.#pooledBytes -= entry.bytes;
-      this.#pooledBuffers--;
+      this.#unpool(entry);
     } else {
-      entry = this.#create(`allocate ${size} bytes of readback staging`, `sigmoid-core staging ${size} B`, size, MAP_READ | COPY_DST);
+      entry = this.#create(`allocate ${size} bytes of readback staging`, `sigmoid-core staging ${size} B`, size, MAP_READ | COPY_DST, true);
     }
     this.#lentStaging.add(entry);
     return entry;
@@ -191,9 +195,7 @@ export class BufferPool {
       entry.gpu.destroy();
       return;
     }
-    push(this.#freeStaging, entry);
-    this.#pooledBytes += entry.bytes;
-    this.#pooledBuffers++;
+    this.#pool(entry);
   }
 
   stats(): { pooledBytes: number; pooledBuffers: number } {
@@ -210,6 +212,7 @@ export class BufferPool {
     }
     this.#live.clear();
     this.#lentStaging.clear();
+    this.#freeOrder.clear();
     this.#pooledBytes = 0;
     this.#pooledBuffers = 0;
   }
@@ -219,8 +222,8 @@ export class BufferPool {
    * GPUOpError 'out-of-memory' whose op names the bytes asked for, and the entry is marked
    * bad so that releasing it destroys it instead of pooling it: the engine stays usable.
    */
-  #create(what: string, label: string, size: number, usage: number): PoolEntry {
-    const entry: PoolEntry = { gpu: null as unknown as GPUBuffer, bytes: size, dirtyBatch: -1 };
+  #create(what: string, label: string, size: number, usage: number, staging: boolean): PoolEntry {
+    const entry: PoolEntry = { gpu: null as unknown as GPUBuffer, bytes: size, staging, dirtyBatch: -1 };
     const markBad = (): void => {
       entry.bad = true;
     };
@@ -231,6 +234,41 @@ export class BufferPool {
       this.#batch.reportError(what, 'out-of-memory', `simulated out-of-memory (test hook) creating a buffer of ${size} bytes`);
     }
     return entry;
+  }
+
+  /** Put a released entry on its free list, then trim the pool to its cap. */
+  #pool(entry: PoolEntry): void {
+    push(entry.staging ? this.#freeStaging : this.#free, entry);
+    this.#freeOrder.add(entry);
+    this.#pooledBytes += entry.bytes;
+    this.#pooledBuffers++;
+    this.#trim();
+  }
+
+  /** Account for an entry taken off its free list. */
+  #unpool(entry: PoolEntry): void {
+    this.#freeOrder.delete(entry);
+    this.#pooledBytes -= entry.bytes;
+    this.#pooledBuffers--;
+  }
+
+  /**
+   * Destroy the least recently released free buffers until the pool is within its cap.
+   * One released while the open encoder may still use it is skipped: destroying it would
+   * fail that encoder's submit (a submitted one is fine: WebGPU frees it after the GPU is done).
+   */
+  #trim(): void {
+    const cap = poolTestHooks.maxPooledBytes;
+    if (this.#pooledBytes <= cap) return;
+    const open = this.#batch.pending ? this.#batch.batchId : -1;
+    for (const entry of this.#freeOrder) {
+      if (this.#pooledBytes <= cap) break;
+      if (entry.dirtyBatch === open && open !== -1) continue;
+      const list = (entry.staging ? this.#freeStaging : this.#free).get(entry.bytes)!;
+      list.splice(list.indexOf(entry), 1);
+      this.#unpool(entry);
+      entry.gpu.destroy();
+    }
   }
 
   #checkLimit(length: number, bytes: number, name: 'maxStorageBufferBindingSize' | 'maxBufferSize'): void {
