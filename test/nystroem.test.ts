@@ -3,7 +3,8 @@
 // m = N for the PSD rbf kernel; for the indefinite sigmoid kernel Z·Zᵀ matches the
 // documented K_nm |K_mm|⁻¹ K_mn; shapes, determinism by seed, row blocking, bad options.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine, type Matrix, nystroem, ShapeError, ValueError } from '../src/index.js';
+import { createEngine, DisposedError, type Engine, type Matrix, nystroem, ShapeError, ValueError } from '../src/index.js';
+import { mapRowBlocks } from '../src/kernels/landmarks.js';
 import { refGram } from './helpers/reference.js';
 import { blobs } from './nn/data-helpers.js';
 
@@ -227,3 +228,27 @@ function absInverse(a: Float64Array, n: number): Float64Array {
   }
   return out;
 }
+
+describe('row blocks (mapRowBlocks, under Nyström and KernelClassifier transforms)', () => {
+  it('a run that fails part-way rejects once, with no unhandled rejection from the other block in flight', async () => {
+    const e = await createEngine({ backend: 'webgpu', log: null });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (r: unknown): void => void unhandled.push(r);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let block = 0;
+      const run = mapRowBlocks(e, X, D, 50, (xb) => {
+        // Destroyed while blocks 1 and 2 are both being read: both reads reject, and
+        // mapRowBlocks awaits only the first before it rejects.
+        if (++block === 2) queueMicrotask(() => e.destroy());
+        return e.sigmoid(xb);
+      });
+      await expect(run).rejects.toThrow(DisposedError);
+      await new Promise((done) => setTimeout(done, 100));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      e.destroy();
+    }
+  });
+});

@@ -84,12 +84,14 @@ export async function mapRowBlocks(
       xb.dispose();
     }
     const at = start * outCols;
-    pending.push(
-      yb.read().then(
-        (v) => { out.set(v, at); yb.dispose(); },
-        (err: unknown) => { yb.dispose(); throw err; },
-      ),
+    const read = yb.read().then(
+      (v) => { out.set(v, at); yb.dispose(); },
+      (err: unknown) => { yb.dispose(); throw err; },
     );
+    // Awaited below; if an earlier block or the next upload throws first, this one's
+    // rejection (the same lost device, say) must not surface as an unhandled rejection.
+    read.catch(() => {});
+    pending.push(read);
     engine.flush();
     if (pending.length >= 2) await pending.shift();
   }
