@@ -192,6 +192,55 @@ describe('resume gives the uninterrupted run', () => {
   });
 });
 
+describe('a fit that fails or stops part-way', () => {
+  for (const backend of ['cpu', 'gpu'] as const) {
+    it(`${backend}: a callback that throws mid-epoch leaves weights and Adam state at the end of the last completed epoch`, async () => {
+      const e = engines[backend];
+      const opt = adam({ lr: 0.05 });
+      const a = model(e, opt);
+      const b = model(e, opt);
+      try {
+        await a.fit(DATA.x, DATA.labels, { ...FIT, epochs: 1 });
+        const afterEpoch0 = await weightsOf(a);
+        await expect(
+          b.fit(DATA.x, DATA.labels, {
+            ...FIT, epochs: 3,
+            onBatchEnd: ({ epoch, step }) => {
+              if (epoch === 1 && step === 2) throw new Error('callback failed');
+            },
+          }),
+        ).rejects.toThrow('callback failed');
+        const w = await weightsOf(b);
+        for (const [p, v] of afterEpoch0) expect(Array.from(w.get(p)!), p).toEqual(Array.from(v));
+        // The optimizer too (moments and step count): one more epoch gives the same weights.
+        await a.fit(DATA.x, DATA.labels, { ...FIT, epochs: 1 });
+        await b.fit(DATA.x, DATA.labels, { ...FIT, epochs: 1 });
+        const [wa, wb] = [await weightsOf(a), await weightsOf(b)];
+        for (const [p, v] of wa) expect(Array.from(wb.get(p)!), `${p} one epoch later`).toEqual(Array.from(v));
+        expect(e.memory().liveTensors).toBe(2 * 3 * a.parameters().length); // each model's parameters and their Adam m and v
+      } finally {
+        a.dispose();
+        b.dispose();
+      }
+    });
+  }
+
+  it('onEpochEnd stopping the run between checkpoints writes one for the epoch it stopped at (resumable)', async () => {
+    const store = memoryStore();
+    const m = model(engines.cpu, adam({ lr: 0.01 }));
+    try {
+      const h = await m.fit(DATA.x, DATA.labels, {
+        ...FIT, epochs: 10, checkpoint: { every: 5, to: store }, onEpochEnd: ({ epoch }) => epoch !== 2,
+      });
+      expect(h.stoppedEarly).toBe(true);
+      expect(store.writes).toBe(1);
+      expect(parseCheckpoint(store.bytes!).epochsCompleted).toBe(3);
+    } finally {
+      m.dispose();
+    }
+  });
+});
+
 describe('atomic writes', () => {
   it('a write that fails midway leaves the previous checkpoint file intact and loadable', async () => {
     const path = join(dir, 'atomic.safetensors');

@@ -1,6 +1,6 @@
 // Training checkpoints: fit(..., { checkpoint: { every: N, to } }) writes the model's
 // parameters AND the optimizer's state after every N-th epoch of the run (and after its
-// last epoch); fit(..., { resumeFrom }) restores them and continues at the next epoch, so
+// last epoch, also when onEpochEnd stops it early); fit(..., { resumeFrom }) restores them and continues at the next epoch, so
 // the resumed run's losses are those of an uninterrupted one.
 //
 // A checkpoint is one safetensors file (see safetensors.ts):
@@ -289,7 +289,7 @@ export function restoreCheckpoint(ctx: TrainContext, values: { weights: Map<stri
 
 /** fit's `checkpoint` option. */
 export interface CheckpointOptions {
-  /** Write after every `every`-th epoch of the run (epochs every, 2·every, …) and after the last; default 1. */
+  /** Write after every `every`-th epoch of the run (epochs every, 2·every, …) and after the last (also one where onEpochEnd stops it); default 1. */
   every?: number;
   /** A file path (Node), 'opfs:name', 'idb:name' (browser) or a { write(bytes), read() } store. */
   to: CheckpointTarget;

@@ -146,6 +146,8 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
     }
   };
 
+  // Steps taken since the host copy: a failure now must undo them (below).
+  let partEpoch = false;
   try {
     for (let epoch = o.startEpoch; epoch < o.epochs; epoch++) {
       const t0 = performance.now();
@@ -159,6 +161,7 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
           for (let s = 0; s < steps; s++) {
             const start = s * bs;
             const rows = Math.min(bs, n - start);
+            partEpoch = true;
             trainStep(ctx, data, pm, start, rows, st, o.recordStepLosses ? stepSlot + s : null, half);
             e.flush();
             if (o.onBatchEnd) await o.onBatchEnd({ epoch, step: s, rows });
@@ -167,6 +170,7 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
           rec?.append(st, statsLength);
           const read = await st.read();
           await rec?.take(read, statsLength, epoch);
+          partEpoch = false;
           return read;
         } finally {
           disposeAll([perm, stats]);
@@ -204,19 +208,31 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
       history.loss.push(logs.loss);
       if (logs.accuracy !== undefined) history.accuracy!.push(logs.accuracy);
       const checkpoint = o.checkpoint;
-      if (checkpoint !== null && ((epoch + 1) % checkpoint.every === 0 || epoch === o.epochs - 1)) {
-        // The checkpoint reads the parameters back: a loss there is recovered like one in
-        // validation (the host copy already holds this epoch's end).
-        await untilNoLoss(epoch, () => checkpoint.save(ctx, epoch + 1));
-      }
+      // The checkpoint reads the parameters back: a loss there is recovered like one in
+      // validation (the host copy already holds this epoch's end).
+      const save = (): Promise<void> => untilNoLoss(epoch, () => checkpoint!.save(ctx, epoch + 1));
+      const due = checkpoint !== null && ((epoch + 1) % checkpoint.every === 0 || epoch === o.epochs - 1);
+      if (due) await save();
       if (o.onEpochEnd) {
         const verdict = await o.onEpochEnd(logs);
         if (verdict === false && epoch < o.epochs - 1) {
           history.stoppedEarly = true;
+          if (checkpoint !== null && !due) await save(); // the run's last epoch, so it can be resumed
           break;
         }
       }
     }
+  } catch (err) {
+    // An epoch cut short (a callback that throws, a recovery that failed): the model goes
+    // back to the end of the last completed epoch, as its history and checkpoints say.
+    if (partEpoch && rec !== null && !e.lost) {
+      try {
+        rec.restore();
+      } catch {
+        // the engine is unusable (destroyed): the original error says why
+      }
+    }
+    throw err;
   } finally {
     half?.dispose();
   }

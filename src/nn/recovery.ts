@@ -17,8 +17,10 @@
 // parameter count floats (Adam: 3 × parameters; 4 bytes each), and so does the zeroed
 // stats upload. One extra read at the start of fit takes the initial copy. A model whose
 // copy would take over a quarter of the largest buffer is instead read tensor by tensor
-// at the end of each epoch (one extra read per parameter and state tensor). On the CPU
-// backend (which cannot be lost) nothing is copied.
+// at the end of each epoch (one extra read per parameter and state tensor). The CPU
+// backend cannot be lost, but keeps the same copy: it also undoes the steps of an epoch
+// that fails part-way for another reason (an onBatchEnd that throws), so that a failed fit
+// leaves the model at the end of its last completed epoch (restore()).
 
 import type { Engine } from '../engine.js';
 import { GPUOpError, SigmoidCoreError } from '../errors.js';
@@ -94,11 +96,6 @@ export class TrainingRecovery {
     readonly option: Exclude<RecoveryOption, false>,
   ) {}
 
-  /** Copies are only needed where the device can be lost. */
-  get active(): boolean {
-    return this.engine.backend === 'webgpu';
-  }
-
   /** Floats of the whole copy (parameters and optimizer state). */
   get #floats(): number {
     const perParam = 1 + this.optimizer.stateSlots.length;
@@ -116,12 +113,11 @@ export class TrainingRecovery {
 
   /** Floats the copy takes in the stats vector (0 on the CPU, or when not folded). */
   get slots(): number {
-    return this.active && this.#folded ? this.#floats : 0;
+    return this.#folded ? this.#floats : 0;
   }
 
   /** The initial copy (start of fit): one readback. */
   async capture(): Promise<void> {
-    if (!this.active) return;
     const n = this.slots;
     if (n === 0) {
       await this.take(new Float32Array(0), 0, -1);
@@ -154,7 +150,6 @@ export class TrainingRecovery {
    * the copy is too big to ride along (slots 0 on WebGPU), by reading each tensor.
    */
   async take(values: Float32Array, offset: number, epoch: number): Promise<void> {
-    if (!this.active) return;
     const folded = this.slots > 0;
     let o = offset;
     const state = this.optimizer.stateTensors();
@@ -210,17 +205,25 @@ export class TrainingRecovery {
     } catch (e) {
       throw failed(`recovery failed (${e instanceof Error ? e.message : String(e)})`);
     }
+    this.restore();
+    this.events.push({ epoch, kind: 'device-lost', message, recoveredOn });
+  }
+
+  /**
+   * The parameters and optimizer state of the host copy uploaded in place of the current
+   * ones (after a recovery, or to undo the steps of an epoch that failed part-way).
+   */
+  restore(): void {
     const e = this.engine;
     this.net.releaseCaches();
     this.net.params.forEach((p, i) => {
-      p.tensor.dispose(); // dead: only forgets it
+      p.tensor.dispose(); // after a device loss it is dead: this only forgets it
       p.tensor = e.tensor(this.#params[i]!, p.shape);
     });
     this.optimizer.importState(
       this.net.params.map((p, i) => this.#state[i]!.map((host) => e.tensor(host, p.shape))),
       this.#steps,
     );
-    this.events.push({ epoch, kind: 'device-lost', message, recoveredOn });
   }
 }
 

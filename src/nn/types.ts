@@ -139,7 +139,8 @@ export interface FitOptions {
    * Write a checkpoint (parameters + optimizer state + the run's position, one safetensors
    * file, replaced atomically) after every `every`-th epoch of the run (default 1) and after
    * its last epoch, to `to`: a file path (Node), 'opfs:name' or 'idb:name' (browser), or a
-   * { write(bytes), read() } store. Written before onEpochEnd runs.
+   * { write(bytes), read() } store. Written before onEpochEnd runs; when onEpochEnd stops
+   * the run at an epoch not yet written, written after it (the run can be resumed).
    */
   checkpoint?: CheckpointOptions;
   /**
@@ -161,7 +162,9 @@ export interface FitOptions {
    * Device-loss recovery (default on): when the GPU device is lost, fit gets a new device
    * (or the CPU: `fallbackToCpu`, default true; `backend: 'cpu'` goes straight there),
    * restores the parameters and optimizer state of the end of the last completed epoch and
-   * re-runs the interrupted epoch; history.events records it. false: a loss rejects fit.
+   * re-runs the interrupted epoch; history.events records it. The same host copy undoes the
+   * steps of an epoch that fails for another reason (a callback that throws). false: no host
+   * copy; a loss rejects fit, and a failure part-way keeps the steps already taken.
    */
   recovery?: RecoveryOption;
 }
