@@ -225,6 +225,16 @@ describe('a fit that fails or stops part-way', () => {
     });
   }
 
+  it('dispose() from a callback stops fit with an error that says so, and frees everything', async () => {
+    for (const e of [engines.cpu, engines.gpu]) {
+      const live = e.memory().liveTensors;
+      const m = model(e, adam({ lr: 0.01 }));
+      await expect(m.fit(DATA.x, DATA.labels, { ...FIT, epochs: 3, onBatchEnd: ({ epoch, step }) => void (epoch === 1 && step === 2 && m.dispose()) }))
+        .rejects.toThrow(/fit: the model was disposed while it was training/);
+      expect(e.memory().liveTensors, e.backend).toBe(live);
+    }
+  });
+
   it('onEpochEnd stopping the run between checkpoints writes one for the epoch it stopped at (resumable)', async () => {
     const store = memoryStore();
     const m = model(engines.cpu, adam({ lr: 0.01 }));

@@ -139,8 +139,28 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
     expect(e.memory().liveTensors).toBe(0);
 
     const other = new KernelClassifier({ landmarks: 5, epochs: 3 });
-    await expect(other.fit(e, train.x, train.y, { onEpochEnd: () => other.dispose() })).rejects.toThrow(DisposedError);
+    let epochs = 0;
+    const stopped = other.fit(e, train.x, train.y, { onEpochEnd: () => void (epochs++, other.dispose()) });
+    await expect(stopped).rejects.toThrow(DisposedError);
+    await expect(stopped).rejects.toThrow(/KernelClassifier\.fit: the classifier was disposed while it was training/);
+    expect(epochs).toBe(1); // training stopped at once, not after every remaining epoch
     expect(e.memory().liveTensors).toBe(0);
+  });
+
+  it('a refit that fails keeps the earlier fit (it still predicts the same)', async () => {
+    const e = engines[backend]!;
+    const clf = new KernelClassifier({ landmarks: 6, epochs: 2, seed: 3 });
+    try {
+      await clf.fit(e, train.x, train.y);
+      const before = await clf.predictProba(test.x);
+      const live = e.memory().liveTensors;
+      await expect(clf.fit(e, train.x, train.y, { onEpochEnd: () => { throw new Error('stop'); } })).rejects.toThrow('stop');
+      expect(clf.fitted).toBe(true);
+      expect(Array.from((await clf.predictProba(test.x)).data)).toEqual(Array.from(before.data));
+      expect(e.memory().liveTensors).toBe(live);
+    } finally {
+      clf.dispose();
+    }
   });
 });
 

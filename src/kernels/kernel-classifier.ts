@@ -71,6 +71,8 @@ export class KernelClassifier {
   #fitted: Fitted | null = null;
   #disposed = false;
   #fitting = false;
+  /** The model a running fit trains (dispose() frees it, which stops that fit). */
+  #training: Sequential | null = null;
 
   constructor(opts: KernelClassifierOptions = {}) {
     opts = optionsObject('KernelClassifier', opts);
@@ -115,8 +117,8 @@ export class KernelClassifier {
   }
 
   /**
-   * Samples the landmarks, computes the training features on `engine` and trains the model
-   * (replacing any earlier fit). `y` holds integer class labels (≥ 2 distinct values).
+   * Samples the landmarks, computes the training features on `engine` and trains the model,
+   * replacing any earlier fit once it succeeds (a fit that fails keeps the earlier one). `y` holds integer class labels (≥ 2 distinct values).
    */
   async fit(engine: Engine, x: Matrix, y: ArrayLike<number>, options?: KernelFitOptions): Promise<History> {
     this.#alive();
@@ -125,8 +127,12 @@ export class KernelClassifier {
     this.#fitting = true;
     try {
       return await this.#fit(engine, x, y, opts);
+    } catch (err) {
+      if (this.#disposed) throw new DisposedError('KernelClassifier.fit: the classifier was disposed while it was training');
+      throw err;
     } finally {
       this.#fitting = false;
+      this.#training = null;
     }
   }
 
@@ -149,7 +155,6 @@ export class KernelClassifier {
     const landmarkRows = gatherRows(x, idx);
     const binary = classes.length === 2;
 
-    this.#release();
     const made: Tensor[] = [];
     let model: Sequential | null = null;
     try {
@@ -176,7 +181,8 @@ export class KernelClassifier {
         ? [dense(this.landmarks, this.hidden), sigmoid(), dense(this.hidden, binary ? 1 : classes.length)]
         : [dense(this.landmarks, binary ? 1 : classes.length)];
       if (binary) layers.push(sigmoid());
-      model = sequential(engine, layers, { seed: this.seed });
+      this.#alive(); // disposed while the features were computed
+      model = this.#training = sequential(engine, layers, { seed: this.seed });
       model.compile({ loss: binary ? 'binaryCrossEntropy' : 'softmaxCrossEntropy', optimizer: adam({ lr: this.lr }), metrics: ['accuracy'] });
       partial.model = model;
       const targets = binary ? Float32Array.from(parsed.indices) : parsed.indices;
@@ -192,6 +198,7 @@ export class KernelClassifier {
         // Keep only what prediction needs.
         if (feats !== raw) feats.dispose();
         raw.dispose();
+        this.#release();
         this.#fitted = partial;
         return history;
       } finally {
@@ -262,6 +269,7 @@ export class KernelClassifier {
   /** Frees the model and the engine tensors. Idempotent. */
   dispose(): void {
     this.#release();
+    this.#training?.dispose();
     this.#disposed = true;
   }
 

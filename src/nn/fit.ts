@@ -225,7 +225,8 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
   } catch (err) {
     // An epoch cut short (a callback that throws, a recovery that failed): the model goes
     // back to the end of the last completed epoch, as its history and checkpoints say.
-    if (partEpoch && rec !== null && !e.lost) {
+    // Not when the model itself was disposed meanwhile: restoring would re-create its tensors.
+    if (partEpoch && rec !== null && !e.lost && !net.params.some((p) => p.tensor.disposed)) {
       try {
         rec.restore();
       } catch {

@@ -274,6 +274,10 @@ export class Sequential {
       } finally {
         for (const t of owned) t.dispose();
       }
+    } catch (err) {
+      // dispose() from a callback (or elsewhere) while fit ran: the next step found freed tensors.
+      if (this.#disposed && err instanceof DisposedError) throw new DisposedError('fit: the model was disposed while it was training (its tensors are freed)');
+      throw err;
     } finally {
       this.#training = false;
     }
