@@ -62,6 +62,8 @@ export class Engine implements TensorOwner {
   /** The backend each live tensor was made on: tensors of a lost backend are dead. */
   readonly #madeOn = new WeakMap<Tensor, Backend>();
   #lostMessage: string | null = null;
+  /** The recovery under way, which later recover() calls join. */
+  #recovering: Promise<BackendKind> | null = null;
   /**
    * Called once when the GPU device is lost unexpectedly (GPUDevice.lost), with the
    * reason. After a loss every op throws GPUOpError 'device-lost' until recover().
@@ -102,10 +104,16 @@ export class Engine implements TensorOwner {
    * Every tensor made before is dead afterwards (using one throws GPUOpError 'device-lost';
    * dispose() still works): re-upload what you need from host copies. Rejects with a
    * GPUOpError 'device-lost' when no backend can be had; the engine is then unchanged.
-   * Returns the new backend's kind.
+   * Returns the new backend's kind. A call made while a recovery is under way joins it (two
+   * fits on one engine, or an onLost handler and a fit, recover once).
    */
   async recover(options?: RecoverOptions): Promise<BackendKind> {
     const opts = checkRecoverOptions(options);
+    this.#recovering ??= this.#recover(opts).finally(() => (this.#recovering = null));
+    return this.#recovering;
+  }
+
+  async #recover(opts: RecoverOptions): Promise<BackendKind> {
     const old = this.#be;
     const fallback = opts.fallbackToCpu !== false;
     let next: Backend | null = null;

@@ -205,6 +205,31 @@ describe('fit survives a device loss', () => {
     }
   });
 
+  it('two fits on one engine that lose the device together recover it once and both end as undisturbed runs', async () => {
+    const ref = await undisturbedRun();
+    const e = await gpuEngine();
+    const recover = e.recover.bind(e);
+    const devices = new Set<unknown>(); // the device each recover() call left the engine on
+    e.recover = async (o) => {
+      const kind = await recover(o);
+      devices.add(e.gpuDevice);
+      return kind;
+    };
+    try {
+      const [a, b] = await Promise.all([train(e, { destroyAt: { epoch: 2, step: 3 } }), train(e)]);
+      for (const r of [a, b]) {
+        expect(r.h.epochs).toHaveLength(EPOCHS);
+        expect(r.h.events).toHaveLength(1);
+        expect(r.backend).toBe('webgpu');
+        for (let i = 0; i < EPOCHS; i++) expect(r.h.loss[i]).toBeCloseTo(ref.h.loss[i]!, 5);
+      }
+      expect(devices.size).toBe(1); // one new device: the second fit joined the recovery (or found it done)
+      expect(e.memory().liveTensors).toBe(0);
+    } finally {
+      e.destroy();
+    }
+  });
+
   it('a loss between epochs (in onEpochEnd) is recovered at the next epoch with the same losses', async () => {
     const ref = await undisturbedRun();
     const e = await gpuEngine();

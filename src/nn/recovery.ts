@@ -196,14 +196,18 @@ export class TrainingRecovery {
       );
     if (this.#recoveries >= max) throw failed(`fit already recovered ${max} times (recovery.maxRecoveries)`);
     this.#recoveries++;
-    let recoveredOn: BackendKind;
-    try {
-      recoveredOn = await this.engine.recover({
-        fallbackToCpu: this.option.fallbackToCpu !== false, backend: this.option.backend,
-        ...(this.option.device !== undefined ? { device: this.option.device } : {}),
-      });
-    } catch (e) {
-      throw failed(`recovery failed (${e instanceof Error ? e.message : String(e)})`);
+    let recoveredOn = this.engine.backend;
+    // Not lost any more: another fit on this engine (or an onLost handler) has recovered it
+    // already, and recovering again would kill the tensors that one has just re-uploaded.
+    if (this.engine.lost) {
+      try {
+        recoveredOn = await this.engine.recover({
+          fallbackToCpu: this.option.fallbackToCpu !== false, backend: this.option.backend,
+          ...(this.option.device !== undefined ? { device: this.option.device } : {}),
+        });
+      } catch (e) {
+        throw failed(`recovery failed (${e instanceof Error ? e.message : String(e)})`);
+      }
     }
     this.restore();
     this.events.push({ epoch, kind: 'device-lost', message, recoveredOn });
