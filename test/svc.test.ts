@@ -121,6 +121,16 @@ describe('SVC on a separable toy set (linear kernel, hard margin)', () => {
     });
   }
 
+  it('a second fit while one runs is refused (which fit won depended on timing); the first still fits', async () => {
+    for (const engine of [cpu, gpu]) {
+      const svc = new SVC({ kernel: 'linear', C: 1e6, tol: 1e-5, provider: 'engine' });
+      const first = svc.fit(engine, TOY_X, TOY_Y);
+      await expect(svc.fit(engine, TOY_X, TOY_Y.map((v) => 1 - v))).rejects.toThrow(/SVC\.fit: a fit is already running/);
+      await first;
+      expect(await svc.predict(matrix([[0.6, 10], [0.4, -10]]))).toEqual([1, 0]);
+    }
+  });
+
   it('labels are any numbers; a three-class toy problem votes one-vs-one', async () => {
     const x = matrix([[0, 0], [0.2, 0.1], [5, 0], [5.1, 0.3], [0, 5], [0.3, 5.2]]);
     const svc = new SVC({ kernel: 'linear', C: 10, provider: 'float64' });

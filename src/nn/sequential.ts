@@ -353,29 +353,33 @@ export class Sequential {
     }
     try {
       if (batchSize >= rows) return this.#net.forward(X.tensor, { train: false, logits: false });
-      // Batches: each output is read back and the whole result uploaded once.
+      // Batches: every batch's forward pass and read are recorded before the first await (so
+      // a fit running meanwhile cannot change the weights between batches), then the result
+      // is uploaded once. Each batch's intermediates are freed as it goes.
       const order = new Float32Array(rows);
       for (let i = 0; i < rows; i++) order[i] = i;
       const idx = this.engine.tensor(order, [rows]);
       const out = new Float32Array(rows * this.outputs);
+      const reads: Promise<void>[] = [];
       try {
         for (let s = 0; s < rows; s += batchSize) {
           const count = Math.min(batchSize, rows - s);
           const xb = this.engine.gatherRows(X.tensor, idx, s, count);
+          let yb: Tensor;
           try {
-            const yb = this.#net.forward(xb, { train: false, logits: false });
-            try {
-              out.set(await yb.read(), s * this.outputs);
-            } finally {
-              yb.dispose();
-            }
+            yb = this.#net.forward(xb, { train: false, logits: false });
           } finally {
             xb.dispose();
           }
+          const at = s * this.outputs;
+          const read = yb.read().then((v) => out.set(v, at)).finally(() => yb.dispose());
+          read.catch(() => {}); // awaited below; no unhandled rejection if a later batch throws first
+          reads.push(read);
         }
       } finally {
         idx.dispose();
       }
+      await Promise.all(reads);
       return this.engine.tensor(out, [rows, this.outputs]);
     } finally {
       if (X.owned) X.tensor.dispose();
@@ -404,8 +408,11 @@ export class Sequential {
   /** The parameters and the architecture as safetensors bytes (reads the parameters back). */
   async save(): Promise<Uint8Array> {
     this.#alive();
-    const tensors: SafetensorEntry[] = [];
-    for (const p of this.#net.params) tensors.push({ name: p.name, shape: [...p.shape], data: await p.tensor.read() });
+    // Every read issued before the first await: one consistent snapshot even while a fit
+    // runs (no step can be recorded between them).
+    const params = this.#net.params;
+    const data = await Promise.all(params.map((p) => p.tensor.read()));
+    const tensors: SafetensorEntry[] = params.map((p, i) => ({ name: p.name, shape: [...p.shape], data: data[i]! }));
     const metadata: Record<string, string> = {
       format: 'sigmoid-core',
       format_version: '1',

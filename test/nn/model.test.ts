@@ -4,7 +4,7 @@
 // and the regression of system 3 (y = 2x + 1 + noise) recovered by a linear model.
 import { describe, expect, it } from 'vitest';
 import { ShapeError, ValueError } from '../../src/index.js';
-import { adam, dense, identity, leakyRelu, mlpLayers, relu, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
+import { adam, dense, identity, leakyRelu, mlpLayers, parseSafetensors, relu, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
 import { useEngines } from '../helpers/engines.js';
 import { expectClose, expectThrows } from '../helpers/expectClose.js';
 import { rng } from '../helpers/rng.js';
@@ -169,6 +169,36 @@ describe('inputs, predict and predictProba', () => {
         }
         for (const t of [whole, parts, p]) t.dispose();
       } finally {
+        m.dispose();
+      }
+    }
+  });
+
+  it('save() and batched predict() called while fit runs see one state of the weights, not a mix of steps', async () => {
+    for (const e of [engines.cpu, engines.gpu]) {
+      const m = sequential(e, [dense(5, 7), sigmoid(), dense(7, 3)], { seed: 4 });
+      const xt = e.tensor(Float32Array.from(d.x.flat()), [60, 5]);
+      try {
+        m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.1 }) });
+        let probe: Promise<[Uint8Array, Float32Array[], Float32Array, Float32Array]> | null = null;
+        await m.fit(d.x, d.labels, {
+          epochs: 2, batchSize: 10,
+          onBatchEnd: ({ epoch, step }) => {
+            if (epoch !== 0 || step !== 1) return;
+            // All issued here, between two steps, without waiting: the fit goes on meanwhile.
+            const saved = m.save();
+            const now = Promise.all(m.parameters().map((p) => p.tensor.read()));
+            const parts = m.predict(xt, { batchSize: 7 }).then((t) => t.readAndDispose());
+            const whole = m.predict(xt).then((t) => t.readAndDispose());
+            probe = Promise.all([saved, now, parts, whole]);
+          },
+        });
+        const [saved, now, parts, whole] = await probe!;
+        const file = parseSafetensors(saved);
+        m.parameters().forEach((p, i) => expect(Array.from(file.tensors.find((t) => t.name === p.name)!.data), `${e.backend} ${p.name}`).toEqual(Array.from(now[i]!)));
+        expect(Array.from(parts), e.backend).toEqual(Array.from(whole));
+      } finally {
+        xt.dispose();
         m.dispose();
       }
     }

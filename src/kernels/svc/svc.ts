@@ -47,6 +47,7 @@ export class SVC {
   readonly #log: ((line: string) => void) | null;
   #fitted: Fitted | null = null;
   #info: SVCFitInfo | null = null;
+  #fitting = false;
 
   /** Options are checked here: a bad value throws a ValueError at once. */
   constructor(options: SVCOptions = {}) {
@@ -61,6 +62,16 @@ export class SVC {
    * it may be null for provider 'float64'. Everything is checked before any work starts.
    */
   async fit(engine: Engine | null, x: Matrix, y: ArrayLike<number>): Promise<this> {
+    if (this.#fitting) throw new ValueError('SVC.fit: a fit is already running on this SVC (await it first)');
+    this.#fitting = true;
+    try {
+      return await this.#train(engine, x, y);
+    } finally {
+      this.#fitting = false;
+    }
+  }
+
+  async #train(engine: Engine | null, x: Matrix, y: ArrayLike<number>): Promise<this> {
     const o = this.options;
     if (o.provider === 'engine' && (engine === null || engine === undefined)) {
       throw new ValueError("SVC.fit: provider 'engine' needs an engine (createEngine()); pass one, or use provider 'float64'");
