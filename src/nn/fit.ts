@@ -10,6 +10,7 @@ import { checkRecoverOptions, type Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
+import { yielder } from '../next-task.js';
 import { checkOptionalFunction, describeValue, optionalBoolean, optionsObject } from '../validate.js';
 import { rowPermutation } from './init.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
@@ -148,6 +149,9 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
 
   // Steps taken since the host copy: a failure now must undo them (below).
   let partEpoch = false;
+  // The CPU backend never leaves the microtask queue: without this a fit starves timers and
+  // (in a page) input until it ends.
+  const maybeYield = yielder();
   try {
     for (let epoch = o.startEpoch; epoch < o.epochs; epoch++) {
       const t0 = performance.now();
@@ -165,6 +169,8 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
             trainStep(ctx, data, pm, start, rows, st, o.recordStepLosses ? stepSlot + s : null, half);
             e.flush();
             if (o.onBatchEnd) await o.onBatchEnd({ epoch, step: s, rows });
+            const pause = maybeYield();
+            if (pause !== undefined) await pause;
           }
           learnedAlphas.forEach((p, i) => e.axpyInto(st, p.tensor, 1, alphaSlot + i));
           rec?.append(st, statsLength);

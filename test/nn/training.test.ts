@@ -130,6 +130,32 @@ describe('XOR and the logic gates', () => {
   });
 });
 
+describe('fit and the event loop', () => {
+  it('a CPU fit lets timers run (a stop flag set by setTimeout is seen; an interval ticks)', async () => {
+    const data = blobs(3, 400, 16, 4);
+    const m = sequential(engines.cpu, [dense(16, 64), sigmoid(), dense(64, 4)], { seed: 1 });
+    try {
+      m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.01 }) });
+      let stop = false;
+      let ticks = 0;
+      const interval = setInterval(() => ticks++, 5);
+      setTimeout(() => (stop = true), 100);
+      const t0 = performance.now();
+      try {
+        const h = await m.fit(data.x, data.labels, { epochs: 400, batchSize: 8, onEpochEnd: () => !stop });
+        expect(h.stoppedEarly).toBe(true);
+        expect(h.epochs.length).toBeLessThan(400);
+        expect(performance.now() - t0).toBeLessThan(2000); // stopped soon after 100 ms, not at the end
+      } finally {
+        clearInterval(interval);
+      }
+      expect(ticks).toBeGreaterThan(0); // at most one tick per yield (every 50 ms)
+    } finally {
+      m.dispose();
+    }
+  });
+});
+
 describe('epoch logs', () => {
   it('loss is the row-weighted mean of the step losses, the last batch is smaller, accuracy matches evaluate-style counting', async () => {
     for (const [name, e] of bothEngines()) {

@@ -1,0 +1,30 @@
+// Yielding to the event loop from long synchronous work (fit on the CPU backend, whose ops
+// and reads complete without ever leaving the microtask queue): timers, I/O and, in a
+// page, input and rendering get to run, so a Stop button or a time budget can act.
+
+interface SchedulerYield {
+  yield?: () => Promise<void>;
+}
+
+/** Resolves on a later task: scheduler.yield() where the browser has it, else setImmediate (Node), else setTimeout. */
+export function nextTask(): Promise<void> {
+  const scheduler = (globalThis as { scheduler?: SchedulerYield }).scheduler;
+  if (typeof scheduler?.yield === 'function') return scheduler.yield();
+  if (typeof setImmediate === 'function') return new Promise((done) => setImmediate(done));
+  return new Promise((done) => setTimeout(done, 0));
+}
+
+/** How long work may run between two yields: the "long task" bound of browsers. */
+export const YIELD_EVERY_MS = 50;
+
+/** A yielder for one loop: `await maybeYield()` yields once YIELD_EVERY_MS have passed since the last yield. */
+export function yielder(): () => Promise<void> | undefined {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    if (now - last < YIELD_EVERY_MS) return undefined;
+    return nextTask().then(() => {
+      last = performance.now();
+    });
+  };
+}
