@@ -297,6 +297,27 @@ for (const backend of ['cpu', 'webgpu'] as const) {
       expect(() => e.destroy()).not.toThrow();
     });
 
+    if (backend === 'webgpu') {
+      it('on a device passed in by the caller, a read() and a sync() pending at destroy() both reject with DisposedError', async () => {
+        const owner = await engineFor('webgpu');
+        const e = await createEngine({ device: owner.gpuDevice!, log: null });
+        try {
+          const t = e.sigmoid(e.tensor(new Float32Array(4096).fill(0.5)));
+          const read = t.read();
+          const sync = e.sync();
+          e.destroy();
+          await expect(read).rejects.toThrow(DisposedError);
+          await expect(sync).rejects.toThrow(DisposedError);
+          // The caller's device is untouched.
+          const u = owner.tensor([1, 2]);
+          expect(Array.from(await u.read())).toEqual([1, 2]);
+          u.dispose();
+        } finally {
+          owner.destroy();
+        }
+      });
+    }
+
     it('a read() or sync() pending when destroy() runs rejects with a typed error', async () => {
       const e = await engineFor(backend);
       const t = e.sigmoid(e.tensor(new Float32Array(4096).fill(0.5)));

@@ -257,6 +257,10 @@ export class Scheduler implements BatchState {
   destroy(): void {
     this.#destroyed = true;
     this.#lostListeners.length = 0;
+    // Pending sync()/read() reject with DisposedError now: on a device passed in by the
+    // caller (not destroyed with us) they would otherwise resolve as if nothing happened.
+    for (const w of this.#lostWaiters) w();
+    this.#lostWaiters.clear();
     this.#encoder = null;
     this.#pass = null;
     this.#ops = [];
