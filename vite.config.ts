@@ -1,9 +1,10 @@
 // Library build: Vite library mode, ESM only, two entries —
 //   src/index.ts    → dist/index.js   (the library; imported by Node and by browser pages)
 //   src/cli/main.ts → dist/cli.js     (the `sigmoid-core` command, with a shebang)
-// Code both use goes in dist/chunks/, once. The package's dependencies (imported from the
-// consumer's node_modules, so a bundler can dedupe and tree-shake them), `webgpu` (Dawn for
-// Node, loaded by a runtime dynamic import) and node:* built-ins stay external. Type declarations go to dist/types/
+// Code both use goes in dist/chunks/, once. `webgpu` (Dawn for Node, loaded by a runtime
+// dynamic import) and node:* built-ins stay external; everything else is bundled, so dist/
+// runs in a page with no bundler. ml-matrix (the Nyström SVD) is imported dynamically and
+// lands in a chunk of its own, loaded only when a Nyström map is fit. Type declarations go to dist/types/
 // through `tsc -p tsconfig.build.json`, run alongside the bundle so `npm run build` makes both.
 import { execFile } from 'node:child_process';
 import { chmod, rm } from 'node:fs/promises';
@@ -14,6 +15,8 @@ import pkg from './package.json' with { type: 'json' };
 
 const root = import.meta.dirname;
 const CLI_SHEBANG = '#!/usr/bin/env node';
+// ml-matrix is MIT-licensed: its notice travels with the chunk that holds it.
+const ML_MATRIX_NOTICE = '/*! ml-matrix | The MIT License (MIT) | Copyright (c) 2014 Michaël Zasso | https://github.com/mljs/matrix */';
 
 export default defineConfig({
   define: {
@@ -32,10 +35,11 @@ export default defineConfig({
       fileName: (_format, name) => `${name}.js`,
     },
     rolldownOptions: {
-      external: [...Object.keys(pkg.dependencies), ...Object.keys(pkg.optionalDependencies), /^node:/, ...builtinModules],
+      external: ['webgpu', /^node:/, ...builtinModules],
       output: {
         chunkFileNames: 'chunks/[name]-[hash].js',
-        banner: (chunk) => (chunk.isEntry && chunk.name === 'cli' ? CLI_SHEBANG : ''),
+        banner: (chunk) =>
+          chunk.isEntry && chunk.name === 'cli' ? CLI_SHEBANG : chunk.moduleIds.some((id) => id.includes('/node_modules/ml-matrix/')) ? ML_MATRIX_NOTICE : '',
       },
     },
   },

@@ -27,7 +27,6 @@
 // which no real feature map Z can give when K_mm is indefinite. `eigenvalues` (signed)
 // and `negativeEigenvalues` report how indefinite the sampled K_mm was.
 
-import { SVD, Matrix as MlMatrix } from 'ml-matrix';
 import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import { resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
@@ -153,7 +152,7 @@ export async function nystroem(engine: Engine, x: Matrix, opts: NystroemOptions 
   } finally {
     c.dispose();
   }
-  const { normalization, eigenvalues } = nystroemNormalization(kmm, m);
+  const { normalization, eigenvalues } = await nystroemNormalization(kmm, m);
   return new Nystroem(o, comps, idx, normalization, eigenvalues);
 }
 
@@ -162,7 +161,10 @@ export async function nystroem(engine: Engine, x: Matrix, opts: NystroemOptions 
  * (the float32 K_mm, symmetrised in float64 first), with the float32-aware floor
  * (nystroemFloor), and its signed eigenvalues.
  */
-export function nystroemNormalization(kmm: ArrayLike<number>, m: number): { normalization: Float64Array; eigenvalues: Float64Array } {
+export async function nystroemNormalization(kmm: ArrayLike<number>, m: number): Promise<{ normalization: Float64Array; eigenvalues: Float64Array }> {
+  // ml-matrix (the SVD) is loaded on first use, from its own chunk of the build: a page that
+  // never fits a Nyström map never downloads it.
+  const { Matrix: MlMatrix, SVD } = await import('ml-matrix');
   const a = new MlMatrix(m, m);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < m; j++) a.set(i, j, 0.5 * (kmm[i * m + j]! + kmm[j * m + i]!));
