@@ -382,6 +382,80 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expectNoErrors(gpu);
   }, 120_000);
 
+  it('the α chart shows hidden sigmoid layers only; a dataset picked while a field is bad is shown; a new seed keeps γ; Pause works while Train waits', async () => {
+    if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
+    const { page } = gpu;
+    const alphaSeries = async () => Object.keys((await snapshot(page)).charts!.alphas.series);
+    await page.select('#dataset', 'xor');
+    await page.select('#loss', 'mse'); // MSE ends the network with a fixed output sigmoid
+    await settled(page);
+    expect(await alphaSeries()).toEqual(['sigmoid 1 (layer 1)']);
+    await page.select('#activation', 'relu');
+    await settled(page);
+    expect(await alphaSeries()).toEqual([]);
+    await page.select('#activation', 'sigmoid');
+    await page.select('#loss', 'auto');
+    await settled(page);
+
+    // Another field bad: the message names it, and the views still show the dataset picked.
+    await setInput(page, '#hidden', '8,x');
+    await settled(page);
+    await page.select('#dataset', 'digits');
+    await settled(page);
+    let s = await snapshot(page);
+    expect(await message(page)).toMatch(/hidden layers must be widths/);
+    expect(s.dataset?.name).toBe('digits');
+    expect(s.gram?.n).toBe(400);
+    await setInput(page, '#hidden', '8');
+    await page.select('#dataset', 'xor');
+    await settled(page);
+
+    // γ set by the user survives a new seed (same dataset); a new dataset resets it to 1/d.
+    await page.focus('#gamma');
+    for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => Math.abs((window.__playground?.gram?.gamma ?? 0.5) - 0.5) > 0.01, { timeout: 30_000, polling: 100 });
+    const gamma = (await snapshot(page)).gram!.gamma;
+    await setInput(page, '#seed', '3');
+    await settled(page);
+    expect((await snapshot(page)).gram!.gamma).toBeCloseTo(gamma, 9);
+    await setInput(page, '#seed', '0');
+    await settled(page);
+
+    // Train pressed behind a Step: Pause is enabled at once and cancels it.
+    await page.evaluate(() => ['step', 'train'].forEach((id) => (document.getElementById(id) as HTMLButtonElement).click()));
+    expect(await page.$eval('#pause', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
+    await press(page, '#pause');
+    await settled(page);
+    s = await snapshot(page);
+    expect(s.state).toBe('idle');
+    expect(s.epochs).toHaveLength(1); // the Step ran, the Train did not
+    expect(await page.$eval('#train', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
+    expectNoErrors(gpu);
+  }, 120_000);
+
+  it('fits a phone-sized window (no sideways scrolling) and the charts follow the window width', async () => {
+    if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
+    const { page } = gpu;
+    const layout = () => page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      window: window.innerWidth,
+      chart: Math.max(...[...document.querySelectorAll('.chart .uplot')].map((e) => e.getBoundingClientRect().width)),
+    }));
+    const settle = () => new Promise((done) => setTimeout(done, 300)); // ResizeObserver, then layout
+    await page.setViewport({ width: 375, height: 700 });
+    await settle();
+    const phone = await layout();
+    expect(phone.page, 'document width at 375 px').toBeLessThanOrEqual(phone.window);
+    expect(phone.chart).toBeLessThanOrEqual(375);
+    await page.screenshot({ path: `${artifacts}/playground-phone.png`, fullPage: true });
+    await page.setViewport({ width: 1400, height: 1000 });
+    await settle();
+    const wide = await layout();
+    expect(wide.page).toBeLessThanOrEqual(wide.window);
+    expect(wide.chart).toBeGreaterThan(phone.chart + 100);
+    expectNoErrors(gpu);
+  }, 60_000);
+
   it(`without WebGPU: says it runs on the CPU and still trains XOR in ≤ ${MAX_EPOCHS} epochs`, async () => {
     const cpu = await openPlayground(false);
     const start = await snapshot(cpu.page);

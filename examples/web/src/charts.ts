@@ -1,10 +1,13 @@
 // Live training charts (uPlot): loss and accuracy (train and validation), per-layer gradient
-// norms (log scale, one series per dense layer), α of each sigmoid layer, and samples/s.
-// Each chart keeps one point per epoch; snapshot() reads the data back from the uPlot
-// instances themselves, so tests see what is plotted.
+// norms (log scale, one series per dense layer), α of each hidden sigmoid layer, and
+// samples/s. Each chart keeps one point per epoch. Redraws are throttled (a redraw costs time
+// in proportion to the points, so drawing every epoch of a long run would make it quadratic);
+// the charts follow the width of their panel. snapshot() draws what is pending, then reads
+// the data back from the uPlot instances themselves, so tests see what is plotted.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { EpochLogs } from '../../../src/index.js';
+import { EPOCH_INCRS, logTick } from './ticks.js';
 
 export type ChartName = 'loss' | 'accuracy' | 'gradNorms' | 'alphas' | 'speed';
 
@@ -13,8 +16,17 @@ export interface ChartData {
   series: Record<string, (number | null)[]>;
 }
 
+/** A sigmoid layer whose α is plotted: its index in the layer list and its slot in EpochLogs.alphas. */
+export interface AlphaLayer {
+  layer: number;
+  slot: number;
+}
+
 const COMPACT = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
 const PALETTE = ['#2563eb', '#ea580c', '#16a34a', '#9333ea', '#dc2626', '#0891b2', '#ca8a04', '#db2777'];
+const HEIGHT = 190;
+/** A redraw waits at least this long after the last, and at least 4× as long as that one took. */
+const MIN_REDRAW_MS = 100;
 
 interface Chart {
   plot: uPlot;
@@ -31,11 +43,18 @@ export class Charts {
   readonly #charts = new Map<ChartName, Chart>();
   readonly #x: number[] = [];
   readonly #data = new Map<ChartName, (number | null)[][]>();
+  readonly #host: HTMLElement;
+  readonly #resize: ResizeObserver;
+  #width: number;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #lastDraw = 0;
+  #drawCost = 0;
 
-  /** Builds the five charts inside `host` for a model with these dense and sigmoid layers. */
-  constructor(host: HTMLElement, denseLayers: readonly number[], sigmoidLayers: readonly number[]) {
+  /** Builds the five charts inside `host` for a model with these dense layers and plotted sigmoid layers. */
+  constructor(host: HTMLElement, denseLayers: readonly number[], alphaLayers: readonly AlphaLayer[]) {
+    this.#host = host;
     host.replaceChildren();
-    const width = Math.max(260, Math.min(560, Math.floor((host.clientWidth || 900) / 2) - 24));
+    this.#width = this.#widthFor(host.clientWidth);
     const add = (name: ChartName, title: string, names: string[], pick: Chart['pick'], opts: { log?: boolean; range?: [number, number]; compact?: boolean } = {}) => {
       const box = document.createElement('div');
       box.className = 'chart';
@@ -48,17 +67,20 @@ export class Charts {
       const data: (number | null)[][] = names.map(() => []);
       this.#data.set(name, data);
       const scaleY: uPlot.Scale = opts.log ? { distr: 3 } : opts.range ? { range: opts.range } : {};
+      const values = opts.compact
+        ? (_u: uPlot, ticks: number[]) => ticks.map((t) => COMPACT.format(t))
+        : opts.log ? (_u: uPlot, ticks: number[]) => ticks.map(logTick) : undefined;
       const plot = new uPlot({
-        title, width, height: 190, series,
+        title, width: this.#width, height: HEIGHT, series,
         scales: { x: { time: false }, y: scaleY },
-        axes: [{ label: 'epoch' }, { size: 60, ...(opts.compact ? { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => COMPACT.format(t)) } : {}) }],
+        axes: [{ label: 'epoch', incrs: EPOCH_INCRS }, { size: 60, ...(values ? { values } : {}) }],
         legend: { live: false },
         cursor: { show: true, drag: { x: false, y: false } },
       }, [this.#x, ...data] as uPlot.AlignedData, box);
       if (names.length === 0) {
         const note = document.createElement('p');
         note.className = 'chart-note';
-        note.textContent = name === 'alphas' ? 'no sigmoid layers in this network' : 'nothing to show';
+        note.textContent = name === 'alphas' ? 'no hidden sigmoid layers in this network' : 'nothing to show';
         box.append(note);
       }
       this.#charts.set(name, { plot, names, pick });
@@ -67,23 +89,39 @@ export class Charts {
     add('accuracy', 'Accuracy', ['train accuracy', 'validation accuracy'], (l) => [finite(l.accuracy), finite(l.valAccuracy)], { range: [0, 1] });
     add('gradNorms', 'Gradient norm ‖∂L/∂W‖ per dense layer (log)', denseLayers.map((i, k) => `dense ${k + 1} (layer ${i})`),
       (l) => l.gradNorms.map((g) => (g > 0 && Number.isFinite(g) ? g : null)), { log: true });
-    add('alphas', 'α of each sigmoid layer', sigmoidLayers.map((i, k) => `sigmoid ${k + 1} (layer ${i})`), (l) => l.alphas.map((a) => finite(a)));
+    add('alphas', 'α of each hidden sigmoid layer', alphaLayers.map((a, k) => `sigmoid ${k + 1} (layer ${a.layer})`),
+      (l) => alphaLayers.map((a) => finite(l.alphas[a.slot])));
     add('speed', 'Training samples / s', ['samples/s'], (l) => [finite(l.samplesPerSecond)], { compact: true });
+    this.#resize = new ResizeObserver(() => this.#fit());
+    this.#resize.observe(host);
   }
 
-  /** Appends one epoch (1-based number) to every chart and redraws. */
+  /** Appends one epoch (1-based number) to every chart; the redraw follows (throttled). */
   push(epoch: number, logs: EpochLogs): void {
     this.#x.push(epoch);
     for (const [name, c] of this.#charts) {
-      const data = this.#data.get(name)!;
       const v = c.pick(logs);
-      data.forEach((col, i) => col.push(v[i] ?? null));
-      c.plot.setData([this.#x, ...data] as uPlot.AlignedData);
+      this.#data.get(name)!.forEach((col, i) => col.push(v[i] ?? null));
     }
+    if (this.#timer !== null) return;
+    const wait = this.#lastDraw + Math.max(MIN_REDRAW_MS, 4 * this.#drawCost) - performance.now();
+    if (wait <= 0) this.draw();
+    else this.#timer = setTimeout(() => this.draw(), wait);
   }
 
-  /** What each chart currently plots (read from uPlot's own data). */
+  /** Redraws every chart with all its points now. */
+  draw(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    const t0 = performance.now();
+    for (const [name, c] of this.#charts) c.plot.setData([this.#x, ...this.#data.get(name)!] as uPlot.AlignedData);
+    this.#lastDraw = performance.now();
+    this.#drawCost = this.#lastDraw - t0;
+  }
+
+  /** What each chart plots (read from uPlot's own data, after drawing what is pending). */
   snapshot(): Record<ChartName, ChartData> {
+    if (this.#timer !== null) this.draw();
     const out = {} as Record<ChartName, ChartData>;
     for (const [name, c] of this.#charts) {
       const [x, ...cols] = c.plot.data;
@@ -96,7 +134,22 @@ export class Charts {
   }
 
   destroy(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#resize.disconnect();
     for (const c of this.#charts.values()) c.plot.destroy();
     this.#charts.clear();
+  }
+
+  /** Two charts side by side where the panel is wide enough, one per row below that. */
+  #widthFor(panel: number): number {
+    const inside = (panel || 900) - 32; // the panel's padding
+    return inside >= 560 ? Math.min(560, Math.floor((inside - 16) / 2)) : Math.max(200, inside);
+  }
+
+  #fit(): void {
+    const w = this.#widthFor(this.#host.clientWidth);
+    if (w === this.#width) return;
+    this.#width = w;
+    for (const c of this.#charts.values()) c.plot.setSize({ width: w, height: HEIGHT });
   }
 }

@@ -42,6 +42,17 @@ export function readTrainingFields(): TrainingFields {
   };
 }
 
+/** The dataset and seed fields alone (seed null when invalid), for showing a dataset while another field is bad. */
+export function readDataChoice(): { dataset: DatasetName; seed: number | null } {
+  let seed: number | null = null;
+  try {
+    seed = num('seed', 'seed', (v) => Number.isSafeInteger(v) && v >= 0);
+  } catch {
+    // the caller keeps the seed in use
+  }
+  return { dataset: el<HTMLSelectElement>('dataset').value as DatasetName, seed };
+}
+
 /** The current settings (throws an Error naming a bad field). */
 export function readSettings(): Settings {
   const activation = el<HTMLSelectElement>('activation').value as ActivationName;

@@ -9,11 +9,13 @@ import { type BackendInfo, startEngine } from './backend.js';
 import { BoundaryView, type BoundaryState } from './boundary.js';
 import { type ChartData, type ChartName, Charts } from './charts.js';
 import {
-  kernelSettings, readSettings, readTrainingFields, setGamma, type Settings, setTraining, showMessage, type TrainingFields, wireControls,
+  kernelSettings, readDataChoice, readSettings, readTrainingFields, setGamma, type Settings, setTraining, showMessage, type TrainingFields,
+  wireControls,
 } from './controls.js';
 import { type Dataset, loadDataset } from './datasets.js';
 import { GramView, type GramState } from './gram-view.js';
 import { type Built, buildModel } from './model.js';
+import { SpeedMeter } from './speed.js';
 
 export interface PlaygroundState {
   state: 'starting' | 'idle' | 'training' | 'error';
@@ -51,6 +53,9 @@ const $ = (id: string): HTMLElement => document.getElementById(id)!;
 let engine: Engine;
 let data: Dataset | null = null;
 let dataKey = '';
+let speed = new SpeedMeter();
+/** Samples/s over the last half second of training (null before any time was measured). */
+let lastSpeed: number | null = null;
 let built: Built | null = null;
 let charts: Charts | null = null;
 let train: { x: { rows: number; cols: number; data: Float32Array }; y: number[] | number[][] } | null = null;
@@ -132,10 +137,10 @@ function showStatus(): void {
   $('m-loss').textContent = last ? `${fmt(last.loss)}${last.valLoss !== undefined ? ` / val ${fmt(last.valLoss)}` : ''}` : '–';
   $('m-acc').textContent = last?.accuracy !== undefined ? `${(100 * last.accuracy).toFixed(1)} %` : '–';
   $('m-val').textContent = last?.valAccuracy !== undefined ? `${(100 * last.valAccuracy).toFixed(1)} %` : '–';
-  const speed = last ? ` · ${Math.round(last.samplesPerSecond).toLocaleString('en')} samples/s` : '';
+  const rate = last && lastSpeed !== null ? ` · ${Math.round(lastSpeed).toLocaleString('en')} samples/s` : '';
   $('status').textContent =
     `${pg.state} · ${engine.backend} · memory: ${m.liveTensors} live tensors, ${(m.liveBytes / 1024).toFixed(1)} KiB live, ` +
-    `${(m.pooledBytes / 1024).toFixed(1)} KiB pooled${speed}`;
+    `${(m.pooledBytes / 1024).toFixed(1)} KiB pooled${rate}`;
 }
 
 // ---- actions -----------------------------------------------------------------------------
@@ -163,6 +168,21 @@ function applyTrainingFields(): void {
   }
 }
 
+/**
+ * The dataset `name` with `seed` (loaded when it is not the one shown); γ goes back to 1/d
+ * when the dataset itself changed (not for a new seed of the same one). Returns whether it
+ * was loaded.
+ */
+async function showDataset(name: Settings['dataset'], seed: number): Promise<boolean> {
+  const key = `${name}/${seed}`;
+  if (key === dataKey) return false;
+  const renamed = !dataKey.startsWith(`${name}/`); // also the first load
+  data = await loadDataset(name, seed);
+  if (renamed) setGamma(1 / data.cols);
+  dataKey = key;
+  return true;
+}
+
 /** Rebuilds data (when the dataset changed), model, charts and views from the controls. */
 async function reset(): Promise<void> {
   showMessage(null);
@@ -170,6 +190,8 @@ async function reset(): Promise<void> {
   built = null;
   charts?.destroy();
   charts = null;
+  speed = new SpeedMeter();
+  lastSpeed = null;
   pg.epochs = [];
   pg.boundary = null;
   pg.boundaryHistory = [];
@@ -178,17 +200,19 @@ async function reset(): Promise<void> {
   try {
     s = readSettings();
   } catch (err) {
+    // Another field is bad: still show the dataset picked (its points and Gram matrix).
+    const choice = readDataChoice();
+    if (await showDataset(choice.dataset, choice.seed ?? pg.settings?.model.seed ?? 0)) {
+      trainRows = data!.rows;
+      pg.dataset = { name: data!.name, rows: data!.rows, cols: data!.cols, classes: data!.classes, trainRows };
+      await updateGram();
+    }
     resetFailed(err);
     return;
   }
   pg.settings = s;
   fields = { batchSize: s.batchSize, epochsPerTick: s.epochsPerTick, boundaryEvery: s.boundaryEvery };
-  const key = `${s.dataset}/${s.model.seed}`;
-  const newData = key !== dataKey;
-  if (newData) {
-    data = await loadDataset(s.dataset, s.model.seed);
-    dataKey = key;
-  }
+  const newData = await showDataset(s.dataset, s.model.seed);
   const d = data!;
   trainRows = s.validationSplit > 0 ? Math.round(d.rows * (1 - s.validationSplit)) : d.rows;
   try {
@@ -202,16 +226,13 @@ async function reset(): Promise<void> {
   train = { x: rowsOf(0, trainRows), y: y.slice(0, trainRows) as number[] | number[][] };
   valid = trainRows < d.rows ? { x: rowsOf(trainRows, d.rows), y: y.slice(trainRows) as number[] | number[][] } : null;
   pg.dataset = { name: d.name, rows: d.rows, cols: d.cols, classes: d.classes, trainRows };
-  charts = new Charts($('charts'), built.model.denseLayers, built.model.sigmoidLayers);
+  charts = new Charts($('charts'), built.model.denseLayers, built.alphaLayers);
   if (d.extent) await updateBoundary();
   else {
     boundary.draw(d, trainRows);
     $('boundary-info').textContent = `no decision boundary for ${d.cols}-dimensional data (2-D datasets only)`;
   }
-  if (newData) {
-    setGamma(1 / d.cols);
-    await updateGram();
-  }
+  if (newData) await updateGram();
   pg.state = 'idle';
   pg.error = null;
   pg.resets++;
@@ -255,7 +276,8 @@ async function epoch(): Promise<EpochLogs> {
   });
   const logs = { ...history.epochs[0]!, epoch: n + 1 };
   pg.epochs.push(logs);
-  charts.push(n + 1, logs);
+  lastSpeed = speed.add(trainRows, logs.seconds);
+  charts.push(n + 1, { ...logs, samplesPerSecond: lastSpeed ?? Number.NaN });
   if (!Number.isFinite(logs.loss)) {
     stopRequested = true;
     showMessage(`training diverged at epoch ${n + 1}: the loss is ${logs.loss}; lower the learning rate and press Reset`);
@@ -266,7 +288,10 @@ async function epoch(): Promise<EpochLogs> {
 }
 
 async function trainLoop(): Promise<void> {
-  if (!built || stopRequested) return;
+  if (!built || stopRequested) {
+    setTraining(false); // Pause pressed (or a failed Reset) while this Train waited its turn
+    return;
+  }
   pg.state = 'training';
   setTraining(true);
   showStatus();
@@ -293,6 +318,7 @@ async function start(): Promise<void> {
   wireControls({
     train: () => {
       stopRequested = false;
+      setTraining(true); // Pause works at once, even while the Train waits behind a Step or Reset
       void serial(trainLoop);
     },
     pause: () => {

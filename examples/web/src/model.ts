@@ -24,6 +24,8 @@ export interface ModelConfig {
 export interface Built {
   model: Sequential;
   loss: LossKind;
+  /** The hidden sigmoid layers (not the fixed output sigmoid MSE adds): index and slot in EpochLogs.alphas. */
+  alphaLayers: { layer: number; slot: number }[];
   /** Targets for fit(): class indices (softmax), 0/1 (one output) or one-hot rows (mse, > 2 classes). */
   targets(labels: Int32Array): number[] | number[][];
 }
@@ -46,9 +48,11 @@ export function buildModel(engine: Engine, data: Dataset, c: ModelConfig): Built
   const model = sequential(engine, layers, { seed: c.seed });
   const optimizer = c.optimizer === 'adam' ? adam({ lr: c.lr }) : sgd({ lr: c.lr, momentum: 0.9 });
   model.compile({ loss, optimizer, metrics: ['accuracy'] });
+  const output = loss === 'mse' ? layers.length - 1 : -1;
   return {
     model,
     loss,
+    alphaLayers: model.sigmoidLayers.map((layer, slot) => ({ layer, slot })).filter((a) => a.layer !== output),
     targets(labels) {
       if (loss === 'softmaxCrossEntropy') return Array.from(labels);
       if (outputs === 1) return Array.from(labels);

@@ -1,0 +1,25 @@
+// Training speed over a window of recent epochs: samples / seconds summed over the epochs of
+// the last half second or so. One epoch of a small dataset can take less than the clock's
+// resolution (a page's performance.now() is coarsened), so a per-epoch figure would jump
+// between values and Infinity.
+
+const WINDOW_SECONDS = 0.5;
+
+export class SpeedMeter {
+  #epochs: { samples: number; seconds: number }[] = [];
+  #samples = 0;
+  #seconds = 0;
+
+  /** Adds one epoch; returns samples/s over the window, or null while no time has been measured. */
+  add(samples: number, seconds: number): number | null {
+    this.#epochs.push({ samples, seconds });
+    this.#samples += samples;
+    this.#seconds += seconds;
+    while (this.#epochs.length > 1 && this.#seconds - this.#epochs[0]!.seconds >= WINDOW_SECONDS) {
+      const old = this.#epochs.shift()!;
+      this.#samples -= old.samples;
+      this.#seconds -= old.seconds;
+    }
+    return this.#seconds > 0 ? this.#samples / this.#seconds : null;
+  }
+}

@@ -1,0 +1,38 @@
+// The playground's pure helpers (examples/web/src), in Node: the training-speed window and
+// the chart axis labels. The page itself is driven in test/browser/playground.test.ts.
+import { describe, expect, it } from 'vitest';
+import { SpeedMeter } from '../examples/web/src/speed.js';
+import { EPOCH_INCRS, logTick } from '../examples/web/src/ticks.js';
+
+describe('SpeedMeter', () => {
+  it('is null until time is measured, then samples/s over the last half second, never Infinity', () => {
+    const s = new SpeedMeter();
+    expect(s.add(160, 0)).toBeNull(); // an epoch shorter than the clock's resolution
+    expect(s.add(160, 0.0001)).toBeCloseTo(320 / 0.0001, 6);
+    expect(s.add(160, 0)).toBeCloseTo(480 / 0.0001, 6);
+  });
+
+  it('forgets epochs older than the window', () => {
+    const s = new SpeedMeter();
+    s.add(1000, 1); // 1000/s, alone in its window
+    expect(s.add(100, 0.3)).toBeCloseTo(1100 / 1.3, 9); // the old epoch still counts: 0.3 s is not a window yet
+    expect(s.add(100, 0.3)).toBeCloseTo(200 / 0.6, 9); // 0.6 s without it: dropped
+    for (let i = 0; i < 100; i++) s.add(50, 0.01);
+    expect(s.add(50, 0.01)).toBeCloseTo(5000, 6); // steady 50 per 10 ms
+  });
+});
+
+describe('chart axes', () => {
+  it('log-axis labels keep small gradient norms readable (uPlot rounded 1e-4 … 1e-7 to "0")', () => {
+    expect([1, 0.1, 0.01, 0.001].map(logTick)).toEqual(['1', '0.1', '0.01', '0.001']);
+    expect([1e-4, 1e-7, 3e-9].map(logTick)).toEqual(['1e-4', '1e-7', '3e-9']);
+    expect([20, 5e4, 1e5, 2e6].map(logTick)).toEqual(['20', '50000', '1e5', '2e6']);
+    expect(logTick(0)).toBe('0');
+    expect(logTick(null)).toBe(''); // a tick uPlot leaves unlabelled
+  });
+
+  it('epoch ticks are whole numbers', () => {
+    expect(EPOCH_INCRS.every((v) => Number.isInteger(v) && v >= 1)).toBe(true);
+    expect(EPOCH_INCRS[0]).toBe(1);
+  });
+});
