@@ -189,6 +189,10 @@ export interface EpochLogs {
   steps: number;
   /** Wall-clock seconds of the epoch's training (validation excluded). */
   seconds: number;
+  /**
+   * Training rows / seconds. Infinity when the epoch took less than the clock's resolution
+   * (a page's performance.now() is coarsened to 0.1 ms or more): average over epochs for a rate.
+   */
   samplesPerSecond: number;
 }
 
