@@ -1,6 +1,7 @@
 // The playground's pure helpers (examples/web/src), in Node: the training-speed window and
 // the chart axis labels. The page itself is driven in test/browser/playground.test.ts.
 import { describe, expect, it } from 'vitest';
+import { EpochSeries } from '../examples/web/src/series.js';
 import { SpeedMeter } from '../examples/web/src/speed.js';
 import { EPOCH_INCRS, logTick } from '../examples/web/src/ticks.js';
 
@@ -19,6 +20,33 @@ describe('SpeedMeter', () => {
     expect(s.add(100, 0.3)).toBeCloseTo(200 / 0.6, 9); // 0.6 s without it: dropped
     for (let i = 0; i < 100; i++) s.add(50, 0.01);
     expect(s.add(50, 0.01)).toBeCloseTo(5000, 6); // steady 50 per 10 ms
+  });
+});
+
+describe('EpochSeries (chart points of a long run)', () => {
+  const f = (epoch: number): [number, number | null] => [epoch * 0.5, epoch % 3 === 0 ? null : -epoch];
+
+  it('keeps every epoch up to maxPoints', () => {
+    const s = new EpochSeries([], [[], []], 8);
+    for (let e = 1; e <= 8; e++) expect(s.push(e, f(e))).toBe(true);
+    expect(s.x).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(s.columns[0]).toEqual(s.x.map((e) => f(e)[0]));
+    expect(s.columns[1]).toEqual(s.x.map((e) => f(e)[1]));
+  });
+
+  it('past maxPoints: never more than maxPoints, evenly spaced from epoch 1, columns aligned with x', () => {
+    const x: number[] = [];
+    const cols: (number | null)[][] = [[], []];
+    const s = new EpochSeries(x, cols, 8);
+    for (let e = 1; e <= 1000; e++) {
+      s.push(e, f(e));
+      expect(x.length).toBeLessThanOrEqual(8);
+    }
+    expect(s.stride).toBe(128); // 1000 epochs in ≤ 8 points
+    expect(x).toEqual(Array.from({ length: x.length }, (_, i) => 1 + i * s.stride));
+    expect(x.at(-1)! + s.stride).toBeGreaterThan(1000); // the newest kept epoch is within one stride of the end
+    expect(cols[0]).toEqual(x.map((e) => f(e)[0]));
+    expect(cols[1]).toEqual(x.map((e) => f(e)[1]));
   });
 });
 

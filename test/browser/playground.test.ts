@@ -176,6 +176,7 @@ function checkRun(before: Snapshot, after: Snapshot): void {
 
   // One chart point per epoch trained, as plotted (uPlot's data), with the logged values.
   const c = after.charts!;
+  expect(after.epochCount).toBe(n);
   const epochsX = after.epochs.map((e) => e.epoch);
   expect(epochsX).toEqual(Array.from({ length: n }, (_, i) => i + 1));
   for (const name of ['loss', 'accuracy', 'gradNorms', 'speed'] as const) {
@@ -421,10 +422,17 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await setInput(page, '#seed', '0');
     await settled(page);
 
-    // Train pressed behind a Step: Pause is enabled at once and cancels it.
-    await page.evaluate(() => ['step', 'train'].forEach((id) => (document.getElementById(id) as HTMLButtonElement).click()));
-    expect(await page.$eval('#pause', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
-    await press(page, '#pause');
+    // Train pressed behind a Step: Pause is enabled at once and cancels it (all in one task,
+    // so the Step is still queued when Pause is pressed).
+    const pauseEnabled = await page.evaluate(() => {
+      const button = (id: string) => document.getElementById(id) as HTMLButtonElement;
+      button('step').click();
+      button('train').click();
+      const enabled = !button('pause').disabled;
+      button('pause').click();
+      return enabled;
+    });
+    expect(pauseEnabled).toBe(true);
     await settled(page);
     s = await snapshot(page);
     expect(s.state).toBe('idle');

@@ -1,12 +1,13 @@
 // Live training charts (uPlot): loss and accuracy (train and validation), per-layer gradient
 // norms (log scale, one series per dense layer), α of each hidden sigmoid layer, and
-// samples/s. Each chart keeps one point per epoch. Redraws are throttled (a redraw costs time
-// in proportion to the points, so drawing every epoch of a long run would make it quadratic);
-// the charts follow the width of their panel. snapshot() draws what is pending, then reads
+// samples/s. Each chart keeps one point per epoch, thinned out past series.ts's MAX_POINTS
+// (a run of millions of epochs stays within bounded memory). Redraws are throttled (a redraw
+// costs time in proportion to the points); the charts follow the width of their panel. snapshot() draws what is pending, then reads
 // the data back from the uPlot instances themselves, so tests see what is plotted.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { EpochLogs } from '../../../src/index.js';
+import { EpochSeries } from './series.js';
 import { EPOCH_INCRS, logTick } from './ticks.js';
 
 export type ChartName = 'loss' | 'accuracy' | 'gradNorms' | 'alphas' | 'speed';
@@ -49,6 +50,8 @@ export class Charts {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #lastDraw = 0;
   #drawCost = 0;
+  /** Every chart's columns, in chart order (the x axis is shared). */
+  readonly #series: EpochSeries;
 
   /** Builds the five charts inside `host` for a model with these dense layers and plotted sigmoid layers. */
   constructor(host: HTMLElement, denseLayers: readonly number[], alphaLayers: readonly AlphaLayer[]) {
@@ -92,17 +95,18 @@ export class Charts {
     add('alphas', 'α of each hidden sigmoid layer', alphaLayers.map((a, k) => `sigmoid ${k + 1} (layer ${a.layer})`),
       (l) => alphaLayers.map((a) => finite(l.alphas[a.slot])));
     add('speed', 'Training samples / s', ['samples/s'], (l) => [finite(l.samplesPerSecond)], { compact: true });
+    this.#series = new EpochSeries(this.#x, [...this.#data.values()].flat());
     this.#resize = new ResizeObserver(() => this.#fit());
     this.#resize.observe(host);
   }
 
-  /** Appends one epoch (1-based number) to every chart; the redraw follows (throttled). */
+  /** Appends one epoch (1-based number) to every chart (if it is on the stride); the redraw follows (throttled). */
   push(epoch: number, logs: EpochLogs): void {
-    this.#x.push(epoch);
-    for (const [name, c] of this.#charts) {
+    const values = [...this.#charts.values()].flatMap((c) => {
       const v = c.pick(logs);
-      this.#data.get(name)!.forEach((col, i) => col.push(v[i] ?? null));
-    }
+      return c.names.map((_, i) => v[i] ?? null);
+    });
+    if (!this.#series.push(epoch, values)) return;
     if (this.#timer !== null) return;
     const wait = this.#lastDraw + Math.max(MIN_REDRAW_MS, 4 * this.#drawCost) - performance.now();
     if (wait <= 0) this.draw();

@@ -26,13 +26,15 @@ export interface PlaygroundState {
   backendText: string;
   settings: Settings | null;
   dataset: { name: string; rows: number; cols: number; classes: number; trainRows: number } | null;
-  /** Logs of every epoch since the last Reset (epoch numbers 1-based, counted across ticks). */
+  /** Epochs trained since the last Reset. */
+  epochCount: number;
+  /** Logs of the epochs since the last Reset, the last KEEP_LOGS to 2·KEEP_LOGS of them (epoch numbers 1-based). */
   epochs: EpochLogs[];
   /** What each chart plots, read from the charts. */
   readonly charts: Record<ChartName, ChartData> | null;
   boundaryVersion: number;
   boundary: BoundaryState | null;
-  /** (version, epoch, hash) of every boundary computed since the last Reset. */
+  /** (version, epoch, hash) of the boundaries computed since the last Reset (the last KEEP_LOGS to 2·KEEP_LOGS). */
   boundaryHistory: { version: number; epoch: number; hash: string }[];
   gram: GramState | null;
   memory: MemoryStats | null;
@@ -49,6 +51,15 @@ declare global {
 }
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
+
+/** How many epoch logs and boundary records the page keeps (a run of millions of epochs must not fill the memory). */
+const KEEP_LOGS = 10_000;
+
+/** Appends `item`, dropping the oldest once `list` holds 2·KEEP_LOGS (in one go, not one per push). */
+function keepRecent<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length >= 2 * KEEP_LOGS) list.splice(0, list.length - KEEP_LOGS);
+}
 
 let engine: Engine;
 let data: Dataset | null = null;
@@ -78,7 +89,7 @@ const gram = new GramView($('gram') as HTMLCanvasElement);
 
 const pg: PlaygroundState = {
   state: 'starting', error: null, backend: null, adapter: null, fallbackReason: null, backendText: '',
-  settings: null, dataset: null, epochs: [],
+  settings: null, dataset: null, epochCount: 0, epochs: [],
   get charts() {
     return charts?.snapshot() ?? null;
   },
@@ -133,7 +144,7 @@ function showStatus(): void {
   pg.memory = engine.memory();
   const m = pg.memory;
   const last = pg.epochs[pg.epochs.length - 1];
-  $('epoch').textContent = String(pg.epochs.length);
+  $('epoch').textContent = String(pg.epochCount);
   $('m-loss').textContent = last ? `${fmt(last.loss)}${last.valLoss !== undefined ? ` / val ${fmt(last.valLoss)}` : ''}` : '–';
   $('m-acc').textContent = last?.accuracy !== undefined ? `${(100 * last.accuracy).toFixed(1)} %` : '–';
   $('m-val').textContent = last?.valAccuracy !== undefined ? `${(100 * last.valAccuracy).toFixed(1)} %` : '–';
@@ -193,6 +204,7 @@ async function reset(): Promise<void> {
   speed = new SpeedMeter();
   lastSpeed = null;
   pg.epochs = [];
+  pg.epochCount = 0;
   pg.boundary = null;
   pg.boundaryHistory = [];
   boundary.state = null;
@@ -244,10 +256,10 @@ async function updateBoundary(): Promise<void> {
   const last = pg.epochs[pg.epochs.length - 1];
   if (last && !Number.isFinite(last.loss)) return; // a diverged model's grid is all NaN: keep the last one
   const t0 = performance.now();
-  const st = await boundary.update(built.model, data, trainRows, pg.epochs.length);
+  const st = await boundary.update(built.model, data, trainRows, pg.epochCount);
   pg.boundary = st;
   pg.boundaryVersion = st.version;
-  pg.boundaryHistory.push({ version: st.version, epoch: st.epoch, hash: st.hash });
+  keepRecent(pg.boundaryHistory, { version: st.version, epoch: st.epoch, hash: st.hash });
   $('boundary-info').textContent =
     `predictProba on a ${st.size}×${st.size} grid at epoch ${st.epoch} (${(performance.now() - t0).toFixed(0)} ms on ${engine.backend}); ` +
     'filled points train, hollow points validation';
@@ -266,7 +278,7 @@ async function updateGram(): Promise<void> {
 /** One epoch through fit(); returns its logs. */
 async function epoch(): Promise<EpochLogs> {
   if (!built || !train || !charts || !pg.settings) throw new Error('no model: fix the settings and press Reset');
-  const n = pg.epochs.length;
+  const n = pg.epochCount;
   const history = await built.model.fit(train.x, train.y, {
     epochs: 1,
     batchSize: fields.batchSize,
@@ -275,7 +287,8 @@ async function epoch(): Promise<EpochLogs> {
     ...(valid ? { validationData: [valid.x, valid.y] as [typeof valid.x, typeof valid.y] } : {}),
   });
   const logs = { ...history.epochs[0]!, epoch: n + 1 };
-  pg.epochs.push(logs);
+  pg.epochCount = n + 1;
+  keepRecent(pg.epochs, logs);
   lastSpeed = speed.add(trainRows, logs.seconds);
   charts.push(n + 1, { ...logs, samplesPerSecond: lastSpeed ?? Number.NaN });
   if (!Number.isFinite(logs.loss)) {
@@ -301,7 +314,7 @@ async function trainLoop(): Promise<void> {
       await nextFrame();
     }
     // Show the boundary where training stopped.
-    if (data?.extent && pg.boundary?.epoch !== pg.epochs.length) await updateBoundary();
+    if (data?.extent && pg.boundary?.epoch !== pg.epochCount) await updateBoundary();
   } finally {
     pg.state = 'idle';
     setTraining(false);
@@ -328,7 +341,7 @@ async function start(): Promise<void> {
       void serial(async () => {
         if (!built) return;
         await epoch();
-        if (data?.extent && pg.boundary?.epoch !== pg.epochs.length) await updateBoundary();
+        if (data?.extent && pg.boundary?.epoch !== pg.epochCount) await updateBoundary();
       }),
     reset: () => {
       stopRequested = true;
