@@ -8,9 +8,9 @@
 
 import { checkRecoverOptions, type Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
+import { yielder } from '../next-task.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
-import { yielder } from '../next-task.js';
 import { checkOptionalFunction, describeValue, optionalBoolean, optionsObject } from '../validate.js';
 import { rowPermutation } from './init.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';

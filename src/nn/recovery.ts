@@ -111,7 +111,7 @@ export class TrainingRecovery {
     return this.#floats * 4 <= Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize) / 4;
   }
 
-  /** Floats the copy takes in the stats vector (0 on the CPU, or when not folded). */
+  /** Floats the copy takes in the stats vector (0 when it is too big to fold in). */
   get slots(): number {
     return this.#folded ? this.#floats : 0;
   }
