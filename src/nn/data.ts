@@ -144,8 +144,55 @@ export function allowNonFiniteOption(o: { allowNonFinite?: unknown }): boolean {
   return optionalBoolean('allowNonFinite', o.allowNonFinite, false);
 }
 
-/** The prepared matrix as a tensor: the caller's own when given, else one upload. */
-export function upload(engine: Engine, m: Prepared): { tensor: Tensor; owned: boolean } {
-  if (m.tensor !== null && m.tensor.shape.length === 2) return { tensor: m.tensor, owned: false };
-  return { tensor: engine.tensor(m.data, [m.rows, m.cols]), owned: true };
+/**
+ * Rows of a matrix too big for one device buffer (over maxStorageBufferBindingSize, e.g.
+ * 60,000 × 784 floats against lavapipe's 128 MiB), kept on the host: each batch is gathered
+ * here and uploaded on its own (a batch-sized write per step instead of one upload per call).
+ */
+export class HostRows {
+  constructor(
+    readonly data: Float32Array,
+    readonly rows: number,
+    readonly cols: number,
+  ) {}
+
+  /** Rows order[start], …, order[start + count − 1] as a new [count, cols] tensor. */
+  take(engine: Engine, order: ArrayLike<number>, start: number, count: number): Tensor {
+    const c = this.cols;
+    const out = new Float32Array(count * c);
+    for (let i = 0; i < count; i++) {
+      const r = order[start + i]!;
+      out.set(this.data.subarray(r * c, (r + 1) * c), i * c);
+    }
+    return engine.tensor(out, [count, c]);
+  }
+}
+
+/** A matrix the loops read batches from: on the device (one upload), or on the host when too big for one buffer. */
+export type RowSource = Tensor | HostRows;
+
+/** Test-only: a smaller "largest device tensor" than the device's, so the host path runs on small data. */
+export const rowSourceTestHooks: { maxDeviceBytes: number | null } = { maxDeviceBytes: null };
+
+/** The most bytes one device tensor may hold on `engine`. */
+export function maxTensorBytes(engine: Engine): number {
+  const l = engine.limits;
+  return rowSourceTestHooks.maxDeviceBytes ?? Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize);
+}
+
+/**
+ * The prepared matrix as a row source: the caller's own tensor when given (unless `fresh`:
+ * after a device loss it is dead), one upload when it fits in a device tensor, else its rows
+ * on the host. `owned`: a tensor made here, for the caller to dispose.
+ */
+export function rowSource(engine: Engine, m: Prepared, fresh = false): { rows: RowSource; owned: Tensor | null } {
+  if (!fresh && m.tensor !== null && m.tensor.shape.length === 2) return { rows: m.tensor, owned: null };
+  if (m.rows * m.cols * 4 > maxTensorBytes(engine)) return { rows: new HostRows(m.data, m.rows, m.cols), owned: null };
+  const t = engine.tensor(m.data, [m.rows, m.cols]);
+  return { rows: t, owned: t };
+}
+
+/** Rows order[start..start+count) of `src` as a new tensor: a device gather (perm: `order` on the device) or a host gather. */
+export function takeRows(engine: Engine, src: RowSource, perm: Tensor, order: ArrayLike<number>, start: number, count: number): Tensor {
+  return src instanceof HostRows ? src.take(engine, order, start, count) : engine.gatherRows(src, perm, start, count);
 }

@@ -12,6 +12,7 @@ import { yielder } from '../next-task.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { checkOptionalFunction, describeValue, optionalBoolean, optionsObject } from '../validate.js';
+import { HostRows, maxTensorBytes, type RowSource, takeRows } from './data.js';
 import { rowPermutation } from './init.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
 import type { Network } from './network.js';
@@ -32,12 +33,15 @@ export interface TrainContext {
   optimizer: Optimizer;
 }
 
-/** Training data on the device: rows 0..trainRows−1 of x/y train; validation optional. */
+/**
+ * Training data: rows 0..trainRows−1 of x/y train; validation optional. On the device, or
+ * (a matrix too big for one device buffer) on the host, a batch uploaded per step (data.ts).
+ */
 export interface DeviceData {
-  x: Tensor;
-  y: Tensor;
+  x: RowSource;
+  y: RowSource;
   trainRows: number;
-  validation: { x: Tensor; y: Tensor; start: number; rows: number } | null;
+  validation: { x: RowSource; y: RowSource; start: number; rows: number } | null;
   /** Uploads the data again from its host copy (after a device loss: recovery.ts). */
   reupload?: () => DeviceData;
 }
@@ -160,13 +164,14 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
         let perm: Tensor | null = null;
         let stats: Tensor | null = null;
         try {
-          const pm = (perm = e.tensor(rowPermutation(n, o.seed + epoch + 1_000_003, o.shuffle), [n]));
+          const order = rowPermutation(n, o.seed + epoch + 1_000_003, o.shuffle);
+          const pm = (perm = e.tensor(order, [n]));
           const st = (stats = e.zeros([statsLength + snapshotSlots]));
           for (let s = 0; s < steps; s++) {
             const start = s * bs;
             const rows = Math.min(bs, n - start);
             partEpoch = true;
-            trainStep(ctx, data, pm, start, rows, st, o.recordStepLosses ? stepSlot + s : null, half);
+            trainStep(ctx, data, pm, order, start, rows, st, o.recordStepLosses ? stepSlot + s : null, half);
             e.flush();
             if (o.onBatchEnd) await o.onBatchEnd({ epoch, step: s, rows });
             const pause = maybeYield();
@@ -278,15 +283,15 @@ function recordStep(
 
 /** One recorded training step of the fit loop; every tensor it makes is freed before it returns. */
 function trainStep(
-  ctx: TrainContext, data: DeviceData, perm: Tensor, start: number, rows: number,
+  ctx: TrainContext, data: DeviceData, perm: Tensor, order: Float32Array, start: number, rows: number,
   stats: Tensor, stepLossSlot: number | null, half: Tensor | null,
 ): void {
   const e = ctx.engine;
   const temps: (Tensor | null)[] = [];
   try {
-    const xb = e.gatherRows(data.x, perm, start, rows);
+    const xb = takeRows(e, data.x, perm, order, start, rows);
     temps.push(xb);
-    const yb = e.gatherRows(data.y, perm, start, rows);
+    const yb = takeRows(e, data.y, perm, order, start, rows);
     temps.push(yb);
     let correct: Tensor | null = null;
     const { loss, weightSqNorms } = recordStep(ctx, xb, yb, true, temps, (out) => {
@@ -324,7 +329,7 @@ export function batchStep(ctx: TrainContext, x: Tensor, y: Tensor): Tensor {
  * readback at the end.
  */
 export async function evaluateLoop(
-  ctx: TrainContext, x: Tensor, y: Tensor, start: number, rows: number, batchSize: number,
+  ctx: TrainContext, x: RowSource, y: RowSource, start: number, rows: number, batchSize: number,
 ): Promise<EvaluateResult> {
   const e = ctx.engine;
   const outputs = y.cols;
@@ -334,14 +339,16 @@ export async function evaluateLoop(
   const stats = e.zeros([2]);
   const half = makeHalf(ctx, outputs);
   try {
-    const bs = Math.min(batchSize, rows);
+    // Rows kept on the host: each batch is one upload, so it must fit in a device tensor.
+    const cap = x instanceof HostRows ? Math.max(1, Math.floor(maxTensorBytes(e) / (4 * x.cols))) : rows;
+    const bs = Math.min(batchSize, rows, cap);
     for (let s = 0; s < rows; s += bs) {
       const count = Math.min(bs, rows - s);
       const temps: (Tensor | null)[] = [];
       try {
-        const xb = e.gatherRows(x, idx, s, count);
+        const xb = takeRows(e, x, idx, order, s, count);
         temps.push(xb);
-        const yb = e.gatherRows(y, idx, s, count);
+        const yb = takeRows(e, y, idx, order, s, count);
         temps.push(yb);
         const out = ctx.net.forward(xb, { train: false, logits: ctx.logits });
         temps.push(out);

@@ -9,7 +9,9 @@ import { DisposedError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { checkTensorBytes, fmtShape, optionsObject } from '../validate.js';
-import { allowNonFiniteOption, checkFiniteMatrix, inputShape, type Prepared, toHostMatrix, toHostTargets, upload } from './data.js';
+import {
+  allowNonFiniteOption, checkFiniteMatrix, HostRows, inputShape, maxTensorBytes, type Prepared, type RowSource, rowSource, takeRows, toHostMatrix, toHostTargets,
+} from './data.js';
 import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, resolveFitOptions, type TrainContext } from './fit.js';
 import { CHECKPOINT_TAG, checkCheckpointOptions, setUpCheckpoints } from './checkpoint.js';
 import { initWeights } from './init.js';
@@ -250,13 +252,13 @@ export class Sequential {
       const restore = await setUpCheckpoints(
         opts, o, { layers: this.layers, seed: this.seed, loss: c.loss, optimizer: c.optimizerSpec }, trainRows, this.#net.params, c.optimizer.stateSlots,
       );
-      // Validated: upload each matrix once.
+      // Validated: upload each matrix once (or keep one too big for a device buffer on the host).
       const owned: Tensor[] = [];
-      const up = (m: Prepared, fresh = false): Tensor => {
+      const up = (m: Prepared, fresh = false): RowSource => {
         // fresh: from the host copy even when m came from a tensor (after a device loss it is dead).
-        const r = fresh ? { tensor: this.engine.tensor(m.data, [m.rows, m.cols]), owned: true } : upload(this.engine, m);
-        if (r.owned) owned.push(r.tensor);
-        return r.tensor;
+        const r = rowSource(this.engine, m, fresh);
+        if (r.owned !== null) owned.push(r.owned);
+        return r.rows;
       };
       try {
         const deviceData = (fresh: boolean): DeviceData => {
@@ -313,16 +315,16 @@ export class Sequential {
     const nonFinite = allowNonFiniteOption(opts);
     const hx = await this.#inputs('x', x, nonFinite);
     const hy = await toHostTargets('y', y, hx.rows, this.outputs, c.loss, nonFinite);
-    const X = upload(this.engine, hx);
+    const X = rowSource(this.engine, hx);
     try {
-      const Y = upload(this.engine, hy);
+      const Y = rowSource(this.engine, hy);
       try {
-        return await evaluateLoop(this.#context(c), X.tensor, Y.tensor, 0, hx.rows, batchSize);
+        return await evaluateLoop(this.#context(c), X.rows, Y.rows, 0, hx.rows, batchSize);
       } finally {
-        if (Y.owned) Y.tensor.dispose();
+        Y.owned?.dispose();
       }
     } finally {
-      if (X.owned) X.tensor.dispose();
+      X.owned?.dispose();
     }
   }
 
@@ -344,15 +346,15 @@ export class Sequential {
     const batchSize = opts.batchSize ?? Math.max(1, Math.floor(PREDICT_ELEMENTS / widest));
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${String(batchSize)}`);
     const nonFinite = allowNonFiniteOption(opts);
-    let X: { tensor: Tensor; owned: boolean };
-    if (x instanceof Tensor) X = { tensor: x, owned: false };
+    let X: { rows: RowSource; owned: Tensor | null };
+    if (x instanceof Tensor) X = { rows: x, owned: null };
     else {
       const hx = await toHostMatrix('x', x);
       if (!nonFinite) checkFiniteMatrix('x', hx);
-      X = upload(this.engine, hx);
+      X = rowSource(this.engine, hx);
     }
     try {
-      if (batchSize >= rows) return this.#net.forward(X.tensor, { train: false, logits: false });
+      if (batchSize >= rows && !(X.rows instanceof HostRows)) return this.#net.forward(X.rows, { train: false, logits: false });
       // Batches: every batch's forward pass and read are recorded before the first await (so
       // a fit running meanwhile cannot change the weights between batches), then the result
       // is uploaded once. Each batch's intermediates are freed as it goes.
@@ -361,10 +363,12 @@ export class Sequential {
       const idx = this.engine.tensor(order, [rows]);
       const out = new Float32Array(rows * this.outputs);
       const reads: Promise<void>[] = [];
+      // Rows kept on the host: each batch is one upload, so it must fit in a device tensor.
+      const bs = X.rows instanceof HostRows ? Math.min(batchSize, Math.max(1, Math.floor(maxTensorBytes(this.engine) / (4 * widest)))) : batchSize;
       try {
-        for (let s = 0; s < rows; s += batchSize) {
-          const count = Math.min(batchSize, rows - s);
-          const xb = this.engine.gatherRows(X.tensor, idx, s, count);
+        for (let s = 0; s < rows; s += bs) {
+          const count = Math.min(bs, rows - s);
+          const xb = takeRows(this.engine, X.rows, idx, order, s, count);
           let yb: Tensor;
           try {
             yb = this.#net.forward(xb, { train: false, logits: false });
@@ -382,7 +386,7 @@ export class Sequential {
       await Promise.all(reads);
       return this.engine.tensor(out, [rows, this.outputs]);
     } finally {
-      if (X.owned) X.tensor.dispose();
+      X.owned?.dispose();
     }
   }
 

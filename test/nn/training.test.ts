@@ -5,6 +5,7 @@
 // steps leave the engine's live memory flat.
 import { describe, expect, it } from 'vitest';
 import { type Engine, type History, type LayerSpec, type OptimizerSpec, type Sequential } from '../../src/index.js';
+import { rowSourceTestHooks } from '../../src/nn/data.js';
 import { adam, dense, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
 import { useEngines } from '../helpers/engines.js';
 import { expectClose } from '../helpers/expectClose.js';
@@ -128,6 +129,37 @@ describe('XOR and the logic gates', () => {
     expect(await accuracy(OR)).toBe(1);
     expect(await accuracy(XOR)).toBeLessThanOrEqual(0.75);
   });
+});
+
+describe('data larger than one device buffer (kept on the host, a batch uploaded per step)', () => {
+  for (const [name, e] of [['cpu', () => engines.cpu], ['webgpu', () => engines.gpu]] as const) {
+    it(`${name}: fit (with validation), evaluate and predict give exactly what the device-resident path gives`, async () => {
+      const data = blobs(8, 120, 6, 3);
+      const run = async (hostBytes: number | null) => {
+        rowSourceTestHooks.maxDeviceBytes = hostBytes;
+        const m = sequential(e(), [dense(6, 12), sigmoid(), dense(12, 3)], { seed: 5 });
+        try {
+          m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.05 }) });
+          const h = await m.fit(data.x, data.labels, { epochs: 3, batchSize: 16, validationSplit: 0.25, recordStepLosses: true });
+          const ev = await m.evaluate(data.x, data.labels, { batchSize: 1000 });
+          const p = await (await m.predict(data.x, { batchSize: 1000 })).readAndDispose();
+          return { h, ev, p: Array.from(p) };
+        } finally {
+          m.dispose();
+          rowSourceTestHooks.maxDeviceBytes = null;
+        }
+      };
+      // 2 KiB: x (120 × 6 floats, 2880 bytes) stays on the host; the labels (120 × 3) are uploaded.
+      const [host, device] = [await run(2048), await run(null)];
+      expect(host.h.stepLosses).toEqual(device.h.stepLosses);
+      expect(host.h.valLoss).toEqual(device.h.valLoss);
+      expect(host.h.accuracy).toEqual(device.h.accuracy);
+      // evaluate's batches are capped on the host path (85 rows here, not 120): the same loss summed in another order.
+      expectClose([host.ev.loss, host.ev.accuracy!], [device.ev.loss, device.ev.accuracy!], { rtol: 1e-6, atol: 0 });
+      expect(host.p).toEqual(device.p); // one row's outputs do not depend on the batch it was in
+      expect(e().memory().liveTensors).toBe(0);
+    });
+  }
 });
 
 describe('fit and the event loop', () => {
