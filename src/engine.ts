@@ -104,8 +104,9 @@ export class Engine implements TensorOwner {
    * Every tensor made before is dead afterwards (using one throws GPUOpError 'device-lost';
    * dispose() still works): re-upload what you need from host copies. Rejects with a
    * GPUOpError 'device-lost' when no backend can be had; the engine is then unchanged.
-   * Returns the new backend's kind. A call made while a recovery is under way joins it (two
-   * fits on one engine, or an onLost handler and a fit, recover once).
+   * Returns the new backend's kind. A call made while a recovery is under way joins it, with
+   * that recovery's options and outcome (two fits on one engine, or an onLost handler and a
+   * fit, recover once).
    */
   async recover(options?: RecoverOptions): Promise<BackendKind> {
     const opts = checkRecoverOptions(options);

@@ -6,11 +6,25 @@ interface SchedulerYield {
   yield?: () => Promise<void>;
 }
 
-/** Resolves on a later task: scheduler.yield() where the browser has it, else setImmediate (Node), else setTimeout. */
+/**
+ * Resolves on a later task: scheduler.yield() where the browser has it, else setImmediate
+ * (Node), else a MessageChannel message — not setTimeout, which a background tab throttles
+ * to once a second or slower.
+ */
 export function nextTask(): Promise<void> {
   const scheduler = (globalThis as { scheduler?: SchedulerYield }).scheduler;
   if (typeof scheduler?.yield === 'function') return scheduler.yield();
   if (typeof setImmediate === 'function') return new Promise((done) => setImmediate(done));
+  if (typeof MessageChannel === 'function') {
+    return new Promise((done) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        done();
+      };
+      channel.port2.postMessage(null);
+    });
+  }
   return new Promise((done) => setTimeout(done, 0));
 }
 

@@ -7,7 +7,7 @@
 // step losses, in their own slots) join the same vector, which is read once.
 
 import { checkRecoverOptions, type Engine } from '../engine.js';
-import { ValueError } from '../errors.js';
+import { LimitError, ValueError } from '../errors.js';
 import { yielder } from '../next-task.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
@@ -128,6 +128,16 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
     const l = net.layers[i]!;
     if (l.kind === 'sigmoid' && !l.learnAlpha) fixedAlphas.set(i, l.alpha);
   }
+  for (const [name, src] of [['x', data.x], ['y', data.y]] as const) {
+    // Rows kept on the host go up a batch at a time: a batch must fit in one device tensor.
+    if (src instanceof HostRows && bs * src.cols * 4 > maxTensorBytes(e)) {
+      const most = Math.floor(maxTensorBytes(e) / (4 * src.cols));
+      throw new LimitError(
+        `batchSize ${bs} × ${src.cols} columns of ${name} needs ${bs * src.cols * 4} bytes per batch, over the ${maxTensorBytes(e)} bytes ` +
+          `one device tensor may hold here (the data is too big for one and stays on the host); use batchSize ≤ ${most}`,
+      );
+    }
+  }
   ctx.optimizer.ensureState(net.params);
   const rec = o.recovery === false ? null : new TrainingRecovery(e, net, ctx.optimizer, o.recovery);
   if (rec !== null) {
@@ -241,7 +251,8 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
       try {
         rec.restore();
       } catch {
-        // the engine is unusable (destroyed): the original error says why
+        // The upload failed (a destroyed engine, out of memory): restore() changed nothing,
+        // and the original error says what went wrong.
       }
     }
     throw err;

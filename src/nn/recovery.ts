@@ -219,15 +219,28 @@ export class TrainingRecovery {
    */
   restore(): void {
     const e = this.engine;
+    // Everything is uploaded before anything is swapped: a failed upload leaves the model as it was.
+    const made: Tensor[] = [];
+    let params: Tensor[];
+    let state: Tensor[][];
+    try {
+      const up = (host: Float32Array, shape: readonly number[]): Tensor => {
+        const t = e.tensor(host, shape as [number] | [number, number]);
+        made.push(t);
+        return t;
+      };
+      params = this.net.params.map((p, i) => up(this.#params[i]!, p.shape));
+      state = this.net.params.map((p, i) => this.#state[i]!.map((host) => up(host, p.shape)));
+    } catch (err) {
+      for (const t of made) t.dispose();
+      throw err;
+    }
     this.net.releaseCaches();
     this.net.params.forEach((p, i) => {
       p.tensor.dispose(); // after a device loss it is dead: this only forgets it
-      p.tensor = e.tensor(this.#params[i]!, p.shape);
+      p.tensor = params[i]!;
     });
-    this.optimizer.importState(
-      this.net.params.map((p, i) => this.#state[i]!.map((host) => e.tensor(host, p.shape))),
-      this.#steps,
-    );
+    this.optimizer.importState(state, this.#steps);
   }
 }
 

@@ -1,9 +1,10 @@
 // Pooled GPU buffers. Storage buffers (STORAGE | COPY_SRC | COPY_DST) are rounded up to
 // size classes 2^k·{1, 1.25, 1.5, 1.75} (at least 256 bytes; near the limit, to 16 bytes)
 // and kept on a free list per class; MAP_READ staging buffers for readback are pooled the
-// same way, separately. The free buffers of both kinds hold at most MAX_POOLED_GPU_BYTES:
-// past it the least recently released ones are destroyed (a peak of work, or a thousand
-// reads at once, does not stay allocated for the engine's lifetime).
+// same way, separately. The free buffers of both kinds are trimmed to MAX_POOLED_GPU_BYTES
+// whenever one is released: the least recently released are destroyed, except those the
+// open encoder may still use (trimmed at a later release), so a peak of work, or a thousand
+// reads at once, does not stay allocated for the engine's lifetime.
 // Sizes over the device's binding or buffer limit throw a LimitError naming the limit.
 
 import type { BackendBuffer } from '../backend.js';

@@ -353,5 +353,5 @@ function summariseOps(ops: readonly string[]): string {
 }
 
 function destroyedError(op: string): DisposedError {
-  return new DisposedError(`${op}: the engine was destroyed while this was pending`);
+  return new DisposedError(`${op}: the engine was destroyed (or its backend replaced by recover()) while this was pending`);
 }

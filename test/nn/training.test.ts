@@ -160,6 +160,23 @@ describe('data larger than one device buffer (kept on the host, a batch uploaded
       expect(e().memory().liveTensors).toBe(0);
     });
   }
+
+  it('a training batch too big for one device tensor is refused before training, naming the largest batchSize that fits', async () => {
+    const data = blobs(8, 120, 6, 3);
+    const m = sequential(engines.cpu, [dense(6, 4), dense(4, 3)], { seed: 5 });
+    rowSourceTestHooks.maxDeviceBytes = 2048;
+    try {
+      m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.05 }) });
+      const before = await m.parameters()[0]!.tensor.read();
+      await expect(m.fit(data.x, data.labels, { epochs: 1, batchSize: 100 })).rejects.toThrow(
+        /batchSize 100 × 6 columns of x needs 2400 bytes per batch, over the 2048 bytes .* use batchSize ≤ 85/,
+      );
+      expect(Array.from(await m.parameters()[0]!.tensor.read())).toEqual(Array.from(before));
+    } finally {
+      rowSourceTestHooks.maxDeviceBytes = null;
+      m.dispose();
+    }
+  });
 });
 
 describe('fit and the event loop', () => {

@@ -214,10 +214,14 @@ async function reset(): Promise<void> {
   } catch (err) {
     // Another field is bad: still show the dataset picked (its points and Gram matrix).
     const choice = readDataChoice();
-    if (await showDataset(choice.dataset, choice.seed ?? pg.settings?.model.seed ?? 0)) {
-      trainRows = data!.rows;
-      pg.dataset = { name: data!.name, rows: data!.rows, cols: data!.cols, classes: data!.classes, trainRows };
-      await updateGram();
+    try {
+      if (await showDataset(choice.dataset, choice.seed ?? pg.settings?.model.seed ?? 0)) {
+        trainRows = data!.rows;
+        pg.dataset = { name: data!.name, rows: data!.rows, cols: data!.cols, classes: data!.classes, trainRows };
+        await updateGram();
+      }
+    } catch (loadErr) {
+      console.warn('the dataset could not be shown:', loadErr); // the bad field's message matters more
     }
     resetFailed(err);
     return;
