@@ -5,7 +5,7 @@
 // used in place, not copied).
 
 import type { Engine } from '../engine.js';
-import { ShapeError, ValueError } from '../errors.js';
+import { LimitError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { flatValues, rowValues } from '../nested-arrays.js';
@@ -190,6 +190,14 @@ export function rowSource(engine: Engine, m: Prepared, fresh = false): { rows: R
   if (m.rows * m.cols * 4 > maxTensorBytes(engine)) return { rows: new HostRows(m.data, m.rows, m.cols), owned: null };
   const t = engine.tensor(m.data, [m.rows, m.cols]);
   return { rows: t, owned: t };
+}
+
+/** Row indices travel as float32 (exact up to 2²⁴): more rows would gather the wrong ones. */
+export const MAX_ROWS = 2 ** 24;
+
+/** Refuses more than MAX_ROWS rows with a LimitError naming `what`. */
+export function checkRowCount(what: string, rows: number): void {
+  if (rows > MAX_ROWS) throw new LimitError(`${what} has ${rows} rows, over the ${MAX_ROWS} (2^24) rows one call can index (row indices are float32); split it`);
 }
 
 /** Rows order[start..start+count) of `src` as a new tensor: a device gather (perm: `order` on the device) or a host gather. */

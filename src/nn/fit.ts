@@ -12,7 +12,7 @@ import { yielder } from '../next-task.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { checkOptionalFunction, describeValue, optionalBoolean, optionsObject } from '../validate.js';
-import { HostRows, maxTensorBytes, type RowSource, takeRows } from './data.js';
+import { checkRowCount, HostRows, maxTensorBytes, type RowSource, takeRows } from './data.js';
 import { rowPermutation } from './init.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
 import type { Network } from './network.js';
@@ -128,6 +128,7 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
     const l = net.layers[i]!;
     if (l.kind === 'sigmoid' && !l.learnAlpha) fixedAlphas.set(i, l.alpha);
   }
+  checkRowCount('the training data', n);
   for (const [name, src] of [['x', data.x], ['y', data.y]] as const) {
     // Rows kept on the host go up a batch at a time: a batch must fit in one device tensor.
     if (src instanceof HostRows && bs * src.cols * 4 > maxTensorBytes(e)) {
@@ -344,6 +345,7 @@ export async function evaluateLoop(
 ): Promise<EvaluateResult> {
   const e = ctx.engine;
   const outputs = y.cols;
+  checkRowCount('the data to evaluate', start + rows);
   const order = new Float32Array(rows);
   for (let i = 0; i < rows; i++) order[i] = start + i;
   const idx = e.tensor(order, [rows]);

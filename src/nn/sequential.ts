@@ -10,7 +10,7 @@ import { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { checkTensorBytes, fmtShape, optionsObject } from '../validate.js';
 import {
-  allowNonFiniteOption, checkFiniteMatrix, HostRows, inputShape, maxTensorBytes, type Prepared, type RowSource, rowSource, takeRows, toHostMatrix, toHostTargets,
+  allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, maxTensorBytes, type Prepared, type RowSource, rowSource, takeRows, toHostMatrix, toHostTargets,
 } from './data.js';
 import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, resolveFitOptions, type TrainContext } from './fit.js';
 import { CHECKPOINT_TAG, checkCheckpointOptions, setUpCheckpoints } from './checkpoint.js';
@@ -355,6 +355,7 @@ export class Sequential {
     }
     try {
       if (batchSize >= rows && !(X.rows instanceof HostRows)) return this.#net.forward(X.rows, { train: false, logits: false });
+      checkRowCount('x', rows);
       // Batches: every batch's forward pass and read are recorded before the first await (so
       // a fit running meanwhile cannot change the weights between batches), then the result
       // is uploaded once. Each batch's intermediates are freed as it goes.

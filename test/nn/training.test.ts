@@ -5,7 +5,7 @@
 // steps leave the engine's live memory flat.
 import { describe, expect, it } from 'vitest';
 import { type Engine, type History, type LayerSpec, type OptimizerSpec, type Sequential } from '../../src/index.js';
-import { rowSourceTestHooks } from '../../src/nn/data.js';
+import { checkRowCount, MAX_ROWS, rowSourceTestHooks } from '../../src/nn/data.js';
 import { adam, dense, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
 import { useEngines } from '../helpers/engines.js';
 import { expectClose } from '../helpers/expectClose.js';
@@ -160,6 +160,21 @@ describe('data larger than one device buffer (kept on the host, a batch uploaded
       expect(e().memory().liveTensors).toBe(0);
     });
   }
+
+  it('more than 2^24 rows (float32 row indices) is a LimitError before training, not wrong rows', async () => {
+    const rows = MAX_ROWS + 1;
+    const m = sequential(engines.cpu, [dense(1, 1)], { seed: 5 });
+    try {
+      m.compile({ loss: 'mse', optimizer: adam({ lr: 0.05 }) });
+      const x = { rows, cols: 1, data: new Float32Array(rows) };
+      await expect(m.fit(x, new Float32Array(rows), { epochs: 1, batchSize: 1024 })).rejects.toThrow(
+        /the training data has 16777217 rows, over the 16777216 \(2\^24\) rows one call can index/,
+      );
+      expect(() => checkRowCount('x', MAX_ROWS)).not.toThrow();
+    } finally {
+      m.dispose();
+    }
+  }, 60_000);
 
   it('a training batch too big for one device tensor is refused before training, naming the largest batchSize that fits', async () => {
     const data = blobs(8, 120, 6, 3);
