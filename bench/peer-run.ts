@@ -16,7 +16,8 @@ import { type CaseResult, fmtMs, fmtNum, formatRatios, formatTable, ratios, type
 import { CaseSkipped, deadline, measure, type TimingOptions } from './timing.js';
 
 /** quick: CI-sized; full: the sizes; gpu: full plus sizes only a real GPU finishes. */
-export type Mode = 'quick' | 'full' | 'gpu';
+export const MODES = ['quick', 'full', 'gpu'] as const;
+export type Mode = (typeof MODES)[number];
 export const OURS = 'sigmoid-core-webgpu';
 export const BACKENDS = ['sigmoid-core-webgpu', 'sigmoid-core-cpu', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-cpu', 'jax-webgpu', 'jax-wasm'] as const;
 export type BackendId = (typeof BACKENDS)[number];

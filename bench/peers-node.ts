@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { choiceFlag, formatFlags, parseFlags, UsageError } from '../src/cli/args.js';
 import { TILING_CHOICES } from '../src/index.js';
-import { type BackendId, type BenchState, type Mode, OURS, parseBackends, runBench, specs } from './peer-run.js';
+import { type BackendId, type BenchState, type Mode, MODES, OURS, parseBackends, runBench, specs } from './peer-run.js';
 import { log, machine, prepareReportPath, resultsFile, runMain, writeReport } from './report.js';
 import { fmtNum, formatState } from './table.js';
 
@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const flags = parseFlags('bench:peers', argv, FLAGS);
-  const mode: Mode = choiceFlag('mode', flags.mode ?? 'full', ['quick', 'full', 'gpu'] as const);
+  const mode: Mode = choiceFlag('mode', flags.mode ?? 'full', MODES);
   let ids: BackendId[];
   try {
     ids = parseBackends(flags.backends ?? 'sigmoid-core-webgpu,tfjs-webgpu,jax-webgpu');

@@ -688,7 +688,6 @@ export class Engine implements TensorOwner {
     }
   }
 
-  /** Checks the tensor belongs to this engine and is alive. */
   /** resolveActivation, and a sigmoid's [1] α tensor must be this engine's, alive. */
   #resolveAct(activation: Activation | undefined): ActivationSpec {
     const spec = resolveActivation(activation);
@@ -696,6 +695,7 @@ export class Engine implements TensorOwner {
     return spec;
   }
 
+  /** Checks the tensor belongs to this engine and is alive (and not from a lost backend). */
   #own(t: Tensor): Tensor {
     if (!(t instanceof Tensor)) throw new ValueError(`expected a Tensor, got ${describeValue(t)}`);
     if (t.owner !== this) throw new ValueError(`${t} belongs to another engine`);

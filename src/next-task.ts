@@ -29,7 +29,7 @@ export function nextTask(): Promise<void> {
 }
 
 /** How long work may run between two yields: the "long task" bound of browsers. */
-export const YIELD_EVERY_MS = 50;
+const YIELD_EVERY_MS = 50;
 
 /** A yielder for one loop: `await maybeYield()` yields once YIELD_EVERY_MS have passed since the last yield. */
 export function yielder(): () => Promise<void> | undefined {

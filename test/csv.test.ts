@@ -156,7 +156,7 @@ describe('writeCsv', () => {
 
   it('splits large output into whole-line chunks that join to the same text', () => {
     const values = Float32Array.from({ length: 3000 }, (_, i) => i / 7);
-    const chunks = Array.from(csvChunks(values, 300, 10, null, 1000));
+    const chunks = Array.from(csvChunks(values, 300, 10, null, { chunkBytes: 1000 }));
     expect(chunks.length).toBeGreaterThan(10);
     for (const c of chunks) expect(c.endsWith('\n')).toBe(true);
     expect(chunks.join('')).toBe(writeCsv(values, 300, 10));

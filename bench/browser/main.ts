@@ -4,7 +4,7 @@
 // and the JSON to download. Query string: ?mode=quick|full|gpu &backends=id,id… &autorun=1
 // (the runner and the e2e test use it); a value it cannot use is reported on the page and
 // nothing runs. Everything is published on window.__bench.
-import { BACKENDS, type BenchState, type Mode, OURS, parseBackends, runBench } from '../peer-run.js';
+import { BACKENDS, type BenchState, type Mode, MODES, OURS, parseBackends, runBench } from '../peer-run.js';
 import { describeError } from '../peers/types.js';
 import { fileStamp, fmtNum, fmtRange, fmtMs, fmtRatio, ratios, runs } from '../table.js';
 
@@ -124,7 +124,6 @@ function download(): void {
 
 // ---- controls ---------------------------------------------------------------------------------
 
-const MODES: readonly Mode[] = ['quick', 'full', 'gpu'];
 /** A query parameter that cannot be used: shown instead of running. */
 let badQuery: string | null = null;
 let chosen: readonly string[] = [...BACKENDS];
@@ -138,7 +137,7 @@ if (asked !== null) {
   }
 }
 const askedMode = params.get('mode');
-if (askedMode !== null && !(MODES as readonly string[]).includes(askedMode)) badQuery = `?mode=${askedMode}: choose quick, full or gpu`;
+if (askedMode !== null && !(MODES as readonly string[]).includes(askedMode)) badQuery = `?mode=${askedMode}: choose ${MODES.slice(0, -1).join(', ')} or ${MODES.at(-1)}`;
 for (const id of BACKENDS) {
   const label = document.createElement('label');
   label.innerHTML = `<input type="checkbox" name="backend" value="${id}" ${chosen.includes(id) ? 'checked' : ''}/> ${id} `;

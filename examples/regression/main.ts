@@ -101,12 +101,13 @@ try {
   ] as const) {
     results.push(await fitOne(engine, name, act, init, epochs, data));
   }
+  const shown = marks(epochs);
   console.log('training MSE (mean over the epoch) by epoch:');
-  console.log(table(['activation', ...marks(epochs).map((e) => `ep ${e}`)], results.map((r) => [r.name, ...r.curve.map((v) => fixed(v))])));
+  console.log(table(['activation', ...shown.map((e) => `ep ${e}`)], results.map((r) => [r.name, ...r.curve.map((v) => fixed(v))])));
   // The third marked epoch, or the last one when there are fewer (--epochs 1..4).
-  const early = Math.min(2, marks(epochs).length - 1);
+  const early = Math.min(2, shown.length - 1);
   const fastest = [...results].sort((a, b) => a.curve[early]! - b.curve[early]!)[0]!;
-  console.log(`fastest start (lowest MSE at epoch ${marks(epochs)[early]}): ${fastest.name}`);
+  console.log(`fastest start (lowest MSE at epoch ${shown[early]}): ${fastest.name}`);
   console.log('\nfinal:');
   console.log(table(
     ['activation', 'train MSE', 'MSE vs 2x+1', 'fitted slope', 'fitted intercept', 'seconds'],

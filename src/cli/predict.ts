@@ -129,12 +129,11 @@ export const predictCommand: Command<typeof flags> = {
     }
     const bad = values.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new ValueError(`the prediction for row ${Math.floor(bad / cols) + 1} is ${values[bad]}; nothing was written`);
-    await writeAtomic(outPath, csvChunks(values, rows, cols, header, undefined, task === 'classification' ? 1 : 0));
+    await writeAtomic(outPath, csvChunks(values, rows, cols, header, { exactCols: task === 'classification' ? 1 : 0 }));
     io.err(`${rows} ${task === 'classification' ? 'class labels' : 'values'}${proba ? ' and probabilities' : ''} → ${outPath}`);
   },
 };
 
-/** Index of the column to drop as the label, or null. */
 /**
  * The feature columns in the model's order: as they are when the header names them in that
  * order, reordered when it names the same features in another order; other names are an
@@ -154,6 +153,7 @@ function matchFeatures(x: Matrix, names: readonly string[], features: readonly s
   return selectColumns(x, order);
 }
 
+/** Index of the column to drop as the label, or null. */
 function labelToDrop(info: CliModelInfo | null, header: readonly string[] | null, cols: number, inputs: number): number | null {
   if (info === null) return null;
   if (header !== null && info.label !== null) {

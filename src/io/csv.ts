@@ -80,6 +80,9 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
   const data = new Float32Array(rows * cols);
   const pick = opts.column?.(header, cols) ?? null;
   const column: CsvColumn | null = pick === null ? null : { ...pick, values: pick.mode === 'exact' ? new Float64Array(rows) : null };
+  const ignored = column?.mode === 'ignored' ? column.index : -1;
+  const exact = column?.values ?? null;
+  const exactAt = exact === null ? -1 : column!.index;
 
   for (let i = start; i < last; i++) {
     const lineNo = i + 1;
@@ -93,13 +96,13 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
     }
     const base = (i - start) * cols;
     for (let c = 0; c < cols; c++) {
-      if (c === column?.index && column.mode === 'ignored') {
+      if (c === ignored) {
         data[base + c] = NaN;
         continue;
       }
       const v = parseCell(cells[c]!.text, source, lineNo, c + 1);
       data[base + c] = v; // rounded to float32 here
-      if (c === column?.index) column.values![i - start] = v;
+      if (c === exactAt) exact![i - start] = v;
     }
   }
   return { header, rows, cols, data, firstLine: start + 1, column };
@@ -173,7 +176,8 @@ export function writeCsv(data: ArrayLike<number>, rows: number, cols: number, he
  * are refused (ValueError), since readCsv would refuse them.
  */
 export function* csvChunks(
-  data: ArrayLike<number>, rows: number, cols: number, header?: readonly string[] | null, chunkBytes = 1 << 20, exactCols = 0,
+  data: ArrayLike<number>, rows: number, cols: number, header?: readonly string[] | null,
+  { chunkBytes = 1 << 20, exactCols = 0 }: { chunkBytes?: number; exactCols?: number } = {},
 ): Generator<string> {
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1 || rows * cols !== data.length) {
     throw new ValueError(`writeCsv: ${rows}×${cols} does not match ${data.length} values`);

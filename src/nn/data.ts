@@ -180,6 +180,11 @@ export function maxTensorBytes(engine: Engine): number {
   return rowSourceTestHooks.maxDeviceBytes ?? Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize);
 }
 
+/** How many rows of `width` floats one device tensor may hold (at least 1). */
+export function rowsPerTensor(engine: Engine, width: number): number {
+  return Math.max(1, Math.floor(maxTensorBytes(engine) / (4 * width)));
+}
+
 /**
  * The prepared matrix as a row source: the caller's own tensor when given (unless `fresh`:
  * after a device loss it is dead), one upload when it fits in a device tensor, else its rows

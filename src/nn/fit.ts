@@ -12,7 +12,7 @@ import { yielder } from '../next-task.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { checkOptionalFunction, describeValue, optionalBoolean, optionsObject } from '../validate.js';
-import { checkRowCount, HostRows, maxTensorBytes, type RowSource, takeRows } from './data.js';
+import { checkRowCount, HostRows, maxTensorBytes, type RowSource, rowsPerTensor, takeRows } from './data.js';
 import { rowPermutation } from './init.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
 import type { Network } from './network.js';
@@ -131,11 +131,10 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
   checkRowCount('the training data', n);
   for (const [name, src] of [['x', data.x], ['y', data.y]] as const) {
     // Rows kept on the host go up a batch at a time: a batch must fit in one device tensor.
-    if (src instanceof HostRows && bs * src.cols * 4 > maxTensorBytes(e)) {
-      const most = Math.floor(maxTensorBytes(e) / (4 * src.cols));
+    if (src instanceof HostRows && bs > rowsPerTensor(e, src.cols)) {
       throw new LimitError(
         `batchSize ${bs} × ${src.cols} columns of ${name} needs ${bs * src.cols * 4} bytes per batch, over the ${maxTensorBytes(e)} bytes ` +
-          `one device tensor may hold here (the data is too big for one and stays on the host); use batchSize ≤ ${most}`,
+          `one device tensor may hold here (the data is too big for one and stays on the host); use batchSize ≤ ${rowsPerTensor(e, src.cols)}`,
       );
     }
   }
@@ -353,7 +352,7 @@ export async function evaluateLoop(
   const half = makeHalf(ctx, outputs);
   try {
     // Rows kept on the host: each batch is one upload, so it must fit in a device tensor.
-    const cap = x instanceof HostRows ? Math.max(1, Math.floor(maxTensorBytes(e) / (4 * x.cols))) : rows;
+    const cap = x instanceof HostRows ? rowsPerTensor(e, x.cols) : rows;
     const bs = Math.min(batchSize, rows, cap);
     for (let s = 0; s < rows; s += bs) {
       const count = Math.min(bs, rows - s);

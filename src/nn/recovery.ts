@@ -70,7 +70,6 @@ export class RecoveryFailedError extends GPUOpError {
   }
 }
 
-/** True when `err` (or the engine's state) says the GPU device was lost. */
 /**
  * The error comes from a lost device: a 'device-lost' GPUOpError, or any library error once
  * the engine is lost. Not an error of the caller's own (an onBatchEnd that throws): that
@@ -147,7 +146,7 @@ export class TrainingRecovery {
 
   /**
    * Takes the host copy from the read-back stats `values` (the end of `epoch`), or, when
-   * the copy is too big to ride along (slots 0 on WebGPU), by reading each tensor.
+   * the copy is too big to ride along (slots 0), by reading each tensor.
    */
   async take(values: Float32Array, offset: number, epoch: number): Promise<void> {
     const folded = this.slots > 0;

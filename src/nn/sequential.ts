@@ -10,7 +10,7 @@ import { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { checkTensorBytes, fmtShape, optionsObject } from '../validate.js';
 import {
-  allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, maxTensorBytes, type Prepared, type RowSource, rowSource, takeRows, toHostMatrix, toHostTargets,
+  allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, type Prepared, type RowSource, rowSource, rowsPerTensor, takeRows, toHostMatrix, toHostTargets,
 } from './data.js';
 import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, resolveFitOptions, type TrainContext } from './fit.js';
 import { CHECKPOINT_TAG, checkCheckpointOptions, setUpCheckpoints } from './checkpoint.js';
@@ -365,7 +365,7 @@ export class Sequential {
       const out = new Float32Array(rows * this.outputs);
       const reads: Promise<void>[] = [];
       // Rows kept on the host: each batch is one upload, so it must fit in a device tensor.
-      const bs = X.rows instanceof HostRows ? Math.min(batchSize, Math.max(1, Math.floor(maxTensorBytes(this.engine) / (4 * widest)))) : batchSize;
+      const bs = X.rows instanceof HostRows ? Math.min(batchSize, rowsPerTensor(this.engine, widest)) : batchSize;
       try {
         for (let s = 0; s < rows; s += bs) {
           const count = Math.min(bs, rows - s);

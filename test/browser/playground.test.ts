@@ -45,6 +45,8 @@ function snapshot(page: Page): Promise<Snapshot> {
   );
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
 /** Types `value` into the input `sel` (replacing its text) and leaves it, so `change` fires. */
 async function setInput(page: Page, sel: string, value: string): Promise<void> {
   await page.$eval(sel, (e) => (e as HTMLInputElement).select());
@@ -161,7 +163,7 @@ async function trainXor(w: WatchedPage): Promise<{ before: Snapshot; after: Snap
   const after = await snapshot(page);
   expect(after.state, `${after.error}\n${w.problems()}`).toBe('idle');
   // Pause stopped training: no epoch is added afterwards.
-  await new Promise((done) => setTimeout(done, 500));
+  await sleep(500);
   expect((await snapshot(page)).epochs.length, 'epochs after Pause').toBe(after.epochs.length);
   return { before, after, seconds };
 }
@@ -211,6 +213,11 @@ function checkRun(before: Snapshot, after: Snapshot): void {
 
 describe('training playground (examples/web) in headless Chromium', () => {
   let gpu: WatchedPage | undefined;
+  /** The WebGPU page the first test opened (the later tests go on with it). */
+  const webgpu = (): WatchedPage => {
+    if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
+    return gpu;
+  };
 
   it(`WebGPU: trains XOR through the controls to 100 % train and validation accuracy in ≤ ${MAX_EPOCHS} epochs`, async () => {
     gpu = await openPlayground(true);
@@ -231,8 +238,8 @@ describe('training playground (examples/web) in headless Chromium', () => {
   }, 240_000);
 
   it('the Gram view re-renders when γ changes (slider moved with the keyboard)', async () => {
-    if (!gpu) throw new Error('the WebGPU page did not open (see the test above)');
-    const { page } = gpu;
+    const w = webgpu();
+    const { page } = w;
     const before = (await snapshot(page)).gram!;
     expect(before.n).toBe(200);
     expect(before.gamma).toBeCloseTo(0.5, 3); // 1/d for 2 features
@@ -248,12 +255,12 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expect(after.k01).not.toBe(before.k01);
     const shown = await page.$eval('#gamma-value', (e) => e.textContent);
     expect(Number(shown)).toBeCloseTo(after.gamma, 2);
-    expectNoErrors(gpu);
+    expectNoErrors(w);
   }, 60_000);
 
   it('every dataset builds and trains one epoch with Step on WebGPU (moons, spirals, blobs with softmax, digits)', async () => {
-    if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
-    const { page } = gpu;
+    const w = webgpu();
+    const { page } = w;
     await setInput(page, '#batch', '64');
     for (const [name, rows, cols, classes] of [
       ['moons', 200, 2, 2], ['spirals', 200, 2, 2], ['blobs', 200, 2, 3], ['digits', 1797, 64, 10],
@@ -274,12 +281,12 @@ describe('training playground (examples/web) in headless Chromium', () => {
       else expect(s.boundary).toBeNull();
     }
     await page.screenshot({ path: `${artifacts}/playground-digits.png`, fullPage: true });
-    expectNoErrors(gpu);
+    expectNoErrors(w);
   }, 120_000);
 
   it('Reset cancels a Train queued behind a Step, and one Pause stops a Train pressed twice', async () => {
-    if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
-    const { page } = gpu;
+    const w = webgpu();
+    const { page } = w;
     await page.select('#dataset', 'xor');
     await settled(page);
     // Presses in one task, so each queues behind the one before (Step has not started yet).
@@ -301,14 +308,14 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await settled(page, 30_000); // a second queued loop would start training again
     s = await snapshot(page);
     expect(s.state, `${s.error}`).toBe('idle');
-    await new Promise((done) => setTimeout(done, 500));
+    await sleep(500);
     expect((await snapshot(page)).epochs.length, 'epochs after Pause').toBe(s.epochs.length);
-    expectNoErrors(gpu);
+    expectNoErrors(w);
   }, 120_000);
 
   it('a training field edited or left invalid while training warns and keeps training; a diverged run stops and says so', async () => {
-    if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
-    const { page } = gpu;
+    const w = webgpu();
+    const { page } = w;
     await page.select('#dataset', 'xor');
     await settled(page);
     await press(page, '#train');
@@ -341,12 +348,12 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await page.select('#activation', 'sigmoid');
     await setInput(page, '#lr', '0.1');
     await settled(page);
-    expectNoErrors(gpu);
+    expectNoErrors(w);
   }, 180_000);
 
   it('settings: an empty field is refused (not read as 0), α counts only for the sigmoid, a rejected setting clears the old boundary', async () => {
-    if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
-    const { page } = gpu;
+    const w = webgpu();
+    const { page } = w;
     const caption = () => page.$eval('#boundary-info', (e) => e.textContent ?? '');
     await page.select('#dataset', 'blobs');
     await settled(page);
@@ -380,12 +387,12 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await page.select('#dataset', 'xor');
     await settled(page);
     expect(await message(page)).toBe('');
-    expectNoErrors(gpu);
+    expectNoErrors(w);
   }, 120_000);
 
   it('the α chart shows hidden sigmoid layers only; a dataset picked while a field is bad is shown; a new seed keeps γ; Pause works while Train waits', async () => {
-    if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
-    const { page } = gpu;
+    const w = webgpu();
+    const { page } = w;
     const alphaSeries = async () => Object.keys((await snapshot(page)).charts!.alphas.series);
     await page.select('#dataset', 'xor');
     await page.select('#loss', 'mse'); // MSE ends the network with a fixed output sigmoid
@@ -438,18 +445,18 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expect(s.state).toBe('idle');
     expect(s.epochs).toHaveLength(1); // the Step ran, the Train did not
     expect(await page.$eval('#train', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
-    expectNoErrors(gpu);
+    expectNoErrors(w);
   }, 120_000);
 
   it('fits a phone-sized window (no sideways scrolling) and the charts follow the window width', async () => {
-    if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
-    const { page } = gpu;
+    const w = webgpu();
+    const { page } = w;
     const layout = () => page.evaluate(() => ({
       page: document.documentElement.scrollWidth,
       window: window.innerWidth,
       chart: Math.max(...[...document.querySelectorAll('.chart .uplot')].map((e) => e.getBoundingClientRect().width)),
     }));
-    const settle = () => new Promise((done) => setTimeout(done, 300)); // ResizeObserver, then layout
+    const settle = () => sleep(300); // ResizeObserver, then layout
     await page.setViewport({ width: 375, height: 700 });
     await settle();
     const phone = await layout();
@@ -461,7 +468,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
     const wide = await layout();
     expect(wide.page).toBeLessThanOrEqual(wide.window);
     expect(wide.chart).toBeGreaterThan(phone.chart + 100);
-    expectNoErrors(gpu);
+    expectNoErrors(w);
   }, 60_000);
 
   it(`without WebGPU: says it runs on the CPU and still trains XOR in ≤ ${MAX_EPOCHS} epochs`, async () => {

@@ -17,12 +17,6 @@ export interface ChartData {
   series: Record<string, (number | null)[]>;
 }
 
-/** A sigmoid layer whose α is plotted: its index in the layer list and its slot in EpochLogs.alphas. */
-export interface AlphaLayer {
-  layer: number;
-  slot: number;
-}
-
 const COMPACT = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
 const PALETTE = ['#2563eb', '#ea580c', '#16a34a', '#9333ea', '#dc2626', '#0891b2', '#ca8a04', '#db2777'];
 const HEIGHT = 190;
@@ -53,8 +47,11 @@ export class Charts {
   /** Every chart's columns, in chart order (the x axis is shared). */
   readonly #series: EpochSeries;
 
-  /** Builds the five charts inside `host` for a model with these dense layers and plotted sigmoid layers. */
-  constructor(host: HTMLElement, denseLayers: readonly number[], alphaLayers: readonly AlphaLayer[]) {
+  /**
+   * Builds the five charts inside `host` for a model with these dense layers and these
+   * sigmoid layers plotted (the first of EpochLogs.alphas, in order).
+   */
+  constructor(host: HTMLElement, denseLayers: readonly number[], alphaLayers: readonly number[]) {
     this.#host = host;
     host.replaceChildren();
     this.#width = this.#widthFor(host.clientWidth);
@@ -92,8 +89,8 @@ export class Charts {
     add('accuracy', 'Accuracy', ['train accuracy', 'validation accuracy'], (l) => [finite(l.accuracy), finite(l.valAccuracy)], { range: [0, 1] });
     add('gradNorms', 'Gradient norm ‖∂L/∂W‖ per dense layer (log)', denseLayers.map((i, k) => `dense ${k + 1} (layer ${i})`),
       (l) => l.gradNorms.map((g) => (g > 0 && Number.isFinite(g) ? g : null)), { log: true });
-    add('alphas', 'α of each hidden sigmoid layer', alphaLayers.map((a, k) => `sigmoid ${k + 1} (layer ${a.layer})`),
-      (l) => alphaLayers.map((a) => finite(l.alphas[a.slot])));
+    add('alphas', 'α of each hidden sigmoid layer', alphaLayers.map((layer, k) => `sigmoid ${k + 1} (layer ${layer})`),
+      (l) => alphaLayers.map((_, k) => finite(l.alphas[k])));
     add('speed', 'Training samples / s', ['samples/s'], (l) => [finite(l.samplesPerSecond)], { compact: true });
     this.#series = new EpochSeries(this.#x, [...this.#data.values()].flat());
     this.#resize = new ResizeObserver(() => this.#fit());
@@ -102,6 +99,7 @@ export class Charts {
 
   /** Appends one epoch (1-based number) to every chart (if it is on the stride); the redraw follows (throttled). */
   push(epoch: number, logs: EpochLogs): void {
+    if (!this.#series.onStride(epoch)) return; // not kept: skip building its values
     const values = [...this.#charts.values()].flatMap((c) => {
       const v = c.pick(logs);
       return c.names.map((_, i) => v[i] ?? null);

@@ -42,22 +42,25 @@ export function readTrainingFields(): TrainingFields {
   };
 }
 
+const readDataset = (): DatasetName => el<HTMLSelectElement>('dataset').value as DatasetName;
+const readSeed = (): number => num('seed', 'seed', (v) => Number.isSafeInteger(v) && v >= 0);
+
 /** The dataset and seed fields alone (seed null when invalid), for showing a dataset while another field is bad. */
 export function readDataChoice(): { dataset: DatasetName; seed: number | null } {
   let seed: number | null = null;
   try {
-    seed = num('seed', 'seed', (v) => Number.isSafeInteger(v) && v >= 0);
+    seed = readSeed();
   } catch {
     // the caller keeps the seed in use
   }
-  return { dataset: el<HTMLSelectElement>('dataset').value as DatasetName, seed };
+  return { dataset: readDataset(), seed };
 }
 
 /** The current settings (throws an Error naming a bad field). */
 export function readSettings(): Settings {
   const activation = el<HTMLSelectElement>('activation').value as ActivationName;
   return {
-    dataset: el<HTMLSelectElement>('dataset').value as DatasetName,
+    dataset: readDataset(),
     validationSplit: num('val-split', 'validation split (%)', (v) => v >= 0 && v <= 50) / 100,
     model: {
       hidden: parseHidden(el<HTMLInputElement>('hidden').value),
@@ -68,7 +71,7 @@ export function readSettings(): Settings {
       loss: el<HTMLSelectElement>('loss').value as LossChoice,
       optimizer: el<HTMLSelectElement>('optimizer').value === 'sgd' ? 'sgd' : 'adam',
       lr: num('lr', 'learning rate', (v) => v > 0),
-      seed: num('seed', 'seed', (v) => Number.isSafeInteger(v) && v >= 0),
+      seed: readSeed(),
     },
     ...readTrainingFields(),
   };

@@ -26,8 +26,8 @@ export interface PlaygroundState {
   backendText: string;
   settings: Settings | null;
   dataset: { name: string; rows: number; cols: number; classes: number; trainRows: number } | null;
-  /** Epochs trained since the last Reset. */
-  epochCount: number;
+  /** Epochs trained since the last Reset (the last log's epoch number). */
+  readonly epochCount: number;
   /** Logs of the epochs since the last Reset, the last KEEP_LOGS to 2·KEEP_LOGS of them (epoch numbers 1-based). */
   epochs: EpochLogs[];
   /** What each chart plots, read from the charts. */
@@ -63,10 +63,9 @@ function keepRecent<T>(list: T[], item: T): void {
 
 let engine: Engine;
 let data: Dataset | null = null;
-let dataKey = '';
+/** The seed `data` was made with. */
+let dataSeed = 0;
 let speed = new SpeedMeter();
-/** Samples/s over the last half second of training (null before any time was measured). */
-let lastSpeed: number | null = null;
 let built: Built | null = null;
 let charts: Charts | null = null;
 let train: { x: { rows: number; cols: number; data: Float32Array }; y: number[] | number[][] } | null = null;
@@ -89,7 +88,10 @@ const gram = new GramView($('gram') as HTMLCanvasElement);
 
 const pg: PlaygroundState = {
   state: 'starting', error: null, backend: null, adapter: null, fallbackReason: null, backendText: '',
-  settings: null, dataset: null, epochCount: 0, epochs: [],
+  settings: null, dataset: null, epochs: [],
+  get epochCount() {
+    return this.epochs.at(-1)?.epoch ?? 0;
+  },
   get charts() {
     return charts?.snapshot() ?? null;
   },
@@ -148,7 +150,7 @@ function showStatus(): void {
   $('m-loss').textContent = last ? `${fmt(last.loss)}${last.valLoss !== undefined ? ` / val ${fmt(last.valLoss)}` : ''}` : '–';
   $('m-acc').textContent = last?.accuracy !== undefined ? `${(100 * last.accuracy).toFixed(1)} %` : '–';
   $('m-val').textContent = last?.valAccuracy !== undefined ? `${(100 * last.valAccuracy).toFixed(1)} %` : '–';
-  const rate = last && lastSpeed !== null ? ` · ${Math.round(lastSpeed).toLocaleString('en')} samples/s` : '';
+  const rate = speed.rate !== null ? ` · ${Math.round(speed.rate).toLocaleString('en')} samples/s` : '';
   $('status').textContent =
     `${pg.state} · ${engine.backend} · memory: ${m.liveTensors} live tensors, ${(m.liveBytes / 1024).toFixed(1)} KiB live, ` +
     `${(m.pooledBytes / 1024).toFixed(1)} KiB pooled${rate}`;
@@ -185,13 +187,17 @@ function applyTrainingFields(): void {
  * was loaded.
  */
 async function showDataset(name: Settings['dataset'], seed: number): Promise<boolean> {
-  const key = `${name}/${seed}`;
-  if (key === dataKey) return false;
-  const renamed = !dataKey.startsWith(`${name}/`); // also the first load
+  if (data?.name === name && dataSeed === seed) return false;
+  const renamed = data?.name !== name; // also the first load
   data = await loadDataset(name, seed);
+  dataSeed = seed;
   if (renamed) setGamma(1 / data.cols);
-  dataKey = key;
   return true;
+}
+
+/** What pg.dataset says of `d` with `train` training rows. */
+function datasetInfo(d: Dataset, train: number): PlaygroundState['dataset'] {
+  return { name: d.name, rows: d.rows, cols: d.cols, classes: d.classes, trainRows: train };
 }
 
 /** Rebuilds data (when the dataset changed), model, charts and views from the controls. */
@@ -202,9 +208,7 @@ async function reset(): Promise<void> {
   charts?.destroy();
   charts = null;
   speed = new SpeedMeter();
-  lastSpeed = null;
   pg.epochs = [];
-  pg.epochCount = 0;
   pg.boundary = null;
   pg.boundaryHistory = [];
   boundary.state = null;
@@ -217,7 +221,7 @@ async function reset(): Promise<void> {
     try {
       if (await showDataset(choice.dataset, choice.seed ?? pg.settings?.model.seed ?? 0)) {
         trainRows = data!.rows;
-        pg.dataset = { name: data!.name, rows: data!.rows, cols: data!.cols, classes: data!.classes, trainRows };
+        pg.dataset = datasetInfo(data!, trainRows);
         await updateGram();
       }
     } catch (loadErr) {
@@ -227,7 +231,7 @@ async function reset(): Promise<void> {
     return;
   }
   pg.settings = s;
-  fields = { batchSize: s.batchSize, epochsPerTick: s.epochsPerTick, boundaryEvery: s.boundaryEvery };
+  fields = s; // its training fields
   const newData = await showDataset(s.dataset, s.model.seed);
   const d = data!;
   trainRows = s.validationSplit > 0 ? Math.round(d.rows * (1 - s.validationSplit)) : d.rows;
@@ -241,7 +245,7 @@ async function reset(): Promise<void> {
   const rowsOf = (from: number, to: number) => ({ rows: to - from, cols: d.cols, data: d.x.slice(from * d.cols, to * d.cols) });
   train = { x: rowsOf(0, trainRows), y: y.slice(0, trainRows) as number[] | number[][] };
   valid = trainRows < d.rows ? { x: rowsOf(trainRows, d.rows), y: y.slice(trainRows) as number[] | number[][] } : null;
-  pg.dataset = { name: d.name, rows: d.rows, cols: d.cols, classes: d.classes, trainRows };
+  pg.dataset = datasetInfo(d, trainRows);
   charts = new Charts($('charts'), built.model.denseLayers, built.alphaLayers);
   if (d.extent) await updateBoundary();
   else {
@@ -253,6 +257,11 @@ async function reset(): Promise<void> {
   pg.error = null;
   pg.resets++;
   showStatus();
+}
+
+/** The boundary of the last epoch, unless it is already shown. */
+async function refreshBoundary(): Promise<void> {
+  if (data?.extent && pg.boundary?.epoch !== pg.epochCount) await updateBoundary();
 }
 
 async function updateBoundary(): Promise<void> {
@@ -291,10 +300,8 @@ async function epoch(): Promise<EpochLogs> {
     ...(valid ? { validationData: [valid.x, valid.y] as [typeof valid.x, typeof valid.y] } : {}),
   });
   const logs = { ...history.epochs[0]!, epoch: n + 1 };
-  pg.epochCount = n + 1;
   keepRecent(pg.epochs, logs);
-  lastSpeed = speed.add(trainRows, logs.seconds);
-  charts.push(n + 1, { ...logs, samplesPerSecond: lastSpeed ?? Number.NaN });
+  charts.push(n + 1, { ...logs, samplesPerSecond: speed.add(trainRows, logs.seconds) ?? Number.NaN });
   if (!Number.isFinite(logs.loss)) {
     stopRequested = true;
     showMessage(`training diverged at epoch ${n + 1}: the loss is ${logs.loss}; lower the learning rate and press Reset`);
@@ -317,8 +324,7 @@ async function trainLoop(): Promise<void> {
       for (let i = 0; i < fields.epochsPerTick && !stopRequested; i++) await epoch();
       await nextFrame();
     }
-    // Show the boundary where training stopped.
-    if (data?.extent && pg.boundary?.epoch !== pg.epochCount) await updateBoundary();
+    await refreshBoundary(); // where training stopped
   } finally {
     pg.state = 'idle';
     setTraining(false);
@@ -345,7 +351,7 @@ async function start(): Promise<void> {
       void serial(async () => {
         if (!built) return;
         await epoch();
-        if (data?.extent && pg.boundary?.epoch !== pg.epochCount) await updateBoundary();
+        await refreshBoundary();
       }),
     reset: () => {
       stopRequested = true;

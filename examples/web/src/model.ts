@@ -24,8 +24,11 @@ export interface ModelConfig {
 export interface Built {
   model: Sequential;
   loss: LossKind;
-  /** The hidden sigmoid layers (not the fixed output sigmoid MSE adds): index and slot in EpochLogs.alphas. */
-  alphaLayers: { layer: number; slot: number }[];
+  /**
+   * The hidden sigmoid layers (not the fixed output sigmoid MSE adds, which comes last): their
+   * indices, in order, so the k-th is EpochLogs.alphas[k].
+   */
+  alphaLayers: number[];
   /** Targets for fit(): class indices (softmax), 0/1 (one output) or one-hot rows (mse, > 2 classes). */
   targets(labels: Int32Array): number[] | number[][];
 }
@@ -52,7 +55,7 @@ export function buildModel(engine: Engine, data: Dataset, c: ModelConfig): Built
   return {
     model,
     loss,
-    alphaLayers: model.sigmoidLayers.map((layer, slot) => ({ layer, slot })).filter((a) => a.layer !== output),
+    alphaLayers: model.sigmoidLayers.filter((layer) => layer !== output),
     targets(labels) {
       if (loss === 'softmaxCrossEntropy') return Array.from(labels);
       if (outputs === 1) return Array.from(labels);

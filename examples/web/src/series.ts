@@ -4,7 +4,7 @@
 // stay bounded) while short runs keep every epoch. The arrays are changed in place: uPlot
 // holds them.
 
-export const MAX_POINTS = 20_000;
+const MAX_POINTS = 20_000;
 
 export class EpochSeries {
   #stride = 1;
@@ -22,12 +22,17 @@ export class EpochSeries {
     return this.#stride;
   }
 
+  /** Whether `epoch` would be kept now (thinning can only make the stride longer). */
+  onStride(epoch: number): boolean {
+    return (epoch - 1) % this.#stride === 0;
+  }
+
   /** Appends `epoch`'s values (one per column) when the epoch is on the stride; returns whether it was kept. */
   push(epoch: number, values: readonly (number | null)[]): boolean {
-    if ((epoch - 1) % this.#stride !== 0) return false;
+    if (!this.onStride(epoch)) return false;
     if (this.x.length >= this.maxPoints) {
       this.#thin();
-      if ((epoch - 1) % this.#stride !== 0) return false;
+      if (!this.onStride(epoch)) return false;
     }
     this.x.push(epoch);
     this.columns.forEach((col, i) => col.push(values[i] ?? null));

@@ -10,6 +10,11 @@ export class SpeedMeter {
   #samples = 0;
   #seconds = 0;
 
+  /** Samples/s over the window, or null while no time has been measured. */
+  get rate(): number | null {
+    return this.#seconds > 0 ? this.#samples / this.#seconds : null;
+  }
+
   /** Adds one epoch; returns samples/s over the window, or null while no time has been measured. */
   add(samples: number, seconds: number): number | null {
     this.#epochs.push({ samples, seconds });
@@ -20,6 +25,6 @@ export class SpeedMeter {
       this.#samples -= old.samples;
       this.#seconds -= old.seconds;
     }
-    return this.#seconds > 0 ? this.#samples / this.#seconds : null;
+    return this.rate;
   }
 }
