@@ -162,6 +162,32 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
       clf.dispose();
     }
   });
+  it('calls under way when a refit succeeds finish on the fit they started with', async () => {
+    const e = engines[backend]!;
+    const clf = new KernelClassifier({ landmarks: 6, epochs: 2, seed: 3 });
+    try {
+      await clf.fit(e, train.x, train.y);
+      const before = await clf.predictProba(test.x);
+      const labels = await clf.predict(test.x);
+      const live = e.memory().liveTensors;
+      // Hold the old model's predictions until the refit has replaced the fit.
+      const old = clf.model;
+      const predictProba = old.predictProba.bind(old);
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      old.predictProba = async (x) => (await gate, predictProba(x));
+      const pending = Promise.all([clf.predictProba(test.x), clf.predict(test.x)]);
+      await clf.fit(e, train.x, train.y.map((v) => v + 5));
+      open();
+      const [proba, predicted] = await pending;
+      expect(Array.from(proba.data)).toEqual(Array.from(before.data));
+      expect(predicted).toEqual(labels); // the old classes, not the new fit's 5 and 6
+      expect(new Set(await clf.predict(test.x))).toEqual(new Set([5, 6]));
+      expect(e.memory().liveTensors).toBe(live); // the old fit was freed once they finished
+    } finally {
+      clf.dispose();
+    }
+  });
 });
 
 describe('both backends agree', () => {

@@ -56,6 +56,9 @@ interface Fitted {
   scaler: { w: Tensor; b: Tensor } | null;
   classes: number[];
   model: Sequential;
+  /** Calls (transform, predict, evaluate) under way on this fit: a refit frees it after them. */
+  users: number;
+  retired: boolean;
 }
 
 export class KernelClassifier {
@@ -118,7 +121,8 @@ export class KernelClassifier {
 
   /**
    * Samples the landmarks, computes the training features on `engine` and trains the model,
-   * replacing any earlier fit once it succeeds (a fit that fails keeps the earlier one). `y` holds integer class labels (≥ 2 distinct values).
+   * replacing any earlier fit once it succeeds (a fit that fails keeps the earlier one; calls
+   * still running on the earlier fit finish on it). `y` holds integer class labels (≥ 2 distinct values).
    */
   async fit(engine: Engine, x: Matrix, y: ArrayLike<number>, options?: KernelFitOptions): Promise<History> {
     this.#alive();
@@ -160,7 +164,7 @@ export class KernelClassifier {
     try {
       const landmarks = engine.tensor(landmarkRows.data, [this.landmarks, x.cols]);
       made.push(landmarks);
-      const partial: Fitted = { engine, gram, landmarkRows, landmarkIndices: idx, landmarks, scaler: null, classes, model: null as never };
+      const partial: Fitted = { engine, gram, landmarkRows, landmarkIndices: idx, landmarks, scaler: null, classes, model: null as never, users: 0, retired: false };
       const raw = await this.#features(partial, x);
       let feats = raw;
       made.push(raw);
@@ -198,7 +202,7 @@ export class KernelClassifier {
         // Keep only what prediction needs.
         if (feats !== raw) feats.dispose();
         raw.dispose();
-        this.#release();
+        this.#release(false);
         this.#fitted = partial;
         return history;
       } finally {
@@ -213,18 +217,49 @@ export class KernelClassifier {
 
   /** The (standardised) kernel features K(X, L) of X, [N, m], read back to the host. */
   async transform(x: Matrix): Promise<Matrix> {
-    const f = this.#ready('transform');
-    const t = await this.#checkedFeatures(f, x, 'transform: X');
-    try {
-      return { rows: x.rows, cols: this.landmarks, data: await t.read() };
-    } finally {
-      t.dispose();
-    }
+    return this.#use('transform', async (f) => {
+      const t = await this.#checkedFeatures(f, x, 'transform: X');
+      try {
+        return { rows: x.rows, cols: this.landmarks, data: await t.read() };
+      } finally {
+        t.dispose();
+      }
+    });
   }
 
   /** Class probabilities [N, classes] (columns in `classes` order; binary: [1 − p, p]). */
   async predictProba(x: Matrix): Promise<Matrix> {
-    const f = this.#ready('predictProba');
+    return this.#use('predictProba', (f) => this.#predictProba(f, x));
+  }
+
+  /** The predicted class label of each row (the most probable class). */
+  async predict(x: Matrix): Promise<number[]> {
+    return this.#use('predict', async (f) => {
+      const p = await this.#predictProba(f, x);
+      const out: number[] = [];
+      for (let i = 0; i < p.rows; i++) {
+        let best = 0;
+        for (let k = 1; k < p.cols; k++) if (p.data[i * p.cols + k]! > p.data[i * p.cols + best]!) best = k;
+        out.push(f.classes[best]!);
+      }
+      return out;
+    });
+  }
+
+  /** Mean loss and accuracy on labelled data. */
+  async evaluate(x: Matrix, y: ArrayLike<number>): Promise<EvaluateResult> {
+    return this.#use('evaluate', async (f) => {
+      const idx = classIndices(checkLabels('evaluate: y', y, x.rows), f.classes, 'evaluate: y');
+      const t = await this.#checkedFeatures(f, x, 'evaluate: X');
+      try {
+        return await f.model.evaluate(t, f.classes.length === 2 ? Float32Array.from(idx) : idx);
+      } finally {
+        t.dispose();
+      }
+    });
+  }
+
+  async #predictProba(f: Fitted, x: Matrix): Promise<Matrix> {
     const t = await this.#checkedFeatures(f, x, 'predictProba: X');
     let p: Float32Array;
     try {
@@ -241,46 +276,35 @@ export class KernelClassifier {
     return { rows: x.rows, cols: 2, data };
   }
 
-  /** The predicted class label of each row (the most probable class). */
-  async predict(x: Matrix): Promise<number[]> {
-    const f = this.#ready('predict');
-    const p = await this.predictProba(x);
-    const out: number[] = [];
-    for (let i = 0; i < p.rows; i++) {
-      let best = 0;
-      for (let k = 1; k < p.cols; k++) if (p.data[i * p.cols + k]! > p.data[i * p.cols + best]!) best = k;
-      out.push(f.classes[best]!);
-    }
-    return out;
-  }
-
-  /** Mean loss and accuracy on labelled data. */
-  async evaluate(x: Matrix, y: ArrayLike<number>): Promise<EvaluateResult> {
-    const f = this.#ready('evaluate');
-    const idx = classIndices(checkLabels('evaluate: y', y, x.rows), f.classes, 'evaluate: y');
-    const t = await this.#checkedFeatures(f, x, 'evaluate: X');
+  /**
+   * Runs `body` on the current fit, which a refit finishing meanwhile frees only after `body`
+   * (so a call never mixes two fits, nor fails because a newer one replaced its own).
+   */
+  async #use<T>(what: string, body: (f: Fitted) => Promise<T>): Promise<T> {
+    const f = this.#ready(what);
+    f.users++;
     try {
-      return await f.model.evaluate(t, f.classes.length === 2 ? Float32Array.from(idx) : idx);
+      return await body(f);
     } finally {
-      t.dispose();
+      f.users--;
+      if (f.retired && f.users === 0) freeFitted(f);
     }
   }
 
   /** Frees the model and the engine tensors. Idempotent. */
   dispose(): void {
-    this.#release();
+    this.#release(true);
     this.#training?.dispose();
     this.#disposed = true;
   }
 
-  #release(): void {
+  /** Drops the current fit: at once when `now` (dispose), else after the calls using it. */
+  #release(now: boolean): void {
     const f = this.#fitted;
     this.#fitted = null;
     if (f === null) return;
-    f.model.dispose();
-    f.landmarks.dispose();
-    f.scaler?.w.dispose();
-    f.scaler?.b.dispose();
+    f.retired = true;
+    if (now || f.users === 0) freeFitted(f);
   }
 
   async #checkedFeatures(f: Fitted, x: Matrix, name: string): Promise<Tensor> {
@@ -323,6 +347,14 @@ export class KernelClassifier {
     if (this.#fitted === null) throw new ValueError(`KernelClassifier.${what}: call fit(engine, X, y) first`);
     return this.#fitted;
   }
+}
+
+/** Idempotent (every dispose is): a call that outlives dispose() may run it again. */
+function freeFitted(f: Fitted): void {
+  f.model.dispose();
+  f.landmarks.dispose();
+  f.scaler?.w.dispose();
+  f.scaler?.b.dispose();
 }
 
 function intOption(name: string, v: number, min: number): number {
