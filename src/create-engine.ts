@@ -52,19 +52,26 @@ export async function createEngine(options?: EngineOptions): Promise<Engine> {
     backend = await createWebGPUBackend({ device: opts.device, tiling });
   } else {
     try {
-      backend = await createWebGPUBackend({ tiling });
+      backend = await createWebGPUBackend({ device: opts.device, tiling });
       const info = backend.adapterInfo;
       log?.(`sigmoid-core: WebGPU on ${info ? describeAdapter(info) : 'the given device'}`);
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
       backend = new CpuBackend();
-      log?.(`sigmoid-core: no WebGPU (${err.message}); running on the CPU`);
+      log?.(`sigmoid-core: no WebGPU, running on the CPU: ${err.message}`);
     }
   }
   return new Engine(backend, { poisonOutputs, tiling });
 }
 
-export function describeAdapter(info: { vendor: string; architecture: string; device?: string; isFallbackAdapter: boolean }): string {
-  const name = [info.vendor, info.architecture, info.device].filter((s) => s).join(' ') || 'unknown adapter';
-  return `${name} (${info.isFallbackAdapter ? 'software/fallback adapter' : 'hardware adapter'})`;
+/**
+ * One line naming an adapter: its description when the driver gives one (Dawn: 'llvmpipe:
+ * Mesa 25.0.7 (LLVM 15.0.6)'), else vendor, architecture and device (browsers often give only
+ * these), then whether it is a software (fallback) or a hardware adapter.
+ */
+export function describeAdapter(info: {
+  vendor: string; architecture: string; device?: string; description?: string; isFallbackAdapter: boolean;
+}): string {
+  const name = info.description?.trim() || [info.vendor, info.architecture, info.device].filter((s) => s).join(' ') || 'unknown adapter';
+  return `${name}, ${info.isFallbackAdapter ? 'software (fallback) adapter' : 'hardware adapter'}`;
 }

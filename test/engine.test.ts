@@ -4,7 +4,7 @@
 // tests fail with createEngine's message.
 import { describe, expect, it } from 'vitest';
 import {
-  BackendUnavailableError, createEngine, DisposedError, type Engine, ShapeError, Tensor, ValueError,
+  BackendUnavailableError, createEngine, describeAdapter, DisposedError, type Engine, ShapeError, Tensor, ValueError,
 } from '../src/index.js';
 import { resolveTiling } from '../src/webgpu/tiling.js';
 
@@ -100,6 +100,13 @@ describe('createEngine', () => {
     expect(resolveTiling('auto', { ...cpuBacked, device: 'NVIDIA H100', architecture: 'hopper' })).toBe('workgroup');
     expect(resolveTiling('auto', null)).toBe('workgroup');
     expect(resolveTiling('register', null)).toBe('register');
+  });
+
+  it('describeAdapter: the description when there is one, else vendor, architecture and device; and which kind', () => {
+    const lavapipe = { vendor: 'mesa', architecture: 'software', device: 'llvmpipe-llvm-15', description: 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)', isFallbackAdapter: true };
+    expect(describeAdapter(lavapipe)).toBe('llvmpipe: Mesa 25.0.7 (LLVM 15.0.6), software (fallback) adapter');
+    expect(describeAdapter({ ...lavapipe, description: ' ', isFallbackAdapter: false })).toBe('mesa software llvmpipe-llvm-15, hardware adapter');
+    expect(describeAdapter({ vendor: '', architecture: '', isFallbackAdapter: false })).toBe('unknown adapter, hardware adapter');
   });
 
   it('tiling: a forced choice holds, also for the backend recover() makes', async () => {
@@ -298,6 +305,21 @@ for (const backend of ['cpu', 'webgpu'] as const) {
     });
 
     if (backend === 'webgpu') {
+      it("a device passed in runs the engine whether backend is left out, 'webgpu' or 'auto'", async () => {
+        const owner = await engineFor('webgpu');
+        try {
+          for (const choice of [undefined, 'webgpu', 'auto'] as const) {
+            const lines: string[] = [];
+            const e = await createEngine({ device: owner.gpuDevice!, log: (l) => lines.push(l), ...(choice ? { backend: choice } : {}) });
+            expect(e.gpuDevice, String(choice)).toBe(owner.gpuDevice);
+            expect(lines.every((l) => !l.includes('running on the CPU')), String(choice)).toBe(true);
+            e.destroy();
+          }
+        } finally {
+          owner.destroy();
+        }
+      });
+
       it('on a device passed in by the caller, a read() and a sync() pending at destroy() both reject with DisposedError', async () => {
         const owner = await engineFor('webgpu');
         const e = await createEngine({ device: owner.gpuDevice!, log: null });

@@ -343,7 +343,7 @@ function formatReport(r: TrainReport, trainPath: string, testPath: string | null
   const lines = [part(`train (${trainPath})`, r.train)];
   if (r.test) lines.push(part(testPath ? `test (${testPath})` : 'test (held out)', r.test));
   lines.push(
-    `${r.epochs} epochs in ${r.seconds.toFixed(2)} s, ${fmtRate(r.samplesPerSecond)} samples/s, backend ${r.backend}` +
+    `${r.epochs} epoch${r.epochs === 1 ? '' : 's'} in ${r.seconds.toFixed(2)} s, ${fmtRate(r.samplesPerSecond)} samples/s, backend ${r.backend}` +
       (r.adapter ? ` (${describeAdapter(r.adapter)})` : '') +
       (r.model ? `; model saved to ${r.model}` : ''),
   );

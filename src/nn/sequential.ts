@@ -51,6 +51,8 @@ export class Sequential {
   readonly outputs: number;
   readonly #net: Network;
   #compiled: Compiled | null = null;
+  /** The loss a loaded file was trained with (predictProba's squashing until compile()). */
+  #savedLoss: LossKind | null = null;
   #disposed = false;
   #training = false;
 
@@ -58,7 +60,9 @@ export class Sequential {
    * @internal Use sequential() or Sequential.fromSafetensors(). `weights` (by parameter
    * name) replaces the random initialisation.
    */
-  constructor(engine: Engine, layers: readonly LayerSpec[], o: { seed: number; weights?: ReadonlyMap<string, Float32Array> }) {
+  constructor(
+    engine: Engine, layers: readonly LayerSpec[], o: { seed: number; weights?: ReadonlyMap<string, Float32Array>; savedLoss?: LossKind },
+  ) {
     if (!Array.isArray(layers) || layers.length === 0) throw new ValueError('a Sequential model needs a non-empty list of layers');
     if (!Number.isSafeInteger(o.seed)) throw new ValueError(`seed must be an integer, got ${String(o.seed)}`);
     layers.forEach((l, i) => checkLayerSpec(l, `layer ${i}`));
@@ -81,6 +85,7 @@ export class Sequential {
     this.inputs = dense[0]!.inputs;
     this.outputs = dense[dense.length - 1]!.units;
     this.#net = new Network(engine, this.layers);
+    this.#savedLoss = o.savedLoss ?? null;
     // Before any host memory is filled with initial values (10⁵ × 10⁵ floats would not fit).
     for (const p of this.#net.params) checkTensorBytes(`parameter ${p.name}`, p.shape, engine.limits.maxBufferSize);
 
@@ -124,10 +129,14 @@ export class Sequential {
     if (!Array.isArray(layers)) throw new ValueError('safetensors: __metadata__.layers must be a JSON list of layer specs');
     layers.forEach((l, i) => checkLayerSpec(l, `safetensors layer ${i}`));
     const seed = m.seed !== undefined && /^-?\d+$/.test(m.seed) ? Number(m.seed) : 0;
+    const savedLoss = m.loss as LossKind | undefined;
+    if (savedLoss !== undefined && !LOSS_KINDS.includes(savedLoss)) {
+      throw new ValueError(`safetensors: __metadata__.loss is ${JSON.stringify(savedLoss)}, not one of ${LOSS_KINDS.join(', ')}`);
+    }
     // Check names/shapes/values against the architecture first (no tensors made yet).
     const probe = new Network(engine, layers as LayerSpec[]);
     const weights = checkedWeights(probe.params, modelTensors(file));
-    return new Sequential(engine, layers as LayerSpec[], { seed, weights });
+    return new Sequential(engine, layers as LayerSpec[], { seed, weights, ...(savedLoss !== undefined ? { savedLoss } : {}) });
   }
 
   // ---- inspection ----------------------------------------------------------------------
@@ -394,12 +403,13 @@ export class Sequential {
   /**
    * Probabilities: softmax of the outputs for softmaxCrossEntropy, σ(outputs) for
    * binaryCrossEntropy (unless the model already ends with a sigmoid), else predict()'s.
+   * The loss is the compiled one, or for a model loaded from a file the one it was saved with.
    */
   async predictProba(x: Inputs, opts: PredictOptions = {}): Promise<Tensor> {
     const raw = await this.predict(x, opts);
-    const c = this.#compiled;
+    const loss = this.#loss;
     const last = this.layers[this.layers.length - 1]!;
-    const squash = c?.loss === 'softmaxCrossEntropy' ? 'softmax' : c?.loss === 'binaryCrossEntropy' && last.kind !== 'sigmoid' ? 'sigmoid' : null;
+    const squash = loss === 'softmaxCrossEntropy' ? 'softmax' : loss === 'binaryCrossEntropy' && last.kind !== 'sigmoid' ? 'sigmoid' : null;
     if (squash === null) return raw;
     try {
       return squash === 'softmax' ? this.engine.softmax(raw) : this.engine.sigmoid(raw);
@@ -424,7 +434,8 @@ export class Sequential {
       layers: JSON.stringify(this.layers),
       seed: String(this.seed),
     };
-    if (this.#compiled !== null) metadata.loss = this.#compiled.loss;
+    const loss = this.#loss;
+    if (loss !== null) metadata.loss = loss;
     return encodeSafetensors(tensors, metadata);
   }
 
@@ -474,6 +485,11 @@ export class Sequential {
 
   #notTraining(what: string): void {
     if (this.#training) throw new ValueError(`${what}: the model is training (await fit() first)`);
+  }
+
+  /** The compiled loss, else the one a loaded file was trained with. */
+  get #loss(): LossKind | null {
+    return this.#compiled?.loss ?? this.#savedLoss;
   }
 
   #ready(what: string): Compiled {

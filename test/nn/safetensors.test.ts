@@ -127,6 +127,12 @@ describe('round trip', () => {
           expect(r.layers).toEqual(m.layers);
           expect(r.seed).toBe(2);
           expect(await weights(r)).toEqual(await weights(m));
+          // Not compiled, yet predictProba squashes with the saved loss (softmax rows), and a
+          // save of the loaded model keeps that loss.
+          const x = blobs(4, 10, 4, 2).x;
+          const [want, got] = [await (await m.predictProba(x)).readAndDispose(), await (await r.predictProba(x)).readAndDispose()];
+          for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-5);
+          expect(parseSafetensors(await r.save()).metadata.loss).toBe('softmaxCrossEntropy');
         } finally {
           r.dispose();
         }
@@ -190,6 +196,13 @@ describe('broken files: ValueError, model unchanged', () => {
       const f = parseSafetensors(good);
       f.tensors[0]!.data[3] = Number.NaN;
       await expectRejected(m, encodeSafetensors(f.tensors, f.metadata), 'NaN weight', ['layers.0.weight', 'NaN']);
+
+      // fromSafetensors with a loss it does not know.
+      const odd = parseSafetensors(good);
+      await expectThrows(
+        () => Sequential.fromSafetensors(engines.cpu, encodeSafetensors(odd.tensors, { ...odd.metadata, loss: 'hinge' })), ValueError, 'unknown loss',
+        ['__metadata__.loss', 'hinge'],
+      );
 
       // fromSafetensors without architecture metadata.
       await expectThrows(() => Sequential.fromSafetensors(engines.cpu, encodeSafetensors(parseSafetensors(good).tensors)), ValueError, 'no metadata', [

@@ -31,7 +31,7 @@ export async function startEngine(banner: HTMLElement): Promise<{ engine: Engine
     let reason: string;
     if (forced) reason = 'the CPU was chosen with ?backend=cpu';
     else if (!('gpu' in navigator) || !navigator.gpu) reason = 'navigator.gpu is missing (this browser has no WebGPU, or the page is not a secure context)';
-    else reason = notices.map((l) => l.replace(/^sigmoid-core: no WebGPU \((.*)\); running on the CPU$/, '$1')).join('; ') || 'no WebGPU adapter';
+    else reason = notices.map((l) => l.replace(/^sigmoid-core: no WebGPU, running on the CPU: /, '')).join('; ') || 'no WebGPU adapter';
     info = { backend: 'cpu', adapter: null, fallbackReason: reason, text: `WebGPU unavailable: running on the CPU (${reason})` };
   }
   info.text += ignored;
