@@ -7,7 +7,7 @@ import { CpuBackend } from './cpu/backend.js';
 import { Engine, setWebGPUBackendFactory } from './engine.js';
 import { BackendUnavailableError, ValueError } from './errors.js';
 import type { BackendChoice, TilingChoice, WebGPUDevice } from './types.js';
-import { checkGPUDevice, checkOptionalFunction, optionalBoolean, optionsObject } from './validate.js';
+import { checkGPUDevice, checkOptionalFunction, optionalBoolean, optionKeys, optionsObject } from './validate.js';
 import { createWebGPUBackend } from './webgpu/backend.js';
 import { resolveTiling } from './webgpu/tiling.js';
 
@@ -30,10 +30,12 @@ export interface EngineOptions {
 // engine.recover() builds a fresh WebGPU backend through this (a new device, or a given one).
 setWebGPUBackendFactory((device, tiling) => createWebGPUBackend({ device, tiling }));
 
+const ENGINE_KEYS = optionKeys<EngineOptions>()('backend', 'device', 'log', 'poisonOutputs', 'tiling');
+
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu'];
 
 export async function createEngine(options?: EngineOptions): Promise<Engine> {
-  const opts = optionsObject('createEngine', options, "{ backend: 'cpu' }");
+  const opts = optionsObject('createEngine', options, ENGINE_KEYS, "{ backend: 'cpu' }");
   if (opts.device !== undefined) checkGPUDevice('device', opts.device);
   const choice = opts.backend ?? (opts.device ? 'webgpu' : 'auto');
   if (!BACKEND_CHOICES.includes(choice)) {

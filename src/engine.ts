@@ -6,7 +6,7 @@ import { type Activation, resolveActivation } from './activation.js';
 import type { ActivationSpec, Backend, BackendBuffer, SgdUpdate } from './backend.js';
 import { CpuBackend } from './cpu/backend.js';
 import { BackendUnavailableError, DisposedError, GPUOpError, ShapeError, ValueError } from './errors.js';
-import { resolveGramOptions } from './gram-options.js';
+import { GRAM_KEYS, resolveGramOptions } from './gram-options.js';
 import { flatValues, rowValues } from './nested-arrays.js';
 import { Tensor, type TensorOwner } from './tensor.js';
 import type {
@@ -14,7 +14,8 @@ import type {
   TilingChoice, WebGPUDevice,
 } from './types.js';
 import {
-  checkFinite, checkGPUDevice, checkShape, checkTensorBytes, describeValue, fmtShape, optionalBoolean, optionsObject, sameShape,
+  checkFinite, checkGPUDevice, checkShape, checkTensorBytes, describeValue, fmtShape, optionalBoolean, optionKeys, type OptionKeys,
+  optionsObject, sameShape,
 } from './validate.js';
 
 export type TensorData = Float32Array | readonly number[] | readonly (readonly number[])[];
@@ -33,8 +34,10 @@ export interface RecoverOptions {
  * Checks engine.recover()'s options; `what` and `prefix` name them in messages when they
  * come from elsewhere (fit's `recovery`, checked when fit starts rather than at a loss).
  */
-export function checkRecoverOptions(options: RecoverOptions | undefined, what = 'recover', prefix = '', example?: string): RecoverOptions {
-  const o = optionsObject(what, options, example);
+export function checkRecoverOptions(
+  options: RecoverOptions | undefined, what = 'recover', prefix = '', example?: string, keys: OptionKeys = RECOVER_KEYS,
+): RecoverOptions {
+  const o = optionsObject(what, options, keys, example);
   optionalBoolean(`${prefix}fallbackToCpu`, o.fallbackToCpu, true);
   if (o.backend !== undefined && o.backend !== 'webgpu' && o.backend !== 'cpu') {
     throw new ValueError(`${prefix}backend must be 'webgpu' or 'cpu', got ${describeValue(o.backend)}`);
@@ -42,6 +45,21 @@ export function checkRecoverOptions(options: RecoverOptions | undefined, what = 
   if (o.device !== undefined) checkGPUDevice(`${prefix}device`, o.device);
   return o;
 }
+
+const RECOVER_KEYS = optionKeys<RecoverOptions>()('fallbackToCpu', 'backend', 'device');
+const MATMUL_KEYS = optionKeys<MatmulOptions>()('transposeA', 'transposeB');
+const SGD_UPDATE_KEYS = optionKeys<SgdUpdateOptions>()('lr', 'weightDecay');
+const SGD_MATMUL_KEYS = optionKeys<MatmulOptions & SgdUpdateOptions>()('transposeA', 'transposeB', 'lr', 'weightDecay');
+const ALPHA_KEYS = optionKeys<AlphaOptions>()('alpha');
+const SGD_STEP_KEYS = optionKeys<SgdStepOptions>()('lr', 'momentum', 'weightDecay');
+const ADAM_STEP_KEYS = optionKeys<AdamStepOptions>()('lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'step');
+
+/** The plain-SGD settings of a fused update (sgdMatmulStep, sgdColSumsStep). */
+export interface SgdUpdateOptions { lr: number; weightDecay?: number }
+/** α of the scaled sigmoid σ(α·x): a number or a [1] tensor (default 1). */
+export interface AlphaOptions { alpha?: number | Tensor }
+export interface SgdStepOptions { lr: number; momentum?: number; weightDecay?: number }
+export interface AdamStepOptions { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; step: number }
 
 /** Makes a fresh WebGPU backend (set by create-engine.ts, keeping engine.ts free of the WebGPU import). */
 type WebGPUBackendFactory = (device?: WebGPUDevice, tiling?: TilingChoice) => Promise<Backend>;
@@ -273,7 +291,7 @@ export class Engine implements TensorOwner {
     op: string, a: Tensor, b: Tensor, bias: Tensor | null, activation: Activation, opts: MatmulOptions,
     gradOutput: Tensor | null = null,
   ): Tensor {
-    const d = this.#matmulDims(op, a, b, opts);
+    const d = this.#matmulDims(op, a, b, optionsObject(op, opts, MATMUL_KEYS));
     if (bias !== null) {
       this.#own(bias);
       if (bias.size !== d.n || (bias.shape.length === 2 && bias.shape[0] !== 1)) {
@@ -298,7 +316,8 @@ export class Engine implements TensorOwner {
    * param −= lr·(op(A)·op(B) + weightDecay·param), the same arithmetic as sgdStep without
    * momentum, in one dispatch that never stores the gradient (e.g. W −= lr·Xᵀ·dZ).
    */
-  sgdMatmulStep(param: Tensor, a: Tensor, b: Tensor, o: MatmulOptions & { lr: number; weightDecay?: number }): void {
+  sgdMatmulStep(param: Tensor, a: Tensor, b: Tensor, opts: MatmulOptions & SgdUpdateOptions): void {
+    const o = optionsObject('sgdMatmulStep', opts, SGD_MATMUL_KEYS);
     const d = this.#matmulDims('sgdMatmulStep', a, b, o);
     this.#outputShaped('sgdMatmulStep', 'param', param, d);
     const sgd = sgdUpdateOf('sgdMatmulStep', o);
@@ -307,9 +326,8 @@ export class Engine implements TensorOwner {
     this.#be.matmul({ a: a.buffer, b: b.buffer, out: param.buffer, ...d, epilogue: { kind: 'sgd', ...sgd } });
   }
 
-  /** Checks op(A)·op(B) (both this engine's, inner dimensions equal) and returns its sizes. */
-  #matmulDims(op: string, a: Tensor, b: Tensor, opts: MatmulOptions) {
-    const o = optionsObject(op, opts);
+  /** Checks op(A)·op(B) (both this engine's, inner dimensions equal) and returns its sizes; `o` is checked by the caller. */
+  #matmulDims(op: string, a: Tensor, b: Tensor, o: MatmulOptions) {
     const transposeA = optionalBoolean('transposeA', o.transposeA, false);
     const transposeB = optionalBoolean('transposeB', o.transposeB, false);
     const [m, k] = matrixDims(op, 'A', a, transposeA);
@@ -346,8 +364,8 @@ export class Engine implements TensorOwner {
   }
 
   /** σ(α·x), α a number or a [1] tensor (default 1). */
-  sigmoid(x: Tensor, opts: { alpha?: number | Tensor } = {}): Tensor {
-    return this.activation(x, { kind: 'sigmoid', alpha: optionsObject('sigmoid', opts).alpha });
+  sigmoid(x: Tensor, opts: AlphaOptions = {}): Tensor {
+    return this.activation(x, { kind: 'sigmoid', alpha: optionsObject('sigmoid', opts, ALPHA_KEYS).alpha });
   }
 
   relu(x: Tensor): Tensor {
@@ -379,10 +397,10 @@ export class Engine implements TensorOwner {
   /**
    * Backward of y = σ(α·x): dx = dy·α·y·(1−y) and dα = Σ dy·x·y·(1−y) (a [1] tensor).
    */
-  sigmoidBackward(dy: Tensor, x: Tensor, y: Tensor, opts: { alpha?: number | Tensor } = {}): { dx: Tensor; dAlpha: Tensor } {
+  sigmoidBackward(dy: Tensor, x: Tensor, y: Tensor, opts: AlphaOptions = {}): { dx: Tensor; dAlpha: Tensor } {
     this.#sameShapes('sigmoidBackward', dy, x);
     this.#sameShapes('sigmoidBackward', dy, y);
-    const act = this.#resolveAct({ kind: 'sigmoid', alpha: optionsObject('sigmoidBackward', opts).alpha });
+    const act = this.#resolveAct({ kind: 'sigmoid', alpha: optionsObject('sigmoidBackward', opts, ALPHA_KEYS).alpha });
     const terms = this.#alloc(dy.shape);
     const dx = this.#alloc(dy.shape);
     const dAlpha = this.#alloc([1]);
@@ -460,8 +478,9 @@ export class Engine implements TensorOwner {
    * param −= lr·(colSums(x) + weightDecay·param), the same arithmetic as sgdStep without
    * momentum, with the column sums never stored (e.g. b −= lr·Σ_rows dZ).
    */
-  sgdColSumsStep(param: Tensor, x: Tensor, o: { lr: number; weightDecay?: number }): void {
+  sgdColSumsStep(param: Tensor, x: Tensor, opts: SgdUpdateOptions): void {
     const op = 'sgdColSumsStep';
+    const o = optionsObject(op, opts, SGD_UPDATE_KEYS);
     this.#own(param);
     this.#own(x);
     if (param.shape.length !== 1 || param.shape[0] !== x.cols) {
@@ -507,7 +526,7 @@ export class Engine implements TensorOwner {
     if (d !== dy) {
       throw new ShapeError(`gram: X ${fmtShape(x.shape)} and Y ${fmtShape(yy.shape)} must have the same number of columns (features)`);
     }
-    const o = resolveGramOptions(optionsObject('gram', opts), d);
+    const o = resolveGramOptions(optionsObject('gram', opts, GRAM_KEYS), d);
     const out = this.#alloc([n, m]);
     return this.#fill(out, () => {
       const be = this.#be;
@@ -619,8 +638,8 @@ export class Engine implements TensorOwner {
   }
 
   /** In place SGD update of `param` from `grad` (velocity null: no momentum). */
-  sgdStep(param: Tensor, grad: Tensor, velocity: Tensor | null, opts: { lr: number; momentum?: number; weightDecay?: number }): void {
-    const o = optionsObject('sgdStep', opts);
+  sgdStep(param: Tensor, grad: Tensor, velocity: Tensor | null, opts: SgdStepOptions): void {
+    const o = optionsObject('sgdStep', opts, SGD_STEP_KEYS);
     this.#sameShapes('sgdStep', param, grad);
     if (velocity !== null) this.#sameShapes('sgdStep', param, velocity);
     const momentum = o.momentum ?? 0;
@@ -636,9 +655,9 @@ export class Engine implements TensorOwner {
   /** In place Adam update (PyTorch's form); `step` is the 1-based update count for bias correction. */
   adamStep(
     param: Tensor, grad: Tensor, m: Tensor, v: Tensor,
-    opts: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; step: number },
+    opts: AdamStepOptions,
   ): void {
-    const o = optionsObject('adamStep', opts);
+    const o = optionsObject('adamStep', opts, ADAM_STEP_KEYS);
     this.#sameShapes('adamStep', param, grad);
     this.#sameShapes('adamStep', param, m);
     this.#sameShapes('adamStep', param, v);
@@ -728,8 +747,7 @@ function distinct(op: string, roles: Record<string, Tensor>): void {
 }
 
 /** The checked plain-SGD settings of a fused update (sgdMatmulStep, sgdColSumsStep). */
-function sgdUpdateOf(op: string, opts: { lr: number; weightDecay?: number }): SgdUpdate {
-  const o = optionsObject(op, opts);
+function sgdUpdateOf(op: string, o: SgdUpdateOptions): SgdUpdate {
   const weightDecay = o.weightDecay ?? 0;
   checkHyper('lr', o.lr, 0, Infinity);
   checkHyper('weightDecay', weightDecay, 0, Infinity);

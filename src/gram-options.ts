@@ -4,7 +4,10 @@
 
 import { ShapeError, ValueError } from './errors.js';
 import type { GramKernel, GramOptions } from './types.js';
-import { checkFinite } from './validate.js';
+import { checkFinite, optionKeys } from './validate.js';
+
+/** The option names of GramOptions (for the entry points whose options extend it). */
+export const GRAM_KEYS = optionKeys<GramOptions>()('kernel', 'gamma', 'coef0', 'degree', 'alpha', 'beta');
 
 export const GRAM_KERNELS: readonly GramKernel[] = ['sigmoid', 'logistic', 'linear', 'polynomial', 'rbf', 'projected-sigmoid'];
 

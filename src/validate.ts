@@ -69,15 +69,69 @@ export function describeValue(v: unknown): string {
 
 /**
  * The options argument of a public entry point: {} for undefined, else it must be an object
- * (not null, an array, a string, a number or a function): a ValueError names `what`, e.g.
- * "fit options must be an object, got null". Required fields are left to the caller's checks.
+ * (not null, an array, a string, a number or a function) holding only the option names in
+ * `keys` (a misspelt one would otherwise be ignored without a word): a ValueError names
+ * `what`, e.g. "fit options must be an object, got null" or "fit options: unknown option
+ * 'epoch' (did you mean 'epochs'?) …". Required fields are left to the caller's checks.
  */
-export function optionsObject<T extends object>(what: string, value: T | undefined, example?: string): T {
+export function optionsObject<T extends object>(what: string, value: T | undefined, keys: OptionKeys, example?: string): T {
   if (value === undefined) return {} as T;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ValueError(`${what} options must be an object${example === undefined ? '' : ` like ${example}`}, got ${describeValue(value)}`);
   }
+  for (const k of Object.keys(value)) {
+    if (keys.includes(k)) continue;
+    const near = closestKey(k, keys);
+    throw new ValueError(
+      `${what} options: unknown option ${JSON.stringify(k)}${near === null ? '' : ` (did you mean ${JSON.stringify(near)}?)`}; ` +
+        (keys.length === 0 ? 'it takes none' : `the options are ${keys.join(', ')}`),
+    );
+  }
   return value;
+}
+
+/** The option names a function takes (see optionKeys). */
+export type OptionKeys = readonly string[];
+
+type MissingKeys<T, K> = Exclude<keyof T, K>;
+
+/**
+ * The option names of an options type T, listed once beside the function that takes them:
+ * `optionKeys<FitOptions>()('epochs', 'batchSize', …)`. The compiler refuses the list while
+ * it lacks a key of T or names one T does not have, so the list cannot fall behind the type.
+ */
+export function optionKeys<T extends object>() {
+  return <const K extends readonly (keyof T & string)[]>(
+    ...keys: K & ([MissingKeys<T, K[number]>] extends [never] ? unknown : { missingOptionKeys: MissingKeys<T, K[number]> })
+  ): OptionKeys => keys;
+}
+
+/** Other spellings of an option name (Keras, PyTorch, snake_case) that mean one of ours. */
+const ALIASES: Readonly<Record<string, string>> = { learningrate: 'lr', lr: 'lr', epoch: 'epochs', batch: 'batchSize' };
+
+/** The option a misspelt `key` most likely meant: same letters up to case, '_' and '-', an alias, or one or two edits away. */
+function closestKey(key: string, keys: OptionKeys): string | null {
+  const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, '');
+  const k = norm(key);
+  const alias = ALIASES[k];
+  if (alias !== undefined && keys.includes(alias)) return alias;
+  let best: string | null = null;
+  let bestDist = 3;
+  for (const c of keys) {
+    const d = norm(c) === k ? 0 : editDistance(k, norm(c));
+    if (d < bestDist) [best, bestDist] = [c, d];
+  }
+  return bestDist <= Math.min(2, Math.floor(k.length / 3)) || bestDist === 0 ? best : null;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 /** An optional boolean option: `fallback` when undefined, else exactly true or false. */

@@ -134,7 +134,7 @@ export const trainCommand: Command<typeof flags> = {
     };
     const yTrain = targets(yTrainIdx, yTrainVal);
     const yTest = xTest ? targets(yTestIdx, yTestVal) : null;
-    const layers = mlpLayers(xTrain.cols, o.hidden, outputs, o);
+    const layers = mlpLayers(xTrain.cols, o.hidden, outputs, { activation: o.activation, alpha: o.alpha, learnAlpha: o.learnAlpha });
     const task = labels.task;
     notice(
       `${task}: ${xTrain.rows} rows × ${xTrain.cols} features` +

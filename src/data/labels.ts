@@ -4,7 +4,7 @@
 // indices into the [n, C] target matrix of a softmax model.
 
 import { ValueError } from '../errors.js';
-import { optionsObject } from '../validate.js';
+import { optionKeys, optionsObject } from '../validate.js';
 import type { Matrix } from './matrix.js';
 
 export type Task = 'classification' | 'regression';
@@ -34,6 +34,8 @@ export interface LabelOptions {
   firstLine?: number;
 }
 
+const LABEL_KEYS = optionKeys<LabelOptions>()('task', 'name', 'firstLine');
+
 /** Where value i is, for error messages: "row i+1", or the file line. */
 function whereOf(firstLine: number | undefined): (i: number) => string {
   return (i) => (firstLine === undefined ? `row ${i + 1}` : `line ${firstLine + i}`);
@@ -41,7 +43,7 @@ function whereOf(firstLine: number | undefined): (i: number) => string {
 
 /** Decides the task from the values (unless told) and maps class values to 0..C−1. */
 export function labelsFromColumn(values: ArrayLike<number>, options?: LabelOptions): Labels {
-  const o = optionsObject('labelsFromColumn', options);
+  const o = optionsObject('labelsFromColumn', options, LABEL_KEYS);
   const task = o.task ?? 'auto';
   const name = o.name ?? 'the label column';
   const at = whereOf(o.firstLine);

@@ -4,7 +4,7 @@
 // fractional shares, ties broken by the seed); randomSplit ignores labels.
 
 import { ValueError } from '../errors.js';
-import { optionsObject } from '../validate.js';
+import { optionKeys, optionsObject } from '../validate.js';
 import { seededRandom, shuffleInPlace } from './random.js';
 
 export interface SplitOptions {
@@ -21,8 +21,10 @@ export interface Split {
   test: number[];
 }
 
+const SPLIT_KEYS = optionKeys<SplitOptions>()('testFraction', 'seed');
+
 function checkSplit(what: string, n: number, options: SplitOptions): { nTest: number; seed: number } {
-  const o = optionsObject(what, options);
+  const o = optionsObject(what, options, SPLIT_KEYS, '{ testFraction: 0.25 }');
   const f = o.testFraction;
   if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new ValueError(`testFraction must be in (0, 1), got ${String(f)}`);
   if (n < 2) throw new ValueError(`a split needs at least 2 rows, got ${n}`);

@@ -32,7 +32,7 @@ import { LimitError, ShapeError, ValueError } from '../errors.js';
 import { resolveGramOptions } from '../gram-options.js';
 import type { Tensor } from '../tensor.js';
 import type { EngineLimits, GramOptions } from '../types.js';
-import { checkOptionalFunction, optionalBoolean, optionsObject } from '../validate.js';
+import { checkOptionalFunction, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
 
 /** Default upper bound of a tile's side: 2048 × 2048 = 4 M entries (16 MiB) per dispatch. */
 export const DEFAULT_GRAM_TILE = 2048;
@@ -155,6 +155,10 @@ interface Job {
   cols: number;
 }
 
+const GRAM_TILE_KEYS = optionKeys<GramTileOptions>()(
+  'kernel', 'gamma', 'coef0', 'degree', 'alpha', 'beta', 'tileRows', 'tileCols', 'mirror', 'onProgress',
+);
+
 interface InFlight {
   job: Job;
   out: Tensor;
@@ -171,7 +175,7 @@ interface InFlight {
 export async function gramTiles(
   engine: Engine, x: Matrix, y: Matrix | null, options: GramTileOptions, onTile: (tile: GramTile) => void | Promise<void>,
 ): Promise<GramTiling> {
-  const opts = optionsObject('gramTiles', options);
+  const opts = optionsObject('gramTiles', options, GRAM_TILE_KEYS);
   checkMatrix('gramTiles: X', x);
   if (y !== null && y !== undefined) {
     checkMatrix('gramTiles: Y', y);
@@ -299,7 +303,7 @@ export async function gramTiles(
 export async function gramMatrix(
   engine: Engine, x: Matrix, y: Matrix | null, options?: GramTileOptions,
 ): Promise<Float32Array> {
-  const opts = optionsObject('gramMatrix', options);
+  const opts = optionsObject('gramMatrix', options, GRAM_TILE_KEYS);
   checkMatrix('gramMatrix: X', x);
   if (y !== null && y !== undefined) checkMatrix('gramMatrix: Y', y);
   const n = x.rows;

@@ -19,7 +19,7 @@ import { sequential, type Sequential } from '../nn/sequential.js';
 import type { EpochLogs, EvaluateResult, History, LayerSpec } from '../nn/types.js';
 import type { Tensor } from '../tensor.js';
 import type { GramKernel, GramOptions } from '../types.js';
-import { checkFinite, optionalBoolean, optionsObject } from '../validate.js';
+import { checkFinite, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
 import { blockRows, checkInputMatrix, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices } from './landmarks.js';
 
 export interface KernelClassifierOptions extends GramOptions {
@@ -45,6 +45,11 @@ export interface KernelFitOptions {
   /** After each epoch; return false to stop. */
   onEpochEnd?: (logs: EpochLogs) => void | boolean | Promise<void | boolean>;
 }
+
+const CLASSIFIER_KEYS = optionKeys<KernelClassifierOptions>()(
+  'kernel', 'gamma', 'coef0', 'degree', 'alpha', 'beta', 'landmarks', 'hidden', 'standardize', 'epochs', 'batchSize', 'lr', 'seed',
+);
+const FIT_KEYS = optionKeys<KernelFitOptions>()('validationData', 'onEpochEnd');
 
 interface Fitted {
   engine: Engine;
@@ -78,7 +83,7 @@ export class KernelClassifier {
   #training: Sequential | null = null;
 
   constructor(opts: KernelClassifierOptions = {}) {
-    opts = optionsObject('KernelClassifier', opts);
+    opts = optionsObject('KernelClassifier', opts, CLASSIFIER_KEYS);
     this.landmarks = intOption('landmarks', opts.landmarks ?? 100, 1);
     this.hidden = intOption('hidden', opts.hidden ?? 0, 0);
     this.epochs = intOption('epochs', opts.epochs ?? 10, 1);
@@ -126,7 +131,7 @@ export class KernelClassifier {
    */
   async fit(engine: Engine, x: Matrix, y: ArrayLike<number>, options?: KernelFitOptions): Promise<History> {
     this.#alive();
-    const opts = optionsObject('KernelClassifier.fit', options);
+    const opts = optionsObject('KernelClassifier.fit', options, FIT_KEYS);
     if (this.#fitting) throw new ValueError('KernelClassifier.fit: a fit is already running (await it first)');
     this.#fitting = true;
     try {

@@ -32,7 +32,7 @@ import { ValueError } from '../errors.js';
 import { resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
 import type { Matrix } from '../data/matrix.js';
 import type { GramKernel, GramOptions } from '../types.js';
-import { optionsObject } from '../validate.js';
+import { optionKeys, optionsObject } from '../validate.js';
 import { blockRows, checkInputMatrix, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices } from './landmarks.js';
 
 export interface NystroemOptions extends GramOptions {
@@ -50,6 +50,9 @@ export interface TransformOptions {
 /** Singular values below this are raised to it (scikit-learn's floor). */
 export const NYSTROEM_EPS = 1e-12;
 const FLOAT32_EPS = 2 ** -23;
+
+const NYSTROEM_KEYS = optionKeys<NystroemOptions>()('kernel', 'gamma', 'coef0', 'degree', 'alpha', 'beta', 'components', 'seed');
+const TRANSFORM_KEYS = optionKeys<TransformOptions>()('blockRows');
 
 /** The smallest singular value used: scikit-learn's 1e-12, or what float32 Z can resolve. */
 export function nystroemFloor(singularValues: ArrayLike<number>): number {
@@ -108,7 +111,7 @@ export class Nystroem {
    * in row blocks (memory linear in N; the host result is the only N-sized array).
    */
   async transform(engine: Engine, x: Matrix, options?: TransformOptions): Promise<Matrix> {
-    const opts = optionsObject('Nystroem.transform', options);
+    const opts = optionsObject('Nystroem.transform', options, TRANSFORM_KEYS);
     checkInputMatrix('transform: X', x);
     checkWidth('transform: X', x, this.features, 'the Nyström map');
     const m = this.size;
@@ -138,7 +141,7 @@ export class Nystroem {
  * γ = 1/d, c₀ = 1, degree 3).
  */
 export async function nystroem(engine: Engine, x: Matrix, opts: NystroemOptions = {}): Promise<Nystroem> {
-  opts = optionsObject('nystroem', opts);
+  opts = optionsObject('nystroem', opts, NYSTROEM_KEYS);
   refuseProjected('nystroem', opts.kernel);
   checkInputMatrix('nystroem: X', x);
   const o = resolveGramOptions(opts, x.cols);

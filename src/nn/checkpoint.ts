@@ -20,6 +20,7 @@
 // slots of one device vector first (engine.axpyInto at an offset, exact: 0 + 1·x = x).
 
 import { ValueError } from '../errors.js';
+import { optionKeys, optionsObject } from '../validate.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { type CheckpointStore, type CheckpointTarget, checkpointStore, isStore } from './checkpoint-store.js';
@@ -295,6 +296,8 @@ export interface CheckpointOptions {
   to: CheckpointTarget;
 }
 
+const CHECKPOINT_KEYS = optionKeys<CheckpointOptions>()('every', 'to');
+
 /** Checks fit's checkpoint / resumeFrom options (before anything else happens). */
 export function checkCheckpointOptions(o: FitOptions): { every: number; store: CheckpointStore } | null {
   const r = o.resumeFrom;
@@ -304,6 +307,7 @@ export function checkCheckpointOptions(o: FitOptions): { every: number; store: C
   const c = o.checkpoint;
   if (c === undefined) return null;
   if (typeof c !== 'object' || c === null) throw new ValueError('checkpoint must be { every?, to }');
+  optionsObject('checkpoint', c, CHECKPOINT_KEYS, '{ every?, to }');
   const every = c.every ?? 1;
   if (!Number.isInteger(every) || every < 1) throw new ValueError(`checkpoint.every must be a positive integer (epochs), got ${String(every)}`);
   if (c.to === undefined) throw new ValueError("checkpoint.to is missing: give a file path, 'opfs:name', 'idb:name' or a store");

@@ -11,7 +11,7 @@ import { LimitError, ValueError } from '../errors.js';
 import { yielder } from '../next-task.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
-import { checkOptionalFunction, describeValue, optionalBoolean, optionsObject } from '../validate.js';
+import { checkOptionalFunction, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
 import { checkRowCount, HostRows, maxTensorBytes, type RowSource, rowsPerTensor, takeRows } from './data.js';
 import { rowPermutation } from './init.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
@@ -386,16 +386,22 @@ export async function evaluateLoop(
 
 /** fit's `recovery` (false is handled by the caller): engine.recover()'s options plus maxRecoveries. */
 function checkRecovery(r: Exclude<RecoveryOption, false> | undefined): Exclude<RecoveryOption, false> {
-  const o = checkRecoverOptions(r, 'recovery', 'recovery.', '{ maxRecoveries: 3 } (or false)') as Exclude<RecoveryOption, false>;
+  const o = checkRecoverOptions(r, 'recovery', 'recovery.', '{ maxRecoveries: 3 } (or false)', RECOVERY_KEYS) as Exclude<RecoveryOption, false>;
   if (o.maxRecoveries !== undefined && (!Number.isSafeInteger(o.maxRecoveries) || o.maxRecoveries < 0)) {
     throw new ValueError(`recovery.maxRecoveries must be an integer ≥ 0, got ${describeValue(o.maxRecoveries)}`);
   }
   return o;
 }
 
+const RECOVERY_KEYS = optionKeys<Exclude<RecoveryOption, false>>()('fallbackToCpu', 'backend', 'maxRecoveries', 'device');
+const FIT_KEYS = optionKeys<FitOptions>()(
+  'epochs', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'recordStepLosses', 'onBatchEnd', 'onEpochEnd',
+  'checkpoint', 'resumeFrom', 'allowNonFinite', 'recovery',
+);
+
 /** Checks and defaults FitOptions (before anything is uploaded or trained). */
 export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFitOptions {
-  o = optionsObject('fit', o);
+  o = optionsObject('fit', o, FIT_KEYS);
   const epochs = o.epochs ?? 1;
   const batchSize = o.batchSize ?? 32;
   if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`epochs must be a positive integer, got ${String(epochs)}`);

@@ -4,15 +4,34 @@
 // safetensors header, user JSON).
 
 import { ValueError } from '../errors.js';
-import { checkFinite, checkPositiveInt, describeValue, optionsObject } from '../validate.js';
+import { checkFinite, checkPositiveInt, describeValue, optionKeys, optionsObject } from '../validate.js';
 import type { DenseSpec, InitKind, LayerSpec, LeakyReluSpec, PlainActivationSpec, SigmoidSpec } from './types.js';
 
 export const LAYER_KINDS: readonly LayerSpec['kind'][] = ['dense', 'sigmoid', 'relu', 'leakyRelu', 'tanh', 'identity'];
 const INIT_KINDS: readonly InitKind[] = ['glorot', 'he'];
 
+export interface DenseOptions {
+  /** 'glorot' (default) or 'he'. */
+  init?: InitKind;
+  /** Seed of this layer's initial weights (default: the model's seed + the layer's index). */
+  seed?: number;
+}
+export interface SigmoidOptions {
+  /** α of σ(α·x); default 1. */
+  alpha?: number;
+  /** Train α with the weights; default false. */
+  learnAlpha?: boolean;
+}
+export interface MlpOptions extends SigmoidOptions {
+  activation: HiddenActivation;
+}
+const DENSE_KEYS = optionKeys<DenseOptions>()('init', 'seed');
+const SIGMOID_KEYS = optionKeys<SigmoidOptions>()('alpha', 'learnAlpha');
+const MLP_KEYS = optionKeys<MlpOptions>()('activation', 'alpha', 'learnAlpha');
+
 /** A fully connected layer X·W + b with W [inputs, units]. */
-export function dense(inputs: number, units: number, options?: { init?: InitKind; seed?: number }): DenseSpec {
-  const opts = optionsObject('dense', options);
+export function dense(inputs: number, units: number, options?: DenseOptions): DenseSpec {
+  const opts = optionsObject('dense', options, DENSE_KEYS);
   const spec: DenseSpec = { kind: 'dense', inputs, units, init: opts.init ?? 'glorot' };
   if (opts.seed !== undefined) spec.seed = opts.seed;
   checkLayerSpec(spec);
@@ -20,8 +39,8 @@ export function dense(inputs: number, units: number, options?: { init?: InitKind
 }
 
 /** The scaled sigmoid σ(α·x), α = 1 by default; learnAlpha makes α a trained parameter. */
-export function sigmoid(options?: { alpha?: number; learnAlpha?: boolean }): SigmoidSpec {
-  const opts = optionsObject('sigmoid', options);
+export function sigmoid(options?: SigmoidOptions): SigmoidSpec {
+  const opts = optionsObject('sigmoid', options, SIGMOID_KEYS);
   const spec: SigmoidSpec = { kind: 'sigmoid', alpha: opts.alpha ?? 1, learnAlpha: opts.learnAlpha ?? false };
   checkLayerSpec(spec);
   return spec;
@@ -57,11 +76,14 @@ export type HiddenActivation = (typeof HIDDEN_ACTIVATIONS)[number];
  */
 export function mlpLayers(
   inputs: number, hidden: readonly number[], outputs: number,
-  options: { activation: HiddenActivation; alpha?: number; learnAlpha?: boolean },
+  options: MlpOptions,
 ): LayerSpec[] {
-  const o = optionsObject('mlpLayers', options);
+  const o = optionsObject('mlpLayers', options, MLP_KEYS);
   if (!HIDDEN_ACTIVATIONS.includes(o.activation)) {
     throw new ValueError(`mlpLayers: activation must be one of ${HIDDEN_ACTIVATIONS.join(', ')}, got ${describeValue(o.activation)}`);
+  }
+  if (o.activation !== 'sigmoid' && ((o.alpha !== undefined && o.alpha !== 1) || o.learnAlpha === true)) {
+    throw new ValueError(`mlpLayers: alpha and learnAlpha set the sigmoid's α; they do not apply to activation '${o.activation}'`);
   }
   if (!Array.isArray(hidden)) throw new ValueError(`mlpLayers: hidden must be an array of layer widths, got ${describeValue(hidden)}`);
   const init: InitKind = o.activation === 'relu' || o.activation === 'leakyRelu' ? 'he' : 'glorot';

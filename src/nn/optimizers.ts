@@ -7,22 +7,25 @@ import type { SgdUpdate } from '../backend.js';
 import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { checkFinite, optionsObject } from '../validate.js';
+import { checkFinite, optionKeys, optionsObject } from '../validate.js';
 import type { AdamSpec, OptimizerSpec, SgdSpec } from './types.js';
 
+export type SgdOptions = Partial<Omit<SgdSpec, 'kind'>>;
+export type AdamOptions = Partial<Omit<AdamSpec, 'kind'>>;
+const SGD_KEYS = optionKeys<SgdOptions>()('lr', 'momentum', 'weightDecay');
+const ADAM_KEYS = optionKeys<AdamOptions>()('lr', 'beta1', 'beta2', 'eps', 'weightDecay');
+
 /** Stochastic gradient descent, optionally with momentum (v = μv + g; p −= lr·v). */
-export function sgd(options?: { lr?: number; momentum?: number; weightDecay?: number }): SgdSpec {
-  const opts = optionsObject('sgd', options);
+export function sgd(options?: SgdOptions): SgdSpec {
+  const opts = optionsObject('sgd', options, SGD_KEYS);
   const spec: SgdSpec = { kind: 'sgd', lr: opts.lr ?? 0.01, momentum: opts.momentum ?? 0, weightDecay: opts.weightDecay ?? 0 };
   checkOptimizerSpec(spec);
   return spec;
 }
 
 /** Adam with bias correction (PyTorch's defaults). */
-export function adam(
-  options?: { lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number },
-): AdamSpec {
-  const opts = optionsObject('adam', options);
+export function adam(options?: AdamOptions): AdamSpec {
+  const opts = optionsObject('adam', options, ADAM_KEYS);
   const spec: AdamSpec = {
     kind: 'adam', lr: opts.lr ?? 0.001, beta1: opts.beta1 ?? 0.9, beta2: opts.beta2 ?? 0.999,
     eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0,

@@ -8,7 +8,7 @@ import { LOSS_KINDS } from '../engine.js';
 import { DisposedError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
-import { checkTensorBytes, fmtShape, optionsObject } from '../validate.js';
+import { checkTensorBytes, fmtShape, optionKeys, optionsObject } from '../validate.js';
 import {
   allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, type Prepared, type RowSource, rowSource, rowsPerTensor, takeRows, toHostMatrix, toHostTargets,
 } from './data.js';
@@ -24,9 +24,19 @@ import type {
   OptimizerSpec, PredictOptions, Targets,
 } from './types.js';
 
+const SEQUENTIAL_KEYS = optionKeys<SequentialOptions>()('seed');
+const COMPILE_KEYS = optionKeys<CompileOptions>()('loss', 'optimizer', 'metrics');
+const EVALUATE_KEYS = optionKeys<EvaluateOptions>()('batchSize', 'allowNonFinite');
+const PREDICT_KEYS = optionKeys<PredictOptions>()('batchSize', 'allowNonFinite');
+
+export interface SequentialOptions {
+  /** Seed of the initial weights (layer i: seed + i unless it has its own) and of fit's shuffles; default 0. */
+  seed?: number;
+}
+
 /** Builds a Sequential model on `engine` with seeded initial weights (default seed 0). */
-export function sequential(engine: Engine, layers: readonly LayerSpec[], opts: { seed?: number } = {}): Sequential {
-  return new Sequential(engine, layers, { seed: optionsObject('sequential', opts).seed ?? 0 });
+export function sequential(engine: Engine, layers: readonly LayerSpec[], opts: SequentialOptions = {}): Sequential {
+  return new Sequential(engine, layers, { seed: optionsObject('sequential', opts, SEQUENTIAL_KEYS).seed ?? 0 });
 }
 
 interface Compiled {
@@ -194,6 +204,7 @@ export class Sequential {
     this.#alive();
     this.#notTraining('compile');
     if (typeof opts !== 'object' || opts === null) throw new ValueError('compile needs options { loss, optimizer?, metrics? }');
+    optionsObject('compile', opts, COMPILE_KEYS, '{ loss, optimizer?, metrics? }');
     const loss = opts.loss;
     if (!LOSS_KINDS.includes(loss)) throw new ValueError(`unknown loss ${JSON.stringify(loss)}; expected one of ${LOSS_KINDS.join(', ')}`);
     const optimizerSpec = opts.optimizer ?? adam();
@@ -318,7 +329,7 @@ export class Sequential {
   /** Mean loss (and accuracy when compiled with it) on x, y, without training. */
   async evaluate(x: Inputs, y: Targets, opts: EvaluateOptions = {}): Promise<EvaluateResult> {
     const c = this.#ready('evaluate');
-    opts = optionsObject('evaluate', opts);
+    opts = optionsObject('evaluate', opts, EVALUATE_KEYS);
     const batchSize = opts.batchSize ?? 1024;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${String(batchSize)}`);
     const nonFinite = allowNonFiniteOption(opts);
@@ -347,7 +358,7 @@ export class Sequential {
    */
   async predict(x: Inputs, opts: PredictOptions = {}): Promise<Tensor> {
     this.#alive();
-    opts = optionsObject('predict', opts);
+    opts = optionsObject('predict', opts, PREDICT_KEYS);
     if (x instanceof Tensor && x.owner !== this.engine) throw new ValueError('x belongs to another engine');
     const [rows, cols] = inputShape('x', x);
     if (cols !== this.inputs) throw new ShapeError(`x has ${cols} columns but the model takes ${this.inputs} inputs`);

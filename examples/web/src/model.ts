@@ -45,7 +45,9 @@ function resolveLoss(choice: LossChoice, classes: number): LossKind {
 export function buildModel(engine: Engine, data: Dataset, c: ModelConfig): Built {
   const loss = resolveLoss(c.loss, data.classes);
   const outputs = loss === 'softmaxCrossEntropy' || data.classes > 2 ? data.classes : 1;
-  const layers = mlpLayers(data.cols, c.hidden, outputs, c);
+  // α belongs to the sigmoid; a value left in the α field does not apply to other activations.
+  const sigmoidAlpha = c.activation === 'sigmoid' ? { alpha: c.alpha, learnAlpha: c.learnAlpha } : {};
+  const layers = mlpLayers(data.cols, c.hidden, outputs, { activation: c.activation, ...sigmoidAlpha });
   // MSE trains probabilities directly: end with a plain sigmoid so outputs lie in [0, 1].
   if (loss === 'mse') layers.push(sigmoid());
   const model = sequential(engine, layers, { seed: c.seed });

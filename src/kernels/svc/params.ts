@@ -4,7 +4,7 @@
 import { ValueError } from '../../errors.js';
 import { checkDegree } from '../../gram-options.js';
 import type { Matrix } from '../../data/matrix.js';
-import { checkOptionalFunction, optionsObject } from '../../validate.js';
+import { checkOptionalFunction, optionKeys, optionsObject } from '../../validate.js';
 import type { SVCKernel, SVCOptions, SVCProviderKind } from './types.js';
 
 /** Kernels after alias resolution. */
@@ -34,8 +34,12 @@ export interface ResolvedSVCOptions {
   provider: SVCProviderKind;
 }
 
+const SVC_KEYS = optionKeys<SVCOptions>()(
+  'C', 'kernel', 'gamma', 'coef0', 'degree', 'tol', 'maxIter', 'onMaxIter', 'cacheSize', 'batchRows', 'provider', 'onProgress', 'log',
+);
+
 export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
-  o = optionsObject('SVC', o);
+  o = optionsObject('SVC', o, SVC_KEYS);
   const C = o.C ?? 1;
   if (typeof C !== 'number' || !Number.isFinite(C) || C <= 0) throw new ValueError(`C must be a finite number > 0, got ${String(C)}`);
   const k = o.kernel ?? 'rbf';
