@@ -234,6 +234,10 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     [{ maxIter: 0 }, 'maxIter must be a positive integer'],
     [{ cacheSize: 0 }, 'cacheSize must be a number of MB > 0'],
     [{ coef0: Number.POSITIVE_INFINITY }, 'coef0 must be a finite number'],
+    // Outside float32 (the kernel rows' type): refused here, not by engine.gram mid-fit.
+    [{ gamma: 1e39 }, 'gamma must be within the float32 range (|x| ≤ 3.4e38), got 1e+39'],
+    [{ kernel: 'sigmoid', coef0: 1e39 }, 'coef0 must be within the float32 range (|x| ≤ 3.4e38), got 1e+39'],
+    [{ kernel: 'polynomial', coef0: -1e39 }, 'coef0 must be within the float32 range (|x| ≤ 3.4e38), got -1e+39'],
     [{ provider: 'gpu' }, "provider must be 'engine' or 'float64'"],
   ])('new SVC(%j) throws a ValueError', async (opts, message) => {
     await expectThrows(() => new SVC(opts as SVCOptions), ValueError, JSON.stringify(opts), [message as string]);

@@ -4,7 +4,7 @@
 import { ValueError } from '../../errors.js';
 import { checkDegree } from '../../gram-options.js';
 import type { Matrix } from '../../data/matrix.js';
-import { checkOptionalFunction, optionKeys, optionsObject } from '../../validate.js';
+import { checkFinite, checkOptionalFunction, optionKeys, optionsObject } from '../../validate.js';
 import type { SVCKernel, SVCOptions, SVCProviderKind } from './types.js';
 
 /** Kernels after alias resolution. */
@@ -49,8 +49,10 @@ export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
   if (gamma !== 'scale' && gamma !== 'auto' && !(typeof gamma === 'number' && Number.isFinite(gamma) && gamma > 0)) {
     throw new ValueError(`gamma must be 'scale', 'auto' or a finite number > 0, got ${typeof gamma === 'string' ? JSON.stringify(gamma) : String(gamma)}`);
   }
+  // γ and c₀ go to engine.gram as float32: past 3.4e38 they are refused here, not mid-fit.
+  if (typeof gamma === 'number') checkFinite('gamma', gamma);
   const coef0 = o.coef0 ?? 0;
-  if (typeof coef0 !== 'number' || !Number.isFinite(coef0)) throw new ValueError(`coef0 must be a finite number, got ${String(coef0)}`);
+  checkFinite('coef0', coef0);
   const degree = checkDegree(o.degree ?? 3);
   const tol = o.tol ?? 1e-3;
   if (typeof tol !== 'number' || !Number.isFinite(tol) || tol <= 0) throw new ValueError(`tol must be a finite number > 0, got ${String(tol)}`);

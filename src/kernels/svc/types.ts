@@ -22,10 +22,10 @@ export interface SVCOptions {
   /**
    * γ of rbf, sigmoid and polynomial: 'scale' (default) = 1 / (d · Var(X)) with the
    * variance over all elements of the training X (1 when that variance is 0, as scikit-learn), 'auto' =
-   * 1 / d, or a number > 0.
+   * 1 / d, or a number > 0 within float32 range (≤ 3.4e38).
    */
   gamma?: 'scale' | 'auto' | number;
-  /** c₀ of sigmoid and polynomial (default 0, like scikit-learn's SVC). */
+  /** c₀ of sigmoid and polynomial (default 0, like scikit-learn's SVC), within float32 range. */
   coef0?: number;
   /** Polynomial degree, an integer in 1..2³²−1 (default 3). */
   degree?: number;
