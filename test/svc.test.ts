@@ -260,6 +260,22 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     await expectThrows(() => svc.decisionFunction(nan), ValueError, 'NaN at predict', ['non-finite value']);
   });
 
+  it("gamma 'scale' resolved beyond float32 (X × 1e-21: γ ≈ 1e41) is refused before any work on both engines; float64 fits", async () => {
+    const tiny: Matrix = { rows: TOY_X.rows, cols: TOY_X.cols, data: TOY_X.data.map((v) => v * 1e-21) };
+    for (const e of [cpu, gpu]) {
+      const live = e.memory().liveTensors;
+      await expectThrows(() => new SVC().fit(e, tiny, TOY_Y), ValueError, `${e.backend}: tiny X`, [
+        "SVC.fit: gamma 'scale' resolved to 1.1", '1 / (d · Var(X)) = 1 / (2 · 4.', 'the variance of X is so tiny', 'standardize X', "provider 'float64'",
+      ]);
+      expect(e.memory().liveTensors).toBe(live); // refused before the data went up
+    }
+    // rbf with γ = 'scale' does not change when X is scaled: the float64 run predicts as at scale 1.
+    const f = await new SVC({ provider: 'float64' }).fit(null, tiny, TOY_Y);
+    const ref = await new SVC({ provider: 'float64' }).fit(null, TOY_X, TOY_Y);
+    expect(f.fitInfo.gamma).toBeGreaterThan(1e41);
+    expect(await f.predict(tiny)).toEqual(await ref.predict(TOY_X));
+  });
+
   it('maxIter: warns (default) or throws ConvergenceError; the partial model still predicts', async () => {
     const lines: string[] = [];
     const svc = await new SVC({ maxIter: 5, provider: 'float64', log: (l) => lines.push(l) }).fit(null, xTrain, yTrain);

@@ -11,7 +11,7 @@ import { checkMatrix, checkMatrixData, type Matrix } from '../../data/matrix.js'
 import type { Engine } from '../../engine.js';
 import { ShapeError, SigmoidCoreError, ValueError } from '../../errors.js';
 import { kernelMatrixF64 } from './kernel-f64.js';
-import { type KernelParams, resolveGamma, resolveSVCOptions, type ResolvedSVCOptions } from './params.js';
+import { checkEngineGamma, type KernelParams, resolveGamma, resolveSVCOptions, type ResolvedSVCOptions } from './params.js';
 import type { KernelRowProvider } from './provider.js';
 import { EngineRowProvider } from './provider-engine.js';
 import { Float64RowProvider } from './provider-f64.js';
@@ -89,6 +89,7 @@ export class SVC {
     const classOf = new Map(classes.map((c, k) => [c, k]));
     const yIdx = Int32Array.from(y, (v) => classOf.get(v)!);
     const kernel: KernelParams = { kernel: o.kernel, gamma: resolveGamma(o.gamma, x), coef0: o.coef0, degree: o.degree };
+    if (o.provider === 'engine') checkEngineGamma(kernel.gamma, x);
     const t0 = performance.now();
 
     const cacheBytes = o.cacheSize * 1024 * 1024;
