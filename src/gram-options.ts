@@ -32,6 +32,19 @@ export function checkDegree(degree: unknown): number {
   return degree;
 }
 
+/**
+ * Why kernel values came out non-finite and what to change, as one clause: "the linear kernel
+ * overflows float32 here; scale the data down" (a smaller γ, and degree for polynomial, for
+ * the other kernels). `option` spells an option as the caller's user writes it ('--gamma' on
+ * the command line); `precision` is what the values were computed in.
+ */
+export function kernelOverflow(
+  kernel: string, option: (name: 'gamma' | 'degree') => string = (name) => name, precision: 'float32' | 'float64' = 'float32',
+): string {
+  const fix = kernel === 'linear' ? 'scale the data down' : `choose a smaller ${option('gamma')}${kernel === 'polynomial' ? ` or ${option('degree')}` : ''}`;
+  return `the ${kernel} kernel overflows ${precision} here; ${fix}`;
+}
+
 export function resolveGramOptions(opts: GramOptions, features: number): ResolvedGramOptions {
   const kernel = opts.kernel ?? 'sigmoid';
   if (!GRAM_KERNELS.includes(kernel)) {

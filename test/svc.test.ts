@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ConvergenceError, createEngine, type Engine, type Matrix, ShapeError, SVC, type SVCOptions, ValueError,
+  ConvergenceError, createEngine, type Engine, type KernelRowProvider, type Matrix, ShapeError, solveBinary, SVC, type SVCOptions, ValueError,
 } from '../src/index.js';
 import { column, dropColumn, takeRows } from '../src/data/matrix.js';
 import { stratifiedSplit } from '../src/data/split.js';
@@ -274,6 +274,49 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     const ref = await new SVC({ provider: 'float64' }).fit(null, TOY_X, TOY_Y);
     expect(f.fitInfo.gamma).toBeGreaterThan(1e41);
     expect(await f.predict(tiny)).toEqual(await ref.predict(TOY_X));
+  });
+
+  // Linear kernel on TOY_X × 1e20: K ≈ 1e40, shown by the diagonal before any work. Polynomial
+  // (γ·s − 1e12)⁴ on ±1e6: the diagonal is 0, K[0, 1] = (−2e12)⁴ = 1.6e49, found in the first
+  // row read back. Both gave an all-NaN model reported converged.
+  const HUGE: Matrix = { rows: TOY_X.rows, cols: TOY_X.cols, data: TOY_X.data.map((v) => v * 1e20) };
+  const PM = matrix([[1e6], [-1e6], [1e6], [-1e6]]);
+  const POLY: SVCOptions = { kernel: 'polynomial', gamma: 1, coef0: -1e12, degree: 4 };
+  for (const backend of ['cpu', 'webgpu'] as const) {
+    it(`${backend} engine: kernel values beyond float32 are refused (the diagonal before any work, or a row as it is read)`, async () => {
+      const e = backend === 'cpu' ? cpu : gpu;
+      const live = e.memory().liveTensors;
+      await expectThrows(() => new SVC({ kernel: 'linear' }).fit(e, HUGE, TOY_Y), ValueError, 'linear', [
+        'SVC: K[0, 0] is 2.25e+40: the linear kernel overflows float32 here; scale the data down', "or use provider 'float64'",
+      ]);
+      await expectThrows(() => new SVC(POLY).fit(e, PM, [0, 1, 0, 1]), ValueError, 'polynomial', [
+        'is Infinity: the polynomial kernel overflows float32 here; choose a smaller gamma or degree', "or use provider 'float64'",
+      ]);
+      expect(e.memory().liveTensors).toBe(live);
+    });
+  }
+
+  it('float64 provider: fits kernel values beyond float32, refuses those beyond float64', async () => {
+    // float64 rows hold 1e40: the same separator as at scale 1.
+    const f = await new SVC({ kernel: 'linear', provider: 'float64' }).fit(null, HUGE, TOY_Y);
+    expect(await f.predict(HUGE)).toEqual(TOY_Y);
+    // (1e20·s − 1e32)¹⁰ = (−2e32)¹⁰ off the diagonal (0 on it); (1e20·1e12)²⁰ = 1e640 on the diagonal.
+    await expectThrows(() => new SVC({ ...POLY, gamma: 1e20, coef0: -1e32, degree: 10, provider: 'float64' }).fit(null, PM, [0, 1, 0, 1]),
+      ValueError, 'float64 row', ['is Infinity: the polynomial kernel overflows float64 here; choose a smaller gamma or degree']);
+    await expectThrows(() => new SVC({ kernel: 'polynomial', gamma: 1e20, degree: 20, provider: 'float64' }).fit(null, PM, [0, 1, 0, 1]),
+      ValueError, 'float64 diagonal', ['SVC: K[0, 0] is Infinity: the polynomial kernel overflows float64 here']);
+  });
+
+  it('solveBinary never reports convergence from a NaN gradient (a provider whose rows are NaN)', async () => {
+    const rows = { rowsComputed: 0, batches: 0, cacheHits: 0 };
+    const nanRows: KernelRowProvider = {
+      size: 4, diagonal: Float64Array.of(1, 1, 1, 1), stats: rows, dispose: () => {},
+      cached: () => undefined, fetch: async (need) => need.map(() => new Float64Array(4).fill(Number.NaN)),
+    };
+    await expectThrows(
+      () => solveBinary(nanRows, { index: Int32Array.of(0, 1, 2, 3), y: Int8Array.of(1, 1, -1, -1), C: 1 }, { tol: 1e-3, maxIter: 100 }),
+      ValueError, 'NaN rows', ["SVC: the solver's gradient at point 0 is NaN after 1 iterations: the kernel values are not finite"],
+    );
   });
 
   it('maxIter: warns (default) or throws ConvergenceError; the partial model still predicts', async () => {

@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { createEngine } from '../create-engine.js';
 import { LimitError, ShapeError, ValueError } from '../errors.js';
-import { GRAM_KERNELS, resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
+import { GRAM_KERNELS, kernelOverflow, resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
 import { csvChunks, readCsv, type CsvMatrix } from '../io/csv.js';
 import { AtomicFile, checkWritable, readText } from '../io/files.js';
 import { gramTiles, planGramTiles } from '../kernels/gram-tiled.js';
@@ -96,8 +96,7 @@ export const gramCommand: Command<typeof flags> = {
         const bad = band.findIndex((v) => !Number.isFinite(v));
         if (bad >= 0) {
           throw new ValueError(
-            `K[${t.rowStart + Math.floor(bad / m) + 1}, ${(bad % m) + 1}] is ${band[bad]}: the ${kernel} kernel overflows float32 here; ` +
-              `${kernel === 'linear' ? 'scale the data down' : `choose a smaller --gamma${kernel === 'polynomial' ? ' or --degree' : ''}`}. Nothing was written.`,
+            `K[${t.rowStart + Math.floor(bad / m) + 1}, ${(bad % m) + 1}] is ${band[bad]}: ${kernelOverflow(kernel, (name) => `--${name}`)}. Nothing was written.`,
           );
         }
         for (const chunk of csvChunks(band, t.rows, m)) await out.write(chunk);

@@ -3,14 +3,17 @@
 // points most likely to be selected next) are gathered into one batch B and K(X[B], X) is
 // computed in ONE dispatch (gatherRows + the fused Gram pass, one submission) with ONE
 // readback; the rows go into an LRU cache with a byte budget. On WebGPU the rows are the
-// GPU's float32 values; on the CPU backend the CPU's float32 values.
+// GPU's float32 values; on the CPU backend the CPU's float32 values. Kernel values beyond
+// float32 are refused (checkKernelValues): the diagonal (float64) before any work, every
+// row as it is read back.
 
 import type { Matrix } from '../../data/matrix.js';
 import type { Engine } from '../../engine.js';
 import type { Tensor } from '../../tensor.js';
+import { MAX_FLOAT32 } from '../../validate.js';
 import { kernelDiagonal } from './kernel-f64.js';
 import type { KernelParams } from './params.js';
-import type { KernelRow, KernelRowProvider, ProviderStats } from './provider.js';
+import { checkKernelValues, type KernelRow, type KernelRowProvider, type ProviderStats } from './provider.js';
 import { RowCache } from './row-cache.js';
 
 export class EngineRowProvider implements KernelRowProvider {
@@ -29,6 +32,7 @@ export class EngineRowProvider implements KernelRowProvider {
     this.#p = p;
     this.size = x.rows;
     this.diagonal = kernelDiagonal(p, x);
+    checkKernelValues(this.diagonal, MAX_FLOAT32, (i) => [i, i], p, 'float32');
     const rowBytes = 4 * x.rows;
     // One batch's output [b, l] must fit in a storage binding.
     const byBinding = Math.max(1, Math.floor(engine.limits.maxStorageBufferBindingSize / rowBytes));
@@ -82,6 +86,7 @@ export class EngineRowProvider implements KernelRowProvider {
       xb = e.gatherRows(this.#x, idx);
       k = e.gram(xb, this.#x, this.#p);
       const data = await k.read();
+      checkKernelValues(data, MAX_FLOAT32, (t) => [ids[Math.floor(t / l)]!, t % l], this.#p, 'float32');
       this.#batches++;
       this.#computed += ids.length;
       return ids.map((i, r) => {

@@ -1,11 +1,12 @@
 // Float64 kernel rows computed in plain JavaScript, one row per request, with the same LRU
 // cache as the engine provider: the "float64 CPU run" of the solver, the reference that the
-// GPU's float32 rows are checked against. Needs no engine.
+// GPU's float32 rows are checked against. Needs no engine. Kernel values beyond float64
+// (a polynomial of high degree) are refused, the diagonal before any work.
 
 import type { Matrix } from '../../data/matrix.js';
 import { kernelAt, kernelDiagonal } from './kernel-f64.js';
 import type { KernelParams } from './params.js';
-import type { KernelRow, KernelRowProvider, ProviderStats } from './provider.js';
+import { checkKernelValues, type KernelRow, type KernelRowProvider, type ProviderStats } from './provider.js';
 import { RowCache } from './row-cache.js';
 
 export class Float64RowProvider implements KernelRowProvider {
@@ -21,6 +22,7 @@ export class Float64RowProvider implements KernelRowProvider {
     this.#p = p;
     this.size = x.rows;
     this.diagonal = kernelDiagonal(p, x);
+    checkKernelValues(this.diagonal, Number.MAX_VALUE, (t) => [t, t], p, 'float64');
     this.#cache = new RowCache(cacheBytes, 8 * x.rows);
   }
 
@@ -36,6 +38,7 @@ export class Float64RowProvider implements KernelRowProvider {
     const { rows, cols, data } = this.#x;
     const row = new Float64Array(rows);
     for (let j = 0; j < rows; j++) row[j] = kernelAt(this.#p, data, i * cols, data, j * cols, cols);
+    checkKernelValues(row, Number.MAX_VALUE, (j) => [i, j], this.#p, 'float64');
     this.#computed++;
     this.#cache.set(i, row);
     return row;

@@ -2,6 +2,9 @@
 // written against this interface only, so the same solver runs on GPU rows (engine.gram,
 // float32) and on float64 rows computed in plain JavaScript.
 
+import { ValueError } from '../../errors.js';
+import { kernelOverflow } from '../../gram-options.js';
+import type { KernelParams } from './params.js';
 import type { KernelRow } from './row-cache.js';
 
 export type { KernelRow };
@@ -31,4 +34,25 @@ export interface KernelRowProvider {
   readonly stats: ProviderStats;
   /** Frees device memory and the cache. */
   dispose(): void;
+}
+
+/**
+ * Refuses kernel values that are not finite in the rows' precision: past 3.4e38 a float32
+ * row holds ±Inf (a linear kernel on X ≈ 1e20), the solver's gradient turns NaN, every
+ * comparison in the working-set selection is false and the solver stopped at once,
+ * "converged", with an all-NaN model. `limit` is the largest magnitude allowed (float32's
+ * for the engine's rows, float64's for the host's); `at(k)` names value k as K[i, j].
+ */
+export function checkKernelValues(
+  values: ArrayLike<number>, limit: number, at: (k: number) => [i: number, j: number], p: KernelParams, precision: 'float32' | 'float64',
+): void {
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k]!;
+    if (Math.abs(v) <= limit) continue; // false for NaN too
+    const [i, j] = at(k);
+    throw new ValueError(
+      `SVC: K[${i}, ${j}] is ${Number.isFinite(v) ? v.toPrecision(3) : v}: ${kernelOverflow(p.kernel, undefined, precision)}` +
+        (precision === 'float32' ? ", or use provider 'float64' (kernel rows in float64 on the host)" : ''),
+    );
+  }
 }

@@ -17,6 +17,7 @@
 // Kernel rows come from a KernelRowProvider over all training points; the problem names its
 // points by their global indices (a one-vs-one problem is a subset of the training set).
 
+import { ValueError } from '../../errors.js';
 import type { KernelRow, KernelRowProvider } from './provider.js';
 
 const TAU = 1e-12;
@@ -193,6 +194,19 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
     for (let t = 0; t < l; t++) {
       const g = index[t]!;
       G[t] = G[t]! + y[t]! * (Ki[g]! * di + Kj[g]! * dj);
+    }
+  }
+
+  // A NaN gradient makes every comparison above false, which reads as convergence (and an
+  // all-NaN model): never report that. The providers refuse non-finite kernel values, so only
+  // a gradient past float64 (kernel values times C too large) or a provider that does not
+  // check gets here.
+  for (let t = 0; t < l; t++) {
+    if (!Number.isFinite(G[t]!) || !Number.isFinite(alpha[t]!)) {
+      throw new ValueError(
+        `SVC: the solver's ${Number.isFinite(G[t]!) ? `α of point ${index[t]} is ${alpha[t]}` : `gradient at point ${index[t]} is ${G[t]}`} ` +
+          `after ${iter} iterations: the kernel values are not finite or too large for the solver; standardize X (or lower C)`,
+      );
     }
   }
 
