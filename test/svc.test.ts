@@ -296,6 +296,26 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     });
   }
 
+  it("webgpu engine: data whose float32 sums overflow (X × 1e21, γ = 'scale') is refused before any work; the cpu engine sums in float64 and fits", async () => {
+    // rbf: ‖xᵢ − xⱼ‖² up to 8.5e43 → Inf → K = exp(−∞) = 0 off the diagonal: K was the identity, every
+    // point a support vector. sigmoid: ⟨xᵢ, xⱼ⟩ → ±Inf → tanh = ±1.
+    const big: Matrix = { rows: TOY_X.rows, cols: TOY_X.cols, data: TOY_X.data.map((v) => v * 1e21) };
+    const live = gpu.memory().liveTensors;
+    await expectThrows(() => new SVC().fit(gpu, big, TOY_Y), ValueError, 'rbf', [
+      "SVC: the squared distances ‖xᵢ − xⱼ‖² of X can reach 8.50e+43, beyond float32's range (3.4e38): WebGPU sums them in float32",
+      'the rbf kernel rows come out wrong; standardize X', "or use provider 'float64'",
+    ]);
+    await expectThrows(() => new SVC({ kernel: 'sigmoid' }).fit(gpu, big, TOY_Y), ValueError, 'sigmoid', [
+      'SVC: the inner products ⟨xᵢ, xⱼ⟩ of X can reach 2.50e+43, beyond', 'the sigmoid kernel rows come out wrong',
+    ]);
+    expect(gpu.memory().liveTensors).toBe(live);
+    // rbf with γ = 'scale' does not change when X is scaled: the cpu engine predicts as at scale 1.
+    const c = await new SVC().fit(cpu, big, TOY_Y);
+    const ref = await new SVC().fit(cpu, TOY_X, TOY_Y);
+    expect(Array.from(c.supportIndices)).toEqual(Array.from(ref.supportIndices));
+    expect(await c.predict(big)).toEqual(await ref.predict(TOY_X));
+  });
+
   it('float64 provider: fits kernel values beyond float32, refuses those beyond float64', async () => {
     // float64 rows hold 1e40: the same separator as at scale 1.
     const f = await new SVC({ kernel: 'linear', provider: 'float64' }).fit(null, HUGE, TOY_Y);
