@@ -9,6 +9,7 @@ import {
   stratifiedSplit, takeRows, takeValues, ValueError,
 } from '../src/index.js';
 import { readCsv } from '../src/io/csv.js';
+import { expectThrows } from './helpers/expectClose.js';
 
 /** Two interleaved half circles with Gaussian noise (scikit-learn's make_moons), seeded; labels 0/1. */
 function moons(n: number, noise: number, seed: number): { x: Matrix; y: number[] } {
@@ -125,6 +126,30 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
     await expect(clf.predict({ rows: 1, cols: 2, data: new Float32Array([0, Number.NaN]) })).rejects.toThrow(/row 0, column 1 is NaN/);
     clf.dispose();
     await expect(clf.predict(test.x)).rejects.toThrow(DisposedError);
+    expect(e.memory().liveTensors).toBe(0);
+  });
+
+  it('kernel features that overflow float32 from a finite X are named as such (fit, validation, transform); predict names itself', async () => {
+    const e = engines[backend]!;
+    // Linear kernel on X × 1e20: K(X, landmarks) ≈ 1e40. fit blamed "x row 0, column 0 is NaN", an x the user never passed.
+    const small: Matrix = { rows: 8, cols: 2, data: Float32Array.from([-2, -1, -1.5, 0.5, -1, -2, -1, -1, 2, 1, 1.5, -0.5, 1, 2, 1, 1]) };
+    const y = [0, 0, 0, 0, 1, 1, 1, 1];
+    const scaled = (s: number): Matrix => ({ ...small, data: small.data.map((v) => v * s) });
+    const overflow = 'although X is finite: the linear kernel overflows float32 here; scale the data down';
+    for (const standardize of [true, false]) {
+      await expectThrows(() => new KernelClassifier({ kernel: 'linear', landmarks: 4, epochs: 1, standardize }).fit(e, scaled(1e20), y), ValueError,
+        `fit, standardize ${standardize}`, ['KernelClassifier.fit: the kernel features K(X, landmarks)[0, 0] is ', overflow]);
+    }
+    const clf = new KernelClassifier({ kernel: 'linear', landmarks: 4, epochs: 1 });
+    // Landmarks of magnitude ≤ 2 against X × 1e38: |K| up to 5e38.
+    await expectThrows(() => clf.fit(e, small, y, { validationData: [scaled(1e38), y] }), ValueError, 'validation',
+      ['KernelClassifier.fit: the kernel features K(validationData X, landmarks)[', overflow]);
+    await clf.fit(e, small, y);
+    await expectThrows(() => clf.transform(scaled(1e38)), ValueError, 'transform', ['KernelClassifier.transform: the kernel features K(X, landmarks)[', overflow]);
+    const nan: Matrix = { rows: 1, cols: 2, data: new Float32Array([0, Number.NaN]) };
+    await expect(clf.predict(nan)).rejects.toThrow(/^predict: X row 0, column 1 is NaN/);
+    await expect(clf.predictProba(nan)).rejects.toThrow(/^predictProba: X row 0, column 1 is NaN/);
+    clf.dispose();
     expect(e.memory().liveTensors).toBe(0);
   });
 

@@ -177,6 +177,21 @@ describe.each(['cpu', 'webgpu'])('nystroem on %s', (backend) => {
     await expect(ny.transform(e, X, { blockRows: 0 })).rejects.toThrow(/blockRows must be a positive integer/);
     expect(e.memory().liveTensors).toBe(0);
   });
+
+  it('a kernel that overflows float32 on a finite X is a ValueError, not NaN eigenvalues and an all-NaN Z', async () => {
+    const e = engines[backend]!;
+    // Linear kernel on X × 1e20: K_mm ≈ 1e40 (was: every eigenvalue and every Z NaN).
+    const small: Matrix = { rows: 6, cols: 2, data: Float32Array.from([1, 2, -3, 1, 0.5, -1, 2, 2, -1, -2, 3, 0.25]) };
+    const scaled = (s: number): Matrix => ({ ...small, data: small.data.map((v) => v * s) });
+    await expect(nystroem(e, scaled(1e20), { kernel: 'linear', components: 3 })).rejects.toThrow(ValueError);
+    await expect(nystroem(e, scaled(1e20), { kernel: 'linear', components: 3 })).rejects
+      .toThrow(/^nystroem: K_mm\[0, 0\] is Infinity although X is finite: the linear kernel overflows float32 here; scale the data down$/);
+    // Fitted on X, transforming X × 1e38: K(X, C) up to ≈ 1e39.
+    const ny = await nystroem(e, small, { kernel: 'linear', components: 3 });
+    await expect(ny.transform(e, scaled(1e38))).rejects
+      .toThrow(/^Nystroem\.transform: Z\[\d+, \d+\] is (-?Infinity|NaN) although X is finite: the linear kernel overflows float32 here/);
+    expect(e.memory().liveTensors).toBe(0);
+  });
 });
 
 /** Q |Λ|⁻¹ Qᵀ of a symmetric matrix, by Jacobi eigen-decomposition in float64. */

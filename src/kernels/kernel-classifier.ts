@@ -20,7 +20,9 @@ import type { EpochLogs, EvaluateResult, History, LayerSpec } from '../nn/types.
 import type { Tensor } from '../tensor.js';
 import type { GramKernel, GramOptions } from '../types.js';
 import { checkFinite, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
-import { blockRows, checkInputMatrix, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices } from './landmarks.js';
+import {
+  blockRows, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
+} from './landmarks.js';
 
 export interface KernelClassifierOptions extends GramOptions {
   /** Number of landmark rows m sampled from the training data (≤ N); default 100. */
@@ -173,8 +175,12 @@ export class KernelClassifier {
       const raw = await this.#features(partial, x);
       let feats = raw;
       made.push(raw);
+      // Read here (the statistics need them anyway): features that overflowed float32 are
+      // named as such, not as a NaN in the model's x, which the user never passed.
+      const rawHost = await raw.read();
+      checkKernelFinite('KernelClassifier.fit: the kernel features K(X, landmarks)', rawHost, this.landmarks, gram.kernel);
       if (this.standardize) {
-        const stats = fitStandardizer({ rows: x.rows, cols: this.landmarks, data: await raw.read() });
+        const stats = fitStandardizer({ rows: x.rows, cols: this.landmarks, data: rawHost });
         const m = this.landmarks;
         const w = new Float32Array(m * m);
         for (let j = 0; j < m; j++) w[j * m + j] = 1 / stats.std[j]!;
@@ -197,7 +203,10 @@ export class KernelClassifier {
       const targets = binary ? Float32Array.from(parsed.indices) : parsed.indices;
       let vFeats: Tensor | null = null;
       try {
-        if (validation !== null) vFeats = await this.#features(partial, validation[0]);
+        if (validation !== null) {
+          vFeats = await this.#features(partial, validation[0]);
+          checkKernelFinite('KernelClassifier.fit: the kernel features K(validationData X, landmarks)', await vFeats.read(), this.landmarks, gram.kernel);
+        }
         const history = await model.fit(feats, targets, {
           epochs: this.epochs, batchSize: this.batchSize, seed: this.seed,
           ...(vFeats !== null ? { validationData: [vFeats, binary ? Float32Array.from(validation![1]) : validation![1]] } : {}),
@@ -225,7 +234,9 @@ export class KernelClassifier {
     return this.#use('transform', async (f) => {
       const t = await this.#checkedFeatures(f, x, 'transform: X');
       try {
-        return { rows: x.rows, cols: this.landmarks, data: await t.read() };
+        const data = await t.read();
+        checkKernelFinite('KernelClassifier.transform: the kernel features K(X, landmarks)', data, this.landmarks, f.gram.kernel);
+        return { rows: x.rows, cols: this.landmarks, data };
       } finally {
         t.dispose();
       }
@@ -234,13 +245,13 @@ export class KernelClassifier {
 
   /** Class probabilities [N, classes] (columns in `classes` order; binary: [1 − p, p]). */
   async predictProba(x: Matrix): Promise<Matrix> {
-    return this.#use('predictProba', (f) => this.#predictProba(f, x));
+    return this.#use('predictProba', (f) => this.#predictProba(f, x, 'predictProba'));
   }
 
   /** The predicted class label of each row (the most probable class). */
   async predict(x: Matrix): Promise<number[]> {
     return this.#use('predict', async (f) => {
-      const p = await this.#predictProba(f, x);
+      const p = await this.#predictProba(f, x, 'predict');
       const out: number[] = [];
       for (let i = 0; i < p.rows; i++) {
         let best = 0;
@@ -264,8 +275,9 @@ export class KernelClassifier {
     });
   }
 
-  async #predictProba(f: Fitted, x: Matrix): Promise<Matrix> {
-    const t = await this.#checkedFeatures(f, x, 'predictProba: X');
+  /** `op` names the public call in error messages. */
+  async #predictProba(f: Fitted, x: Matrix, op: 'predict' | 'predictProba'): Promise<Matrix> {
+    const t = await this.#checkedFeatures(f, x, `${op}: X`);
     let p: Float32Array;
     try {
       p = await (await f.model.predictProba(t)).readAndDispose();

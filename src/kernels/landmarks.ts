@@ -4,6 +4,7 @@
 
 import type { Engine } from '../engine.js';
 import { ShapeError, ValueError } from '../errors.js';
+import { kernelOverflow } from '../gram-options.js';
 import { checkMatrix, type Matrix } from '../data/matrix.js';
 import { seededRandom, shuffleInPlace } from '../data/random.js';
 import type { Tensor } from '../tensor.js';
@@ -33,6 +34,18 @@ export function checkInputMatrix(name: string, x: Matrix): void {
     if (!Number.isFinite(x.data[i]!)) {
       throw new ValueError(`${name} row ${Math.floor(i / x.cols)}, column ${i % x.cols} is ${x.data[i]}, not a finite number`);
     }
+  }
+}
+
+/**
+ * Refuses kernel values or features computed from a finite X that are not finite: the
+ * kernel overflowed float32 (a linear kernel on X ≈ 1e20 has K ≈ 1e40). `name` names the
+ * matrix ('nystroem: K_mm'); the message gives its first bad entry [row, column] and the fix.
+ */
+export function checkKernelFinite(name: string, values: ArrayLike<number>, cols: number, kernel: string): void {
+  for (let k = 0; k < values.length; k++) {
+    if (Number.isFinite(values[k]!)) continue;
+    throw new ValueError(`${name}[${Math.floor(k / cols)}, ${k % cols}] is ${values[k]} although X is finite: ${kernelOverflow(kernel)}`);
   }
 }
 

@@ -33,7 +33,9 @@ import { resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js
 import type { Matrix } from '../data/matrix.js';
 import type { GramKernel, GramOptions } from '../types.js';
 import { optionKeys, optionsObject } from '../validate.js';
-import { blockRows, checkInputMatrix, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices } from './landmarks.js';
+import {
+  blockRows, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
+} from './landmarks.js';
 
 export interface NystroemOptions extends GramOptions {
   /** Number of component rows m, 1 ≤ m ≤ N; default 100. */
@@ -108,7 +110,8 @@ export class Nystroem {
 
   /**
    * Z = K(X, C) · normalizationᵀ, [N, m]: the kernel block and the product on the engine,
-   * in row blocks (memory linear in N; the host result is the only N-sized array).
+   * in row blocks (memory linear in N; the host result is the only N-sized array). A Z that
+   * is not finite (the kernel overflowed float32) is a ValueError.
    */
   async transform(engine: Engine, x: Matrix, options?: TransformOptions): Promise<Matrix> {
     const opts = optionsObject('Nystroem.transform', options, TRANSFORM_KEYS);
@@ -120,7 +123,7 @@ export class Nystroem {
     const c = engine.tensor(this.components.data, [m, this.features]);
     const norm = engine.tensor(Float32Array.from(this.normalization), [m, m]);
     try {
-      return await mapRowBlocks(engine, x, m, rows, (xb) => {
+      const z = await mapRowBlocks(engine, x, m, rows, (xb) => {
         const k = engine.gram(xb, c, this.gramOptions);
         try {
           return engine.matmul(k, norm, { transposeB: true });
@@ -128,6 +131,8 @@ export class Nystroem {
           k.dispose();
         }
       });
+      checkKernelFinite('Nystroem.transform: Z', z.data, m, this.kernel);
+      return z;
     } finally {
       c.dispose();
       norm.dispose();
@@ -138,7 +143,7 @@ export class Nystroem {
 /**
  * Fits a Nyström map on X [N, d]: samples `components` rows (seeded), computes K_mm on the
  * engine and its SVD on the host. Options as engine.gram (kernel default 'sigmoid',
- * γ = 1/d, c₀ = 1, degree 3).
+ * γ = 1/d, c₀ = 1, degree 3). A K_mm that overflows float32 is a ValueError.
  */
 export async function nystroem(engine: Engine, x: Matrix, opts: NystroemOptions = {}): Promise<Nystroem> {
   opts = optionsObject('nystroem', opts, NYSTROEM_KEYS);
@@ -155,6 +160,8 @@ export async function nystroem(engine: Engine, x: Matrix, opts: NystroemOptions 
   } finally {
     c.dispose();
   }
+  // An overflowed K_mm made every eigenvalue and every Z NaN.
+  checkKernelFinite('nystroem: K_mm', kmm, m, o.kernel);
   const { normalization, eigenvalues } = await nystroemNormalization(kmm, m);
   return new Nystroem(o, comps, idx, normalization, eigenvalues);
 }
