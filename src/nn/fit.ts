@@ -103,7 +103,13 @@ function disposeAll(ts: readonly (Tensor | null | undefined)[]): void {
   for (const t of ts) t?.dispose();
 }
 
-export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFitOptions): Promise<History> {
+/**
+ * Trains `ctx` on `data`. `restore` (a checkpoint's state for resumeFrom) runs once the data
+ * has passed the loop's own checks, so a refused fit leaves the model as it was.
+ */
+export async function fitLoop(
+  ctx: TrainContext, data: DeviceData, o: ResolvedFitOptions, restore: (ctx: TrainContext) => void = () => {},
+): Promise<History> {
   const e = ctx.engine;
   const net = ctx.net;
   const outputs = data.y.cols;
@@ -138,6 +144,7 @@ export async function fitLoop(ctx: TrainContext, data: DeviceData, o: ResolvedFi
       );
     }
   }
+  restore(ctx);
   ctx.optimizer.ensureState(net.params);
   const rec = o.recovery === false ? null : new TrainingRecovery(e, net, ctx.optimizer, o.recovery);
   if (rec !== null) {

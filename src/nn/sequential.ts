@@ -253,13 +253,13 @@ export class Sequential {
       checkCheckpointOptions(opts);
       const nonFinite = allowNonFiniteOption(opts);
       const hx = await this.#inputs('x', x, nonFinite);
-      const hy = await toHostTargets('y', y, hx.rows, this.outputs, c.loss, nonFinite);
+      const hy = await this.#targets('y', y, hx.rows, c.loss, nonFinite);
       let trainRows = hx.rows;
       let hvx: Prepared | null = null;
       let hvy: Prepared | null = null;
       if (opts.validationData !== undefined) {
         hvx = await this.#inputs('validationData x', opts.validationData[0], nonFinite);
-        hvy = await toHostTargets('validationData y', opts.validationData[1], hvx.rows, this.outputs, c.loss, nonFinite);
+        hvy = await this.#targets('validationData y', opts.validationData[1], hvx.rows, c.loss, nonFinite);
       } else if (opts.validationSplit !== undefined) {
         // ⌊N·(1 − split)⌋ of the decimal split: 1 − 0.8 is 0.19999999999999996 in binary, and a
         // plain floor would train 10 rows at split 0.8 on one row instead of two.
@@ -290,9 +290,7 @@ export class Sequential {
           return { x: X, y: Y, trainRows, validation, reupload: () => deviceData(true) };
         };
         const data = deviceData(false);
-        const ctx = this.#context(c);
-        restore(ctx);
-        return await fitLoop(ctx, data, o);
+        return await fitLoop(this.#context(c), data, o, restore);
       } finally {
         for (const t of owned) t.dispose();
       }
@@ -334,7 +332,7 @@ export class Sequential {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${String(batchSize)}`);
     const nonFinite = allowNonFiniteOption(opts);
     const hx = await this.#inputs('x', x, nonFinite);
-    const hy = await toHostTargets('y', y, hx.rows, this.outputs, c.loss, nonFinite);
+    const hy = await this.#targets('y', y, hx.rows, c.loss, nonFinite);
     const X = rowSource(this.engine, hx);
     try {
       const Y = rowSource(this.engine, hy);
@@ -517,6 +515,12 @@ export class Sequential {
     const m = await toHostMatrix(name, x);
     if (!allowNonFinite) checkFiniteMatrix(name, m);
     return m;
+  }
+
+  /** Host copy of targets, checked: this engine's (a tensor), rows, width and values for the loss. */
+  async #targets(name: string, y: Targets, rows: number, loss: LossKind, allowNonFinite: boolean): Promise<Prepared> {
+    if (y instanceof Tensor && y.owner !== this.engine) throw new ValueError(`${name} belongs to another engine`);
+    return toHostTargets(name, y, rows, this.outputs, loss, allowNonFinite);
   }
 
   #context(c: Compiled): TrainContext {

@@ -192,6 +192,26 @@ describe('data larger than one device buffer (kept on the host, a batch uploaded
       m.dispose();
     }
   });
+
+  it('a resume refused for its batch (too big for one device tensor) leaves the model as it was, not at the checkpoint', async () => {
+    const data = blobs(8, 120, 6, 3);
+    const m = sequential(engines.cpu, [dense(6, 4), dense(4, 3)], { seed: 5 });
+    try {
+      m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.05 }) });
+      let saved: Uint8Array | null = null;
+      const store = { write: async (b: Uint8Array) => void (saved = b), read: async () => saved! };
+      await m.fit(data.x, data.labels, { epochs: 2, batchSize: 100, checkpoint: { to: store } });
+      await m.fit(data.x, data.labels, { epochs: 1, batchSize: 10 }); // moves away from the checkpoint
+      const before = await Promise.all(m.parameters().map(async (p) => Array.from(await p.tensor.read())));
+      rowSourceTestHooks.maxDeviceBytes = 2048;
+      await expect(m.fit(data.x, data.labels, { epochs: 3, resumeFrom: store })).rejects.toThrow(/use batchSize ≤ 85/);
+      rowSourceTestHooks.maxDeviceBytes = null;
+      expect(await Promise.all(m.parameters().map(async (p) => Array.from(await p.tensor.read())))).toEqual(before);
+    } finally {
+      rowSourceTestHooks.maxDeviceBytes = null;
+      m.dispose();
+    }
+  });
 });
 
 describe('fit and the event loop', () => {
