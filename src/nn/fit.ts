@@ -406,6 +406,15 @@ const FIT_KEYS = optionKeys<FitOptions>()(
   'checkpoint', 'resumeFrom', 'allowNonFinite', 'recovery',
 );
 
+/** Seeds are offset by epoch and layer numbers: refuse one so large that the sum leaves the safe integers. */
+export const MAX_SEED = 2 ** 52;
+
+export function checkSeed(seed: unknown): asserts seed is number {
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || Math.abs(seed) > MAX_SEED) {
+    throw new ValueError(`seed must be an integer in −2^52..2^52, got ${String(seed)}`);
+  }
+}
+
 /** Checks and defaults FitOptions (before anything is uploaded or trained). */
 export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFitOptions {
   o = optionsObject('fit', o, FIT_KEYS);
@@ -414,7 +423,7 @@ export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFit
   if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`epochs must be a positive integer, got ${String(epochs)}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${String(batchSize)}`);
   const seed = o.seed ?? modelSeed;
-  if (!Number.isSafeInteger(seed)) throw new ValueError(`seed must be an integer, got ${String(seed)}`);
+  checkSeed(seed);
   if (o.validationSplit !== undefined) {
     const v = o.validationSplit;
     if (typeof v !== 'number' || !(v > 0 && v < 1)) throw new ValueError(`validationSplit must be in (0, 1), got ${String(v)}`);

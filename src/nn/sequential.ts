@@ -12,7 +12,7 @@ import { checkTensorBytes, fmtShape, optionKeys, optionsObject } from '../valida
 import {
   allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, type Prepared, type RowSource, rowSource, rowsPerTensor, takeRows, toHostMatrix, toHostTargets,
 } from './data.js';
-import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, resolveFitOptions, type TrainContext } from './fit.js';
+import { type AccuracyKind, batchStep, checkSeed, type DeviceData, evaluateLoop, fitLoop, resolveFitOptions, type TrainContext } from './fit.js';
 import { CHECKPOINT_TAG, checkCheckpointOptions, setUpCheckpoints } from './checkpoint.js';
 import { initWeights } from './init.js';
 import { checkLayerSpec, describeLayer } from './layers.js';
@@ -65,6 +65,8 @@ export class Sequential {
   #savedLoss: LossKind | null = null;
   #disposed = false;
   #training = false;
+  /** Epochs trained by earlier fit() calls: a call without its own seed shuffles on from there. */
+  #epochsTrained = 0;
 
   /**
    * @internal Use sequential() or Sequential.fromSafetensors(). `weights` (by parameter
@@ -74,7 +76,7 @@ export class Sequential {
     engine: Engine, layers: readonly LayerSpec[], o: { seed: number; weights?: ReadonlyMap<string, Float32Array>; savedLoss?: LossKind },
   ) {
     if (!Array.isArray(layers) || layers.length === 0) throw new ValueError('a Sequential model needs a non-empty list of layers');
-    if (!Number.isSafeInteger(o.seed)) throw new ValueError(`seed must be an integer, got ${String(o.seed)}`);
+    checkSeed(o.seed);
     layers.forEach((l, i) => checkLayerSpec(l, `layer ${i}`));
     const specs = layers.map((l) => Object.freeze({ ...l })) as LayerSpec[];
     let prev: { index: number; units: number } | null = null;
@@ -249,7 +251,7 @@ export class Sequential {
     this.#notTraining('fit');
     this.#training = true;
     try {
-      const o = resolveFitOptions(opts, this.seed);
+      const o = resolveFitOptions(opts, this.seed + this.#epochsTrained);
       checkCheckpointOptions(opts);
       const nonFinite = allowNonFiniteOption(opts);
       const hx = await this.#inputs('x', x, nonFinite);
@@ -290,7 +292,9 @@ export class Sequential {
           return { x: X, y: Y, trainRows, validation, reupload: () => deviceData(true) };
         };
         const data = deviceData(false);
-        return await fitLoop(this.#context(c), data, o, restore);
+        const history = await fitLoop(this.#context(c), data, o, restore);
+        this.#epochsTrained += history.epochs.length;
+        return history;
       } finally {
         for (const t of owned) t.dispose();
       }

@@ -117,7 +117,12 @@ export interface FitOptions {
   batchSize?: number;
   /** Shuffle the rows each epoch (seeded); default true. */
   shuffle?: boolean;
-  /** Seed of the shuffles; default the model's seed. Epoch e's permutation is drawn from seed + e (offset from the init streams). */
+  /**
+   * Seed of the shuffles. Epoch e's permutation is drawn from seed + e (offset from the init
+   * streams). Default: the model's seed plus the epochs its earlier fit() calls trained, so
+   * calls in a row shuffle on (two fit({ epochs: 1 }) calls shuffle as one fit({ epochs: 2 })
+   * does) instead of repeating one order; a given seed makes the call's shuffles its own.
+   */
   seed?: number;
   /**
    * Hold out this share of the rows, in (0, 1), for validation: the LAST rows, before any

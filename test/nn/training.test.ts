@@ -50,6 +50,34 @@ describe('same answer on both backends', () => {
     });
   }
 
+  it('fit calls in a row shuffle on: two fit({ epochs: 1 }) train as one fit({ epochs: 2 }), a given seed keeps its own order', async () => {
+    for (const [name, e] of bothEngines()) {
+      const make = () => {
+        const m = sequential(e, NET, { seed: 3 });
+        m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.01 }) });
+        return m;
+      };
+      const [one, two, seeded] = [make(), make(), make()];
+      try {
+        const a = await one.fit(DATA.x, DATA.labels, { epochs: 2, batchSize: 50, recordStepLosses: true });
+        const b1 = await two.fit(DATA.x, DATA.labels, { epochs: 1, batchSize: 50, recordStepLosses: true });
+        const b2 = await two.fit(DATA.x, DATA.labels, { epochs: 1, batchSize: 50, recordStepLosses: true });
+        expect([...b1.stepLosses!, ...b2.stepLosses!], name).toEqual(a.stepLosses);
+        const [wa, wb] = [await weightsOf(one), await weightsOf(two)];
+        for (const [p, w] of wa) expect(Array.from(wb.get(p)!), `${name} ${p}`).toEqual(Array.from(w));
+        // An explicit seed: the second call repeats the first call's order (its own stream).
+        const s1 = await seeded.fit(DATA.x, DATA.labels, { epochs: 1, batchSize: 50, seed: 3, recordStepLosses: true });
+        expect(s1.stepLosses, name).toEqual(b1.stepLosses);
+        const s2 = await seeded.fit(DATA.x, DATA.labels, { epochs: 1, batchSize: 50, seed: 3, recordStepLosses: true });
+        expect(s2.stepLosses, name).not.toEqual(b2.stepLosses);
+      } finally {
+        one.dispose();
+        two.dispose();
+        seeded.dispose();
+      }
+    }
+  });
+
   it('the same seed on the same backend repeats losses and weights bit for bit', async () => {
     for (const [name, e] of bothEngines()) {
       const a = await run20(e, adam({ lr: 0.01 }));
