@@ -1,7 +1,7 @@
-// Puppeteer config: use a system Chromium when one exists (CI, offline machines) and skip
-// puppeteer's own browser download there; elsewhere keep puppeteer's normal download.
+// Puppeteer config: use a system Chromium when one exists (CI installs one from apt before
+// `npm ci`; offline machines) and skip puppeteer's own browser download there; elsewhere
+// (no system Chromium) keep puppeteer's normal download, on CI too.
 const fs = require('node:fs');
 const candidates = [process.env.PUPPETEER_EXECUTABLE_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
 const system = candidates.find((p) => p && fs.existsSync(p));
-const offline = system !== undefined || process.env.CI === 'true';
-module.exports = offline ? { skipDownload: true, ...(system ? { executablePath: system } : {}) } : {};
+module.exports = system !== undefined ? { skipDownload: true, executablePath: system } : {};

@@ -256,6 +256,20 @@ describe('sigmoid-core info, help and usage', () => {
     expect(typeof g.adapter.isFallbackAdapter).toBe('boolean');
   });
 
+  it('--quiet: gram and info write nothing to stderr (the notices, progress and summary show without it)', async () => {
+    const out = join(dir, 'Kq.csv');
+    const loud = await cli('gram', '--x', join(dir, 'X.csv'), '--out', out, '--backend', 'cpu');
+    expect(loud.code, loud.stderr).toBe(0);
+    expect(loud.stderr).toMatch(/^read .*X\.csv/m);
+    const quiet = await cli('gram', '--x', join(dir, 'X.csv'), '--out', out, '--backend', 'cpu', '--quiet');
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+    expect(await readFile(out, 'utf8')).not.toBe('');
+    const info = await cli('info', '--json', '--quiet');
+    expect(info.code, info.stderr).toBe(0);
+    expect(info.stderr.split('\n').filter((l) => l.startsWith('sigmoid-core:'))).toEqual([]);
+  });
+
   it('info prints a table', async () => {
     const r = await cli('info', '--backend', 'cpu');
     expect(r.code).toBe(0);

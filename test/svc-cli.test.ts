@@ -68,6 +68,16 @@ describe('sigmoid-core svm on UCI digits', () => {
     expect(r.stderr).not.toMatch(/^pair /m);
   });
 
+  it('--quiet also silences the maxIter warnings (one per class pair); without it they show', async () => {
+    const args = [...RUN, '--kernel', 'linear', '--max-iter', '3', '--backend', 'cpu'];
+    const loud = await cli(...args);
+    expect(loud.code, loud.stderr).toBe(0);
+    expect(loud.stderr).toMatch(/stopped at maxIter = 3/);
+    const quiet = await cli(...args, '--quiet');
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).not.toMatch(/maxIter/);
+  });
+
   it.each([
     [['--C', '-1'], 2, /--C must be > 0, got -1/],
     [['--gamma', '0'], 2, /--gamma must be scale, auto or a number > 0/],

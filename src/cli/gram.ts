@@ -27,6 +27,7 @@ const flags = {
   'alpha-file': { type: 'string', value: 'A.csv', help: 'projected-sigmoid: α, d numbers (one row or one column)' },
   'beta-file': { type: 'string', value: 'B.csv', help: 'projected-sigmoid: β, d numbers (one row or one column)' },
   out: { type: 'string', value: 'K.csv', required: true, help: 'where to write K (n rows × m columns, no header)' },
+  quiet: { type: 'boolean', help: 'nothing on stderr but errors (no notices, progress or summary)' },
   tile: { type: 'string', value: 'T', help: 'tile side: K is computed in T×T blocks (default up to 2048, within the device limits)' },
   backend: BACKEND_FLAG,
 } as const;
@@ -45,42 +46,43 @@ export const gramCommand: Command<typeof flags> = {
   summary: 'compute the Gram matrix K[i, j] = k(x_i, y_j) of CSV files',
   usage:
     'gram --x X.csv [--y Y.csv] [--kernel K] [--gamma G] [--coef0 C] [--degree D] ' +
-    '[--alpha-file A.csv --beta-file B.csv] --out K.csv [--tile T] [--backend B]',
+    '[--alpha-file A.csv --beta-file B.csv] --out K.csv [--tile T] [--backend B] [--quiet]',
   flags,
   async run(f, io) {
     const opts = gramOptions(f);
+    const note = f.quiet ? () => {} : (line: string) => io.err(line);
     const backend = backendFlag(f.backend);
     const kernel = opts.kernel ?? 'sigmoid';
     for (const p of ['gamma', 'coef0', 'degree'] as const) {
-      if (opts[p] !== undefined && !USES[kernel].includes(p)) io.err(`note: --${p} is not used by the ${kernel} kernel`);
+      if (opts[p] !== undefined && !USES[kernel].includes(p)) note(`note: --${p} is not used by the ${kernel} kernel`);
     }
     const tile = f.tile === undefined ? undefined : intFlag('tile', f.tile, 1);
     const outPath = f.out!;
     await checkWritable(outPath);
 
-    const x = await load(f.x!, io);
-    const y = f.y === undefined ? null : await load(f.y, io);
+    const x = await load(f.x!, note);
+    const y = f.y === undefined ? null : await load(f.y, note);
     if (y && y.cols !== x.cols) {
       throw new ShapeError(
         `${f.y} has ${y.cols} columns but ${f.x} has ${x.cols}: X and Y need the same number of features`,
       );
     }
     if (kernel === 'projected-sigmoid') {
-      opts.alpha = await loadVector(f['alpha-file'], 'alpha-file', x.cols, io);
-      opts.beta = await loadVector(f['beta-file'], 'beta-file', x.cols, io);
+      opts.alpha = await loadVector(f['alpha-file'], 'alpha-file', x.cols, note);
+      opts.beta = await loadVector(f['beta-file'], 'beta-file', x.cols, note);
     }
     const resolved = resolveGramOptions(opts, x.cols);
     const n = x.rows;
     const m = y ? y.rows : x.rows;
 
-    const engine = await createEngine({ backend, log: io.err });
+    const engine = await createEngine({ backend, log: f.quiet ? null : io.err });
     const ran = engine.backend;
     const t0 = performance.now();
     const out = await AtomicFile.create(outPath);
     try {
       const plan = tiling(() => planGramTiles(engine.limits, n, m, x.cols, false, { tileRows: tile, tileCols: tile }), tile);
       const bands = Math.ceil(n / plan.tileRows);
-      io.err(
+      note(
         `computing K (${n}×${m}) on ${ran}` +
           (plan.tiles > 1 ? ` in ${plan.tiles} tiles of up to ${plan.tileRows}×${plan.tileCols}, ${bands} band(s) of rows` : '') + '...',
       );
@@ -105,7 +107,7 @@ export const gramCommand: Command<typeof flags> = {
         if (bands > 1 && (now - lastReport > 1000 || done === n)) {
           lastReport = now;
           const sec = (now - t0) / 1000;
-          io.err(`  rows ${done}/${n} (${((100 * done) / n).toFixed(0)} %), ${sec.toFixed(1)} s, ${((done * m) / sec / 1e6).toPrecision(3)} M entries/s`);
+          note(`  rows ${done}/${n} (${((100 * done) / n).toFixed(0)} %), ${sec.toFixed(1)} s, ${((done * m) / sec / 1e6).toPrecision(3)} M entries/s`);
         }
       });
       await out.commit();
@@ -116,13 +118,13 @@ export const gramCommand: Command<typeof flags> = {
       engine.destroy();
     }
     const seconds = (performance.now() - t0) / 1000;
-    io.err(`K ${n}×${m}, ${describeKernel(resolved)}, backend ${ran}, ${seconds.toFixed(3)} s → ${outPath}`);
+    note(`K ${n}×${m}, ${describeKernel(resolved)}, backend ${ran}, ${seconds.toFixed(3)} s → ${outPath}`);
   },
 };
 
 
 /** α or β of projected-sigmoid from a CSV of d numbers (one row or one column, header optional). */
-async function loadVector(path: string | undefined, flag: string, d: number, io: { err(line: string): void }): Promise<Float32Array> {
+async function loadVector(path: string | undefined, flag: string, d: number, note: (line: string) => void): Promise<Float32Array> {
   if (path === undefined) throw new UsageError(`the projected-sigmoid kernel needs --${flag} (a CSV of ${d} numbers, one per feature)`);
   const csv = readCsv(await readText(path), { source: path });
   if (csv.rows !== 1 && csv.cols !== 1) {
@@ -131,7 +133,7 @@ async function loadVector(path: string | undefined, flag: string, d: number, io:
   if (csv.data.length !== d) {
     throw new ShapeError(`${path} (--${flag}) has ${csv.data.length} numbers but X has ${d} features: they must match`);
   }
-  io.err(`read ${path}: ${d} weights`);
+  note(`read ${path}: ${d} weights`);
   return csv.data;
 }
 
@@ -163,9 +165,9 @@ function gramOptions(f: Flags<typeof flags>): GramOptions {
   return opts;
 }
 
-async function load(path: string, io: { err(line: string): void }): Promise<CsvMatrix> {
+async function load(path: string, note: (line: string) => void): Promise<CsvMatrix> {
   const csv = readCsv(await readText(path), { source: path });
-  io.err(`read ${path}: ${csv.rows} rows × ${csv.cols} columns${csv.header ? ' (with a header row)' : ''}`);
+  note(`read ${path}: ${csv.rows} rows × ${csv.cols} columns${csv.header ? ' (with a header row)' : ''}`);
   return csv;
 }
 

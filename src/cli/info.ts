@@ -16,6 +16,7 @@ export function backendFlag(value: string | undefined): BackendChoice {
 const flags = {
   backend: { ...BACKEND_FLAG, help: 'which backend to open (default auto: WebGPU if an adapter exists, else the CPU)' },
   json: { type: 'boolean', help: 'print one JSON object instead of a table' },
+  quiet: { type: 'boolean', help: 'no backend notice on stderr' },
 } as const;
 
 export interface InfoReport {
@@ -30,11 +31,11 @@ export interface InfoReport {
 
 export const infoCommand: Command<typeof flags> = {
   summary: 'show the backend, the GPU adapter and the engine limits',
-  usage: 'info [--backend auto|webgpu|cpu] [--json]',
+  usage: 'info [--backend auto|webgpu|cpu] [--json] [--quiet]',
   flags,
   async run(f, io) {
     const backend = backendFlag(f.backend);
-    const engine = await createEngine({ backend, log: io.err });
+    const engine = await createEngine({ backend, log: f.quiet ? null : io.err });
     let report: InfoReport;
     try {
       report = {

@@ -32,7 +32,7 @@ function usage(): string {
     'commands:',
     ...names.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n]!.summary}`),
     '',
-    "Run 'sigmoid-core <command> --help' for a command's options.",
+    "Run 'sigmoid-core <command> --help' for a command's options, 'sigmoid-core --version' for the version.",
   ].join('\n');
 }
 

@@ -76,7 +76,7 @@ export const svmCommand: Command<typeof flags> = {
     const svc = new SVC({
       C: o.C, kernel: o.kernel, gamma: o.gamma, coef0: o.coef0, degree: o.degree, tol: o.tol,
       maxIter: o.maxIter ?? undefined, cacheSize: o.cacheSize,
-      log: (line) => io.err(line),
+      log: f.quiet ? null : (line) => io.err(line),
       onProgress: f.quiet ? undefined : (p: SVCProgress) => io.err(formatPair(p)),
     });
     const d = await loadDataset(

@@ -5,7 +5,7 @@
 //   'register'   8×8 outputs per thread read straight from storage, no workgroup memory
 //                and no barriers. On CPU-backed adapters (lavapipe, SwiftShader) workgroup
 //                memory is plain memory and each barrier switches coroutines, so this runs
-//                2–4× faster there (bench/README.md); it is never picked for a hardware
+//                1.9–4.7× faster there (bench/README.md); it is never picked for a hardware
 //                adapter by 'auto', whose kernels were not tuned on such a driver.
 
 import { ValueError } from '../errors.js';
