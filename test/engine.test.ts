@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BackendUnavailableError, createEngine, describeAdapter, DisposedError, type Engine, ShapeError, Tensor, ValueError,
 } from '../src/index.js';
+import { CpuPool, MAX_POOLED_BYTES } from '../src/cpu/pool.js';
 import { resolveTiling } from '../src/webgpu/tiling.js';
 
 async function engineFor(backend: 'cpu' | 'webgpu'): Promise<Engine> {
@@ -100,6 +101,22 @@ describe('createEngine', () => {
     expect(resolveTiling('auto', { ...cpuBacked, device: 'NVIDIA H100', architecture: 'hopper' })).toBe('workgroup');
     expect(resolveTiling('auto', null)).toBe('workgroup');
     expect(resolveTiling('register', null)).toBe('register');
+  });
+
+  it('the CPU pool keeps the most recently freed arrays: past its cap the least recently freed go', () => {
+    const pool = new CpuPool();
+    const big = (MAX_POOLED_BYTES / 16) / 4; // 16 of these fill the pool
+    const olds = Array.from({ length: 16 }, () => new Float32Array(big));
+    for (const a of olds) pool.give(a);
+    expect(pool.stats()).toEqual({ pooledBytes: MAX_POOLED_BYTES, pooledBuffers: 16 });
+    const recent = new Float32Array(1000);
+    pool.give(recent);
+    expect(pool.take(1000)).toBe(recent); // kept (the oldest big array made room), reused
+    expect(pool.stats()).toEqual({ pooledBytes: 15 * big * 4, pooledBuffers: 15 });
+    expect(pool.take(big)).toBe(olds[15]); // the most recent of the rest first
+    expect(pool.take(big) === olds[0]).toBe(false); // the oldest was let go (not.toBe compares 4 MiB arrays deeply)
+    pool.give(new Float32Array(MAX_POOLED_BYTES / 4 + 4)); // larger than the whole pool: not kept
+    expect(pool.stats().pooledBytes).toBeLessThanOrEqual(MAX_POOLED_BYTES);
   });
 
   it('describeAdapter: the description when there is one, else vendor, architecture and device; and which kind', () => {

@@ -1,11 +1,12 @@
 // CPU buffers and their pool. A CpuBuffer wraps a Float32Array; release() detaches the
 // array (so a released buffer cannot be used by mistake) and keeps it in a pool keyed by
-// length, up to MAX_POOLED_BYTES in all, for the next alloc of that length. The pool
-// counts exactly what it holds, so poolStats() is truthful.
+// length, up to MAX_POOLED_BYTES in all (past that the least recently released go to the
+// GC), for the next alloc of that length. The pool counts exactly what it holds, so
+// poolStats() is truthful.
 
 import type { BackendBuffer } from '../backend.js';
 
-/** At most this many bytes of free arrays are kept; beyond it, released arrays go to the GC. */
+/** At most this many bytes of free arrays are kept; beyond it, the least recently released go to the GC. */
 export const MAX_POOLED_BYTES = 64 * 1024 * 1024;
 
 export class CpuBuffer implements BackendBuffer {
@@ -36,39 +37,48 @@ export class CpuBuffer implements BackendBuffer {
 
 export class CpuPool {
   #free = new Map<number, Float32Array[]>();
+  /** Every pooled array, least recently released first. */
+  #order = new Set<Float32Array>();
   #bytes = 0;
-  #count = 0;
 
   /** A free array of exactly `length` floats (contents unspecified), or a new zeroed one. */
   take(length: number): Float32Array {
-    const list = this.#free.get(length);
-    const arr = list?.pop();
+    const arr = this.#free.get(length)?.pop();
     if (arr === undefined) return new Float32Array(length);
+    this.#order.delete(arr);
     this.#bytes -= arr.byteLength;
-    this.#count--;
     return arr;
   }
 
-  /** Keeps `arr` for reuse if the pool has room. */
+  /** Keeps `arr` for reuse, letting the least recently released arrays go to make room. */
   give(arr: Float32Array): void {
-    if (arr.length === 0 || this.#bytes + arr.byteLength > MAX_POOLED_BYTES) return;
+    if (arr.length === 0 || arr.byteLength > MAX_POOLED_BYTES) return;
+    while (this.#bytes + arr.byteLength > MAX_POOLED_BYTES) this.#evictOldest();
     let list = this.#free.get(arr.length);
     if (list === undefined) {
       list = [];
       this.#free.set(arr.length, list);
     }
     list.push(arr);
+    this.#order.add(arr);
     this.#bytes += arr.byteLength;
-    this.#count++;
+  }
+
+  #evictOldest(): void {
+    const oldest = this.#order.values().next().value!;
+    this.#order.delete(oldest);
+    const list = this.#free.get(oldest.length)!;
+    list.splice(list.indexOf(oldest), 1);
+    this.#bytes -= oldest.byteLength;
   }
 
   stats(): { pooledBytes: number; pooledBuffers: number } {
-    return { pooledBytes: this.#bytes, pooledBuffers: this.#count };
+    return { pooledBytes: this.#bytes, pooledBuffers: this.#order.size };
   }
 
   clear(): void {
     this.#free.clear();
+    this.#order.clear();
     this.#bytes = 0;
-    this.#count = 0;
   }
 }
