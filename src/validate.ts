@@ -11,13 +11,23 @@ export function fmtShape(shape: Shape | readonly number[]): string {
 /** Largest finite float32. */
 export const MAX_FLOAT32 = 3.4028234663852886e38;
 
-/** A finite number that float32 (what the kernels compute in) can also hold. */
+/** Smallest normal float32: GPUs may flush smaller magnitudes (subnormals) to 0. */
+export const MIN_NORMAL_FLOAT32 = 1.1754943508222875e-38;
+
+/**
+ * A finite number that float32 (what the kernels compute in) can also hold: within its
+ * range, and 0 or at least its smallest normal in magnitude (the CPU would use a tiny value,
+ * a GPU 0: e.g. adam eps 1e-46 gave NaN weights on WebGPU only).
+ */
 export function checkFinite(name: string, value: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new ValueError(`${name} must be a finite number, got ${String(value)}`);
   }
   if (Math.abs(value) > MAX_FLOAT32) {
     throw new ValueError(`${name} must be within the float32 range (|x| ≤ 3.4e38), got ${value}`);
+  }
+  if (value !== 0 && Math.abs(value) < MIN_NORMAL_FLOAT32) {
+    throw new ValueError(`${name} must be 0 or at least 1.2e-38 in magnitude (float32's smallest normal number; a GPU may round less to 0), got ${value}`);
   }
 }
 
