@@ -7,7 +7,7 @@ import type { ActivationSpec, Backend, BackendBuffer, SgdUpdate } from './backen
 import { CpuBackend } from './cpu/backend.js';
 import { BackendUnavailableError, DisposedError, GPUOpError, ShapeError, ValueError } from './errors.js';
 import { GRAM_KEYS, resolveGramOptions } from './gram-options.js';
-import { flatValues, rowValues } from './nested-arrays.js';
+import { flatValues, isRow, type Row, rowValues } from './nested-arrays.js';
 import { Tensor, type TensorOwner } from './tensor.js';
 import type {
   AdapterInfoSummary, BackendKind, EngineLimits, GramOptions, LossKind, MatmulOptions, MemoryStats, Shape, Tiling,
@@ -18,7 +18,7 @@ import {
   optionsObject, sameShape,
 } from './validate.js';
 
-export type TensorData = Float32Array | readonly number[] | readonly (readonly number[])[];
+export type TensorData = Float32Array | readonly number[] | readonly Row[];
 
 /** Options of engine.recover(). */
 export interface RecoverOptions {
@@ -773,8 +773,8 @@ function matrixDims(op: string, name: string, t: Tensor, transpose: boolean): [n
 function flatten(data: TensorData): { values: Float32Array; inferred: number[] } {
   if (data instanceof Float32Array) return { values: new Float32Array(data), inferred: [data.length] };
   if (!Array.isArray(data)) throw new ValueError(`tensor data must be a Float32Array or an array, got ${describeValue(data)}`);
-  if (data.length > 0 && Array.isArray(data[0])) {
-    const cols = (data[0] as readonly number[]).length;
+  if (data.length > 0 && isRow(data[0])) {
+    const cols = data[0].length;
     return { values: rowValues('tensor data', data, cols), inferred: [data.length, cols] };
   }
   return { values: flatValues('tensor data', data), inferred: [data.length] };

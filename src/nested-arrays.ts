@@ -11,6 +11,14 @@ function element(name: string, v: unknown, at: string): number {
   return v;
 }
 
+/** A row of a nested matrix: a number[] or a typed array (Float32Array rows, e.g. from a parser). */
+export type Row = readonly number[] | Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/** `v` can be a row of a nested matrix: an array or a typed array (not a DataView). */
+export function isRow(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+}
+
 /** The values of a number[] (or typed array) as float32. */
 export function flatValues(name: string, flat: ArrayLike<unknown>): Float32Array {
   const out = new Float32Array(flat.length);
@@ -18,14 +26,13 @@ export function flatValues(name: string, flat: ArrayLike<unknown>): Float32Array
   return out;
 }
 
-/** The values of a number[][] with `cols` values per row, row-major, as float32. */
+/** The values of rows (number[] or typed arrays) with `cols` values each, row-major, as float32. */
 export function rowValues(name: string, rows: readonly unknown[], cols: number): Float32Array {
   const out = new Float32Array(rows.length * cols);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
-    if (!Array.isArray(row) || row.length !== cols) {
-      throw new ShapeError(`${name} row ${r} has ${Array.isArray(row) ? row.length : 'no'} values, row 0 has ${cols}`);
-    }
+    if (!isRow(row)) throw new ShapeError(`${name} row ${r} is ${describeValue(row)}, not a row of numbers (number[] or a typed array)`);
+    if (row.length !== cols) throw new ShapeError(`${name} row ${r} has ${row.length} values, row 0 has ${cols}`);
     for (let c = 0; c < cols; c++) out[r * cols + c] = element(name, row[c], `[${r}][${c}]`);
   }
   return out;

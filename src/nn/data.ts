@@ -8,7 +8,7 @@ import type { Engine } from '../engine.js';
 import { LimitError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
-import { flatValues, rowValues } from '../nested-arrays.js';
+import { flatValues, isRow, rowValues } from '../nested-arrays.js';
 import { describeValue, fmtShape, optionalBoolean } from '../validate.js';
 import type { HostMatrix, Inputs, Targets } from './types.js';
 
@@ -36,8 +36,8 @@ export function inputShape(name: string, x: Inputs): [number, number] {
   }
   if (Array.isArray(x)) {
     if (x.length === 0) throw new ShapeError(`${name} has no rows`);
-    if (!Array.isArray(x[0])) throw new ShapeError(`${name} must be rows of numbers (number[][]), got a flat array`);
-    return [x.length, (x[0] as readonly number[]).length];
+    if (!isRow(x[0])) throw new ShapeError(`${name} must be rows of numbers (number[][]), got a flat array`);
+    return [x.length, x[0].length];
   }
   throw new ValueError(`${name} must be a Tensor, a { rows, cols, data } matrix or number[][], got ${describeValue(x)}`);
 }
@@ -76,7 +76,7 @@ export async function toHostTargets(
   name: string, y: Targets, rows: number, outputs: number, loss: LossKind, allowNonFinite = false,
 ): Promise<Prepared> {
   let t: Prepared;
-  const isVector = (Array.isArray(y) && !Array.isArray(y[0])) || ArrayBuffer.isView(y) || (y instanceof Tensor && y.shape.length === 1);
+  const isVector = (Array.isArray(y) && !isRow(y[0])) || ArrayBuffer.isView(y) || (y instanceof Tensor && y.shape.length === 1);
   if (isVector) {
     const values = y instanceof Tensor ? await y.read() : (y as ArrayLike<number>);
     if (values.length !== rows) {
@@ -105,7 +105,8 @@ export async function toHostTargets(
     t = await toHostMatrix(name, y as Inputs);
     if (t.rows !== rows) throw new ShapeError(`${name} has ${t.rows} rows but x has ${rows} rows; they must have the same number of rows`);
     if (t.cols !== outputs) {
-      throw new ShapeError(`${name} has ${t.cols} columns but the model has ${outputs} outputs; targets must be [${rows}, ${outputs}]`);
+      const hint = t.cols === 1 && loss === 'softmaxCrossEntropy' ? ' (for class indices, pass one number per row: a flat number[] or Int32Array)' : '';
+      throw new ShapeError(`${name} has ${t.cols} columns but the model has ${outputs} outputs; targets must be [${rows}, ${outputs}]${hint}`);
     }
   }
   if (!allowNonFinite) checkFiniteMatrix(name, t);

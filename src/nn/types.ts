@@ -4,6 +4,7 @@
 
 import type { RecoveryOption, TrainingEvent } from './recovery.js';
 import type { Tensor } from '../tensor.js';
+import type { Row } from '../nested-arrays.js';
 import type { LossKind } from '../types.js';
 import type { CheckpointOptions } from './checkpoint.js';
 import type { CheckpointTarget } from './checkpoint-store.js';
@@ -92,7 +93,7 @@ export interface HostMatrix {
 }
 
 /** Inputs: a [N, d] tensor (used in place), nested rows, or a host matrix. */
-export type Inputs = Tensor | HostMatrix | readonly (readonly number[])[];
+export type Inputs = Tensor | HostMatrix | readonly Row[];
 
 /**
  * Targets: like Inputs ([N, outputs]: one-hot or probability rows for

@@ -125,17 +125,18 @@ describe('initialisation and parameters', () => {
 describe('inputs, predict and predictProba', () => {
   const d = blobs(2, 60, 5, 3);
 
-  it('nested rows, host matrices, tensors and label vectors train identically', async () => {
+  it('nested rows (number[] or typed-array rows), host matrices, tensors and label vectors train identically', async () => {
     const flat = new Float32Array(d.x.flat());
     const results: number[][] = [];
-    for (const form of ['nested', 'host', 'tensor'] as const) {
+    for (const form of ['nested', 'host', 'tensor', 'typed rows'] as const) {
       const m = sequential(engines.cpu, [dense(5, 4), tanh(), dense(4, 3)], { seed: 1 });
       const xt = form === 'tensor' ? engines.cpu.tensor(flat, [60, 5]) : null;
       const yt = form === 'tensor' ? engines.cpu.tensor(d.onehot) : null;
       try {
         m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.01 }) });
-        const x = form === 'nested' ? d.x : form === 'host' ? { rows: 60, cols: 5, data: flat } : xt!;
-        const y = form === 'nested' ? d.labels : form === 'host' ? Int32Array.from(d.labels) : yt!;
+        const x = form === 'nested' ? d.x : form === 'host' ? { rows: 60, cols: 5, data: flat } : form === 'tensor' ? xt! : d.x.map((r) => Float32Array.from(r));
+        // Typed one-hot rows are a target matrix, not a label vector.
+        const y = form === 'nested' ? d.labels : form === 'host' ? Int32Array.from(d.labels) : form === 'tensor' ? yt! : d.onehot.map((r) => Float32Array.from(r));
         const h = await m.fit(x, y, { epochs: 2, batchSize: 16 });
         results.push(h.loss);
         if (xt) expect(xt.disposed).toBe(false); // the caller's tensors are used in place, not freed
@@ -147,6 +148,7 @@ describe('inputs, predict and predictProba', () => {
     }
     expect(results[1]).toEqual(results[0]);
     expect(results[2]).toEqual(results[0]);
+    expect(results[3]).toEqual(results[0]);
   });
 
   it('predict in batches equals predict in one pass; predictProba rows are softmax', async () => {
