@@ -8,7 +8,7 @@ import { LOSS_KINDS } from '../engine.js';
 import { DisposedError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
-import { checkTensorBytes, fmtShape, optionKeys, optionsObject } from '../validate.js';
+import { checkFinite, checkTensorBytes, fmtShape, optionKeys, optionsObject } from '../validate.js';
 import {
   allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, type Prepared, type RowSource, rowSource, rowsPerTensor, takeRows, toHostMatrix, toHostTargets,
 } from './data.js';
@@ -240,6 +240,24 @@ export class Sequential {
       loss, optimizerSpec: { ...optimizerSpec }, optimizer: new Optimizer(this.engine, { ...optimizerSpec }),
       metrics: [...new Set(metrics)], logits, accuracy,
     };
+  }
+
+  /** The optimizer's learning rate (compile's, or the last setLearningRate). */
+  get learningRate(): number {
+    return this.#ready('learningRate').optimizerSpec.lr;
+  }
+
+  /**
+   * Sets the optimizer's learning rate, keeping its state (Adam's moments and step count,
+   * SGD's velocity), which compile() would reset: for schedules, also from a fit's
+   * onEpochEnd (the next step uses it). Checkpoints record the rate current when written.
+   */
+  setLearningRate(lr: number): void {
+    const c = this.#ready('setLearningRate');
+    checkFinite('lr', lr);
+    if (!(lr > 0)) throw new ValueError(`lr must be > 0, got ${lr}`);
+    c.optimizerSpec.lr = lr;
+    c.optimizer.spec.lr = lr;
   }
 
   /**

@@ -72,6 +72,49 @@ describe('trainStep', () => {
     });
   }
 
+  for (const backend of ['cpu', 'gpu'] as const) for (const [name, optimizer] of OPTIMIZERS) {
+    it(`${backend}, ${name}: setLearningRate keeps the optimizer state (the next update scales with the rate; compile would restart it)`, async () => {
+      const e = engines[backend];
+      const x = e.tensor(DATA.x);
+      const y = e.tensor(DATA.onehot);
+      const [kept, changed] = [model(e, optimizer()), model(e, optimizer())];
+      try {
+        for (const m of [kept, changed]) for (let i = 0; i < 2; i++) m.trainStep(x, y).dispose();
+        const before = await weightsOf(kept);
+        expect(await weightsOf(changed)).toEqual(before);
+        changed.setLearningRate(kept.learningRate / 4);
+        expect(changed.learningRate).toBe(kept.learningRate / 4);
+        kept.trainStep(x, y).dispose();
+        changed.trainStep(x, y).dispose();
+        // Same state and gradient, a quarter of the rate: a quarter of the step, element by element.
+        const [a, b] = [await weightsOf(kept), await weightsOf(changed)];
+        before.forEach((w0, i) => {
+          const quarter = Float32Array.from(w0, (v, j) => v + (a[i]![j]! - v) / 4);
+          expectClose(b[i]!, quarter, { rtol: 1e-5, atol: 1e-6, label: `parameter ${i}` });
+        });
+      } finally {
+        kept.dispose();
+        changed.dispose();
+        x.dispose();
+        y.dispose();
+      }
+    });
+  }
+
+  it('setLearningRate refuses a rate ≤ 0 or non-finite, and an uncompiled model', () => {
+    const m = model(engines.cpu);
+    try {
+      expect(() => m.setLearningRate(0)).toThrow(/lr must be > 0, got 0/);
+      expect(() => m.setLearningRate(Number.NaN)).toThrow(ValueError);
+      expect(m.learningRate).toBe(0.05);
+    } finally {
+      m.dispose();
+    }
+    const raw = sequential(engines.cpu, NET, { seed: 4 });
+    expect(() => raw.setLearningRate(0.1)).toThrow(/call model.compile/);
+    raw.dispose();
+  });
+
   it('rejects wrong widths, row mismatches and foreign tensors, leaving the weights unchanged', async () => {
     const e = engines.cpu;
     const m = model(e);
