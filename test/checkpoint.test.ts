@@ -351,6 +351,16 @@ describe('bad checkpoints', () => {
       } finally {
         sgdModel.dispose();
       }
+      // Only the rate differs (a schedule changed it): the message says how to resume.
+      const slower = model(engines.cpu, opt);
+      try {
+        slower.setLearningRate(opt.lr / 2);
+        await expectRejected(slower, good, /only the rate differs: call model\.setLearningRate\(0\.01\) before resuming/);
+        slower.setLearningRate(opt.lr);
+        await slower.fit(DATA.x, DATA.labels, { ...FIT, epochs: 3, resumeFrom: good });
+      } finally {
+        slower.dispose();
+      }
       const mse = sequential(engines.cpu, NET, { seed: 4 });
       mse.compile({ loss: 'mse', optimizer: opt });
       try {

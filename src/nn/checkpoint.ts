@@ -217,7 +217,11 @@ export function checkResume(
   if (ck.loss !== model.loss) throw new ValueError(`${src}: the checkpoint was trained with loss ${ck.loss}, the model is compiled with ${model.loss}`);
   const a = describeOptimizer(ck.optimizer);
   const b = describeOptimizer(model.optimizer);
-  if (a !== b) throw new ValueError(`${src}: the checkpoint's optimizer is ${a} but the model is compiled with ${b}`);
+  if (a !== b) {
+    const rateOnly = describeOptimizer({ ...ck.optimizer, lr: model.optimizer.lr }) === b;
+    const hint = rateOnly ? ` (only the rate differs: call model.setLearningRate(${ck.optimizer.lr}) before resuming)` : '';
+    throw new ValueError(`${src}: the checkpoint's optimizer is ${a} but the model is compiled with ${b}${hint}`);
+  }
   const f = ck.fit;
   if (fit.trainRows !== f.trainRows) {
     throw new ValueError(`${src}: the checkpoint's run trained on ${f.trainRows} rows, this fit has ${fit.trainRows} (resume on the same data)`);
