@@ -31,8 +31,8 @@ export function rowValues(name: string, rows: readonly unknown[], cols: number):
   const out = new Float32Array(rows.length * cols);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
-    if (!isRow(row)) throw new ShapeError(`${name} row ${r} is ${describeValue(row)}, not a row of numbers (number[] or a typed array)`);
-    if (row.length !== cols) throw new ShapeError(`${name} row ${r} has ${row.length} values, row 0 has ${cols}`);
+    if (!isRow(row)) throw new ShapeError(`${name} row ${r} (0-based) is ${describeValue(row)}, not a row of numbers (number[] or a typed array)`);
+    if (row.length !== cols) throw new ShapeError(`${name} row ${r} (0-based) has ${row.length} values, row 0 has ${cols}`);
     for (let c = 0; c < cols; c++) out[r * cols + c] = element(name, row[c], `[${r}][${c}]`);
   }
   return out;

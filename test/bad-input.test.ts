@@ -171,7 +171,7 @@ const rows: Row[] = [
   ['fit x/y rows differ', ({ model, X, labels }) => model.fit(X, labels.slice(1)), ShapeError, ['11 values', '12 rows']],
   ['fit wrong width', ({ model, X, labels }) => model.fit(X.map((r) => r.slice(1)), labels), ShapeError, ['3 columns', '4 inputs']],
   ['fit class indices as a column for softmax', ({ model, X, labels }) => model.fit(X, labels.map((v) => [v])), ShapeError, ['1 columns', '3 outputs', 'pass one number per row']],
-  ['fit x row that is not a row', ({ model, X, labels }) => model.fit(X.map((r, i) => (i === 3 ? 7 : r)) as never, labels), ShapeError, ['x row 3 is 7', 'not a row of numbers']],
+  ['fit x row that is not a row', ({ model, X, labels }) => model.fit(X.map((r, i) => (i === 3 ? 7 : r)) as never, labels), ShapeError, ['x row 3 (0-based) is 7', 'not a row of numbers']],
   ['fit flat x', ({ model, labels }) => model.fit([1, 2, 3] as never, labels), ShapeError, ['flat array']],
   ['fit x row with a hole', ({ model, X, labels }) => model.fit(X.map((r, i) => (i === 2 ? [r[0], , r[2], r[3]] : r)) as never, labels), ValueError, ['x[2][1]', 'missing']],
   ['fit x of the wrong type', ({ model, labels }) => model.fit('x' as never, labels), ValueError, ['must be a Tensor']],

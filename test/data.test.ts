@@ -117,12 +117,12 @@ describe('labels', () => {
     expect(r.task).toBe('regression');
     if (r.task === 'regression') expect(Array.from(r.values)).toEqual([0.5, 1, 2]);
     expect(labelsFromColumn([1, 2, 3], { task: 'regression' }).task).toBe('regression');
-    expect(() => labelsFromColumn([0.5, 1], { task: 'classification', name: 'y' })).toThrow(/y: classification needs integer class labels, but row 1 is 0.5/);
+    expect(() => labelsFromColumn([0.5, 1], { task: 'classification', name: 'y' })).toThrow(/y: classification needs integer class labels, but row 0 \(0-based\) is 0.5/);
   });
 
   it('one class, NaN and empty columns are errors', () => {
     expect(() => labelsFromColumn([2, 2, 2])).toThrow(/at least 2 classes, but every row is 2/);
-    expect(() => labelsFromColumn([1, Number.NaN])).toThrow(/row 2 is NaN/);
+    expect(() => labelsFromColumn([1, Number.NaN])).toThrow(/row 1 \(0-based\) is NaN/);
     expect(() => labelsFromColumn([0, 1, 0.5], { task: 'classification', firstLine: 2 })).toThrow(/but line 4 is 0\.5/);
     expect(() => labelsFromColumn([])).toThrow(/is empty/);
   });

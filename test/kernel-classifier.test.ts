@@ -123,7 +123,7 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
     await clf.fit(e, train.x, train.y);
     await expect(clf.predict({ rows: 1, cols: 3, data: new Float32Array(3) })).rejects.toThrow(ShapeError);
     await expect(clf.evaluate(test.x, test.y.map((v) => v + 2))).rejects.toThrow(/not one of the classes 0, 1/);
-    await expect(clf.predict({ rows: 1, cols: 2, data: new Float32Array([0, Number.NaN]) })).rejects.toThrow(/row 0, column 1 is NaN/);
+    await expect(clf.predict({ rows: 1, cols: 2, data: new Float32Array([0, Number.NaN]) })).rejects.toThrow(/row 0, column 1 \(0-based\) is NaN/);
     clf.dispose();
     await expect(clf.predict(test.x)).rejects.toThrow(DisposedError);
     expect(e.memory().liveTensors).toBe(0);
@@ -147,8 +147,8 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
     await clf.fit(e, small, y);
     await expectThrows(() => clf.transform(scaled(1e38)), ValueError, 'transform', ['KernelClassifier.transform: the kernel features K(X, landmarks)[', overflow]);
     const nan: Matrix = { rows: 1, cols: 2, data: new Float32Array([0, Number.NaN]) };
-    await expect(clf.predict(nan)).rejects.toThrow(/^predict: X row 0, column 1 is NaN/);
-    await expect(clf.predictProba(nan)).rejects.toThrow(/^predictProba: X row 0, column 1 is NaN/);
+    await expect(clf.predict(nan)).rejects.toThrow(/^predict: X row 0, column 1 \(0-based\) is NaN/);
+    await expect(clf.predictProba(nan)).rejects.toThrow(/^predictProba: X row 0, column 1 \(0-based\) is NaN/);
     clf.dispose();
     expect(e.memory().liveTensors).toBe(0);
   });

@@ -169,7 +169,7 @@ describe.each(['cpu', 'webgpu'])('nystroem on %s', (backend) => {
     await expect(nystroem(e, X, { seed: 0.5 })).rejects.toThrow(/seed must be an integer/);
     await expect(nystroem(e, X, { kernel: 'projected-sigmoid' })).rejects.toThrow(/does not support the projected-sigmoid kernel/);
     const bad = { rows: 2, cols: 2, data: new Float32Array([1, Number.NaN, 0, 0]) };
-    await expect(nystroem(e, bad, { components: 1 })).rejects.toThrow(/row 0, column 1 is NaN/);
+    await expect(nystroem(e, bad, { components: 1 })).rejects.toThrow(/row 0, column 1 \(0-based\) is NaN/);
     await expect(nystroem(e, { rows: 3, cols: 2, data: new Float32Array(4) })).rejects.toThrow(/3×2 does not match 4 values/);
     const ny = await nystroem(e, X, { components: 4 });
     await expect(ny.transform(e, { rows: 2, cols: 3, data: new Float32Array(6) })).rejects.toThrow(ShapeError);

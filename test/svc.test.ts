@@ -248,7 +248,7 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     const x = matrix([[0, 0], [1, 1], [2, 2]]);
     await expectThrows(() => new SVC().fit(cpu, x, [1, 1, 1]), ValueError, 'one class', ['only one class (1)']);
     const nan = matrix([[0, 0], [1, Number.NaN], [2, 2]]);
-    await expectThrows(() => new SVC().fit(cpu, nan, [0, 1, 1]), ValueError, 'NaN', ['non-finite value (NaN) at row 1, column 1']);
+    await expectThrows(() => new SVC().fit(cpu, nan, [0, 1, 1]), ValueError, 'NaN', ['non-finite value (NaN) at row 1, column 1 (0-based)']);
     await expectThrows(() => new SVC().fit(cpu, x, [0, 1]), ShapeError, 'length', ['X has 3 rows but y has 2 labels']);
     await expectThrows(() => new SVC().fit(cpu, x, [0, Number.NaN, 1]), ValueError, 'NaN label', ['label 1 is NaN']);
     await expectThrows(() => new SVC().fit(null, x, [0, 1, 1]), ValueError, 'no engine', ["provider 'engine' needs an engine"]);
@@ -296,22 +296,29 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     });
   }
 
-  it("webgpu engine: data whose float32 sums overflow (X × 1e21, γ = 'scale') is refused before any work; the cpu engine sums in float64 and fits", async () => {
+  it("webgpu engine: data whose float32 sums overflow (X × 1e21) is refused before any work; γ 'scale' below float32's normals on either engine too", async () => {
     // rbf: ‖xᵢ − xⱼ‖² up to 8.5e43 → Inf → K = exp(−∞) = 0 off the diagonal: K was the identity, every
     // point a support vector. sigmoid: ⟨xᵢ, xⱼ⟩ → ±Inf → tanh = ±1.
     const big: Matrix = { rows: TOY_X.rows, cols: TOY_X.cols, data: TOY_X.data.map((v) => v * 1e21) };
     const live = gpu.memory().liveTensors;
-    await expectThrows(() => new SVC().fit(gpu, big, TOY_Y), ValueError, 'rbf', [
+    await expectThrows(() => new SVC({ gamma: 1 }).fit(gpu, big, TOY_Y), ValueError, 'rbf', [
       "SVC: the squared distances ‖xᵢ − xⱼ‖² of X can reach 8.50e+43, beyond float32's range (3.4e38): WebGPU sums them in float32",
       'the rbf kernel rows come out wrong; standardize X', "or use provider 'float64'",
     ]);
-    await expectThrows(() => new SVC({ kernel: 'sigmoid' }).fit(gpu, big, TOY_Y), ValueError, 'sigmoid', [
+    await expectThrows(() => new SVC({ kernel: 'sigmoid', gamma: 1 }).fit(gpu, big, TOY_Y), ValueError, 'sigmoid', [
       'SVC: the inner products ⟨xᵢ, xⱼ⟩ of X can reach 2.50e+43, beyond', 'the sigmoid kernel rows come out wrong',
     ]);
     expect(gpu.memory().liveTensors).toBe(live);
-    // rbf with γ = 'scale' does not change when X is scaled: the cpu engine predicts as at scale 1.
-    const c = await new SVC().fit(cpu, big, TOY_Y);
-    const ref = await new SVC().fit(cpu, TOY_X, TOY_Y);
+    // γ 'scale' = 1/(d·Var(X)) ≈ 1e-43 here: below float32's normals, refused on both engines
+    // (a GPU would use 0); the float64 provider fits as at scale 1 (rbf with 'scale' does not
+    // change when X is scaled).
+    for (const e of [cpu, gpu]) {
+      await expectThrows(() => new SVC().fit(e, big, TOY_Y), ValueError, "'scale' below normals", [
+        "gamma 'scale' resolved to 1.16e-43", "below float32's smallest normal number", 'standardize X',
+      ]);
+    }
+    const c = await new SVC({ provider: 'float64' }).fit(null, big, TOY_Y);
+    const ref = await new SVC({ provider: 'float64' }).fit(null, TOY_X, TOY_Y);
     expect(Array.from(c.supportIndices)).toEqual(Array.from(ref.supportIndices));
     expect(await c.predict(big)).toEqual(await ref.predict(TOY_X));
   });

@@ -36,9 +36,9 @@ export interface LabelOptions {
 
 const LABEL_KEYS = optionKeys<LabelOptions>()('task', 'name', 'firstLine');
 
-/** Where value i is, for error messages: "row i+1", or the file line. */
+/** Where value i is, for error messages: "row i (0-based)" as the library counts rows, or the file line. */
 function whereOf(firstLine: number | undefined): (i: number) => string {
-  return (i) => (firstLine === undefined ? `row ${i + 1}` : `line ${firstLine + i}`);
+  return (i) => (firstLine === undefined ? `row ${i} (0-based)` : `line ${firstLine + i}`);
 }
 
 /** Decides the task from the values (unless told) and maps class values to 0..C−1. */

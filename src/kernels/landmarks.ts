@@ -32,7 +32,7 @@ export function checkInputMatrix(name: string, x: Matrix): void {
   checkMatrix(name, x);
   for (let i = 0; i < x.data.length; i++) {
     if (!Number.isFinite(x.data[i]!)) {
-      throw new ValueError(`${name} row ${Math.floor(i / x.cols)}, column ${i % x.cols} is ${x.data[i]}, not a finite number`);
+      throw new ValueError(`${name} row ${Math.floor(i / x.cols)}, column ${i % x.cols} (0-based) is ${x.data[i]}, not a finite number`);
     }
   }
 }

@@ -4,7 +4,7 @@
 import { ValueError } from '../../errors.js';
 import { checkDegree } from '../../gram-options.js';
 import type { Matrix } from '../../data/matrix.js';
-import { checkFinite, checkOptionalFunction, MAX_FLOAT32, optionKeys, optionsObject } from '../../validate.js';
+import { checkFinite, checkOptionalFunction, MAX_FLOAT32, MIN_NORMAL_FLOAT32, optionKeys, optionsObject } from '../../validate.js';
 import type { SVCKernel, SVCOptions, SVCProviderKind } from './types.js';
 
 /** Kernels after alias resolution. */
@@ -100,15 +100,19 @@ export function resolveGamma(gamma: 'scale' | 'auto' | number, x: Matrix): numbe
 /**
  * Provider 'engine' computes kernel rows with engine.gram, whose γ is a float32. A numeric γ
  * is checked by the constructor and 'auto' is 1/d, but 'scale' on data of tiny variance
- * (X ≈ 1e-21: γ ≈ 2e41) resolves beyond float32: refused before any work, saying why.
- * The float64 provider takes any γ.
+ * (X ≈ 1e-21: γ ≈ 2e41) resolves beyond float32, and on data of huge variance (X ≈ 1e21:
+ * γ ≈ 1e-43) below its smallest normal (a GPU flushes it to 0): refused before any work,
+ * saying why. The float64 provider takes any γ.
  */
 export function checkEngineGamma(gamma: number, x: Matrix): void {
-  if (gamma <= MAX_FLOAT32) return;
+  const tooBig = gamma > MAX_FLOAT32;
+  if (!tooBig && !(gamma > 0 && gamma < MIN_NORMAL_FLOAT32)) return;
   const variance = 1 / (x.cols * gamma);
   throw new ValueError(
     `SVC.fit: gamma 'scale' resolved to ${gamma.toPrecision(3)} = 1 / (d · Var(X)) = 1 / (${x.cols} · ${variance.toPrecision(3)}): ` +
-      `the variance of X is so tiny that γ is beyond the float32 range (3.4e38) the kernel rows are computed in; ` +
-      `standardize X (or scale it up), or use provider 'float64'`,
+      (tooBig
+        ? `the variance of X is so tiny that γ is beyond the float32 range (3.4e38) the kernel rows are computed in; standardize X (or scale it up)`
+        : `the variance of X is so huge that γ is below float32's smallest normal number (1.2e-38) the kernel rows are computed with; standardize X (or scale it down)`) +
+      `, or use provider 'float64'`,
   );
 }

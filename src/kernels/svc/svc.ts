@@ -89,7 +89,7 @@ export class SVC {
     const classOf = new Map(classes.map((c, k) => [c, k]));
     const yIdx = Int32Array.from(y, (v) => classOf.get(v)!);
     const kernel: KernelParams = { kernel: o.kernel, gamma: resolveGamma(o.gamma, x), coef0: o.coef0, degree: o.degree };
-    if (o.provider === 'engine') checkEngineGamma(kernel.gamma, x);
+    if (o.provider === 'engine' && o.kernel !== 'linear') checkEngineGamma(kernel.gamma, x); // linear ignores γ
     const t0 = performance.now();
 
     const cacheBytes = o.cacheSize * 1024 * 1024;
@@ -363,7 +363,7 @@ function checkX(op: string, x: Matrix): void {
   }
   for (let i = 0; i < x.data.length; i++) {
     if (!Number.isFinite(x.data[i]!)) {
-      throw new ValueError(`${op}: X has a non-finite value (${x.data[i]}) at row ${Math.floor(i / x.cols)}, column ${i % x.cols}`);
+      throw new ValueError(`${op}: X has a non-finite value (${x.data[i]}) at row ${Math.floor(i / x.cols)}, column ${i % x.cols} (0-based)`);
     }
   }
 }
