@@ -75,7 +75,7 @@ fn act_grad_from_output(kind: u32, y: f32, alpha: f32, slope: f32) -> f32 {
     case 1u: { return alpha * y * (1.0 - y); }
     case 2u: { return select(0.0, 1.0, y > 0.0); }
     case 3u: { return select(slope, 1.0, y > 0.0); }
-    case 4u: { return 1.0 - y * y; }
+    case 4u: { return (1.0 - y) * (1.0 + y); } // not 1 − y·y: that cancels as y → ±1
     default: { return 1.0; }
   }
 }

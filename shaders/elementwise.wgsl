@@ -2,7 +2,7 @@
 // possibly folded into 2-D (the vec4 index is computed from num_workgroups). Entry points:
 //   act_forward       out[i] = act(x[i])                               (ACT override)
 //   act_backward      dx[i] = dy[i] · act'(x) from the saved output y:  (ACT override)
-//                     sigmoid α·y(1−y), relu [y>0], leakyRelu y>0 ? 1 : slope, tanh 1−y², identity 1
+//                     sigmoid α·y(1−y), relu [y>0], leakyRelu y>0 ? 1 : slope, tanh (1−y)(1+y), identity 1
 //   sigmoid_backward  y = σ(α·x): dx[i] = dy·α·y(1−y), terms[i] = dy·x·y(1−y) (summed into dα)
 //   binary            out[i] = a[i] (+ − ·) b[i]                       (OP override: 0 add, 1 sub, 2 mul)
 //   scale             out[i] = s · x[i]

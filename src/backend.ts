@@ -98,7 +98,7 @@ export interface Backend {
   activation(x: BackendBuffer, out: BackendBuffer, n: number, act: ActivationSpec): void;
   /**
    * dx[i] = dy[i] · act'(from saved output y[i]): sigmoid α·y(1−y), relu [y>0],
-   * leakyRelu y>0 ? 1 : slope, tanh 1−y², identity 1.
+   * leakyRelu y>0 ? 1 : slope, tanh (1−y)(1+y), identity 1.
    */
   activationBackward(dy: BackendBuffer, y: BackendBuffer, dx: BackendBuffer, n: number, act: ActivationSpec): void;
   /**

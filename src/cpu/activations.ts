@@ -75,7 +75,7 @@ export function activateInto(
 
 /**
  * dx[i] = dy[i] · act'(from the saved output y[i]): sigmoid α·y(1−y), relu [y > 0],
- * leakyRelu y > 0 ? 1 : slope, tanh 1 − y², identity 1.
+ * leakyRelu y > 0 ? 1 : slope, tanh (1 − y)(1 + y), identity 1.
  */
 export function activationGradInto(
   dy: Float32Array, y: Float32Array, dx: Float32Array, n: number, act: ResolvedAct,

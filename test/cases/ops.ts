@@ -790,6 +790,35 @@ const smallTanhCase: OpCase = {
     }),
 };
 
+/**
+ * tanh backward near saturation: act'(y) = (1 − y)(1 + y) keeps its relative precision as
+ * y → ±1 (1 − y·y in float32 loses it: 7e-5 relative at y = 0.99985), in activationBackward
+ * and in matmulActivationBackward's epilogue. Elementwise relative tolerance: the GRAD and
+ * MATMUL tolerances are absolute or normwise and would pass the cancelled values.
+ */
+const saturatedTanhBackwardCase: OpCase = {
+  name: 'saturated inputs: tanh backward keeps its relative precision',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      // y = tanh(z) in float32 for |z| in [3, 8.5] (both signs), dy of mixed signs.
+      const zs: number[] = [];
+      for (let z = 3; z <= 8.5; z += 0.25) zs.push(z, -z);
+      const n = zs.length;
+      const y = Float32Array.from(zs, Math.tanh);
+      const dy = Float32Array.from(zs, (_, i) => [1, -0.75, 1.5][i % 3]!);
+      const dx = await s.keep(engine.activationBackward(s.t(dy), s.t(y), 'tanh')).read();
+      expectClose(dx, refActivationBackward('tanh', dy, y), { rtol: 1e-6, label: 'activationBackward tanh near ±1' });
+      // op(A)·op(B) with k = 1 and power-of-2 factors, so the product is exact: x ⊗ dy.
+      const m = 3;
+      const x = Float32Array.from([1, 2, -0.5]);
+      const ym = new Float32Array(m * n);
+      for (let i = 0; i < m; i++) ym.set(y, i * n);
+      const product = Float64Array.from({ length: m * n }, (_, i) => x[Math.floor(i / n)]! * dy[i % n]!);
+      const out = await s.keep(engine.matmulActivationBackward(s.t(x, [m, 1]), s.t(dy, [1, n]), s.t(ym, [m, n]), 'tanh')).read();
+      expectClose(out, refActivationBackward('tanh', product, ym), { rtol: 1e-6, label: 'matmulActivationBackward tanh near ±1' });
+    }),
+};
+
 // ---- NaN inputs ----------------------------------------------------------------------------
 // A NaN input gives NaN where the float64 reference has one, on both backends: the element
 // (activations), the rows and columns it reaches (linear, gram), its row (softmax and the
@@ -1495,6 +1524,7 @@ export const tilingCases: OpCase[] = [
   hugeLinearCase,
   hugeGramCase,
   nanMatmulCase,
+  saturatedTanhBackwardCase,
   colSumsCase,
   sgdColSumsStepCase,
   sumMeanCase,
