@@ -258,7 +258,9 @@ fn loss_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
       let t = in1[base + c];
       let e = exp_floor(p - m);
       out0[base + c] = scale * ((e / denom) * ts - t);
-      if (t != 0.0) {
+      // A zero target adds exactly 0 (its term may be Inf·0); a NaN target adds NaN, as on the
+      // CPU: is_nan, since a compiler that assumes no NaN may take t != 0 as false for one.
+      if (t != 0.0 || is_nan(t)) {
         l += t * ((m - p) + log_s);
       }
     }

@@ -901,6 +901,37 @@ const nanElementwiseCase: OpCase = {
     }),
 };
 
+/**
+ * A NaN in a target makes the loss NaN, as a NaN prediction does (nanElementwiseCase): on
+ * WebGPU the softmax cross-entropy skipped a target term equal to 0 with `t != 0`, which a
+ * compiler may evaluate as false for a NaN (WGSL lets it assume no NaN), dropping the NaN.
+ * One NaN per row tested (first, middle or last column), narrow (5 columns) and wide (40)
+ * rows; the other rows finite.
+ */
+const nanTargetCase: OpCase = {
+  name: 'NaN targets: the losses give NaN, their gradients NaN where the reference does',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('nan targets'));
+      for (const cols of [5, 40]) {
+        const rows = 4;
+        for (const at of [0, Math.floor(cols / 2), cols - 1]) {
+          for (const kind of LOSSES) {
+            const pred = rng.uniform(rows * cols, -3, 3);
+            const target = lossTargets(rng, kind, rows, cols, false);
+            target[cols + at] = NaN; // row 1
+            const label = `${kind} [${rows}, ${cols}] with a NaN target at row 1, column ${at}`;
+            const { loss, grad } = engine.lossGrad(kind, s.t(pred, [rows, cols]), s.t(target, [rows, cols]));
+            const ref = refLoss(kind, pred, target, rows, cols);
+            expectClose(await s.keep(loss).read(), [ref.mean], { rtol: 1e-5, label: `${label}: loss` });
+            const scale = kind === 'softmaxCrossEntropy' ? 1 / rows : 1 / (rows * cols);
+            expectClose(await s.keep(grad).read(), ref.grad, { rtol: 1e-6, atol: 1e-6 * scale, label: `${label}: grad` });
+          }
+        }
+      }
+    }),
+};
+
 const roundTripCase: OpCase = {
   name: 'tensor upload and read back exactly',
   run: (engine) =>
@@ -1545,6 +1576,7 @@ export const opCases: OpCase[] = [
   projectedGramCase,
   hugeActivationCase,
   nanElementwiseCase,
+  nanTargetCase,
   smallTanhCase,
   shapeErrorCase,
   disposedErrorCase,
