@@ -12,7 +12,8 @@
 //                          sce   ℓ_row = Σ_c t_c·((m − p_c) + log s), m = row max,
 //                                s = Σ_c exp(p_c − m); ∂ = softmax(p)·Σt − t
 //   count_correct        (KIND override: 0 binary, 1 multiclass) rowCorrect[r] =
-//                        Σ_c [(p > 0) == (t > 0.5)], or [argmax p == argmax t] (first max wins)
+//                        Σ_c [(p > 0) == (t > 0.5)], or [argmax p == argmax t] (first max wins);
+//                        a NaN p or t is never correct
 //   softmax_rows         out[r, :] = exp(x − m) / Σ exp(x − m), m = row max
 //   axpy_into            acc[start + i] += a · x[i]                        (in place)
 //   sgd_update           g' = g + wd·p; p −= lr·g'                         (in place)
@@ -295,7 +296,11 @@ fn count_correct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   var n = 0.0;
   if (KIND == 0u) {
     for (var c = s.lane; c < row_end(s); c += s.lanes) {
-      if ((in0[base + c] > 0.0) == (in1[base + c] > 0.5)) {
+      let p = in0[base + c];
+      let t = in1[base + c];
+      // A NaN prediction or target is never correct (by its bits: (NaN > 0) == (t > 0.5)
+      // would hold for every t ≤ 0.5, and a compiler may assume no NaN).
+      if (!is_nan(p) && !is_nan(t) && (p > 0.0) == (t > 0.5)) {
         n += 1.0;
       }
     }

@@ -148,7 +148,8 @@ export interface Backend {
   ): void;
   /**
    * rowCorrect[r] = number of correct predictions in row r:
-   * - 'binary': Σ_c [(pred[r,c] > 0) == (target[r,c] > 0.5)] (pred are logits);
+   * - 'binary': Σ_c [(pred[r,c] > 0) == (target[r,c] > 0.5)] (pred are logits), a NaN pred
+   *   or target never correct;
    * - 'multiclass': 1 if argmax_c pred[r,c] == argmax_c target[r,c] (first max wins), else 0.
    */
   countCorrect(kind: 'binary' | 'multiclass', pred: BackendBuffer, target: BackendBuffer, rowCorrect: BackendBuffer, rows: number, cols: number): void;

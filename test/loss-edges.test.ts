@@ -1,8 +1,9 @@
 // Losses and accuracy at the edges, through the model API on both backends (the op-level
-// checks are cases of test/cases/ops.ts): a NaN target reaches evaluate's loss.
+// checks are cases of test/cases/ops.ts): a NaN target reaches evaluate's loss; a NaN
+// output is never counted correct by evaluate or by fit's epoch accuracy.
 import { describe, expect, it } from 'vitest';
-import { type Engine } from '../src/index.js';
-import { dense, sequential } from '../src/nn/index.js';
+import { type Engine, type LossKind } from '../src/index.js';
+import { dense, sequential, sgd } from '../src/nn/index.js';
 import { useEngines } from './helpers/engines.js';
 
 const engines = useEngines();
@@ -23,4 +24,66 @@ describe('NaN targets', () => {
       }
     }
   });
+});
+
+// Binary accuracy: binaryCrossEntropy compares logits with 0 ('binary'), mse with one output
+// compares outputs with 0.5 ('binaryHalf'). Most labels are 0, the side a NaN output was
+// counted correct on.
+const BINARY: { loss: LossKind; threshold: number }[] = [
+  { loss: 'binaryCrossEntropy', threshold: 0 },
+  { loss: 'mse', threshold: 0.5 },
+];
+const GRID_X: number[][] = [];
+const GRID_Y: number[] = [];
+for (let i = 0; i < 64; i++) {
+  GRID_X.push([(i % 8) / 4 - 1, Math.floor(i / 8) / 4 - 1]);
+  GRID_Y.push(i % 4 === 0 ? 1 : 0);
+}
+
+describe('NaN outputs are never correct', () => {
+  for (const { loss, threshold } of BINARY) {
+    it(`${loss}: evaluate counts the rows with a NaN input (NaN output) as wrong, on both backends`, async () => {
+      const x = GRID_X.slice(0, 16).map((r) => [...r]);
+      const nanRows = [1, 2, 5, 8, 13];
+      for (const r of nanRows) x[r]![1] = Number.NaN;
+      const y = GRID_Y.slice(0, 16);
+      for (const [name, e] of bothEngines()) {
+        const m = sequential(e, [dense(2, 1)], { seed: 4 });
+        try {
+          m.compile({ loss, metrics: ['accuracy'] });
+          const out = await m.predict(x, { allowNonFinite: true });
+          const p = await out.read();
+          out.dispose();
+          expect(nanRows.every((r) => Number.isNaN(p[r]!)), `${name}: NaN outputs in the NaN rows`).toBe(true);
+          let correct = 0;
+          p.forEach((v, i) => {
+            if (!Number.isNaN(v) && (v > threshold) === (y[i]! > 0.5)) correct++;
+          });
+          const r = await m.evaluate(x, y, { allowNonFinite: true });
+          expect(r.accuracy, `${name} accuracy`).toBeCloseTo(correct / 16, 12);
+        } finally {
+          m.dispose();
+        }
+      }
+    });
+
+    it(`${loss}: a diverged fit (weights NaN) reports accuracy 0, not the share of label 0`, async () => {
+      for (const [name, e] of bothEngines()) {
+        const m = sequential(e, [dense(2, 4), dense(4, 1)], { seed: 0 });
+        try {
+          m.compile({ loss, optimizer: sgd({ lr: 1e38 }), metrics: ['accuracy'] });
+          // The first step overflows the weights; every output after it is NaN.
+          const h = await m.fit(GRID_X, GRID_Y, { epochs: 3, batchSize: 16, shuffle: false });
+          const out = await m.predict(GRID_X);
+          const p = await out.read();
+          out.dispose();
+          expect(p.every(Number.isNaN), `${name}: the model diverged`).toBe(true);
+          expect(h.accuracy!.slice(1), `${name} epoch accuracy after divergence`).toEqual([0, 0]);
+          expect((await m.evaluate(GRID_X, GRID_Y)).accuracy, `${name} evaluate accuracy`).toBe(0);
+        } finally {
+          m.dispose();
+        }
+      }
+    });
+  }
 });

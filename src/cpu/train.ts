@@ -109,7 +109,12 @@ export function countCorrect(
     const base = r * cols;
     if (kind === 'binary') {
       let n = 0;
-      for (let c = 0; c < cols; c++) if ((pred[base + c]! > 0) === (target[base + c]! > 0.5)) n++;
+      for (let c = 0; c < cols; c++) {
+        const p = pred[base + c]!;
+        const t = target[base + c]!;
+        // A NaN prediction or target is never correct ((NaN > 0) === (t > 0.5) for t ≤ 0.5).
+        if (!Number.isNaN(p) && !Number.isNaN(t) && (p > 0) === (t > 0.5)) n++;
+      }
       rowCorrect[r] = n;
     } else {
       rowCorrect[r] = argmaxRow(pred, base, cols) === argmaxRow(target, base, cols) ? 1 : 0;

@@ -73,7 +73,7 @@ function countCorrect(ctx: TrainContext, pred: Tensor, target: Tensor, half: Ten
     case 'binary':
       return e.countCorrect('binary', pred, target);
     case 'binaryHalf': {
-      // mse with one output: predicted class is pred > 0.5.
+      // mse with one output: predicted class is pred > 0.5 (a NaN pred − 0.5 stays NaN: never correct).
       const shifted = e.biasAdd(pred, half!);
       try {
         return e.countCorrect('binary', shifted, target);

@@ -1290,6 +1290,40 @@ const countCorrectCase: OpCase = {
     }),
 };
 
+/**
+ * A NaN prediction or target is never counted correct ('binary': that element). The bare
+ * comparison (NaN > 0) === (t > 0.5) counted a NaN prediction correct for every t ≤ 0.5.
+ */
+const nanCountCorrectCase: OpCase = {
+  name: 'countCorrect: a NaN prediction or target is never correct',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const rng = new Rng(seedOf('countCorrect NaN'));
+      const check = async (kind: 'binary' | 'multiclass', pred: Float32Array, target: Float32Array, rows: number, cols: number, want: number, label: string) => {
+        const out = s.keep(engine.countCorrect(kind, s.t(pred, [rows, cols]), s.t(target, [rows, cols])));
+        // The float64 reference must agree with the count worked out by hand.
+        expectClose([refCountCorrect(kind, pred, target, rows, cols)], [want], { rtol: 0, atol: 0, label: `${label}: reference` });
+        expectClose(await out.read(), [want], { rtol: 0, atol: 0, label });
+      };
+      // binary, by hand: NaN against every kind of target, beside finite predictions.
+      const bp = Float32Array.from([NaN, NaN, NaN, NaN, NaN, -1, 2, -3, 1]);
+      const bt = Float32Array.from([0, 0.25, 0.5, 0.75, 1, 0, 1, NaN, NaN]);
+      await check('binary', bp, bt, 9, 1, 2, 'binary NaN predictions and targets [9, 1]');
+      await check('binary', bp, bt, 3, 3, 2, 'binary NaN predictions and targets [3, 3]');
+      // Seeded rows, narrow and wide, with NaN predictions and targets at a few places.
+      for (const [rows, cols] of [[17, 10], [5, 65]] as const) {
+        const n = rows * cols;
+        const p = rng.uniform(n);
+        const t = Float32Array.from({ length: n }, () => [0, 0.5, 1][rng.int(0, 3)]!);
+        for (let i = 0; i < n; i += 7) p[i] = NaN;
+        for (let i = 3; i < n; i += 11) t[i] = NaN;
+        let want = 0;
+        for (let i = 0; i < n; i++) if (!Number.isNaN(p[i]!) && !Number.isNaN(t[i]!) && (p[i]! > 0) === (t[i]! > 0.5)) want++;
+        await check('binary', p, t, rows, cols, want, `binary with NaN [${rows}, ${cols}]`);
+      }
+    }),
+};
+
 const softmaxCase: OpCase = {
   name: 'softmax rows',
   run: (engine) =>
@@ -1585,6 +1619,7 @@ export const opCases: OpCase[] = [
   ...LOSSES.map(lossGradCase),
   hugeLossCase,
   countCorrectCase,
+  nanCountCorrectCase,
   softmaxCase,
   axpyCase,
   sgdCase,

@@ -314,13 +314,20 @@ function refArgmax(x: ArrayLike<number>, r: number, cols: number): number {
   return best;
 }
 
-/** Correct predictions: per element (logit > 0 vs target > 0.5) or per row (first argmax). */
+/**
+ * Correct predictions: per element (logit > 0 vs target > 0.5) or per row (first argmax).
+ * A NaN prediction or target is never correct.
+ */
 export function refCountCorrect(
   kind: 'binary' | 'multiclass', pred: ArrayLike<number>, target: ArrayLike<number>, rows: number, cols: number,
 ): number {
   let n = 0;
   if (kind === 'binary') {
-    for (let i = 0; i < rows * cols; i++) if ((pred[i]! > 0) === (target[i]! > 0.5)) n++;
+    for (let i = 0; i < rows * cols; i++) {
+      const p = pred[i]!;
+      const t = target[i]!;
+      if (!Number.isNaN(p) && !Number.isNaN(t) && (p > 0) === (t > 0.5)) n++;
+    }
   } else {
     for (let r = 0; r < rows; r++) if (refArgmax(pred, r, cols) === refArgmax(target, r, cols)) n++;
   }
