@@ -13,7 +13,7 @@
 //                                s = Σ_c exp(p_c − m); ∂ = softmax(p)·Σt − t
 //   count_correct        (KIND override: 0 binary, 1 multiclass) rowCorrect[r] =
 //                        Σ_c [(p > 0) == (t > 0.5)], or [argmax p == argmax t] (first max wins);
-//                        a NaN p or t is never correct
+//                        a NaN p or t is never correct (multiclass: the row is wrong)
 //   softmax_rows         out[r, :] = exp(x − m) / Σ exp(x − m), m = row max
 //   axpy_into            acc[start + i] += a · x[i]                        (in place)
 //   sgd_update           g' = g + wd·p; p −= lr·g'                         (in place)
@@ -306,9 +306,18 @@ fn count_correct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
     }
     n = row_sum(n, s.lane);
   } else {
+    // A NaN anywhere in the row's prediction or target makes the row wrong: the argmax
+    // scans do not order NaN (nor does the CPU's), so their answer would depend on layout.
+    var nans = 0.0;
+    for (var c = s.lane; c < row_end(s); c += s.lanes) {
+      if (is_nan(in0[base + c]) || is_nan(in1[base + c])) {
+        nans += 1.0;
+      }
+    }
+    nans = row_sum(nans, s.lane);
     let ap = row_argmax(scan_argmax0(s, base), s.lane);
     let at = row_argmax(scan_argmax1(s, base), s.lane);
-    n = select(0.0, 1.0, ap.i == at.i);
+    n = select(0.0, 1.0, ap.i == at.i && nans == 0.0);
   }
   if (s.valid && s.lane == 0u) {
     out0[s.row] = n;

@@ -150,7 +150,8 @@ export interface Backend {
    * rowCorrect[r] = number of correct predictions in row r:
    * - 'binary': Σ_c [(pred[r,c] > 0) == (target[r,c] > 0.5)] (pred are logits), a NaN pred
    *   or target never correct;
-   * - 'multiclass': 1 if argmax_c pred[r,c] == argmax_c target[r,c] (first max wins), else 0.
+   * - 'multiclass': 1 if argmax_c pred[r,c] == argmax_c target[r,c] (first max wins), else 0;
+   *   0 for a row with a NaN in pred or target.
    */
   countCorrect(kind: 'binary' | 'multiclass', pred: BackendBuffer, target: BackendBuffer, rowCorrect: BackendBuffer, rows: number, cols: number): void;
   /** Row-wise softmax (max subtracted first). */

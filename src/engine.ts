@@ -587,8 +587,8 @@ export class Engine implements TensorOwner {
 
   /**
    * Number of correct predictions ([1] tensor). 'binary': pred logits > 0 against
-   * target > 0.5, per element, a NaN pred or target never correct; 'multiclass': row argmax
-   * of pred against row argmax of target.
+   * target > 0.5, per element; 'multiclass': row argmax of pred against row argmax of
+   * target. A NaN pred or target is never correct ('multiclass': its row is wrong).
    */
   countCorrect(kind: 'binary' | 'multiclass', pred: Tensor, target: Tensor): Tensor {
     if (kind !== 'binary' && kind !== 'multiclass') throw new ValueError(`countCorrect: kind must be 'binary' or 'multiclass', got ${JSON.stringify(kind)}`);

@@ -86,4 +86,33 @@ describe('NaN outputs are never correct', () => {
       }
     });
   }
+
+  it('softmaxCrossEntropy: evaluate counts the rows with a NaN output as wrong, narrow and wide rows, on both backends', async () => {
+    // 8 classes (a thread per row) and 70 (a workgroup per row). Each finite row is labelled
+    // with the model's own prediction (correct); the NaN rows with 0, the class an argmax scan
+    // of an all-NaN row lands on.
+    for (const classes of [8, 70]) {
+      const x = GRID_X.slice(0, 12).map((r) => [...r]);
+      const nanRows = [0, 3, 7];
+      for (const r of nanRows) x[r]![0] = Number.NaN;
+      for (const [name, e] of bothEngines()) {
+        const m = sequential(e, [dense(2, classes)], { seed: 2 });
+        try {
+          m.compile({ loss: 'softmaxCrossEntropy' });
+          const out = await m.predict(x, { allowNonFinite: true });
+          const p = await out.read();
+          out.dispose();
+          const labels = x.map((_, r) => {
+            const row = Array.from(p.subarray(r * classes, (r + 1) * classes));
+            expect(row.some(Number.isNaN), `${name}: row ${r} NaN`).toBe(nanRows.includes(r));
+            return nanRows.includes(r) ? 0 : row.indexOf(Math.max(...row));
+          });
+          const r = await m.evaluate(x, labels, { allowNonFinite: true });
+          expect(r.accuracy, `${name} accuracy, ${classes} classes`).toBeCloseTo((x.length - nanRows.length) / x.length, 12);
+        } finally {
+          m.dispose();
+        }
+      }
+    }
+  });
 });

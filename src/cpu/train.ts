@@ -117,7 +117,10 @@ export function countCorrect(
       }
       rowCorrect[r] = n;
     } else {
-      rowCorrect[r] = argmaxRow(pred, base, cols) === argmaxRow(target, base, cols) ? 1 : 0;
+      // A NaN anywhere in the row's prediction or target makes the row wrong (as on WebGPU).
+      let nan = false;
+      for (let c = 0; c < cols; c++) nan ||= Number.isNaN(pred[base + c]!) || Number.isNaN(target[base + c]!);
+      rowCorrect[r] = !nan && argmaxRow(pred, base, cols) === argmaxRow(target, base, cols) ? 1 : 0;
     }
   }
 }

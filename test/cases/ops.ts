@@ -1291,8 +1291,10 @@ const countCorrectCase: OpCase = {
 };
 
 /**
- * A NaN prediction or target is never counted correct ('binary': that element). The bare
- * comparison (NaN > 0) === (t > 0.5) counted a NaN prediction correct for every t ≤ 0.5.
+ * A NaN prediction or target is never counted correct ('binary': that element;
+ * 'multiclass': that row). The bare comparison (NaN > 0) === (t > 0.5) counted a NaN
+ * prediction correct for every t ≤ 0.5; the argmax scans treated a NaN differently on the
+ * two backends (WebGPU: a NaN first in a thread's columns hid that thread's other columns).
  */
 const nanCountCorrectCase: OpCase = {
   name: 'countCorrect: a NaN prediction or target is never correct',
@@ -1320,6 +1322,47 @@ const nanCountCorrectCase: OpCase = {
         let want = 0;
         for (let i = 0; i < n; i++) if (!Number.isNaN(p[i]!) && !Number.isNaN(t[i]!) && (p[i]! > 0) === (t[i]! > 0.5)) want++;
         await check('binary', p, t, rows, cols, want, `binary with NaN [${rows}, ${cols}]`);
+      }
+      // multiclass, by hand: a row with a NaN anywhere in its prediction or target is wrong,
+      // whatever its argmax; narrow (8 columns: a thread per row) and wide (70: a workgroup
+      // per row, where column 5's thread also visits column 69, the true max).
+      for (const cols of [8, 70]) {
+        const rows = 5;
+        const mp = new Float32Array(rows * cols);
+        const mt = new Float32Array(rows * cols);
+        for (let r = 0; r < rows; r++) {
+          mp[r * cols + cols - 1] = 10; // every row predicts its last column ...
+          mt[r * cols + cols - 1] = 1; // ... which is its label
+        }
+        mp[0 * cols + 5] = NaN; // row 0: NaN prediction before the max (same thread when wide)
+        mp[1 * cols + 0] = NaN; // row 1: NaN prediction in the first column
+        mp.fill(NaN, 2 * cols, 3 * cols); // row 2: all NaN
+        mt[2 * cols] = 1; mt[2 * cols + cols - 1] = 0; // labelled 0, what an all-NaN scan picks
+        mt[3 * cols + 5] = NaN; // row 3: NaN target
+        // row 4: no NaN, correct
+        await check('multiclass', mp, mt, rows, cols, 1, `multiclass NaN rows [${rows}, ${cols}]`);
+      }
+      // Seeded one-hot rows, some with a NaN prediction or target.
+      for (const [rows, cols] of [[17, 10], [9, 33], [5, 65]] as const) {
+        const t = lossTargets(rng, 'softmaxCrossEntropy', rows, cols, false);
+        const p = Float32Array.from(t, (v) => v * 3 + rng.next()); // right, but for the NaN rows
+        const nanRows = new Set<number>();
+        for (let r = 0; r < rows; r += 3) {
+          (r % 2 === 0 ? p : t)[r * cols + rng.int(0, cols)] = NaN;
+          nanRows.add(r);
+        }
+        let want = 0;
+        for (let r = 0; r < rows; r++) {
+          if (nanRows.has(r)) continue;
+          let bp = 0, bt = 0;
+          for (let c = 1; c < cols; c++) {
+            if (p[r * cols + c]! > p[r * cols + bp]!) bp = c;
+            if (t[r * cols + c]! > t[r * cols + bt]!) bt = c;
+          }
+          if (bp === bt) want++;
+        }
+        if (want === 0) throw new Error('multiclass with NaN: no correct row left to count');
+        await check('multiclass', p, t, rows, cols, want, `multiclass with NaN [${rows}, ${cols}]`);
       }
     }),
 };

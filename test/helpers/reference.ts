@@ -329,7 +329,11 @@ export function refCountCorrect(
       if (!Number.isNaN(p) && !Number.isNaN(t) && (p > 0) === (t > 0.5)) n++;
     }
   } else {
-    for (let r = 0; r < rows; r++) if (refArgmax(pred, r, cols) === refArgmax(target, r, cols)) n++;
+    for (let r = 0; r < rows; r++) {
+      let nan = false;
+      for (let c = 0; c < cols; c++) nan ||= Number.isNaN(pred[r * cols + c]!) || Number.isNaN(target[r * cols + c]!);
+      if (!nan && refArgmax(pred, r, cols) === refArgmax(target, r, cols)) n++;
+    }
   }
   return n;
 }
