@@ -8,7 +8,8 @@
 //                        logits) rowLoss[r] = Σ_c ℓ(pred[r,c], target[r,c]) and
 //                        grad = scale · ∂ℓ/∂pred:
 //                          mse   ℓ = (p − t)², ∂ = 2(p − t)
-//                          bce   ℓ = max(p,0) − p·t + log1p(exp(−|p|)), ∂ = σ(p) − t
+//                          bce   ℓ = max(p,0) − p·t + log1p(exp(−|p|)) (its limit at p = ±∞),
+//                                ∂ = σ(p) − t
 //                          sce   ℓ_row = Σ_c t_c·((m − p_c) + log s), m = row max,
 //                                s = Σ_c exp(p_c − m); ∂ = softmax(p)·Σt − t
 //   count_correct        (KIND override: 0 binary, 1 multiclass) rowCorrect[r] =
@@ -274,8 +275,11 @@ fn loss_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
         l += d * d;
         out0[base + c] = (2.0 * scale) * d; // 2·d alone would overflow for |d| > 1.7e38
       } else {
-        // max(p,0) − p·t written without cancellation: p(1 − t) for p ≥ 0, −p·t below.
-        let lin = select(-p * t, p * (1.0 - t), p >= 0.0);
+        // max(p,0) − p·t written without cancellation: |p|·w, w = 1 − t for p ≥ 0, t below.
+        // A zero w gives 0, the limit, also for p = ±∞ (where |p|·w would be ∞·0 = NaN); a
+        // NaN p or t passes through (by its bits: a compiler may assume no NaN).
+        let w = select(t, 1.0 - t, p >= 0.0);
+        let lin = nan_through(p, nan_through(t, select(abs(p) * w, 0.0, w == 0.0)));
         l += lin + log1p_pos(exp(-min(abs(p), 120.0)));
         out0[base + c] = scale * (safe_sigmoid(p) - t);
       }

@@ -138,7 +138,8 @@ export interface Backend {
    * Loss of pred [rows, cols] against target [rows, cols], per row, and its gradient:
    * rowLoss[r] = Σ_c ℓ(pred[r,c], target[r,c]) and grad = gradScale · ∂ℓ/∂pred, with
    * - mse: ℓ = (p − t)², ∂ = 2(p − t);
-   * - binaryCrossEntropy (p are logits): ℓ = max(p,0) − p·t + log1p(exp(−|p|)), ∂ = σ(p) − t;
+   * - binaryCrossEntropy (p are logits): ℓ = max(p,0) − p·t + log1p(exp(−|p|)) (at p = ±∞ its
+   *   limit: 0 for (+∞, 1) and (−∞, 0), else +∞), ∂ = σ(p) − t;
    * - softmaxCrossEntropy (p are logits, t a probability row, e.g. one-hot):
    *   ℓ_row = −Σ_c t_c·log softmax(p)_c (max subtracted first), ∂ = softmax(p)·Σ_c t_c − t.
    */

@@ -65,7 +65,10 @@ export function lossGrad(
         for (let c = 0; c < cols; c++) {
           const p = pred[base + c]!;
           const t = target[base + c]!;
-          terms[c] = Math.max(p, 0) - p * t + softplusNegAbs(p);
+          // max(p,0) − p·t as |p|·w, w = 1 − t for p ≥ 0, t below; a zero w gives 0, the
+          // limit, also for p = ±∞ (where |p|·w would be ∞·0 = NaN). A NaN p stays NaN.
+          const w = p >= 0 ? 1 - t : t;
+          terms[c] = (w === 0 && !Number.isNaN(p) ? 0 : Math.abs(p) * w) + softplusNegAbs(p);
           grad[base + c] = gradScale * (sigmoid(p) - t);
         }
         break;

@@ -1248,6 +1248,52 @@ const hugeLossCase: OpCase = {
     }),
 };
 
+/**
+ * Binary cross-entropy at p = ±∞ (a logit that overflowed float32) takes its limit for every
+ * t in [0, 1]: 0 for (+∞, 1) and (−∞, 0), +∞ otherwise; the gradient σ(p) − t is 1 − t or −t.
+ * max(p, 0) − p·t gave ∞ − ∞ or ∞·0 = NaN there. NaN logits still give NaN, whatever t.
+ */
+const infiniteLogitCase: OpCase = {
+  name: 'infinite logits: binary cross-entropy gives its limits, never NaN',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const kind: LossKind = 'binaryCrossEntropy';
+      const ts = [0, 0.25, 0.5, 0.75, 1];
+      // One element per call: the mean of a batch holding +∞ hides the others.
+      for (const p of [Infinity, -Infinity, NaN]) {
+        for (const t of ts) {
+          const pred = Float32Array.from([p]);
+          const target = Float32Array.from([t]);
+          const { loss, grad } = engine.lossGrad(kind, s.t(pred, [1, 1]), s.t(target, [1, 1]));
+          const ref = refLoss(kind, pred, target, 1, 1);
+          const label = `binaryCrossEntropy p=${p} t=${t}`;
+          expectClose(await s.keep(loss).read(), [ref.mean], { rtol: 0, atol: 0, label: `${label}: loss` });
+          expectClose(await s.keep(grad).read(), ref.grad, { rtol: 0, atol: 0, label: `${label}: grad` });
+        }
+      }
+      // A batch whose infinite logits are all confidently right: a finite mean, both layouts.
+      for (const cols of [3, 40]) {
+        const rows = 4;
+        const rng = new Rng(seedOf(`infinite logits ${cols}`));
+        const pred = rng.uniform(rows * cols, -3, 3);
+        const target = lossTargets(rng, kind, rows, cols, true);
+        for (let i = 0; i < pred.length; i += 5) {
+          const one = i % 2 === 0;
+          pred[i] = one ? Infinity : -Infinity;
+          target[i] = one ? 1 : 0;
+        }
+        const ref = refLoss(kind, pred, target, rows, cols);
+        const label = `binaryCrossEntropy [${rows}, ${cols}] with right ±∞ logits`;
+        const { loss, grad } = engine.lossGrad(kind, s.t(pred, [rows, cols]), s.t(target, [rows, cols]));
+        const l = await s.keep(loss).read();
+        expectFinite(l, `${label}: loss`);
+        expectClose(l, [ref.mean], { rtol: 1e-5, label: `${label}: loss` });
+        const scale = 1 / (rows * cols);
+        expectClose(await s.keep(grad).read(), ref.grad, { rtol: 1e-6, atol: 1e-6 * scale, label: `${label}: grad` });
+      }
+    }),
+};
+
 const countCorrectCase: OpCase = {
   name: 'countCorrect binary and multiclass (ties: first max wins)',
   run: (engine) =>
@@ -1661,6 +1707,7 @@ export const opCases: OpCase[] = [
   gatherRowsCase,
   ...LOSSES.map(lossGradCase),
   hugeLossCase,
+  infiniteLogitCase,
   countCorrectCase,
   nanCountCorrectCase,
   softmaxCase,

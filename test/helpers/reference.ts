@@ -295,7 +295,8 @@ export function refLoss(kind: LossKind, pred: ArrayLike<number>, target: ArrayLi
           l += (p - t) * (p - t);
           grad[b + c] = (2 * (p - t)) / n;
         } else {
-          l += -t * refLogSigmoid(p) - (1 - t) * refLogSigmoid(-p);
+          // A zero weight drops its term (0·log 0 = 0): the limit at p = ±∞.
+          l += (t === 0 ? 0 : -t * refLogSigmoid(p)) + (t === 1 ? 0 : -(1 - t) * refLogSigmoid(-p));
           grad[b + c] = (refSigmoidScalar(p) - t) / n;
         }
       }
