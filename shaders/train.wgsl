@@ -9,7 +9,7 @@
 //                        grad = scale · ∂ℓ/∂pred:
 //                          mse   ℓ = (p − t)², ∂ = 2(p − t)
 //                          bce   ℓ = max(p,0) − p·t + log1p(exp(−|p|)) (its limit at p = ±∞),
-//                                ∂ = σ(p) − t
+//                                ∂ = σ(p) − t, as (1 − t)·σ(p) − t·σ(−p)
 //                          sce   ℓ_row = Σ_c t_c·((m − p_c) + log s), m = row max,
 //                                s = Σ_c exp(p_c − m); ∂ = softmax(p)·Σt − t
 //   count_correct        (KIND override: 0 binary, 1 multiclass) rowCorrect[r] =
@@ -280,8 +280,15 @@ fn loss_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
         // NaN p or t passes through (by its bits: a compiler may assume no NaN).
         let w = select(t, 1.0 - t, p >= 0.0);
         let lin = nan_through(p, nan_through(t, select(abs(p) * w, 0.0, w == 0.0)));
-        l += lin + log1p_pos(exp(-min(abs(p), 120.0)));
-        out0[base + c] = scale * (safe_sigmoid(p) - t);
+        let e = exp(-min(abs(p), 120.0));
+        l += lin + log1p_pos(e);
+        // ∂ = σ(p) − t as (1 − t)·σ(p) − t·σ(−p), exact for t ∈ {0, 1}: σ(p) rounds to 1
+        // beyond p ≈ 17, and σ(p) − 1 to 0, where −σ(−p) is representable. σ(±p) share e
+        // (safe_sigmoid's form).
+        let inv = 1.0 / (1.0 + e);
+        let sig_p = select(e * inv, inv, p >= 0.0);
+        let sig_neg_p = select(inv, e * inv, p >= 0.0);
+        out0[base + c] = scale * nan_through(p, (1.0 - t) * sig_p - t * sig_neg_p);
       }
     }
   }

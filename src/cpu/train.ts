@@ -69,7 +69,9 @@ export function lossGrad(
           // limit, also for p = ±∞ (where |p|·w would be ∞·0 = NaN). A NaN p stays NaN.
           const w = p >= 0 ? 1 - t : t;
           terms[c] = (w === 0 && !Number.isNaN(p) ? 0 : Math.abs(p) * w) + softplusNegAbs(p);
-          grad[base + c] = gradScale * (sigmoid(p) - t);
+          // σ(p) − t as (1 − t)·σ(p) − t·σ(−p), exact for t ∈ {0, 1} (as on WebGPU): σ(p) − 1
+          // is 0 in float64 beyond p ≈ 37, −σ(−p) is not.
+          grad[base + c] = gradScale * ((1 - t) * sigmoid(p) - t * sigmoid(-p));
         }
         break;
       case 'softmaxCrossEntropy': {

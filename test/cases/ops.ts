@@ -1294,6 +1294,32 @@ const infiniteLogitCase: OpCase = {
     }),
 };
 
+/**
+ * Binary cross-entropy gradients of confidently right logits keep their relative precision:
+ * σ(p) − 1 for t = 1 is −σ(−p) (−4e-8 at p = 17, −2e-22 at p = 50), and σ(p) − t rounded
+ * σ(p) to 1 first (float32 beyond p ≈ 17, float64 beyond p ≈ 37), returning exactly 0 while
+ * t = 0 kept its tiny σ(p). Relative tolerance 1e-5 (WGSL bounds exp(x) by 3 + 2|x| ulp).
+ */
+const confidentBceGradCase: OpCase = {
+  name: 'confident logits: binary cross-entropy gradients keep their relative precision',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const mags = [5, 10, 17, 20, 30, 40, 50, 60];
+      // Both signs, each right (t = 1 for p > 0, 0 below); [2, 8] narrow, [1, 64] wide rows.
+      const base = mags.flatMap((m) => [m, -m]);
+      for (const [rows, cols] of [[2, 8], [1, 64]] as const) {
+        const n = rows * cols;
+        const pred = Float32Array.from({ length: n }, (_, i) => base[i % base.length]!);
+        const target = Float32Array.from(pred, (p) => (p > 0 ? 1 : 0));
+        // ∂ℓ/∂p / n in float64: −σ(−p) = −1/(1 + e^p) for t = 1, σ(p) = 1/(1 + e^−p) for t = 0.
+        const want = Array.from(pred, (p, i) => (target[i] === 1 ? -1 / (1 + Math.exp(p)) : 1 / (1 + Math.exp(-p))) / n);
+        const { loss, grad } = engine.lossGrad('binaryCrossEntropy', s.t(pred, [rows, cols]), s.t(target, [rows, cols]));
+        s.keep(loss);
+        expectClose(await s.keep(grad).read(), want, { rtol: 1e-5, label: `binaryCrossEntropy grad [${rows}, ${cols}] at confident logits` });
+      }
+    }),
+};
+
 const countCorrectCase: OpCase = {
   name: 'countCorrect binary and multiclass (ties: first max wins)',
   run: (engine) =>
@@ -1708,6 +1734,7 @@ export const opCases: OpCase[] = [
   ...LOSSES.map(lossGradCase),
   hugeLossCase,
   infiniteLogitCase,
+  confidentBceGradCase,
   countCorrectCase,
   nanCountCorrectCase,
   softmaxCase,
