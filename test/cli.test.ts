@@ -180,7 +180,7 @@ describe('sigmoid-core gram errors', () => {
   it('rejects an unknown flag with exit code 2, listing the valid ones', async () => {
     const r = await cli('gram', '--x', join(dir, 'X.csv'), '--out', join(dir, 'K-u.csv'), '--gama', '2');
     expect(r.code).toBe(2);
-    expectOneLineError(r, /unknown option --gama; valid options: --x, --y, --kernel, --gamma, --coef0, --degree, --alpha-file, --beta-file, --out, --tile, --backend/);
+    expectOneLineError(r, /unknown option --gama; valid options: --x, --y, --kernel, --gamma, --coef0, --degree, --alpha-file, --beta-file, --out, --tile, --backend, --quiet/);
   });
 
   it.each([

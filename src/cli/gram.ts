@@ -27,9 +27,9 @@ const flags = {
   'alpha-file': { type: 'string', value: 'A.csv', help: 'projected-sigmoid: α, d numbers (one row or one column)' },
   'beta-file': { type: 'string', value: 'B.csv', help: 'projected-sigmoid: β, d numbers (one row or one column)' },
   out: { type: 'string', value: 'K.csv', required: true, help: 'where to write K (n rows × m columns, no header)' },
-  quiet: { type: 'boolean', help: 'nothing on stderr but errors (no notices, progress or summary)' },
   tile: { type: 'string', value: 'T', help: 'tile side: K is computed in T×T blocks (default up to 2048, within the device limits)' },
   backend: BACKEND_FLAG,
+  quiet: { type: 'boolean', help: 'nothing on stderr but errors (no notices, progress or summary)' },
 } as const;
 
 /** Which parameters each kernel reads (shown in the summary; others draw a notice). */
