@@ -715,13 +715,18 @@ export class Engine implements TensorOwner {
     return spec;
   }
 
+  /** @internal The tensor is usable: alive, on the current backend, which is not lost. */
+  isCurrent(t: Tensor): boolean {
+    return !t.disposed && !this.lost && this.#backend !== null && this.#madeOn.get(t) === this.#backend;
+  }
+
   /** Checks the tensor belongs to this engine and is alive (and not from a lost backend). */
   #own(t: Tensor): Tensor {
     if (!(t instanceof Tensor)) throw new ValueError(`expected a Tensor, got ${describeValue(t)}`);
     if (t.owner !== this) throw new ValueError(`${t} belongs to another engine`);
     void t.buffer; // throws DisposedError when disposed
     if (this.#backend !== null && this.#madeOn.get(t) !== this.#backend) {
-      throw new GPUOpError('tensor', 'device-lost', `${t} was made on a GPU device that was lost (before engine.recover()); upload it again`);
+      throw new GPUOpError('tensor', 'device-lost', `${t} was made on a GPU device that was lost (before engine.recover()); upload it again (a model: await model.recover())`);
     }
     return t;
   }

@@ -355,3 +355,54 @@ describe('fit survives a device loss', () => {
     }
   });
 });
+
+describe('a loss between calls: model.recover()', () => {
+  it('restores the state the last fit ended with (parameters and optimizer state): the same predictions, and the next fit as if nothing was lost', async () => {
+    const runs: { predictions: number[]; next: number[] }[] = [];
+    for (const lose of [false, true]) {
+      const e = await gpuEngine();
+      const m = sequential(e, [dense(6, 16), sigmoid(), dense(16, 3)], { seed: 2 });
+      try {
+        m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.02 }) });
+        await m.fit(DATA.x, DATA.labels, { epochs: 2, batchSize: 24 });
+        if (lose) {
+          await destroyDevice(e);
+          expect(await m.predict(DATA.x).then(() => null, (err: unknown) => err), 'predict on the lost device').toBeInstanceOf(GPUOpError);
+          await e.recover(); // elsewhere (an onLost handler, say): the model's tensors are dead all the same
+          expect(await within(m.recover())).toBe('webgpu');
+        }
+        const predictions = Array.from(await (await m.predict(DATA.x)).readAndDispose());
+        runs.push({ predictions, next: (await m.fit(DATA.x, DATA.labels, { epochs: 2, batchSize: 24, recordStepLosses: true })).stepLosses! });
+      } finally {
+        m.dispose();
+        e.destroy();
+      }
+    }
+    expect(runs[1]!.predictions).toEqual(runs[0]!.predictions);
+    expect(runs[1]!.next).toEqual(runs[0]!.next); // Adam's moments and step count came back too
+  });
+
+  it('recovers a lost engine itself; without a host copy (trainStep since the fit) it says so and how to go on', async () => {
+    const e = await gpuEngine();
+    const m = sequential(e, [dense(6, 16), sigmoid(), dense(16, 3)], { seed: 2 });
+    try {
+      m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.02 }) });
+      await m.fit(DATA.x, DATA.labels, { epochs: 1, batchSize: 24 });
+      await destroyDevice(e);
+      expect(await within(m.recover())).toBe('webgpu');
+      expect(e.lost).toBe(false);
+      expect(await m.recover()).toBe('webgpu'); // alive: nothing to do
+      const x = e.tensor(DATA.x.slice(0, 8));
+      const y = e.tensor(DATA.labels.slice(0, 8).map((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0))));
+      m.trainStep(x, y).dispose();
+      await destroyDevice(e);
+      const err = await m.recover().then(() => null, (caught: unknown) => caught);
+      expectDeviceLost(err);
+      expect((err as Error).message).toMatch(/no host copy .*trainStep.*Sequential\.fromSafetensors/);
+      expect(e.lost).toBe(false); // the engine itself was recovered
+    } finally {
+      m.dispose();
+      e.destroy();
+    }
+  });
+});

@@ -109,7 +109,7 @@ function disposeAll(ts: readonly (Tensor | null | undefined)[]): void {
  */
 export async function fitLoop(
   ctx: TrainContext, data: DeviceData, o: ResolvedFitOptions, restore: (ctx: TrainContext) => void = () => {},
-): Promise<History> {
+): Promise<{ history: History; hostCopy: TrainingRecovery | null }> {
   const e = ctx.engine;
   const net = ctx.net;
   const outputs = data.y.cols;
@@ -266,7 +266,8 @@ export async function fitLoop(
   } finally {
     half?.dispose();
   }
-  return history;
+  // The host copy now holds the end of the last epoch: the model's state (null: recovery off).
+  return { history, hostCopy: rec };
 }
 
 /**

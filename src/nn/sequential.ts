@@ -3,11 +3,10 @@
 // and uploads them once; compile() picks loss, optimizer and metrics; fit/evaluate/predict
 // run on the engine; save()/load() write and read safetensors.
 
-import type { Engine } from '../engine.js';
-import { LOSS_KINDS } from '../engine.js';
-import { DisposedError, ShapeError, ValueError } from '../errors.js';
+import { checkRecoverOptions, type Engine, LOSS_KINDS, type RecoverOptions } from '../engine.js';
+import { DisposedError, GPUOpError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import type { LossKind } from '../types.js';
+import type { BackendKind, LossKind } from '../types.js';
 import { checkFinite, checkTensorBytes, fmtShape, optionKeys, optionsObject } from '../validate.js';
 import {
   allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, type Prepared, type RowSource, rowSource, rowsPerTensor, takeRows, toHostMatrix, toHostTargets,
@@ -17,6 +16,7 @@ import { CHECKPOINT_TAG, checkCheckpointOptions, setUpCheckpoints } from './chec
 import { initWeights } from './init.js';
 import { checkLayerSpec, describeLayer } from './layers.js';
 import { Network, type Param } from './network.js';
+import type { TrainingRecovery } from './recovery.js';
 import { adam, checkOptimizerSpec, Optimizer } from './optimizers.js';
 import { encodeSafetensors, parseSafetensors, type SafetensorEntry, type SafetensorFile } from './safetensors.js';
 import type {
@@ -65,6 +65,12 @@ export class Sequential {
   #savedLoss: LossKind | null = null;
   #disposed = false;
   #training = false;
+  /**
+   * The host copy of the parameters and optimizer state the last fit ended with, for
+   * recover() after a device loss between calls; null when there is none or it is stale
+   * (trainStep, load and compile change the state without a copy).
+   */
+  #hostCopy: TrainingRecovery | null = null;
   /** Epochs trained by earlier fit() calls: a call without its own seed shuffles on from there. */
   #epochsTrained = 0;
 
@@ -236,6 +242,7 @@ export class Sequential {
       accuracy = loss === 'softmaxCrossEntropy' ? 'multiclass' : loss === 'binaryCrossEntropy' ? 'binary' : this.outputs > 1 ? 'multiclass' : 'binaryHalf';
     }
     this.#compiled?.optimizer.reset();
+    this.#hostCopy = null;
     this.#compiled = {
       loss, optimizerSpec: { ...optimizerSpec }, optimizer: new Optimizer(this.engine, { ...optimizerSpec }),
       metrics: [...new Set(metrics)], logits, accuracy,
@@ -310,8 +317,10 @@ export class Sequential {
           return { x: X, y: Y, trainRows, validation, reupload: () => deviceData(true) };
         };
         const data = deviceData(false);
-        const history = await fitLoop(this.#context(c), data, o, restore);
+        this.#hostCopy = null; // from here the state may leave the last copy
+        const { history, hostCopy } = await fitLoop(this.#context(c), data, o, restore);
         this.#epochsTrained += history.epochs.length;
+        this.#hostCopy = hostCopy;
         return history;
       } finally {
         for (const t of owned) t.dispose();
@@ -343,6 +352,7 @@ export class Sequential {
       }
     }
     if (x.shape[0] !== y.shape[0]) throw new ShapeError(`trainStep: x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
+    this.#hostCopy = null;
     return batchStep(this.#context(c), x, y);
   }
 
@@ -493,12 +503,42 @@ export class Sequential {
       p.tensor = fresh[i]!;
     });
     this.#compiled?.optimizer.reset();
+    this.#hostCopy = null;
+  }
+
+  /**
+   * After a device loss between calls (the engine lost, or already recovered by someone
+   * else): recovers the engine when it is lost (options as engine.recover; a recovery under
+   * way is joined) and uploads the parameters and optimizer state from the host copy the
+   * last fit ended with. Returns the backend the model now runs on; does nothing when its
+   * tensors are alive. Throws a GPUOpError 'device-lost' when there is no such copy: only a
+   * completed fit leaves one (trainStep, load and compile drop it), and `recovery: false`
+   * turns it off; rebuild such a model from a saved file (Sequential.fromSafetensors).
+   */
+  async recover(options?: RecoverOptions): Promise<BackendKind> {
+    this.#alive();
+    this.#notTraining('recover');
+    const e = this.engine;
+    if (e.lost) await e.recover(options);
+    else checkRecoverOptions(options);
+    if (this.#net.params.every((p) => e.isCurrent(p.tensor))) return e.backend;
+    const copy = this.#hostCopy;
+    if (copy === null) {
+      throw new GPUOpError(
+        'recover', 'device-lost',
+        "the model's tensors were on a GPU device that was lost, and it has no host copy to restore them from " +
+          '(only a completed fit leaves one; trainStep, load and compile drop it): rebuild it from a saved file with Sequential.fromSafetensors',
+      );
+    }
+    copy.restore();
+    return e.backend;
   }
 
   /** Frees the parameters and the optimizer state. Idempotent. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#hostCopy = null;
     this.#net.releaseCaches();
     this.#compiled?.optimizer.reset();
     for (const p of this.#net.params) p.tensor.dispose();
