@@ -7,6 +7,7 @@
 // deadline is recorded as ERROR and the run goes on. Used by the browser page
 // (bench/browser/main.ts) and by the Node runner for WebGPU under Dawn (bench/peers-node.ts).
 import { type CaseSpec, gramCase, matmulCase, mlpCase, sigmoidCase } from './cases.js';
+import { type BackendId, type Mode, OURS } from './ids.js';
 import { jaxPeer } from './peers/jax.js';
 import { sigmoidCorePeer } from './peers/sigmoid-core.js';
 import { tfjsPeer } from './peers/tfjs.js';
@@ -15,12 +16,7 @@ import type { TilingChoice } from '../src/index.js';
 import { type CaseResult, fmtMs, fmtNum, formatRatios, formatTable, ratios, type RatioRow } from './table.js';
 import { CaseSkipped, deadline, measure, type TimingOptions } from './timing.js';
 
-/** quick: CI-sized; full: the issue's sizes; gpu: full plus sizes only a real GPU finishes. */
-export const MODES = ['quick', 'full', 'gpu'] as const;
-export type Mode = (typeof MODES)[number];
-export const OURS = 'sigmoid-core-webgpu';
-export const BACKENDS = ['sigmoid-core-webgpu', 'sigmoid-core-cpu', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-cpu', 'jax-webgpu', 'jax-wasm'] as const;
-export type BackendId = (typeof BACKENDS)[number];
+export { BACKENDS, type BackendId, type Mode, MODES, OURS, parseBackends } from './ids.js';
 
 export interface BackendStatus {
   id: string;
@@ -98,18 +94,6 @@ function makePeer(id: BackendId, opts: RunOptions): Peer {
   }
 }
 
-/** Backend ids from a comma-separated list; an Error names any unknown one. */
-export function parseBackends(text: string): BackendId[] {
-  const ids = text.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = ids.filter((id) => !(BACKENDS as readonly string[]).includes(id));
-  if (bad.length > 0 || ids.length === 0) {
-    throw new Error(`unknown backend(s) ${JSON.stringify(bad.length > 0 ? bad : text)}: choose from ${BACKENDS.join(', ')}`);
-  }
-  const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
-  if (twice.length > 0) throw new Error(`backend(s) ${JSON.stringify([...new Set(twice)])} given twice: each runs once per run`);
-  return ids as BackendId[];
-}
-
 async function adapterInfo(): Promise<Record<string, unknown> | string> {
   const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (!gpu) return 'no navigator.gpu (not a secure context, or no WebGPU)';
@@ -121,6 +105,17 @@ async function adapterInfo(): Promise<Record<string, unknown> | string> {
   } catch (err) {
     return `requestAdapter() threw ${describeError(err)}`;
   }
+}
+
+/**
+ * The state of a run that never started (the page was given a query it cannot use): done,
+ * with the reason as its error and no results, so whoever waits on window.__bench stops.
+ */
+export function notRun(mode: Mode, reason: string, env: { tool: string; userAgent: string; hardwareConcurrency: number }): BenchState {
+  return {
+    ...env, done: true, error: `not run: ${reason}`, mode, date: new Date().toISOString(), adapter: 'not asked (the run did not start)',
+    timing: timingFor(mode), backends: [], results: [], ratios: [], table: '', ratioTable: '', seconds: 0,
+  };
 }
 
 export async function runBench(

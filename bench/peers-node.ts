@@ -11,10 +11,10 @@
 import './navigator-gpu.js';
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { choiceFlag, formatFlags, parseFlags, UsageError } from '../src/cli/args.js';
+import { choiceFlag, formatFlags, parseFlags } from '../src/cli/args.js';
 import { TILING_CHOICES } from '../src/index.js';
-import { type BackendId, type BenchState, type Mode, MODES, OURS, parseBackends, runBench, specs } from './peer-run.js';
-import { log, machine, prepareReportPath, resultsFile, runMain, writeReport } from './report.js';
+import { type BenchState, type Mode, MODES, OURS, runBench, specs } from './peer-run.js';
+import { backendsFlag, log, machine, prepareReportPath, resultsFile, runMain, writeReport } from './report.js';
 import { fmtNum, formatState } from './table.js';
 
 const FLAGS = {
@@ -62,12 +62,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const flags = parseFlags('bench:peers', argv, FLAGS);
   const mode: Mode = choiceFlag('mode', flags.mode ?? 'full', MODES);
-  let ids: BackendId[];
-  try {
-    ids = parseBackends(flags.backends ?? 'sigmoid-core-webgpu,tfjs-webgpu,jax-webgpu');
-  } catch (err) {
-    throw new UsageError(`--backends: ${(err as Error).message}`);
-  }
+  const ids = backendsFlag(flags.backends ?? 'sigmoid-core-webgpu,tfjs-webgpu,jax-webgpu');
   const out = await prepareReportPath(flags.out ?? resultsFile(`peers-${mode}`, new Date().toISOString()));
   const nav = (globalThis as unknown as { navigator: { userAgent?: string; hardwareConcurrency?: number } }).navigator;
   const tiling = choiceFlag('tiling', flags.tiling ?? 'auto', TILING_CHOICES);

@@ -7,6 +7,7 @@ import { cpus, arch, platform, release, totalmem, type as osType } from 'node:os
 import { dirname, join, relative } from 'node:path';
 import { UsageError } from '../src/cli/args.js';
 import type { AdapterInfoSummary, BackendKind, EngineLimits, Tiling } from '../src/index.js';
+import { type BackendId, parseBackends } from './ids.js';
 import { type CaseResult as AnyCaseResult, fileStamp } from './table.js';
 
 export { formatTable, runs } from './table.js';
@@ -52,6 +53,15 @@ export const log = (line: string): void => {
 /** bench/results/<name>-<date>.json under `root` (default: the working directory). */
 export function resultsFile(name: string, isoDate: string, root = ''): string {
   return join(root, 'bench', 'results', `${name}-${fileStamp(isoDate)}.json`);
+}
+
+/** --backends of the peer runners (bench:peers, bench:browser): the page's ids, checked by the one parser. */
+export function backendsFlag(text: string): BackendId[] {
+  try {
+    return parseBackends(text);
+  } catch (err) {
+    throw new UsageError(`--backends: ${(err as Error).message}`);
+  }
 }
 
 /**

@@ -3,8 +3,9 @@
 // page) and renders its state as it goes: the results table, the ratio table, a bar chart,
 // and the JSON to download. Query string: ?mode=quick|full|gpu &backends=id,id… &autorun=1
 // (the runner and the e2e test use it); a value it cannot use is reported on the page and
-// nothing runs. Everything is published on window.__bench.
-import { BACKENDS, type BenchState, type Mode, MODES, OURS, parseBackends, runBench } from '../peer-run.js';
+// nothing runs (window.__bench is then a finished state whose error says why). Everything is
+// published on window.__bench.
+import { BACKENDS, type BenchState, type Mode, MODES, notRun, OURS, parseBackends, runBench } from '../peer-run.js';
 import { describeError } from '../peers/types.js';
 import { fileStamp, fmtNum, fmtRange, fmtMs, fmtRatio, ratios, runs } from '../table.js';
 
@@ -124,6 +125,10 @@ function download(): void {
 
 // ---- controls ---------------------------------------------------------------------------------
 
+function env(): { tool: string; userAgent: string; hardwareConcurrency: number } {
+  return { tool: 'sigmoid-core bench/browser', userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency };
+}
+
 /** A query parameter that cannot be used: shown instead of running. */
 let badQuery: string | null = null;
 let chosen: readonly string[] = [...BACKENDS];
@@ -144,7 +149,11 @@ for (const id of BACKENDS) {
   $('backends').appendChild(label);
 }
 if (askedMode === 'full' || askedMode === 'gpu') (document.querySelector(`input[value=${askedMode}]`) as HTMLInputElement).checked = true;
-if (badQuery !== null) progress(`not run: ${badQuery}`);
+if (badQuery !== null) {
+  progress(`not run: ${badQuery}`);
+  const mode = (MODES as readonly string[]).includes(askedMode ?? '') ? (askedMode as Mode) : 'quick';
+  update(notRun(mode, badQuery, env()));
+}
 $('download').addEventListener('click', download);
 $('controls').addEventListener('submit', (ev) => {
   ev.preventDefault();
@@ -161,9 +170,7 @@ async function start(): Promise<void> {
   }
   ($('run') as HTMLButtonElement).disabled = true;
   try {
-    await runBench(mode, ids, { progress, update }, {
-      tool: 'sigmoid-core bench/browser', userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency,
-    });
+    await runBench(mode, ids, { progress, update }, env());
   } catch (err) {
     const msg = describeError(err);
     progress(`the run failed: ${msg}`);

@@ -7,11 +7,10 @@
 import { join, resolve } from 'node:path';
 import { parseFlags, formatFlags } from '../../src/cli/args.js';
 import { launchChromium, serve, watchedPage, within } from '../../tools/browser.js';
-import { machine, resultsFile, runMain, writeReport, log } from '../report.js';
+import { OURS } from '../ids.js';
 import type { BenchState } from '../peer-run.js';
+import { backendsFlag, machine, resultsFile, runMain, writeReport, log } from '../report.js';
 import { formatState } from '../table.js';
-
-const OURS = 'sigmoid-core-webgpu';
 
 const FLAGS = {
   quick: { type: 'boolean', help: 'small sizes and 2 repeats (1–2 minutes on SwiftShader)' },
@@ -28,6 +27,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const flags = parseFlags('bench:browser', argv, FLAGS);
   const mode = flags.quick ? 'quick' : 'full';
+  // Checked here, before anything starts: the page would only say "not run".
+  const ids = flags.backends === undefined ? null : backendsFlag(flags.backends);
   const limitMs = (mode === 'quick' ? 15 : 90) * 60_000;
   const served = await serve(join(repo, 'bench/browser/vite.config.ts'));
   const browser = await launchChromium({ webgpu: true });
@@ -35,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     const w = await watchedPage(browser, (text) => {
       if (text.startsWith('[bench]')) log(text);
     });
-    const query = new URLSearchParams({ mode, autorun: '1', ...(flags.backends ? { backends: flags.backends } : {}) });
+    const query = new URLSearchParams({ mode, autorun: '1', ...(ids ? { backends: ids.join(',') } : {}) });
     const url = `${served.url}?${query}`;
     log(`bench:browser ${mode}: ${url}`);
     await w.page.goto(url, { waitUntil: 'load' });

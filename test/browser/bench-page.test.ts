@@ -100,14 +100,19 @@ describe('benchmark page, query parameters it cannot use', () => {
     ['backends=nonexistent', /not run: \?backends=nonexistent: unknown backend\(s\) \["nonexistent"\]: choose from sigmoid-core-webgpu, /],
     ['backends=', /not run: \?backends=: unknown backend/],
     ['mode=bogus', /not run: \?mode=bogus: choose quick, full or gpu/],
-  ])('?%s is reported on the page and nothing runs', async (query, message) => {
+  ])('?%s is reported on the page and nothing runs; window.__bench says so (done, with the error)', async (query, message) => {
     const w = await watchedPage(browser!);
     try {
       await w.page.goto(`${served!.url}?autorun=1&${query}`, { waitUntil: 'load' });
       await w.page.waitForFunction(() => document.getElementById('progress')?.textContent?.startsWith('not run'), { timeout: 30_000, polling: 100 });
       expect(await w.page.$eval('#progress', (e) => e.textContent)).toMatch(message);
       await new Promise((done) => setTimeout(done, 500));
-      expect(await w.page.evaluate(() => window.__bench ?? null), 'no run started').toBeNull();
+      // A runner polling window.__bench.done stops at once (it waited 15/90 min for a run that never started).
+      const s = await w.page.evaluate(() => window.__bench ?? null);
+      expect(s, 'a finished state is published').not.toBeNull();
+      expect(s!.done).toBe(true);
+      expect(s!.error).toMatch(message);
+      expect([s!.backends, s!.results]).toEqual([[], []]);
       expect(w.pageErrors, 'page errors').toEqual([]);
     } finally {
       await w.page.close();

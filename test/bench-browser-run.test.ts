@@ -1,0 +1,45 @@
+// The browser benchmark's headless runner (`npm run bench:browser`, bench/browser/run.ts),
+// bundled the way the npm script does and run as a child process: flags it cannot use end
+// at once with exit code 2 and a message naming them, before any server or browser starts
+// (a bad --backends used to leave the runner waiting 15/90 min on a page that never ran).
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, type Run } from './helpers/cli.js';
+
+const RUNNER = join(ROOT, 'bench/dist/browser/run.js');
+const dir = mkdtempSync(join(tmpdir(), 'bench-browser-'));
+
+function runner(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Run & { ms: number }> {
+  const t0 = Date.now();
+  return new Promise((done) => {
+    execFile(process.execPath, [RUNNER, ...args], { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...opts.env }, timeout: opts.timeoutMs ?? 30_000 },
+      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr, ms: Date.now() - t0 }));
+  });
+}
+
+beforeAll(() => {
+  execFileSync('npx', ['vite', 'build', '-c', 'bench/browser/vite.runner.config.ts'], { cwd: ROOT, stdio: 'pipe' });
+}, 120_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('bench:browser flags it cannot use', () => {
+  it.each([
+    [['--backends', 'foo'], /^bench:browser: --backends: unknown backend\(s\) \["foo"\]: choose from sigmoid-core-webgpu, /],
+    [['--backends', 'sigmoid-core-cpu,torch'], /^bench:browser: --backends: unknown backend\(s\) \["torch"\]/],
+    [['--backends', 'sigmoid-core-cpu,sigmoid-core-cpu'], /^bench:browser: --backends: backend\(s\) \["sigmoid-core-cpu"\] given twice/],
+    [['--backends', ','], /^bench:browser: --backends: unknown backend\(s\) ","/],
+    [['--backends='], /^bench:browser: --backends= needs a value/],
+    [['--bogus'], /^bench:browser: unknown option --bogus; valid options: --quick/],
+  ])('%j: exit code 2 and one line, before anything starts', async (args, message) => {
+    const r = await runner(['--quick', ...(args as string[])]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trim()).toMatch(message as RegExp);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1); // no "bench:browser quick: http://…" line: no server, no page
+    expect(r.stdout).toBe('');
+    expect(r.ms).toBeLessThan(15_000);
+  }, 40_000);
+});
