@@ -4,7 +4,8 @@
 // untimed), a warm-up run, timed runs (bench/timing.ts: median, min–max), every output read
 // back untimed and checked against float64 before its time counts, then dispose. A backend
 // that fails to start is recorded as "unavailable: reason"; a case that runs past its
-// deadline is recorded as ERROR and the run goes on. Used by the browser page
+// deadline is recorded as ERROR (it takes no more runs, and the next case starts only once
+// its run in flight has ended: cases never overlap) and the run goes on. Used by the browser page
 // (bench/browser/main.ts) and by the Node runner for WebGPU under Dawn (bench/peers-node.ts).
 import { type CaseSpec, gramCase, matmulCase, mlpCase, sigmoidCase } from './cases.js';
 import { type BackendId, type Mode, OURS } from './ids.js';
@@ -14,7 +15,7 @@ import { tfjsPeer } from './peers/tfjs.js';
 import { describeError, type Peer, type PeerInfo } from './peers/types.js';
 import type { TilingChoice } from '../src/index.js';
 import { type CaseResult, fmtMs, fmtNum, formatRatios, formatTable, ratios, type RatioRow } from './table.js';
-import { CaseSkipped, deadline, measure, type TimingOptions } from './timing.js';
+import { CaseOverran, CaseSkipped, fmtSeconds, measure, type MeasureOptions, settle, type Settled, type TimingOptions } from './timing.js';
 
 export { BACKENDS, type BackendId, type Mode, MODES, OURS, parseBackends } from './ids.js';
 
@@ -28,7 +29,17 @@ export interface BackendStatus {
 export interface BenchResult extends CaseResult {
   /** What the backend ran on (adapter / wasm / cpu), repeated in every result. */
   device: string;
+  /**
+   * Wall time of the whole case (inputs made and uploaded, warm-up, timed runs, checks), ms;
+   * null when it was still running at its deadline plus the same again and was given up on.
+   */
+  elapsedMs: number | null;
+  /** The case ran past its deadline (`timing.caseDeadlineMs`): it is an ERROR, `elapsedMs` says how long it took. */
+  overran: boolean;
 }
+
+/** How long a backend's init() may take (then the same again before the run gives up on it). */
+export const INIT_DEADLINE_MS = 60_000;
 
 export interface BenchState {
   tool: string;
@@ -130,28 +141,35 @@ export async function runBench(
   };
   hooks.update(s);
   const cases = specs(mode);
-  for (const id of ids) {
+  run: for (const id of ids) {
     const peer = makePeer(id, opts);
     hooks.progress(`[${id}] starting…`);
-    let info: PeerInfo;
-    try {
-      info = await deadline(peer.init(), 60_000, `${id} init`);
-    } catch (err) {
-      const reason = describeError(err);
+    const started = await settle(peer.init(), performance.now(), INIT_DEADLINE_MS, INIT_DEADLINE_MS, () =>
+      hooks.progress(`[${id}] not started after ${fmtSeconds(INIT_DEADLINE_MS)}: waiting for init() to end before going on`));
+    const reason = initFailure(started);
+    if (reason !== null || started.kind !== 'fulfilled') {
       s.backends.push({ id, status: 'unavailable', info: null, reason });
       hooks.progress(`[${id}] unavailable: ${reason}`);
       hooks.update(s);
+      if (started.kind === 'pending') {
+        s.error = `${id}: ${reason}; the run stopped there, so that nothing runs beside it`;
+        break;
+      }
+      if (started.kind === 'fulfilled') await peer.destroy().catch(() => {});
       continue;
     }
+    const info = started.value;
     s.backends.push({ id, status: 'ok', info, reason: null });
     for (const spec of cases) {
       hooks.progress(`[${id}] ${spec.name} ${spec.size}…`);
-      const r = await deadline(runCase(peer, info, spec, timing), timing.caseDeadlineMs, `${id} ${spec.name} ${spec.size}`).catch(
-        (err): BenchResult => ({ ...base(peer, info, spec), check: 'ERROR', detail: describeError(err) }),
-      );
+      const { result: r, stuck } = await runCaseWithin(peer, info, spec, timing, hooks.progress);
       s.results.push(r);
       hooks.progress(`[${id}] ${spec.name} ${spec.size}: ${r.check === 'ok' ? `median ${fmtMs(r.timing!.medianMs)}, ${fmtNum(r.throughput!)} ${r.unit}` : `${r.check}: ${r.detail}`}`);
       hooks.update(s);
+      if (stuck) {
+        s.error = `${id} ${spec.name} ${spec.size}: ${r.detail}; the run stopped there, so that no case runs beside it`;
+        break run;
+      }
     }
     await peer.destroy().catch(() => {});
   }
@@ -166,11 +184,50 @@ export async function runBench(
   return s;
 }
 
-function base(peer: Peer, info: PeerInfo, spec: CaseSpec): BenchResult {
-  return { backend: peer.id, device: info.device, workload: spec.name, size: spec.size, unit: spec.unit, timing: null, throughput: null, check: 'ERROR', detail: '' };
+/** Why a backend counts as not started (init() threw, or ended past its deadline, or never), or null. */
+function initFailure(r: Settled<PeerInfo>): string | null {
+  if (r.kind === 'pending') return `init() did not end within ${fmtSeconds(2 * INIT_DEADLINE_MS)}`;
+  const late = r.elapsedMs > INIT_DEADLINE_MS ? `init() took ${fmtSeconds(r.elapsedMs)}, past its ${fmtSeconds(INIT_DEADLINE_MS)} deadline` : null;
+  if (r.kind === 'rejected') return late === null ? describeError(r.error) : `${late} (it threw ${describeError(r.error)})`;
+  return late;
 }
 
-async function runCase(peer: Peer, info: PeerInfo, spec: CaseSpec, timing: TimingOptions): Promise<BenchResult> {
+function base(peer: Peer, info: PeerInfo, spec: CaseSpec): BenchResult {
+  return {
+    backend: peer.id, device: info.device, workload: spec.name, size: spec.size, unit: spec.unit, timing: null, throughput: null,
+    check: 'ERROR', detail: '', elapsedMs: null, overran: false,
+  };
+}
+
+/**
+ * One case with its deadline (`timing.caseDeadlineMs` from its start): measure() takes no
+ * run once past it, and a run in flight at the deadline is waited for (up to the same time
+ * again), so the case has ended when this returns and the next cannot overlap it. A case past
+ * its deadline is an ERROR whatever its runs gave (their times are dropped), with
+ * `overran` and `elapsedMs` saying how long it took. `stuck`: still running after twice its
+ * deadline, given up on; the caller must not start anything else beside it.
+ */
+export async function runCaseWithin(
+  peer: Peer, info: PeerInfo, spec: CaseSpec, timing: TimingOptions & { caseDeadlineMs: number }, progress: (line: string) => void,
+): Promise<{ result: BenchResult; stuck: boolean }> {
+  const limit = timing.caseDeadlineMs;
+  const what = `[${peer.id}] ${spec.name} ${spec.size}`;
+  const t0 = performance.now();
+  const o = await settle(runCase(peer, info, spec, { ...timing, deadlineAt: t0 + limit }), t0, limit, limit, () =>
+    progress(`${what}: still running at its ${fmtSeconds(limit)} deadline (an ERROR): waiting for its run in flight to end before the next case`));
+  if (o.kind === 'pending') {
+    return { result: { ...base(peer, info, spec), overran: true, detail: `did not finish within ${fmtSeconds(limit)}, nor in the ${fmtSeconds(limit)} after: given up on` }, stuck: true };
+  }
+  const elapsedMs = o.elapsedMs;
+  if (elapsedMs > limit) {
+    const then = o.kind === 'rejected' && !(o.error instanceof CaseOverran) ? `; it ended with ${describeError(o.error)}` : '';
+    return { result: { ...base(peer, info, spec), elapsedMs, overran: true, detail: `ran past its ${fmtSeconds(limit)} deadline: took ${fmtSeconds(elapsedMs)}${then}` }, stuck: false };
+  }
+  if (o.kind === 'rejected') return { result: { ...base(peer, info, spec), elapsedMs, detail: describeError(o.error) }, stuck: false };
+  return { result: { ...o.value, elapsedMs }, stuck: false };
+}
+
+async function runCase(peer: Peer, info: PeerInfo, spec: CaseSpec, timing: MeasureOptions): Promise<BenchResult> {
   const made = spec.make();
   const c = await peer.prepare(made.data);
   let failure: string | null = null;

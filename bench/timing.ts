@@ -2,13 +2,31 @@
 // then repeat, and summarise as median and min–max. Only `run` is timed; it must resolve
 // when its work is complete (engine.sync() waits until the GPU is done). `after` sees each
 // run's result untimed (to check and free it). A case stops repeating once its timed runs
-// have taken more than `budgetMs` (at least one timed run always happens).
+// have taken more than `budgetMs` (at least one timed run always happens). With a deadline
+// (`deadlineAt`), measure() also looks at the clock after the warm-up and after every timed
+// run, and once past it throws a CaseOverran instead of taking another run: a run cannot be
+// interrupted (a CPU or wasm kernel holds the thread, so no timer fires during it), but the
+// case never starts one after its time is up. settle() waits for a case that has run past its
+// deadline to end before the caller starts the next, so no two cases overlap.
 
 export interface TimingOptions {
   repeats: number;
   budgetMs: number;
   /** When the warm-up run alone takes longer, measure() throws a CaseSkipped (no timed runs). */
   warmupCapMs?: number;
+}
+
+/** measure()'s options with the case's deadline, a performance.now() time. */
+export interface MeasureOptions extends TimingOptions {
+  deadlineAt?: number;
+}
+
+/** Thrown by measure() when it finds the clock past `deadlineAt` between two runs. */
+export class CaseOverran extends Error {
+  constructor(readonly runs: number) {
+    super(`past its deadline after ${runs === 0 ? 'the warm-up' : `the warm-up and ${runs} timed run${runs === 1 ? '' : 's'}`}: no more runs taken`);
+    this.name = 'CaseOverran';
+  }
 }
 
 /** Thrown by measure() when the warm-up exceeded `warmupCapMs`: the case would take too long. */
@@ -31,12 +49,14 @@ export interface Timing {
 export async function measure<T>(
   run: () => Promise<T>,
   after: (result: T, i: number) => Promise<void> | void,
-  opts: TimingOptions,
+  opts: MeasureOptions,
 ): Promise<Timing> {
+  const late = () => opts.deadlineAt !== undefined && performance.now() > opts.deadlineAt;
   const w0 = performance.now();
   const warm = await run();
   const warmupMs = performance.now() - w0;
   await after(warm, -1);
+  if (late()) throw new CaseOverran(0);
   if (opts.warmupCapMs !== undefined && warmupMs > opts.warmupCapMs) throw new CaseSkipped(warmupMs, opts.warmupCapMs);
   const samples: number[] = [];
   let spent = 0;
@@ -47,6 +67,7 @@ export async function measure<T>(
     samples.push(ms);
     spent += ms;
     await after(result, i);
+    if (late()) throw new CaseOverran(samples.length);
   }
   return summarise(samples);
 }
@@ -58,11 +79,44 @@ export function summarise(samples: number[]): Timing {
   return { samples, medianMs, minMs: sorted[0]!, maxMs: sorted[sorted.length - 1]! };
 }
 
-/** p, or a rejection after ms (a case whose promise never settles must not stall the run). */
-export function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${(ms / 1000).toFixed(0)} s`)), ms);
+/** How a piece of work given to settle() ended, and when (ms since it started). */
+export type Settled<T> =
+  | { kind: 'fulfilled'; value: T; elapsedMs: number }
+  | { kind: 'rejected'; error: unknown; elapsedMs: number }
+  /** Still running `deadlineMs + graceMs` after it started: given up on (it may never settle). */
+  | { kind: 'pending'; elapsedMs: null };
+
+/**
+ * Waits for `work`, started at `t0` (performance.now()), to settle, past its deadline too:
+ * what it runs must not overlap whatever the caller starts next. `onLate` is called once if
+ * it is still running `deadlineMs` after t0 (to say so and that the caller waits); only work
+ * still running `graceMs` after that is given up on ({ kind: 'pending' }). Whether it
+ * overran is `elapsedMs > deadlineMs` (a thread held by a CPU kernel fires no timer, so the
+ * answer comes from the clock, not from `onLate`).
+ */
+export async function settle<T>(work: Promise<T>, t0: number, deadlineMs: number, graceMs: number, onLate: () => void): Promise<Settled<T>> {
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  let done = false;
+  const outcome = work.then(
+    (value): Settled<T> => ({ kind: 'fulfilled', value, elapsedMs: performance.now() - t0 }),
+    (error: unknown): Settled<T> => ({ kind: 'rejected', error, elapsedMs: performance.now() - t0 }),
+  );
+  const given = new Promise<Settled<T>>((resolve) => {
+    timers.push(setTimeout(() => {
+      if (!done) onLate();
+    }, Math.max(0, t0 + deadlineMs - performance.now())));
+    timers.push(setTimeout(() => resolve({ kind: 'pending', elapsedMs: null }), Math.max(0, t0 + deadlineMs + graceMs - performance.now())));
   });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  try {
+    return await Promise.race([outcome, given]);
+  } finally {
+    done = true;
+    for (const t of timers) clearTimeout(t);
+  }
+}
+
+/** A duration in seconds as the deadline messages give it: 300 s, 12.3 s, 0.45 s. */
+export function fmtSeconds(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(s < 1 ? 2 : 1)} s`;
 }

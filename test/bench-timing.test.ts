@@ -1,0 +1,141 @@
+// The benchmark's timing rules (bench/timing.ts, bench/peer-run.ts), with fake backends and no
+// GPU: a case past its deadline takes no more runs (checked between runs, since a CPU or wasm
+// kernel holds the thread and no timer can fire during it), a run in flight at the deadline is
+// waited for before the case returns (so the next case never runs beside it), and the result
+// says that it overran and how long it took; a case that never ends is given up on after
+// twice its deadline and marked stuck.
+import { describe, expect, it } from 'vitest';
+import type { CaseSpec, SigmoidData } from '../bench/cases.js';
+import { runCaseWithin } from '../bench/peer-run.js';
+import type { Peer, PeerCase, PeerInfo } from '../bench/peers/types.js';
+import { CaseOverran, measure } from '../bench/timing.js';
+
+/** Holds the thread for `ms`, as a CPU or wasm kernel does. */
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // spin
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+const SPEC: CaseSpec<SigmoidData> = {
+  name: 'sigmoid', size: 'fake', unit: 'GB/s', throughput: (s) => 1 / s,
+  make: () => ({ data: { kind: 'sigmoid', n: 1, x: new Float32Array(1) }, check: () => ({ ok: true, detail: 'fake check' }) }),
+};
+const INFO: PeerInfo = { library: 'fake', device: 'fake device' };
+
+/** A backend whose run() is `run`; it records how many runs are in flight at once, and when the last ended. */
+function fakePeer(run: () => Promise<void>) {
+  const seen = { runs: 0, inFlight: 0, maxInFlight: 0, lastEnd: 0 };
+  const c: PeerCase = {
+    async run() {
+      seen.runs++;
+      seen.inFlight++;
+      seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
+      try {
+        await run();
+      } finally {
+        seen.inFlight--;
+        seen.lastEnd = performance.now();
+      }
+      return null;
+    },
+    read: async () => new Float32Array(1),
+    free: () => {},
+    dispose: () => {},
+  };
+  const peer: Peer = { id: 'fake', init: async () => INFO, prepare: async () => c, destroy: async () => {} };
+  return { peer, seen };
+}
+
+const timing = (caseDeadlineMs: number) => ({ repeats: 50, budgetMs: 60_000, caseDeadlineMs });
+
+describe('measure() with a deadline', () => {
+  it('takes no more runs once past it, even when every run holds the thread', async () => {
+    let runs = 0;
+    const t0 = performance.now();
+    const p = measure(async () => {
+      runs++;
+      busy(40);
+    }, () => {}, { repeats: 50, budgetMs: 60_000, deadlineAt: t0 + 150 });
+    await expect(p).rejects.toBeInstanceOf(CaseOverran);
+    // The warm-up and 3 timed runs reach 160 ms: no run starts after that (fewer on a slow machine).
+    expect(runs).toBeGreaterThanOrEqual(2);
+    expect(runs).toBeLessThanOrEqual(4);
+  });
+
+  it('without one, it runs as before', async () => {
+    let runs = 0;
+    const t = await measure(async () => void runs++, () => {}, { repeats: 4, budgetMs: 60_000 });
+    expect([runs, t.samples.length]).toEqual([5, 4]);
+  });
+});
+
+describe('a case past its deadline (runCaseWithin)', () => {
+  it('a run in flight at the deadline is waited for: the case has ended when the result comes, which says it overran and how long it took', async () => {
+    const { peer, seen } = fakePeer(() => sleep(200));
+    const lines: string[] = [];
+    const t0 = performance.now();
+    const { result, stuck } = await runCaseWithin(peer, INFO, SPEC, timing(300), (l) => lines.push(l));
+    const returned = performance.now();
+    expect(stuck).toBe(false);
+    expect(seen.inFlight, 'no run of this case still going').toBe(0);
+    expect(seen.lastEnd).toBeLessThanOrEqual(returned);
+    expect(seen.runs).toBe(2); // the warm-up, then one timed run: in flight at 300 ms, none after it
+    expect(result.check).toBe('ERROR');
+    expect(result.overran).toBe(true);
+    expect(result.timing).toBeNull();
+    expect(result.throughput).toBeNull();
+    expect(result.elapsedMs!).toBeGreaterThanOrEqual(390);
+    expect(result.elapsedMs!).toBeLessThanOrEqual(returned - t0 + 1);
+    expect(result.detail).toMatch(/^ran past its 0\.30 s deadline: took \d+\.\d+ s$/);
+    expect(lines.join('\n')).toMatch(/\[fake\] sigmoid fake: still running at its 0\.30 s deadline \(an ERROR\): waiting for its run in flight to end/);
+  });
+
+  it('a CPU-style run that holds the thread (no timer can fire) is caught between runs', async () => {
+    const { peer, seen } = fakePeer(async () => busy(60));
+    const { result, stuck } = await runCaseWithin(peer, INFO, SPEC, timing(200), () => {});
+    expect(stuck).toBe(false);
+    expect(seen.runs).toBeLessThanOrEqual(5);
+    expect([result.check, result.overran, result.timing]).toEqual(['ERROR', true, null]);
+    expect(result.elapsedMs!).toBeGreaterThan(200);
+  });
+
+  it('a case within its deadline is timed as usual, with its wall time', async () => {
+    const { peer } = fakePeer(() => sleep(5));
+    const { result, stuck } = await runCaseWithin(peer, INFO, SPEC, { repeats: 3, budgetMs: 60_000, caseDeadlineMs: 5_000 }, () => {});
+    expect(stuck).toBe(false);
+    expect([result.check, result.overran, result.timing!.samples.length]).toEqual(['ok', false, 3]);
+    expect(result.elapsedMs!).toBeGreaterThan(15);
+  });
+
+  it('a run that never ends is given up on after twice the deadline, and the case is marked stuck', async () => {
+    const { peer } = fakePeer(() => new Promise<void>(() => {}));
+    const t0 = performance.now();
+    const { result, stuck } = await runCaseWithin(peer, INFO, SPEC, timing(100), () => {});
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(195);
+    expect(stuck).toBe(true);
+    expect([result.check, result.overran, result.elapsedMs]).toEqual(['ERROR', true, null]);
+    expect(result.detail).toMatch(/did not finish within 0\.10 s, nor in the 0\.10 s after/);
+  });
+
+  it('two cases in a row never overlap, whatever the first one does', async () => {
+    let active = 0;
+    let most = 0;
+    const run = async () => {
+      active++;
+      most = Math.max(most, active);
+      await sleep(200);
+      active--;
+    };
+    const a = fakePeer(run);
+    const b = fakePeer(run);
+    // Its warm-up alone (200 ms) runs past the 150 ms deadline, and ends within the 150 ms after.
+    const first = await runCaseWithin(a.peer, INFO, SPEC, timing(150), () => {});
+    await runCaseWithin(b.peer, INFO, SPEC, timing(150), () => {});
+    expect([first.result.overran, first.stuck]).toEqual([true, false]);
+    expect(most).toBe(1);
+  });
+});
