@@ -15,7 +15,7 @@ import { stratifiedSplit } from '../src/data/split.js';
 import { standardize } from '../src/data/standardize.js';
 import { readCsv } from '../src/io/csv.js';
 import { BackendUnavailableError, createEngine, describeAdapter, type Engine, SVC, type SVCOptions } from '../src/index.js';
-import { machine, resultsFile, writeReport, log } from './report.js';
+import { log, machine, resultsFile, runMain, writeReport } from './report.js';
 import { measure } from './timing.js';
 
 const FLAGS = {
@@ -127,5 +127,4 @@ async function main(argv: string[]): Promise<number> {
   return rows.some((r) => r.check !== 'ok') ? 1 : 0;
 }
 
-const code = await main(process.argv.slice(2));
-process.exit(code);
+await runMain('bench:svc', main);
