@@ -15,7 +15,7 @@ import { stratifiedSplit } from '../src/data/split.js';
 import { standardize } from '../src/data/standardize.js';
 import { readCsv } from '../src/io/csv.js';
 import { BackendUnavailableError, createEngine, describeAdapter, type Engine, SVC, type SVCOptions } from '../src/index.js';
-import { log, machine, resultsFile, runMain, writeReport } from './report.js';
+import { log, machine, prepareReportPath, resultsFile, runMain, writeReport } from './report.js';
 import { measure } from './timing.js';
 
 const FLAGS = {
@@ -51,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const flags = parseFlags('bench:svc', argv, FLAGS);
   const repeats = intFlag('repeats', flags.repeats ?? '3', 1);
+  const date = new Date();
+  const out = await prepareReportPath(flags.out ?? resultsFile('svc', date.toISOString()));
   const csv = readCsv(readFileSync('data/digits.csv', 'utf8'), { source: 'data/digits.csv' });
   const label = csv.header!.indexOf('label');
   const y = column(csv, label);
@@ -116,14 +118,13 @@ async function main(argv: string[]): Promise<number> {
   const line = (cells: string[]) => `| ${cells.map((s, c) => s.padEnd(widths[c]!)).join(' | ')} |`;
   process.stdout.write(`${[line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n')}\n`);
 
-  const date = new Date();
   const report = {
     tool: 'sigmoid-core bench/svc', date: date.toISOString(), args: argv, ...machine(),
     data: { file: 'data/digits.csv', train: train.rows, test: test!.rows, features: train.cols, split: 'stratified, seed 0, 25 % test', standardized: true },
     backends: engines.map((e) => ({ backend: e.backend, adapter: e.adapter })),
     results: rows,
   };
-  await writeReport(flags.out ?? resultsFile('svc', date.toISOString()), report, log);
+  await writeReport(out, report, log);
   return rows.some((r) => r.check !== 'ok') ? 1 : 0;
 }
 

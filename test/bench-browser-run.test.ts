@@ -1,9 +1,10 @@
 // The browser benchmark's headless runner (`npm run bench:browser`, bench/browser/run.ts),
 // bundled the way the npm script does and run as a child process: flags it cannot use end
 // at once with exit code 2 and a message naming them, before any server or browser starts
-// (a bad --backends used to leave the runner waiting 15/90 min on a page that never ran).
+// (a bad --backends used to leave the runner waiting 15/90 min on a page that never ran; a bad
+// --out failed only after the whole run).
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,4 +43,18 @@ describe('bench:browser flags it cannot use', () => {
     expect(r.stdout).toBe('');
     expect(r.ms).toBeLessThan(15_000);
   }, 40_000);
+
+  it('an --out that cannot be written: exit code 2 before anything starts', async () => {
+    writeFileSync(join(dir, 'file.json'), '{}');
+    for (const [out, message] of [
+      [dir, /^bench:browser: --out .*bench-browser-\w+ is a folder; give a file name$/],
+      [join(dir, 'file.json', 'x.json'), /^bench:browser: --out .*file\.json\/x\.json: cannot make its folder/],
+    ] as const) {
+      const r = await runner(['--quick', '--backends', 'sigmoid-core-cpu', '--out', out]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.trim()).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stdout).toBe('');
+    }
+  }, 60_000);
 });

@@ -1,8 +1,9 @@
 // The SVC fit benchmark (`npm run bench:svc`, bench/svc.ts), bundled the way the npm script
 // does and run as a child process: flags it cannot use end with exit code 2 and one line
-// naming them (no stack trace), before any fit is timed.
+// naming them (no stack trace), before any fit is timed; so does an --out that cannot be
+// written (it used to fail only after the whole run).
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,5 +36,19 @@ describe('bench:svc flags it cannot use', () => {
     expect(r.stderr.trim()).toMatch(message as RegExp);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stdout).toBe('');
+  });
+
+  it('an --out that cannot be written is refused before any fit', async () => {
+    for (const [out, message] of [
+      [dir, /^bench:svc: --out .*bench-svc-\w+ is a folder; give a file name$/],
+      [join(dir, 'file.json', 'x.json'), /^bench:svc: --out .*file\.json\/x\.json: cannot make its folder/],
+    ] as const) {
+      if (out !== dir) writeFileSync(join(dir, 'file.json'), '{}');
+      const r = await svc(['--repeats', '1', '--out', out]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.trim()).toMatch(message);
+      expect(r.stderr).not.toMatch(/warming up/);
+      expect(r.stdout).toBe('');
+    }
   });
 });

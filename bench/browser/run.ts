@@ -9,7 +9,7 @@ import { parseFlags, formatFlags } from '../../src/cli/args.js';
 import { launchChromium, serve, watchedPage, within } from '../../tools/browser.js';
 import { OURS } from '../ids.js';
 import type { BenchState } from '../peer-run.js';
-import { backendsFlag, machine, resultsFile, runMain, writeReport, log } from '../report.js';
+import { backendsFlag, log, machine, prepareReportPath, resultsFile, runMain, writeReport } from '../report.js';
 import { formatState } from '../table.js';
 
 const FLAGS = {
@@ -29,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
   const mode = flags.quick ? 'quick' : 'full';
   // Checked here, before anything starts: the page would only say "not run".
   const ids = flags.backends === undefined ? null : backendsFlag(flags.backends);
+  const out = await prepareReportPath(flags.out ?? resultsFile(`browser-${mode}`, new Date().toISOString(), repo));
   const limitMs = (mode === 'quick' ? 15 : 90) * 60_000;
   const served = await serve(join(repo, 'bench/browser/vite.config.ts'));
   const browser = await launchChromium({ webgpu: true });
@@ -62,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
       ...state, args: argv, incomplete, host: { ...machine(), chromium: await browser.version() },
       pageErrors: w.pageErrors, consoleErrors: w.consoleErrors, consoleWarnings: w.consoleWarnings,
     };
-    await writeReport(flags.out ?? resultsFile(`browser-${mode}`, new Date(state.date).toISOString(), repo), report, log);
+    await writeReport(out, report, log);
     if (incomplete) log(incomplete);
     if (state.error) log(`the run failed: ${state.error}`);
     log(w.problems());
