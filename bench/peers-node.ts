@@ -14,7 +14,7 @@ import { cpus } from 'node:os';
 import { choiceFlag, formatFlags, parseFlags } from '../src/cli/args.js';
 import { TILING_CHOICES } from '../src/index.js';
 import { type BenchState, type Mode, MODES, OURS, runBench, specs } from './peer-run.js';
-import { backendsFlag, log, machine, prepareReportPath, resultsFile, runMain, writeReport } from './report.js';
+import { backendsFlag, log, machine, peerRunProblems, prepareReportPath, resultsFile, runMain, writeReport } from './report.js';
 import { fmtNum, formatState } from './table.js';
 
 const FLAGS = {
@@ -79,13 +79,9 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`${lines.join('\n')}\n`);
 
   await writeReport(out, { ...state, args: argv, host: machine(), ceiling }, log);
-  const bad = state.results.filter((r) => r.check === 'FAILED' || r.check === 'ERROR').length;
-  if (bad > 0) log(`${bad} case(s) FAILED or errored: their times are excluded`);
-  // Every backend asked for is expected to run (on a GPU host, one that cannot start means
-  // the driver is not set up): say which did not, and fail.
-  const missing = state.backends.filter((b) => b.status === 'unavailable');
-  for (const b of missing) log(`${b.id} did not start: ${b.reason}`);
-  return bad > 0 || missing.length > 0 || typeof ceiling === 'string' ? 1 : 0;
+  const problems = peerRunProblems(state);
+  for (const line of problems) log(line);
+  return problems.length > 0 || typeof ceiling === 'string' ? 1 : 0;
 }
 
 await runMain('bench:peers', main);

@@ -8,6 +8,7 @@ import { dirname, join, relative } from 'node:path';
 import { UsageError } from '../src/cli/args.js';
 import type { AdapterInfoSummary, BackendKind, EngineLimits, Tiling } from '../src/index.js';
 import { type BackendId, parseBackends } from './ids.js';
+import type { BenchState } from './peer-run.js';
 import { type CaseResult as AnyCaseResult, fileStamp } from './table.js';
 
 export { formatTable, runs } from './table.js';
@@ -83,6 +84,21 @@ export async function writeReport(path: string, report: unknown, log: (line: str
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
   log(`results written to ${relative(process.cwd(), path) || path}`);
+}
+
+/**
+ * What went wrong in a peer run (bench:peers, bench:browser), as the lines its runner prints on
+ * stderr: the cases that FAILED or errored, each backend asked for that did not start, and
+ * the run's own error. Any of them fails the run (exit code 1): every backend asked for is
+ * expected to run (on a GPU host, one that cannot start means the driver is not set up).
+ */
+export function peerRunProblems(s: BenchState): string[] {
+  const lines: string[] = [];
+  const bad = s.results.filter((r) => r.check === 'FAILED' || r.check === 'ERROR').length;
+  if (bad > 0) lines.push(`${bad} case(s) FAILED or errored: their times are excluded`);
+  for (const b of s.backends.filter((x) => x.status === 'unavailable')) lines.push(`${b.id} did not start: ${b.reason}`);
+  if (s.error) lines.push(`the run failed: ${s.error}`);
+  return lines;
 }
 
 /**

@@ -2,12 +2,15 @@
 // bundled the way the npm script does and run as a child process: flags it cannot use end
 // at once with exit code 2 and a message naming them, before any server or browser starts
 // (a bad --backends used to leave the runner waiting 15/90 min on a page that never ran; a bad
-// --out failed only after the whole run).
+// --out failed only after the whole run). And, like bench:peers, a backend that cannot start
+// fails the run (exit code 1, each named on stderr): with a Chromium started without WebGPU,
+// sigmoid-core-webgpu did not start and the runner exited 0.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BenchState } from '../bench/peer-run.js';
 import { ROOT, type Run } from './helpers/cli.js';
 
 const RUNNER = join(ROOT, 'bench/dist/browser/run.js');
@@ -57,4 +60,24 @@ describe('bench:browser flags it cannot use', () => {
       expect(r.stdout).toBe('');
     }
   }, 60_000);
+});
+
+describe('bench:browser when a backend cannot start', () => {
+  const chromium = '/usr/bin/chromium';
+  it.runIf(existsSync(chromium))('exit code 1, naming it on stderr (here: Chromium without WebGPU, so no adapter)', async () => {
+    // The Chromium the runner launches, less the one flag that gives headless Chromium WebGPU.
+    const wrapper = join(dir, 'chromium-no-webgpu');
+    writeFileSync(wrapper, `#!/bin/sh\nfor a; do shift; [ "$a" = --enable-unsafe-webgpu ] || set -- "$@" "$a"; done\nexec ${chromium} "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const out = join(dir, 'no-webgpu.json');
+    const r = await runner(['--quick', '--backends', 'sigmoid-core-webgpu,sigmoid-core-cpu', '--out', out], {
+      env: { PUPPETEER_EXECUTABLE_PATH: wrapper }, timeoutMs: 240_000,
+    });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^sigmoid-core-webgpu did not start: BackendUnavailableError: /m);
+    expect(r.stderr).not.toMatch(/^sigmoid-core-cpu did not start/m);
+    const s = JSON.parse(readFileSync(out, 'utf8')) as BenchState;
+    expect(s.backends.map((b) => [b.id, b.status])).toEqual([['sigmoid-core-webgpu', 'unavailable'], ['sigmoid-core-cpu', 'ok']]);
+    expect(s.results.map((r) => [r.backend, r.check])).toEqual(['matmul', 'sigmoid', 'gram', 'mlp'].map(() => ['sigmoid-core-cpu', 'ok']));
+  }, 300_000);
 });

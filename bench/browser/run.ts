@@ -9,7 +9,7 @@ import { parseFlags, formatFlags } from '../../src/cli/args.js';
 import { launchChromium, serve, watchedPage, within } from '../../tools/browser.js';
 import { OURS } from '../ids.js';
 import type { BenchState } from '../peer-run.js';
-import { backendsFlag, log, machine, prepareReportPath, resultsFile, runMain, writeReport } from '../report.js';
+import { backendsFlag, log, machine, peerRunProblems, prepareReportPath, resultsFile, runMain, writeReport } from '../report.js';
 import { formatState } from '../table.js';
 
 const FLAGS = {
@@ -64,12 +64,13 @@ async function main(argv: string[]): Promise<number> {
       pageErrors: w.pageErrors, consoleErrors: w.consoleErrors, consoleWarnings: w.consoleWarnings,
     };
     await writeReport(out, report, log);
-    if (incomplete) log(incomplete);
-    if (state.error) log(`the run failed: ${state.error}`);
     log(w.problems());
-    const bad = state.results.filter((r) => r.check === 'FAILED' || r.check === 'ERROR').length;
-    if (bad > 0) log(`${bad} case(s) FAILED or errored: their times are excluded`);
-    return incomplete || state.error || bad > 0 ? 1 : 0;
+    if (incomplete) log(incomplete);
+    // As bench:peers: a failed case, a backend that did not start (sigmoid-core-webgpu with no
+    // adapter included) or a failed run is exit code 1, each named on stderr.
+    const problems = peerRunProblems(state as BenchState);
+    for (const line of problems) log(line);
+    return incomplete || problems.length > 0 ? 1 : 0;
   } finally {
     await browser.close();
     await served.close();
