@@ -117,10 +117,14 @@ async function runCase(engine: Engine, w: Workload, opts: TimingOptions): Promis
       opts,
     );
     const failure = seen.failure;
-    const ok = failure === null;
-    const throughput = ok ? w.throughput(timing.medianMs / 1000) : null;
-    log(`${tag}: ${ok ? `median ${timing.medianMs.toFixed(2)} ms, ${throughput!.toPrecision(3)} ${w.unit}` : `FAILED ${failure}`} (${runs(timing.samples.length)})`);
-    return { ...base, timing, throughput, check: ok ? 'ok' : 'FAILED', detail: failure ?? 'every output matched float64 on 64 samples' };
+    if (failure !== null) {
+      // A failed check drops the case's times: they are not those of a right answer.
+      log(`${tag}: FAILED ${failure} (${runs(timing.samples.length)})`);
+      return { ...base, timing: null, throughput: null, check: 'FAILED', detail: failure };
+    }
+    const throughput = w.throughput(timing.medianMs / 1000);
+    log(`${tag}: median ${timing.medianMs.toFixed(2)} ms, ${throughput.toPrecision(3)} ${w.unit} (${runs(timing.samples.length)})`);
+    return { ...base, timing, throughput, check: 'ok', detail: 'every output matched float64 on 64 samples' };
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     log(`${tag}: ERROR ${msg}`);

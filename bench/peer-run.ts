@@ -248,11 +248,9 @@ async function runCase(peer: Peer, info: PeerInfo, spec: CaseSpec, timing: Measu
       },
       timing,
     );
-    const ok = failure === null;
-    return {
-      ...base(peer, info, spec), timing: t, throughput: ok ? spec.throughput(t.medianMs / 1000) : null,
-      check: ok ? 'ok' : 'FAILED', detail: failure ?? checked,
-    };
+    // A failed check drops the case's times: they are not those of a right answer.
+    if (failure !== null) return { ...base(peer, info, spec), check: 'FAILED', detail: failure };
+    return { ...base(peer, info, spec), timing: t, throughput: spec.throughput(t.medianMs / 1000), check: 'ok', detail: checked };
   } catch (err) {
     if (err instanceof CaseSkipped) return { ...base(peer, info, spec), check: failure === null ? 'SKIPPED' : 'FAILED', detail: failure ?? err.message };
     throw err;

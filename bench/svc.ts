@@ -4,7 +4,8 @@
 // (if an adapter exists), from the float32 CPU backend, and the float64 provider. Each case:
 // one warm-up fit, then 3 timed fits (median, min–max); a case counts only if its test
 // accuracy passes (rbf ≥ 0.97, sigmoid ≥ 0.96) and ≥ 99.5 % of its predictions equal the
-// float64 run's. Progress → stderr, table → stdout, JSON → bench/results/svc-<date>.json.
+// float64 run's (a case that fails the check has no time: '—' in the table, null in the JSON).
+// Progress → stderr, table → stdout, JSON → bench/results/svc-<date>.json.
 //
 //   npm run bench:svc [-- --repeats N] [-- --out FILE.json]
 
@@ -31,10 +32,11 @@ const MODELS: { name: string; options: SVCOptions; minAccuracy: number }[] = [
 interface Row {
   model: string;
   backend: string;
-  medianS: number;
-  minS: number;
-  maxS: number;
-  samplesS: number[];
+  /** Fit times in seconds; null when the check failed (a wrong model's time is not reported). */
+  medianS: number | null;
+  minS: number | null;
+  maxS: number | null;
+  samplesS: number[] | null;
   testAccuracy: number;
   agreementWithFloat64: number;
   supportVectors: number;
@@ -96,13 +98,14 @@ async function main(argv: string[]): Promise<number> {
         const agree = pred.filter((p, i) => p === refPred[i]).length / pred.length;
         const check = acc < m.minAccuracy ? `FAILED: accuracy ${acc.toFixed(4)} < ${m.minAccuracy}` : agree < 0.995 ? `FAILED: agreement ${agree.toFixed(4)}` : 'ok';
         const info = svc.fitInfo;
+        const ok = check === 'ok';
         rows.push({
-          model: m.name, backend: e.backend, medianS: t.medianMs / 1000, minS: t.minMs / 1000, maxS: t.maxMs / 1000,
-          samplesS: t.samples.map((s) => s / 1000), testAccuracy: acc, agreementWithFloat64: agree,
+          model: m.name, backend: e.backend, medianS: ok ? t.medianMs / 1000 : null, minS: ok ? t.minMs / 1000 : null, maxS: ok ? t.maxMs / 1000 : null,
+          samplesS: ok ? t.samples.map((s) => s / 1000) : null, testAccuracy: acc, agreementWithFloat64: agree,
           supportVectors: svc.nSupport.reduce((s, v) => s + v, 0), iterations: info.iterations, kernelRows: info.rowsComputed,
           batches: info.batches, check,
         });
-        log(`[${e.backend}] ${m.name}: median ${(t.medianMs / 1000).toFixed(3)} s, accuracy ${acc.toFixed(4)}, ${check}`);
+        log(`[${e.backend}] ${m.name}: ${ok ? `median ${(t.medianMs / 1000).toFixed(3)} s, ` : ''}accuracy ${acc.toFixed(4)}, ${check}`);
       }
     }
   } finally {
@@ -111,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
 
   const head = ['model', 'backend', 'fit median', 'min–max', 'test acc', '= float64', 'SVs', 'iterations', 'rows/batches', 'check'];
   const body = rows.map((r) => [
-    r.model, r.backend, `${r.medianS.toFixed(3)} s`, `${r.minS.toFixed(3)}–${r.maxS.toFixed(3)} s`, r.testAccuracy.toFixed(4),
+    r.model, r.backend, r.medianS === null ? '—' : `${r.medianS.toFixed(3)} s`, r.minS === null || r.maxS === null ? '—' : `${r.minS.toFixed(3)}–${r.maxS.toFixed(3)} s`, r.testAccuracy.toFixed(4),
     `${(100 * r.agreementWithFloat64).toFixed(1)} %`, String(r.supportVectors), String(r.iterations), `${r.kernelRows}/${r.batches}`, r.check,
   ]);
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)));

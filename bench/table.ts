@@ -9,7 +9,7 @@ export interface CaseResult<B extends string = string> {
   backend: B;
   workload: string;
   size: string;
-  /** null when the case did not run to the end (error, skipped) — see `detail`. */
+  /** The timed runs; null unless `check` is 'ok' (a FAILED, ERROR or SKIPPED case has no time) — see `detail`. */
   timing: Timing | null;
   /** Throughput at the median time; null when the check failed or the case errored. */
   throughput: number | null;

@@ -3,7 +3,7 @@
 // kernel holds the thread and no timer can fire during it), a run in flight at the deadline is
 // waited for before the case returns (so the next case never runs beside it), and the result
 // says that it overran and how long it took; a case that never ends is given up on after
-// twice its deadline and marked stuck.
+// twice its deadline and marked stuck. A case whose check fails keeps no time.
 import { describe, expect, it } from 'vitest';
 import type { CaseSpec, SigmoidData } from '../bench/cases.js';
 import { runCaseWithin } from '../bench/peer-run.js';
@@ -137,5 +137,22 @@ describe('a case past its deadline (runCaseWithin)', () => {
     await runCaseWithin(b.peer, INFO, SPEC, timing(150), () => {});
     expect([first.result.overran, first.stuck]).toEqual([true, false]);
     expect(most).toBe(1);
+  });
+});
+
+describe('a case whose check fails', () => {
+  it('is FAILED with no time in its result (timing and throughput null), whichever run was wrong', async () => {
+    const wrongAt = 2;
+    const spec: CaseSpec<SigmoidData> = {
+      ...SPEC,
+      make: () => ({ data: SPEC.make().data, check: (_out, step) => ({ ok: step !== wrongAt, detail: step === wrongAt ? 'rel. error 0.5 > 1e-5' : 'fine' }) }),
+    };
+    const { peer } = fakePeer(() => sleep(1));
+    const { result } = await runCaseWithin(peer, INFO, spec, { repeats: 3, budgetMs: 60_000, caseDeadlineMs: 5_000 }, () => {});
+    expect(result.check).toBe('FAILED');
+    expect(result.detail).toBe('run 2: rel. error 0.5 > 1e-5');
+    expect(result.timing).toBeNull();
+    expect(result.throughput).toBeNull();
+    expect(result.overran).toBe(false);
   });
 });
