@@ -17,6 +17,7 @@ import { standardize } from '../src/data/standardize.js';
 import { readCsv } from '../src/io/csv.js';
 import { BackendUnavailableError, createEngine, describeAdapter, type Engine, SVC, type SVCOptions } from '../src/index.js';
 import { log, machine, prepareReportPath, resultsFile, runMain, writeReport } from './report.js';
+import { markdown } from './table.js';
 import { measure } from './timing.js';
 
 const FLAGS = {
@@ -117,9 +118,7 @@ async function main(argv: string[]): Promise<number> {
     r.model, r.backend, r.medianS === null ? '—' : `${r.medianS.toFixed(3)} s`, r.minS === null || r.maxS === null ? '—' : `${r.minS.toFixed(3)}–${r.maxS.toFixed(3)} s`, r.testAccuracy.toFixed(4),
     `${(100 * r.agreementWithFloat64).toFixed(1)} %`, String(r.supportVectors), String(r.iterations), `${r.kernelRows}/${r.batches}`, r.check,
   ]);
-  const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((s, c) => s.padEnd(widths[c]!)).join(' | ')} |`;
-  process.stdout.write(`${[line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n')}\n`);
+  process.stdout.write(`${markdown(head, body)}\n`);
 
   const report = {
     tool: 'sigmoid-core bench/svc', date: date.toISOString(), args: argv, ...machine(),

@@ -72,10 +72,17 @@ export function fmtRatio(v: number | null): string {
   return v === null ? '—' : `${v >= 10 ? v.toFixed(1) : v.toFixed(2)}×`;
 }
 
-function markdown(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+/**
+ * A Markdown table, columns padded to their widest cell. A `|` inside a cell (a check's
+ * "max |err| = …") is escaped as `\|`, which would otherwise end the cell and shift the rest
+ * of the row.
+ */
+export function markdown(head: string[], rows: string[][]): string {
+  const esc = (cells: string[]) => cells.map((c) => c.replace(/\|/g, '\\|'));
+  const [h, body] = [esc(head), rows.map(esc)];
+  const widths = h.map((x, i) => Math.max(x.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+  return [line(h), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
 export function fmtMs(ms: number): string {
