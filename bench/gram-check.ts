@@ -28,20 +28,30 @@ export function seededMatrix(n: number, d: number, seed: number): Matrix {
 
 export async function checkLargeGram(
   engine: Engine, reference: Engine,
-  opts: { n: number; d: number; samples?: number; seed?: number; log?: (line: string) => void },
+  opts: { n: number; d: number; samples?: number; seed?: number; tile?: number; log?: (line: string) => void },
 ): Promise<LargeGramCheck> {
   const { n, d } = opts;
   const x = seededMatrix(n, d, opts.seed ?? 20000);
   const samples = Math.min(opts.samples ?? 20, n);
-  const sampledRows = [0, n - 1];
-  for (let k = 2; k < samples; k++) sampledRows.push(Math.floor(((k - 1) * n) / (samples - 1) + k * 7) % n);
+  // The first and last rows, then spread over K; a row already taken moves to the next free
+  // one (for small N the spread repeats rows, whose first slot then stayed NaN: a false failure).
+  const sampledRows: number[] = [];
+  const take = (row: number) => {
+    let r = row;
+    while (sampledRows.includes(r)) r = (r + 1) % n;
+    sampledRows.push(r);
+  };
+  take(0);
+  if (samples > 1) take(n - 1);
+  for (let k = 2; k < samples; k++) take(Math.floor(((k - 1) * n) / (samples - 1) + k * 7) % n);
   const rowSlot = new Map(sampledRows.map((r, i) => [r, i]));
   const got = new Float32Array(samples * n).fill(Number.NaN);
   const gamma = 1 / d;
   let entries = 0;
   let lastLog = performance.now();
   const t0 = performance.now();
-  const tiling = await gramTiles(engine, x, null, { kernel: 'sigmoid', gamma, coef0: 1 }, (t) => {
+  const tile = opts.tile === undefined ? {} : { tileRows: opts.tile, tileCols: opts.tile };
+  const tiling = await gramTiles(engine, x, null, { kernel: 'sigmoid', gamma, coef0: 1, ...tile }, (t) => {
     entries += t.rows * t.cols;
     for (const [row, slot] of rowSlot) {
       if (row < t.rowStart || row >= t.rowStart + t.rows) continue;

@@ -8,7 +8,7 @@
 // The tiled Gram cases (bench/gram-tiled.ts) stream K through gramTiles; sizes whose
 // estimated time exceeds --gram-cap seconds are skipped with a note.
 
-import { parseFlags, choiceFlag, formatFlags, UsageError } from '../src/cli/args.js';
+import { choiceFlag, formatFlags, numberFlag, parseFlags, UsageError } from '../src/cli/args.js';
 import { BackendUnavailableError, createEngine, describeAdapter, type BackendKind, type Engine, TILING_CHOICES } from '../src/index.js';
 import {
   type BackendInfo, type CaseResult, formatTable, log, machine, prepareReportPath, type Report, resultsFile, runMain, runs, writeReport,
@@ -29,9 +29,12 @@ const FLAGS = {
 
 function intList(name: string, text: string): number[] {
   if (text === 'none') return [];
-  const v = text.split(',').map((t) => Number(t.trim()));
-  if (v.length === 0 || v.some((x) => !Number.isInteger(x) || x < 1)) throw new UsageError(`--${name} must be positive integers separated by commas, got ${text}`);
-  return v;
+  const parts = text.split(',').map((t) => t.trim());
+  // Decimal digits only: Number() alone took 0x800 as 2048 and 1e3 as 1000.
+  if (parts.some((t) => !/^\d+$/.test(t) || Number(t) < 1 || !Number.isSafeInteger(Number(t)))) {
+    throw new UsageError(`--${name} must be positive integers separated by commas, got ${text}`);
+  }
+  return parts.map(Number);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -47,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   const cases = workloads(quick);
   const gramSizes = intList('gram-sizes', flags['gram-sizes'] ?? (quick ? '2048' : '4096,8192,16384,32768'));
   const gramDims = intList('gram-dims', flags['gram-dims'] ?? (quick ? '64' : '64,256,784'));
-  const gramCap = Number(flags['gram-cap'] ?? 120);
+  const gramCap = numberFlag('gram-cap', flags['gram-cap'] ?? '120');
   if (!(gramCap > 0)) throw new UsageError(`--gram-cap must be a number of seconds > 0, got ${flags['gram-cap']}`);
   const date = new Date();
   const out = await prepareReportPath(flags.out ?? resultsFile(`node-${which}`, date.toISOString()));
