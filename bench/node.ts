@@ -13,6 +13,7 @@ import { BackendUnavailableError, createEngine, describeAdapter, type BackendKin
 import {
   type BackendInfo, type CaseResult, formatTable, log, machine, prepareReportPath, type Report, resultsFile, runMain, runs, writeReport,
 } from './report.js';
+import { buildInfo } from './build.js';
 import { tiledGramCases } from './gram-tiled.js';
 import { measure, type TimingOptions } from './timing.js';
 import { type Prepared, type Workload, workloads } from './workloads.js';
@@ -55,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   const date = new Date();
   const out = await prepareReportPath(flags.out ?? resultsFile(`node-${which}`, date.toISOString()));
   const report: Report = {
-    tool: 'sigmoid-core bench/node', date: date.toISOString(), args: argv, quick, ...machine(),
+    tool: 'sigmoid-core bench/node', date: date.toISOString(), build: buildInfo(), args: argv, quick, ...machine(),
     backends: [], skipped: [], results: [],
   };
   log(`sigmoid-core bench${quick ? ' --quick' : ''}: ${cases.length} workloads, up to ${timing.repeats} timed runs each, on ${report.cpu.model} (${report.cpu.cores} cores), node ${report.node}`);

@@ -7,6 +7,7 @@
 // deadline is recorded as ERROR (it takes no more runs, and the next case starts only once
 // its run in flight has ended: cases never overlap) and the run goes on. Used by the browser page
 // (bench/browser/main.ts) and by the Node runner for WebGPU under Dawn (bench/peers-node.ts).
+import { type BuildInfo, buildInfo } from './build.js';
 import { type CaseSpec, gramCase, matmulCase, mlpCase, sigmoidCase } from './cases.js';
 import { type BackendId, type Mode, OURS } from './ids.js';
 import { jaxPeer } from './peers/jax.js';
@@ -48,9 +49,14 @@ export interface BenchState {
   error: string | null;
   mode: Mode;
   date: string;
+  /** sigmoid-core's version and commit, and the peers' and Dawn's package versions (bench/build.ts). */
+  build: BuildInfo | null;
   userAgent: string;
   hardwareConcurrency: number;
-  /** The WebGPU adapter navigator.gpu gives (its info), or why there is none. */
+  /**
+   * The WebGPU adapter navigator.gpu gives for { powerPreference: 'high-performance' }, what
+   * sigmoid-core, TF.js and jax-js each ask for (its info), or why there is none.
+   */
   adapter: Record<string, unknown> | string;
   timing: TimingOptions & { caseDeadlineMs: number };
   backends: BackendStatus[];
@@ -105,14 +111,20 @@ function makePeer(id: BackendId, opts: RunOptions): Peer {
   }
 }
 
+const POWER_PREFERENCE: GPUPowerPreference = 'high-performance';
+
 async function adapterInfo(): Promise<Record<string, unknown> | string> {
   const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (!gpu) return 'no navigator.gpu (not a secure context, or no WebGPU)';
   try {
-    const a = await gpu.requestAdapter();
-    if (!a) return 'requestAdapter() returned null';
+    // The libraries' own request (src/webgpu/device.ts, jax-js, TF.js by default), so this is their adapter.
+    const a = await gpu.requestAdapter({ powerPreference: POWER_PREFERENCE });
+    if (!a) return `requestAdapter({ powerPreference: '${POWER_PREFERENCE}' }) returned null`;
     const i = a.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-    return { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: i.isFallbackAdapter ?? null };
+    return {
+      vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description,
+      isFallbackAdapter: i.isFallbackAdapter ?? null, powerPreference: POWER_PREFERENCE,
+    };
   } catch (err) {
     return `requestAdapter() threw ${describeError(err)}`;
   }
@@ -124,7 +136,7 @@ async function adapterInfo(): Promise<Record<string, unknown> | string> {
  */
 export function notRun(mode: Mode, reason: string, env: { tool: string; userAgent: string; hardwareConcurrency: number }): BenchState {
   return {
-    ...env, done: true, error: `not run: ${reason}`, mode, date: new Date().toISOString(), adapter: 'not asked (the run did not start)',
+    ...env, done: true, error: `not run: ${reason}`, mode, date: new Date().toISOString(), build: buildInfo(), adapter: 'not asked (the run did not start)',
     timing: timingFor(mode), backends: [], results: [], ratios: [], table: '', ratioTable: '', seconds: 0,
   };
 }
@@ -136,7 +148,7 @@ export async function runBench(
   const t0 = performance.now();
   const timing = timingFor(mode);
   const s: BenchState = {
-    ...env, done: false, error: null, mode, date: new Date().toISOString(), adapter: await adapterInfo(),
+    ...env, done: false, error: null, mode, date: new Date().toISOString(), build: buildInfo(), adapter: await adapterInfo(),
     timing, backends: [], results: [], ratios: [], table: '', ratioTable: '', seconds: 0,
   };
   hooks.update(s);

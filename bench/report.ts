@@ -7,6 +7,7 @@ import { cpus, arch, platform, release, totalmem, type as osType } from 'node:os
 import { dirname, join, relative } from 'node:path';
 import { UsageError } from '../src/cli/args.js';
 import type { AdapterInfoSummary, BackendKind, EngineLimits, Tiling } from '../src/index.js';
+import type { BuildInfo } from './build.js';
 import { type BackendId, parseBackends } from './ids.js';
 import type { BenchState } from './peer-run.js';
 import { type CaseResult as AnyCaseResult, fileStamp } from './table.js';
@@ -25,6 +26,7 @@ export interface BackendInfo {
 export interface Report {
   tool: 'sigmoid-core bench/node';
   date: string;
+  build: BuildInfo | null;
   args: string[];
   quick: boolean;
   node: string;

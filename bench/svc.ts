@@ -16,6 +16,7 @@ import { stratifiedSplit } from '../src/data/split.js';
 import { standardize } from '../src/data/standardize.js';
 import { readCsv } from '../src/io/csv.js';
 import { BackendUnavailableError, createEngine, describeAdapter, type Engine, SVC, type SVCOptions } from '../src/index.js';
+import { buildInfo } from './build.js';
 import { log, machine, prepareReportPath, resultsFile, runMain, writeReport } from './report.js';
 import { markdown } from './table.js';
 import { measure } from './timing.js';
@@ -121,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`${markdown(head, body)}\n`);
 
   const report = {
-    tool: 'sigmoid-core bench/svc', date: date.toISOString(), args: argv, ...machine(),
+    tool: 'sigmoid-core bench/svc', date: date.toISOString(), build: buildInfo(), args: argv, ...machine(),
     data: { file: 'data/digits.csv', train: train.rows, test: test!.rows, features: train.cols, split: 'stratified, seed 0, 25 % test', standardized: true },
     backends: engines.map((e) => ({ backend: e.backend, adapter: e.adapter })),
     results: rows,

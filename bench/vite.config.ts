@@ -5,12 +5,14 @@
 // stays external; the bundle also runs from .gpu/ on a GPU host (see ../shared/gpu/pack.sh).
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
+import { defineBuildInfo } from './build-info.js';
 
 const root = resolve(import.meta.dirname, '..');
 // BENCH_ENTRY picks the script: node (the runner, default), peers-node, gram-20k or svc.
 const entry = process.env.BENCH_ENTRY ?? 'node';
 
 export default defineConfig({
+  define: defineBuildInfo(root),
   root,
   logLevel: 'warn',
   build: {

@@ -79,5 +79,8 @@ describe('bench:browser when a backend cannot start', () => {
     const s = JSON.parse(readFileSync(out, 'utf8')) as BenchState;
     expect(s.backends.map((b) => [b.id, b.status])).toEqual([['sigmoid-core-webgpu', 'unavailable'], ['sigmoid-core-cpu', 'ok']]);
     expect(s.results.map((r) => [r.backend, r.check])).toEqual(['matmul', 'sigmoid', 'gram', 'mlp'].map(() => ['sigmoid-core-cpu', 'ok']));
+    // The page's build: sigmoid-core's version and commit.
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect([s.build?.sigmoidCore, s.build?.commit]).toEqual([pkg.version, expect.stringMatching(/^[0-9a-f]{40}$/)]);
   }, 300_000);
 });

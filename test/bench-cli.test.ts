@@ -51,8 +51,9 @@ describe('bench:gram-20k', () => {
   it('--n 40 --d 8 --tile 16: the documented --tile is used, and 20 distinct rows of a small K are checked', async () => {
     const r = await script('gram-20k', ['--n', '40', '--d', '8', '--tile', '16']);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { ok: boolean; entries: number; sampledRows: number[]; tiling: { tileRows: number; tileCols: number } };
+    const out = JSON.parse(r.stdout) as { ok: boolean; entries: number; sampledRows: number[]; tiling: { tileRows: number; tileCols: number }; build: { commit: string } };
     expect(out.ok).toBe(true);
+    expect(out.build.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(out.entries).toBe(1600);
     expect([out.tiling.tileRows, out.tiling.tileCols]).toEqual([16, 16]);
     expect(new Set(out.sampledRows).size).toBe(20);

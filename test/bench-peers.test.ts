@@ -54,6 +54,19 @@ describe('bench:peers --mode quick (WebGPU through Dawn in Node)', () => {
     expect(report.ceiling).toBeNull();
   });
 
+  it('records what it measured: sigmoid-core\'s version and commit, the peers\' and Dawn\'s versions, the adapter the libraries ask for', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const version = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(report.build).not.toBeNull();
+    expect(report.build!.sigmoidCore).toBe(pkg.version);
+    expect(report.build!.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(report.build!.packages).toEqual({ '@jax-js/jax': version('@jax-js/jax'), '@tensorflow/tfjs-core': version('@tensorflow/tfjs-core'), webgpu: version('webgpu') });
+    expect((report.adapter as Record<string, unknown>).powerPreference).toBe('high-performance');
+    const library = Object.fromEntries(report.backends.map((b) => [b.id, b.info!.library]));
+    expect(library['sigmoid-core-webgpu']).toMatch(new RegExp(`^sigmoid-core ${pkg.version} \\(source, commit [0-9a-f]{7}`));
+    expect(library['jax-webgpu']).toBe(`@jax-js/jax ${version('@jax-js/jax')}`);
+  });
+
   it('prints the results table and a ratio per workload and peer', () => {
     for (const id of BACKENDS) expect(run.stdout).toMatch(new RegExp(`\\| ${id} +\\| mlp `));
     expect(report.ratios.map((r) => r.workload)).toEqual(WORKLOADS);

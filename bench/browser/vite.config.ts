@@ -5,11 +5,13 @@
 // sigmoid-core is imported from source (WGSL through `?raw`), so no build is needed first.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { defineBuildInfo } from '../build-info.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 export default defineConfig({
+  define: defineBuildInfo(repo),
   root,
   // Its own dependency cache: another Vite server of this checkout (the playground) must not
   // re-optimise it mid-run ("504 Outdated Optimize Dep").

@@ -5,6 +5,7 @@
 // the mean softmax cross-entropy plus a manual SGD update (w − lr·g) on resident arrays,
 // synchronised with blockUntilReady on the loss and every new parameter.
 import { blockUntilReady, defaultDevice, init, jit, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
+import { withVersion } from '../build.js';
 import type { CaseData } from '../cases.js';
 import { concat } from './sigmoid-core.js';
 import type { Peer, PeerCase } from './types.js';
@@ -17,7 +18,7 @@ export function jaxPeer(device: Device): Peer {
     async init() {
       const got = await init(device);
       if (!got.includes(device)) throw new Error(`jax-js init('${device}') did not start that device (got [${got.join(', ')}])`);
-      return { library: '@jax-js/jax', device: `jax device '${device}'` };
+      return { library: withVersion('@jax-js/jax'), device: `jax device '${device}'` };
     },
     async prepare(d) {
       defaultDevice(device);

@@ -3,11 +3,19 @@
 // out-of-memory error makes it throw). The MLP step is model.trainStep(x, y) on resident
 // tensors (one queue submission); it is synchronised by reading its [1] loss, which comes
 // after the whole step in the queue.
+import { buildInfo } from '../build.js';
 import type { CaseData } from '../cases.js';
 import {
   createEngine, dense, describeAdapter, encodeSafetensors, type Engine, sequential, sgd, sigmoid, type Tensor, type TilingChoice,
 } from '../../src/index.js';
 import type { Peer, PeerCase } from './types.js';
+
+/** "sigmoid-core 0.1.0 (source, commit abc1234)", as far as the build knows. */
+function sigmoidCoreLibrary(): string {
+  const b = buildInfo();
+  if (b === null) return 'sigmoid-core (source)';
+  return `sigmoid-core ${b.sigmoidCore} (source${b.commit === null ? '' : `, commit ${b.commit.slice(0, 7)}${b.dirty ? ' with changes' : ''}`})`;
+}
 
 /** `tiling` picks the WebGPU kernel family (default 'auto'; see src/webgpu/tiling.ts). */
 export function sigmoidCorePeer(backend: 'webgpu' | 'cpu', tiling: TilingChoice = 'auto'): Peer {
@@ -17,7 +25,7 @@ export function sigmoidCorePeer(backend: 'webgpu' | 'cpu', tiling: TilingChoice 
     async init() {
       engine = await createEngine({ backend, tiling, log: null });
       return {
-        library: 'sigmoid-core (source)',
+        library: sigmoidCoreLibrary(),
         device: engine.adapterInfo
           ? `WebGPU: ${describeAdapter(engine.adapterInfo)}, ${engine.tiling}-tiled kernels`
           : 'CPU (Float32Array, one thread)',
