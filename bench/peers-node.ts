@@ -18,7 +18,7 @@ import { backendsFlag, log, machine, peerRunProblems, prepareReportPath, results
 import { fmtNum, formatState } from './table.js';
 
 const FLAGS = {
-  mode: { type: 'string', value: 'quick|full|gpu', help: 'sizes: quick (CI-sized), full (the browser page\'s), gpu (full plus matmul 4096/8192, Gram 8192) (default full)' },
+  mode: { type: 'string', value: 'quick|full|gpu', help: 'sizes: quick (CI-sized), full (the browser page\'s), gpu (full plus matmul 4096/8192 and Gram 8192, sigmoid 2^24 instead of 2^22, 10 runs per case) (default full)' },
   backends: { type: 'string', value: 'id,id…', help: 'which backends (default sigmoid-core-webgpu,tfjs-webgpu,jax-webgpu)' },
   tiling: { type: 'string', value: 'auto|workgroup|register', help: 'sigmoid-core\'s WebGPU matmul/Gram kernels (default auto)' },
   ceiling: { type: 'string', value: 'SCRIPT.py', help: 'also time the vendor BLAS matmul with `python3 SCRIPT.py` (bench/cublas.py) on the same sizes' },

@@ -13,7 +13,7 @@ import { backendsFlag, log, machine, peerRunProblems, prepareReportPath, results
 import { formatState } from '../table.js';
 
 const FLAGS = {
-  quick: { type: 'boolean', help: 'small sizes and 2 repeats (1–2 minutes on SwiftShader)' },
+  quick: { type: 'boolean', help: 'small sizes and 2 repeats (well under a minute on SwiftShader, all seven backends)' },
   backends: { type: 'string', value: 'id,id…', help: 'which backends (default all: sigmoid-core-webgpu, sigmoid-core-cpu, tfjs-webgpu, tfjs-wasm, tfjs-cpu, jax-webgpu, jax-wasm)' },
   out: { type: 'string', value: 'FILE.json', help: 'where to write the JSON (default bench/results/browser-<mode>-<date>.json)' },
 } as const;
