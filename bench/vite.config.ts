@@ -12,10 +12,22 @@ const root = resolve(import.meta.dirname, '..');
 const entry = process.env.BENCH_ENTRY ?? 'node';
 
 export default defineConfig({
-  define: defineBuildInfo(root),
+  define: {
+    ...defineBuildInfo(root),
+    // CommonJS globals that bundled Emscripten code (TF.js's wasm backend) reads in Node: this
+    // bundle is an ES module, which has neither.
+    __dirname: 'import.meta.dirname',
+    __filename: 'import.meta.filename',
+  },
   root,
   logLevel: 'warn',
+  // Files imported with ?url (TF.js's .wasm binaries, bench/peers/tfjs.ts) are written to
+  // bench/dist/assets/ and found there from the bundle, as file: URLs, wherever it runs.
+  experimental: {
+    renderBuiltUrl: (filename, { ssr }) => (ssr ? { runtime: `new URL(${JSON.stringify(`./${filename}`)}, import.meta.url).href` } : undefined),
+  },
   build: {
+    ssrEmitAssets: true,
     ssr: resolve(root, `bench/${entry}.ts`),
     outDir: resolve(root, 'bench/dist'),
     emptyOutDir: false,

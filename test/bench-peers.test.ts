@@ -1,7 +1,8 @@
 // The Node peer benchmark (bench/peers-node.ts: sigmoid-core, TensorFlow.js and jax-js on
 // WebGPU through Dawn, the bundle a GPU host runs) end to end in quick mode: it is bundled
 // the way `npm run bench:peers` does, run as a child process, and must start all three
-// WebGPU backends, pass every float64 check, print the ratio table and write its JSON;
+// WebGPU backends (and, in a second run, the two WASM peers), pass every float64 check,
+// print the ratio table and write its JSON;
 // bad flags end with exit code 2 and a message that names them; a backend that cannot
 // start (no adapter) or a ceiling that cannot run fails the run with exit code 1.
 import { execFile, execFileSync } from 'node:child_process';
@@ -95,6 +96,17 @@ describe('bench:peers --mode quick (WebGPU through Dawn in Node)', () => {
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/--out .*r\.json\/x\.json: cannot make its folder/);
     expect(out.stdout).toBe('');
+  });
+
+  it('runs the WASM peers too (tfjs-wasm failed in the bundle: `__dirname is not defined`, its .wasm not found)', async () => {
+    const r = await bench(['--mode', 'quick', '--backends', 'tfjs-wasm,jax-wasm', '--out', join(dir, 'w.json')]);
+    expect(r.code, r.stderr).toBe(0);
+    const w = JSON.parse(readFileSync(join(dir, 'w.json'), 'utf8')) as BenchState;
+    expect(w.backends.map((b) => [b.id, b.status, b.reason])).toEqual([['tfjs-wasm', 'ok', null], ['jax-wasm', 'ok', null]]);
+    expect(w.backends[0]!.info!.details).toMatchObject({ simd: true });
+    expect(w.results.map((x) => `${x.backend} ${x.workload} ${x.check}`)).toEqual(
+      ['tfjs-wasm', 'jax-wasm'].flatMap((id) => WORKLOADS.map((wl) => `${id} ${wl} ok`)),
+    );
   });
 
   it('reports a ceiling script that cannot run instead of hiding it', async () => {
