@@ -70,6 +70,11 @@ export function setWebGPUBackendFactory(f: WebGPUBackendFactory): void {
   makeWebGPUBackend = f;
 }
 
+/**
+ * The compute engine: made by createEngine(), it owns one backend (WebGPU or the CPU), makes
+ * tensors (engine.tensor, zeros) and runs every op on them; memory() counts what is alive,
+ * recover() replaces a lost device, destroy() frees it all.
+ */
 export class Engine implements TensorOwner {
   #backend: Backend | null;
   #liveTensors = 0;

@@ -10,6 +10,7 @@ export interface Random {
   int(n: number): number;
 }
 
+/** A deterministic PRNG (mulberry32, high seed bits mixed in): next() in [0, 1), int(n) in 0..n−1. */
 export function seededRandom(seed: number): Random {
   if (!Number.isSafeInteger(seed)) throw new ValueError(`seed must be an integer, got ${String(seed)}`);
   // Mix the high bits in, so seeds that differ above bit 32 give different streams.

@@ -68,6 +68,11 @@ interface Fitted {
   retired: boolean;
 }
 
+/**
+ * The article's classifier: kernel features against sampled landmark rows, then a small
+ * Sequential model. `new KernelClassifier(options)`, `await clf.fit(engine, X, y)`, then
+ * predict / predictProba / evaluate / transform; dispose() frees its engine tensors.
+ */
 export class KernelClassifier {
   readonly landmarks: number;
   readonly hidden: number;

@@ -4,6 +4,7 @@
 import type { Engine } from '../engine.js';
 import { Sequential } from './sequential.js';
 
+/** A model saved by model.save() rebuilt on `engine` (architecture and weights); not compiled. */
 export function loadSafetensors(engine: Engine, bytes: Uint8Array): Sequential {
   return Sequential.fromSafetensors(engine, bytes);
 }

@@ -51,6 +51,12 @@ interface Compiled {
 /** Widest activation that predict() runs in one pass (elements, 64 MiB of float32). */
 const PREDICT_ELEMENTS = 16 * 1024 * 1024;
 
+/**
+ * A stack of layers trained on one engine: sequential(engine, layers, { seed }) builds it,
+ * compile() picks loss and optimizer, then fit / evaluate / predict / predictProba,
+ * save() / load() / Sequential.fromSafetensors(), trainStep for custom loops, recover()
+ * after a device loss, dispose().
+ */
 export class Sequential {
   readonly engine: Engine;
   readonly layers: readonly LayerSpec[];

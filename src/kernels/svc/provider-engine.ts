@@ -18,6 +18,7 @@ import type { KernelParams } from './params.js';
 import { checkKernelValues, type KernelRow, type KernelRowProvider, type ProviderStats } from './provider.js';
 import { RowCache } from './row-cache.js';
 
+/** SVC's kernel rows computed on an engine (float32, batched, cached): provider 'engine'. */
 export class EngineRowProvider implements KernelRowProvider {
   readonly size: number;
   readonly diagonal: Float64Array;

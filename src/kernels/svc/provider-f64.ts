@@ -9,6 +9,7 @@ import type { KernelParams } from './params.js';
 import { checkKernelValues, type KernelRow, type KernelRowProvider, type ProviderStats } from './provider.js';
 import { RowCache } from './row-cache.js';
 
+/** SVC's kernel rows in float64 on the host, no engine: provider 'float64', the reference. */
 export class Float64RowProvider implements KernelRowProvider {
   readonly size: number;
   readonly diagonal: Float64Array;

@@ -5,6 +5,7 @@
 
 export type KernelRow = Float32Array | Float64Array;
 
+/** Kernel rows by row index, least recently used evicted past a byte budget; counts hits and misses. */
 export class RowCache {
   readonly #rows = new Map<number, KernelRow>();
   readonly #budget: number;

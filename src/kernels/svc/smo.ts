@@ -51,6 +51,11 @@ export function defaultMaxIter(l: number): number {
   return Math.max(10_000_000, 100 * l);
 }
 
+/**
+ * libsvm's SMO for one binary C-SVC problem (labels ±1): working-set selection by second-order
+ * information, kernel rows from `provider`. Returns α, ρ and the iteration count; a NaN
+ * gradient is an error, never convergence.
+ */
 export async function solveBinary(provider: KernelRowProvider, prob: BinaryProblem, o: SolveOptions): Promise<BinarySolution> {
   const { index, y, C } = prob;
   const l = index.length;

@@ -41,6 +41,11 @@ interface Fitted {
   features: number;
 }
 
+/**
+ * C-support-vector classifier (libsvm's SMO, one-vs-one): `new SVC(options)` checks the
+ * options at once, `await svc.fit(engine, X, y)` trains, then predict / decisionFunction /
+ * score; attributes as scikit-learn names them.
+ */
 export class SVC {
   readonly options: Readonly<ResolvedSVCOptions>;
   readonly #onProgress: SVCOptions['onProgress'];
