@@ -294,6 +294,16 @@ describe('SVC: bad parameters and data are refused before any work', () => {
       ]);
       expect(e.memory().liveTensors).toBe(live);
     });
+
+    it(`${backend} engine: predicting data whose kernel against the support vectors overflows is refused (it voted every row into one class)`, async () => {
+      const e = backend === 'cpu' ? cpu : gpu;
+      const svc = await new SVC({ kernel: 'linear' }).fit(e, TOY_X, TOY_Y);
+      // Finite float32 data (|x| ≤ 2e38) whose inner products with the support vectors are not.
+      const far: Matrix = { rows: TOY_X.rows, cols: TOY_X.cols, data: TOY_X.data.map((v) => v * 5e37) };
+      await expectThrows(() => svc.predict(far), ValueError, 'predict', ['the linear kernel overflows float32 here', "provider 'float64'"]);
+      await expectThrows(() => svc.decisionFunction(far), ValueError, 'decisionFunction', ['SVC: K[']);
+      expect(await svc.predict(TOY_X)).toEqual(TOY_Y); // ordinary data still predicts
+    });
   }
 
   it("webgpu engine: data whose float32 sums overflow (X × 1e21) is refused before any work; γ 'scale' below float32's normals on either engine too", async () => {

@@ -10,9 +10,10 @@
 import { checkMatrix, checkMatrixData, type Matrix } from '../../data/matrix.js';
 import type { Engine } from '../../engine.js';
 import { ShapeError, SigmoidCoreError, ValueError } from '../../errors.js';
+import { MAX_FLOAT32 } from '../../validate.js';
 import { kernelMatrixF64 } from './kernel-f64.js';
 import { checkEngineGamma, type KernelParams, resolveGamma, resolveSVCOptions, type ResolvedSVCOptions } from './params.js';
-import type { KernelRowProvider } from './provider.js';
+import { checkKernelValues, type KernelRowProvider } from './provider.js';
 import { EngineRowProvider } from './provider-engine.js';
 import { Float64RowProvider } from './provider-f64.js';
 import { defaultMaxIter, solveBinary } from './smo.js';
@@ -269,12 +270,21 @@ export class SVC {
     return { rows: x.rows, cols: pairs, data: out };
   }
 
-  /** K(x, supportVectors) [m, nSV]: engine.gram in row tiles, or float64 on the host. */
+  /**
+   * K(x, supportVectors) [m, nSV]: engine.gram in row tiles, or float64 on the host; values
+   * beyond the rows' precision (new data far larger than the training data) are a ValueError
+   * naming the entry, not NaN decisions that vote every row into one class.
+   */
   async #kernel(x: Matrix): Promise<Float32Array | Float64Array> {
     const f = this.#fit;
     const sv = f.supportVectors;
     if (sv.rows === 0) return new Float64Array(0);
-    if (this.options.provider === 'float64' || f.engine === null) return kernelMatrixF64(f.kernel, x, sv);
+    const at = (k: number): [number, number] => [Math.floor(k / sv.rows), k % sv.rows];
+    if (this.options.provider === 'float64' || f.engine === null) {
+      const k64 = kernelMatrixF64(f.kernel, x, sv);
+      checkKernelValues(k64, Number.MAX_VALUE, at, f.kernel, 'float64');
+      return k64;
+    }
     const e = f.engine;
     const out = new Float32Array(x.rows * sv.rows);
     const tile = Math.max(1, Math.min(x.rows, 4096, Math.floor(e.limits.maxStorageBufferBindingSize / (4 * sv.rows))));
@@ -297,6 +307,7 @@ export class SVC {
     } finally {
       s.dispose();
     }
+    checkKernelValues(out, MAX_FLOAT32, at, f.kernel, 'float32');
     return out;
   }
 
