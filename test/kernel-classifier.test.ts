@@ -129,6 +129,27 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
     expect(e.memory().liveTensors).toBe(0);
   });
 
+  it('rbf with a tiny γ on data whose squared distances overflow float32 is refused on WebGPU (fit and predict), not all-zero features', async () => {
+    const e = engines[backend]!;
+    const small: Matrix = { rows: 8, cols: 2, data: Float32Array.from([-2, -1, -1.5, 0.5, -1, -2, -1, -1, 2, 1, 1.5, -0.5, 1, 2, 1, 1]) };
+    const big: Matrix = { ...small, data: small.data.map((v) => v * 1e21) };
+    const y = [0, 0, 0, 0, 1, 1, 1, 1];
+    const clf = new KernelClassifier({ kernel: 'rbf', gamma: 1e-37, landmarks: 4, epochs: 1 });
+    try {
+      if (backend === 'webgpu') {
+        await expect(clf.fit(e, big, y)).rejects.toThrow(/^KernelClassifier\.fit: the squared distances .* come out wrong/);
+        await clf.fit(e, small, y);
+        await expect(clf.predict(big)).rejects.toThrow(/^KernelClassifier\.predict: the squared distances/);
+      } else {
+        await clf.fit(e, big, y); // float64 sums: right on the CPU
+        expect((await clf.transform(big)).data.some((v) => v !== 0)).toBe(true);
+      }
+    } finally {
+      clf.dispose();
+    }
+    expect(e.memory().liveTensors).toBe(0);
+  });
+
   it('kernel features that overflow float32 from a finite X are named as such (fit, validation, transform); predict names itself', async () => {
     const e = engines[backend]!;
     // Linear kernel on X × 1e20: K(X, landmarks) ≈ 1e40. fit blamed "x row 0, column 0 is NaN", an x the user never passed.

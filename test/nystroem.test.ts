@@ -178,6 +178,25 @@ describe.each(['cpu', 'webgpu'])('nystroem on %s', (backend) => {
     expect(e.memory().liveTensors).toBe(0);
   });
 
+  it("rbf with a tiny γ on data whose squared distances overflow float32: refused on WebGPU (its float32 sums gave K = 0), fitted on the CPU", async () => {
+    const e = engines[backend]!;
+    const small: Matrix = { rows: 6, cols: 2, data: Float32Array.from([1, 2, -3, 1, 0.5, -1, 2, 2, -1, -2, 3, 0.25]) };
+    const big: Matrix = { ...small, data: small.data.map((v) => v * 1e21) };
+    const opts = { kernel: 'rbf' as const, gamma: 1e-37, components: 3 };
+    if (backend === 'webgpu') {
+      await expect(nystroem(e, big, opts)).rejects.toThrow(/^nystroem: the squared distances ‖xᵢ − xⱼ‖² of X can reach .* the rbf kernel values come out wrong; standardize X/);
+      const ny = await nystroem(e, small, opts);
+      await expect(ny.transform(e, big)).rejects.toThrow(/^Nystroem\.transform: the squared distances/);
+    } else {
+      // γ·‖xᵢ − xⱼ‖² is moderate (about 1e-37 × 1e43): the features are not all zero.
+      const z = await (await nystroem(e, big, opts)).transform(e, big);
+      expect(z.data.some((v) => Math.abs(v) > 1e-3)).toBe(true);
+    }
+    // A γ that saturates the kernel anyway (exp(−0.5·1e43) is 0 either way) is not refused.
+    await (await nystroem(e, big, { ...opts, gamma: 0.5 })).transform(e, big);
+    expect(e.memory().liveTensors).toBe(0);
+  });
+
   it('a kernel that overflows float32 on a finite X is a ValueError, not NaN eigenvalues and an all-NaN Z', async () => {
     const e = engines[backend]!;
     // Linear kernel on X × 1e20: K_mm ≈ 1e40 (was: every eigenvalue and every Z NaN).

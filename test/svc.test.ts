@@ -306,19 +306,24 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     });
   }
 
-  it("webgpu engine: data whose float32 sums overflow (X × 1e21) is refused before any work; γ 'scale' below float32's normals on either engine too", async () => {
-    // rbf: ‖xᵢ − xⱼ‖² up to 8.5e43 → Inf → K = exp(−∞) = 0 off the diagonal: K was the identity, every
-    // point a support vector. sigmoid: ⟨xᵢ, xⱼ⟩ → ±Inf → tanh = ±1.
+  it("webgpu engine: data whose float32 sums overflow (X × 1e21) is refused before any work unless γ saturates the kernel there; γ 'scale' below float32's normals on either engine too", async () => {
+    // rbf: ‖xᵢ − xⱼ‖² up to 8.5e43 → Inf → K = exp(−∞) = 0 off the diagonal, the identity: wrong
+    // for a γ so small that γ·‖xᵢ − xⱼ‖² is moderate (every point became a support vector).
+    // sigmoid: ⟨xᵢ, xⱼ⟩ → ±Inf → tanh = ±1, wrong for such a γ.
     const big: Matrix = { rows: TOY_X.rows, cols: TOY_X.cols, data: TOY_X.data.map((v) => v * 1e21) };
     const live = gpu.memory().liveTensors;
-    await expectThrows(() => new SVC({ gamma: 1 }).fit(gpu, big, TOY_Y), ValueError, 'rbf', [
+    await expectThrows(() => new SVC({ gamma: 1e-37 }).fit(gpu, big, TOY_Y), ValueError, 'rbf', [
       "SVC: the squared distances ‖xᵢ − xⱼ‖² of X can reach 8.50e+43, beyond float32's range (3.4e38): WebGPU sums them in float32",
-      'the rbf kernel rows come out wrong; standardize X', "or use provider 'float64'",
+      'the rbf kernel values come out wrong; standardize X', "or use provider 'float64'",
     ]);
-    await expectThrows(() => new SVC({ kernel: 'sigmoid', gamma: 1 }).fit(gpu, big, TOY_Y), ValueError, 'sigmoid', [
-      'SVC: the inner products ⟨xᵢ, xⱼ⟩ of X can reach 2.50e+43, beyond', 'the sigmoid kernel rows come out wrong',
+    await expectThrows(() => new SVC({ kernel: 'sigmoid', gamma: 2e-38 }).fit(gpu, big, TOY_Y), ValueError, 'sigmoid', [
+      'SVC: the inner products ⟨xᵢ, xⱼ⟩ of X can reach 2.50e+43, beyond', 'the sigmoid kernel values come out wrong',
     ]);
     expect(gpu.memory().liveTensors).toBe(live);
+    // γ = 1: exp(−γ·‖xᵢ − xⱼ‖²) is float32's 0 whether the sum overflowed or not: K = I is right,
+    // nothing is refused, and WebGPU fits what the CPU engine (float64 sums) fits.
+    const [g1, c1] = [await new SVC({ gamma: 1 }).fit(gpu, big, TOY_Y), await new SVC({ gamma: 1 }).fit(cpu, big, TOY_Y)];
+    expect(Array.from(g1.supportIndices)).toEqual(Array.from(c1.supportIndices));
     // γ 'scale' = 1/(d·Var(X)) ≈ 1e-43 here: below float32's normals, refused on both engines
     // (a GPU would use 0); the float64 provider fits as at scale 1 (rbf with 'scale' does not
     // change when X is scaled).

@@ -21,7 +21,7 @@ import type { Tensor } from '../tensor.js';
 import type { GramKernel, GramOptions } from '../types.js';
 import { checkFinite, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
 import {
-  blockRows, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
+  blockRows, checkGramSums, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
 } from './landmarks.js';
 
 export interface KernelClassifierOptions extends GramOptions {
@@ -169,6 +169,7 @@ export class KernelClassifier {
     const gram = resolveGramOptions(this.#gramOptions, x.cols);
     const idx = sampleRowIndices(x.rows, this.landmarks, this.seed, 'landmarks');
     const landmarkRows = gatherRows(x, idx);
+    checkGramSums(engine, 'KernelClassifier.fit', gram, validation === null ? [x] : [x, validation[0]]);
     const binary = classes.length === 2;
 
     const made: Tensor[] = [];
@@ -332,6 +333,7 @@ export class KernelClassifier {
   async #checkedFeatures(f: Fitted, x: Matrix, name: string): Promise<Tensor> {
     checkInputMatrix(name, x);
     checkWidth(name, x, f.landmarkRows.cols, 'the classifier');
+    checkGramSums(f.engine, `KernelClassifier.${name.replace(/: X$/, '')}`, f.gram, [x, f.landmarkRows]);
     return this.#features(f, x);
   }
 

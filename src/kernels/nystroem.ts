@@ -34,7 +34,7 @@ import type { Matrix } from '../data/matrix.js';
 import type { GramKernel, GramOptions } from '../types.js';
 import { optionKeys, optionsObject } from '../validate.js';
 import {
-  blockRows, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
+  blockRows, checkGramSums, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
 } from './landmarks.js';
 
 export interface NystroemOptions extends GramOptions {
@@ -117,6 +117,7 @@ export class Nystroem {
     const opts = optionsObject('Nystroem.transform', options, TRANSFORM_KEYS);
     checkInputMatrix('transform: X', x);
     checkWidth('transform: X', x, this.features, 'the Nyström map');
+    checkGramSums(engine, 'Nystroem.transform', this.gramOptions, [x, this.components]);
     const m = this.size;
     const rows = opts.blockRows ?? blockRows(engine, x.rows, [m, x.cols]);
     if (!Number.isInteger(rows) || rows < 1) throw new ValueError(`blockRows must be a positive integer, got ${String(rows)}`);
@@ -153,6 +154,7 @@ export async function nystroem(engine: Engine, x: Matrix, opts: NystroemOptions 
   const m = opts.components ?? 100;
   const idx = sampleRowIndices(x.rows, m, opts.seed ?? 0, 'components');
   const comps = gatherRows(x, idx);
+  checkGramSums(engine, 'nystroem', o, [comps]);
   const c = engine.tensor(comps.data, [m, x.cols]);
   let kmm: Float32Array;
   try {

@@ -10,9 +10,9 @@
 
 import type { Matrix } from '../../data/matrix.js';
 import type { Engine } from '../../engine.js';
-import { ValueError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { MAX_FLOAT32 } from '../../validate.js';
+import { checkFloat32Sums } from '../float32-sums.js';
 import { kernelDiagonal } from './kernel-f64.js';
 import type { KernelParams } from './params.js';
 import { checkKernelValues, type KernelRow, type KernelRowProvider, type ProviderStats } from './provider.js';
@@ -36,7 +36,9 @@ export class EngineRowProvider implements KernelRowProvider {
     this.size = x.rows;
     this.diagonal = kernelDiagonal(p, x);
     checkKernelValues(this.diagonal, MAX_FLOAT32, (i) => [i, i], p, 'float32');
-    if (engine.backend === 'webgpu') checkFloat32Sums(x, p);
+    if (engine.backend === 'webgpu') {
+      checkFloat32Sums('SVC', p, [x], ", or use provider 'float64' (or a CPU engine, which sums in float64)");
+    }
     const rowBytes = 4 * x.rows;
     // One batch's output [b, l] must fit in a storage binding.
     const byBinding = Math.max(1, Math.floor(engine.limits.maxStorageBufferBindingSize / rowBytes));
@@ -114,41 +116,4 @@ export class EngineRowProvider implements KernelRowProvider {
     this.#x = null;
     this.#cache.clear();
   }
-}
-
-/**
- * WebGPU's Gram pass sums ⟨xᵢ, xⱼ⟩ — for rbf ‖xᵢ − xⱼ‖² — in float32 (the CPU backend in
- * float64). Past 3.4e38 the sum is ±Inf and the kernel value finite but wrong: rbf gives
- * exactly 0 (at X ≈ 1e21 with γ = 'scale', K was the identity and every point a support
- * vector), tanh ±1. Refused before any work when a bound on those sums, with room for the
- * d + 1 float32 roundings, reaches float32's limit: ‖xᵢ − xⱼ‖² ≤ Σₜ (maxₜ − minₜ)² for rbf,
- * |⟨xᵢ, xⱼ⟩| ≤ maxᵢ ‖xᵢ‖² otherwise (float64, O(l·d) once: no per-row cost).
- */
-function checkFloat32Sums(x: Matrix, p: KernelParams): void {
-  const { rows, cols, data } = x;
-  let bound = 0;
-  if (p.kernel === 'rbf') {
-    for (let t = 0; t < cols; t++) {
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (let i = t; i < data.length; i += cols) {
-        lo = Math.min(lo, data[i]!);
-        hi = Math.max(hi, data[i]!);
-      }
-      bound += (hi - lo) ** 2;
-    }
-  } else {
-    for (let i = 0; i < rows; i++) {
-      let s = 0;
-      for (let t = i * cols; t < (i + 1) * cols; t++) s += data[t]! * data[t]!;
-      bound = Math.max(bound, s);
-    }
-  }
-  if (bound * (1 + (cols + 1) * 2 ** -24) <= MAX_FLOAT32) return;
-  const sums = p.kernel === 'rbf' ? 'squared distances ‖xᵢ − xⱼ‖²' : 'inner products ⟨xᵢ, xⱼ⟩';
-  throw new ValueError(
-    `SVC: the ${sums} of X can reach ${bound.toPrecision(3)}, beyond float32's range (3.4e38): WebGPU sums them in float32, ` +
-      `where they overflow and the ${p.kernel} kernel rows come out wrong; standardize X (or scale it down), ` +
-      `or use provider 'float64' (or a CPU engine, which sums in float64)`,
-  );
 }
