@@ -140,6 +140,16 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
         await expect(clf.fit(e, big, y)).rejects.toThrow(/^KernelClassifier\.fit: the squared distances .* come out wrong/);
         await clf.fit(e, small, y);
         await expect(clf.predict(big)).rejects.toThrow(/^KernelClassifier\.predict: the squared distances/);
+        // Signed sums: x = (a, b), y = (a, −b) has ⟨x, y⟩ = a² − b² ≈ 1e37, but a² overflows float32,
+        // so WebGPU gave tanh = 1 where the CPU gives 0.29; whatever γ is, that data is refused.
+        const sig = new KernelClassifier({ kernel: 'sigmoid', gamma: 1, landmarks: 4, epochs: 1 });
+        try {
+          await sig.fit(e, small, y);
+          const ab: Matrix = { rows: 2, cols: 2, data: Float32Array.from([1.8708e19, 1.8439e19, 1.8708e19, -1.8439e19]) };
+          await expect(sig.transform(ab)).rejects.toThrow(/^KernelClassifier\.transform: the inner products ⟨xᵢ, xⱼ⟩ of X can reach/);
+        } finally {
+          sig.dispose();
+        }
       } else {
         await clf.fit(e, big, y); // float64 sums: right on the CPU
         expect((await clf.transform(big)).data.some((v) => v !== 0)).toBe(true);
@@ -167,6 +177,11 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
       ['KernelClassifier.fit: the kernel features K(validationData X, landmarks)[', overflow]);
     await clf.fit(e, small, y);
     await expectThrows(() => clf.transform(scaled(1e38)), ValueError, 'transform', ['KernelClassifier.transform: the kernel features K(X, landmarks)[', overflow]);
+    // predict, predictProba and evaluate check the features too (NaN probabilities; evaluate blamed an 'x' never passed).
+    for (const op of ['predict', 'predictProba', 'evaluate'] as const) {
+      await expectThrows(() => (op === 'evaluate' ? clf.evaluate(scaled(1e38), y) : clf[op](scaled(1e38))), ValueError, op,
+        [`KernelClassifier.${op}: the kernel features K(X, landmarks)[`, overflow]);
+    }
     const nan: Matrix = { rows: 1, cols: 2, data: new Float32Array([0, Number.NaN]) };
     await expect(clf.predict(nan)).rejects.toThrow(/^predict: X row 0, column 1 \(0-based\) is NaN/);
     await expect(clf.predictProba(nan)).rejects.toThrow(/^predictProba: X row 0, column 1 \(0-based\) is NaN/);

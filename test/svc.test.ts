@@ -324,6 +324,9 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     // nothing is refused, and WebGPU fits what the CPU engine (float64 sums) fits.
     const [g1, c1] = [await new SVC({ gamma: 1 }).fit(gpu, big, TOY_Y), await new SVC({ gamma: 1 }).fit(cpu, big, TOY_Y)];
     expect(Array.from(g1.supportIndices)).toEqual(Array.from(c1.supportIndices));
+    // Fitted on ordinary data, predicting the huge data with a tiny γ: refused there too.
+    const tiny = await new SVC({ gamma: 1e-37 }).fit(gpu, TOY_X, TOY_Y);
+    await expectThrows(() => tiny.predict(big), ValueError, 'predict', ['SVC.predict: the squared distances', "provider 'float64'"]);
     // γ 'scale' = 1/(d·Var(X)) ≈ 1e-43 here: below float32's normals, refused on both engines
     // (a GPU would use 0); the float64 provider fits as at scale 1 (rbf with 'scale' does not
     // change when X is scaled).

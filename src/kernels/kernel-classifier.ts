@@ -238,14 +238,9 @@ export class KernelClassifier {
   /** The (standardised) kernel features K(X, L) of X, [N, m], read back to the host. */
   async transform(x: Matrix): Promise<Matrix> {
     return this.#use('transform', async (f) => {
-      const t = await this.#checkedFeatures(f, x, 'transform: X');
-      try {
-        const data = await t.read();
-        checkKernelFinite('KernelClassifier.transform: the kernel features K(X, landmarks)', data, this.landmarks, f.gram.kernel);
-        return { rows: x.rows, cols: this.landmarks, data };
-      } finally {
-        t.dispose();
-      }
+      const { tensor, host } = await this.#checkedFeatures(f, x, 'transform');
+      tensor.dispose();
+      return { rows: x.rows, cols: this.landmarks, data: host };
     });
   }
 
@@ -272,7 +267,7 @@ export class KernelClassifier {
   async evaluate(x: Matrix, y: ArrayLike<number>): Promise<EvaluateResult> {
     return this.#use('evaluate', async (f) => {
       const idx = classIndices(checkLabels('evaluate: y', y, x.rows), f.classes, 'evaluate: y');
-      const t = await this.#checkedFeatures(f, x, 'evaluate: X');
+      const { tensor: t } = await this.#checkedFeatures(f, x, 'evaluate');
       try {
         return await f.model.evaluate(t, f.classes.length === 2 ? Float32Array.from(idx) : idx);
       } finally {
@@ -283,7 +278,7 @@ export class KernelClassifier {
 
   /** `op` names the public call in error messages. */
   async #predictProba(f: Fitted, x: Matrix, op: 'predict' | 'predictProba'): Promise<Matrix> {
-    const t = await this.#checkedFeatures(f, x, `${op}: X`);
+    const { tensor: t } = await this.#checkedFeatures(f, x, op);
     let p: Float32Array;
     try {
       p = await (await f.model.predictProba(t)).readAndDispose();
@@ -330,11 +325,24 @@ export class KernelClassifier {
     if (now || f.users === 0) freeFitted(f);
   }
 
-  async #checkedFeatures(f: Fitted, x: Matrix, name: string): Promise<Tensor> {
-    checkInputMatrix(name, x);
-    checkWidth(name, x, f.landmarkRows.cols, 'the classifier');
-    checkGramSums(f.engine, `KernelClassifier.${name.replace(/: X$/, '')}`, f.gram, [x, f.landmarkRows]);
-    return this.#features(f, x);
+  /**
+   * The features of new data `x` for `op`, checked: X itself, the float32 Gram sums, and the
+   * values read back (a kernel that overflowed gave NaN probabilities and predictions decided
+   * by NaN comparisons). The tensor is the caller's to dispose.
+   */
+  async #checkedFeatures(f: Fitted, x: Matrix, op: string): Promise<{ tensor: Tensor; host: Float32Array }> {
+    checkInputMatrix(`${op}: X`, x);
+    checkWidth(`${op}: X`, x, f.landmarkRows.cols, 'the classifier');
+    checkGramSums(f.engine, `KernelClassifier.${op}`, f.gram, [x, f.landmarkRows]);
+    const tensor = await this.#features(f, x);
+    try {
+      const host = await tensor.read();
+      checkKernelFinite(`KernelClassifier.${op}: the kernel features K(X, landmarks)`, host, this.landmarks, f.gram.kernel);
+      return { tensor, host };
+    } catch (err) {
+      tensor.dispose();
+      throw err;
+    }
   }
 
   /** K(X, L) (standardised when fitted so) as an engine tensor; row blocks when X is large. */

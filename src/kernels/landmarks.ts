@@ -52,9 +52,10 @@ export function checkKernelFinite(name: string, values: ArrayLike<number>, cols:
 
 /** On WebGPU, refuses data whose float32 Gram sums could overflow (checkFloat32Sums); the CPU backend adds in float64. */
 export function checkGramSums(
-  engine: Engine, what: string, p: { kernel: string; gamma: number; coef0: number }, mats: readonly Matrix[],
+  engine: Engine, what: string, p: { kernel: string; gamma: number }, mats: readonly Matrix[],
+  remedy = ', or use a CPU engine (it sums in float64)',
 ): void {
-  if (engine.backend === 'webgpu') checkFloat32Sums(what, p, mats, ', or use a CPU engine (it sums in float64)');
+  if (engine.backend === 'webgpu') checkFloat32Sums(what, p, mats, remedy);
 }
 
 /**

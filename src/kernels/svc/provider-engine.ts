@@ -12,11 +12,14 @@ import type { Matrix } from '../../data/matrix.js';
 import type { Engine } from '../../engine.js';
 import type { Tensor } from '../../tensor.js';
 import { MAX_FLOAT32 } from '../../validate.js';
-import { checkFloat32Sums } from '../float32-sums.js';
+import { checkGramSums } from '../landmarks.js';
 import { kernelDiagonal } from './kernel-f64.js';
 import type { KernelParams } from './params.js';
 import { checkKernelValues, type KernelRow, type KernelRowProvider, type ProviderStats } from './provider.js';
 import { RowCache } from './row-cache.js';
+
+/** What to do about data whose float32 Gram sums overflow (after "standardize X (or scale it down)"). */
+export const SVC_SUMS_REMEDY = ", or use provider 'float64' (or a CPU engine, which sums in float64)";
 
 /** SVC's kernel rows computed on an engine (float32, batched, cached): provider 'engine'. */
 export class EngineRowProvider implements KernelRowProvider {
@@ -36,9 +39,7 @@ export class EngineRowProvider implements KernelRowProvider {
     this.size = x.rows;
     this.diagonal = kernelDiagonal(p, x);
     checkKernelValues(this.diagonal, MAX_FLOAT32, (i) => [i, i], p, 'float32');
-    if (engine.backend === 'webgpu') {
-      checkFloat32Sums('SVC', p, [x], ", or use provider 'float64' (or a CPU engine, which sums in float64)");
-    }
+    checkGramSums(engine, 'SVC', p, [x], SVC_SUMS_REMEDY);
     const rowBytes = 4 * x.rows;
     // One batch's output [b, l] must fit in a storage binding.
     const byBinding = Math.max(1, Math.floor(engine.limits.maxStorageBufferBindingSize / rowBytes));

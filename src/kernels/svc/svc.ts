@@ -14,7 +14,8 @@ import { MAX_FLOAT32 } from '../../validate.js';
 import { kernelMatrixF64 } from './kernel-f64.js';
 import { checkEngineGamma, type KernelParams, resolveGamma, resolveSVCOptions, type ResolvedSVCOptions } from './params.js';
 import { checkKernelValues, type KernelRowProvider } from './provider.js';
-import { EngineRowProvider } from './provider-engine.js';
+import { EngineRowProvider, SVC_SUMS_REMEDY } from './provider-engine.js';
+import { checkGramSums } from '../landmarks.js';
 import { Float64RowProvider } from './provider-f64.js';
 import { defaultMaxIter, solveBinary } from './smo.js';
 import type { DecisionValues, SVCFitInfo, SVCOptions } from './types.js';
@@ -250,7 +251,7 @@ export class SVC {
     if (x.cols !== f.features) {
       throw new ShapeError(`SVC.${op}: X has ${x.cols} features but the model was trained on ${f.features}`);
     }
-    const K = await this.#kernel(x);
+    const K = await this.#kernel(x, op);
     const k = f.classes.length;
     const nSV = f.supportVectors.rows;
     const pairList = classPairs(k);
@@ -275,7 +276,7 @@ export class SVC {
    * beyond the rows' precision (new data far larger than the training data) are a ValueError
    * naming the entry, not NaN decisions that vote every row into one class.
    */
-  async #kernel(x: Matrix): Promise<Float32Array | Float64Array> {
+  async #kernel(x: Matrix, op: string): Promise<Float32Array | Float64Array> {
     const f = this.#fit;
     const sv = f.supportVectors;
     if (sv.rows === 0) return new Float64Array(0);
@@ -286,6 +287,7 @@ export class SVC {
       return k64;
     }
     const e = f.engine;
+    checkGramSums(e, `SVC.${op}`, f.kernel, [x, sv], SVC_SUMS_REMEDY);
     const out = new Float32Array(x.rows * sv.rows);
     const tile = Math.max(1, Math.min(x.rows, 4096, Math.floor(e.limits.maxStorageBufferBindingSize / (4 * sv.rows))));
     const s = e.tensor(sv.data, [sv.rows, sv.cols]);
