@@ -1,5 +1,6 @@
-// Reads what bench/build.ts describes, for the Vite configs of the runners and the page
-// (bench/vite.config.ts, bench/browser/vite.config.ts, bench/browser/vite.runner.config.ts):
+// Reads what bench/build.ts describes, for the Vite configs of the Node runners and of the
+// page (bench/vite.config.ts, bench/browser/vite.config.ts; the headless runner takes the
+// page's):
 // package.json files and `git` of the checkout, nothing over the network.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

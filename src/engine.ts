@@ -675,7 +675,8 @@ export class Engine implements TensorOwner {
     checkHyper('lr', o.lr, 0, Infinity);
     checkHyper('beta1', beta1, 0, 1);
     checkHyper('beta2', beta2, 0, 1);
-    if (!(eps > 0) || !Number.isFinite(eps)) throw new ValueError(`eps must be a finite number > 0, got ${eps}`);
+    checkFinite('eps', eps);
+    if (!(eps > 0)) throw new ValueError(`eps must be > 0, got ${eps}`);
     checkHyper('weightDecay', weightDecay, 0, Infinity);
     if (!Number.isInteger(o.step) || o.step < 1) throw new ValueError(`adam step must be an integer ≥ 1, got ${o.step}`);
     const c1 = 1 / (1 - beta1 ** o.step);

@@ -6,8 +6,9 @@ import { ShapeError, ValueError } from './errors.js';
 import type { GramKernel, GramOptions } from './types.js';
 import { checkFinite, optionKeys } from './validate.js';
 
-/** The option names of GramOptions (for the entry points whose options extend it). */
-export const GRAM_KEYS = optionKeys<GramOptions>()('kernel', 'gamma', 'coef0', 'degree', 'alpha', 'beta');
+/** The option names of GramOptions, spread into the lists of the options that extend it. */
+export const GRAM_KEY_NAMES = ['kernel', 'gamma', 'coef0', 'degree', 'alpha', 'beta'] as const;
+export const GRAM_KEYS = optionKeys<GramOptions>()(...GRAM_KEY_NAMES);
 
 export const GRAM_KERNELS: readonly GramKernel[] = ['sigmoid', 'logistic', 'linear', 'polynomial', 'rbf', 'projected-sigmoid'];
 
@@ -41,7 +42,9 @@ export function checkDegree(degree: unknown): number {
 export function kernelOverflow(
   kernel: string, option: (name: 'gamma' | 'degree') => string = (name) => name, precision: 'float32' | 'float64' = 'float32',
 ): string {
-  const fix = kernel === 'linear' ? 'scale the data down' : `choose a smaller ${option('gamma')}${kernel === 'polynomial' ? ` or ${option('degree')}` : ''}`;
+  // Only linear and polynomial values grow without bound; a non-finite sigmoid, logistic or
+  // rbf value comes from ⟨x, y⟩ or ‖x − y‖² overflowing, which γ cannot help.
+  const fix = kernel === 'polynomial' ? `choose a smaller ${option('gamma')} or ${option('degree')}, or scale the data down` : 'scale the data down';
   return `the ${kernel} kernel overflows ${precision} here; ${fix}`;
 }
 

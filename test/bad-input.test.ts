@@ -270,6 +270,7 @@ const rows: Row[] = [
   ['predict unknown option', ({ model, X }) => model.predict(X, { allowNaN: true } as never), ValueError, ['predict options', '"allowNaN"']],
   ['compile unknown option', ({ model }) => model.compile({ loss: 'mse', lossWeights: [1] } as never), ValueError, ['compile options', '"lossWeights"']],
   ['adam eps below float32 normals', () => adam({ eps: 1e-46 }), ValueError, ['adam eps', '1.2e-38', '1e-46']],
+  ['adamStep eps below float32 normals', ({ e }) => e.adamStep(e.zeros([2]), e.zeros([2]), e.zeros([2]), e.zeros([2]), { lr: 0.1, step: 1, eps: 1e-46 }), ValueError, ['eps', '1.2e-38']],
   ['scale factor below float32 normals', ({ e }) => e.scale(e.zeros([2]), 1e-50), ValueError, ['scale factor', '1e-50']],
   ['gram gamma below float32 normals', ({ e }) => e.gram(e.zeros([2, 2]), null, { gamma: -1e-39 }), ValueError, ['gamma', '-1e-39']],
   ['sequential seed too large', ({ e }) => sequential(e, [dense(2, 1)], { seed: 2 ** 53 - 2 }), ValueError, ['seed must be an integer in −2^52..2^52', '9007199254740990']],

@@ -235,6 +235,34 @@ describe('a fit that fails or stops part-way', () => {
     }
   });
 
+  it('a learning-rate schedule in onEpochEnd resumes exactly (the checkpoint records the next epoch\'s rate), and an unseeded fit after a resume shuffles on as after the uninterrupted run', async () => {
+    const lr0 = 0.02;
+    const schedule = (m: Sequential) => ({ epoch }: { epoch: number }) => m.setLearningRate(lr0 / 2 ** (epoch + 1));
+    const FIT_S = { batchSize: 16, recordStepLosses: true } as const; // no seed: the model's own, shuffled on
+    const full = model(engines.cpu, adam({ lr: lr0 }));
+    const first = model(engines.cpu, adam({ lr: lr0 }));
+    const second = model(engines.cpu, adam({ lr: lr0 }));
+    const store = memoryStore();
+    try {
+      const hf = await full.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 4, onEpochEnd: schedule(full) });
+      const after = await full.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 1 });
+      await first.fit(DATA.x, DATA.labels, {
+        ...FIT_S, epochs: 4, checkpoint: { to: store }, onEpochEnd: (l) => (schedule(first)(l), l.epoch !== 1),
+      });
+      expect(parseCheckpoint(store.bytes!).optimizer.lr).toBe(lr0 / 4); // epoch 2's rate
+      await expect(second.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 4, resumeFrom: store })).rejects.toThrow(/setLearningRate\(0\.005\)/);
+      second.setLearningRate(lr0 / 4);
+      const hr = await second.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 4, resumeFrom: store, onEpochEnd: schedule(second) });
+      expect(hr.stepLosses).toEqual(hf.stepLosses!.slice(2 * 8)); // epochs 2 and 3 (8 steps each), bit for bit on the CPU
+      const afterResume = await second.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 1 });
+      expect(afterResume.stepLosses).toEqual(after.stepLosses);
+    } finally {
+      full.dispose();
+      first.dispose();
+      second.dispose();
+    }
+  });
+
   it('onEpochEnd stopping the run between checkpoints writes one for the epoch it stopped at (resumable)', async () => {
     const store = memoryStore();
     const m = model(engines.cpu, adam({ lr: 0.01 }));

@@ -29,7 +29,7 @@
 import { checkMatrix, type Matrix } from '../data/matrix.js';
 import type { Engine } from '../engine.js';
 import { LimitError, ShapeError, ValueError } from '../errors.js';
-import { resolveGramOptions } from '../gram-options.js';
+import { GRAM_KEY_NAMES, resolveGramOptions } from '../gram-options.js';
 import type { Tensor } from '../tensor.js';
 import type { EngineLimits, GramOptions } from '../types.js';
 import { checkOptionalFunction, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
@@ -155,9 +155,7 @@ interface Job {
   cols: number;
 }
 
-const GRAM_TILE_KEYS = optionKeys<GramTileOptions>()(
-  'kernel', 'gamma', 'coef0', 'degree', 'alpha', 'beta', 'tileRows', 'tileCols', 'mirror', 'onProgress',
-);
+const GRAM_TILE_KEYS = optionKeys<GramTileOptions>()(...GRAM_KEY_NAMES, 'tileRows', 'tileCols', 'mirror', 'onProgress');
 
 interface InFlight {
   job: Job;

@@ -9,12 +9,13 @@
 
 import type { Engine } from '../engine.js';
 import { DisposedError, ValueError } from '../errors.js';
-import { resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
+import { GRAM_KEY_NAMES, resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
 import type { Matrix } from '../data/matrix.js';
 import { classIndices, labelsFromColumn } from '../data/labels.js';
 import { fitStandardizer } from '../data/standardize.js';
 import { adam } from '../nn/optimizers.js';
 import { dense, sigmoid } from '../nn/layers.js';
+import { checkSeed } from '../nn/fit.js';
 import { sequential, type Sequential } from '../nn/sequential.js';
 import type { EpochLogs, EvaluateResult, History, LayerSpec } from '../nn/types.js';
 import type { Tensor } from '../tensor.js';
@@ -49,7 +50,7 @@ export interface KernelFitOptions {
 }
 
 const CLASSIFIER_KEYS = optionKeys<KernelClassifierOptions>()(
-  'kernel', 'gamma', 'coef0', 'degree', 'alpha', 'beta', 'landmarks', 'hidden', 'standardize', 'epochs', 'batchSize', 'lr', 'seed',
+  ...GRAM_KEY_NAMES, 'landmarks', 'hidden', 'standardize', 'epochs', 'batchSize', 'lr', 'seed',
 );
 const FIT_KEYS = optionKeys<KernelFitOptions>()('validationData', 'onEpochEnd');
 
@@ -99,7 +100,7 @@ export class KernelClassifier {
     checkFinite('lr', this.lr);
     if (this.lr <= 0) throw new ValueError(`lr must be > 0, got ${this.lr}`);
     this.seed = opts.seed ?? 0;
-    if (!Number.isSafeInteger(this.seed)) throw new ValueError(`seed must be an integer, got ${String(this.seed)}`);
+    checkSeed(this.seed);
     this.standardize = optionalBoolean('standardize', opts.standardize, true);
     refuseProjected('KernelClassifier', opts.kernel);
     this.#gramOptions = { kernel: opts.kernel, gamma: opts.gamma, coef0: opts.coef0, degree: opts.degree };

@@ -29,7 +29,7 @@
 
 import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
-import { resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
+import { GRAM_KEY_NAMES, resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
 import type { Matrix } from '../data/matrix.js';
 import type { GramKernel, GramOptions } from '../types.js';
 import { optionKeys, optionsObject } from '../validate.js';
@@ -53,7 +53,7 @@ export interface TransformOptions {
 export const NYSTROEM_EPS = 1e-12;
 const FLOAT32_EPS = 2 ** -23;
 
-const NYSTROEM_KEYS = optionKeys<NystroemOptions>()('kernel', 'gamma', 'coef0', 'degree', 'alpha', 'beta', 'components', 'seed');
+const NYSTROEM_KEYS = optionKeys<NystroemOptions>()(...GRAM_KEY_NAMES, 'components', 'seed');
 const TRANSFORM_KEYS = optionKeys<TransformOptions>()('blockRows');
 
 /** The smallest singular value used: scikit-learn's 1e-12, or what float32 Z can resolve. */

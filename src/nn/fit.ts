@@ -121,7 +121,6 @@ export async function fitLoop(
   const alphaSlot = GRAD_SLOT + nDense;
   const stepSlot = alphaSlot + learnedAlphas.length;
   const statsLength = stepSlot + (o.recordStepLosses ? steps : 0);
-  let half = makeHalf(ctx, outputs);
   const history: History = { epochs: [], loss: [], stoppedEarly: false };
   if (ctx.accuracy !== null) history.accuracy = [];
   if (data.validation !== null) {
@@ -168,6 +167,8 @@ export async function fitLoop(
     }
   };
 
+  // Made after the checks and the first host copy, which may throw: the finally frees it.
+  let half = makeHalf(ctx, outputs);
   // Steps taken since the host copy: a failure now must undo them (below).
   let partEpoch = false;
   // The CPU backend never leaves the microtask queue: without this a fit starves timers and
@@ -240,14 +241,15 @@ export async function fitLoop(
       // validation (the host copy already holds this epoch's end).
       const save = (): Promise<void> => untilNoLoss(epoch, () => checkpoint!.save(ctx, epoch + 1));
       const due = checkpoint !== null && ((epoch + 1) % checkpoint.every === 0 || epoch === o.epochs - 1);
-      if (due) await save();
-      if (o.onEpochEnd) {
-        const verdict = await o.onEpochEnd(logs);
-        if (verdict === false && epoch < o.epochs - 1) {
-          history.stoppedEarly = true;
-          if (checkpoint !== null && !due) await save(); // the run's last epoch, so it can be resumed
-          break;
-        }
+      if (due) await save(); // before onEpochEnd, which may look at it
+      const rate = ctx.optimizer.spec.lr;
+      const stop = o.onEpochEnd !== undefined && (await o.onEpochEnd(logs)) === false && epoch < o.epochs - 1;
+      // Again when onEpochEnd changed the rate (a schedule): a resume must run the next epoch
+      // at the new one. And the run's last epoch when it stops early, so that it can be resumed.
+      if (checkpoint !== null && ((due && ctx.optimizer.spec.lr !== rate) || (stop && !due))) await save();
+      if (stop) {
+        history.stoppedEarly = true;
+        break;
       }
     }
   } catch (err) {
@@ -416,15 +418,18 @@ export function checkSeed(seed: unknown): asserts seed is number {
   }
 }
 
-/** Checks and defaults FitOptions (before anything is uploaded or trained). */
+/**
+ * Checks and defaults FitOptions (before anything is uploaded or trained); `modelSeed` is the
+ * shuffle seed the model offers when the options give none.
+ */
 export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFitOptions {
   o = optionsObject('fit', o, FIT_KEYS);
   const epochs = o.epochs ?? 1;
   const batchSize = o.batchSize ?? 32;
   if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`epochs must be a positive integer, got ${String(epochs)}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${String(batchSize)}`);
-  const seed = o.seed ?? modelSeed;
-  checkSeed(seed);
+  if (o.seed !== undefined) checkSeed(o.seed);
+  const seed = o.seed ?? modelSeed; // the model's own (checked when it was built) shuffled on
   if (o.validationSplit !== undefined) {
     const v = o.validationSplit;
     if (typeof v !== 'number' || !(v > 0 && v < 1)) throw new ValueError(`validationSplit must be in (0, 1), got ${String(v)}`);

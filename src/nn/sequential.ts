@@ -77,8 +77,11 @@ export class Sequential {
    * (trainStep, load and compile change the state without a copy).
    */
   #hostCopy: TrainingRecovery | null = null;
-  /** Epochs trained by earlier fit() calls: a call without its own seed shuffles on from there. */
-  #epochsTrained = 0;
+  /**
+   * The shuffle seed a fit() without its own takes: the last run's seed plus the epochs it
+   * ended at (a resumed run counts from its checkpoint), so calls shuffle on from there.
+   */
+  #nextSeed: number;
 
   /**
    * @internal Use sequential() or Sequential.fromSafetensors(). `weights` (by parameter
@@ -110,6 +113,7 @@ export class Sequential {
     this.outputs = dense[dense.length - 1]!.units;
     this.#net = new Network(engine, this.layers);
     this.#savedLoss = o.savedLoss ?? null;
+    this.#nextSeed = o.seed;
     // Before any host memory is filled with initial values (10⁵ × 10⁵ floats would not fit).
     for (const p of this.#net.params) checkTensorBytes(`parameter ${p.name}`, p.shape, engine.limits.maxBufferSize);
 
@@ -282,7 +286,7 @@ export class Sequential {
     this.#notTraining('fit');
     this.#training = true;
     try {
-      const o = resolveFitOptions(opts, this.seed + this.#epochsTrained);
+      const o = resolveFitOptions(opts, this.#nextSeed);
       checkCheckpointOptions(opts);
       const nonFinite = allowNonFiniteOption(opts);
       const hx = await this.#inputs('x', x, nonFinite);
@@ -325,7 +329,7 @@ export class Sequential {
         const data = deviceData(false);
         this.#hostCopy = null; // from here the state may leave the last copy
         const { history, hostCopy } = await fitLoop(this.#context(c), data, o, restore);
-        this.#epochsTrained += history.epochs.length;
+        this.#nextSeed = o.seed + o.startEpoch + history.epochs.length;
         this.#hostCopy = hostCopy;
         return history;
       } finally {
@@ -514,8 +518,8 @@ export class Sequential {
 
   /**
    * After a device loss between calls (the engine lost, or already recovered by someone
-   * else): recovers the engine when it is lost (options as engine.recover; a recovery under
-   * way is joined) and uploads the parameters and optimizer state from the host copy the
+   * else): recovers the engine when it is lost (options as engine.recover, used only then; a
+   * recovery under way is joined) and uploads the parameters and optimizer state from the host copy the
    * last fit ended with. Returns the backend the model now runs on; does nothing when its
    * tensors are alive. Throws a GPUOpError 'device-lost' when there is no such copy: only a
    * completed fit leaves one (trainStep, load and compile drop it), and `recovery: false`

@@ -120,9 +120,10 @@ export interface FitOptions {
   shuffle?: boolean;
   /**
    * Seed of the shuffles. Epoch e's permutation is drawn from seed + e (offset from the init
-   * streams). Default: the model's seed plus the epochs its earlier fit() calls trained, so
-   * calls in a row shuffle on (two fit({ epochs: 1 }) calls shuffle as one fit({ epochs: 2 })
-   * does) instead of repeating one order; a given seed makes the call's shuffles its own.
+   * streams). Default: where the model's last fit left off (its seed plus the epoch it ended
+   * at; the model's seed at first), so calls in a row shuffle on (two fit({ epochs: 1 })
+   * calls shuffle as one fit({ epochs: 2 }) does, a resumed run as the uninterrupted one)
+   * instead of repeating one order; a given seed makes the call's shuffles its own.
    */
   seed?: number;
   /**
