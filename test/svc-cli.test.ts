@@ -15,7 +15,8 @@ interface SvmReport {
   iterations: number;
   converged: boolean;
   kernelRows: { computed: number; batches: number; cacheHits: number };
-  backend: string;
+  provider: string;
+  backend: string | null;
   adapter: { vendor: string } | null;
   parameters: { kernel: string; C: number; gamma: number; gammaSpec: string | number; coef0: number; degree: number; tol: number; standardize: boolean };
 }
@@ -66,6 +67,20 @@ describe('sigmoid-core svm on UCI digits', () => {
     expect(rep.parameters).toMatchObject({ kernel: 'sigmoid', C: 100, gamma: 0.005, coef0: -1 });
     expect(rep.test!.accuracy).toBeGreaterThanOrEqual(0.97);
     expect(r.stderr).not.toMatch(/^pair /m);
+  });
+
+  it('--provider float64: kernel rows on the host, no engine, the same model as the engine run; --backend with it is refused', async () => {
+    const args = [...RUN, '--kernel', 'rbf', '--gamma', 'scale', '--C', '1'];
+    const f64 = await cli(...args, '--provider', 'float64', '--quiet');
+    expect(f64.code, f64.stderr).toBe(0);
+    const rep = JSON.parse(f64.stdout) as SvmReport;
+    expect([rep.provider, rep.backend, rep.adapter]).toEqual(['float64', null, null]);
+    expect(f64.stderr).toMatch(/kernel rows in float64 on the host/);
+    expect(rep.test!.accuracy).toBeGreaterThanOrEqual(0.97);
+    expect(Math.abs(rep.supportVectors.total - reports.cpu!.supportVectors.total)).toBeLessThanOrEqual(5);
+    const both = await cli(...args, '--provider', 'float64', '--backend', 'cpu');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--backend applies to --provider engine only/);
   });
 
   it('--quiet also silences the maxIter warnings (one per class pair); without it they show', async () => {

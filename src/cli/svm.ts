@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { createEngine, describeAdapter } from '../create-engine.js';
 import { SVC } from '../kernels/svc/svc.js';
 import { SVC_KERNELS } from '../kernels/svc/params.js';
-import type { SVCKernel, SVCProgress } from '../kernels/svc/types.js';
+import type { SVCKernel, SVCProgress, SVCProviderKind } from '../kernels/svc/types.js';
 import type { AdapterInfoSummary, BackendKind } from '../types.js';
 import { choiceFlag, type Command, type Flags, intFlag, numberFlag, UsageError } from './args.js';
 import { DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
@@ -27,6 +27,10 @@ const flags = {
   'cache-size': { type: 'string', value: 'MB', help: 'kernel row cache in MB (default 200)' },
   seed: { type: 'string', value: 'S', help: 'seed of --test-split (default 0)' },
   backend: { ...BACKEND_FLAG, help: 'where kernel rows are computed; default auto: WebGPU if an adapter exists, else the CPU' },
+  provider: {
+    type: 'string', value: 'engine|float64',
+    help: 'kernel rows from the engine (default: float32, on --backend) or in float64 on the host (no engine; slower, for data whose kernel overflows float32)',
+  },
   json: { type: 'boolean', help: 'print the final metrics as one JSON object on stdout' },
   quiet: { type: 'boolean', help: 'no progress and no notices on stderr (the final metrics still)' },
 } as const;
@@ -45,7 +49,9 @@ export interface SvmReport {
   iterations: number;
   converged: boolean;
   kernelRows: { computed: number; batches: number; cacheHits: number };
-  backend: BackendKind;
+  /** Where the kernel rows came from: 'engine' (on `backend`) or 'float64' (the host; backend null). */
+  provider: SVCProviderKind;
+  backend: BackendKind | null;
   adapter: AdapterInfoSummary | null;
   parameters: {
     kernel: string;
@@ -66,16 +72,18 @@ export const svmCommand: Command<typeof flags> = {
   summary: 'train a support-vector classifier (sigmoid, rbf, linear, polynomial kernel) on a CSV file; report accuracy',
   usage:
     'svm --train train.csv [--test test.csv | --test-split F] --label NAME [--kernel K] [--gamma G] [--coef0 C0] [--C C] ' +
-    '[--degree N] [--tol EPS] [--standardize] [--backend auto|webgpu|cpu] [--json] [--seed S] [options]',
+    '[--degree N] [--tol EPS] [--standardize] [--backend auto|webgpu|cpu | --provider float64] [--json] [--seed S] [options]',
   flags,
   async run(f, io) {
     const o = options(f);
     const notice = f.quiet ? () => {} : (line: string) => io.err(line);
     const backend = backendFlag(f.backend); // before any data is read
+    const provider = choiceFlag('provider', f.provider ?? 'engine', ['engine', 'float64'] as const);
+    if (provider === 'float64' && f.backend !== undefined) throw new UsageError('--backend applies to --provider engine only (float64 rows need no engine)');
     // Options are checked by the SVC constructor before any data is read.
     const svc = new SVC({
       C: o.C, kernel: o.kernel, gamma: o.gamma, coef0: o.coef0, degree: o.degree, tol: o.tol,
-      maxIter: o.maxIter ?? undefined, cacheSize: o.cacheSize,
+      maxIter: o.maxIter ?? undefined, cacheSize: o.cacheSize, provider,
       log: f.quiet ? null : (line) => io.err(line),
       onProgress: f.quiet ? undefined : (p: SVCProgress) => io.err(formatPair(p)),
     });
@@ -92,7 +100,7 @@ export const svmCommand: Command<typeof flags> = {
         `${classes.length * (classes.length - 1) / 2} one-vs-one problems${f.standardize ? '; standardized' : ''}`,
     );
 
-    const engine = await createEngine({ backend, log: f.quiet ? null : io.err });
+    const engine = provider === 'engine' ? await createEngine({ backend, log: f.quiet ? null : io.err }) : null;
     let report: SvmReport;
     try {
       const t0 = performance.now();
@@ -114,15 +122,16 @@ export const svmCommand: Command<typeof flags> = {
         iterations: info.iterations,
         converged: info.converged,
         kernelRows: { computed: info.rowsComputed, batches: info.batches, cacheHits: info.cacheHits },
-        backend: engine.backend,
-        adapter: engine.adapterInfo,
+        provider,
+        backend: engine?.backend ?? null,
+        adapter: engine?.adapterInfo ?? null,
         parameters: {
           kernel: svc.options.kernel, C: o.C, gamma: info.gamma, gammaSpec: o.gamma, coef0: o.coef0, degree: o.degree, tol: o.tol,
           maxIter: o.maxIter, cacheSize: o.cacheSize, standardize: f.standardize,
         },
       };
     } finally {
-      engine.destroy();
+      engine?.destroy();
     }
     io.err(formatReport(report, f.train!, f.test ?? null));
     if (f.json) io.out(JSON.stringify(report, null, 2));
@@ -200,7 +209,8 @@ function formatReport(r: SvmReport, trainPath: string, testPath: string | null):
   lines.push(
     `${r.supportVectors.total} support vectors (per class ${r.supportVectors.perClass.join(', ')}); ${p.kernel} kernel C=${p.C}${gamma}${coef0}${degree}`,
     `fit in ${r.seconds.toFixed(2)} s (${r.iterations} SMO iterations, ${r.kernelRows.computed} kernel rows in ${r.kernelRows.batches} batches), ` +
-      `backend ${r.backend}${r.adapter ? ` (${describeAdapter(r.adapter)})` : ''}${r.converged ? '' : '; NOT converged (max-iter reached)'}`,
+      (r.backend === null ? 'kernel rows in float64 on the host' : `backend ${r.backend}${r.adapter ? ` (${describeAdapter(r.adapter)})` : ''}`) +
+      (r.converged ? '' : '; NOT converged (max-iter reached)'),
   );
   return lines.join('\n');
 }
