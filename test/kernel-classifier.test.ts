@@ -169,7 +169,7 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
     const overflow = 'although X is finite: the linear kernel overflows float32 here; scale the data down';
     for (const standardize of [true, false]) {
       await expectThrows(() => new KernelClassifier({ kernel: 'linear', landmarks: 4, epochs: 1, standardize }).fit(e, scaled(1e20), y), ValueError,
-        `fit, standardize ${standardize}`, ['KernelClassifier.fit: the kernel features K(X, landmarks)[0, 0] is ', overflow]);
+        `fit, standardize ${standardize}`, ['KernelClassifier.fit: the kernel features K(X, landmarks)[0, 0] (0-based) is ', overflow]);
     }
     const clf = new KernelClassifier({ kernel: 'linear', landmarks: 4, epochs: 1 });
     // Landmarks of magnitude ≤ 2 against X × 1e38: |K| up to 5e38.

@@ -204,11 +204,11 @@ describe.each(['cpu', 'webgpu'])('nystroem on %s', (backend) => {
     const scaled = (s: number): Matrix => ({ ...small, data: small.data.map((v) => v * s) });
     await expect(nystroem(e, scaled(1e20), { kernel: 'linear', components: 3 })).rejects.toThrow(ValueError);
     await expect(nystroem(e, scaled(1e20), { kernel: 'linear', components: 3 })).rejects
-      .toThrow(/^nystroem: K_mm\[0, 0\] is Infinity although X is finite: the linear kernel overflows float32 here; scale the data down$/);
+      .toThrow(/^nystroem: K_mm\[0, 0\] \(0-based\) is Infinity although X is finite: the linear kernel overflows float32 here; scale the data down$/);
     // Fitted on X, transforming X × 1e38: K(X, C) up to ≈ 1e39.
     const ny = await nystroem(e, small, { kernel: 'linear', components: 3 });
     await expect(ny.transform(e, scaled(1e38))).rejects
-      .toThrow(/^Nystroem\.transform: Z\[\d+, \d+\] is (-?Infinity|NaN) although X is finite: the linear kernel overflows float32 here/);
+      .toThrow(/^Nystroem\.transform: Z\[\d+, \d+\] \(0-based\) is (-?Infinity|NaN) although X is finite: the linear kernel overflows float32 here/);
     expect(e.memory().liveTensors).toBe(0);
   });
 });

@@ -287,7 +287,7 @@ describe('SVC: bad parameters and data are refused before any work', () => {
       const e = backend === 'cpu' ? cpu : gpu;
       const live = e.memory().liveTensors;
       await expectThrows(() => new SVC({ kernel: 'linear' }).fit(e, HUGE, TOY_Y), ValueError, 'linear', [
-        'SVC: K[0, 0] is 2.25e+40: the linear kernel overflows float32 here; scale the data down', "or use provider 'float64'",
+        'SVC: K[0, 0] (0-based) is 2.25e+40: the linear kernel overflows float32 here; scale the data down', "or use provider 'float64'",
       ]);
       await expectThrows(() => new SVC(POLY).fit(e, PM, [0, 1, 0, 1]), ValueError, 'polynomial', [
         'is Infinity: the polynomial kernel overflows float32 here; choose a smaller gamma or degree', "or use provider 'float64'",
@@ -349,7 +349,7 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     await expectThrows(() => new SVC({ ...POLY, gamma: 1e20, coef0: -1e32, degree: 10, provider: 'float64' }).fit(null, PM, [0, 1, 0, 1]),
       ValueError, 'float64 row', ['is Infinity: the polynomial kernel overflows float64 here; choose a smaller gamma or degree']);
     await expectThrows(() => new SVC({ kernel: 'polynomial', gamma: 1e20, degree: 20, provider: 'float64' }).fit(null, PM, [0, 1, 0, 1]),
-      ValueError, 'float64 diagonal', ['SVC: K[0, 0] is Infinity: the polynomial kernel overflows float64 here']);
+      ValueError, 'float64 diagonal', ['SVC: K[0, 0] (0-based) is Infinity: the polynomial kernel overflows float64 here']);
   });
 
   it('solveBinary never reports convergence from a NaN gradient (a provider whose rows are NaN)', async () => {

@@ -46,7 +46,7 @@ export function checkInputMatrix(name: string, x: Matrix): void {
 export function checkKernelFinite(name: string, values: ArrayLike<number>, cols: number, kernel: string): void {
   for (let k = 0; k < values.length; k++) {
     if (Number.isFinite(values[k]!)) continue;
-    throw new ValueError(`${name}[${Math.floor(k / cols)}, ${k % cols}] is ${values[k]} although X is finite: ${kernelOverflow(kernel)}`);
+    throw new ValueError(`${name}[${Math.floor(k / cols)}, ${k % cols}] (0-based) is ${values[k]} although X is finite: ${kernelOverflow(kernel)}`);
   }
 }
 

@@ -51,7 +51,7 @@ export function checkKernelValues(
     if (Math.abs(v) <= limit) continue; // false for NaN too
     const [i, j] = at(k);
     throw new ValueError(
-      `SVC: K[${i}, ${j}] is ${Number.isFinite(v) ? v.toPrecision(3) : v}: ${kernelOverflow(p.kernel, undefined, precision)}` +
+      `SVC: K[${i}, ${j}] (0-based) is ${Number.isFinite(v) ? v.toPrecision(3) : v}: ${kernelOverflow(p.kernel, undefined, precision)}` +
         (precision === 'float32' ? ", or use provider 'float64' (kernel rows in float64 on the host)" : ''),
     );
   }
