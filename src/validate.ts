@@ -144,6 +144,15 @@ function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+/** Seeds are offset by epoch and layer numbers: refuse one so large that the sum leaves the safe integers. */
+export const MAX_SEED = 2 ** 52;
+
+export function checkSeed(seed: unknown): asserts seed is number {
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || Math.abs(seed) > MAX_SEED) {
+    throw new ValueError(`seed must be an integer in −2^52..2^52, got ${String(seed)}`);
+  }
+}
+
 /** An optional boolean option: `fallback` when undefined, else exactly true or false. */
 export function optionalBoolean(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;

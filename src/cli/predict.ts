@@ -85,7 +85,6 @@ export const predictCommand: Command<typeof flags> = {
     try {
       const model = Sequential.fromSafetensors(engine, bytes);
       try {
-        if (loss !== null) model.compile({ loss });
         raw = await (await model.predict(x)).readAndDispose();
         if (f.proba) proba = await (await model.predictProba(x)).readAndDispose();
       } finally {

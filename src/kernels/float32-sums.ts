@@ -12,6 +12,7 @@
 // |Σₜ≤ₖ xₜyₜ| ≤ ‖x‖‖y‖ ≤ max ‖x‖² otherwise (float64, O(rows·d) once).
 
 import type { Matrix } from '../data/matrix.js';
+import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import { MAX_FLOAT32 } from '../validate.js';
 
@@ -20,11 +21,15 @@ const RBF_SATURATES = 110;
 const CHECKED = ['rbf', 'sigmoid', 'logistic'];
 
 /**
- * Throws a ValueError from `what` when the Gram sums of the kernel over the rows of `mats`
- * (same width) could overflow float32 where it matters; `remedy` follows "standardize X (or
- * scale it down)".
+ * On WebGPU (the CPU backend adds in float64), throws a ValueError from `what` when the Gram
+ * sums of the kernel over the rows of `mats` (same width) could overflow float32 where it
+ * matters; `remedy` follows "standardize X (or scale it down)".
  */
-export function checkFloat32Sums(what: string, p: { kernel: string; gamma: number }, mats: readonly Matrix[], remedy: string): void {
+export function checkGramSums(
+  engine: Engine, what: string, p: { kernel: string; gamma: number }, mats: readonly Matrix[],
+  remedy = ', or use a CPU engine (it sums in float64)',
+): void {
+  if (engine.backend !== 'webgpu') return;
   const kernel = p.kernel;
   if (!CHECKED.includes(kernel)) return; // linear, polynomial: an overflow shows as ±Inf or NaN
   if (kernel === 'rbf' && p.gamma * MAX_FLOAT32 >= RBF_SATURATES) return; // exp(−γ·s) is 0 either way

@@ -15,15 +15,15 @@ import { classIndices, labelsFromColumn } from '../data/labels.js';
 import { fitStandardizer } from '../data/standardize.js';
 import { adam } from '../nn/optimizers.js';
 import { dense, sigmoid } from '../nn/layers.js';
-import { checkSeed } from '../nn/fit.js';
 import { sequential, type Sequential } from '../nn/sequential.js';
 import type { EpochLogs, EvaluateResult, History, LayerSpec } from '../nn/types.js';
 import type { Tensor } from '../tensor.js';
 import type { GramKernel, GramOptions } from '../types.js';
-import { checkFinite, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
+import { checkFinite, checkSeed, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
 import {
-  blockRows, checkGramSums, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
+  blockRows, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
 } from './landmarks.js';
+import { checkGramSums } from './float32-sums.js';
 
 export interface KernelClassifierOptions extends GramOptions {
   /** Number of landmark rows m sampled from the training data (≤ N); default 100. */
@@ -239,9 +239,12 @@ export class KernelClassifier {
   /** The (standardised) kernel features K(X, L) of X, [N, m], read back to the host. */
   async transform(x: Matrix): Promise<Matrix> {
     return this.#use('transform', async (f) => {
-      const { tensor, host } = await this.#checkedFeatures(f, x, 'transform');
-      tensor.dispose();
-      return { rows: x.rows, cols: this.landmarks, data: host };
+      const t = await this.#newFeatures(f, x, 'transform');
+      try {
+        return { rows: x.rows, cols: this.landmarks, data: await this.#finiteFeatures(f, t, 'transform') };
+      } finally {
+        t.dispose();
+      }
     });
   }
 
@@ -268,8 +271,10 @@ export class KernelClassifier {
   async evaluate(x: Matrix, y: ArrayLike<number>): Promise<EvaluateResult> {
     return this.#use('evaluate', async (f) => {
       const idx = classIndices(checkLabels('evaluate: y', y, x.rows), f.classes, 'evaluate: y');
-      const { tensor: t } = await this.#checkedFeatures(f, x, 'evaluate');
+      const t = await this.#newFeatures(f, x, 'evaluate');
       try {
+        // Checked here: evaluate's own check would blame an 'x' the caller never passed.
+        await this.#finiteFeatures(f, t, 'evaluate');
         return await f.model.evaluate(t, f.classes.length === 2 ? Float32Array.from(idx) : idx);
       } finally {
         t.dispose();
@@ -279,10 +284,12 @@ export class KernelClassifier {
 
   /** `op` names the public call in error messages. */
   async #predictProba(f: Fitted, x: Matrix, op: 'predict' | 'predictProba'): Promise<Matrix> {
-    const { tensor: t } = await this.#checkedFeatures(f, x, op);
+    const t = await this.#newFeatures(f, x, op);
     let p: Float32Array;
     try {
       p = await (await f.model.predictProba(t)).readAndDispose();
+      // Only non-finite probabilities make the features worth reading back (to name the overflow).
+      if (!p.every(Number.isFinite)) await this.#finiteFeatures(f, t, op);
     } finally {
       t.dispose();
     }
@@ -326,24 +333,22 @@ export class KernelClassifier {
     if (now || f.users === 0) freeFitted(f);
   }
 
-  /**
-   * The features of new data `x` for `op`, checked: X itself, the float32 Gram sums, and the
-   * values read back (a kernel that overflowed gave NaN probabilities and predictions decided
-   * by NaN comparisons). The tensor is the caller's to dispose.
-   */
-  async #checkedFeatures(f: Fitted, x: Matrix, op: string): Promise<{ tensor: Tensor; host: Float32Array }> {
+  /** The features of new data `x` for `op` (X and its float32 Gram sums checked first); the caller disposes them. */
+  async #newFeatures(f: Fitted, x: Matrix, op: string): Promise<Tensor> {
     checkInputMatrix(`${op}: X`, x);
     checkWidth(`${op}: X`, x, f.landmarkRows.cols, 'the classifier');
     checkGramSums(f.engine, `KernelClassifier.${op}`, f.gram, [x, f.landmarkRows]);
-    const tensor = await this.#features(f, x);
-    try {
-      const host = await tensor.read();
-      checkKernelFinite(`KernelClassifier.${op}: the kernel features K(X, landmarks)`, host, this.landmarks, f.gram.kernel);
-      return { tensor, host };
-    } catch (err) {
-      tensor.dispose();
-      throw err;
-    }
+    return this.#features(f, x);
+  }
+
+  /**
+   * The features read back, or a ValueError naming the first non-finite one (a kernel that
+   * overflowed gave NaN probabilities and predictions decided by NaN comparisons).
+   */
+  async #finiteFeatures(f: Fitted, t: Tensor, op: string): Promise<Float32Array> {
+    const host = await t.read();
+    checkKernelFinite(`KernelClassifier.${op}: the kernel features K(X, landmarks)`, host, this.landmarks, f.gram.kernel);
+    return host;
   }
 
   /** K(X, L) (standardised when fitted so) as an engine tensor; row blocks when X is large. */

@@ -8,7 +8,6 @@ import { kernelOverflow } from '../gram-options.js';
 import { checkMatrix, type Matrix } from '../data/matrix.js';
 import { seededRandom, shuffleInPlace } from '../data/random.js';
 import type { Tensor } from '../tensor.js';
-import { checkFloat32Sums } from './float32-sums.js';
 
 /**
  * m distinct row indices of 0..n−1, drawn without replacement with a seeded shuffle (the
@@ -48,14 +47,6 @@ export function checkKernelFinite(name: string, values: ArrayLike<number>, cols:
     if (Number.isFinite(values[k]!)) continue;
     throw new ValueError(`${name}[${Math.floor(k / cols)}, ${k % cols}] (0-based) is ${values[k]} although X is finite: ${kernelOverflow(kernel)}`);
   }
-}
-
-/** On WebGPU, refuses data whose float32 Gram sums could overflow (checkFloat32Sums); the CPU backend adds in float64. */
-export function checkGramSums(
-  engine: Engine, what: string, p: { kernel: string; gamma: number }, mats: readonly Matrix[],
-  remedy = ', or use a CPU engine (it sums in float64)',
-): void {
-  if (engine.backend === 'webgpu') checkFloat32Sums(what, p, mats, remedy);
 }
 
 /**

@@ -34,8 +34,9 @@ import type { Matrix } from '../data/matrix.js';
 import type { GramKernel, GramOptions } from '../types.js';
 import { optionKeys, optionsObject } from '../validate.js';
 import {
-  blockRows, checkGramSums, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
+  blockRows, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
 } from './landmarks.js';
+import { checkGramSums } from './float32-sums.js';
 
 export interface NystroemOptions extends GramOptions {
   /** Number of component rows m, 1 ≤ m ≤ N; default 100. */

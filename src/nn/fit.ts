@@ -11,7 +11,7 @@ import { LimitError, ValueError } from '../errors.js';
 import { yielder } from '../next-task.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
-import { checkOptionalFunction, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
+import { checkOptionalFunction, checkSeed, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
 import { checkRowCount, HostRows, maxTensorBytes, type RowSource, rowsPerTensor, takeRows } from './data.js';
 import { rowPermutation } from './init.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
@@ -408,15 +408,6 @@ const FIT_KEYS = optionKeys<FitOptions>()(
   'epochs', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'recordStepLosses', 'onBatchEnd', 'onEpochEnd',
   'checkpoint', 'resumeFrom', 'allowNonFinite', 'recovery',
 );
-
-/** Seeds are offset by epoch and layer numbers: refuse one so large that the sum leaves the safe integers. */
-export const MAX_SEED = 2 ** 52;
-
-export function checkSeed(seed: unknown): asserts seed is number {
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || Math.abs(seed) > MAX_SEED) {
-    throw new ValueError(`seed must be an integer in −2^52..2^52, got ${String(seed)}`);
-  }
-}
 
 /**
  * Checks and defaults FitOptions (before anything is uploaded or trained); `modelSeed` is the

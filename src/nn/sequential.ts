@@ -7,11 +7,11 @@ import { checkRecoverOptions, type Engine, LOSS_KINDS, type RecoverOptions } fro
 import { DisposedError, GPUOpError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { BackendKind, LossKind } from '../types.js';
-import { checkFinite, checkTensorBytes, fmtShape, optionKeys, optionsObject } from '../validate.js';
+import { checkFinite, checkSeed, checkTensorBytes, fmtShape, optionKeys, optionsObject } from '../validate.js';
 import {
   allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, type Prepared, type RowSource, rowSource, rowsPerTensor, takeRows, toHostMatrix, toHostTargets,
 } from './data.js';
-import { type AccuracyKind, batchStep, checkSeed, type DeviceData, evaluateLoop, fitLoop, resolveFitOptions, type TrainContext } from './fit.js';
+import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, resolveFitOptions, type TrainContext } from './fit.js';
 import { CHECKPOINT_TAG, checkCheckpointOptions, setUpCheckpoints } from './checkpoint.js';
 import { initWeights } from './init.js';
 import { checkLayerSpec, describeLayer } from './layers.js';
@@ -41,7 +41,6 @@ export function sequential(engine: Engine, layers: readonly LayerSpec[], opts: S
 
 interface Compiled {
   loss: LossKind;
-  optimizerSpec: OptimizerSpec;
   optimizer: Optimizer;
   metrics: MetricName[];
   logits: boolean;
@@ -192,7 +191,7 @@ export class Sequential {
 
   get compiled(): { loss: LossKind; optimizer: OptimizerSpec; metrics: MetricName[] } | null {
     const c = this.#compiled;
-    return c === null ? null : { loss: c.loss, optimizer: { ...c.optimizerSpec }, metrics: [...c.metrics] };
+    return c === null ? null : { loss: c.loss, optimizer: { ...c.optimizer.spec }, metrics: [...c.metrics] };
   }
 
   /** A table of layers, output widths and parameter counts. */
@@ -211,7 +210,7 @@ export class Sequential {
     const lines = rows.map((r) => r.map((cell, c) => (c === 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd());
     const c = this.#compiled;
     const head = `Sequential: ${this.inputs} inputs → ${this.outputs} outputs, seed ${this.seed}, ${this.engine.backend} backend` +
-      (c ? `; loss ${c.loss}, optimizer ${c.optimizerSpec.kind}(lr ${c.optimizerSpec.lr})` : '; not compiled');
+      (c ? `; loss ${c.loss}, optimizer ${c.optimizer.spec.kind}(lr ${c.optimizer.spec.lr})` : '; not compiled');
     return [head, ...lines, `total parameters: ${this.parameterCount}`].join('\n');
   }
 
@@ -254,14 +253,14 @@ export class Sequential {
     this.#compiled?.optimizer.reset();
     this.#hostCopy = null;
     this.#compiled = {
-      loss, optimizerSpec: { ...optimizerSpec }, optimizer: new Optimizer(this.engine, { ...optimizerSpec }),
+      loss, optimizer: new Optimizer(this.engine, { ...optimizerSpec }),
       metrics: [...new Set(metrics)], logits, accuracy,
     };
   }
 
   /** The optimizer's learning rate (compile's, or the last setLearningRate). */
   get learningRate(): number {
-    return this.#ready('learningRate').optimizerSpec.lr;
+    return this.#ready('learningRate').optimizer.spec.lr;
   }
 
   /**
@@ -273,8 +272,7 @@ export class Sequential {
     const c = this.#ready('setLearningRate');
     checkFinite('lr', lr);
     if (!(lr > 0)) throw new ValueError(`lr must be > 0, got ${lr}`);
-    c.optimizerSpec.lr = lr;
-    c.optimizer.spec.lr = lr;
+    c.optimizer.spec.lr = lr; // read at every step, and by the checkpoint writer
   }
 
   /**
@@ -307,7 +305,7 @@ export class Sequential {
       }
       // Checkpoints (checkpoint.ts): resumeFrom is read and checked here, restored right before the loop.
       const restore = await setUpCheckpoints(
-        opts, o, { layers: this.layers, seed: this.seed, loss: c.loss, optimizer: c.optimizerSpec }, trainRows, this.#net.params, c.optimizer.stateSlots,
+        opts, o, { layers: this.layers, seed: this.seed, loss: c.loss, optimizer: c.optimizer.spec }, trainRows, this.#net.params, c.optimizer.stateSlots,
       );
       // Validated: upload each matrix once (or keep one too big for a device buffer on the host).
       const owned: Tensor[] = [];

@@ -104,7 +104,9 @@ export function resolveGamma(gamma: 'scale' | 'auto' | number, x: Matrix): numbe
  * γ ≈ 1e-43) below its smallest normal (a GPU flushes it to 0): refused before any work,
  * saying why. The float64 provider takes any γ.
  */
-export function checkEngineGamma(gamma: number, x: Matrix): void {
+export function checkEngineGamma(p: KernelParams, x: Matrix): void {
+  if (p.kernel === 'linear') return; // it ignores γ
+  const gamma = p.gamma;
   const tooBig = gamma > MAX_FLOAT32;
   if (!tooBig && !(gamma > 0 && gamma < MIN_NORMAL_FLOAT32)) return;
   const variance = 1 / (x.cols * gamma);

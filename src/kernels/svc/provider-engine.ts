@@ -6,13 +6,13 @@
 // GPU's float32 values; on the CPU backend the CPU's float32 values. Kernel values beyond
 // float32 are refused (checkKernelValues): the diagonal (float64) before any work, every
 // row as it is read back; on WebGPU so is data whose float32 sums would overflow
-// (checkFloat32Sums).
+// (checkGramSums).
 
 import type { Matrix } from '../../data/matrix.js';
 import type { Engine } from '../../engine.js';
 import type { Tensor } from '../../tensor.js';
 import { MAX_FLOAT32 } from '../../validate.js';
-import { checkGramSums } from '../landmarks.js';
+import { checkGramSums } from '../float32-sums.js';
 import { kernelDiagonal } from './kernel-f64.js';
 import type { KernelParams } from './params.js';
 import { checkKernelValues, type KernelRow, type KernelRowProvider, type ProviderStats } from './provider.js';

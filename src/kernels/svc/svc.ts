@@ -15,7 +15,7 @@ import { kernelMatrixF64 } from './kernel-f64.js';
 import { checkEngineGamma, type KernelParams, resolveGamma, resolveSVCOptions, type ResolvedSVCOptions } from './params.js';
 import { checkKernelValues, type KernelRowProvider } from './provider.js';
 import { EngineRowProvider, SVC_SUMS_REMEDY } from './provider-engine.js';
-import { checkGramSums } from '../landmarks.js';
+import { checkGramSums } from '../float32-sums.js';
 import { Float64RowProvider } from './provider-f64.js';
 import { defaultMaxIter, solveBinary } from './smo.js';
 import type { DecisionValues, SVCFitInfo, SVCOptions } from './types.js';
@@ -96,7 +96,7 @@ export class SVC {
     const classOf = new Map(classes.map((c, k) => [c, k]));
     const yIdx = Int32Array.from(y, (v) => classOf.get(v)!);
     const kernel: KernelParams = { kernel: o.kernel, gamma: resolveGamma(o.gamma, x), coef0: o.coef0, degree: o.degree };
-    if (o.provider === 'engine' && o.kernel !== 'linear') checkEngineGamma(kernel.gamma, x); // linear ignores γ
+    if (o.provider === 'engine') checkEngineGamma(kernel, x);
     const t0 = performance.now();
 
     const cacheBytes = o.cacheSize * 1024 * 1024;
