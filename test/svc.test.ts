@@ -131,6 +131,22 @@ describe('SVC on a separable toy set (linear kernel, hard margin)', () => {
     }
   });
 
+  it('decisionFunction gives the values of the fit it started on when a refit finishes meanwhile (the sign flipped)', async () => {
+    const svc = new SVC({ kernel: 'linear', C: 1e6, tol: 1e-5, provider: 'engine' });
+    await svc.fit(gpu, TOY_X, TOY_Y);
+    const before = await svc.decisionFunction(TOY_X);
+    for (let i = 0; i < 12; i++) expect(Math.sign(before.data[i]!)).toBe(TOY_Y[i] === 1 ? 1 : -1);
+    // The WebGPU read back outlasts a three-class refit of six points on the CPU engine.
+    const pending = svc.decisionFunction(TOY_X);
+    const refit = svc.fit(cpu, matrix([[0, 0], [0.2, 0.1], [5, 0], [5.1, 0.3], [0, 5], [0.3, 5.2]]), [0, 0, 1, 1, 2, 2]);
+    const during = await pending;
+    await refit;
+    expect(svc.classes).toEqual([0, 1, 2]);
+    expect([during.rows, during.cols]).toEqual([12, 1]);
+    for (let i = 0; i < 12; i++) expect(Math.sign(during.data[i]!)).toBe(TOY_Y[i] === 1 ? 1 : -1); // positive: classes[1]
+    expectClose(during.data, before.data, { atol: 0, label: 'decision values during a refit' });
+  });
+
   it('labels are any numbers; a three-class toy problem votes one-vs-one', async () => {
     const x = matrix([[0, 0], [0.2, 0.1], [5, 0], [5.1, 0.3], [0, 5], [0.3, 5.2]]);
     const svc = new SVC({ kernel: 'linear', C: 10, provider: 'float64' });

@@ -209,15 +209,17 @@ export class SVC {
    * first class; for 2 classes [m, 1] with a positive value meaning classes[1].
    */
   async decisionFunction(x: Matrix): Promise<DecisionValues> {
-    const raw = await this.#rawDecision(x, 'decisionFunction');
-    if (this.#fit.classes.length === 2) for (let i = 0; i < raw.data.length; i++) raw.data[i] = -raw.data[i]!;
+    // The fit the values come from: a refit finishing meanwhile must not decide their sign.
+    const f = this.#fit;
+    const raw = await this.#rawDecision(f, x, 'decisionFunction');
+    if (f.classes.length === 2) for (let i = 0; i < raw.data.length; i++) raw.data[i] = -raw.data[i]!;
     return raw;
   }
 
   /** Predicted class values (one-vs-one voting, ties to the lowest class index). */
   async predict(x: Matrix): Promise<number[]> {
     const f = this.#fit;
-    const raw = await this.#rawDecision(x, 'predict');
+    const raw = await this.#rawDecision(f, x, 'predict');
     const k = f.classes.length;
     const out: number[] = new Array(raw.rows);
     const votes = new Int32Array(k);
@@ -244,14 +246,13 @@ export class SVC {
     return ok / p.length;
   }
 
-  /** libsvm's decision values (positive: the pair's first class), [m, pairs]. */
-  async #rawDecision(x: Matrix, op: string): Promise<DecisionValues> {
-    const f = this.#fit;
+  /** libsvm's decision values of fit `f` (positive: the pair's first class), [m, pairs]. */
+  async #rawDecision(f: Fitted, x: Matrix, op: string): Promise<DecisionValues> {
     checkX(`SVC.${op}`, x);
     if (x.cols !== f.features) {
       throw new ShapeError(`SVC.${op}: X has ${x.cols} features but the model was trained on ${f.features}`);
     }
-    const K = await this.#kernel(x, op);
+    const K = await this.#kernel(f, x, op);
     const k = f.classes.length;
     const nSV = f.supportVectors.rows;
     const pairList = classPairs(k);
@@ -276,8 +277,7 @@ export class SVC {
    * beyond the rows' precision (new data far larger than the training data) are a ValueError
    * naming the entry, not NaN decisions that vote every row into one class.
    */
-  async #kernel(x: Matrix, op: string): Promise<Float32Array | Float64Array> {
-    const f = this.#fit;
+  async #kernel(f: Fitted, x: Matrix, op: string): Promise<Float32Array | Float64Array> {
     const sv = f.supportVectors;
     if (sv.rows === 0) return new Float64Array(0);
     const at = (k: number): [number, number] => [Math.floor(k / sv.rows), k % sv.rows];
