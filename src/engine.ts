@@ -126,7 +126,8 @@ export class Engine implements TensorOwner {
    * as `device`, or the CPU takes over), else the CPU when `fallbackToCpu` (default true).
    * Every tensor made before is dead afterwards (using one throws GPUOpError 'device-lost';
    * dispose() still works): re-upload what you need from host copies. Rejects with a
-   * GPUOpError 'device-lost' when no backend can be had; the engine is then unchanged.
+   * GPUOpError 'device-lost' when no backend can be had; the engine is then unchanged. An
+   * engine destroy()ed while it recovers stays destroyed (the recovery rejects with DisposedError).
    * Returns the new backend's kind. A call made while a recovery is under way joins it, with
    * that recovery's options and outcome (two fits on one engine, or an onLost handler and a
    * fit, recover once).
@@ -161,6 +162,11 @@ export class Engine implements TensorOwner {
         throw new GPUOpError('recover', 'device-lost', `no new GPU device (${why || 'not tried'}) and fallbackToCpu is false`);
       }
       next = new CpuBackend();
+    }
+    // destroy() while the new device was being made: it stays destroyed, and the new backend goes too.
+    if (this.#backend === null) {
+      next.destroy();
+      throw new DisposedError('recover: the engine was destroyed while it was recovering');
     }
     try {
       old.destroy();

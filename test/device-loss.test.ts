@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  adam, createEngine, dense, type Engine, GPUOpError, type History, RecoveryFailedError, Sequential, sequential, sigmoid,
+  adam, createEngine, dense, DisposedError, type Engine, GPUOpError, type History, RecoveryFailedError, Sequential, sequential, sigmoid,
 } from '../src/index.js';
 import { blobs } from './nn/data-helpers.js';
 
@@ -103,6 +103,21 @@ describe('a lost device', () => {
       expect(Array.from(await e.scale(d, 2).read())).toEqual([4, 6]);
     } finally {
       e.destroy();
+    }
+  });
+
+  it('destroy() while recover() makes the new device: the engine stays destroyed, the recovery rejects (no device left behind)', async () => {
+    for (const [backend, to] of [['webgpu', undefined], ['cpu', 'webgpu']] as const) {
+      const e = await createEngine({ backend, log: null });
+      const recovering = e.recover(to === undefined ? undefined : { backend: to });
+      e.destroy();
+      await within(recovering).then(() => expect.unreachable(), (err: unknown) => {
+        expect(err).toBeInstanceOf(DisposedError);
+        expect((err as Error).message).toMatch(/destroyed while it was recovering/);
+      });
+      expect(() => e.backend).toThrow(DisposedError);
+      expect(e.gpuDevice).toBeNull();
+      expect(() => e.tensor([1, 2])).toThrow(DisposedError);
     }
   });
 
