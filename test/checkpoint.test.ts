@@ -225,6 +225,41 @@ describe('a fit that fails or stops part-way', () => {
     });
   }
 
+  it('an unseeded fit after one that failed shuffles on from the epochs the failed one kept (it repeated epoch 0\'s order)', async () => {
+    const FIT_S = { batchSize: 16, recordStepLosses: true } as const; // no seed: the model's own, shuffled on
+    const opt = adam({ lr: 0.01 });
+    const full = model(engines.cpu, opt);
+    const models: Sequential[] = [full];
+    try {
+      const hf = await full.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 3 });
+      const epoch2 = hf.stepLosses!.slice((2 * hf.stepLosses!.length) / 3);
+      const fail = new Error('callback failed');
+      const store = memoryStore();
+      const failures: ((m: Sequential) => Promise<History>)[] = [
+        // onEpochEnd of epoch 1 throws: epochs 0 and 1 kept.
+        (m) => m.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 3, onEpochEnd: ({ epoch }) => { if (epoch === 1) throw fail; } }),
+        // onBatchEnd in epoch 2 throws: epoch 2 undone, epochs 0 and 1 kept.
+        (m) => m.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 3, onBatchEnd: ({ epoch, step }) => { if (epoch === 2 && step === 2) throw fail; } }),
+        // A run resumed from its epoch-2 checkpoint fails in its first epoch: the checkpoint's 2 epochs kept.
+        async (m) => {
+          const w = model(engines.cpu, opt);
+          models.push(w);
+          await w.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 2, checkpoint: { to: store } });
+          return m.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 3, resumeFrom: store, onBatchEnd: ({ step }) => { if (step === 1) throw fail; } });
+        },
+      ];
+      for (const [i, failing] of failures.entries()) {
+        const m = model(engines.cpu, opt);
+        models.push(m);
+        await expect(failing(m)).rejects.toThrow(fail);
+        const h = await m.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 1 });
+        expect(h.stepLosses, `case ${i}`).toEqual(epoch2); // bit for bit on the CPU
+      }
+    } finally {
+      for (const m of models) m.dispose();
+    }
+  });
+
   it('dispose() from a callback stops fit with an error that says so, and frees everything', async () => {
     for (const e of [engines.cpu, engines.gpu]) {
       const live = e.memory().liveTensors;

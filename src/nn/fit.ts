@@ -105,10 +105,13 @@ function disposeAll(ts: readonly (Tensor | null | undefined)[]): void {
 
 /**
  * Trains `ctx` on `data`. `restore` (a checkpoint's state for resumeFrom) runs once the data
- * has passed the loop's own checks, so a refused fit leaves the model as it was.
+ * has passed the loop's own checks, so a refused fit leaves the model as it was. `kept` is
+ * told the epochs of the run the model's state has completed whenever that changes for
+ * good (the checkpoint restored, an epoch's steps done): what it keeps if the fit fails later.
  */
 export async function fitLoop(
   ctx: TrainContext, data: DeviceData, o: ResolvedFitOptions, restore: (ctx: TrainContext) => void = () => {},
+  kept: (epochsCompleted: number) => void = () => {},
 ): Promise<{ history: History; hostCopy: TrainingRecovery | null }> {
   const e = ctx.engine;
   const net = ctx.net;
@@ -144,6 +147,7 @@ export async function fitLoop(
     }
   }
   restore(ctx);
+  if (o.startEpoch > 0) kept(o.startEpoch);
   ctx.optimizer.ensureState(net.params);
   const rec = o.recovery === false ? null : new TrainingRecovery(e, net, ctx.optimizer, o.recovery);
   if (rec !== null) {
@@ -205,6 +209,7 @@ export async function fitLoop(
           disposeAll([perm, stats]);
         }
       });
+      kept(epoch + 1); // a failure from here on (validation, checkpoint, onEpochEnd) keeps this epoch
       const seconds = (performance.now() - t0) / 1000;
 
       const logs: EpochLogs = {

@@ -78,7 +78,8 @@ export class Sequential {
   #hostCopy: TrainingRecovery | null = null;
   /**
    * The shuffle seed a fit() without its own takes: the last run's seed plus the epochs it
-   * ended at (a resumed run counts from its checkpoint), so calls shuffle on from there.
+   * ended at (a resumed run counts from its checkpoint; a failed one, the epochs it kept), so
+   * calls shuffle on from there.
    */
   #nextSeed: number;
 
@@ -326,8 +327,8 @@ export class Sequential {
         };
         const data = deviceData(false);
         this.#hostCopy = null; // from here the state may leave the last copy
-        const { history, hostCopy } = await fitLoop(this.#context(c), data, o, restore);
-        this.#nextSeed = o.seed + o.startEpoch + history.epochs.length;
+        // The next unseeded fit shuffles on from the epochs the model keeps, also when this one fails.
+        const { history, hostCopy } = await fitLoop(this.#context(c), data, o, restore, (epochs) => (this.#nextSeed = o.seed + epochs));
         this.#hostCopy = hostCopy;
         return history;
       } finally {
