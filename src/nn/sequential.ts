@@ -456,10 +456,11 @@ export class Sequential {
    * The loss is the compiled one, or for a model loaded from a file the one it was saved with.
    */
   async predictProba(x: Inputs, opts: PredictOptions = {}): Promise<Tensor> {
-    const raw = await this.predict(x, opts);
+    // The loss when called: a compile() while predict runs must not change how these outputs are squashed.
     const loss = this.#loss;
     const last = this.layers[this.layers.length - 1]!;
     const squash = loss === 'softmaxCrossEntropy' ? 'softmax' : loss === 'binaryCrossEntropy' && last.kind !== 'sigmoid' ? 'sigmoid' : null;
+    const raw = await this.predict(x, opts);
     if (squash === null) return raw;
     try {
       return squash === 'softmax' ? this.engine.softmax(raw) : this.engine.sigmoid(raw);

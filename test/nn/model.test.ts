@@ -231,6 +231,26 @@ describe('inputs, predict and predictProba', () => {
   });
 });
 
+describe('predictProba and a compile() while it runs', () => {
+  it('squashes with the loss the model had when it was called, not one compiled while it awaited', async () => {
+    for (const e of [engines.cpu, engines.gpu]) {
+      const m = sequential(e, [dense(2, 3), tanh(), dense(3, 1)], { seed: 3 });
+      try {
+        m.compile({ loss: 'binaryCrossEntropy' });
+        const x = [[0.5, -1], [2, 0.25], [-1.5, 1]];
+        const raw = await (await m.predict(x)).readAndDispose();
+        const pending = m.predictProba(x);
+        m.compile({ loss: 'mse' }); // no squashing for calls from here on
+        const p = await (await pending).readAndDispose();
+        expectClose(p, Array.from(raw, (v) => 1 / (1 + Math.exp(-v))), { rtol: 1e-6, atol: 1e-7, label: `${e.backend}: σ(outputs)` });
+        expect(Array.from(await (await m.predictProba(x)).readAndDispose())).toEqual(Array.from(raw));
+      } finally {
+        m.dispose();
+      }
+    }
+  });
+});
+
 describe('regression (system 3)', () => {
   it('y = 2x + 1 + noise, 100 points: a linear model recovers slope and intercept (MSE, SGD), both backends', async () => {
     const r = rng(5);
