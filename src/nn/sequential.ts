@@ -374,6 +374,7 @@ export class Sequential {
     const nonFinite = allowNonFiniteOption(opts);
     const hx = await this.#inputs('x', x, nonFinite);
     const hy = await this.#targets('y', y, hx.rows, c.loss, nonFinite);
+    this.#alive(); // disposed while the data was read: say so, not that some [rows, units] tensor was freed
     const X = rowSource(this.engine, hx);
     try {
       const Y = rowSource(this.engine, hy);
@@ -409,6 +410,7 @@ export class Sequential {
     if (x instanceof Tensor) X = { rows: x, owned: null };
     else {
       const hx = await toHostMatrix('x', x);
+      this.#alive(); // as in evaluate
       if (!nonFinite) checkFiniteMatrix('x', hx);
       X = rowSource(this.engine, hx);
     }

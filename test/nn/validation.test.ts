@@ -145,6 +145,20 @@ describe('predict / evaluate / lifecycle', () => {
     expect(() => m.parameters()).toThrow(DisposedError);
   });
 
+  it('dispose() while predict/evaluate read their host data: the error says the model was disposed, nothing leaks', async () => {
+    for (const e of [engines.cpu, engines.gpu]) {
+      const live = e.memory().liveTensors;
+      for (const call of [(m: Sequential) => m.predict(D.x), (m: Sequential) => m.evaluate(D.x, D.labels), (m: Sequential) => m.predictProba(D.x)]) {
+        const m = model(e);
+        const running = call(m);
+        m.dispose();
+        await expect(running).rejects.toThrow(DisposedError);
+        await expect(running).rejects.toThrow(/the model was used after dispose\(\)/); // not "tensor of shape [4, 6] was used after dispose()"
+      }
+      expect(e.memory().liveTensors, e.backend).toBe(live);
+    }
+  });
+
   it('optimizer hyper-parameters are validated', () => {
     expect(() => sgd({ lr: -1 })).toThrow(ValueError);
     expect(() => sgd({ lr: 0 })).toThrow(ValueError);
