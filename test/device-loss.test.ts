@@ -420,4 +420,31 @@ describe('a loss between calls: model.recover()', () => {
       e.destroy();
     }
   });
+  it('holds the model while the engine recovers: fit, trainStep and compile wait for it, and a dispose meanwhile is reported as one', async () => {
+    const e = await gpuEngine();
+    const m = sequential(e, [dense(6, 16), sigmoid(), dense(16, 3)], { seed: 2 });
+    try {
+      m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.02 }) });
+      await m.fit(DATA.x, DATA.labels, { epochs: 1, batchSize: 24 });
+      await destroyDevice(e);
+      const recovering = m.recover();
+      await expect(m.fit(DATA.x, DATA.labels, { epochs: 1 })).rejects.toThrow(/fit: the model is recovering \(await recover\(\) first\)/);
+      expect(() => m.compile({ loss: 'mse' })).toThrow(/compile: the model is recovering/);
+      await expect(m.recover()).rejects.toThrow(/recover: the model is recovering/);
+      expect(await within(recovering)).toBe('webgpu');
+      const after = await m.fit(DATA.x, DATA.labels, { epochs: 1, batchSize: 24 }); // free again
+      expect(Number.isFinite(after.loss[0])).toBe(true);
+
+      await destroyDevice(e);
+      const disposedMeanwhile = m.recover();
+      m.dispose();
+      const err = await within(disposedMeanwhile).then(() => null, (caught: unknown) => caught);
+      expect(err).toBeInstanceOf(DisposedError);
+      expect((err as Error).message).toMatch(/recover: the model was disposed while the engine recovered/);
+      expect(e.memory().liveTensors).toBe(0);
+    } finally {
+      m.dispose();
+      e.destroy();
+    }
+  });
 });

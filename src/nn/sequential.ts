@@ -69,7 +69,8 @@ export class Sequential {
   /** The loss a loaded file was trained with (predictProba's squashing until compile()). */
   #savedLoss: LossKind | null = null;
   #disposed = false;
-  #training = false;
+  /** The call that holds the model (fit, or recover awaiting the engine); others wait for it. */
+  #busy: 'fit' | 'recover' | null = null;
   /**
    * The host copy of the parameters and optimizer state the last fit ended with, for
    * recover() after a device loss between calls; null when there is none or it is stale
@@ -220,7 +221,7 @@ export class Sequential {
   /** Chooses loss, optimizer (default adam()) and metrics; resets any optimizer state. */
   compile(opts: CompileOptions): void {
     this.#alive();
-    this.#notTraining('compile');
+    this.#notBusy('compile');
     if (typeof opts !== 'object' || opts === null) throw new ValueError('compile needs options { loss, optimizer?, metrics? }');
     optionsObject('compile', opts, COMPILE_KEYS, '{ loss, optimizer?, metrics? }');
     const loss = opts.loss;
@@ -282,8 +283,8 @@ export class Sequential {
    */
   async fit(x: Inputs, y: Targets, opts: FitOptions = {}): Promise<History> {
     const c = this.#ready('fit');
-    this.#notTraining('fit');
-    this.#training = true;
+    this.#notBusy('fit');
+    this.#busy = 'fit';
     try {
       const o = resolveFitOptions(opts, this.#nextSeed);
       checkCheckpointOptions(opts);
@@ -339,7 +340,7 @@ export class Sequential {
       if (this.#disposed && err instanceof DisposedError) throw new DisposedError('fit: the model was disposed while it was training (its tensors are freed)');
       throw err;
     } finally {
-      this.#training = false;
+      this.#busy = null;
     }
   }
 
@@ -353,7 +354,7 @@ export class Sequential {
    */
   trainStep(x: Tensor, y: Tensor): Tensor {
     const c = this.#ready('trainStep');
-    this.#notTraining('trainStep');
+    this.#notBusy('trainStep');
     for (const [name, t, cols] of [['x', x, this.inputs], ['y', y, this.outputs]] as const) {
       if (!(t instanceof Tensor) || t.owner !== this.engine) throw new ValueError(`trainStep: ${name} must be a tensor of this model's engine`);
       if (t.shape.length !== 2 || t.shape[1] !== cols) {
@@ -499,7 +500,7 @@ export class Sequential {
    */
   load(bytes: Uint8Array): void {
     this.#alive();
-    this.#notTraining('load');
+    this.#notBusy('load');
     const file = parseSafetensors(bytes);
     if (file.metadata.layers !== undefined) checkSameArchitecture(this.layers, file.metadata.layers);
     const weights = checkedWeights(this.#net.params, modelTensors(file));
@@ -529,10 +530,19 @@ export class Sequential {
    */
   async recover(options?: RecoverOptions): Promise<BackendKind> {
     this.#alive();
-    this.#notTraining('recover');
+    this.#notBusy('recover');
     const e = this.engine;
-    if (e.lost) await e.recover(options);
-    else checkRecoverOptions(options);
+    if (e.lost) {
+      this.#busy = 'recover';
+      try {
+        await e.recover(options);
+      } finally {
+        this.#busy = null;
+      }
+      if (this.#disposed) throw new DisposedError('recover: the model was disposed while the engine recovered');
+    } else {
+      checkRecoverOptions(options);
+    }
     if (this.#net.params.every((p) => e.isCurrent(p.tensor))) return e.backend;
     const copy = this.#hostCopy;
     if (copy === null) {
@@ -566,8 +576,9 @@ export class Sequential {
     if (this.#disposed) throw new DisposedError('the model was used after dispose()');
   }
 
-  #notTraining(what: string): void {
-    if (this.#training) throw new ValueError(`${what}: the model is training (await fit() first)`);
+  #notBusy(what: string): void {
+    if (this.#busy === 'fit') throw new ValueError(`${what}: the model is training (await fit() first)`);
+    if (this.#busy === 'recover') throw new ValueError(`${what}: the model is recovering (await recover() first)`);
   }
 
   /** The compiled loss, else the one a loaded file was trained with. */
