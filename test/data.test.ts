@@ -157,4 +157,13 @@ describe('columns and rows', () => {
     expect(() => resolveColumn(null, 3, 'label')).toThrow(/needs a header row/);
     expect(() => resolveColumn(null, 3, '3')).toThrow(/column 3 is outside the 3 columns/);
   });
+
+  it('resolveColumn refuses a name that two columns share (exactly or case-insensitively)', () => {
+    // Taking the first "label" would train on column 1 (a feature here) without a word.
+    expect(() => resolveColumn(['a', 'label', 'label'], 3, 'label', 'label column')).toThrow(/label column "label" is ambiguous: it names columns 1, 2 \(0-based\)/);
+    expect(() => resolveColumn(['a', 'Label', 'LABEL'], 3, 'label')).toThrow(/"label" is ambiguous: it names columns 1, 2/);
+    // An exact match still wins over case-insensitive ones, and an index still works.
+    expect(resolveColumn(['label', 'Label', 'LABEL'], 3, 'label')).toBe(0);
+    expect(resolveColumn(['a', 'label', 'label'], 3, '2')).toBe(2);
+  });
 });

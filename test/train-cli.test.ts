@@ -229,6 +229,30 @@ describe('train and predict errors', () => {
     expectOneLineError(r, /no label column named "target"; columns are "pixel_0_0", .*"label" \(65 in all\)/);
   });
 
+  it('a label name that two columns share is refused; by index, --test and predict use the column where it was', async () => {
+    // Column 1 "label" is the feature (the class is 1 when it is above 0.5), column 2 "label" the class.
+    const rows = ['noise,label,label'];
+    for (let i = 0; i < 40; i++) rows.push(`${(i * 7) % 3},${((i % 10) / 10).toFixed(1)},${i % 10 >= 6 ? 1 : 0}`);
+    const dup = join(dir, 'dup-label.csv');
+    await writeFile(dup, `${rows.join('\n')}\n`);
+    const r = await cli('train', '--train', dup, '--label', 'label', '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expectOneLineError(r, /label column "label" is ambiguous: it names columns 1, 2 \(0-based\)/);
+
+    const model = join(dir, 'dup-label.safetensors');
+    const t = await cli('train', '--train', dup, '--test', dup, '--label', '2', '--standardize', '--hidden', '8', '--lr', '0.05', '--epochs', '60',
+      '--backend', 'cpu', '--save', model, '--json', '--quiet');
+    expect(t.code, t.stderr).toBe(0);
+    expect((JSON.parse(t.stdout) as Report).test!.accuracy).toBeGreaterThan(0.9);
+    // New data with the class column left empty: that one is ignored, the feature "label" is used.
+    await writeFile(join(dir, 'dup-new.csv'), 'noise,label,label\n0,0.1,\n2,0.9,\n');
+    const out = join(dir, 'dup-preds.csv');
+    const p = await cli('predict', '--model', model, '--data', join(dir, 'dup-new.csv'), '--out', out, '--backend', 'cpu');
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stderr).toMatch(/ignoring column 3 \("label", the label\)/);
+    expect(rowsOf(await readFile(out, 'utf8')).slice(1).map((row) => row[0])).toEqual(['0', '1']);
+  });
+
   it('reports a non-numeric cell by line and column, and writes no model', async () => {
     const lines = digitsLines.slice(0, 121);
     const cells = lines[9]!.split(',');

@@ -75,7 +75,7 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
           `${r.test} has ${cols} columns but ${r.train} has ${trainCsv.cols}: the test data needs the same columns (features and label)`,
         );
       }
-      return { index: labelName !== null && header !== null ? resolveColumn(header, cols, labelName, 'label column') : labelIndex, mode: 'exact' };
+      return { index: labelIndex, mode: 'exact' }; // same columns in the same order (the headers are compared below)
     });
     const testLabel = testCsv.column!.index;
     if (trainCsv.header && testCsv.header) {

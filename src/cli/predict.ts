@@ -59,7 +59,7 @@ export const predictCommand: Command<typeof flags> = {
     const csv = readCsv(await readText(f.data!), {
       source: f.data!,
       column: (header, cols) => {
-        const index = labelToDrop(info, header, cols, inputs);
+        const index = labelToDrop(info, header, cols, inputs, f.data!);
         return index === null ? null : { index, mode: 'ignored' };
       },
     });
@@ -153,11 +153,14 @@ function matchFeatures(x: Matrix, names: readonly string[], features: readonly s
 }
 
 /** Index of the column to drop as the label, or null. */
-function labelToDrop(info: CliModelInfo | null, header: readonly string[] | null, cols: number, inputs: number): number | null {
+function labelToDrop(info: CliModelInfo | null, header: readonly string[] | null, cols: number, inputs: number, source: string): number | null {
   if (info === null) return null;
   if (header !== null && info.label !== null) {
-    const i = header.indexOf(info.label);
-    return i >= 0 ? i : null;
+    const found = header.flatMap((h, i) => (h === info.label ? [i] : []));
+    if (found.length <= 1) return found[0] ?? null;
+    // Several columns share the label's name (as they may have at training): the one where it was.
+    if (found.includes(info.labelIndex)) return info.labelIndex;
+    throw new ValueError(`${source} columns ${found.map((i) => i + 1).join(', ')} are all named "${info.label}", the label; the model cannot tell which to ignore`);
   }
   // No names to go by: a file one column wider than the model, with the label where it was.
   if (cols === inputs + 1 && info.labelIndex < cols) return info.labelIndex;

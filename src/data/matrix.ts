@@ -90,14 +90,21 @@ export function takeValues(v: ArrayLike<number>, rows: readonly number[]): Float
 
 /**
  * The 0-based index of a column named by `spec`: a header name (exact match first, then
- * case-insensitive if that is unique), or else a 0-based index. The error lists the names.
+ * case-insensitive), or else a 0-based index. The error lists the names; a name that two
+ * columns share is an error too (picking one would be a guess).
  */
 export function resolveColumn(header: readonly string[] | null, cols: number, spec: string, what = 'column'): number {
   if (header) {
-    const exact = header.indexOf(spec);
-    if (exact >= 0) return exact;
-    const folded = header.flatMap((h, i) => (h.toLowerCase() === spec.toLowerCase() ? [i] : []));
-    if (folded.length === 1) return folded[0]!;
+    const matching = (same: (h: string) => boolean) => header.flatMap((h, i) => (same(h) ? [i] : []));
+    let found = matching((h) => h === spec);
+    if (found.length === 0) found = matching((h) => h.toLowerCase() === spec.toLowerCase());
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1) {
+      throw new ValueError(
+        `${what} ${JSON.stringify(spec)} is ambiguous: it names columns ${found.join(', ')} (0-based) of ${listNames(header)}; ` +
+          'rename them or give a 0-based column index',
+      );
+    }
   }
   if (/^\d+$/.test(spec.trim())) {
     const i = Number(spec.trim());
