@@ -46,6 +46,22 @@ describe('stratifiedSplit', () => {
     expect(stratifiedSplit(labels, { testFraction: 0.25 })).toEqual(stratifiedSplit(labels, { testFraction: 0.25, seed: 0 }));
   });
 
+  it('never takes a class\'s last training row while the train part has room for every class', () => {
+    // 20 + 20 + 1 rows at 0.5: 21 test rows; the singleton class has the largest fractional
+    // share (0.51) but must stay in train, so one of the big classes gives the extra row.
+    const labels = [...Array(20).fill(0), ...Array(20).fill(1), 2];
+    for (let seed = 0; seed < 5; seed++) {
+      const { train, test } = stratifiedSplit(labels, { testFraction: 0.5, seed });
+      expect(test.length).toBe(21);
+      expect(train).toContain(40);
+      for (const k of [0, 1]) expect(test.filter((i) => labels[i] === k).length).toBeGreaterThanOrEqual(10);
+    }
+    // 4 + 4 rows with one training row: one class cannot be kept, the split still partitions.
+    const tight = stratifiedSplit([0, 0, 0, 0, 1, 1, 1, 1], { testFraction: 0.9 });
+    expect(tight.train.length).toBe(1);
+    expect(tight.test.length).toBe(7);
+  });
+
   it('with all-distinct labels behaves as a random split (not the first rows)', () => {
     const labels = Array.from({ length: 100 }, (_, i) => i + 0.5);
     const { test } = stratifiedSplit(labels, { testFraction: 0.2, seed: 0 });

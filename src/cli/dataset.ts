@@ -96,6 +96,17 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
     const split = labels.task === 'classification'
       ? stratifiedSplit(labels.indices, { testFraction: r.testSplit, seed: r.seed })
       : randomSplit(n, { testFraction: r.testSplit, seed: r.seed });
+    if (labels.task === 'classification') {
+      const trained = new Set(split.train.map((i) => labels.indices[i]!));
+      const unseen = labels.classes.filter((_, k) => !trained.has(k));
+      if (unseen.length > 0) {
+        throw new ValueError(
+          `--test-split ${r.testSplit} leaves ${split.train.length} training row${split.train.length === 1 ? '' : 's'} of ${r.train} ` +
+            `for ${labels.classes.length} classes: class${unseen.length === 1 ? '' : 'es'} ${fmtClasses(unseen)} would not be trained on; ` +
+            'use a smaller --test-split, or a --test file',
+        );
+      }
+    }
     const all = xTrain;
     xTrain = takeRows(all, split.train);
     xTest = takeRows(all, split.test);

@@ -1,7 +1,8 @@
 // Train/test splits by row index, seeded and deterministic. stratifiedSplit keeps each
 // class's share in both parts (the test part gets round(n·f) rows in all, divided among
 // the classes in proportion, the remainders going to the classes with the largest
-// fractional shares, ties broken by the seed); randomSplit ignores labels.
+// fractional shares, ties broken by the seed, but never taking a class's last training row
+// while the train part has a row for every class); randomSplit ignores labels.
 
 import { ValueError } from '../errors.js';
 import { optionKeys, optionsObject } from '../validate.js';
@@ -68,11 +69,15 @@ export function stratifiedSplit(labels: ArrayLike<number>, o: SplitOptions): Spl
     .map((c, k) => ({ k, frac: byClass.get(c)!.length * f - take[k]! }))
     .sort((a, b) => b.frac - a.frac || rank[a.k]! - rank[b.k]!);
   let left = nTest - take.reduce((s, t) => s + t, 0);
-  for (const { k } of order) {
-    if (left === 0) break;
-    if (take[k]! < byClass.get(classes[k]!)!.length) {
-      take[k]!++;
-      left--;
+  // First pass: no class gives up its last training row (a class the model never sees
+  // cannot be learnt); the second only runs when the train part has fewer rows than classes.
+  for (const keep of [1, 0]) {
+    for (const { k } of order) {
+      if (left === 0) break;
+      if (take[k]! < byClass.get(classes[k]!)!.length - keep) {
+        take[k]!++;
+        left--;
+      }
     }
   }
   const train: number[] = [];
