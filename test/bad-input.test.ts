@@ -421,7 +421,7 @@ describe('CLI: bad input is one line on stderr, exit 1 (data) or 2 (usage), no s
     ['epochs 0', (d) => ['train', '--train', `${d}/ok.csv`, '--label', 'label', '--epochs', '0'], 2, /--epochs must be an integer ≥ 1/],
     ['svm C 0', (d) => ['svm', '--train', `${d}/ok.csv`, '--label', 'label', '--C', '0'], 2, /--C must be > 0/],
     ['missing file', (d) => ['train', '--train', `${d}/missing.csv`, '--label', 'label'], 1, /does not exist/],
-    ['predict with a non-model file', (d) => ['predict', '--model', `${d}/bad.csv`, '--data', `${d}/X2.csv`, '--out', `${d}/p.csv`], 1, /safetensors/],
+    ['predict with a non-model file', (d) => ['predict', '--model', `${d}/bad.csv`, '--data', `${d}/X2.csv`, '--out', `${d}/p.csv`], 1, /bad\.csv is not a model sigmoid-core can read: safetensors: /],
   ];
   for (const [name, args, code, pattern] of cases) {
     it(name, () => {

@@ -340,7 +340,14 @@ describe('train and predict errors', () => {
     await writeFile(notModel, 'hello');
     const n = await cli('predict', '--model', notModel, '--data', narrow, '--out', out);
     expect(n.code).toBe(1);
-    expectOneLineError(n, /safetensors: /);
+    expectOneLineError(n, /not-a-model\.safetensors is not a model sigmoid-core can read: safetensors: the file is truncated/);
+    // Tensors that do not fit the layer list (renamed by hand): refused, naming the file.
+    const renamed = join(dir, 'renamed.safetensors');
+    await writeFile(renamed, encodeSafetensors(file.tensors.map((t, i) => (i === 0 ? { ...t, name: 'w0' } : t)), file.metadata));
+    const rn = await cli('predict', '--model', renamed, '--data', small(), '--out', out, '--backend', 'cpu');
+    expect(rn.code).toBe(1);
+    expectOneLineError(rn, /renamed\.safetensors is not a model sigmoid-core can read: .*unexpected w0/);
+    expect(existsSync(out)).toBe(false);
     const missing = await cli('predict', '--model', join(dir, 'missing.safetensors'), '--data', narrow, '--out', out);
     expect(missing.code).toBe(1);
     expectOneLineError(missing, /cannot read .*missing\.safetensors: .*does not exist/);

@@ -39,7 +39,7 @@ export const predictCommand: Command<typeof flags> = {
 
     // ---- the model's description (architecture checked when it is built) ----
     const bytes = await readBytes(f.model!);
-    const meta = parseSafetensors(bytes).metadata;
+    const meta = modelFile(f.model!, () => parseSafetensors(bytes)).metadata;
     const info = readCliInfo(meta, f.model!);
     const loss = LOSS_KINDS.includes(meta.loss as LossKind) ? (meta.loss as LossKind) : null;
     const layers = parseLayers(meta.layers, f.model!);
@@ -83,7 +83,7 @@ export const predictCommand: Command<typeof flags> = {
     let raw: Float32Array;
     let proba: Float32Array | null = null;
     try {
-      const model = Sequential.fromSafetensors(engine, bytes);
+      const model = modelFile(f.model!, () => Sequential.fromSafetensors(engine, bytes));
       try {
         raw = await (await model.predict(x)).readAndDispose();
         if (f.proba) proba = await (await model.predictProba(x)).readAndDispose();
@@ -150,6 +150,16 @@ function matchFeatures(x: Matrix, names: readonly string[], features: readonly s
   }
   notice(`${source}: columns matched to the model's features by name (their order differs)`);
   return selectColumns(x, order);
+}
+
+/** `read()`, with a malformed-file error (a ValueError or ShapeError, about "safetensors") naming the model's file. */
+function modelFile<T>(source: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof ValueError || err instanceof ShapeError) throw new ValueError(`${source} is not a model sigmoid-core can read: ${err.message}`);
+    throw err;
+  }
 }
 
 /** Index of the column to drop as the label, or null. */
