@@ -107,6 +107,17 @@ describe('readCsv', () => {
     expect(csvError('a,b\n\n').message).toBe('X.csv has a header row but no data rows');
   });
 
+  it('refuses binary files and UTF-16 text (NUL bytes) as such', () => {
+    // .xlsx is a zip ("PK\x03\x04..."); Excel's "Unicode text" is UTF-16, read as UTF-8 it has a NUL after every ASCII byte.
+    const zip = csvError('PK\u0003\u0004\u0014\u0000\u0000\u0000xl/sheet1.xml\n1,2\n');
+    const utf16 = csvError('\uFFFD\uFFFDa\u0000,\u0000b\u0000\n\u00001\u0000,\u00002\u0000\n');
+    for (const e of [zip, utf16]) {
+      expect(e.message).toBe('X.csv is not a text CSV: it has NUL bytes (a binary file such as .xlsx, or UTF-16 text?); save it as CSV, UTF-8');
+      expect(e.line).toBe(1);
+    }
+    expect(csvError('a,b\n1,2\n3\u0000,4\n').line).toBe(3);
+  });
+
   it('reports unbalanced quotes', () => {
     const e = csvError('"a,b\n1,2\n');
     expect([e.line, e.column]).toEqual([1, 1]);

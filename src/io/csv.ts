@@ -2,7 +2,8 @@
 // line (LF or CRLF), an optional header row (detected: a first row whose cells are not all
 // numbers), blank trailing lines ignored. Double-quoted cells ("a, b", "say ""hi""") are
 // understood; a quoted cell always counts as text when detecting the header, so any header
-// that writeCsv writes reads back as a header. Every error names the file, line and column.
+// that writeCsv writes reads back as a header. Every error names the file, line and column;
+// a binary file (NUL bytes: a spreadsheet, UTF-16 text) is refused as such.
 
 import { ValueError } from '../errors.js';
 
@@ -64,6 +65,12 @@ interface Cell {
 
 export function readCsv(text: string, opts: { source?: string; column?: CsvColumnPick } = {}): CsvMatrix {
   const source = opts.source ?? 'CSV';
+  // NUL never appears in CSV text; it does in spreadsheets (.xlsx is a zip) and UTF-16 exports.
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    const line = text.slice(0, nul).split('\n').length;
+    throw new CsvError(source, line, 1, 'is not a text CSV: it has NUL bytes (a binary file such as .xlsx, or UTF-16 text?); save it as CSV, UTF-8', 'file');
+  }
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let last = lines.length;
   while (last > 0 && lines[last - 1]!.trim() === '') last--;
