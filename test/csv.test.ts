@@ -118,6 +118,16 @@ describe('readCsv', () => {
     expect(csvError('a,b\n1,2\n3\u0000,4\n').line).toBe(3);
   });
 
+  it('refuses semicolon- and tab-separated files as such', () => {
+    const semi = csvError('a;b;label\n0,5;1;0\n');
+    expect(semi.message).toBe('X.csv line 1 has no commas but semicolons between its cells: only comma-separated files are read (convert semicolons to commas)');
+    expect([semi.line, semi.column]).toEqual([1, 1]);
+    expect(csvError('1\t2\n3\t4\n').message).toMatch(/^X\.csv line 1 has no commas but tabs between its cells/);
+    // One column is still fine, with a quoted name holding a ; or trailing tabs trimmed away.
+    expect(readCsv('"a;b"\n1\n').header).toEqual(['a;b']);
+    expect(Array.from(readCsv('1\t\n2\n').data)).toEqual([1, 2]);
+  });
+
   it('reports unbalanced quotes', () => {
     const e = csvError('"a,b\n1,2\n');
     expect([e.line, e.column]).toEqual([1, 1]);

@@ -3,7 +3,8 @@
 // numbers), blank trailing lines ignored. Double-quoted cells ("a, b", "say ""hi""") are
 // understood; a quoted cell always counts as text when detecting the header, so any header
 // that writeCsv writes reads back as a header. Every error names the file, line and column;
-// a binary file (NUL bytes: a spreadsheet, UTF-16 text) is refused as such.
+// a binary file (NUL bytes: a spreadsheet, UTF-16 text) or a first line separated by ; or
+// tabs instead of commas is refused as such.
 
 import { ValueError } from '../errors.js';
 
@@ -78,6 +79,12 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
 
   if (lines[0]!.trim() === '') throw new CsvError(source, 1, 1, 'is blank (expected a header or the first row of numbers)', 'line');
   const first = splitLine(lines[0]!, source, 1);
+  // A file in another dialect (cells between ; or tabs) would read as one column of text.
+  const other = first.length === 1 && !first[0]!.quoted ? /[;\t]/.exec(first[0]!.text)?.[0] : undefined;
+  if (other !== undefined) {
+    const name = other === ';' ? 'semicolons' : 'tabs';
+    throw new CsvError(source, 1, 1, `has no commas but ${name} between its cells: only comma-separated files are read (convert ${name} to commas)`, 'line');
+  }
   const hasHeader = first.some((c) => c.quoted || !NUMBER.test(c.text));
   const header = hasHeader ? first.map((c) => c.text) : null;
   const start = hasHeader ? 1 : 0;
