@@ -42,6 +42,14 @@ describe('readCsv', () => {
     expect(Array.from(m.data)).toEqual([1.5, Math.fround(-2e-3), 0.25, 7]);
   });
 
+  it('accepts CR line endings (classic Mac exports), counting lines the same way', () => {
+    const m = readCsv('a,b\r1,2\r3,4\r\r');
+    expect(m.header).toEqual(['a', 'b']);
+    expect([m.rows, m.cols]).toEqual([2, 2]);
+    expect(Array.from(m.data)).toEqual([1, 2, 3, 4]);
+    expect([csvError('1,2\r3,x\r').line, csvError('1,2\r3,x\r').column]).toEqual([2, 2]);
+  });
+
   it('stores float32 values', () => {
     const m = readCsv('0.1\n');
     expect(m.data).toBeInstanceOf(Float32Array);

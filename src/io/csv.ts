@@ -1,6 +1,6 @@
 // CSV of numbers: a float32 matrix in, a float32 matrix out. Comma-separated, one row a
-// line (LF or CRLF), an optional header row (detected: a first row whose cells are not all
-// numbers), blank trailing lines ignored. Double-quoted cells ("a, b", "say ""hi""") are
+// line (LF, CRLF, or CR as old Mac exports have), an optional header row (detected: a first
+// row whose cells are not all numbers), blank trailing lines ignored. Double-quoted cells ("a, b", "say ""hi""") are
 // understood; a quoted cell always counts as text when detecting the header, so any header
 // that writeCsv writes reads back as a header. Every error names the file, line and column;
 // a binary file (NUL bytes: a spreadsheet, UTF-16 text) or a first line separated by ; or
@@ -58,6 +58,7 @@ export class CsvError extends ValueError {
 /** A decimal number: 12, -3.5, .5, 1e-7, +2.E3 (no hex, no Infinity, no NaN). */
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
+const LINE_BREAK = /\r\n?|\n/;
 
 interface Cell {
   text: string;
@@ -69,10 +70,10 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
   // NUL never appears in CSV text; it does in spreadsheets (.xlsx is a zip) and UTF-16 exports.
   const nul = text.indexOf('\0');
   if (nul >= 0) {
-    const line = text.slice(0, nul).split('\n').length;
+    const line = text.slice(0, nul).split(LINE_BREAK).length;
     throw new CsvError(source, line, 1, 'is not a text CSV: it has NUL bytes (a binary file such as .xlsx, or UTF-16 text?); save it as CSV, UTF-8', 'file');
   }
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const lines = text.replace(/^\uFEFF/, '').split(LINE_BREAK);
   let last = lines.length;
   while (last > 0 && lines[last - 1]!.trim() === '') last--;
   if (last === 0) throw new CsvError(source, 1, 1, 'is empty (expected rows of comma-separated numbers)', 'file');
