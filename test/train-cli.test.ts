@@ -276,8 +276,9 @@ describe('train and predict errors', () => {
   });
 
   it.each([
-    [['--hidden', '64,abc'], /--hidden must be layer widths ≥ 1 separated by commas \(e\.g\. 64 or 64,32\) or "none", got "64,abc"/],
+    [['--hidden', '64,abc'], /--hidden must be layer widths in 1\.\.1048576 separated by commas \(e\.g\. 64 or 64,32\) or "none", got "64,abc"/],
     [['--hidden', '0,8'], /--hidden must be layer widths/],
+    [['--hidden', '2000000'], /--hidden must be layer widths in 1\.\.1048576 .*got "2000000"/],
     [['--activation', 'gelu'], /--activation must be one of sigmoid, relu, leakyRelu, tanh, got "gelu"/],
     [['--test-split', '1.5'], /--test-split must be in \(0, 1\), got 1\.5/],
     [['--test-split', '0.2', '--test', 'x.csv'], /give --test or --test-split, not both/],

@@ -259,7 +259,7 @@ function hiddenFlag(text: string): number[] {
   if (t === 'none' || t === '0') return [];
   const parts = t.split(',').map((s) => s.trim());
   if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 1 << 20)) {
-    throw new UsageError(`--hidden must be layer widths ≥ 1 separated by commas (e.g. 64 or 64,32) or "none", got ${JSON.stringify(text)}`);
+    throw new UsageError(`--hidden must be layer widths in 1..${1 << 20} separated by commas (e.g. 64 or 64,32) or "none", got ${JSON.stringify(text)}`);
   }
   return parts.map(Number);
 }
