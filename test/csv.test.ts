@@ -89,6 +89,16 @@ describe('readCsv', () => {
     const e = csvError('1,2,3\n4,,6\n');
     expect([e.line, e.column]).toEqual([2, 2]);
     expect(e.message).toBe('X.csv line 2, column 2: empty cell (expected a number)');
+    // In the first row too: numbers and a gap are a data row, not a header (which would drop it).
+    const first = csvError('1,,3\n4,5,6\n');
+    expect([first.line, first.column]).toEqual([1, 2]);
+    // Data to predict with its label column left empty keeps every row.
+    const m = readCsv('1,2,\n4,5,\n', { column: () => ({ index: 2, mode: 'ignored' }) });
+    expect(m.header).toBeNull();
+    expect(m.rows).toBe(2);
+    expect(Array.from(m.data)).toEqual([1, 2, NaN, 4, 5, NaN]);
+    // A header with an empty name beside text names (pandas' index column) is still a header.
+    expect(readCsv(',a,label\n0,1,2\n').header).toEqual(['', 'a', 'label']);
   });
 
   it('reports ragged rows', () => {

@@ -1,6 +1,6 @@
 // CSV of numbers: a float32 matrix in, a float32 matrix out. Comma-separated, one row a
 // line (LF, CRLF, or CR as old Mac exports have), an optional header row (detected: a first
-// row whose cells are not all numbers), blank trailing lines ignored. Double-quoted cells ("a, b", "say ""hi""") are
+// row with a cell that is text, not a number or empty), blank trailing lines ignored. Double-quoted cells ("a, b", "say ""hi""") are
 // understood; a quoted cell always counts as text when detecting the header, so any header
 // that writeCsv writes reads back as a header. Every error names the file, line and column;
 // a binary file (NUL bytes: a spreadsheet, UTF-16 text) or a first line separated by ; or
@@ -86,7 +86,9 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
     const name = other === ';' ? 'semicolons' : 'tabs';
     throw new CsvError(source, 1, 1, `has no commas but ${name} between its cells: only comma-separated files are read (convert ${name} to commas)`, 'line');
   }
-  const hasHeader = first.some((c) => c.quoted || !NUMBER.test(c.text));
+  // An empty cell names nothing: a first row of numbers and gaps (a missing value, a label
+  // left empty in data to predict) is data, not a header.
+  const hasHeader = first.some((c) => c.quoted || (c.text !== '' && !NUMBER.test(c.text)));
   const header = hasHeader ? first.map((c) => c.text) : null;
   const start = hasHeader ? 1 : 0;
   const rows = last - start;
