@@ -121,7 +121,7 @@ describe('sigmoid-core gram: tiling and projected-sigmoid', () => {
   });
 
   it('an overflow found in a late band leaves no output and no temp file', async () => {
-    // Row 141 of X scaled by 1e6: K(X, Y) with the polynomial kernel overflows float32 only in
+    // Row 140 (0-based) of X scaled by 1e6: K(X, Y) with the polynomial kernel overflows float32 only in
     // that row, in band 15 of 15 (--tile 10), after 14 bands were written to the temp file.
     const rows = parseNumbers(await readFile(join(dir, 'X.csv'), 'utf8'), false);
     rows[140] = rows[140]!.map((v) => v * 1e6);
@@ -130,7 +130,7 @@ describe('sigmoid-core gram: tiling and projected-sigmoid', () => {
     const out = join(sub, 'K.csv');
     const r = await cli('gram', '--x', join(sub, 'X.csv'), '--y', join(dir, 'Y.csv'), '--kernel', 'polynomial', '--degree', '9', '--tile', '10', '--out', out, '--backend', 'cpu');
     expect(r.code).toBe(1);
-    expectOneLineError(r, /K\[141, \d+\] \(1-based: a row of X, a row of Y\) is Infinity.*Nothing was written/);
+    expectOneLineError(r, /K\[140, \d+\] \(0-based: a row of X, a row of Y\) is Infinity.*Nothing was written/);
     expect(await readdir(sub)).toEqual(['X.csv']);
   });
 

@@ -98,7 +98,7 @@ export const gramCommand: Command<typeof flags> = {
         const bad = band.findIndex((v) => !Number.isFinite(v));
         if (bad >= 0) {
           throw new ValueError(
-            `K[${t.rowStart + Math.floor(bad / m) + 1}, ${(bad % m) + 1}] (1-based: a row of X, a row of Y) is ${band[bad]}: ${kernelOverflow(kernel, (name) => `--${name}`)}. Nothing was written.`,
+            `K[${t.rowStart + Math.floor(bad / m)}, ${bad % m}] (0-based: a row of X, a row of Y) is ${band[bad]}: ${kernelOverflow(kernel, (name) => `--${name}`)}. Nothing was written.`,
           );
         }
         for (const chunk of csvChunks(band, t.rows, m)) await out.write(chunk);
