@@ -372,6 +372,16 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await setRaw(page, '#seed', '');
     await settled(page);
     expect(await message(page)).toBe('seed: empty');
+    // The largest seed the library takes (2^52) trains: the page's per-epoch shuffle seed
+    // (seed · 100003 + epoch) once left fit's range and Step failed.
+    await setInput(page, '#seed', String(2 ** 52));
+    await settled(page);
+    expect(await message(page)).toBe('');
+    await press(page, '#step');
+    await settled(page);
+    const big = await snapshot(page);
+    expect(big.error).toBeNull();
+    expect(big.epochs).toHaveLength(1);
     await setInput(page, '#seed', '0');
     await settled(page);
     // α = 0 is refused for the sigmoid, and no longer matters once the activation is relu.
