@@ -397,6 +397,23 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await page.select('#dataset', 'xor');
     await settled(page);
     expect(await message(page)).toBe('');
+    // A training field left empty fails the Reset of a new dataset (no model); fixing the
+    // field builds the model (it once only hid the message: Step and Train did nothing).
+    const batch = await page.$eval('#batch', (e) => (e as HTMLInputElement).value);
+    await setRaw(page, '#batch', '');
+    await page.select('#dataset', 'moons');
+    await settled(page);
+    expect(await message(page)).toBe('batch size: empty');
+    expect(await caption()).toBe('no model: fix the setting named above');
+    await setInput(page, '#batch', batch);
+    await settled(page);
+    expect(await message(page)).toBe('');
+    expect(await caption()).toMatch(/at epoch 0/);
+    await press(page, '#step');
+    await settled(page);
+    expect((await snapshot(page)).epochs).toHaveLength(1);
+    await page.select('#dataset', 'xor');
+    await settled(page);
     expectNoErrors(w);
   }, 120_000);
 

@@ -359,7 +359,12 @@ async function start(): Promise<void> {
       stopRequested = true;
       void serial(reset);
     },
-    trainingFields: applyTrainingFields,
+    trainingFields: () => {
+      // No model means the last Reset failed, perhaps on this very field: build again (a
+      // Reset names the field still bad), or the fix would leave Train and Step doing nothing.
+      if (built) applyTrainingFields();
+      else void serial(reset);
+    },
     kernel: () => {
       clearTimeout(gramTimer);
       gramTimer = setTimeout(() => void updateGram().catch(fail), 120);
