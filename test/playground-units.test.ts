@@ -1,6 +1,9 @@
-// The playground's pure helpers (examples/web/src), in Node: the training-speed window and
-// the chart axis labels. The page itself is driven in test/browser/playground.test.ts.
+// The playground's pure helpers (examples/web/src), in Node: the training-speed window, the
+// chart axis labels and the model builder. The page itself is driven in test/browser/playground.test.ts.
 import { describe, expect, it } from 'vitest';
+import { createEngine } from '../src/index.js';
+import { loadDataset } from '../examples/web/src/datasets.js';
+import { buildModel, type ModelConfig } from '../examples/web/src/model.js';
 import { EpochSeries } from '../examples/web/src/series.js';
 import { SpeedMeter } from '../examples/web/src/speed.js';
 import { EPOCH_INCRS, logTick } from '../examples/web/src/ticks.js';
@@ -62,5 +65,23 @@ describe('chart axes', () => {
   it('epoch ticks are whole numbers', () => {
     expect(EPOCH_INCRS.every((v) => Number.isInteger(v) && v >= 1)).toBe(true);
     expect(EPOCH_INCRS[0]).toBe(1);
+  });
+});
+
+describe('buildModel', () => {
+  it('a setting compile() refuses leaves no tensor alive (an lr beyond float32 leaked the parameters on every Reset)', async () => {
+    const engine = await createEngine({ backend: 'cpu' });
+    const data = await loadDataset('xor', 0);
+    const config: ModelConfig = {
+      hidden: [8], activation: 'sigmoid', alpha: 1, learnAlpha: false, loss: 'auto', optimizer: 'adam', lr: 1e39, seed: 0,
+    };
+    for (const optimizer of ['adam', 'sgd'] as const) {
+      expect(() => buildModel(engine, data, { ...config, optimizer })).toThrow(/lr must be/);
+      expect(engine.memory().liveTensors).toBe(0);
+    }
+    const built = buildModel(engine, data, { ...config, lr: 0.1 });
+    expect(engine.memory().liveTensors).toBeGreaterThan(0);
+    built.model.dispose();
+    expect(engine.memory().liveTensors).toBe(0);
   });
 });

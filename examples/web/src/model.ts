@@ -50,9 +50,14 @@ export function buildModel(engine: Engine, data: Dataset, c: ModelConfig): Built
   const layers = mlpLayers(data.cols, c.hidden, outputs, { activation: c.activation, ...sigmoidAlpha });
   // MSE trains probabilities directly: end with a plain sigmoid so outputs lie in [0, 1].
   if (loss === 'mse') layers.push(sigmoid());
-  const model = sequential(engine, layers, { seed: c.seed });
   const optimizer = c.optimizer === 'adam' ? adam({ lr: c.lr }) : sgd({ lr: c.lr, momentum: 0.9 });
-  model.compile({ loss, optimizer, metrics: ['accuracy'] });
+  const model = sequential(engine, layers, { seed: c.seed });
+  try {
+    model.compile({ loss, optimizer, metrics: ['accuracy'] });
+  } catch (err) {
+    model.dispose(); // a refused setting (e.g. lr beyond float32) must not leave the parameters alive
+    throw err;
+  }
   const output = loss === 'mse' ? layers.length - 1 : -1;
   return {
     model,
