@@ -498,8 +498,10 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expectNoErrors(w);
   }, 60_000);
 
+  let cpuPage: WatchedPage | undefined;
+
   it(`without WebGPU: says it runs on the CPU and still trains XOR in ≤ ${MAX_EPOCHS} epochs`, async () => {
-    const cpu = await openPlayground(false);
+    const cpu = (cpuPage = await openPlayground(false));
     const start = await snapshot(cpu.page);
     expect(start.backend, `${start.backendText}\n${cpu.problems()}`).toBe('cpu');
     expect(start.adapter).toBeNull();
@@ -515,4 +517,26 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await cpu.page.screenshot({ path: `${artifacts}/playground-cpu.png`, fullPage: true });
     expectNoErrors(cpu);
   }, 240_000);
+
+  it('without WebGPU: 100,000 epochs per tick still let the page answer, and Pause stops training', async () => {
+    if (!cpuPage) throw new Error('the CPU page did not open (see the test before)');
+    const w = cpuPage;
+    const { page } = w;
+    await setInput(page, '#ticks', '100000');
+    await settled(page);
+    await press(page, '#train');
+    // fit on the CPU never leaves the microtask queue: the page froze until the tick's
+    // 100,000 epochs were done (minutes), and Pause could not be pressed.
+    await within(
+      page.waitForFunction(() => (window.__playground?.epochs.length ?? 0) >= 20, { timeout: 20_000, polling: 100 }),
+      30_000,
+      'the training page',
+    );
+    await within(press(page, '#pause'), 5_000, 'Pause');
+    await settled(page, 10_000);
+    const s = await snapshot(page);
+    expect(s.state, `${s.error}`).toBe('idle');
+    await setInput(page, '#ticks', '1');
+    expectNoErrors(w);
+  }, 60_000);
 });

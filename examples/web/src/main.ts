@@ -128,6 +128,13 @@ function serial(action: () => Promise<void>): Promise<void> {
   return queue;
 }
 
+/**
+ * The longest a tick trains before the page yields, whatever "epochs per tick" says: fit on
+ * the CPU backend never leaves the microtask queue, so 100,000 epochs per tick froze the page
+ * (Pause could not be pressed).
+ */
+const TICK_MS = 100;
+
 const nextFrame = (): Promise<void> =>
   new Promise((done) => {
     // rAF does not fire in a hidden tab: a timer keeps training going there (more slowly).
@@ -323,7 +330,8 @@ async function trainLoop(): Promise<void> {
   showStatus();
   try {
     while (!stopRequested) {
-      for (let i = 0; i < fields.epochsPerTick && !stopRequested; i++) await epoch();
+      const tick = performance.now();
+      for (let i = 0; i < fields.epochsPerTick && !stopRequested && performance.now() - tick < TICK_MS; i++) await epoch();
       await nextFrame();
     }
     await refreshBoundary(); // where training stopped
