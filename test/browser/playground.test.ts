@@ -498,6 +498,21 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expectNoErrors(w);
   }, 60_000);
 
+  it('?backend=cpu in a browser with WebGPU says the CPU was chosen, not that WebGPU is unavailable', async () => {
+    const w = await watchedPage(webgpu().page.browser());
+    try {
+      await w.page.goto(`${served!.url}?backend=cpu`, { waitUntil: 'load' });
+      await page_ready(w);
+      const s = await snapshot(w.page);
+      expect(s.backend).toBe('cpu');
+      expect(s.fallbackReason).toBe('the CPU was chosen with ?backend=cpu');
+      expect(await w.page.$eval('#backend', (e) => e.textContent)).toBe('Running on the CPU (the CPU was chosen with ?backend=cpu)');
+      expectNoErrors(w);
+    } finally {
+      await w.page.close();
+    }
+  }, 60_000);
+
   let cpuPage: WatchedPage | undefined;
 
   it(`without WebGPU: says it runs on the CPU and still trains XOR in ≤ ${MAX_EPOCHS} epochs`, async () => {

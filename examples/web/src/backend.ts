@@ -1,7 +1,8 @@
 // Creates the page's engine ('auto': WebGPU when navigator.gpu gives an adapter, else the
 // CPU; `?backend=cpu` forces the CPU) and says in the header which backend runs: the adapter's
 // vendor, architecture and description and whether it is a software (fallback) or hardware
-// adapter — or, without WebGPU, "WebGPU unavailable: running on the CPU" and why.
+// adapter — or, without WebGPU, "WebGPU unavailable: running on the CPU" and why ("Running on
+// the CPU" when ?backend=cpu chose it: WebGPU was not even tried).
 import { type AdapterInfoSummary, createEngine, type Engine } from '../../../src/index.js';
 
 export interface BackendInfo {
@@ -32,7 +33,8 @@ export async function startEngine(banner: HTMLElement): Promise<{ engine: Engine
     if (forced) reason = 'the CPU was chosen with ?backend=cpu';
     else if (!('gpu' in navigator) || !navigator.gpu) reason = 'navigator.gpu is missing (this browser has no WebGPU, or the page is not a secure context)';
     else reason = notices.map((l) => l.replace(/^sigmoid-core: no WebGPU, running on the CPU: /, '')).join('; ') || 'no WebGPU adapter';
-    info = { backend: 'cpu', adapter: null, fallbackReason: reason, text: `WebGPU unavailable: running on the CPU (${reason})` };
+    const text = forced ? `Running on the CPU (${reason})` : `WebGPU unavailable: running on the CPU (${reason})`;
+    info = { backend: 'cpu', adapter: null, fallbackReason: reason, text };
   }
   info.text += ignored;
   banner.textContent = info.text;
