@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../src/index.js';
 import { loadDataset } from '../examples/web/src/datasets.js';
-import { buildModel, type ModelConfig } from '../examples/web/src/model.js';
+import { buildModel, type ModelConfig, parseHidden } from '../examples/web/src/model.js';
 import { EpochSeries } from '../examples/web/src/series.js';
 import { SpeedMeter } from '../examples/web/src/speed.js';
 import { EPOCH_INCRS, logTick } from '../examples/web/src/ticks.js';
@@ -83,5 +83,19 @@ describe('buildModel', () => {
     expect(engine.memory().liveTensors).toBeGreaterThan(0);
     built.model.dispose();
     expect(engine.memory().liveTensors).toBe(0);
+  });
+});
+
+describe('parseHidden', () => {
+  it('reads comma-separated widths of plain digits, none for "" or "none"', () => {
+    expect(parseHidden(' 8, 16 ,1024')).toEqual([8, 16, 1024]);
+    expect(parseHidden('')).toEqual([]);
+    expect(parseHidden('none')).toEqual([]);
+  });
+
+  it('refuses what Number() would read as another width ("0x10" was a 16-unit layer, "1e1" 10 units)', () => {
+    for (const text of ['0x10', '1e1', '8.', '8.0', '+8', '0', '1025', '8,,8', '8,x', '0b11']) {
+      expect(() => parseHidden(text), text).toThrow(/hidden layers must be widths 1–1024/);
+    }
   });
 });

@@ -75,8 +75,10 @@ export function buildModel(engine: Engine, data: Dataset, c: ModelConfig): Built
 export function parseHidden(text: string): number[] {
   const t = text.trim();
   if (t === '' || t === 'none') return [];
-  const widths = t.split(',').map((s) => Number(s.trim()));
-  if (widths.some((w) => !Number.isInteger(w) || w < 1 || w > 1024)) {
+  const parts = t.split(',').map((s) => s.trim());
+  const widths = parts.map(Number);
+  // Plain digits only: Number() also reads "0x10" as 16 and "1e1" as 10.
+  if (parts.some((s) => !/^\d+$/.test(s)) || widths.some((w) => w < 1 || w > 1024)) {
     throw new Error(`hidden layers must be widths 1–1024 separated by commas (e.g. 8,8), got "${text}"`);
   }
   return widths;
