@@ -412,6 +412,20 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await press(page, '#step');
     await settled(page);
     expect((await snapshot(page)).epochs).toHaveLength(1);
+    // That Reset took the fields: a later valid edit of one keeps another message (it cleared
+    // the divergence notice, as if it were the field's own warning).
+    await page.select('#activation', 'tanh');
+    await setInput(page, '#lr', '1e38');
+    await settled(page);
+    await press(page, '#train');
+    await page.waitForFunction(() => window.__playground?.state === 'idle' && window.__playground.pending === 0 && window.__playground.epochs.length > 0,
+      { timeout: 60_000, polling: 100 });
+    expect(await message(page)).toMatch(/training diverged/);
+    await setInput(page, '#batch', '8');
+    expect(await message(page)).toMatch(/training diverged/);
+    await setInput(page, '#batch', batch);
+    await page.select('#activation', 'sigmoid');
+    await setInput(page, '#lr', '0.1');
     await page.select('#dataset', 'xor');
     await settled(page);
     expectNoErrors(w);

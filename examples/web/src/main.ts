@@ -239,6 +239,7 @@ async function reset(): Promise<void> {
   }
   pg.settings = s;
   fields = s; // its training fields
+  fieldsWarning = false; // valid, and the message cleared above
   const newData = await showDataset(s.dataset, s.model.seed);
   const d = data!;
   trainRows = s.validationSplit > 0 ? Math.round(d.rows * (1 - s.validationSplit)) : d.rows;
