@@ -371,6 +371,14 @@ describe('fit survives a device loss', () => {
   });
 });
 
+/** The 6-16-3 model used below, after one epoch of fit (which leaves a host copy). */
+async function fittedModel(e: Engine): Promise<Sequential> {
+  const m = sequential(e, [dense(6, 16), sigmoid(), dense(16, 3)], { seed: 2 });
+  m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.02 }) });
+  await m.fit(DATA.x, DATA.labels, { epochs: 1, batchSize: 24 });
+  return m;
+}
+
 describe('a loss between calls: model.recover()', () => {
   it('restores the state the last fit ended with (parameters and optimizer state): the same predictions, and the next fit as if nothing was lost', async () => {
     const runs: { predictions: number[]; next: number[] }[] = [];
@@ -399,10 +407,8 @@ describe('a loss between calls: model.recover()', () => {
 
   it('recovers a lost engine itself; without a host copy (trainStep since the fit) it says so and how to go on', async () => {
     const e = await gpuEngine();
-    const m = sequential(e, [dense(6, 16), sigmoid(), dense(16, 3)], { seed: 2 });
+    const m = await fittedModel(e);
     try {
-      m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.02 }) });
-      await m.fit(DATA.x, DATA.labels, { epochs: 1, batchSize: 24 });
       await destroyDevice(e);
       expect(await within(m.recover())).toBe('webgpu');
       expect(e.lost).toBe(false);
@@ -420,12 +426,11 @@ describe('a loss between calls: model.recover()', () => {
       e.destroy();
     }
   });
-  it('holds the model while the engine recovers: fit, trainStep and compile wait for it, and a dispose meanwhile is reported as one', async () => {
+
+  it('holds the model while the engine recovers: fit, compile and another recover are refused, and a dispose meanwhile is reported as one', async () => {
     const e = await gpuEngine();
-    const m = sequential(e, [dense(6, 16), sigmoid(), dense(16, 3)], { seed: 2 });
+    const m = await fittedModel(e);
     try {
-      m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.02 }) });
-      await m.fit(DATA.x, DATA.labels, { epochs: 1, batchSize: 24 });
       await destroyDevice(e);
       const recovering = m.recover();
       await expect(m.fit(DATA.x, DATA.labels, { epochs: 1 })).rejects.toThrow(/fit: the model is recovering \(await recover\(\) first\)/);

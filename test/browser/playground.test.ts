@@ -95,6 +95,16 @@ async function settled(page: Page, ms = 60_000): Promise<void> {
   });
 }
 
+/** tanh, Adam and lr 1e38: Train until the loss is NaN and training has stopped by itself. */
+async function trainToDivergence(page: Page): Promise<void> {
+  await page.select('#activation', 'tanh');
+  await setInput(page, '#lr', '1e38');
+  await settled(page);
+  await press(page, '#train');
+  await page.waitForFunction(() => window.__playground?.state === 'idle' && window.__playground.pending === 0 && window.__playground.epochs.length > 0,
+    { timeout: 60_000, polling: 100 });
+}
+
 async function openPlayground(webgpu: boolean): Promise<WatchedPage> {
   const browser = await launchChromium({ webgpu });
   browsers.push(browser);
@@ -335,12 +345,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
 
     // lr 1e38 with tanh and Adam: the loss becomes NaN, training stops, the page says why,
     // and the decision boundary keeps its last finite grid.
-    await page.select('#activation', 'tanh');
-    await setInput(page, '#lr', '1e38');
-    await settled(page);
-    await press(page, '#train');
-    await page.waitForFunction(() => window.__playground?.state === 'idle' && window.__playground.pending === 0 && window.__playground.epochs.length > 0,
-      { timeout: 60_000, polling: 100 });
+    await trainToDivergence(page);
     const d = await snapshot(page);
     expect(Number.isFinite(d.epochs.at(-1)!.loss)).toBe(false);
     expect(await message(page)).toMatch(/training diverged at epoch \d+: the loss is (NaN|-?Infinity); lower the learning rate/);
@@ -414,12 +419,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expect((await snapshot(page)).epochs).toHaveLength(1);
     // That Reset took the fields: a later valid edit of one keeps another message (it cleared
     // the divergence notice, as if it were the field's own warning).
-    await page.select('#activation', 'tanh');
-    await setInput(page, '#lr', '1e38');
-    await settled(page);
-    await press(page, '#train');
-    await page.waitForFunction(() => window.__playground?.state === 'idle' && window.__playground.pending === 0 && window.__playground.epochs.length > 0,
-      { timeout: 60_000, polling: 100 });
+    await trainToDivergence(page);
     expect(await message(page)).toMatch(/training diverged/);
     await setInput(page, '#batch', '8');
     expect(await message(page)).toMatch(/training diverged/);
