@@ -210,10 +210,10 @@ describe('sigmoid-core gram errors', () => {
     expect(slash.code).toBe(1);
     expectOneLineError(slash, /cannot write .*not-yet\/: it names a directory/);
     expect(existsSync(join(dir, 'not-yet'))).toBe(false);
-    // '-' conventionally means standard output; it must not become a file named '-'.
+    // '-' conventionally means standard output; it must not become a file named '-' (a usage error).
     const dash = await cli('gram', '--x', join(dir, 'X.csv'), '--out', '-', '--backend', 'cpu');
-    expect(dash.code).toBe(1);
-    expectOneLineError(dash, /cannot write to '-': outputs go to files .*give a file name/);
+    expect(dash.code).toBe(2);
+    expectOneLineError(dash, /--out - is not supported: outputs go to files .*give a file name/);
     expect(existsSync(join(ROOT, '-'))).toBe(false);
   });
 

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, DIGITS, expectOneLineError, requireBuiltCli } from './helpers/cli.js';
+import { cli, DIGITS, expectOneLineError, requireBuiltCli, ROOT } from './helpers/cli.js';
 import { encodeSafetensors, parseSafetensors } from '../src/index.js';
 
 
@@ -303,6 +303,16 @@ describe('train and predict errors', () => {
     expect(s.code).toBe(1);
     expectOneLineError(s, /cannot write .*m\.safetensors: directory .*nope does not exist/);
     expect(s.stderr).not.toMatch(/^epoch/m);
+  });
+
+  it("train --save - and predict --out - are usage errors naming the flag ('-' is not standard output here)", async () => {
+    const t = await cli('train', '--train', join(dir, 'never-read.csv'), '--label', 'label', '--backend', 'cpu', '--save', '-');
+    expect(t.code).toBe(2);
+    expectOneLineError(t, /--save - is not supported: outputs go to files .*give a file name/);
+    const p = await cli('predict', '--model', join(dir, 'never-read.safetensors'), '--data', join(dir, 'never-read.csv'), '--out', '-');
+    expect(p.code).toBe(2);
+    expectOneLineError(p, /--out - is not supported: outputs go to files .*give a file name/);
+    expect(existsSync(join(ROOT, '-'))).toBe(false);
   });
 
   it('a bad --backend is refused before the data is read (train and svm)', async () => {

@@ -3,6 +3,7 @@
 // (exit code 2) whose message lists the flags the command accepts.
 
 import { SigmoidCoreError } from '../errors.js';
+import { checkWritable } from '../io/files.js';
 
 /** The command line is wrong (unknown flag, missing or malformed value): exit code 2. */
 export class UsageError extends SigmoidCoreError {
@@ -110,4 +111,17 @@ export function choiceFlag<T extends string>(name: string, text: string, choices
     throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(text)}`);
   }
   return text as T;
+}
+
+/**
+ * An output file flag (e.g. --out), checked before any work: '-' (the usual name for standard
+ * output) is a usage error, since outputs are written whole or not at all, so only to files;
+ * then checkWritable (a missing directory, a directory).
+ */
+export async function outputFlag(name: string, path: string): Promise<string> {
+  if (path === '-') {
+    throw new UsageError(`--${name} - is not supported: outputs go to files (written whole or not at all), not to standard output; give a file name`);
+  }
+  await checkWritable(path);
+  return path;
 }

@@ -11,10 +11,10 @@ import { createEngine } from '../create-engine.js';
 import { LimitError, ShapeError, ValueError } from '../errors.js';
 import { GRAM_KERNELS, kernelOverflow, resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
 import { csvChunks, readCsv, type CsvMatrix } from '../io/csv.js';
-import { AtomicFile, checkWritable, readText } from '../io/files.js';
+import { AtomicFile, readText } from '../io/files.js';
 import { gramTiles, planGramTiles } from '../kernels/gram-tiled.js';
 import type { GramKernel, GramOptions } from '../types.js';
-import { choiceFlag, type Command, type Flags, intFlag, numberFlag, UsageError } from './args.js';
+import { choiceFlag, type Command, type Flags, intFlag, numberFlag, outputFlag, UsageError } from './args.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
 
 const flags = {
@@ -57,8 +57,7 @@ export const gramCommand: Command<typeof flags> = {
       if (opts[p] !== undefined && !USES[kernel].includes(p)) note(`note: --${p} is not used by the ${kernel} kernel`);
     }
     const tile = f.tile === undefined ? undefined : intFlag('tile', f.tile, 1);
-    const outPath = f.out!;
-    await checkWritable(outPath);
+    const outPath = await outputFlag('out', f.out!);
 
     const x = await load(f.x!, note);
     const y = f.y === undefined ? null : await load(f.y, note);

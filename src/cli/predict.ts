@@ -10,11 +10,11 @@ import { dropColumn, type Matrix, selectColumns } from '../data/matrix.js';
 import { applyStandardizer } from '../data/standardize.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { csvChunks, readCsv } from '../io/csv.js';
-import { checkWritable, readBytes, readText, writeAtomic } from '../io/files.js';
+import { readBytes, readText, writeAtomic } from '../io/files.js';
 import { parseSafetensors } from '../nn/safetensors.js';
 import { Sequential } from '../nn/sequential.js';
 import type { LossKind } from '../types.js';
-import { type Command, UsageError } from './args.js';
+import { type Command, outputFlag, UsageError } from './args.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
 import { backendName, type CliModelInfo, readCliInfo } from './train.js';
 
@@ -34,8 +34,7 @@ export const predictCommand: Command<typeof flags> = {
   async run(f, io) {
     const backend = backendFlag(f.backend);
     const notice = f.quiet ? () => {} : (line: string) => io.err(line);
-    const outPath = f.out!;
-    await checkWritable(outPath);
+    const outPath = await outputFlag('out', f.out!);
 
     // ---- the model's description (architecture checked when it is built) ----
     const bytes = await readBytes(f.model!);

@@ -13,14 +13,14 @@ import type { Task } from '../data/labels.js';
 import type { Standardizer } from '../data/standardize.js';
 import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
-import { checkWritable, writeAtomic } from '../io/files.js';
+import { writeAtomic } from '../io/files.js';
 import { HIDDEN_ACTIVATIONS, type HiddenActivation, mlpLayers } from '../nn/layers.js';
 import { adam, sgd } from '../nn/optimizers.js';
 import { encodeSafetensors, parseSafetensors } from '../nn/safetensors.js';
 import { sequential } from '../nn/sequential.js';
 import type { EpochLogs, LayerSpec, OptimizerSpec, Targets } from '../nn/types.js';
 import type { AdapterInfoSummary, BackendKind, LossKind } from '../types.js';
-import { choiceFlag, type Command, type Flags, intFlag, numberFlag, UsageError } from './args.js';
+import { choiceFlag, type Command, type Flags, intFlag, numberFlag, outputFlag, UsageError } from './args.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
 import { DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
 import { fmtLoss, fmtRate, Progress } from './progress.js';
@@ -115,7 +115,7 @@ export const trainCommand: Command<typeof flags> = {
     const o = options(f);
     const notice = f.quiet ? () => {} : (line: string) => io.err(line);
     const backend = backendFlag(f.backend); // before any data is read
-    if (f.save !== undefined) await checkWritable(f.save);
+    if (f.save !== undefined) await outputFlag('save', f.save);
 
     // ---- data: read and check everything before the engine starts ----
     const { trainCsv, labels, labelIndex, labelName, xTrain, xTest, yTrainIdx, yTestIdx, yTrainVal, yTestVal, stats } = await loadDataset(

@@ -22,8 +22,6 @@ export async function readText(path: string): Promise<string> {
 
 /** Fails early (before long work) when `path` could not be written: its directory is missing, or it names a directory. */
 export async function checkWritable(path: string): Promise<void> {
-  // '-' is the usual name for standard output; outputs here are written whole or not at all, so only files.
-  if (path === '-') throw new FileError(`cannot write to '-': outputs go to files (written whole or not at all), not to standard output; give a file name`);
   const dir = dirname(path);
   let isDir: boolean;
   try {
