@@ -2,7 +2,7 @@
 // child process: `gram` on real data (UCI digits) on both backends against float64,
 // error cases (bad cell, width mismatch, bad flags) and `info --json`.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -215,6 +215,18 @@ describe('sigmoid-core gram errors', () => {
     expect(dash.code).toBe(2);
     expectOneLineError(dash, /--out - is not supported: outputs go to files .*give a file name/);
     expect(existsSync(join(ROOT, '-'))).toBe(false);
+  });
+
+  it('an --out that is one of the inputs (--x, --y, or through a symbolic link) is refused up front and the input kept', async () => {
+    const input = join(dir, 'own-X.csv');
+    await writeFile(input, '1,2\n3,4\n');
+    await symlink(input, join(dir, 'own-link.csv'));
+    for (const [args, flag] of [[['--x', input], 'x'], [['--x', join(dir, 'X.csv'), '--y', join(dir, 'own-link.csv')], 'y']] as const) {
+      const r = await cli('gram', ...args, '--out', input, '--backend', 'cpu');
+      expect(r.code, r.stderr).toBe(2);
+      expectOneLineError(r, new RegExp(`--out .*own-X\\.csv is the --${flag} file .*: writing it would overwrite the input; give another file`));
+    }
+    expect(await readFile(input, 'utf8')).toBe('1,2\n3,4\n');
   });
 
   it('a linear-kernel overflow says to scale the data (the linear kernel has no γ)', async () => {

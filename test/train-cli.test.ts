@@ -305,6 +305,29 @@ describe('train and predict errors', () => {
     expect(s.stderr).not.toMatch(/^epoch/m);
   });
 
+  it('an output that is one of the inputs is refused up front (exit 2, both flags named) and the input is left as it was', async () => {
+    const data = join(dir, 'own.csv');
+    await writeFile(data, digitsLines.slice(0, 41).join('\n'));
+    const model = join(dir, 'own.safetensors');
+    const t = await cli('train', '--train', data, '--label', 'label', '--hidden', '4', '--epochs', '1', '--backend', 'cpu', '--save', model, '--quiet');
+    expect(t.code, t.stderr).toBe(0);
+    const [dataBefore, modelBefore] = [await readFile(data), await readFile(model)];
+    const cases: [string[], RegExp][] = [
+      [['predict', '--model', model, '--data', data, '--out', data], /--out .*own\.csv is the --data file .*own\.csv: writing it would overwrite the input/],
+      [['predict', '--model', model, '--data', data, '--out', join(dir, '.', 'own.safetensors')], /--out .*own\.safetensors is the --model file/],
+      [['train', '--train', data, '--label', 'label', '--save', data], /--save .*own\.csv is the --train file/],
+      [['train', '--train', small(), '--test', data, '--label', 'label', '--save', data], /--save .*own\.csv is the --test file/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(...args, '--backend', 'cpu');
+      expect(r.code, r.stderr).toBe(2);
+      expectOneLineError(r, message);
+      expect(r.stderr).not.toMatch(/^(read|epoch|predicted)/m);
+    }
+    expect(await readFile(data)).toEqual(dataBefore);
+    expect(await readFile(model)).toEqual(modelBefore);
+  });
+
   it("train --save - and predict --out - are usage errors naming the flag ('-' is not standard output here)", async () => {
     const t = await cli('train', '--train', join(dir, 'never-read.csv'), '--label', 'label', '--backend', 'cpu', '--save', '-');
     expect(t.code).toBe(2);

@@ -3,7 +3,7 @@
 // (exit code 2) whose message lists the flags the command accepts.
 
 import { SigmoidCoreError } from '../errors.js';
-import { checkWritable } from '../io/files.js';
+import { checkWritable, sameFile } from '../io/files.js';
 
 /** The command line is wrong (unknown flag, missing or malformed value): exit code 2. */
 export class UsageError extends SigmoidCoreError {
@@ -116,12 +116,18 @@ export function choiceFlag<T extends string>(name: string, text: string, choices
 /**
  * An output file flag (e.g. --out), checked before any work: '-' (the usual name for standard
  * output) is a usage error, since outputs are written whole or not at all, so only to files;
- * then checkWritable (a missing directory, a directory).
+ * then checkWritable (a missing directory, a directory); and an output that is one of the
+ * command's input files (`inputs`: flag name → path), which would be overwritten, is a usage error.
  */
-export async function outputFlag(name: string, path: string): Promise<string> {
+export async function outputFlag(name: string, path: string, inputs: Record<string, string | undefined> = {}): Promise<string> {
   if (path === '-') {
     throw new UsageError(`--${name} - is not supported: outputs go to files (written whole or not at all), not to standard output; give a file name`);
   }
   await checkWritable(path);
+  for (const [input, inputPath] of Object.entries(inputs)) {
+    if (inputPath !== undefined && (await sameFile(path, inputPath))) {
+      throw new UsageError(`--${name} ${path} is the --${input} file ${inputPath}: writing it would overwrite the input; give another file`);
+    }
+  }
   return path;
 }

@@ -57,7 +57,7 @@ export const gramCommand: Command<typeof flags> = {
       if (opts[p] !== undefined && !USES[kernel].includes(p)) note(`note: --${p} is not used by the ${kernel} kernel`);
     }
     const tile = f.tile === undefined ? undefined : intFlag('tile', f.tile, 1);
-    const outPath = await outputFlag('out', f.out!);
+    const outPath = await outputFlag('out', f.out!, { x: f.x, y: f.y, 'alpha-file': f['alpha-file'], 'beta-file': f['beta-file'] });
 
     const x = await load(f.x!, note);
     const y = f.y === undefined ? null : await load(f.y, note);

@@ -34,7 +34,7 @@ export const predictCommand: Command<typeof flags> = {
   async run(f, io) {
     const backend = backendFlag(f.backend);
     const notice = f.quiet ? () => {} : (line: string) => io.err(line);
-    const outPath = await outputFlag('out', f.out!);
+    const outPath = await outputFlag('out', f.out!, { model: f.model, data: f.data });
 
     // ---- the model's description (architecture checked when it is built) ----
     const bytes = await readBytes(f.model!);

@@ -115,7 +115,7 @@ export const trainCommand: Command<typeof flags> = {
     const o = options(f);
     const notice = f.quiet ? () => {} : (line: string) => io.err(line);
     const backend = backendFlag(f.backend); // before any data is read
-    if (f.save !== undefined) await outputFlag('save', f.save);
+    if (f.save !== undefined) await outputFlag('save', f.save, { train: f.train, test: f.test });
 
     // ---- data: read and check everything before the engine starts ----
     const { trainCsv, labels, labelIndex, labelName, xTrain, xTest, yTrainIdx, yTestIdx, yTrainVal, yTestVal, stats } = await loadDataset(

@@ -34,6 +34,12 @@ export async function checkWritable(path: string): Promise<void> {
   if ((await stat(path).catch(() => null))?.isDirectory()) throw new FileError(`cannot write ${path}: it is a directory; give a file name`);
 }
 
+/** Whether two paths name the same existing file (through symbolic or hard links too); false when either does not exist. */
+export async function sameFile(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([stat(a).catch(() => null), stat(b).catch(() => null)]);
+  return sa !== null && sb !== null && sa.dev === sb.dev && sa.ino === sb.ino;
+}
+
 /**
  * A file written through a temp file beside it (created exclusively), renamed over the
  * target by commit(); abort() deletes it, so a failed run never leaves a partial output.
