@@ -147,9 +147,9 @@ function editDistance(a: string, b: string): number {
 /** Seeds are offset by epoch and layer numbers: refuse one so large that the sum leaves the safe integers. */
 export const MAX_SEED = 2 ** 52;
 
-export function checkSeed(seed: unknown): asserts seed is number {
+export function checkSeed(seed: unknown, name = 'seed'): asserts seed is number {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || Math.abs(seed) > MAX_SEED) {
-    throw new ValueError(`seed must be an integer in −2^52..2^52, got ${String(seed)}`);
+    throw new ValueError(`${name} must be an integer in −2^52..2^52, got ${String(seed)}`);
   }
 }
 

@@ -186,6 +186,8 @@ describe('sigmoid-core gram errors', () => {
   it.each([
     [['--gamma', 'abc'], /--gamma must be a finite number, got "abc"/],
     [['--kernel', 'rbf', '--gamma', '-1'], /--gamma must be > 0 for the rbf kernel, got -1/],
+    [['--gamma', '1e39'], /: --gamma must be within the float32 range/],
+    [['--coef0', '1e-45'], /: --coef0 must be 0 or at least 1\.2e-38/],
     [['--kernel', 'polynomial', '--degree', '0'], /--degree must be an integer ≥ 1, got "0"/],
     [['--degree', '2.5'], /--degree must be an integer ≥ 1, got "2.5"/],
     [['--kernel', 'gaussian'], /--kernel must be one of sigmoid, logistic, linear, polynomial, rbf, projected-sigmoid, got "gaussian"/],

@@ -346,6 +346,25 @@ describe('train and predict errors', () => {
     }
   });
 
+  it('values the library refuses (float32 range, seed range) are usage errors naming the flag, before the data is read (train and svm)', async () => {
+    const cases: [string, string[], RegExp][] = [
+      ['train', ['--lr', '1e-50'], /^sigmoid-core: --lr must be 0 or at least 1\.2e-38 in magnitude .*got 1e-50$/],
+      ['train', ['--lr', '1e39'], /^sigmoid-core: --lr must be within the float32 range \(\|x\| ≤ 3\.4e38\), got 1e\+39$/],
+      ['train', ['--seed', '9007199254740000'], /^sigmoid-core: --seed must be an integer in −2\^52\.\.2\^52, got 9007199254740000$/],
+      ['train', ['--weight-decay', '1e39'], /^sigmoid-core: --weight-decay must be within the float32 range/],
+      ['train', ['--optimizer', 'sgd', '--momentum', '1e-45'], /^sigmoid-core: --momentum must be 0 or at least 1\.2e-38/],
+      ['train', ['--alpha', '1e39'], /^sigmoid-core: --alpha must be within the float32 range/],
+      ['svm', ['--gamma', '1e39'], /^sigmoid-core: --gamma must be within the float32 range/],
+      ['svm', ['--coef0', '1e-45'], /^sigmoid-core: --coef0 must be 0 or at least 1\.2e-38/],
+      ['svm', ['--seed', '9007199254740000'], /^sigmoid-core: --seed must be an integer in −2\^52\.\.2\^52/],
+    ];
+    for (const [command, flags, message] of cases) {
+      const r = await cli(command, '--train', join(dir, 'never-read.csv'), '--label', 'label', '--backend', 'cpu', ...flags);
+      expect(r.code, `${command} ${flags.join(' ')}: ${r.stderr}`).toBe(2);
+      expectOneLineError(r, message);
+    }
+  });
+
   it('predict: a wrong width names both widths and writes nothing; a non-model file is refused', async () => {
     const model = join(dir, 'small.safetensors');
     const t = await cli('train', '--train', small(), '--label', 'label', '--hidden', '8', '--epochs', '2', '--backend', 'cpu', '--save', model, '--quiet');

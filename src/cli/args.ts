@@ -2,8 +2,9 @@
 // Unknown flags, missing values, repeated flags and stray arguments are usage errors
 // (exit code 2) whose message lists the flags the command accepts.
 
-import { SigmoidCoreError } from '../errors.js';
+import { SigmoidCoreError, ValueError } from '../errors.js';
 import { checkWritable, sameFile } from '../io/files.js';
+import { checkFinite, checkSeed } from '../validate.js';
 
 /** The command line is wrong (unknown flag, missing or malformed value): exit code 2. */
 export class UsageError extends SigmoidCoreError {
@@ -104,6 +105,36 @@ export function intFlag(name: string, text: string, min: number): number {
   const v = /^[+-]?\d+$/.test(t) ? Number(t) : NaN;
   if (!Number.isSafeInteger(v) || v < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`);
   return v;
+}
+
+/**
+ * A number the library computes with in float32 (a learning rate, γ, c₀, α): numberFlag, then
+ * validate.ts's checkFinite (within float32's range; 0 or at least its smallest normal).
+ */
+export function float32Flag(name: string, text: string): number {
+  return float32Value(name, numberFlag(name, text));
+}
+
+/** validate.ts's checkFinite on a flag's parsed value, as a usage error naming --name. */
+export function float32Value(name: string, value: number): number {
+  usageCheck(() => checkFinite(`--${name}`, value));
+  return value;
+}
+
+/** --seed: an integer ≥ 0 that validate.ts's checkSeed takes (at most 2^52). */
+export function seedFlag(text: string): number {
+  const seed = intFlag('seed', text, 0);
+  usageCheck(() => checkSeed(seed, '--seed'));
+  return seed;
+}
+
+/** Runs a library check on a flag's value (named --name in its message): its ValueError becomes a usage error. */
+function usageCheck(check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    throw err instanceof ValueError ? new UsageError(err.message) : err;
+  }
 }
 
 export function choiceFlag<T extends string>(name: string, text: string, choices: readonly T[]): T {

@@ -14,7 +14,7 @@ import { csvChunks, readCsv, type CsvMatrix } from '../io/csv.js';
 import { AtomicFile, readText } from '../io/files.js';
 import { gramTiles, planGramTiles } from '../kernels/gram-tiled.js';
 import type { GramKernel, GramOptions } from '../types.js';
-import { choiceFlag, type Command, type Flags, intFlag, numberFlag, outputFlag, UsageError } from './args.js';
+import { choiceFlag, type Command, type Flags, float32Flag, intFlag, outputFlag, UsageError } from './args.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
 
 const flags = {
@@ -139,8 +139,8 @@ async function loadVector(path: string | undefined, flag: string, d: number, not
 function gramOptions(f: Flags<typeof flags>): GramOptions {
   const opts: GramOptions = {};
   if (f.kernel !== undefined) opts.kernel = choiceFlag('kernel', f.kernel, GRAM_KERNELS);
-  if (f.gamma !== undefined) opts.gamma = numberFlag('gamma', f.gamma);
-  if (f.coef0 !== undefined) opts.coef0 = numberFlag('coef0', f.coef0);
+  if (f.gamma !== undefined) opts.gamma = float32Flag('gamma', f.gamma);
+  if (f.coef0 !== undefined) opts.coef0 = float32Flag('coef0', f.coef0);
   if (f.degree !== undefined) opts.degree = intFlag('degree', f.degree, 1);
   if (opts.kernel === 'rbf' && opts.gamma !== undefined && opts.gamma <= 0) {
     throw new UsageError(`--gamma must be > 0 for the rbf kernel, got ${f.gamma}`);

@@ -10,7 +10,7 @@ import { SVC } from '../kernels/svc/svc.js';
 import { SVC_KERNELS } from '../kernels/svc/params.js';
 import type { SVCKernel, SVCProgress, SVCProviderKind } from '../kernels/svc/types.js';
 import type { AdapterInfoSummary, BackendKind } from '../types.js';
-import { choiceFlag, type Command, type Flags, intFlag, numberFlag, UsageError } from './args.js';
+import { choiceFlag, type Command, type Flags, float32Flag, float32Value, intFlag, numberFlag, seedFlag, UsageError } from './args.js';
 import { DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
 
@@ -170,6 +170,7 @@ function options(f: SvmFlags): Options {
   if (gamma === null || (typeof gamma === 'number' && !(gamma > 0))) {
     throw new UsageError(`--gamma must be scale, auto or a number > 0, got ${JSON.stringify(g)}`);
   }
+  if (typeof gamma === 'number') float32Value('gamma', gamma);
   const C = f.C === undefined ? 1 : numberFlag('C', f.C);
   if (!(C > 0)) throw new UsageError(`--C must be > 0, got ${f.C}`);
   const tol = f.tol === undefined ? 1e-3 : numberFlag('tol', f.tol);
@@ -180,12 +181,12 @@ function options(f: SvmFlags): Options {
     C,
     kernel: choiceFlag('kernel', f.kernel ?? 'rbf', SVC_KERNELS),
     gamma,
-    coef0: f.coef0 === undefined ? 0 : numberFlag('coef0', f.coef0),
+    coef0: f.coef0 === undefined ? 0 : float32Flag('coef0', f.coef0),
     degree: intFlag('degree', f.degree ?? '3', 1),
     tol,
     maxIter: f['max-iter'] === undefined ? null : intFlag('max-iter', f['max-iter'], 1),
     cacheSize,
-    seed: intFlag('seed', f.seed ?? '0', 0),
+    seed: seedFlag(f.seed ?? '0'),
     testSplit,
   };
 }

@@ -20,7 +20,7 @@ import { encodeSafetensors, parseSafetensors } from '../nn/safetensors.js';
 import { sequential } from '../nn/sequential.js';
 import type { EpochLogs, LayerSpec, OptimizerSpec, Targets } from '../nn/types.js';
 import type { AdapterInfoSummary, BackendKind, LossKind } from '../types.js';
-import { choiceFlag, type Command, type Flags, intFlag, numberFlag, outputFlag, UsageError } from './args.js';
+import { choiceFlag, type Command, type Flags, float32Flag, intFlag, numberFlag, outputFlag, seedFlag, UsageError } from './args.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
 import { DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
 import { fmtLoss, fmtRate, Progress } from './progress.js';
@@ -223,15 +223,15 @@ function options(f: TrainFlags): Options {
   const activation = choiceFlag('activation', f.activation ?? 'sigmoid', HIDDEN_ACTIVATIONS);
   if (f.alpha !== undefined && activation !== 'sigmoid') throw new UsageError(`--alpha applies to --activation sigmoid only (got --activation ${activation})`);
   if (f['learn-alpha'] && activation !== 'sigmoid') throw new UsageError(`--learn-alpha applies to --activation sigmoid only (got --activation ${activation})`);
-  const alpha = f.alpha === undefined ? 1 : numberFlag('alpha', f.alpha);
+  const alpha = f.alpha === undefined ? 1 : float32Flag('alpha', f.alpha);
   if (alpha === 0) throw new UsageError('--alpha must not be 0 (σ(0·x) is constant)');
   const optimizer = choiceFlag('optimizer', f.optimizer ?? 'adam', OPTIMIZERS);
-  const lr = f.lr === undefined ? (optimizer === 'adam' ? 0.001 : 0.01) : numberFlag('lr', f.lr);
+  const lr = f.lr === undefined ? (optimizer === 'adam' ? 0.001 : 0.01) : float32Flag('lr', f.lr);
   if (!(lr > 0)) throw new UsageError(`--lr must be > 0, got ${f.lr}`);
   if (f.momentum !== undefined && optimizer !== 'sgd') throw new UsageError('--momentum applies to --optimizer sgd only');
-  const momentum = f.momentum === undefined ? 0 : numberFlag('momentum', f.momentum);
+  const momentum = f.momentum === undefined ? 0 : float32Flag('momentum', f.momentum);
   if (momentum < 0 || momentum >= 1) throw new UsageError(`--momentum must be in [0, 1), got ${f.momentum}`);
-  const weightDecay = f['weight-decay'] === undefined ? 0 : numberFlag('weight-decay', f['weight-decay']);
+  const weightDecay = f['weight-decay'] === undefined ? 0 : float32Flag('weight-decay', f['weight-decay']);
   if (weightDecay < 0) throw new UsageError(`--weight-decay must be ≥ 0, got ${f['weight-decay']}`);
   let testSplit: number | null = null;
   if (f['test-split'] !== undefined) {
@@ -248,7 +248,7 @@ function options(f: TrainFlags): Options {
     optimizer: optimizer === 'adam' ? adam({ lr, weightDecay }) : sgd({ lr, momentum, weightDecay }),
     epochs: intFlag('epochs', f.epochs ?? '50', 1),
     batchSize: intFlag('batch-size', f['batch-size'] ?? '32', 1),
-    seed: intFlag('seed', f.seed ?? '0', 0),
+    seed: seedFlag(f.seed ?? '0'),
     testSplit,
     task: choiceFlag('task', f.task ?? 'auto', TASKS),
   };
