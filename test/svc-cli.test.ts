@@ -93,6 +93,20 @@ describe('sigmoid-core svm on UCI digits', () => {
     expect(quiet.stderr).not.toMatch(/maxIter/);
   });
 
+  it('a --gamma, --coef0 or --degree the kernel does not use draws a note, as in gram (none under --quiet)', async () => {
+    const args = [...RUN, '--max-iter', '3', '--backend', 'cpu', '--gamma', '0.01', '--coef0', '1'];
+    const linear = await cli(...args, '--kernel', 'linear', '--degree', '2');
+    expect(linear.code, linear.stderr).toBe(0);
+    expect(linear.stderr).toMatch(/^note: --gamma is not used by the linear kernel$/m);
+    expect(linear.stderr).toMatch(/^note: --coef0 is not used by the linear kernel$/m);
+    expect(linear.stderr).toMatch(/^note: --degree is not used by the linear kernel$/m);
+    const rbf = await cli(...args, '--kernel', 'rbf');
+    expect(rbf.code, rbf.stderr).toBe(0);
+    expect(rbf.stderr.match(/^note: .*$/gm)).toEqual(['note: --coef0 is not used by the rbf kernel']);
+    const quiet = await cli(...args, '--kernel', 'linear', '--quiet');
+    expect(quiet.stderr).not.toMatch(/^note:/m);
+  });
+
   it.each([
     [['--C', '-1'], 2, /--C must be > 0, got -1/],
     [['--gamma', '0'], 2, /--gamma must be scale, auto or a number > 0/],

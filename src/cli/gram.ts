@@ -53,9 +53,7 @@ export const gramCommand: Command<typeof flags> = {
     const note = f.quiet ? () => {} : (line: string) => io.err(line);
     const backend = backendFlag(f.backend);
     const kernel = opts.kernel ?? 'sigmoid';
-    for (const p of ['gamma', 'coef0', 'degree'] as const) {
-      if (opts[p] !== undefined && !USES[kernel].includes(p)) note(`note: --${p} is not used by the ${kernel} kernel`);
-    }
+    noteUnusedParams(kernel, opts, note);
     const tile = f.tile === undefined ? undefined : intFlag('tile', f.tile, 1);
     const outPath = await outputFlag('out', f.out!, { x: f.x, y: f.y, 'alpha-file': f['alpha-file'], 'beta-file': f['beta-file'] });
 
@@ -121,6 +119,13 @@ export const gramCommand: Command<typeof flags> = {
   },
 };
 
+
+/** A note for each of --gamma, --coef0 and --degree that is given but not used by `kernel` (gram and svm). */
+export function noteUnusedParams(kernel: GramKernel, given: Partial<Record<'gamma' | 'coef0' | 'degree', unknown>>, note: (line: string) => void): void {
+  for (const p of ['gamma', 'coef0', 'degree'] as const) {
+    if (given[p] !== undefined && !USES[kernel].includes(p)) note(`note: --${p} is not used by the ${kernel} kernel`);
+  }
+}
 
 /** α or β of projected-sigmoid from a CSV of d numbers (one row or one column, header optional). */
 async function loadVector(path: string | undefined, flag: string, d: number, note: (line: string) => void): Promise<Float32Array> {

@@ -12,6 +12,7 @@ import type { SVCKernel, SVCProgress, SVCProviderKind } from '../kernels/svc/typ
 import type { AdapterInfoSummary, BackendKind } from '../types.js';
 import { choiceFlag, type Command, type Flags, float32Flag, float32Value, intFlag, numberFlag, seedFlag, UsageError } from './args.js';
 import { DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
+import { noteUnusedParams } from './gram.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
 
 const flags = {
@@ -87,6 +88,7 @@ export const svmCommand: Command<typeof flags> = {
       log: f.quiet ? null : (line) => io.err(line),
       onProgress: f.quiet ? undefined : (p: SVCProgress) => io.err(formatPair(p)),
     });
+    noteUnusedParams(svc.options.kernel, { gamma: f.gamma, coef0: f.coef0, degree: f.degree }, notice);
     const d = await loadDataset(
       { train: f.train!, test: f.test, label: f.label!, testSplit: o.testSplit, seed: o.seed, standardize: f.standardize, task: 'classification' },
       notice,
