@@ -86,7 +86,7 @@ describe('sigmoid-core gram: tiling and projected-sigmoid', () => {
       expect(a.code, a.stderr).toBe(0);
       const b = await cli('gram', '--x', join(dir, 'X.csv'), '--y', join(dir, 'Y.csv'), '--out', tiled, '--tile', '7', '--backend', backend);
       expect(b.code, b.stderr).toBe(0);
-      expect(b.stderr).toMatch(/in 220 tiles of up to 7×7, 22 band\(s\) of rows/);
+      expect(b.stderr).toMatch(/in 220 tiles of up to 7×7, 22 bands of rows/);
       expect(b.stderr).toMatch(/rows 150\/150 \(100 %\)/);
       expect(await readFile(tiled, 'utf8')).toBe(await readFile(one, 'utf8'));
     }

@@ -1,6 +1,9 @@
 // `sigmoid-core svm`, run as the built binary (dist/cli.js, made by `npm test`'s build step):
 // the digits split with --json on the CPU and on WebGPU (the two agreeing), progress lines
 // on stderr, and usage errors (one line, exit code 2).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, DIGITS, requireBuiltCli } from './helpers/cli.js';
 
@@ -124,6 +127,22 @@ describe('sigmoid-core svm on UCI digits', () => {
     expect(lines[lines.length - 1]).toMatch(/^sigmoid-core: /);
     expect(lines[lines.length - 1]).toMatch(message as RegExp);
     expect(r.stderr).not.toMatch(/^pair /m);
+  });
+
+  it('a count of one is singular: 1 feature, 1 one-vs-one problem, 1 batch', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-svm-'));
+    try {
+      const data = join(dir, 'two.csv');
+      await writeFile(data, 'x,label\n1,0\n2,1\n');
+      const r = await cli('svm', '--train', data, '--label', 'label', '--kernel', 'linear', '--backend', 'cpu');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^classification: 2 rows × 1 feature, 2 classes \(0, 1\); 1 one-vs-one problem$/m);
+      expect(r.stderr).toMatch(/^pair 1\/1 \(0 vs 1\): 2 points, \d+ iterations?, 2 support vectors, /m);
+      expect(r.stderr).toMatch(/kernel rows in 1 batch\)/);
+      expect(r.stderr).not.toMatch(/\b1 (rows|columns|features|one-vs-one problems|iterations|batches)\b/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('help lists svm and its options', async () => {

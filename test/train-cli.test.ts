@@ -406,6 +406,25 @@ describe('train and predict errors', () => {
     expectOneLineError(missing, /cannot read .*missing\.safetensors: .*does not exist/);
   });
 
+  it('a count of one is singular: 1 row, 1 feature, 1 epoch, 1 class label', async () => {
+    const data = join(dir, 'tiny.csv');
+    await writeFile(data, 'x,label\n0,0\n1,1\n');
+    const one = join(dir, 'tiny-one.csv');
+    await writeFile(one, 'x,label\n1,1\n');
+    const model = join(dir, 'tiny.safetensors');
+    const t = await cli('train', '--train', data, '--test', one, '--label', 'label', '--hidden', '2', '--epochs', '1', '--backend', 'cpu', '--save', model);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/^read .*tiny-one\.csv: 1 row × 2 columns \(with a header row\)$/m);
+    expect(t.stderr).toMatch(/^classification: 2 rows × 1 feature, 2 classes/m);
+    expect(t.stderr).toMatch(/^test \(.*tiny-one\.csv\): loss [\d.]+, accuracy [\d.]+ \(1 row\)$/m);
+    expect(t.stderr).toMatch(/^1 epoch in /m);
+    const p = await cli('predict', '--model', model, '--data', one, '--out', join(dir, 'tiny-preds.csv'), '--backend', 'cpu');
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stderr).toMatch(/^predicted 1 row on cpu$/m);
+    expect(p.stderr).toMatch(/^1 class label → /m);
+    expect(p.stderr).not.toMatch(/\b1 (rows|columns|features|epochs|class labels)\b/);
+  });
+
   it('help lists train and predict', async () => {
     const help = await cli('--help');
     expect(help.stdout).toMatch(/^ {2}train +train a sigmoid/m);
@@ -413,5 +432,7 @@ describe('train and predict errors', () => {
     const th = await cli('train', '--help');
     expect(th.code).toBe(0);
     expect(th.stdout).toMatch(/--test-split F/);
+    // The split is stratified for a classification only; the help says what a regression gets.
+    expect(th.stdout).toMatch(/--test-split F +.*seeded; stratified by class \(classification\) or random \(regression\)$/m);
   });
 });

@@ -11,12 +11,13 @@ import { applyStandardizer, fitStandardizer, type Standardizer } from '../data/s
 import { ShapeError, ValueError } from '../errors.js';
 import { type CsvColumnPick, type CsvMatrix, readCsv } from '../io/csv.js';
 import { readText } from '../io/files.js';
+import { plural } from './progress.js';
 
 /** The flags of the data step, shared by train and svm (a command may reword a help text). */
 export const DATASET_FLAGS = {
   train: { type: 'string', value: 'train.csv', required: true, help: 'training data: feature columns and a label column (a header row names them)' },
   test: { type: 'string', value: 'test.csv', help: 'held-out data with the same columns' },
-  'test-split': { type: 'string', value: 'F', help: 'without --test: hold out this share of train.csv, in (0, 1), stratified by class, seeded' },
+  'test-split': { type: 'string', value: 'F', help: 'without --test: hold out this share of train.csv, in (0, 1), seeded; stratified by class (classification) or random (regression)' },
   label: { type: 'string', value: 'NAME', required: true, help: 'the label column: its header name, or a 0-based column index' },
   standardize: { type: 'boolean', help: 'scale features to mean 0, std 1 with the training statistics' },
 } as const;
@@ -72,7 +73,7 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
     const testCsv = await loadCsv(r.test, notice, (header, cols) => {
       if (cols !== trainCsv.cols) {
         throw new ShapeError(
-          `${r.test} has ${cols} columns but ${r.train} has ${trainCsv.cols}: the test data needs the same columns (features and label)`,
+          `${r.test} has ${plural(cols, 'column')} but ${r.train} has ${trainCsv.cols}: the test data needs the same columns (features and label)`,
         );
       }
       return { index: labelIndex, mode: 'exact' }; // same columns in the same order (the headers are compared below)
@@ -101,7 +102,7 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
       const unseen = labels.classes.filter((_, k) => !trained.has(k));
       if (unseen.length > 0) {
         throw new ValueError(
-          `--test-split ${r.testSplit} leaves ${split.train.length} training row${split.train.length === 1 ? '' : 's'} of ${r.train} ` +
+          `--test-split ${r.testSplit} leaves ${plural(split.train.length, 'training row')} of ${r.train} ` +
             `for ${labels.classes.length} classes: class${unseen.length === 1 ? '' : 'es'} ${fmtClasses(unseen)} would not be trained on; ` +
             'use a smaller --test-split, or a --test file',
         );
@@ -120,7 +121,7 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
       yTrainVal = takeValues(val, split.train);
     }
     notice(
-      `split ${r.train}: ${split.train.length} rows to train, ${split.test.length} to test ` +
+      `split ${r.train}: ${plural(split.train.length, 'row')} to train, ${split.test.length} to test ` +
         `(${labels.task === 'classification' ? 'stratified' : 'random'}, seed ${r.seed})`,
     );
   }
@@ -135,7 +136,7 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
 
 export async function loadCsv(path: string, notice: (line: string) => void, column?: CsvColumnPick): Promise<CsvMatrix> {
   const csv = readCsv(await readText(path), { source: path, ...(column ? { column } : {}) });
-  notice(`read ${path}: ${csv.rows} rows × ${csv.cols} columns${csv.header ? ' (with a header row)' : ''}`);
+  notice(`read ${path}: ${plural(csv.rows, 'row')} × ${plural(csv.cols, 'column')}${csv.header ? ' (with a header row)' : ''}`);
   return csv;
 }
 

@@ -10,12 +10,14 @@ import { performance } from 'node:perf_hooks';
 import { createEngine } from '../create-engine.js';
 import { LimitError, ShapeError, ValueError } from '../errors.js';
 import { GRAM_KERNELS, kernelOverflow, resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
-import { csvChunks, readCsv, type CsvMatrix } from '../io/csv.js';
+import { csvChunks, readCsv } from '../io/csv.js';
 import { AtomicFile, readText } from '../io/files.js';
 import { gramTiles, planGramTiles } from '../kernels/gram-tiled.js';
 import type { GramKernel, GramOptions } from '../types.js';
 import { choiceFlag, type Command, type Flags, float32Flag, intFlag, outputFlag, UsageError } from './args.js';
+import { loadCsv } from './dataset.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
+import { plural } from './progress.js';
 
 const flags = {
   x: { type: 'string', value: 'X.csv', required: true, help: 'n rows of d features (a header row is optional)' },
@@ -57,11 +59,11 @@ export const gramCommand: Command<typeof flags> = {
     const tile = f.tile === undefined ? undefined : intFlag('tile', f.tile, 1);
     const outPath = await outputFlag('out', f.out!, { x: f.x, y: f.y, 'alpha-file': f['alpha-file'], 'beta-file': f['beta-file'] });
 
-    const x = await load(f.x!, note);
-    const y = f.y === undefined ? null : await load(f.y, note);
+    const x = await loadCsv(f.x!, note);
+    const y = f.y === undefined ? null : await loadCsv(f.y, note);
     if (y && y.cols !== x.cols) {
       throw new ShapeError(
-        `${f.y} has ${y.cols} columns but ${f.x} has ${x.cols}: X and Y need the same number of features`,
+        `${f.y} has ${plural(y.cols, 'column')} but ${f.x} has ${x.cols}: X and Y need the same number of features`,
       );
     }
     if (kernel === 'projected-sigmoid') {
@@ -81,7 +83,7 @@ export const gramCommand: Command<typeof flags> = {
       const bands = Math.ceil(n / plan.tileRows);
       note(
         `computing K (${n}×${m}) on ${ran}` +
-          (plan.tiles > 1 ? ` in ${plan.tiles} tiles of up to ${plan.tileRows}×${plan.tileCols}, ${bands} band(s) of rows` : '') + '...',
+          (plan.tiles > 1 ? ` in ${plan.tiles} tiles of up to ${plan.tileRows}×${plan.tileCols}, ${plural(bands, 'band')} of rows` : '') + '...',
       );
       // One band of rows (tileRows × m) at a time: filled by its tiles, checked, written.
       let band: Float32Array = new Float32Array(0);
@@ -129,15 +131,15 @@ export function noteUnusedParams(kernel: GramKernel, given: Partial<Record<'gamm
 
 /** α or β of projected-sigmoid from a CSV of d numbers (one row or one column, header optional). */
 async function loadVector(path: string | undefined, flag: string, d: number, note: (line: string) => void): Promise<Float32Array> {
-  if (path === undefined) throw new UsageError(`the projected-sigmoid kernel needs --${flag} (a CSV of ${d} numbers, one per feature)`);
+  if (path === undefined) throw new UsageError(`the projected-sigmoid kernel needs --${flag} (a CSV of ${plural(d, 'number')}, one per feature)`);
   const csv = readCsv(await readText(path), { source: path });
   if (csv.rows !== 1 && csv.cols !== 1) {
-    throw new ShapeError(`${path} (--${flag}) is ${csv.rows}×${csv.cols}: expected ${d} numbers in one row or one column`);
+    throw new ShapeError(`${path} (--${flag}) is ${csv.rows}×${csv.cols}: expected ${plural(d, 'number')} in one row or one column`);
   }
   if (csv.data.length !== d) {
-    throw new ShapeError(`${path} (--${flag}) has ${csv.data.length} numbers but X has ${d} features: they must match`);
+    throw new ShapeError(`${path} (--${flag}) has ${plural(csv.data.length, 'number')} but X has ${plural(d, 'feature')}: they must match`);
   }
-  note(`read ${path}: ${d} weights`);
+  note(`read ${path}: ${plural(d, 'weight')}`);
   return csv.data;
 }
 
@@ -167,12 +169,6 @@ function gramOptions(f: Flags<typeof flags>): GramOptions {
     throw err;
   }
   return opts;
-}
-
-async function load(path: string, note: (line: string) => void): Promise<CsvMatrix> {
-  const csv = readCsv(await readText(path), { source: path });
-  note(`read ${path}: ${csv.rows} rows × ${csv.cols} columns${csv.header ? ' (with a header row)' : ''}`);
-  return csv;
 }
 
 function describeKernel(o: ResolvedGramOptions): string {

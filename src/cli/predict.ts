@@ -16,6 +16,7 @@ import { Sequential } from '../nn/sequential.js';
 import type { LossKind } from '../types.js';
 import { type Command, outputFlag, UsageError } from './args.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
+import { plural } from './progress.js';
 import { backendName, type CliModelInfo, readCliInfo } from './train.js';
 
 const flags = {
@@ -47,7 +48,7 @@ export const predictCommand: Command<typeof flags> = {
     const task = info?.task ?? (loss === 'mse' || loss === null ? 'regression' : 'classification');
     const classes = info?.classes ?? (task === 'classification' ? Array.from({ length: Math.max(outputs, 2) }, (_, k) => k) : null);
     if (classes !== null && task === 'classification' && classes.length !== Math.max(outputs, 2)) {
-      throw new ValueError(`${f.model} lists ${classes.length} classes for a model with ${outputs} output${outputs === 1 ? '' : 's'}; the file is inconsistent`);
+      throw new ValueError(`${f.model} lists ${plural(classes.length, 'class', 'classes')} for a model with ${plural(outputs, 'output')}; the file is inconsistent`);
     }
     if (f.proba && (task !== 'classification' || loss === 'mse' || loss === null)) {
       throw new UsageError(`--proba needs a classifier trained with a cross-entropy loss (bce or softmax); ${f.model} is a ${task} model with loss ${loss ?? 'unknown'}`);
@@ -70,7 +71,7 @@ export const predictCommand: Command<typeof flags> = {
     }
     if (x.cols !== inputs) {
       throw new ShapeError(
-        `${f.data} has ${x.cols} feature columns but the model ${f.model} takes ${inputs}` +
+        `${f.data} has ${plural(x.cols, 'feature column')} but the model ${f.model} takes ${inputs}` +
           (info?.label && dropped === null ? ` (a label column named "${info.label}" would be ignored)` : ''),
       );
     }
@@ -89,7 +90,7 @@ export const predictCommand: Command<typeof flags> = {
       } finally {
         model.dispose();
       }
-      notice(`predicted ${x.rows} rows on ${backendName(engine)}`);
+      notice(`predicted ${plural(x.rows, 'row')} on ${backendName(engine)}`);
     } finally {
       engine.destroy();
     }
@@ -128,7 +129,7 @@ export const predictCommand: Command<typeof flags> = {
     const bad = values.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new ValueError(`the prediction for row ${Math.floor(bad / cols) + 1} is ${values[bad]}; nothing was written`);
     await writeAtomic(outPath, csvChunks(values, rows, cols, header, { exactCols: task === 'classification' ? 1 : 0 }));
-    io.err(`${rows} ${task === 'classification' ? 'class labels' : 'values'}${proba ? ' and probabilities' : ''} → ${outPath}`);
+    io.err(`${plural(rows, task === 'classification' ? 'class label' : 'value')}${proba ? ' and probabilities' : ''} → ${outPath}`);
   },
 };
 

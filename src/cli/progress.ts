@@ -1,6 +1,6 @@
 // Per-epoch progress on stderr for `sigmoid-core train`: on a terminal one line rewritten
 // in place (\r, then clear to the end of the line), elsewhere (a pipe, a CI log) one line
-// per epoch, and nothing at all when quiet.
+// per epoch, and nothing at all when quiet. Also the number formats the commands share.
 
 export interface EpochProgress {
   epoch: number;
@@ -83,4 +83,9 @@ export function fmtLoss(v: number): string {
 
 export function fmtRate(v: number): string {
   return Math.round(v).toLocaleString('en-US');
+}
+
+/** A count and its noun: `1 row`, `2 rows` (`many`: the plural when it is not the noun + s). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

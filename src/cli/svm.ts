@@ -14,6 +14,7 @@ import { choiceFlag, type Command, type Flags, float32Flag, float32Value, intFla
 import { DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
 import { noteUnusedParams } from './gram.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
+import { plural } from './progress.js';
 
 const flags = {
   ...DATASET_FLAGS,
@@ -98,8 +99,8 @@ export const svmCommand: Command<typeof flags> = {
     const yTrain = Int32Array.from(d.yTrainIdx!, (k) => classes[k]!);
     const yTest = d.xTest ? Int32Array.from(d.yTestIdx!, (k) => classes[k]!) : null;
     notice(
-      `classification: ${d.xTrain.rows} rows × ${d.xTrain.cols} features, ${classes.length} classes (${fmtClasses(classes)}); ` +
-        `${classes.length * (classes.length - 1) / 2} one-vs-one problems${f.standardize ? '; standardized' : ''}`,
+      `classification: ${plural(d.xTrain.rows, 'row')} × ${plural(d.xTrain.cols, 'feature')}, ${plural(classes.length, 'class', 'classes')} (${fmtClasses(classes)}); ` +
+        `${plural(classes.length * (classes.length - 1) / 2, 'one-vs-one problem')}${f.standardize ? '; standardized' : ''}`,
     );
 
     const engine = provider === 'engine' ? await createEngine({ backend, log: f.quiet ? null : io.err }) : null;
@@ -197,21 +198,21 @@ function options(f: SvmFlags): Options {
 function formatPair(p: SVCProgress): string {
   const w = String(p.pairs).length;
   return (
-    `pair ${String(p.pair).padStart(w)}/${p.pairs} (${p.classes[0]} vs ${p.classes[1]}): ${p.size} points, ${p.iterations} iterations, ` +
-    `${p.supportVectors} support vectors${p.converged ? '' : ' (stopped at max-iter)'}, ${p.elapsed.toFixed(2)} s`
+    `pair ${String(p.pair).padStart(w)}/${p.pairs} (${p.classes[0]} vs ${p.classes[1]}): ${plural(p.size, 'point')}, ${plural(p.iterations, 'iteration')}, ` +
+    `${plural(p.supportVectors, 'support vector')}${p.converged ? '' : ' (stopped at max-iter)'}, ${p.elapsed.toFixed(2)} s`
   );
 }
 
 function formatReport(r: SvmReport, trainPath: string, testPath: string | null): string {
   const p = r.parameters;
-  const lines = [`train (${trainPath}): accuracy ${r.train.accuracy.toFixed(4)} (${r.train.rows} rows)`];
-  if (r.test) lines.push(`${testPath ? `test (${testPath})` : 'test (held out)'}: accuracy ${r.test.accuracy.toFixed(4)} (${r.test.rows} rows)`);
+  const lines = [`train (${trainPath}): accuracy ${r.train.accuracy.toFixed(4)} (${plural(r.train.rows, 'row')})`];
+  if (r.test) lines.push(`${testPath ? `test (${testPath})` : 'test (held out)'}: accuracy ${r.test.accuracy.toFixed(4)} (${plural(r.test.rows, 'row')})`);
   const gamma = p.kernel === 'linear' ? '' : ` γ=${p.gamma.toPrecision(4)}${typeof p.gammaSpec === 'string' ? ` (${p.gammaSpec})` : ''}`;
   const coef0 = p.kernel === 'sigmoid' || p.kernel === 'polynomial' ? ` c₀=${p.coef0}` : '';
   const degree = p.kernel === 'polynomial' ? ` degree=${p.degree}` : '';
   lines.push(
-    `${r.supportVectors.total} support vectors (per class ${r.supportVectors.perClass.join(', ')}); ${p.kernel} kernel C=${p.C}${gamma}${coef0}${degree}`,
-    `fit in ${r.seconds.toFixed(2)} s (${r.iterations} SMO iterations, ${r.kernelRows.computed} kernel rows in ${r.kernelRows.batches} batches), ` +
+    `${plural(r.supportVectors.total, 'support vector')} (per class ${r.supportVectors.perClass.join(', ')}); ${p.kernel} kernel C=${p.C}${gamma}${coef0}${degree}`,
+    `fit in ${r.seconds.toFixed(2)} s (${plural(r.iterations, 'SMO iteration')}, ${plural(r.kernelRows.computed, 'kernel row')} in ${plural(r.kernelRows.batches, 'batch', 'batches')}), ` +
       (r.backend === null ? 'kernel rows in float64 on the host' : `backend ${r.backend}${r.adapter ? ` (${describeAdapter(r.adapter)})` : ''}`) +
       (r.converged ? '' : '; NOT converged (max-iter reached)'),
   );

@@ -2,7 +2,7 @@
 // found by header name (or 0-based index); integer labels make a classification task
 // (binary cross-entropy with one output for 2 classes, softmax cross-entropy beyond),
 // other labels a regression (mse). Held-out data comes from --test or from a seeded
-// stratified --test-split. Everything is read and checked before training starts; the
+// --test-split (stratified by class for a classification, random for a regression). Everything is read and checked before training starts; the
 // model (with the preprocessing predict needs: label, classes, standardisation) is written
 // last, atomically.
 
@@ -23,7 +23,7 @@ import type { AdapterInfoSummary, BackendKind, LossKind } from '../types.js';
 import { choiceFlag, type Command, type Flags, float32Flag, intFlag, numberFlag, outputFlag, seedFlag, UsageError } from './args.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
 import { DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
-import { fmtLoss, fmtRate, Progress } from './progress.js';
+import { fmtLoss, fmtRate, plural, Progress } from './progress.js';
 
 const LOSSES = ['auto', 'mse', 'bce', 'softmax'] as const;
 const LOSS_KIND: Record<Exclude<(typeof LOSSES)[number], 'auto'>, LossKind> = {
@@ -137,8 +137,8 @@ export const trainCommand: Command<typeof flags> = {
     const layers = mlpLayers(xTrain.cols, o.hidden, outputs, { activation: o.activation, alpha: o.alpha, learnAlpha: o.learnAlpha });
     const task = labels.task;
     notice(
-      `${task}: ${xTrain.rows} rows × ${xTrain.cols} features` +
-        (classes ? `, ${classes.length} classes (${fmtClasses(classes)})` : '') +
+      `${task}: ${plural(xTrain.rows, 'row')} × ${plural(xTrain.cols, 'feature')}` +
+        (classes ? `, ${plural(classes.length, 'class', 'classes')} (${fmtClasses(classes)})` : '') +
         `; loss ${loss}${f.standardize ? '; standardized' : ''}`,
     );
 
@@ -339,11 +339,11 @@ export function backendName(engine: Engine): string {
 
 function formatReport(r: TrainReport, trainPath: string, testPath: string | null): string {
   const part = (name: string, m: { loss: number; accuracy: number | null; rows: number }) =>
-    `${name}: loss ${fmtLoss(m.loss)}${m.accuracy === null ? '' : `, accuracy ${m.accuracy.toFixed(4)}`} (${m.rows} rows)`;
+    `${name}: loss ${fmtLoss(m.loss)}${m.accuracy === null ? '' : `, accuracy ${m.accuracy.toFixed(4)}`} (${plural(m.rows, 'row')})`;
   const lines = [part(`train (${trainPath})`, r.train)];
   if (r.test) lines.push(part(testPath ? `test (${testPath})` : 'test (held out)', r.test));
   lines.push(
-    `${r.epochs} epoch${r.epochs === 1 ? '' : 's'} in ${r.seconds.toFixed(2)} s, ${fmtRate(r.samplesPerSecond)} samples/s, backend ${r.backend}` +
+    `${plural(r.epochs, 'epoch')} in ${r.seconds.toFixed(2)} s, ${fmtRate(r.samplesPerSecond)} samples/s, backend ${r.backend}` +
       (r.adapter ? ` (${describeAdapter(r.adapter)})` : '') +
       (r.model ? `; model saved to ${r.model}` : ''),
   );
