@@ -228,7 +228,7 @@ export class Engine implements TensorOwner {
       throw new ShapeError(`data has ${values.length} values but shape ${fmtShape(s)} needs ${size}`);
     }
     checkTensorBytes('tensor', s, this.#be.limits.maxBufferSize);
-    return this.#wrap(this.#be.upload(values), s);
+    return this.#wrap(this.#live('tensor').upload(values), s);
   }
 
   /** A tensor filled with zeros. */

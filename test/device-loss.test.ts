@@ -6,7 +6,8 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  adam, createEngine, dense, DisposedError, type Engine, GPUOpError, type History, RecoveryFailedError, Sequential, sequential, sigmoid,
+  adam, createEngine, dense, DisposedError, type Engine, GPUOpError, type History, KernelClassifier, nystroem, RecoveryFailedError, Sequential,
+  sequential, sigmoid, SVC,
 } from '../src/index.js';
 import { blobs } from './nn/data-helpers.js';
 
@@ -449,6 +450,47 @@ describe('a loss between calls: model.recover()', () => {
       expect(e.memory().liveTensors).toBe(0);
     } finally {
       m.dispose();
+      e.destroy();
+    }
+  });
+});
+
+describe('a loss between calls: the kernel methods', () => {
+  it('KernelClassifier, Nystroem and SVC say to recover the engine, then work as before (the classifier re-uploads its landmarks, scaler and model)', async () => {
+    const e = await gpuEngine();
+    const x = { rows: DATA.x.length, cols: 6, data: Float32Array.from(DATA.x.flat()) };
+    const clf = new KernelClassifier({ landmarks: 20, epochs: 2 });
+    try {
+      await clf.fit(e, x, DATA.labels);
+      const ny = await nystroem(e, x, { components: 20 });
+      const svc = await new SVC({ kernel: 'rbf' }).fit(e, x, DATA.labels);
+      const calls: Record<string, () => Promise<{ data: ArrayLike<number> }>> = {
+        clf: () => clf.predictProba(x), ny: () => ny.transform(e, x), svc: () => svc.decisionFunction(x),
+      };
+      const before = await Promise.all(Object.values(calls).map(async (f) => Array.from((await f()).data)));
+      await destroyDevice(e);
+      for (const [name, f] of Object.entries(calls)) {
+        const err = await within(f()).then(() => null, (caught: unknown) => caught);
+        expectDeviceLost(err);
+        expect((err as Error).message, name).toMatch(/call engine\.recover\(\) to continue/);
+      }
+      await e.recover();
+      const after = await Promise.all(Object.values(calls).map(async (f) => Array.from((await f()).data)));
+      expect(after).toEqual(before);
+
+      // A model trained on through clf.model has no host copy to come back from.
+      const xt = e.tensor(new Float32Array(8 * 20), [8, 20]); // 8 rows of 20 features
+      const yt = e.tensor(DATA.labels.slice(0, 8).map((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0))));
+      clf.model.trainStep(xt, yt).dispose();
+      await destroyDevice(e);
+      await e.recover();
+      const err = await clf.predict(x).then(() => null, (caught: unknown) => caught);
+      expectDeviceLost(err);
+      expect((err as Error).message).toMatch(/KernelClassifier\.predict.*fit the classifier again/);
+      clf.dispose();
+      expect(e.memory().liveTensors).toBe(0);
+    } finally {
+      clf.dispose();
       e.destroy();
     }
   });

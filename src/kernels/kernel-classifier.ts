@@ -5,10 +5,12 @@
 // dense with `hidden` units) ending in a sigmoid output with binary cross-entropy for two
 // classes, softmax cross-entropy for more; Adam, batches of 32, 10 epochs by default.
 // The features are computed on the engine (engine.gram, then one fused engine.linear for
-// the standardisation) and stay there for training.
+// the standardisation) and stay there for training. After a device loss and engine.recover()
+// a fitted classifier uploads its landmarks and scaler again from the host and restores its
+// model from the host copy its fit left (Sequential.recover), on its next call.
 
 import type { Engine } from '../engine.js';
-import { DisposedError, ValueError } from '../errors.js';
+import { DisposedError, GPUOpError, ValueError } from '../errors.js';
 import { GRAM_KEY_NAMES, resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
 import type { Matrix } from '../data/matrix.js';
 import { classIndices, labelsFromColumn } from '../data/labels.js';
@@ -54,14 +56,21 @@ const CLASSIFIER_KEYS = optionKeys<KernelClassifierOptions>()(
 );
 const FIT_KEYS = optionKeys<KernelFitOptions>()('validationData', 'onEpochEnd');
 
+interface Scaler {
+  w: Tensor;
+  b: Tensor;
+  scale: Float32Array;
+  shift: Float32Array;
+}
+
 interface Fitted {
   engine: Engine;
   gram: ResolvedGramOptions;
   landmarkRows: Matrix;
   landmarkIndices: number[];
   landmarks: Tensor;
-  /** diag(1/std) [m, m] and −mean/std [m], or null without standardisation. */
-  scaler: { w: Tensor; b: Tensor } | null;
+  /** diag(1/std) [m, m] and −mean/std [m] on the engine, 1/std and −mean/std on the host; null without standardisation. */
+  scaler: Scaler | null;
   classes: number[];
   model: Sequential;
   /** Calls (transform, predict, evaluate) under way on this fit: a refit frees it after them. */
@@ -188,13 +197,9 @@ export class KernelClassifier {
       checkKernelFinite('KernelClassifier.fit: the kernel features K(X, landmarks)', rawHost, this.landmarks, gram.kernel);
       if (this.standardize) {
         const stats = fitStandardizer({ rows: x.rows, cols: this.landmarks, data: rawHost });
-        const m = this.landmarks;
-        const w = new Float32Array(m * m);
-        for (let j = 0; j < m; j++) w[j * m + j] = 1 / stats.std[j]!;
-        partial.scaler = {
-          w: engine.tensor(w, [m, m]),
-          b: engine.tensor(Float32Array.from(stats.mean, (mu, j) => -mu / stats.std[j]!), [m]),
-        };
+        const scale = Float32Array.from(stats.std, (s) => 1 / s);
+        const shift = Float32Array.from(stats.mean, (mu, j) => -mu / stats.std[j]!);
+        partial.scaler = { ...scalerTensors(engine, scale, shift), scale, shift };
         made.push(partial.scaler.w, partial.scaler.b);
         feats = engine.linear(raw, partial.scaler.w, partial.scaler.b);
         made.push(feats);
@@ -310,10 +315,35 @@ export class KernelClassifier {
     const f = this.#ready(what);
     f.users++;
     try {
+      await this.#restore(f, what);
       return await body(f);
     } finally {
       f.users--;
       if (f.retired && f.users === 0) freeFitted(f);
+    }
+  }
+
+  /**
+   * After a device loss and engine.recover() (the fit's tensors are dead): uploads the
+   * landmark rows and the scaler again from the host and restores the model from the host
+   * copy its fit left. A lost engine is left alone: the call's first op says to recover it.
+   */
+  async #restore(f: Fitted, what: string): Promise<void> {
+    const e = f.engine;
+    if (e.lost || e.isCurrent(f.landmarks)) return;
+    f.landmarks.dispose();
+    f.landmarks = e.tensor(f.landmarkRows.data, [this.landmarks, f.landmarkRows.cols]);
+    if (f.scaler !== null) {
+      f.scaler.w.dispose();
+      f.scaler.b.dispose();
+      Object.assign(f.scaler, scalerTensors(e, f.scaler.scale, f.scaler.shift));
+    }
+    try {
+      await f.model.recover();
+    } catch (err) {
+      if (!(err instanceof GPUOpError)) throw err;
+      // No host copy: the model was trained further with trainStep (or loaded) through `model`.
+      throw new GPUOpError(`KernelClassifier.${what}`, 'device-lost', `the classifier's model cannot be restored after the device loss (${err.message}); fit the classifier again`);
     }
   }
 
@@ -393,6 +423,20 @@ function freeFitted(f: Fitted): void {
   f.landmarks.dispose();
   f.scaler?.w.dispose();
   f.scaler?.b.dispose();
+}
+
+/** The standardisation as one engine.linear: weights diag(scale) [m, m], bias shift [m]. */
+function scalerTensors(engine: Engine, scale: Float32Array, shift: Float32Array): { w: Tensor; b: Tensor } {
+  const m = scale.length;
+  const w = new Float32Array(m * m);
+  for (let j = 0; j < m; j++) w[j * m + j] = scale[j]!;
+  const wt = engine.tensor(w, [m, m]);
+  try {
+    return { w: wt, b: engine.tensor(shift, [m]) };
+  } catch (err) {
+    wt.dispose();
+    throw err;
+  }
 }
 
 function intOption(name: string, v: number, min: number): number {
