@@ -38,6 +38,8 @@ export type {
   SafetensorEntry, SafetensorFile, SgdSpec, SigmoidSpec, Targets,
 } from './nn/index.js';
 export type { LossKind } from './types.js';
+/** The largest |seed| the library takes (2^52: seeds are offset by epoch and layer numbers). */
+export { MAX_SEED } from './validate.js';
 
 // Kernel methods (src/kernels): the Nyström feature map and the landmark kernel classifier.
 export { nystroem, Nystroem, NYSTROEM_EPS, nystroemFloor, type NystroemOptions, type TransformOptions } from './kernels/nystroem.js';

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlaygroundState } from '../../examples/web/src/main.js';
+import { MAX_SEED } from '../../src/index.js';
 import { launchChromium, type Served, serve, type WatchedPage, watchedPage, within } from '../../tools/browser.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -378,8 +379,13 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await settled(page);
     expect(await message(page)).toBe('seed: empty');
     // The largest seed the library takes (2^52) trains: the page's per-epoch shuffle seed
-    // (seed · 100003 + epoch) once left fit's range and Step failed.
-    await setInput(page, '#seed', String(2 ** 52));
+    // (seed · 100003 + epoch) once left fit's range and Step failed. One more is the seed
+    // field's own message (it passed the field and the library refused it in its words).
+    await setInput(page, '#seed', String(MAX_SEED + 1));
+    await settled(page);
+    expect(await message(page)).toBe(`seed: "${MAX_SEED + 1}" is not allowed (a whole number from 0 to ${MAX_SEED})`);
+    expect(MAX_SEED).toBe(2 ** 52);
+    await setInput(page, '#seed', String(MAX_SEED));
     await settled(page);
     expect(await message(page)).toBe('');
     await press(page, '#step');

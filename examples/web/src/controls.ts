@@ -1,6 +1,7 @@
 // The control panel: reads the form into a Settings object and wires the buttons and inputs.
 // Fields that change the data or the model ask for a rebuild (Reset); batch size, epochs per
 // tick and the boundary interval apply from the next epoch on.
+import { MAX_SEED } from '../../../src/index.js';
 import type { DatasetName } from './datasets.js';
 import { type ActivationName, type LossChoice, type ModelConfig, parseHidden } from './model.js';
 
@@ -20,13 +21,14 @@ function el<T extends HTMLElement>(id: string): T {
   return e as T;
 }
 
-function num(id: string, what: string, check: (v: number) => boolean): number {
+/** The field's number when `check` accepts it; else an Error "<what>: ..." (with what is `allowed`, when given). */
+function num(id: string, what: string, check: (v: number) => boolean, allowed?: string): number {
   const input = el<HTMLInputElement>(id);
   // A number input reports '' for text it cannot read as a number (1e309, "1e"), so '' means
   // empty or unreadable, never 0.
   if (input.value.trim() === '') throw new Error(`${what}: ${input.validity?.badInput ? 'not a finite number' : 'empty'}`);
   const v = Number(input.value);
-  if (!Number.isFinite(v) || !check(v)) throw new Error(`${what}: "${input.value}" is not allowed`);
+  if (!Number.isFinite(v) || !check(v)) throw new Error(`${what}: "${input.value}" is not allowed${allowed ? ` (${allowed})` : ''}`);
   return v;
 }
 
@@ -43,7 +45,8 @@ export function readTrainingFields(): TrainingFields {
 }
 
 const readDataset = (): DatasetName => el<HTMLSelectElement>('dataset').value as DatasetName;
-const readSeed = (): number => num('seed', 'seed', (v) => Number.isSafeInteger(v) && v >= 0);
+// The library's limit: a larger seed passed here and was refused by sequential() in its own words.
+const readSeed = (): number => num('seed', 'seed', (v) => Number.isInteger(v) && v >= 0 && v <= MAX_SEED, `a whole number from 0 to ${MAX_SEED}`);
 
 /** The dataset and seed fields alone (seed null when invalid), for showing a dataset while another field is bad. */
 export function readDataChoice(): { dataset: DatasetName; seed: number | null } {
