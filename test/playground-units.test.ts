@@ -2,6 +2,7 @@
 // chart axis labels and the model builder. The page itself is driven in test/browser/playground.test.ts.
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../src/index.js';
+import { trainRowCount } from '../examples/web/src/controls.js';
 import { loadDataset } from '../examples/web/src/datasets.js';
 import { buildModel, type ModelConfig, parseHidden } from '../examples/web/src/model.js';
 import { EpochSeries } from '../examples/web/src/series.js';
@@ -97,5 +98,15 @@ describe('parseHidden', () => {
     for (const text of ['0x10', '1e1', '8.', '8.0', '+8', '0', '1025', '8,,8', '8,x', '0b11']) {
       expect(() => parseHidden(text), text).toThrow(/hidden layers must be widths 1–1024/);
     }
+  });
+});
+
+describe('trainRowCount', () => {
+  it('holds out the rounded share; a share that rounds to no row is refused in the field\'s words', () => {
+    expect(trainRowCount(200, 0.2)).toBe(160);
+    expect(trainRowCount(200, 0)).toBe(200);
+    expect(trainRowCount(200, 0.005)).toBe(199);
+    expect(trainRowCount(1797, 0.001)).toBe(1795);
+    expect(() => trainRowCount(200, 0.001)).toThrow('validation split (%): "0.1" holds out no row of the 200 (0 turns validation off)');
   });
 });

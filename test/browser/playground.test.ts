@@ -395,6 +395,14 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expect(big.epochs).toHaveLength(1);
     await setInput(page, '#seed', '0');
     await settled(page);
+    // A split that rounds to no validation row of the 200 is refused (it showed no validation without a word).
+    await setInput(page, '#val-split', '0.1');
+    await settled(page);
+    expect(await message(page)).toBe('validation split (%): "0.1" holds out no row of the 200 (0 turns validation off)');
+    expect(await caption()).toBe('no model: fix the setting named above');
+    await setInput(page, '#val-split', '20');
+    await settled(page);
+    expect(await message(page)).toBe('');
     // α = 0 is refused for the sigmoid, and no longer matters once the activation is relu.
     await setInput(page, '#alpha', '0');
     await settled(page);

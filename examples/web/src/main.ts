@@ -10,7 +10,7 @@ import { BoundaryView, type BoundaryState } from './boundary.js';
 import { type ChartData, type ChartName, Charts } from './charts.js';
 import {
   kernelSettings, readDataChoice, readSettings, readTrainingFields, setGamma, type Settings, setTraining, showMessage, type TrainingFields,
-  wireControls,
+  trainRowCount, wireControls,
 } from './controls.js';
 import { type Dataset, loadDataset } from './datasets.js';
 import { GramView, type GramState } from './gram-view.js';
@@ -242,8 +242,9 @@ async function reset(): Promise<void> {
   fieldsWarning = false; // valid, and the message cleared above
   const newData = await showDataset(s.dataset, s.model.seed);
   const d = data!;
-  trainRows = s.validationSplit > 0 ? Math.round(d.rows * (1 - s.validationSplit)) : d.rows;
+  trainRows = d.rows; // all shown as training points should the split be refused
   try {
+    trainRows = trainRowCount(d.rows, s.validationSplit);
     built = buildModel(engine, d, s.model);
   } catch (err) {
     resetFailed(err);
