@@ -541,6 +541,29 @@ describe('training playground (examples/web) in headless Chromium', () => {
     }
   }, 60_000);
 
+  it('an action that fails (the digits could not be fetched) puts the status line in the error state too', async () => {
+    const w = await watchedPage(webgpu().page.browser());
+    const status = () => w.page.$eval('#status', (e) => e.textContent ?? '');
+    try {
+      await w.page.goto(`${served!.url}?backend=cpu`, { waitUntil: 'load' });
+      await page_ready(w);
+      await w.page.setRequestInterception(true);
+      w.page.on('request', (r) => void (r.url().includes('digits.csv') ? r.abort() : r.continue()));
+      await w.page.select('#dataset', 'digits');
+      await settled(w.page);
+      const s = await snapshot(w.page);
+      expect(s.state).toBe('error');
+      expect(await message(w.page)).toBe(s.error);
+      expect(await status()).toMatch(/^error · cpu · /); // it said 'idle' beside the error
+      await w.page.select('#dataset', 'xor');
+      await settled(w.page);
+      expect((await snapshot(w.page)).state).toBe('idle');
+      expect(await status()).toMatch(/^idle · cpu · /);
+    } finally {
+      await w.page.close();
+    }
+  }, 60_000);
+
   let cpuPage: WatchedPage | undefined;
 
   it(`without WebGPU: says it runs on the CPU and still trains XOR in ≤ ${MAX_EPOCHS} epochs`, async () => {

@@ -108,6 +108,8 @@ function fail(err: unknown): void {
   pg.state = 'error';
   pg.error = text;
   showMessage(text, 'error');
+  // The status line said 'idle' (or 'training') beside the error; no engine: start() failed.
+  if (engine !== undefined) showStatus();
   console.error(err);
 }
 
