@@ -32,15 +32,16 @@ export interface AdapterInfoSummary {
 /**
  * The device limits the engine runs under (the CPU backend reports its own). On WebGPU the
  * two buffer sizes are the device's rounded down to 16 bytes: every buffer is a whole
- * number of vec4s.
+ * number of vec4s. Read-only (a frozen object on both backends): the engine's size checks,
+ * buffer pool and dispatch planning read this very object.
  */
 export interface EngineLimits {
-  maxStorageBufferBindingSize: number;
-  maxBufferSize: number;
-  maxStorageBuffersPerShaderStage: number;
-  maxComputeWorkgroupsPerDimension: number;
-  maxComputeInvocationsPerWorkgroup: number;
-  maxComputeWorkgroupStorageSize: number;
+  readonly maxStorageBufferBindingSize: number;
+  readonly maxBufferSize: number;
+  readonly maxStorageBuffersPerShaderStage: number;
+  readonly maxComputeWorkgroupsPerDimension: number;
+  readonly maxComputeInvocationsPerWorkgroup: number;
+  readonly maxComputeWorkgroupStorageSize: number;
 }
 
 export interface MemoryStats {

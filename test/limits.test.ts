@@ -151,6 +151,21 @@ describe('buffer limits', () => {
   it('a tensor over maxBufferSize is refused the same way', () => {
     expect(() => e.zeros([Math.floor(e.limits.maxBufferSize / 4) + 1])).toThrow(LimitError);
   });
+
+  it('engine.limits is read-only on both backends: a write cannot lift the checks (it did on WebGPU: a GPU validation error instead)', async () => {
+    const cpu = await createEngine({ backend: 'cpu', log: null });
+    try {
+      for (const on of [e, cpu]) {
+        expect(Object.isFrozen(on.limits), on.backend).toBe(true);
+        // @ts-expect-error the limits are typed readonly
+        expect(() => (on.limits.maxBufferSize = 2 ** 40), on.backend).toThrow(TypeError);
+      }
+      const side = Math.ceil(Math.sqrt(e.limits.maxStorageBufferBindingSize / 4)) + 1;
+      expect(() => e.zeros([side, side])).toThrow(LimitError);
+    } finally {
+      cpu.destroy();
+    }
+  });
 });
 
 describe('out of GPU memory', () => {

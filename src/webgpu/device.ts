@@ -92,17 +92,18 @@ function summarise(info: GPUAdapterInfo | undefined, fallback: boolean | undefin
 }
 
 // The buffer limits are rounded down to 16 bytes: the pool makes every buffer a whole
-// number of vec4s (src/webgpu/buffers.ts).
+// number of vec4s (src/webgpu/buffers.ts). Frozen, as the CPU backend's: engine.limits is
+// this object, which the scheduler and the pool read (a write would lift the size checks).
 function engineLimits(l: GPUSupportedLimits): EngineLimits {
   const whole16 = (bytes: number): number => Math.floor(bytes / 16) * 16;
-  return {
+  return Object.freeze({
     maxStorageBufferBindingSize: whole16(l.maxStorageBufferBindingSize),
     maxBufferSize: whole16(l.maxBufferSize),
     maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
     maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
     maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
     maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-  };
+  });
 }
 
 export async function acquireDevice(given?: GPUDevice): Promise<AcquiredDevice> {
