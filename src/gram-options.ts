@@ -6,14 +6,16 @@ import { ShapeError, ValueError } from './errors.js';
 import type { GramKernel, GramOptions } from './types.js';
 import { checkFinite, optionKeys } from './validate.js';
 
-/** The option names of GramOptions, spread into the lists of the options that extend it. */
-export const GRAM_KEY_NAMES = ['kernel', 'gamma', 'coef0', 'degree', 'alpha', 'beta'] as const;
+/** The option names of SymmetricGramOptions and GramOptions, spread into the lists of the options that extend them. */
+export const SYMMETRIC_GRAM_KEY_NAMES = ['kernel', 'gamma', 'coef0', 'degree'] as const;
+export const GRAM_KEY_NAMES = [...SYMMETRIC_GRAM_KEY_NAMES, 'alpha', 'beta'] as const;
 export const GRAM_KEYS = optionKeys<GramOptions>()(...GRAM_KEY_NAMES);
 
 export const GRAM_KERNELS: readonly GramKernel[] = ['sigmoid', 'logistic', 'linear', 'polynomial', 'rbf', 'projected-sigmoid'];
 
-export interface ResolvedGramOptions {
-  kernel: GramKernel;
+/** Gram options with the defaults filled in; K narrows the kernel (SymmetricGramKernel for nystroem and KernelClassifier). */
+export interface ResolvedGramOptions<K extends GramKernel = GramKernel> {
+  kernel: K;
   gamma: number;
   coef0: number;
   degree: number;
@@ -48,8 +50,10 @@ export function kernelOverflow(
   return `the ${kernel} kernel overflows ${precision} here; ${fix}`;
 }
 
-export function resolveGramOptions(opts: GramOptions, features: number): ResolvedGramOptions {
-  const kernel = opts.kernel ?? 'sigmoid';
+export function resolveGramOptions<K extends GramKernel = GramKernel>(
+  opts: GramOptions & { kernel?: K }, features: number,
+): ResolvedGramOptions<K> {
+  const kernel = (opts.kernel ?? 'sigmoid') as K; // the default, 'sigmoid', is in every K used
   if (!GRAM_KERNELS.includes(kernel)) {
     throw new ValueError(`unknown kernel ${JSON.stringify(kernel)}; expected one of ${GRAM_KERNELS.join(', ')}`);
   }

@@ -11,7 +11,7 @@ export {
 } from './errors.js';
 export type {
   ActivationKind, AdapterInfoSummary, BackendChoice, BackendKind, EngineLimits, GramKernel, GramOptions,
-  MatmulOptions, MemoryStats, Shape, Tiling, TilingChoice, WebGPUDevice,
+  MatmulOptions, MemoryStats, Shape, SymmetricGramKernel, SymmetricGramOptions, Tiling, TilingChoice, WebGPUDevice,
 } from './types.js';
 export { TILING_CHOICES } from './webgpu/tiling.js';
 

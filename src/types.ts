@@ -78,6 +78,15 @@ export interface GramOptions {
   beta?: readonly number[] | Float32Array;
 }
 
+/** The kernels of nystroem and KernelClassifier: all but 'projected-sigmoid', which is not symmetric. */
+export type SymmetricGramKernel = Exclude<GramKernel, 'projected-sigmoid'>;
+
+/** GramOptions of nystroem and KernelClassifier: a symmetric kernel, so no α or β. */
+export interface SymmetricGramOptions extends Omit<GramOptions, 'kernel' | 'alpha' | 'beta'> {
+  /** Kernel function; default 'sigmoid' = tanh(γ⟨x,y⟩ + c₀). */
+  kernel?: SymmetricGramKernel;
+}
+
 
 export interface MatmulOptions {
   /** Use Aᵀ: A is stored as [k, m]. */

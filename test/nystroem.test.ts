@@ -168,6 +168,7 @@ describe.each(['cpu', 'webgpu'])('nystroem on %s', (backend) => {
     await expect(nystroem(e, X, { kernel: 'cosine' as never })).rejects.toThrow(/unknown kernel/);
     await expect(nystroem(e, X, { seed: 0.5 })).rejects.toThrow(/seed must be an integer/);
     await expect(nystroem(e, X, { seed: 2 ** 52 + 1 })).rejects.toThrow(/seed must be an integer in −2\^52\.\.2\^52, got 4503599627370497/);
+    // @ts-expect-error the type refuses projected-sigmoid too (SymmetricGramKernel)
     await expect(nystroem(e, X, { kernel: 'projected-sigmoid' })).rejects.toThrow(/does not support the projected-sigmoid kernel/);
     const bad = { rows: 2, cols: 2, data: new Float32Array([1, Number.NaN, 0, 0]) };
     await expect(nystroem(e, bad, { components: 1 })).rejects.toThrow(/row 0, column 1 \(0-based\) is NaN/);

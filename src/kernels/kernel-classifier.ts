@@ -11,7 +11,7 @@
 
 import type { Engine } from '../engine.js';
 import { DisposedError, GPUOpError, ValueError } from '../errors.js';
-import { GRAM_KEY_NAMES, resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
+import { resolveGramOptions, type ResolvedGramOptions, SYMMETRIC_GRAM_KEY_NAMES } from '../gram-options.js';
 import type { Matrix } from '../data/matrix.js';
 import { classIndices, labelsFromColumn } from '../data/labels.js';
 import { fitStandardizer } from '../data/standardize.js';
@@ -20,14 +20,14 @@ import { dense, sigmoid } from '../nn/layers.js';
 import { sequential, type Sequential } from '../nn/sequential.js';
 import type { EpochLogs, EvaluateResult, History, LayerSpec } from '../nn/types.js';
 import type { Tensor } from '../tensor.js';
-import type { GramKernel, GramOptions } from '../types.js';
+import type { SymmetricGramKernel, SymmetricGramOptions } from '../types.js';
 import { checkFinite, checkSeed, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
 import {
   blockRows, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
 } from './landmarks.js';
 import { checkGramSums } from './float32-sums.js';
 
-export interface KernelClassifierOptions extends GramOptions {
+export interface KernelClassifierOptions extends SymmetricGramOptions {
   /** Number of landmark rows m sampled from the training data (≤ N); default 100. */
   landmarks?: number;
   /** Units of a sigmoid hidden layer; 0 (default) = a single dense layer on the features. */
@@ -52,7 +52,7 @@ export interface KernelFitOptions {
 }
 
 const CLASSIFIER_KEYS = optionKeys<KernelClassifierOptions>()(
-  ...GRAM_KEY_NAMES, 'landmarks', 'hidden', 'standardize', 'epochs', 'batchSize', 'lr', 'seed',
+  ...SYMMETRIC_GRAM_KEY_NAMES, 'landmarks', 'hidden', 'standardize', 'epochs', 'batchSize', 'lr', 'seed',
 );
 const FIT_KEYS = optionKeys<KernelFitOptions>()('validationData', 'onEpochEnd');
 
@@ -65,7 +65,7 @@ interface Scaler {
 
 interface Fitted {
   engine: Engine;
-  gram: ResolvedGramOptions;
+  gram: ResolvedGramOptions<SymmetricGramKernel>;
   landmarkRows: Matrix;
   landmarkIndices: number[];
   landmarks: Tensor;
@@ -91,8 +91,8 @@ export class KernelClassifier {
   readonly batchSize: number;
   readonly lr: number;
   readonly seed: number;
-  readonly kernel: GramKernel;
-  readonly #gramOptions: GramOptions;
+  readonly kernel: SymmetricGramKernel;
+  readonly #gramOptions: SymmetricGramOptions;
   #fitted: Fitted | null = null;
   #disposed = false;
   #fitting = false;
@@ -122,7 +122,7 @@ export class KernelClassifier {
   }
 
   /** The resolved kernel options (γ = 1/d by default), once fitted. */
-  get gramOptions(): ResolvedGramOptions {
+  get gramOptions(): ResolvedGramOptions<SymmetricGramKernel> {
     return { ...this.#ready('gramOptions').gram };
   }
 

@@ -29,16 +29,16 @@
 
 import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
-import { GRAM_KEY_NAMES, resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
+import { resolveGramOptions, type ResolvedGramOptions, SYMMETRIC_GRAM_KEY_NAMES } from '../gram-options.js';
 import type { Matrix } from '../data/matrix.js';
-import type { GramKernel, GramOptions } from '../types.js';
+import type { SymmetricGramKernel, SymmetricGramOptions } from '../types.js';
 import { optionKeys, optionsObject } from '../validate.js';
 import {
   blockRows, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
 } from './landmarks.js';
 import { checkGramSums } from './float32-sums.js';
 
-export interface NystroemOptions extends GramOptions {
+export interface NystroemOptions extends SymmetricGramOptions {
   /** Number of component rows m, 1 ≤ m ≤ N; default 100. */
   components?: number;
   /** Seed of the component sampling; default 0. */
@@ -54,7 +54,7 @@ export interface TransformOptions {
 export const NYSTROEM_EPS = 1e-12;
 const FLOAT32_EPS = 2 ** -23;
 
-const NYSTROEM_KEYS = optionKeys<NystroemOptions>()(...GRAM_KEY_NAMES, 'components', 'seed');
+const NYSTROEM_KEYS = optionKeys<NystroemOptions>()(...SYMMETRIC_GRAM_KEY_NAMES, 'components', 'seed');
 const TRANSFORM_KEYS = optionKeys<TransformOptions>()('blockRows');
 
 /** The smallest singular value used: scikit-learn's 1e-12, or what float32 Z can resolve. */
@@ -64,7 +64,7 @@ export function nystroemFloor(singularValues: ArrayLike<number>): number {
 
 /** A fitted Nyström feature map (see the file comment for what Z·Zᵀ approximates). */
 export class Nystroem {
-  readonly kernel: GramKernel;
+  readonly kernel: SymmetricGramKernel;
   readonly gamma: number;
   readonly coef0: number;
   readonly degree: number;
@@ -78,7 +78,7 @@ export class Nystroem {
   readonly eigenvalues: Float64Array;
 
   /** @internal Use nystroem(). */
-  constructor(o: ResolvedGramOptions, components: Matrix, indices: number[], normalization: Float64Array, eigenvalues: Float64Array) {
+  constructor(o: ResolvedGramOptions<SymmetricGramKernel>, components: Matrix, indices: number[], normalization: Float64Array, eigenvalues: Float64Array) {
     this.kernel = o.kernel;
     this.gamma = o.gamma;
     this.coef0 = o.coef0;
@@ -105,7 +105,7 @@ export class Nystroem {
     return this.eigenvalues.filter((l) => l < -1e-4 * top).length;
   }
 
-  get gramOptions(): Required<Omit<GramOptions, 'alpha' | 'beta'>> {
+  get gramOptions(): Required<SymmetricGramOptions> {
     return { kernel: this.kernel, gamma: this.gamma, coef0: this.coef0, degree: this.degree };
   }
 
