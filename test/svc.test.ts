@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ConvergenceError, createEngine, type Engine, type KernelRowProvider, type Matrix, ShapeError, solveBinary, SVC, type SVCOptions, ValueError,
+  ConvergenceError, createEngine, DisposedError, type Engine, EngineRowProvider, type KernelRowProvider, type Matrix, ShapeError, solveBinary, SVC, type SVCOptions, ValueError,
 } from '../src/index.js';
 import { column, dropColumn, takeRows } from '../src/data/matrix.js';
 import { stratifiedSplit } from '../src/data/split.js';
@@ -378,6 +378,13 @@ describe('SVC: bad parameters and data are refused before any work', () => {
       () => solveBinary(nanRows, { index: Int32Array.of(0, 1, 2, 3), y: Int8Array.of(1, 1, -1, -1), C: 1 }, { tol: 1e-3, maxIter: 100 }),
       ValueError, 'NaN rows', ["SVC: the solver's gradient at point 0 is NaN after 1 iterations: the kernel values are not finite"],
     );
+  });
+
+  it('EngineRowProvider (exported) used after dispose() throws a DisposedError (it threw a plain Error)', async () => {
+    const p = new EngineRowProvider(cpu, PM, { kernel: 'rbf', gamma: 1, coef0: 0, degree: 3 }, { cacheBytes: 1e6, batchRows: 2 });
+    expect((await p.fetch([0]))[0]!.length).toBe(4);
+    p.dispose();
+    await expectThrows(() => p.fetch([1]), DisposedError, 'after dispose', ['EngineRowProvider used after dispose()']);
   });
 
   it('maxIter: warns (default) or throws ConvergenceError; the partial model still predicts', async () => {

@@ -10,6 +10,7 @@
 
 import type { Matrix } from '../../data/matrix.js';
 import type { Engine } from '../../engine.js';
+import { DisposedError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { MAX_FLOAT32 } from '../../validate.js';
 import { checkGramSums } from '../float32-sums.js';
@@ -83,7 +84,7 @@ export class EngineRowProvider implements KernelRowProvider {
   }
 
   async #compute(ids: readonly number[]): Promise<Float32Array[]> {
-    if (this.#x === null) throw new Error('EngineRowProvider used after dispose()');
+    if (this.#x === null) throw new DisposedError('EngineRowProvider used after dispose()');
     const e = this.#engine;
     const l = this.size;
     const idx = e.tensor(Float32Array.from(ids), [ids.length]);
