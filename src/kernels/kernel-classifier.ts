@@ -46,7 +46,7 @@ export interface KernelClassifierOptions extends SymmetricGramOptions {
 
 export interface KernelFitOptions {
   /** Held-out rows and labels, evaluated after every epoch (logs.valLoss, logs.valAccuracy). */
-  validationData?: [Matrix, ArrayLike<number>];
+  validationData?: readonly [Matrix, ArrayLike<number>];
   /** After each epoch; return false to stop. */
   onEpochEnd?: (logs: EpochLogs) => void | boolean | Promise<void | boolean>;
 }

@@ -19,7 +19,7 @@ import { ValueError } from '../errors.js';
 
 export interface SafetensorEntry {
   name: string;
-  shape: number[];
+  shape: readonly number[];
   data: Float32Array;
 }
 

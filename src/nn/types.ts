@@ -82,7 +82,7 @@ export interface CompileOptions {
   /** Default adam(). */
   optimizer?: OptimizerSpec;
   /** Default ['accuracy'] for the cross-entropies, [] for mse. */
-  metrics?: MetricName[];
+  metrics?: readonly MetricName[];
 }
 
 /** A host matrix: rows × cols float32 values, row-major (readCsv's result fits). */
@@ -132,7 +132,7 @@ export interface FitOptions {
    */
   validationSplit?: number;
   /** Held-out data evaluated after each epoch (instead of validationSplit). */
-  validationData?: [Inputs, Targets];
+  validationData?: readonly [Inputs, Targets];
   /** Keep every step's loss (GPU-resident, read once per epoch) in history.stepLosses. */
   recordStepLosses?: boolean;
   /**

@@ -151,6 +151,19 @@ describe('inputs, predict and predictProba', () => {
     expect(results[3]).toEqual(results[0]);
   });
 
+  it('read-only inputs type-check and run: `as const` metrics, a readonly validationData tuple (typed mutable, they did not compile)', async () => {
+    const m = sequential(engines.cpu, [dense(5, 3)], { seed: 1 });
+    try {
+      const metrics = ['accuracy'] as const;
+      m.compile({ loss: 'softmaxCrossEntropy', metrics: Object.freeze(metrics) });
+      const validationData = Object.freeze([d.x.slice(0, 10), d.labels.slice(0, 10)] as const);
+      const h = await m.fit(d.x, d.labels, { epochs: 1, batchSize: 16, validationData });
+      expect(h.valAccuracy).toHaveLength(1);
+    } finally {
+      m.dispose();
+    }
+  });
+
   it('predict in batches equals predict in one pass; predictProba rows are softmax', async () => {
     for (const e of [engines.cpu, engines.gpu]) {
       const m = sequential(e, [dense(5, 7), sigmoid(), dense(7, 3)], { seed: 4 });

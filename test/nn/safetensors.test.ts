@@ -94,6 +94,18 @@ describe('safetensors layout', () => {
     const again = parseSafetensors(encodeSafetensors(f.tensors, f.metadata));
     expect(again).toEqual(f);
   });
+
+  it("encodes entries made straight from tensors: a tensor's readonly shape is a SafetensorEntry shape (it was typed number[])", async () => {
+    const m = sequential(engines.cpu, LAYERS, { seed: 2 });
+    try {
+      const entries = await Promise.all(m.parameters().map(async (p) => ({ name: p.name, shape: p.tensor.shape, data: await p.tensor.read() })));
+      const f = parseSafetensors(encodeSafetensors(entries));
+      expect(f.tensors.map((t) => [t.name, t.shape])).toEqual(entries.map((t) => [t.name, [...t.shape]]));
+      expect(f.tensors.map((t) => Array.from(t.data))).toEqual(entries.map((t) => Array.from(t.data)));
+    } finally {
+      m.dispose();
+    }
+  });
 });
 
 describe('round trip', () => {
