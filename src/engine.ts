@@ -244,10 +244,14 @@ export class Engine implements TensorOwner {
     return this.#live('read').read(t.buffer, t.size);
   }
 
-  /** @internal */
+  /**
+   * @internal Tensor.dispose()'s half (call that instead). Frees the buffer once: the tensor
+   * leaves #madeOn, so a second call (this method is in the typings) cannot count it twice.
+   */
   disposeTensor(t: Tensor): void {
     if (this.#backend === null) return; // destroy() already freed everything
-    if (this.#madeOn.get(t) !== this.#backend) return; // made before recover(): its backend is gone
+    if (this.#madeOn.get(t) !== this.#backend) return; // made before recover(): its backend is gone; or freed already
+    this.#madeOn.delete(t);
     this.#backend.release(t.buffer);
     this.#liveTensors--;
     this.#liveBytes -= t.size * 4;
@@ -737,6 +741,7 @@ export class Engine implements TensorOwner {
     if (!(t instanceof Tensor)) throw new ValueError(`expected a Tensor, got ${describeValue(t)}`);
     if (t.owner !== this) throw new ValueError(`${t} belongs to another engine`);
     void t.buffer; // throws DisposedError when disposed
+    if (this.#backend !== null && !this.#madeOn.has(t)) throw new DisposedError(`${t} was freed (engine.disposeTensor) or not made by this engine`);
     if (this.#backend !== null && this.#madeOn.get(t) !== this.#backend) {
       throw new GPUOpError('tensor', 'device-lost', `${t} was made on a GPU device that was lost (before engine.recover()); upload it again (a model: await model.recover())`);
     }

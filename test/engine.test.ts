@@ -171,6 +171,22 @@ for (const backend of ['cpu', 'webgpu'] as const) {
       });
     });
 
+    it('engine.disposeTensor (internal, but in the typings) frees a tensor once: counts never go negative, a later use is a DisposedError', async () => {
+      await withEngine(backend, async (e) => {
+        const t = e.tensor([1, 2, 3, 4]);
+        e.disposeTensor(t);
+        e.disposeTensor(t);
+        t.dispose();
+        expect(e.memory()).toMatchObject({ liveTensors: 0, liveBytes: 0 }); // was −1 and −16
+        const u = e.tensor([1, 2, 3, 4]);
+        e.disposeTensor(u);
+        expect(() => e.scale(u, 2)).toThrow(DisposedError);
+        await expect(u.read()).rejects.toThrow(DisposedError);
+        u.dispose();
+        expect(e.memory()).toMatchObject({ liveTensors: 0, liveBytes: 0 });
+      });
+    });
+
     it('1,000 alloc–op–dispose iterations leave liveBytes flat and the pool bounded (buffers reused)', async () => {
       await withEngine(backend, async (e) => {
         const data = new Float32Array(64 * 65).map((_, i) => Math.sin(i));
