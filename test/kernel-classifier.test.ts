@@ -224,6 +224,25 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
       clf.dispose();
     }
   });
+  it('landmarkRows hands out copies: editing them leaves the fit (which uploads them again after a device loss) alone', async () => {
+    const e = engines[backend]!;
+    const clf = new KernelClassifier({ landmarks: 6, epochs: 1, seed: 3 });
+    try {
+      await clf.fit(e, train.x, train.y);
+      const first = clf.landmarkRows;
+      const rows = Array.from(first.rows.data);
+      const indices = [...first.indices];
+      expect(rows).toEqual(indices.flatMap((i) => Array.from(train.x.data.subarray(i * train.x.cols, (i + 1) * train.x.cols))));
+      first.rows.data.fill(0);
+      (first.indices as number[]).fill(0);
+      const again = clf.landmarkRows;
+      expect(Array.from(again.rows.data)).toEqual(rows);
+      expect([...again.indices]).toEqual(indices);
+    } finally {
+      clf.dispose();
+    }
+  });
+
   it('calls under way when a refit succeeds finish on the fit they started with', async () => {
     const e = engines[backend]!;
     const clf = new KernelClassifier({ landmarks: 6, epochs: 2, seed: 3 });

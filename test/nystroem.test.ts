@@ -152,6 +152,12 @@ describe.each(['cpu', 'webgpu'])('nystroem on %s', (backend) => {
     for (let i = 0; i < za.data.length; i++) expect(Math.abs(blocked.data[i]! - za.data[i]!)).toBeLessThan(1e-5);
     expect(a.size).toBe(30);
     expect(a.features).toBe(D);
+    // The fitted arrays come out as copies: editing them leaves the map alone.
+    a.components.data.fill(0);
+    a.normalization.fill(0);
+    a.eigenvalues.fill(-1);
+    expect((await a.transform(e, X)).data).toEqual(za.data);
+    expect(a.negativeEigenvalues).toBe(0);
     // Default kernel: sigmoid with γ = 1/d, c₀ = 1.
     const s = await nystroem(e, X, { components: 5 });
     expect(s.gramOptions).toEqual({ kernel: 'sigmoid', gamma: 1 / D, coef0: 1, degree: 3 });

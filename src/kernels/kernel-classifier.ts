@@ -126,10 +126,11 @@ export class KernelClassifier {
     return { ...this.#ready('gramOptions').gram };
   }
 
-  /** The landmark rows and their indices in the training data, once fitted. */
+  /** The landmark rows and their indices in the training data, once fitted (copies). */
   get landmarkRows(): { rows: Matrix; indices: readonly number[] } {
     const f = this.#ready('landmarkRows');
-    return { rows: f.landmarkRows, indices: f.landmarkIndices };
+    const r = f.landmarkRows; // copies: the fit uploads these rows again after a device loss
+    return { rows: { rows: r.rows, cols: r.cols, data: r.data.slice() }, indices: f.landmarkIndices.slice() };
   }
 
   /** The trained Sequential model (owned by the classifier), once fitted. */

@@ -68,14 +68,12 @@ export class Nystroem {
   readonly gamma: number;
   readonly coef0: number;
   readonly degree: number;
-  /** The component rows C, [m, d]. */
-  readonly components: Matrix;
   /** Their row indices in the fitted data. */
   readonly componentIndices: readonly number[];
-  /** U · diag(1/√max(S, nystroemFloor(S))) · Vᵀ, [m, m] row-major (float64). */
-  readonly normalization: Float64Array;
-  /** Eigenvalues of K_mm with their signs (σᵢ · sign(uᵢ·vᵢ)), by decreasing |λ|. */
-  readonly eigenvalues: Float64Array;
+  // The fitted map, kept private: the getters hand out copies, so editing one cannot change the map.
+  readonly #components: Matrix;
+  readonly #normalization: Float64Array;
+  readonly #eigenvalues: Float64Array;
 
   /** @internal Use nystroem(). */
   constructor(o: ResolvedGramOptions<SymmetricGramKernel>, components: Matrix, indices: number[], normalization: Float64Array, eigenvalues: Float64Array) {
@@ -83,26 +81,42 @@ export class Nystroem {
     this.gamma = o.gamma;
     this.coef0 = o.coef0;
     this.degree = o.degree;
-    this.components = components;
+    this.#components = components;
     this.componentIndices = Object.freeze(indices);
-    this.normalization = normalization;
-    this.eigenvalues = eigenvalues;
+    this.#normalization = normalization;
+    this.#eigenvalues = eigenvalues;
+  }
+
+  /** The component rows C, [m, d] (a copy). */
+  get components(): Matrix {
+    const c = this.#components;
+    return { rows: c.rows, cols: c.cols, data: c.data.slice() };
+  }
+
+  /** U · diag(1/√max(S, nystroemFloor(S))) · Vᵀ, [m, m] row-major (float64; a copy). */
+  get normalization(): Float64Array {
+    return this.#normalization.slice();
+  }
+
+  /** Eigenvalues of K_mm with their signs (σᵢ · sign(uᵢ·vᵢ)), by decreasing |λ| (a copy). */
+  get eigenvalues(): Float64Array {
+    return this.#eigenvalues.slice();
   }
 
   /** m, the number of components (columns of Z). */
   get size(): number {
-    return this.components.rows;
+    return this.#components.rows;
   }
 
   /** Number of features d the map was fitted on. */
   get features(): number {
-    return this.components.cols;
+    return this.#components.cols;
   }
 
   /** Eigenvalues of K_mm below −1e-4·max|λ| (above float32 rounding noise; 0 for a PSD kernel). */
   get negativeEigenvalues(): number {
-    const top = Math.abs(this.eigenvalues[0] ?? 0);
-    return this.eigenvalues.filter((l) => l < -1e-4 * top).length;
+    const top = Math.abs(this.#eigenvalues[0] ?? 0);
+    return this.#eigenvalues.filter((l) => l < -1e-4 * top).length;
   }
 
   get gramOptions(): Required<SymmetricGramOptions> {
@@ -118,12 +132,12 @@ export class Nystroem {
     const opts = optionsObject('Nystroem.transform', options, TRANSFORM_KEYS);
     checkInputMatrix('transform: X', x);
     checkWidth('transform: X', x, this.features, 'the Nyström map');
-    checkGramSums(engine, 'Nystroem.transform', this.gramOptions, [x, this.components]);
+    checkGramSums(engine, 'Nystroem.transform', this.gramOptions, [x, this.#components]);
     const m = this.size;
     const rows = opts.blockRows ?? blockRows(engine, x.rows, [m, x.cols]);
     if (!Number.isInteger(rows) || rows < 1) throw new ValueError(`blockRows must be a positive integer, got ${String(rows)}`);
-    const c = engine.tensor(this.components.data, [m, this.features]);
-    const norm = engine.tensor(Float32Array.from(this.normalization), [m, m]);
+    const c = engine.tensor(this.#components.data, [m, this.features]);
+    const norm = engine.tensor(Float32Array.from(this.#normalization), [m, m]);
     try {
       const z = await mapRowBlocks(engine, x, m, rows, (xb) => {
         const k = engine.gram(xb, c, this.gramOptions);
