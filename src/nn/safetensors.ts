@@ -120,8 +120,9 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorFile {
     }
     entries.push({ name, shape: shape as number[], begin, end });
   }
-  // The data must be covered exactly once, without gaps.
-  const sorted = [...entries].sort((a, b) => a.begin - b.begin);
+  // The data must be covered exactly once, without gaps. Sorted by (begin, end) as the
+  // reference reader does: an empty tensor [k, k] listed after one starting at k is valid.
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let pos = 0;
   for (const e of sorted) {
     if (e.begin !== pos) throw new ValueError(`safetensors: ${e.name} starts at data byte ${e.begin}, expected ${pos} (gap or overlap)`);

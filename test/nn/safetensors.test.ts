@@ -106,6 +106,20 @@ describe('safetensors layout', () => {
       m.dispose();
     }
   });
+
+  it('reads an empty tensor sharing its offset with the next one, in either header order (the reference reader sorts by begin, then end)', () => {
+    const a = new Uint8Array(new Float32Array([1, 2]).buffer);
+    for (const order of [['a', 'z'], ['z', 'a']]) {
+      const entries: Record<string, object> = { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, z: { dtype: 'F32', shape: [0], data_offsets: [0, 0] } };
+      const h = new TextEncoder().encode(JSON.stringify(Object.fromEntries(order.map((k) => [k, entries[k]]))));
+      const bytes = new Uint8Array(8 + h.length + 8);
+      new DataView(bytes.buffer).setUint32(0, h.length, true);
+      bytes.set(h, 8);
+      bytes.set(a, 8 + h.length);
+      const f = parseSafetensors(bytes);
+      expect(f.tensors.map((t) => [t.name, t.shape, Array.from(t.data)]), order.join()).toEqual(order.map((k) => (k === 'a' ? ['a', [2], [1, 2]] : ['z', [0], []])));
+    }
+  });
 });
 
 describe('round trip', () => {
