@@ -356,6 +356,18 @@ describe('atomic writes', () => {
     expect(Array.from(readFileSync(path))).toEqual([1, 2, 3]);
     await expect(checkpointStore(join(dir, 'missing-dir', 'x.safetensors')).write(new Uint8Array(1))).rejects.toThrow(/cannot write the checkpoint/);
   });
+
+  it.skipIf(process.platform === 'win32')("a '\\' in a file name is no folder separator off Windows: the target is accepted, written and read", async () => {
+    const path = join(dir, 'run\\1.safetensors');
+    const m = model(engines.cpu, adam({ lr: 0.01 }));
+    try {
+      await m.fit(DATA.x, DATA.labels, { ...FIT, epochs: 1, checkpoint: { to: path } });
+      expect(readdirSync(dir)).toContain('run\\1.safetensors');
+      expect(parseCheckpoint(await checkpointStore(path).read()).epochsCompleted).toBe(1);
+    } finally {
+      m.dispose();
+    }
+  });
 });
 
 describe('bad checkpoints', () => {

@@ -95,8 +95,9 @@ async function nodeFs(path: string): Promise<FsPromises> {
   return fsPromise;
 }
 
+/** The folder part (with its separator) and the file name; '\\' separates on Windows only (elsewhere a file name may hold it). */
 function dirAndBase(path: string): [string, string] {
-  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  const cut = Math.max(path.lastIndexOf('/'), process.platform === 'win32' ? path.lastIndexOf('\\') : -1);
   return cut < 0 ? ['', path] : [path.slice(0, cut + 1), path.slice(cut + 1)];
 }
 
