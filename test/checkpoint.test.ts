@@ -393,6 +393,14 @@ describe('bad checkpoints', () => {
       try {
         await expectRejected(m, good.subarray(0, good.length - 10), /truncated/);
         await expectRejected(m, good.subarray(0, 5), /truncated/);
+        // Full length but damaged data (a torn write leaves zeros; a bad disk flips a bit):
+        // the data's CRC-32 in the header refuses it instead of resuming from garbage.
+        const zeroTail = good.slice();
+        zeroTail.fill(0, good.length - 100);
+        await expectRejected(m, zeroTail, /resumeFrom: the tensor data is damaged: its CRC-32 is [0-9a-f]{8}, the file was written with "[0-9a-f]{8}"/);
+        const flipped = good.slice();
+        flipped[good.length - 200]! ^= 0x01;
+        await expectRejected(m, flipped, /tensor data is damaged/);
         await expectRejected(m, new TextEncoder().encode('not a checkpoint at all, just text'), /not a readable checkpoint/);
         const { encodeSafetensors } = await import('../src/nn/safetensors.js');
         await expectRejected(m, encodeSafetensors([{ name: 'w', shape: [1], data: new Float32Array(1) }], { format: 'pt' }), /not a sigmoid-core checkpoint/);
@@ -405,9 +413,12 @@ describe('bad checkpoints', () => {
         const { parseSafetensors } = await import('../src/nn/safetensors.js');
         const file = parseSafetensors(good);
         expect(file.tensors.some((t) => t.name.endsWith('.v')), 'an Adam checkpoint').toBe(true);
+        // (Without the data's checksum, as a file from before it: the checksum would refuse it first.)
+        const { data_crc32: crc, ...unsummed } = file.metadata;
+        expect(crc).toMatch(/^[0-9a-f]{8}$/);
         const negative = encodeSafetensors(
           file.tensors.map((t) => ({ ...t, data: t.name.endsWith('.v') ? new Float32Array(t.data.length).fill(-1) : t.data })),
-          file.metadata,
+          unsummed,
         );
         await expectRejected(m, negative, /\.v element 0 is -1 \(Adam's v cannot be negative\)/);
       } finally {
