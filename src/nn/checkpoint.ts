@@ -29,7 +29,7 @@ import type { LossKind } from '../types.js';
 import { type CheckpointStore, type CheckpointTarget, checkpointStore, isStore } from './checkpoint-store.js';
 import type { ResolvedFitOptions, TrainContext } from './fit.js';
 import { checkOptimizerSpec } from './optimizers.js';
-import { encodeSafetensors, parseSafetensors, type SafetensorEntry } from './safetensors.js';
+import { encodeSafetensors, FORMAT_VERSION, parseSafetensors, type SafetensorEntry } from './safetensors.js';
 import { checkedWeights, checkSameArchitecture } from './sequential.js';
 import type { FitOptions, LayerSpec, OptimizerSpec } from './types.js';
 
@@ -108,7 +108,7 @@ export async function checkpointBytes(ctx: TrainContext, model: ModelInfo, fit: 
   });
   const metadata: Record<string, string> = {
     format: 'sigmoid-core',
-    format_version: '1',
+    format_version: FORMAT_VERSION,
     layers: JSON.stringify(model.layers),
     seed: String(model.seed),
     loss: model.loss,

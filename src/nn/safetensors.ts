@@ -12,7 +12,8 @@
 //   layers.{i}.alpha   [1]               the learned α of sigmoid layer i (learnAlpha only)
 // (i = the layer's index in the model's layer list), and in __metadata__:
 //   format: "sigmoid-core", format_version: "1", layers: JSON of the LayerSpec list,
-//   plus, when compiled, loss: the loss name.
+//   plus, when compiled, loss: the loss name. A reader refuses a format_version it does not
+//   know (a newer layout must not be misread as this one).
 // Every check of a file throws a ValueError that says what is wrong.
 
 import { ValueError } from '../errors.js';
@@ -27,6 +28,9 @@ export interface SafetensorFile {
   tensors: SafetensorEntry[];
   metadata: Record<string, string>;
 }
+
+/** The layout of a sigmoid-core model file (__metadata__.format_version) this version writes and reads. */
+export const FORMAT_VERSION = '1';
 
 /** Largest header we accept (the format's reference implementation uses 100 MB). */
 const MAX_HEADER = 100_000_000;

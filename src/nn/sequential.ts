@@ -18,7 +18,7 @@ import { checkLayerSpec, describeLayer } from './layers.js';
 import { Network, type Param } from './network.js';
 import type { TrainingRecovery } from './recovery.js';
 import { adam, checkOptimizerSpec, Optimizer } from './optimizers.js';
-import { encodeSafetensors, parseSafetensors, type SafetensorEntry, type SafetensorFile } from './safetensors.js';
+import { encodeSafetensors, FORMAT_VERSION, parseSafetensors, type SafetensorEntry, type SafetensorFile } from './safetensors.js';
 import type {
   CompileOptions, EvaluateOptions, EvaluateResult, FitOptions, History, Inputs, LayerSpec, MetricName, NamedParameter,
   OptimizerSpec, PredictOptions, Targets,
@@ -149,6 +149,7 @@ export class Sequential {
         'safetensors: no sigmoid-core architecture in __metadata__ (format/layers); build the model with sequential() and call model.load(bytes)',
       );
     }
+    checkFormatVersion(m);
     let layers: unknown;
     try {
       layers = JSON.parse(m.layers);
@@ -484,7 +485,7 @@ export class Sequential {
     const tensors: SafetensorEntry[] = params.map((p, i) => ({ name: p.name, shape: [...p.shape], data: data[i]! }));
     const metadata: Record<string, string> = {
       format: 'sigmoid-core',
-      format_version: '1',
+      format_version: FORMAT_VERSION,
       layers: JSON.stringify(this.layers),
       seed: String(this.seed),
     };
@@ -502,6 +503,7 @@ export class Sequential {
     this.#alive();
     this.#notBusy('load');
     const file = parseSafetensors(bytes);
+    checkFormatVersion(file.metadata);
     if (file.metadata.layers !== undefined) checkSameArchitecture(this.layers, file.metadata.layers);
     const weights = checkedWeights(this.#net.params, modelTensors(file));
     const fresh: Tensor[] = [];
@@ -642,6 +644,15 @@ export function checkedWeights(params: readonly Param[], tensors: readonly Safet
     out.set(p.name, t.data);
   }
   return out;
+}
+
+/** Throws unless a sigmoid-core file's format_version, when given, is the one this version reads. */
+function checkFormatVersion(m: Record<string, string>): void {
+  if (m.format === 'sigmoid-core' && m.format_version !== undefined && m.format_version !== FORMAT_VERSION) {
+    throw new ValueError(
+      `safetensors: __metadata__.format_version ${JSON.stringify(m.format_version)} is not supported (this version reads "${FORMAT_VERSION}"; a newer sigmoid-core's file?)`,
+    );
+  }
 }
 
 /** Throws unless the architecture in a file's metadata is this model's (seeds and initial α aside). */

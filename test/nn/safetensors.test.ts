@@ -223,6 +223,12 @@ describe('broken files: ValueError, model unchanged', () => {
       f.tensors[0]!.data[3] = Number.NaN;
       await expectRejected(m, encodeSafetensors(f.tensors, f.metadata), 'NaN weight', ['layers.0.weight', 'NaN']);
 
+      // A layout this version does not know (format_version) is refused, not misread.
+      const newer = parseSafetensors(good);
+      const v2 = encodeSafetensors(newer.tensors, { ...newer.metadata, format_version: '2' });
+      await expectRejected(m, v2, 'newer format_version', ['format_version "2" is not supported', 'reads "1"']);
+      await expectThrows(() => Sequential.fromSafetensors(engines.cpu, v2), ValueError, 'newer format_version', ['format_version "2"']);
+
       // fromSafetensors with a loss it does not know.
       const odd = parseSafetensors(good);
       await expectThrows(
