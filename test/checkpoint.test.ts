@@ -397,10 +397,13 @@ describe('bad checkpoints', () => {
         // the data's CRC-32 in the header refuses it instead of resuming from garbage.
         const zeroTail = good.slice();
         zeroTail.fill(0, good.length - 100);
-        await expectRejected(m, zeroTail, /resumeFrom: the tensor data is damaged: its CRC-32 is [0-9a-f]{8}, the file was written with "[0-9a-f]{8}"/);
+        await expectRejected(m, zeroTail, /resumeFrom: not a readable checkpoint: safetensors: the tensor data is damaged: its CRC-32 is [0-9a-f]{8}, the file was written with "[0-9a-f]{8}"/);
         const flipped = good.slice();
         flipped[good.length - 200]! ^= 0x01;
         await expectRejected(m, flipped, /tensor data is damaged/);
+        // Loaded as a plain model, too.
+        expect(() => Sequential.fromSafetensors(engines.cpu, flipped)).toThrow(/safetensors: the tensor data is damaged/);
+        expect(() => m.load(zeroTail)).toThrow(/safetensors: the tensor data is damaged/);
         await expectRejected(m, new TextEncoder().encode('not a checkpoint at all, just text'), /not a readable checkpoint/);
         const { encodeSafetensors } = await import('../src/nn/safetensors.js');
         await expectRejected(m, encodeSafetensors([{ name: 'w', shape: [1], data: new Float32Array(1) }], { format: 'pt' }), /not a sigmoid-core checkpoint/);

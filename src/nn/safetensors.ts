@@ -12,7 +12,9 @@
 //   layers.{i}.alpha   [1]               the learned α of sigmoid layer i (learnAlpha only)
 // (i = the layer's index in the model's layer list), and in __metadata__:
 //   format: "sigmoid-core", format_version: "1", layers: JSON of the LayerSpec list,
-//   plus, when compiled, loss: the loss name. A reader refuses a format_version it does not
+//   plus, when compiled, loss: the loss name. Checkpoints also carry data_crc32: the CRC-32
+//   (zlib's polynomial, 8 hex digits) of the data part; a reader refuses a file whose data no
+//   longer matches it (zeros left by a torn write, a flipped bit). Files without it are read. A reader refuses a format_version it does not
 //   know (a newer layout must not be misread as this one).
 // Every check of a file throws a ValueError that says what is wrong.
 
@@ -37,8 +39,18 @@ const MAX_HEADER = 100_000_000;
 
 const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** Encodes tensors (in the given order, contiguous) and string metadata as safetensors bytes. */
-export function encodeSafetensors(tensors: readonly SafetensorEntry[], metadata: Record<string, string> = {}): Uint8Array {
+/**
+ * Encodes tensors (in the given order, contiguous) and string metadata as safetensors bytes;
+ * `checksum` adds data_crc32, the CRC-32 of the data part, to the metadata.
+ */
+export function encodeSafetensors(
+  tensors: readonly SafetensorEntry[], metadata: Record<string, string> = {}, o: { checksum?: boolean } = {},
+): Uint8Array {
+  if (o.checksum === true) {
+    // The checksum goes in the header, ahead of the data it covers: encode, sum, encode again.
+    const plain = encodeSafetensors(tensors, metadata);
+    return encodeSafetensors(tensors, { ...metadata, data_crc32: crc32(plain.subarray(plain.length - dataBytes(tensors))) });
+  }
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
@@ -133,6 +145,14 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorFile {
     pos = e.end;
   }
   if (pos !== dataLength) throw new ValueError(`safetensors: ${dataLength - pos} bytes after the last tensor (the data part must be covered exactly)`);
+  if (metadata.data_crc32 !== undefined) {
+    const crc = crc32(bytes.subarray(dataStart));
+    if (crc !== metadata.data_crc32) {
+      throw new ValueError(
+        `safetensors: the tensor data is damaged: its CRC-32 is ${crc}, the file was written with ${JSON.stringify(metadata.data_crc32)} (a torn write or a bad disk?)`,
+      );
+    }
+  }
   const tensors = entries.map((e) => {
     const count = (e.end - e.begin) / 4;
     const data = new Float32Array(count);
@@ -141,4 +161,22 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorFile {
     return { name: e.name, shape: e.shape, data };
   });
   return { tensors, metadata };
+}
+
+function dataBytes(tensors: readonly SafetensorEntry[]): number {
+  return tensors.reduce((n, t) => n + t.data.byteLength, 0);
+}
+
+let crcTable: Uint32Array | null = null;
+
+/** CRC-32 (the zlib / PNG polynomial) of `bytes`, as 8 hex digits. */
+function crc32(bytes: Uint8Array): string {
+  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c;
+  });
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return ((c ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0');
 }
