@@ -166,7 +166,14 @@ export class Sequential {
     // Check names/shapes/values against the architecture first (no tensors made yet).
     const probe = new Network(engine, layers as LayerSpec[]);
     const weights = checkedWeights(probe.params, modelTensors(file));
-    return new Sequential(engine, layers as LayerSpec[], { seed, weights, ...(savedLoss !== undefined ? { savedLoss } : {}) });
+    try {
+      return new Sequential(engine, layers as LayerSpec[], { seed, weights, ...(savedLoss !== undefined ? { savedLoss } : {}) });
+    } catch (err) {
+      // The file describes no valid model (layers that do not chain, no dense layer, a seed
+      // out of range): a ValueError about the file, as for its other checks.
+      if (err instanceof ShapeError || err instanceof ValueError) throw new ValueError(`safetensors: __metadata__ describes no valid model: ${err.message}`);
+      throw err;
+    }
   }
 
   // ---- inspection ----------------------------------------------------------------------

@@ -229,6 +229,20 @@ describe('broken files: ValueError, model unchanged', () => {
       await expectRejected(m, v2, 'newer format_version', ['format_version "2" is not supported', 'reads "1"']);
       await expectThrows(() => Sequential.fromSafetensors(engines.cpu, v2), ValueError, 'newer format_version', ['format_version "2"']);
 
+      // fromSafetensors of metadata that is no valid model (tensors matching it): a ValueError naming the file.
+      const unchained = encodeSafetensors(
+        [{ name: 'layers.0.weight', shape: [4, 5], data: new Float32Array(20) }, { name: 'layers.0.bias', shape: [5], data: new Float32Array(5) },
+          { name: 'layers.1.weight', shape: [6, 2], data: new Float32Array(12) }, { name: 'layers.1.bias', shape: [2], data: new Float32Array(2) }],
+        { format: 'sigmoid-core', format_version: '1', layers: JSON.stringify([dense(4, 5), dense(6, 2)]) },
+      );
+      await expectThrows(() => Sequential.fromSafetensors(engines.cpu, unchained), ValueError, 'layers that do not chain', [
+        'safetensors: __metadata__ describes no valid model', 'takes 6 inputs',
+      ]);
+      await expectThrows(
+        () => Sequential.fromSafetensors(engines.cpu, encodeSafetensors([], { format: 'sigmoid-core', format_version: '1', layers: '[]' })), ValueError,
+        'no layers', ['safetensors: __metadata__ describes no valid model', 'non-empty'],
+      );
+
       // fromSafetensors with a loss it does not know.
       const odd = parseSafetensors(good);
       await expectThrows(
