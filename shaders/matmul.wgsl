@@ -35,8 +35,10 @@
 // stores outside C are skipped.
 // The grid may be folded into 2-D (over 65535 workgroups): the tile index is linear.
 // A long matmul or Gram is split into several dispatches (src/webgpu/backend.ts,
-// dispatchLimits): each covers tiles tile_offset .. tile_offset + workgroups − 1 and
-// computes them exactly as one dispatch would, so the split result is bit-identical.
+// dispatchLimits): each covers tiles tile_offset .. end_tile − 1 (the spare workgroups of a
+// folded grid stop at end_tile: computing a tile of the next dispatch too would apply the
+// SGD epilogue's in-place update twice) and computes them exactly as one dispatch would,
+// so the split result is bit-identical.
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
@@ -55,7 +57,8 @@ struct Params {
   n: u32,
   k: u32,
   tiles_n: u32,     // number of 64-column tiles of C
-  total_tiles: u32, // tiles_n × number of 64-row tiles
+  end_tile: u32,    // one past the last tile of this dispatch (a folded 2-D grid has spare
+                    // workgroups, which must not compute the next dispatch's tiles)
   tile_offset: u32, // first tile of this dispatch
   degree: u32,      // Gram polynomial degree
   alpha: f32,       // sigmoid scale, multiplied by alpha_buf[0]
@@ -90,7 +93,7 @@ fn matmul(
   @builtin(local_invocation_index) li: u32,
 ) {
   let tile = wid.x + wid.y * nwg.x + params.tile_offset;
-  if (tile >= params.total_tiles) {
+  if (tile >= params.end_tile) {
     return;
   }
   let m = params.m;
@@ -236,7 +239,7 @@ fn matmul_direct(
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
   let tile = wid.x + wid.y * nwg.x + params.tile_offset;
-  if (tile >= params.total_tiles) {
+  if (tile >= params.end_tile) {
     return;
   }
   let m = params.m;

@@ -80,6 +80,22 @@ for (const tiling of ['workgroup', 'register'] as const) describe(`long work is 
     });
   }
 
+  it('an sgdMatmulStep split into parts over 65535 tiles (2-D grids) updates every tile once', async () => {
+    // A part of 70001 tiles is folded into a 35001 × 2 grid: its spare workgroup must not
+    // compute the first tile of the next part too, which would apply that tile's update twice.
+    const per = 70001;
+    const m = 64 * (per + 1); // [m, 1]: one 64-row tile per 64 rows, two parts
+    const p = te.zeros([m, 1]);
+    const a = te.tensor(new Float32Array(m).fill(1), [m, 1]);
+    const b = te.tensor([1], [1, 1]);
+    dispatchLimits.maxMacsPerDispatch = per * 64 * 64; // k = 1
+    te.sgdMatmulStep(p, a, b, { lr: 1 });
+    const got = await p.read();
+    const wrong = got.findIndex((v) => v !== -1);
+    expect(wrong === -1 ? 'every element −1' : `element ${wrong} (tile ${Math.floor(wrong / 64)}) is ${got[wrong]}`).toBe('every element −1');
+    for (const t of [p, a, b]) t.dispose();
+  });
+
   for (const kernel of ['sigmoid', 'rbf', 'polynomial'] as const) {
     it(`gram (${kernel}) split into one-tile dispatches is bit-identical`, async () => {
       const x = rand(4, 200, 17, te);

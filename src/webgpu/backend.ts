@@ -168,12 +168,15 @@ class WebGPUBackend implements Backend {
       const pipeline = this.#pipes.get('matmul', matmulEntry(this.tiling), t.constants);
       for (let offset = 0; offset < total; offset += per) {
         if (offset > 0) this.#sched.flush(); // each part its own submission (watchdog)
+        const count = Math.min(per, total - offset);
         this.#sched.dispatch(op, {
           pipeline,
           buffers: [[1, t.a], [2, t.b], [3, t.side], [4, t.alpha], [5, t.out]],
-          u32: [t.m, t.n, t.k, tilesN, total, offset, t.degree],
+          // end_tile bounds this part: a grid folded into 2-D has spare workgroups, which
+          // would otherwise compute (and, with the SGD epilogue, update) the next part's tiles.
+          u32: [t.m, t.n, t.k, tilesN, offset + count, offset, t.degree],
           f32: t.f32,
-          workgroups: Math.min(per, total - offset),
+          workgroups: count,
         });
       }
     });
