@@ -14,7 +14,8 @@
 //   format: "sigmoid-core", format_version: "1", layers: JSON of the LayerSpec list,
 //   plus, when compiled, loss: the loss name. Checkpoints also carry data_crc32: the CRC-32
 //   (zlib's polynomial, 8 hex digits) of the data part; a reader refuses a file whose data no
-//   longer matches it (zeros left by a torn write, a flipped bit). Files without it are read. A reader refuses a format_version it does not
+//   longer matches it (zeros left by a torn write, a flipped bit). Files without it are read.
+//   The writer drops a data_crc32 it is handed and computes a fresh one on request (checksum). A reader refuses a format_version it does not
 //   know (a newer layout must not be misread as this one).
 // Every check of a file throws a ValueError that says what is wrong.
 
@@ -40,16 +41,22 @@ const MAX_HEADER = 100_000_000;
 const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
- * Encodes tensors (in the given order, contiguous) and string metadata as safetensors bytes;
- * `checksum` adds data_crc32, the CRC-32 of the data part, to the metadata.
+ * Encodes tensors (in the given order, contiguous) and string metadata as safetensors bytes.
+ * An incoming data_crc32 (say, from the metadata of a parsed checkpoint whose tensors were then
+ * edited) is always dropped: it may no longer match. `checksum` writes a fresh one, the CRC-32
+ * of the data part.
  */
 export function encodeSafetensors(
   tensors: readonly SafetensorEntry[], metadata: Record<string, string> = {}, o: { checksum?: boolean } = {},
 ): Uint8Array {
+  const { data_crc32: _stale, ...rest } = metadata;
+  metadata = rest;
   if (o.checksum === true) {
-    // The checksum goes in the header, ahead of the data it covers: encode, sum, encode again.
-    const plain = encodeSafetensors(tensors, metadata);
-    return encodeSafetensors(tensors, { ...metadata, data_crc32: crc32(plain.subarray(plain.length - dataBytes(tensors))) });
+    // The checksum goes in the header, ahead of the data it covers: sum the tensors' bytes
+    // first, in file order (without building the file twice).
+    let c = 0xffffffff;
+    for (const t of tensors) c = crc32Update(c, leBytes(t.data));
+    metadata = { ...metadata, data_crc32: crc32Hex(c) };
   }
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
@@ -163,20 +170,33 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorFile {
   return { tensors, metadata };
 }
 
-function dataBytes(tensors: readonly SafetensorEntry[]): number {
-  return tensors.reduce((n, t) => n + t.data.byteLength, 0);
-}
-
 let crcTable: Uint32Array | null = null;
 
-/** CRC-32 (the zlib / PNG polynomial) of `bytes`, as 8 hex digits. */
-function crc32(bytes: Uint8Array): string {
+/** Feeds `bytes` into a running CRC-32 (the zlib / PNG polynomial; start with 0xffffffff). */
+function crc32Update(c: number, bytes: Uint8Array): number {
   crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c;
+    let k = n;
+    for (let j = 0; j < 8; j++) k = k & 1 ? 0xedb88320 ^ (k >>> 1) : k >>> 1;
+    return k;
   });
-  let c = 0xffffffff;
   for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return c;
+}
+
+function crc32Hex(c: number): string {
   return ((c ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0');
+}
+
+/** CRC-32 of `bytes`, as 8 hex digits. */
+function crc32(bytes: Uint8Array): string {
+  return crc32Hex(crc32Update(0xffffffff, bytes));
+}
+
+/** The little-endian bytes of `data`, as written to the file (a view on a little-endian host). */
+function leBytes(data: Float32Array): Uint8Array {
+  if (littleEndianHost) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint8Array(data.byteLength);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < data.length; i++) view.setFloat32(4 * i, data[i]!, true);
+  return out;
 }

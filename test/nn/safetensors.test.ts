@@ -107,6 +107,30 @@ describe('safetensors layout', () => {
     }
   });
 
+  it("re-encoding a parsed checkpoint after an edit gives a readable file: encodeSafetensors drops the incoming data_crc32, and checksum writes a fresh one over the data part", async () => {
+    const { crc32 } = await import('node:zlib');
+    const backing = new Float32Array([9, 1, 2, 3, 4, 5]);
+    const tensors = [
+      { name: 'a', shape: [2], data: backing.subarray(1, 3) }, // a view with a byteOffset: only its own bytes count
+      { name: 'empty', shape: [0], data: new Float32Array(0) },
+      { name: 'b', shape: [3], data: backing.subarray(3) },
+    ];
+    const summed = encodeSafetensors(tensors, { note: 'x' }, { checksum: true });
+    const f = parseSafetensors(summed);
+    const data = new Uint8Array(new Float32Array([1, 2, 3, 4, 5]).buffer);
+    expect(f.metadata.data_crc32).toBe(crc32(data).toString(16).padStart(8, '0'));
+    expect(summed.subarray(summed.length - data.length)).toEqual(data);
+    f.tensors[0]!.data[0] = 7; // edited after parsing: the stale checksum must not go along
+    const plain = encodeSafetensors(f.tensors, f.metadata);
+    const reread = parseSafetensors(plain);
+    expect(reread.metadata).toEqual({ note: 'x' });
+    expect(Array.from(reread.tensors[0]!.data)).toEqual([7, 2]);
+    const resummed = parseSafetensors(encodeSafetensors(f.tensors, f.metadata, { checksum: true }));
+    expect(resummed.metadata.data_crc32).toMatch(/^[0-9a-f]{8}$/);
+    expect(resummed.metadata.data_crc32).not.toBe(f.metadata.data_crc32);
+    expect(Array.from(resummed.tensors[0]!.data)).toEqual([7, 2]);
+  });
+
   it('reads an empty tensor sharing its offset with the next one, in either header order (the reference reader sorts by begin, then end)', () => {
     const a = new Uint8Array(new Float32Array([1, 2]).buffer);
     for (const order of [['a', 'z'], ['z', 'a']]) {
