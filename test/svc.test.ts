@@ -132,16 +132,49 @@ describe('SVC on a separable toy set (linear kernel, hard margin)', () => {
   });
 
   it('decisionFunction gives the values of the fit it started on when a refit finishes meanwhile (the sign flipped)', async () => {
+    // The fit's engine is the WebGPU engine with its gram read held on purpose: the refit
+    // (on the CPU engine) runs to its end while the pending decisionFunction waits on that read,
+    // whatever the timing of the real read back.
+    let hold: Promise<void> | null = null;
+    let release = (): void => {};
+    let readStarted = (): void => {};
+    const reading = new Promise<void>((r) => (readStarted = r));
+    const held = new Proxy(gpu, {
+      get(target, key) {
+        if (key === 'gram') {
+          return (...args: Parameters<Engine['gram']>) => {
+            const kt = target.gram(...args);
+            const read = kt.read.bind(kt);
+            const gate = hold;
+            if (gate !== null) {
+              Object.assign(kt, {
+                read: async () => {
+                  readStarted();
+                  await gate;
+                  return read();
+                },
+              });
+            }
+            return kt;
+          };
+        }
+        const v: unknown = Reflect.get(target, key, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
     const svc = new SVC({ kernel: 'linear', C: 1e6, tol: 1e-5, provider: 'engine' });
-    await svc.fit(gpu, TOY_X, TOY_Y);
+    await svc.fit(held, TOY_X, TOY_Y);
     const before = await svc.decisionFunction(TOY_X);
     for (let i = 0; i < 12; i++) expect(Math.sign(before.data[i]!)).toBe(TOY_Y[i] === 1 ? 1 : -1);
-    // The WebGPU read back outlasts a three-class refit of six points on the CPU engine.
-    const pending = svc.decisionFunction(TOY_X);
-    const refit = svc.fit(cpu, matrix([[0, 0], [0.2, 0.1], [5, 0], [5.1, 0.3], [0, 5], [0.3, 5.2]]), [0, 0, 1, 1, 2, 2]);
-    const during = await pending;
-    await refit;
+    hold = new Promise<void>((r) => (release = r));
+    let settled = false;
+    const pending = svc.decisionFunction(TOY_X).finally(() => (settled = true));
+    await reading; // decisionFunction has taken its fit and waits on the held read
+    await svc.fit(cpu, matrix([[0, 0], [0.2, 0.1], [5, 0], [5.1, 0.3], [0, 5], [0.3, 5.2]]), [0, 0, 1, 1, 2, 2]);
     expect(svc.classes).toEqual([0, 1, 2]);
+    expect(settled, 'the refit finished before the pending decisionFunction settled').toBe(false);
+    release();
+    const during = await pending;
     expect([during.rows, during.cols]).toEqual([12, 1]);
     for (let i = 0; i < 12; i++) expect(Math.sign(during.data[i]!)).toBe(TOY_Y[i] === 1 ? 1 : -1); // positive: classes[1]
     expectClose(during.data, before.data, { atol: 0, label: 'decision values during a refit' });
