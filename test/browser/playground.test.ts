@@ -7,7 +7,7 @@
 // test/.artifacts/playground-{webgpu,cpu}.png.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'puppeteer';
+import type { Browser, HTTPRequest, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlaygroundState } from '../../examples/web/src/main.js';
 import { MAX_SEED } from '../../src/index.js';
@@ -563,6 +563,48 @@ describe('training playground (examples/web) in headless Chromium', () => {
       await w.page.close();
     }
   }, 60_000);
+
+  it('a training field edited while a Reset still loads the digits queues no second Reset (it would wipe the model a Train pressed meanwhile trains)', async () => {
+    const w = await watchedPage(webgpu().page.browser());
+    const { page } = w;
+    try {
+      await page.goto(`${served!.url}?backend=cpu`, { waitUntil: 'load' });
+      await page_ready(w);
+      const resets = (await snapshot(page)).resets;
+      // The digits request is held until the Train and the edit are in.
+      let held: HTTPRequest | undefined;
+      let heldSeen = (): void => {};
+      const seen = new Promise<void>((r) => (heldSeen = r));
+      await page.setRequestInterception(true);
+      page.on('request', (r) => {
+        if (r.url().includes('digits.csv') && held === undefined) {
+          held = r;
+          heldSeen();
+        } else void r.continue();
+      });
+      await page.select('#dataset', 'digits');
+      await within(seen, 30_000, 'the digits request');
+      await press(page, '#train');
+      await setRaw(page, '#batch', '64');
+      await held!.continue();
+      await page.waitForFunction(() => window.__playground?.state === 'training' && window.__playground.epochs.length >= 2, {
+        timeout: 60_000,
+        polling: 50,
+      });
+      await press(page, '#pause');
+      await settled(page);
+      const s = await snapshot(page);
+      expect(s.state, `${s.error}`).toBe('idle');
+      expect(s.dataset?.name).toBe('digits');
+      expect(s.resets, 'Resets run').toBe(resets + 1);
+      expect(s.epochs.length, 'the trained epochs, still there after Pause').toBeGreaterThanOrEqual(2);
+      expect(s.charts?.loss.x.length ?? 0, 'the loss chart').toBeGreaterThanOrEqual(2);
+      expect(await message(page)).toBe('');
+      expectNoErrors(w);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
 
   let cpuPage: WatchedPage | undefined;
 

@@ -83,6 +83,15 @@ let stopRequested = false;
 let fields: TrainingFields = { batchSize: 16, epochsPerTick: 1, boundaryEvery: 5 };
 /** The message shown is applyTrainingFields' warning (cleared once the fields are valid). */
 let fieldsWarning = false;
+/**
+ * The last Reset left no model (a bad setting, or it threw): an edited training field builds
+ * again. Not merely "no model": a Reset still running (awaiting the digits) has none either,
+ * and a second Reset queued then would run after a Train pressed meanwhile, wiping its model.
+ */
+let lastResetFailed = false;
+/** A Reset is running; `editedDuringReset`: a training field changed meanwhile. */
+let resetRunning = false;
+let editedDuringReset = false;
 const boundary = new BoundaryView($('boundary') as HTMLCanvasElement, 64);
 const gram = new GramView($('gram') as HTMLCanvasElement);
 
@@ -209,8 +218,30 @@ function datasetInfo(d: Dataset, train: number): PlaygroundState['dataset'] {
   return { name: d.name, rows: d.rows, cols: d.cols, classes: d.classes, trainRows: train };
 }
 
-/** Rebuilds data (when the dataset changed), model, charts and views from the controls. */
+/**
+ * Rebuilds data (when the dataset changed), model, charts and views from the controls. A
+ * training field edited while it ran is applied when it built a model, and builds again when
+ * it did not (the edit may fix the very field it failed on).
+ */
 async function reset(): Promise<void> {
+  resetRunning = true;
+  editedDuringReset = false;
+  let ok = false;
+  try {
+    ok = await rebuild();
+  } finally {
+    resetRunning = false;
+    lastResetFailed = !ok;
+    if (editedDuringReset) {
+      editedDuringReset = false;
+      if (ok) applyTrainingFields();
+      else void serial(reset);
+    }
+  }
+}
+
+/** reset()'s work: true when it built a model, false when a setting was refused. */
+async function rebuild(): Promise<boolean> {
   showMessage(null);
   built?.model.dispose();
   built = null;
@@ -237,7 +268,7 @@ async function reset(): Promise<void> {
       console.warn('the dataset could not be shown:', loadErr); // the bad field's message matters more
     }
     resetFailed(err);
-    return;
+    return false;
   }
   pg.settings = s;
   fields = s; // its training fields
@@ -250,7 +281,7 @@ async function reset(): Promise<void> {
     built = buildModel(engine, d, s.model);
   } catch (err) {
     resetFailed(err);
-    return;
+    return false;
   }
   const y = built.targets(d.labels);
   const rowsOf = (from: number, to: number) => ({ rows: to - from, cols: d.cols, data: d.x.slice(from * d.cols, to * d.cols) });
@@ -268,6 +299,7 @@ async function reset(): Promise<void> {
   pg.error = null;
   pg.resets++;
   showStatus();
+  return true;
 }
 
 /** The boundary of the last epoch, unless it is already shown. */
@@ -372,10 +404,13 @@ async function start(): Promise<void> {
       void serial(reset);
     },
     trainingFields: () => {
-      // No model means the last Reset failed, perhaps on this very field: build again (a
-      // Reset names the field still bad), or the fix would leave Train and Step doing nothing.
-      if (built) applyTrainingFields();
-      else void serial(reset);
+      // A failed last Reset (perhaps on this very field): build again (a Reset names the field
+      // still bad), or the fix would leave Train and Step doing nothing. A Reset still running
+      // takes the edit when it ends; no second Reset is queued (behind a Train pressed
+      // meanwhile, it would wipe the trained model when training stops).
+      if (resetRunning) editedDuringReset = true;
+      else if (lastResetFailed) void serial(reset);
+      else applyTrainingFields();
     },
     kernel: () => {
       clearTimeout(gramTimer);
