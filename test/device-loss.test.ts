@@ -456,7 +456,7 @@ describe('a loss between calls: model.recover()', () => {
 });
 
 describe('a loss between calls: the kernel methods', () => {
-  it('KernelClassifier, Nystroem and SVC say to recover the engine, then work as before (the classifier re-uploads its landmarks, scaler and model)', async () => {
+  it('KernelClassifier, Nystroem and SVC say to recover the engine, then work as before (the classifier restores its model, then re-uploads its scaler and landmarks)', async () => {
     const e = await gpuEngine();
     const x = { rows: DATA.x.length, cols: 6, data: Float32Array.from(DATA.x.flat()) };
     const clf = new KernelClassifier({ landmarks: 20, epochs: 2 });
@@ -478,15 +478,40 @@ describe('a loss between calls: the kernel methods', () => {
       const after = await Promise.all(Object.values(calls).map(async (f) => Array.from((await f()).data)));
       expect(after).toEqual(before);
 
-      // A model trained on through clf.model has no host copy to come back from.
+      // A restore that fails part way (here the scaler's upload) is done again by the next call.
+      await destroyDevice(e);
+      await e.recover();
+      const upload = e.tensor.bind(e);
+      let failures = 0;
+      e.tensor = (data, shape) => {
+        if (failures === 0 && shape?.length === 2 && shape[0] === 20 && shape[1] === 20) { // the scaler's diag(1/std)
+          failures++;
+          throw new Error('injected upload failure');
+        }
+        return upload(data, shape);
+      };
+      try {
+        await expect(clf.predictProba(x)).rejects.toThrow(/injected upload failure/);
+      } finally {
+        e.tensor = upload;
+      }
+      expect(failures).toBe(1);
+      expect(Array.from((await clf.predictProba(x)).data)).toEqual(before[0]);
+
+      // A model trained on through clf.model has no host copy to come back from: every call
+      // says so (the same single remedy), none runs on the dead model.
       const xt = e.tensor(new Float32Array(8 * 20), [8, 20]); // 8 rows of 20 features
       const yt = e.tensor(DATA.labels.slice(0, 8).map((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0))));
       clf.model.trainStep(xt, yt).dispose();
       await destroyDevice(e);
       await e.recover();
-      const err = await clf.predict(x).then(() => null, (caught: unknown) => caught);
-      expectDeviceLost(err);
-      expect((err as Error).message).toMatch(/KernelClassifier\.predict.*fit the classifier again/);
+      for (const call of [() => clf.predict(x), () => clf.predict(x), () => clf.evaluate(x, DATA.labels)]) {
+        const err = await call().then(() => null, (caught: unknown) => caught);
+        expectDeviceLost(err);
+        expect((err as Error).message).toMatch(/op 'KernelClassifier\.(predict|evaluate)': .*cannot be restored .*; fit the classifier again$/);
+        expect((err as Error).message).not.toMatch(/fromSafetensors|upload it again/);
+      }
+      expect(e.memory().liveTensors).toBe(0); // nothing uploaded for a fit that cannot come back
       clf.dispose();
       expect(e.memory().liveTensors).toBe(0);
     } finally {

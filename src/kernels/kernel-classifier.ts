@@ -6,8 +6,8 @@
 // classes, softmax cross-entropy for more; Adam, batches of 32, 10 epochs by default.
 // The features are computed on the engine (engine.gram, then one fused engine.linear for
 // the standardisation) and stay there for training. After a device loss and engine.recover()
-// a fitted classifier uploads its landmarks and scaler again from the host and restores its
-// model from the host copy its fit left (Sequential.recover), on its next call.
+// a fitted classifier restores its model from the host copy its fit left (Sequential.recover)
+// and uploads its scaler and landmarks again from the host, on its next call.
 
 import type { Engine } from '../engine.js';
 import { DisposedError, GPUOpError, ValueError } from '../errors.js';
@@ -325,27 +325,36 @@ export class KernelClassifier {
   }
 
   /**
-   * After a device loss and engine.recover() (the fit's tensors are dead): uploads the
-   * landmark rows and the scaler again from the host and restores the model from the host
-   * copy its fit left. A lost engine is left alone: the call's first op says to recover it.
+   * After a device loss and engine.recover() (the fit's tensors are dead): restores the model
+   * from the host copy its fit left, then uploads the scaler and, last, the landmark rows
+   * again from the host, so current landmarks mean the whole fit is restored (a restore that
+   * fails part way is tried again, from the model on, by the next call). A model with no host
+   * copy (trained on through `model.trainStep`, or loaded) cannot be restored: every call then
+   * says to fit the classifier again. A lost engine is left alone: the call's first op says
+   * to recover it.
    */
   async #restore(f: Fitted, what: string): Promise<void> {
     const e = f.engine;
     if (e.lost || e.isCurrent(f.landmarks)) return;
-    f.landmarks.dispose();
-    f.landmarks = e.tensor(f.landmarkRows.data, [this.landmarks, f.landmarkRows.cols]);
+    try {
+      await f.model.recover();
+    } catch (err) {
+      if (!(err instanceof GPUOpError) || err.kind !== 'device-lost' || e.lost) throw err;
+      throw new GPUOpError(
+        `KernelClassifier.${what}`, 'device-lost',
+        "the classifier's model cannot be restored after the device loss: it has no host copy of its weights " +
+          '(it was trained on through clf.model.trainStep, or loaded, since the fit); fit the classifier again',
+      );
+    }
+    // Another call restored the rest while this one awaited the model.
+    if (e.lost || e.isCurrent(f.landmarks)) return;
     if (f.scaler !== null) {
       f.scaler.w.dispose();
       f.scaler.b.dispose();
       Object.assign(f.scaler, scalerTensors(e, f.scaler.scale, f.scaler.shift));
     }
-    try {
-      await f.model.recover();
-    } catch (err) {
-      if (!(err instanceof GPUOpError)) throw err;
-      // No host copy: the model was trained further with trainStep (or loaded) through `model`.
-      throw new GPUOpError(`KernelClassifier.${what}`, 'device-lost', `the classifier's model cannot be restored after the device loss (${err.message}); fit the classifier again`);
-    }
+    f.landmarks.dispose();
+    f.landmarks = e.tensor(f.landmarkRows.data, [this.landmarks, f.landmarkRows.cols]);
   }
 
   /** Frees the model and the engine tensors. Idempotent. */
