@@ -127,7 +127,8 @@ export class Engine implements TensorOwner {
    * Every tensor made before is dead afterwards (using one throws GPUOpError 'device-lost';
    * dispose() still works): re-upload what you need from host copies. Rejects with a
    * GPUOpError 'device-lost' when no backend can be had; the engine is then unchanged. An
-   * engine destroy()ed while it recovers stays destroyed (the recovery rejects with DisposedError).
+   * engine destroy()ed while it recovers stays destroyed (the recovery rejects with DisposedError,
+   * also when no backend could be had, and frees a new one).
    * Returns the new backend's kind. A call made while a recovery is under way joins it, with
    * that recovery's options and outcome (two fits on one engine, or an onLost handler and a
    * fit, recover once).
@@ -157,16 +158,18 @@ export class Engine implements TensorOwner {
     } else if (opts.backend !== 'cpu' && old.kind === 'webgpu') {
       why = 'the lost device was passed in by the caller and cannot be recreated (pass a new one as `device`)';
     }
+    // destroy() while the new device was being made (the only await): it stays destroyed, and
+    // a new backend goes too. Checked before the fallback decision, so that a recovery that
+    // found no device rejects with DisposedError too, not with the GPUOpError below.
+    if (this.#backend === null) {
+      next?.destroy();
+      throw new DisposedError('recover: the engine was destroyed while it was recovering');
+    }
     if (next === null) {
       if (!fallback && opts.backend !== 'cpu' && old.kind === 'webgpu') {
         throw new GPUOpError('recover', 'device-lost', `no new GPU device (${why || 'not tried'}) and fallbackToCpu is false`);
       }
       next = new CpuBackend();
-    }
-    // destroy() while the new device was being made: it stays destroyed, and the new backend goes too.
-    if (this.#backend === null) {
-      next.destroy();
-      throw new DisposedError('recover: the engine was destroyed while it was recovering');
     }
     try {
       old.destroy();

@@ -120,6 +120,20 @@ describe('a lost device', () => {
       expect(e.gpuDevice).toBeNull();
       expect(() => e.tensor([1, 2])).toThrow(DisposedError);
     }
+    // No new device to be had (a device that cannot be used) and no CPU fallback: still DisposedError, not the GPUOpError.
+    const e = await gpuEngine();
+    const device = e.gpuDevice!;
+    const broken = { createBuffer: () => { throw new Error('this device makes no buffers'); }, queue: device.queue, limits: device.limits };
+    await expect(e.recover({ device: broken as unknown as GPUDevice, fallbackToCpu: false })).rejects.toThrow(GPUOpError); // without destroy()
+    expect(e.backend).toBe('webgpu');
+    const recovering = e.recover({ device: broken as unknown as GPUDevice, fallbackToCpu: false });
+    e.destroy();
+    await within(recovering).then(() => expect.unreachable(), (err: unknown) => {
+      expect(err).toBeInstanceOf(DisposedError);
+      expect((err as Error).message).toMatch(/destroyed while it was recovering/);
+    });
+    expect(() => e.backend).toThrow(DisposedError);
+    expect(e.gpuDevice).toBeNull();
   });
 
   it('a device passed in by the caller cannot be recreated: recover() moves to the CPU, or fails when told not to', async () => {
