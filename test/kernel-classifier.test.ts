@@ -224,7 +224,7 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
       clf.dispose();
     }
   });
-  it('landmarkRows hands out copies: editing them leaves the fit (which uploads them again after a device loss) alone', async () => {
+  it('landmarkRows and classes hand out copies: editing them leaves the fit (which uploads the rows again after a device loss, and labels predictions with the classes) alone', async () => {
     const e = engines[backend]!;
     const clf = new KernelClassifier({ landmarks: 6, epochs: 1, seed: 3 });
     try {
@@ -238,6 +238,14 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
       const again = clf.landmarkRows;
       expect(Array.from(again.rows.data)).toEqual(rows);
       expect([...again.indices]).toEqual(indices);
+
+      // classes, which predict maps the model's outputs through: editing the array handed out changes no label.
+      const predictions = await clf.predict(train.x);
+      expect(new Set(predictions)).toEqual(new Set([0, 1]));
+      const classes = clf.classes as number[];
+      classes.fill(7);
+      expect(clf.classes).toEqual([0, 1]);
+      expect(await clf.predict(train.x)).toEqual(predictions);
     } finally {
       clf.dispose();
     }

@@ -116,9 +116,9 @@ export class KernelClassifier {
     this.kernel = resolveGramOptions(this.#gramOptions, 1).kernel; // validates kernel, γ, c₀, degree now
   }
 
-  /** The class label values (ascending), once fitted. */
-  get classes(): readonly number[] {
-    return this.#ready('classes').classes;
+  /** The class label values (ascending), once fitted (a copy: predict labels its outputs with the fit's own). */
+  get classes(): number[] {
+    return this.#ready('classes').classes.slice();
   }
 
   /** The resolved kernel options (γ = 1/d by default), once fitted. */
