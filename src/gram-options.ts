@@ -4,7 +4,7 @@
 
 import { ShapeError, ValueError } from './errors.js';
 import type { GramKernel, GramOptions } from './types.js';
-import { checkFinite, optionKeys } from './validate.js';
+import { checkFinite, describeValue, optionKeys } from './validate.js';
 
 /** The option names of SymmetricGramOptions and GramOptions, spread into the lists of the options that extend them. */
 export const SYMMETRIC_GRAM_KEY_NAMES = ['kernel', 'gamma', 'coef0', 'degree'] as const;
@@ -27,10 +27,10 @@ export interface ResolvedGramOptions<K extends GramKernel = GramKernel> {
 /** Largest polynomial degree: the shaders take it as a u32 (a larger one would wrap). */
 export const MAX_DEGREE = 2 ** 32 - 1;
 
-/** The polynomial degree, checked: an integer in 1..MAX_DEGREE. */
-export function checkDegree(degree: unknown): number {
+/** The polynomial degree, checked: an integer in 1..MAX_DEGREE (`name` as the caller's user spells it, e.g. '--degree'). */
+export function checkDegree(degree: unknown, name = 'degree'): number {
   if (typeof degree !== 'number' || !Number.isInteger(degree) || degree < 1 || degree > MAX_DEGREE) {
-    throw new ValueError(`degree must be an integer in 1..${MAX_DEGREE}, got ${String(degree)}`);
+    throw new ValueError(`${name} must be an integer in 1..${MAX_DEGREE}, got ${describeValue(degree)}`);
   }
   return degree;
 }

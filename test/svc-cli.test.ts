@@ -115,7 +115,9 @@ describe('sigmoid-core svm on UCI digits', () => {
     [['--gamma', '0'], 2, /--gamma must be scale, auto or a number > 0/],
     [['--gamma', 'Scale'], 2, /--gamma must be scale, auto or a number > 0, got "Scale"/],
     [['--kernel', 'gauss'], 2, /--kernel must be one of rbf, sigmoid, linear, polynomial, poly, got "gauss"/],
-    [['--degree', '0'], 2, /--degree must be an integer ≥ 1, got "0"/],
+    [['--degree', '0'], 2, /: --degree must be an integer in 1\.\.4294967295, got 0$/],
+    [['--kernel', 'poly', '--degree', '5000000000'], 2, /: --degree must be an integer in 1\.\.4294967295, got 5000000000$/],
+    [['--degree', 'three'], 2, /: --degree must be an integer in 1\.\.4294967295, got "three"$/],
     [['--test', 'x.csv'], 2, /give --test or --test-split, not both/],
     [['--label', 'nope'], 1, /no label column named "nope"/],
   ])('rejects %j with exit code %i and one line', async (flags, code, message) => {

@@ -3,6 +3,7 @@
 // (exit code 2) whose message lists the flags the command accepts.
 
 import { SigmoidCoreError, ValueError } from '../errors.js';
+import { checkDegree } from '../gram-options.js';
 import { checkWritable, sameFile } from '../io/files.js';
 import { checkFinite, checkSeed } from '../validate.js';
 
@@ -128,8 +129,24 @@ export function seedFlag(text: string): number {
   return seed;
 }
 
+/** --degree (gram and svm): an integer that gram-options.ts's checkDegree takes (1..MAX_DEGREE). */
+export function degreeFlag(text: string): number {
+  return libraryInt(text, (v) => checkDegree(v, '--degree'));
+}
+
+/**
+ * An integer flag whose range is the library's: `check` gets the number when `text` is an
+ * integer literal, else `text` itself (which it refuses, quoting it), so the flag has one message.
+ */
+function libraryInt(text: string, check: (value: unknown) => void): number {
+  const t = text.trim();
+  const value: unknown = /^[+-]?\d+$/.test(t) ? Number(t) : text;
+  usageCheck(() => check(value));
+  return value as number;
+}
+
 /** Runs a library check on a flag's value (named --name in its message): its ValueError becomes a usage error. */
-function usageCheck(check: () => void): void {
+export function usageCheck(check: () => void): void {
   try {
     check();
   } catch (err) {

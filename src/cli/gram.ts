@@ -14,7 +14,7 @@ import { csvChunks, readCsv } from '../io/csv.js';
 import { AtomicFile, readText } from '../io/files.js';
 import { gramTiles, planGramTiles } from '../kernels/gram-tiled.js';
 import type { GramKernel, GramOptions } from '../types.js';
-import { choiceFlag, type Command, type Flags, float32Flag, intFlag, outputFlag, UsageError } from './args.js';
+import { choiceFlag, type Command, degreeFlag, type Flags, float32Flag, intFlag, outputFlag, UsageError, usageCheck } from './args.js';
 import { loadCsv } from './dataset.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
 import { plural } from './progress.js';
@@ -25,7 +25,7 @@ const flags = {
   kernel: { type: 'string', value: 'K', help: `${GRAM_KERNELS.join(', ')} (default sigmoid: tanh(γ⟨x,y⟩ + c₀))` },
   gamma: { type: 'string', value: 'G', help: 'γ (default 1/d; > 0 for rbf; a fraction like 1/64 is fine); the bias of projected-sigmoid (default 0)' },
   coef0: { type: 'string', value: 'C', help: 'c₀ of sigmoid, logistic and polynomial (default 1)' },
-  degree: { type: 'string', value: 'D', help: 'degree of polynomial, an integer ≥ 1 (default 3)' },
+  degree: { type: 'string', value: 'D', help: 'degree of polynomial, an integer in 1..4294967295 (default 3)' },
   'alpha-file': { type: 'string', value: 'A.csv', help: 'projected-sigmoid: α, d numbers (one row or one column)' },
   'beta-file': { type: 'string', value: 'B.csv', help: 'projected-sigmoid: β, d numbers (one row or one column)' },
   out: { type: 'string', value: 'K.csv', required: true, help: 'where to write K (n rows × m columns, no header)' },
@@ -148,7 +148,7 @@ function gramOptions(f: Flags<typeof flags>): GramOptions {
   if (f.kernel !== undefined) opts.kernel = choiceFlag('kernel', f.kernel, GRAM_KERNELS);
   if (f.gamma !== undefined) opts.gamma = float32Flag('gamma', f.gamma);
   if (f.coef0 !== undefined) opts.coef0 = float32Flag('coef0', f.coef0);
-  if (f.degree !== undefined) opts.degree = intFlag('degree', f.degree, 1);
+  if (f.degree !== undefined) opts.degree = degreeFlag(f.degree);
   if (opts.kernel === 'rbf' && opts.gamma !== undefined && opts.gamma <= 0) {
     throw new UsageError(`--gamma must be > 0 for the rbf kernel, got ${f.gamma}`);
   }
@@ -161,13 +161,8 @@ function gramOptions(f: Flags<typeof flags>): GramOptions {
       if (f[name] === undefined) throw new UsageError(`--kernel projected-sigmoid needs --${name} (a CSV of d numbers, one per feature)`);
     }
   }
-  try {
-    // anything else the engine would reject, before reading files (α, β checked once read)
-    resolveGramOptions(opts.kernel === 'projected-sigmoid' ? { ...opts, alpha: [0], beta: [0] } : opts, 1);
-  } catch (err) {
-    if (err instanceof ValueError) throw new UsageError(err.message);
-    throw err;
-  }
+  // anything else the engine would reject, before reading files (α, β checked once read)
+  usageCheck(() => resolveGramOptions(opts.kernel === 'projected-sigmoid' ? { ...opts, alpha: [0], beta: [0] } : opts, 1));
   return opts;
 }
 

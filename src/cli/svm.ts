@@ -10,7 +10,7 @@ import { SVC } from '../kernels/svc/svc.js';
 import { SVC_KERNELS } from '../kernels/svc/params.js';
 import type { SVCKernel, SVCProgress, SVCProviderKind } from '../kernels/svc/types.js';
 import type { AdapterInfoSummary, BackendKind } from '../types.js';
-import { choiceFlag, type Command, type Flags, float32Flag, float32Value, intFlag, numberFlag, seedFlag, UsageError } from './args.js';
+import { choiceFlag, type Command, degreeFlag, type Flags, float32Flag, float32Value, intFlag, numberFlag, seedFlag, UsageError } from './args.js';
 import { DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
 import { noteUnusedParams } from './gram.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
@@ -23,7 +23,7 @@ const flags = {
   gamma: { type: 'string', value: 'G', help: 'γ: scale (default, 1/(d·Var(X))), auto (1/d), or a number > 0' },
   coef0: { type: 'string', value: 'C0', help: 'c₀ of the sigmoid and polynomial kernels (default 0)' },
   C: { type: 'string', value: 'C', help: 'regularisation C > 0 (default 1)' },
-  degree: { type: 'string', value: 'N', help: 'polynomial degree, an integer ≥ 1 (default 3)' },
+  degree: { type: 'string', value: 'N', help: 'polynomial degree, an integer in 1..4294967295 (default 3)' },
   tol: { type: 'string', value: 'EPS', help: 'stopping tolerance on the KKT violation (default 1e-3)' },
   'max-iter': { type: 'string', value: 'N', help: 'SMO iterations per binary problem before giving up with a warning (default max(10⁷, 100·l))' },
   'cache-size': { type: 'string', value: 'MB', help: 'kernel row cache in MB (default 200)' },
@@ -185,7 +185,7 @@ function options(f: SvmFlags): Options {
     kernel: choiceFlag('kernel', f.kernel ?? 'rbf', SVC_KERNELS),
     gamma,
     coef0: f.coef0 === undefined ? 0 : float32Flag('coef0', f.coef0),
-    degree: intFlag('degree', f.degree ?? '3', 1),
+    degree: f.degree === undefined ? 3 : degreeFlag(f.degree),
     tol,
     maxIter: f['max-iter'] === undefined ? null : intFlag('max-iter', f['max-iter'], 1),
     cacheSize,
