@@ -147,9 +147,14 @@ function editDistance(a: string, b: string): number {
 /** Seeds are offset by epoch and layer numbers: refuse one so large that the sum leaves the safe integers. */
 export const MAX_SEED = 2 ** 52;
 
-export function checkSeed(seed: unknown, name = 'seed'): asserts seed is number {
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || Math.abs(seed) > MAX_SEED) {
-    throw new ValueError(`${name} must be an integer in −2^52..2^52, got ${String(seed)}`);
+/**
+ * A seed: an integer in min..MAX_SEED (min −MAX_SEED for the library; the CLI's --seed takes 0
+ * up), named `name` in the message, which gives the one range.
+ */
+export function checkSeed(seed: unknown, name = 'seed', min = -MAX_SEED): asserts seed is number {
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < min || seed > MAX_SEED) {
+    const range = min === -MAX_SEED ? '−2^52..2^52' : `${min}..2^52 (${MAX_SEED})`;
+    throw new ValueError(`${name} must be an integer in ${range}, got ${describeValue(seed)}`);
   }
 }
 

@@ -350,13 +350,18 @@ describe('train and predict errors', () => {
     const cases: [string, string[], RegExp][] = [
       ['train', ['--lr', '1e-50'], /^sigmoid-core: --lr must be 0 or at least 1\.2e-38 in magnitude .*got 1e-50$/],
       ['train', ['--lr', '1e39'], /^sigmoid-core: --lr must be within the float32 range \(\|x\| ≤ 3\.4e38\), got 1e\+39$/],
-      ['train', ['--seed', '9007199254740000'], /^sigmoid-core: --seed must be an integer in −2\^52\.\.2\^52, got 9007199254740000$/],
+      // one range for every bad --seed (it used to say −2^52..2^52 for one and ≥ 0 for another)
+      ['train', ['--seed', '9007199254740000'], /^sigmoid-core: --seed must be an integer in 0\.\.2\^52 \(4503599627370496\), got 9007199254740000$/],
+      ['train', ['--seed', '4503599627370497'], /^sigmoid-core: --seed must be an integer in 0\.\.2\^52 \(4503599627370496\), got 4503599627370497$/],
+      ['train', ['--seed', '-1'], /^sigmoid-core: --seed must be an integer in 0\.\.2\^52 \(4503599627370496\), got -1$/],
+      ['train', ['--seed', '1.5'], /^sigmoid-core: --seed must be an integer in 0\.\.2\^52 \(4503599627370496\), got "1\.5"$/],
       ['train', ['--weight-decay', '1e39'], /^sigmoid-core: --weight-decay must be within the float32 range/],
       ['train', ['--optimizer', 'sgd', '--momentum', '1e-45'], /^sigmoid-core: --momentum must be 0 or at least 1\.2e-38/],
       ['train', ['--alpha', '1e39'], /^sigmoid-core: --alpha must be within the float32 range/],
       ['svm', ['--gamma', '1e39'], /^sigmoid-core: --gamma must be within the float32 range/],
       ['svm', ['--coef0', '1e-45'], /^sigmoid-core: --coef0 must be 0 or at least 1\.2e-38/],
-      ['svm', ['--seed', '9007199254740000'], /^sigmoid-core: --seed must be an integer in −2\^52\.\.2\^52/],
+      ['svm', ['--seed', '9007199254740000'], /^sigmoid-core: --seed must be an integer in 0\.\.2\^52 \(4503599627370496\), got 9007199254740000$/],
+      ['svm', ['--seed', '-1'], /^sigmoid-core: --seed must be an integer in 0\.\.2\^52 \(4503599627370496\), got -1$/],
     ];
     for (const [command, flags, message] of cases) {
       const r = await cli(command, '--train', join(dir, 'never-read.csv'), '--label', 'label', '--backend', 'cpu', ...flags);

@@ -122,11 +122,9 @@ export function float32Value(name: string, value: number): number {
   return value;
 }
 
-/** --seed: an integer ≥ 0 that validate.ts's checkSeed takes (at most 2^52). */
+/** --seed: an integer in 0..2^52, checked by validate.ts's checkSeed (with a minimum of 0), one message for any bad value. */
 export function seedFlag(text: string): number {
-  const seed = intFlag('seed', text, 0);
-  usageCheck(() => checkSeed(seed, '--seed'));
-  return seed;
+  return libraryInt(text, (v) => checkSeed(v, '--seed', 0));
 }
 
 /** --degree (gram and svm): an integer that gram-options.ts's checkDegree takes (1..MAX_DEGREE). */
