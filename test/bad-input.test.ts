@@ -283,6 +283,7 @@ const rows: Row[] = [
   ['gram gamma below float32 normals', ({ e }) => e.gram(e.zeros([2, 2]), null, { gamma: -1e-39 }), ValueError, ['gamma', '-1e-39']],
   ['sequential seed too large', ({ e }) => sequential(e, [dense(2, 1)], { seed: 2 ** 53 - 2 }), ValueError, ['seed must be an integer in −2^52..2^52', '9007199254740990']],
   ['fit seed too large', ({ model, X, labels }) => model.fit(X, labels, { seed: -(2 ** 53) + 2 }), ValueError, ['seed must be an integer in −2^52..2^52']],
+  ['dense seed too large', ({ e }) => sequential(e, [dense(2, 1, { seed: 2 ** 52 + 1 })]), ValueError, ['(dense) seed must be an integer in −2^52..2^52', '4503599627370497']],
   ['sequential unknown option', ({ e }) => sequential(e, [dense(2, 1)], { seeed: 3 } as never), ValueError, ['"seeed"', 'did you mean "seed"?']],
   ['adam unknown option (Keras name)', () => adam({ learningRate: 0.5 } as never), ValueError, ['adam options', '"learningRate"', 'did you mean "lr"?']],
   ['sgd unknown option', () => sgd({ nesterov: true } as never), ValueError, ['sgd options', '"nesterov"', 'lr, momentum, weightDecay']],

@@ -2,7 +2,7 @@
 // handling (classification vs regression, class mapping), one-hot, column selection.
 import { describe, expect, it } from 'vitest';
 import {
-  applyStandardizer, dropColumn, labelsFromColumn, oneHot, randomSplit, resolveColumn, selectColumns, standardize,
+  applyStandardizer, dropColumn, labelsFromColumn, oneHot, randomSplit, resolveColumn, seededRandom, selectColumns, standardize,
   stratifiedSplit, takeRows,
 } from '../src/data/index.js';
 import { ValueError } from '../src/errors.js';
@@ -83,6 +83,15 @@ describe('stratifiedSplit', () => {
     }
     expect(() => stratifiedSplit([1], { testFraction: 0.5 })).toThrow(/at least 2 rows/);
     expect(() => stratifiedSplit([0, 1], { testFraction: 0.5, seed: 1.5 })).toThrow(ValueError);
+    // The seed range is the library's (MAX_SEED, |seed| ≤ 2^52), as for fit, sequential, nystroem and KernelClassifier.
+    const range = /seed must be an integer in −2\^52\.\.2\^52, got 4503599627370497/;
+    expect(() => stratifiedSplit([0, 1], { testFraction: 0.5, seed: 2 ** 52 + 1 })).toThrow(range);
+    expect(() => randomSplit(4, { testFraction: 0.5, seed: 2 ** 52 + 1 })).toThrow(range);
+    expect(() => seededRandom(2 ** 52 + 1)).toThrow(range);
+    expect(() => seededRandom(-(2 ** 52) - 1)).toThrow(ValueError);
+    expect(randomSplit(4, { testFraction: 0.5, seed: 2 ** 52 }).test).toHaveLength(2);
+    expect(stratifiedSplit([0, 1, 0, 1], { testFraction: 0.5, seed: -(2 ** 52) }).test).toHaveLength(2);
+    expect(seededRandom(2 ** 52).next()).toBeLessThan(1);
     // Always at least one row on each side.
     const tiny = stratifiedSplit([0, 1, 0], { testFraction: 0.01 });
     expect(tiny.test.length).toBe(1);

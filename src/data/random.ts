@@ -2,6 +2,7 @@
 // gives the same sequence in Node and in the browser.
 
 import { ValueError } from '../errors.js';
+import { checkSeed } from '../validate.js';
 
 export interface Random {
   /** Uniform in [0, 1). */
@@ -10,8 +11,20 @@ export interface Random {
   int(n: number): number;
 }
 
-/** A deterministic PRNG (mulberry32, high seed bits mixed in): next() in [0, 1), int(n) in 0..n−1. */
+/**
+ * A deterministic PRNG (mulberry32, high seed bits mixed in): next() in [0, 1), int(n) in 0..n−1.
+ * The seed is an integer with |seed| ≤ MAX_SEED (2^52), as every seeded entry point takes.
+ */
 export function seededRandom(seed: number): Random {
+  checkSeed(seed);
+  return mulberry32(seed);
+}
+
+/**
+ * seededRandom for a seed the library derives from a checked one (a model's seed plus a layer
+ * or epoch number, which may pass MAX_SEED a little): any safe integer. Not exported from the package.
+ */
+export function mulberry32(seed: number): Random {
   if (!Number.isSafeInteger(seed)) throw new ValueError(`seed must be an integer, got ${String(seed)}`);
   // Mix the high bits in, so seeds that differ above bit 32 give different streams.
   let state = (seed ^ Math.floor(seed / 4294967296) ^ 0x9e3779b9) >>> 0;

@@ -5,13 +5,13 @@
 // while the train part has a row for every class); randomSplit ignores labels.
 
 import { ValueError } from '../errors.js';
-import { optionKeys, optionsObject } from '../validate.js';
+import { checkSeed, optionKeys, optionsObject } from '../validate.js';
 import { seededRandom, shuffleInPlace } from './random.js';
 
 export interface SplitOptions {
   /** Share of rows in the test part, in (0, 1). */
   testFraction: number;
-  /** Seed of the shuffle (default 0). */
+  /** Seed of the shuffle: an integer with |seed| ≤ MAX_SEED (2^52); default 0. */
   seed?: number;
 }
 
@@ -30,7 +30,7 @@ function checkSplit(what: string, n: number, options: SplitOptions): { nTest: nu
   if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new ValueError(`testFraction must be in (0, 1), got ${String(f)}`);
   if (n < 2) throw new ValueError(`a split needs at least 2 rows, got ${n}`);
   const seed = o.seed ?? 0;
-  if (!Number.isSafeInteger(seed)) throw new ValueError(`seed must be an integer, got ${String(seed)}`);
+  checkSeed(seed); // MAX_SEED's range, as every seeded entry point
   return { nTest: Math.min(n - 1, Math.max(1, Math.round(n * f))), seed };
 }
 

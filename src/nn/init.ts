@@ -2,12 +2,12 @@
 // from bit-identical weights: glorot uniform U(±√(6/(in+out))), he normal N(0, 2/in)
 // (Box–Muller), biases 0. Also the seeded epoch permutation used by fit().
 
-import { seededRandom } from '../data/random.js';
+import { mulberry32 } from '../data/random.js';
 import type { InitKind } from './types.js';
 
 /** Initial weights W [inputs, units], row-major. */
 export function initWeights(init: InitKind, inputs: number, units: number, seed: number): Float32Array {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const w = new Float32Array(inputs * units);
   if (init === 'glorot') {
     const limit = Math.sqrt(6 / (inputs + units));
@@ -31,7 +31,7 @@ export function rowPermutation(count: number, seed: number, shuffle: boolean): F
   const p = new Float32Array(count);
   for (let i = 0; i < count; i++) p[i] = i;
   if (!shuffle) return p;
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   for (let i = count - 1; i > 0; i--) {
     const j = random.int(i + 1);
     const t = p[i]!;

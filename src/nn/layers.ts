@@ -4,7 +4,7 @@
 // safetensors header, user JSON).
 
 import { ValueError } from '../errors.js';
-import { checkFinite, checkPositiveInt, describeValue, optionKeys, optionsObject } from '../validate.js';
+import { checkFinite, checkPositiveInt, checkSeed, describeValue, optionKeys, optionsObject } from '../validate.js';
 import type { DenseSpec, InitKind, LayerSpec, LeakyReluSpec, PlainActivationSpec, SigmoidSpec } from './types.js';
 
 export const LAYER_KINDS: readonly LayerSpec['kind'][] = ['dense', 'sigmoid', 'relu', 'leakyRelu', 'tanh', 'identity'];
@@ -120,9 +120,7 @@ export function checkLayerSpec(spec: unknown, where = 'layer'): asserts spec is 
       if (!INIT_KINDS.includes(s.init as InitKind)) {
         throw new ValueError(`${where} (dense) init must be 'glorot' or 'he', got ${JSON.stringify(s.init)}`);
       }
-      if (s.seed !== undefined && !Number.isSafeInteger(s.seed)) {
-        throw new ValueError(`${where} (dense) seed must be an integer, got ${String(s.seed)}`);
-      }
+      if (s.seed !== undefined) checkSeed(s.seed, `${where} (dense) seed`);
       break;
     case 'sigmoid':
       checkFinite(`${where} (sigmoid) alpha`, s.alpha as number);
