@@ -108,7 +108,7 @@ describe('save → predict round trips', () => {
     const out = join(dir, 'preds.csv');
     const p = await cli('predict', '--model', model, '--data', DIGITS, '--out', out, '--backend', 'cpu');
     expect(p.code, p.stderr).toBe(0);
-    expect(p.stderr).toMatch(/ignoring column 65 \("label", the label\)/);
+    expect(p.stderr).toMatch(/ignoring column 64 \(0-based\): "label", the label$/m);
     const preds = rowsOf(await readFile(out, 'utf8'));
     expect(preds[0]).toEqual(['label']);
     expect(preds.length).toBe(1798);
@@ -249,8 +249,13 @@ describe('train and predict errors', () => {
     const out = join(dir, 'dup-preds.csv');
     const p = await cli('predict', '--model', model, '--data', join(dir, 'dup-new.csv'), '--out', out, '--backend', 'cpu');
     expect(p.code, p.stderr).toBe(0);
-    expect(p.stderr).toMatch(/ignoring column 3 \("label", the label\)/);
+    expect(p.stderr).toMatch(/ignoring column 2 \(0-based\): "label", the label$/m);
     expect(rowsOf(await readFile(out, 'utf8')).slice(1).map((row) => row[0])).toEqual(['0', '1']);
+    // The label's name twice, neither where it was at training: refused, naming the columns 0-based as --label takes them.
+    await writeFile(join(dir, 'dup-moved.csv'), 'label,label,noise\n0.1,,0\n0.9,,2\n');
+    const moved = await cli('predict', '--model', model, '--data', join(dir, 'dup-moved.csv'), '--out', join(dir, 'dup-moved-preds.csv'), '--backend', 'cpu');
+    expect(moved.code).toBe(1);
+    expectOneLineError(moved, /dup-moved\.csv columns 0, 1 \(0-based\) are all named "label", the label; the model cannot tell which to ignore/);
   });
 
   it('reports a non-numeric cell by line and column, and writes no model', async () => {

@@ -67,7 +67,7 @@ export const predictCommand: Command<typeof flags> = {
     const dropped = csv.column?.index ?? null;
     if (dropped !== null) {
       x = dropColumn(csv, dropped);
-      notice(`${f.data}: ignoring column ${dropped + 1}${info?.label ? ` ("${info.label}", the label)` : ' (the label column at training)'}`);
+      notice(`${f.data}: ignoring column ${dropped} (0-based): ${info?.label ? `"${info.label}", the label` : 'the label column at training'}`);
     }
     if (x.cols !== inputs) {
       throw new ShapeError(
@@ -170,7 +170,7 @@ function labelToDrop(info: CliModelInfo | null, header: readonly string[] | null
     if (found.length <= 1) return found[0] ?? null;
     // Several columns share the label's name (as they may have at training): the one where it was.
     if (found.includes(info.labelIndex)) return info.labelIndex;
-    throw new ValueError(`${source} columns ${found.map((i) => i + 1).join(', ')} are all named "${info.label}", the label; the model cannot tell which to ignore`);
+    throw new ValueError(`${source} columns ${found.join(', ')} (0-based) are all named "${info.label}", the label; the model cannot tell which to ignore`);
   }
   // No names to go by: a file one column wider than the model, with the label where it was.
   if (cols === inputs + 1 && info.labelIndex < cols) return info.labelIndex;
