@@ -101,6 +101,18 @@ describe('readCsv', () => {
     expect(readCsv(',a,label\n0,1,2\n').header).toEqual(['', 'a', 'label']);
   });
 
+  it('a header of numeric names over an index column (pandas\' DataFrame(X).to_csv()) is refused, saying so', () => {
+    const e = csvError(',0,1,2\n0,1.5,2.5,3.5\n1,4,5,6\n');
+    expect([e.line, e.column]).toEqual([1, 1]);
+    expect(e.message).toMatch(/^X\.csv line 1, column 1: empty cell \(expected a number\); line 1 looks like a header of numeric column names/);
+    expect(e.message).toMatch(/index column/);
+    expect(e.message).toMatch(/to_csv\(index=False, header=False\)/);
+    // Not when line 2 has gaps too (missing values), nor when line 1's numbers are not integers (not names).
+    expect(csvError('1,,3\n4,,6\n').message).toBe('X.csv line 1, column 2: empty cell (expected a number)');
+    expect(csvError('1.5,,3\n4,5,6\n').message).toBe('X.csv line 1, column 2: empty cell (expected a number)');
+    expect(csvError(',0,1\n').message).toBe('X.csv line 1, column 1: empty cell (expected a number)');
+  });
+
   it('reports ragged rows', () => {
     const long = csvError('a,b,c\n1,2,3\n1,2,3\n1,2,3\n1,2,3,4\n');
     expect([long.line, long.column]).toEqual([5, 4]);

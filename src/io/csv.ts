@@ -4,7 +4,8 @@
 // understood; a quoted cell always counts as text when detecting the header, so any header
 // that writeCsv writes reads back as a header. Every error names the file, line and column;
 // a binary file (NUL bytes: a spreadsheet, UTF-16 text) or a first line separated by ; or
-// tabs instead of commas is refused as such.
+// tabs instead of commas is refused as such, and so, with a hint, is what looks like pandas'
+// header of numeric names over an index column (",0,1,2", read as a data row with a gap).
 
 import { ValueError } from '../errors.js';
 
@@ -117,12 +118,37 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
         data[base + c] = NaN;
         continue;
       }
+      if (i === 0 && cells[c]!.text === '') {
+        throw new CsvError(source, 1, c + 1, `empty cell (expected a number)${numericHeaderHint(first, last > 1 ? lines[1]! : null, ignored)}`);
+      }
       const v = parseCell(cells[c]!.text, source, lineNo, c + 1);
       data[base + c] = v; // rounded to float32 here
       if (c === exactAt) exact![i - start] = v;
     }
   }
   return { header, rows, cols, data, firstLine: start + 1, column };
+}
+
+/**
+ * Why a first row with gaps may be no data row: pandas' DataFrame(X).to_csv() writes a header of
+ * numbers (0, 1, 2, …) over an unnamed index column (",0,1,2"), which cannot be told from a data
+ * row with a missing value. Said (the file is still refused) when line 1's other cells are
+ * integers (names like 0, 1, 2) and line 2 is complete; else ''.
+ */
+function numericHeaderHint(first: readonly Cell[], second: string | null, ignored: number): string {
+  if (second === null || !first.every((c, k) => k === ignored || c.text === '' || /^[+-]?\d+$/.test(c.text))) return '';
+  let cells: Cell[];
+  try {
+    cells = splitLine(second, '', 2);
+  } catch {
+    return ''; // line 2's own error is reported when it is read
+  }
+  if (cells.length !== first.length || cells.some((c, k) => k !== ignored && c.text === '')) return '';
+  return (
+    '; line 1 looks like a header of numeric column names over an index column, as pandas\' DataFrame(X).to_csv() writes ' +
+    '(a header of numbers cannot be told from data): write the file with to_csv(index=False, header=False), ' +
+    'or give the columns names that are not numbers and remove the index column (index=False)'
+  );
 }
 
 function parseCell(text: string, source: string, line: number, column: number): number {
