@@ -404,6 +404,7 @@ describe('CLI: bad input is one line on stderr, exit 1 (data) or 2 (usage), no s
     const files: Record<string, string> = {
       'bad.csv': 'a,b,label\n1,2,0\n3,x,1\n',
       'ok.csv': 'a,b,label\n1,2,0\n3,4,1\n5,6,1\n0,1,0\n',
+      'three.csv': 'a,label\n1,0\n2,1\n3,2\n4,0\n',
       'unseen.csv': 'a,b,label\n1,2,5\n',
       'frac.csv': 'a,b,label\n1,2,0\n3,4,1\n5,6,0.1\n',
       'X2.csv': 'a,b\n1,2\n',
@@ -426,6 +427,7 @@ describe('CLI: bad input is one line on stderr, exit 1 (data) or 2 (usage), no s
     ['label unseen in the test set', (d) => ['train', '--train', `${d}/ok.csv`, '--test', `${d}/unseen.csv`, '--label', 'label', '--epochs', '1'], 1, /unseen\.csv label column "label": line 2 has label 5, which is not one of the classes 0, 1/],
     ['svm non-integer label names its file line', (d) => ['svm', '--train', `${d}/frac.csv`, '--label', 'label'], 1, /frac\.csv label column "label": classification needs integer class labels, but line 4 is 0\.1$/],
     ['--test-split leaving a class untrained', (d) => ['train', '--train', `${d}/ok.csv`, '--label', 'label', '--test-split', '0.75', '--backend', 'cpu'], 1, /--test-split 0\.75 leaves 1 training row of .*ok\.csv for 2 classes: class [01] would not be trained on/],
+    ['--test-split leaving two classes untrained', (d) => ['train', '--train', `${d}/three.csv`, '--label', 'label', '--test-split', '0.75', '--backend', 'cpu'], 1, /--test-split 0\.75 leaves 1 training row of .*three\.csv for 3 classes: classes \d, \d would not be trained on/],
     ['unknown label column', (d) => ['train', '--train', `${d}/ok.csv`, '--label', 'nosuch'], 1, /no label column named "nosuch"/],
     ['epochs 0', (d) => ['train', '--train', `${d}/ok.csv`, '--label', 'label', '--epochs', '0'], 2, /--epochs must be an integer ≥ 1/],
     ['svm C 0', (d) => ['svm', '--train', `${d}/ok.csv`, '--label', 'label', '--C', '0'], 2, /--C must be > 0/],

@@ -11,7 +11,7 @@ import { applyStandardizer, fitStandardizer, type Standardizer } from '../data/s
 import { ShapeError, ValueError } from '../errors.js';
 import { type CsvColumnPick, type CsvMatrix, readCsv } from '../io/csv.js';
 import { readText } from '../io/files.js';
-import { plural } from './progress.js';
+import { noun, plural } from './progress.js';
 
 /** The flags of the data step, shared by train and svm (a command may reword a help text). */
 export const DATASET_FLAGS = {
@@ -103,7 +103,7 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
       if (unseen.length > 0) {
         throw new ValueError(
           `--test-split ${r.testSplit} leaves ${plural(split.train.length, 'training row')} of ${r.train} ` +
-            `for ${labels.classes.length} classes: class${unseen.length === 1 ? '' : 'es'} ${fmtClasses(unseen)} would not be trained on; ` +
+            `for ${plural(labels.classes.length, 'class', 'classes')}: ${noun(unseen.length, 'class', 'classes')} ${fmtClasses(unseen)} would not be trained on; ` +
             'use a smaller --test-split, or a --test file',
         );
       }

@@ -87,5 +87,10 @@ export function fmtRate(v: number): string {
 
 /** A count and its noun: `1 row`, `2 rows` (`many`: the plural when it is not the noun + s). */
 export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
+  return `${n} ${noun(n, one, many)}`;
+}
+
+/** The noun alone, as plural() chooses it for n: `class` for 1, `classes` for more (before a list, say). */
+export function noun(n: number, one: string, many = `${one}s`): string {
+  return n === 1 ? one : many;
 }
