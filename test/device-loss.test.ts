@@ -38,6 +38,18 @@ function expectDeviceLost(err: unknown): void {
   expect((err as GPUOpError).message).toMatch(/lost/);
 }
 
+/** destroy() while `recovering` runs: it rejects with DisposedError, and the engine stays destroyed with no device. */
+async function destroyWhileRecovering(e: Engine, recovering: Promise<unknown>): Promise<void> {
+  e.destroy();
+  await within(recovering).then(() => expect.unreachable(), (err: unknown) => {
+    expect(err).toBeInstanceOf(DisposedError);
+    expect((err as Error).message).toMatch(/destroyed while it was recovering/);
+  });
+  expect(() => e.backend).toThrow(DisposedError);
+  expect(e.gpuDevice).toBeNull();
+  expect(() => e.tensor([1, 2])).toThrow(DisposedError);
+}
+
 describe('a lost device', () => {
   it('makes every op, read() and sync() fail promptly with GPUOpError device-lost', async () => {
     const e = await gpuEngine();
@@ -111,14 +123,7 @@ describe('a lost device', () => {
     for (const [backend, to] of [['webgpu', undefined], ['cpu', 'webgpu']] as const) {
       const e = await createEngine({ backend, log: null });
       const recovering = e.recover(to === undefined ? undefined : { backend: to });
-      e.destroy();
-      await within(recovering).then(() => expect.unreachable(), (err: unknown) => {
-        expect(err).toBeInstanceOf(DisposedError);
-        expect((err as Error).message).toMatch(/destroyed while it was recovering/);
-      });
-      expect(() => e.backend).toThrow(DisposedError);
-      expect(e.gpuDevice).toBeNull();
-      expect(() => e.tensor([1, 2])).toThrow(DisposedError);
+      await destroyWhileRecovering(e, recovering);
     }
     // No new device to be had (a device that cannot be used) and no CPU fallback: still DisposedError, not the GPUOpError.
     const e = await gpuEngine();
@@ -127,13 +132,7 @@ describe('a lost device', () => {
     await expect(e.recover({ device: broken as unknown as GPUDevice, fallbackToCpu: false })).rejects.toThrow(GPUOpError); // without destroy()
     expect(e.backend).toBe('webgpu');
     const recovering = e.recover({ device: broken as unknown as GPUDevice, fallbackToCpu: false });
-    e.destroy();
-    await within(recovering).then(() => expect.unreachable(), (err: unknown) => {
-      expect(err).toBeInstanceOf(DisposedError);
-      expect((err as Error).message).toMatch(/destroyed while it was recovering/);
-    });
-    expect(() => e.backend).toThrow(DisposedError);
-    expect(e.gpuDevice).toBeNull();
+    await destroyWhileRecovering(e, recovering);
   });
 
   it('a device passed in by the caller cannot be recreated: recover() moves to the CPU, or fails when told not to', async () => {
