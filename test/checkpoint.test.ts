@@ -405,15 +405,17 @@ describe('bad checkpoints', () => {
         expect(() => Sequential.fromSafetensors(engines.cpu, flipped)).toThrow(/safetensors: the tensor data is damaged/);
         expect(() => m.load(zeroTail)).toThrow(/safetensors: the tensor data is damaged/);
         await expectRejected(m, new TextEncoder().encode('not a checkpoint at all, just text'), /not a readable checkpoint/);
-        const { encodeSafetensors } = await import('../src/nn/safetensors.js');
+        const { encodeSafetensors, parseSafetensors } = await import('../src/nn/safetensors.js');
         await expectRejected(m, encodeSafetensors([{ name: 'w', shape: [1], data: new Float32Array(1) }], { format: 'pt' }), /not a sigmoid-core checkpoint/);
+        // A model layout this version does not know, inside an otherwise good checkpoint.
+        const parsed = parseSafetensors(good);
+        await expectRejected(m, encodeSafetensors(parsed.tensors, { ...parsed.metadata, format_version: '2' }, { checksum: true }), /format_version "2" is not supported/);
         await expectRejected(m, await a.save(), /model saved by model\.save\(\).*model\.load/);
         await expectRejected(m, good, /already completed 2 epochs/, { epochs: 2 });
         await expectRejected(m, good, /batchSize 16, this fit asks for 8/, { batchSize: 8 });
         await expectRejected(m, good, /seed 9, this fit asks for 1/, { seed: 1 });
         await expectRejected(m, good, /trained on 100 rows, this fit has 120/, { validationSplit: undefined });
         // Adam's v is a mean of squares: a (finite) negative one would give NaN weights.
-        const { parseSafetensors } = await import('../src/nn/safetensors.js');
         const file = parseSafetensors(good);
         expect(file.tensors.some((t) => t.name.endsWith('.v')), 'an Adam checkpoint').toBe(true);
         // (encodeSafetensors drops the parsed file's now stale data_crc32, and writes a fresh one.)

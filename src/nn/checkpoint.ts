@@ -28,7 +28,7 @@ import type { LossKind } from '../types.js';
 import { type CheckpointStore, type CheckpointTarget, checkpointStore, isStore } from './checkpoint-store.js';
 import type { ResolvedFitOptions, TrainContext } from './fit.js';
 import { checkOptimizerSpec } from './optimizers.js';
-import { encodeSafetensors, FORMAT_VERSION, parseSafetensors, type SafetensorEntry } from './safetensors.js';
+import { checkFormatVersion, encodeSafetensors, FORMAT_VERSION, parseSafetensors, type SafetensorEntry } from './safetensors.js';
 import { checkedWeights, checkSameArchitecture } from './sequential.js';
 import type { FitOptions, LayerSpec, OptimizerSpec } from './types.js';
 
@@ -142,6 +142,7 @@ export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Check
   if (m.checkpoint_version !== CHECKPOINT_VERSION) {
     throw new ValueError(`${source}: checkpoint_version ${JSON.stringify(m.checkpoint_version)} is not supported (this version reads "${CHECKPOINT_VERSION}")`);
   }
+  checkFormatVersion(m); // the model layout inside it
   const json = (key: string): unknown => {
     if (m[key] === undefined) throw new ValueError(`${source}: __metadata__.${key} is missing`);
     try {

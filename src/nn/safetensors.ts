@@ -15,8 +15,9 @@
 //   plus, when compiled, loss: the loss name. Checkpoints also carry data_crc32: the CRC-32
 //   (zlib's polynomial, 8 hex digits) of the data part; a reader refuses a file whose data no
 //   longer matches it (zeros left by a torn write, a flipped bit). Files without it are read.
-//   The writer drops a data_crc32 it is handed and computes a fresh one on request (checksum). A reader refuses a format_version it does not
-//   know (a newer layout must not be misread as this one).
+//   The writer drops a data_crc32 it is handed and computes a fresh one on request (checksum).
+//   model.load, Sequential.fromSafetensors and the checkpoint reader refuse a format_version
+//   they do not know (checkFormatVersion: a newer layout must not be misread as this one).
 // Every check of a file throws a ValueError that says what is wrong.
 
 import { ValueError } from '../errors.js';
@@ -34,6 +35,19 @@ export interface SafetensorFile {
 
 /** The layout of a sigmoid-core model file (__metadata__.format_version) this version writes and reads. */
 export const FORMAT_VERSION = '1';
+
+/**
+ * Throws unless a sigmoid-core file's format_version, when given, is the one this version reads
+ * (model.load, Sequential.fromSafetensors and the checkpoint reader call it).
+ */
+export function checkFormatVersion(m: Record<string, string>): void {
+  if (m.format === 'sigmoid-core' && m.format_version !== undefined && m.format_version !== FORMAT_VERSION) {
+    throw new ValueError(
+      `safetensors: __metadata__.format_version ${JSON.stringify(m.format_version)} is not supported (this version reads "${FORMAT_VERSION}"; a newer sigmoid-core's file?)`,
+    );
+  }
+}
+
 
 /** Largest header we accept (the format's reference implementation uses 100 MB). */
 const MAX_HEADER = 100_000_000;

@@ -18,7 +18,7 @@ import { checkLayerSpec, describeLayer } from './layers.js';
 import { Network, type Param } from './network.js';
 import type { TrainingRecovery } from './recovery.js';
 import { adam, checkOptimizerSpec, Optimizer } from './optimizers.js';
-import { encodeSafetensors, FORMAT_VERSION, parseSafetensors, type SafetensorEntry, type SafetensorFile } from './safetensors.js';
+import { checkFormatVersion, encodeSafetensors, FORMAT_VERSION, parseSafetensors, type SafetensorEntry, type SafetensorFile } from './safetensors.js';
 import type {
   CompileOptions, EvaluateOptions, EvaluateResult, FitOptions, History, Inputs, LayerSpec, MetricName, NamedParameter,
   OptimizerSpec, PredictOptions, Targets,
@@ -651,15 +651,6 @@ export function checkedWeights(params: readonly Param[], tensors: readonly Safet
     out.set(p.name, t.data);
   }
   return out;
-}
-
-/** Throws unless a sigmoid-core file's format_version, when given, is the one this version reads. */
-function checkFormatVersion(m: Record<string, string>): void {
-  if (m.format === 'sigmoid-core' && m.format_version !== undefined && m.format_version !== FORMAT_VERSION) {
-    throw new ValueError(
-      `safetensors: __metadata__.format_version ${JSON.stringify(m.format_version)} is not supported (this version reads "${FORMAT_VERSION}"; a newer sigmoid-core's file?)`,
-    );
-  }
 }
 
 /** Throws unless the architecture in a file's metadata is this model's (seeds and initial α aside). */
