@@ -111,6 +111,8 @@ describe('readCsv', () => {
     expect(csvError('1,,3\n4,,6\n').message).toBe('X.csv line 1, column 2: empty cell (expected a number)');
     expect(csvError('1.5,,3\n4,5,6\n').message).toBe('X.csv line 1, column 2: empty cell (expected a number)');
     expect(csvError(',0,1\n').message).toBe('X.csv line 1, column 1: empty cell (expected a number)');
+    // Nor when the gap is not the first cell (pandas' index column comes first).
+    expect(csvError('1,,2\n1,2,3\n').message).toBe('X.csv line 1, column 2: empty cell (expected a number)');
   });
 
   it('reports ragged rows', () => {

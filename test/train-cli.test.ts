@@ -278,6 +278,15 @@ describe('train and predict errors', () => {
     const r = await cli('train', '--train', small(), '--test', narrow, '--label', 'label', '--backend', 'cpu');
     expect(r.code).toBe(1);
     expectOneLineError(r, /narrow\.csv has 64 columns but .*small\.csv has 65/);
+    // Same width, one column renamed: named by its 0-based index, as --label counts.
+    const lines = digitsLines.slice(0, 51);
+    const header = lines[0]!.split(',');
+    header[1] = 'renamed';
+    const renamed = join(dir, 'renamed.csv');
+    await writeFile(renamed, [header.join(','), ...lines.slice(1)].join('\n'));
+    const t = await cli('train', '--train', small(), '--test', renamed, '--label', 'label', '--backend', 'cpu');
+    expect(t.code).toBe(1);
+    expectOneLineError(t, /renamed\.csv column 1 \(0-based\) is named "renamed" but .*small\.csv column 1 is "pixel_0_1"/);
   });
 
   it.each([

@@ -83,7 +83,7 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
       const c = trainCsv.header.findIndex((h, i) => h !== testCsv.header![i]);
       if (c >= 0) {
         throw new ValueError(
-          `${r.test} column ${c + 1} is named "${testCsv.header[c]}" but ${r.train} column ${c + 1} is "${trainCsv.header[c]}": ` +
+          `${r.test} column ${c} (0-based) is named "${testCsv.header[c]}" but ${r.train} column ${c} is "${trainCsv.header[c]}": ` +
             'the test data needs the same columns in the same order',
         );
       }

@@ -30,7 +30,7 @@ const flags = {
 
 export const predictCommand: Command<typeof flags> = {
   summary: 'predict with a model saved by train: class labels (or values) for each row of a CSV file',
-  usage: 'predict --model model.safetensors --data x.csv --out preds.csv [--proba] [--backend B]',
+  usage: 'predict --model model.safetensors --data x.csv --out preds.csv [--proba] [--backend B] [--quiet]',
   flags,
   async run(f, io) {
     const backend = backendFlag(f.backend);
@@ -127,7 +127,7 @@ export const predictCommand: Command<typeof flags> = {
       }
     }
     const bad = values.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new ValueError(`the prediction for row ${Math.floor(bad / cols) + 1} is ${values[bad]}; nothing was written`);
+    if (bad >= 0) throw new ValueError(`the prediction for row ${Math.floor(bad / cols)} (0-based) is ${values[bad]}; nothing was written`);
     await writeAtomic(outPath, csvChunks(values, rows, cols, header, { exactCols: task === 'classification' ? 1 : 0 }));
     io.err(`${plural(rows, task === 'classification' ? 'class label' : 'value')}${proba ? ' and probabilities' : ''} → ${outPath}`);
   },

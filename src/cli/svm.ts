@@ -19,6 +19,7 @@ import { plural } from './progress.js';
 const flags = {
   ...DATASET_FLAGS,
   label: { ...DATASET_FLAGS.label, help: 'the label column (integer classes): its header name, or a 0-based column index' },
+  'test-split': { ...DATASET_FLAGS['test-split'], help: 'without --test: hold out this share of train.csv, in (0, 1), seeded and stratified by class (every class keeps a training row)' },
   kernel: { type: 'string', value: 'K', help: `${SVC_KERNELS.join(', ')} (default rbf)` },
   gamma: { type: 'string', value: 'G', help: 'γ: scale (default, 1/(d·Var(X))), auto (1/d), or a number > 0' },
   coef0: { type: 'string', value: 'C0', help: 'c₀ of the sigmoid and polynomial kernels (default 0)' },
@@ -27,7 +28,7 @@ const flags = {
   tol: { type: 'string', value: 'EPS', help: 'stopping tolerance on the KKT violation (default 1e-3)' },
   'max-iter': { type: 'string', value: 'N', help: 'SMO iterations per binary problem before giving up with a warning (default max(10⁷, 100·l))' },
   'cache-size': { type: 'string', value: 'MB', help: 'kernel row cache in MB (default 200)' },
-  seed: { type: 'string', value: 'S', help: 'seed of --test-split (default 0)' },
+  seed: { type: 'string', value: 'S', help: 'seed of --test-split, an integer in 0..2^52 (default 0)' },
   backend: { ...BACKEND_FLAG, help: 'where kernel rows are computed; default auto: WebGPU if an adapter exists, else the CPU' },
   provider: {
     type: 'string', value: 'engine|float64',

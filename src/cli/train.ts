@@ -47,7 +47,7 @@ const flags = {
   'weight-decay': { type: 'string', value: 'WD', help: 'L2 penalty on the weights (default 0)' },
   epochs: { type: 'string', value: 'N', help: 'passes over the training data (default 50)' },
   'batch-size': { type: 'string', value: 'B', help: 'rows per step (default 32)' },
-  seed: { type: 'string', value: 'S', help: 'seed of the initial weights, the split and the shuffles (default 0)' },
+  seed: { type: 'string', value: 'S', help: 'seed of the initial weights, the split and the shuffles, an integer in 0..2^52 (default 0)' },
   task: { type: 'string', value: 'T', help: 'auto (default: classification when every label is an integer), classification, regression' },
   backend: BACKEND_FLAG,
   save: { type: 'string', value: 'model.safetensors', help: 'write the trained model here (for sigmoid-core predict)' },

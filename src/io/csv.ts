@@ -132,11 +132,13 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
 /**
  * Why a first row with gaps may be no data row: pandas' DataFrame(X).to_csv() writes a header of
  * numbers (0, 1, 2, …) over an unnamed index column (",0,1,2"), which cannot be told from a data
- * row with a missing value. Said (the file is still refused) when line 1's other cells are
- * integers (names like 0, 1, 2) and line 2 is complete; else ''.
+ * row with a missing value. Said (the file is still refused) when line 1's only empty cell is
+ * its first, its other cells are integers (names like 0, 1, 2) and line 2 is complete; else ''.
  */
 function numericHeaderHint(first: readonly Cell[], second: string | null, ignored: number): string {
-  if (second === null || !first.every((c, k) => k === ignored || c.text === '' || /^[+-]?\d+$/.test(c.text))) return '';
+  // pandas leaves only the index column's name empty, and the index comes first.
+  const onlyFirstEmpty = first[0]?.text === '' && first.every((c, k) => k === 0 || k === ignored || c.text !== '');
+  if (second === null || !onlyFirstEmpty || !first.every((c, k) => k === ignored || c.text === '' || /^[+-]?\d+$/.test(c.text))) return '';
   let cells: Cell[];
   try {
     cells = splitLine(second, '', 2);

@@ -535,7 +535,9 @@ export class Sequential {
    * last fit ended with. Returns the backend the model now runs on; does nothing when its
    * tensors are alive. Throws a GPUOpError 'device-lost' when there is no such copy: only a
    * completed fit leaves one (trainStep, load and compile drop it), and `recovery: false`
-   * turns it off; rebuild such a model from a saved file (Sequential.fromSafetensors).
+   * turns it off; rebuild such a model from a saved file (Sequential.fromSafetensors). While it
+   * awaits the engine the model is held: fit, trainStep, compile, load and another recover are
+   * refused ("the model is recovering"), and a dispose meanwhile rejects it with DisposedError.
    */
   async recover(options?: RecoverOptions): Promise<BackendKind> {
     this.#alive();

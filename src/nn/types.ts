@@ -121,7 +121,7 @@ export interface FitOptions {
   /**
    * Seed of the shuffles. Epoch e's permutation is drawn from seed + e (offset from the init
    * streams). Default: where the model's last fit left off (its seed plus the epoch it ended
-   * at; the model's seed at first), so calls in a row shuffle on (two fit({ epochs: 1 })
+   * at, or for a fit that failed the epochs it kept; the model's seed at first), so calls in a row shuffle on (two fit({ epochs: 1 })
    * calls shuffle as one fit({ epochs: 2 }) does, a resumed run as the uninterrupted one)
    * instead of repeating one order; a given seed makes the call's shuffles its own.
    */

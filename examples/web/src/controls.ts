@@ -1,6 +1,7 @@
 // The control panel: reads the form into a Settings object and wires the buttons and inputs.
 // Fields that change the data or the model ask for a rebuild (Reset); batch size, epochs per
-// tick and the boundary interval apply from the next epoch on.
+// tick and the boundary interval apply in place from the next epoch on (main.ts: after a failed
+// Reset an edit builds again, and during a running Reset it waits for that Reset to end).
 import { MAX_SEED } from '../../../src/index.js';
 import type { DatasetName } from './datasets.js';
 import { type ActivationName, type LossChoice, type ModelConfig, parseHidden } from './model.js';
@@ -32,7 +33,7 @@ function num(id: string, what: string, check: (v: number) => boolean, allowed?: 
   return v;
 }
 
-/** The fields that apply from the next epoch on, without a Reset. */
+/** The fields that apply in place from the next epoch on (no Reset, unless the last one failed). */
 export type TrainingFields = Pick<Settings, 'batchSize' | 'epochsPerTick' | 'boundaryEvery'>;
 
 /** The current training fields (throws an Error naming a bad one). */
@@ -101,7 +102,7 @@ export interface Handlers {
   pause(): void;
   step(): void;
   reset(): void;
-  /** Batch size, epochs per tick or the boundary interval changed (no Reset needed). */
+  /** Batch size, epochs per tick or the boundary interval changed (applied in place; see the file comment). */
   trainingFields(): void;
   kernel(gamma: number, coef0: number): void;
 }
