@@ -231,6 +231,9 @@ describe('SVC on digits: the WebGPU run agrees with the float64 run of the same 
       expect(agree).toBeGreaterThanOrEqual(0.995);
       expect(Math.abs(ag - af)).toBeLessThanOrEqual(0.005);
       expect(g.fitInfo.backend).toBe('webgpu');
+      expect(f.fitInfo.backend).toBe('float64');
+      const kinds: readonly ('webgpu' | 'cpu' | 'float64')[] = [g.fitInfo.backend, f.fitInfo.backend]; // typed as the three kinds (tsc)
+      expect(kinds).toHaveLength(2);
       expect(g.fitInfo.converged && f.fitInfo.converged).toBe(true);
       // Batched: far fewer dispatches than rows.
       expect(g.fitInfo.batches).toBeLessThan(g.fitInfo.rowsComputed / 8);

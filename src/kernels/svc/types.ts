@@ -1,6 +1,7 @@
 // Public option and result types of the support-vector classifier (SVC).
 
 import type { Matrix } from '../../data/matrix.js';
+import type { BackendKind } from '../../types.js';
 
 /** Kernels of SVC (scikit-learn's names; 'poly' is an alias of 'polynomial'). */
 export type SVCKernel = 'rbf' | 'sigmoid' | 'linear' | 'polynomial' | 'poly';
@@ -77,8 +78,8 @@ export interface SVCFitInfo {
   /** False if any binary problem stopped at maxIter. */
   converged: boolean;
   provider: SVCProviderKind;
-  /** 'webgpu' | 'cpu' for the engine provider, 'float64' otherwise. */
-  backend: string;
+  /** The engine's backend for the engine provider, 'float64' otherwise. */
+  backend: BackendKind | 'float64';
   /** Kernel rows computed (each a row of K(xᵢ, X) over all training points). */
   rowsComputed: number;
   /** engine.gram dispatches (engine provider) or row computations (float64). */
