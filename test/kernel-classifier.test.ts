@@ -62,6 +62,18 @@ function record(problem: string, backend: string, v: { acc: number; loss: number
   (results[problem] ??= {})[backend] = v;
 }
 
+/** A 6-landmark classifier fitted on the two-moons training part for `epochs` on `backend`, then `body`; disposed after. */
+async function withFitted(backend: string, epochs: number, body: (e: Engine, clf: KernelClassifier) => Promise<void>): Promise<void> {
+  const e = engines[backend]!;
+  const clf = new KernelClassifier({ landmarks: 6, epochs, seed: 3 });
+  try {
+    await clf.fit(e, train.x, train.y);
+    await body(e, clf);
+  } finally {
+    clf.dispose();
+  }
+}
+
 describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
   it(`two moons (standardised): sigmoid kernel γ = 3, c₀ = 1, 100 landmarks, Adam lr 0.03 + BCE, batch 32, 10 epochs → test accuracy ≥ ${MOONS_ACC}`, async () => {
     const e = engines[backend]!;
@@ -209,26 +221,18 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
     expect(e.memory().liveTensors).toBe(0);
   });
 
-  it('a refit that fails keeps the earlier fit (it still predicts the same)', async () => {
-    const e = engines[backend]!;
-    const clf = new KernelClassifier({ landmarks: 6, epochs: 2, seed: 3 });
-    try {
-      await clf.fit(e, train.x, train.y);
+  it('a refit that fails keeps the earlier fit (it still predicts the same)', () =>
+    withFitted(backend, 2, async (e, clf) => {
       const before = await clf.predictProba(test.x);
       const live = e.memory().liveTensors;
       await expect(clf.fit(e, train.x, train.y, { onEpochEnd: () => { throw new Error('stop'); } })).rejects.toThrow('stop');
       expect(clf.fitted).toBe(true);
       expect(Array.from((await clf.predictProba(test.x)).data)).toEqual(Array.from(before.data));
       expect(e.memory().liveTensors).toBe(live);
-    } finally {
-      clf.dispose();
-    }
-  });
-  it('landmarkRows and classes hand out copies: editing them leaves the fit (which uploads the rows again after a device loss, and labels predictions with the classes) alone', async () => {
-    const e = engines[backend]!;
-    const clf = new KernelClassifier({ landmarks: 6, epochs: 1, seed: 3 });
-    try {
-      await clf.fit(e, train.x, train.y);
+    }));
+
+  it('landmarkRows and classes hand out copies: editing them leaves the fit (which uploads the rows again after a device loss, and labels predictions with the classes) alone', () =>
+    withFitted(backend, 1, async (e, clf) => {
       const first = clf.landmarkRows;
       const rows = Array.from(first.rows.data);
       const indices = [...first.indices];
@@ -246,16 +250,10 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
       classes.fill(7);
       expect(clf.classes).toEqual([0, 1]);
       expect(await clf.predict(train.x)).toEqual(predictions);
-    } finally {
-      clf.dispose();
-    }
-  });
+    }));
 
-  it('calls under way when a refit succeeds finish on the fit they started with', async () => {
-    const e = engines[backend]!;
-    const clf = new KernelClassifier({ landmarks: 6, epochs: 2, seed: 3 });
-    try {
-      await clf.fit(e, train.x, train.y);
+  it('calls under way when a refit succeeds finish on the fit they started with', () =>
+    withFitted(backend, 2, async (e, clf) => {
       const before = await clf.predictProba(test.x);
       const labels = await clf.predict(test.x);
       const live = e.memory().liveTensors;
@@ -273,10 +271,7 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
       expect(predicted).toEqual(labels); // the old classes, not the new fit's 5 and 6
       expect(new Set(await clf.predict(test.x))).toEqual(new Set([5, 6]));
       expect(e.memory().liveTensors).toBe(live); // the old fit was freed once they finished
-    } finally {
-      clf.dispose();
-    }
-  });
+    }));
 });
 
 describe('both backends agree', () => {
