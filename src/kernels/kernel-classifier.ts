@@ -75,7 +75,6 @@ interface Fitted {
   model: Sequential;
   /** Calls (transform, predict, evaluate) under way on this fit: a refit frees it after them. */
   users: number;
-  retired: boolean;
 }
 
 /**
@@ -188,7 +187,7 @@ export class KernelClassifier {
     try {
       const landmarks = engine.tensor(landmarkRows.data, [this.landmarks, x.cols]);
       made.push(landmarks);
-      const partial: Fitted = { engine, gram, landmarkRows, landmarkIndices: idx, landmarks, scaler: null, classes, model: null as never, users: 0, retired: false };
+      const partial: Fitted = { engine, gram, landmarkRows, landmarkIndices: idx, landmarks, scaler: null, classes, model: null as never, users: 0 };
       const raw = await this.#features(partial, x);
       let feats = raw;
       made.push(raw);
@@ -320,7 +319,7 @@ export class KernelClassifier {
       return await body(f);
     } finally {
       f.users--;
-      if (f.retired && f.users === 0) freeFitted(f);
+      if (this.#fitted !== f && f.users === 0) freeFitted(f); // replaced (or disposed) meanwhile
     }
   }
 
@@ -369,7 +368,6 @@ export class KernelClassifier {
     const f = this.#fitted;
     this.#fitted = null;
     if (f === null) return;
-    f.retired = true;
     if (now || f.users === 0) freeFitted(f);
   }
 

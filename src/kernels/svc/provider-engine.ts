@@ -12,10 +12,9 @@ import type { Matrix } from '../../data/matrix.js';
 import type { Engine } from '../../engine.js';
 import { DisposedError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
-import { MAX_FLOAT32 } from '../../validate.js';
 import { checkGramSums } from '../float32-sums.js';
 import { kernelDiagonal } from './kernel-f64.js';
-import type { KernelParams } from './params.js';
+import { checkEngineGamma, type KernelParams } from './params.js';
 import { checkKernelValues, type KernelRow, type KernelRowProvider, type ProviderStats } from './provider.js';
 import { RowCache } from './row-cache.js';
 
@@ -38,8 +37,9 @@ export class EngineRowProvider implements KernelRowProvider {
     this.#engine = engine;
     this.#p = p;
     this.size = x.rows;
+    checkEngineGamma(p, x);
     this.diagonal = kernelDiagonal(p, x);
-    checkKernelValues(this.diagonal, MAX_FLOAT32, (i) => [i, i], p, 'float32');
+    checkKernelValues(this.diagonal, (i) => [i, i], p, 'float32');
     checkGramSums(engine, 'SVC', p, [x], SVC_SUMS_REMEDY);
     const rowBytes = 4 * x.rows;
     // One batch's output [b, l] must fit in a storage binding.
@@ -94,7 +94,7 @@ export class EngineRowProvider implements KernelRowProvider {
       xb = e.gatherRows(this.#x, idx);
       k = e.gram(xb, this.#x, this.#p);
       const data = await k.read();
-      checkKernelValues(data, MAX_FLOAT32, (t) => [ids[Math.floor(t / l)]!, t % l], this.#p, 'float32');
+      checkKernelValues(data, (t) => [ids[Math.floor(t / l)]!, t % l], this.#p, 'float32');
       this.#batches++;
       this.#computed += ids.length;
       return ids.map((i, r) => {

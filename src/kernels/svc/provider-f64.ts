@@ -23,7 +23,7 @@ export class Float64RowProvider implements KernelRowProvider {
     this.#p = p;
     this.size = x.rows;
     this.diagonal = kernelDiagonal(p, x);
-    checkKernelValues(this.diagonal, Number.MAX_VALUE, (t) => [t, t], p, 'float64');
+    checkKernelValues(this.diagonal, (t) => [t, t], p, 'float64');
     this.#cache = new RowCache(cacheBytes, 8 * x.rows);
   }
 
@@ -39,7 +39,7 @@ export class Float64RowProvider implements KernelRowProvider {
     const { rows, cols, data } = this.#x;
     const row = new Float64Array(rows);
     for (let j = 0; j < rows; j++) row[j] = kernelAt(this.#p, data, i * cols, data, j * cols, cols);
-    checkKernelValues(row, Number.MAX_VALUE, (j) => [i, j], this.#p, 'float64');
+    checkKernelValues(row, (j) => [i, j], this.#p, 'float64');
     this.#computed++;
     this.#cache.set(i, row);
     return row;

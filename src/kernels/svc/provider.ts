@@ -4,6 +4,7 @@
 
 import { ValueError } from '../../errors.js';
 import { kernelOverflow } from '../../gram-options.js';
+import { MAX_FLOAT32 } from '../../validate.js';
 import type { KernelParams } from './params.js';
 import type { KernelRow } from './row-cache.js';
 
@@ -40,12 +41,13 @@ export interface KernelRowProvider {
  * Refuses kernel values that are not finite in the rows' precision: past 3.4e38 a float32
  * row holds ±Inf (a linear kernel on X ≈ 1e20), the solver's gradient turns NaN, every
  * comparison in the working-set selection is false and the solver stopped at once,
- * "converged", with an all-NaN model. `limit` is the largest magnitude allowed (float32's
- * for the engine's rows, float64's for the host's); `at(k)` names value k as K[i, j].
+ * "converged", with an all-NaN model. `precision` is the rows' (float32 for the engine's,
+ * float64 for the host's) and sets the largest magnitude allowed; `at(k)` names value k as K[i, j].
  */
 export function checkKernelValues(
-  values: ArrayLike<number>, limit: number, at: (k: number) => [i: number, j: number], p: KernelParams, precision: 'float32' | 'float64',
+  values: ArrayLike<number>, at: (k: number) => [i: number, j: number], p: KernelParams, precision: 'float32' | 'float64',
 ): void {
+  const limit = precision === 'float32' ? MAX_FLOAT32 : Number.MAX_VALUE;
   for (let k = 0; k < values.length; k++) {
     const v = values[k]!;
     if (Math.abs(v) <= limit) continue; // false for NaN too
