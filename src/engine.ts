@@ -744,8 +744,10 @@ export class Engine implements TensorOwner {
     if (!(t instanceof Tensor)) throw new ValueError(`expected a Tensor, got ${describeValue(t)}`);
     if (t.owner !== this) throw new ValueError(`${t} belongs to another engine`);
     void t.buffer; // throws DisposedError when disposed
-    if (this.#backend !== null && !this.#madeOn.has(t)) throw new DisposedError(`${t} was freed (engine.disposeTensor) or not made by this engine`);
-    if (this.#backend !== null && this.#madeOn.get(t) !== this.#backend) {
+    if (this.#backend === null) return t;
+    const made = this.#madeOn.get(t);
+    if (made === undefined) throw new DisposedError(`${t} was freed (engine.disposeTensor) or not made by this engine`);
+    if (made !== this.#backend) {
       throw new GPUOpError('tensor', 'device-lost', `${t} was made on a GPU device that was lost (before engine.recover()); upload it again (a model: await model.recover())`);
     }
     return t;

@@ -117,7 +117,7 @@ export function optionKeys<T extends object>() {
 }
 
 /** Other spellings of an option name (Keras, PyTorch, snake_case) that mean one of ours. */
-const ALIASES: Readonly<Record<string, string>> = { learningrate: 'lr', lr: 'lr', epoch: 'epochs', batch: 'batchSize' };
+const ALIASES: Readonly<Record<string, string>> = { learningrate: 'lr', epoch: 'epochs', batch: 'batchSize' };
 
 /** The option a misspelt `key` most likely meant: same letters up to case, '_' and '-', an alias, or one or two edits away. */
 function closestKey(key: string, keys: OptionKeys): string | null {
@@ -131,7 +131,7 @@ function closestKey(key: string, keys: OptionKeys): string | null {
     const d = norm(c) === k ? 0 : editDistance(k, norm(c));
     if (d < bestDist) [best, bestDist] = [c, d];
   }
-  return bestDist <= Math.min(2, Math.floor(k.length / 3)) || bestDist === 0 ? best : null;
+  return bestDist <= Math.min(2, Math.floor(k.length / 3)) ? best : null;
 }
 
 function editDistance(a: string, b: string): number {

@@ -67,8 +67,8 @@ export class CpuPool {
   #evictOldest(): void {
     const oldest = this.#order.values().next().value!;
     this.#order.delete(oldest);
-    const list = this.#free.get(oldest.length)!;
-    list.splice(list.indexOf(oldest), 1);
+    // Each length's list is in release order too, so the oldest of all is at its front.
+    this.#free.get(oldest.length)!.shift();
     this.#bytes -= oldest.byteLength;
   }
 

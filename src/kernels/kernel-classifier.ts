@@ -213,27 +213,30 @@ export class KernelClassifier {
       model.compile({ loss: binary ? 'binaryCrossEntropy' : 'softmaxCrossEntropy', optimizer: adam({ lr: this.lr }), metrics: ['accuracy'] });
       partial.model = model;
       const targets = binary ? Float32Array.from(parsed.indices) : parsed.indices;
-      let vFeats: Tensor | null = null;
-      try {
-        if (validation !== null) {
-          vFeats = await this.#features(partial, validation[0]);
-          checkKernelFinite('KernelClassifier.fit: the kernel features K(validationData X, landmarks)', await vFeats.read(), this.landmarks, gram.kernel);
+      // The validation features go to the model as the host copy read for their check (given
+      // the tensor, fit would read it back again).
+      let vX: Matrix | null = null;
+      if (validation !== null) {
+        const vFeats = await this.#features(partial, validation[0]);
+        try {
+          vX = { rows: validation[0].rows, cols: this.landmarks, data: await vFeats.read() };
+        } finally {
+          vFeats.dispose();
         }
-        const history = await model.fit(feats, targets, {
-          epochs: this.epochs, batchSize: this.batchSize, seed: this.seed,
-          ...(vFeats !== null ? { validationData: [vFeats, binary ? Float32Array.from(validation![1]) : validation![1]] } : {}),
-          ...(opts.onEpochEnd !== undefined ? { onEpochEnd: opts.onEpochEnd } : {}),
-        });
-        this.#alive(); // dispose() during the fit: the catch below frees what it made
-        // Keep only what prediction needs.
-        if (feats !== raw) feats.dispose();
-        raw.dispose();
-        this.#release(false);
-        this.#fitted = partial;
-        return history;
-      } finally {
-        vFeats?.dispose();
+        checkKernelFinite('KernelClassifier.fit: the kernel features K(validationData X, landmarks)', vX.data, this.landmarks, gram.kernel);
       }
+      const history = await model.fit(feats, targets, {
+        epochs: this.epochs, batchSize: this.batchSize, seed: this.seed,
+        ...(vX !== null ? { validationData: [vX, binary ? Float32Array.from(validation![1]) : validation![1]] } : {}),
+        ...(opts.onEpochEnd !== undefined ? { onEpochEnd: opts.onEpochEnd } : {}),
+      });
+      this.#alive(); // dispose() during the fit: the catch below frees what it made
+      // Keep only what prediction needs.
+      if (feats !== raw) feats.dispose();
+      raw.dispose();
+      this.#release(false);
+      this.#fitted = partial;
+      return history;
     } catch (err) {
       model?.dispose();
       for (const t of made) if (!t.disposed) t.dispose();
@@ -277,13 +280,15 @@ export class KernelClassifier {
     return this.#use('evaluate', async (f) => {
       const idx = classIndices(checkLabels('evaluate: y', y, x.rows), f.classes, 'evaluate: y');
       const t = await this.#newFeatures(f, x, 'evaluate');
+      let data: Float32Array;
       try {
-        // Checked here: evaluate's own check would blame an 'x' the caller never passed.
-        await this.#finiteFeatures(f, t, 'evaluate');
-        return await f.model.evaluate(t, f.classes.length === 2 ? Float32Array.from(idx) : idx);
+        // Checked here: evaluate's own check would blame an 'x' the caller never passed. The
+        // model gets the host copy read for it (given the tensor, it would read it back again).
+        data = await this.#finiteFeatures(f, t, 'evaluate');
       } finally {
         t.dispose();
       }
+      return f.model.evaluate({ rows: x.rows, cols: this.landmarks, data }, f.classes.length === 2 ? Float32Array.from(idx) : idx);
     });
   }
 
