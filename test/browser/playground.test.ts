@@ -88,6 +88,24 @@ function expectNoErrors(w: WatchedPage): void {
   expect(w.consoleErrors, 'console errors').toEqual([]);
 }
 
+/**
+ * Holds the page's first digits.csv request (every other request goes through): `seen` waits
+ * until it was made, `release` lets it go on.
+ */
+async function holdDigits(page: Page): Promise<{ seen(): Promise<void>; release(): Promise<void> }> {
+  let held: HTTPRequest | undefined;
+  let heldSeen = (): void => {};
+  const seen = new Promise<void>((r) => (heldSeen = r));
+  await page.setRequestInterception(true);
+  page.on('request', (r) => {
+    if (r.url().includes('digits.csv') && held === undefined) {
+      held = r;
+      heldSeen();
+    } else void r.continue();
+  });
+  return { seen: () => within(seen, 30_000, 'the digits request'), release: () => held!.continue() };
+}
+
 /** Waits until every queued action (Reset, Step, Train) has finished. */
 async function settled(page: Page, ms = 60_000): Promise<void> {
   await page.waitForFunction(() => window.__playground?.pending === 0 && window.__playground.state !== 'starting', {
@@ -572,21 +590,12 @@ describe('training playground (examples/web) in headless Chromium', () => {
       await page_ready(w);
       const resets = (await snapshot(page)).resets;
       // The digits request is held until the Train and the edit are in.
-      let held: HTTPRequest | undefined;
-      let heldSeen = (): void => {};
-      const seen = new Promise<void>((r) => (heldSeen = r));
-      await page.setRequestInterception(true);
-      page.on('request', (r) => {
-        if (r.url().includes('digits.csv') && held === undefined) {
-          held = r;
-          heldSeen();
-        } else void r.continue();
-      });
+      const digits = await holdDigits(page);
       await page.select('#dataset', 'digits');
-      await within(seen, 30_000, 'the digits request');
+      await digits.seen();
       await press(page, '#train');
       await setRaw(page, '#batch', '64');
-      await held!.continue();
+      await digits.release();
       await page.waitForFunction(() => window.__playground?.state === 'training' && window.__playground.epochs.length >= 2, {
         timeout: 60_000,
         polling: 50,
@@ -599,6 +608,41 @@ describe('training playground (examples/web) in headless Chromium', () => {
       expect(s.resets, 'Resets run').toBe(resets + 1);
       expect(s.epochs.length, 'the trained epochs, still there after Pause').toBeGreaterThanOrEqual(2);
       expect(s.charts?.loss.x.length ?? 0, 'the loss chart').toBeGreaterThanOrEqual(2);
+      expect(await message(page)).toBe('');
+      expectNoErrors(w);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  it('a training field edited during a Reset that fails builds again in the same turn: a Train pressed meanwhile trains', async () => {
+    const w = await watchedPage(webgpu().page.browser());
+    const { page } = w;
+    try {
+      await page.goto(`${served!.url}?backend=cpu`, { waitUntil: 'load' });
+      await page_ready(w);
+      const resets = (await snapshot(page)).resets;
+      await setRaw(page, '#batch', '0'); // warns; the Reset below fails on it
+      const digits = await holdDigits(page);
+      await page.select('#dataset', 'digits');
+      await digits.seen();
+      await press(page, '#train');
+      await setRaw(page, '#batch', '64'); // the fix, while that Reset still loads the digits
+      await digits.release();
+      // Training, or everything done without it (a Reset queued behind the Train: no model then).
+      await page.waitForFunction(() => window.__playground!.epochs.length >= 2 || window.__playground!.pending === 0, {
+        timeout: 60_000,
+        polling: 50,
+      });
+      expect((await snapshot(page)).epochs.length, 'epochs trained by the Train pressed during the failing Reset').toBeGreaterThanOrEqual(2);
+      await press(page, '#pause');
+      await settled(page);
+      const s = await snapshot(page);
+      expect(s.state, `${s.error}`).toBe('idle');
+      expect(s.dataset?.name).toBe('digits');
+      expect(s.resets, 'Resets run: the failed one and its rebuild').toBe(resets + 2);
+      expect(s.settings?.batchSize).toBe(64);
+      expect(s.epochs.length, 'the trained epochs, still there after Pause').toBeGreaterThanOrEqual(2);
       expect(await message(page)).toBe('');
       expectNoErrors(w);
     } finally {

@@ -84,14 +84,19 @@ let fields: TrainingFields = { batchSize: 16, epochsPerTick: 1, boundaryEvery: 5
 /** The message shown is applyTrainingFields' warning (cleared once the fields are valid). */
 let fieldsWarning = false;
 /**
- * The last Reset left no model (a bad setting, or it threw): an edited training field builds
- * again. Not merely "no model": a Reset still running (awaiting the digits) has none either,
- * and a second Reset queued then would run after a Train pressed meanwhile, wiping its model.
+ * Where Reset stands, for a training field edited meanwhile (see the trainingFields handler):
+ * 'ok': the last Reset built a model (or none has run yet), so an edit applies in place;
+ * 'failed': it left no model (a bad setting, or it threw), so an edit builds again (it may fix
+ * the field it named); 'running': a Reset is running (say, awaiting the digits), so it has no
+ * model yet but must not be queued again; 'running-edited': running, and a field was edited
+ * meanwhile, which that Reset takes before it ends.
  */
-let lastResetFailed = false;
-/** A Reset is running; `editedDuringReset`: a training field changed meanwhile. */
-let resetRunning = false;
-let editedDuringReset = false;
+let resetState: 'ok' | 'failed' | 'running' | 'running-edited' = 'ok';
+/**
+ * A training field was edited during the running Reset (a call: inline, TypeScript keeps
+ * reset()'s own narrowing to 'running' across its await).
+ */
+const editedMeanwhile = (): boolean => resetState === 'running-edited';
 const boundary = new BoundaryView($('boundary') as HTMLCanvasElement, 64);
 const gram = new GramView($('gram') as HTMLCanvasElement);
 
@@ -220,23 +225,22 @@ function datasetInfo(d: Dataset, train: number): PlaygroundState['dataset'] {
 
 /**
  * Rebuilds data (when the dataset changed), model, charts and views from the controls. A
- * training field edited while it ran is applied when it built a model, and builds again when
- * it did not (the edit may fix the very field it failed on).
+ * training field edited while it ran is applied when it built a model; when it did not, it
+ * builds again in the same queue slot (the edit may fix the very field it failed on), so a
+ * Train pressed meanwhile still runs after it, on the model it built. Never queues itself.
  */
 async function reset(): Promise<void> {
-  resetRunning = true;
-  editedDuringReset = false;
   let ok = false;
   try {
-    ok = await rebuild();
+    do {
+      resetState = 'running';
+      ok = await rebuild();
+    } while (!ok && editedMeanwhile());
   } finally {
-    resetRunning = false;
-    lastResetFailed = !ok;
-    if (editedDuringReset) {
-      editedDuringReset = false;
-      if (ok) applyTrainingFields();
-      else void serial(reset);
-    }
+    // A throw leaves 'failed' (an edit then builds again), never 'running'.
+    const edited = editedMeanwhile();
+    resetState = ok ? 'ok' : 'failed';
+    if (ok && edited) applyTrainingFields(); // the fields as edited after rebuild read them
   }
 }
 
@@ -404,12 +408,13 @@ async function start(): Promise<void> {
       void serial(reset);
     },
     trainingFields: () => {
-      // A failed last Reset (perhaps on this very field): build again (a Reset names the field
-      // still bad), or the fix would leave Train and Step doing nothing. A Reset still running
-      // takes the edit when it ends; no second Reset is queued (behind a Train pressed
-      // meanwhile, it would wipe the trained model when training stops).
-      if (resetRunning) editedDuringReset = true;
-      else if (lastResetFailed) void serial(reset);
+      // A Reset still running takes the edit when it ends (it builds again if it failed): no
+      // second Reset is queued, which behind a Train pressed meanwhile would leave that Train
+      // no model, or wipe the model it trains. A failed last Reset (perhaps on this very
+      // field): build again (a Reset names the field still bad), or the fix would leave Train
+      // and Step doing nothing.
+      if (resetState === 'running' || resetState === 'running-edited') resetState = 'running-edited';
+      else if (resetState === 'failed') void serial(reset);
       else applyTrainingFields();
     },
     kernel: () => {
