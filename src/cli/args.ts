@@ -177,3 +177,11 @@ export async function outputFlag(name: string, path: string, inputs: Record<stri
   }
   return path;
 }
+
+/**
+ * --quiet's plumbing: `notice` for a command's notices (dropped when quiet) and `log` for
+ * createEngine's backend notice (null when quiet).
+ */
+export function quietIo(quiet: boolean, io: Io): { notice: (line: string) => void; log: ((line: string) => void) | null } {
+  return quiet ? { notice: () => {}, log: null } : { notice: (line) => io.err(line), log: io.err };
+}

@@ -6,7 +6,7 @@
 
 import { dropColumn, type Matrix, resolveColumn, takeRows, takeValues } from '../data/matrix.js';
 import { classIndices, type Labels, labelsFromColumn, type Task } from '../data/labels.js';
-import { randomSplit, stratifiedSplit } from '../data/split.js';
+import { randomSplit, type Split, stratifiedSplit } from '../data/split.js';
 import { applyStandardizer, fitStandardizer, type Standardizer } from '../data/standardize.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { type CsvColumnPick, type CsvMatrix, readCsv } from '../io/csv.js';
@@ -78,7 +78,6 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
       }
       return { index: labelIndex, mode: 'exact' }; // same columns in the same order (the headers are compared below)
     });
-    const testLabel = testCsv.column!.index;
     if (trainCsv.header && testCsv.header) {
       const c = trainCsv.header.findIndex((h, i) => h !== testCsv.header![i]);
       if (c >= 0) {
@@ -88,16 +87,14 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
         );
       }
     }
-    xTest = dropColumn(testCsv, testLabel);
+    xTest = dropColumn(testCsv, labelIndex);
     const values = testCsv.column!.values!;
     if (labels.task === 'classification') yTestIdx = classIndices(values, labels.classes, `${r.test} ${labelWhat}`, testCsv.firstLine);
     else yTestVal = Float32Array.from(values);
   } else if (r.testSplit !== null) {
-    const n = trainCsv.rows;
-    const split = labels.task === 'classification'
-      ? stratifiedSplit(labels.indices, { testFraction: r.testSplit, seed: r.seed })
-      : randomSplit(n, { testFraction: r.testSplit, seed: r.seed });
+    let split: Split;
     if (labels.task === 'classification') {
+      split = stratifiedSplit(labels.indices, { testFraction: r.testSplit, seed: r.seed });
       const trained = new Set(split.train.map((i) => labels.indices[i]!));
       const unseen = labels.classes.filter((_, k) => !trained.has(k));
       if (unseen.length > 0) {
@@ -107,7 +104,7 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
             'use a smaller --test-split, or a --test file',
         );
       }
-    }
+    } else split = randomSplit(trainCsv.rows, { testFraction: r.testSplit, seed: r.seed });
     const all = xTrain;
     xTrain = takeRows(all, split.train);
     xTest = takeRows(all, split.test);

@@ -9,12 +9,12 @@
 import { performance } from 'node:perf_hooks';
 import { createEngine } from '../create-engine.js';
 import { LimitError, ShapeError, ValueError } from '../errors.js';
-import { GRAM_KERNELS, kernelOverflow, resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
+import { GRAM_KERNELS, kernelOverflow, MAX_DEGREE, resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
 import { csvChunks, readCsv } from '../io/csv.js';
 import { AtomicFile, readText } from '../io/files.js';
 import { gramTiles, planGramTiles } from '../kernels/gram-tiled.js';
 import type { GramKernel, GramOptions } from '../types.js';
-import { choiceFlag, type Command, degreeFlag, type Flags, float32Flag, intFlag, outputFlag, UsageError, usageCheck } from './args.js';
+import { choiceFlag, type Command, degreeFlag, type Flags, float32Flag, intFlag, outputFlag, quietIo, UsageError, usageCheck } from './args.js';
 import { loadCsv } from './dataset.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
 import { plural } from './progress.js';
@@ -25,7 +25,7 @@ const flags = {
   kernel: { type: 'string', value: 'K', help: `${GRAM_KERNELS.join(', ')} (default sigmoid: tanh(γ⟨x,y⟩ + c₀))` },
   gamma: { type: 'string', value: 'G', help: 'γ (default 1/d; > 0 for rbf; a fraction like 1/64 is fine); the bias of projected-sigmoid (default 0)' },
   coef0: { type: 'string', value: 'C', help: 'c₀ of sigmoid, logistic and polynomial (default 1)' },
-  degree: { type: 'string', value: 'D', help: 'degree of polynomial, an integer in 1..4294967295 (default 3)' },
+  degree: { type: 'string', value: 'D', help: `degree of polynomial, an integer in 1..${MAX_DEGREE} (default 3)` },
   'alpha-file': { type: 'string', value: 'A.csv', help: 'projected-sigmoid: α, d numbers (one row or one column)' },
   'beta-file': { type: 'string', value: 'B.csv', help: 'projected-sigmoid: β, d numbers (one row or one column)' },
   out: { type: 'string', value: 'K.csv', required: true, help: 'where to write K (n rows × m columns, no header)' },
@@ -52,7 +52,7 @@ export const gramCommand: Command<typeof flags> = {
   flags,
   async run(f, io) {
     const opts = gramOptions(f);
-    const note = f.quiet ? () => {} : (line: string) => io.err(line);
+    const { notice: note, log } = quietIo(f.quiet, io);
     const backend = backendFlag(f.backend);
     const kernel = opts.kernel ?? 'sigmoid';
     noteUnusedParams(kernel, opts, note);
@@ -74,7 +74,7 @@ export const gramCommand: Command<typeof flags> = {
     const n = x.rows;
     const m = y ? y.rows : x.rows;
 
-    const engine = await createEngine({ backend, log: f.quiet ? null : io.err });
+    const engine = await createEngine({ backend, log });
     const ran = engine.backend;
     const t0 = performance.now();
     const out = await AtomicFile.create(outPath);

@@ -2,7 +2,7 @@
 
 import { BACKEND_CHOICES, createEngine } from '../create-engine.js';
 import type { AdapterInfoSummary, BackendChoice, BackendKind, EngineLimits, Tiling } from '../types.js';
-import { choiceFlag, type Command } from './args.js';
+import { choiceFlag, type Command, quietIo } from './args.js';
 
 /** The --backend flag every command that opens an engine takes, and its parser. */
 export const BACKEND_FLAG = {
@@ -35,7 +35,7 @@ export const infoCommand: Command<typeof flags> = {
   flags,
   async run(f, io) {
     const backend = backendFlag(f.backend);
-    const engine = await createEngine({ backend, log: f.quiet ? null : io.err });
+    const engine = await createEngine({ backend, log: quietIo(f.quiet, io).log });
     let report: InfoReport;
     try {
       report = {

@@ -12,9 +12,9 @@ import { ShapeError, ValueError } from '../errors.js';
 import { csvChunks, readCsv } from '../io/csv.js';
 import { readBytes, readText, writeAtomic } from '../io/files.js';
 import { parseSafetensors } from '../nn/safetensors.js';
-import { Sequential } from '../nn/sequential.js';
+import { sequentialFromFile } from '../nn/sequential.js';
 import type { LossKind } from '../types.js';
-import { type Command, outputFlag, UsageError } from './args.js';
+import { type Command, outputFlag, quietIo, UsageError } from './args.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
 import { plural } from './progress.js';
 import { backendName, type CliModelInfo, readCliInfo } from './train.js';
@@ -34,12 +34,13 @@ export const predictCommand: Command<typeof flags> = {
   flags,
   async run(f, io) {
     const backend = backendFlag(f.backend);
-    const notice = f.quiet ? () => {} : (line: string) => io.err(line);
+    const { notice, log } = quietIo(f.quiet, io);
     const outPath = await outputFlag('out', f.out!, { model: f.model, data: f.data });
 
     // ---- the model's description (architecture checked when it is built) ----
     const bytes = await readBytes(f.model!);
-    const meta = modelFile(f.model!, () => parseSafetensors(bytes)).metadata;
+    const file = modelFile(f.model!, () => parseSafetensors(bytes));
+    const meta = file.metadata;
     const info = readCliInfo(meta, f.model!);
     const loss = LOSS_KINDS.includes(meta.loss as LossKind) ? (meta.loss as LossKind) : null;
     const layers = parseLayers(meta.layers, f.model!);
@@ -79,11 +80,11 @@ export const predictCommand: Command<typeof flags> = {
     if (info?.standardize) x = applyStandardizer(x, info.standardize);
 
     // ---- predict ----
-    const engine = await createEngine({ backend, log: f.quiet ? null : io.err });
+    const engine = await createEngine({ backend, log });
     let raw: Float32Array;
     let proba: Float32Array | null = null;
     try {
-      const model = modelFile(f.model!, () => Sequential.fromSafetensors(engine, bytes));
+      const model = modelFile(f.model!, () => sequentialFromFile(engine, file));
       try {
         raw = await (await model.predict(x)).readAndDispose();
         if (f.proba) proba = await (await model.predictProba(x)).readAndDispose();

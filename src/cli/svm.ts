@@ -6,11 +6,12 @@
 
 import { performance } from 'node:perf_hooks';
 import { createEngine, describeAdapter } from '../create-engine.js';
+import { MAX_DEGREE } from '../gram-options.js';
 import { SVC } from '../kernels/svc/svc.js';
 import { SVC_KERNELS } from '../kernels/svc/params.js';
 import type { SVCKernel, SVCProgress, SVCProviderKind } from '../kernels/svc/types.js';
 import type { AdapterInfoSummary, BackendKind } from '../types.js';
-import { choiceFlag, type Command, degreeFlag, type Flags, float32Flag, float32Value, intFlag, numberFlag, seedFlag, UsageError } from './args.js';
+import { choiceFlag, type Command, degreeFlag, type Flags, float32Flag, float32Value, intFlag, numberFlag, quietIo, seedFlag, UsageError } from './args.js';
 import { DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
 import { noteUnusedParams } from './gram.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
@@ -24,7 +25,7 @@ const flags = {
   gamma: { type: 'string', value: 'G', help: 'γ: scale (default, 1/(d·Var(X))), auto (1/d), or a number > 0' },
   coef0: { type: 'string', value: 'C0', help: 'c₀ of the sigmoid and polynomial kernels (default 0)' },
   C: { type: 'string', value: 'C', help: 'regularisation C > 0 (default 1)' },
-  degree: { type: 'string', value: 'N', help: 'polynomial degree, an integer in 1..4294967295 (default 3)' },
+  degree: { type: 'string', value: 'N', help: `polynomial degree, an integer in 1..${MAX_DEGREE} (default 3)` },
   tol: { type: 'string', value: 'EPS', help: 'stopping tolerance on the KKT violation (default 1e-3)' },
   'max-iter': { type: 'string', value: 'N', help: 'SMO iterations per binary problem before giving up with a warning (default max(10⁷, 100·l))' },
   'cache-size': { type: 'string', value: 'MB', help: 'kernel row cache in MB (default 200)' },
@@ -79,7 +80,7 @@ export const svmCommand: Command<typeof flags> = {
   flags,
   async run(f, io) {
     const o = options(f);
-    const notice = f.quiet ? () => {} : (line: string) => io.err(line);
+    const { notice, log } = quietIo(f.quiet, io);
     const backend = backendFlag(f.backend); // before any data is read
     const provider = choiceFlag('provider', f.provider ?? 'engine', ['engine', 'float64'] as const);
     if (provider === 'float64' && f.backend !== undefined) throw new UsageError('--backend applies to --provider engine only (float64 rows need no engine)');
@@ -104,7 +105,7 @@ export const svmCommand: Command<typeof flags> = {
         `${plural(classes.length * (classes.length - 1) / 2, 'one-vs-one problem')}${f.standardize ? '; standardized' : ''}`,
     );
 
-    const engine = provider === 'engine' ? await createEngine({ backend, log: f.quiet ? null : io.err }) : null;
+    const engine = provider === 'engine' ? await createEngine({ backend, log }) : null;
     let report: SvmReport;
     try {
       const t0 = performance.now();

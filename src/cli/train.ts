@@ -20,7 +20,7 @@ import { encodeSafetensors, parseSafetensors } from '../nn/safetensors.js';
 import { sequential } from '../nn/sequential.js';
 import type { EpochLogs, LayerSpec, OptimizerSpec, Targets } from '../nn/types.js';
 import type { AdapterInfoSummary, BackendKind, LossKind } from '../types.js';
-import { choiceFlag, type Command, type Flags, float32Flag, intFlag, numberFlag, outputFlag, seedFlag, UsageError } from './args.js';
+import { choiceFlag, type Command, type Flags, float32Flag, intFlag, numberFlag, outputFlag, quietIo, seedFlag, UsageError } from './args.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
 import { DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
 import { fmtLoss, fmtRate, plural, Progress } from './progress.js';
@@ -113,7 +113,7 @@ export const trainCommand: Command<typeof flags> = {
   flags,
   async run(f, io) {
     const o = options(f);
-    const notice = f.quiet ? () => {} : (line: string) => io.err(line);
+    const { notice, log } = quietIo(f.quiet, io);
     const backend = backendFlag(f.backend); // before any data is read
     if (f.save !== undefined) await outputFlag('save', f.save, { train: f.train, test: f.test });
 
@@ -142,7 +142,7 @@ export const trainCommand: Command<typeof flags> = {
         `; loss ${loss}${f.standardize ? '; standardized' : ''}`,
     );
 
-    const engine = await createEngine({ backend, log: f.quiet ? null : io.err });
+    const engine = await createEngine({ backend, log });
     let report: TrainReport;
     let bytes: Uint8Array | null = null;
     try {

@@ -118,10 +118,9 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
         data[base + c] = NaN;
         continue;
       }
-      if (i === 0 && cells[c]!.text === '') {
-        throw new CsvError(source, 1, c + 1, `empty cell (expected a number)${numericHeaderHint(first, last > 1 ? lines[1]! : null, ignored)}`);
-      }
-      const v = parseCell(cells[c]!.text, source, lineNo, c + 1);
+      // Line 1's empty cells may be pandas' header (numericHeaderHint).
+      const hint = i === 0 ? () => numericHeaderHint(first, last > 1 ? lines[1]! : null, ignored) : undefined;
+      const v = parseCell(cells[c]!.text, source, lineNo, c + 1, hint);
       data[base + c] = v; // rounded to float32 here
       if (c === exactAt) exact![i - start] = v;
     }
@@ -153,9 +152,10 @@ function numericHeaderHint(first: readonly Cell[], second: string | null, ignore
   );
 }
 
-function parseCell(text: string, source: string, line: number, column: number): number {
+/** A cell's number; `emptyHint` adds to the message for an empty cell. */
+function parseCell(text: string, source: string, line: number, column: number, emptyHint?: () => string): number {
   if (!NUMBER.test(text)) {
-    if (text === '') throw new CsvError(source, line, column, 'empty cell (expected a number)');
+    if (text === '') throw new CsvError(source, line, column, `empty cell (expected a number)${emptyHint?.() ?? ''}`);
     if (NON_FINITE.test(text)) throw new CsvError(source, line, column, `"${text}" is not a finite number (NaN and Infinity are not allowed)`);
     throw new CsvError(source, line, column, `"${clip(text)}" is not a number`);
   }

@@ -28,7 +28,7 @@ import type { LossKind } from '../types.js';
 import { type CheckpointStore, type CheckpointTarget, checkpointStore, isStore } from './checkpoint-store.js';
 import type { ResolvedFitOptions, TrainContext } from './fit.js';
 import { checkOptimizerSpec } from './optimizers.js';
-import { checkFormatVersion, encodeSafetensors, FORMAT_VERSION, parseSafetensors, type SafetensorEntry } from './safetensors.js';
+import { checkFormatVersion, encodeSafetensors, metadataSeed, modelMetadata, parseSafetensors, type SafetensorEntry } from './safetensors.js';
 import { checkedWeights, checkSameArchitecture } from './sequential.js';
 import type { FitOptions, LayerSpec, OptimizerSpec } from './types.js';
 
@@ -106,10 +106,7 @@ export async function checkpointBytes(ctx: TrainContext, model: ModelInfo, fit: 
     return { name: it.name, shape: it.shape, data };
   });
   const metadata: Record<string, string> = {
-    format: 'sigmoid-core',
-    format_version: FORMAT_VERSION,
-    layers: JSON.stringify(model.layers),
-    seed: String(model.seed),
+    ...modelMetadata(model.layers, model.seed),
     loss: model.loss,
     checkpoint: CHECKPOINT_TAG,
     checkpoint_version: CHECKPOINT_VERSION,
@@ -180,7 +177,7 @@ export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Check
   if (typeof m.loss !== 'string') throw new ValueError(`${source}: __metadata__.loss is missing`);
   return {
     layers: layers as LayerSpec[],
-    modelSeed: m.seed !== undefined && /^-?\d+$/.test(m.seed) ? Number(m.seed) : 0,
+    modelSeed: metadataSeed(m),
     loss: m.loss,
     optimizer,
     optimizerSteps,
@@ -323,14 +320,14 @@ export function checkCheckpointOptions(o: FitOptions): { every: number; store: C
 
 /**
  * Sets up a fit's checkpoints (after the data is validated): reads and checks resumeFrom
- * (continuing its epochs, seed, shuffle and batch size in `o`) and hooks the writer into
- * `o.checkpoint`. Returns what to call on the train context right before the loop.
+ * (continuing its epochs, seed, shuffle and batch size in `o`) and hooks `writer` (what
+ * checkCheckpointOptions returned for `given`) into `o.checkpoint`. Returns what to call on
+ * the train context right before the loop.
  */
 export async function setUpCheckpoints(
-  given: FitOptions, o: ResolvedFitOptions, model: ModelInfo, trainRows: number,
+  given: FitOptions, writer: ReturnType<typeof checkCheckpointOptions>, o: ResolvedFitOptions, model: ModelInfo, trainRows: number,
   params: readonly { name: string; shape: readonly number[] }[], slots: readonly string[],
 ): Promise<(ctx: TrainContext) => void> {
-  const writer = checkCheckpointOptions(given);
   let restore = (_ctx: TrainContext): void => {};
   if (given.resumeFrom !== undefined) {
     const ck = await readCheckpoint(given.resumeFrom);

@@ -110,8 +110,8 @@ function disposeAll(ts: readonly (Tensor | null | undefined)[]): void {
  * good (the checkpoint restored, an epoch's steps done): what it keeps if the fit fails later.
  */
 export async function fitLoop(
-  ctx: TrainContext, data: DeviceData, o: ResolvedFitOptions, restore: (ctx: TrainContext) => void = () => {},
-  kept: (epochsCompleted: number) => void = () => {},
+  ctx: TrainContext, data: DeviceData, o: ResolvedFitOptions, restore: (ctx: TrainContext) => void,
+  kept: (epochsCompleted: number) => void,
 ): Promise<{ history: History; hostCopy: TrainingRecovery | null }> {
   const e = ctx.engine;
   const net = ctx.net;

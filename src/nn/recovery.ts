@@ -29,7 +29,7 @@ import type { BackendKind, WebGPUDevice } from '../types.js';
 import type { DeviceData } from './fit.js';
 import type { Network } from './network.js';
 import type { Optimizer } from './optimizers.js';
-import { encodeSafetensors, FORMAT_VERSION } from './safetensors.js';
+import { encodeSafetensors, modelMetadata } from './safetensors.js';
 
 /** What fit records in history.events when it recovered from a device loss. */
 export interface TrainingEvent {
@@ -190,7 +190,7 @@ export class TrainingRecovery {
         this.#epoch,
         encodeSafetensors(
           this.net.params.map((p, i) => ({ name: p.name, shape: [...p.shape], data: this.#params[i]! })),
-          { format: 'sigmoid-core', format_version: FORMAT_VERSION, layers: JSON.stringify(this.net.layers) },
+          modelMetadata(this.net.layers),
         ),
       );
     if (this.#recoveries >= max) throw failed(`fit already recovered ${max} times (recovery.maxRecoveries)`);

@@ -21,6 +21,7 @@
 // Every check of a file throws a ValueError that says what is wrong.
 
 import { ValueError } from '../errors.js';
+import type { LayerSpec } from './types.js';
 
 export interface SafetensorEntry {
   name: string;
@@ -48,6 +49,20 @@ export function checkFormatVersion(m: Record<string, string>): void {
   }
 }
 
+/** The __metadata__ every sigmoid-core model file starts with (save, checkpoints, a failed recovery's file); seed when given. */
+export function modelMetadata(layers: readonly LayerSpec[], seed?: number): Record<string, string> {
+  return {
+    format: 'sigmoid-core',
+    format_version: FORMAT_VERSION,
+    layers: JSON.stringify(layers),
+    ...(seed !== undefined ? { seed: String(seed) } : {}),
+  };
+}
+
+/** The model seed a file's __metadata__ records (an integer string), else 0. */
+export function metadataSeed(m: Record<string, string>): number {
+  return m.seed !== undefined && /^-?\d+$/.test(m.seed) ? Number(m.seed) : 0;
+}
 
 /** Largest header we accept (the format's reference implementation uses 100 MB). */
 const MAX_HEADER = 100_000_000;
@@ -101,8 +116,7 @@ export function encodeSafetensors(
   out.set(json, 8);
   let pos = 8 + json.length;
   for (const t of tensors) {
-    if (littleEndianHost) out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), pos);
-    else for (let i = 0; i < t.data.length; i++) view.setFloat32(pos + 4 * i, t.data[i]!, true);
+    out.set(leBytes(t.data), pos);
     pos += t.data.byteLength;
   }
   return out;

@@ -18,7 +18,7 @@ import { checkLayerSpec, describeLayer } from './layers.js';
 import { Network, type Param } from './network.js';
 import type { TrainingRecovery } from './recovery.js';
 import { adam, checkOptimizerSpec, Optimizer } from './optimizers.js';
-import { checkFormatVersion, encodeSafetensors, FORMAT_VERSION, parseSafetensors, type SafetensorEntry, type SafetensorFile } from './safetensors.js';
+import { checkFormatVersion, encodeSafetensors, metadataSeed, modelMetadata, parseSafetensors, type SafetensorEntry, type SafetensorFile } from './safetensors.js';
 import type {
   CompileOptions, EvaluateOptions, EvaluateResult, FitOptions, History, Inputs, LayerSpec, MetricName, NamedParameter,
   OptimizerSpec, PredictOptions, Targets,
@@ -142,38 +142,7 @@ export class Sequential {
 
   /** Rebuilds a model saved by save() (architecture from __metadata__, weights from the tensors). */
   static fromSafetensors(engine: Engine, bytes: Uint8Array): Sequential {
-    const file = parseSafetensors(bytes);
-    const m = file.metadata;
-    if (m.format !== 'sigmoid-core' || m.layers === undefined) {
-      throw new ValueError(
-        'safetensors: no sigmoid-core architecture in __metadata__ (format/layers); build the model with sequential() and call model.load(bytes)',
-      );
-    }
-    checkFormatVersion(m);
-    let layers: unknown;
-    try {
-      layers = JSON.parse(m.layers);
-    } catch {
-      throw new ValueError('safetensors: __metadata__.layers is not valid JSON');
-    }
-    if (!Array.isArray(layers)) throw new ValueError('safetensors: __metadata__.layers must be a JSON list of layer specs');
-    layers.forEach((l, i) => checkLayerSpec(l, `safetensors layer ${i}`));
-    const seed = m.seed !== undefined && /^-?\d+$/.test(m.seed) ? Number(m.seed) : 0;
-    const savedLoss = m.loss as LossKind | undefined;
-    if (savedLoss !== undefined && !LOSS_KINDS.includes(savedLoss)) {
-      throw new ValueError(`safetensors: __metadata__.loss is ${JSON.stringify(savedLoss)}, not one of ${LOSS_KINDS.join(', ')}`);
-    }
-    // Check names/shapes/values against the architecture first (no tensors made yet).
-    const probe = new Network(engine, layers as LayerSpec[]);
-    const weights = checkedWeights(probe.params, modelTensors(file));
-    try {
-      return new Sequential(engine, layers as LayerSpec[], { seed, weights, ...(savedLoss !== undefined ? { savedLoss } : {}) });
-    } catch (err) {
-      // The file describes no valid model (layers that do not chain, no dense layer, a seed
-      // out of range): a ValueError about the file, as for its other checks.
-      if (err instanceof ShapeError || err instanceof ValueError) throw new ValueError(`safetensors: __metadata__ describes no valid model: ${err.message}`);
-      throw err;
-    }
+    return sequentialFromFile(engine, parseSafetensors(bytes));
   }
 
   // ---- inspection ----------------------------------------------------------------------
@@ -295,7 +264,7 @@ export class Sequential {
     this.#busy = 'fit';
     try {
       const o = resolveFitOptions(opts, this.#nextSeed);
-      checkCheckpointOptions(opts);
+      const writer = checkCheckpointOptions(opts);
       const nonFinite = allowNonFiniteOption(opts);
       const hx = await this.#inputs('x', x, nonFinite);
       const hy = await this.#targets('y', y, hx.rows, c.loss, nonFinite);
@@ -315,7 +284,7 @@ export class Sequential {
       }
       // Checkpoints (checkpoint.ts): resumeFrom is read and checked here, restored right before the loop.
       const restore = await setUpCheckpoints(
-        opts, o, { layers: this.layers, seed: this.seed, loss: c.loss, optimizer: c.optimizer.spec }, trainRows, this.#net.params, c.optimizer.stateSlots,
+        opts, writer, o, { layers: this.layers, seed: this.seed, loss: c.loss, optimizer: c.optimizer.spec }, trainRows, this.#net.params, c.optimizer.stateSlots,
       );
       // Validated: upload each matrix once (or keep one too big for a device buffer on the host).
       const owned: Tensor[] = [];
@@ -408,7 +377,7 @@ export class Sequential {
   async predict(x: Inputs, opts: PredictOptions = {}): Promise<Tensor> {
     this.#alive();
     opts = optionsObject('predict', opts, PREDICT_KEYS);
-    if (x instanceof Tensor && x.owner !== this.engine) throw new ValueError('x belongs to another engine');
+    this.#notForeign('x', x);
     const [rows, cols] = inputShape('x', x);
     if (cols !== this.inputs) throw new ShapeError(`x has ${cols} columns but the model takes ${this.inputs} inputs`);
     const widest = Math.max(this.inputs, ...this.layers.map((l) => (l.kind === 'dense' ? l.units : 0)));
@@ -490,12 +459,7 @@ export class Sequential {
     const params = this.#net.params;
     const data = await Promise.all(params.map((p) => p.tensor.read()));
     const tensors: SafetensorEntry[] = params.map((p, i) => ({ name: p.name, shape: [...p.shape], data: data[i]! }));
-    const metadata: Record<string, string> = {
-      format: 'sigmoid-core',
-      format_version: FORMAT_VERSION,
-      layers: JSON.stringify(this.layers),
-      seed: String(this.seed),
-    };
+    const metadata = modelMetadata(this.layers, this.seed);
     const loss = this.#loss;
     if (loss !== null) metadata.loss = loss;
     return encodeSafetensors(tensors, metadata);
@@ -603,9 +567,14 @@ export class Sequential {
     return this.#compiled;
   }
 
+  /** Throws when `v` is a tensor of another engine. */
+  #notForeign(name: string, v: Inputs | Targets): void {
+    if (v instanceof Tensor && v.owner !== this.engine) throw new ValueError(`${name} belongs to another engine`);
+  }
+
   /** Host copy of an input matrix, checked: this engine's, right width, finite. */
   async #inputs(name: string, x: Inputs, allowNonFinite: boolean): Promise<Prepared> {
-    if (x instanceof Tensor && x.owner !== this.engine) throw new ValueError(`${name} belongs to another engine`);
+    this.#notForeign(name, x);
     const [, cols] = inputShape(name, x);
     if (cols !== this.inputs) throw new ShapeError(`${name} has ${cols} columns but the model takes ${this.inputs} inputs`);
     const m = await toHostMatrix(name, x);
@@ -615,12 +584,50 @@ export class Sequential {
 
   /** Host copy of targets, checked: this engine's (a tensor), rows, width and values for the loss. */
   async #targets(name: string, y: Targets, rows: number, loss: LossKind, allowNonFinite: boolean): Promise<Prepared> {
-    if (y instanceof Tensor && y.owner !== this.engine) throw new ValueError(`${name} belongs to another engine`);
+    this.#notForeign(name, y);
     return toHostTargets(name, y, rows, this.outputs, loss, allowNonFinite);
   }
 
   #context(c: Compiled): TrainContext {
     return { engine: this.engine, net: this.#net, loss: c.loss, logits: c.logits, accuracy: c.accuracy, optimizer: c.optimizer };
+  }
+}
+
+/**
+ * @internal Sequential.fromSafetensors on a file already parsed (the CLI's predict reads its
+ * metadata first): the architecture from __metadata__, the weights from the tensors.
+ */
+export function sequentialFromFile(engine: Engine, file: SafetensorFile): Sequential {
+  const m = file.metadata;
+  if (m.format !== 'sigmoid-core' || m.layers === undefined) {
+    throw new ValueError(
+      'safetensors: no sigmoid-core architecture in __metadata__ (format/layers); build the model with sequential() and call model.load(bytes)',
+    );
+  }
+  checkFormatVersion(m);
+  let layers: unknown;
+  try {
+    layers = JSON.parse(m.layers);
+  } catch {
+    throw new ValueError('safetensors: __metadata__.layers is not valid JSON');
+  }
+  if (!Array.isArray(layers)) throw new ValueError('safetensors: __metadata__.layers must be a JSON list of layer specs');
+  layers.forEach((l, i) => checkLayerSpec(l, `safetensors layer ${i}`));
+  const seed = metadataSeed(m);
+  const savedLoss = m.loss as LossKind | undefined;
+  if (savedLoss !== undefined && !LOSS_KINDS.includes(savedLoss)) {
+    throw new ValueError(`safetensors: __metadata__.loss is ${JSON.stringify(savedLoss)}, not one of ${LOSS_KINDS.join(', ')}`);
+  }
+  // Check names/shapes/values against the architecture first (no tensors made yet).
+  const probe = new Network(engine, layers as LayerSpec[]);
+  const weights = checkedWeights(probe.params, modelTensors(file));
+  try {
+    return new Sequential(engine, layers as LayerSpec[], { seed, weights, ...(savedLoss !== undefined ? { savedLoss } : {}) });
+  } catch (err) {
+    // The file describes no valid model (layers that do not chain, no dense layer, a seed
+    // out of range): a ValueError about the file, as for its other checks.
+    if (err instanceof ShapeError || err instanceof ValueError) throw new ValueError(`safetensors: __metadata__ describes no valid model: ${err.message}`);
+    throw err;
   }
 }
 
