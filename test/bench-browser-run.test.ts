@@ -5,23 +5,21 @@
 // --out failed only after the whole run). And, like bench:peers, a backend that cannot start
 // fails the run (exit code 1, each named on stderr): with a Chromium started without WebGPU,
 // sigmoid-core-webgpu did not start and the runner exited 0.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchState } from '../bench/peer-run.js';
-import { ROOT, type Run } from './helpers/cli.js';
+import { expectUsageLine, ROOT, type Run, runNode } from './helpers/cli.js';
 
 const RUNNER = join(ROOT, 'bench/dist/browser/run.js');
 const dir = mkdtempSync(join(tmpdir(), 'bench-browser-'));
 
-function runner(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Run & { ms: number }> {
+async function runner(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Run & { ms: number }> {
   const t0 = Date.now();
-  return new Promise((done) => {
-    execFile(process.execPath, [RUNNER, ...args], { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...opts.env }, timeout: opts.timeoutMs ?? 30_000 },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr, ms: Date.now() - t0 }));
-  });
+  const r = await runNode(RUNNER, args, { env: opts.env, timeoutMs: opts.timeoutMs ?? 30_000 });
+  return { ...r, ms: Date.now() - t0 };
 }
 
 beforeAll(() => {
@@ -40,10 +38,7 @@ describe('bench:browser flags it cannot use', () => {
     [['--bogus'], /^bench:browser: unknown option --bogus; valid options: --quick/],
   ])('%j: exit code 2 and one line, before anything starts', async (args, message) => {
     const r = await runner(['--quick', ...(args as string[])]);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr.trim()).toMatch(message as RegExp);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1); // no "bench:browser quick: http://…" line: no server, no page
-    expect(r.stdout).toBe('');
+    expectUsageLine(r, message as RegExp); // one line: no "bench:browser quick: http://…" line, so no server, no page
     expect(r.ms).toBeLessThan(15_000);
   }, 40_000);
 
@@ -54,10 +49,7 @@ describe('bench:browser flags it cannot use', () => {
       [join(dir, 'file.json', 'x.json'), /^bench:browser: --out .*file\.json\/x\.json: cannot make its folder/],
     ] as const) {
       const r = await runner(['--quick', '--backends', 'sigmoid-core-cpu', '--out', out]);
-      expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr.trim()).toMatch(message);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stdout).toBe('');
+      expectUsageLine(r, message);
     }
   }, 60_000);
 });

@@ -3,31 +3,15 @@
 // `npm run bench:gram-20k` (bench/gram-20k.ts). A flag a script cannot use is one line and
 // exit code 2 (gram-20k threw stack traces, rejected the --tile its header documents and
 // took --n abc / 0 / 1.5 and --d 0; bench took --gram-sizes 0x800 as 2048).
-import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, type Run } from './helpers/cli.js';
+import { buildBench, expectUsageLine, ROOT, type Run, runNode } from './helpers/cli.js';
 
-function script(entry: string, args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, [join(ROOT, `bench/dist/${entry}.js`), ...args],
-      { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', MESA_SHADER_CACHE_DISABLE: 'true' }, timeout: 120_000 },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
-  });
-}
+const script = (entry: string, args: string[]): Promise<Run> => runNode(join(ROOT, `bench/dist/${entry}.js`), args, { env: { MESA_SHADER_CACHE_DISABLE: 'true' } });
 
 beforeAll(() => {
-  for (const entry of ['node', 'gram-20k']) {
-    execFileSync('npx', ['vite', 'build', '-c', 'bench/vite.config.ts'], { cwd: ROOT, env: { ...process.env, BENCH_ENTRY: entry }, stdio: 'pipe' });
-  }
+  for (const entry of ['node', 'gram-20k']) buildBench(entry);
 }, 180_000);
-
-function expectUsageError(r: Run, message: RegExp): void {
-  expect(r.code, r.stderr).toBe(2);
-  expect(r.stderr.trim()).toMatch(message);
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stdout).toBe('');
-}
 
 describe('bench:gram-20k', () => {
   it.each([
@@ -39,7 +23,7 @@ describe('bench:gram-20k', () => {
     [['--tile', '0'], /^bench:gram-20k: --tile must be an integer ≥ 1, got "0"$/],
     [['--bogus'], /^bench:gram-20k: unknown option --bogus; valid options: --n, --d, --tile, --help$/],
   ])('%j: exit code 2 and one line', async (args, message) => {
-    expectUsageError(await script('gram-20k', args as string[]), message as RegExp);
+    expectUsageLine(await script('gram-20k', args as string[]), message as RegExp);
   });
 
   it('--help lists its options', async () => {
@@ -69,6 +53,6 @@ describe('bench', () => {
     [['--gram-cap', '0x10'], /^bench: --gram-cap must be a finite number, got "0x10"$/],
     [['--gram-cap', '0'], /^bench: --gram-cap must be a number of seconds > 0, got 0$/],
   ])('%j: exit code 2 and one line, before anything runs', async (args, message) => {
-    expectUsageError(await script('node', ['--quick', ...(args as string[])]), message as RegExp);
+    expectUsageLine(await script('node', ['--quick', ...(args as string[])]), message as RegExp);
   });
 });

@@ -5,31 +5,25 @@
 // print the ratio table and write its JSON;
 // bad flags end with exit code 2 and a message that names them; a backend that cannot
 // start (no adapter) or a ceiling that cannot run fails the run with exit code 1.
-import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchState } from '../bench/peer-run.js';
-import { ROOT, type Run } from './helpers/cli.js';
+import { buildBench, ROOT, type Run, runNode } from './helpers/cli.js';
 
 const BUNDLE = join(ROOT, 'bench/dist/peers-node.js');
 const BACKENDS = ['sigmoid-core-webgpu', 'tfjs-webgpu', 'jax-webgpu'];
 const WORKLOADS = ['matmul', 'sigmoid', 'gram', 'mlp'];
 const dir = mkdtempSync(join(tmpdir(), 'bench-peers-'));
 
-function bench(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BUNDLE, ...args], { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...env }, timeout: 240_000 },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
-  });
-}
+const bench = (args: string[], env: Record<string, string> = {}): Promise<Run> => runNode(BUNDLE, args, { env, timeoutMs: 240_000 });
 
 let run: Run;
 let report: BenchState & { host: { cpu: { cores: number } }; ceiling: unknown };
 
 beforeAll(async () => {
-  execFileSync('npx', ['vite', 'build', '-c', 'bench/vite.config.ts'], { cwd: ROOT, env: { ...process.env, BENCH_ENTRY: 'peers-node' }, stdio: 'pipe' });
+  buildBench('peers-node');
   run = await bench(['--mode', 'quick', '--out', join(dir, 'r.json')]);
   report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as typeof report;
 }, 300_000);

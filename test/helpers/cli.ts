@@ -1,6 +1,7 @@
 // Runs the built `sigmoid-core` binary (dist/cli.js, made by `npm test`'s build step) as a
-// child process, and checks our one-line error format. Shared by the CLI test files.
-import { execFile } from 'node:child_process';
+// child process, and checks our one-line error format. Shared by the CLI test files, and
+// (runNode, buildBench, expectUsageLine) by the bench script tests.
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
@@ -15,14 +16,27 @@ export interface Run {
   stderr: string;
 }
 
-export function cli(...args: string[]): Promise<Run> {
+/**
+ * Runs `node script ...args` from the repository root with XDG_RUNTIME_DIR=/tmp (plus `env`),
+ * killed after `timeoutMs` (default 120 s); a run killed or ended by a signal has code -1.
+ */
+export function runNode(script: string, args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Run> {
   return new Promise((done) => {
     execFile(
-      process.execPath, [CLI, ...args],
-      { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', MESA_SHADER_CACHE_DISABLE: 'true' }, timeout: 120_000 },
+      process.execPath, [script, ...args],
+      { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...opts.env }, timeout: opts.timeoutMs ?? 120_000 },
       (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
     );
   });
+}
+
+export function cli(...args: string[]): Promise<Run> {
+  return runNode(CLI, args, { env: { MESA_SHADER_CACHE_DISABLE: 'true' } });
+}
+
+/** Bundles one bench script (bench/<entry>.ts → bench/dist/<entry>.js) the way its npm script does. */
+export function buildBench(entry: string): void {
+  execFileSync('npx', ['vite', 'build', '-c', 'bench/vite.config.ts'], { cwd: ROOT, env: { ...process.env, BENCH_ENTRY: entry }, stdio: 'pipe' });
 }
 
 /** Fails clearly when the binary has not been built (vitest run directly, without `npm test`). */
@@ -37,4 +51,12 @@ export function expectOneLineError(r: Run, pattern: RegExp): void {
   expect(last).toMatch(/^sigmoid-core: /);
   expect(last).toMatch(pattern);
   expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+/** A bench script's usage error: exit code 2, one line on stderr matching `pattern`, nothing on stdout. */
+export function expectUsageLine(r: Run, pattern: RegExp): void {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr.trim()).toMatch(pattern);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stdout).toBe('');
 }
