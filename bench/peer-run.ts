@@ -135,8 +135,13 @@ async function adapterInfo(): Promise<Record<string, unknown> | string> {
  * with the reason as its error and no results, so whoever waits on window.__bench stops.
  */
 export function notRun(mode: Mode, reason: string, env: { tool: string; userAgent: string; hardwareConcurrency: number }): BenchState {
+  return { ...initialState(mode, env), done: true, error: `not run: ${reason}` };
+}
+
+/** A run's state before anything ran: not done, no error, no results, the adapter not asked yet. */
+function initialState(mode: Mode, env: { tool: string; userAgent: string; hardwareConcurrency: number }): BenchState {
   return {
-    ...env, done: true, error: `not run: ${reason}`, mode, date: new Date().toISOString(), build: buildInfo(), adapter: 'not asked (the run did not start)',
+    ...env, done: false, error: null, mode, date: new Date().toISOString(), build: buildInfo(), adapter: 'not asked (the run did not start)',
     timing: timingFor(mode), backends: [], results: [], ratios: [], table: '', ratioTable: '', seconds: 0,
   };
 }
@@ -146,17 +151,15 @@ export async function runBench(
   opts: RunOptions = {},
 ): Promise<BenchState> {
   const t0 = performance.now();
-  const timing = timingFor(mode);
-  const s: BenchState = {
-    ...env, done: false, error: null, mode, date: new Date().toISOString(), build: buildInfo(), adapter: await adapterInfo(),
-    timing, backends: [], results: [], ratios: [], table: '', ratioTable: '', seconds: 0,
-  };
+  const s = initialState(mode, env);
+  s.adapter = await adapterInfo();
+  const timing = s.timing;
   hooks.update(s);
   const cases = specs(mode);
   run: for (const id of ids) {
     const peer = makePeer(id, opts);
     hooks.progress(`[${id}] starting…`);
-    const started = await settle(peer.init(), performance.now(), INIT_DEADLINE_MS, INIT_DEADLINE_MS, () =>
+    const started = await settle(peer.init(), performance.now(), INIT_DEADLINE_MS, () =>
       hooks.progress(`[${id}] not started after ${fmtSeconds(INIT_DEADLINE_MS)}: waiting for init() to end before going on`));
     const reason = initFailure(started);
     if (reason !== null || started.kind !== 'fulfilled') {
@@ -225,7 +228,7 @@ export async function runCaseWithin(
   const limit = timing.caseDeadlineMs;
   const what = `[${peer.id}] ${spec.name} ${spec.size}`;
   const t0 = performance.now();
-  const o = await settle(runCase(peer, info, spec, { ...timing, deadlineAt: t0 + limit }), t0, limit, limit, () =>
+  const o = await settle(runCase(peer, info, spec, { ...timing, deadlineAt: t0 + limit }), t0, limit, () =>
     progress(`${what}: still running at its ${fmtSeconds(limit)} deadline (an ERROR): waiting for its run in flight to end before the next case`));
   if (o.kind === 'pending') {
     return { result: { ...base(peer, info, spec), overran: true, detail: `did not finish within ${fmtSeconds(limit)}, nor in the ${fmtSeconds(limit)} after: given up on` }, stuck: true };

@@ -23,7 +23,7 @@ export interface MeasureOptions extends TimingOptions {
 
 /** Thrown by measure() when it finds the clock past `deadlineAt` between two runs. */
 export class CaseOverran extends Error {
-  constructor(readonly runs: number) {
+  constructor(runs: number) {
     super(`past its deadline after ${runs === 0 ? 'the warm-up' : `the warm-up and ${runs} timed run${runs === 1 ? '' : 's'}`}: no more runs taken`);
     this.name = 'CaseOverran';
   }
@@ -83,34 +83,30 @@ export function summarise(samples: number[]): Timing {
 export type Settled<T> =
   | { kind: 'fulfilled'; value: T; elapsedMs: number }
   | { kind: 'rejected'; error: unknown; elapsedMs: number }
-  /** Still running `deadlineMs + graceMs` after it started: given up on (it may never settle). */
+  /** Still running 2 × `deadlineMs` after it started: given up on (it may never settle). */
   | { kind: 'pending'; elapsedMs: null };
 
 /**
  * Waits for `work`, started at `t0` (performance.now()), to settle, past its deadline too:
  * what it runs must not overlap whatever the caller starts next. `onLate` is called once if
  * it is still running `deadlineMs` after t0 (to say so and that the caller waits); only work
- * still running `graceMs` after that is given up on ({ kind: 'pending' }). Whether it
+ * still running `deadlineMs` after that is given up on ({ kind: 'pending' }). Whether it
  * overran is `elapsedMs > deadlineMs` (a thread held by a CPU kernel fires no timer, so the
  * answer comes from the clock, not from `onLate`).
  */
-export async function settle<T>(work: Promise<T>, t0: number, deadlineMs: number, graceMs: number, onLate: () => void): Promise<Settled<T>> {
+export async function settle<T>(work: Promise<T>, t0: number, deadlineMs: number, onLate: () => void): Promise<Settled<T>> {
   const timers: ReturnType<typeof setTimeout>[] = [];
-  let done = false;
   const outcome = work.then(
     (value): Settled<T> => ({ kind: 'fulfilled', value, elapsedMs: performance.now() - t0 }),
     (error: unknown): Settled<T> => ({ kind: 'rejected', error, elapsedMs: performance.now() - t0 }),
   );
   const given = new Promise<Settled<T>>((resolve) => {
-    timers.push(setTimeout(() => {
-      if (!done) onLate();
-    }, Math.max(0, t0 + deadlineMs - performance.now())));
-    timers.push(setTimeout(() => resolve({ kind: 'pending', elapsedMs: null }), Math.max(0, t0 + deadlineMs + graceMs - performance.now())));
+    timers.push(setTimeout(() => onLate(), Math.max(0, t0 + deadlineMs - performance.now())));
+    timers.push(setTimeout(() => resolve({ kind: 'pending', elapsedMs: null }), Math.max(0, t0 + deadlineMs + deadlineMs - performance.now())));
   });
   try {
     return await Promise.race([outcome, given]);
   } finally {
-    done = true;
     for (const t of timers) clearTimeout(t);
   }
 }
