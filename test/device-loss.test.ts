@@ -385,11 +385,11 @@ describe('fit survives a device loss', () => {
   });
 });
 
-/** The 6-16-3 model used below, after one epoch of fit (which leaves a host copy). */
-async function fittedModel(e: Engine): Promise<Sequential> {
+/** The 6-16-3 model used below, after `epochs` epochs of fit (which leaves a host copy). */
+async function fittedModel(e: Engine, epochs = 1): Promise<Sequential> {
   const m = sequential(e, [dense(6, 16), sigmoid(), dense(16, 3)], { seed: 2 });
   m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.02 }) });
-  await m.fit(DATA.x, DATA.labels, { epochs: 1, batchSize: 24 });
+  await m.fit(DATA.x, DATA.labels, { epochs, batchSize: 24 });
   return m;
 }
 
@@ -398,10 +398,8 @@ describe('a loss between calls: model.recover()', () => {
     const runs: { predictions: number[]; next: number[] }[] = [];
     for (const lose of [false, true]) {
       const e = await gpuEngine();
-      const m = sequential(e, [dense(6, 16), sigmoid(), dense(16, 3)], { seed: 2 });
+      const m = await fittedModel(e, 2);
       try {
-        m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.02 }) });
-        await m.fit(DATA.x, DATA.labels, { epochs: 2, batchSize: 24 });
         if (lose) {
           await destroyDevice(e);
           expect(await m.predict(DATA.x).then(() => null, (err: unknown) => err), 'predict on the lost device').toBeInstanceOf(GPUOpError);

@@ -75,6 +75,11 @@ async function withFitted(backend: string, epochs: number, body: (e: Engine, clf
 }
 
 describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
+  // Two classes of 4 points for the overflow cases; scaled(s) is small × s.
+  const small: Matrix = { rows: 8, cols: 2, data: Float32Array.from([-2, -1, -1.5, 0.5, -1, -2, -1, -1, 2, 1, 1.5, -0.5, 1, 2, 1, 1]) };
+  const y = [0, 0, 0, 0, 1, 1, 1, 1];
+  const scaled = (s: number): Matrix => ({ ...small, data: small.data.map((v) => v * s) });
+
   it(`two moons (standardised): sigmoid kernel γ = 3, c₀ = 1, 100 landmarks, Adam lr 0.03 + BCE, batch 32, 10 epochs → test accuracy ≥ ${MOONS_ACC}`, async () => {
     const e = engines[backend]!;
     const clf = new KernelClassifier({ landmarks: 100, gamma: 3, coef0: 1, lr: 0.03, seed: 0 });
@@ -144,9 +149,7 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
 
   it('rbf with a tiny γ on data whose squared distances overflow float32 is refused on WebGPU (fit and predict), not all-zero features', async () => {
     const e = engines[backend]!;
-    const small: Matrix = { rows: 8, cols: 2, data: Float32Array.from([-2, -1, -1.5, 0.5, -1, -2, -1, -1, 2, 1, 1.5, -0.5, 1, 2, 1, 1]) };
-    const big: Matrix = { ...small, data: small.data.map((v) => v * 1e21) };
-    const y = [0, 0, 0, 0, 1, 1, 1, 1];
+    const big = scaled(1e21);
     const clf = new KernelClassifier({ kernel: 'rbf', gamma: 1e-37, landmarks: 4, epochs: 1 });
     try {
       if (backend === 'webgpu') {
@@ -176,9 +179,6 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
   it('kernel features that overflow float32 from a finite X are named as such (fit, validation, transform); predict names itself', async () => {
     const e = engines[backend]!;
     // Linear kernel on X × 1e20: K(X, landmarks) ≈ 1e40. fit blamed "x row 0, column 0 is NaN", an x the user never passed.
-    const small: Matrix = { rows: 8, cols: 2, data: Float32Array.from([-2, -1, -1.5, 0.5, -1, -2, -1, -1, 2, 1, 1.5, -0.5, 1, 2, 1, 1]) };
-    const y = [0, 0, 0, 0, 1, 1, 1, 1];
-    const scaled = (s: number): Matrix => ({ ...small, data: small.data.map((v) => v * s) });
     const overflow = 'although X is finite: the linear kernel overflows float32 here; scale the data down';
     for (const standardize of [true, false]) {
       await expectThrows(() => new KernelClassifier({ kernel: 'linear', landmarks: 4, epochs: 1, standardize }).fit(e, scaled(1e20), y), ValueError,

@@ -51,9 +51,7 @@ describe('NaN outputs are never correct', () => {
         const m = sequential(e, [dense(2, 1)], { seed: 4 });
         try {
           m.compile({ loss, metrics: ['accuracy'] });
-          const out = await m.predict(x, { allowNonFinite: true });
-          const p = await out.read();
-          out.dispose();
+          const p = await (await m.predict(x, { allowNonFinite: true })).readAndDispose();
           expect(nanRows.every((r) => Number.isNaN(p[r]!)), `${name}: NaN outputs in the NaN rows`).toBe(true);
           let correct = 0;
           p.forEach((v, i) => {
@@ -74,9 +72,7 @@ describe('NaN outputs are never correct', () => {
           m.compile({ loss, optimizer: sgd({ lr: 1e38 }), metrics: ['accuracy'] });
           // The first step overflows the weights; every output after it is NaN.
           const h = await m.fit(GRID_X, GRID_Y, { epochs: 3, batchSize: 16, shuffle: false });
-          const out = await m.predict(GRID_X);
-          const p = await out.read();
-          out.dispose();
+          const p = await (await m.predict(GRID_X)).readAndDispose();
           expect(p.every(Number.isNaN), `${name}: the model diverged`).toBe(true);
           expect(h.accuracy!.slice(1), `${name} epoch accuracy after divergence`).toEqual([0, 0]);
           expect((await m.evaluate(GRID_X, GRID_Y)).accuracy, `${name} evaluate accuracy`).toBe(0);
@@ -99,9 +95,7 @@ describe('NaN outputs are never correct', () => {
         const m = sequential(e, [dense(2, classes)], { seed: 2 });
         try {
           m.compile({ loss: 'softmaxCrossEntropy' });
-          const out = await m.predict(x, { allowNonFinite: true });
-          const p = await out.read();
-          out.dispose();
+          const p = await (await m.predict(x, { allowNonFinite: true })).readAndDispose();
           const labels = x.map((_, r) => {
             const row = Array.from(p.subarray(r * classes, (r + 1) * classes));
             expect(row.some(Number.isNaN), `${name}: row ${r} NaN`).toBe(nanRows.includes(r));

@@ -12,6 +12,9 @@ const N = 400;
 const D = 5;
 const b = blobs(7, N, D, 4);
 const X: Matrix = { rows: N, cols: D, data: Float32Array.from(b.x.flat()) };
+// A small X for the overflow cases; scaled(s) is small × s.
+const small: Matrix = { rows: 6, cols: 2, data: Float32Array.from([1, 2, -3, 1, 0.5, -1, 2, 2, -1, -2, 3, 0.25]) };
+const scaled = (s: number): Matrix => ({ ...small, data: small.data.map((v) => v * s) });
 
 function relErr(k: Float64Array, z: Matrix): number {
   let num = 0;
@@ -188,8 +191,7 @@ describe.each(['cpu', 'webgpu'])('nystroem on %s', (backend) => {
 
   it("rbf with a tiny γ on data whose squared distances overflow float32: refused on WebGPU (its float32 sums gave K = 0), fitted on the CPU", async () => {
     const e = engines[backend]!;
-    const small: Matrix = { rows: 6, cols: 2, data: Float32Array.from([1, 2, -3, 1, 0.5, -1, 2, 2, -1, -2, 3, 0.25]) };
-    const big: Matrix = { ...small, data: small.data.map((v) => v * 1e21) };
+    const big = scaled(1e21);
     const opts = { kernel: 'rbf' as const, gamma: 1e-37, components: 3 };
     if (backend === 'webgpu') {
       await expect(nystroem(e, big, opts)).rejects.toThrow(/^nystroem: the squared distances ‖xᵢ − xⱼ‖² of X can reach .* the rbf kernel values come out wrong; standardize X/);
@@ -208,10 +210,9 @@ describe.each(['cpu', 'webgpu'])('nystroem on %s', (backend) => {
   it('a kernel that overflows float32 on a finite X is a ValueError, not NaN eigenvalues and an all-NaN Z', async () => {
     const e = engines[backend]!;
     // Linear kernel on X × 1e20: K_mm ≈ 1e40 (was: every eigenvalue and every Z NaN).
-    const small: Matrix = { rows: 6, cols: 2, data: Float32Array.from([1, 2, -3, 1, 0.5, -1, 2, 2, -1, -2, 3, 0.25]) };
-    const scaled = (s: number): Matrix => ({ ...small, data: small.data.map((v) => v * s) });
-    await expect(nystroem(e, scaled(1e20), { kernel: 'linear', components: 3 })).rejects.toThrow(ValueError);
-    await expect(nystroem(e, scaled(1e20), { kernel: 'linear', components: 3 })).rejects
+    const overflow = nystroem(e, scaled(1e20), { kernel: 'linear', components: 3 });
+    await expect(overflow).rejects.toThrow(ValueError);
+    await expect(overflow).rejects
       .toThrow(/^nystroem: K_mm\[0, 0\] \(0-based\) is Infinity although X is finite: the linear kernel overflows float32 here; scale the data down$/);
     // Fitted on X, transforming X × 1e38: K(X, C) up to ≈ 1e39.
     const ny = await nystroem(e, small, { kernel: 'linear', components: 3 });

@@ -139,45 +139,42 @@ describe('SVC on a separable toy set (linear kernel, hard margin)', () => {
     let release = (): void => {};
     let readStarted = (): void => {};
     const reading = new Promise<void>((r) => (readStarted = r));
-    const held = new Proxy(gpu, {
-      get(target, key) {
-        if (key === 'gram') {
-          return (...args: Parameters<Engine['gram']>) => {
-            const kt = target.gram(...args);
-            const read = kt.read.bind(kt);
-            const gate = hold;
-            if (gate !== null) {
-              Object.assign(kt, {
-                read: async () => {
-                  readStarted();
-                  await gate;
-                  return read();
-                },
-              });
-            }
-            return kt;
-          };
-        }
-        const v: unknown = Reflect.get(target, key, target);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
-    const svc = new SVC({ kernel: 'linear', C: 1e6, tol: 1e-5, provider: 'engine' });
-    await svc.fit(held, TOY_X, TOY_Y);
-    const before = await svc.decisionFunction(TOY_X);
-    for (let i = 0; i < 12; i++) expect(Math.sign(before.data[i]!)).toBe(TOY_Y[i] === 1 ? 1 : -1);
-    hold = new Promise<void>((r) => (release = r));
-    let settled = false;
-    const pending = svc.decisionFunction(TOY_X).finally(() => (settled = true));
-    await reading; // decisionFunction has taken its fit and waits on the held read
-    await svc.fit(cpu, matrix([[0, 0], [0.2, 0.1], [5, 0], [5.1, 0.3], [0, 5], [0.3, 5.2]]), [0, 0, 1, 1, 2, 2]);
-    expect(svc.classes).toEqual([0, 1, 2]);
-    expect(settled, 'the refit finished before the pending decisionFunction settled').toBe(false);
-    release();
-    const during = await pending;
-    expect([during.rows, during.cols]).toEqual([12, 1]);
-    for (let i = 0; i < 12; i++) expect(Math.sign(during.data[i]!)).toBe(TOY_Y[i] === 1 ? 1 : -1); // positive: classes[1]
-    expectClose(during.data, before.data, { atol: 0, label: 'decision values during a refit' });
+    const gram = gpu.gram.bind(gpu);
+    gpu.gram = (...args) => {
+      const kt = gram(...args);
+      const read = kt.read.bind(kt);
+      const gate = hold;
+      if (gate !== null) {
+        Object.assign(kt, {
+          read: async () => {
+            readStarted();
+            await gate;
+            return read();
+          },
+        });
+      }
+      return kt;
+    };
+    try {
+      const svc = new SVC({ kernel: 'linear', C: 1e6, tol: 1e-5, provider: 'engine' });
+      await svc.fit(gpu, TOY_X, TOY_Y);
+      const before = await svc.decisionFunction(TOY_X);
+      for (let i = 0; i < 12; i++) expect(Math.sign(before.data[i]!)).toBe(TOY_Y[i] === 1 ? 1 : -1);
+      hold = new Promise<void>((r) => (release = r));
+      let settled = false;
+      const pending = svc.decisionFunction(TOY_X).finally(() => (settled = true));
+      await reading; // decisionFunction has taken its fit and waits on the held read
+      await svc.fit(cpu, matrix([[0, 0], [0.2, 0.1], [5, 0], [5.1, 0.3], [0, 5], [0.3, 5.2]]), [0, 0, 1, 1, 2, 2]);
+      expect(svc.classes).toEqual([0, 1, 2]);
+      expect(settled, 'the refit finished before the pending decisionFunction settled').toBe(false);
+      release();
+      const during = await pending;
+      expect([during.rows, during.cols]).toEqual([12, 1]);
+      for (let i = 0; i < 12; i++) expect(Math.sign(during.data[i]!)).toBe(TOY_Y[i] === 1 ? 1 : -1); // positive: classes[1]
+      expectClose(during.data, before.data, { atol: 0, label: 'decision values during a refit' });
+    } finally {
+      gpu.gram = gram;
+    }
   });
 
   it('labels are any numbers; a three-class toy problem votes one-vs-one', async () => {
@@ -272,6 +269,12 @@ describe('SVC on digits agrees with scikit-learn (fixture from scripts/sklearn_s
 
 // ---- (d) errors, max iterations, the row cache ----
 describe('SVC: bad parameters and data are refused before any work', () => {
+  // The float64 fit of the toy set, the reference of the scaled-data cases below (deterministic; only read).
+  let toyRef: SVC;
+  beforeAll(async () => {
+    toyRef = await new SVC({ provider: 'float64' }).fit(null, TOY_X, TOY_Y);
+  });
+
   it.each([
     [{ C: -1 }, 'C must be a finite number > 0, got -1'],
     [{ C: 0 }, 'C must be a finite number > 0, got 0'],
@@ -323,9 +326,8 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     }
     // rbf with γ = 'scale' does not change when X is scaled: the float64 run predicts as at scale 1.
     const f = await new SVC({ provider: 'float64' }).fit(null, tiny, TOY_Y);
-    const ref = await new SVC({ provider: 'float64' }).fit(null, TOY_X, TOY_Y);
     expect(f.fitInfo.gamma).toBeGreaterThan(1e41);
-    expect(await f.predict(tiny)).toEqual(await ref.predict(TOY_X));
+    expect(await f.predict(tiny)).toEqual(await toyRef.predict(TOY_X));
   });
 
   // Linear kernel on TOY_X × 1e20: K ≈ 1e40, shown by the diagonal before any work. Polynomial
@@ -388,9 +390,8 @@ describe('SVC: bad parameters and data are refused before any work', () => {
       ]);
     }
     const c = await new SVC({ provider: 'float64' }).fit(null, big, TOY_Y);
-    const ref = await new SVC({ provider: 'float64' }).fit(null, TOY_X, TOY_Y);
-    expect(Array.from(c.supportIndices)).toEqual(Array.from(ref.supportIndices));
-    expect(await c.predict(big)).toEqual(await ref.predict(TOY_X));
+    expect(Array.from(c.supportIndices)).toEqual(Array.from(toyRef.supportIndices));
+    expect(await c.predict(big)).toEqual(await toyRef.predict(TOY_X));
   });
 
   it('float64 provider: fits kernel values beyond float32, refuses those beyond float64', async () => {

@@ -230,11 +230,11 @@ describe('data larger than one device buffer (kept on the host, a batch uploaded
       const store = { write: async (b: Uint8Array) => void (saved = b), read: async () => saved! };
       await m.fit(data.x, data.labels, { epochs: 2, batchSize: 100, checkpoint: { to: store } });
       await m.fit(data.x, data.labels, { epochs: 1, batchSize: 10 }); // moves away from the checkpoint
-      const before = await Promise.all(m.parameters().map(async (p) => Array.from(await p.tensor.read())));
+      const before = await weightsOf(m);
       rowSourceTestHooks.maxDeviceBytes = 2048;
       await expect(m.fit(data.x, data.labels, { epochs: 3, resumeFrom: store })).rejects.toThrow(/use batchSize ≤ 85/);
       rowSourceTestHooks.maxDeviceBytes = null;
-      expect(await Promise.all(m.parameters().map(async (p) => Array.from(await p.tensor.read())))).toEqual(before);
+      expect(await weightsOf(m)).toEqual(before);
     } finally {
       rowSourceTestHooks.maxDeviceBytes = null;
       m.dispose();
