@@ -247,6 +247,17 @@ describe('training playground (examples/web) in headless Chromium', () => {
     if (!gpu) throw new Error('the WebGPU page did not open (see the first test)');
     return gpu;
   };
+  /** A new tab of the playground on the CPU (?backend=cpu), ready, beside the WebGPU page; closed after `body`. */
+  const withCpuTab = async (body: (w: WatchedPage) => Promise<void>): Promise<void> => {
+    const w = await watchedPage(webgpu().page.browser());
+    try {
+      await w.page.goto(`${served!.url}?backend=cpu`, { waitUntil: 'load' });
+      await page_ready(w);
+      await body(w);
+    } finally {
+      await w.page.close();
+    }
+  };
 
   it(`WebGPU: trains XOR through the controls to 100 % train and validation accuracy in ≤ ${MAX_EPOCHS} epochs`, async () => {
     gpu = await openPlayground(true);
@@ -545,26 +556,18 @@ describe('training playground (examples/web) in headless Chromium', () => {
   }, 60_000);
 
   it('?backend=cpu in a browser with WebGPU says the CPU was chosen, not that WebGPU is unavailable', async () => {
-    const w = await watchedPage(webgpu().page.browser());
-    try {
-      await w.page.goto(`${served!.url}?backend=cpu`, { waitUntil: 'load' });
-      await page_ready(w);
+    await withCpuTab(async (w) => {
       const s = await snapshot(w.page);
       expect(s.backend).toBe('cpu');
       expect(s.fallbackReason).toBe('the CPU was chosen with ?backend=cpu');
       expect(await w.page.$eval('#backend', (e) => e.textContent)).toBe('Running on the CPU (the CPU was chosen with ?backend=cpu)');
       expectNoErrors(w);
-    } finally {
-      await w.page.close();
-    }
+    });
   }, 60_000);
 
   it('an action that fails (the digits could not be fetched) puts the status line in the error state too', async () => {
-    const w = await watchedPage(webgpu().page.browser());
-    const status = () => w.page.$eval('#status', (e) => e.textContent ?? '');
-    try {
-      await w.page.goto(`${served!.url}?backend=cpu`, { waitUntil: 'load' });
-      await page_ready(w);
+    await withCpuTab(async (w) => {
+      const status = () => w.page.$eval('#status', (e) => e.textContent ?? '');
       await w.page.setRequestInterception(true);
       w.page.on('request', (r) => void (r.url().includes('digits.csv') ? r.abort() : r.continue()));
       await w.page.select('#dataset', 'digits');
@@ -577,17 +580,12 @@ describe('training playground (examples/web) in headless Chromium', () => {
       await settled(w.page);
       expect((await snapshot(w.page)).state).toBe('idle');
       expect(await status()).toMatch(/^idle · cpu · /);
-    } finally {
-      await w.page.close();
-    }
+    });
   }, 60_000);
 
   it('a training field edited while a Reset still loads the digits queues no second Reset (it would wipe the model a Train pressed meanwhile trains)', async () => {
-    const w = await watchedPage(webgpu().page.browser());
-    const { page } = w;
-    try {
-      await page.goto(`${served!.url}?backend=cpu`, { waitUntil: 'load' });
-      await page_ready(w);
+    await withCpuTab(async (w) => {
+      const { page } = w;
       const resets = (await snapshot(page)).resets;
       // The digits request is held until the Train and the edit are in.
       const digits = await holdDigits(page);
@@ -610,17 +608,12 @@ describe('training playground (examples/web) in headless Chromium', () => {
       expect(s.charts?.loss.x.length ?? 0, 'the loss chart').toBeGreaterThanOrEqual(2);
       expect(await message(page)).toBe('');
       expectNoErrors(w);
-    } finally {
-      await page.close();
-    }
+    });
   }, 120_000);
 
   it('a training field edited during a Reset that fails builds again in the same turn: a Train pressed meanwhile trains', async () => {
-    const w = await watchedPage(webgpu().page.browser());
-    const { page } = w;
-    try {
-      await page.goto(`${served!.url}?backend=cpu`, { waitUntil: 'load' });
-      await page_ready(w);
+    await withCpuTab(async (w) => {
+      const { page } = w;
       const resets = (await snapshot(page)).resets;
       await setRaw(page, '#batch', '0'); // warns; the Reset below fails on it
       const digits = await holdDigits(page);
@@ -645,9 +638,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
       expect(s.epochs.length, 'the trained epochs, still there after Pause').toBeGreaterThanOrEqual(2);
       expect(await message(page)).toBe('');
       expectNoErrors(w);
-    } finally {
-      await page.close();
-    }
+    });
   }, 120_000);
 
   let cpuPage: WatchedPage | undefined;
