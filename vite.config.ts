@@ -8,8 +8,8 @@
 // through `tsc -p tsconfig.build.json`, run alongside the bundle so `npm run build` makes both.
 import { execFile } from 'node:child_process';
 import { chmod, rm } from 'node:fs/promises';
-import { builtinModules } from 'node:module';
-import { join, resolve } from 'node:path';
+import { builtinModules, createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import pkg from './package.json' with { type: 'json' };
 
@@ -72,7 +72,8 @@ function declarations(): Plugin {
     apply: 'build',
     async buildStart() {
       await rm(resolve(root, 'dist'), { recursive: true, force: true });
-      const tsc = resolve(root, 'node_modules/typescript/bin/tsc');
+      // Found as Node finds packages: node_modules may sit in a parent folder, not in root.
+      const tsc = join(dirname(createRequire(resolve(root, 'package.json')).resolve('typescript/package.json')), 'bin/tsc');
       job = new Promise((done, fail) => {
         execFile(process.execPath, [tsc, '-p', resolve(root, 'tsconfig.build.json')], { cwd: root }, (err, stdout, stderr) => {
           if (!err) return done();

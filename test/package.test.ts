@@ -7,13 +7,17 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/cli.js';
 
-const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+// Found as Node finds packages: node_modules may sit in a parent folder, not in ROOT.
+const requireHere = createRequire(join(ROOT, 'package.json'));
+const TSC = join(dirname(requireHere.resolve('typescript/package.json')), 'bin/tsc');
+const TYPE_ROOTS = dirname(dirname(requireHere.resolve('@types/node/package.json')));
 
 let dir: string;
 beforeAll(async () => {
@@ -41,7 +45,7 @@ async function typecheck(name: string, lib: string[], types: string[], files: Re
   const config = {
     compilerOptions: {
       strict: true, target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', noEmit: true,
-      skipLibCheck: false, lib, types, typeRoots: [join(ROOT, 'node_modules/@types')],
+      skipLibCheck: false, lib, types, typeRoots: [TYPE_ROOTS],
     },
     files: Object.keys(files),
   };
