@@ -4,7 +4,7 @@
 
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/backend.js';
-import { Engine, setWebGPUBackendFactory } from './engine.js';
+import { type Engine, newEngine, setWebGPUBackendFactory } from './engine.js';
 import { BackendUnavailableError, ValueError } from './errors.js';
 import type { BackendChoice, TilingChoice, WebGPUDevice } from './types.js';
 import { checkGPUDevice, checkOptionalFunction, optionalBoolean, optionKeys, optionsObject } from './validate.js';
@@ -63,7 +63,7 @@ export async function createEngine(options?: EngineOptions): Promise<Engine> {
       log?.(`sigmoid-core: no WebGPU, running on the CPU: ${err.message}`);
     }
   }
-  return new Engine(backend, { poisonOutputs, tiling });
+  return newEngine(backend, { poisonOutputs, tiling });
 }
 
 /**

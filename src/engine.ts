@@ -8,7 +8,7 @@ import { CpuBackend } from './cpu/backend.js';
 import { BackendUnavailableError, DisposedError, GPUOpError, ShapeError, ValueError } from './errors.js';
 import { GRAM_KEYS, resolveGramOptions } from './gram-options.js';
 import { flatValues, isRow, type Row, rowValues } from './nested-arrays.js';
-import { Tensor, type TensorOwner } from './tensor.js';
+import { newTensor, Tensor } from './tensor.js';
 import type {
   AdapterInfoSummary, BackendKind, EngineLimits, GramOptions, LossKind, MatmulOptions, MemoryStats, Shape, Tiling,
   TilingChoice, WebGPUDevice,
@@ -70,12 +70,17 @@ export function setWebGPUBackendFactory(f: WebGPUBackendFactory): void {
   makeWebGPUBackend = f;
 }
 
+interface EngineInit { poisonOutputs?: boolean; tiling?: TilingChoice }
+
+/** @internal How createEngine() makes engines (the constructor is private, so the typings show none). */
+export let newEngine: (backend: Backend, opts?: EngineInit) => Engine;
+
 /**
  * The compute engine: made by createEngine(), it owns one backend (WebGPU or the CPU), makes
  * tensors (engine.tensor, zeros) and runs every op on them; memory() counts what is alive,
  * recover() replaces a lost device, destroy() frees it all.
  */
-export class Engine implements TensorOwner {
+export class Engine {
   #backend: Backend | null;
   #liveTensors = 0;
   #liveBytes = 0;
@@ -93,8 +98,12 @@ export class Engine implements TensorOwner {
    */
   onLost: ((message: string) => void) | null = null;
 
-  /** @internal Use createEngine(). */
-  constructor(backend: Backend, opts: { poisonOutputs?: boolean; tiling?: TilingChoice } = {}) {
+  static {
+    newEngine = (...args) => new Engine(...args);
+  }
+
+  /** Use createEngine(). */
+  private constructor(backend: Backend, opts: EngineInit = {}) {
     this.#backend = backend;
     this.#poisonOutputs = opts.poisonOutputs === true;
     this.#tiling = opts.tiling;
@@ -249,7 +258,7 @@ export class Engine implements TensorOwner {
 
   /**
    * @internal Tensor.dispose()'s half (call that instead). Frees the buffer once: the tensor
-   * leaves #madeOn, so a second call (this method is in the typings) cannot count it twice.
+   * leaves #madeOn, so a second call (the method is public at run time) cannot count it twice.
    */
   disposeTensor(t: Tensor): void {
     if (this.#backend === null) return; // destroy() already freed everything
@@ -711,7 +720,7 @@ export class Engine implements TensorOwner {
   #wrap(buf: BackendBuffer, shape: Shape): Tensor {
     this.#liveTensors++;
     this.#liveBytes += buf.length * 4;
-    const t = new Tensor(this, buf, shape);
+    const t = newTensor(this, buf, shape);
     this.#madeOn.set(t, this.#backend!);
     return t;
   }

@@ -2,23 +2,26 @@
 // backend. Created by the engine; read back with `await t.read()`; freed with `dispose()`.
 
 import type { BackendBuffer } from './backend.js';
+import type { Engine } from './engine.js';
 import { DisposedError } from './errors.js';
 import type { Shape } from './types.js';
 
-/** What a tensor needs from its engine (kept narrow to avoid an import cycle). */
-export interface TensorOwner {
-  readTensor(t: Tensor): Promise<Float32Array>;
-  disposeTensor(t: Tensor): void;
-}
+/** @internal How the engine makes tensors (the constructor is private, so the typings show none). */
+export let newTensor: (owner: Engine, buffer: BackendBuffer, shape: Shape) => Tensor;
 
 export class Tensor {
   readonly shape: Shape;
   readonly size: number;
   #buffer: BackendBuffer | null;
 
-  /** @internal Use engine.tensor(...) or an op to make tensors. */
-  constructor(
-    readonly owner: TensorOwner,
+  static {
+    newTensor = (...args) => new Tensor(...args);
+  }
+
+  /** Use engine.tensor(...) or an op to make tensors. */
+  private constructor(
+    /** The engine that made the tensor. */
+    readonly owner: Engine,
     buffer: BackendBuffer,
     shape: Shape,
   ) {

@@ -80,6 +80,36 @@ if (d) {
 engine.destroy();
 `;
 
+// What the library marks @internal is not in its typings: each use below must be an error
+// (an unused @ts-expect-error is one). The constructors are private there, not dropped: a
+// class whose constructor is left out gets an implicit public one taking no arguments.
+const INTERNALS = `import { createEngine, Engine, Nystroem, Sequential, Tensor } from 'sigmoid-core';
+const engine = await createEngine({ backend: 'cpu' });
+const t = engine.tensor([1, 2]);
+// @ts-expect-error the backend buffer is internal
+console.log(t.buffer);
+// @ts-expect-error internal: t.read() is the way
+await engine.readTensor(t);
+// @ts-expect-error internal: t.dispose() is the way
+engine.disposeTensor(t);
+// @ts-expect-error internal
+engine.isCurrent(t);
+// @ts-expect-error the owner is the engine, whose internals stay hidden through it too
+await t.owner.readTensor(t);
+// @ts-expect-error tensors come from an engine
+new Tensor();
+// @ts-expect-error engines come from createEngine()
+new Engine();
+// @ts-expect-error models come from sequential() or Sequential.fromSafetensors()
+new Sequential();
+// @ts-expect-error feature maps come from nystroem()
+new Nystroem();
+// @ts-expect-error nor can a subclass reach the private constructor
+class MyTensor extends Tensor {}
+console.log(MyTensor);
+engine.destroy();
+`;
+
 describe('the published type declarations', () => {
   it('compile in a strict Node project without the DOM lib or the WebGPU types (skipLibCheck off)', async () => {
     const examples = await readmeExamples();
@@ -97,6 +127,16 @@ describe('the published type declarations', () => {
     const r = await typecheck('dom', ['ES2022', 'DOM'], [], files);
     expect(r.output).toBe('');
     expect(r.ok).toBe(true);
+  }, 60_000);
+
+  it('hide what the library marks @internal', async () => {
+    const r = await typecheck('internals', ['ES2022'], ['node'], { 'internals.ts': INTERNALS });
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+    const types = join(ROOT, 'dist/types');
+    const files = (await readdir(types, { recursive: true })).filter((f) => f.endsWith('.d.ts'));
+    const texts = await Promise.all(files.map((f) => readFile(join(types, f), 'utf8')));
+    expect(files.filter((_, i) => texts[i]!.includes('@internal'))).toEqual([]);
   }, 60_000);
 
   it('a wrong call is still an error (the checks above can fail)', async () => {

@@ -62,6 +62,11 @@ export function nystroemFloor(singularValues: ArrayLike<number>): number {
   return Math.max(NYSTROEM_EPS, FLOAT32_EPS * Math.max(0, ...Array.from(singularValues)));
 }
 
+/** How nystroem() makes feature maps (the constructor is private, so the typings show none). */
+let newNystroem: (
+  o: ResolvedGramOptions<SymmetricGramKernel>, components: Matrix, indices: number[], normalization: Float64Array, eigenvalues: Float64Array,
+) => Nystroem;
+
 /** A fitted Nyström feature map (see the file comment for what Z·Zᵀ approximates). */
 export class Nystroem {
   readonly kernel: SymmetricGramKernel;
@@ -75,8 +80,12 @@ export class Nystroem {
   readonly #normalization: Float64Array;
   readonly #eigenvalues: Float64Array;
 
-  /** @internal Use nystroem(). */
-  constructor(o: ResolvedGramOptions<SymmetricGramKernel>, components: Matrix, indices: number[], normalization: Float64Array, eigenvalues: Float64Array) {
+  static {
+    newNystroem = (...args) => new Nystroem(...args);
+  }
+
+  /** Use nystroem(). */
+  private constructor(o: ResolvedGramOptions<SymmetricGramKernel>, components: Matrix, indices: number[], normalization: Float64Array, eigenvalues: Float64Array) {
     this.kernel = o.kernel;
     this.gamma = o.gamma;
     this.coef0 = o.coef0;
@@ -180,7 +189,7 @@ export async function nystroem(engine: Engine, x: Matrix, opts: NystroemOptions 
   // An overflowed K_mm made every eigenvalue and every Z NaN.
   checkKernelFinite('nystroem: K_mm', kmm, m, o.kernel);
   const { normalization, eigenvalues } = await nystroemNormalization(kmm, m);
-  return new Nystroem(o, comps, idx, normalization, eigenvalues);
+  return newNystroem(o, comps, idx, normalization, eigenvalues);
 }
 
 /**

@@ -36,8 +36,14 @@ export interface SequentialOptions {
 
 /** Builds a Sequential model on `engine` with seeded initial weights (default seed 0). */
 export function sequential(engine: Engine, layers: readonly LayerSpec[], opts: SequentialOptions = {}): Sequential {
-  return new Sequential(engine, layers, { seed: optionsObject('sequential', opts, SEQUENTIAL_KEYS).seed ?? 0 });
+  return newSequential(engine, layers, { seed: optionsObject('sequential', opts, SEQUENTIAL_KEYS).seed ?? 0 });
 }
+
+/** `weights` (by parameter name) replaces the random initialisation. */
+interface SequentialInit { seed: number; weights?: ReadonlyMap<string, Float32Array>; savedLoss?: LossKind }
+
+/** How sequential() and sequentialFromFile() make models (the constructor is private, so the typings show none). */
+let newSequential: (engine: Engine, layers: readonly LayerSpec[], o: SequentialInit) => Sequential;
 
 interface Compiled {
   loss: LossKind;
@@ -84,13 +90,12 @@ export class Sequential {
    */
   #nextSeed: number;
 
-  /**
-   * @internal Use sequential() or Sequential.fromSafetensors(). `weights` (by parameter
-   * name) replaces the random initialisation.
-   */
-  constructor(
-    engine: Engine, layers: readonly LayerSpec[], o: { seed: number; weights?: ReadonlyMap<string, Float32Array>; savedLoss?: LossKind },
-  ) {
+  static {
+    newSequential = (...args) => new Sequential(...args);
+  }
+
+  /** Use sequential() or Sequential.fromSafetensors(). */
+  private constructor(engine: Engine, layers: readonly LayerSpec[], o: SequentialInit) {
     if (!Array.isArray(layers) || layers.length === 0) throw new ValueError('a Sequential model needs a non-empty list of layers');
     checkSeed(o.seed);
     layers.forEach((l, i) => checkLayerSpec(l, `layer ${i}`));
@@ -622,7 +627,7 @@ export function sequentialFromFile(engine: Engine, file: SafetensorFile): Sequen
   const probe = new Network(engine, layers as LayerSpec[]);
   const weights = checkedWeights(probe.params, modelTensors(file));
   try {
-    return new Sequential(engine, layers as LayerSpec[], { seed, weights, ...(savedLoss !== undefined ? { savedLoss } : {}) });
+    return newSequential(engine, layers as LayerSpec[], { seed, weights, ...(savedLoss !== undefined ? { savedLoss } : {}) });
   } catch (err) {
     // The file describes no valid model (layers that do not chain, no dense layer, a seed
     // out of range): a ValueError about the file, as for its other checks.
