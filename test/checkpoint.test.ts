@@ -3,11 +3,13 @@
 // give the same epoch losses, step losses and final weights (1e-5 on the CPU, looser on
 // WebGPU), for Adam and SGD with momentum; a run killed mid-epoch resumes from its last
 // checkpoint; a write that fails midway leaves the previous checkpoint intact and loadable;
-// truncated, foreign and mismatched checkpoints throw ValueErrors and change nothing; the
+// truncated, foreign, header-edited and mismatched checkpoints throw ValueErrors and change
+// nothing, and a checkpoint_version "1" file (before metadata_crc32) still resumes; the
 // OPFS and IndexedDB stores are unit-tested against small in-memory fakes (no browser).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Engine, type History, type OptimizerSpec, Sequential, ValueError } from '../src/index.js';
 import { CHECKPOINT_TAG, type CheckpointStore, checkpointStore, parseCheckpoint } from '../src/nn/index.js';
@@ -36,6 +38,11 @@ async function weightsOf(m: Sequential): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
   for (const p of m.parameters()) out.set(p.name, await p.tensor.read());
   return out;
+}
+
+/** `s` as a literal inside a RegExp. */
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** A store in memory that counts writes. */
@@ -461,6 +468,51 @@ describe('bad checkpoints', () => {
       }
     } finally {
       a.dispose();
+    }
+  });
+
+  it('a hand-edited or damaged header value (epochs done, optimizer steps, the batch size) is refused, naming the file; so is a checkpoint stripped of its checksums', async () => {
+    const path = join(dir, 'header.safetensors');
+    const a = model(engines.cpu, opt);
+    const m = model(engines.cpu, opt, 1);
+    try {
+      await a.fit(DATA.x, DATA.labels, { ...FIT, epochs: 2, checkpoint: { to: path } });
+      const written = new Uint8Array(readFileSync(path));
+      const edits = [
+        ['"epochs_completed":"2"', '"epochs_completed":"1"'],
+        ['"optimizer_steps":"14"', '"optimizer_steps":"41"'],
+        ['\\"batchSize\\":16', '\\"batchSize\\":36'], // '1' → '3' is one flipped bit
+      ];
+      for (const [from, to] of edits) {
+        const at = Buffer.from(written).indexOf(from!);
+        expect(at, from).toBeGreaterThan(8);
+        const edited = written.slice();
+        edited.set(new TextEncoder().encode(to), at); // same length: still well-formed safetensors
+        writeFileSync(path, edited);
+        // batchSize left out: the run's own is taken from the checkpoint (it would be 36).
+        await expectRejected(m, path, new RegExp(`^resumeFrom ${escape(path)}: not a readable checkpoint: safetensors: __metadata__ was edited or damaged`), { batchSize: undefined });
+      }
+      const { encodeSafetensors, parseSafetensors } = await import('../src/nn/safetensors.js');
+      const file = parseSafetensors(written);
+      await expectRejected(m, encodeSafetensors(file.tensors, file.metadata), /resumeFrom: __metadata__\.metadata_crc32 is missing/);
+    } finally {
+      a.dispose();
+      m.dispose();
+    }
+  });
+
+  it('a checkpoint written before metadata_crc32 (checkpoint_version "1") still resumes', async () => {
+    // Written by sigmoid-core before this check existed: model(cpu, adam 0.01, seed 4), 2 epochs of FIT on DATA.
+    const path = fileURLToPath(new URL('./fixtures/checkpoint-v1.safetensors', import.meta.url));
+    const ck = parseCheckpoint(new Uint8Array(readFileSync(path)));
+    expect([ck.epochsCompleted, ck.optimizerSteps]).toEqual([2, 14]);
+    const m = model(engines.cpu, opt, 1);
+    try {
+      const h = await m.fit(DATA.x, DATA.labels, { ...FIT, epochs: 4, resumeFrom: path });
+      expect(h.epochs.map((l) => l.epoch)).toEqual([2, 3]);
+      expect(h.loss.every(Number.isFinite)).toBe(true);
+    } finally {
+      m.dispose();
     }
   });
 

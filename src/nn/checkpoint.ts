@@ -9,15 +9,20 @@
 //   optimizer.{parameter}.velocity             SGD's momentum buffer (momentum > 0 only)
 // and in __metadata__ (all strings):
 //   format "sigmoid-core", format_version "1", layers (JSON), seed (the model's), loss
-//   checkpoint "sigmoid-core-checkpoint", checkpoint_version "1"
+//   checkpoint "sigmoid-core-checkpoint", checkpoint_version "2"
 //   optimizer         JSON of the OptimizerSpec
 //   optimizer_steps   updates done so far (Adam's bias-correction step)
 //   epochs_completed  epochs of the run done (the next one to run is this index)
 //   fit               JSON { seed, shuffle, batchSize, trainRows, epochs }: the shuffle's
 //                     "RNG state" — epoch e's row order is rowPermutation(trainRows,
 //                     seed + e + …, shuffle), so seed + the epoch index fix it exactly.
-//   data_crc32        CRC-32 of the data part (encodeSafetensors' checksum option; every
-//                     reader checks it): a damaged file is refused instead of restoring garbage.
+//   data_crc32        CRC-32 of the data part, and
+//   metadata_crc32    CRC-32 of every other __metadata__ entry (both: encodeSafetensors'
+//                     checksum option; every reader checks them): a damaged data part, or a
+//                     header value edited or damaged, is refused instead of resumed from.
+// Version "2" added metadata_crc32 and requires it (a file stripped of it is refused). Version
+// "1" files (without it) are still read, their header unchecked; a version "1" reader refuses
+// "2", which it would resume without the checks "2" promises.
 // The values are read back with ONE readback per checkpoint: every tensor is copied into
 // slots of one device vector first (engine.axpyInto at an offset, exact: 0 + 1·x = x).
 
@@ -33,7 +38,9 @@ import { checkedWeights, checkSameArchitecture } from './sequential.js';
 import type { FitOptions, LayerSpec, OptimizerSpec } from './types.js';
 
 export const CHECKPOINT_TAG = 'sigmoid-core-checkpoint';
-export const CHECKPOINT_VERSION = '1';
+export const CHECKPOINT_VERSION = '2';
+/** The checkpoint_versions this version reads (see the header). */
+const READABLE_VERSIONS = ['1', CHECKPOINT_VERSION];
 
 /** The fit settings that fix the run's batches (stored so a resumed run repeats them). */
 export interface CheckpointFitState {
@@ -136,8 +143,14 @@ export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Check
         (m.format === 'sigmoid-core' ? '; it is a model saved by model.save() (weights only): load it with model.load(bytes)' : ''),
     );
   }
-  if (m.checkpoint_version !== CHECKPOINT_VERSION) {
-    throw new ValueError(`${source}: checkpoint_version ${JSON.stringify(m.checkpoint_version)} is not supported (this version reads "${CHECKPOINT_VERSION}")`);
+  if (!READABLE_VERSIONS.includes(m.checkpoint_version ?? '')) {
+    throw new ValueError(
+      `${source}: checkpoint_version ${JSON.stringify(m.checkpoint_version)} is not supported (this version reads ${READABLE_VERSIONS.map((v) => `"${v}"`).join(' and ')})`,
+    );
+  }
+  // parseSafetensors checked it when present; from version 2 on it must be.
+  if (m.checkpoint_version !== '1' && m.metadata_crc32 === undefined) {
+    throw new ValueError(`${source}: __metadata__.metadata_crc32 is missing (checkpoint_version ${m.checkpoint_version} always writes it: the header was edited)`);
   }
   checkFormatVersion(m); // the model layout inside it
   const json = (key: string): unknown => {

@@ -12,10 +12,16 @@
 //   layers.{i}.alpha   [1]               the learned α of sigmoid layer i (learnAlpha only)
 // (i = the layer's index in the model's layer list), and in __metadata__:
 //   format: "sigmoid-core", format_version: "1", layers: JSON of the LayerSpec list,
-//   plus, when compiled, loss: the loss name. Checkpoints also carry data_crc32: the CRC-32
-//   (zlib's polynomial, 8 hex digits) of the data part; a reader refuses a file whose data no
-//   longer matches it (zeros left by a torn write, a flipped bit). Files without it are read.
-//   The writer drops a data_crc32 it is handed and computes a fresh one on request (checksum).
+//   plus, when compiled, loss: the loss name. Checkpoints also carry two CRC-32s (zlib's
+//   polynomial, 8 hex digits), written on request (checksum):
+//     data_crc32      of the data part: zeros left by a torn write, a flipped bit
+//     metadata_crc32  of every other __metadata__ entry (data_crc32 included): the UTF-8 bytes
+//                     of JSON.stringify of their [key, value] pairs sorted by key, so a header
+//                     value edited by hand or damaged on disk is caught too
+//   A reader refuses a file that no longer matches either; files without them are read (the
+//   checkpoint reader requires them of the checkpoint versions that write them). A CRC catches
+//   accidents, not forgery: whoever edits a file on purpose can recompute it. The writer drops
+//   both when it is handed them and computes fresh ones on request.
 //   model.load, Sequential.fromSafetensors and the checkpoint reader refuse a format_version
 //   they do not know (checkFormatVersion: a newer layout must not be misread as this one).
 // Every check of a file throws a ValueError that says what is wrong.
@@ -71,21 +77,19 @@ const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Encodes tensors (in the given order, contiguous) and string metadata as safetensors bytes.
- * An incoming data_crc32 (say, from the metadata of a parsed checkpoint whose tensors were then
- * edited) is always dropped: it may no longer match. `checksum` writes a fresh one, the CRC-32
- * of the data part.
+ * An incoming data_crc32 or metadata_crc32 (say, from the metadata of a parsed checkpoint that
+ * was then edited) is always dropped: it may no longer match. `checksum` writes fresh ones.
  */
 export function encodeSafetensors(
   tensors: readonly SafetensorEntry[], metadata: Record<string, string> = {}, o: { checksum?: boolean } = {},
 ): Uint8Array {
-  const { data_crc32: _stale, ...rest } = metadata;
+  const { data_crc32: _stale, metadata_crc32: _staleToo, ...rest } = metadata;
   metadata = rest;
   if (o.checksum === true) {
-    // The checksum goes in the header, ahead of the data it covers: sum the tensors' bytes
+    // The checksums go in the header, ahead of the data they cover: sum the tensors' bytes
     // first, in file order (without building the file twice).
-    let c = 0xffffffff;
-    for (const t of tensors) c = crc32Update(c, leBytes(t.data));
-    metadata = { ...metadata, data_crc32: crc32Hex(c) };
+    metadata = { ...metadata, data_crc32: crc32Floats(tensors.map((t) => t.data)) };
+    metadata.metadata_crc32 = metadataCrc32(metadata);
   }
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
@@ -180,6 +184,16 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorFile {
     pos = e.end;
   }
   if (pos !== dataLength) throw new ValueError(`safetensors: ${dataLength - pos} bytes after the last tensor (the data part must be covered exactly)`);
+  // The header first: a damaged one may hold a damaged data_crc32 too.
+  if (metadata.metadata_crc32 !== undefined) {
+    const crc = metadataCrc32(metadata);
+    if (crc !== metadata.metadata_crc32) {
+      throw new ValueError(
+        `safetensors: __metadata__ was edited or damaged: the CRC-32 of its values is ${crc}, the file was written with metadata_crc32 ` +
+          `${JSON.stringify(metadata.metadata_crc32)} (a hand edit or a bad disk: its values cannot be trusted)`,
+      );
+    }
+  }
   if (metadata.data_crc32 !== undefined) {
     const crc = crc32(bytes.subarray(dataStart));
     if (crc !== metadata.data_crc32) {
@@ -218,6 +232,19 @@ function crc32Hex(c: number): string {
 /** CRC-32 of `bytes`, as 8 hex digits. */
 function crc32(bytes: Uint8Array): string {
   return crc32Hex(crc32Update(0xffffffff, bytes));
+}
+
+/** CRC-32 of the float32 values of `parts` one after another, as little-endian bytes (8 hex digits). */
+export function crc32Floats(parts: readonly Float32Array[]): string {
+  let c = 0xffffffff;
+  for (const p of parts) c = crc32Update(c, leBytes(p));
+  return crc32Hex(c);
+}
+
+/** metadata_crc32 of `m`: CRC-32 of JSON.stringify of its other [key, value] pairs, sorted by key. */
+function metadataCrc32(m: Record<string, string>): string {
+  const pairs = Object.keys(m).filter((k) => k !== 'metadata_crc32').sort().map((k) => [k, m[k]]);
+  return crc32(new TextEncoder().encode(JSON.stringify(pairs)));
 }
 
 /** The little-endian bytes of `data`, as written to the file (a view on a little-endian host). */

@@ -131,6 +131,22 @@ describe('safetensors layout', () => {
     expect(Array.from(resummed.tensors[0]!.data)).toEqual([7, 2]);
   });
 
+  it('checksum also writes metadata_crc32, the CRC-32 of the other __metadata__ entries (JSON of their [key, value] pairs sorted by key): an edited value is refused, a stale one dropped', async () => {
+    const { crc32 } = await import('node:zlib');
+    const bytes = encodeSafetensors([{ name: 'a', shape: [1], data: new Float32Array([1]) }], { note: 'x', b: 'y' }, { checksum: true });
+    const m = parseSafetensors(bytes).metadata;
+    const pairs = [['b', 'y'], ['data_crc32', m.data_crc32], ['note', 'x']];
+    expect(m.metadata_crc32).toBe(crc32(JSON.stringify(pairs)).toString(16).padStart(8, '0'));
+    // A hand edit of a value in the header (same length: the file stays well-formed).
+    const at = Buffer.from(bytes).indexOf('"note":"x"');
+    expect(at).toBeGreaterThan(0);
+    const edited = bytes.slice();
+    edited.set(new TextEncoder().encode('"note":"z"'), at);
+    await expectThrows(() => parseSafetensors(edited), ValueError, 'edited header', ['__metadata__ was edited or damaged', 'metadata_crc32']);
+    // Re-encoding without checksum drops both checksums (they may no longer match).
+    expect(parseSafetensors(encodeSafetensors([], { ...m, note: 'z' })).metadata).toEqual({ note: 'z', b: 'y' });
+  });
+
   it('reads an empty tensor sharing its offset with the next one, in either header order (the reference reader sorts by begin, then end)', () => {
     const a = new Uint8Array(new Float32Array([1, 2]).buffer);
     for (const order of [['a', 'z'], ['z', 'a']]) {
