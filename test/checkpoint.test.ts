@@ -4,7 +4,8 @@
 // WebGPU), for Adam and SGD with momentum; a run killed mid-epoch resumes from its last
 // checkpoint; a write that fails midway leaves the previous checkpoint intact and loadable;
 // truncated, foreign, header-edited and mismatched checkpoints throw ValueErrors and change
-// nothing, and a checkpoint_version "1" file (before metadata_crc32) still resumes; the
+// nothing, as does a resume on other training data of the same size (its CRC-32 differs),
+// and a checkpoint_version "1" file (before these checks) still resumes; the
 // OPFS and IndexedDB stores are unit-tested against small in-memory fakes (no browser).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -381,9 +382,11 @@ describe('bad checkpoints', () => {
   let good: Uint8Array;
   const opt = adam({ lr: 0.01 });
 
-  async function expectRejected(m: Sequential, from: Uint8Array | string, message: RegExp, opts = {}, y: number[] | number[][] = DATA.labels): Promise<void> {
+  async function expectRejected(
+    m: Sequential, from: Uint8Array | string, message: RegExp, opts = {}, y: number[] | number[][] = DATA.labels, x: number[][] = DATA.x,
+  ): Promise<void> {
     const w = await weightsOf(m);
-    const err = await m.fit(DATA.x, y, { ...FIT, epochs: 4, ...opts, resumeFrom: from }).catch((x: unknown) => x);
+    const err = await m.fit(x, y, { ...FIT, epochs: 4, ...opts, resumeFrom: from }).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(ValueError);
     expect((err as Error).message).toMatch(message);
     const after = await weightsOf(m);
@@ -496,6 +499,39 @@ describe('bad checkpoints', () => {
       const file = parseSafetensors(written);
       await expectRejected(m, encodeSafetensors(file.tensors, file.metadata), /resumeFrom: __metadata__\.metadata_crc32 is missing/);
     } finally {
+      a.dispose();
+      m.dispose();
+    }
+  });
+
+  it('resuming on other training data with the same row count is refused, saying which of x and y differs; the same values in another form, or other validation rows, resume', async () => {
+    const { crc32 } = await import('node:zlib');
+    const store = memoryStore();
+    const a = model(engines.cpu, opt);
+    const m = model(engines.cpu, opt, 1);
+    const tensors: { dispose(): void }[] = [];
+    try {
+      await a.fit(DATA.x, DATA.labels, { ...FIT, epochs: 2, checkpoint: { to: store } });
+      // The fingerprint: CRC-32 of the 100 training rows as float32 bytes (y as the one-hot rows trained on).
+      const hex = (rows: number[][]): string => crc32(new Uint8Array(new Float32Array(rows.slice(0, 100).flat()).buffer)).toString(16).padStart(8, '0');
+      expect(parseCheckpoint(store.bytes!).trainData).toEqual({ x: hex(DATA.x), y: hex(DATA.onehot) });
+      const good = store.bytes!;
+      const fresh = /leave out resumeFrom/;
+      const otherX = DATA.x.map((r, i) => (i === 50 ? r.map((v, j) => (j === 2 ? v + 0.5 : v)) : r));
+      await expectRejected(m, good, /resumeFrom: the training inputs x are not those of the checkpoint's run \(the same 100 rows, other values\)/, {}, DATA.labels, otherX);
+      await expectRejected(m, good, fresh, {}, DATA.labels, otherX);
+      const otherY = DATA.labels.map((c, i) => (i === 0 ? 1 : i === 1 ? 0 : c)); // rows 0 and 1 (classes 0 and 1) swapped
+      await expectRejected(m, good, /resumeFrom: the training targets y are not those/, {}, otherY);
+      await expectRejected(m, good, /resumeFrom: the training inputs x and targets y are not those/, {}, otherY, otherX);
+      // Rows 100–119 are the validation split: not trained on, not in the fingerprint.
+      const otherValidation = DATA.x.map((r, i) => (i >= 100 ? r.map((v) => -v) : r));
+      expect((await m.fit(otherValidation, DATA.labels, { ...FIT, epochs: 3, resumeFrom: good })).epochs).toHaveLength(1);
+      // The same values as a device tensor and one-hot rows.
+      const xt = engines.cpu.tensor(new Float32Array(DATA.x.flat()), [120, 6]);
+      tensors.push(xt);
+      expect((await m.fit(xt, DATA.onehot, { ...FIT, epochs: 3, resumeFrom: good })).epochs).toHaveLength(1);
+    } finally {
+      for (const t of tensors) t.dispose();
       a.dispose();
       m.dispose();
     }

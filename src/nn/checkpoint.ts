@@ -16,13 +16,19 @@
 //   fit               JSON { seed, shuffle, batchSize, trainRows, epochs }: the shuffle's
 //                     "RNG state" — epoch e's row order is rowPermutation(trainRows,
 //                     seed + e + …, shuffle), so seed + the epoch index fix it exactly.
+//   train_x_crc32     CRC-32 of the training rows fit trained on, as little-endian float32
+//   train_y_crc32     (rows 0..trainRows−1 of x, and of y as the model takes it: class labels
+//                     as one-hot rows), so a resume on other data with the same row count is
+//                     refused. Taken from the host copy fit makes of its data anyway (a device
+//                     tensor is read back once per fit to be validated): once per fit, only
+//                     with checkpoint or resumeFrom, and no readback of its own.
 //   data_crc32        CRC-32 of the data part, and
 //   metadata_crc32    CRC-32 of every other __metadata__ entry (both: encodeSafetensors'
 //                     checksum option; every reader checks them): a damaged data part, or a
 //                     header value edited or damaged, is refused instead of resumed from.
-// Version "2" added metadata_crc32 and requires it (a file stripped of it is refused). Version
-// "1" files (without it) are still read, their header unchecked; a version "1" reader refuses
-// "2", which it would resume without the checks "2" promises.
+// Version "2" added metadata_crc32 and train_*_crc32 and requires them (a file stripped of
+// them is refused). Version "1" files (without them) are still read, their header and data
+// unchecked; a version "1" reader refuses "2", which it would resume without those checks.
 // The values are read back with ONE readback per checkpoint: every tensor is copied into
 // slots of one device vector first (engine.axpyInto at an offset, exact: 0 + 1·x = x).
 
@@ -33,7 +39,7 @@ import type { LossKind } from '../types.js';
 import { type CheckpointStore, type CheckpointTarget, checkpointStore, isStore } from './checkpoint-store.js';
 import type { ResolvedFitOptions, TrainContext } from './fit.js';
 import { checkOptimizerSpec } from './optimizers.js';
-import { checkFormatVersion, encodeSafetensors, metadataSeed, modelMetadata, parseSafetensors, type SafetensorEntry } from './safetensors.js';
+import { checkFormatVersion, crc32Floats, encodeSafetensors, metadataSeed, modelMetadata, parseSafetensors, type SafetensorEntry } from './safetensors.js';
 import { checkedWeights, checkSameArchitecture } from './sequential.js';
 import type { FitOptions, LayerSpec, OptimizerSpec } from './types.js';
 
@@ -52,6 +58,19 @@ export interface CheckpointFitState {
   epochs: number;
 }
 
+/** CRC-32s (8 hex digits) of the training rows' float32 values, x and y (see the header). */
+export interface TrainDataFingerprint {
+  x: string;
+  y: string;
+}
+
+/** The training rows fit trains on (host values, rows 0..rows−1 of x and y). */
+export interface TrainRows {
+  rows: number;
+  x: Float32Array;
+  y: Float32Array;
+}
+
 /** A parsed checkpoint. */
 export interface Checkpoint {
   layers: LayerSpec[];
@@ -61,6 +80,8 @@ export interface Checkpoint {
   optimizerSteps: number;
   epochsCompleted: number;
   fit: CheckpointFitState;
+  /** The training data's fingerprint; null in a checkpoint_version "1" file (none recorded). */
+  trainData: TrainDataFingerprint | null;
   /** Every tensor of the file by name (parameters and optimizer.* state). */
   tensors: Map<string, SafetensorEntry>;
 }
@@ -81,7 +102,9 @@ export function stateName(param: string, slot: string): string {
 // ---- writing ---------------------------------------------------------------------------
 
 /** The checkpoint bytes of the model in `ctx` now (one readback). */
-export async function checkpointBytes(ctx: TrainContext, model: ModelInfo, fit: CheckpointFitState, epochsCompleted: number): Promise<Uint8Array> {
+export async function checkpointBytes(
+  ctx: TrainContext, model: ModelInfo, fit: CheckpointFitState, data: TrainDataFingerprint, epochsCompleted: number,
+): Promise<Uint8Array> {
   const e = ctx.engine;
   const opt = ctx.optimizer;
   const slots = opt.stateSlots;
@@ -121,6 +144,8 @@ export async function checkpointBytes(ctx: TrainContext, model: ModelInfo, fit: 
     optimizer_steps: String(opt.steps),
     epochs_completed: String(epochsCompleted),
     fit: JSON.stringify(fit),
+    train_x_crc32: data.x,
+    train_y_crc32: data.y,
   };
   return encodeSafetensors(entries, metadata, { checksum: true });
 }
@@ -148,9 +173,11 @@ export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Check
       `${source}: checkpoint_version ${JSON.stringify(m.checkpoint_version)} is not supported (this version reads ${READABLE_VERSIONS.map((v) => `"${v}"`).join(' and ')})`,
     );
   }
-  // parseSafetensors checked it when present; from version 2 on it must be.
-  if (m.checkpoint_version !== '1' && m.metadata_crc32 === undefined) {
-    throw new ValueError(`${source}: __metadata__.metadata_crc32 is missing (checkpoint_version ${m.checkpoint_version} always writes it: the header was edited)`);
+  // parseSafetensors checked it when present; from version 2 on it must be, with the data's fingerprint.
+  const v1 = m.checkpoint_version === '1';
+  for (const key of v1 ? [] : ['metadata_crc32', 'train_x_crc32', 'train_y_crc32']) {
+    if (m[key] === undefined) throw new ValueError(`${source}: __metadata__.${key} is missing (checkpoint_version ${m.checkpoint_version} always writes it: the header was edited)`);
+    if (!/^[0-9a-f]{8}$/.test(m[key]!)) throw new ValueError(`${source}: __metadata__.${key} must be 8 hex digits, got ${JSON.stringify(m[key])}`);
   }
   checkFormatVersion(m); // the model layout inside it
   const json = (key: string): unknown => {
@@ -196,6 +223,7 @@ export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Check
     optimizerSteps,
     epochsCompleted,
     fit,
+    trainData: v1 ? null : { x: m.train_x_crc32!, y: m.train_y_crc32! },
     tensors: new Map(file.tensors.map((t) => [t.name, t])),
   };
 }
@@ -212,14 +240,19 @@ function describeOptimizer(o: OptimizerSpec): string {
   return `${kind}(${Object.entries(rest).map(([k, v]) => `${k} ${v}`).join(', ')})`;
 }
 
+/** The fingerprint of a fit's training rows (one CRC pass over each). */
+export function trainDataFingerprint(train: TrainRows): TrainDataFingerprint {
+  return { x: crc32Floats([train.x]), y: crc32Floats([train.y]) };
+}
+
 /**
  * Checks a checkpoint against the model (architecture, loss, optimizer, tensors) and the
- * fit (data rows, batch size, seed, shuffle, epochs); returns the host values to restore.
+ * fit (data rows and values, batch size, seed, shuffle, epochs); returns the host values to restore.
  * Throws a ValueError naming the mismatch; nothing is changed.
  */
 export function checkResume(
   ck: Checkpoint, model: ModelInfo, params: readonly { name: string; shape: readonly number[] }[], slots: readonly string[],
-  fit: { given: FitOptions; epochs: number; trainRows: number },
+  fit: { given: FitOptions; epochs: number; trainRows: number; data: TrainDataFingerprint },
 ): { weights: Map<string, Float32Array>; state: Float32Array[][] } {
   const src = 'resumeFrom';
   try {
@@ -238,6 +271,17 @@ export function checkResume(
   const f = ck.fit;
   if (fit.trainRows !== f.trainRows) {
     throw new ValueError(`${src}: the checkpoint's run trained on ${f.trainRows} rows, this fit has ${fit.trainRows} (resume on the same data)`);
+  }
+  const recorded = ck.trainData;
+  const differ = recorded === null ? [] : (['x', 'y'] as const).filter((k) => fit.data[k] !== recorded[k]);
+  if (differ.length > 0) {
+    const what = differ.length === 2 ? 'inputs x and targets y' : differ[0] === 'x' ? 'inputs x' : 'targets y';
+    const crcs = differ.map((k) => `${k} ${fit.data[k]}, the checkpoint's ${recorded![k]}`).join('; ');
+    throw new ValueError(
+      `${src}: the training ${what} are not those of the checkpoint's run (the same ${f.trainRows} rows, other values): ` +
+        `CRC-32 of their float32 values ${crcs}. Resume on the data the run trained on; to start a fresh run on this data, ` +
+        'leave out resumeFrom (calling model.load(checkpoint) first starts it from the weights, without the optimizer state and epoch count)',
+    );
   }
   for (const key of ['seed', 'shuffle', 'batchSize'] as const) {
     const v = fit.given[key];
@@ -334,17 +378,20 @@ export function checkCheckpointOptions(o: FitOptions): { every: number; store: C
 /**
  * Sets up a fit's checkpoints (after the data is validated): reads and checks resumeFrom
  * (continuing its epochs, seed, shuffle and batch size in `o`) and hooks `writer` (what
- * checkCheckpointOptions returned for `given`) into `o.checkpoint`. Returns what to call on
- * the train context right before the loop.
+ * checkCheckpointOptions returned for `given`) into `o.checkpoint`; `train` is fingerprinted
+ * once, only when either is given. Returns what to call on the train context right before the loop.
  */
 export async function setUpCheckpoints(
-  given: FitOptions, writer: ReturnType<typeof checkCheckpointOptions>, o: ResolvedFitOptions, model: ModelInfo, trainRows: number,
+  given: FitOptions, writer: ReturnType<typeof checkCheckpointOptions>, o: ResolvedFitOptions, model: ModelInfo, train: TrainRows,
   params: readonly { name: string; shape: readonly number[] }[], slots: readonly string[],
 ): Promise<(ctx: TrainContext) => void> {
   let restore = (_ctx: TrainContext): void => {};
+  if (given.resumeFrom === undefined && writer === null) return restore;
+  const trainRows = train.rows;
+  const data = trainDataFingerprint(train);
   if (given.resumeFrom !== undefined) {
     const ck = await readCheckpoint(given.resumeFrom);
-    const values = checkResume(ck, model, params, slots, { given, epochs: o.epochs, trainRows });
+    const values = checkResume(ck, model, params, slots, { given, epochs: o.epochs, trainRows, data });
     o.seed = ck.fit.seed;
     o.shuffle = ck.fit.shuffle;
     o.batchSize = ck.fit.batchSize;
@@ -356,7 +403,7 @@ export async function setUpCheckpoints(
     const fit: CheckpointFitState = { seed: o.seed, shuffle: o.shuffle, batchSize: o.batchSize, trainRows, epochs: o.epochs };
     o.checkpoint = {
       every: writer.every,
-      save: async (ctx, epochsCompleted) => writer.store.write(await checkpointBytes(ctx, model, fit, epochsCompleted)),
+      save: async (ctx, epochsCompleted) => writer.store.write(await checkpointBytes(ctx, model, fit, data, epochsCompleted)),
     };
   }
   return restore;

@@ -289,7 +289,8 @@ export class Sequential {
       }
       // Checkpoints (checkpoint.ts): resumeFrom is read and checked here, restored right before the loop.
       const restore = await setUpCheckpoints(
-        opts, writer, o, { layers: this.layers, seed: this.seed, loss: c.loss, optimizer: c.optimizer.spec }, trainRows, this.#net.params, c.optimizer.stateSlots,
+        opts, writer, o, { layers: this.layers, seed: this.seed, loss: c.loss, optimizer: c.optimizer.spec },
+        { rows: trainRows, x: hx.data.subarray(0, trainRows * hx.cols), y: hy.data.subarray(0, trainRows * hy.cols) }, this.#net.params, c.optimizer.stateSlots,
       );
       // Validated: upload each matrix once (or keep one too big for a device buffer on the host).
       const owned: Tensor[] = [];

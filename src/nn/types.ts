@@ -155,8 +155,9 @@ export interface FitOptions {
    * store): restores the parameters and optimizer state and runs epochs
    * epochs_completed..epochs−1 — `epochs` counts the WHOLE run — with the run's seed,
    * shuffle and batch size (giving different ones is an error), so the losses equal those
-   * of an uninterrupted run. The architecture, loss, optimizer and number of training rows
-   * must match (ValueError otherwise; the model is left unchanged).
+   * of an uninterrupted run. The architecture, loss, optimizer and training rows (their number,
+   * and their values: a CRC-32 the checkpoint records) must match (ValueError otherwise; the
+   * model is left unchanged).
    */
   resumeFrom?: Uint8Array | CheckpointTarget;
   /**
