@@ -2,7 +2,9 @@
 // it atomically: a write that fails or is interrupted part-way leaves the previous one
 // readable. checkpointStore(target) makes one from
 //   a path (Node)    a file, written to a temp file beside it (created exclusively),
-//                    flushed to disk (fsync), then renamed over the target
+//                    flushed to disk (fsync), then renamed over the target. A process killed
+//                    mid-write leaves its temp file: a store's first write removes those of
+//                    its target whose writer is gone (see removeStaleTemps)
 //   'opfs:name'      a file in the origin-private file system (browser): written to
 //                    'name.tmp', then moved over 'name' when FileSystemHandle.move exists,
 //                    else written straight to 'name' (createWritable writes a swap file
@@ -101,8 +103,23 @@ function dirAndBase(path: string): [string, string] {
   return cut < 0 ? ['', path] : [path.slice(0, cut + 1), path.slice(cut + 1)];
 }
 
+/** A temp file untouched this long, whose writer's pid is not alive here, was left by a killed process. */
+const STALE_TEMP_MS = 3_600_000;
+
+/** Whether a process with this pid exists on this host (EPERM: it does, another user's). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code !== 'ESRCH';
+  }
+}
+
 /** A checkpoint file in Node, replaced by temp file + fsync + rename (as src/io/files.ts writeAtomic, plus fsync). */
 export class NodeFileStore implements CheckpointStore {
+  #swept = false;
+
   constructor(readonly path: string) {}
 
   get name(): string {
@@ -112,6 +129,10 @@ export class NodeFileStore implements CheckpointStore {
   async write(bytes: Uint8Array): Promise<void> {
     const fs = await nodeFs(this.path);
     const [dir, base] = dirAndBase(this.path);
+    if (!this.#swept) {
+      this.#swept = true;
+      await removeStaleTemps(fs, dir, base).catch(() => {}); // best effort: never fails a write
+    }
     const rand = Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0');
     const tmp = `${dir}.${base}.${process.pid}-${rand}.tmp`;
     let fh: Awaited<ReturnType<FsPromises['open']>> | null = null;
@@ -149,6 +170,23 @@ export class NodeFileStore implements CheckpointStore {
     } catch (err) {
       throw new CheckpointStoreError(`cannot read the checkpoint ${this.path}: ${why(err)}`);
     }
+  }
+}
+
+/**
+ * Removes the temp files NodeFileStore.write left for `base` in `dir` when killed mid-write:
+ * only names of exactly its pattern for this target (`.<base>.<pid>-<8 hex>.tmp`), only
+ * plain files, only when no process with that pid is alive on this host AND the file is
+ * over an hour old (the folder may be shared with another host, where the pid means nothing).
+ */
+async function removeStaleTemps(fs: FsPromises, dir: string, base: string): Promise<void> {
+  const prefix = `.${base}.`;
+  for (const name of await fs.readdir(dir || '.')) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const m = /^(\d+)-[0-9a-f]{8}$/.exec(name.slice(prefix.length, -'.tmp'.length));
+    if (m === null || isAlive(Number(m[1]))) continue;
+    const st = await fs.lstat(dir + name).catch(() => null);
+    if (st?.isFile() && Date.now() - st.mtimeMs > STALE_TEMP_MS) await fs.unlink(dir + name).catch(() => {});
   }
 }
 
