@@ -474,7 +474,8 @@ export class Sequential {
   /**
    * Replaces the parameters with those in safetensors `bytes` (names, shapes and dtype must
    * match this model exactly). Any problem throws a ValueError and changes nothing; on
-   * success the optimizer state is reset.
+   * success the optimizer state is reset, and the loss the file was saved with is the one
+   * predictProba applies while the model is not compiled.
    */
   load(bytes: Uint8Array): void {
     this.#alive();
@@ -482,6 +483,7 @@ export class Sequential {
     const file = parseSafetensors(bytes);
     checkFormatVersion(file.metadata);
     if (file.metadata.layers !== undefined) checkSameArchitecture(this.layers, file.metadata.layers);
+    const savedLoss = metadataLoss(file.metadata) ?? null;
     const weights = checkedWeights(this.#net.params, modelTensors(file));
     const fresh: Tensor[] = [];
     try {
@@ -494,6 +496,7 @@ export class Sequential {
       p.tensor.dispose();
       p.tensor = fresh[i]!;
     });
+    this.#savedLoss = savedLoss;
     this.#compiled?.optimizer.reset();
     this.#hostCopy = null;
   }
@@ -620,10 +623,7 @@ export function sequentialFromFile(engine: Engine, file: SafetensorFile): Sequen
   if (!Array.isArray(layers)) throw new ValueError('safetensors: __metadata__.layers must be a JSON list of layer specs');
   layers.forEach((l, i) => checkLayerSpec(l, `safetensors layer ${i}`));
   const seed = metadataSeed(m);
-  const savedLoss = m.loss as LossKind | undefined;
-  if (savedLoss !== undefined && !LOSS_KINDS.includes(savedLoss)) {
-    throw new ValueError(`safetensors: __metadata__.loss is ${JSON.stringify(savedLoss)}, not one of ${LOSS_KINDS.join(', ')}`);
-  }
+  const savedLoss = metadataLoss(m);
   // Check names/shapes/values against the architecture first (no tensors made yet).
   const probe = new Network(engine, layers as LayerSpec[]);
   const weights = checkedWeights(probe.params, modelTensors(file));
@@ -635,6 +635,15 @@ export function sequentialFromFile(engine: Engine, file: SafetensorFile): Sequen
     if (err instanceof ShapeError || err instanceof ValueError) throw new ValueError(`safetensors: __metadata__ describes no valid model: ${err.message}`);
     throw err;
   }
+}
+
+/** The loss a file's model was compiled with when saved (__metadata__.loss), checked. */
+function metadataLoss(m: SafetensorFile['metadata']): LossKind | undefined {
+  const loss = m.loss as LossKind | undefined;
+  if (loss !== undefined && !LOSS_KINDS.includes(loss)) {
+    throw new ValueError(`safetensors: __metadata__.loss is ${JSON.stringify(loss)}, not one of ${LOSS_KINDS.join(', ')}`);
+  }
+  return loss;
 }
 
 /** A file's parameter tensors: a training checkpoint's optimizer.* state is left out (checkpoint.ts). */

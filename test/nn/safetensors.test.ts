@@ -9,7 +9,8 @@ import {
   type Engine, encodeSafetensors, loadSafetensors, parseSafetensors, Sequential, type Sequential as Model, ValueError,
 } from '../../src/index.js';
 import { adam, dense, sequential, sigmoid, tanh } from '../../src/nn/index.js';
-import { expectThrows } from '../helpers/expectClose.js';
+import { expectClose, expectThrows } from '../helpers/expectClose.js';
+import { refSoftmax } from '../helpers/reference.js';
 import { blobs } from './data-helpers.js';
 
 const engines = useEngines();
@@ -177,6 +178,24 @@ describe('round trip', () => {
       p2.dispose();
       // Saving the loaded model gives the same tensors (the metadata differs: seed, loss).
       expect(parseSafetensors(await other.save()).tensors).toEqual(parseSafetensors(bytes).tensors);
+    } finally {
+      m.dispose();
+      other.dispose();
+    }
+  });
+
+  it('load() into an uncompiled model: predictProba applies the loss the file was saved with, as fromSafetensors does', async () => {
+    const m = await trained(engines.cpu, 4);
+    const other = sequential(engines.cpu, LAYERS, { seed: 99 });
+    try {
+      other.load(await m.save());
+      const x = blobs(4, 10, 4, 2).x;
+      const logits = await (await other.predict(x)).readAndDispose();
+      const probs = await (await other.predictProba(x)).readAndDispose();
+      expectClose(probs, refSoftmax(logits, x.length, 2), { atol: 1e-6, label: 'softmax of the loaded model\'s logits' });
+      // A later compile still decides (here: mse, whose predictProba is predict's output).
+      other.compile({ loss: 'mse' });
+      expect(Array.from(await (await other.predictProba(x)).readAndDispose())).toEqual(Array.from(logits));
     } finally {
       m.dispose();
       other.dispose();
