@@ -773,6 +773,17 @@ export class Engine {
 
 export const LOSS_KINDS: readonly LossKind[] = ['mse', 'binaryCrossEntropy', 'softmaxCrossEntropy'];
 
+/**
+ * Throws a ValueError unless `engine` is an Engine. An engine left out (Keras and scikit-learn
+ * take none) or a createEngine() not awaited otherwise failed later as a bare TypeError, or as
+ * a complaint about the argument after it.
+ */
+export function checkEngine(what: string, engine: unknown): asserts engine is Engine {
+  if (engine instanceof Engine) return;
+  const got = typeof (engine as { then?: unknown } | null | undefined)?.then === 'function' ? 'a Promise' : describeValue(engine);
+  throw new ValueError(`${what}: the engine must be an Engine (const engine = await createEngine()), got ${got}`);
+}
+
 /** In-place updates write several tensors: passing one tensor in two roles would give backend-dependent results. */
 function distinct(op: string, roles: Record<string, Tensor>): void {
   const seen = new Map<BackendBuffer, string>();

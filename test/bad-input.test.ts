@@ -16,7 +16,7 @@ import { useEngines } from './helpers/engines.js';
 import { expectThrows } from './helpers/expectClose.js';
 import {
   createEngine, DisposedError, type Engine, gramMatrix, gramTiles, KernelClassifier, LimitError, nystroem, planGramTiles,
-  type Sequential, sequential, ShapeError, SigmoidCoreError, SVC, ValueError, type Matrix, dense, sigmoid, adam, sgd, mlpLayers,
+  Sequential, sequential, ShapeError, SigmoidCoreError, SVC, ValueError, type Matrix, dense, sigmoid, adam, sgd, mlpLayers,
   labelsFromColumn, randomSplit, stratifiedSplit,
 } from '../src/index.js';
 import { CsvError, readCsv } from '../src/io/csv.js';
@@ -251,6 +251,17 @@ const rows: Row[] = [
     }
   }, ValueError, ['evaluate: y']],
   ['KernelClassifier after dispose', ({ M }) => { const k = new KernelClassifier(); k.dispose(); return k.predict(M); }, DisposedError, ['after dispose']],
+  // ---- the engine argument: left out (Keras/scikit-learn style) or a createEngine() not awaited ----
+  ['sequential without an engine', () => sequential([dense(2, 1)] as never, undefined as never), ValueError, ['sequential: the engine must be an Engine', 'await createEngine()', 'got an array']],
+  ['sequential on an engine not awaited', () => sequential(Promise.resolve() as never, [dense(2, 1)]), ValueError, ['sequential: the engine must be an Engine', 'got a Promise']],
+  ['fromSafetensors without an engine', () => Sequential.fromSafetensors(new Uint8Array(8) as never, undefined as never), ValueError, ['fromSafetensors: the engine must be an Engine', 'a Uint8Array']],
+  ['SVC.fit on an engine not awaited', ({ M, labels }) => new SVC().fit(Promise.resolve() as never, M, labels), ValueError, ['SVC.fit: the engine must be an Engine', 'a Promise']],
+  ['SVC.fit float64 on something not an engine', ({ M, labels }) => new SVC({ provider: 'float64' }).fit(M as never, M, labels), ValueError, ['SVC.fit: the engine must be an Engine', 'an object']],
+  ['KernelClassifier.fit without an engine', ({ M, labels }) => new KernelClassifier({ landmarks: 4 }).fit(M as never, labels as never, undefined as never), ValueError, ['KernelClassifier.fit: the engine must be an Engine']],
+  ['nystroem without an engine', ({ M }) => nystroem(M as never, { components: 4 } as never, undefined), ValueError, ['nystroem: the engine must be an Engine']],
+  ['Nystroem.transform without an engine', async ({ e, M }) => (await nystroem(e, M, { components: 4 })).transform(M as never, undefined as never), ValueError, ['Nystroem.transform: the engine must be an Engine']],
+  ['gramMatrix without an engine', ({ M }) => gramMatrix(M as never, null as never, null), ValueError, ['gramMatrix: the engine must be an Engine']],
+  ['gramTiles on an engine not awaited', ({ M }) => gramTiles(Promise.resolve() as never, M, null, {}, () => {}), ValueError, ['gramTiles: the engine must be an Engine', 'a Promise']],
   // ---- data utilities ----
   ['labelsFromColumn options null', () => labelsFromColumn([0, 1], null as never), ValueError, ['labelsFromColumn options must be an object']],
   ['randomSplit options null', () => randomSplit(10, null as never), ValueError, ['randomSplit options must be an object']],

@@ -27,7 +27,7 @@
 // than a Float32Array can hold: 2³² elements in Node 20's V8).
 
 import { checkMatrix, type Matrix } from '../data/matrix.js';
-import type { Engine } from '../engine.js';
+import { checkEngine, type Engine } from '../engine.js';
 import { LimitError, ShapeError, ValueError } from '../errors.js';
 import { GRAM_KEY_NAMES, resolveGramOptions } from '../gram-options.js';
 import type { Tensor } from '../tensor.js';
@@ -173,6 +173,7 @@ interface InFlight {
 export async function gramTiles(
   engine: Engine, x: Matrix, y: Matrix | null, options: GramTileOptions, onTile: (tile: GramTile) => void | Promise<void>,
 ): Promise<GramTiling> {
+  checkEngine('gramTiles', engine);
   const opts = optionsObject('gramTiles', options, GRAM_TILE_KEYS);
   checkMatrix('gramTiles: X', x);
   if (y !== null && y !== undefined) {
@@ -301,6 +302,7 @@ export async function gramTiles(
 export async function gramMatrix(
   engine: Engine, x: Matrix, y: Matrix | null, options?: GramTileOptions,
 ): Promise<Float32Array> {
+  checkEngine('gramMatrix', engine);
   const opts = optionsObject('gramMatrix', options, GRAM_TILE_KEYS);
   checkMatrix('gramMatrix: X', x);
   if (y !== null && y !== undefined) checkMatrix('gramMatrix: Y', y);

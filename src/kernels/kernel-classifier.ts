@@ -9,7 +9,7 @@
 // a fitted classifier restores its model from the host copy its fit left (Sequential.recover)
 // and uploads its scaler and landmarks again from the host, on its next call.
 
-import type { Engine } from '../engine.js';
+import { checkEngine, type Engine } from '../engine.js';
 import { DisposedError, GPUOpError, ValueError } from '../errors.js';
 import { resolveGramOptions, type ResolvedGramOptions, SYMMETRIC_GRAM_KEY_NAMES } from '../gram-options.js';
 import type { Matrix } from '../data/matrix.js';
@@ -148,6 +148,7 @@ export class KernelClassifier {
    */
   async fit(engine: Engine, x: Matrix, y: ArrayLike<number>, options?: KernelFitOptions): Promise<History> {
     this.#alive();
+    checkEngine('KernelClassifier.fit', engine);
     const opts = optionsObject('KernelClassifier.fit', options, FIT_KEYS);
     if (this.#fitting) throw new ValueError('KernelClassifier.fit: a fit is already running (await it first)');
     this.#fitting = true;

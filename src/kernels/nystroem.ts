@@ -27,7 +27,7 @@
 // which no real feature map Z can give when K_mm is indefinite. `eigenvalues` (signed)
 // and `negativeEigenvalues` report how indefinite the sampled K_mm was.
 
-import type { Engine } from '../engine.js';
+import { checkEngine, type Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import { resolveGramOptions, type ResolvedGramOptions, SYMMETRIC_GRAM_KEY_NAMES } from '../gram-options.js';
 import type { Matrix } from '../data/matrix.js';
@@ -138,6 +138,7 @@ export class Nystroem {
    * is not finite (the kernel overflowed float32) is a ValueError.
    */
   async transform(engine: Engine, x: Matrix, options?: TransformOptions): Promise<Matrix> {
+    checkEngine('Nystroem.transform', engine);
     const opts = optionsObject('Nystroem.transform', options, TRANSFORM_KEYS);
     checkInputMatrix('transform: X', x);
     checkWidth('transform: X', x, this.features, 'the Nyström map');
@@ -171,6 +172,7 @@ export class Nystroem {
  * γ = 1/d, c₀ = 1, degree 3). A K_mm that overflows float32 is a ValueError.
  */
 export async function nystroem(engine: Engine, x: Matrix, opts: NystroemOptions = {}): Promise<Nystroem> {
+  checkEngine('nystroem', engine);
   opts = optionsObject('nystroem', opts, NYSTROEM_KEYS);
   refuseProjected('nystroem', opts.kernel);
   checkInputMatrix('nystroem: X', x);

@@ -3,7 +3,7 @@
 // and uploads them once; compile() picks loss, optimizer and metrics; fit/evaluate/predict
 // run on the engine; save()/load() write and read safetensors.
 
-import { checkRecoverOptions, type Engine, LOSS_KINDS, type RecoverOptions } from '../engine.js';
+import { checkEngine, checkRecoverOptions, type Engine, LOSS_KINDS, type RecoverOptions } from '../engine.js';
 import { DisposedError, GPUOpError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { BackendKind, LossKind } from '../types.js';
@@ -36,6 +36,7 @@ export interface SequentialOptions {
 
 /** Builds a Sequential model on `engine` with seeded initial weights (default seed 0). */
 export function sequential(engine: Engine, layers: readonly LayerSpec[], opts: SequentialOptions = {}): Sequential {
+  checkEngine('sequential', engine);
   return newSequential(engine, layers, { seed: optionsObject('sequential', opts, SEQUENTIAL_KEYS).seed ?? 0 });
 }
 
@@ -147,6 +148,7 @@ export class Sequential {
 
   /** Rebuilds a model saved by save() (architecture from __metadata__, weights from the tensors). */
   static fromSafetensors(engine: Engine, bytes: Uint8Array): Sequential {
+    checkEngine('fromSafetensors', engine);
     return sequentialFromFile(engine, parseSafetensors(bytes));
   }
 

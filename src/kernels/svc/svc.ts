@@ -8,7 +8,7 @@
 // scikit-learn does, so that a positive decision value means classes[1].
 
 import { checkMatrix, checkMatrixData, type Matrix } from '../../data/matrix.js';
-import type { Engine } from '../../engine.js';
+import { checkEngine, type Engine } from '../../engine.js';
 import { ShapeError, SigmoidCoreError, ValueError } from '../../errors.js';
 import { kernelMatrixF64 } from './kernel-f64.js';
 import { type KernelParams, resolveGamma, resolveSVCOptions, type ResolvedSVCOptions } from './params.js';
@@ -82,6 +82,7 @@ export class SVC {
     if (o.provider === 'engine' && (engine === null || engine === undefined)) {
       throw new ValueError("SVC.fit: provider 'engine' needs an engine (createEngine()); pass one, or use provider 'float64'");
     }
+    if (engine !== null && engine !== undefined) checkEngine('SVC.fit', engine);
     checkX('SVC.fit', x);
     if (y === null || y === undefined || typeof y.length !== 'number') throw new ValueError('SVC.fit: y must be an array of labels');
     if (y.length !== x.rows) throw new ShapeError(`SVC.fit: X has ${x.rows} rows but y has ${y.length} labels`);
