@@ -89,7 +89,7 @@ function projection(name: 'alpha' | 'beta', v: GramOptions['alpha'], features: n
   const out = new Float32Array(features);
   for (let i = 0; i < features; i++) {
     const x = v[i];
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new ValueError(`${name}[${i}] must be a finite number, got ${String(x)}`);
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new ValueError(`${name}[${i}] must be a finite number, got ${describeValue(x)}`);
     out[i] = x;
     if (!Number.isFinite(out[i]!)) throw new ValueError(`${name}[${i}] = ${x} overflows float32`);
   }

@@ -21,7 +21,7 @@ export const MIN_NORMAL_FLOAT32 = 1.1754943508222875e-38;
  */
 export function checkFinite(name: string, value: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ValueError(`${name} must be a finite number, got ${String(value)}`);
+    throw new ValueError(`${name} must be a finite number, got ${describeValue(value)}`);
   }
   if (Math.abs(value) > MAX_FLOAT32) {
     throw new ValueError(`${name} must be within the float32 range (|x| ≤ 3.4e38), got ${value}`);
@@ -47,7 +47,7 @@ export function checkTensorBytes(what: string, shape: readonly number[], maxByte
 
 export function checkPositiveInt(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) {
-    throw new ValueError(`${name} must be a positive integer, got ${String(value)}`);
+    throw new ValueError(`${name} must be a positive integer, got ${describeValue(value)}`);
   }
 }
 

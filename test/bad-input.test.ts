@@ -16,7 +16,7 @@ import { useEngines } from './helpers/engines.js';
 import { expectThrows } from './helpers/expectClose.js';
 import {
   createEngine, DisposedError, type Engine, gramMatrix, gramTiles, KernelClassifier, LimitError, nystroem, planGramTiles,
-  Sequential, sequential, ShapeError, SigmoidCoreError, SVC, ValueError, type Matrix, dense, sigmoid, adam, sgd, mlpLayers,
+  Sequential, sequential, ShapeError, SigmoidCoreError, SVC, ValueError, type Matrix, dense, sigmoid, leakyRelu, adam, sgd, mlpLayers,
   labelsFromColumn, randomSplit, stratifiedSplit,
 } from '../src/index.js';
 import { CsvError, readCsv } from '../src/io/csv.js';
@@ -262,6 +262,13 @@ const rows: Row[] = [
   ['Nystroem.transform without an engine', async ({ e, M }) => (await nystroem(e, M, { components: 4 })).transform(M as never, undefined as never), ValueError, ['Nystroem.transform: the engine must be an Engine']],
   ['gramMatrix without an engine', ({ M }) => gramMatrix(M as never, null as never, null), ValueError, ['gramMatrix: the engine must be an Engine']],
   ['gramTiles on an engine not awaited', ({ M }) => gramTiles(Promise.resolve() as never, M, null, {}, () => {}), ValueError, ['gramTiles: the engine must be an Engine', 'a Promise']],
+  // ---- values of the wrong type are shown as what they are (a string quoted: "0.01", not 0.01) ----
+  ['adam lr negative', () => adam({ lr: -1 }), ValueError, ['adam lr must be > 0, got -1']],
+  ['sgd lr a string', () => sgd({ lr: '0.01' as never }), ValueError, ['sgd lr must be a finite number, got "0.01"']],
+  ['leakyRelu layer given an options object', () => leakyRelu({ slope: 0.2 } as never), ValueError, ['slope must be a finite number, got an object']],
+  ['SVC C a string', () => new SVC({ C: '10' as never }), ValueError, ['C must be a finite number > 0, got "10"']],
+  ['KernelClassifier lr a string', () => new KernelClassifier({ lr: '0.01' as never }), ValueError, ['lr must be a finite number, got "0.01"']],
+  ['fit epochs a string', ({ model, X, labels }) => model.fit(X, labels, { epochs: '5' as never }), ValueError, ['epochs must be a positive integer, got "5"']],
   // ---- data utilities ----
   ['labelsFromColumn options null', () => labelsFromColumn([0, 1], null as never), ValueError, ['labelsFromColumn options must be an object']],
   ['randomSplit options null', () => randomSplit(10, null as never), ValueError, ['randomSplit options must be an object']],

@@ -2,7 +2,7 @@
 // gives the same sequence in Node and in the browser.
 
 import { ValueError } from '../errors.js';
-import { checkSeed } from '../validate.js';
+import { checkSeed, describeValue } from '../validate.js';
 
 export interface Random {
   /** Uniform in [0, 1). */
@@ -25,7 +25,7 @@ export function seededRandom(seed: number): Random {
  * or epoch number, which may pass MAX_SEED a little): any safe integer. Not exported from the package.
  */
 export function mulberry32(seed: number): Random {
-  if (!Number.isSafeInteger(seed)) throw new ValueError(`seed must be an integer, got ${String(seed)}`);
+  if (!Number.isSafeInteger(seed)) throw new ValueError(`seed must be an integer, got ${describeValue(seed)}`);
   // Mix the high bits in, so seeds that differ above bit 32 give different streams.
   let state = (seed ^ Math.floor(seed / 4294967296) ^ 0x9e3779b9) >>> 0;
   const next = (): number => {

@@ -5,7 +5,7 @@
 // while the train part has a row for every class); randomSplit ignores labels.
 
 import { ValueError } from '../errors.js';
-import { optionKeys, optionsObject } from '../validate.js';
+import { describeValue, optionKeys, optionsObject } from '../validate.js';
 import { seededRandom, shuffleInPlace } from './random.js';
 
 export interface SplitOptions {
@@ -28,14 +28,14 @@ const SPLIT_KEYS = optionKeys<SplitOptions>()('testFraction', 'seed');
 function checkSplit(what: string, n: number, options: SplitOptions): { nTest: number; seed: number } {
   const o = optionsObject(what, options, SPLIT_KEYS, '{ testFraction: 0.25 }');
   const f = o.testFraction;
-  if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new ValueError(`testFraction must be in (0, 1), got ${String(f)}`);
+  if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new ValueError(`testFraction must be in (0, 1), got ${describeValue(f)}`);
   if (n < 2) throw new ValueError(`a split needs at least 2 rows, got ${n}`);
   return { nTest: Math.min(n - 1, Math.max(1, Math.round(n * f))), seed: o.seed ?? 0 };
 }
 
 /** Split rows 0..n−1 at random, without regard to labels. */
 export function randomSplit(n: number, o: SplitOptions): Split {
-  if (!Number.isInteger(n)) throw new ValueError(`randomSplit: n must be an integer, got ${String(n)}`);
+  if (!Number.isInteger(n)) throw new ValueError(`randomSplit: n must be an integer, got ${describeValue(n)}`);
   const { nTest, seed } = checkSplit('randomSplit', n, o);
   const random = seededRandom(seed); // before the rows are listed: a bad seed is reported whatever n
   const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), random);

@@ -32,7 +32,7 @@ import { LimitError, ShapeError, ValueError } from '../errors.js';
 import { GRAM_KEY_NAMES, resolveGramOptions } from '../gram-options.js';
 import type { Tensor } from '../tensor.js';
 import type { EngineLimits, GramOptions } from '../types.js';
-import { checkOptionalFunction, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
+import { checkOptionalFunction, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
 
 /** Default upper bound of a tile's side: 2048 × 2048 = 4 M entries (16 MiB) per dispatch. */
 export const DEFAULT_GRAM_TILE = 2048;
@@ -110,7 +110,7 @@ export function planGramTiles(
     const v = opts[name];
     if (v === undefined) return null;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-      throw new ValueError(`gram: ${name} must be an integer ≥ 1, got ${String(v)}`);
+      throw new ValueError(`gram: ${name} must be an integer ≥ 1, got ${describeValue(v)}`);
     }
     if (v > rowCap) {
       throw new LimitError(

@@ -21,7 +21,7 @@ import { sequential, type Sequential } from '../nn/sequential.js';
 import type { EpochLogs, EvaluateResult, History, LayerSpec } from '../nn/types.js';
 import type { Tensor } from '../tensor.js';
 import type { SymmetricGramKernel, SymmetricGramOptions } from '../types.js';
-import { checkFinite, checkSeed, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
+import { checkFinite, checkSeed, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
 import {
   blockRows, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
 } from './landmarks.js';
@@ -454,7 +454,7 @@ function scalerTensors(engine: Engine, scale: Float32Array, shift: Float32Array)
 }
 
 function intOption(name: string, v: number, min: number): number {
-  if (!Number.isInteger(v) || v < min) throw new ValueError(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
+  if (!Number.isInteger(v) || v < min) throw new ValueError(`${name} must be an integer ≥ ${min}, got ${describeValue(v)}`);
   return v;
 }
 

@@ -8,13 +8,14 @@ import { kernelOverflow } from '../gram-options.js';
 import { checkMatrix, type Matrix } from '../data/matrix.js';
 import { seededRandom, shuffleInPlace } from '../data/random.js';
 import type { Tensor } from '../tensor.js';
+import { describeValue } from '../validate.js';
 
 /**
  * m distinct row indices of 0..n−1, drawn without replacement with a seeded shuffle (the
  * first m of a permutation, as scikit-learn's Nystroem does with `permutation(n)[:m]`).
  */
 export function sampleRowIndices(n: number, m: number, seed: number, what = 'components'): number[] {
-  if (!Number.isInteger(m) || m < 1) throw new ValueError(`${what} must be an integer ≥ 1, got ${String(m)}`);
+  if (!Number.isInteger(m) || m < 1) throw new ValueError(`${what} must be an integer ≥ 1, got ${describeValue(m)}`);
   if (m > n) throw new ValueError(`${what} (${m}) must be ≤ the number of rows (${n})`);
   return shuffleInPlace(Array.from({ length: n }, (_, i) => i), seededRandom(seed)).slice(0, m);
 }

@@ -32,7 +32,7 @@ import { ValueError } from '../errors.js';
 import { resolveGramOptions, type ResolvedGramOptions, SYMMETRIC_GRAM_KEY_NAMES } from '../gram-options.js';
 import type { Matrix } from '../data/matrix.js';
 import type { SymmetricGramKernel, SymmetricGramOptions } from '../types.js';
-import { optionKeys, optionsObject } from '../validate.js';
+import { describeValue, optionKeys, optionsObject } from '../validate.js';
 import {
   blockRows, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
 } from './landmarks.js';
@@ -145,7 +145,7 @@ export class Nystroem {
     checkGramSums(engine, 'Nystroem.transform', this.gramOptions, [x, this.#components]);
     const m = this.size;
     const rows = opts.blockRows ?? blockRows(engine, x.rows, [m, x.cols]);
-    if (!Number.isInteger(rows) || rows < 1) throw new ValueError(`blockRows must be a positive integer, got ${String(rows)}`);
+    if (!Number.isInteger(rows) || rows < 1) throw new ValueError(`blockRows must be a positive integer, got ${describeValue(rows)}`);
     const c = engine.tensor(this.#components.data, [m, this.features]);
     const norm = engine.tensor(Float32Array.from(this.#normalization), [m, m]);
     try {

@@ -422,13 +422,13 @@ export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFit
   o = optionsObject('fit', o, FIT_KEYS);
   const epochs = o.epochs ?? 1;
   const batchSize = o.batchSize ?? 32;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`epochs must be a positive integer, got ${String(epochs)}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${String(batchSize)}`);
+  if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`epochs must be a positive integer, got ${describeValue(epochs)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${describeValue(batchSize)}`);
   if (o.seed !== undefined) checkSeed(o.seed);
   const seed = o.seed ?? modelSeed; // the model's own (checked when it was built) shuffled on
   if (o.validationSplit !== undefined) {
     const v = o.validationSplit;
-    if (typeof v !== 'number' || !(v > 0 && v < 1)) throw new ValueError(`validationSplit must be in (0, 1), got ${String(v)}`);
+    if (typeof v !== 'number' || !(v > 0 && v < 1)) throw new ValueError(`validationSplit must be in (0, 1), got ${describeValue(v)}`);
     if (o.validationData !== undefined) throw new ValueError('give validationSplit or validationData, not both');
   }
   if (o.validationData !== undefined && (!Array.isArray(o.validationData) || o.validationData.length !== 2)) {

@@ -107,7 +107,7 @@ export function mlpLayers(
 
 /** Throws a ValueError naming the layer unless `spec` is a well-formed LayerSpec. */
 export function checkLayerSpec(spec: unknown, where = 'layer'): asserts spec is LayerSpec {
-  if (typeof spec !== 'object' || spec === null) throw new ValueError(`${where} must be a layer spec object, got ${String(spec)}`);
+  if (typeof spec !== 'object' || spec === null) throw new ValueError(`${where} must be a layer spec object, got ${describeValue(spec)}`);
   const s = spec as Record<string, unknown>;
   const kind = s.kind as LayerSpec['kind'];
   if (!LAYER_KINDS.includes(kind)) {
@@ -124,12 +124,12 @@ export function checkLayerSpec(spec: unknown, where = 'layer'): asserts spec is 
       break;
     case 'sigmoid':
       checkFinite(`${where} (sigmoid) alpha`, s.alpha as number);
-      if (typeof s.learnAlpha !== 'boolean') throw new ValueError(`${where} (sigmoid) learnAlpha must be true or false, got ${String(s.learnAlpha)}`);
+      if (typeof s.learnAlpha !== 'boolean') throw new ValueError(`${where} (sigmoid) learnAlpha must be true or false, got ${describeValue(s.learnAlpha)}`);
       break;
     case 'leakyRelu':
       checkFinite(`${where} (leakyRelu) slope`, s.slope as number);
       if ((s.slope as number) < 0) {
-        throw new ValueError(`${where} (leakyRelu) slope must be ≥ 0 (the backward reads the sign of the output), got ${String(s.slope)}`);
+        throw new ValueError(`${where} (leakyRelu) slope must be ≥ 0 (the backward reads the sign of the output), got ${describeValue(s.slope)}`);
       }
       break;
     default:

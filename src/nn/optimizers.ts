@@ -7,7 +7,7 @@ import type { SgdUpdate } from '../backend.js';
 import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { checkFinite, optionKeys, optionsObject } from '../validate.js';
+import { checkFinite, describeValue, optionKeys, optionsObject } from '../validate.js';
 import type { AdamSpec, OptimizerSpec, SgdSpec } from './types.js';
 
 export type SgdOptions = Partial<Omit<SgdSpec, 'kind'>>;
@@ -36,7 +36,7 @@ export function adam(options?: AdamOptions): AdamSpec {
 
 /** Throws a ValueError naming the field unless `spec` is a well-formed OptimizerSpec. */
 export function checkOptimizerSpec(spec: unknown): asserts spec is OptimizerSpec {
-  if (typeof spec !== 'object' || spec === null) throw new ValueError(`optimizer must be sgd(...) or adam(...), got ${String(spec)}`);
+  if (typeof spec !== 'object' || spec === null) throw new ValueError(`optimizer must be sgd(...) or adam(...), got ${describeValue(spec)}`);
   const s = spec as Record<string, number> & { kind: unknown };
   const inRange = (name: string, lo: number, hi: number, hiOpen: boolean): void => {
     const v = s[name]!;
@@ -45,21 +45,24 @@ export function checkOptimizerSpec(spec: unknown): asserts spec is OptimizerSpec
       throw new ValueError(`${s.kind} ${name} must be in [${lo}, ${hi === Infinity ? '∞' : hi}${hiOpen ? ')' : ']'}, got ${v}`);
     }
   };
+  const positive = (name: string): void => {
+    const v = s[name]!;
+    checkFinite(`${s.kind} ${name}`, v);
+    if (!(v > 0)) throw new ValueError(`${s.kind} ${name} must be > 0, got ${v}`);
+  };
   if (s.kind === 'sgd') {
-    inRange('lr', 0, Infinity, true);
+    positive('lr');
     inRange('momentum', 0, 1, true);
     inRange('weightDecay', 0, Infinity, true);
   } else if (s.kind === 'adam') {
-    inRange('lr', 0, Infinity, true);
+    positive('lr');
     inRange('beta1', 0, 1, true);
     inRange('beta2', 0, 1, true);
-    checkFinite('adam eps', s.eps!);
-    if (!(s.eps! > 0)) throw new ValueError(`adam eps must be > 0, got ${s.eps}`);
+    positive('eps');
     inRange('weightDecay', 0, Infinity, true);
   } else {
     throw new ValueError(`unknown optimizer ${JSON.stringify(s.kind)}; expected 'sgd' or 'adam' (use sgd() or adam())`);
   }
-  if (!(s.lr! > 0)) throw new ValueError(`${s.kind} lr must be > 0, got ${s.lr}`);
 }
 
 /** A parameter as the optimizer sees it. */

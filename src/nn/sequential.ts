@@ -7,7 +7,7 @@ import { checkEngine, checkRecoverOptions, type Engine, LOSS_KINDS, type Recover
 import { DisposedError, GPUOpError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { BackendKind, LossKind } from '../types.js';
-import { checkFinite, checkSeed, checkTensorBytes, fmtShape, optionKeys, optionsObject } from '../validate.js';
+import { checkFinite, checkSeed, checkTensorBytes, describeValue, fmtShape, optionKeys, optionsObject } from '../validate.js';
 import {
   allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, type Prepared, type RowSource, rowSource, rowsPerTensor, takeRows, toHostMatrix, toHostTargets,
 } from './data.js';
@@ -356,7 +356,7 @@ export class Sequential {
     const c = this.#ready('evaluate');
     opts = optionsObject('evaluate', opts, EVALUATE_KEYS);
     const batchSize = opts.batchSize ?? 1024;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${String(batchSize)}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${describeValue(batchSize)}`);
     const nonFinite = allowNonFiniteOption(opts);
     const hx = await this.#inputs('x', x, nonFinite);
     const hy = await this.#targets('y', y, hx.rows, c.loss, nonFinite);
@@ -390,7 +390,7 @@ export class Sequential {
     if (cols !== this.inputs) throw new ShapeError(`x has ${cols} columns but the model takes ${this.inputs} inputs`);
     const widest = Math.max(this.inputs, ...this.layers.map((l) => (l.kind === 'dense' ? l.units : 0)));
     const batchSize = opts.batchSize ?? Math.max(1, Math.floor(PREDICT_ELEMENTS / widest));
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${String(batchSize)}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${describeValue(batchSize)}`);
     const nonFinite = allowNonFiniteOption(opts);
     let X: { rows: RowSource; owned: Tensor | null };
     if (x instanceof Tensor) X = { rows: x, owned: null };

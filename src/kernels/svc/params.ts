@@ -4,7 +4,7 @@
 import { ValueError } from '../../errors.js';
 import { checkDegree } from '../../gram-options.js';
 import type { Matrix } from '../../data/matrix.js';
-import { checkFinite, checkOptionalFunction, MAX_FLOAT32, MIN_NORMAL_FLOAT32, optionKeys, optionsObject } from '../../validate.js';
+import { checkFinite, checkOptionalFunction, describeValue, MAX_FLOAT32, MIN_NORMAL_FLOAT32, optionKeys, optionsObject } from '../../validate.js';
 import type { SVCKernel, SVCOptions, SVCProviderKind } from './types.js';
 
 /** Kernels after alias resolution. */
@@ -41,7 +41,7 @@ const SVC_KEYS = optionKeys<SVCOptions>()(
 export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
   o = optionsObject('SVC', o, SVC_KEYS);
   const C = o.C ?? 1;
-  if (typeof C !== 'number' || !Number.isFinite(C) || C <= 0) throw new ValueError(`C must be a finite number > 0, got ${String(C)}`);
+  if (typeof C !== 'number' || !Number.isFinite(C) || C <= 0) throw new ValueError(`C must be a finite number > 0, got ${describeValue(C)}`);
   const k = o.kernel ?? 'rbf';
   if (!SVC_KERNELS.includes(k)) throw new ValueError(`unknown kernel ${JSON.stringify(k)}; expected one of ${SVC_KERNELS.join(', ')}`);
   const kernel: KernelName = k === 'poly' ? 'polynomial' : k;
@@ -55,19 +55,19 @@ export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
   checkFinite('coef0', coef0);
   const degree = checkDegree(o.degree ?? 3);
   const tol = o.tol ?? 1e-3;
-  if (typeof tol !== 'number' || !Number.isFinite(tol) || tol <= 0) throw new ValueError(`tol must be a finite number > 0, got ${String(tol)}`);
+  if (typeof tol !== 'number' || !Number.isFinite(tol) || tol <= 0) throw new ValueError(`tol must be a finite number > 0, got ${describeValue(tol)}`);
   const maxIter = o.maxIter ?? null;
   if (maxIter !== null && (!Number.isSafeInteger(maxIter) || maxIter < 1)) {
-    throw new ValueError(`maxIter must be a positive integer, got ${String(maxIter)}`);
+    throw new ValueError(`maxIter must be a positive integer, got ${describeValue(maxIter)}`);
   }
   const onMaxIter = o.onMaxIter ?? 'warn';
   if (onMaxIter !== 'warn' && onMaxIter !== 'throw') throw new ValueError(`onMaxIter must be 'warn' or 'throw', got ${JSON.stringify(onMaxIter)}`);
   const cacheSize = o.cacheSize ?? 200;
   if (typeof cacheSize !== 'number' || !Number.isFinite(cacheSize) || cacheSize <= 0) {
-    throw new ValueError(`cacheSize must be a number of MB > 0, got ${String(cacheSize)}`);
+    throw new ValueError(`cacheSize must be a number of MB > 0, got ${describeValue(cacheSize)}`);
   }
   const batchRows = o.batchRows ?? 64;
-  if (!Number.isInteger(batchRows) || batchRows < 1) throw new ValueError(`batchRows must be a positive integer, got ${String(batchRows)}`);
+  if (!Number.isInteger(batchRows) || batchRows < 1) throw new ValueError(`batchRows must be a positive integer, got ${describeValue(batchRows)}`);
   const provider = o.provider ?? 'engine';
   if (provider !== 'engine' && provider !== 'float64') {
     throw new ValueError(`provider must be 'engine' or 'float64', got ${JSON.stringify(provider)}`);
