@@ -128,7 +128,7 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
     expect(() => new KernelClassifier({ hidden: -1 })).toThrow(/hidden must be an integer ≥ 0/);
     expect(() => new KernelClassifier({ lr: 0 })).toThrow(/lr must be > 0/);
     expect(() => new KernelClassifier({ epochs: 1.5 })).toThrow(ValueError);
-    expect(() => new KernelClassifier({ kernel: 'cosine' as never })).toThrow(/unknown kernel/);
+    expect(() => new KernelClassifier({ kernel: 'cosine' as never })).toThrow(/^KernelClassifier: unknown kernel "cosine"; expected one of sigmoid, logistic, linear, polynomial, rbf$/);
     expect(() => new KernelClassifier({ kernel: 'rbf', gamma: -1 })).toThrow(/gamma must be > 0/);
     // @ts-expect-error the type refuses projected-sigmoid too (SymmetricGramKernel)
     expect(() => new KernelClassifier({ kernel: 'projected-sigmoid' })).toThrow(/does not support the projected-sigmoid kernel/);

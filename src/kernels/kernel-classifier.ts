@@ -23,7 +23,7 @@ import type { Tensor } from '../tensor.js';
 import type { SymmetricGramKernel, SymmetricGramOptions } from '../types.js';
 import { checkFinite, checkSeed, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
 import {
-  blockRows, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
+  blockRows, checkInputMatrix, checkKernelFinite, checkSymmetricKernel, checkWidth, gatherRows, mapRowBlocks, sampleRowIndices,
 } from './landmarks.js';
 import { checkGramSums } from './float32-sums.js';
 
@@ -110,7 +110,7 @@ export class KernelClassifier {
     this.seed = opts.seed ?? 0;
     checkSeed(this.seed);
     this.standardize = optionalBoolean('standardize', opts.standardize, true);
-    refuseProjected('KernelClassifier', opts.kernel);
+    checkSymmetricKernel('KernelClassifier', opts.kernel);
     this.#gramOptions = { kernel: opts.kernel, gamma: opts.gamma, coef0: opts.coef0, degree: opts.degree };
     this.kernel = resolveGramOptions(this.#gramOptions, 1).kernel; // validates kernel, γ, c₀, degree now
   }

@@ -4,7 +4,7 @@
 
 import type { Engine } from '../engine.js';
 import { ShapeError, ValueError } from '../errors.js';
-import { kernelOverflow } from '../gram-options.js';
+import { GRAM_KERNELS, kernelOverflow } from '../gram-options.js';
 import { checkMatrix, type Matrix } from '../data/matrix.js';
 import { seededRandom, shuffleInPlace } from '../data/random.js';
 import type { Tensor } from '../tensor.js';
@@ -49,13 +49,20 @@ export function checkKernelFinite(name: string, values: ArrayLike<number>, cols:
   }
 }
 
+const SYMMETRIC_KERNELS: readonly string[] = GRAM_KERNELS.filter((k) => k !== 'projected-sigmoid');
+
 /**
- * 'projected-sigmoid' σ(αᵀx + βᵀy + γ) is not symmetric and, against fixed landmarks, is a
- * function of the single projection αᵀx: refused by the Nyström map and the classifier.
+ * The kernel option of the Nyström map and the classifier, when given: one of the symmetric
+ * kernels. 'projected-sigmoid' σ(αᵀx + βᵀy + γ) is not symmetric and, against fixed
+ * landmarks, is a function of the single projection αᵀx; an unknown name is told the list
+ * without it (the engine's own list offers it).
  */
-export function refuseProjected(what: string, kernel: string | undefined): void {
+export function checkSymmetricKernel(what: string, kernel: string | undefined): void {
   if (kernel === 'projected-sigmoid') {
-    throw new ValueError(`${what} does not support the projected-sigmoid kernel (not symmetric; against fixed landmarks it depends on x only through αᵀx); use sigmoid, logistic, linear, polynomial or rbf`);
+    throw new ValueError(`${what} does not support the projected-sigmoid kernel (not symmetric; against fixed landmarks it depends on x only through αᵀx); use ${SYMMETRIC_KERNELS.join(', ')}`);
+  }
+  if (kernel !== undefined && !SYMMETRIC_KERNELS.includes(kernel)) {
+    throw new ValueError(`${what}: unknown kernel ${describeValue(kernel)}; expected one of ${SYMMETRIC_KERNELS.join(', ')}`);
   }
 }
 

@@ -34,7 +34,7 @@ import type { Matrix } from '../data/matrix.js';
 import type { SymmetricGramKernel, SymmetricGramOptions } from '../types.js';
 import { describeValue, optionKeys, optionsObject } from '../validate.js';
 import {
-  blockRows, checkInputMatrix, checkKernelFinite, checkWidth, gatherRows, mapRowBlocks, refuseProjected, sampleRowIndices,
+  blockRows, checkInputMatrix, checkKernelFinite, checkSymmetricKernel, checkWidth, gatherRows, mapRowBlocks, sampleRowIndices,
 } from './landmarks.js';
 import { checkGramSums } from './float32-sums.js';
 
@@ -174,7 +174,7 @@ export class Nystroem {
 export async function nystroem(engine: Engine, x: Matrix, opts: NystroemOptions = {}): Promise<Nystroem> {
   checkEngine('nystroem', engine);
   opts = optionsObject('nystroem', opts, NYSTROEM_KEYS);
-  refuseProjected('nystroem', opts.kernel);
+  checkSymmetricKernel('nystroem', opts.kernel);
   checkInputMatrix('nystroem: X', x);
   const o = resolveGramOptions(opts, x.cols);
   const m = opts.components ?? 100;
