@@ -448,6 +448,18 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     expect(await small.predict(xTest!)).toEqual(await big.predict(xTest!));
   });
 
+  it('a row cache smaller than the working set, on the CPU backend: prefetching fills free room only (it thrashed: 64 rows per miss)', async () => {
+    const y = yTrain.map((v) => v % 2); // one problem over all 1348 rows; 2 MB hold 388 of them
+    const opts: SVCOptions = { kernel: 'rbf', cacheSize: 2, provider: 'engine' };
+    const batched = await new SVC(opts).fit(cpu, xTrain, y);
+    // batchRows 1: no prefetching, every row computed when it is missed (libsvm's way).
+    const onDemand = await new SVC({ ...opts, batchRows: 1 }).fit(cpu, xTrain, y);
+    const capacity = Math.floor((2 * 2 ** 20) / (4 * xTrain.rows));
+    expect(batched.fitInfo.rowsComputed).toBeLessThanOrEqual(onDemand.fitInfo.rowsComputed + capacity);
+    expect(batched.fitInfo.batches).toBeLessThanOrEqual(onDemand.fitInfo.batches);
+    expect(Array.from(batched.supportIndices)).toEqual(Array.from(onDemand.supportIndices));
+  });
+
   it('progress: one call per one-vs-one problem, in pair order', async () => {
     const seen: string[] = [];
     await new SVC({ provider: 'float64', onProgress: (p) => seen.push(`${p.pair}/${p.pairs}:${p.classes.join('-')}`) })

@@ -2,8 +2,9 @@
 // solver asks for rows that are not cached, the missing ones plus the solver's hints (the
 // points most likely to be selected next) are gathered into one batch B and K(X[B], X) is
 // computed in ONE dispatch (gatherRows + the fused Gram pass, one submission) with ONE
-// readback; the rows go into an LRU cache with a byte budget. On WebGPU the rows are the
-// GPU's float32 values; on the CPU backend the CPU's float32 values. Kernel values beyond
+// readback (on the CPU backend the hints only fill free cache room); the rows go into an
+// LRU cache with a byte budget. On WebGPU the rows are the GPU's float32 values; on the
+// CPU backend the CPU's float32 values. Kernel values beyond
 // float32 are refused (checkKernelValues): the diagonal (float64) before any work, every
 // row as it is read back; on WebGPU so is data whose float32 sums would overflow
 // (checkGramSums).
@@ -66,8 +67,14 @@ export class EngineRowProvider implements KernelRowProvider {
       }
     }
     if (batch.length === 0) return out as KernelRow[];
+    // Hints beyond the free cache room evict rows the solver may still need. On WebGPU that
+    // pays (a dispatch and its readback cost far more than the rows in it); on the CPU backend
+    // every row costs its full computation, and a working set larger than the cache thrashed
+    // (64 rows per miss, 10-20× slower), so there hints only fill free room.
+    const room = this.#engine.backend === 'cpu' ? this.#cache.capacity - this.#cache.size : Infinity;
+    const limit = Math.min(this.#batchRows, room);
     for (const h of hints) {
-      if (batch.length >= this.#batchRows) break;
+      if (batch.length >= limit) break;
       if (!inBatch.has(h) && !this.#cache.has(h)) {
         batch.push(h);
         inBatch.add(h);
