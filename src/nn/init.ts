@@ -5,6 +5,16 @@
 import { mulberry32 } from '../data/random.js';
 import type { InitKind } from './types.js';
 
+/**
+ * The default seed of layer `index` of a model seeded `seed`: the seed itself for layer 0,
+ * then steps of 2654435761 (2³²/φ). A step of 1 made models a few seeds apart share layers
+ * (seed 0's layer 2 was seed 2's layer 0), so runs repeated over seeds 0, 1, 2, … were not
+ * independent. Stays a safe integer for |seed| ≤ MAX_SEED and up to 10⁶ layers.
+ */
+export function layerSeed(seed: number, index: number): number {
+  return seed + index * 2654435761;
+}
+
 /** Initial weights W [inputs, units], row-major. */
 export function initWeights(init: InitKind, inputs: number, units: number, seed: number): Float32Array {
   const random = mulberry32(seed);

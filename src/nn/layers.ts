@@ -13,7 +13,7 @@ const INIT_KINDS: readonly InitKind[] = ['glorot', 'he'];
 export interface DenseOptions {
   /** 'glorot' (default) or 'he'. */
   init?: InitKind;
-  /** Seed of this layer's initial weights (default: the model's seed + the layer's index). */
+  /** Seed of this layer's initial weights (default: derived from the model's seed and the layer's index). */
   seed?: number;
 }
 export interface SigmoidOptions {

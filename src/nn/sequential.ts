@@ -13,7 +13,7 @@ import {
 } from './data.js';
 import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, resolveFitOptions, type TrainContext } from './fit.js';
 import { CHECKPOINT_TAG, checkCheckpointOptions, setUpCheckpoints } from './checkpoint.js';
-import { initWeights } from './init.js';
+import { initWeights, layerSeed } from './init.js';
 import { checkLayerSpec, describeLayer } from './layers.js';
 import { Network, type Param } from './network.js';
 import type { TrainingRecovery } from './recovery.js';
@@ -30,7 +30,7 @@ const EVALUATE_KEYS = optionKeys<EvaluateOptions>()('batchSize', 'allowNonFinite
 const PREDICT_KEYS = optionKeys<PredictOptions>()('batchSize', 'allowNonFinite');
 
 export interface SequentialOptions {
-  /** Seed of the initial weights (layer i: seed + i unless it has its own) and of fit's shuffles; default 0. */
+  /** Seed of the initial weights (layer i: seed + i·2654435761 unless it has its own) and of fit's shuffles; default 0. */
   seed?: number;
 }
 
@@ -141,7 +141,7 @@ export class Sequential {
     const [, index, what] = p.name.split('.') as [string, string, string];
     const i = Number(index);
     const l = this.layers[i]!;
-    if (what === 'weight' && l.kind === 'dense') return initWeights(l.init, l.inputs, l.units, l.seed ?? this.seed + i);
+    if (what === 'weight' && l.kind === 'dense') return initWeights(l.init, l.inputs, l.units, l.seed ?? layerSeed(this.seed, i));
     if (what === 'alpha' && l.kind === 'sigmoid') return new Float32Array([l.alpha]);
     return new Float32Array(p.shape[0]); // bias: zeros
   }

@@ -20,7 +20,7 @@ export interface DenseSpec {
   units: number;
   /** Weight initialisation: glorot uniform ±√(6/(in+out)) or he normal N(0, 2/in). Biases start at 0. */
   init: InitKind;
-  /** Seed of this layer's initial weights; default: the model seed + the layer's index. */
+  /** Seed of this layer's initial weights; default: derived from the model seed and the layer's index (layerSeed). */
   seed?: number;
 }
 

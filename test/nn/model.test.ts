@@ -105,6 +105,26 @@ describe('initialisation and parameters', () => {
     }
   });
 
+  it('models a few seeds apart share no layer: runs repeated over seeds 0..4 start independently (seed 0\'s layer 2 was seed 2\'s layer 0)', async () => {
+    const layers = [dense(8, 8), sigmoid(), dense(8, 8), sigmoid(), dense(8, 8), sigmoid(), dense(8, 8), sigmoid(), dense(8, 2)];
+    // Each weight matrix divided by its glorot bound: the uniform draws it was made from.
+    const draws = new Map<string, string>();
+    for (let seed = 0; seed < 5; seed++) {
+      const m = sequential(engines.cpu, layers, { seed });
+      try {
+        for (const p of m.parameters().filter((q) => q.name.endsWith('.weight'))) {
+          const bound = Math.sqrt(6 / (p.tensor.shape[0] + p.tensor.shape[1]!));
+          const key = Array.from((await p.tensor.read()).subarray(0, 16), (v) => (v / bound).toFixed(6)).join();
+          const where = `seed ${seed} ${p.name}`;
+          expect(draws.get(key), `${where} repeats the draws of`).toBeUndefined();
+          draws.set(key, where);
+        }
+      } finally {
+        m.dispose();
+      }
+    }
+  });
+
   it('summary lists layers, output widths and parameter counts', () => {
     const m = sequential(engines.cpu, [dense(2, 8), sigmoid(), dense(8, 1)], { seed: 3 });
     try {
