@@ -68,7 +68,7 @@ export function matmulCase(n: number): CaseSpec<MatmulData> {
       const b = uniform(rng, n * n, -1, 1);
       return {
         data: { kind: 'matmul', n, a, b },
-        check(out) {
+        check: wholeOutput(n * n, (out) => {
           const idx = sampleIndices(rng, n * n);
           const ref = idx.map((i) => {
             const r = Math.floor(i / n);
@@ -78,7 +78,7 @@ export function matmulCase(n: number): CaseSpec<MatmulData> {
             return s;
           });
           return relNormCheck(idx.map((i) => out[i]!), ref, 1e-5);
-        },
+        }),
       };
     },
   };
@@ -97,10 +97,10 @@ export function sigmoidCase(n: number): CaseSpec<SigmoidData> {
       const x = uniform(rng, n, -8, 8);
       return {
         data: { kind: 'sigmoid', n, x },
-        check(out) {
+        check: wholeOutput(n, (out) => {
           const idx = sampleIndices(rng, n);
           return absCheck(idx.map((i) => out[i]!), idx.map((i) => 1 / (1 + Math.exp(-x[i]!))), 1e-6);
-        },
+        }),
       };
     },
   };
@@ -124,7 +124,7 @@ export function gramCase(n: number, m: number, d: number): CaseSpec<GramData> {
       const y = uniform(rng, m * d, 0, 1);
       return {
         data: { kind: 'gram', n, m, d, x, y, gamma, coef0 },
-        check(out) {
+        check: wholeOutput(n * m, (out) => {
           const idx = sampleIndices(rng, n * m);
           const ref = idx.map((e) => {
             const i = Math.floor(e / m);
@@ -134,7 +134,7 @@ export function gramCase(n: number, m: number, d: number): CaseSpec<GramData> {
             return Math.tanh(gamma * s + coef0);
           });
           return absCheck(idx.map((e) => out[e]!), ref, 1e-5);
-        },
+        }),
       };
     },
   };
@@ -192,9 +192,8 @@ export function mlpCase(widths: number[], batch: number, lr: number): CaseSpec<M
         data,
         check(out, step) {
           const { loss, after } = ref.step(step);
-          const expectedLength = 1 + weights.reduce((s, w) => s + w.length, 0);
-          if (out.length !== expectedLength) return { ok: false, detail: `output has ${out.length} values, expected ${expectedLength}` };
-          if (!Number.isFinite(out[0]!)) return { ok: false, detail: `loss is ${out[0]}` };
+          const bad = wholeOutputProblem(out, 1 + weights.reduce((s, w) => s + w.length, 0));
+          if (bad !== null) return { ok: false, detail: `step ${step + 1}: ${bad}` };
           const lossErr = Math.abs(out[0]! - loss) / Math.abs(loss);
           let offset = 1;
           let worst = 0;
@@ -320,6 +319,24 @@ function matmul64(a: Float64Array, b: Float64Array, n: number, k: number, m: num
 }
 
 // ---- checks ----------------------------------------------------------------------------------
+
+/**
+ * Why an output cannot be right whatever its sampled entries say, or null: it must have
+ * exactly `length` values, every one finite (a NaN the samples miss is still a wrong answer).
+ */
+function wholeOutputProblem(out: Float32Array, length: number): string | null {
+  if (out.length !== length) return `output has ${out.length} values, expected ${length}`;
+  for (let i = 0; i < out.length; i++) if (!Number.isFinite(out[i]!)) return `output[${i}] is ${out[i]}`;
+  return null;
+}
+
+/** `check` of an output that passed wholeOutputProblem (else that problem). */
+function wholeOutput(length: number, check: (out: Float32Array) => CheckResult): (out: Float32Array) => CheckResult {
+  return (out) => {
+    const bad = wholeOutputProblem(out, length);
+    return bad === null ? check(out) : { ok: false, detail: bad };
+  };
+}
 
 function relErr(out: number[], ref: number[]): number {
   let d2 = 0;
