@@ -2,7 +2,7 @@
 // and what every Node runner shares: where a results file goes, writing it, and the
 // process exit. The printed table comes from ./table.js (shared with the browser page).
 
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, arch, platform, release, totalmem, type as osType } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { UsageError } from '../src/cli/args.js';
@@ -77,7 +77,16 @@ export async function prepareReportPath(path: string): Promise<string> {
   } catch (err) {
     throw new UsageError(`--out ${path}: cannot make its folder (${(err as Error).message})`);
   }
-  if ((await stat(path).catch(() => null))?.isDirectory()) throw new UsageError(`--out ${path} is a folder; give a file name`);
+  const existing = await stat(path).catch(() => null);
+  if (existing?.isDirectory()) throw new UsageError(`--out ${path} is a folder; give a file name`);
+  // Opened for appending, as the write will open it: a folder that exists may still take no
+  // new file (read-only, another user's, /proc), which mkdir and stat do not tell.
+  try {
+    await (await open(path, 'a')).close();
+  } catch (err) {
+    throw new UsageError(`--out ${path} cannot be written (${(err as Error).message})`);
+  }
+  if (existing === null) await rm(path, { force: true });
   return path;
 }
 

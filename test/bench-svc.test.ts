@@ -1,7 +1,8 @@
 // The SVC fit benchmark (`npm run bench:svc`, bench/svc.ts), bundled the way the npm script
 // does and run as a child process: flags it cannot use end with exit code 2 and one line
 // naming them (no stack trace), before any fit is timed; so does an --out that cannot be
-// written (it used to fail only after the whole run).
+// written (it used to fail only after the whole run, and one whose folder exists but takes no
+// new file, such as /proc, still did).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,8 @@ describe('bench:svc flags it cannot use', () => {
     for (const [out, message] of [
       [dir, /^bench:svc: --out .*bench-svc-\w+ is a folder; give a file name$/],
       [join(dir, 'file.json', 'x.json'), /^bench:svc: --out .*file\.json\/x\.json: cannot make its folder/],
+      // Refused even to root: the kernel's /proc takes no new file.
+      ['/proc/bench-svc.json', /^bench:svc: --out \/proc\/bench-svc\.json cannot be written \(ENOENT: /],
     ] as const) {
       if (out !== dir) writeFileSync(join(dir, 'file.json'), '{}');
       const r = await svc(['--repeats', '1', '--out', out]);
