@@ -10,7 +10,7 @@ import { formatFlags, intFlag, parseFlags, UsageError } from '../src/cli/args.js
 import { BackendUnavailableError, createEngine, type Engine, LimitError, planGramTiles } from '../src/index.js';
 import { buildInfo } from './build.js';
 import { checkLargeGram } from './gram-check.js';
-import { log, runMain } from './report.js';
+import { log, machine, runMain } from './report.js';
 
 const FLAGS = {
   n: { type: 'string', value: 'N', help: 'rows of X: K is N×N (default 20000)' },
@@ -54,7 +54,8 @@ async function main(argv: string[]): Promise<number> {
         `${r.entries} entries in ${r.seconds.toFixed(1)} s = ${((n * n) / r.seconds / 1e6).toFixed(1)} M entries/s (of K; half computed)`,
     );
     log(`${r.sampledRows.length} sampled rows: max |webgpu − cpu| = ${r.maxDiffReference.toExponential(2)}, max |webgpu − float64| = ${r.maxDiffFloat64.toExponential(2)} → ${ok ? 'ok' : 'FAILED'}`);
-    process.stdout.write(`${JSON.stringify({ ...r, tiling: r.tiling, ok, build: buildInfo() })}\n`);
+    const ranOn = { adapter: gpu.adapterInfo, kernels: gpu.tiling, host: machine() };
+    process.stdout.write(`${JSON.stringify({ ...r, ok, build: buildInfo(), ...ranOn })}\n`);
     return ok ? 0 : 1;
   } finally {
     gpu.destroy();

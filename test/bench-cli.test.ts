@@ -35,9 +35,17 @@ describe('bench:gram-20k', () => {
   it('--n 40 --d 8 --tile 16: the documented --tile is used, and 20 distinct rows of a small K are checked', async () => {
     const r = await script('gram-20k', ['--n', '40', '--d', '8', '--tile', '16']);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { ok: boolean; entries: number; sampledRows: number[]; tiling: { tileRows: number; tileCols: number }; build: { commit: string } };
+    const out = JSON.parse(r.stdout) as {
+      ok: boolean; entries: number; sampledRows: number[]; tiling: { tileRows: number; tileCols: number }; build: { commit: string };
+      adapter: { description: string; isFallbackAdapter: boolean } | null; kernels: string; host: { node: string; cpu: { cores: number } };
+    };
     expect(out.ok).toBe(true);
     expect(out.build.commit).toMatch(/^[0-9a-f]{40}$/);
+    // What it ran on, as every bench JSON records it (it had only the build).
+    expect(typeof out.adapter?.description).toBe('string');
+    expect(typeof out.adapter?.isFallbackAdapter).toBe('boolean');
+    expect(['workgroup', 'register']).toContain(out.kernels);
+    expect([out.host.node, out.host.cpu.cores > 0]).toEqual([process.version, true]);
     expect(out.entries).toBe(1600);
     expect([out.tiling.tileRows, out.tiling.tileCols]).toEqual([16, 16]);
     expect(new Set(out.sampledRows).size).toBe(20);
