@@ -62,11 +62,12 @@ export interface BenchState {
   backends: BackendStatus[];
   /** Rows of the results table, in run order. */
   results: BenchResult[];
-  /** sigmoid-core-webgpu ÷ each peer, per workload (peer median ÷ ours). */
+  /** sigmoid-core-webgpu ÷ each peer, per workload (peer median ÷ ours); like the tables, of `results` whenever the state is published. */
   ratios: RatioRow[];
   /** Markdown of both tables (as the runners print them). */
   table: string;
   ratioTable: string;
+  /** Since the run started (its whole length once `done`). */
   seconds: number;
 }
 
@@ -151,10 +152,21 @@ export async function runBench(
   opts: RunOptions = {},
 ): Promise<BenchState> {
   const t0 = performance.now();
-  const s = initialState(mode, env);
+  const s: BenchState = { ...initialState(mode, env), adapter: 'being asked' };
+  /** Hands the state on with the tables of the results so far: whoever saves it mid-run gets tables that agree with them. */
+  const publish = () => {
+    const peers = s.backends.filter((b) => b.id !== OURS).map((b) => b.id);
+    s.ratios = ratios(s.results, OURS, peers);
+    s.table = formatTable(s.results);
+    s.ratioTable = formatRatios(s.ratios, peers);
+    s.seconds = (performance.now() - t0) / 1000;
+    hooks.update(s);
+  };
+  // Before the first await: a page's second run replaces the first run's finished state at once.
+  publish();
   s.adapter = await adapterInfo();
   const timing = s.timing;
-  hooks.update(s);
+  publish();
   const cases = specs(mode);
   run: for (const id of ids) {
     const peer = makePeer(id, opts);
@@ -165,7 +177,7 @@ export async function runBench(
     if (reason !== null || started.kind !== 'fulfilled') {
       s.backends.push({ id, status: 'unavailable', info: null, reason });
       hooks.progress(`[${id}] unavailable: ${reason}`);
-      hooks.update(s);
+      publish();
       if (started.kind === 'pending') {
         s.error = `${id}: ${reason}; the run stopped there, so that nothing runs beside it`;
         break;
@@ -180,7 +192,7 @@ export async function runBench(
       const { result: r, stuck } = await runCaseWithin(peer, info, spec, timing, hooks.progress);
       s.results.push(r);
       hooks.progress(`[${id}] ${spec.name} ${spec.size}: ${r.check === 'ok' ? `median ${fmtMs(r.timing!.medianMs)}, ${fmtNum(r.throughput!)} ${r.unit}` : `${r.check}: ${r.detail}`}`);
-      hooks.update(s);
+      publish();
       if (stuck) {
         s.error = `${id} ${spec.name} ${spec.size}: ${r.detail}; the run stopped there, so that no case runs beside it`;
         break run;
@@ -188,12 +200,7 @@ export async function runBench(
     }
     await peer.destroy().catch(() => {});
   }
-  const peers = s.backends.filter((b) => b.id !== OURS).map((b) => b.id);
-  s.ratios = ratios(s.results, OURS, peers);
-  s.table = formatTable(s.results);
-  s.ratioTable = formatRatios(s.ratios, peers);
-  s.seconds = (performance.now() - t0) / 1000;
-  hooks.update(s);
+  publish();
   hooks.progress(`done in ${s.seconds.toFixed(1)} s: ${s.results.filter((r) => r.check === 'ok').length} of ${s.results.length} cases ok`);
   s.done = true;
   return s;

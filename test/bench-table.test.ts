@@ -1,8 +1,11 @@
 // The benchmark's Markdown tables (bench/table.ts, shared by every runner and the page's
 // JSON): a FAILED row's check text ("max |err| = …") must not break the table, so a `|` in a
-// cell is escaped and every row keeps the header's columns.
+// cell is escaped and every row keeps the header's columns. And a peer run's state has the
+// tables of its results whenever it is published, not only once the run has ended (the
+// page's download and an unfinished runner's JSON had empty ones beside the page's tables).
 import { describe, expect, it } from 'vitest';
-import { type CaseResult, formatTable, markdown } from '../bench/table.js';
+import { type BenchState, OURS, runBench } from '../bench/peer-run.js';
+import { type CaseResult, formatRatios, formatTable, markdown, ratios } from '../bench/table.js';
 
 /** The cells of a Markdown table row, split at the `|` that are not escaped. */
 const cells = (line: string) => line.trim().slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
@@ -31,4 +34,29 @@ describe('Markdown tables', () => {
     expect(new Set(t.map((l) => l.length)).size).toBe(1);
     expect(t[2]).toBe('| x\\|y      | 1 |');
   });
+});
+
+describe('a peer run\'s published state (window.__bench, the page\'s download, a runner\'s JSON)', () => {
+  it('carries the tables of the results it has at every update, from the first (before any await) to the last', async () => {
+    const seen: BenchState[] = [];
+    const env = { tool: 'test', userAgent: 'node', hardwareConcurrency: 1 };
+    const run = runBench('quick', ['sigmoid-core-cpu', 'sigmoid-core-webgpu'], { progress: () => {}, update: (s) => seen.push(structuredClone(s)) }, env);
+    // Published at once: a page's second run must not leave the first run's finished state up
+    // (done, with its results) while it asks for the adapter.
+    expect(seen.map((s) => [s.done, s.results.length])).toEqual([[false, 0]]);
+    const final = await run;
+    expect(seen.length).toBeGreaterThan(4);
+    expect(seen.filter((s) => s.results.length > 0).length).toBeGreaterThan(1);
+    for (const s of [...seen, final]) {
+      const peers = s.backends.filter((b) => b.id !== OURS).map((b) => b.id);
+      const what = `after ${s.results.length} result(s)`;
+      expect(s.ratios, what).toEqual(ratios(s.results, OURS, peers));
+      expect(s.table, what).toBe(formatTable(s.results));
+      expect(s.ratioTable, what).toBe(formatRatios(s.ratios, peers));
+    }
+    // sigmoid-core-webgpu runs where Node has an adapter (Dawn), and is unavailable elsewhere.
+    const started = final.backends.filter((b) => b.status === 'ok').map((b) => b.id);
+    expect(started).toContain('sigmoid-core-cpu');
+    expect(final.results.map((r) => [r.backend, r.check])).toEqual(started.flatMap((id) => ['matmul', 'sigmoid', 'gram', 'mlp'].map(() => [id, 'ok'])));
+  }, 120_000);
 });
