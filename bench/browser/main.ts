@@ -7,7 +7,7 @@
 // published on window.__bench.
 import { BACKENDS, type BenchState, type Mode, MODES, notRun, OURS, parseBackends, runBench } from '../peer-run.js';
 import { describeError } from '../peers/types.js';
-import { fileStamp, fmtNum, fmtRange, fmtMs, fmtRatio, ratios, runs } from '../table.js';
+import { fileStamp, fmtNum, fmtRange, fmtMs, fmtRatio, runs } from '../table.js';
 
 export type { BenchState } from '../peer-run.js';
 
@@ -81,7 +81,7 @@ function render(s: BenchState): void {
   const head = rt.createTHead().insertRow();
   for (const h of ['workload', 'size', ...peers.map((p) => `÷ ${p}`)]) head.appendChild(Object.assign(document.createElement('th'), { textContent: h }));
   const body = rt.createTBody();
-  for (const row of ratios(s.results, OURS, peers)) {
+  for (const row of s.ratios) {
     const tr = body.insertRow();
     cell(tr, row.workload);
     cell(tr, row.size);
@@ -117,7 +117,7 @@ function download(): void {
   const blob = new Blob([`${JSON.stringify(state, null, 2)}\n`], { type: 'application/json' });
   const a = Object.assign(document.createElement('a'), {
     href: URL.createObjectURL(blob),
-    download: `browser-${fileStamp(state.date)}.json`,
+    download: `browser-${state.mode}-${fileStamp(state.date)}.json`, // named as the headless runner names its file
   });
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);

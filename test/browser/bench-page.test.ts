@@ -5,9 +5,13 @@
 // thrown), every timed result passed its float64 check, and the page logged no errors.
 import type { Browser } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, type Served, serve, type WatchedPage, watchedPage, within } from '../../tools/browser.js';
 import type { BenchState } from '../../bench/peer-run.js';
+import { fileStamp } from '../../bench/table.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 /** Quick mode takes well under a minute on SwiftShader; allow for a loaded machine. */
@@ -118,4 +122,54 @@ describe('benchmark page, query parameters it cannot use', () => {
       await w.page.close();
     }
   }, 60_000);
+});
+
+describe('benchmark page opened by hand (no autorun): Run, Download JSON, a second Run', () => {
+  it('runs what is ticked, downloads the state it shows, and a second run replaces the first at once', async () => {
+    const w = await watchedPage(browser!);
+    const downloads = mkdtempSync(join(tmpdir(), 'bench-page-download-'));
+    try {
+      const cdp = await w.page.createCDPSession();
+      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+      await w.page.goto(`${served!.url}?backends=sigmoid-core-cpu`, { waitUntil: 'load' });
+      await w.page.waitForFunction(() => document.querySelectorAll('input[name=backend]').length > 0, { timeout: 30_000 });
+      const controls = () => w.page.evaluate(() => ({
+        run: (document.getElementById('run') as HTMLButtonElement).disabled,
+        download: (document.getElementById('download') as HTMLButtonElement).disabled,
+        progress: document.getElementById('progress')!.textContent,
+        bench: window.__bench ?? null,
+      }));
+      expect(await controls()).toEqual({ run: false, download: true, progress: 'idle', bench: null });
+
+      await w.page.click('#run');
+      await w.page.waitForFunction(() => window.__bench?.done === true, { timeout: 120_000, polling: 200 });
+      const first = (await controls()).bench!;
+      expect(first.results.map((r) => [r.backend, r.check])).toEqual(WORKLOADS.map(() => ['sigmoid-core-cpu', 'ok']));
+      expect(await controls()).toMatchObject({ run: false, download: false, progress: expect.stringMatching(/^done in /) });
+
+      await w.page.click('#download');
+      const name = `browser-quick-${fileStamp(first.date)}.json`;
+      for (let i = 0; i < 100 && !existsSync(join(downloads, name)); i++) await new Promise((done) => setTimeout(done, 100));
+      expect(readdirSync(downloads), 'the downloaded file, named as the runner names its JSON').toEqual([name]);
+      expect(JSON.parse(readFileSync(join(downloads, name), 'utf8'))).toEqual(first);
+
+      // The second run, clicked in the page: from the click on, window.__bench is the new run's
+      // (it kept the first run's finished state, done with its results, while the adapter was asked).
+      const atClick = await w.page.evaluate(() => {
+        (document.getElementById('run') as HTMLButtonElement).click();
+        const s = window.__bench!;
+        return { done: s.done, results: s.results.length, date: s.date, run: (document.getElementById('run') as HTMLButtonElement).disabled };
+      });
+      expect(atClick).toMatchObject({ done: false, results: 0, run: true });
+      expect(atClick.date).not.toBe(first.date);
+      await w.page.waitForFunction(() => window.__bench?.done === true, { timeout: 120_000, polling: 200 });
+      const second = (await controls()).bench!;
+      expect(second.date).toBe(atClick.date);
+      expect(second.results.map((r) => [r.backend, r.check])).toEqual(WORKLOADS.map(() => ['sigmoid-core-cpu', 'ok']));
+      expect(w.pageErrors, 'page errors').toEqual([]);
+    } finally {
+      await w.page.close();
+      rmSync(downloads, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
