@@ -189,6 +189,7 @@ export async function runBench(
     s.backends.push({ id, status: 'ok', info, reason: null });
     for (const spec of cases) {
       hooks.progress(`[${id}] ${spec.name} ${spec.size}…`);
+      await nextTask();
       const { result: r, stuck } = await runCaseWithin(peer, info, spec, timing, hooks.progress);
       s.results.push(r);
       hooks.progress(`[${id}] ${spec.name} ${spec.size}: ${r.check === 'ok' ? `median ${fmtMs(r.timing!.medianMs)}, ${fmtNum(r.throughput!)} ${r.unit}` : `${r.check}: ${r.detail}`}`);
@@ -249,6 +250,23 @@ export async function runCaseWithin(
   return { result: { ...o.value, elapsedMs }, stuck: false };
 }
 
+/**
+ * Resolves in a task of its own. A CPU or wasm backend's runs and reads resolve as microtasks,
+ * so a run of its cases never gave the event loop back: the page neither repainted (progress
+ * and tables frozen for minutes) nor answered its runner. Awaited between runs, untimed.
+ * A MessageChannel message, as setTimeout is throttled (up to once a minute) in a background tab.
+ */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 async function runCase(peer: Peer, info: PeerInfo, spec: CaseSpec, timing: MeasureOptions): Promise<BenchResult> {
   const made = spec.make();
   const c = await peer.prepare(made.data);
@@ -267,6 +285,7 @@ async function runCase(peer: Peer, info: PeerInfo, spec: CaseSpec, timing: Measu
         const r = made.check(values, i + 1);
         checked = r.detail;
         if (!r.ok && failure === null) failure = `${i < 0 ? 'warm-up' : `run ${i + 1}`}: ${r.detail}`;
+        await nextTask();
       },
       timing,
     );

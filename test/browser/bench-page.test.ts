@@ -173,3 +173,30 @@ describe('benchmark page opened by hand (no autorun): Run, Download JSON, a seco
     }
   }, 300_000);
 });
+
+describe('benchmark page while a CPU backend runs', () => {
+  it('answers and shows its progress between runs (it gave the event loop back only at the end of the backend)', async () => {
+    const w = await watchedPage(browser!);
+    try {
+      // Full sizes on sigmoid-core's CPU backend: about a minute of cases whose runs and reads
+      // all resolve as microtasks. The page used to answer its first evaluate (and repaint)
+      // only when the whole backend was done.
+      await w.page.goto(`${served!.url}?mode=full&autorun=1&backends=sigmoid-core-cpu`, { waitUntil: 'load' });
+      const seen: { done: boolean; results: number; shown: number }[] = [];
+      const t0 = Date.now();
+      while (Date.now() - t0 < 12_000) {
+        seen.push(await w.page.evaluate(() => ({
+          done: window.__bench?.done ?? false,
+          results: window.__bench?.results.length ?? 0,
+          shown: document.querySelectorAll('#results tr').length,
+        })));
+        await new Promise((done) => setTimeout(done, 200));
+      }
+      // A matmul 2048 run holds the thread some seconds: polls are answered between runs.
+      expect(seen.length, JSON.stringify(seen)).toBeGreaterThan(3);
+      expect(seen.some((s) => !s.done && s.results > 0 && s.shown === s.results), JSON.stringify(seen)).toBe(true);
+    } finally {
+      await w.page.close();
+    }
+  }, 120_000);
+});
