@@ -76,3 +76,27 @@ describe('bench:browser when a backend cannot start', () => {
     expect([s.build?.sigmoidCore, s.build?.commit]).toEqual([pkg.version, expect.stringMatching(/^[0-9a-f]{40}$/)]);
   }, 300_000);
 });
+
+describe('bench:browser when the page crashes mid-run', () => {
+  const chromium = '/usr/bin/chromium';
+  it.runIf(existsSync(chromium))('exit code 1 at once, naming the crash, and the JSON has what finished before it', async () => {
+    // Chromium runs each renderer through this prefix, which kills it 8 s after it starts: the
+    // page dies a few seconds into a full run (minutes of CPU matmuls). The runner used to
+    // wait out its 90 min limit on a page that would never answer, and then write no JSON.
+    const killer = join(dir, 'kill-renderer');
+    writeFileSync(killer, '#!/bin/sh\n"$@" &\npid=$!\n(sleep 8; kill -9 $pid) &\nwait $pid\n');
+    const wrapper = join(dir, 'chromium-renderer-dies');
+    writeFileSync(wrapper, `#!/bin/sh\nexec ${chromium} --renderer-cmd-prefix=${killer} "$@"\n`);
+    for (const f of [killer, wrapper]) chmodSync(f, 0o755);
+    const out = join(dir, 'crashed.json');
+    const r = await runner(['--backends', 'sigmoid-core-cpu', '--out', out], { env: { PUPPETEER_EXECUTABLE_PATH: wrapper }, timeoutMs: 150_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^the page crashed \(/m);
+    const s = JSON.parse(readFileSync(out, 'utf8')) as BenchState & { incomplete: string | null; pageErrors: string[] };
+    expect(s.incomplete).toMatch(/^the page crashed \(/);
+    expect(s.done).toBe(false);
+    expect(s.backends.map((b) => [b.id, b.status])).toEqual([['sigmoid-core-cpu', 'ok']]);
+    expect(s.results.every((x) => x.check === 'ok'), JSON.stringify(s.results)).toBe(true);
+    expect(r.stdout).toContain(s.table); // the printed table is the JSON's
+  }, 180_000);
+});

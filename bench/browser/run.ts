@@ -43,21 +43,28 @@ async function main(argv: string[]): Promise<number> {
     await w.page.goto(url, { waitUntil: 'load' });
     // Poll rather than one waitForFunction: a page busy in a long synchronous kernel (a
     // CPU/wasm peer, or TF.js blocking on the GPU) may not answer a single evaluate for
-    // minutes, which is no reason to give up before the deadline.
+    // minutes, which is no reason to give up before the deadline. A crashed page answers no
+    // evaluate at all: its 'error' event ends the wait, and the state last read is reported.
+    const crashed = new Promise<string>((resolve) => w.page.once('error', (err) => resolve(`the page crashed (${err.message})`)));
+    let state: BenchState | null = null;
     let incomplete: string | null = null;
     const t0 = Date.now();
     for (;;) {
-      const done = await within(w.page.evaluate(() => window.__bench?.done === true), 600_000, 'the page').catch(() => false);
-      if (done) break;
+      const polled = await Promise.race([within(w.page.evaluate(() => window.__bench ?? null), 600_000, 'the page').catch(() => null), crashed]);
+      if (typeof polled === 'string') {
+        incomplete = polled;
+        break;
+      }
+      state = polled ?? state;
+      if (state?.done) break;
       if (Date.now() - t0 > limitMs) {
         incomplete = `the page did not finish within ${limitMs / 60_000} min`;
         break;
       }
       await new Promise((r) => setTimeout(r, 2000));
     }
-    const state = await within(w.page.evaluate(() => window.__bench ?? null), 30_000, 'the page');
     if (!state) throw new Error(`the page published no results: ${incomplete ?? ''}\n${w.problems()}`);
-    process.stdout.write(`${formatState(state as BenchState, OURS)}\n`);
+    process.stdout.write(`${formatState(state, OURS)}\n`);
 
     const report = {
       ...state, args: argv, incomplete, host: { ...machine(), chromium: await browser.version() },
@@ -68,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
     if (incomplete) log(incomplete);
     // As bench:peers: a failed case, a backend that did not start (sigmoid-core-webgpu with no
     // adapter included) or a failed run is exit code 1, each named on stderr.
-    const problems = peerRunProblems(state as BenchState);
+    const problems = peerRunProblems(state);
     for (const line of problems) log(line);
     return incomplete || problems.length > 0 ? 1 : 0;
   } finally {
