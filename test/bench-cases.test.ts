@@ -1,7 +1,8 @@
 // The benchmark's float64 checks (bench/cases.ts), on real outputs of sigmoid-core's CPU
 // backend (bench/peers/sigmoid-core.ts): a right output passes, and an output with one bad
-// value the 64 samples do not look at, or with a value too many, fails. They used to look at
-// the sampled entries only, so a NaN anywhere else, or a longer output, passed.
+// value the 64 samples do not look at, with a value too many, or with a run of 16 zeros the
+// samples miss, fails. They used to look at the sampled entries only, so a NaN anywhere else,
+// a longer output or a wrong block of the output (a wrong tile, say) passed.
 import { describe, expect, it } from 'vitest';
 import { type CaseSpec, gramCase, matmulCase, mlpCase, sigmoidCase } from '../bench/cases.js';
 import { sigmoidCorePeer } from '../bench/peers/sigmoid-core.js';
@@ -11,7 +12,7 @@ const CASES: [string, CaseSpec, number][] = [
   ['matmul', matmulCase(64), 1234],
   ['sigmoid', sigmoidCase(2 ** 12), 1234],
   ['gram', gramCase(64, 48, 8), 1234],
-  ['mlp', mlpCase([16, 8, 4], 8, 0.1), 70], // a W1 entry (after the loss at 0)
+  ['mlp', mlpCase([64, 32, 4], 8, 0.1), 1234], // W1 entries (after the loss at 0)
 ];
 
 /** Three runs' outputs (warm-up, two timed) of `spec` on the CPU backend, each with its check. */
@@ -47,5 +48,12 @@ describe('the float64 checks look at the whole output', () => {
     const longer = new Float32Array(c!.out.length + 1);
     longer.set(c!.out);
     expect(c!.check(longer), 'one value too many').toBe(false);
+  });
+
+  it.each(CASES)('%s: 16 wrong values in a row that the samples miss fail every run', async (_name, spec, at) => {
+    for (const { out, check } of await outputs(spec)) {
+      out.fill(0, at, at + 16);
+      expect(check(out)).toBe(false);
+    }
   });
 });
