@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import type { BuildInfo } from './build.js';
 
 /** The packages whose versions a results file records. */
-const PACKAGES = ['@jax-js/jax', '@tensorflow/tfjs-core', 'webgpu'];
+const PACKAGES = [
+  '@jax-js/jax', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu', 'webgpu',
+];
 
 function version(file: string): string | null {
   try {

@@ -55,11 +55,16 @@ describe('bench:peers --mode quick (WebGPU through Dawn in Node)', () => {
     expect(report.build).not.toBeNull();
     expect(report.build!.sigmoidCore).toBe(pkg.version);
     expect(report.build!.commit).toMatch(/^[0-9a-f]{40}$/);
-    expect(report.build!.packages).toEqual({ '@jax-js/jax': version('@jax-js/jax'), '@tensorflow/tfjs-core': version('@tensorflow/tfjs-core'), webgpu: version('webgpu') });
+    // TF.js's backends are packages of their own, with their own versions (they were not recorded).
+    const tfjs = ['core', 'backend-webgpu', 'backend-wasm', 'backend-cpu'].map((p) => `@tensorflow/tfjs-${p}`);
+    expect(report.build!.packages).toEqual({
+      '@jax-js/jax': version('@jax-js/jax'), ...Object.fromEntries(tfjs.map((p) => [p, version(p)])), webgpu: version('webgpu'),
+    });
     expect((report.adapter as Record<string, unknown>).powerPreference).toBe('high-performance');
     const library = Object.fromEntries(report.backends.map((b) => [b.id, b.info!.library]));
     expect(library['sigmoid-core-webgpu']).toMatch(new RegExp(`^sigmoid-core ${pkg.version} \\(source, commit [0-9a-f]{7}`));
     expect(library['jax-webgpu']).toBe(`@jax-js/jax ${version('@jax-js/jax')}`);
+    expect(library['tfjs-webgpu']).toBe(`@tensorflow/tfjs-core ${version('@tensorflow/tfjs-core')}, @tensorflow/tfjs-backend-webgpu ${version('@tensorflow/tfjs-backend-webgpu')}`);
   });
 
   it('prints the results table and a ratio per workload and peer', () => {

@@ -13,6 +13,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { withVersion } from '../build.js';
 import type { CaseData } from '../cases.js';
 import { concat } from './sigmoid-core.js';
 import type { Peer, PeerCase } from './types.js';
@@ -38,7 +39,7 @@ export function tfjsPeer(backend: 'webgpu' | 'wasm' | 'cpu'): Peer {
         const be = tf.backend() as unknown as { adapterInfo?: unknown };
         details.adapterInfo = be.adapterInfo ?? null;
       }
-      return { library: `@tensorflow/tfjs-core ${tf.version_core}`, device: `tf.setBackend('${backend}')`, details };
+      return { library: `@tensorflow/tfjs-core ${tf.version_core}, ${withVersion(`@tensorflow/tfjs-backend-${backend}`)}`, device: `tf.setBackend('${backend}')`, details };
     },
     async prepare(d) {
       await tf.setBackend(backend); // init() of another TF.js backend may have switched it
