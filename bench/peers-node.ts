@@ -63,9 +63,9 @@ async function main(argv: string[]): Promise<number> {
   const flags = parseFlags('bench:peers', argv, FLAGS);
   const mode: Mode = choiceFlag('mode', flags.mode ?? 'full', MODES);
   const ids = backendsFlag(flags.backends ?? 'sigmoid-core-webgpu,tfjs-webgpu,jax-webgpu');
+  const tiling = choiceFlag('tiling', flags.tiling ?? 'auto', TILING_CHOICES);
   const out = await prepareReportPath(flags.out ?? resultsFile(`peers-${mode}`, new Date().toISOString()));
   const nav = (globalThis as unknown as { navigator: { userAgent?: string; hardwareConcurrency?: number } }).navigator;
-  const tiling = choiceFlag('tiling', flags.tiling ?? 'auto', TILING_CHOICES);
   log(`bench:peers ${mode}: ${ids.join(', ')}${tiling === 'auto' ? '' : ` (sigmoid-core tiling=${tiling})`}`);
   const state = await runBench(mode, ids, { progress: (line) => log(line), update: () => {} }, {
     tool: 'sigmoid-core bench/peers-node', userAgent: nav.userAgent ?? `Node.js ${process.version}`,

@@ -5,7 +5,7 @@
 // print the ratio table and write its JSON;
 // bad flags end with exit code 2 and a message that names them; a backend that cannot
 // start (no adapter) or a ceiling that cannot run fails the run with exit code 1.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +95,11 @@ describe('bench:peers --mode quick (WebGPU through Dawn in Node)', () => {
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/--out .*r\.json\/x\.json: cannot make its folder/);
     expect(out.stdout).toBe('');
+    // Every flag is checked before --out's folder is made (a bad --tiling left it behind).
+    const tiling = await bench(['--tiling', 'bogus', '--out', join(dir, 'made', 'x.json')]);
+    expect(tiling.code).toBe(2);
+    expect(tiling.stderr).toMatch(/--tiling must be one of auto, workgroup, register, got "bogus"/);
+    expect(existsSync(join(dir, 'made'))).toBe(false);
   });
 
   it('runs the WASM peers too (tfjs-wasm failed in the bundle: `__dirname is not defined`, its .wasm not found)', async () => {
