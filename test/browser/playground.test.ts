@@ -17,8 +17,11 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 const artifacts = `${repo}test/.artifacts`;
 /**
  * XOR (4 noisy clusters, 200 points, 20 % validation) with 2 → 8 → 1, sigmoid, BCE, Adam 0.1,
- * batch 16, seed 0: 100 % at epoch 12 on the CPU (seeds 1–3: 10, 9, 26). A 4-unit network
- * sticks at 75 % for seed 0 (one cluster wrong, vanishing gradients), hence 8 units.
+ * batch 16, seed 0: 100 % train and validation accuracy at epoch 12, on the CPU and on WebGPU
+ * (the page's data, model and fit calls replayed in Node; layer seeds seed + i·2654435761).
+ * Other seeds vary: seeds 1–3 reach it at epochs 108, 27 and 12 (seed 1 hovers at 97–99 %
+ * from epoch 9 on, a few points wrong), so the test stays on seed 0.
+ * A 4-unit network also reaches 100 % for seed 0 (epoch 9) but not seed 1 within 100 epochs.
  */
 const MAX_EPOCHS = 100;
 const TRAIN_TIMEOUT_MS = 150_000;
