@@ -659,7 +659,7 @@ export class Engine {
       this.#own(acc);
       this.#own(x);
       if (!Number.isInteger(offset) || offset < 0 || offset + x.size > acc.size) {
-        throw new ValueError(`axpyInto: ${x.size} values at offset ${offset} do not fit in ${acc} (${acc.size} values)`);
+        throw new ValueError(`axpyInto: ${x.size} values at offset ${describeValue(offset)} do not fit in ${acc} (${acc.size} values)`);
       }
     }
     this.#be.axpyInto(acc.buffer, x.buffer, x.size, a, offset ?? 0);
@@ -700,7 +700,7 @@ export class Engine {
     checkFinite('eps', eps);
     if (!(eps > 0)) throw new ValueError(`eps must be > 0, got ${eps}`);
     checkHyper('weightDecay', weightDecay, 0, Infinity);
-    if (!Number.isInteger(o.step) || o.step < 1) throw new ValueError(`adam step must be an integer ≥ 1, got ${o.step}`);
+    if (!Number.isInteger(o.step) || o.step < 1) throw new ValueError(`adam step must be an integer ≥ 1, got ${describeValue(o.step)}`);
     const c1 = 1 / (1 - beta1 ** o.step);
     const c2 = 1 / (1 - beta2 ** o.step);
     this.#be.adamUpdate(param.buffer, grad.buffer, m.buffer, v.buffer, param.size, o.lr, beta1, beta2, eps, weightDecay, c1, c2);

@@ -17,7 +17,8 @@ import { expectThrows } from './helpers/expectClose.js';
 import {
   createEngine, DisposedError, type Engine, gramMatrix, gramTiles, KernelClassifier, LimitError, nystroem, planGramTiles,
   Sequential, sequential, ShapeError, SigmoidCoreError, SVC, ValueError, type Matrix, dense, sigmoid, leakyRelu, adam, sgd, mlpLayers,
-  labelsFromColumn, randomSplit, stratifiedSplit,
+  labelsFromColumn, randomSplit, stratifiedSplit, classIndices, oneHot, selectColumns, dropColumn, takeRows, takeValues, applyStandardizer,
+  parseSafetensors, encodeSafetensors,
 } from '../src/index.js';
 import { CsvError, readCsv } from '../src/io/csv.js';
 
@@ -269,6 +270,27 @@ const rows: Row[] = [
   ['SVC C a string', () => new SVC({ C: '10' as never }), ValueError, ['C must be a finite number > 0, got "10"']],
   ['KernelClassifier lr a string', () => new KernelClassifier({ lr: '0.01' as never }), ValueError, ['lr must be a finite number, got "0.01"']],
   ['fit epochs a string', ({ model, X, labels }) => model.fit(X, labels, { epochs: '5' as never }), ValueError, ['epochs must be a positive integer, got "5"']],
+  ['fit a class label a string', ({ model, X, labels }) => model.fit(X, labels.map(String) as never), ValueError, ['y row 0 (0-based) is "0": class labels must be integers']],
+  ['fit host matrix rows a string', ({ model, M, labels }) => model.fit({ ...M, rows: '12' as never }, labels), ShapeError, ['"12" rows × 4 columns']],
+  ['fit checkpoint.every a string', ({ model, X, labels }) => model.fit(X, labels, { checkpoint: { every: '2' as never, to: 'x.ckpt' } }), ValueError, ['checkpoint.every must be a positive integer (epochs), got "2"']],
+  ['fit checkpoint.to a number', ({ model, X, labels }) => model.fit(X, labels, { checkpoint: { to: 5 as never } }), ValueError, ['a checkpoint target must be', 'got 5']],
+  ['fit resumeFrom null', ({ model, X, labels }) => model.fit(X, labels, { resumeFrom: null as never }), ValueError, ['resumeFrom must be', 'got null']],
+  ['parseSafetensors of null', () => parseSafetensors(null as never), ValueError, ['expected a Uint8Array, got null']],
+  ['encodeSafetensors metadata a number', () => encodeSafetensors([], { seed: 5 as never }), ValueError, ['metadata values must be strings; "seed" is 5']],
+  ['adamStep step a string', ({ e }) => e.adamStep(e.zeros([2]), e.zeros([2]), e.zeros([2]), e.zeros([2]), { lr: 0.1, step: '2' as never }), ValueError, ['adam step must be an integer ≥ 1, got "2"']],
+  ['axpyInto offset a string', ({ e }) => e.axpyInto(e.zeros([2]), e.zeros([1]), 1, '1' as never), ValueError, ['at offset "1"']],
+  ['gramMatrix X rows a string', ({ e, M }) => gramMatrix(e, { ...M, rows: '12' as never }, null), ValueError, ['gramMatrix: X: "12"×4 does not match 48 values']],
+  ['SVC gamma an array', () => new SVC({ gamma: [0.5] as never }), ValueError, ["gamma must be 'scale', 'auto' or a finite number > 0, got an array"]],
+  ['SVC.fit a label a string', ({ e, M, labels }) => new SVC().fit(e, M, labels.map(String) as never), ValueError, ['SVC.fit: label 0 is "0", not a finite number']],
+  ['stratifiedSplit a label a string', () => stratifiedSplit(['1', 0, 1, 0] as never, { testFraction: 0.5 }), ValueError, ['stratifiedSplit: label 0 is "1"']],
+  ['labelsFromColumn a label a string', () => labelsFromColumn(['1', 0] as never), ValueError, ['row 0 (0-based) is "1", not a finite number']],
+  ['classIndices a label a string', () => classIndices(['1'] as never, [0, 1]), ValueError, ['row 0 (0-based) has label "1", which is not one of the classes 0, 1']],
+  ['oneHot a label a string', () => oneHot(['1'] as never, 2), ValueError, ['oneHot: label 0 is "1"']],
+  ['selectColumns a column a string', ({ M }) => selectColumns(M, ['1'] as never), ValueError, ['selectColumns: column "1" is outside']],
+  ['dropColumn a column a string', ({ M }) => dropColumn(M, '1' as never), ValueError, ['dropColumn: column "1" is outside']],
+  ['takeRows a row a string', ({ M }) => takeRows(M, ['1'] as never), ValueError, ['takeRows: row "1" is outside']],
+  ['takeValues an index a string', () => takeValues([1, 2], ['1'] as never), ValueError, ['takeValues: index "1" is outside']],
+  ['applyStandardizer a mean a string', ({ M }) => applyStandardizer(M, { mean: ['0', 0, 0, 0] as never, std: [1, 1, 1, 1] }), ValueError, ['column 0 has mean "0" and std 1']],
   // ---- data utilities ----
   ['labelsFromColumn options null', () => labelsFromColumn([0, 1], null as never), ValueError, ['labelsFromColumn options must be an object']],
   ['randomSplit options null', () => randomSplit(10, null as never), ValueError, ['randomSplit options must be an object']],

@@ -52,7 +52,7 @@ export function labelsFromColumn(values: ArrayLike<number>, options?: LabelOptio
   }
   if (values.length === 0) throw new ValueError(`${name} is empty`);
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i]!)) throw new ValueError(`${name}: ${at(i)} is ${values[i]}, not a finite number`);
+    if (!Number.isFinite(values[i]!)) throw new ValueError(`${name}: ${at(i)} is ${describeValue(values[i])}, not a finite number`);
   }
   const allIntegers = Array.prototype.every.call(values, (v: number) => Number.isInteger(v));
   const chosen: Task = task === 'auto' ? (allIntegers ? 'classification' : 'regression') : task;
@@ -75,7 +75,7 @@ export function classIndices(values: ArrayLike<number>, classes: readonly number
   const at = whereOf(firstLine);
   return Int32Array.from(values, (v, i) => {
     const k = index.get(v);
-    if (k === undefined) throw new ValueError(`${name}: ${at(i)} has label ${v}, which is not one of the classes ${classes.join(', ')}`);
+    if (k === undefined) throw new ValueError(`${name}: ${at(i)} has label ${describeValue(v)}, which is not one of the classes ${classes.join(', ')}`);
     return k;
   });
 }
@@ -88,7 +88,7 @@ export function oneHot(labels: ArrayLike<number>, classes: number): Matrix {
   const data = new Float32Array(n * classes);
   for (let i = 0; i < n; i++) {
     const k = labels[i]!;
-    if (!Number.isInteger(k) || k < 0 || k >= classes) throw new ValueError(`oneHot: label ${i} is ${k}, expected an integer in 0..${classes - 1}`);
+    if (!Number.isInteger(k) || k < 0 || k >= classes) throw new ValueError(`oneHot: label ${i} is ${describeValue(k)}, expected an integer in 0..${classes - 1}`);
     data[i * classes + k] = 1;
   }
   return { rows: n, cols: classes, data };

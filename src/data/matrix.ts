@@ -33,7 +33,7 @@ export function checkMatrixData(name: string, m: unknown): asserts m is Matrix {
 export function checkMatrix(name: string, m: Matrix): void {
   checkMatrixData(name, m);
   if (!Number.isInteger(m.rows) || !Number.isInteger(m.cols) || m.rows < 1 || m.cols < 1 || m.data.length !== m.rows * m.cols) {
-    throw new ValueError(`${name}: ${m.rows}×${m.cols} does not match ${m.data.length} values`);
+    throw new ValueError(`${name}: ${describeValue(m.rows)}×${describeValue(m.cols)} does not match ${m.data.length} values`);
   }
 }
 
@@ -43,7 +43,7 @@ export function selectColumns(m: Matrix, columns: readonly number[]): Matrix {
   if (columns.length === 0) throw new ValueError('selectColumns: no columns selected');
   for (const c of columns) {
     if (!Number.isInteger(c) || c < 0 || c >= m.cols) {
-      throw new ValueError(`selectColumns: column ${c} is outside 0..${m.cols - 1}`);
+      throw new ValueError(`selectColumns: column ${describeValue(c)} is outside 0..${m.cols - 1}`);
     }
   }
   const cols = columns.length;
@@ -63,7 +63,7 @@ export function column(m: Matrix, index: number): Float32Array {
 
 /** Every column of `m` except `drop` (e.g. the features beside a label column). */
 export function dropColumn(m: Matrix, drop: number): Matrix {
-  if (!Number.isInteger(drop) || drop < 0 || drop >= m.cols) throw new ValueError(`dropColumn: column ${drop} is outside 0..${m.cols - 1}`);
+  if (!Number.isInteger(drop) || drop < 0 || drop >= m.cols) throw new ValueError(`dropColumn: column ${describeValue(drop)} is outside 0..${m.cols - 1}`);
   if (m.cols === 1) throw new ValueError('dropColumn: the matrix has only that one column');
   return selectColumns(m, Array.from({ length: m.cols - 1 }, (_, j) => (j < drop ? j : j + 1)));
 }
@@ -74,7 +74,7 @@ export function takeRows(m: Matrix, rows: readonly number[]): Matrix {
   if (rows.length === 0) throw new ValueError('takeRows: no rows selected');
   const data = new Float32Array(rows.length * m.cols);
   rows.forEach((r, i) => {
-    if (!Number.isInteger(r) || r < 0 || r >= m.rows) throw new ValueError(`takeRows: row ${r} is outside 0..${m.rows - 1}`);
+    if (!Number.isInteger(r) || r < 0 || r >= m.rows) throw new ValueError(`takeRows: row ${describeValue(r)} is outside 0..${m.rows - 1}`);
     data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols);
   });
   return { rows: rows.length, cols: m.cols, data };
@@ -83,7 +83,7 @@ export function takeRows(m: Matrix, rows: readonly number[]): Matrix {
 /** Picks the same positions out of a vector. */
 export function takeValues(v: ArrayLike<number>, rows: readonly number[]): Float32Array {
   return Float32Array.from(rows, (r) => {
-    if (!Number.isInteger(r) || r < 0 || r >= v.length) throw new ValueError(`takeValues: index ${r} is outside 0..${v.length - 1}`);
+    if (!Number.isInteger(r) || r < 0 || r >= v.length) throw new ValueError(`takeValues: index ${describeValue(r)} is outside 0..${v.length - 1}`);
     return v[r]!;
   });
 }

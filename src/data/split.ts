@@ -53,7 +53,7 @@ export function stratifiedSplit(labels: ArrayLike<number>, o: SplitOptions): Spl
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
     const v = labels[i]!;
-    if (typeof v !== 'number' || Number.isNaN(v)) throw new ValueError(`stratifiedSplit: label ${i} is ${String(v)}`);
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new ValueError(`stratifiedSplit: label ${i} is ${describeValue(v)}`);
     const rows = byClass.get(v);
     if (rows) rows.push(i);
     else byClass.set(v, [i]);

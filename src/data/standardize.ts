@@ -3,6 +3,7 @@
 // held-out data leaks into the model. A constant column (std 0) is centred, not scaled.
 
 import { ShapeError, ValueError } from '../errors.js';
+import { describeValue } from '../validate.js';
 import { checkMatrix, type Matrix } from './matrix.js';
 
 export interface Standardizer {
@@ -44,7 +45,7 @@ export function applyStandardizer(x: Matrix, s: Standardizer): Matrix {
   }
   for (let c = 0; c < x.cols; c++) {
     if (!Number.isFinite(s.mean[c]!) || !(s.std[c]! > 0) || !Number.isFinite(s.std[c]!)) {
-      throw new ValueError(`standardize: column ${c} has mean ${s.mean[c]} and std ${s.std[c]}; std must be finite and > 0`);
+      throw new ValueError(`standardize: column ${c} has mean ${describeValue(s.mean[c])} and std ${describeValue(s.std[c])}; std must be finite and > 0`);
     }
   }
   const { rows, cols, data } = x;

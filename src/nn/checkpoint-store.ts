@@ -15,6 +15,7 @@
 // with a non-literal dynamic import, so importing the library in a browser never touches it.
 
 import { SigmoidCoreError, ValueError } from '../errors.js';
+import { describeValue } from '../validate.js';
 
 /** Holds one checkpoint; write() replaces it atomically (all or nothing). */
 export interface CheckpointStore {
@@ -45,7 +46,7 @@ export function checkpointStore(target: CheckpointTarget): CheckpointStore {
   if (isStore(target)) return target;
   if (typeof target !== 'string' || target.length === 0) {
     throw new ValueError(
-      `a checkpoint target must be a file path, 'opfs:name', 'idb:name' or an object with write(bytes) and read(), got ${describe(target)}`,
+      `a checkpoint target must be a file path, 'opfs:name', 'idb:name' or an object with write(bytes) and read(), got ${describeValue(target)}`,
     );
   }
   if (target.startsWith('opfs:')) return new OpfsStore(keyOf(target, 'opfs:'));
@@ -63,10 +64,6 @@ function keyOf(target: string, prefix: string): string {
     throw new ValueError(`checkpoint target ${JSON.stringify(target)}: give a plain name after '${prefix}' (no '/')`);
   }
   return key;
-}
-
-function describe(x: unknown): string {
-  return typeof x === 'string' ? JSON.stringify(x) : x === null ? 'null' : typeof x;
 }
 
 /** Node's ENOENT and the browser's NotFoundError (OPFS) read the same. */

@@ -33,7 +33,7 @@
 // slots of one device vector first (engine.axpyInto at an offset, exact: 0 + 1·x = x).
 
 import { ValueError } from '../errors.js';
-import { optionKeys, optionsObject } from '../validate.js';
+import { describeValue, optionKeys, optionsObject } from '../validate.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { type CheckpointStore, type CheckpointTarget, checkpointStore, isStore } from './checkpoint-store.js';
@@ -286,7 +286,7 @@ export function checkResume(
   for (const key of ['seed', 'shuffle', 'batchSize'] as const) {
     const v = fit.given[key];
     if (v !== undefined && v !== f[key]) {
-      throw new ValueError(`${src}: the checkpoint's run used ${key} ${String(f[key])}, this fit asks for ${String(v)} (leave ${key} out to continue the run)`);
+      throw new ValueError(`${src}: the checkpoint's run used ${key} ${describeValue(f[key])}, this fit asks for ${describeValue(v)} (leave ${key} out to continue the run)`);
     }
   }
   if (fit.epochs <= ck.epochsCompleted) {
@@ -363,14 +363,14 @@ const CHECKPOINT_KEYS = optionKeys<CheckpointOptions>()('every', 'to');
 export function checkCheckpointOptions(o: FitOptions): { every: number; store: CheckpointStore } | null {
   const r = o.resumeFrom;
   if (r !== undefined && !(r instanceof Uint8Array) && typeof r !== 'string' && !isStore(r)) {
-    throw new ValueError(`resumeFrom must be checkpoint bytes, a path, 'opfs:name', 'idb:name' or a store with read(), got ${typeof r}`);
+    throw new ValueError(`resumeFrom must be checkpoint bytes, a path, 'opfs:name', 'idb:name' or a store with read(), got ${describeValue(r)}`);
   }
   const c = o.checkpoint;
   if (c === undefined) return null;
   if (typeof c !== 'object' || c === null) throw new ValueError('checkpoint must be { every?, to }');
   optionsObject('checkpoint', c, CHECKPOINT_KEYS, '{ every?, to }');
   const every = c.every ?? 1;
-  if (!Number.isInteger(every) || every < 1) throw new ValueError(`checkpoint.every must be a positive integer (epochs), got ${String(every)}`);
+  if (!Number.isInteger(every) || every < 1) throw new ValueError(`checkpoint.every must be a positive integer (epochs), got ${describeValue(every)}`);
   if (c.to === undefined) throw new ValueError("checkpoint.to is missing: give a file path, 'opfs:name', 'idb:name' or a store");
   return { every, store: checkpointStore(c.to) };
 }

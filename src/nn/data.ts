@@ -45,7 +45,7 @@ export function inputShape(name: string, x: Inputs): [number, number] {
 function checkHostMatrix(name: string, m: HostMatrix): void {
   if (!(m.data instanceof Float32Array)) throw new ValueError(`${name}.data must be a Float32Array`);
   if (!Number.isInteger(m.rows) || !Number.isInteger(m.cols) || m.rows < 1 || m.cols < 1 || m.data.length !== m.rows * m.cols) {
-    throw new ShapeError(`${name}: ${m.rows} rows × ${m.cols} columns does not match its ${m.data.length} values`);
+    throw new ShapeError(`${name}: ${describeValue(m.rows)} rows × ${describeValue(m.cols)} columns does not match its ${m.data.length} values`);
   }
 }
 
@@ -88,7 +88,7 @@ export async function toHostTargets(
         const v = values[r]!;
         if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= outputs) {
           throw new ValueError(
-            `${name} row ${r} (0-based) is ${String(v)}: class labels must be integers in 0..${outputs - 1} (the model has ${outputs} outputs)`,
+            `${name} row ${r} (0-based) is ${describeValue(v)}: class labels must be integers in 0..${outputs - 1} (the model has ${outputs} outputs)`,
           );
         }
         data[r * outputs + v] = 1;

@@ -27,6 +27,7 @@
 // Every check of a file throws a ValueError that says what is wrong.
 
 import { ValueError } from '../errors.js';
+import { describeValue } from '../validate.js';
 import type { LayerSpec } from './types.js';
 
 export interface SafetensorEntry {
@@ -94,7 +95,7 @@ export function encodeSafetensors(
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new ValueError(`safetensors metadata values must be strings; ${JSON.stringify(k)} is ${typeof v}`);
+      if (typeof v !== 'string') throw new ValueError(`safetensors metadata values must be strings; ${JSON.stringify(k)} is ${describeValue(v)}`);
     }
     header.__metadata__ = metadata;
   }
@@ -128,7 +129,7 @@ export function encodeSafetensors(
 
 /** Parses and checks safetensors bytes (F32 tensors only). */
 export function parseSafetensors(bytes: Uint8Array): SafetensorFile {
-  if (!(bytes instanceof Uint8Array)) throw new ValueError(`safetensors: expected a Uint8Array, got ${typeof bytes}`);
+  if (!(bytes instanceof Uint8Array)) throw new ValueError(`safetensors: expected a Uint8Array, got ${describeValue(bytes)}`);
   if (bytes.length < 8) throw new ValueError(`safetensors: the file is truncated: ${bytes.length} bytes, less than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;

@@ -47,7 +47,7 @@ export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
   const kernel: KernelName = k === 'poly' ? 'polynomial' : k;
   const gamma = o.gamma ?? 'scale';
   if (gamma !== 'scale' && gamma !== 'auto' && !(typeof gamma === 'number' && Number.isFinite(gamma) && gamma > 0)) {
-    throw new ValueError(`gamma must be 'scale', 'auto' or a finite number > 0, got ${typeof gamma === 'string' ? JSON.stringify(gamma) : String(gamma)}`);
+    throw new ValueError(`gamma must be 'scale', 'auto' or a finite number > 0, got ${describeValue(gamma)}`);
   }
   // γ and c₀ go to engine.gram as float32: past 3.4e38 they are refused here, not mid-fit.
   if (typeof gamma === 'number') checkFinite('gamma', gamma);

@@ -10,6 +10,7 @@
 import { checkMatrix, checkMatrixData, type Matrix } from '../../data/matrix.js';
 import { checkEngine, type Engine } from '../../engine.js';
 import { ShapeError, SigmoidCoreError, ValueError } from '../../errors.js';
+import { describeValue } from '../../validate.js';
 import { kernelMatrixF64 } from './kernel-f64.js';
 import { type KernelParams, resolveGamma, resolveSVCOptions, type ResolvedSVCOptions } from './params.js';
 import { checkKernelValues, type KernelRowProvider } from './provider.js';
@@ -87,7 +88,7 @@ export class SVC {
     if (y === null || y === undefined || typeof y.length !== 'number') throw new ValueError('SVC.fit: y must be an array of labels');
     if (y.length !== x.rows) throw new ShapeError(`SVC.fit: X has ${x.rows} rows but y has ${y.length} labels`);
     for (let i = 0; i < y.length; i++) {
-      if (typeof y[i] !== 'number' || !Number.isFinite(y[i]!)) throw new ValueError(`SVC.fit: label ${i} is ${String(y[i])}, not a finite number`);
+      if (typeof y[i] !== 'number' || !Number.isFinite(y[i]!)) throw new ValueError(`SVC.fit: label ${i} is ${describeValue(y[i])}, not a finite number`);
     }
     const classes = [...new Set(Array.from(y))].sort((a, b) => a - b);
     if (classes.length < 2) {
