@@ -18,7 +18,7 @@ import {
   createEngine, DisposedError, type Engine, gramMatrix, gramTiles, KernelClassifier, LimitError, nystroem, planGramTiles,
   Sequential, sequential, ShapeError, SigmoidCoreError, SVC, ValueError, type Matrix, dense, sigmoid, leakyRelu, adam, sgd, mlpLayers,
   labelsFromColumn, randomSplit, stratifiedSplit, classIndices, oneHot, selectColumns, dropColumn, takeRows, takeValues, applyStandardizer,
-  parseSafetensors, encodeSafetensors,
+  parseSafetensors, encodeSafetensors, EngineRowProvider,
 } from '../src/index.js';
 import { CsvError, readCsv } from '../src/io/csv.js';
 
@@ -263,6 +263,7 @@ const rows: Row[] = [
   ['Nystroem.transform without an engine', async ({ e, M }) => (await nystroem(e, M, { components: 4 })).transform(M as never, undefined as never), ValueError, ['Nystroem.transform: the engine must be an Engine']],
   ['gramMatrix without an engine', ({ M }) => gramMatrix(M as never, null as never, null), ValueError, ['gramMatrix: the engine must be an Engine']],
   ['gramTiles on an engine not awaited', ({ M }) => gramTiles(Promise.resolve() as never, M, null, {}, () => {}), ValueError, ['gramTiles: the engine must be an Engine', 'a Promise']],
+  ['EngineRowProvider on an engine not awaited', ({ M }) => new EngineRowProvider(Promise.resolve() as never, M, { kernel: 'rbf', gamma: 0.25, coef0: 0, degree: 3 }, { cacheBytes: 1 << 20, batchRows: 8 }), ValueError, ['EngineRowProvider: the engine must be an Engine', 'a Promise']],
   // ---- values of the wrong type are shown as what they are (a string quoted: "0.01", not 0.01) ----
   ['adam lr negative', () => adam({ lr: -1 }), ValueError, ['adam lr must be > 0, got -1']],
   ['sgd lr a string', () => sgd({ lr: '0.01' as never }), ValueError, ['sgd lr must be a finite number, got "0.01"']],

@@ -10,7 +10,7 @@
 // (checkGramSums).
 
 import type { Matrix } from '../../data/matrix.js';
-import type { Engine } from '../../engine.js';
+import { checkEngine, type Engine } from '../../engine.js';
 import { DisposedError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { checkGramSums } from '../float32-sums.js';
@@ -35,6 +35,7 @@ export class EngineRowProvider implements KernelRowProvider {
   #batches = 0;
 
   constructor(engine: Engine, x: Matrix, p: KernelParams, o: { cacheBytes: number; batchRows: number }) {
+    checkEngine('EngineRowProvider', engine);
     this.#engine = engine;
     this.#p = p;
     this.size = x.rows;
