@@ -30,7 +30,7 @@ const EVALUATE_KEYS = optionKeys<EvaluateOptions>()('batchSize', 'allowNonFinite
 const PREDICT_KEYS = optionKeys<PredictOptions>()('batchSize', 'allowNonFinite');
 
 export interface SequentialOptions {
-  /** Seed of the initial weights (layer i: seed + i·2654435761 unless it has its own) and of fit's shuffles; default 0. */
+  /** Seed of the initial weights (layer i of the list, activations included: seed + i·2654435761 unless it has its own) and of fit's shuffles; default 0. */
   seed?: number;
 }
 
