@@ -14,8 +14,8 @@ import type {
   TilingChoice, WebGPUDevice,
 } from './types.js';
 import {
-  checkFinite, checkGPUDevice, checkShape, checkTensorBytes, describeValue, fmtShape, optionalBoolean, optionKeys, type OptionKeys,
-  optionsObject, sameShape,
+  checkFinite, checkGPUDevice, checkInRange, checkPositive, checkShape, checkTensorBytes, describeValue, fmtShape, optionalBoolean,
+  optionKeys, type OptionKeys, optionsObject, sameShape,
 } from './validate.js';
 
 export type TensorData = Float32Array | readonly number[] | readonly Row[];
@@ -672,9 +672,9 @@ export class Engine {
     if (velocity !== null) this.#sameShapes('sgdStep', param, velocity);
     const momentum = o.momentum ?? 0;
     const weightDecay = o.weightDecay ?? 0;
-    checkHyper('lr', o.lr, 0, Infinity);
-    checkHyper('momentum', momentum, 0, 1);
-    checkHyper('weightDecay', weightDecay, 0, Infinity);
+    checkInRange('lr', o.lr, 0, Infinity);
+    checkInRange('momentum', momentum, 0, 1);
+    checkInRange('weightDecay', weightDecay, 0, Infinity);
     if (momentum > 0 && velocity === null) throw new ValueError('sgdStep: momentum > 0 needs a velocity tensor');
     distinct('sgdStep', { param, grad, ...(velocity ? { velocity } : {}) });
     this.#be.sgdUpdate(param.buffer, grad.buffer, momentum > 0 ? velocity!.buffer : null, param.size, o.lr, momentum, weightDecay);
@@ -694,12 +694,11 @@ export class Engine {
     const beta2 = o.beta2 ?? 0.999;
     const eps = o.eps ?? 1e-8;
     const weightDecay = o.weightDecay ?? 0;
-    checkHyper('lr', o.lr, 0, Infinity);
-    checkHyper('beta1', beta1, 0, 1);
-    checkHyper('beta2', beta2, 0, 1);
-    checkFinite('eps', eps);
-    if (!(eps > 0)) throw new ValueError(`eps must be > 0, got ${eps}`);
-    checkHyper('weightDecay', weightDecay, 0, Infinity);
+    checkInRange('lr', o.lr, 0, Infinity);
+    checkInRange('beta1', beta1, 0, 1);
+    checkInRange('beta2', beta2, 0, 1);
+    checkPositive('eps', eps);
+    checkInRange('weightDecay', weightDecay, 0, Infinity);
     if (!Number.isInteger(o.step) || o.step < 1) throw new ValueError(`adam step must be an integer ≥ 1, got ${describeValue(o.step)}`);
     const c1 = 1 / (1 - beta1 ** o.step);
     const c2 = 1 / (1 - beta2 ** o.step);
@@ -797,17 +796,9 @@ function distinct(op: string, roles: Record<string, Tensor>): void {
 /** The checked plain-SGD settings of a fused update (sgdMatmulStep, sgdColSumsStep). */
 function sgdUpdateOf(op: string, o: SgdUpdateOptions): SgdUpdate {
   const weightDecay = o.weightDecay ?? 0;
-  checkHyper('lr', o.lr, 0, Infinity);
-  checkHyper('weightDecay', weightDecay, 0, Infinity);
+  checkInRange('lr', o.lr, 0, Infinity);
+  checkInRange('weightDecay', weightDecay, 0, Infinity);
   return { lr: o.lr, weightDecay };
-}
-
-/** A hyper-parameter in [lo, hi) (hi = Infinity: unbounded). */
-function checkHyper(name: string, value: number, lo: number, hi: number): void {
-  checkFinite(name, value);
-  if (value < lo || value >= hi) {
-    throw new ValueError(`${name} must be in [${lo}, ${hi === Infinity ? '∞' : hi}), got ${value}`);
-  }
 }
 
 /** [rows, cols] of op(t) for a matrix operand; vectors are rejected. */

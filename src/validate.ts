@@ -31,6 +31,20 @@ export function checkFinite(name: string, value: number): void {
   }
 }
 
+/** A hyper-parameter: checkFinite, then in [lo, hi) (hi = Infinity: unbounded). */
+export function checkInRange(name: string, value: number, lo: number, hi: number): void {
+  checkFinite(name, value);
+  if (value < lo || value >= hi) {
+    throw new ValueError(`${name} must be in [${lo}, ${hi === Infinity ? '∞' : hi}), got ${value}`);
+  }
+}
+
+/** A hyper-parameter that must be > 0 (a learning rate, eps): checkFinite, then positive. */
+export function checkPositive(name: string, value: number): void {
+  checkFinite(name, value);
+  if (!(value > 0)) throw new ValueError(`${name} must be > 0, got ${value}`);
+}
+
 /**
  * Throws a LimitError when a tensor of `shape` would need more than `maxBytes` bytes (the
  * backend's maxBufferSize), before any host or device memory is allocated for it.

@@ -21,7 +21,7 @@ import { sequential, type Sequential } from '../nn/sequential.js';
 import type { EpochLogs, EvaluateResult, History, LayerSpec } from '../nn/types.js';
 import type { Tensor } from '../tensor.js';
 import type { SymmetricGramKernel, SymmetricGramOptions } from '../types.js';
-import { checkFinite, checkSeed, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
+import { checkPositive, checkSeed, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
 import {
   blockRows, checkInputMatrix, checkKernelFinite, checkSymmetricKernel, checkWidth, gatherRows, mapRowBlocks, sampleRowIndices,
 } from './landmarks.js';
@@ -105,8 +105,7 @@ export class KernelClassifier {
     this.epochs = intOption('epochs', opts.epochs ?? 10, 1);
     this.batchSize = intOption('batchSize', opts.batchSize ?? 32, 1);
     this.lr = opts.lr ?? 0.001;
-    checkFinite('lr', this.lr);
-    if (this.lr <= 0) throw new ValueError(`lr must be > 0, got ${this.lr}`);
+    checkPositive('lr', this.lr);
     this.seed = opts.seed ?? 0;
     checkSeed(this.seed);
     this.standardize = optionalBoolean('standardize', opts.standardize, true);

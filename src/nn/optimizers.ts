@@ -7,7 +7,7 @@ import type { SgdUpdate } from '../backend.js';
 import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { checkFinite, describeValue, optionKeys, optionsObject } from '../validate.js';
+import { checkInRange, checkPositive, describeValue, optionKeys, optionsObject } from '../validate.js';
 import type { AdamSpec, OptimizerSpec, SgdSpec } from './types.js';
 
 export type SgdOptions = Partial<Omit<SgdSpec, 'kind'>>;
@@ -38,28 +38,18 @@ export function adam(options?: AdamOptions): AdamSpec {
 export function checkOptimizerSpec(spec: unknown): asserts spec is OptimizerSpec {
   if (typeof spec !== 'object' || spec === null) throw new ValueError(`optimizer must be sgd(...) or adam(...), got ${describeValue(spec)}`);
   const s = spec as Record<string, number> & { kind: unknown };
-  const inRange = (name: string, lo: number, hi: number, hiOpen: boolean): void => {
-    const v = s[name]!;
-    checkFinite(`${s.kind} ${name}`, v);
-    if (v < lo || (hiOpen ? v >= hi : v > hi)) {
-      throw new ValueError(`${s.kind} ${name} must be in [${lo}, ${hi === Infinity ? '∞' : hi}${hiOpen ? ')' : ']'}, got ${v}`);
-    }
-  };
-  const positive = (name: string): void => {
-    const v = s[name]!;
-    checkFinite(`${s.kind} ${name}`, v);
-    if (!(v > 0)) throw new ValueError(`${s.kind} ${name} must be > 0, got ${v}`);
-  };
+  const inRange = (name: string, lo: number, hi: number): void => checkInRange(`${s.kind} ${name}`, s[name]!, lo, hi);
+  const positive = (name: string): void => checkPositive(`${s.kind} ${name}`, s[name]!);
   if (s.kind === 'sgd') {
     positive('lr');
-    inRange('momentum', 0, 1, true);
-    inRange('weightDecay', 0, Infinity, true);
+    inRange('momentum', 0, 1);
+    inRange('weightDecay', 0, Infinity);
   } else if (s.kind === 'adam') {
     positive('lr');
-    inRange('beta1', 0, 1, true);
-    inRange('beta2', 0, 1, true);
+    inRange('beta1', 0, 1);
+    inRange('beta2', 0, 1);
     positive('eps');
-    inRange('weightDecay', 0, Infinity, true);
+    inRange('weightDecay', 0, Infinity);
   } else {
     throw new ValueError(`unknown optimizer ${JSON.stringify(s.kind)}; expected 'sgd' or 'adam' (use sgd() or adam())`);
   }

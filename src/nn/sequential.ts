@@ -7,7 +7,7 @@ import { checkEngine, checkRecoverOptions, type Engine, LOSS_KINDS, type Recover
 import { DisposedError, GPUOpError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { BackendKind, LossKind } from '../types.js';
-import { checkFinite, checkSeed, checkTensorBytes, describeValue, fmtShape, optionKeys, optionsObject } from '../validate.js';
+import { checkPositive, checkSeed, checkTensorBytes, describeValue, fmtShape, optionKeys, optionsObject } from '../validate.js';
 import {
   allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, type Prepared, type RowSource, rowSource, rowsPerTensor, takeRows, toHostMatrix, toHostTargets,
 } from './data.js';
@@ -256,8 +256,7 @@ export class Sequential {
    */
   setLearningRate(lr: number): void {
     const c = this.#ready('setLearningRate');
-    checkFinite('lr', lr);
-    if (!(lr > 0)) throw new ValueError(`lr must be > 0, got ${lr}`);
+    checkPositive('lr', lr);
     c.optimizer.spec.lr = lr; // read at every step, and by the checkpoint writer
   }
 
