@@ -7,8 +7,8 @@
 // nothing, as does a resume on other training data of the same size (its CRC-32 differs),
 // and a checkpoint_version "1" file (before these checks) still resumes; the
 // OPFS and IndexedDB stores are unit-tested against small in-memory fakes (no browser).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+// The removal of temp files a killed writer left is tested in test/temp-files.test.ts.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -364,27 +364,6 @@ describe('atomic writes', () => {
     await store.write(new Uint8Array([1, 2, 3]));
     expect(Array.from(readFileSync(path))).toEqual([1, 2, 3]);
     await expect(checkpointStore(join(dir, 'missing-dir', 'x.safetensors')).write(new Uint8Array(1))).rejects.toThrow(/cannot write the checkpoint/);
-  });
-
-  it('a write removes the temp files writers killed mid-write left for the same target (pid not alive, over an hour old), nothing else', async () => {
-    const sub = mkdtempSync(join(dir, 'stale-'));
-    const dead = spawnSync(process.execPath, ['-e', '']).pid!; // has exited
-    const hourAgo = (Date.now() - 3_600_000) / 1000;
-    const files: [string, number][] = [
-      [`.run.safetensors.${dead}-0badc0de.tmp`, hourAgo - 60], // removed
-      [`.run.safetensors.${dead}-00000001.tmp`, hourAgo + 60], // under an hour old: kept (a writer on another host?)
-      [`.run.safetensors.${process.pid}-00000002.tmp`, hourAgo - 60], // its writer is alive
-      [`.other.safetensors.${dead}-00000003.tmp`, hourAgo - 60], // another target's
-      [`.run.safetensors.x.${dead}-00000004.tmp`, hourAgo - 60], // the target run.safetensors.x's
-      [`.run.safetensors.${dead}-4.tmp`, hourAgo - 60], // not our pattern
-      [`run.safetensors.${dead}-00000005.tmp`, hourAgo - 60], // not our pattern
-    ];
-    for (const [name, mtime] of files) {
-      writeFileSync(join(sub, name), 'partial');
-      utimesSync(join(sub, name), mtime, mtime);
-    }
-    await checkpointStore(join(sub, 'run.safetensors')).write(new Uint8Array([1, 2]));
-    expect(readdirSync(sub).sort()).toEqual([...files.slice(1).map(([n]) => n), 'run.safetensors'].sort());
   });
 
   it.skipIf(process.platform === 'win32')("a '\\' in a file name is no folder separator off Windows: the target is accepted, written and read", async () => {

@@ -2,10 +2,10 @@
 // file in the same directory, then a rename), so a failed run never leaves a partial output.
 // File-system failures become a FileError whose message names the file and the cause.
 
-import { randomBytes } from 'node:crypto';
-import { type FileHandle, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { type FileHandle, lstat, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { SigmoidCoreError } from '../errors.js';
+import { removeStaleTemps, tempPath } from './temp-files.js';
 
 /** A file could not be read or written. */
 export class FileError extends SigmoidCoreError {
@@ -43,7 +43,8 @@ export async function sameFile(a: string, b: string): Promise<boolean> {
 /**
  * A file written through a temp file beside it (created exclusively), renamed over the
  * target by commit(); abort() deletes it, so a failed run never leaves a partial output.
- * Errors become FileErrors naming the target.
+ * create() first removes the temp files a killed run left for the same target, as the
+ * checkpoint store does (removeStaleTemps). Errors become FileErrors naming the target.
  */
 export class AtomicFile {
   #fh: FileHandle | null;
@@ -52,7 +53,8 @@ export class AtomicFile {
   }
 
   static async create(path: string): Promise<AtomicFile> {
-    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    await removeStaleTemps({ readdir, lstat, unlink }, path).catch(() => {}); // best effort: never fails a write
+    const tmp = tempPath(path);
     try {
       return new AtomicFile(path, tmp, await open(tmp, 'wx'));
     } catch (err) {

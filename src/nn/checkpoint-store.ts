@@ -4,7 +4,7 @@
 //   a path (Node)    a file, written to a temp file beside it (created exclusively),
 //                    flushed to disk (fsync), then renamed over the target. A process killed
 //                    mid-write leaves its temp file: a store's first write removes those of
-//                    its target whose writer is gone (see removeStaleTemps)
+//                    its target whose writer is gone (removeStaleTemps, src/io/temp-files.ts)
 //   'opfs:name'      a file in the origin-private file system (browser): written to
 //                    'name.tmp', then moved over 'name' when FileSystemHandle.move exists,
 //                    else written straight to 'name' (createWritable writes a swap file
@@ -15,6 +15,7 @@
 // with a non-literal dynamic import, so importing the library in a browser never touches it.
 
 import { SigmoidCoreError, ValueError } from '../errors.js';
+import { dirAndBase, removeStaleTemps, tempPath } from '../io/temp-files.js';
 import { describeValue } from '../validate.js';
 
 /** Holds one checkpoint; write() replaces it atomically (all or nothing). */
@@ -94,25 +95,6 @@ async function nodeFs(path: string): Promise<FsPromises> {
   return fsPromise;
 }
 
-/** The folder part (with its separator) and the file name; '\\' separates on Windows only (elsewhere a file name may hold it). */
-function dirAndBase(path: string): [string, string] {
-  const cut = Math.max(path.lastIndexOf('/'), process.platform === 'win32' ? path.lastIndexOf('\\') : -1);
-  return cut < 0 ? ['', path] : [path.slice(0, cut + 1), path.slice(cut + 1)];
-}
-
-/** A temp file untouched this long, whose writer's pid is not alive here, was left by a killed process. */
-const STALE_TEMP_MS = 3_600_000;
-
-/** Whether a process with this pid exists on this host (EPERM: it does, another user's). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code !== 'ESRCH';
-  }
-}
-
 /** A checkpoint file in Node, replaced by temp file + fsync + rename (as src/io/files.ts writeAtomic, plus fsync). */
 export class NodeFileStore implements CheckpointStore {
   #swept = false;
@@ -125,13 +107,11 @@ export class NodeFileStore implements CheckpointStore {
 
   async write(bytes: Uint8Array): Promise<void> {
     const fs = await nodeFs(this.path);
-    const [dir, base] = dirAndBase(this.path);
     if (!this.#swept) {
       this.#swept = true;
-      await removeStaleTemps(fs, dir, base).catch(() => {}); // best effort: never fails a write
+      await removeStaleTemps(fs, this.path).catch(() => {}); // best effort: never fails a write
     }
-    const rand = Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0');
-    const tmp = `${dir}.${base}.${process.pid}-${rand}.tmp`;
+    const tmp = tempPath(this.path);
     let fh: Awaited<ReturnType<FsPromises['open']>> | null = null;
     try {
       fh = await fs.open(tmp, 'wx');
@@ -167,23 +147,6 @@ export class NodeFileStore implements CheckpointStore {
     } catch (err) {
       throw new CheckpointStoreError(`cannot read the checkpoint ${this.path}: ${why(err)}`);
     }
-  }
-}
-
-/**
- * Removes the temp files NodeFileStore.write left for `base` in `dir` when killed mid-write:
- * only names of exactly its pattern for this target (`.<base>.<pid>-<8 hex>.tmp`), only
- * plain files, only when no process with that pid is alive on this host AND the file is
- * over an hour old (the folder may be shared with another host, where the pid means nothing).
- */
-async function removeStaleTemps(fs: FsPromises, dir: string, base: string): Promise<void> {
-  const prefix = `.${base}.`;
-  for (const name of await fs.readdir(dir || '.')) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const m = /^(\d+)-[0-9a-f]{8}$/.exec(name.slice(prefix.length, -'.tmp'.length));
-    if (m === null || isAlive(Number(m[1]))) continue;
-    const st = await fs.lstat(dir + name).catch(() => null);
-    if (st?.isFile() && Date.now() - st.mtimeMs > STALE_TEMP_MS) await fs.unlink(dir + name).catch(() => {});
   }
 }
 
