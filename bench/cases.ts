@@ -341,7 +341,7 @@ function matmul64(a: Float64Array, b: Float64Array, n: number, k: number, m: num
  * Why an output cannot be right whatever its sampled entries say, or null: it must have
  * exactly `length` values, every one finite (a NaN the samples miss is still a wrong answer).
  */
-function wholeOutputProblem(out: Float32Array, length: number): string | null {
+export function wholeOutputProblem(out: Float32Array, length: number): string | null {
   if (out.length !== length) return `output has ${out.length} values, expected ${length}`;
   for (let i = 0; i < out.length; i++) if (!Number.isFinite(out[i]!)) return `output[${i}] is ${out[i]}`;
   return null;
