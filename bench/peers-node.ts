@@ -10,8 +10,9 @@
 //                          [--ceiling bench/cublas.py] [--out FILE.json]
 import './navigator-gpu.js';
 import { spawnSync } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { choiceFlag, formatFlags, parseFlags } from '../src/cli/args.js';
+import { choiceFlag, formatFlags, parseFlags, UsageError } from '../src/cli/args.js';
 import { TILING_CHOICES } from '../src/index.js';
 import { type BenchState, type Mode, MODES, OURS, runBench, specs } from './peer-run.js';
 import { backendsFlag, log, machine, peerRunProblems, prepareReportPath, resultsFile, runMain, writeReport } from './report.js';
@@ -28,6 +29,14 @@ const FLAGS = {
 /** One size of the ceiling script's output. */
 interface CeilingRow { n: number; medianMs: number; minMs: number; gflops: number }
 interface Ceiling { library: string; device: string; tf32: boolean; results: CeilingRow[] }
+
+/** --ceiling's script, checked with the other flags: a missing one was found out only after the whole run. */
+async function ceilingFlag(path: string): Promise<string> {
+  const st = await stat(path).catch(() => null);
+  if (st === null) throw new UsageError(`--ceiling ${path}: no such file`);
+  if (!st.isFile()) throw new UsageError(`--ceiling ${path} is not a file`);
+  return path;
+}
 
 function runCeiling(script: string, sizes: number[]): Ceiling | string {
   log(`[ceiling] python3 ${script} ${sizes.join(',')}…`);
@@ -64,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
   const mode: Mode = choiceFlag('mode', flags.mode ?? 'full', MODES);
   const ids = backendsFlag(flags.backends ?? 'sigmoid-core-webgpu,tfjs-webgpu,jax-webgpu');
   const tiling = choiceFlag('tiling', flags.tiling ?? 'auto', TILING_CHOICES);
+  const ceilingScript = flags.ceiling === undefined ? null : await ceilingFlag(flags.ceiling);
   const out = await prepareReportPath(flags.out ?? resultsFile(`peers-${mode}`, new Date().toISOString()));
   const nav = (globalThis as unknown as { navigator: { userAgent?: string; hardwareConcurrency?: number } }).navigator;
   log(`bench:peers ${mode}: ${ids.join(', ')}${tiling === 'auto' ? '' : ` (sigmoid-core tiling=${tiling})`}`);
@@ -72,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
     hardwareConcurrency: nav.hardwareConcurrency ?? cpus().length,
   }, { tiling });
   const sizes = specs(mode).filter((c) => c.name === 'matmul').map((c) => Number(c.size));
-  const ceiling = flags.ceiling === undefined ? null : runCeiling(flags.ceiling, sizes);
+  const ceiling = ceilingScript === null ? null : runCeiling(ceilingScript, sizes);
   const lines = [formatState(state, OURS)];
   if (typeof ceiling === 'string') lines.push('', `ceiling: not measured (${ceiling})`);
   else if (ceiling !== null) lines.push('', formatCeiling(state, ceiling));

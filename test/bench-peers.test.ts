@@ -2,10 +2,11 @@
 // WebGPU through Dawn, the bundle a GPU host runs) end to end in quick mode: it is bundled
 // the way `npm run bench:peers` does, run as a child process, and must start all three
 // WebGPU backends (and, in a second run, the two WASM peers), pass every float64 check,
-// print the ratio table and write its JSON;
-// bad flags end with exit code 2 and a message that names them; a backend that cannot
-// start (no adapter) or a ceiling that cannot run fails the run with exit code 1.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// print the ratio table and write its JSON; bad flags (a --ceiling script that does not
+// exist too) end with exit code 2 and a message that names them, before anything is timed;
+// a backend that cannot start (no adapter) or a ceiling that cannot run fails the run with
+// exit code 1.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +101,12 @@ describe('bench:peers --mode quick (WebGPU through Dawn in Node)', () => {
     expect(tiling.code).toBe(2);
     expect(tiling.stderr).toMatch(/--tiling must be one of auto, workgroup, register, got "bogus"/);
     expect(existsSync(join(dir, 'made'))).toBe(false);
+    // So is a --ceiling script that does not exist (it was found out only after the whole run, exit code 1).
+    const ceiling = await bench(['--backends', 'sigmoid-core-cpu', '--ceiling', join(dir, 'missing.py'), '--out', join(dir, 'made', 'x.json')]);
+    expect(ceiling.code).toBe(2);
+    expect(ceiling.stderr.trim()).toMatch(/^bench:peers: --ceiling .*missing\.py: no such file$/);
+    expect(ceiling.stdout).toBe('');
+    expect(existsSync(join(dir, 'made'))).toBe(false);
   });
 
   it('runs the WASM peers too (tfjs-wasm failed in the bundle: `__dirname is not defined`, its .wasm not found)', async () => {
@@ -114,10 +121,11 @@ describe('bench:peers --mode quick (WebGPU through Dawn in Node)', () => {
   });
 
   it('reports a ceiling script that cannot run instead of hiding it', async () => {
-    const r = await bench(['--mode', 'quick', '--backends', 'sigmoid-core-webgpu', '--ceiling', join(dir, 'missing.py'), '--out', join(dir, 'c.json')]);
+    writeFileSync(join(dir, 'fails.py'), 'import sys\nsys.exit(3)\n');
+    const r = await bench(['--mode', 'quick', '--backends', 'sigmoid-core-webgpu', '--ceiling', join(dir, 'fails.py'), '--out', join(dir, 'c.json')]);
     expect(r.code).toBe(1);
     // python3 may be missing on the machine: then that is the reason given.
-    expect(r.stdout).toMatch(/ceiling: not measured \((python3 could not run|python3 .*missing\.py exited 2)/);
+    expect(r.stdout).toMatch(/ceiling: not measured \((python3 could not run|python3 .*fails\.py exited 3)/);
     const c = JSON.parse(readFileSync(join(dir, 'c.json'), 'utf8')) as { ceiling: unknown };
     expect(typeof c.ceiling).toBe('string');
   });
