@@ -201,9 +201,9 @@ export async function runBench(
     }
     await peer.destroy().catch(() => {});
   }
+  s.done = true;
   publish();
   hooks.progress(`done in ${s.seconds.toFixed(1)} s: ${s.results.filter((r) => r.check === 'ok').length} of ${s.results.length} cases ok`);
-  s.done = true;
   return s;
 }
 

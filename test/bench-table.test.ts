@@ -46,6 +46,9 @@ describe('a peer run\'s published state (window.__bench, the page\'s download, a
     expect(seen.map((s) => [s.done, s.results.length])).toEqual([[false, 0]]);
     const final = await run;
     expect(seen.length).toBeGreaterThan(4);
+    // The last update is the finished state (a hook that copies the state never saw it: done was set after it).
+    expect(seen.map((s) => s.done)).toEqual(seen.map((_, i) => i === seen.length - 1));
+    expect(seen.at(-1)).toEqual(final);
     expect(seen.filter((s) => s.results.length > 0).length).toBeGreaterThan(1);
     for (const s of [...seen, final]) {
       const peers = s.backends.filter((b) => b.id !== OURS).map((b) => b.id);
