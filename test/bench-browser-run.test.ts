@@ -96,6 +96,7 @@ describe('bench:browser when the page crashes mid-run', () => {
     expect(s.incomplete).toMatch(/^the page crashed \(/);
     expect(s.done).toBe(false);
     expect(s.backends.map((b) => [b.id, b.status])).toEqual([['sigmoid-core-cpu', 'ok']]);
+    expect(s.results.length, 'no case finished before the crash').toBeGreaterThan(0);
     expect(s.results.every((x) => x.check === 'ok'), JSON.stringify(s.results)).toBe(true);
     expect(r.stdout).toContain(s.table); // the printed table is the JSON's
   }, 180_000);
