@@ -15,7 +15,7 @@ import {
 } from './report.js';
 import { buildInfo } from './build.js';
 import { tiledGramCases } from './gram-tiled.js';
-import { measure, type TimingOptions } from './timing.js';
+import { measureChecked, type TimingOptions } from './timing.js';
 import { type Prepared, type Workload, workloads } from './workloads.js';
 
 const FLAGS = {
@@ -99,11 +99,10 @@ async function runCase(engine: Engine, w: Workload, opts: TimingOptions): Promis
   const liveBefore = engine.memory().liveTensors;
   log(`${tag}: warming up...`);
   let prepared: Prepared | null = null;
-  const seen: { failure: string | null; detail: string } = { failure: null, detail: '' };
   try {
     const p = (prepared = w.prepare(engine));
     await engine.sync();
-    const timing = await measure(
+    const r = await measureChecked(
       async () => {
         const out = p.run();
         await engine.sync();
@@ -112,24 +111,22 @@ async function runCase(engine: Engine, w: Workload, opts: TimingOptions): Promis
       async (out, i) => {
         try {
           const c = p.check(await out.read());
-          seen.detail = c.detail;
-          if (!c.ok && seen.failure === null) seen.failure = `${i < 0 ? 'warm-up' : `run ${i + 1}`}: ${c.detail}`;
           if (i === -1) log(`${tag}: check ${c.ok ? 'ok' : 'FAILED'} (${c.detail}); timing...`);
+          return c;
         } finally {
           out.dispose();
         }
       },
       opts,
     );
-    const failure = seen.failure;
-    if (failure !== null) {
-      // A failed check drops the case's times: they are not those of a right answer.
-      log(`${tag}: FAILED ${failure} (${runs(timing.samples.length)})`);
-      return { ...base, timing: null, throughput: null, check: 'FAILED', detail: failure };
+    if (r.check === 'FAILED') {
+      log(`${tag}: FAILED ${r.detail} (${runs(r.runs)})`);
+      return { ...base, timing: null, throughput: null, check: 'FAILED', detail: r.detail };
     }
+    const { timing } = r;
     const throughput = w.throughput(timing.medianMs / 1000);
     log(`${tag}: median ${timing.medianMs.toFixed(2)} ms, ${throughput.toPrecision(3)} ${w.unit} (${runs(timing.samples.length)})`);
-    return { ...base, timing, throughput, check: 'ok', detail: seen.detail };
+    return { ...base, timing, throughput, check: 'ok', detail: r.detail };
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     log(`${tag}: ERROR ${msg}`);

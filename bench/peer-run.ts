@@ -16,7 +16,7 @@ import { tfjsPeer } from './peers/tfjs.js';
 import { describeError, type Peer, type PeerInfo } from './peers/types.js';
 import type { TilingChoice } from '../src/index.js';
 import { type CaseResult, fmtMs, fmtNum, formatRatios, formatTable, ratios, type RatioRow } from './table.js';
-import { CaseOverran, CaseSkipped, fmtSeconds, measure, type MeasureOptions, settle, type Settled, type TimingOptions } from './timing.js';
+import { CaseOverran, CaseSkipped, fmtSeconds, measureChecked, type MeasureOptions, settle, type Settled, type TimingOptions } from './timing.js';
 
 export { BACKENDS, type BackendId, type Mode, MODES, OURS, parseBackends } from './ids.js';
 
@@ -270,10 +270,8 @@ function nextTask(): Promise<void> {
 async function runCase(peer: Peer, info: PeerInfo, spec: CaseSpec, timing: MeasureOptions): Promise<BenchResult> {
   const made = spec.make();
   const c = await peer.prepare(made.data);
-  let failure: string | null = null;
-  let checked = '';
   try {
-    const t = await measure(
+    const r = await measureChecked(
       () => c.run(),
       async (out, i) => {
         let values: Float32Array;
@@ -282,18 +280,16 @@ async function runCase(peer: Peer, info: PeerInfo, spec: CaseSpec, timing: Measu
         } finally {
           c.free(out);
         }
-        const r = made.check(values, i + 1);
-        checked = r.detail;
-        if (!r.ok && failure === null) failure = `${i < 0 ? 'warm-up' : `run ${i + 1}`}: ${r.detail}`;
+        const checked = made.check(values, i + 1);
         await nextTask();
+        return checked;
       },
       timing,
     );
-    // A failed check drops the case's times: they are not those of a right answer.
-    if (failure !== null) return { ...base(peer, info, spec), check: 'FAILED', detail: failure };
-    return { ...base(peer, info, spec), timing: t, throughput: spec.throughput(t.medianMs / 1000), check: 'ok', detail: checked };
+    if (r.check === 'FAILED') return { ...base(peer, info, spec), check: 'FAILED', detail: r.detail };
+    return { ...base(peer, info, spec), timing: r.timing, throughput: spec.throughput(r.timing.medianMs / 1000), check: 'ok', detail: r.detail };
   } catch (err) {
-    if (err instanceof CaseSkipped) return { ...base(peer, info, spec), check: failure === null ? 'SKIPPED' : 'FAILED', detail: failure ?? err.message };
+    if (err instanceof CaseSkipped) return { ...base(peer, info, spec), check: 'SKIPPED', detail: err.message };
     throw err;
   } finally {
     c.dispose();

@@ -8,6 +8,9 @@
 // interrupted (a CPU or wasm kernel holds the thread, so no timer fires during it), but the
 // case never starts one after its time is up. settle() waits for a case that has run past its
 // deadline to end before the caller starts the next, so no two cases overlap.
+// measureChecked() is measure() with each output checked, for every runner.
+
+import type { CheckResult } from './cases.js';
 
 export interface TimingOptions {
   repeats: number;
@@ -70,6 +73,37 @@ export async function measure<T>(
     if (late()) throw new CaseOverran(samples.length);
   }
   return summarise(samples);
+}
+
+/** How measureChecked() ended: timed with every output right, or failed on the first wrong one (`runs`: timed runs taken). */
+export type Checked = { check: 'ok'; timing: Timing; detail: string } | { check: 'FAILED'; detail: string; runs: number };
+
+/**
+ * measure() with every output (the warm-up's too) checked untimed by `check`. The first failed
+ * check, labelled with its run, fails the case and drops its times: they are not those of a
+ * right answer (a CaseSkipped after a failed warm-up check is that failure too). Otherwise the
+ * timing and the last check's detail.
+ */
+export async function measureChecked<T>(
+  run: () => Promise<T>,
+  check: (result: T, i: number) => Promise<CheckResult>,
+  opts: MeasureOptions,
+): Promise<Checked> {
+  let failure: string | null = null;
+  let detail = '';
+  let timing: Timing;
+  try {
+    timing = await measure(run, async (result, i) => {
+      const c = await check(result, i);
+      detail = c.detail;
+      if (!c.ok && failure === null) failure = `${i < 0 ? 'warm-up' : `run ${i + 1}`}: ${c.detail}`;
+    }, opts);
+  } catch (err) {
+    if (err instanceof CaseSkipped && failure !== null) return { check: 'FAILED', detail: failure, runs: 0 };
+    throw err;
+  }
+  if (failure !== null) return { check: 'FAILED', detail: failure, runs: timing.samples.length };
+  return { check: 'ok', timing, detail };
 }
 
 export function summarise(samples: number[]): Timing {

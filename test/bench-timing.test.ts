@@ -159,4 +159,14 @@ describe('a case whose check fails', () => {
     expect(result.throughput).toBeNull();
     expect(result.overran).toBe(false);
   });
+
+  it('in the warm-up, is FAILED even when that warm-up was also over its cap (a slow right answer is SKIPPED)', async () => {
+    const spec = (ok: boolean): CaseSpec<SigmoidData> => ({ ...SPEC, make: () => ({ data: SPEC.make().data, check: () => ({ ok, detail: ok ? 'fine' : 'wrong' }) }) });
+    const over = { repeats: 3, budgetMs: 60_000, caseDeadlineMs: 5_000, warmupCapMs: 1 };
+    const wrong = await runCaseWithin(fakePeer(() => sleep(20)).peer, INFO, spec(false), over, () => {});
+    expect([wrong.result.check, wrong.result.detail, wrong.result.timing]).toEqual(['FAILED', 'warm-up: wrong', null]);
+    const slow = await runCaseWithin(fakePeer(() => sleep(20)).peer, INFO, spec(true), over, () => {});
+    expect([slow.result.check, slow.result.timing]).toEqual(['SKIPPED', null]);
+    expect(slow.result.detail).toMatch(/^skipped: the warm-up took /);
+  });
 });
