@@ -10,7 +10,7 @@ export type { CheckResult } from './cases.js';
 export interface Prepared {
   /** Records the op; returns its output (not yet synchronised). */
   run(): Tensor;
-  /** Compares sampled output entries with float64 references. */
+  /** Checks every entry of the output against float64 references (bench/cases.ts). */
   check(out: Float32Array): CheckResult;
   dispose(): void;
 }
