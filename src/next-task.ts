@@ -2,18 +2,14 @@
 // and reads complete without ever leaving the microtask queue): timers, I/O and, in a
 // page, input and rendering get to run, so a Stop button or a time budget can act.
 
-interface SchedulerYield {
-  yield?: () => Promise<void>;
-}
-
 /**
- * Resolves on a later task: scheduler.yield() where the browser has it, else setImmediate
- * (Node), else a MessageChannel message — not setTimeout, which a background tab throttles
- * to once a second or slower.
+ * Resolves on a later task: setImmediate (Node), else a MessageChannel message (browsers) —
+ * not setTimeout, which a background tab throttles to once a second or slower, and not
+ * scheduler.yield(), whose continuation runs ahead of every task already queued: Chromium
+ * then ran no timer, message or fetch callback until the fit ended (a stop flag set by a
+ * setTimeout was never seen).
  */
 export function nextTask(): Promise<void> {
-  const scheduler = (globalThis as { scheduler?: SchedulerYield }).scheduler;
-  if (typeof scheduler?.yield === 'function') return scheduler.yield();
   if (typeof setImmediate === 'function') return new Promise((done) => setImmediate(done));
   if (typeof MessageChannel === 'function') {
     return new Promise((done) => {

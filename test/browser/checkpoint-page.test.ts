@@ -5,7 +5,8 @@
 // browser has a WebGPU adapter (--enable-unsafe-webgpu: SwiftShader), on WebGPU. The resumed
 // losses and weights must be the uninterrupted run's (CPU 1e-5 relative, WebGPU 1e-4). Also
 // checked in the page: a second write replaces the first and is loadable, a missing entry is
-// a CheckpointStoreError, a corrupted one a ValueError, and OPFS keeps no temp files. The
+// a CheckpointStoreError, a corrupted one a ValueError, OPFS keeps no temp files, and a CPU
+// fit lets the page's timers run (a setTimeout stop flag is seen). The
 // page's state is written to test/.artifacts/checkpoint-page.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -98,5 +99,11 @@ describe('checkpoint stores in Chromium', () => {
     expect(c('idb: resumeFrom a missing entry')).toMatch(/idb:missing: it does not exist/);
     expect(c('opfs: resumeFrom a missing entry')).toMatch(/opfs:missing: it does not exist/);
     c('opfs: no temp files are left');
+  });
+
+  it('a CPU fit lets the page\'s timers run (a stop flag set by setTimeout is seen)', () => {
+    const found = state.cases.find((x) => x.name === 'cpu: fit lets timers run (a stop flag set by setTimeout is seen)');
+    expect(found, 'the case ran').toBeDefined();
+    expect(found!.ok, found!.detail).toBe(true);
   });
 });

@@ -4,6 +4,7 @@
 // model (another init seed) resumes from the store for epochs 2..3. Its epoch losses, step
 // losses and final weights must be the uninterrupted run's. Also: a second write to a
 // store replaces the first and is loadable, and a missing or corrupted entry is reported.
+// And one check of fit in a page: a CPU fit lets the page's timers run.
 // Results go to window.__ckpt for test/browser/checkpoint-page.test.ts.
 import {
   adam, type Checkpoint, CheckpointStoreError, checkpointStore, createEngine, dense, type Engine, parseCheckpoint, type Sequential, sequential, sigmoid,
@@ -220,6 +221,40 @@ async function storeCases(e: Engine): Promise<void> {
   });
 }
 
+/**
+ * fit and the page's event loop (CPU engine, whose ops never wait): a stop flag set by a
+ * setTimeout must be seen within a few epochs, and an interval must tick, as in Node
+ * (test/nn/training.test.ts). The fit also stops itself after 2 s, so a fit that starves
+ * the timers fails here instead of running on.
+ */
+async function eventLoopCase(e: Engine): Promise<void> {
+  await check('cpu: fit lets timers run (a stop flag set by setTimeout is seen)', async () => {
+    const m = model(e, 1);
+    let stop = false;
+    let ticks = 0;
+    const interval = setInterval(() => ticks++, 5);
+    setTimeout(() => (stop = true), 50);
+    const t0 = performance.now();
+    let gaveUp = false;
+    try {
+      const h = await m.fit(DATA.x, DATA.labels, {
+        epochs: 1_000_000, batchSize: 4,
+        onEpochEnd: () => {
+          if (stop) return false;
+          gaveUp = performance.now() - t0 > 2000;
+          return !gaveUp;
+        },
+      });
+      const detail = `${h.epochs.length} epochs in ${Math.round(performance.now() - t0)} ms, ${ticks} interval ticks`;
+      assert(!gaveUp && ticks > 0, `the timers never ran during fit: ${detail}`);
+      return detail;
+    } finally {
+      clearInterval(interval);
+      m.dispose();
+    }
+  });
+}
+
 /** Starts from an empty OPFS and no 'sigmoid-core' database (for reruns in a normal browser). */
 async function clearStores(): Promise<void> {
   const dir = (await navigator.storage.getDirectory()) as FileSystemDirectoryHandle & { keys(): AsyncIterable<string> };
@@ -249,7 +284,10 @@ async function main(): Promise<void> {
       statusEl.textContent = `${backend}: training…`;
       const full = await uninterrupted(e);
       for (const kind of ['opfs', 'idb']) state.results.push(await resumeCase(e, backend, `${kind}:ck-test`, full));
-      if (backend === 'cpu') await storeCases(e);
+      if (backend === 'cpu') {
+        await storeCases(e);
+        await eventLoopCase(e);
+      }
     } finally {
       e.destroy();
     }
