@@ -466,4 +466,18 @@ describe('SVC: bad parameters and data are refused before any work', () => {
       .fit(null, takeRows(xTrain, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]), yTrain.slice(0, 20).map((v) => v % 3));
     expect(seen).toEqual(['1/3:0-1', '2/3:0-2', '3/3:1-2']);
   });
+
+  it('a CPU fit lets timers run (it never left the microtask queue: a page froze, onProgress could not repaint)', async () => {
+    let ticks = 0;
+    const interval = setInterval(() => ticks++, 5);
+    const t0 = performance.now();
+    try {
+      await new SVC({ kernel: 'rbf', C: 10, provider: 'engine' }).fit(cpu, xTrain, yTrain.map((v) => v % 2));
+    } finally {
+      clearInterval(interval);
+    }
+    const ms = performance.now() - t0;
+    expect(ms, 'the fit must outlast a yield interval (50 ms) for this test to mean anything').toBeGreaterThan(100);
+    expect(ticks, `${ticks} interval ticks during a ${Math.round(ms)} ms fit`).toBeGreaterThan(0);
+  });
 });

@@ -18,6 +18,7 @@
 // points by their global indices (a one-vs-one problem is a subset of the training set).
 
 import { ValueError } from '../../errors.js';
+import { yielder } from '../../next-task.js';
 import type { KernelRow, KernelRowProvider } from './provider.js';
 
 const TAU = 1e-12;
@@ -86,7 +87,12 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
 
   let iter = 0;
   let converged = false;
+  // Kernel rows from the CPU backend (or the float64 provider) arrive without leaving the
+  // microtask queue: yield now and then, or a page freezes for the whole fit.
+  const maybeYield = yielder();
   while (iter < o.maxIter) {
+    const pause = maybeYield();
+    if (pause !== undefined) await pause;
     // ---- working set selection (WSS 2) ----
     let Gmax = -Infinity;
     let Gmax2 = -Infinity;
