@@ -233,6 +233,28 @@ for (const backend of ['cpu', 'webgpu'] as const) {
   });
 }
 
+describe('gramTiles and the event loop', () => {
+  it('a CPU run lets timers run between tiles (it never left the microtask queue: a page froze, onProgress could not repaint)', async () => {
+    const cpu = await lib.createEngine({ backend: 'cpu', log: null });
+    try {
+      const x = matrix(new Rng(15), 1600, 64);
+      let ticks = 0;
+      const interval = setInterval(() => ticks++, 5);
+      const t0 = performance.now();
+      try {
+        await lib.gramTiles(cpu, x, null, { tileRows: 100 }, () => {});
+      } finally {
+        clearInterval(interval);
+      }
+      const ms = performance.now() - t0;
+      expect(ms, 'the run must outlast a yield interval (50 ms) for this test to mean anything').toBeGreaterThan(100);
+      expect(ticks, `${ticks} interval ticks during a ${Math.round(ms)} ms run`).toBeGreaterThan(0);
+    } finally {
+      cpu.destroy();
+    }
+  });
+});
+
 // The issue's "done when": a 20,000 × 20,000 sigmoid Gram matrix (1.6 GB of float32, over
 // one buffer of a lavapipe device: 128 MiB bindings) streamed through gramTiles on WebGPU,
 // 20 sampled rows checked against the CPU backend and float64. About 11 s on lavapipe

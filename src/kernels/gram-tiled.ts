@@ -30,6 +30,7 @@ import { checkMatrix, type Matrix } from '../data/matrix.js';
 import { checkEngine, type Engine } from '../engine.js';
 import { LimitError, ShapeError, ValueError } from '../errors.js';
 import { GRAM_KEY_NAMES, resolveGramOptions } from '../gram-options.js';
+import { yielder } from '../next-task.js';
 import type { Tensor } from '../tensor.js';
 import type { EngineLimits, GramOptions } from '../types.js';
 import { checkOptionalFunction, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
@@ -267,6 +268,9 @@ export async function gramTiles(
   };
 
   let pending: InFlight | null = null;
+  // On the CPU backend a tile's read completes in the microtask queue: yield now and then,
+  // or a page freezes for the whole run.
+  const maybeYield = yielder();
   try {
     for (let rb = 0; rb < rowBlocks; rb++) {
       const rowStart = rb * tr;
@@ -277,6 +281,8 @@ export async function gramTiles(
         const prev = pending;
         pending = next;
         if (prev !== null) await finish(prev);
+        const pause = maybeYield();
+        if (pause !== undefined) await pause;
       }
     }
     const last = pending;
