@@ -295,4 +295,20 @@ describe('row blocks (mapRowBlocks, under Nyström and KernelClassifier transfor
       e.destroy();
     }
   });
+
+  it('a CPU transform lets timers run between blocks (it never left the microtask queue: a page froze)', async () => {
+    const ny = await nystroem(engines.cpu!, X, { kernel: 'rbf', gamma: GAMMA_RBF, components: 150, seed: 0 });
+    const big: Matrix = { rows: 10 * N, cols: D, data: new Float32Array(10 * N * D).map((_, i) => X.data[i % X.data.length]!) };
+    let ticks = 0;
+    const interval = setInterval(() => ticks++, 5);
+    const t0 = performance.now();
+    try {
+      await ny.transform(engines.cpu!, big, { blockRows: 500 });
+    } finally {
+      clearInterval(interval);
+    }
+    const ms = performance.now() - t0;
+    expect(ms, 'the run must outlast a yield interval (50 ms) for this test to mean anything').toBeGreaterThan(100);
+    expect(ticks, `${ticks} interval ticks during a ${Math.round(ms)} ms transform`).toBeGreaterThan(0);
+  });
 });

@@ -7,6 +7,7 @@ import { ShapeError, ValueError } from '../errors.js';
 import { GRAM_KERNELS, kernelOverflow } from '../gram-options.js';
 import { checkMatrix, type Matrix } from '../data/matrix.js';
 import { seededRandom, shuffleInPlace } from '../data/random.js';
+import { yielder } from '../next-task.js';
 import type { Tensor } from '../tensor.js';
 import { describeValue } from '../validate.js';
 
@@ -94,6 +95,9 @@ export async function mapRowBlocks(
 ): Promise<Matrix> {
   const out = new Float32Array(x.rows * outCols);
   const pending: Promise<void>[] = [];
+  // On the CPU backend a block's read completes in the microtask queue: yield now and then,
+  // or a page freezes for the whole run.
+  const maybeYield = yielder();
   for (let start = 0; start < x.rows; start += rowsPerBlock) {
     const count = Math.min(rowsPerBlock, x.rows - start);
     const xb = engine.tensor(x.data.subarray(start * x.cols, (start + count) * x.cols), [count, x.cols]);
@@ -114,6 +118,8 @@ export async function mapRowBlocks(
     pending.push(read);
     engine.flush();
     if (pending.length >= 2) await pending.shift();
+    const pause = maybeYield();
+    if (pause !== undefined) await pause;
   }
   await Promise.all(pending);
   return { rows: x.rows, cols: outCols, data: out };
