@@ -72,10 +72,11 @@ async function nodeGpu(): Promise<GPU> {
   }
 }
 
-async function findGpu(): Promise<GPU> {
+/** The GPU entry point and where it came from (the advice on a missing adapter differs). */
+async function findGpu(): Promise<{ gpu: GPU; browser: boolean }> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  if (nav?.gpu) return nav.gpu;
-  if (isNode()) return nodeGpu();
+  if (nav?.gpu) return { gpu: nav.gpu, browser: !isNode() };
+  if (isNode()) return { gpu: await nodeGpu(), browser: false };
   throw new BackendUnavailableError('this browser has no WebGPU (navigator.gpu is missing)');
 }
 
@@ -116,7 +117,7 @@ export async function acquireDevice(given?: GPUDevice): Promise<AcquiredDevice> 
       limits: engineLimits(given.limits),
     };
   }
-  const gpu = await findGpu();
+  const { gpu, browser } = await findGpu();
   let adapter: GPUAdapter | null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -124,7 +125,13 @@ export async function acquireDevice(given?: GPUDevice): Promise<AcquiredDevice> 
     throw new BackendUnavailableError(`requestAdapter() failed (${errText(err)})`);
   }
   if (adapter === null) {
-    throw new BackendUnavailableError('no WebGPU adapter (requestAdapter() returned null; is a Vulkan/Metal/D3D12 driver installed?)');
+    // A browser page cannot install a driver: there the usual cause is WebGPU turned off or
+    // blocklisted in the browser (Chromium on Linux: --enable-unsafe-webgpu).
+    throw new BackendUnavailableError(
+      browser
+        ? 'no WebGPU adapter (navigator.gpu.requestAdapter() returned null: this browser has WebGPU turned off or blocklisted for this GPU, or no usable GPU; chrome://gpu or about:support says why)'
+        : 'no WebGPU adapter (requestAdapter() returned null; is a Vulkan/Metal/D3D12 driver installed?)',
+    );
   }
   const requiredLimits: Record<string, number> = {};
   for (const name of LIMIT_NAMES) requiredLimits[name] = adapter.limits[name];
