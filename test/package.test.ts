@@ -186,4 +186,22 @@ describe('the bundle', () => {
     expect(index).toMatch(new RegExp(`await import\\("\\./${withMatrix[0]!.slice(5).replace(/[.]/g, '\\.')}"\\)`));
     expect(index).not.toMatch(/^import .*matrix-/m);
   });
+
+  it("a browser bundler meets no Node-only module: 'webgpu' and node:fs/promises are imported by a specifier it cannot read", async () => {
+    // Every file a page loads (not cli.js). A literal import("webgpu") or import("node:…")
+    // — the build had folded the source's `const spec = 'webgpu'` into one — made esbuild
+    // (platform browser) bundle Dawn's Node package and fail on node:path, node:url, module
+    // and node:fs/promises (src/node-only.ts). Only the library's own chunks (relative
+    // paths) are imported by a literal.
+    const files = ['dist/index.js', ...(await readdir(join(ROOT, 'dist/chunks'))).map((f) => `dist/chunks/${f}`)];
+    const literal: string[] = [];
+    for (const f of files) {
+      const text = await readFile(join(ROOT, f), 'utf8');
+      for (const m of text.matchAll(/\bimport\(\s*(?:\/\*[\s\S]*?\*\/\s*)*(["'`])([^"'`]+)\1/g)) {
+        if (!m[2]!.startsWith('.')) literal.push(`${f}: import(${m[1]}${m[2]}${m[1]})`);
+      }
+      expect(text, `${f}: a static import of a Node-only module`).not.toMatch(/^import .*["'](?:webgpu|node:[^"']*)["']/m);
+    }
+    expect(literal).toEqual([]);
+  });
 });

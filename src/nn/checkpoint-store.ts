@@ -16,6 +16,7 @@
 
 import { SigmoidCoreError, ValueError } from '../errors.js';
 import { dirAndBase, removeStaleTemps, tempPath } from '../io/temp-files.js';
+import { importNodeOnly } from '../node-only.js';
 import { describeValue } from '../validate.js';
 
 /** Holds one checkpoint; write() replaces it atomically (all or nothing). */
@@ -89,9 +90,7 @@ async function nodeFs(path: string): Promise<FsPromises> {
   if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') {
     throw new ValueError(`checkpoint target ${JSON.stringify(path)}: file paths work in Node only; in a browser use 'opfs:name' or 'idb:name'`);
   }
-  // A non-literal specifier so bundlers leave Node's built-in alone.
-  const spec = 'node:fs/promises';
-  fsPromise ??= import(/* @vite-ignore */ spec) as Promise<FsPromises>;
+  fsPromise ??= importNodeOnly<FsPromises>('node:fs/promises');
   return fsPromise;
 }
 

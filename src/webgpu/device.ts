@@ -4,6 +4,7 @@
 // the adapter. Throws BackendUnavailableError when there is no WebGPU here.
 
 import { BackendUnavailableError } from '../errors.js';
+import { importNodeOnly } from '../node-only.js';
 import type { AdapterInfoSummary, EngineLimits } from '../types.js';
 
 export interface AcquiredDevice {
@@ -44,9 +45,7 @@ function isNode(): boolean {
 async function loadDawn(): Promise<GPU> {
   let mod: DawnModule;
   try {
-    // A non-literal specifier so bundlers leave the optional native module alone.
-    const spec = 'webgpu';
-    mod = (await import(/* @vite-ignore */ spec)) as DawnModule;
+    mod = await importNodeOnly<DawnModule>('webgpu');
   } catch (err) {
     throw new BackendUnavailableError(`the native WebGPU module 'webgpu' could not be loaded (${errText(err)})`);
   }

@@ -1,0 +1,10 @@
+// import() of a module that exists only in Node (Dawn's `webgpu`, node:fs/promises), by a
+// specifier that bundlers cannot read. A literal import('webgpu') in dist/ — and a
+// `const spec = 'webgpu'` beside the call is one: the build folds it in — made esbuild
+// bundling a page for the browser pull in Dawn's Node package and fail on its node:path,
+// node:url and module imports, and on node:fs/promises. A parameter is not folded.
+
+/** import(specifier), hidden from bundlers; call it only where Node is known to be running. */
+export function importNodeOnly<T>(specifier: string): Promise<T> {
+  return import(/* @vite-ignore */ specifier) as Promise<T>;
+}
