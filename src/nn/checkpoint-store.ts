@@ -17,6 +17,7 @@
 import { SigmoidCoreError, ValueError } from '../errors.js';
 import { dirAndBase, removeStaleTemps, tempPath } from '../io/temp-files.js';
 import { importNodeOnly } from '../node-only.js';
+import { insecureContext } from '../secure-context.js';
 import { describeValue } from '../validate.js';
 
 /** Holds one checkpoint; write() replaces it atomically (all or nothing). */
@@ -177,7 +178,10 @@ export class OpfsStore implements CheckpointStore {
     if (this.root) return this.root();
     const storage = (globalThis as { navigator?: { storage?: { getDirectory?: () => Promise<OpfsDirectory> } } }).navigator?.storage;
     if (typeof storage?.getDirectory !== 'function') {
-      throw new ValueError(`checkpoint target ${this.name}: the origin-private file system (navigator.storage.getDirectory) is not available here`);
+      const insecure = insecureContext();
+      throw new ValueError(
+        `checkpoint target ${this.name}: the origin-private file system (navigator.storage.getDirectory) is not available here${insecure ? `: ${insecure}` : ''}`,
+      );
     }
     return storage.getDirectory();
   }

@@ -5,6 +5,7 @@
 
 import { BackendUnavailableError } from '../errors.js';
 import { importNodeOnly } from '../node-only.js';
+import { insecureContext } from '../secure-context.js';
 import type { AdapterInfoSummary, EngineLimits } from '../types.js';
 
 export interface AcquiredDevice {
@@ -76,7 +77,8 @@ async function findGpu(): Promise<{ gpu: GPU; browser: boolean }> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return { gpu: nav.gpu, browser: !isNode() };
   if (isNode()) return { gpu: await nodeGpu(), browser: false };
-  throw new BackendUnavailableError('this browser has no WebGPU (navigator.gpu is missing)');
+  const insecure = insecureContext();
+  throw new BackendUnavailableError(insecure ? `navigator.gpu is missing: ${insecure}` : 'this browser has no WebGPU (navigator.gpu is missing)');
 }
 
 function summarise(info: GPUAdapterInfo | undefined, fallback: boolean | undefined): AdapterInfoSummary {

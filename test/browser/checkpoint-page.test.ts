@@ -6,7 +6,8 @@
 // losses and weights must be the uninterrupted run's (CPU 1e-5 relative, WebGPU 1e-4). Also
 // checked in the page: a second write replaces the first and is loadable, a missing entry is
 // a CheckpointStoreError, a corrupted one a ValueError, OPFS keeps no temp files, and a CPU
-// fit lets the page's timers run (a setTimeout stop flag is seen). The
+// fit lets the page's timers run (a setTimeout stop flag is seen); opened at http://0.0.0.0
+// (not a secure context), the library says that is why WebGPU and OPFS are missing. The
 // page's state is written to test/.artifacts/checkpoint-page.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +100,24 @@ describe('checkpoint stores in Chromium', () => {
     expect(c('idb: resumeFrom a missing entry')).toMatch(/idb:missing: it does not exist/);
     expect(c('opfs: resumeFrom a missing entry')).toMatch(/opfs:missing: it does not exist/);
     c('opfs: no temp files are left');
+  });
+
+  it('a page that is not a secure context is told so: WebGPU and OPFS need one (it said "this browser has no WebGPU")', async () => {
+    // http://0.0.0.0 reaches the same server, but is not a potentially trustworthy origin:
+    // Chromium hides navigator.gpu and navigator.storage.getDirectory there.
+    const page = await browser!.newPage();
+    try {
+      await page.goto(`${served!.url.replace('127.0.0.1', '0.0.0.0')}?probe`, { waitUntil: 'load' });
+      await page.waitForFunction(() => window.__ckpt?.done === true, { timeout: 20_000, polling: 100 });
+      const p = await within(page.evaluate(() => window.__ckpt!.probe!), 10_000, 'the probe page');
+      expect(p.secureContext, 'http://0.0.0.0 is not a secure context').toBe(false);
+      expect(p.hasNavigatorGpu).toBe(false);
+      expect(p.webgpu).toMatch(/^BackendUnavailableError: .*not a secure context.*https.*localhost/);
+      expect(p.webgpu).not.toMatch(/this browser has no WebGPU/);
+      expect(p.opfs).toMatch(/^ValueError: .*not a secure context/);
+    } finally {
+      await page.close();
+    }
   });
 
   it('a CPU fit lets the page\'s timers run (a stop flag set by setTimeout is seen)', () => {

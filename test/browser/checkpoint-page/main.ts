@@ -4,7 +4,9 @@
 // model (another init seed) resumes from the store for epochs 2..3. Its epoch losses, step
 // losses and final weights must be the uninterrupted run's. Also: a second write to a
 // store replaces the first and is loadable, and a missing or corrupted entry is reported.
-// And one check of fit in a page: a CPU fit lets the page's timers run.
+// And one check of fit in a page: a CPU fit lets the page's timers run. With ?probe the page
+// only records what the library says about WebGPU and OPFS on its origin (for one opened at
+// http://0.0.0.0, which is not a secure context).
 // Results go to window.__ckpt for test/browser/checkpoint-page.test.ts.
 import {
   adam, type Checkpoint, CheckpointStoreError, checkpointStore, createEngine, dense, type Engine, parseCheckpoint, type Sequential, sequential, sigmoid,
@@ -32,7 +34,18 @@ export interface CkptCase {
   detail: string;
 }
 
+/** ?probe: what the library says about WebGPU and OPFS on this origin (nothing else runs). */
+export interface CkptProbe {
+  secureContext: boolean;
+  hasNavigatorGpu: boolean;
+  /** createEngine({ backend: 'webgpu' })'s error, or 'ok'. */
+  webgpu: string;
+  /** checkpointStore('opfs:probe').read()'s error. */
+  opfs: string;
+}
+
 export interface CkptState {
+  probe?: CkptProbe;
   results: CkptResult[];
   cases: CkptCase[];
   /** Backends that ran; 'webgpu' is absent when no engine could be made (reason in skipped). */
@@ -268,8 +281,27 @@ async function clearStores(): Promise<void> {
   });
 }
 
+async function probe(): Promise<CkptProbe> {
+  const p: CkptProbe = { secureContext: isSecureContext, hasNavigatorGpu: 'gpu' in navigator, webgpu: 'ok', opfs: 'no error' };
+  try {
+    (await createEngine({ backend: 'webgpu', log: null })).destroy();
+  } catch (err) {
+    p.webgpu = describeError(err);
+  }
+  try {
+    await checkpointStore('opfs:probe').read();
+  } catch (err) {
+    p.opfs = describeError(err);
+  }
+  return p;
+}
+
 async function main(): Promise<void> {
   const t0 = performance.now();
+  if (new URLSearchParams(location.search).has('probe')) {
+    state.probe = await probe();
+    return;
+  }
   await clearStores();
   for (const backend of ['cpu', 'webgpu'] as const) {
     let e: Engine;
