@@ -15,6 +15,7 @@ import { sigmoidCorePeer } from './peers/sigmoid-core.js';
 import { tfjsPeer } from './peers/tfjs.js';
 import { describeError, type Peer, type PeerInfo } from './peers/types.js';
 import type { TilingChoice } from '../src/index.js';
+import { nextTask } from '../src/next-task.js';
 import { type CaseResult, fmtMs, fmtNum, formatRatios, formatTable, ratios, type RatioRow } from './table.js';
 import { CaseOverran, CaseSkipped, fmtSeconds, measureChecked, type MeasureOptions, settle, type Settled, type TimingOptions } from './timing.js';
 
@@ -189,6 +190,8 @@ export async function runBench(
     s.backends.push({ id, status: 'ok', info, reason: null });
     for (const spec of cases) {
       hooks.progress(`[${id}] ${spec.name} ${spec.size}…`);
+      // A CPU or wasm backend's runs and reads resolve as microtasks: without a task of its
+      // own between them the page neither repaints nor answers its runner (untimed).
       await nextTask();
       const { result: r, stuck } = await runCaseWithin(peer, info, spec, timing, hooks.progress);
       s.results.push(r);
@@ -248,23 +251,6 @@ export async function runCaseWithin(
   }
   if (o.kind === 'rejected') return { result: { ...base(peer, info, spec), elapsedMs, detail: describeError(o.error) }, stuck: false };
   return { result: { ...o.value, elapsedMs }, stuck: false };
-}
-
-/**
- * Resolves in a task of its own. A CPU or wasm backend's runs and reads resolve as microtasks,
- * so a run of its cases never gave the event loop back: the page neither repainted (progress
- * and tables frozen for minutes) nor answered its runner. Awaited between runs, untimed.
- * A MessageChannel message, as setTimeout is throttled (up to once a minute) in a background tab.
- */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
 }
 
 async function runCase(peer: Peer, info: PeerInfo, spec: CaseSpec, timing: MeasureOptions): Promise<BenchResult> {
