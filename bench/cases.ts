@@ -216,9 +216,14 @@ export function mlpCase(widths: number[], batch: number, lr: number): CaseSpec<M
           let offset = 1;
           let worst = 0;
           for (let l = 0; l < weights.length; l++) {
+            // Typed arrays, not number[]: the check runs between timed steps, so it keeps the heap small.
             const w0 = weights[l]!;
-            const got = Array.from(w0, (w, i) => out[offset + i]! - w);
-            const want = Array.from(w0, (w, i) => after[l]![i]! - w);
+            const got = new Float64Array(w0.length);
+            const want = new Float64Array(w0.length);
+            for (let i = 0; i < w0.length; i++) {
+              got[i] = out[offset + i]! - w0[i]!;
+              want[i] = after[l]![i]! - w0[i]!;
+            }
             const c = relNormCheck(got, want, 1e-3);
             if (!c.ok) return { ok: false, detail: `step ${step + 1}, W${l + 1} update: ${c.detail}` };
             worst = Math.max(worst, relErr(got, want));
@@ -391,18 +396,18 @@ function matvec64(m: Float32Array, v: ArrayLike<number>, rows: number, cols = ro
   return out;
 }
 
-function relErr(out: number[], ref: number[]): number {
+function relErr(out: ArrayLike<number>, ref: ArrayLike<number>): number {
   let d2 = 0;
   let r2 = 0;
-  out.forEach((v, i) => {
-    d2 += (v - ref[i]!) ** 2;
+  for (let i = 0; i < out.length; i++) {
+    d2 += (out[i]! - ref[i]!) ** 2;
     r2 += ref[i]! ** 2;
-  });
+  }
   return Math.sqrt(d2 / r2);
 }
 
-export function relNormCheck(out: number[], ref: number[], tol: number): CheckResult {
-  if (out.some((v) => !Number.isFinite(v))) return { ok: false, detail: `${out.length} samples: non-finite output` };
+export function relNormCheck(out: ArrayLike<number>, ref: ArrayLike<number>, tol: number): CheckResult {
+  if (Array.prototype.some.call(out, (v: number) => !Number.isFinite(v))) return { ok: false, detail: `${out.length} samples: non-finite output` };
   const rel = relErr(out, ref);
   return { ok: rel <= tol, detail: `${out.length} samples, ‖err‖/‖ref‖ = ${rel.toExponential(1)} (≤ ${tol.toExponential(0)})` };
 }
