@@ -1,5 +1,6 @@
-// Yielding to the event loop from long synchronous work (fit on the CPU backend, whose ops
-// and reads complete without ever leaving the microtask queue): timers, I/O and, in a
+// Yielding to the event loop from long synchronous work (fit, SVC.fit, gramTiles and the
+// row-block transforms on the CPU backend, whose ops and reads complete without ever leaving
+// the microtask queue): timers, I/O and, in a
 // page, input and rendering get to run, so a Stop button or a time budget can act.
 
 /**

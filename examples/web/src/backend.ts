@@ -31,7 +31,6 @@ export async function startEngine(banner: HTMLElement): Promise<{ engine: Engine
   } else {
     let reason: string;
     if (forced) reason = 'the CPU was chosen with ?backend=cpu';
-    else if (!('gpu' in navigator) || !navigator.gpu) reason = 'navigator.gpu is missing (this browser has no WebGPU, or the page is not a secure context)';
     else reason = notices.map((l) => l.replace(/^sigmoid-core: no WebGPU, running on the CPU: /, '')).join('; ') || 'no WebGPU adapter';
     const text = forced ? `Running on the CPU (${reason})` : `WebGPU unavailable: running on the CPU (${reason})`;
     info = { backend: 'cpu', adapter: null, fallbackReason: reason, text };
