@@ -246,7 +246,9 @@ export async function runCaseWithin(
   }
   const elapsedMs = o.elapsedMs;
   if (elapsedMs > limit) {
-    const then = o.kind === 'rejected' && !(o.error instanceof CaseOverran) ? `; it ended with ${describeError(o.error)}` : '';
+    const then = o.kind !== 'rejected' ? ''
+      : o.error instanceof CaseOverran ? (o.error.failure === null ? '' : `; before that, a check failed: ${o.error.failure}`)
+      : `; it ended with ${describeError(o.error)}`;
     return { result: { ...base(peer, info, spec), elapsedMs, overran: true, detail: `ran past its ${fmtSeconds(limit)} deadline: took ${fmtSeconds(elapsedMs)}${then}` }, stuck: false };
   }
   if (o.kind === 'rejected') return { result: { ...base(peer, info, spec), elapsedMs, detail: describeError(o.error) }, stuck: false };

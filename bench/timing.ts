@@ -26,7 +26,11 @@ export interface MeasureOptions extends TimingOptions {
 
 /** Thrown by measure() when it finds the clock past `deadlineAt` between two runs. */
 export class CaseOverran extends Error {
-  constructor(runs: number) {
+  /**
+   * `failure`: a failed check of a run before the deadline (measureChecked), so that a case
+   * both wrong and late is reported with its wrong answer, not only as late.
+   */
+  constructor(readonly runs: number, readonly failure: string | null = null) {
     super(`past its deadline after ${runs === 0 ? 'the warm-up' : `the warm-up and ${runs} timed run${runs === 1 ? '' : 's'}`}: no more runs taken`);
     this.name = 'CaseOverran';
   }
@@ -100,6 +104,7 @@ export async function measureChecked<T>(
     }, opts);
   } catch (err) {
     if (err instanceof CaseSkipped && failure !== null) return { check: 'FAILED', detail: failure, runs: 0 };
+    if (err instanceof CaseOverran && failure !== null) throw new CaseOverran(err.runs, failure);
     throw err;
   }
   if (failure !== null) return { check: 'FAILED', detail: failure, runs: timing.samples.length };

@@ -169,4 +169,11 @@ describe('a case whose check fails', () => {
     expect([slow.result.check, slow.result.timing]).toEqual(['SKIPPED', null]);
     expect(slow.result.detail).toMatch(/^skipped: the warm-up took /);
   });
+
+  it('and then runs past its deadline, is an ERROR whose detail keeps the failed check', async () => {
+    const spec: CaseSpec<SigmoidData> = { ...SPEC, make: () => ({ data: SPEC.make().data, check: (_out, step) => ({ ok: step !== 1, detail: step === 1 ? 'rel. error 0.5 > 1e-5' : 'fine' }) }) };
+    const { result } = await runCaseWithin(fakePeer(async () => busy(40)).peer, INFO, spec, timing(150), () => {});
+    expect([result.check, result.overran, result.timing]).toEqual(['ERROR', true, null]);
+    expect(result.detail).toMatch(/^ran past its .* deadline: took .*; before that, a check failed: run 1: rel\. error 0\.5 > 1e-5$/);
+  });
 });
