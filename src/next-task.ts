@@ -39,3 +39,15 @@ export function yielder(): () => Promise<void> | undefined {
     });
   };
 }
+
+/**
+ * On the CPU backend, where a gram tile or a row block runs without leaving the microtask
+ * queue and yields can only come between them: the multiply-adds one of them may cost, about
+ * 10–20 ms (the GPU-sized defaults ran for seconds with no yield). See cpuGramEntryCost.
+ */
+export const CPU_WORK_PER_YIELD = 8e6;
+
+/** The CPU cost of one kernel entry over d features, in multiply-adds: the kernel function and copying it cost about 16 more. */
+export function cpuGramEntryCost(d: number): number {
+  return d + 16;
+}

@@ -10,6 +10,7 @@ import {
 } from '../src/index.js';
 import { readCsv } from '../src/io/csv.js';
 import { expectThrows } from './helpers/expectClose.js';
+import { expectYields } from './helpers/yields.js';
 
 /** Two interleaved half circles with Gaussian noise (scikit-learn's make_moons), seeded; labels 0/1. */
 function moons(n: number, noise: number, seed: number): { x: Matrix; y: number[] } {
@@ -283,6 +284,27 @@ describe('both backends agree', () => {
       for (let i = 0; i < cpu!.proba.length; i++) worst = Math.max(worst, Math.abs(cpu!.proba[i]! - webgpu!.proba[i]!));
       expect(worst).toBeLessThan(1e-2);
       cpu!.history.forEach((l, i) => expect(Math.abs(l - webgpu!.history[i]!)).toBeLessThan(1e-3 * Math.max(1, l)));
+    }
+  });
+});
+
+describe('KernelClassifier on the CPU backend and the event loop', () => {
+  // 4000 rows: one GPU-sized block (the whole X, which skipped the row-block loop), several CPU ones.
+  const big: Matrix = { rows: 10 * train.x.rows, cols: 2, data: new Float32Array(20 * train.x.rows).map((_, i) => train.x.data[i % train.x.data.length]!) };
+  const bigY = Array.from({ length: big.rows }, (_, i) => train.y[i % train.y.length]!);
+  const calls = {
+    transform: (clf: KernelClassifier) => clf.transform(big),
+    predict: (clf: KernelClassifier) => clf.predict(big),
+    evaluate: (clf: KernelClassifier) => clf.evaluate(big, bigY),
+  };
+
+  it.each(Object.keys(calls) as (keyof typeof calls)[])('%s with the default blocks yields between blocks (a page froze)', async (method) => {
+    const clf = new KernelClassifier({ landmarks: 100, epochs: 1 });
+    try {
+      await clf.fit(engines.cpu!, train.x, train.y);
+      await expectYields(() => calls[method](clf), 2);
+    } finally {
+      clf.dispose();
     }
   });
 });

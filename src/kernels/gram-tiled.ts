@@ -2,8 +2,9 @@
 //
 // engine.gram computes K = k(X, Y) in one dispatch into one buffer, so N·M is bounded by the
 // device's buffer limits (and one long dispatch can trip a GPU watchdog). gramTiles cuts K
-// into tiles of at most tileRows × tileCols entries (default ≤ 2048 × 2048, always inside
-// maxStorageBufferBindingSize and maxBufferSize, for the operands as well as the output),
+// into tiles of at most tileRows × tileCols entries (default ≤ 2048 × 2048, on the CPU backend
+// sized to about CPU_WORK_PER_YIELD, always inside maxStorageBufferBindingSize and
+// maxBufferSize, for the operands as well as the output),
 // computes each tile with engine.gram on an uploaded row block of X and of Y, reads it
 // back, hands it to a callback and frees it: at most two tiles (plus the cached operand
 // blocks) live at once, whatever N·M is.
@@ -30,9 +31,9 @@ import { checkMatrix, type Matrix } from '../data/matrix.js';
 import { checkEngine, type Engine } from '../engine.js';
 import { LimitError, ShapeError, ValueError } from '../errors.js';
 import { GRAM_KEY_NAMES, resolveGramOptions } from '../gram-options.js';
-import { yielder } from '../next-task.js';
+import { CPU_WORK_PER_YIELD, cpuGramEntryCost, yielder } from '../next-task.js';
 import type { Tensor } from '../tensor.js';
-import type { EngineLimits, GramOptions } from '../types.js';
+import type { BackendKind, EngineLimits, GramOptions } from '../types.js';
 import { checkOptionalFunction, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
 
 /** Default upper bound of a tile's side: 2048 × 2048 = 4 M entries (16 MiB) per dispatch. */
@@ -64,9 +65,9 @@ export interface GramTileProgress {
 }
 
 export interface GramTileOptions extends GramOptions {
-  /** Rows of K per tile (default: up to 2048, within the device's buffer limits). */
+  /** Rows of K per tile (default: up to 2048 on WebGPU, fewer on the CPU, within the device's buffer limits). */
   tileRows?: number;
-  /** Columns of K per tile (default: up to 2048, within the device's buffer limits). */
+  /** Columns of K per tile (default: up to 2048 on WebGPU, fewer on the CPU, within the device's buffer limits). */
   tileCols?: number;
   /**
    * K(X, X) only (Y null): compute the upper triangle of tiles and mirror it (default true;
@@ -93,13 +94,14 @@ export interface GramTiling {
 }
 
 /**
- * Plans the tiles of K(X, Y) for X [n, d], Y [m, d] on an engine with `limits`: checks the
- * options (ValueError: not a positive integer; LimitError: a tile or an operand block over
- * the device limits) and picks the defaults.
+ * Plans the tiles of K(X, Y) for X [n, d], Y [m, d] on an engine with `limits` and `backend`:
+ * checks the options (ValueError: not a positive integer; LimitError: a tile or an operand
+ * block over the device limits) and picks the defaults (on the CPU backend, square tiles of
+ * about CPU_WORK_PER_YIELD: the yields come between tiles).
  */
 export function planGramTiles(
   limits: EngineLimits, n: number, m: number, d: number, symmetric: boolean,
-  opts: Pick<GramTileOptions, 'tileRows' | 'tileCols'> = {},
+  opts: Pick<GramTileOptions, 'tileRows' | 'tileCols'> = {}, backend: BackendKind = 'webgpu',
 ): GramTiling {
   const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const maxFloats = Math.floor(maxBytes / 4);
@@ -124,8 +126,11 @@ export function planGramTiles(
   let tc = given('tileCols');
   const userRows = tr !== null;
   const userCols = tc !== null;
-  tr ??= Math.min(DEFAULT_GRAM_TILE, rowCap);
-  tc ??= Math.min(DEFAULT_GRAM_TILE, rowCap);
+  const side = backend === 'cpu'
+    ? Math.max(1, Math.floor(Math.sqrt(CPU_WORK_PER_YIELD / cpuGramEntryCost(d))))
+    : DEFAULT_GRAM_TILE;
+  tr ??= Math.min(side, DEFAULT_GRAM_TILE, rowCap);
+  tc ??= Math.min(side, DEFAULT_GRAM_TILE, rowCap);
   if (symmetric) tr = tc = Math.min(tr, tc);
   tr = Math.min(tr, n);
   tc = Math.min(tc, m);
@@ -192,7 +197,7 @@ export async function gramTiles(
   // projected-sigmoid is symmetric only when α = β: otherwise every tile is computed.
   const symmetricKernel = resolved.kernel !== 'projected-sigmoid' || resolved.alpha!.every((a, i) => Object.is(a, resolved.beta![i]));
   const symmetric = (y === null || y === undefined) && optionalBoolean('gramTiles: mirror', opts.mirror, true) && symmetricKernel;
-  const plan = planGramTiles(engine.limits, x.rows, yy.rows, d, symmetric, opts);
+  const plan = planGramTiles(engine.limits, x.rows, yy.rows, d, symmetric, opts, engine.backend);
   const { n, m, tileRows: tr, tileCols: tc } = plan;
   const rowBlocks = Math.ceil(n / tr);
   const colBlocks = Math.ceil(m / tc);

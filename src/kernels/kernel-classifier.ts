@@ -406,7 +406,7 @@ export class KernelClassifier {
         k.dispose();
       }
     };
-    const rows = blockRows(e, x.rows, [this.landmarks, x.cols]);
+    const rows = blockRows(e, x.rows, x.cols, this.landmarks);
     if (rows >= x.rows) {
       const xt = e.tensor(x.data, [x.rows, x.cols]);
       try {

@@ -7,7 +7,7 @@ import { ShapeError, ValueError } from '../errors.js';
 import { GRAM_KERNELS, kernelOverflow } from '../gram-options.js';
 import { checkMatrix, type Matrix } from '../data/matrix.js';
 import { seededRandom, shuffleInPlace } from '../data/random.js';
-import { yielder } from '../next-task.js';
+import { CPU_WORK_PER_YIELD, cpuGramEntryCost, yielder } from '../next-task.js';
 import type { Tensor } from '../tensor.js';
 import { describeValue } from '../validate.js';
 
@@ -74,14 +74,21 @@ export function checkWidth(name: string, x: Matrix, expected: number, fittedOn: 
 }
 
 /**
- * Rows per block so that the widest per-block tensor (rows × max(width…)) stays within
- * `targetElements` float32 values and the engine's storage-binding limit.
+ * Rows per block of a row-block transform of X [rows, inCols] into [rows, outCols] (kernel
+ * features against outCols landmarks, then an outCols × outCols product): the widest
+ * per-block tensor stays within 4 M float32 values and the engine's storage-binding limit;
+ * on the CPU backend a block also costs at most about CPU_WORK_PER_YIELD (the yields come
+ * between blocks).
  */
-export function blockRows(engine: Engine, rows: number, widths: readonly number[], targetElements = 4 * 1024 * 1024): number {
-  const widest = Math.max(1, ...widths);
+export function blockRows(engine: Engine, rows: number, inCols: number, outCols: number): number {
+  const widest = Math.max(1, inCols, outCols);
   const limit = Math.floor(Math.min(engine.limits.maxStorageBufferBindingSize, engine.limits.maxBufferSize) / 4);
-  const elements = Math.max(1, Math.min(targetElements, limit));
-  return Math.max(1, Math.min(rows, Math.floor(elements / widest)));
+  let fit = Math.floor(Math.min(4 * 1024 * 1024, limit) / widest);
+  if (engine.backend === 'cpu') {
+    const rowCost = outCols * (cpuGramEntryCost(inCols) + outCols);
+    fit = Math.min(fit, Math.floor(CPU_WORK_PER_YIELD / rowCost));
+  }
+  return Math.max(1, Math.min(rows, fit));
 }
 
 /**
