@@ -10,7 +10,7 @@ import {
 } from '../src/index.js';
 import { readCsv } from '../src/io/csv.js';
 import { expectThrows } from './helpers/expectClose.js';
-import { expectYields } from './helpers/yields.js';
+import { expectYields, withYieldingClock } from './helpers/yields.js';
 
 /** Two interleaved half circles with Gaussian noise (scikit-learn's make_moons), seeded; labels 0/1. */
 function moons(n: number, noise: number, seed: number): { x: Matrix; y: number[] } {
@@ -306,5 +306,18 @@ describe('KernelClassifier on the CPU backend and the event loop', () => {
     } finally {
       clf.dispose();
     }
+  });
+
+  it.each(Object.keys(calls) as (keyof typeof calls)[])('dispose() during %s is a DisposedError naming the call, and frees everything', async (method) => {
+    const e = engines.cpu!;
+    const clf = new KernelClassifier({ landmarks: 100, epochs: 1 });
+    await clf.fit(e, train.x, train.y);
+    await withYieldingClock(async () => {
+      const run = calls[method](clf);
+      setImmediate(() => clf.dispose()); // at the call's first yield
+      await expect(run).rejects.toThrow(DisposedError);
+      await expect(run).rejects.toThrow(new RegExp(`^KernelClassifier\\.${method}: the classifier was disposed while it ran`));
+    });
+    expect(e.memory().liveTensors).toBe(0);
   });
 });

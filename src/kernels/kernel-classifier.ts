@@ -322,6 +322,10 @@ export class KernelClassifier {
     try {
       await this.#restore(f, what);
       return await body(f);
+    } catch (err) {
+      // dispose() freed the fit's tensors under the call (it yields between row blocks).
+      if (this.#disposed) throw new DisposedError(`KernelClassifier.${what}: the classifier was disposed while it ran`);
+      throw err;
     } finally {
       f.users--;
       if (this.#fitted !== f && f.users === 0) freeFitted(f); // replaced (or disposed) meanwhile
