@@ -2,8 +2,9 @@
 // does and run as a child process: flags it cannot use end with exit code 2 and one line
 // naming them (no stack trace), before any fit is timed; so does an --out that cannot be
 // written (it used to fail only after the whole run, and one whose folder exists but takes no
-// new file, such as /proc, still did).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// new file, such as /proc, still did). A run with --repeats 2 checks all three fits of every case
+// (it checked only the last timed one).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +40,17 @@ describe('bench:svc flags it cannot use', () => {
   it.skipIf(process.platform !== 'linux')('an --out in a folder that takes no new file (/proc) is refused before any fit', async () => {
     await expectRefusedOut('/proc/bench-svc.json', /^bench:svc: --out \/proc\/bench-svc\.json cannot be written \(ENOENT: /);
   });
+});
+
+describe('a run', () => {
+  it('checks every fit (the warm-up and each timed one), not only the last, before a time counts', async () => {
+    const out = join(dir, 'run.json');
+    const r = await svc(['--repeats', '2', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = (JSON.parse(readFileSync(out, 'utf8')) as { results: { check: string; checkedFits: number; medianS: number | null }[] }).results;
+    expect(rows.length).toBeGreaterThanOrEqual(4); // two models × (float32 CPU, float64, and WebGPU when there is an adapter)
+    for (const row of rows) expect([row.check, row.checkedFits, row.medianS === null]).toEqual(['ok', 3, false]);
+  }, 300_000);
 });
 
 async function expectRefusedOut(out: string, message: RegExp): Promise<void> {
