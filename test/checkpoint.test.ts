@@ -323,6 +323,42 @@ describe('a fit that fails or stops part-way', () => {
   });
 });
 
+describe('a diverged run', () => {
+  for (const backend of ['cpu', 'gpu'] as const) {
+    it(`${backend}: fit refuses to write a non-finite checkpoint (resume and load refuse one) and keeps the last good one`, async () => {
+      const e = engines[backend];
+      const store = memoryStore();
+      const m = model(e, sgd({ lr: 0.1 }));
+      try {
+        // Epoch 0 trains sanely; onEpochEnd then raises the rate so that epoch 1 overflows the weights.
+        const run = m.fit(DATA.x, DATA.labels, {
+          ...FIT, epochs: 3, checkpoint: { to: store },
+          onEpochEnd: ({ epoch }) => {
+            if (epoch === 0) m.setLearningRate(1e38);
+          },
+        });
+        await expect(run).rejects.toThrow(ValueError);
+        await expect(run).rejects.toThrow(/at 2 epochs completed: layers\.0\.weight element \d+ is (NaN|-?Infinity) \(not finite\): training diverged/);
+        // Two writes: epoch 0's and, for the rate change, epoch 0's again; nothing after.
+        expect(store.writes).toBe(2);
+        const ck = parseCheckpoint(store.bytes!);
+        expect(ck.epochsCompleted).toBe(1);
+        for (const t of ck.tensors.values()) expect(t.data.every(Number.isFinite), `${t.name} of the kept checkpoint`).toBe(true);
+        // resumeFrom accepts it (at the rate it recorded, 1e38: epoch 1 diverges again, as loudly).
+        const b = model(e, sgd({ lr: 0.1 }));
+        try {
+          b.setLearningRate(1e38);
+          await expect(b.fit(DATA.x, DATA.labels, { ...FIT, epochs: 3, resumeFrom: store.bytes!, checkpoint: { to: memoryStore() } })).rejects.toThrow(/at 2 epochs completed: .*training diverged/);
+        } finally {
+          b.dispose();
+        }
+      } finally {
+        m.dispose();
+      }
+    });
+  }
+});
+
 describe('atomic writes', () => {
   it('a write that fails midway leaves the previous checkpoint file intact and loadable', async () => {
     const path = join(dir, 'atomic.safetensors');
