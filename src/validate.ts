@@ -31,6 +31,12 @@ export function checkFinite(name: string, value: number): void {
   }
 }
 
+/** Throws `${where}: ${name} element i is v (not finite)${why}` for the first NaN/±Inf entry of `data`. */
+export function checkFiniteEntries(where: string, name: string, data: ArrayLike<number>, why = ''): void {
+  const bad = Array.prototype.findIndex.call(data, (v: number) => !Number.isFinite(v));
+  if (bad >= 0) throw new ValueError(`${where}: ${name} element ${bad} is ${data[bad]} (not finite)${why}`);
+}
+
 /** A hyper-parameter: checkFinite, then in [lo, hi) (hi = Infinity: unbounded). */
 export function checkInRange(name: string, value: number, lo: number, hi: number): void {
   checkFinite(name, value);

@@ -33,7 +33,7 @@
 // slots of one device vector first (engine.axpyInto at an offset, exact: 0 + 1·x = x).
 
 import { ValueError } from '../errors.js';
-import { describeValue, optionKeys, optionsObject } from '../validate.js';
+import { checkFiniteEntries, describeValue, optionKeys, optionsObject } from '../validate.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { type CheckpointStore, type CheckpointTarget, checkpointStore, isStore } from './checkpoint-store.js';
@@ -316,8 +316,7 @@ export function checkResume(
       if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
         throw new ValueError(`${src}: ${name} has shape [${t.shape.join(', ')}] but ${p.name} is [${p.shape.join(', ')}]`);
       }
-      const bad = t.data.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new ValueError(`${src}: ${name} element ${bad} is ${t.data[bad]} (not finite)`);
+      checkFiniteEntries(src, name, t.data);
       // Adam's second moment is a running mean of squares: a negative one gives NaN steps.
       const negative = slot === 'v' ? t.data.findIndex((v) => v < 0) : -1;
       if (negative >= 0) throw new ValueError(`${src}: ${name} element ${negative} is ${t.data[negative]} (Adam's v cannot be negative)`);

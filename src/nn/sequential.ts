@@ -7,7 +7,7 @@ import { checkEngine, checkRecoverOptions, type Engine, LOSS_KINDS, type Recover
 import { DisposedError, GPUOpError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { BackendKind, LossKind } from '../types.js';
-import { checkPositive, checkSeed, checkTensorBytes, describeValue, fmtShape, optionKeys, optionsObject } from '../validate.js';
+import { checkFiniteEntries, checkPositive, checkSeed, checkTensorBytes, describeValue, fmtShape, optionKeys, optionsObject } from '../validate.js';
 import {
   allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, type Prepared, type RowSource, rowSource, rowsPerTensor, takeRows, toHostMatrix, toHostTargets,
 } from './data.js';
@@ -465,6 +465,8 @@ export class Sequential {
     // runs (no step can be recorded between them).
     const params = this.#net.params;
     const data = await Promise.all(params.map((p) => p.tensor.read()));
+    // load() and fromSafetensors refuse non-finite weights: a diverged model's file would be unreadable.
+    params.forEach((p, i) => checkFiniteEntries('save', p.name, data[i]!, ': the model diverged (lower the learning rate); nothing was written'));
     const tensors: SafetensorEntry[] = params.map((p, i) => ({ name: p.name, shape: [...p.shape], data: data[i]! }));
     const metadata = modelMetadata(this.layers, this.seed);
     const loss = this.#loss;
@@ -671,8 +673,7 @@ export function checkedWeights(params: readonly Param[], tensors: readonly Safet
     if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
       throw new ValueError(`safetensors: ${p.name} has shape [${t.shape.join(', ')}] but the model needs [${p.shape.join(', ')}]`);
     }
-    const bad = t.data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new ValueError(`safetensors: ${p.name} element ${bad} is ${t.data[bad]} (not finite)`);
+    checkFiniteEntries('safetensors', p.name, t.data);
     out.set(p.name, t.data);
   }
   return out;

@@ -8,7 +8,7 @@ import { useEngines } from '../helpers/engines.js';
 import {
   type Engine, encodeSafetensors, loadSafetensors, parseSafetensors, Sequential, type Sequential as Model, ValueError,
 } from '../../src/index.js';
-import { adam, dense, sequential, sigmoid, tanh } from '../../src/nn/index.js';
+import { adam, dense, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
 import { expectClose, expectThrows } from '../helpers/expectClose.js';
 import { refSoftmax } from '../helpers/reference.js';
 import { blobs } from './data-helpers.js';
@@ -226,6 +226,26 @@ describe('round trip', () => {
       m.dispose();
     }
   });
+});
+
+describe('a diverged model', () => {
+  for (const backend of ['cpu', 'gpu'] as const) {
+    it(`${backend}: save() refuses non-finite weights (load and fromSafetensors refuse such a file) instead of writing one`, async () => {
+      const e = engines[backend];
+      const m = sequential(e, [dense(4, 5), sigmoid(), dense(5, 2)], { seed: 3 });
+      try {
+        m.compile({ loss: 'mse', optimizer: sgd({ lr: 1e30 }) });
+        const d = blobs(2, 20, 4, 5);
+        await m.fit(d.x, d.x.map((r) => [r[0]! * 100, r[1]! * 100]), { epochs: 3, batchSize: 8 });
+        const ws = await weights(m);
+        expect(Object.values(ws).some((w) => w.some((v) => !Number.isFinite(v)))).toBe(true); // the premise: it diverged
+        await expect(m.save()).rejects.toThrow(ValueError);
+        await expect(m.save()).rejects.toThrow(/^save: layers\.\d+\.(weight|bias) element \d+ is (NaN|-?Infinity) \(not finite\): the model diverged/);
+      } finally {
+        m.dispose();
+      }
+    });
+  }
 });
 
 describe('broken files: ValueError, model unchanged', () => {
