@@ -129,23 +129,17 @@ export async function checkpointBytes(
   } finally {
     all.dispose();
   }
-  // A diverged run (NaN/±Inf weights or optimizer state) is not written: resumeFrom and
-  // load refuse such a file, and writing it would replace the last good checkpoint.
-  const bad = values.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) {
-    let at = bad;
-    const it = items.find((i) => (at < i.tensor.size ? true : ((at -= i.tensor.size), false)))!;
-    throw new ValueError(
-      `checkpoint at ${epochsCompleted} epochs completed: ${it.name} element ${at} is ${values[bad]} (not finite): training diverged ` +
-        `(lower the learning rate); the checkpoint was not written, the last one written is kept`,
-    );
-  }
   let offset = 0;
   const entries: SafetensorEntry[] = items.map((it) => {
-    const data = values.slice(offset, offset + it.tensor.size);
+    const data = values.subarray(offset, offset + it.tensor.size);
     offset += it.tensor.size;
     return { name: it.name, shape: it.shape, data };
   });
+  // A diverged run (NaN/±Inf weights or optimizer state) is not written: resumeFrom and
+  // load refuse such a file, and writing it would replace the last good checkpoint.
+  const where = `checkpoint at ${epochsCompleted} epochs completed`;
+  const why = ': training diverged (lower the learning rate); the checkpoint was not written, the last one written is kept';
+  for (const en of entries) checkFiniteEntries(where, en.name, en.data, why);
   const metadata: Record<string, string> = {
     ...modelMetadata(model.layers, model.seed),
     loss: model.loss,
