@@ -113,13 +113,13 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
       throw new CsvError(source, lineNo, Math.min(cells.length, cols) + 1, detail, 'line');
     }
     const base = (i - start) * cols;
+    // Line 1's empty cells may be pandas' header (numericHeaderHint).
+    const hint = i === 0 ? () => numericHeaderHint(first, last > 1 ? lines[1]! : null, ignored) : undefined;
     for (let c = 0; c < cols; c++) {
       if (c === ignored) {
         data[base + c] = NaN;
         continue;
       }
-      // Line 1's empty cells may be pandas' header (numericHeaderHint).
-      const hint = i === 0 ? () => numericHeaderHint(first, last > 1 ? lines[1]! : null, ignored) : undefined;
       const v = parseCell(cells[c]!.text, source, lineNo, c + 1, hint);
       data[base + c] = v; // rounded to float32 here
       if (c === exactAt) exact![i - start] = v;
