@@ -70,7 +70,7 @@ export function matmulCase(n: number): CaseSpec<MatmulData> {
       const a = uniform(rng, n * n, -1, 1);
       const b = uniform(rng, n * n, -1, 1);
       const v = uniform(rng, n, -1, 1);
-      const abv = matvec64(a, matvec64(b, v, n), n);
+      const abv = matmul64(a, matmul64(b, v, n, n, 1), n, n, 1);
       return {
         data: { kind: 'matmul', n, a, b },
         check: wholeOutput(n * n, (out) => {
@@ -135,10 +135,9 @@ export function gramCase(n: number, m: number, d: number): CaseSpec<GramData> {
       const x = uniform(rng, n * d, 0, 1);
       const y = uniform(rng, m * d, 0, 1);
       const v = uniform(rng, m, -1, 1);
-      const yv = new Float64Array(d);
-      for (let j = 0; j < m; j++) for (let k = 0; k < d; k++) yv[k] = yv[k]! + y[j * d + k]! * v[j]!;
+      const yv = matmul64(v, y, 1, m, d); // Yᵀ·v, as vᵀ·Y
       const c0v = coef0 * v.reduce((t, vj) => t + vj, 0);
-      const zv = matvec64(x, yv, n, d).map((s) => gamma * s + c0v);
+      const zv = matmul64(x, yv, n, d, 1).map((s) => gamma * s + c0v);
       return {
         data: { kind: 'gram', n, m, d, x, y, gamma, coef0 },
         check: wholeOutput(n * m, (out) => {
@@ -327,7 +326,8 @@ function mlpReference(d: MlpData): { step(k: number): { loss: number; after: Flo
   };
 }
 
-function matmul64(a: Float64Array, b: Float64Array, n: number, k: number, m: number): Float64Array {
+/** a [n, k] times b [k, m] (row-major), in float64. */
+function matmul64(a: ArrayLike<number>, b: ArrayLike<number>, n: number, k: number, m: number): Float64Array {
   const out = new Float64Array(n * m);
   for (let r = 0; r < n; r++) {
     for (let i = 0; i < k; i++) {
@@ -383,17 +383,6 @@ function sketch(out: Float32Array, v: Float32Array, ref: Float64Array, f: (x: nu
 
 function both(a: CheckResult, b: CheckResult): CheckResult {
   return { ok: a.ok && b.ok, detail: `${a.detail}; ${b.detail}` };
-}
-
-/** m [rows, cols] (row-major) times v, in float64; cols defaults to rows. */
-function matvec64(m: Float32Array, v: ArrayLike<number>, rows: number, cols = rows): Float64Array {
-  const out = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) {
-    let s = 0;
-    for (let j = 0; j < cols; j++) s += m[i * cols + j]! * v[j]!;
-    out[i] = s;
-  }
-  return out;
 }
 
 function relErr(out: ArrayLike<number>, ref: ArrayLike<number>): number {
