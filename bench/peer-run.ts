@@ -40,6 +40,9 @@ export interface BenchResult extends CaseResult {
   overran: boolean;
 }
 
+/** What a run records of where it ran (the page's or Node's navigator). */
+export type RunEnv = Pick<BenchState, 'tool' | 'userAgent' | 'hardwareConcurrency'>;
+
 /** How long a backend's init() may take (then the same again before the run gives up on it). */
 export const INIT_DEADLINE_MS = 60_000;
 
@@ -136,12 +139,12 @@ async function adapterInfo(): Promise<Record<string, unknown> | string> {
  * The state of a run that never started (the page was given a query it cannot use): done,
  * with the reason as its error and no results, so whoever waits on window.__bench stops.
  */
-export function notRun(mode: Mode, reason: string, env: { tool: string; userAgent: string; hardwareConcurrency: number }): BenchState {
+export function notRun(mode: Mode, reason: string, env: RunEnv): BenchState {
   return { ...initialState(mode, env), done: true, error: `not run: ${reason}` };
 }
 
 /** A run's state before anything ran: not done, no error, no results, the adapter not asked yet. */
-function initialState(mode: Mode, env: { tool: string; userAgent: string; hardwareConcurrency: number }): BenchState {
+function initialState(mode: Mode, env: RunEnv): BenchState {
   return {
     ...env, done: false, error: null, mode, date: new Date().toISOString(), build: buildInfo(), adapter: 'not asked (the run did not start)',
     timing: timingFor(mode), backends: [], results: [], ratios: [], table: '', ratioTable: '', seconds: 0,
@@ -149,7 +152,7 @@ function initialState(mode: Mode, env: { tool: string; userAgent: string; hardwa
 }
 
 export async function runBench(
-  mode: Mode, ids: readonly BackendId[], hooks: RunHooks, env: { tool: string; userAgent: string; hardwareConcurrency: number },
+  mode: Mode, ids: readonly BackendId[], hooks: RunHooks, env: RunEnv,
   opts: RunOptions = {},
 ): Promise<BenchState> {
   const t0 = performance.now();

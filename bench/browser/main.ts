@@ -5,7 +5,7 @@
 // (the runner and the e2e test use it); a value it cannot use is reported on the page and
 // nothing runs (window.__bench is then a finished state whose error says why). Everything is
 // published on window.__bench.
-import { BACKENDS, type BenchState, type Mode, MODES, notRun, OURS, parseBackends, runBench } from '../peer-run.js';
+import { BACKENDS, type BenchState, type Mode, MODES, notRun, OURS, parseBackends, runBench, type RunEnv } from '../peer-run.js';
 import { describeError } from '../peers/types.js';
 import { fileStamp, fmtNum, fmtRange, fmtMs, fmtRatio, runs } from '../table.js';
 
@@ -125,7 +125,7 @@ function download(): void {
 
 // ---- controls ---------------------------------------------------------------------------------
 
-function env(): { tool: string; userAgent: string; hardwareConcurrency: number } {
+function env(): RunEnv {
   return { tool: 'sigmoid-core bench/browser', userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency };
 }
 
