@@ -109,6 +109,26 @@ async function holdDigits(page: Page): Promise<{ seen(): Promise<void>; release(
   return { seen: () => within(seen, 30_000, 'the digits request'), release: () => held!.continue() };
 }
 
+/**
+ * Picks the digits and, while their request is held (the Reset still loading them), presses
+ * Train and sets the batch field to 64.
+ */
+async function trainAndFixBatchWhileDigitsLoad(page: Page): Promise<void> {
+  const digits = await holdDigits(page);
+  await page.select('#dataset', 'digits');
+  await digits.seen();
+  await press(page, '#train');
+  await setRaw(page, '#batch', '64');
+  await digits.release();
+}
+
+/** Presses Pause, waits until every queued action has finished, and returns the state. */
+async function pauseAndSnapshot(page: Page): Promise<Snapshot> {
+  await press(page, '#pause');
+  await settled(page);
+  return snapshot(page);
+}
+
 /** Waits until every queued action (Reset, Step, Train) has finished. */
 async function settled(page: Page, ms = 60_000): Promise<void> {
   await page.waitForFunction(() => window.__playground?.pending === 0 && window.__playground.state !== 'starting', {
@@ -591,19 +611,12 @@ describe('training playground (examples/web) in headless Chromium', () => {
       const { page } = w;
       const resets = (await snapshot(page)).resets;
       // The digits request is held until the Train and the edit are in.
-      const digits = await holdDigits(page);
-      await page.select('#dataset', 'digits');
-      await digits.seen();
-      await press(page, '#train');
-      await setRaw(page, '#batch', '64');
-      await digits.release();
+      await trainAndFixBatchWhileDigitsLoad(page);
       await page.waitForFunction(() => window.__playground?.state === 'training' && window.__playground.epochs.length >= 2, {
         timeout: 60_000,
         polling: 50,
       });
-      await press(page, '#pause');
-      await settled(page);
-      const s = await snapshot(page);
+      const s = await pauseAndSnapshot(page);
       expect(s.state, `${s.error}`).toBe('idle');
       expect(s.dataset?.name).toBe('digits');
       expect(s.resets, 'Resets run').toBe(resets + 1);
@@ -619,21 +632,14 @@ describe('training playground (examples/web) in headless Chromium', () => {
       const { page } = w;
       const resets = (await snapshot(page)).resets;
       await setRaw(page, '#batch', '0'); // warns; the Reset below fails on it
-      const digits = await holdDigits(page);
-      await page.select('#dataset', 'digits');
-      await digits.seen();
-      await press(page, '#train');
-      await setRaw(page, '#batch', '64'); // the fix, while that Reset still loads the digits
-      await digits.release();
+      await trainAndFixBatchWhileDigitsLoad(page); // the fix (batch 64) comes while that Reset still loads the digits
       // Training, or everything done without it (a Reset queued behind the Train: no model then).
       await page.waitForFunction(() => window.__playground!.epochs.length >= 2 || window.__playground!.pending === 0, {
         timeout: 60_000,
         polling: 50,
       });
       expect((await snapshot(page)).epochs.length, 'epochs trained by the Train pressed during the failing Reset').toBeGreaterThanOrEqual(2);
-      await press(page, '#pause');
-      await settled(page);
-      const s = await snapshot(page);
+      const s = await pauseAndSnapshot(page);
       expect(s.state, `${s.error}`).toBe('idle');
       expect(s.dataset?.name).toBe('digits');
       expect(s.resets, 'Resets run: the failed one and its rebuild').toBe(resets + 2);
