@@ -12,9 +12,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { crc32 } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Engine, type History, type OptimizerSpec, Sequential, ValueError } from '../src/index.js';
-import { CHECKPOINT_TAG, type CheckpointStore, checkpointStore, parseCheckpoint } from '../src/nn/index.js';
+import { CHECKPOINT_TAG, type CheckpointStore, checkpointStore, encodeSafetensors, parseCheckpoint, parseSafetensors } from '../src/nn/index.js';
 import { adam, dense, sequential, sgd, sigmoid, tanh } from '../src/nn/index.js';
 import { IdbStore, OpfsStore, type OpfsDirectory } from '../src/nn/checkpoint-store.js';
 import { useEngines } from './helpers/engines.js';
@@ -416,8 +417,17 @@ describe('atomic writes', () => {
 });
 
 describe('bad checkpoints', () => {
-  let good: Uint8Array;
   const opt = adam({ lr: 0.01 });
+  // The model the tests resume from and its checkpoint after 2 epochs of FIT: only read (copies are edited).
+  let a: Sequential;
+  let good: Uint8Array;
+  beforeAll(async () => {
+    const store = memoryStore();
+    a = model(engines.cpu, opt);
+    await a.fit(DATA.x, DATA.labels, { ...FIT, epochs: 2, checkpoint: { to: store } });
+    good = store.bytes!;
+  });
+  afterAll(() => a?.dispose());
 
   async function expectRejected(
     m: Sequential, from: Uint8Array | string, message: RegExp, opts = {}, y: number[] | number[][] = DATA.labels, x: number[][] = DATA.x,
@@ -431,128 +441,109 @@ describe('bad checkpoints', () => {
   }
 
   it('truncated, foreign, weights-only and mismatched files throw ValueErrors naming the problem; the model is unchanged', async () => {
-    const store = memoryStore();
-    const a = model(engines.cpu, opt);
+    const m = model(engines.cpu, opt, 1);
     try {
-      await a.fit(DATA.x, DATA.labels, { ...FIT, epochs: 2, checkpoint: { to: store } });
-      good = store.bytes!;
-      const m = model(engines.cpu, opt, 1);
-      try {
-        await expectRejected(m, good.subarray(0, good.length - 10), /truncated/);
-        await expectRejected(m, good.subarray(0, 5), /truncated/);
-        // Full length but damaged data (a torn write leaves zeros; a bad disk flips a bit):
-        // the data's CRC-32 in the header refuses it instead of resuming from garbage.
-        const zeroTail = good.slice();
-        zeroTail.fill(0, good.length - 100);
-        await expectRejected(m, zeroTail, /resumeFrom: not a readable checkpoint: safetensors: the tensor data is damaged: its CRC-32 is [0-9a-f]{8}, the file was written with "[0-9a-f]{8}"/);
-        const flipped = good.slice();
-        flipped[good.length - 200]! ^= 0x01;
-        await expectRejected(m, flipped, /tensor data is damaged/);
-        // Loaded as a plain model, too.
-        expect(() => Sequential.fromSafetensors(engines.cpu, flipped)).toThrow(/safetensors: the tensor data is damaged/);
-        expect(() => m.load(zeroTail)).toThrow(/safetensors: the tensor data is damaged/);
-        await expectRejected(m, new TextEncoder().encode('not a checkpoint at all, just text'), /not a readable checkpoint/);
-        const { encodeSafetensors, parseSafetensors } = await import('../src/nn/safetensors.js');
-        await expectRejected(m, encodeSafetensors([{ name: 'w', shape: [1], data: new Float32Array(1) }], { format: 'pt' }), /not a sigmoid-core checkpoint/);
-        // A model layout this version does not know, inside an otherwise good checkpoint.
-        const parsed = parseSafetensors(good);
-        await expectRejected(m, encodeSafetensors(parsed.tensors, { ...parsed.metadata, format_version: '2' }, { checksum: true }), /format_version "2" is not supported/);
-        await expectRejected(m, await a.save(), /model saved by model\.save\(\).*model\.load/);
-        await expectRejected(m, good, /already completed 2 epochs/, { epochs: 2 });
-        await expectRejected(m, good, /batchSize 16, this fit asks for 8/, { batchSize: 8 });
-        await expectRejected(m, good, /seed 9, this fit asks for 1/, { seed: 1 });
-        await expectRejected(m, good, /trained on 100 rows, this fit has 120/, { validationSplit: undefined });
-        // Adam's v is a mean of squares: a (finite) negative one would give NaN weights.
-        const file = parseSafetensors(good);
-        expect(file.tensors.some((t) => t.name.endsWith('.v')), 'an Adam checkpoint').toBe(true);
-        // (encodeSafetensors drops the parsed file's now stale data_crc32, and writes a fresh one.)
-        expect(file.metadata.data_crc32).toMatch(/^[0-9a-f]{8}$/);
-        const negative = encodeSafetensors(
-          file.tensors.map((t) => ({ ...t, data: t.name.endsWith('.v') ? new Float32Array(t.data.length).fill(-1) : t.data })),
-          file.metadata,
-          { checksum: true },
-        );
-        await expectRejected(m, negative, /\.v element 0 is -1 \(Adam's v cannot be negative\)/);
-      } finally {
-        m.dispose();
-      }
-      const other = sequential(engines.cpu, [dense(6, 10), sigmoid(), dense(10, 3)]);
-      other.compile({ loss: 'softmaxCrossEntropy', optimizer: opt });
-      try {
-        await expectRejected(other, good, /architecture .* differs/);
-      } finally {
-        other.dispose();
-      }
-      const sgdModel = model(engines.cpu, sgd({ lr: 0.01, momentum: 0.9 }));
-      try {
-        await expectRejected(sgdModel, good, /optimizer is adam\(lr 0\.01.*compiled with sgd\(lr 0\.01, momentum 0\.9/);
-      } finally {
-        sgdModel.dispose();
-      }
-      // Only the rate differs (a schedule changed it): the message says how to resume.
-      const slower = model(engines.cpu, opt);
-      try {
-        slower.setLearningRate(opt.lr / 2);
-        await expectRejected(slower, good, /only the rate differs: call model\.setLearningRate\(0\.01\) before resuming/);
-        slower.setLearningRate(opt.lr);
-        await slower.fit(DATA.x, DATA.labels, { ...FIT, epochs: 3, resumeFrom: good });
-      } finally {
-        slower.dispose();
-      }
-      const mse = sequential(engines.cpu, NET, { seed: 4 });
-      mse.compile({ loss: 'mse', optimizer: opt });
-      try {
-        await expectRejected(mse, good, /loss softmaxCrossEntropy, the model is compiled with mse/, {}, DATA.onehot);
-      } finally {
-        mse.dispose();
-      }
+      await expectRejected(m, good.subarray(0, good.length - 10), /truncated/);
+      await expectRejected(m, good.subarray(0, 5), /truncated/);
+      // Full length but damaged data (a torn write leaves zeros; a bad disk flips a bit):
+      // the data's CRC-32 in the header refuses it instead of resuming from garbage.
+      const zeroTail = good.slice();
+      zeroTail.fill(0, good.length - 100);
+      await expectRejected(m, zeroTail, /resumeFrom: not a readable checkpoint: safetensors: the tensor data is damaged: its CRC-32 is [0-9a-f]{8}, the file was written with "[0-9a-f]{8}"/);
+      const flipped = good.slice();
+      flipped[good.length - 200]! ^= 0x01;
+      await expectRejected(m, flipped, /tensor data is damaged/);
+      // Loaded as a plain model, too.
+      expect(() => Sequential.fromSafetensors(engines.cpu, flipped)).toThrow(/safetensors: the tensor data is damaged/);
+      expect(() => m.load(zeroTail)).toThrow(/safetensors: the tensor data is damaged/);
+      await expectRejected(m, new TextEncoder().encode('not a checkpoint at all, just text'), /not a readable checkpoint/);
+      await expectRejected(m, encodeSafetensors([{ name: 'w', shape: [1], data: new Float32Array(1) }], { format: 'pt' }), /not a sigmoid-core checkpoint/);
+      // A model layout this version does not know, inside an otherwise good checkpoint.
+      const parsed = parseSafetensors(good);
+      await expectRejected(m, encodeSafetensors(parsed.tensors, { ...parsed.metadata, format_version: '2' }, { checksum: true }), /format_version "2" is not supported/);
+      await expectRejected(m, await a.save(), /model saved by model\.save\(\).*model\.load/);
+      await expectRejected(m, good, /already completed 2 epochs/, { epochs: 2 });
+      await expectRejected(m, good, /batchSize 16, this fit asks for 8/, { batchSize: 8 });
+      await expectRejected(m, good, /seed 9, this fit asks for 1/, { seed: 1 });
+      await expectRejected(m, good, /trained on 100 rows, this fit has 120/, { validationSplit: undefined });
+      // Adam's v is a mean of squares: a (finite) negative one would give NaN weights.
+      const file = parseSafetensors(good);
+      expect(file.tensors.some((t) => t.name.endsWith('.v')), 'an Adam checkpoint').toBe(true);
+      // (encodeSafetensors drops the parsed file's now stale data_crc32, and writes a fresh one.)
+      expect(file.metadata.data_crc32).toMatch(/^[0-9a-f]{8}$/);
+      const negative = encodeSafetensors(
+        file.tensors.map((t) => ({ ...t, data: t.name.endsWith('.v') ? new Float32Array(t.data.length).fill(-1) : t.data })),
+        file.metadata,
+        { checksum: true },
+      );
+      await expectRejected(m, negative, /\.v element 0 is -1 \(Adam's v cannot be negative\)/);
     } finally {
-      a.dispose();
+      m.dispose();
+    }
+    const other = sequential(engines.cpu, [dense(6, 10), sigmoid(), dense(10, 3)]);
+    other.compile({ loss: 'softmaxCrossEntropy', optimizer: opt });
+    try {
+      await expectRejected(other, good, /architecture .* differs/);
+    } finally {
+      other.dispose();
+    }
+    const sgdModel = model(engines.cpu, sgd({ lr: 0.01, momentum: 0.9 }));
+    try {
+      await expectRejected(sgdModel, good, /optimizer is adam\(lr 0\.01.*compiled with sgd\(lr 0\.01, momentum 0\.9/);
+    } finally {
+      sgdModel.dispose();
+    }
+    // Only the rate differs (a schedule changed it): the message says how to resume.
+    const slower = model(engines.cpu, opt);
+    try {
+      slower.setLearningRate(opt.lr / 2);
+      await expectRejected(slower, good, /only the rate differs: call model\.setLearningRate\(0\.01\) before resuming/);
+      slower.setLearningRate(opt.lr);
+      await slower.fit(DATA.x, DATA.labels, { ...FIT, epochs: 3, resumeFrom: good });
+    } finally {
+      slower.dispose();
+    }
+    const mse = sequential(engines.cpu, NET, { seed: 4 });
+    mse.compile({ loss: 'mse', optimizer: opt });
+    try {
+      await expectRejected(mse, good, /loss softmaxCrossEntropy, the model is compiled with mse/, {}, DATA.onehot);
+    } finally {
+      mse.dispose();
     }
   });
 
   it('a hand-edited or damaged header value (epochs done, optimizer steps, the batch size) is refused, naming the file; so is a checkpoint stripped of its checksums', async () => {
     const path = join(dir, 'header.safetensors');
-    const a = model(engines.cpu, opt);
     const m = model(engines.cpu, opt, 1);
     try {
-      await a.fit(DATA.x, DATA.labels, { ...FIT, epochs: 2, checkpoint: { to: path } });
-      const written = new Uint8Array(readFileSync(path));
       const edits = [
         ['"epochs_completed":"2"', '"epochs_completed":"1"'],
         ['"optimizer_steps":"14"', '"optimizer_steps":"41"'],
         ['\\"batchSize\\":16', '\\"batchSize\\":36'], // '1' → '3' is one flipped bit
       ];
       for (const [from, to] of edits) {
-        const at = Buffer.from(written).indexOf(from!);
+        const at = Buffer.from(good).indexOf(from!);
         expect(at, from).toBeGreaterThan(8);
-        const edited = written.slice();
+        const edited = good.slice();
         edited.set(new TextEncoder().encode(to), at); // same length: still well-formed safetensors
         writeFileSync(path, edited);
         // batchSize left out: the run's own is taken from the checkpoint (it would be 36).
         await expectRejected(m, path, new RegExp(`^resumeFrom ${escape(path)}: not a readable checkpoint: safetensors: __metadata__ was edited or damaged`), { batchSize: undefined });
       }
-      const { encodeSafetensors, parseSafetensors } = await import('../src/nn/safetensors.js');
-      const file = parseSafetensors(written);
+      const file = parseSafetensors(good);
       await expectRejected(m, encodeSafetensors(file.tensors, file.metadata), /resumeFrom: __metadata__\.metadata_crc32 is missing/);
     } finally {
-      a.dispose();
       m.dispose();
     }
   });
 
   it('resuming on other training data with the same row count is refused, saying which of x and y differs; the same values in another form, or other validation rows, resume', async () => {
-    const { crc32 } = await import('node:zlib');
-    const store = memoryStore();
-    const a = model(engines.cpu, opt);
     const m = model(engines.cpu, opt, 1);
     const tensors: { dispose(): void }[] = [];
     try {
-      await a.fit(DATA.x, DATA.labels, { ...FIT, epochs: 2, checkpoint: { to: store } });
       // The fingerprint: CRC-32 of the 100 training rows as float32 bytes (y as the one-hot rows trained on).
       const hex = (rows: number[][]): string => crc32(new Uint8Array(new Float32Array(rows.slice(0, 100).flat()).buffer)).toString(16).padStart(8, '0');
-      expect(parseCheckpoint(store.bytes!).trainData).toEqual({ x: hex(DATA.x), y: hex(DATA.onehot) });
-      const good = store.bytes!;
+      expect(parseCheckpoint(good).trainData).toEqual({ x: hex(DATA.x), y: hex(DATA.onehot) });
       const fresh = /leave out resumeFrom/;
       const otherX = DATA.x.map((r, i) => (i === 50 ? r.map((v, j) => (j === 2 ? v + 0.5 : v)) : r));
       await expectRejected(m, good, /resumeFrom: the training inputs x are not those of the checkpoint's run \(the same 100 rows, other values\)/, {}, DATA.labels, otherX);
@@ -569,7 +560,6 @@ describe('bad checkpoints', () => {
       expect((await m.fit(xt, DATA.onehot, { ...FIT, epochs: 3, resumeFrom: good })).epochs).toHaveLength(1);
     } finally {
       for (const t of tensors) t.dispose();
-      a.dispose();
       m.dispose();
     }
   });
