@@ -3,6 +3,7 @@
 // __metadata__), a bit-exact round trip (save → load, and save → fromSafetensors on the
 // other backend), and broken files (truncated, wrong dtype, wrong shape, wrong names, bad
 // offsets) rejected with a ValueError that leaves the model unchanged.
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { useEngines } from '../helpers/engines.js';
 import {
@@ -108,8 +109,7 @@ describe('safetensors layout', () => {
     }
   });
 
-  it("re-encoding a parsed checkpoint after an edit gives a readable file: encodeSafetensors drops the incoming data_crc32, and checksum writes a fresh one over the data part", async () => {
-    const { crc32 } = await import('node:zlib');
+  it("re-encoding a parsed checkpoint after an edit gives a readable file: encodeSafetensors drops the incoming data_crc32, and checksum writes a fresh one over the data part", () => {
     const backing = new Float32Array([9, 1, 2, 3, 4, 5]);
     const tensors = [
       { name: 'a', shape: [2], data: backing.subarray(1, 3) }, // a view with a byteOffset: only its own bytes count
@@ -133,7 +133,6 @@ describe('safetensors layout', () => {
   });
 
   it('checksum also writes metadata_crc32, the CRC-32 of the other __metadata__ entries (JSON of their [key, value] pairs sorted by key): an edited value is refused, a stale one dropped', async () => {
-    const { crc32 } = await import('node:zlib');
     const bytes = encodeSafetensors([{ name: 'a', shape: [1], data: new Float32Array([1]) }], { note: 'x', b: 'y' }, { checksum: true });
     const m = parseSafetensors(bytes).metadata;
     const pairs = [['b', 'y'], ['data_crc32', m.data_crc32], ['note', 'x']];
