@@ -20,6 +20,7 @@ import { adam, dense, sequential, sgd, sigmoid, tanh } from '../src/nn/index.js'
 import { IdbStore, OpfsStore, type OpfsDirectory } from '../src/nn/checkpoint-store.js';
 import { useEngines } from './helpers/engines.js';
 import { expectClose } from './helpers/expectClose.js';
+import { Scope } from './helpers/scope.js';
 import { blobs } from './nn/data-helpers.js';
 
 const engines = useEngines();
@@ -539,7 +540,7 @@ describe('bad checkpoints', () => {
 
   it('resuming on other training data with the same row count is refused, saying which of x and y differs; the same values in another form, or other validation rows, resume', async () => {
     const m = model(engines.cpu, opt, 1);
-    const tensors: { dispose(): void }[] = [];
+    const scope = new Scope(engines.cpu);
     try {
       // The fingerprint: CRC-32 of the 100 training rows as float32 bytes (y as the one-hot rows trained on).
       const hex = (rows: number[][]): string => crc32(new Uint8Array(new Float32Array(rows.slice(0, 100).flat()).buffer)).toString(16).padStart(8, '0');
@@ -555,11 +556,10 @@ describe('bad checkpoints', () => {
       const otherValidation = DATA.x.map((r, i) => (i >= 100 ? r.map((v) => -v) : r));
       expect((await m.fit(otherValidation, DATA.labels, { ...FIT, epochs: 3, resumeFrom: good })).epochs).toHaveLength(1);
       // The same values as a device tensor and one-hot rows.
-      const xt = engines.cpu.tensor(new Float32Array(DATA.x.flat()), [120, 6]);
-      tensors.push(xt);
+      const xt = scope.t(new Float32Array(DATA.x.flat()), [120, 6]);
       expect((await m.fit(xt, DATA.onehot, { ...FIT, epochs: 3, resumeFrom: good })).epochs).toHaveLength(1);
     } finally {
-      for (const t of tensors) t.dispose();
+      scope.dispose();
       m.dispose();
     }
   });
