@@ -3,8 +3,12 @@
 // `const spec = 'webgpu'` beside the call is one: the build folds it in — made esbuild
 // bundling a page for the browser pull in Dawn's Node package and fail on its node:path,
 // node:url and module imports, and on node:fs/promises. A parameter is not folded.
+// webpack 5 and Rspack cannot read it either, and said so ("Critical dependency: the request
+// of a dependency is an expression") and replaced the import by an empty module context,
+// which also broke it in a Node app bundled by them. `webpackIgnore: true` (kept in dist/
+// by the build, as `@vite-ignore` is) tells both to leave the native import() as it is.
 
 /** import(specifier), hidden from bundlers; call it only where Node is known to be running. */
 export function importNodeOnly<T>(specifier: string): Promise<T> {
-  return import(/* @vite-ignore */ specifier) as Promise<T>;
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ specifier) as Promise<T>;
 }

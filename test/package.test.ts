@@ -2,7 +2,8 @@
 // its type declarations compile in a strict project that has neither the DOM lib nor the
 // WebGPU types, and in one that has them (GPUDevice then typed, not any); the README's
 // TypeScript examples typecheck against them; the error classes keep their names in a
-// minified bundle; and dist/ runs without a bundler (ml-matrix in a lazily loaded chunk).
+// minified bundle; dist/ runs without a bundler (ml-matrix in a lazily loaded chunk); and
+// webpack 5 bundles it for a page with no warning and no Node-only module.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'vite';
+import webpack from 'webpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/cli.js';
 
@@ -204,4 +206,31 @@ describe('the bundle', () => {
     }
     expect(literal).toEqual([]);
   });
+
+  it('webpack 5 bundles the whole library for a page (production) with no warning, no error and no Node-only module', async () => {
+    // webpack (and Rspack) warn about an import() whose specifier they cannot read, where
+    // Vite and esbuild stay silent: "Critical dependency: the request of a dependency is an
+    // expression", for src/node-only.ts's import(specifier), until it carried
+    // `webpackIgnore: true` — a comment the build must keep in dist/.
+    const sub = join(dir, 'webpack');
+    await mkdir(sub, { recursive: true });
+    await writeFile(join(sub, 'entry.js'), `export * from 'sigmoid-core';\n`);
+    const stats = await new Promise<webpack.Stats>((done, fail) => {
+      webpack(
+        {
+          mode: 'production', target: 'web', context: sub, entry: './entry.js',
+          output: { path: join(sub, 'out'), filename: 'main.js' },
+          optimization: { minimize: false }, // terser adds seconds and nothing to what is checked
+          performance: { hints: false },
+        },
+        (err, s) => (err || !s ? fail(err ?? new Error('webpack gave no stats')) : done(s)),
+      );
+    });
+    const info = stats.toJson({ all: false, errors: true, warnings: true });
+    expect((info.errors ?? []).map((e) => `${e.moduleName ?? ''}: ${e.message}`)).toEqual([]);
+    expect((info.warnings ?? []).map((w) => `${w.moduleName ?? ''}: ${w.message}`)).toEqual([]);
+    const read = [...stats.compilation.fileDependencies];
+    expect(read.some((f) => f.startsWith(join(ROOT, 'dist/')))).toBe(true);
+    expect(read.filter((f) => f.includes('/node_modules/webgpu/'))).toEqual([]);
+  }, 60_000);
 });
