@@ -7,8 +7,19 @@
 // of a dependency is an expression") and replaced the import by an empty module context,
 // which also broke it in a Node app bundled by them. `webpackIgnore: true` (kept in dist/
 // by the build, as `@vite-ignore` is) tells both to leave the native import() as it is.
+// And inNode(), the Node test that code a page can reach makes without naming `process`.
 
 /** import(specifier), hidden from bundlers; call it only where Node is known to be running. */
 export function importNodeOnly<T>(specifier: string): Promise<T> {
   return import(/* webpackIgnore: true */ /* @vite-ignore */ specifier) as Promise<T>;
+}
+
+/**
+ * Whether this runs in Node. Reads `globalThis.process`, never a bare `process`: Parcel (as
+ * webpack 4 and Browserify did) answers a bare `process` in code a page can reach by
+ * bundling a `process` polyfill, installing it into the user's package.json first, or
+ * failing the build where it may not install.
+ */
+export function inNode(): boolean {
+  return typeof globalThis.process?.versions?.node === 'string';
 }

@@ -207,14 +207,19 @@ describe('the bundle', () => {
     expect(literal).toEqual([]);
   });
 
-  it('webpack 5 bundles the whole library for a page (production) with no warning, no error and no Node-only module', async () => {
+  it('webpack 5 bundles the whole library for a page (production) with no warning, no error, no Node-only module and no Node global', async () => {
     // webpack (and Rspack) warn about an import() whose specifier they cannot read, where
     // Vite and esbuild stay silent: "Critical dependency: the request of a dependency is an
     // expression", for src/node-only.ts's import(specifier), until it carried
-    // `webpackIgnore: true` — a comment the build must keep in dist/.
+    // `webpackIgnore: true` — a comment the build must keep in dist/. A bare `process` or
+    // `Buffer` is a Node global that Parcel (like webpack 4 and Browserify) polyfills — after
+    // installing `process` into the user's package.json, or failing the build where it may
+    // not — so the ProvidePlugin stands for that: every bare use gets the module it names.
     const sub = join(dir, 'webpack');
     await mkdir(sub, { recursive: true });
     await writeFile(join(sub, 'entry.js'), `export * from 'sigmoid-core';\n`);
+    const nodeGlobal = join(sub, 'node-global.js');
+    await writeFile(nodeGlobal, 'export default {};\n');
     const stats = await new Promise<webpack.Stats>((done, fail) => {
       webpack(
         {
@@ -222,6 +227,7 @@ describe('the bundle', () => {
           output: { path: join(sub, 'out'), filename: 'main.js' },
           optimization: { minimize: false }, // terser adds seconds and nothing to what is checked
           performance: { hints: false },
+          plugins: [new webpack.ProvidePlugin({ process: nodeGlobal, Buffer: nodeGlobal })],
         },
         (err, s) => (err || !s ? fail(err ?? new Error('webpack gave no stats')) : done(s)),
       );
@@ -232,5 +238,7 @@ describe('the bundle', () => {
     const read = [...stats.compilation.fileDependencies];
     expect(read.some((f) => f.startsWith(join(ROOT, 'dist/')))).toBe(true);
     expect(read.filter((f) => f.includes('/node_modules/webgpu/'))).toEqual([]);
+    const globals = stats.toJson({ all: false, modules: true, reasons: true }).modules?.filter((m) => m.nameForCondition === nodeGlobal) ?? [];
+    expect(globals.flatMap((m) => (m.reasons ?? []).map((r) => `${r.moduleName ?? ''} ${r.loc ?? ''}`))).toEqual([]);
   }, 60_000);
 });

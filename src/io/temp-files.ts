@@ -2,7 +2,8 @@
 // the CLI's outputs (files.ts) and checkpoint files (nn/checkpoint-store.ts): their name,
 // `.<base>.<pid>-<8 hex>.tmp`, and the removal of those a writer killed mid-write left.
 // Node only at run time, but with no static node: import: checkpoint-store.ts, which browser
-// bundles reach, passes in the file system it loaded.
+// bundles reach, passes in the file system it loaded; and Node's process is read as
+// globalThis.process (a bare `process` makes Parcel bundle a polyfill: src/node-only.ts).
 
 type FsPromises = typeof import('node:fs/promises');
 
@@ -11,7 +12,7 @@ export type TempFs = Pick<FsPromises, 'readdir' | 'lstat' | 'unlink'>;
 
 /** The folder part (with its separator) and the file name; '\\' separates on Windows only (elsewhere a file name may hold it). */
 export function dirAndBase(path: string): [string, string] {
-  const cut = Math.max(path.lastIndexOf('/'), process.platform === 'win32' ? path.lastIndexOf('\\') : -1);
+  const cut = Math.max(path.lastIndexOf('/'), globalThis.process.platform === 'win32' ? path.lastIndexOf('\\') : -1);
   return cut < 0 ? ['', path] : [path.slice(0, cut + 1), path.slice(cut + 1)];
 }
 
@@ -19,7 +20,7 @@ export function dirAndBase(path: string): [string, string] {
 export function tempPath(path: string): string {
   const [dir, base] = dirAndBase(path);
   const rand = Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0');
-  return `${dir}.${base}.${process.pid}-${rand}.tmp`;
+  return `${dir}.${base}.${globalThis.process.pid}-${rand}.tmp`;
 }
 
 /** A temp file untouched this long, whose writer's pid is not alive here, was left by a killed process. */
@@ -28,7 +29,7 @@ const STALE_TEMP_MS = 3_600_000;
 /** Whether a process with this pid exists on this host (EPERM: it does, another user's). */
 function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
+    globalThis.process.kill(pid, 0);
     return true;
   } catch (err) {
     return (err as { code?: string }).code !== 'ESRCH';

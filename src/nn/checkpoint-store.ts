@@ -16,7 +16,7 @@
 
 import { SigmoidCoreError, ValueError } from '../errors.js';
 import { dirAndBase, removeStaleTemps, tempPath } from '../io/temp-files.js';
-import { importNodeOnly } from '../node-only.js';
+import { importNodeOnly, inNode } from '../node-only.js';
 import { insecureContext } from '../secure-context.js';
 import { describeValue } from '../validate.js';
 
@@ -88,7 +88,7 @@ type FsPromises = typeof import('node:fs/promises');
 let fsPromise: Promise<FsPromises> | null = null;
 
 async function nodeFs(path: string): Promise<FsPromises> {
-  if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') {
+  if (!inNode()) {
     throw new ValueError(`checkpoint target ${JSON.stringify(path)}: file paths work in Node only; in a browser use 'opfs:name' or 'idb:name'`);
   }
   fsPromise ??= importNodeOnly<FsPromises>('node:fs/promises');

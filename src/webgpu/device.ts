@@ -4,7 +4,7 @@
 // the adapter. Throws BackendUnavailableError when there is no WebGPU here.
 
 import { BackendUnavailableError } from '../errors.js';
-import { importNodeOnly } from '../node-only.js';
+import { importNodeOnly, inNode } from '../node-only.js';
 import { insecureContext } from '../secure-context.js';
 import type { AdapterInfoSummary, EngineLimits } from '../types.js';
 
@@ -39,10 +39,6 @@ function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-}
-
 async function loadDawn(): Promise<GPU> {
   let mod: DawnModule;
   try {
@@ -75,8 +71,8 @@ async function nodeGpu(): Promise<GPU> {
 /** The GPU entry point and where it came from (the advice on a missing adapter differs). */
 async function findGpu(): Promise<{ gpu: GPU; browser: boolean }> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  if (nav?.gpu) return { gpu: nav.gpu, browser: !isNode() };
-  if (isNode()) return { gpu: await nodeGpu(), browser: false };
+  if (nav?.gpu) return { gpu: nav.gpu, browser: !inNode() };
+  if (inNode()) return { gpu: await nodeGpu(), browser: false };
   const insecure = insecureContext();
   throw new BackendUnavailableError(insecure ? `navigator.gpu is missing: ${insecure}` : 'this browser has no WebGPU (navigator.gpu is missing)');
 }
