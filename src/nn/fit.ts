@@ -4,10 +4,12 @@
 // the epoch's loss·rows, correct count and ‖∂L/∂W‖² into slots of one stats vector ON THE
 // DEVICE (engine.axpyInto with an offset) → engine.flush(): one queue submission per step
 // and no readback inside an epoch. At the end of the epoch the learned α (and the recorded
-// step losses, in their own slots) join the same vector, which is read once.
+// step losses, in their own slots) join the same vector, which is read once. Evaluation (and
+// predict, in sequential.ts) yields between batches and then runs on a snapshot of the
+// weights (InferencePauses).
 
 import { checkRecoverOptions, type Engine } from '../engine.js';
-import { LimitError, ValueError } from '../errors.js';
+import { DisposedError, LimitError, ValueError } from '../errors.js';
 import { yielder } from '../next-task.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
@@ -15,7 +17,7 @@ import { checkOptionalFunction, checkSeed, describeValue, optionalBoolean, optio
 import { checkRowCount, HostRows, maxTensorBytes, type RowSource, rowsPerTensor, takeRows } from './data.js';
 import { rowPermutation } from './init.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
-import type { Network } from './network.js';
+import type { Network, ParamTensors } from './network.js';
 import type { Optimizer } from './optimizers.js';
 import type { EpochLogs, EvaluateResult, FitOptions, History } from './types.js';
 
@@ -351,8 +353,44 @@ export function batchStep(ctx: TrainContext, x: Tensor, y: Tensor): Tensor {
 }
 
 /**
- * Mean loss (and accuracy) over rows start..start+rows−1 of x/y, batch by batch; one
- * readback at the end.
+ * The pauses between the batches of an inference loop (evaluate, predict), where the CPU
+ * backend would otherwise never leave the microtask queue: now and then a yield to the event
+ * loop (yielder), and right before the first one a snapshot of the parameters, which the
+ * forward passes of the later batches take as `weights`. The batches recorded before it saw
+ * the same values (no await came between), so a fit or trainStep that steps during the yields
+ * cannot change the weights one call sees. No yield (a GPU loop records fast): no copy.
+ */
+export class InferencePauses {
+  /** The snapshot for forward's `weights`; null until the first yield. */
+  weights: ParamTensors | null = null;
+  readonly #maybeYield = yielder();
+
+  constructor(readonly net: Network) {}
+
+  /**
+   * Call between batches: a promise to await when it yields, else undefined (nothing to
+   * await: a microtask hop would let a fit's continuation step unseen). The promise rejects
+   * with DisposedError when the model was disposed meanwhile.
+   */
+  next(): Promise<void> | undefined {
+    const pause = this.#maybeYield();
+    if (pause === undefined) return undefined;
+    this.weights ??= this.net.snapshot();
+    return pause.then(() => {
+      if (this.net.params.some((p) => p.tensor.disposed)) throw new DisposedError('the model was disposed while it ran');
+    });
+  }
+
+  /** Frees the snapshot. */
+  done(): void {
+    for (const t of this.weights?.values() ?? []) t.dispose();
+    this.weights = null;
+  }
+}
+
+/**
+ * Mean loss (and accuracy) over rows start..start+rows−1 of x/y, batch by batch, yielding
+ * between them (InferencePauses); one readback at the end.
  */
 export async function evaluateLoop(
   ctx: TrainContext, x: RowSource, y: RowSource, start: number, rows: number, batchSize: number,
@@ -365,11 +403,14 @@ export async function evaluateLoop(
   const idx = e.tensor(order, [rows]);
   const stats = e.zeros([2]);
   const half = makeHalf(ctx, outputs);
+  const pauses = new InferencePauses(ctx.net);
   try {
     // Rows kept on the host: each batch is one upload, so it must fit in a device tensor.
     const cap = x instanceof HostRows ? rowsPerTensor(e, x.cols) : rows;
     const bs = Math.min(batchSize, rows, cap);
     for (let s = 0; s < rows; s += bs) {
+      const pause = s > 0 ? pauses.next() : undefined;
+      if (pause !== undefined) await pause;
       const count = Math.min(bs, rows - s);
       const temps: (Tensor | null)[] = [];
       try {
@@ -377,7 +418,7 @@ export async function evaluateLoop(
         temps.push(xb);
         const yb = takeRows(e, y, idx, order, s, count);
         temps.push(yb);
-        const out = ctx.net.forward(xb, { train: false, logits: ctx.logits });
+        const out = ctx.net.forward(xb, { train: false, logits: ctx.logits, weights: pauses.weights });
         temps.push(out);
         const { loss, grad } = e.lossGrad(ctx.loss, out, yb);
         temps.push(loss, grad);
@@ -396,6 +437,7 @@ export async function evaluateLoop(
     return result;
   } finally {
     disposeAll([idx, half, stats]);
+    pauses.done();
   }
 }
 

@@ -9,7 +9,8 @@
 // - an activation that does not follow a dense layer, on its own.
 // In "logits" mode the final sigmoid is left out (binary cross-entropy is computed on its
 // input, the stable form). Every tensor a pass makes is disposed by releaseCaches()/the
-// caller: nothing survives a step but the parameters.
+// caller: nothing survives a step but the parameters. A pass that does not train may run on
+// a snapshot of the parameters (snapshot()) instead: predict and evaluate do once they yield.
 
 import type { Activation } from '../activation.js';
 import type { SgdUpdate } from '../backend.js';
@@ -50,6 +51,9 @@ interface Cache {
   z: Tensor | null;
   y: Tensor;
 }
+
+/** Tensors a forward pass uses in place of the parameters' own (a snapshot: Network.snapshot). */
+export type ParamTensors = ReadonlyMap<Param, Tensor>;
 
 /** Gradients of one backward pass, in parameter order, plus ‖dW‖² of each dense layer. */
 export interface Gradients {
@@ -102,10 +106,13 @@ export class Network {
 
   /**
    * Forward pass. train: keep what backward needs (until releaseCaches()); otherwise free
-   * intermediates as it goes. logits: leave out the final sigmoid. The result belongs to
-   * the caller when !train, and to the caches when train.
+   * intermediates as it goes. logits: leave out the final sigmoid. weights (not with train,
+   * whose backward reads the parameters): a snapshot to run on instead of the parameters. The
+   * result belongs to the caller when !train, and to the caches when train.
    */
-  forward(x: Tensor, o: { train: boolean; logits: boolean }): Tensor {
+  forward(x: Tensor, o: { train: boolean; logits: boolean; weights?: ParamTensors | null }): Tensor {
+    if (o.train && o.weights) throw new Error('Network.forward: a training pass runs on the parameters, not a snapshot');
+    const weights = o.weights ?? null;
     if (o.train) this.releaseCaches();
     let h = x;
     const last = this.blocks.length - 1;
@@ -114,7 +121,7 @@ export class Network {
       const dropAct = o.logits && k === last;
       let out: Cache;
       try {
-        out = this.#forwardBlock(block, h, dropAct);
+        out = this.#forwardBlock(block, h, dropAct, weights);
       } catch (err) {
         if (!o.train && h !== x) h.dispose();
         throw err;
@@ -129,23 +136,39 @@ export class Network {
     return h;
   }
 
-  #forwardBlock(block: Block, x: Tensor, dropAct: boolean): Cache {
+  #forwardBlock(block: Block, x: Tensor, dropAct: boolean, weights: ParamTensors | null): Cache {
     const e = this.engine;
+    const t = (p: Param): Tensor => weights?.get(p) ?? p.tensor;
     if (block.kind === 'dense') {
       const act = dropAct || block.act === null ? null : block.act;
       if (act !== null && block.alpha !== null) {
-        const z = e.linear(x, block.w.tensor, block.b.tensor, 'identity');
+        const z = e.linear(x, t(block.w), t(block.b), 'identity');
         try {
-          return { x, z, y: e.sigmoid(z, { alpha: block.alpha.tensor }) };
+          return { x, z, y: e.sigmoid(z, { alpha: t(block.alpha) }) };
         } catch (err) {
           z.dispose();
           throw err;
         }
       }
-      return { x, z: null, y: e.linear(x, block.w.tensor, block.b.tensor, act === null ? 'identity' : activationOf(act, null)) };
+      return { x, z: null, y: e.linear(x, t(block.w), t(block.b), act === null ? 'identity' : activationOf(act, null)) };
     }
     if (dropAct) return { x, z: null, y: e.identity(x) };
-    return { x, z: null, y: e.activation(x, activationOf(block.act, block.alpha?.tensor ?? null)) };
+    return { x, z: null, y: e.activation(x, activationOf(block.act, block.alpha === null ? null : t(block.alpha))) };
+  }
+
+  /**
+   * Device copies of the parameters as they are now, for forward's `weights`: recorded
+   * before any later training step, so they keep these values. The caller disposes them.
+   */
+  snapshot(): Map<Param, Tensor> {
+    const copies = new Map<Param, Tensor>();
+    try {
+      for (const p of this.params) copies.set(p, this.engine.identity(p.tensor));
+    } catch (err) {
+      for (const c of copies.values()) c.dispose();
+      throw err;
+    }
+    return copies;
   }
 
   /**

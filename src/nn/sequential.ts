@@ -11,7 +11,7 @@ import { checkFiniteEntries, checkPositive, checkSeed, checkTensorBytes, describ
 import {
   allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, type Prepared, type RowSource, rowSource, rowsPerTensor, takeRows, toHostMatrix, toHostTargets,
 } from './data.js';
-import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, resolveFitOptions, type TrainContext } from './fit.js';
+import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, InferencePauses, resolveFitOptions, type TrainContext } from './fit.js';
 import { CHECKPOINT_TAG, checkCheckpointOptions, setUpCheckpoints } from './checkpoint.js';
 import { initWeights, layerSeed } from './init.js';
 import { checkLayerSpec, describeLayer } from './layers.js';
@@ -368,6 +368,8 @@ export class Sequential {
       } finally {
         Y.owned?.dispose();
       }
+    } catch (err) {
+      throw this.#disposedWhileRunning('evaluate', err);
     } finally {
       X.owned?.dispose();
     }
@@ -402,23 +404,26 @@ export class Sequential {
     try {
       if (batchSize >= rows && !(X.rows instanceof HostRows)) return this.#net.forward(X.rows, { train: false, logits: false });
       checkRowCount('x', rows);
-      // Batches: every batch's forward pass and read are recorded before the first await (so
-      // a fit running meanwhile cannot change the weights between batches), then the result
-      // is uploaded once. Each batch's intermediates are freed as it goes.
+      // Batches, yielding between them (InferencePauses: from the first yield on they run on
+      // a snapshot of the weights, so a fit running meanwhile cannot change the weights between
+      // batches); each batch's read is issued as it goes and the result is uploaded once.
       const order = new Float32Array(rows);
       for (let i = 0; i < rows; i++) order[i] = i;
       const idx = this.engine.tensor(order, [rows]);
       const out = new Float32Array(rows * this.outputs);
       const reads: Promise<void>[] = [];
+      const pauses = new InferencePauses(this.#net);
       // Rows kept on the host: each batch is one upload, so it must fit in a device tensor.
       const bs = X.rows instanceof HostRows ? Math.min(batchSize, rowsPerTensor(this.engine, widest)) : batchSize;
       try {
         for (let s = 0; s < rows; s += bs) {
+          const pause = s > 0 ? pauses.next() : undefined;
+          if (pause !== undefined) await pause;
           const count = Math.min(bs, rows - s);
           const xb = takeRows(this.engine, X.rows, idx, order, s, count);
           let yb: Tensor;
           try {
-            yb = this.#net.forward(xb, { train: false, logits: false });
+            yb = this.#net.forward(xb, { train: false, logits: false, weights: pauses.weights });
           } finally {
             xb.dispose();
           }
@@ -427,10 +432,14 @@ export class Sequential {
           read.catch(() => {}); // awaited below; no unhandled rejection if a later batch throws first
           reads.push(read);
         }
+        await Promise.all(reads);
+      } catch (err) {
+        await Promise.allSettled(reads); // each frees its batch's output
+        throw this.#disposedWhileRunning('predict', err);
       } finally {
         idx.dispose();
+        pauses.done();
       }
-      await Promise.all(reads);
       return this.engine.tensor(out, [rows, this.outputs]);
     } finally {
       X.owned?.dispose();
@@ -543,7 +552,7 @@ export class Sequential {
     return e.backend;
   }
 
-  /** Frees the parameters and the optimizer state. Idempotent. */
+  /** Frees the parameters and the optimizer state (a predict or evaluate under way then rejects with DisposedError). Idempotent. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
@@ -561,6 +570,11 @@ export class Sequential {
 
   #alive(): void {
     if (this.#disposed) throw new DisposedError('the model was used after dispose()');
+  }
+
+  /** `err` of a call that a dispose() cut short (InferencePauses sees it after a yield) as a DisposedError naming the call. */
+  #disposedWhileRunning(what: string, err: unknown): unknown {
+    return this.#disposed && err instanceof DisposedError ? new DisposedError(`${what}: the model was disposed while it ran`) : err;
   }
 
   #notBusy(what: string): void {

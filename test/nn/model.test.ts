@@ -1,13 +1,18 @@
 // The model API: layer constructors and their validation, width checks between dense
 // layers, seeded host initialisation (glorot bounds, he spread, per-layer seeds), parameter
 // names, summary(), the input forms fit/predict accept, predict in batches, predictProba,
-// and the regression of system 3 (y = 2x + 1 + noise) recovered by a linear model.
+// predict and evaluate yielding between batches on one state of the weights (a fit may run
+// meanwhile; a dispose stops them), and the regression of system 3 (y = 2x + 1 + noise)
+// recovered by a linear model.
 import { describe, expect, it } from 'vitest';
-import { ShapeError, ValueError } from '../../src/index.js';
-import { adam, dense, identity, leakyRelu, mlpLayers, parseSafetensors, relu, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
+import { DisposedError, ShapeError, Tensor, ValueError } from '../../src/index.js';
+import {
+  adam, dense, type EvaluateResult, identity, leakyRelu, mlpLayers, parseSafetensors, relu, Sequential, sequential, sgd, sigmoid, tanh,
+} from '../../src/nn/index.js';
 import { useEngines } from '../helpers/engines.js';
 import { expectClose, expectThrows } from '../helpers/expectClose.js';
 import { rng } from '../helpers/rng.js';
+import { expectYields, withYieldingClock } from '../helpers/yields.js';
 import { blobs } from './data-helpers.js';
 
 const engines = useEngines();
@@ -209,14 +214,15 @@ describe('inputs, predict and predictProba', () => {
     }
   });
 
-  it('save() and batched predict() called while fit runs see one state of the weights, not a mix of steps', async () => {
+  it('save(), batched predict() and evaluate() called while fit runs see one state of the weights, the one at the call, also when they yield between batches', async () => {
     for (const e of [engines.cpu, engines.gpu]) {
       const m = sequential(e, [dense(5, 7), sigmoid(), dense(7, 3)], { seed: 4 });
       const xt = e.tensor(Float32Array.from(d.x.flat()), [60, 5]);
       try {
         m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.1 }) });
-        let probe: Promise<[Uint8Array, Float32Array[], Float32Array, Float32Array]> | null = null;
-        await m.fit(d.x, d.labels, {
+        let probe: Promise<[Uint8Array, Float32Array[], Float32Array, Float32Array, EvaluateResult]> | null = null;
+        // Every yield point yields: the fit steps between the batches of predict and evaluate.
+        await withYieldingClock(() => m.fit(d.x, d.labels, {
           epochs: 2, batchSize: 10,
           onBatchEnd: ({ epoch, step }) => {
             if (epoch !== 0 || step !== 1) return;
@@ -225,13 +231,22 @@ describe('inputs, predict and predictProba', () => {
             const now = Promise.all(m.parameters().map((p) => p.tensor.read()));
             const parts = m.predict(xt, { batchSize: 7 }).then((t) => t.readAndDispose());
             const whole = m.predict(xt).then((t) => t.readAndDispose());
-            probe = Promise.all([saved, now, parts, whole]);
+            probe = Promise.all([saved, now, parts, whole, m.evaluate(d.x, d.labels, { batchSize: 7 })]);
           },
-        });
-        const [saved, now, parts, whole] = await probe!;
+        }));
+        const [saved, now, parts, whole, evaluated] = await probe!;
         const file = parseSafetensors(saved);
         m.parameters().forEach((p, i) => expect(Array.from(file.tensors.find((t) => t.name === p.name)!.data), `${e.backend} ${p.name}`).toEqual(Array.from(now[i]!)));
         expect(Array.from(parts), e.backend).toEqual(Array.from(whole));
+        // A copy at the saved weights, which nothing trains, gives the same evaluation.
+        const copy = Sequential.fromSafetensors(e, saved);
+        try {
+          copy.compile({ loss: 'softmaxCrossEntropy' });
+          expect(evaluated, e.backend).toEqual(await copy.evaluate(d.x, d.labels, { batchSize: 7 }));
+          expect(Array.from(whole), e.backend).toEqual(Array.from(await (await copy.predict(xt)).readAndDispose()));
+        } finally {
+          copy.dispose();
+        }
       } finally {
         xt.dispose();
         m.dispose();
@@ -261,6 +276,42 @@ describe('inputs, predict and predictProba', () => {
       logits.dispose();
       ends.dispose();
     }
+  });
+});
+
+describe('predict and evaluate on the CPU backend and the event loop', () => {
+  const big = blobs(7, 3000, 5, 3);
+  const calls = {
+    predict: (m: Sequential) => m.predict(big.x, { batchSize: 1000 }),
+    evaluate: (m: Sequential) => m.evaluate(big.x, big.labels),
+  };
+
+  it.each(Object.keys(calls) as (keyof typeof calls)[])('%s yields between batches (it never left the microtask queue: a page froze)', async (method) => {
+    const m = sequential(engines.cpu, [dense(5, 7), sigmoid(), dense(7, 3)], { seed: 4 });
+    try {
+      m.compile({ loss: 'softmaxCrossEntropy' });
+      const value = async (r: Tensor | EvaluateResult) => (r instanceof Tensor ? Array.from(await r.readAndDispose()) : r);
+      let yielding: unknown;
+      await expectYields(async () => (yielding = await value(await calls[method](m))), 2);
+      // The same call in one pass (the real clock: no yield on data this small) gives the same values.
+      expect(yielding).toEqual(await value(await calls[method](m)));
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it.each(Object.keys(calls) as (keyof typeof calls)[])('dispose() during %s is a DisposedError naming the call, and frees everything', async (method) => {
+    const e = engines.cpu;
+    const live = e.memory().liveTensors;
+    const m = sequential(e, [dense(5, 7), sigmoid(), dense(7, 3)], { seed: 4 });
+    m.compile({ loss: 'softmaxCrossEntropy' });
+    await withYieldingClock(async () => {
+      const run = calls[method](m);
+      setImmediate(() => m.dispose()); // at the call's first yield
+      await expect(run).rejects.toThrow(DisposedError);
+      await expect(run).rejects.toThrow(new RegExp(`^${method}: the model was disposed while it ran`));
+    });
+    expect(e.memory().liveTensors).toBe(live);
   });
 });
 
