@@ -1,7 +1,7 @@
-// Yielding to the event loop from long synchronous work (fit, SVC.fit, gramTiles and the
-// row-block transforms on the CPU backend, whose ops and reads complete without ever leaving
-// the microtask queue): timers, I/O and, in a
-// page, input and rendering get to run, so a Stop button or a time budget can act.
+// Yielding to the event loop from long synchronous work (fit, Sequential.evaluate and
+// predict, SVC.fit, gramTiles and the row-block transforms on the CPU backend, whose ops and
+// reads complete without ever leaving the microtask queue): timers, I/O and, in a page, input
+// and rendering get to run, so a Stop button or a time budget can act.
 
 /**
  * Resolves on a later task: setImmediate (Node), else a MessageChannel message (browsers) —
@@ -41,8 +41,8 @@ export function yielder(): () => Promise<void> | undefined {
 }
 
 /**
- * On the CPU backend, where a gram tile or a row block runs without leaving the microtask
- * queue and yields can only come between them: the multiply-adds one of them may cost, about
+ * On the CPU backend, where a gram tile, a row block or a batch of predict() runs without
+ * leaving the microtask queue and yields can only come between them: the multiply-adds one of them may cost, about
  * 10–20 ms (the GPU-sized defaults ran for seconds with no yield). See cpuGramEntryCost.
  */
 export const CPU_WORK_PER_YIELD = 8e6;

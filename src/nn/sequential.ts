@@ -5,6 +5,7 @@
 
 import { checkEngine, checkRecoverOptions, type Engine, LOSS_KINDS, type RecoverOptions } from '../engine.js';
 import { DisposedError, GPUOpError, ShapeError, ValueError } from '../errors.js';
+import { CPU_WORK_PER_YIELD } from '../next-task.js';
 import { Tensor } from '../tensor.js';
 import type { BackendKind, LossKind } from '../types.js';
 import { checkFiniteEntries, checkPositive, checkSeed, checkTensorBytes, describeValue, fmtShape, optionKeys, optionsObject } from '../validate.js';
@@ -56,6 +57,18 @@ interface Compiled {
 
 /** Widest activation that predict() runs in one pass (elements, 64 MiB of float32). */
 const PREDICT_ELEMENTS = 16 * 1024 * 1024;
+
+/**
+ * predict()'s default rows per batch: as many as keep the widest activation within
+ * PREDICT_ELEMENTS; on the CPU backend also about CPU_WORK_PER_YIELD of work (a row's forward
+ * pass costs about one multiply-add per parameter), as the yields come between batches and a
+ * GPU-sized batch of 784-256-256-10 ran for 6 s. The CPU matmul computes each row alone, so
+ * the outputs do not depend on the batching.
+ */
+function predictBatchRows(backend: BackendKind, widest: number, parameters: number): number {
+  const fit = Math.floor(PREDICT_ELEMENTS / widest);
+  return Math.max(1, backend === 'cpu' ? Math.min(fit, Math.floor(CPU_WORK_PER_YIELD / parameters)) : fit);
+}
 
 /**
  * A stack of layers trained on one engine: sequential(engine, layers, { seed }) builds it,
@@ -390,7 +403,7 @@ export class Sequential {
     const [rows, cols] = inputShape('x', x);
     if (cols !== this.inputs) throw new ShapeError(`x has ${cols} columns but the model takes ${this.inputs} inputs`);
     const widest = Math.max(this.inputs, ...this.layers.map((l) => (l.kind === 'dense' ? l.units : 0)));
-    const batchSize = opts.batchSize ?? Math.max(1, Math.floor(PREDICT_ELEMENTS / widest));
+    const batchSize = opts.batchSize ?? predictBatchRows(this.engine.backend, widest, this.parameterCount);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${describeValue(batchSize)}`);
     const nonFinite = allowNonFiniteOption(opts);
     let X: { rows: RowSource; owned: Tensor | null };

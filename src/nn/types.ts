@@ -247,7 +247,8 @@ export interface EvaluateResult {
 export interface PredictOptions {
   /**
    * Rows per forward pass. Default: all rows at once when the widest activation fits in
-   * 64 MiB, else batches of that size (their outputs are assembled on the host).
+   * 64 MiB, else batches of that size (their outputs are assembled on the host); on the CPU
+   * backend batches of at most about 8·10⁶ multiply-adds (10–20 ms), between which it yields.
    */
   batchSize?: number;
   /**

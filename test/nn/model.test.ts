@@ -280,21 +280,24 @@ describe('inputs, predict and predictProba', () => {
 });
 
 describe('predict and evaluate on the CPU backend and the event loop', () => {
+  // 3000 rows: 3 of evaluate's 1024-row batches; ~17,700 parameters, so predict's CPU batches
+  // are ~450 rows of ~8·10⁶ multiply-adds (the GPU-sized default was all 3000 at once).
   const big = blobs(7, 3000, 5, 3);
+  const layers = [dense(5, 128), relu(), dense(128, 128), relu(), dense(128, 3)];
   const calls = {
-    predict: (m: Sequential) => m.predict(big.x, { batchSize: 1000 }),
-    evaluate: (m: Sequential) => m.evaluate(big.x, big.labels),
+    predict: (m: Sequential, batchSize?: number) => m.predict(big.x, { batchSize }),
+    evaluate: (m: Sequential, batchSize?: number) => m.evaluate(big.x, big.labels, { batchSize }),
   };
 
-  it.each(Object.keys(calls) as (keyof typeof calls)[])('%s yields between batches (it never left the microtask queue: a page froze)', async (method) => {
-    const m = sequential(engines.cpu, [dense(5, 7), sigmoid(), dense(7, 3)], { seed: 4 });
+  it.each(Object.keys(calls) as (keyof typeof calls)[])('%s with the default batches yields between them (it never left the microtask queue: a page froze)', async (method) => {
+    const m = sequential(engines.cpu, layers, { seed: 4 });
     try {
       m.compile({ loss: 'softmaxCrossEntropy' });
       const value = async (r: Tensor | EvaluateResult) => (r instanceof Tensor ? Array.from(await r.readAndDispose()) : r);
       let yielding: unknown;
       await expectYields(async () => (yielding = await value(await calls[method](m))), 2);
-      // The same call in one pass (the real clock: no yield on data this small) gives the same values.
-      expect(yielding).toEqual(await value(await calls[method](m)));
+      // Unchanged: predict's outputs are those of one pass, evaluate's those of its batches run without yields.
+      expect(yielding).toEqual(await value(await calls[method](m, method === 'predict' ? big.x.length : 1024)));
     } finally {
       m.dispose();
     }
@@ -303,7 +306,7 @@ describe('predict and evaluate on the CPU backend and the event loop', () => {
   it.each(Object.keys(calls) as (keyof typeof calls)[])('dispose() during %s is a DisposedError naming the call, and frees everything', async (method) => {
     const e = engines.cpu;
     const live = e.memory().liveTensors;
-    const m = sequential(e, [dense(5, 7), sigmoid(), dense(7, 3)], { seed: 4 });
+    const m = sequential(e, layers, { seed: 4 });
     m.compile({ loss: 'softmaxCrossEntropy' });
     await withYieldingClock(async () => {
       const run = calls[method](m);
