@@ -41,9 +41,10 @@ export function yielder(): () => Promise<void> | undefined {
 }
 
 /**
- * On the CPU backend, where a gram tile, a row block or a batch of predict() runs without
- * leaving the microtask queue and yields can only come between them: the multiply-adds one of them may cost, about
- * 10–20 ms (the GPU-sized defaults ran for seconds with no yield). See cpuGramEntryCost.
+ * On the CPU backend, where a gram tile, a row block or a batch of predict() or evaluate() runs
+ * without leaving the microtask queue and yields can only come between them: the
+ * multiply-adds one of them may cost, about 10–20 ms (the GPU-sized defaults ran for seconds
+ * with no yield). See cpuGramEntryCost.
  */
 export const CPU_WORK_PER_YIELD = 8e6;
 

@@ -58,16 +58,27 @@ interface Compiled {
 /** Widest activation that predict() runs in one pass (elements, 64 MiB of float32). */
 const PREDICT_ELEMENTS = 16 * 1024 * 1024;
 
+/** evaluate()'s default rows per batch on WebGPU. */
+const EVALUATE_BATCH = 1024;
+
+/**
+ * Default rows per batch of predict() and evaluate() on the CPU backend: about
+ * CPU_WORK_PER_YIELD of work (a row's forward pass costs about one multiply-add per
+ * parameter), as the yields come between batches and a GPU-sized batch of 784-256-256-10 ran
+ * for 6 s (predict) or 0.5–1.5 s (evaluate's 1024 rows). The CPU matmul computes each row
+ * alone, so the outputs do not depend on the batching.
+ */
+function cpuBatchRows(parameters: number): number {
+  return Math.max(1, Math.floor(CPU_WORK_PER_YIELD / parameters));
+}
+
 /**
  * predict()'s default rows per batch: as many as keep the widest activation within
- * PREDICT_ELEMENTS; on the CPU backend also about CPU_WORK_PER_YIELD of work (a row's forward
- * pass costs about one multiply-add per parameter), as the yields come between batches and a
- * GPU-sized batch of 784-256-256-10 ran for 6 s. The CPU matmul computes each row alone, so
- * the outputs do not depend on the batching.
+ * PREDICT_ELEMENTS, and on the CPU backend no more than cpuBatchRows.
  */
 function predictBatchRows(backend: BackendKind, widest: number, parameters: number): number {
-  const fit = Math.floor(PREDICT_ELEMENTS / widest);
-  return Math.max(1, backend === 'cpu' ? Math.min(fit, Math.floor(CPU_WORK_PER_YIELD / parameters)) : fit);
+  const fit = Math.max(1, Math.floor(PREDICT_ELEMENTS / widest));
+  return backend === 'cpu' ? Math.min(fit, cpuBatchRows(parameters)) : fit;
 }
 
 /**
@@ -367,7 +378,7 @@ export class Sequential {
   async evaluate(x: Inputs, y: Targets, opts: EvaluateOptions = {}): Promise<EvaluateResult> {
     const c = this.#ready('evaluate');
     opts = optionsObject('evaluate', opts, EVALUATE_KEYS);
-    const batchSize = opts.batchSize ?? 1024;
+    const batchSize = opts.batchSize ?? (this.engine.backend === 'cpu' ? cpuBatchRows(this.parameterCount) : EVALUATE_BATCH);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${describeValue(batchSize)}`);
     const nonFinite = allowNonFiniteOption(opts);
     const hx = await this.#inputs('x', x, nonFinite);

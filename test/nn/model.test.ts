@@ -9,6 +9,7 @@ import { DisposedError, ShapeError, Tensor, ValueError } from '../../src/index.j
 import {
   adam, dense, type EvaluateResult, identity, leakyRelu, mlpLayers, parseSafetensors, relu, Sequential, sequential, sgd, sigmoid, tanh,
 } from '../../src/nn/index.js';
+import { CPU_WORK_PER_YIELD } from '../../src/next-task.js';
 import { useEngines } from '../helpers/engines.js';
 import { expectClose, expectThrows } from '../helpers/expectClose.js';
 import { rng } from '../helpers/rng.js';
@@ -280,8 +281,9 @@ describe('inputs, predict and predictProba', () => {
 });
 
 describe('predict and evaluate on the CPU backend and the event loop', () => {
-  // 3000 rows: 3 of evaluate's 1024-row batches; ~17,700 parameters, so predict's CPU batches
-  // are ~450 rows of ~8·10⁶ multiply-adds (the GPU-sized default was all 3000 at once).
+  // 3000 rows and ~17,700 parameters: the default CPU batches are ~450 rows of ~8·10⁶
+  // multiply-adds, 7 of them (the GPU-sized defaults were all 3000 at once for predict and 3
+  // batches of 1024 for evaluate).
   const big = blobs(7, 3000, 5, 3);
   const layers = [dense(5, 128), relu(), dense(128, 128), relu(), dense(128, 3)];
   const calls = {
@@ -294,10 +296,19 @@ describe('predict and evaluate on the CPU backend and the event loop', () => {
     try {
       m.compile({ loss: 'softmaxCrossEntropy' });
       const value = async (r: Tensor | EvaluateResult) => (r instanceof Tensor ? Array.from(await r.readAndDispose()) : r);
+      const batchRows = Math.floor(CPU_WORK_PER_YIELD / m.parameterCount);
       let yielding: unknown;
-      await expectYields(async () => (yielding = await value(await calls[method](m))), 2);
+      // A turn at each yield between the 7 batches (predict's one pass gave none, evaluate's 1024-row batches 2).
+      await expectYields(async () => (yielding = await value(await calls[method](m))), Math.ceil(big.x.length / batchRows) - 1);
       // Unchanged: predict's outputs are those of one pass, evaluate's those of its batches run without yields.
-      expect(yielding).toEqual(await value(await calls[method](m, method === 'predict' ? big.x.length : 1024)));
+      expect(yielding).toEqual(await value(await calls[method](m, method === 'predict' ? big.x.length : batchRows)));
+      if (method === 'evaluate') {
+        // In one pass: the same accuracy, and the loss up to float32 rounding of the batches' means.
+        const { loss, accuracy } = yielding as EvaluateResult;
+        const whole = (await calls.evaluate(m, big.x.length)) as EvaluateResult;
+        expect(accuracy).toBe(whole.accuracy);
+        expectClose([loss], [whole.loss], { rtol: 1e-6, atol: 0, label: 'loss of the default batches vs one pass' });
+      }
     } finally {
       m.dispose();
     }
