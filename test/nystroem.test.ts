@@ -184,6 +184,7 @@ describe.each(['cpu', 'webgpu'])('nystroem on %s', (backend) => {
     const bad = { rows: 2, cols: 2, data: new Float32Array([1, Number.NaN, 0, 0]) };
     await expect(nystroem(e, bad, { components: 1 })).rejects.toThrow(/row 0, column 1 \(0-based\) is NaN/);
     await expect(nystroem(e, { rows: 3, cols: 2, data: new Float32Array(4) })).rejects.toThrow(/3×2 does not match 4 values/);
+    await expect(nystroem(e, { rows: 0, cols: 5, data: new Float32Array(0) })).rejects.toThrow(/^nystroem: X is 0×5: it needs at least 1 row and 1 column$/);
     const ny = await nystroem(e, X, { components: 4 });
     await expect(ny.transform(e, { rows: 2, cols: 3, data: new Float32Array(6) })).rejects.toThrow(ShapeError);
     await expect(ny.transform(e, { rows: 2, cols: 3, data: new Float32Array(6) })).rejects.toThrow(/3 columns .* fitted on 5/);

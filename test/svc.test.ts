@@ -309,11 +309,15 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     await expectThrows(() => new SVC().fit(cpu, x, [0, Number.NaN, 1]), ValueError, 'NaN label', ['label 1 is NaN']);
     await expectThrows(() => new SVC().fit(null, x, [0, 1, 1]), ValueError, 'no engine', ["provider 'engine' needs an engine"]);
     await expectThrows(() => new SVC().fit(cpu, { rows: 3, cols: 2, data: new Float32Array(5) }, [0, 1, 1]), ShapeError, 'malformed X', ['3×2 does not match 5 values']);
+    // Empty X: said '0×2 does not match 0 values', which is not what is wrong.
+    const empty = { rows: 0, cols: 2, data: new Float32Array(0) };
+    await expectThrows(() => new SVC().fit(cpu, empty, []), ShapeError, 'no rows', ['SVC.fit is 0×2: it needs at least 1 row and 1 column']);
     await expectThrows(() => new SVC().predict(x), ValueError, 'not fitted', ['not fitted yet']);
     expect(cpu.memory().liveTensors).toBe(live); // nothing was allocated
     const svc = await new SVC({ kernel: 'linear' }).fit(cpu, x, [0, 1, 1]);
     await expectThrows(() => svc.predict(matrix([[1, 2, 3]])), ShapeError, 'width', ['X has 3 features but the model was trained on 2']);
     await expectThrows(() => svc.decisionFunction(nan), ValueError, 'NaN at predict', ['non-finite value']);
+    await expectThrows(() => svc.predict({ rows: 0, cols: 2, data: new Float32Array(0) }), ShapeError, 'predict no rows', ['SVC.predict is 0×2: it needs at least 1 row']);
   });
 
   it("gamma 'scale' resolved beyond float32 (X × 1e-21: γ ≈ 1e41) is refused before any work on both engines; float64 fits", async () => {

@@ -32,8 +32,12 @@ export function checkMatrixData(name: string, m: unknown): asserts m is Matrix {
 /** Checks that `m` is a well-formed matrix: data a Float32Array of rows × cols values. */
 export function checkMatrix(name: string, m: Matrix): void {
   checkMatrixData(name, m);
-  if (!Number.isInteger(m.rows) || !Number.isInteger(m.cols) || m.rows < 1 || m.cols < 1 || m.data.length !== m.rows * m.cols) {
+  if (!Number.isInteger(m.rows) || !Number.isInteger(m.cols) || m.data.length !== m.rows * m.cols) {
     throw new ValueError(`${name}: ${describeValue(m.rows)}×${describeValue(m.cols)} does not match ${m.data.length} values`);
+  }
+  // A 0×d matrix does hold its 0 values: "0×2 does not match 0 values" said nothing true.
+  if (m.rows < 1 || m.cols < 1) {
+    throw new ValueError(`${name} is ${m.rows}×${m.cols}: it needs at least 1 row and 1 column`);
   }
 }
 
