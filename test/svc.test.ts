@@ -335,6 +335,21 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     expect(await f.predict(tiny)).toEqual(await toyRef.predict(TOY_X));
   });
 
+  it("linear kernel: γ 'scale', which it does not use, resolved below float32's normals (X ≈ ±1e19) or past its range (X ≈ 1e-20) fits (engine.gram refused that γ)", async () => {
+    const big = matrix([[-1.5e19], [-1e19], [1e19], [1.5e19]]);
+    for (const e of [cpu, gpu]) {
+      const svc = await new SVC({ kernel: 'linear' }).fit(e, big, [0, 0, 1, 1]);
+      expect(svc.fitInfo.gamma).toBeLessThan(1.2e-38);
+      // The hard margin: w = 1e-19, b = 0.
+      expectClose((await svc.decisionFunction(big)).data, [-1.5, -1, 1, 1.5], { rtol: 1e-6, label: e.backend });
+    }
+    // K ≈ 1e-40 is subnormal, which a GPU may flush: the CPU engine only.
+    const tiny = matrix([[-2e-20], [-1e-20], [1e-20], [2e-20]]);
+    const svc = await new SVC({ kernel: 'linear' }).fit(cpu, tiny, [0, 0, 1, 1]);
+    expect(svc.fitInfo.gamma).toBeGreaterThan(3.4e38);
+    expect(await svc.predict(tiny)).toEqual([0, 0, 1, 1]);
+  });
+
   // Linear kernel on TOY_X × 1e20: K ≈ 1e40, shown by the diagonal before any work. Polynomial
   // (γ·s − 1e12)⁴ on ±1e6: the diagonal is 0, K[0, 1] = (−2e12)⁴ = 1.6e49, found in the first
   // row read back. Both gave an all-NaN model reported converged.

@@ -4,6 +4,7 @@
 import { ValueError } from '../../errors.js';
 import { checkDegree } from '../../gram-options.js';
 import type { Matrix } from '../../data/matrix.js';
+import type { GramOptions } from '../../types.js';
 import { checkFinite, checkOptionalFunction, describeValue, MAX_FLOAT32, MIN_NORMAL_FLOAT32, optionKeys, optionsObject } from '../../validate.js';
 import type { SVCKernel, SVCOptions, SVCProviderKind } from './types.js';
 
@@ -95,6 +96,15 @@ export function resolveGamma(gamma: 'scale' | 'auto' | number, x: Matrix): numbe
   }
   const variance = m2 / x.data.length;
   return variance > 0 ? 1 / (d * variance) : 1;
+}
+
+/**
+ * What engine.gram gets for kernel p. The linear kernel ignores γ, so γ is not passed on:
+ * 'scale' resolved on data of tiny or huge variance (X ≈ 1e-20: γ ≈ 1e40; X ≈ ±1.5e19:
+ * γ ≈ 4e-39) made engine.gram refuse a γ out of float32's range that nothing used.
+ */
+export function engineGramOptions(p: KernelParams): GramOptions {
+  return p.kernel === 'linear' ? { kernel: 'linear' } : { kernel: p.kernel, gamma: p.gamma, coef0: p.coef0, degree: p.degree };
 }
 
 /**

@@ -13,9 +13,10 @@ import type { Matrix } from '../../data/matrix.js';
 import { checkEngine, type Engine } from '../../engine.js';
 import { DisposedError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
+import type { GramOptions } from '../../types.js';
 import { checkGramSums } from '../float32-sums.js';
 import { kernelDiagonal } from './kernel-f64.js';
-import { checkEngineGamma, type KernelParams } from './params.js';
+import { checkEngineGamma, engineGramOptions, type KernelParams } from './params.js';
 import { checkKernelValues, type KernelRow, type KernelRowProvider, type ProviderStats } from './provider.js';
 import { RowCache } from './row-cache.js';
 
@@ -28,6 +29,7 @@ export class EngineRowProvider implements KernelRowProvider {
   readonly diagonal: Float64Array;
   readonly #engine: Engine;
   readonly #p: KernelParams;
+  readonly #gram: GramOptions;
   readonly #cache: RowCache;
   readonly #batchRows: number;
   #x: Tensor | null;
@@ -38,6 +40,7 @@ export class EngineRowProvider implements KernelRowProvider {
     checkEngine('EngineRowProvider', engine);
     this.#engine = engine;
     this.#p = p;
+    this.#gram = engineGramOptions(p);
     this.size = x.rows;
     checkEngineGamma(p, x);
     this.diagonal = kernelDiagonal(p, x);
@@ -100,7 +103,7 @@ export class EngineRowProvider implements KernelRowProvider {
     let k: Tensor | null = null;
     try {
       xb = e.gatherRows(this.#x, idx);
-      k = e.gram(xb, this.#x, this.#p);
+      k = e.gram(xb, this.#x, this.#gram);
       const data = await k.read();
       checkKernelValues(data, (t) => [ids[Math.floor(t / l)]!, t % l], this.#p, 'float32');
       this.#batches++;

@@ -12,7 +12,7 @@ import { checkEngine, type Engine } from '../../engine.js';
 import { ShapeError, SigmoidCoreError, ValueError } from '../../errors.js';
 import { describeValue } from '../../validate.js';
 import { kernelMatrixF64 } from './kernel-f64.js';
-import { type KernelParams, resolveGamma, resolveSVCOptions, type ResolvedSVCOptions } from './params.js';
+import { engineGramOptions, type KernelParams, resolveGamma, resolveSVCOptions, type ResolvedSVCOptions } from './params.js';
 import { checkKernelValues, type KernelRowProvider } from './provider.js';
 import { EngineRowProvider, SVC_SUMS_REMEDY } from './provider-engine.js';
 import { checkGramSums } from '../float32-sums.js';
@@ -296,7 +296,7 @@ export class SVC {
         const rows = Math.min(tile, x.rows - r0);
         const xt = e.tensor(x.data.subarray(r0 * x.cols, (r0 + rows) * x.cols), [rows, x.cols]);
         try {
-          const kt = e.gram(xt, s, f.kernel);
+          const kt = e.gram(xt, s, engineGramOptions(f.kernel));
           try {
             out.set(await kt.read(), r0 * sv.rows);
           } finally {
