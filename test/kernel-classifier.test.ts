@@ -203,6 +203,21 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
     expect(e.memory().liveTensors).toBe(0);
   });
 
+  it('features that vary only below float32 normals (linear and sigmoid kernels on X × 1e-20) are centred, not scaled to ±Inf', async () => {
+    const e = engines[backend]!;
+    // std ≈ 1e-40, 1/std past float32: fit failed with "x row 0, column 0 (0-based) is -Infinity", an x never passed.
+    for (const kernel of ['linear', 'sigmoid'] as const) {
+      const clf = new KernelClassifier({ kernel, coef0: 0, landmarks: 4, epochs: 1 });
+      try {
+        await clf.fit(e, scaled(1e-20), y);
+        expect((await clf.transform(scaled(1e-20))).data.every(Number.isFinite)).toBe(true);
+      } finally {
+        clf.dispose();
+      }
+    }
+    expect(e.memory().liveTensors).toBe(0);
+  });
+
   it('a second fit while one runs is refused, and dispose() during a fit frees everything', async () => {
     const e = engines[backend]!;
     const clf = new KernelClassifier({ landmarks: 5, epochs: 2 });

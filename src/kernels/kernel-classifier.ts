@@ -197,8 +197,12 @@ export class KernelClassifier {
       checkKernelFinite('KernelClassifier.fit: the kernel features K(X, landmarks)', rawHost, this.landmarks, gram.kernel);
       if (this.standardize) {
         const stats = fitStandardizer({ rows: x.rows, cols: this.landmarks, data: rawHost });
-        const scale = Float32Array.from(stats.std, (s) => 1 / s);
-        const shift = Float32Array.from(stats.mean, (mu, j) => -mu / stats.std[j]!);
+        // A feature that varies only below float32's normals (≈ 1e-40: the linear or sigmoid
+        // kernel on X ≈ 1e-20) has a 1/std past float32: it is centred like a constant one, not
+        // scaled into ±Inf features that the model's fit then blamed on an 'x' never passed.
+        const std = stats.std.map((s) => (Math.fround(1 / s) === Infinity ? 1 : s));
+        const scale = Float32Array.from(std, (s) => 1 / s);
+        const shift = Float32Array.from(stats.mean, (mu, j) => -mu / std[j]!);
         partial.scaler = { ...scalerTensors(engine, scale, shift), scale, shift };
         made.push(partial.scaler.w, partial.scaler.b);
         feats = engine.linear(raw, partial.scaler.w, partial.scaler.b);
