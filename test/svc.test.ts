@@ -318,6 +318,9 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     await expectThrows(() => svc.predict(matrix([[1, 2, 3]])), ShapeError, 'width', ['X has 3 features but the model was trained on 2']);
     await expectThrows(() => svc.decisionFunction(nan), ValueError, 'NaN at predict', ['non-finite value']);
     await expectThrows(() => svc.predict({ rows: 0, cols: 2, data: new Float32Array(0) }), ShapeError, 'predict no rows', ['SVC.predict is 0×2: it needs at least 1 row']);
+    // score(X, null) was a TypeError reading null's length.
+    await expectThrows(() => svc.score(x, null as never), ValueError, 'score y null', ['SVC.score: y must be an array of labels']);
+    await expectThrows(() => svc.score(null as never, [0, 1, 1]), ValueError, 'score X null', ['SVC.score: X must be a { rows, cols, data: Float32Array } matrix, got null']);
   });
 
   it("gamma 'scale' resolved beyond float32 (X × 1e-21: γ ≈ 1e41) is refused before any work on both engines; float64 fits", async () => {

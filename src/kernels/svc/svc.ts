@@ -85,8 +85,7 @@ export class SVC {
     }
     if (engine !== null && engine !== undefined) checkEngine('SVC.fit', engine);
     checkX('SVC.fit', x);
-    if (y === null || y === undefined || typeof y.length !== 'number') throw new ValueError('SVC.fit: y must be an array of labels');
-    if (y.length !== x.rows) throw new ShapeError(`SVC.fit: X has ${x.rows} rows but y has ${y.length} labels`);
+    checkLabels('SVC.fit', x, y);
     for (let i = 0; i < y.length; i++) {
       if (typeof y[i] !== 'number' || !Number.isFinite(y[i]!)) throw new ValueError(`SVC.fit: label ${i} is ${describeValue(y[i])}, not a finite number`);
     }
@@ -239,7 +238,8 @@ export class SVC {
 
   /** Share of rows of x whose prediction equals y. */
   async score(x: Matrix, y: ArrayLike<number>): Promise<number> {
-    if (y.length !== x.rows) throw new ShapeError(`SVC.score: X has ${x.rows} rows but y has ${y.length} labels`);
+    checkX('SVC.score', x);
+    checkLabels('SVC.score', x, y);
     const p = await this.predict(x);
     let ok = 0;
     for (let i = 0; i < p.length; i++) if (p[i] === y[i]) ok++;
@@ -384,6 +384,12 @@ function checkX(op: string, x: Matrix): void {
       throw new ValueError(`${op}: X has a non-finite value (${x.data[i]}) at row ${Math.floor(i / x.cols)}, column ${i % x.cols} (0-based)`);
     }
   }
+}
+
+/** y is array-like with one label per row of x (score(X, null) was a TypeError reading null's length). */
+function checkLabels(op: string, x: Matrix, y: ArrayLike<number>): void {
+  if (y === null || y === undefined || typeof y.length !== 'number') throw new ValueError(`${op}: y must be an array of labels`);
+  if (y.length !== x.rows) throw new ShapeError(`${op}: X has ${x.rows} rows but y has ${y.length} labels`);
 }
 
 /** The one-vs-one problems in libsvm's order: pair p is (a, b), a < b, a outer. */
