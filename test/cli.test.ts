@@ -241,6 +241,16 @@ describe('sigmoid-core gram errors', () => {
     expect(existsSync(join(dir, 'K-huge.csv'))).toBe(false);
   });
 
+  it('data whose float32 sums overflow on WebGPU is refused, saying --backend cpu (it wrote rbf 0 where the CPU writes 0.0082)', async () => {
+    const far = join(dir, 'far.csv');
+    await writeFile(far, '1.9e19\n-1e18\n'); // ‖x₀ − x₁‖² = 4e38
+    const out = join(dir, 'K-far.csv');
+    const r = await cli('gram', '--x', far, '--kernel', 'rbf', '--gamma', '1.2e-38', '--out', out, '--backend', 'webgpu');
+    expect(r.code).toBe(1);
+    expectOneLineError(r, /^sigmoid-core: gram: the squared distances .* come out wrong; standardize X \(or scale it down\), or use --backend cpu/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('requires --x and --out, and says when a file is missing', async () => {
     const noOut = await cli('gram', '--x', join(dir, 'X.csv'));
     expect(noOut.code).toBe(2);

@@ -201,6 +201,24 @@ for (const backend of ['cpu', 'webgpu'] as const) {
       expect(() => lib.planGramTiles(tiny, 10, 10, 20000, false)).toThrow(lib.LimitError);
     });
 
+    it('data whose float32 sums overflow (X ≈ 1e19, γ tiny): refused on WebGPU before any work (it gave rbf 0, tanh 1), right on the CPU', () =>
+      noLeaks(async () => {
+        const x: Matrix = { rows: 2, cols: 1, data: Float32Array.from([1.9e19, -1e18]) }; // ‖x₀ − x₁‖² = 4e38
+        const rbf: GramOptions = { kernel: 'rbf', gamma: 1.2e-38 };
+        if (backend === 'webgpu') {
+          await expect(lib.gramMatrix(engine, x, null, rbf)).rejects.toThrow(/^gramMatrix: the squared distances ‖xᵢ − xⱼ‖² of X can reach 4\.00e\+38/);
+          await expect(lib.gramTiles(engine, x, x, rbf, () => {})).rejects.toThrow(/^gramTiles: the squared distances/);
+          // ⟨x₀, y₁⟩ = 3.61e38 − 1e38 fits float32, but its first term does not.
+          const sx: Matrix = { rows: 1, cols: 2, data: Float32Array.from([1.9e19, 1e19]) };
+          const sy: Matrix = { rows: 1, cols: 2, data: Float32Array.from([1.9e19, -1e19]) };
+          await expect(lib.gramMatrix(engine, sx, sy, { kernel: 'sigmoid', gamma: 1.2e-38 })).rejects.toThrow(/^gramMatrix: the inner products/);
+        } else {
+          const diff = x.data[0]! - x.data[1]!;
+          const k01 = Math.exp(-1.2e-38 * diff * diff); // 0.0082
+          expectClose(await lib.gramMatrix(engine, x, null, rbf), [1, k01, k01, 1], { rtol: 1e-5 });
+        }
+      }));
+
     it('errors: bad tile sizes, Y width, α length, too big for one Float32Array, a throwing onTile', () =>
       noLeaks(async () => {
         const rng = new Rng(14);

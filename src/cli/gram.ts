@@ -12,6 +12,7 @@ import { LimitError, ShapeError, ValueError } from '../errors.js';
 import { GRAM_KERNELS, kernelOverflow, MAX_DEGREE, resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
 import { csvChunks, readCsv } from '../io/csv.js';
 import { AtomicFile, readText } from '../io/files.js';
+import { checkGramSums } from '../kernels/float32-sums.js';
 import { gramTiles, planGramTiles } from '../kernels/gram-tiled.js';
 import type { GramKernel, GramOptions } from '../types.js';
 import { choiceFlag, type Command, degreeFlag, type Flags, float32Flag, intFlag, outputFlag, quietIo, UsageError, usageCheck } from './args.js';
@@ -79,6 +80,8 @@ export const gramCommand: Command<typeof flags> = {
     const t0 = performance.now();
     const out = await AtomicFile.create(outPath);
     try {
+      // As gramTiles would, but with the command line's remedy.
+      checkGramSums(engine, 'gram', resolved, y ? [x, y] : [x], ', or use --backend cpu (it sums in float64)');
       const plan = tiling(() => planGramTiles(engine.limits, n, m, x.cols, false, { tileRows: tile, tileCols: tile }), tile);
       const bands = Math.ceil(n / plan.tileRows);
       note(

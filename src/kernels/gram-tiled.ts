@@ -23,6 +23,8 @@
 // - Operand blocks: the column blocks (of Y, or of X when symmetric) are uploaded once and
 //   kept while their total size is under OPERAND_CACHE_BYTES; otherwise each is uploaded
 //   for the tile that needs it and freed after it. Each X row block is uploaded once.
+// - Float32 sums: on WebGPU, data whose kernel sums could overflow float32 is refused before
+//   any work (checkGramSums, as the kernel methods do): it gave a wrong K with no error.
 //
 // gramMatrix assembles the whole N×M in one host Float32Array (LimitError when N·M is more
 // than a Float32Array can hold: 2³² elements in Node 20's V8).
@@ -30,8 +32,9 @@
 import { checkMatrix, type Matrix } from '../data/matrix.js';
 import { checkEngine, type Engine } from '../engine.js';
 import { LimitError, ShapeError, ValueError } from '../errors.js';
-import { GRAM_KEY_NAMES, resolveGramOptions } from '../gram-options.js';
+import { GRAM_KEY_NAMES, resolveGramOptions, type ResolvedGramOptions } from '../gram-options.js';
 import { CPU_WORK_PER_YIELD, cpuGramEntryCost, yielder } from '../next-task.js';
+import { checkGramSums } from './float32-sums.js';
 import type { Tensor } from '../tensor.js';
 import type { BackendKind, EngineLimits, GramOptions } from '../types.js';
 import { checkOptionalFunction, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
@@ -179,19 +182,10 @@ interface InFlight {
 export async function gramTiles(
   engine: Engine, x: Matrix, y: Matrix | null, options: GramTileOptions, onTile: (tile: GramTile) => void | Promise<void>,
 ): Promise<GramTiling> {
-  checkEngine('gramTiles', engine);
-  const opts = optionsObject('gramTiles', options, GRAM_TILE_KEYS);
-  checkMatrix('gramTiles: X', x);
-  if (y !== null && y !== undefined) {
-    checkMatrix('gramTiles: Y', y);
-    if (y.cols !== x.cols) {
-      throw new ShapeError(`gramTiles: X [${x.rows}, ${x.cols}] and Y [${y.rows}, ${y.cols}] must have the same number of columns (features)`);
-    }
-  }
+  const { opts, resolved } = checkGramArgs('gramTiles', engine, x, y, options);
   if (typeof onTile !== 'function') throw new ValueError('gramTiles: onTile must be a function');
   checkOptionalFunction('gramTiles: onProgress', opts.onProgress);
   const d = x.cols;
-  const resolved = resolveGramOptions(opts, d); // fail on bad options before any work
   const gramOpts: GramOptions = { ...resolved };
   const yy = y ?? x;
   // projected-sigmoid is symmetric only when α = β: otherwise every tile is computed.
@@ -313,10 +307,7 @@ export async function gramTiles(
 export async function gramMatrix(
   engine: Engine, x: Matrix, y: Matrix | null, options?: GramTileOptions,
 ): Promise<Float32Array> {
-  checkEngine('gramMatrix', engine);
-  const opts = optionsObject('gramMatrix', options, GRAM_TILE_KEYS);
-  checkMatrix('gramMatrix: X', x);
-  if (y !== null && y !== undefined) checkMatrix('gramMatrix: Y', y);
+  const { opts } = checkGramArgs('gramMatrix', engine, x, y, options); // gramTiles checks again: cheap, O((N + M)·d)
   const n = x.rows;
   const m = y ? y.rows : x.rows;
   const entries = n * m;
@@ -343,6 +334,29 @@ export async function gramMatrix(
     }
   });
   return k;
+}
+
+/**
+ * The checks of gramTiles and gramMatrix (`what`) before any work: the engine, the options,
+ * X and Y, and on WebGPU that the float32 sums of the kernel over X and Y cannot overflow
+ * (they gave a wrong K with no error: rbf 0, tanh ±1 for a tiny γ on X ≈ 1e19, where the
+ * CPU backend, summing in float64, is right).
+ */
+function checkGramArgs(
+  what: string, engine: Engine, x: Matrix, y: Matrix | null | undefined, options: GramTileOptions | undefined,
+): { opts: GramTileOptions; resolved: ResolvedGramOptions } {
+  checkEngine(what, engine);
+  const opts = optionsObject(what, options, GRAM_TILE_KEYS);
+  checkMatrix(`${what}: X`, x);
+  if (y !== null && y !== undefined) {
+    checkMatrix(`${what}: Y`, y);
+    if (y.cols !== x.cols) {
+      throw new ShapeError(`${what}: X [${x.rows}, ${x.cols}] and Y [${y.rows}, ${y.cols}] must have the same number of columns (features)`);
+    }
+  }
+  const resolved = resolveGramOptions(opts, x.cols);
+  checkGramSums(engine, what, resolved, y === null || y === undefined ? [x] : [x, y]);
+  return { opts, resolved };
 }
 
 /** The cols × rows transpose of a rows × cols row-major block. */
