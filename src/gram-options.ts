@@ -59,7 +59,7 @@ export function resolveGramOptions<K extends GramKernel = GramKernel>(
   }
   const projected = kernel === 'projected-sigmoid';
   const gamma = opts.gamma ?? (projected ? 0 : 1 / features);
-  checkFinite('gamma', gamma);
+  checkFinite('gamma', gamma, kernel === 'rbf');
   if (kernel === 'rbf' && gamma <= 0) throw new ValueError(`gamma must be > 0 for the rbf kernel, got ${gamma}`);
   const coef0 = opts.coef0 ?? 1;
   checkFinite('coef0', coef0);

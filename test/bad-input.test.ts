@@ -322,6 +322,10 @@ const rows: Row[] = [
   ['adamStep eps below float32 normals', ({ e }) => e.adamStep(e.zeros([2]), e.zeros([2]), e.zeros([2]), e.zeros([2]), { lr: 0.1, step: 1, eps: 1e-46 }), ValueError, ['eps', '1.2e-38']],
   ['scale factor below float32 normals', ({ e }) => e.scale(e.zeros([2]), 1e-50), ValueError, ['scale factor', '1e-50']],
   ['gram gamma below float32 normals', ({ e }) => e.gram(e.zeros([2, 2]), null, { gamma: -1e-39 }), ValueError, ['gamma', '-1e-39']],
+  // Where 0 is refused too, the message does not offer it ("0 or at least 1.2e-38").
+  ['gram rbf gamma below float32 normals', ({ e }) => e.gram(e.zeros([2, 2]), null, { kernel: 'rbf', gamma: 1e-39 }), ValueError, ['gamma must be at least 1.2e-38 (float32', '1e-39']],
+  ['SVC gamma below float32 normals', () => new SVC({ gamma: 1e-39 }), ValueError, ['gamma must be at least 1.2e-38 (float32', '1e-39']],
+  ['adam lr below float32 normals', () => adam({ lr: 1e-40 }), ValueError, ['adam lr must be at least 1.2e-38 (float32', '1e-40']],
   ['sequential seed too large', ({ e }) => sequential(e, [dense(2, 1)], { seed: 2 ** 53 - 2 }), ValueError, ['seed must be an integer in −2^52..2^52', '9007199254740990']],
   ['fit seed too large', ({ model, X, labels }) => model.fit(X, labels, { seed: -(2 ** 53) + 2 }), ValueError, ['seed must be an integer in −2^52..2^52']],
   ['dense seed too large', ({ e }) => sequential(e, [dense(2, 1, { seed: 2 ** 52 + 1 })]), ValueError, ['(dense) seed must be an integer in −2^52..2^52', '4503599627370497']],

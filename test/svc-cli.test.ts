@@ -114,6 +114,8 @@ describe('sigmoid-core svm on UCI digits', () => {
     [['--C', '-1'], 2, /--C must be > 0, got -1/],
     [['--gamma', '0'], 2, /--gamma must be scale, auto or a number > 0/],
     [['--gamma', 'Scale'], 2, /--gamma must be scale, auto or a number > 0, got "Scale"/],
+    // It said "0 or at least 1.2e-38", and 0 is refused.
+    [['--gamma', '1e-39'], 2, /: --gamma must be at least 1\.2e-38 \(float32's smallest normal number; a GPU may round less to 0\), got 1e-39$/],
     [['--kernel', 'gauss'], 2, /--kernel must be one of rbf, sigmoid, linear, polynomial, poly, got "gauss"/],
     [['--degree', '0'], 2, /: --degree must be an integer in 1\.\.4294967295, got 0$/],
     [['--kernel', 'poly', '--degree', '5000000000'], 2, /: --degree must be an integer in 1\.\.4294967295, got 5000000000$/],

@@ -362,7 +362,7 @@ describe('train and predict errors', () => {
 
   it('values the library refuses (float32 range, seed range) are usage errors naming the flag, before the data is read (train and svm)', async () => {
     const cases: [string, string[], RegExp][] = [
-      ['train', ['--lr', '1e-50'], /^sigmoid-core: --lr must be 0 or at least 1\.2e-38 in magnitude .*got 1e-50$/],
+      ['train', ['--lr', '1e-50'], /^sigmoid-core: --lr must be at least 1\.2e-38 \(float32's smallest normal number.*got 1e-50$/], // not "0 or": 0 is refused
       ['train', ['--lr', '1e39'], /^sigmoid-core: --lr must be within the float32 range \(\|x\| ≤ 3\.4e38\), got 1e\+39$/],
       // one range for every bad --seed (it used to say −2^52..2^52 for one and ≥ 0 for another)
       ['train', ['--seed', '9007199254740000'], /^sigmoid-core: --seed must be an integer in 0\.\.2\^52 \(4503599627370496\), got 9007199254740000$/],

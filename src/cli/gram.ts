@@ -149,7 +149,7 @@ async function loadVector(path: string | undefined, flag: string, d: number, not
 function gramOptions(f: Flags<typeof flags>): GramOptions {
   const opts: GramOptions = {};
   if (f.kernel !== undefined) opts.kernel = choiceFlag('kernel', f.kernel, GRAM_KERNELS);
-  if (f.gamma !== undefined) opts.gamma = float32Flag('gamma', f.gamma);
+  if (f.gamma !== undefined) opts.gamma = float32Flag('gamma', f.gamma, opts.kernel === 'rbf');
   if (f.coef0 !== undefined) opts.coef0 = float32Flag('coef0', f.coef0);
   if (f.degree !== undefined) opts.degree = degreeFlag(f.degree);
   if (opts.kernel === 'rbf' && opts.gamma !== undefined && opts.gamma <= 0) {

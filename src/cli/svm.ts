@@ -175,7 +175,7 @@ function options(f: SvmFlags): Options {
   if (gamma === null || (typeof gamma === 'number' && !(gamma > 0))) {
     throw new UsageError(`--gamma must be scale, auto or a number > 0, got ${JSON.stringify(g)}`);
   }
-  if (typeof gamma === 'number') float32Value('gamma', gamma);
+  if (typeof gamma === 'number') float32Value('gamma', gamma, true);
   const C = f.C === undefined ? 1 : numberFlag('C', f.C);
   if (!(C > 0)) throw new UsageError(`--C must be > 0, got ${f.C}`);
   const tol = f.tol === undefined ? 1e-3 : numberFlag('tol', f.tol);

@@ -226,7 +226,7 @@ function options(f: TrainFlags): Options {
   const alpha = f.alpha === undefined ? 1 : float32Flag('alpha', f.alpha);
   if (alpha === 0) throw new UsageError('--alpha must not be 0 (σ(0·x) is constant)');
   const optimizer = choiceFlag('optimizer', f.optimizer ?? 'adam', OPTIMIZERS);
-  const lr = f.lr === undefined ? (optimizer === 'adam' ? 0.001 : 0.01) : float32Flag('lr', f.lr);
+  const lr = f.lr === undefined ? (optimizer === 'adam' ? 0.001 : 0.01) : float32Flag('lr', f.lr, true);
   if (!(lr > 0)) throw new UsageError(`--lr must be > 0, got ${f.lr}`);
   if (f.momentum !== undefined && optimizer !== 'sgd') throw new UsageError('--momentum applies to --optimizer sgd only');
   const momentum = f.momentum === undefined ? 0 : float32Flag('momentum', f.momentum);

@@ -51,7 +51,7 @@ export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
     throw new ValueError(`gamma must be 'scale', 'auto' or a finite number > 0, got ${describeValue(gamma)}`);
   }
   // γ and c₀ go to engine.gram as float32: past 3.4e38 they are refused here, not mid-fit.
-  if (typeof gamma === 'number') checkFinite('gamma', gamma);
+  if (typeof gamma === 'number') checkFinite('gamma', gamma, true);
   const coef0 = o.coef0 ?? 0;
   checkFinite('coef0', coef0);
   const degree = checkDegree(o.degree ?? 3);
