@@ -75,7 +75,7 @@ export function resolveGramOptions<K extends GramKernel = GramKernel>(
   return { kernel, gamma, coef0, degree, alpha: projection('alpha', opts.alpha, features), beta: projection('beta', opts.beta, features) };
 }
 
-/** α or β of the projected-sigmoid kernel, checked: d finite numbers, copied to float32. */
+/** α or β of the projected-sigmoid kernel, checked as γ is (finite, float32, 0 or normal), copied to float32. */
 function projection(name: 'alpha' | 'beta', v: GramOptions['alpha'], features: number): Float32Array {
   if (v === undefined || v === null) {
     throw new ValueError(`the projected-sigmoid kernel needs ${name} (${features} weights, one per feature)`);
@@ -88,10 +88,9 @@ function projection(name: 'alpha' | 'beta', v: GramOptions['alpha'], features: n
   }
   const out = new Float32Array(features);
   for (let i = 0; i < features; i++) {
-    const x = v[i];
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new ValueError(`${name}[${i}] must be a finite number, got ${describeValue(x)}`);
-    out[i] = x;
-    if (!Number.isFinite(out[i]!)) throw new ValueError(`${name}[${i}] = ${x} overflows float32`);
+    // As γ and c₀: a subnormal weight is 0 on a GPU that flushes it, not on the CPU.
+    checkFinite(`${name}[${i}]`, v[i] as number);
+    out[i] = v[i]!;
   }
   return out;
 }

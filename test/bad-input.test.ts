@@ -324,6 +324,8 @@ const rows: Row[] = [
   ['gram gamma below float32 normals', ({ e }) => e.gram(e.zeros([2, 2]), null, { gamma: -1e-39 }), ValueError, ['gamma', '-1e-39']],
   // Where 0 is refused too, the message does not offer it ("0 or at least 1.2e-38").
   ['gram rbf gamma below float32 normals', ({ e }) => e.gram(e.zeros([2, 2]), null, { kernel: 'rbf', gamma: 1e-39 }), ValueError, ['gamma must be at least 1.2e-38 (float32', '1e-39']],
+  ['gram projected-sigmoid alpha below float32 normals', ({ e }) => e.gram(e.zeros([2, 2]), null, { kernel: 'projected-sigmoid', alpha: [1, 1e-39], beta: [1, 1] }), ValueError, ['alpha[1] must be 0 or at least 1.2e-38', '1e-39']],
+  ['gram projected-sigmoid beta past float32', ({ e }) => e.gram(e.zeros([2, 2]), null, { kernel: 'projected-sigmoid', alpha: [1, 1], beta: [1e39, 1] }), ValueError, ['beta[0] must be within the float32 range', '1e+39']],
   ['SVC gamma below float32 normals', () => new SVC({ gamma: 1e-39 }), ValueError, ['gamma must be at least 1.2e-38 (float32', '1e-39']],
   ['adam lr below float32 normals', () => adam({ lr: 1e-40 }), ValueError, ['adam lr must be at least 1.2e-38 (float32', '1e-40']],
   ['sequential seed too large', ({ e }) => sequential(e, [dense(2, 1)], { seed: 2 ** 53 - 2 }), ValueError, ['seed must be an integer in −2^52..2^52', '9007199254740990']],
