@@ -90,11 +90,12 @@ export function checkShape(shape: readonly number[]): Shape {
 
 /**
  * A value as an error message shows it: null, undefined, numbers and booleans as they
- * are, strings quoted (cut after 40 characters), 'an array', 'a Float64Array', 'a function',
+ * are, a bigint with its n, strings quoted (cut after 40 characters), 'an array', 'a Float64Array', 'a function',
  * 'an object'.
  */
 export function describeValue(v: unknown): string {
-  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'bigint') return `${v}n`; // "label 0 is 0, not a finite number" read as nonsense
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   if (Array.isArray(v)) return 'an array';
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;

@@ -282,6 +282,7 @@ const rows: Row[] = [
   ['axpyInto offset a string', ({ e }) => e.axpyInto(e.zeros([2]), e.zeros([1]), 1, '1' as never), ValueError, ['at offset "1"']],
   ['gramMatrix X rows a string', ({ e, M }) => gramMatrix(e, { ...M, rows: '12' as never }, null), ValueError, ['gramMatrix: X: "12"×4 does not match 48 values']],
   ['SVC gamma an array', () => new SVC({ gamma: [0.5] as never }), ValueError, ["gamma must be 'scale', 'auto' or a finite number > 0, got an array"]],
+  ['SVC.fit a label a bigint', ({ e, M, labels }) => new SVC().fit(e, M, labels.map(BigInt) as never), ValueError, ['SVC.fit: label 0 is 0n, not a finite number']],
   ['SVC.fit a label a string', ({ e, M, labels }) => new SVC().fit(e, M, labels.map(String) as never), ValueError, ['SVC.fit: label 0 is "0", not a finite number']],
   ['stratifiedSplit a label a string', () => stratifiedSplit(['1', 0, 1, 0] as never, { testFraction: 0.5 }), ValueError, ['stratifiedSplit: label 0 is "1"']],
   ['labelsFromColumn a label a string', () => labelsFromColumn(['1', 0] as never), ValueError, ['row 0 (0-based) is "1", not a finite number']],
