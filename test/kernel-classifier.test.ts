@@ -218,6 +218,20 @@ describe.each(['cpu', 'webgpu'])('KernelClassifier on %s', (backend) => {
     expect(e.memory().liveTensors).toBe(0);
   });
 
+  it('features that vary only by float32 rounding (rbf with γ = 1e-12) are centred, so both backends predict alike', async () => {
+    // The CPU's K is exactly 1, WebGPU's exp gives 1 − 2⁻²⁴ off the diagonal: standardised, that
+    // noise became features of ±4 and WebGPU predicted 0.03 to 0.99 where the CPU says 0.5.
+    const e = engines[backend]!;
+    const clf = new KernelClassifier({ kernel: 'rbf', gamma: 1e-12, landmarks: 4, epochs: 20, lr: 0.1 });
+    try {
+      await clf.fit(e, small, y);
+      const p = (await clf.predictProba(small)).data;
+      expect(p.every((v) => Math.abs(v - 0.5) < 0.01), `probabilities ${Array.from(p)}`).toBe(true);
+    } finally {
+      clf.dispose();
+    }
+  });
+
   it('a second fit while one runs is refused, and dispose() during a fit frees everything', async () => {
     const e = engines[backend]!;
     const clf = new KernelClassifier({ landmarks: 5, epochs: 2 });
