@@ -29,15 +29,19 @@ export function checkMatrixData(name: string, m: unknown): asserts m is Matrix {
   }
 }
 
-/** Checks that `m` is a well-formed matrix: data a Float32Array of rows × cols values. */
-export function checkMatrix(name: string, m: Matrix): void {
+/**
+ * Checks that `m` is a well-formed matrix: data a Float32Array of rows × cols values, at
+ * least 1×1. A wrong shape is thrown as `ShapeErr` (a ValueError unless given; Sequential's
+ * fit/evaluate/predict throw ShapeError), a wrong data type as a ValueError.
+ */
+export function checkMatrix(name: string, m: Matrix, ShapeErr: new (message: string) => Error = ValueError): void {
   checkMatrixData(name, m);
   if (!Number.isInteger(m.rows) || !Number.isInteger(m.cols) || m.data.length !== m.rows * m.cols) {
-    throw new ValueError(`${name}: ${describeValue(m.rows)}×${describeValue(m.cols)} does not match ${m.data.length} values`);
+    throw new ShapeErr(`${name}: ${describeValue(m.rows)}×${describeValue(m.cols)} does not match ${m.data.length} values`);
   }
   // A 0×d matrix does hold its 0 values: "0×2 does not match 0 values" said nothing true.
   if (m.rows < 1 || m.cols < 1) {
-    throw new ValueError(`${name} is ${m.rows}×${m.cols}: it needs at least 1 row and 1 column`);
+    throw new ShapeErr(`${name} is ${m.rows}×${m.cols}: it needs at least 1 row and 1 column`);
   }
 }
 

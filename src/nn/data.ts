@@ -4,6 +4,7 @@
 // is uploaded or trained, then uploads each matrix once (a tensor of the right shape is
 // used in place, not copied).
 
+import { checkMatrix } from '../data/matrix.js';
 import type { Engine } from '../engine.js';
 import { LimitError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -31,7 +32,7 @@ export function inputShape(name: string, x: Inputs): [number, number] {
     return [x.shape[0], x.shape[1]];
   }
   if (isHostMatrix(x)) {
-    checkHostMatrix(name, x);
+    checkMatrix(name, x, ShapeError);
     return [x.rows, x.cols];
   }
   if (Array.isArray(x)) {
@@ -40,13 +41,6 @@ export function inputShape(name: string, x: Inputs): [number, number] {
     return [x.length, x[0].length];
   }
   throw new ValueError(`${name} must be a Tensor, a { rows, cols, data } matrix or number[][], got ${describeValue(x)}`);
-}
-
-function checkHostMatrix(name: string, m: HostMatrix): void {
-  if (!(m.data instanceof Float32Array)) throw new ValueError(`${name}.data must be a Float32Array`);
-  if (!Number.isInteger(m.rows) || !Number.isInteger(m.cols) || m.rows < 1 || m.cols < 1 || m.data.length !== m.rows * m.cols) {
-    throw new ShapeError(`${name}: ${describeValue(m.rows)} rows × ${describeValue(m.cols)} columns does not match its ${m.data.length} values`);
-  }
 }
 
 /** Host float32 values of a matrix input (a tensor is read back once). */
