@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, DIGITS, requireBuiltCli } from './helpers/cli.js';
+import { cli, DIGITS, expectOneLineError, requireBuiltCli } from './helpers/cli.js';
 
 
 
@@ -84,6 +84,36 @@ describe('sigmoid-core svm on UCI digits', () => {
     const both = await cli(...args, '--provider', 'float64', '--backend', 'cpu');
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--backend applies to --provider engine only/);
+  });
+
+  it("a float32 refusal's advice is in the command's flags: --provider float64 (and --backend cpu), not provider 'float64'", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-svm-'));
+    try {
+      const file = async (name: string, rows: string[]): Promise<string> => {
+        await writeFile(join(dir, name), `${rows.join('\n')}\n`);
+        return join(dir, name);
+      };
+      // γ 'scale' past float32 (Var(X) ≈ 1e-42), and a linear K = 1.8e39.
+      const tiny = await file('tiny.csv', ['x,label', '1e-21,0', '2e-21,1', '3e-21,0', '4e-21,1']);
+      const huge = await file('huge.csv', ['a,b,label', '3e19,3e19,0', '-3e19,3e19,1', '3e19,-3e19,0', '1e19,1e19,1']);
+      // ⟨x, y⟩ up to 3.6e38: past float32 in WebGPU's sums; the CPU backend adds in float64.
+      const sums = await file('sums.csv', ['a,b,label', '1.9e19,-1e18,0', '-1.9e19,1e18,1', '1e18,1.9e19,0', '-1e18,-1.9e19,1']);
+      const runs: [string[], RegExp][] = [
+        [['--train', tiny, '--backend', 'cpu'], /standardize X \(or scale it up\), or use --provider float64$/],
+        [['--train', huge, '--kernel', 'linear', '--backend', 'cpu'], /scale the data down, or use --provider float64 \(kernel rows in float64 on the host\)$/],
+        [['--train', sums, '--kernel', 'sigmoid', '--gamma', '1', '--backend', 'webgpu'], /or use --provider float64 \(or --backend cpu, which sums in float64\)$/],
+      ];
+      for (const [args, message] of runs) {
+        const r = await cli('svm', ...args, '--label', 'label');
+        expect(r.code, r.stderr).toBe(1);
+        expectOneLineError(r, message);
+        expect(r.stderr).not.toMatch(/provider 'float64'|a CPU engine/);
+        const f64 = await cli('svm', ...args.slice(0, args.indexOf('--backend')), '--label', 'label', '--provider', 'float64', '--quiet');
+        expect(f64.code, f64.stderr).toBe(0); // the advice works
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('--quiet also silences the maxIter warnings (one per class pair); without it they show', async () => {

@@ -6,9 +6,10 @@
 
 import { performance } from 'node:perf_hooks';
 import { createEngine, describeAdapter } from '../create-engine.js';
+import { ValueError } from '../errors.js';
 import { MAX_DEGREE } from '../gram-options.js';
 import { SVC } from '../kernels/svc/svc.js';
-import { SVC_KERNELS } from '../kernels/svc/params.js';
+import { CPU_ENGINE, SVC_KERNELS, USE_FLOAT64 } from '../kernels/svc/params.js';
 import type { SVCKernel, SVCProgress, SVCProviderKind } from '../kernels/svc/types.js';
 import type { AdapterInfoSummary, BackendKind } from '../types.js';
 import { choiceFlag, type Command, degreeFlag, type Flags, float32Flag, float32Value, intFlag, numberFlag, quietIo, seedFlag, UsageError } from './args.js';
@@ -135,6 +136,8 @@ export const svmCommand: Command<typeof flags> = {
           maxIter: o.maxIter, cacheSize: o.cacheSize, standardize: f.standardize,
         },
       };
+    } catch (err) {
+      throw inFlags(err);
     } finally {
       engine?.destroy();
     }
@@ -142,6 +145,12 @@ export const svmCommand: Command<typeof flags> = {
     if (f.json) io.out(JSON.stringify(report, null, 2));
   },
 };
+
+/** An SVC refusal with its advice in this command's flags: --provider float64 (not provider 'float64'), --backend cpu. */
+function inFlags(err: unknown): unknown {
+  if (!(err instanceof ValueError) || !err.message.includes(USE_FLOAT64)) return err;
+  return new ValueError(err.message.replace(USE_FLOAT64, 'use --provider float64').replace(CPU_ENGINE, '--backend cpu'));
+}
 
 interface Options {
   C: number;

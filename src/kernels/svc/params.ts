@@ -108,6 +108,13 @@ export function engineGramOptions(p: KernelParams): GramOptions {
 }
 
 /**
+ * SVC's advice where float32 kernel rows cannot hold the data: host rows in float64, or (for
+ * WebGPU's float32 sums) a CPU engine. The svm command says them as its flags (cli/svm.ts).
+ */
+export const USE_FLOAT64 = "use provider 'float64'";
+export const CPU_ENGINE = 'a CPU engine';
+
+/**
  * Provider 'engine' computes kernel rows with engine.gram, whose γ is a float32. A numeric γ
  * is checked by the constructor and 'auto' is 1/d, but 'scale' on data of tiny variance
  * (X ≈ 1e-21: γ ≈ 2e41) resolves beyond float32, and on data of huge variance (X ≈ 1e21:
@@ -125,6 +132,6 @@ export function checkEngineGamma(p: KernelParams, x: Matrix): void {
       (tooBig
         ? `the variance of X is so tiny that γ is beyond the float32 range (3.4e38) the kernel rows are computed in; standardize X (or scale it up)`
         : `the variance of X is so huge that γ is below float32's smallest normal number (1.2e-38) the kernel rows are computed with; standardize X (or scale it down)`) +
-      `, or use provider 'float64'`,
+      `, or ${USE_FLOAT64}`,
   );
 }

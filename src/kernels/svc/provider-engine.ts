@@ -16,12 +16,12 @@ import type { Tensor } from '../../tensor.js';
 import type { GramOptions } from '../../types.js';
 import { checkGramSums } from '../float32-sums.js';
 import { kernelDiagonal } from './kernel-f64.js';
-import { checkEngineGamma, engineGramOptions, type KernelParams } from './params.js';
+import { checkEngineGamma, CPU_ENGINE, engineGramOptions, type KernelParams, USE_FLOAT64 } from './params.js';
 import { checkKernelValues, type KernelRow, type KernelRowProvider, type ProviderStats } from './provider.js';
 import { RowCache } from './row-cache.js';
 
 /** What to do about data whose float32 Gram sums overflow (after "standardize X (or scale it down)"). */
-export const SVC_SUMS_REMEDY = ", or use provider 'float64' (or a CPU engine, which sums in float64)";
+export const SVC_SUMS_REMEDY = `, or ${USE_FLOAT64} (or ${CPU_ENGINE}, which sums in float64)`;
 
 /** SVC's kernel rows computed on an engine (float32, batched, cached): provider 'engine'. */
 export class EngineRowProvider implements KernelRowProvider {

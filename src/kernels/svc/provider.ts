@@ -5,7 +5,7 @@
 import { ValueError } from '../../errors.js';
 import { kernelOverflow } from '../../gram-options.js';
 import { MAX_FLOAT32 } from '../../validate.js';
-import type { KernelParams } from './params.js';
+import { type KernelParams, USE_FLOAT64 } from './params.js';
 import type { KernelRow } from './row-cache.js';
 
 export type { KernelRow };
@@ -54,7 +54,7 @@ export function checkKernelValues(
     const [i, j] = at(k);
     throw new ValueError(
       `SVC: K[${i}, ${j}] (0-based) is ${Number.isFinite(v) ? v.toPrecision(3) : v}: ${kernelOverflow(p.kernel, undefined, precision)}` +
-        (precision === 'float32' ? ", or use provider 'float64' (kernel rows in float64 on the host)" : ''),
+        (precision === 'float32' ? `, or ${USE_FLOAT64} (kernel rows in float64 on the host)` : ''),
     );
   }
 }
