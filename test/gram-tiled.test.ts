@@ -219,6 +219,27 @@ for (const backend of ['cpu', 'webgpu'] as const) {
         }
       }));
 
+    it('projected-sigmoid whose float32 projections overflow (⟨x, α⟩ = 2e38 + 2e38 − 2e38 − 2e38): refused on WebGPU (it gave σ(+Inf) = 1), right on the CPU', () =>
+      noLeaks(async () => {
+        const x: Matrix = { rows: 2, cols: 4, data: Float32Array.from([2e19, 2e19, 2e19, 2e19, 1, 2, 3, 4]) };
+        const y: Matrix = { rows: 1, cols: 4, data: new Float32Array(4) };
+        const huge = [1e19, 1e19, -1e19, -1e19];
+        const ones = [1, 1, 1, 1];
+        const opts: GramOptions = { kernel: 'projected-sigmoid', alpha: huge, beta: ones };
+        // K[0, 0] = σ(0 + 0), K[1, 0] = σ(−4e19)
+        if (backend === 'webgpu') {
+          const refused = /^gram(Matrix|Tiles): the projections ⟨xᵢ, α⟩ and ⟨yⱼ, β⟩ of X can reach 8\.00e\+38, beyond float32's range/;
+          await expect(lib.gramMatrix(engine, x, y, opts)).rejects.toThrow(refused);
+          await expect(lib.gramMatrix(engine, x, null, opts)).rejects.toThrow(refused); // X is projected on α and β
+          await expect(lib.gramTiles(engine, y, x, { ...opts, alpha: ones, beta: huge }, () => {})).rejects.toThrow(refused); // Y on β
+        } else {
+          expectClose(await lib.gramMatrix(engine, x, y, opts), [0.5, 0], { atol: 1e-7 });
+        }
+        // Terms of 2e37: the sums fit float32, and both backends agree.
+        const small = huge.map((v) => v / 10);
+        expectClose(await lib.gramMatrix(engine, x, y, { ...opts, alpha: small }), [0.5, 0], { atol: 1e-7 });
+      }));
+
     it('errors: bad tile sizes, Y width, α length, too big for one Float32Array, a throwing onTile', () =>
       noLeaks(async () => {
         const rng = new Rng(14);

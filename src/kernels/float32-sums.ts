@@ -5,11 +5,16 @@
 // grow, so an overflowed one means the true γ·‖x − y‖² is past where exp(−z) is float32's 0
 // when γ·3.4e38 is: right then. Inner products are signed: terms can overflow while the true
 // sum is small, so there is no such exemption. Linear and polynomial values overflow with
-// the sum, to ±Inf or NaN, which the callers' finiteness checks name. So for rbf (unless γ
-// saturates it), sigmoid and logistic, data is refused before any work when a bound on the
-// sums and their partial sums over the rows of the matrices involved, with room for the
+// the sum, to ±Inf or NaN, which the callers' finiteness checks name. projected-sigmoid's
+// projections ⟨x, α⟩ and ⟨y, β⟩ are signed sums too: one past float32 gave σ(+Inf) = 1 or
+// σ(Inf − Inf) = NaN where the CPU's a + b + γ is small (X = (2e19, …) with α = (1e19, 1e19,
+// −1e19, −1e19): K = 1 against 0.5); a + b + γ of two finite projections overflows only when
+// they share a sign, where σ is 0 or 1 either way. So for rbf (unless γ saturates it),
+// sigmoid, logistic and projected-sigmoid, data is refused before any work when a bound on
+// the sums and their partial sums over the rows of the matrices involved, with room for the
 // d + 1 float32 roundings, reaches float32's limit: ‖x − y‖² ≤ Σₜ (maxₜ − minₜ)² for rbf,
-// |Σₜ≤ₖ xₜyₜ| ≤ ‖x‖‖y‖ ≤ max ‖x‖² otherwise (float64, O(rows·d) once).
+// |Σₜ≤ₖ xₜwₜ| ≤ Σₜ |xₜwₜ| with w = α for X and β for Y (X when there is no Y) for
+// projected-sigmoid, |Σₜ≤ₖ xₜyₜ| ≤ ‖x‖‖y‖ ≤ max ‖x‖² otherwise (float64, O(rows·d) once).
 
 import type { Matrix } from '../data/matrix.js';
 import type { Engine } from '../engine.js';
@@ -18,15 +23,17 @@ import { MAX_FLOAT32 } from '../validate.js';
 
 /** z past which exp(−z) is float32's 0 (with margin). */
 const RBF_SATURATES = 110;
-const CHECKED = ['rbf', 'sigmoid', 'logistic'];
+const CHECKED = ['rbf', 'sigmoid', 'logistic', 'projected-sigmoid'];
 
 /**
  * On WebGPU (the CPU backend adds in float64), throws a ValueError from `what` when the Gram
- * sums of the kernel over the rows of `mats` (same width) could overflow float32 where it
- * matters; `remedy` follows "standardize X (or scale it down)".
+ * sums of the kernel over the rows of `mats` (same width: X, or X and Y) could overflow float32
+ * where it matters; `remedy` follows "standardize X (or scale it down)". projected-sigmoid
+ * needs `p.alpha` and `p.beta` (resolveGramOptions gives them).
  */
 export function checkGramSums(
-  engine: Engine, what: string, p: { kernel: string; gamma: number }, mats: readonly Matrix[],
+  engine: Engine, what: string, p: { kernel: string; gamma: number; alpha?: ArrayLike<number>; beta?: ArrayLike<number> },
+  mats: readonly Matrix[],
   remedy = ', or use a CPU engine (it sums in float64)',
 ): void {
   if (engine.backend !== 'webgpu') return;
@@ -35,7 +42,17 @@ export function checkGramSums(
   if (kernel === 'rbf' && p.gamma * MAX_FLOAT32 >= RBF_SATURATES) return; // exp(−γ·s) is 0 either way
   const cols = mats[0]!.cols;
   let bound = 0;
-  if (kernel === 'rbf') {
+  if (kernel === 'projected-sigmoid') {
+    const weighted = (m: Matrix, w: ArrayLike<number>): void => {
+      for (let i = 0; i < m.rows; i++) {
+        let s = 0;
+        for (let t = 0; t < cols; t++) s += Math.abs(m.data[i * cols + t]! * w[t]!);
+        bound = Math.max(bound, s);
+      }
+    };
+    weighted(mats[0]!, p.alpha!);
+    weighted(mats[mats.length - 1]!, p.beta!);
+  } else if (kernel === 'rbf') {
     for (let t = 0; t < cols; t++) {
       let lo = Infinity;
       let hi = -Infinity;
@@ -57,9 +74,11 @@ export function checkGramSums(
     }
   }
   if (bound * (1 + (cols + 1) * 2 ** -24) <= MAX_FLOAT32) return;
-  const sums = kernel === 'rbf' ? 'squared distances ‖xᵢ − xⱼ‖²' : 'inner products ⟨xᵢ, xⱼ⟩';
+  const projected = kernel === 'projected-sigmoid';
+  const sums = kernel === 'rbf' ? 'squared distances ‖xᵢ − xⱼ‖²' : projected ? 'projections ⟨xᵢ, α⟩ and ⟨yⱼ, β⟩' : 'inner products ⟨xᵢ, xⱼ⟩';
+  const down = projected ? 'standardize X (or scale it, or α and β, down)' : 'standardize X (or scale it down)';
   throw new ValueError(
     `${what}: the ${sums} of X can reach ${bound.toPrecision(3)}, beyond float32's range (3.4e38): WebGPU sums them in float32, ` +
-      `where they overflow and the ${kernel} kernel values come out wrong; standardize X (or scale it down)${remedy}`,
+      `where they overflow and the ${kernel} kernel values come out wrong; ${down}${remedy}`,
   );
 }
