@@ -46,9 +46,21 @@ export function kernelOverflow(
 ): string {
   // Only linear and polynomial values grow without bound; a non-finite sigmoid, logistic or
   // rbf value comes from ⟨x, y⟩ or ‖x − y‖² overflowing, which γ cannot help.
-  const fix = kernel === 'polynomial' ? `choose a smaller ${option('gamma')} or ${option('degree')}, or scale the data down` : 'scale the data down';
+  const fix = kernel === 'polynomial' ? `${smallerOptions(option)}, or ${SCALE_DOWN}` : SCALE_DOWN;
   return `the ${kernel} kernel overflows ${precision} here; ${fix}`;
 }
+
+/** kernelOverflow's advice for the polynomial kernel, its options spelt by `option`: "choose a smaller gamma or degree". */
+export function smallerOptions(option: (name: 'gamma' | 'degree') => string = (name) => name): string {
+  return `choose a smaller ${option('gamma')} or ${option('degree')}`;
+}
+
+/**
+ * The library's advice to rescale the data, in one place (kernelOverflow, checkGramSums, SVC):
+ * the svm command points them to its --standardize (cli/svm.ts).
+ */
+export const SCALE_DOWN = 'scale the data down';
+export const STANDARDIZE_X = 'standardize X';
 
 export function resolveGramOptions<K extends GramKernel = GramKernel>(
   opts: GramOptions & { kernel?: K }, features: number,

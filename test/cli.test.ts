@@ -130,7 +130,7 @@ describe('sigmoid-core gram: tiling and projected-sigmoid', () => {
     const out = join(sub, 'K.csv');
     const r = await cli('gram', '--x', join(sub, 'X.csv'), '--y', join(dir, 'Y.csv'), '--kernel', 'polynomial', '--degree', '9', '--tile', '10', '--out', out, '--backend', 'cpu');
     expect(r.code).toBe(1);
-    expectOneLineError(r, /K\[140, \d+\] \(0-based: a row of X, a row of Y\) is Infinity.*Nothing was written/);
+    expectOneLineError(r, /K\[140, \d+\] \(0-based: a row of X, a row of Y\) is Infinity: .*; choose a smaller --gamma or --degree, or scale the data down\. Nothing was written/);
     expect(await readdir(sub)).toEqual(['X.csv']);
   });
 

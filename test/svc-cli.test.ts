@@ -86,7 +86,7 @@ describe('sigmoid-core svm on UCI digits', () => {
     expect(both.stderr).toMatch(/--backend applies to --provider engine only/);
   });
 
-  it("a float32 refusal's advice is in the command's flags: --provider float64 (and --backend cpu), not provider 'float64'", async () => {
+  it("a float32 refusal's advice is in the command's flags: --provider float64 (and --backend cpu), --gamma, --degree, --standardize", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-svm-'));
     try {
       const file = async (name: string, rows: string[]): Promise<string> => {
@@ -98,19 +98,29 @@ describe('sigmoid-core svm on UCI digits', () => {
       const huge = await file('huge.csv', ['a,b,label', '3e19,3e19,0', '-3e19,3e19,1', '3e19,-3e19,0', '1e19,1e19,1']);
       // ⟨x, y⟩ up to 3.6e38: past float32 in WebGPU's sums; the CPU backend adds in float64.
       const sums = await file('sums.csv', ['a,b,label', '1.9e19,-1e18,0', '-1.9e19,1e18,1', '1e18,1.9e19,0', '-1e18,-1.9e19,1']);
+      // ⟨x, y⟩ up to 2e14: (⟨x, y⟩ + 0)³ = 8e42 passes float32, not float64.
+      const poly = await file('poly.csv', ['a,b,label', '1e7,1e7,0', '-1e7,1e7,1', '1e7,-1e7,0', '5e6,5e6,1']);
       const runs: [string[], RegExp][] = [
-        [['--train', tiny, '--backend', 'cpu'], /standardize X \(or scale it up\), or use --provider float64$/],
-        [['--train', huge, '--kernel', 'linear', '--backend', 'cpu'], /scale the data down, or use --provider float64 \(kernel rows in float64 on the host\)$/],
-        [['--train', sums, '--kernel', 'sigmoid', '--gamma', '1', '--backend', 'webgpu'], /or use --provider float64 \(or --backend cpu, which sums in float64\)$/],
+        [['--train', tiny, '--backend', 'cpu'], /: SVC\.fit: --gamma scale resolved to .*; use --standardize \(or scale it up\), or use --provider float64$/],
+        [['--train', huge, '--kernel', 'linear', '--backend', 'cpu'], /scale the data down \(--standardize\), or use --provider float64 \(kernel rows in float64 on the host\)$/],
+        [['--train', sums, '--kernel', 'sigmoid', '--gamma', '1', '--backend', 'webgpu'], /; use --standardize \(or scale it down\), or use --provider float64 \(or --backend cpu, which sums in float64\)$/],
+        [
+          ['--train', poly, '--kernel', 'polynomial', '--gamma', '1', '--backend', 'cpu'],
+          /the polynomial kernel overflows float32 here; choose a smaller --gamma or --degree, or scale the data down \(--standardize\), or use --provider float64 \(kernel rows in float64 on the host\)$/,
+        ],
       ];
       for (const [args, message] of runs) {
         const r = await cli('svm', ...args, '--label', 'label');
         expect(r.code, r.stderr).toBe(1);
         expectOneLineError(r, message);
-        expect(r.stderr).not.toMatch(/provider 'float64'|a CPU engine/);
+        expect(r.stderr).not.toMatch(/provider 'float64'|a CPU engine|gamma 'scale'|smaller gamma|standardize X/);
         const f64 = await cli('svm', ...args.slice(0, args.indexOf('--backend')), '--label', 'label', '--provider', 'float64', '--quiet');
         expect(f64.code, f64.stderr).toBe(0); // the advice works
       }
+      // Data already standardized: no --standardize advice.
+      const r = await cli('svm', '--train', poly, '--label', 'label', '--kernel', 'polynomial', '--gamma', '1e15', '--standardize', '--backend', 'cpu');
+      expect(r.code, r.stderr).toBe(1);
+      expectOneLineError(r, /choose a smaller --gamma or --degree, or scale the data down, or use --provider float64 \(kernel rows in float64 on the host\)$/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -7,9 +7,9 @@
 import { performance } from 'node:perf_hooks';
 import { createEngine, describeAdapter } from '../create-engine.js';
 import { ValueError } from '../errors.js';
-import { MAX_DEGREE } from '../gram-options.js';
+import { MAX_DEGREE, SCALE_DOWN, smallerOptions, STANDARDIZE_X } from '../gram-options.js';
 import { SVC } from '../kernels/svc/svc.js';
-import { CPU_ENGINE, SVC_KERNELS, USE_FLOAT64 } from '../kernels/svc/params.js';
+import { CPU_ENGINE, GAMMA_SCALE, SVC_KERNELS, USE_FLOAT64 } from '../kernels/svc/params.js';
 import type { SVCKernel, SVCProgress, SVCProviderKind } from '../kernels/svc/types.js';
 import type { AdapterInfoSummary, BackendKind } from '../types.js';
 import { choiceFlag, type Command, degreeFlag, type Flags, float32Flag, float32Value, intFlag, numberFlag, quietIo, seedFlag, UsageError } from './args.js';
@@ -137,7 +137,7 @@ export const svmCommand: Command<typeof flags> = {
         },
       };
     } catch (err) {
-      throw inFlags(err);
+      throw inFlags(err, f.standardize);
     } finally {
       engine?.destroy();
     }
@@ -146,10 +146,22 @@ export const svmCommand: Command<typeof flags> = {
   },
 };
 
-/** An SVC refusal with its advice in this command's flags: --provider float64 (not provider 'float64'), --backend cpu. */
-function inFlags(err: unknown): unknown {
-  if (!(err instanceof ValueError) || !err.message.includes(USE_FLOAT64)) return err;
-  return new ValueError(err.message.replace(USE_FLOAT64, 'use --provider float64').replace(CPU_ENGINE, '--backend cpu'));
+/**
+ * An SVC refusal with its advice in this command's flags: --provider float64 (not provider
+ * 'float64'), --backend cpu, --gamma scale, a smaller --gamma or --degree, and, unless the data
+ * is already standardized, --standardize for "standardize X" and "scale the data down".
+ */
+function inFlags(err: unknown, standardized: boolean): unknown {
+  if (!(err instanceof ValueError)) return err;
+  const words: [library: string, command: string][] = [
+    [USE_FLOAT64, 'use --provider float64'],
+    [CPU_ENGINE, '--backend cpu'],
+    [GAMMA_SCALE, '--gamma scale'],
+    [smallerOptions(), smallerOptions((name) => `--${name}`)],
+  ];
+  if (!standardized) words.push([STANDARDIZE_X, 'use --standardize'], [SCALE_DOWN, `${SCALE_DOWN} (--standardize)`]);
+  const message = words.reduce((m, [library, command]) => m.replace(library, command), err.message);
+  return message === err.message ? err : new ValueError(message);
 }
 
 interface Options {

@@ -19,6 +19,7 @@
 import type { Matrix } from '../data/matrix.js';
 import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
+import { STANDARDIZE_X } from '../gram-options.js';
 import { MAX_FLOAT32 } from '../validate.js';
 
 /** z past which exp(−z) is float32's 0 (with margin). */
@@ -76,7 +77,7 @@ export function checkGramSums(
   if (bound * (1 + (cols + 1) * 2 ** -24) <= MAX_FLOAT32) return;
   const projected = kernel === 'projected-sigmoid';
   const sums = kernel === 'rbf' ? 'squared distances ‖xᵢ − xⱼ‖²' : projected ? 'projections ⟨xᵢ, α⟩ and ⟨yⱼ, β⟩' : 'inner products ⟨xᵢ, xⱼ⟩';
-  const down = projected ? 'standardize X (or scale it, or α and β, down)' : 'standardize X (or scale it down)';
+  const down = `${STANDARDIZE_X} (or scale it${projected ? ', or α and β,' : ''} down)`;
   throw new ValueError(
     `${what}: the ${sums} of X can reach ${bound.toPrecision(3)}, beyond float32's range (3.4e38): WebGPU sums them in float32, ` +
       `where they overflow and the ${kernel} kernel values come out wrong; ${down}${remedy}`,

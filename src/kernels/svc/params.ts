@@ -2,7 +2,7 @@
 // option, the value and what is allowed, before any work starts.
 
 import { ValueError } from '../../errors.js';
-import { checkDegree } from '../../gram-options.js';
+import { checkDegree, STANDARDIZE_X } from '../../gram-options.js';
 import type { Matrix } from '../../data/matrix.js';
 import type { GramOptions } from '../../types.js';
 import { checkFinite, checkOptionalFunction, describeValue, MAX_FLOAT32, MIN_NORMAL_FLOAT32, optionKeys, optionsObject } from '../../validate.js';
@@ -113,6 +113,8 @@ export function engineGramOptions(p: KernelParams): GramOptions {
  */
 export const USE_FLOAT64 = "use provider 'float64'";
 export const CPU_ENGINE = 'a CPU engine';
+/** How checkEngineGamma names the γ it refuses (the svm command: --gamma scale). */
+export const GAMMA_SCALE = "gamma 'scale'";
 
 /**
  * Provider 'engine' computes kernel rows with engine.gram, whose γ is a float32. A numeric γ
@@ -128,10 +130,10 @@ export function checkEngineGamma(p: KernelParams, x: Matrix): void {
   if (!tooBig && !(gamma > 0 && gamma < MIN_NORMAL_FLOAT32)) return;
   const variance = 1 / (x.cols * gamma);
   throw new ValueError(
-    `SVC.fit: gamma 'scale' resolved to ${gamma.toPrecision(3)} = 1 / (d · Var(X)) = 1 / (${x.cols} · ${variance.toPrecision(3)}): ` +
+    `SVC.fit: ${GAMMA_SCALE} resolved to ${gamma.toPrecision(3)} = 1 / (d · Var(X)) = 1 / (${x.cols} · ${variance.toPrecision(3)}): ` +
       (tooBig
-        ? `the variance of X is so tiny that γ is beyond the float32 range (3.4e38) the kernel rows are computed in; standardize X (or scale it up)`
-        : `the variance of X is so huge that γ is below float32's smallest normal number (1.2e-38) the kernel rows are computed with; standardize X (or scale it down)`) +
+        ? `the variance of X is so tiny that γ is beyond the float32 range (3.4e38) the kernel rows are computed in; ${STANDARDIZE_X} (or scale it up)`
+        : `the variance of X is so huge that γ is below float32's smallest normal number (1.2e-38) the kernel rows are computed with; ${STANDARDIZE_X} (or scale it down)`) +
       `, or ${USE_FLOAT64}`,
   );
 }

@@ -18,6 +18,7 @@
 // points by their global indices (a one-vs-one problem is a subset of the training set).
 
 import { ValueError } from '../../errors.js';
+import { STANDARDIZE_X } from '../../gram-options.js';
 import { yielder } from '../../next-task.js';
 import type { KernelRow, KernelRowProvider } from './provider.js';
 
@@ -216,7 +217,7 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
     if (!Number.isFinite(G[t]!) || !Number.isFinite(alpha[t]!)) {
       throw new ValueError(
         `SVC: the solver's ${Number.isFinite(G[t]!) ? `α of point ${index[t]} is ${alpha[t]}` : `gradient at point ${index[t]} is ${G[t]}`} ` +
-          `after ${iter} iterations: the kernel values are not finite or too large for the solver; standardize X (or lower C)`,
+          `after ${iter} iterations: the kernel values are not finite or too large for the solver; ${STANDARDIZE_X} (or lower C)`,
       );
     }
   }
