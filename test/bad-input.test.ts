@@ -172,6 +172,10 @@ const rows: Row[] = [
   ['fit 0-row host matrix', ({ model }) => model.fit({ rows: 0, cols: 4, data: new Float32Array(0) }, []), ShapeError, ['x is 0×4: it needs at least 1 row and 1 column']],
   ['evaluate 0-column host matrix', ({ model }) => model.evaluate({ rows: 2, cols: 0, data: new Float32Array(0) }, [0, 1]), ShapeError, ['x is 2×0: it needs at least 1 row and 1 column']],
   ['predict 0-row host matrix', ({ model }) => model.predict({ rows: 0, cols: 4, data: new Float32Array(0) }), ShapeError, ['x is 0×4: it needs at least 1 row and 1 column']],
+  // Rows of no columns were 'x has 0 columns but the model takes 4 inputs'; the host matrix's wording now.
+  ['fit rows of no columns', ({ model }) => model.fit([[]], [0]), ShapeError, ['x is 1×0: it needs at least 1 row and 1 column']],
+  ['evaluate rows of no columns', ({ model }) => model.evaluate([[], []], [0, 1]), ShapeError, ['x is 2×0: it needs at least 1 row and 1 column']],
+  ['predict rows of no columns', ({ model }) => model.predict([[]]), ShapeError, ['x is 1×0: it needs at least 1 row and 1 column']],
   ['evaluate 0 rows', ({ model }) => model.evaluate([], []), ShapeError, ['x has no rows']],
   ['predict 0 rows', ({ model }) => model.predict([]), ShapeError, ['x has no rows']],
   ['fit host matrix data a Float64Array', ({ model, M, labels }) => model.fit({ ...M, data: Float64Array.from(M.data) as never }, labels), ValueError, ['x must be a { rows, cols, data: Float32Array } matrix; its data is a Float64Array']],

@@ -40,9 +40,15 @@ export function checkMatrix(name: string, m: Matrix, ShapeErr: new (message: str
     throw new ShapeErr(`${name}: ${describeValue(m.rows)}×${describeValue(m.cols)} does not match ${m.data.length} values`);
   }
   // A 0×d matrix does hold its 0 values: "0×2 does not match 0 values" said nothing true.
-  if (m.rows < 1 || m.cols < 1) {
-    throw new ShapeErr(`${name} is ${m.rows}×${m.cols}: it needs at least 1 row and 1 column`);
-  }
+  checkNotEmpty(name, m.rows, m.cols, ShapeErr);
+}
+
+/**
+ * Refuses a rows × cols shape with no rows or no columns (a 0×d host matrix, or the rows [[]]
+ * Sequential is given) as `ShapeErr`: "x is 1×0: it needs at least 1 row and 1 column".
+ */
+export function checkNotEmpty(name: string, rows: number, cols: number, ShapeErr: new (message: string) => Error = ValueError): void {
+  if (rows < 1 || cols < 1) throw new ShapeErr(`${name} is ${rows}×${cols}: it needs at least 1 row and 1 column`);
 }
 
 /** The given columns of `m`, in the given order (indices 0-based, repeats allowed). */

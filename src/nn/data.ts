@@ -4,7 +4,7 @@
 // is uploaded or trained, then uploads each matrix once (a tensor of the right shape is
 // used in place, not copied).
 
-import { checkMatrix } from '../data/matrix.js';
+import { checkMatrix, checkNotEmpty } from '../data/matrix.js';
 import type { Engine } from '../engine.js';
 import { LimitError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -38,6 +38,7 @@ export function inputShape(name: string, x: Inputs): [number, number] {
   if (Array.isArray(x)) {
     if (x.length === 0) throw new ShapeError(`${name} has no rows`);
     if (!isRow(x[0])) throw new ShapeError(`${name} must be rows of numbers (number[][]), got a flat array`);
+    checkNotEmpty(name, x.length, x[0].length, ShapeError); // [[]]: not "x has 0 columns but the model takes 3 inputs"
     return [x.length, x[0].length];
   }
   throw new ValueError(`${name} must be a Tensor, a { rows, cols, data } matrix or number[][], got ${describeValue(x)}`);
