@@ -408,6 +408,11 @@ export class Sequential {
    * are device data and are used as they are (not read back or scanned).
    */
   async predict(x: Inputs, opts: PredictOptions = {}): Promise<Tensor> {
+    return this.#predict(x, opts, 'predict');
+  }
+
+  /** predict(), for the public call `what` (named in the DisposedError of a dispose() while it runs). */
+  async #predict(x: Inputs, opts: PredictOptions, what: 'predict' | 'predictProba'): Promise<Tensor> {
     this.#alive();
     opts = optionsObject('predict', opts, PREDICT_KEYS);
     this.#notForeign('x', x);
@@ -459,7 +464,7 @@ export class Sequential {
         await Promise.all(reads);
       } catch (err) {
         await Promise.allSettled(reads); // each frees its batch's output
-        throw this.#disposedWhileRunning('predict', err);
+        throw this.#disposedWhileRunning(what, err);
       } finally {
         idx.dispose();
         pauses.done();
@@ -480,7 +485,7 @@ export class Sequential {
     const loss = this.#loss;
     const last = this.layers[this.layers.length - 1]!;
     const squash = loss === 'softmaxCrossEntropy' ? 'softmax' : loss === 'binaryCrossEntropy' && last.kind !== 'sigmoid' ? 'sigmoid' : null;
-    const raw = await this.predict(x, opts);
+    const raw = await this.#predict(x, opts, 'predictProba');
     if (squash === null) return raw;
     try {
       return squash === 'softmax' ? this.engine.softmax(raw) : this.engine.sigmoid(raw);

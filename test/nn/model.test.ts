@@ -314,13 +314,15 @@ describe('predict and evaluate on the CPU backend and the event loop', () => {
     }
   });
 
-  it.each(Object.keys(calls) as (keyof typeof calls)[])('dispose() during %s is a DisposedError naming the call, and frees everything', async (method) => {
+  // predictProba runs predict's batches: its error names predictProba, the call the user made.
+  const disposing = { ...calls, predictProba: (m: Sequential) => m.predictProba(big.x) };
+  it.each(Object.keys(disposing) as (keyof typeof disposing)[])('dispose() during %s is a DisposedError naming the call, and frees everything', async (method) => {
     const e = engines.cpu;
     const live = e.memory().liveTensors;
     const m = sequential(e, layers, { seed: 4 });
     m.compile({ loss: 'softmaxCrossEntropy' });
     await withYieldingClock(async () => {
-      const run = calls[method](m);
+      const run = disposing[method](m);
       setImmediate(() => m.dispose()); // at the call's first yield
       await expect(run).rejects.toThrow(DisposedError);
       await expect(run).rejects.toThrow(new RegExp(`^${method}: the model was disposed while it ran`));
