@@ -581,7 +581,11 @@ export class Sequential {
     return e.backend;
   }
 
-  /** Frees the parameters and the optimizer state (a predict or evaluate under way then rejects with DisposedError). Idempotent. */
+  /**
+   * Frees the parameters and the optimizer state. Idempotent. A predict, predictProba or evaluate
+   * that is between two of its batches then rejects with DisposedError; one whose batches have all
+   * run (awaiting their reads) still resolves.
+   */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;

@@ -228,7 +228,8 @@ export interface EvaluateOptions {
   /**
    * Rows per forward pass. Default: 1024 on WebGPU; on the CPU backend batches of about
    * 8·10⁶ multiply-adds (10–20 ms), between which it yields, as predict() does. The loss is
-   * the batches' loss sums added in float64, so the batching moves it only in its last bits.
+   * the batches' loss sums added in float64 (past 4096 batches a few share a float32 slot
+   * first), so the batching moves it only in its last bits.
    */
   batchSize?: number;
   /**
