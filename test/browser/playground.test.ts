@@ -694,4 +694,38 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await setInput(page, '#ticks', '1');
     expectNoErrors(w);
   }, 60_000);
+
+  it('without WebGPU: Pause and Reset act within a long epoch (digits, batch 1, two 1024-unit layers: 24 s each); Reset drops the Steps queued', async () => {
+    if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
+    const w = cpuPage;
+    const { page } = w;
+    await page.select('#dataset', 'digits');
+    await setInput(page, '#hidden', '1024,1024');
+    await setInput(page, '#batch', '1');
+    await settled(page);
+    // Both waited for the epoch in flight, and Reset for every Step queued before it too.
+    await page.evaluate(() => ['step', 'step', 'step'].forEach((id) => (document.getElementById(id) as HTMLButtonElement).click()));
+    await sleep(300);
+    await press(page, '#reset');
+    await settled(page, 10_000);
+    expect((await snapshot(page)).epochs, 'epochs after Step ×3 and Reset').toHaveLength(0);
+    const live: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      await press(page, '#train');
+      await page.waitForFunction(() => window.__playground?.state === 'training', { timeout: 10_000, polling: 50 });
+      await sleep(300);
+      await press(page, '#pause');
+      await settled(page, 10_000);
+      const s = await snapshot(page);
+      expect(s.state, `${s.error}`).toBe('idle');
+      expect(s.epochs, 'the epoch cut short is not logged').toHaveLength(0);
+      live.push(s.memory!.liveTensors);
+    }
+    expect(live[1], 'live tensors after a second epoch cut short').toBe(live[0]);
+    await setInput(page, '#batch', '16');
+    await setInput(page, '#hidden', '8');
+    await page.select('#dataset', 'xor');
+    await settled(page);
+    expectNoErrors(w);
+  }, 60_000);
 });

@@ -2,9 +2,11 @@
 // and trains one epoch per fit() call inside an async loop that yields to the browser every
 // tick (requestAnimationFrame), so the page stays responsive. After every epoch the charts
 // grow by one point; every few epochs (and on Step, Pause and Reset) the decision boundary is
-// recomputed on the engine. All actions run one after another through a queue, so Reset
-// waits for the epoch in flight. State is published on window.__playground for tests.
-import type { Engine, EpochLogs, MemoryStats } from '../../../src/index.js';
+// recomputed on the engine. All actions run one after another through a queue; Pause and
+// Reset cut the epoch in flight short (between two batches: fit puts the model back to where
+// that epoch began), and Reset drops the Steps still queued. State is published on
+// window.__playground for tests.
+import type { Engine, EpochLogs, History, MemoryStats } from '../../../src/index.js';
 import { type BackendInfo, startEngine } from './backend.js';
 import { BoundaryView, type BoundaryState } from './boundary.js';
 import { type ChartData, type ChartName, Charts } from './charts.js';
@@ -76,6 +78,8 @@ let trainRows = 0;
  * queued behind a Reset, or a second Train pressed before the first loop began, does not run.
  */
 let stopRequested = false;
+/** Reset presses so far: a Step pressed before the latest one does not run (or stops, if running). */
+let resetPresses = 0;
 /**
  * Batch size, epochs per tick and boundary interval in use: the last valid values of their
  * fields, so a field being edited (or left invalid) during training never stops it.
@@ -335,19 +339,37 @@ async function updateGram(): Promise<void> {
     `mean ${st.mean.toFixed(3)} (${st.ms.toFixed(0)} ms on ${engine.backend})`;
 }
 
-/** One epoch through fit(); returns its logs. */
-async function epoch(): Promise<EpochLogs> {
+/** Thrown from fit's onBatchEnd to cut an epoch short. */
+class Interrupted extends Error {}
+
+/**
+ * One epoch through fit(); returns its logs, or null when `cancelled` turned true between two
+ * of its batches (the epoch is dropped: fit restores the model to where it began). An epoch
+ * of many batches takes seconds (digits, batch 1, wide layers: 24 s on the CPU), and Pause or
+ * Reset waiting for it looked like a click that did nothing.
+ */
+async function epoch(cancelled: () => boolean): Promise<EpochLogs | null> {
   if (!built || !train || !charts || !pg.settings) throw new Error('no model: fix the settings and press Reset');
   const n = pg.epochCount;
-  const history = await built.model.fit(train.x, train.y, {
-    epochs: 1,
-    batchSize: fields.batchSize,
-    // No seed: the model shuffles on from its own (seed + epochs trained), a different shuffle
-    // each epoch and the same on a rerun, as one long fit. A seed made here (seed · 100003 + n)
-    // left fit's range (±2^52) for seeds the seed field accepts.
-    shuffle: true,
-    ...(valid ? { validationData: [valid.x, valid.y] as [typeof valid.x, typeof valid.y] } : {}),
-  });
+  const stopIfCancelled = (): void => {
+    if (cancelled()) throw new Interrupted();
+  };
+  let history: History;
+  try {
+    history = await built.model.fit(train.x, train.y, {
+      epochs: 1,
+      batchSize: fields.batchSize,
+      // No seed: the model shuffles on from its own (seed + epochs trained), a different shuffle
+      // each epoch and the same on a rerun, as one long fit. A seed made here (seed · 100003 + n)
+      // left fit's range (±2^52) for seeds the seed field accepts.
+      shuffle: true,
+      onBatchEnd: stopIfCancelled,
+      ...(valid ? { validationData: [valid.x, valid.y] as [typeof valid.x, typeof valid.y] } : {}),
+    });
+  } catch (err) {
+    if (err instanceof Interrupted) return null;
+    throw err;
+  }
   const logs = { ...history.epochs[0]!, epoch: n + 1 };
   keepRecent(pg.epochs, logs);
   charts.push(n + 1, { ...logs, samplesPerSecond: speed.add(trainRows, logs.seconds) ?? Number.NaN });
@@ -371,7 +393,9 @@ async function trainLoop(): Promise<void> {
   try {
     while (!stopRequested) {
       const tick = performance.now();
-      for (let i = 0; i < fields.epochsPerTick && !stopRequested && performance.now() - tick < TICK_MS; i++) await epoch();
+      for (let i = 0; i < fields.epochsPerTick && !stopRequested && performance.now() - tick < TICK_MS; i++) {
+        if ((await epoch(() => stopRequested)) === null) break;
+      }
       await nextFrame();
     }
     await refreshBoundary(); // where training stopped
@@ -397,14 +421,17 @@ async function start(): Promise<void> {
     pause: () => {
       stopRequested = true;
     },
-    step: () =>
+    step: () => {
+      const presses = resetPresses;
+      const superseded = (): boolean => resetPresses !== presses;
       void serial(async () => {
-        if (!built) return;
-        await epoch();
-        await refreshBoundary();
-      }),
+        if (!built || superseded()) return;
+        if (await epoch(superseded)) await refreshBoundary();
+      });
+    },
     reset: () => {
       stopRequested = true;
+      resetPresses++;
       void serial(reset);
     },
     trainingFields: () => {
