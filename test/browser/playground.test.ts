@@ -376,6 +376,29 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expectNoErrors(w);
   }, 120_000);
 
+  it('WebGPU: Pause acts at once when the GPU is slower than fit records steps (digits, batch 1, two 1024-unit layers)', async () => {
+    const w = webgpu();
+    const { page } = w;
+    await page.select('#dataset', 'digits');
+    await setInput(page, '#hidden', '1024,1024');
+    await setInput(page, '#batch', '1');
+    await settled(page);
+    await press(page, '#train');
+    // fit recorded the epoch's steps far ahead of SwiftShader: Pause waited for that backlog
+    // (up to 3 minutes), though it cuts the epoch short between two steps.
+    await sleep(3_000);
+    await press(page, '#pause');
+    await settled(page, 10_000);
+    const s = await snapshot(page);
+    expect(s.state, `${s.error}`).toBe('idle');
+    expect(s.epochs).toHaveLength(0);
+    await setInput(page, '#batch', '16');
+    await setInput(page, '#hidden', '8');
+    await page.select('#dataset', 'xor');
+    await settled(page);
+    expectNoErrors(w);
+  }, 60_000);
+
   it('a training field edited or left invalid while training warns and keeps training; a diverged run stops and says so', async () => {
     const w = webgpu();
     const { page } = w;

@@ -17,6 +17,7 @@ import {
 import { type Dataset, loadDataset } from './datasets.js';
 import { GramView, type GramState } from './gram-view.js';
 import { type Built, buildModel } from './model.js';
+import { QueuedSteps } from './queued-steps.js';
 import { SpeedMeter } from './speed.js';
 
 export interface PlaygroundState {
@@ -339,6 +340,10 @@ async function updateGram(): Promise<void> {
     `mean ${st.mean.toFixed(3)} (${st.ms.toFixed(0)} ms on ${engine.backend})`;
 }
 
+/** How far fit may record ahead of the GPU (queued-steps.ts): fences pending at most, and ms between two. */
+const MAX_FENCES = 2;
+const FENCE_EVERY_MS = 20;
+
 /** Thrown from fit's onBatchEnd to cut an epoch short. */
 class Interrupted extends Error {}
 
@@ -351,7 +356,9 @@ class Interrupted extends Error {}
 async function epoch(cancelled: () => boolean): Promise<EpochLogs | null> {
   if (!built || !train || !charts || !pg.settings) throw new Error('no model: fix the settings and press Reset');
   const n = pg.epochCount;
-  const stopIfCancelled = (): void => {
+  const queued = new QueuedSteps(() => engine.sync(), MAX_FENCES, FENCE_EVERY_MS);
+  const afterStep = async (): Promise<void> => {
+    await queued.add();
     if (cancelled()) throw new Interrupted();
   };
   let history: History;
@@ -363,13 +370,14 @@ async function epoch(cancelled: () => boolean): Promise<EpochLogs | null> {
       // each epoch and the same on a rerun, as one long fit. A seed made here (seed · 100003 + n)
       // left fit's range (±2^52) for seeds the seed field accepts.
       shuffle: true,
-      onBatchEnd: stopIfCancelled,
+      onBatchEnd: afterStep,
       ...(valid ? { validationData: [valid.x, valid.y] as [typeof valid.x, typeof valid.y] } : {}),
     });
   } catch (err) {
     if (err instanceof Interrupted) return null;
     throw err;
   }
+  await queued.settle(); // done by now (fit read the epoch's results); a GPU error a fence took is thrown here
   const logs = { ...history.epochs[0]!, epoch: n + 1 };
   keepRecent(pg.epochs, logs);
   charts.push(n + 1, { ...logs, samplesPerSecond: speed.add(trainRows, logs.seconds) ?? Number.NaN });
