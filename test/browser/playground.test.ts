@@ -718,6 +718,31 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expectNoErrors(w);
   }, 60_000);
 
+  it('without WebGPU: training goes on at full speed in a hidden tab (a 100 ms timer paced it there)', async () => {
+    if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
+    const w = cpuPage;
+    const { page } = w;
+    const other = await page.browser().newPage();
+    try {
+      await other.bringToFront();
+      expect(await page.evaluate(() => document.visibilityState)).toBe('hidden');
+      await press(page, '#train');
+      await page.waitForFunction(() => (window.__playground?.epochs.length ?? 0) >= 1, { timeout: 10_000, polling: 50 });
+      const n = (await snapshot(page)).epochs.length;
+      await sleep(2_000);
+      // XOR's epochs take a few ms on the CPU: hundreds in 2 s; the timer allowed 20.
+      expect((await snapshot(page)).epochs.length - n, 'epochs in 2 s hidden').toBeGreaterThan(50);
+      await press(page, '#pause');
+      await settled(page);
+    } finally {
+      await page.bringToFront();
+      await other.close();
+    }
+    await press(page, '#reset');
+    await settled(page);
+    expectNoErrors(w);
+  }, 60_000);
+
   it('without WebGPU: Pause and Reset act within a long epoch (digits, batch 1, two 1024-unit layers: 24 s each); Reset drops the Steps queued', async () => {
     if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
     const w = cpuPage;

@@ -1,12 +1,13 @@
 // The playground page: starts the engine, builds the dataset and model from the controls,
 // and trains one epoch per fit() call inside an async loop that yields to the browser every
-// tick (requestAnimationFrame), so the page stays responsive. After every epoch the charts
-// grow by one point; every few epochs (and on Step, Pause and Reset) the decision boundary is
-// recomputed on the engine. All actions run one after another through a queue; Pause and
-// Reset cut the epoch in flight short (between two batches: fit puts the model back to where
-// that epoch began), and Reset drops the Steps still queued. State is published on
-// window.__playground for tests.
+// tick (requestAnimationFrame; the next task in a hidden tab), so the page stays responsive.
+// After every epoch the charts grow by one point; every few epochs (and on Step, Pause and
+// Reset) the decision boundary is recomputed on the engine. All actions run one after another
+// through a queue; Pause and Reset cut the epoch in flight short (between two batches: fit
+// puts the model back to where that epoch began), and Reset drops the Steps still queued.
+// State is published on window.__playground for tests.
 import type { Engine, EpochLogs, History, MemoryStats } from '../../../src/index.js';
+import { nextTask } from '../../../src/next-task.js';
 import { type BackendInfo, startEngine } from './backend.js';
 import { BoundaryView, type BoundaryState } from './boundary.js';
 import { type ChartData, type ChartName, Charts } from './charts.js';
@@ -156,15 +157,22 @@ function serial(action: () => Promise<void>): Promise<void> {
  */
 const TICK_MS = 100;
 
+/**
+ * The next frame; in a hidden tab the next task: rAF does not fire there, and the 100 ms timer
+ * that stood in for it let training run 10 ticks a second at most (and Chrome throttles a
+ * hidden tab's timers to one a second, one a minute after five minutes).
+ */
 const nextFrame = (): Promise<void> =>
-  new Promise((done) => {
-    // rAF does not fire in a hidden tab: a timer keeps training going there (more slowly).
-    const t = setTimeout(done, 100);
-    requestAnimationFrame(() => {
-      clearTimeout(t);
-      done();
+  document.hidden
+    ? nextTask()
+    : new Promise((done) => {
+      // The tab may be hidden before the frame comes.
+      const t = setTimeout(done, 100);
+      requestAnimationFrame(() => {
+        clearTimeout(t);
+        done();
+      });
     });
-  });
 
 // ---- status ------------------------------------------------------------------------------
 
