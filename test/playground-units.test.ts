@@ -1,7 +1,9 @@
 // The playground's pure helpers (examples/web/src), in Node: the training-speed window, the
-// chart axis labels, the model builder and the bound on steps queued ahead of the GPU. The page itself is driven in test/browser/playground.test.ts.
+// chart axis labels, the model builder, the decision boundary's grid size and the bound on
+// steps queued ahead of the GPU. The page itself is driven in test/browser/playground.test.ts.
 import { describe, expect, it } from 'vitest';
-import { createEngine } from '../src/index.js';
+import { createEngine, mlpLayers } from '../src/index.js';
+import { GRID_WORK, gridSize, MIN_GRID, workPerRow } from '../examples/web/src/boundary.js';
 import { trainRowCount } from '../examples/web/src/controls.js';
 import { loadDataset } from '../examples/web/src/datasets.js';
 import { buildModel, type ModelConfig, parseHidden } from '../examples/web/src/model.js';
@@ -85,6 +87,23 @@ describe('buildModel', () => {
     expect(engine.memory().liveTensors).toBeGreaterThan(0);
     built.model.dispose();
     expect(engine.memory().liveTensors).toBe(0);
+  });
+});
+
+describe('decision boundary grid', () => {
+  it('64² for small networks; fewer cells for costly ones, within GRID_WORK multiply-adds (a 1024,1024 network froze the CPU page 3 s per boundary)', () => {
+    const perRow = (hidden: number[]) => workPerRow(mlpLayers(2, hidden, 1, { activation: 'sigmoid' }));
+    expect(perRow([8])).toBe(2 * 8 + 8 * 1);
+    expect(gridSize(perRow([8]), 64)).toBe(64);
+    expect(gridSize(perRow([1024]), 64)).toBe(64);
+    expect(gridSize(perRow([128, 128]), 64)).toBe(64);
+    for (const hidden of [[1024, 1024], [1024, 1024, 1024], [512, 512, 512]]) {
+      const g = gridSize(perRow(hidden), 64);
+      expect(g, `${hidden}`).toBeLessThan(64);
+      expect(g * g * perRow(hidden), `${hidden}`).toBeLessThanOrEqual(GRID_WORK);
+      expect((g + 1) * (g + 1) * perRow(hidden), `${hidden}: the largest grid within the budget`).toBeGreaterThan(GRID_WORK);
+    }
+    expect(gridSize(perRow(Array(20).fill(1024)), 64)).toBe(MIN_GRID);
   });
 });
 

@@ -743,6 +743,37 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expectNoErrors(w);
   }, 60_000);
 
+  it('without WebGPU: the page keeps answering while a wide network\'s decision boundary is computed (a coarser grid, in chunks)', async () => {
+    if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
+    const w = cpuPage;
+    const { page } = w;
+    // The longest gap between the ticks of a 10 ms interval, while the Reset of a 1024,1024,1024
+    // network runs: its 64×64 boundary was one 8 s predictProba, with no input or painting.
+    await page.evaluate(() => {
+      const probe = window as unknown as { gap: number; timer: ReturnType<typeof setInterval> };
+      let last = performance.now();
+      probe.gap = 0;
+      probe.timer = setInterval(() => {
+        probe.gap = Math.max(probe.gap, performance.now() - last);
+        last = performance.now();
+      }, 10);
+    });
+    await setInput(page, '#hidden', '1024,1024,1024');
+    await settled(page);
+    const gap = await page.evaluate(() => {
+      const probe = window as unknown as { gap: number; timer: ReturnType<typeof setInterval> };
+      clearInterval(probe.timer);
+      return probe.gap;
+    });
+    const s = await snapshot(page);
+    expect(s.boundary?.epoch).toBe(0);
+    expect(s.boundary!.size).toBeLessThan(64);
+    expect(gap, 'longest gap between timer ticks (ms)').toBeLessThan(1_500);
+    await setInput(page, '#hidden', '8');
+    await settled(page);
+    expectNoErrors(w);
+  }, 60_000);
+
   it('without WebGPU: Pause and Reset act within a long epoch (digits, batch 1, two 1024-unit layers: 24 s each); Reset drops the Steps queued', async () => {
     if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
     const w = cpuPage;
