@@ -774,6 +774,30 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expectNoErrors(w);
   }, 60_000);
 
+  it('without WebGPU: a model that diverges in the epoch\'s last step is reported by its validation loss, not one epoch later', async () => {
+    if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
+    const w = cpuPage;
+    const { page } = w;
+    // One batch an epoch: the loss is measured before the update that blows up, the validation loss after it.
+    await page.select('#optimizer', 'sgd');
+    await page.select('#activation', 'relu');
+    await setInput(page, '#batch', '100000');
+    await setInput(page, '#lr', '1e30');
+    await settled(page);
+    await press(page, '#step');
+    await settled(page);
+    const s = await snapshot(page);
+    expect(Number.isFinite(s.epochs[0]!.loss)).toBe(true);
+    expect(await message(page)).toMatch(/^training diverged at epoch 1: the validation loss is (NaN|-?Infinity); lower the learning rate/);
+    expect(s.boundary?.epoch, 'the boundary kept').toBe(0);
+    await page.select('#optimizer', 'adam');
+    await page.select('#activation', 'sigmoid');
+    await setInput(page, '#batch', '16');
+    await setInput(page, '#lr', '0.1');
+    await settled(page);
+    expectNoErrors(w);
+  }, 60_000);
+
   it('without WebGPU: Pause and Reset act within a long epoch (digits, batch 1, two 1024-unit layers: 24 s each); Reset drops the Steps queued', async () => {
     if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
     const w = cpuPage;

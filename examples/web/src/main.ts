@@ -327,7 +327,7 @@ async function refreshBoundary(): Promise<void> {
 async function updateBoundary(): Promise<void> {
   if (!built || !data?.extent) return;
   const last = pg.epochs[pg.epochs.length - 1];
-  if (last && !Number.isFinite(last.loss)) return; // a diverged model's grid is all NaN: keep the last one
+  if (last && divergence(last) !== null) return; // a diverged model's grid means nothing (NaN, or saturated): keep the last one
   const t0 = performance.now();
   const st = await boundary.update(built.model, data, trainRows, pg.epochCount);
   pg.boundary = st;
@@ -354,6 +354,17 @@ const FENCE_EVERY_MS = 20;
 
 /** Thrown from fit's onBatchEnd to cut an epoch short. */
 class Interrupted extends Error {}
+
+/**
+ * What says the model diverged ('the loss is NaN'), or null. The validation loss too: it is
+ * measured after the epoch's last update, which can be the one that blew up (one batch an
+ * epoch: the validation loss was NaN beside a finite loss, with no word until the next epoch).
+ */
+function divergence(logs: EpochLogs): string | null {
+  if (!Number.isFinite(logs.loss)) return `the loss is ${logs.loss}`;
+  if (logs.valLoss !== undefined && !Number.isFinite(logs.valLoss)) return `the validation loss is ${logs.valLoss}`;
+  return null;
+}
 
 /**
  * One epoch through fit(); returns its logs, or null when `cancelled` turned true between two
@@ -389,9 +400,10 @@ async function epoch(cancelled: () => boolean): Promise<EpochLogs | null> {
   const logs = { ...history.epochs[0]!, epoch: n + 1 };
   keepRecent(pg.epochs, logs);
   charts.push(n + 1, { ...logs, samplesPerSecond: speed.add(trainRows, logs.seconds) ?? Number.NaN });
-  if (!Number.isFinite(logs.loss)) {
+  const bad = divergence(logs);
+  if (bad !== null) {
     stopRequested = true;
-    showMessage(`training diverged at epoch ${n + 1}: the loss is ${logs.loss}; lower the learning rate and press Reset`);
+    showMessage(`training diverged at epoch ${n + 1}: ${bad}; lower the learning rate and press Reset`);
   }
   if (data?.extent && (n + 1) % fields.boundaryEvery === 0) await updateBoundary();
   showStatus();
