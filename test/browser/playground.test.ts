@@ -184,6 +184,9 @@ async function trainXor(w: WatchedPage): Promise<{ before: Snapshot; after: Snap
   await settled(page);
   const before = await snapshot(page);
   expect(before.state, `${before.error}\n${w.problems()}`).toBe('idle');
+  // A refused field leaves no model (pg.settings keeps the last good ones): Train would then
+  // do nothing, and the wait below time out without a word.
+  expect(await message(page), 'message before Train').toBe('');
   expect(before.settings?.model.hidden).toEqual([8]);
   expect(before.settings?.batchSize).toBe(16);
   expect(before.settings?.model.lr).toBe(0.1);
