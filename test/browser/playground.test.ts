@@ -484,7 +484,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
     // α = 0 is refused for the sigmoid, and no longer matters once the activation is relu.
     await setInput(page, '#alpha', '0');
     await settled(page);
-    expect(await message(page)).toMatch(/α: "0" is not allowed/);
+    expect(await message(page)).toBe('α: "0" is not allowed (any number but 0)');
     await page.select('#activation', 'relu');
     await settled(page);
     expect(await message(page)).toBe('');
@@ -774,6 +774,27 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expect(gap, 'longest gap between timer ticks (ms)').toBeLessThan(1_500);
     await setInput(page, '#hidden', '8');
     await settled(page);
+    expectNoErrors(w);
+  }, 60_000);
+
+  it('without WebGPU: a refused number says what the field takes', async () => {
+    if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
+    const w = cpuPage;
+    const { page } = w;
+    // It said only '"-1" is not allowed', leaving the user to guess at the rule.
+    for (const [sel, value, text] of [
+      ['#lr', '-1', 'learning rate: "-1" is not allowed (a number above 0)'],
+      ['#batch', '1.5', 'batch size: "1.5" is not allowed (a whole number from 1 up)'],
+      ['#val-split', '60', 'validation split (%): "60" is not allowed (from 0 to 50)'],
+    ] as const) {
+      const before = await page.$eval(sel, (e) => (e as HTMLInputElement).value);
+      await setInput(page, sel, value);
+      await settled(page);
+      expect(await message(page)).toContain(text); // batch size's goes on with the value training keeps
+      await setInput(page, sel, before);
+      await settled(page);
+      expect(await message(page)).toBe('');
+    }
     expectNoErrors(w);
   }, 60_000);
 

@@ -38,10 +38,12 @@ export type TrainingFields = Pick<Settings, 'batchSize' | 'epochsPerTick' | 'bou
 
 /** The current training fields (throws an Error naming a bad one). */
 export function readTrainingFields(): TrainingFields {
+  const count = (v: number): boolean => Number.isInteger(v) && v >= 1;
+  const counts = 'a whole number from 1 up';
   return {
-    batchSize: num('batch', 'batch size', (v) => Number.isInteger(v) && v >= 1),
-    epochsPerTick: num('ticks', 'epochs per tick', (v) => Number.isInteger(v) && v >= 1),
-    boundaryEvery: num('boundary-every', 'boundary interval', (v) => Number.isInteger(v) && v >= 1),
+    batchSize: num('batch', 'batch size', count, counts),
+    epochsPerTick: num('ticks', 'epochs per tick', count, counts),
+    boundaryEvery: num('boundary-every', 'boundary interval', count, counts),
   };
 }
 
@@ -81,16 +83,16 @@ export function readSettings(): Settings {
   const activation = el<HTMLSelectElement>('activation').value as ActivationName;
   return {
     dataset: readDataset(),
-    validationSplit: num('val-split', VALIDATION_SPLIT, (v) => v >= 0 && v <= 50) / 100,
+    validationSplit: num('val-split', VALIDATION_SPLIT, (v) => v >= 0 && v <= 50, 'from 0 to 50') / 100,
     model: {
       hidden: parseHidden(el<HTMLInputElement>('hidden').value),
       activation,
       // α only exists for the sigmoid (its field is disabled otherwise).
-      alpha: activation === 'sigmoid' ? num('alpha', 'α', (v) => v !== 0) : 1,
+      alpha: activation === 'sigmoid' ? num('alpha', 'α', (v) => v !== 0, 'any number but 0') : 1,
       learnAlpha: el<HTMLInputElement>('learn-alpha').checked,
       loss: el<HTMLSelectElement>('loss').value as LossChoice,
       optimizer: el<HTMLSelectElement>('optimizer').value === 'sgd' ? 'sgd' : 'adam',
-      lr: num('lr', 'learning rate', (v) => v > 0),
+      lr: num('lr', 'learning rate', (v) => v > 0, 'a number above 0'),
       seed: readSeed(),
     },
     ...readTrainingFields(),
