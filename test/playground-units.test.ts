@@ -1,11 +1,12 @@
 // The playground's pure helpers (examples/web/src), in Node: the training-speed window, the
-// chart axis labels, the model builder, the decision boundary's grid size and the bound on
-// steps queued ahead of the GPU. The page itself is driven in test/browser/playground.test.ts.
-import { describe, expect, it } from 'vitest';
+// chart axis labels, the model builder, the decision boundary's grid size, the bound on steps
+// queued ahead of the GPU and the newest-only job queue of the Gram view. The page itself is driven in test/browser/playground.test.ts.
+import { describe, expect, it, vi } from 'vitest';
 import { createEngine, mlpLayers } from '../src/index.js';
 import { GRID_WORK, gridSize, MIN_GRID, workPerRow } from '../examples/web/src/boundary.js';
 import { trainRowCount } from '../examples/web/src/controls.js';
 import { loadDataset } from '../examples/web/src/datasets.js';
+import { LatestOnly } from '../examples/web/src/latest-only.js';
 import { buildModel, type ModelConfig, parseHidden } from '../examples/web/src/model.js';
 import { QueuedSteps } from '../examples/web/src/queued-steps.js';
 import { EpochSeries } from '../examples/web/src/series.js';
@@ -179,5 +180,34 @@ describe('QueuedSteps (how far fit may record ahead of the GPU)', () => {
     await q.add(); // the second fence was dropped with the first
     fences[2]!.reject(new Error('validation'));
     await expect(q.settle()).rejects.toThrow('validation');
+  });
+});
+
+describe('LatestOnly (the Gram view\'s recomputations)', () => {
+  it('runs one job at a time and, of those waiting, only the newest (every slider position was computed in turn)', async () => {
+    const q = new LatestOnly<number>();
+    const started: number[] = [];
+    const finish: (() => void)[] = [];
+    const job = (n: number) => () => {
+      started.push(n);
+      return new Promise<number>((done) => finish.push(() => done(n)));
+    };
+    const first = q.run(job(1));
+    const waiting = [2, 3, 4].map((n) => q.run(job(n)));
+    expect(started).toEqual([1]);
+    finish[0]!();
+    expect(await first).toBe(1);
+    expect(await waiting[0]).toBeNull();
+    expect(await waiting[1]).toBeNull();
+    expect(started).toEqual([1, 4]);
+    finish[1]!();
+    expect(await waiting[2]).toBe(4);
+    // A failed job lets the next one run.
+    const failing = q.run(() => Promise.reject(new Error('lost')));
+    const next = q.run(job(5));
+    await expect(failing).rejects.toThrow('lost');
+    await vi.waitFor(() => expect(started).toEqual([1, 4, 5]));
+    finish[2]!();
+    expect(await next).toBe(5);
   });
 });

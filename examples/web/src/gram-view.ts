@@ -1,10 +1,12 @@
 // The sigmoid-kernel view: the Gram matrix K[i, j] = tanh(γ⟨xᵢ, xⱼ⟩ + c₀) of (a subsample of
 // at most 400 points of) the dataset, sorted by class so that class blocks show, computed by
 // engine.gram on the engine (the GPU on WebGPU) and drawn as a heat map in [−1, 1]
-// (blue −1, white 0, red +1). γ and c₀ come from sliders; update() is debounced by the caller.
+// (blue −1, white 0, red +1). γ and c₀ come from sliders; update() is debounced by the caller,
+// and a call still waiting for the one running is dropped when a newer one comes.
 import type { Engine } from '../../../src/index.js';
 import type { Dataset } from './datasets.js';
 import { drawScaled, setTint } from './colors.js';
+import { LatestOnly } from './latest-only.js';
 
 export const GRAM_MAX_POINTS = 400;
 
@@ -43,22 +45,16 @@ function sample(data: Dataset): { x: Float32Array; n: number } {
 export class GramView {
   readonly #canvas: HTMLCanvasElement;
   #version = 0;
-  #pending: Promise<GramState> | null = null;
+  readonly #jobs = new LatestOnly<GramState>();
   state: GramState | null = null;
 
   constructor(canvas: HTMLCanvasElement) {
     this.#canvas = canvas;
   }
 
-  /** Recomputes and redraws the Gram matrix (calls made while one runs wait for it). */
-  async update(engine: Engine, data: Dataset, gamma: number, coef0: number): Promise<GramState> {
-    while (this.#pending) await this.#pending.catch(() => undefined);
-    this.#pending = this.#compute(engine, data, gamma, coef0);
-    try {
-      return await this.#pending;
-    } finally {
-      this.#pending = null;
-    }
+  /** Recomputes and redraws the Gram matrix once the computation running ends; null when a newer call came meanwhile. */
+  update(engine: Engine, data: Dataset, gamma: number, coef0: number): Promise<GramState | null> {
+    return this.#jobs.run(() => this.#compute(engine, data, gamma, coef0));
   }
 
   async #compute(engine: Engine, data: Dataset, gamma: number, coef0: number): Promise<GramState> {

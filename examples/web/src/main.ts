@@ -342,6 +342,7 @@ async function updateGram(): Promise<void> {
   if (!data) return;
   const { gamma, coef0 } = kernelSettings();
   const st = await gram.update(engine, data, gamma, coef0);
+  if (st === null) return; // a newer call shows its own
   pg.gram = st;
   $('gram-info').textContent =
     `K = tanh(γ⟨x, y⟩ + c₀) of ${st.n} points sorted by class; range [${st.min.toFixed(2)}, ${st.max.toFixed(2)}], ` +
