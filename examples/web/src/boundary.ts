@@ -2,10 +2,9 @@
 // (one forward pass on the engine — the GPU on WebGPU), drawn as a heat map on a canvas
 // (each cell tinted by its predicted class, stronger where the model is surer) with the
 // training points (filled) and validation points (hollow) on top. G is 64, or less for a
-// network whose grid would cost more than GRID_WORK multiply-adds; on the CPU the grid goes
-// through in row chunks with yields between them, so the page keeps answering.
+// network whose grid would cost more than GRID_WORK multiply-adds (on the CPU predictProba
+// yields between its batches, so the page keeps answering; the cap bounds the wait).
 import type { LayerSpec, Sequential } from '../../../src/index.js';
-import { yielder } from '../../../src/next-task.js';
 import { classRgb, css, drawScaled, setTint } from './colors.js';
 import type { Dataset } from './datasets.js';
 
@@ -16,8 +15,6 @@ import type { Dataset } from './datasets.js';
 export const GRID_WORK = 1e9;
 /** The coarsest grid drawn, however costly the network. */
 export const MIN_GRID = 8;
-/** The multiply-adds of one predictProba call on the CPU (about 10 ms), between two chances to yield. */
-const CHUNK_WORK = 1e7;
 
 /** The multiply-adds of one forward pass of one row through `layers`. */
 export function workPerRow(layers: readonly LayerSpec[]): number {
@@ -77,17 +74,8 @@ export class BoundaryView {
         grid[2 * i + 1] = e.y1 - ((r + 0.5) / g) * (e.y1 - e.y0); // top row = largest y
       }
     }
+    const p = await (await model.predictProba({ rows: g * g, cols: 2, data: grid })).readAndDispose();
     const k = model.outputs;
-    // One call on WebGPU (the GPU does not hold the page up); on the CPU a call runs to its end
-    // before anything else can.
-    const chunk = model.engine.backend === 'cpu' ? Math.max(1, Math.floor(CHUNK_WORK / Math.max(1, perRow))) : g * g;
-    const p = new Float32Array(g * g * k);
-    const maybeYield = yielder();
-    for (let r = 0; r < g * g; r += chunk) {
-      const rows = Math.min(chunk, g * g - r);
-      p.set(await (await model.predictProba({ rows, cols: 2, data: grid.subarray(2 * r, 2 * (r + rows)) })).readAndDispose(), r * k);
-      await maybeYield();
-    }
     const values: number[] = new Array(g * g);
     const classes: number[] = new Array(g * g);
     for (let i = 0; i < g * g; i++) {
