@@ -855,4 +855,30 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await settled(page);
     expectNoErrors(w);
   }, 60_000);
+
+  it('without WebGPU: a Reset pressed while training computes no decision boundary for the model it discards', async () => {
+    if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
+    const w = cpuPage;
+    const { page } = w;
+    // The loop drew the boundary "where training stopped" before the Reset ran: for a wide
+    // network ~1 s on the CPU (GRID_WORK) spent on a model about to be disposed, delaying the Reset.
+    await setInput(page, '#boundary-every', '1000'); // no boundary of its own while training
+    await press(page, '#reset');
+    await settled(page);
+    await press(page, '#train');
+    await page.waitForFunction(() => (window.__playground?.epochs.length ?? 0) >= 2, { timeout: 20_000, polling: 50 });
+    const before = await page.evaluate(() => {
+      const v = window.__playground!.boundaryVersion;
+      (document.getElementById('reset') as HTMLButtonElement).click();
+      return v;
+    });
+    await settled(page);
+    const s = await snapshot(page);
+    expect(s.epochs).toHaveLength(0);
+    expect(s.boundary?.epoch).toBe(0);
+    expect(s.boundaryVersion - before, 'boundaries computed by the Reset and the training it stopped').toBe(1);
+    await setInput(page, '#boundary-every', '5');
+    await settled(page);
+    expectNoErrors(w);
+  }, 60_000);
 });

@@ -419,6 +419,7 @@ async function trainLoop(): Promise<void> {
   pg.state = 'training';
   setTraining(true);
   showStatus();
+  const presses = resetPresses;
   try {
     while (!stopRequested) {
       const tick = performance.now();
@@ -427,7 +428,9 @@ async function trainLoop(): Promise<void> {
       }
       await nextFrame();
     }
-    await refreshBoundary(); // where training stopped
+    // Where training stopped; not when a Reset stopped it: that grid (up to GRID_WORK, ~1 s on
+    // the CPU) was of the model the Reset is about to dispose, and the Reset waited for it.
+    if (resetPresses === presses) await refreshBoundary();
   } finally {
     pg.state = 'idle';
     setTraining(false);
