@@ -321,6 +321,8 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     // score(X, null) was a TypeError reading null's length.
     await expectThrows(() => svc.score(x, null as never), ValueError, 'score y null', ['SVC.score: y must be an array of labels']);
     await expectThrows(() => svc.score(null as never, [0, 1, 1]), ValueError, 'score X null', ['SVC.score: X must be a { rows, cols, data: Float32Array } matrix, got null']);
+    // score's width check said 'SVC.predict: ...', a call the user never made.
+    await expectThrows(() => svc.score(matrix([[1, 2, 3]]), [0]), ShapeError, 'score width', ['SVC.score: X has 3 features but the model was trained on 2']);
   });
 
   it("gamma 'scale' resolved beyond float32 (X × 1e-21: γ ≈ 1e41) is refused before any work on both engines; float64 fits", async () => {

@@ -217,8 +217,13 @@ export class SVC {
 
   /** Predicted class values (one-vs-one voting, ties to the lowest class index). */
   async predict(x: Matrix): Promise<number[]> {
+    return this.#predict(x, 'predict');
+  }
+
+  /** predict(), for the public call `op` (score's errors name score, not predict). */
+  async #predict(x: Matrix, op: 'predict' | 'score'): Promise<number[]> {
     const f = this.#fit;
-    const raw = await this.#rawDecision(f, x, 'predict');
+    const raw = await this.#rawDecision(f, x, op);
     const k = f.classes.length;
     const out: number[] = new Array(raw.rows);
     const votes = new Int32Array(k);
@@ -240,7 +245,7 @@ export class SVC {
   async score(x: Matrix, y: ArrayLike<number>): Promise<number> {
     checkX('SVC.score', x);
     checkLabels('SVC.score', x, y);
-    const p = await this.predict(x);
+    const p = await this.#predict(x, 'score');
     let ok = 0;
     for (let i = 0; i < p.length; i++) if (p[i] === y[i]) ok++;
     return ok / p.length;
