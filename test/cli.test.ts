@@ -117,7 +117,13 @@ describe('sigmoid-core gram: tiling and projected-sigmoid', () => {
     const stray = await cli('gram', '--x', join(dir, 'X.csv'), '--alpha-file', join(dir, 'alpha.csv'), '--out', join(dir, 'K-ps.csv'));
     expect(stray.code).toBe(2);
     expectOneLineError(stray, /--alpha-file applies only to --kernel projected-sigmoid/);
-    expect(existsSync(join(dir, 'K-pbad.csv')) || existsSync(join(dir, 'K-pb.csv')) || existsSync(join(dir, 'K-ps.csv'))).toBe(false);
+    // A subnormal weight is refused (as γ is), naming the file and the number: it said 'alpha[1] must be ...'.
+    await writeFile(join(dir, 'alpha-sub.csv'), `${alpha.map((v, i) => (i === 1 ? '1e-39' : v)).join(',')}\n`);
+    const sub = await cli('gram', '--x', join(dir, 'X.csv'), '--kernel', 'projected-sigmoid', '--alpha-file', join(dir, 'alpha-sub.csv'),
+      '--beta-file', join(dir, 'beta.csv'), '--out', join(dir, 'K-psub.csv'), '--backend', 'cpu');
+    expect(sub.code).toBe(1);
+    expectOneLineError(sub, /: .*alpha-sub\.csv \(--alpha-file\), number 2 must be 0 or at least 1\.2e-38 in magnitude/);
+    expect(existsSync(join(dir, 'K-pbad.csv')) || existsSync(join(dir, 'K-pb.csv')) || existsSync(join(dir, 'K-ps.csv')) || existsSync(join(dir, 'K-psub.csv'))).toBe(false);
   });
 
   it('an overflow found in a late band leaves no output and no temp file', async () => {

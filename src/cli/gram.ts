@@ -15,6 +15,7 @@ import { AtomicFile, readText } from '../io/files.js';
 import { checkGramSums } from '../kernels/float32-sums.js';
 import { gramTiles, planGramTiles } from '../kernels/gram-tiled.js';
 import type { GramKernel, GramOptions } from '../types.js';
+import { checkFinite } from '../validate.js';
 import { choiceFlag, type Command, degreeFlag, type Flags, float32Flag, intFlag, outputFlag, quietIo, UsageError, usageCheck } from './args.js';
 import { loadCsv } from './dataset.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
@@ -142,6 +143,8 @@ async function loadVector(path: string | undefined, flag: string, d: number, not
   if (csv.data.length !== d) {
     throw new ShapeError(`${path} (--${flag}) has ${plural(csv.data.length, 'number')} but X has ${plural(d, 'feature')}: they must match`);
   }
+  // As resolveGramOptions checks α and β (a subnormal weight is refused), but naming the file, not alpha[i].
+  csv.data.forEach((v, i) => checkFinite(`${path} (--${flag}), number ${i + 1}`, v));
   note(`read ${path}: ${plural(d, 'weight')}`);
   return csv.data;
 }
