@@ -137,6 +137,23 @@ async function settled(page: Page, ms = 60_000): Promise<void> {
   });
 }
 
+/** Digits, batch 1, two 1024-unit layers: an epoch of many slow steps (24 s on the CPU). */
+async function wideDigits(page: Page): Promise<void> {
+  await page.select('#dataset', 'digits');
+  await setInput(page, '#hidden', '1024,1024');
+  await setInput(page, '#batch', '1');
+  await settled(page);
+}
+
+/** Back from wideDigits to XOR's settings, with no errors on the page. */
+async function backFromWideDigits(w: WatchedPage): Promise<void> {
+  await setInput(w.page, '#batch', '16');
+  await setInput(w.page, '#hidden', '8');
+  await w.page.select('#dataset', 'xor');
+  await settled(w.page);
+  expectNoErrors(w);
+}
+
 /** tanh, Adam and lr 1e38: Train until the loss is NaN and training has stopped by itself. */
 async function trainToDivergence(page: Page): Promise<void> {
   await page.select('#activation', 'tanh');
@@ -382,10 +399,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
   it('WebGPU: Pause acts at once when the GPU is slower than fit records steps (digits, batch 1, two 1024-unit layers)', async () => {
     const w = webgpu();
     const { page } = w;
-    await page.select('#dataset', 'digits');
-    await setInput(page, '#hidden', '1024,1024');
-    await setInput(page, '#batch', '1');
-    await settled(page);
+    await wideDigits(page);
     await press(page, '#train');
     // fit recorded the epoch's steps far ahead of SwiftShader: Pause waited for that backlog
     // (up to 3 minutes), though it cuts the epoch short between two steps.
@@ -395,11 +409,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
     const s = await snapshot(page);
     expect(s.state, `${s.error}`).toBe('idle');
     expect(s.epochs).toHaveLength(0);
-    await setInput(page, '#batch', '16');
-    await setInput(page, '#hidden', '8');
-    await page.select('#dataset', 'xor');
-    await settled(page);
-    expectNoErrors(w);
+    await backFromWideDigits(w);
   }, 60_000);
 
   it('a training field edited or left invalid while training warns and keeps training; a diverged run stops and says so', async () => {
@@ -677,6 +687,11 @@ describe('training playground (examples/web) in headless Chromium', () => {
   }, 120_000);
 
   let cpuPage: WatchedPage | undefined;
+  /** The CPU page the first 'without WebGPU' test opened (the later ones go on with it). */
+  const cpuPlayground = (): WatchedPage => {
+    if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
+    return cpuPage;
+  };
 
   it(`without WebGPU: says it runs on the CPU and still trains XOR in ≤ ${MAX_EPOCHS} epochs`, async () => {
     const cpu = (cpuPage = await openPlayground(false));
@@ -700,8 +715,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
   }, 240_000);
 
   it('without WebGPU: 100,000 epochs per tick still let the page answer, and Pause stops training', async () => {
-    if (!cpuPage) throw new Error('the CPU page did not open (see the test before)');
-    const w = cpuPage;
+    const w = cpuPlayground();
     const { page } = w;
     await setInput(page, '#ticks', '100000');
     await settled(page);
@@ -722,8 +736,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
   }, 60_000);
 
   it('without WebGPU: training goes on at full speed in a hidden tab (a 100 ms timer paced it there)', async () => {
-    if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
-    const w = cpuPage;
+    const w = cpuPlayground();
     const { page } = w;
     const other = await page.browser().newPage();
     try {
@@ -746,9 +759,8 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expectNoErrors(w);
   }, 60_000);
 
-  it('without WebGPU: the page keeps answering while a wide network\'s decision boundary is computed (a coarser grid, in chunks)', async () => {
-    if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
-    const w = cpuPage;
+  it('without WebGPU: the page keeps answering while a wide network\'s decision boundary is computed (a coarser grid; predictProba yields between its batches)', async () => {
+    const w = cpuPlayground();
     const { page } = w;
     // The longest gap between the ticks of a 10 ms interval, while the Reset of a 1024,1024,1024
     // network runs: its 64×64 boundary was one 8 s predictProba, with no input or painting.
@@ -778,8 +790,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
   }, 60_000);
 
   it('without WebGPU: a refused number says what the field takes', async () => {
-    if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
-    const w = cpuPage;
+    const w = cpuPlayground();
     const { page } = w;
     // It said only '"-1" is not allowed', leaving the user to guess at the rule.
     for (const [sel, value, text] of [
@@ -799,8 +810,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
   }, 60_000);
 
   it('without WebGPU: a model that diverges in the epoch\'s last step is reported by its validation loss, not one epoch later', async () => {
-    if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
-    const w = cpuPage;
+    const w = cpuPlayground();
     const { page } = w;
     // One batch an epoch: the loss is measured before the update that blows up, the validation loss after it.
     await page.select('#optimizer', 'sgd');
@@ -823,13 +833,9 @@ describe('training playground (examples/web) in headless Chromium', () => {
   }, 60_000);
 
   it('without WebGPU: Pause and Reset act within a long epoch (digits, batch 1, two 1024-unit layers: 24 s each); Reset drops the Steps queued', async () => {
-    if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
-    const w = cpuPage;
+    const w = cpuPlayground();
     const { page } = w;
-    await page.select('#dataset', 'digits');
-    await setInput(page, '#hidden', '1024,1024');
-    await setInput(page, '#batch', '1');
-    await settled(page);
+    await wideDigits(page);
     // Both waited for the epoch in flight, and Reset for every Step queued before it too.
     await page.evaluate(() => ['step', 'step', 'step'].forEach((id) => (document.getElementById(id) as HTMLButtonElement).click()));
     await sleep(300);
@@ -849,16 +855,11 @@ describe('training playground (examples/web) in headless Chromium', () => {
       live.push(s.memory!.liveTensors);
     }
     expect(live[1], 'live tensors after a second epoch cut short').toBe(live[0]);
-    await setInput(page, '#batch', '16');
-    await setInput(page, '#hidden', '8');
-    await page.select('#dataset', 'xor');
-    await settled(page);
-    expectNoErrors(w);
+    await backFromWideDigits(w);
   }, 60_000);
 
   it('without WebGPU: a Reset pressed while training computes no decision boundary for the model it discards', async () => {
-    if (!cpuPage) throw new Error('the CPU page did not open (see the tests before)');
-    const w = cpuPage;
+    const w = cpuPlayground();
     const { page } = w;
     // The loop drew the boundary "where training stopped" before the Reset ran: for a wide
     // network ~1 s on the CPU (GRID_WORK) spent on a model about to be disposed, delaying the Reset.
