@@ -176,6 +176,8 @@ const rows: Row[] = [
   ['fit rows of no columns', ({ model }) => model.fit([[]], [0]), ShapeError, ['x is 1×0: it needs at least 1 row and 1 column']],
   ['evaluate rows of no columns', ({ model }) => model.evaluate([[], []], [0, 1]), ShapeError, ['x is 2×0: it needs at least 1 row and 1 column']],
   ['predict rows of no columns', ({ model }) => model.predict([[]]), ShapeError, ['x is 1×0: it needs at least 1 row and 1 column']],
+  // Ragged, not 2×0 (it said 'x is 2×0: it needs at least 1 row and 1 column', and row 1 has 4 values).
+  ['predict rows, the first of no columns', ({ model }) => model.predict([[], [1, 2, 3, 4]]), ShapeError, ['x row 1 (0-based) has 4 values, row 0 has 0']],
   ['evaluate 0 rows', ({ model }) => model.evaluate([], []), ShapeError, ['x has no rows']],
   ['predict 0 rows', ({ model }) => model.predict([]), ShapeError, ['x has no rows']],
   ['fit host matrix data a Float64Array', ({ model, M, labels }) => model.fit({ ...M, data: Float64Array.from(M.data) as never }, labels), ValueError, ['x must be a { rows, cols, data: Float32Array } matrix; its data is a Float64Array']],

@@ -38,6 +38,8 @@ export function inputShape(name: string, x: Inputs): [number, number] {
   if (Array.isArray(x)) {
     if (x.length === 0) throw new ShapeError(`${name} has no rows`);
     if (!isRow(x[0])) throw new ShapeError(`${name} must be rows of numbers (number[][]), got a flat array`);
+    // [[], [1, 2]] is ragged, not 2×0: rowValues names its row (it reads no values when every row is empty).
+    if (x[0].length === 0) rowValues(name, x, 0);
     checkNotEmpty(name, x.length, x[0].length, ShapeError); // [[]]: not "x has 0 columns but the model takes 3 inputs"
     return [x.length, x[0].length];
   }
