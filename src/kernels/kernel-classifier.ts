@@ -32,7 +32,10 @@ export interface KernelClassifierOptions extends SymmetricGramOptions {
   landmarks?: number;
   /** Units of a sigmoid hidden layer; 0 (default) = a single dense layer on the features. */
   hidden?: number;
-  /** Standardise the kernel features with the training statistics; default true. */
+  /**
+   * Standardise the kernel features with the training statistics; default true. A feature that
+   * varies only by float32 rounding of its mean, or only below float32's normals, is centred, not scaled.
+   */
   standardize?: boolean;
   /** Default 10. */
   epochs?: number;
