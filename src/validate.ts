@@ -19,7 +19,7 @@ export const MIN_NORMAL_FLOAT32 = 1.1754943508222875e-38;
  * range, and 0 or at least its smallest normal in magnitude (the CPU would use a tiny value,
  * a GPU 0: e.g. adam eps 1e-46 gave NaN weights on WebGPU only).
  */
-export function checkFinite(name: string, value: number, positive = false): void {
+export function checkFinite(name: string, value: number, positive: boolean | 'nonzero' = false): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new ValueError(`${name} must be a finite number, got ${describeValue(value)}`);
   }
@@ -27,9 +27,11 @@ export function checkFinite(name: string, value: number, positive = false): void
     throw new ValueError(`${name} must be within the float32 range (|x| ≤ 3.4e38), got ${value}`);
   }
   if (value !== 0 && Math.abs(value) < MIN_NORMAL_FLOAT32) {
-    // `positive`: the caller refuses 0 too (rbf's γ, a learning rate), so the message does not offer it.
+    // `positive`: the caller refuses 0 too (rbf's γ, a learning rate; 'nonzero': train's --alpha,
+    // which may be negative), so the message does not offer it.
+    const allowed = positive === true ? 'at least 1.2e-38' : positive === 'nonzero' ? 'at least 1.2e-38 in magnitude' : '0 or at least 1.2e-38 in magnitude';
     throw new ValueError(
-      `${name} must be ${positive ? 'at least 1.2e-38' : '0 or at least 1.2e-38 in magnitude'} ` +
+      `${name} must be ${allowed} ` +
         `(float32's smallest normal number; a GPU may round less to 0), got ${value}`,
     );
   }

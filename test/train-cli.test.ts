@@ -372,6 +372,8 @@ describe('train and predict errors', () => {
       ['train', ['--weight-decay', '1e39'], /^sigmoid-core: --weight-decay must be within the float32 range/],
       ['train', ['--optimizer', 'sgd', '--momentum', '1e-45'], /^sigmoid-core: --momentum must be 0 or at least 1\.2e-38/],
       ['train', ['--alpha', '1e39'], /^sigmoid-core: --alpha must be within the float32 range/],
+      // Not "0 or": 0 is refused ('--alpha must not be 0'); a negative α is taken.
+      ['train', ['--alpha', '-1e-40'], /^sigmoid-core: --alpha must be at least 1\.2e-38 in magnitude \(float32's smallest normal number.*got -1e-40$/],
       ['svm', ['--gamma', '1e39'], /^sigmoid-core: --gamma must be within the float32 range/],
       ['svm', ['--coef0', '1e-45'], /^sigmoid-core: --coef0 must be 0 or at least 1\.2e-38/],
       ['svm', ['--seed', '9007199254740000'], /^sigmoid-core: --seed must be an integer in 0\.\.2\^52 \(4503599627370496\), got 9007199254740000$/],

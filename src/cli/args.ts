@@ -112,12 +112,12 @@ export function intFlag(name: string, text: string, min: number): number {
  * A number the library computes with in float32 (a learning rate, γ, c₀, α): numberFlag, then
  * validate.ts's checkFinite (within float32's range; 0 or at least its smallest normal).
  */
-export function float32Flag(name: string, text: string, positive = false): number {
+export function float32Flag(name: string, text: string, positive: boolean | 'nonzero' = false): number {
   return float32Value(name, numberFlag(name, text), positive);
 }
 
-/** validate.ts's checkFinite on a flag's parsed value (`positive`: 0 is refused too), as a usage error naming --name. */
-export function float32Value(name: string, value: number, positive = false): number {
+/** validate.ts's checkFinite on a flag's parsed value (`positive`: 0 is refused too; 'nonzero': 0 only), as a usage error naming --name. */
+export function float32Value(name: string, value: number, positive: boolean | 'nonzero' = false): number {
   usageCheck(() => checkFinite(`--${name}`, value, positive));
   return value;
 }

@@ -223,7 +223,7 @@ function options(f: TrainFlags): Options {
   const activation = choiceFlag('activation', f.activation ?? 'sigmoid', HIDDEN_ACTIVATIONS);
   if (f.alpha !== undefined && activation !== 'sigmoid') throw new UsageError(`--alpha applies to --activation sigmoid only (got --activation ${activation})`);
   if (f['learn-alpha'] && activation !== 'sigmoid') throw new UsageError(`--learn-alpha applies to --activation sigmoid only (got --activation ${activation})`);
-  const alpha = f.alpha === undefined ? 1 : float32Flag('alpha', f.alpha);
+  const alpha = f.alpha === undefined ? 1 : float32Flag('alpha', f.alpha, 'nonzero'); // 0 is refused next
   if (alpha === 0) throw new UsageError('--alpha must not be 0 (σ(0·x) is constant)');
   const optimizer = choiceFlag('optimizer', f.optimizer ?? 'adam', OPTIMIZERS);
   const lr = f.lr === undefined ? (optimizer === 'adam' ? 0.001 : 0.01) : float32Flag('lr', f.lr, true);
