@@ -3,10 +3,11 @@
 // gather batch → forward → engine.lossGrad → backward → optimizer updates → accumulate
 // the epoch's loss·rows, correct count and ‖∂L/∂W‖² into slots of one stats vector ON THE
 // DEVICE (engine.axpyInto with an offset) → engine.flush(): one queue submission per step
-// and no readback inside an epoch. At the end of the epoch the learned α (and the recorded
-// step losses, in their own slots) join the same vector, which is read once. Evaluation (and
-// predict, in sequential.ts) yields between batches and then runs on a snapshot of the
-// weights (InferencePauses).
+// and no readback inside an epoch (on WebGPU a fence now and then keeps the steps submitted
+// and not yet run to a short backlog: backlog.ts). At the end of the epoch the learned α (and
+// the recorded step losses, in their own slots) join the same vector, which is read once.
+// Evaluation (and predict, in sequential.ts) yields between batches and then runs on a
+// snapshot of the weights (InferencePauses).
 
 import { checkRecoverOptions, type Engine } from '../engine.js';
 import { DisposedError, LimitError, ValueError } from '../errors.js';
@@ -14,6 +15,7 @@ import { yielder } from '../next-task.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { checkOptionalFunction, checkSeed, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
+import { StepBacklog } from './backlog.js';
 import { checkRowCount, HostRows, maxTensorBytes, type RowSource, rowsPerTensor, takeRows } from './data.js';
 import { rowPermutation } from './init.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
@@ -177,6 +179,8 @@ export async function fitLoop(
   let half = makeHalf(ctx, outputs);
   // Steps taken since the host copy: a failure now must undo them (below).
   let partEpoch = false;
+  // The steps submitted and not yet run (WebGPU); it measures the GPU's time per step, so one per fit.
+  const fences = new StepBacklog(() => e.sync());
   // The CPU backend never leaves the microtask queue: without this a fit starves timers and
   // (in a page) input until it ends.
   const maybeYield = yielder();
@@ -188,6 +192,10 @@ export async function fitLoop(
         let perm: Tensor | null = null;
         let stats: Tensor | null = null;
         try {
+          // After a recovery the old fences belong to the lost device; on the CPU, whose ops
+          // finish as they are recorded, none are needed.
+          fences.drop();
+          const backlog = e.backend === 'webgpu' ? fences : null;
           const order = rowPermutation(n, o.seed + epoch + 1_000_003, o.shuffle);
           const pm = (perm = e.tensor(order, [n]));
           const st = (stats = e.zeros([statsLength + snapshotSlots]));
@@ -197,6 +205,8 @@ export async function fitLoop(
             partEpoch = true;
             trainStep(ctx, data, pm, order, start, rows, st, o.recordStepLosses ? stepSlot + s : null, half);
             e.flush();
+            const behind = backlog?.add();
+            if (behind !== undefined) await behind; // a fence's GPU error or loss: as the epoch's read would throw it
             if (o.onBatchEnd) await o.onBatchEnd({ epoch, step: s, rows });
             const pause = maybeYield();
             if (pause !== undefined) await pause;
@@ -204,6 +214,7 @@ export async function fitLoop(
           learnedAlphas.forEach((p, i) => e.axpyInto(st, p.tensor, 1, alphaSlot + i));
           rec?.append(st, statsLength);
           const read = await st.read();
+          await backlog?.settle(); // run by now; an error a fence took (and the read did not) is thrown here
           await rec?.take(read, statsLength, epoch);
           partEpoch = false;
           return read;

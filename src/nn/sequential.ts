@@ -358,7 +358,8 @@ export class Sequential {
    * nothing is read back or re-checked (unlike fit, the values are not scanned for NaN).
    * x is [rows, inputs]; y is [rows, outputs] as the loss takes it (one-hot rows for
    * softmaxCrossEntropy). Returns the batch's mean loss before the update, a [1] tensor the
-   * caller disposes: `await loss.read()` waits for the step to finish.
+   * caller disposes: `await loss.read()` waits for the step to finish. Nothing here waits
+   * for the GPU (fit's fences are fit's): a loop that reads nothing queues every step.
    */
   trainStep(x: Tensor, y: Tensor): Tensor {
     const c = this.#ready('trainStep');
