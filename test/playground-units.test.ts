@@ -1,6 +1,6 @@
 // The playground's pure helpers (examples/web/src), in Node: the training-speed window, the
-// chart axis labels, the model builder, the decision boundary's grid size, the bound on steps
-// queued ahead of the GPU and the newest-only job queue of the Gram view. The page itself is driven in test/browser/playground.test.ts.
+// chart axis labels, the model builder, the decision boundary's grid size and the newest-only
+// job queue of the Gram view. The page itself is driven in test/browser/playground.test.ts.
 import { describe, expect, it, vi } from 'vitest';
 import { createEngine, mlpLayers } from '../src/index.js';
 import { GRID_WORK, gridSize, MIN_GRID, workPerRow } from '../examples/web/src/boundary.js';
@@ -8,7 +8,6 @@ import { trainRowCount } from '../examples/web/src/controls.js';
 import { loadDataset } from '../examples/web/src/datasets.js';
 import { LatestOnly } from '../examples/web/src/latest-only.js';
 import { buildModel, type ModelConfig, parseHidden } from '../examples/web/src/model.js';
-import { QueuedSteps } from '../examples/web/src/queued-steps.js';
 import { EpochSeries } from '../examples/web/src/series.js';
 import { SpeedMeter } from '../examples/web/src/speed.js';
 import { EPOCH_INCRS, logTick } from '../examples/web/src/ticks.js';
@@ -129,57 +128,6 @@ describe('trainRowCount', () => {
     expect(trainRowCount(200, 0.005)).toBe(199);
     expect(trainRowCount(1797, 0.001)).toBe(1795);
     expect(() => trainRowCount(200, 0.001)).toThrow('validation split (%): "0.1" holds out no row of the 200 (0 turns validation off)');
-  });
-});
-
-describe('QueuedSteps (how far fit may record ahead of the GPU)', () => {
-  /** A fence per call, settled by hand, and a clock moved by hand. */
-  function rig(max: number, everyMs: number) {
-    const fences: { resolve: () => void; reject: (err: Error) => void }[] = [];
-    let now = 0;
-    const q = new QueuedSteps(() => new Promise<void>((resolve, reject) => fences.push({ resolve, reject })), max, everyMs, () => now);
-    return { q, fences, tick: (ms: number) => (now += ms) };
-  }
-  /** Whether `p` has settled after the pending microtasks ran. */
-  const settledYet = async (p: Promise<unknown>): Promise<boolean> => {
-    let done = false;
-    p.then(() => (done = true), () => (done = true));
-    for (let i = 0; i < 10; i++) await Promise.resolve();
-    return done;
-  };
-
-  it('fences at most once every everyMs, and waits while more than max fences are pending (the page queued a whole epoch on SwiftShader)', async () => {
-    const { q, fences, tick } = rig(2, 20);
-    for (let step = 0; step < 5; step++) {
-      expect(await settledYet(q.add())).toBe(true);
-      tick(5);
-    }
-    expect(fences).toHaveLength(2); // steps at 0, 5, 10, 15, 20 ms: fences at 0 and 20
-    tick(20);
-    const third = q.add();
-    expect(fences).toHaveLength(3);
-    expect(await settledYet(third)).toBe(false); // three pending: the step waits for the oldest
-    fences[0]!.resolve();
-    expect(await settledYet(third)).toBe(true);
-    const rest = q.settle();
-    fences[1]!.resolve();
-    expect(await settledYet(rest)).toBe(false);
-    fences[2]!.resolve();
-    await rest;
-  });
-
-  it('a failed fence fails the step that waits for it once (the others fence the same lost device), with no unhandled rejection', async () => {
-    const { q, fences, tick } = rig(1, 0);
-    await q.add();
-    tick(1);
-    const second = q.add();
-    fences[1]!.reject(new Error('lost')); // not awaited yet: must not be an unhandled rejection
-    fences[0]!.reject(new Error('lost'));
-    await expect(second).rejects.toThrow('lost');
-    tick(1);
-    await q.add(); // the second fence was dropped with the first
-    fences[2]!.reject(new Error('validation'));
-    await expect(q.settle()).rejects.toThrow('validation');
   });
 });
 

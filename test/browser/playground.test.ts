@@ -402,7 +402,8 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await wideDigits(page);
     await press(page, '#train');
     // fit recorded the epoch's steps far ahead of SwiftShader: Pause waited for that backlog
-    // (up to 3 minutes), though it cuts the epoch short between two steps.
+    // (up to 3 minutes), though it cuts the epoch short between two steps. fit now keeps its
+    // submitted steps a few tens of milliseconds of GPU work ahead (src/nn/backlog.ts).
     await sleep(3_000);
     await press(page, '#pause');
     await settled(page, 10_000);

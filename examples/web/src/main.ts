@@ -18,7 +18,6 @@ import {
 import { type Dataset, loadDataset } from './datasets.js';
 import { GramView, type GramState } from './gram-view.js';
 import { type Built, buildModel } from './model.js';
-import { QueuedSteps } from './queued-steps.js';
 import { SpeedMeter } from './speed.js';
 
 export interface PlaygroundState {
@@ -349,10 +348,6 @@ async function updateGram(): Promise<void> {
     `mean ${st.mean.toFixed(3)} (${st.ms.toFixed(0)} ms on ${engine.backend})`;
 }
 
-/** How far fit may record ahead of the GPU (queued-steps.ts): fences pending at most, and ms between two. */
-const MAX_FENCES = 2;
-const FENCE_EVERY_MS = 20;
-
 /** Thrown from fit's onBatchEnd to cut an epoch short. */
 class Interrupted extends Error {}
 
@@ -371,14 +366,14 @@ function divergence(logs: EpochLogs): string | null {
  * One epoch through fit(); returns its logs, or null when `cancelled` turned true between two
  * of its batches (the epoch is dropped: fit restores the model to where it began). An epoch
  * of many batches takes seconds (digits, batch 1, wide layers: 24 s on the CPU), and Pause or
- * Reset waiting for it looked like a click that did nothing.
+ * Reset waiting for it looked like a click that did nothing. On WebGPU fit itself keeps its
+ * submitted steps a few tens of milliseconds ahead of the GPU, so the Pause does not wait
+ * behind a queued epoch either.
  */
 async function epoch(cancelled: () => boolean): Promise<EpochLogs | null> {
   if (!built || !train || !charts || !pg.settings) throw new Error('no model: fix the settings and press Reset');
   const n = pg.epochCount;
-  const queued = new QueuedSteps(() => engine.sync(), MAX_FENCES, FENCE_EVERY_MS);
-  const afterStep = async (): Promise<void> => {
-    await queued.add();
+  const afterStep = (): void => {
     if (cancelled()) throw new Interrupted();
   };
   let history: History;
@@ -397,7 +392,6 @@ async function epoch(cancelled: () => boolean): Promise<EpochLogs | null> {
     if (err instanceof Interrupted) return null;
     throw err;
   }
-  await queued.settle(); // done by now (fit read the epoch's results); a GPU error a fence took is thrown here
   const logs = { ...history.epochs[0]!, epoch: n + 1 };
   keepRecent(pg.epochs, logs);
   charts.push(n + 1, { ...logs, samplesPerSecond: speed.add(trainRows, logs.seconds) ?? Number.NaN });
