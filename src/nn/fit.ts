@@ -10,7 +10,7 @@
 // snapshot of the weights (InferencePauses).
 
 import { checkRecoverOptions, type Engine } from '../engine.js';
-import { DisposedError, LimitError, ValueError } from '../errors.js';
+import { DisposedError, GPUOpError, LimitError, ValueError } from '../errors.js';
 import { yielder } from '../next-task.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
@@ -191,11 +191,11 @@ export async function fitLoop(
         const snapshotSlots = rec?.slots ?? 0;
         let perm: Tensor | null = null;
         let stats: Tensor | null = null;
+        // After a recovery the old fences belong to the lost device; on the CPU, whose ops
+        // finish as they are recorded, none are needed.
+        fences.drop();
+        const backlog = e.backend === 'webgpu' ? fences : null;
         try {
-          // After a recovery the old fences belong to the lost device; on the CPU, whose ops
-          // finish as they are recorded, none are needed.
-          fences.drop();
-          const backlog = e.backend === 'webgpu' ? fences : null;
           const order = rowPermutation(n, o.seed + epoch + 1_000_003, o.shuffle);
           const pm = (perm = e.tensor(order, [n]));
           const st = (stats = e.zeros([statsLength + snapshotSlots]));
@@ -218,6 +218,14 @@ export async function fitLoop(
           await rec?.take(read, statsLength, epoch);
           partEpoch = false;
           return read;
+        } catch (err) {
+          // A stop thrown from onBatchEnd, or a step or the read that threw: a fence still
+          // pending may take a GPU error that no later read would report (engine.sync reports
+          // one to one caller), so they are waited for (at most about two intervals of work,
+          // which a read after the stop waits for anyway) and such an error rejects fit instead.
+          const taken = await backlog?.settle().then(() => null, (fenceErr: unknown) => fenceErr);
+          if (taken instanceof GPUOpError && taken.kind !== 'device-lost' && !(err instanceof GPUOpError)) throw taken;
+          throw err;
         } finally {
           disposeAll([perm, stats]);
         }

@@ -10,6 +10,7 @@ import { createEngine, type Engine, GPUOpError, type Sequential } from '../../sr
 import { INTERVAL_MS, MAX_PENDING_FENCES, StepBacklog } from '../../src/nn/backlog.js';
 import { adam, dense, sequential, sigmoid } from '../../src/nn/index.js';
 import { useEngines } from '../helpers/engines.js';
+import { poolTestHooks } from '../../src/webgpu/buffers.js';
 import { blobs } from './data-helpers.js';
 
 /** Whether `p` has settled after the pending microtasks ran. */
@@ -189,11 +190,12 @@ describe('fit on WebGPU keeps a short backlog of submitted steps', () => {
       await sleep(50);
       expect(seen.map((s) => s.step)).toEqual([0, 1, 2]);
       stub.fences[1]!.release();
-      await expect(fit).rejects.toBeInstanceOf(Stop);
+      expect(await until(() => seen.length === 4)).toBe(true);
       // Never more than two fences' work (here: steps) queued when onBatchEnd ran.
       for (const s of seen) expect(s.pending).toBeLessThanOrEqual(MAX_PENDING_FENCES);
       expect(seen.at(-1)).toEqual({ step: 3, pending: 2 });
-      for (const f of stub.fences) if (!f.settled) f.release();
+      for (const f of stub.fences) if (!f.settled) f.release(); // fit waits for them: they may hold a GPU error
+      await expect(fit).rejects.toBeInstanceOf(Stop);
     } finally {
       m.dispose();
     }
@@ -246,6 +248,27 @@ describe('fit on WebGPU keeps a short backlog of submitted steps', () => {
       await expect(fit).rejects.toThrow(/taken by a fence/);
       expect(stub.fences).toHaveLength(2);
     } finally {
+      m.dispose();
+    }
+  });
+
+  it('a GPU error taken by a fence still pending when onBatchEnd throws rejects fit: no later read would report it', async () => {
+    const e = engines.gpu;
+    const m = model(e);
+    class Stop extends Error {}
+    try {
+      poolTestHooks.failAllocations = 1; // the first buffer fit makes: an out-of-memory error the first fence takes
+      const fit = m.fit(DATA.x, DATA.labels, {
+        epochs: 1, batchSize: 10, recovery: false, // the steps taken stay: the error must be seen
+        onBatchEnd: async ({ step }) => {
+          await sleep(INTERVAL_MS + 5);
+          if (step === 1) throw new Stop();
+        },
+      });
+      await expect(fit).rejects.toThrow(/simulated out-of-memory/);
+      await e.sync(); // reported once
+    } finally {
+      poolTestHooks.failAllocations = 0;
       m.dispose();
     }
   });
