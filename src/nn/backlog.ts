@@ -15,9 +15,10 @@
 // 2 ms and runs for 10), so the GPU's time per step is measured: when the recorder waits for
 // two fences in a row, the GPU ran the second one's steps between the two resolutions (they
 // were queued before the first resolved). A fence comes after INTERVAL_MS of that estimated GPU
-// work, or after INTERVAL_MS of recording (waits not counted), whichever is first: while the GPU
-// keeps up nothing is measured, and fences come at most 50 times a second and are not waited
-// for. A stop (or a read) then waits for about two intervals of queued work.
+// work, or after INTERVAL_MS of recording (waits not counted), whichever is first. A GPU that
+// keeps up has finished the oldest fence's work when the third is made, so the wait costs it
+// nothing, and its samples come out at about the recording time per step: fences stay at most
+// 50 a second. A stop (or a read) then waits for about two intervals of queued work.
 //
 // A fence is a queue wait (onSubmittedWorkDone) and the error-scope checks of the ops before
 // it: no submission and no readback. A GPU error it takes is reported by no later read, so
