@@ -131,6 +131,10 @@ describe('sigmoid-core svm on UCI digits', () => {
     const loud = await cli(...args);
     expect(loud.code, loud.stderr).toBe(0);
     expect(loud.stderr).toMatch(/stopped at maxIter = 3/);
+    // In the command's flags (the data is already --standardize'd, so that is not offered).
+    expect(loud.stderr).toMatch(/the model may be inaccurate \(lower --C or raise --max-iter\)$/m);
+    const plain = await cli(...args.filter((a) => a !== '--standardize'));
+    expect(plain.stderr).toMatch(/the model may be inaccurate \(use --standardize, lower --C, or raise --max-iter\)$/m);
     const quiet = await cli(...args, '--quiet');
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(quiet.stderr).not.toMatch(/maxIter/);

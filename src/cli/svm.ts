@@ -9,7 +9,7 @@ import { createEngine, describeAdapter } from '../create-engine.js';
 import { ValueError } from '../errors.js';
 import { MAX_DEGREE, SCALE_DOWN, smallerOptions, STANDARDIZE_X } from '../gram-options.js';
 import { SVC } from '../kernels/svc/svc.js';
-import { CPU_ENGINE, GAMMA_SCALE, SVC_KERNELS, USE_FLOAT64 } from '../kernels/svc/params.js';
+import { CPU_ENGINE, GAMMA_SCALE, MAX_ITER_ADVICE, SVC_KERNELS, USE_FLOAT64 } from '../kernels/svc/params.js';
 import type { SVCKernel, SVCProgress, SVCProviderKind } from '../kernels/svc/types.js';
 import type { AdapterInfoSummary, BackendKind } from '../types.js';
 import { choiceFlag, type Command, degreeFlag, type Flags, float32Flag, float32Value, intFlag, numberFlag, quietIo, seedFlag, UsageError } from './args.js';
@@ -89,7 +89,7 @@ export const svmCommand: Command<typeof flags> = {
     const svc = new SVC({
       C: o.C, kernel: o.kernel, gamma: o.gamma, coef0: o.coef0, degree: o.degree, tol: o.tol,
       maxIter: o.maxIter ?? undefined, cacheSize: o.cacheSize, provider,
-      log: f.quiet ? null : (line) => io.err(line),
+      log: f.quiet ? null : (line) => io.err(flagWords(line, f.standardize)),
       onProgress: f.quiet ? undefined : (p: SVCProgress) => io.err(formatPair(p)),
     });
     noteUnusedParams(svc.options.kernel, { gamma: f.gamma, coef0: f.coef0, degree: f.degree }, notice);
@@ -146,22 +146,29 @@ export const svmCommand: Command<typeof flags> = {
   },
 };
 
-/**
- * An SVC refusal with its advice in this command's flags: --provider float64 (not provider
- * 'float64'), --backend cpu, --gamma scale, a smaller --gamma or --degree, and, unless the data
- * is already standardized, --standardize for "standardize X" and "scale the data down".
- */
+/** An SVC refusal with its advice in this command's flags (flagWords). */
 function inFlags(err: unknown, standardized: boolean): unknown {
   if (!(err instanceof ValueError)) return err;
+  const message = flagWords(err.message, standardized);
+  return message === err.message ? err : new ValueError(message);
+}
+
+/**
+ * SVC's advice (an error or its maxIter warning) in this command's flags: --provider float64
+ * (not provider 'float64'), --backend cpu, --gamma scale, a smaller --gamma or --degree, lower
+ * --C or raise --max-iter, and, unless the data is already standardized, --standardize for
+ * "standardize X" and "scale the data down".
+ */
+function flagWords(text: string, standardized: boolean): string {
   const words: [library: string, command: string][] = [
     [USE_FLOAT64, 'use --provider float64'],
     [CPU_ENGINE, '--backend cpu'],
     [GAMMA_SCALE, '--gamma scale'],
     [smallerOptions(), smallerOptions((name) => `--${name}`)],
+    [MAX_ITER_ADVICE, standardized ? 'lower --C or raise --max-iter' : 'use --standardize, lower --C, or raise --max-iter'],
   ];
   if (!standardized) words.push([STANDARDIZE_X, 'use --standardize'], [SCALE_DOWN, `${SCALE_DOWN} (--standardize)`]);
-  const message = words.reduce((m, [library, command]) => m.replace(library, command), err.message);
-  return message === err.message ? err : new ValueError(message);
+  return words.reduce((m, [library, command]) => m.replace(library, command), text);
 }
 
 interface Options {

@@ -115,6 +115,8 @@ export const USE_FLOAT64 = "use provider 'float64'";
 export const CPU_ENGINE = 'a CPU engine';
 /** How checkEngineGamma names the γ it refuses (the svm command: --gamma scale). */
 export const GAMMA_SCALE = "gamma 'scale'";
+/** The advice of SVC.fit's maxIter warning (the svm command says it as its flags). */
+export const MAX_ITER_ADVICE = 'standardize the features, lower C, or raise maxIter';
 
 /**
  * Provider 'engine' computes kernel rows with engine.gram, whose γ is a float32. A numeric γ

@@ -12,7 +12,7 @@ import { checkEngine, type Engine } from '../../engine.js';
 import { ShapeError, SigmoidCoreError, ValueError } from '../../errors.js';
 import { describeValue } from '../../validate.js';
 import { kernelMatrixF64 } from './kernel-f64.js';
-import { engineGramOptions, type KernelParams, resolveGamma, resolveSVCOptions, type ResolvedSVCOptions } from './params.js';
+import { engineGramOptions, type KernelParams, MAX_ITER_ADVICE, resolveGamma, resolveSVCOptions, type ResolvedSVCOptions } from './params.js';
 import { checkKernelValues, type KernelRowProvider } from './provider.js';
 import { EngineRowProvider, SVC_SUMS_REMEDY } from './provider-engine.js';
 import { checkGramSums } from '../float32-sums.js';
@@ -124,7 +124,7 @@ export class SVC {
           converged = false;
           const msg =
             `SVC: the binary problem ${classes[a]} vs ${classes[b]} stopped at maxIter = ${maxIter} iterations before the ` +
-            `KKT violation fell below tol = ${o.tol}; the model may be inaccurate (standardize the features, lower C, or raise maxIter)`;
+            `KKT violation fell below tol = ${o.tol}; the model may be inaccurate (${MAX_ITER_ADVICE})`;
           if (o.onMaxIter === 'throw') throw new ConvergenceError(msg);
           this.#log?.(msg);
         }
