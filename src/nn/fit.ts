@@ -14,7 +14,7 @@ import { DisposedError, GPUOpError, LimitError, ValueError } from '../errors.js'
 import { yielder } from '../next-task.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
-import { checkOptionalFunction, checkSeed, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
+import { checkOptionalFunction, checkPositiveInt, checkSeed, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
 import { StepBacklog } from './backlog.js';
 import { checkRowCount, HostRows, maxTensorBytes, type RowSource, rowsPerTensor, takeRows } from './data.js';
 import { rowPermutation } from './init.js';
@@ -496,8 +496,8 @@ export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFit
   o = optionsObject('fit', o, FIT_KEYS);
   const epochs = o.epochs ?? 1;
   const batchSize = o.batchSize ?? 32;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`epochs must be a positive integer, got ${describeValue(epochs)}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${describeValue(batchSize)}`);
+  checkPositiveInt('epochs', epochs);
+  checkPositiveInt('batchSize', batchSize);
   if (o.seed !== undefined) checkSeed(o.seed);
   const seed = o.seed ?? modelSeed; // the model's own (checked when it was built) shuffled on
   if (o.validationSplit !== undefined) {

@@ -8,7 +8,7 @@ import { DisposedError, GPUOpError, ShapeError, ValueError } from '../errors.js'
 import { CPU_WORK_PER_YIELD } from '../next-task.js';
 import { Tensor } from '../tensor.js';
 import type { BackendKind, LossKind } from '../types.js';
-import { checkFiniteEntries, checkPositive, checkSeed, checkTensorBytes, describeValue, fmtShape, optionKeys, optionsObject } from '../validate.js';
+import { checkFiniteEntries, checkPositive, checkPositiveInt, checkSeed, checkTensorBytes, fmtShape, optionKeys, optionsObject } from '../validate.js';
 import {
   allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, type Prepared, type RowSource, rowSource, rowsPerTensor, takeRows, toHostMatrix, toHostTargets,
 } from './data.js';
@@ -380,7 +380,7 @@ export class Sequential {
     const c = this.#ready('evaluate');
     opts = optionsObject('evaluate', opts, EVALUATE_KEYS);
     const batchSize = opts.batchSize ?? (this.engine.backend === 'cpu' ? cpuBatchRows(this.parameterCount) : EVALUATE_BATCH);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${describeValue(batchSize)}`);
+    checkPositiveInt('batchSize', batchSize);
     const nonFinite = allowNonFiniteOption(opts);
     const hx = await this.#inputs('x', x, nonFinite);
     const hy = await this.#targets('y', y, hx.rows, c.loss, nonFinite);
@@ -421,7 +421,7 @@ export class Sequential {
     if (cols !== this.inputs) throw new ShapeError(`x has ${cols} columns but the model takes ${this.inputs} inputs`);
     const widest = Math.max(this.inputs, ...this.layers.map((l) => (l.kind === 'dense' ? l.units : 0)));
     const batchSize = opts.batchSize ?? predictBatchRows(this.engine.backend, widest, this.parameterCount);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be a positive integer, got ${describeValue(batchSize)}`);
+    checkPositiveInt('batchSize', batchSize);
     const nonFinite = allowNonFiniteOption(opts);
     let X: { rows: RowSource; owned: Tensor | null };
     if (x instanceof Tensor) X = { rows: x, owned: null };
