@@ -5,7 +5,7 @@
 // onBatchEnd leaves at most two fences' work queued, and a fence's GPU error or device loss
 // goes where the epoch's read would have sent it (fit's rejection, or its recovery).
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine, GPUOpError, type Sequential } from '../../src/index.js';
 import { INTERVAL_MS, MAX_PENDING_FENCES, StepBacklog } from '../../src/nn/backlog.js';
 import { adam, dense, sequential, sigmoid } from '../../src/nn/index.js';
@@ -150,24 +150,26 @@ describe('fit on WebGPU keeps a short backlog of submitted steps', () => {
     return { fences, pending: () => fences.filter((f) => !f.settled).length, restore: () => delete (e as { sync?: unknown }).sync };
   }
 
-  let restore: (() => void) | null = null;
-  afterEach(() => {
-    restore?.();
-    restore = null;
-  });
-
   function model(e: Engine): Sequential {
     const m = sequential(e, [dense(6, 16), sigmoid(), dense(16, 3)], { seed: 1 });
     m.compile({ loss: 'softmaxCrossEntropy', optimizer: adam({ lr: 0.01 }) });
     return m;
   }
 
-  it('records no further step while more than two fences are pending, and a stop from onBatchEnd leaves at most two queued', async () => {
-    const e = engines.gpu;
+  /** Runs `body` with a model on `e` and e.sync stubbed by fences; both undone after (pass or fail). */
+  async function withFences(e: Engine, body: (m: Sequential, stub: ReturnType<typeof stubFences>) => Promise<void>): Promise<void> {
     const stub = stubFences(e);
-    restore = stub.restore;
     const m = model(e);
     try {
+      await body(m, stub);
+    } finally {
+      m.dispose();
+      stub.restore();
+    }
+  }
+
+  it('records no further step while more than two fences are pending, and a stop from onBatchEnd leaves at most two queued', async () => {
+    await withFences(engines.gpu, async (m, stub) => {
       const seen: { step: number; pending: number }[] = [];
       class Stop extends Error {}
       let ended = false;
@@ -196,17 +198,11 @@ describe('fit on WebGPU keeps a short backlog of submitted steps', () => {
       expect(seen.at(-1)).toEqual({ step: 3, pending: 2 });
       for (const f of stub.fences) if (!f.settled) f.release(); // fit waits for them: they may hold a GPU error
       await expect(fit).rejects.toBeInstanceOf(Stop);
-    } finally {
-      m.dispose();
-    }
+    });
   });
 
   it("a GPU error a fence took rejects fit with it (the model back at the epoch's start), and no other fence's is unhandled", async () => {
-    const e = engines.gpu;
-    const stub = stubFences(e);
-    restore = stub.restore;
-    const m = model(e);
-    try {
+    await withFences(engines.gpu, async (m, stub) => {
       const before = await Promise.all(m.parameters().map((p) => p.tensor.read()));
       const fit = m.fit(DATA.x, DATA.labels, {
         epochs: 1, batchSize: 10,
@@ -224,17 +220,11 @@ describe('fit on WebGPU keeps a short backlog of submitted steps', () => {
       stub.fences[3]!.release();
       const after = await Promise.all(m.parameters().map((p) => p.tensor.read()));
       expect(after).toEqual(before);
-    } finally {
-      m.dispose();
-    }
+    });
   });
 
   it('an error taken by a fence the epoch never waited for is not lost: the epoch end waits for every fence', async () => {
-    const e = engines.gpu;
-    const stub = stubFences(e);
-    restore = stub.restore;
-    const m = model(e);
-    try {
+    await withFences(engines.gpu, async (m, stub) => {
       const fit = m.fit(DATA.x, DATA.labels, {
         epochs: 1, batchSize: 100, // 2 steps: 2 fences, none waited for in the loop
         onBatchEnd: async ({ step }) => {
@@ -247,9 +237,7 @@ describe('fit on WebGPU keeps a short backlog of submitted steps', () => {
       });
       await expect(fit).rejects.toThrow(/taken by a fence/);
       expect(stub.fences).toHaveLength(2);
-    } finally {
-      m.dispose();
-    }
+    });
   });
 
   it('a GPU error taken by a fence still pending when onBatchEnd throws rejects fit: no later read would report it', async () => {
@@ -301,15 +289,9 @@ describe('fit on WebGPU keeps a short backlog of submitted steps', () => {
   });
 
   it('the CPU backend makes no fence', async () => {
-    const e = engines.cpu;
-    const stub = stubFences(e);
-    restore = stub.restore;
-    const m = model(e);
-    try {
+    await withFences(engines.cpu, async (m, stub) => {
       await m.fit(DATA.x, DATA.labels, { epochs: 1, batchSize: 10, onBatchEnd: () => sleep(INTERVAL_MS + 5) });
       expect(stub.fences).toHaveLength(0);
-    } finally {
-      m.dispose();
-    }
+    });
   });
 });
