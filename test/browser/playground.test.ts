@@ -122,10 +122,10 @@ async function trainAndFixBatchWhileDigitsLoad(page: Page): Promise<void> {
   await digits.release();
 }
 
-/** Presses Pause, waits until every queued action has finished, and returns the state. */
-async function pauseAndSnapshot(page: Page): Promise<Snapshot> {
+/** Presses Pause, waits (up to `ms`) until every queued action has finished, and returns the state. */
+async function pauseAndSnapshot(page: Page, ms?: number): Promise<Snapshot> {
   await press(page, '#pause');
-  await settled(page);
+  await settled(page, ms);
   return snapshot(page);
 }
 
@@ -387,9 +387,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
       timeout: 30_000,
       polling: 50,
     });
-    await press(page, '#pause');
-    await settled(page, 30_000); // a second queued loop would start training again
-    s = await snapshot(page);
+    s = await pauseAndSnapshot(page, 30_000); // a second queued loop would start training again
     expect(s.state, `${s.error}`).toBe('idle');
     await sleep(500);
     expect((await snapshot(page)).epochs.length, 'epochs after Pause').toBe(s.epochs.length);
@@ -405,9 +403,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
     // (up to 3 minutes), though it cuts the epoch short between two steps. fit now keeps its
     // submitted steps a few tens of milliseconds of GPU work ahead (src/nn/backlog.ts).
     await sleep(3_000);
-    await press(page, '#pause');
-    await settled(page, 10_000);
-    const s = await snapshot(page);
+    const s = await pauseAndSnapshot(page, 10_000);
     expect(s.state, `${s.error}`).toBe('idle');
     expect(s.epochs).toHaveLength(0);
     await backFromWideDigits(w);
@@ -848,9 +844,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
       await press(page, '#train');
       await page.waitForFunction(() => window.__playground?.state === 'training', { timeout: 10_000, polling: 50 });
       await sleep(300);
-      await press(page, '#pause');
-      await settled(page, 10_000);
-      const s = await snapshot(page);
+      const s = await pauseAndSnapshot(page, 10_000);
       expect(s.state, `${s.error}`).toBe('idle');
       expect(s.epochs, 'the epoch cut short is not logged').toHaveLength(0);
       live.push(s.memory!.liveTensors);
