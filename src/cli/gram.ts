@@ -13,7 +13,7 @@ import { GRAM_KERNELS, kernelOverflow, MAX_DEGREE, resolveGramOptions, type Reso
 import { csvChunks, readCsv } from '../io/csv.js';
 import { AtomicFile, readText } from '../io/files.js';
 import { checkGramSums } from '../kernels/float32-sums.js';
-import { gramTiles, planGramTiles } from '../kernels/gram-tiled.js';
+import { checkedGramTiles, planGramTiles } from '../kernels/gram-tiled.js';
 import type { GramKernel, GramOptions } from '../types.js';
 import { checkFinite } from '../validate.js';
 import { choiceFlag, type Command, degreeFlag, type Flags, float32Flag, intFlag, outputFlag, quietIo, UsageError, usageCheck } from './args.js';
@@ -81,7 +81,7 @@ export const gramCommand: Command<typeof flags> = {
     const t0 = performance.now();
     const out = await AtomicFile.create(outPath);
     try {
-      // As gramTiles would, but with the command line's remedy.
+      // As gramTiles would, but with the command line's remedy (so checkedGramTiles, not gramTiles).
       checkGramSums(engine, 'gram', resolved, y ? [x, y] : [x], ', or use --backend cpu (it sums in float64)');
       const plan = tiling(() => planGramTiles(engine.limits, n, m, x.cols, false, { tileRows: tile, tileCols: tile }), tile);
       const bands = Math.ceil(n / plan.tileRows);
@@ -92,7 +92,7 @@ export const gramCommand: Command<typeof flags> = {
       // One band of rows (tileRows × m) at a time: filled by its tiles, checked, written.
       let band: Float32Array = new Float32Array(0);
       let lastReport = performance.now();
-      await gramTiles(engine, x, y ?? x, { ...resolved, tileRows: plan.tileRows, tileCols: plan.tileCols }, async (t) => {
+      await checkedGramTiles(engine, x, y ?? x, { tileRows: plan.tileRows, tileCols: plan.tileCols }, resolved, async (t) => {
         if (t.colStart === 0) band = t.cols === m ? t.data : new Float32Array(t.rows * m);
         if (t.cols !== m) {
           for (let r = 0; r < t.rows; r++) band.set(t.data.subarray(r * t.cols, (r + 1) * t.cols), r * m + t.colStart);

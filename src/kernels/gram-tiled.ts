@@ -183,6 +183,18 @@ export async function gramTiles(
   engine: Engine, x: Matrix, y: Matrix | null, options: GramTileOptions, onTile: (tile: GramTile) => void | Promise<void>,
 ): Promise<GramTiling> {
   const { opts, resolved } = checkGramArgs('gramTiles', engine, x, y, options);
+  return checkedGramTiles(engine, x, y, opts, resolved, onTile);
+}
+
+/**
+ * gramTiles after checkGramArgs (`opts` checked, `resolved` its kernel options): for
+ * gramMatrix and the gram command, which check X, Y and the float32 sums once, before it
+ * (the command with its own remedy). Not exported from the package.
+ */
+export async function checkedGramTiles(
+  engine: Engine, x: Matrix, y: Matrix | null, opts: GramTileOptions, resolved: ResolvedGramOptions,
+  onTile: (tile: GramTile) => void | Promise<void>,
+): Promise<GramTiling> {
   if (typeof onTile !== 'function') throw new ValueError('gramTiles: onTile must be a function');
   checkOptionalFunction('gramTiles: onProgress', opts.onProgress);
   const d = x.cols;
@@ -307,7 +319,7 @@ export async function gramTiles(
 export async function gramMatrix(
   engine: Engine, x: Matrix, y: Matrix | null, options?: GramTileOptions,
 ): Promise<Float32Array> {
-  const { opts } = checkGramArgs('gramMatrix', engine, x, y, options); // gramTiles checks again: cheap, O((N + M)·d)
+  const { opts, resolved } = checkGramArgs('gramMatrix', engine, x, y, options);
   const n = x.rows;
   const m = y ? y.rows : x.rows;
   const entries = n * m;
@@ -324,7 +336,7 @@ export async function gramMatrix(
     if (err instanceof RangeError) throw tooBig(err.message);
     throw err;
   }
-  await gramTiles(engine, x, y, opts, (t) => {
+  await checkedGramTiles(engine, x, y, opts, resolved, (t) => {
     if (t.cols === m) {
       k.set(t.data, t.rowStart * m);
       return;
