@@ -4,7 +4,7 @@
 // indices into the [n, C] target matrix of a softmax model.
 
 import { ValueError } from '../errors.js';
-import { describeValue, optionKeys, optionsObject } from '../validate.js';
+import { checkPositiveInt, describeValue, optionKeys, optionsObject } from '../validate.js';
 import type { Matrix } from './matrix.js';
 
 export type Task = 'classification' | 'regression';
@@ -82,7 +82,7 @@ export function classIndices(values: ArrayLike<number>, classes: readonly number
 
 /** [n, classes] matrix with a 1 in column labels[i] of row i. */
 export function oneHot(labels: ArrayLike<number>, classes: number): Matrix {
-  if (!Number.isInteger(classes) || classes < 1) throw new ValueError(`oneHot: classes must be a positive integer, got ${describeValue(classes)}`);
+  checkPositiveInt('oneHot: classes', classes);
   const n = labels.length;
   if (n === 0) throw new ValueError('oneHot: no labels');
   const data = new Float32Array(n * classes);

@@ -28,11 +28,10 @@
 // and `negativeEigenvalues` report how indefinite the sampled K_mm was.
 
 import { checkEngine, type Engine } from '../engine.js';
-import { ValueError } from '../errors.js';
 import { resolveGramOptions, type ResolvedGramOptions, SYMMETRIC_GRAM_KEY_NAMES } from '../gram-options.js';
 import type { Matrix } from '../data/matrix.js';
 import type { SymmetricGramKernel, SymmetricGramOptions } from '../types.js';
-import { describeValue, optionKeys, optionsObject } from '../validate.js';
+import { checkPositiveInt, optionKeys, optionsObject } from '../validate.js';
 import {
   blockRows, checkInputMatrix, checkKernelFinite, checkSymmetricKernel, checkWidth, gatherRows, mapRowBlocks, sampleRowIndices,
 } from './landmarks.js';
@@ -145,7 +144,7 @@ export class Nystroem {
     checkGramSums(engine, 'Nystroem.transform', this.gramOptions, [x, this.#components]);
     const m = this.size;
     const rows = opts.blockRows ?? blockRows(engine, x.rows, x.cols, m);
-    if (!Number.isInteger(rows) || rows < 1) throw new ValueError(`blockRows must be a positive integer, got ${describeValue(rows)}`);
+    checkPositiveInt('blockRows', rows);
     const c = engine.tensor(this.#components.data, [m, this.features]);
     const norm = engine.tensor(Float32Array.from(this.#normalization), [m, m]);
     try {

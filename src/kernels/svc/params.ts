@@ -5,7 +5,7 @@ import { ValueError } from '../../errors.js';
 import { checkDegree, STANDARDIZE_X } from '../../gram-options.js';
 import type { Matrix } from '../../data/matrix.js';
 import type { GramOptions } from '../../types.js';
-import { checkFinite, checkOptionalFunction, describeValue, MAX_FLOAT32, MIN_NORMAL_FLOAT32, optionKeys, optionsObject } from '../../validate.js';
+import { checkFinite, checkOptionalFunction, checkPositiveInt, describeValue, MAX_FLOAT32, MIN_NORMAL_FLOAT32, optionKeys, optionsObject } from '../../validate.js';
 import type { SVCKernel, SVCOptions, SVCProviderKind } from './types.js';
 
 /** Kernels after alias resolution. */
@@ -68,7 +68,7 @@ export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
     throw new ValueError(`cacheSize must be a number of MB > 0, got ${describeValue(cacheSize)}`);
   }
   const batchRows = o.batchRows ?? 64;
-  if (!Number.isInteger(batchRows) || batchRows < 1) throw new ValueError(`batchRows must be a positive integer, got ${describeValue(batchRows)}`);
+  checkPositiveInt('batchRows', batchRows);
   const provider = o.provider ?? 'engine';
   if (provider !== 'engine' && provider !== 'float64') {
     throw new ValueError(`provider must be 'engine' or 'float64', got ${JSON.stringify(provider)}`);
