@@ -1,8 +1,9 @@
 // The training and evaluation loops. The data is on the device (uploaded once per call);
 // each epoch uploads one small index tensor (the seeded shuffle). A training step is
 // gather batch → forward → engine.lossGrad → backward → optimizer updates → accumulate
-// the epoch's loss·rows, correct count and ‖∂L/∂W‖² into slots of one stats vector ON THE
-// DEVICE (engine.axpyInto with an offset) → engine.flush(): one queue submission per step
+// the step's loss·rows (in a slot of its own: loss-slots.ts), the correct count and ‖∂L/∂W‖²
+// into slots of one stats vector ON THE DEVICE (engine.axpyInto with an offset) →
+// engine.flush(): one queue submission per step
 // and no readback inside an epoch (on WebGPU a fence now and then keeps the steps submitted
 // and not yet run to a short backlog: backlog.ts). At the end of the epoch the learned α (and
 // the recorded step losses, in their own slots) join the same vector, which is read once.
@@ -18,6 +19,7 @@ import { checkOptionalFunction, checkPositiveInt, checkSeed, describeValue, opti
 import { StepBacklog } from './backlog.js';
 import { checkRowCount, HostRows, maxTensorBytes, type RowSource, rowsPerTensor, takeRows } from './data.js';
 import { rowPermutation } from './init.js';
+import { LossSlots } from './loss-slots.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
 import type { Network, ParamTensors } from './network.js';
 import type { Optimizer } from './optimizers.js';
@@ -98,10 +100,12 @@ function makeHalf(ctx: TrainContext, outputs: number): Tensor | null {
   return ctx.accuracy === 'binaryHalf' ? ctx.engine.tensor(new Float32Array(outputs).fill(-0.5), [outputs]) : null;
 }
 
-/** Slots of the per-epoch stats vector: [loss·rows, correct, ‖dW‖² per dense layer..., learned α..., step losses...]. */
-const LOSS_SLOT = 0;
-const CORRECT_SLOT = 1;
-const GRAD_SLOT = 2;
+/**
+ * Slots of the per-epoch stats vector: [correct, ‖dW‖² per dense layer..., learned α...,
+ * loss·rows (LossSlots)..., step losses...].
+ */
+const CORRECT_SLOT = 0;
+const GRAD_SLOT = 1;
 
 function disposeAll(ts: readonly (Tensor | null | undefined)[]): void {
   for (const t of ts) t?.dispose();
@@ -126,7 +130,8 @@ export async function fitLoop(
   const learnedAlphas = net.params.filter((p) => p.name.endsWith('.alpha'));
   const nDense = net.denseLayers.length;
   const alphaSlot = GRAD_SLOT + nDense;
-  const stepSlot = alphaSlot + learnedAlphas.length;
+  const lossSlots = new LossSlots(alphaSlot + learnedAlphas.length, steps);
+  const stepSlot = lossSlots.offset + lossSlots.count;
   const statsLength = stepSlot + (o.recordStepLosses ? steps : 0);
   const history: History = { epochs: [], loss: [], stoppedEarly: false };
   if (ctx.accuracy !== null) history.accuracy = [];
@@ -203,7 +208,7 @@ export async function fitLoop(
             const start = s * bs;
             const rows = Math.min(bs, n - start);
             partEpoch = true;
-            trainStep(ctx, data, pm, order, start, rows, st, o.recordStepLosses ? stepSlot + s : null, half);
+            trainStep(ctx, data, pm, order, start, rows, st, lossSlots, s, o.recordStepLosses ? stepSlot + s : null, half);
             e.flush();
             const behind = backlog?.add();
             if (behind !== undefined) await behind; // a fence's GPU error or loss: as the epoch's read would throw it
@@ -235,7 +240,7 @@ export async function fitLoop(
 
       const logs: EpochLogs = {
         epoch,
-        loss: values[LOSS_SLOT]! / n,
+        loss: lossSlots.sum(values) / n,
         gradNorms: net.denseLayers.map((_, i) => Math.sqrt(values[GRAD_SLOT + i]! / steps)),
         alphas: net.sigmoidLayers.map((layer) => {
           const fixed = fixedAlphas.get(layer);
@@ -328,10 +333,10 @@ function recordStep(
   }
 }
 
-/** One recorded training step of the fit loop; every tensor it makes is freed before it returns. */
+/** Step `step` of the fit loop, recorded; every tensor it makes is freed before it returns. */
 function trainStep(
   ctx: TrainContext, data: DeviceData, perm: Tensor, order: Float32Array, start: number, rows: number,
-  stats: Tensor, stepLossSlot: number | null, half: Tensor | null,
+  stats: Tensor, lossSlots: LossSlots, step: number, stepLossSlot: number | null, half: Tensor | null,
 ): void {
   const e = ctx.engine;
   const temps: (Tensor | null)[] = [];
@@ -345,7 +350,7 @@ function trainStep(
       correct = countCorrect(ctx, out, yb, half);
       temps.push(correct);
     });
-    e.axpyInto(stats, loss, rows, LOSS_SLOT);
+    lossSlots.add(e, stats, loss, rows, step);
     if (correct !== null) e.axpyInto(stats, correct, 1, CORRECT_SLOT);
     weightSqNorms.forEach((sq, i) => e.axpyInto(stats, sq, 1, GRAD_SLOT + i));
     if (stepLossSlot !== null) e.axpyInto(stats, loss, 1, stepLossSlot);
@@ -408,15 +413,6 @@ export class InferencePauses {
 }
 
 /**
- * Slots of evaluateLoop's loss sums (at most 16 KiB): batch b's loss·rows goes to slot
- * b mod EVALUATE_SLOTS, and the slots are added in float64 after the read. One float32 sum
- * that every batch added to drifted by about 1e-6 relative over 1000 batches (30,000 rows
- * through 784-256-256-10 in 29-row batches: 8e-7, in 8-row ones 1.6e-6; fit's validation runs
- * batches of its batchSize, 32 by default); with a slot per batch, 3e-9 and 2e-10.
- */
-const EVALUATE_SLOTS = 4096;
-
-/**
  * Mean loss (and accuracy) over rows start..start+rows−1 of x/y, batch by batch, yielding
  * between them (InferencePauses); one readback at the end.
  */
@@ -431,10 +427,10 @@ export async function evaluateLoop(
   // Rows kept on the host: each batch is one upload, so it must fit in a device tensor.
   const cap = x instanceof HostRows ? rowsPerTensor(e, x.cols) : rows;
   const bs = Math.min(batchSize, rows, cap);
-  // [loss·rows per slot (EVALUATE_SLOTS)..., correct] (the count is an integer below 2^24: exact in float32).
-  const slots = Math.min(Math.ceil(rows / bs), EVALUATE_SLOTS);
+  // [correct, loss·rows (LossSlots)...] (the count is an integer below 2^24: exact in float32).
+  const lossSlots = new LossSlots(CORRECT_SLOT + 1, Math.ceil(rows / bs));
   const idx = e.tensor(order, [rows]);
-  const stats = e.zeros([slots + 1]);
+  const stats = e.zeros([lossSlots.offset + lossSlots.count]);
   const half = makeHalf(ctx, outputs);
   const pauses = new InferencePauses(ctx.net);
   try {
@@ -454,18 +450,16 @@ export async function evaluateLoop(
         temps.push(loss, grad);
         const correct = countCorrect(ctx, out, yb, half);
         temps.push(correct);
-        e.axpyInto(stats, loss, count, b % slots);
-        if (correct !== null) e.axpyInto(stats, correct, 1, slots);
+        lossSlots.add(e, stats, loss, count, b);
+        if (correct !== null) e.axpyInto(stats, correct, 1, CORRECT_SLOT);
       } finally {
         disposeAll(temps);
       }
       e.flush();
     }
     const v = await stats.read();
-    let lossSum = 0;
-    for (let i = 0; i < slots; i++) lossSum += v[i]!;
-    const result: EvaluateResult = { loss: lossSum / rows, samples: rows };
-    if (ctx.accuracy !== null) result.accuracy = v[slots]! / (rows * accuracyPerRow(ctx, outputs));
+    const result: EvaluateResult = { loss: lossSlots.sum(v) / rows, samples: rows };
+    if (ctx.accuracy !== null) result.accuracy = v[CORRECT_SLOT]! / (rows * accuracyPerRow(ctx, outputs));
     return result;
   } finally {
     disposeAll([idx, half, stats]);

@@ -1,7 +1,8 @@
 // Training end to end on both backends: WebGPU and CPU agree step by step (first 20 step
 // losses and the weights after them), a backend repeats itself bit for bit, XOR is learned
 // (and a single sigmoid unit learns AND and OR but not XOR), the epoch logs are consistent
-// (loss = mean of step losses, gradient norms, learned α, validation), and 1,000 training
+// (loss = mean of step losses and, over thousands of steps, the float64 loss without drift;
+// gradient norms, learned α, validation), and 1,000 training
 // steps leave the engine's live memory flat.
 import { describe, expect, it } from 'vitest';
 import { type Engine, type History, type LayerSpec, type OptimizerSpec, type Sequential } from '../../src/index.js';
@@ -10,6 +11,7 @@ import { adam, dense, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.
 import { useEngines } from '../helpers/engines.js';
 import { expectClose } from '../helpers/expectClose.js';
 import { AND, blobs, LOGIC_X, OR, XOR } from './data-helpers.js';
+import { refForward, refLoss } from './reference-net.js';
 
 const engines = useEngines();
 const bothEngines = (): [string, Engine][] => [['cpu', engines.cpu], ['webgpu', engines.gpu]];
@@ -295,6 +297,31 @@ describe('epoch logs', () => {
         }
         const acc = h.accuracy![1]!;
         expect(acc * 103).toBeCloseTo(Math.round(acc * 103), 6);
+      } finally {
+        m.dispose();
+      }
+    }
+  });
+
+  it('the epoch loss adds its steps without drift: 5003 one-row steps (cpu) or 1500 two-row ones (webgpu) give the float64 mean of the row losses', async () => {
+    // lr 1e-30: every update rounds away (the biases, from 0, move by ~1e-30), so each epoch's
+    // exact loss is the float64 forward pass of the weights the fit ends with. One float32 sum
+    // that every step added to was 1.0e-6 (cpu) and 1.9e-7 (webgpu) off here; a slot per step,
+    // 1e-9 and 2e-8 (the WebGPU row losses are float32: exp and log).
+    const layers = [dense(5, 7), sigmoid({ learnAlpha: true }), dense(7, 3)];
+    const cases = [[engines.cpu, 5003, 1, 1e-8], [engines.gpu, 2999, 2, 1e-7]] as const;
+    for (const [e, rows, batchSize, rtol] of cases) {
+      const d = blobs(13, rows, 5, 3);
+      const m = sequential(e, layers, { seed: 2 });
+      try {
+        m.compile({ loss: 'softmaxCrossEntropy', optimizer: sgd({ lr: 1e-30 }) });
+        const h = await m.fit(d.x, d.labels, { epochs: 2, batchSize, seed: 5, recordStepLosses: true });
+        expect(h.stepLosses).toHaveLength(2 * Math.ceil(rows / batchSize));
+        const params = new Map<string, Float64Array>();
+        for (const p of m.parameters()) params.set(p.name, Float64Array.from(await p.tensor.read()));
+        const { out, cols } = refForward(layers, params, d.x.flat(), rows);
+        const exact = refLoss('softmaxCrossEntropy', out, d.onehot.flat(), rows, cols);
+        expectClose(h.loss, [exact, exact], { rtol, atol: 0, label: `${e.backend} epoch losses over ${h.epochs[0]!.steps} steps` });
       } finally {
         m.dispose();
       }
