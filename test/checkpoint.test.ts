@@ -5,7 +5,8 @@
 // checkpoint; a write that fails midway leaves the previous checkpoint intact and loadable;
 // truncated, foreign, header-edited and mismatched checkpoints throw ValueErrors and change
 // nothing, as does a resume on other training data of the same size (its CRC-32 differs),
-// and a checkpoint_version "1" file (before these checks) still resumes; the
+// and a checkpoint_version "1" file (before these checks) still resumes; the checkpoint of an
+// unseeded fit that shuffled on from an earlier one resumes with its orders (fit.shuffleEpoch); the
 // OPFS and IndexedDB stores are unit-tested against small in-memory fakes (no browser).
 // The removal of temp files a killed writer left is tested in test/temp-files.test.ts.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -128,7 +129,7 @@ describe('resume gives the uninterrupted run', () => {
       const ck = parseCheckpoint(new Uint8Array(readFileSync(path)));
       expect(ck.epochsCompleted).toBe(2);
       expect(ck.optimizerSteps).toBe(14);
-      expect(ck.fit).toEqual({ seed: 9, shuffle: true, batchSize: 16, trainRows: 100, epochs: 2 });
+      expect(ck.fit).toEqual({ seed: 9, shuffleEpoch: 0, shuffle: true, batchSize: 16, trainRows: 100, epochs: 2 });
       expect(ck.optimizer).toEqual(adam({ lr: 0.01 }));
       const names = [...ck.tensors.keys()];
       expect(names).toContain('layers.0.weight');
@@ -309,6 +310,27 @@ describe('a fit that fails or stops part-way', () => {
     }
   });
 
+  it('the checkpoint of an unseeded fit that shuffled on from an earlier one records where (fit.shuffleEpoch) and resumes with its orders', async () => {
+    const FIT_S = { batchSize: 16, recordStepLosses: true } as const; // no seed: the model's own, shuffled on
+    const opt = adam({ lr: 0.01 });
+    const [full, first, second] = [model(engines.cpu, opt), model(engines.cpu, opt), model(engines.cpu, opt, 77)];
+    const store = memoryStore();
+    try {
+      await full.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 1 });
+      const hf = await full.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 3 }); // the model's epochs 1–3
+      await first.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 1 });
+      await first.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 3, checkpoint: { to: store }, onEpochEnd: ({ epoch }) => epoch !== 0 });
+      expect(parseCheckpoint(store.bytes!).fit).toMatchObject({ seed: 4, shuffleEpoch: 1 });
+      // second (init seed 77, no fit yet) would shuffle from its own seed: the checkpoint's stream wins.
+      const hr = await second.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 3, resumeFrom: store });
+      expect(hr.stepLosses).toEqual(hf.stepLosses!.slice(8)); // epochs 1 and 2 of the run (8 steps each), bit for bit on the CPU
+    } finally {
+      full.dispose();
+      first.dispose();
+      second.dispose();
+    }
+  });
+
   it('onEpochEnd stopping the run between checkpoints writes one for the epoch it stopped at (resumable)', async () => {
     const store = memoryStore();
     const m = model(engines.cpu, adam({ lr: 0.01 }));
@@ -462,6 +484,13 @@ describe('bad checkpoints', () => {
       // A model layout this version does not know, inside an otherwise good checkpoint.
       const parsed = parseSafetensors(good);
       await expectRejected(m, encodeSafetensors(parsed.tensors, { ...parsed.metadata, format_version: '2' }, { checksum: true }), /format_version "2" is not supported/);
+      const edited = (changes: Record<string, string>) => encodeSafetensors(parsed.tensors, { ...parsed.metadata, ...changes }, { checksum: true });
+      await expectRejected(m, edited({ checkpoint_version: '4' }), /checkpoint_version "4" is not supported \(this version reads "1", "2", "3"\)/);
+      // Version "3" records where in its seed's shuffle stream the run started; without it, no resume.
+      const { shuffleEpoch, ...fitWithout } = JSON.parse(parsed.metadata.fit!) as Record<string, unknown>;
+      expect(shuffleEpoch).toBe(0);
+      await expectRejected(m, edited({ fit: JSON.stringify(fitWithout) }), /__metadata__\.fit must be \{ seed, shuffleEpoch, shuffle, batchSize, trainRows, epochs \}/);
+      await expectRejected(m, edited({ fit: JSON.stringify({ ...fitWithout, shuffleEpoch: -1 }) }), /__metadata__\.fit must be/);
       await expectRejected(m, await a.save(), /model saved by model\.save\(\).*model\.load/);
       await expectRejected(m, good, /already completed 2 epochs/, { epochs: 2 });
       await expectRejected(m, good, /batchSize 16, this fit asks for 8/, { batchSize: 8 });

@@ -1,10 +1,12 @@
-// Data utilities: seeded stratified splits, standardisation fit on train only, label
-// handling (classification vs regression, class mapping), one-hot, column selection.
+// Data utilities: seeded stratified splits, the seed mixer (against a BigInt rewrite),
+// standardisation fit on train only, label handling (classification vs regression, class
+// mapping), one-hot, column selection.
 import { describe, expect, it } from 'vitest';
 import {
   applyStandardizer, dropColumn, labelsFromColumn, oneHot, randomSplit, resolveColumn, seededRandom, selectColumns, standardize,
   stratifiedSplit, takeRows,
 } from '../src/data/index.js';
+import { mixSeed } from '../src/data/random.js';
 import { ValueError } from '../src/errors.js';
 
 /** 10 classes of unequal sizes (class k has 5 + 3k rows), interleaved. */
@@ -96,6 +98,48 @@ describe('stratifiedSplit', () => {
     const tiny = stratifiedSplit([0, 1, 0], { testFraction: 0.01 });
     expect(tiny.test.length).toBe(1);
     expect(tiny.train.length).toBe(2);
+  });
+});
+
+describe('mixSeed', () => {
+  /** murmur3's fmix32 in BigInt arithmetic (an independent rewrite of random.ts's Math.imul form). */
+  const fmix = (h: bigint): bigint => {
+    const M = 0xffffffffn;
+    h = ((h ^ (h >> 16n)) * 0x85ebca6bn) & M;
+    h = ((h ^ (h >> 13n)) * 0xc2b2ae35n) & M;
+    return h ^ (h >> 16n);
+  };
+  /** mixSeed's definition: the 64-bit two's-complement words of seed and index, low then high, folded in turn. */
+  const reference = (seed: number, index: number): number => {
+    let h = 0x9e3779b9n;
+    for (const v of [seed, index]) {
+      const u = BigInt.asUintN(64, BigInt(v));
+      h = fmix(h ^ (u & 0xffffffffn));
+      h = fmix(h ^ (u >> 32n));
+    }
+    return Number(h);
+  };
+
+  it('folds both words of the seed and of the index, negative ones as two\'s complement', () => {
+    const r = seededRandom(77);
+    const values = [0, 1, -1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, -(2 ** 32), 2 ** 52, -(2 ** 52), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    for (let i = 0; i < 20; i++) values.push(Math.floor((r.next() - 0.5) * 2 ** 53));
+    for (const seed of values) for (const index of values) expect(mixSeed(seed, index), `${seed}, ${index}`).toBe(reference(seed, index));
+  });
+
+  it('128 seeds × 64 indices give 8192 distinct seeds (seed + index gave 191); high seed bits count', () => {
+    const seen = new Set<number>();
+    for (let seed = -64; seed < 64; seed++) for (let index = 0; index < 64; index++) seen.add(mixSeed(seed, index));
+    expect(seen.size).toBe(128 * 64);
+    // Seeds that differ only above bit 32 (mulberry32 alone folds 2^32 + 1 onto 0).
+    expect(mixSeed(2 ** 32 + 1, 0)).not.toBe(mixSeed(0, 0));
+    expect(mixSeed(2 ** 32, 0)).not.toBe(mixSeed(0, 0));
+  });
+
+  it('refuses a seed or an index that is not a safe integer, naming it', () => {
+    expect(() => mixSeed(1.5, 0)).toThrow(/mixSeed: seed must be an integer, got 1\.5/);
+    expect(() => mixSeed(0, 2 ** 53)).toThrow(/mixSeed: index must be an integer/);
+    expect(() => mixSeed(Number.NaN, 0)).toThrow(ValueError);
   });
 });
 

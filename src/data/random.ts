@@ -1,5 +1,6 @@
-// Seeded pseudo-random numbers (mulberry32) for data splits and shuffles: the same seed
-// gives the same sequence in Node and in the browser.
+// Seeded pseudo-random numbers (mulberry32) for data splits and shuffles, and mixSeed, which
+// derives the seed of one of several streams (fit's epochs) from a seed: the same seed gives
+// the same sequence in Node and in the browser.
 
 import { ValueError } from '../errors.js';
 import { checkSeed, describeValue } from '../validate.js';
@@ -36,6 +37,33 @@ export function mulberry32(seed: number): Random {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   return { next, int: (n) => Math.floor(next() * n) };
+}
+
+/**
+ * The seed of stream `index` of `seed` (fit's epoch e of a shuffle seed): the 32-bit words of
+ * both (high ones too) folded in turn through murmur3's finaliser, a bijection of 32-bit
+ * values, so a seed's indices 0..2^32−1 give distinct seeds and distinct (seed, index) pairs
+ * unrelated ones. seed + index made seed s's stream e + 1 seed s + 1's stream e.
+ * Any safe integers; the result is in 0..2^32−1 (mulberry32's state is 32 bits anyway).
+ * Not exported from the package.
+ */
+export function mixSeed(seed: number, index: number): number {
+  for (const [name, v] of [['seed', seed], ['index', index]] as const) {
+    if (!Number.isSafeInteger(v)) throw new ValueError(`mixSeed: ${name} must be an integer, got ${describeValue(v)}`);
+  }
+  let h = 0x9e3779b9;
+  for (const v of [seed, index]) {
+    h = fmix32(h ^ (v >>> 0)); // the low word (two's complement for a negative v)
+    h = fmix32(h ^ (Math.floor(v / 4294967296) >>> 0)); // the high one
+  }
+  return h;
+}
+
+/** murmur3's 32-bit finaliser: every input bit flips about half the output bits. */
+function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** Shuffles `a` in place (Fisher–Yates) and returns it. */

@@ -9,13 +9,14 @@
 //   optimizer.{parameter}.velocity             SGD's momentum buffer (momentum > 0 only)
 // and in __metadata__ (all strings):
 //   format "sigmoid-core", format_version "1", layers (JSON), seed (the model's), loss
-//   checkpoint "sigmoid-core-checkpoint", checkpoint_version "2"
+//   checkpoint "sigmoid-core-checkpoint", checkpoint_version "3"
 //   optimizer         JSON of the OptimizerSpec
 //   optimizer_steps   updates done so far (Adam's bias-correction step)
 //   epochs_completed  epochs of the run done (the next one to run is this index)
-//   fit               JSON { seed, shuffle, batchSize, trainRows, epochs }: the shuffle's
-//                     "RNG state" — epoch e's row order is rowPermutation(trainRows,
-//                     seed + e + …, shuffle), so seed + the epoch index fix it exactly.
+//   fit               JSON { seed, shuffleEpoch, shuffle, batchSize, trainRows, epochs }: the
+//                     shuffle's "RNG state" — epoch e's row order is rowPermutation(trainRows,
+//                     mixSeed(seed, shuffleEpoch + e), shuffle) (fit.ts's ShuffleStream), so
+//                     they and the epoch index fix it exactly.
 //   train_x_crc32     CRC-32 of the training rows fit trained on, as little-endian float32
 //   train_y_crc32     (rows 0..trainRows−1 of x, and of y as the model takes it: class labels
 //                     as one-hot rows), so a resume on other data with the same row count is
@@ -29,6 +30,10 @@
 // Version "2" added metadata_crc32 and train_*_crc32 and requires them (a file stripped of
 // them is refused). Version "1" files (without them) are still read, their header and data
 // unchecked; a version "1" reader refuses "2", which it would resume without those checks.
+// Version "3" mixes the seed and the epoch (fit.shuffleEpoch, required) where the versions
+// before took epoch e's order from seed + e + 1000003, which made seed s + 1 shuffle as seed s
+// one epoch later: "1" and "2" files still resume (shuffleEpoch 0), with this version's orders
+// for the epochs left, and a version "2" reader refuses "3", which it would shuffle the old way.
 // The values are read back with ONE readback per checkpoint: every tensor is copied into
 // slots of one device vector first (engine.axpyInto at an offset, exact: 0 + 1·x = x).
 
@@ -37,20 +42,19 @@ import { checkFiniteEntries, describeValue, optionKeys, optionsObject } from '..
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { type CheckpointStore, type CheckpointTarget, checkpointStore, isStore } from './checkpoint-store.js';
-import type { ResolvedFitOptions, TrainContext } from './fit.js';
+import type { ResolvedFitOptions, ShuffleStream, TrainContext } from './fit.js';
 import { checkOptimizerSpec } from './optimizers.js';
 import { checkFormatVersion, crc32Floats, encodeSafetensors, metadataSeed, modelMetadata, parseSafetensors, type SafetensorEntry } from './safetensors.js';
 import { checkedWeights, checkSameArchitecture } from './sequential.js';
 import type { FitOptions, LayerSpec, OptimizerSpec } from './types.js';
 
 export const CHECKPOINT_TAG = 'sigmoid-core-checkpoint';
-export const CHECKPOINT_VERSION = '2';
+export const CHECKPOINT_VERSION = '3';
 /** The checkpoint_versions this version reads (see the header). */
-const READABLE_VERSIONS = ['1', CHECKPOINT_VERSION];
+const READABLE_VERSIONS = ['1', '2', CHECKPOINT_VERSION];
 
 /** The fit settings that fix the run's batches (stored so a resumed run repeats them). */
-export interface CheckpointFitState {
-  seed: number;
+export interface CheckpointFitState extends ShuffleStream {
   shuffle: boolean;
   batchSize: number;
   trainRows: number;
@@ -175,7 +179,7 @@ export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Check
   }
   if (!READABLE_VERSIONS.includes(m.checkpoint_version ?? '')) {
     throw new ValueError(
-      `${source}: checkpoint_version ${JSON.stringify(m.checkpoint_version)} is not supported (this version reads ${READABLE_VERSIONS.map((v) => `"${v}"`).join(' and ')})`,
+      `${source}: checkpoint_version ${JSON.stringify(m.checkpoint_version)} is not supported (this version reads ${READABLE_VERSIONS.map((v) => `"${v}"`).join(', ')})`,
     );
   }
   // parseSafetensors checked it when present; from version 2 on it must be, with the data's fingerprint.
@@ -209,13 +213,18 @@ export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Check
     throw new ValueError(`${source}: __metadata__.optimizer: ${err instanceof Error ? err.message : String(err)}`);
   }
   const fit = json('fit') as CheckpointFitState;
+  // Versions before "3" had no shuffleEpoch: their seed alone stood for the stream (0 here).
+  const before3 = m.checkpoint_version !== CHECKPOINT_VERSION;
   if (
     typeof fit !== 'object' || fit === null || !Number.isSafeInteger(fit.seed) || typeof fit.shuffle !== 'boolean' ||
     !(Number.isInteger(fit.batchSize) && fit.batchSize > 0) || !(Number.isInteger(fit.trainRows) && fit.trainRows > 0) ||
-    !(Number.isInteger(fit.epochs) && fit.epochs > 0)
+    !(Number.isInteger(fit.epochs) && fit.epochs > 0) ||
+    !(before3 || (Number.isSafeInteger(fit.shuffleEpoch) && fit.shuffleEpoch >= 0))
   ) {
-    throw new ValueError(`${source}: __metadata__.fit must be { seed, shuffle, batchSize, trainRows, epochs }, got ${m.fit}`);
+    const fields = before3 ? 'seed, shuffle' : 'seed, shuffleEpoch, shuffle';
+    throw new ValueError(`${source}: __metadata__.fit must be { ${fields}, batchSize, trainRows, epochs }, got ${m.fit}`);
   }
+  if (before3) fit.shuffleEpoch = 0;
   const optimizerSteps = int('optimizer_steps');
   const epochsCompleted = int('epochs_completed');
   if (optimizerSteps < 0 || epochsCompleted < 1) throw new ValueError(`${source}: optimizer_steps ${optimizerSteps} / epochs_completed ${epochsCompleted} out of range`);
@@ -397,6 +406,7 @@ export async function setUpCheckpoints(
     const ck = await readCheckpoint(given.resumeFrom);
     const values = checkResume(ck, model, params, slots, { given, epochs: o.epochs, trainRows, data });
     o.seed = ck.fit.seed;
+    o.shuffleEpoch = ck.fit.shuffleEpoch;
     o.shuffle = ck.fit.shuffle;
     o.batchSize = ck.fit.batchSize;
     o.startEpoch = ck.epochsCompleted;
@@ -404,7 +414,9 @@ export async function setUpCheckpoints(
   }
   if (writer !== null) {
     await writer.store.checkWritable?.();
-    const fit: CheckpointFitState = { seed: o.seed, shuffle: o.shuffle, batchSize: o.batchSize, trainRows, epochs: o.epochs };
+    const fit: CheckpointFitState = {
+      seed: o.seed, shuffleEpoch: o.shuffleEpoch, shuffle: o.shuffle, batchSize: o.batchSize, trainRows, epochs: o.epochs,
+    };
     o.checkpoint = {
       every: writer.every,
       save: async (ctx, epochsCompleted) => writer.store.write(await checkpointBytes(ctx, model, fit, data, epochsCompleted)),

@@ -10,6 +10,7 @@
 // Evaluation (and predict, in sequential.ts) yields between batches and then runs on a
 // snapshot of the weights (InferencePauses).
 
+import { mixSeed } from '../data/random.js';
 import { checkRecoverOptions, type Engine } from '../engine.js';
 import { DisposedError, GPUOpError, LimitError, ValueError } from '../errors.js';
 import { yielder } from '../next-task.js';
@@ -52,11 +53,22 @@ export interface DeviceData {
   reupload?: () => DeviceData;
 }
 
-export interface ResolvedFitOptions {
+/**
+ * Where a fit's row orders come from: epoch e of the run is shuffled by the seed
+ * mixSeed(seed, shuffleEpoch + e), so distinct seeds draw unrelated orders (seed + e made
+ * seed s + 1 shuffle as seed s one epoch later), and an unseeded fit continues the model's
+ * last one (Sequential's #nextShuffle) as one longer fit would.
+ */
+export interface ShuffleStream {
+  seed: number;
+  /** The stream's index for the run's epoch 0: 0 for a fit given its seed. */
+  shuffleEpoch: number;
+}
+
+export interface ResolvedFitOptions extends ShuffleStream {
   epochs: number;
   batchSize: number;
   shuffle: boolean;
-  seed: number;
   recordStepLosses: boolean;
   onBatchEnd: FitOptions['onBatchEnd'];
   onEpochEnd: FitOptions['onEpochEnd'];
@@ -201,7 +213,7 @@ export async function fitLoop(
         fences.drop();
         const backlog = e.backend === 'webgpu' ? fences : null;
         try {
-          const order = rowPermutation(n, o.seed + epoch + 1_000_003, o.shuffle);
+          const order = rowPermutation(n, mixSeed(o.seed, o.shuffleEpoch + epoch), o.shuffle);
           const pm = (perm = e.tensor(order, [n]));
           const st = (stats = e.zeros([statsLength + snapshotSlots]));
           for (let s = 0; s < steps; s++) {
@@ -483,17 +495,18 @@ const FIT_KEYS = optionKeys<FitOptions>()(
 );
 
 /**
- * Checks and defaults FitOptions (before anything is uploaded or trained); `modelSeed` is the
- * shuffle seed the model offers when the options give none.
+ * Checks and defaults FitOptions (before anything is uploaded or trained); `modelShuffle` is
+ * where the model's shuffles go on when the options give no seed.
  */
-export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFitOptions {
+export function resolveFitOptions(o: FitOptions, modelShuffle: ShuffleStream): ResolvedFitOptions {
   o = optionsObject('fit', o, FIT_KEYS);
   const epochs = o.epochs ?? 1;
   const batchSize = o.batchSize ?? 32;
   checkPositiveInt('epochs', epochs);
   checkPositiveInt('batchSize', batchSize);
   if (o.seed !== undefined) checkSeed(o.seed);
-  const seed = o.seed ?? modelSeed; // the model's own (checked when it was built) shuffled on
+  // Without a seed, the model's own (checked when it was built), shuffled on.
+  const { seed, shuffleEpoch } = o.seed === undefined ? modelShuffle : { seed: o.seed, shuffleEpoch: 0 };
   if (o.validationSplit !== undefined) {
     const v = o.validationSplit;
     if (typeof v !== 'number' || !(v > 0 && v < 1)) throw new ValueError(`validationSplit must be in (0, 1), got ${describeValue(v)}`);
@@ -505,7 +518,7 @@ export function resolveFitOptions(o: FitOptions, modelSeed: number): ResolvedFit
   checkOptionalFunction('onBatchEnd', o.onBatchEnd);
   checkOptionalFunction('onEpochEnd', o.onEpochEnd);
   return {
-    epochs, batchSize, seed,
+    epochs, batchSize, seed, shuffleEpoch,
     shuffle: optionalBoolean('shuffle', o.shuffle, true),
     recordStepLosses: optionalBoolean('recordStepLosses', o.recordStepLosses, false),
     onBatchEnd: o.onBatchEnd, onEpochEnd: o.onEpochEnd, startEpoch: 0, checkpoint: null,

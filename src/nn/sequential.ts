@@ -12,7 +12,7 @@ import { checkFiniteEntries, checkPositive, checkPositiveInt, checkSeed, checkTe
 import {
   allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, type Prepared, type RowSource, rowSource, rowsPerTensor, takeRows, toHostMatrix, toHostTargets,
 } from './data.js';
-import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, InferencePauses, resolveFitOptions, type TrainContext } from './fit.js';
+import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, InferencePauses, resolveFitOptions, type ShuffleStream, type TrainContext } from './fit.js';
 import { CHECKPOINT_TAG, checkCheckpointOptions, setUpCheckpoints } from './checkpoint.js';
 import { initWeights, layerSeed } from './init.js';
 import { checkLayerSpec, describeLayer } from './layers.js';
@@ -109,11 +109,11 @@ export class Sequential {
    */
   #hostCopy: TrainingRecovery | null = null;
   /**
-   * The shuffle seed a fit() without its own takes: the last run's seed plus the epochs it
-   * ended at (a resumed run counts from its checkpoint; a failed one, the epochs it kept), so
-   * calls shuffle on from there.
+   * Where a fit() without a seed of its own shuffles from: the last run's stream, past the
+   * epochs it ended at (a resumed run counts from its checkpoint; a failed one, the epochs it
+   * kept), so calls shuffle on from there.
    */
-  #nextSeed: number;
+  #nextShuffle: ShuffleStream;
 
   static {
     newSequential = (...args) => new Sequential(...args);
@@ -144,7 +144,7 @@ export class Sequential {
     this.outputs = dense[dense.length - 1]!.units;
     this.#net = new Network(engine, this.layers);
     this.#savedLoss = o.savedLoss ?? null;
-    this.#nextSeed = o.seed;
+    this.#nextShuffle = { seed: o.seed, shuffleEpoch: 0 };
     // Before any host memory is filled with initial values (10⁵ × 10⁵ floats would not fit).
     for (const p of this.#net.params) checkTensorBytes(`parameter ${p.name}`, p.shape, engine.limits.maxBufferSize);
 
@@ -293,7 +293,7 @@ export class Sequential {
     this.#notBusy('fit');
     this.#busy = 'fit';
     try {
-      const o = resolveFitOptions(opts, this.#nextSeed);
+      const o = resolveFitOptions(opts, this.#nextShuffle);
       const writer = checkCheckpointOptions(opts);
       const nonFinite = allowNonFiniteOption(opts);
       const hx = await this.#inputs('x', x, nonFinite);
@@ -337,7 +337,8 @@ export class Sequential {
         const data = deviceData(false);
         this.#hostCopy = null; // from here the state may leave the last copy
         // The next unseeded fit shuffles on from the epochs the model keeps, also when this one fails.
-        const { history, hostCopy } = await fitLoop(this.#context(c), data, o, restore, (epochs) => (this.#nextSeed = o.seed + epochs));
+        const kept = (epochs: number): void => void (this.#nextShuffle = { seed: o.seed, shuffleEpoch: o.shuffleEpoch + epochs });
+        const { history, hostCopy } = await fitLoop(this.#context(c), data, o, restore, kept);
         this.#hostCopy = hostCopy;
         return history;
       } finally {

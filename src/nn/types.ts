@@ -119,11 +119,12 @@ export interface FitOptions {
   /** Shuffle the rows each epoch (seeded); default true. */
   shuffle?: boolean;
   /**
-   * Seed of the shuffles. Epoch e's permutation is drawn from seed + e (offset from the init
-   * streams). Default: where the model's last fit left off (its seed plus the epoch it ended
-   * at, or for a fit that failed the epochs it kept; the model's seed at first), so calls in a row shuffle on (two fit({ epochs: 1 })
-   * calls shuffle as one fit({ epochs: 2 }) does, a resumed run as the uninterrupted one)
-   * instead of repeating one order; a given seed makes the call's shuffles its own.
+   * Seed of the shuffles. Epoch e's permutation is drawn from a seed mixed from (seed, e), so
+   * distinct seeds share no epoch's order. Default: where the model's last fit left off (its
+   * seed, at the epoch it ended at, or for a fit that failed the epochs it kept; the model's
+   * seed at epoch 0 at first), so calls in a row shuffle on (two fit({ epochs: 1 }) calls
+   * shuffle as one fit({ epochs: 2 }) does, a resumed run as the uninterrupted one) instead
+   * of repeating one order; a given seed makes the call's shuffles its own (from its epoch 0).
    */
   seed?: number;
   /**

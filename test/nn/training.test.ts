@@ -80,6 +80,33 @@ describe('same answer on both backends', () => {
     }
   });
 
+  it('distinct fit seeds share no epoch order: seeds 0 and 1 over 6 epochs (seed + epoch made seed 1 shuffle as seed 0 one epoch later)', async () => {
+    // One-row steps with the weights held still (lr 1e-30: every update rounds away): an epoch's
+    // step losses are its rows' losses in its order, so equal sequences mean equal orders.
+    const d = blobs(3, 23, 8, 3);
+    for (const [name, e] of bothEngines()) {
+      const orders: string[] = [];
+      let rows: string | undefined; // the row losses, sorted: every epoch of both runs holds them
+      for (const seed of [0, 1]) {
+        const m = sequential(e, NET, { seed: 3 });
+        try {
+          m.compile({ loss: 'softmaxCrossEntropy', optimizer: sgd({ lr: 1e-30 }) });
+          const h = await m.fit(d.x, d.labels, { epochs: 6, batchSize: 1, seed, recordStepLosses: true });
+          for (let ep = 0; ep < 6; ep++) {
+            const losses = h.stepLosses!.slice(ep * 23, ep * 23 + 23);
+            expect(new Set(losses).size, `${name}: the 23 rows have distinct losses`).toBe(23);
+            rows ??= [...losses].sort((a, b) => a - b).join();
+            expect([...losses].sort((a, b) => a - b).join(), `${name} seed ${seed} epoch ${ep}: the same rows, reordered`).toBe(rows);
+            orders.push(losses.join());
+          }
+        } finally {
+          m.dispose();
+        }
+      }
+      expect(new Set(orders).size, `${name}: 12 epochs (2 seeds × 6), 12 orders`).toBe(12);
+    }
+  });
+
   it('the same seed on the same backend repeats losses and weights bit for bit', async () => {
     for (const [name, e] of bothEngines()) {
       const a = await run20(e, adam({ lr: 0.01 }));

@@ -381,7 +381,7 @@ async function epoch(cancelled: () => boolean): Promise<EpochLogs | null> {
     history = await built.model.fit(train.x, train.y, {
       epochs: 1,
       batchSize: fields.batchSize,
-      // No seed: the model shuffles on from its own (seed + epochs trained), a different shuffle
+      // No seed: the model shuffles on from its own (past the epochs trained), a different shuffle
       // each epoch and the same on a rerun, as one long fit. A seed made here (seed · 100003 + n)
       // left fit's range (±2^52) for seeds the seed field accepts.
       shuffle: true,
