@@ -28,26 +28,7 @@ let rows: { backend: string; workload: string; check: string }[] = [];
 beforeAll(async () => {
   served = await serve(`${repo}bench/browser/vite.config.ts`);
   browser = await launchChromium({ webgpu: true });
-  watched = await watchedPage(browser, (text) => {
-    if (text.startsWith('[bench]')) console.log(`chromium ${text}`);
-  });
-  const page = watched.page;
-  await page.goto(`${served.url}?mode=quick&autorun=1`, { waitUntil: 'load' });
-  await page
-    .waitForFunction(() => window.__bench?.done === true, { timeout: PAGE_TIMEOUT_MS, polling: 500 })
-    .catch((err: Error) => (incomplete = `the page did not finish within ${PAGE_TIMEOUT_MS / 1000} s (${err.message})`));
-  state = await within(page.evaluate(() => (window.__bench ?? null) as BenchState | null), 15_000, 'the page').catch((err: Error) => {
-    incomplete = `${incomplete ?? 'the page finished'}; then ${err.message}`;
-    return null;
-  });
-  rows = await within(
-    page.$$eval('#results tr', (trs) =>
-      trs.map((tr) => ({ backend: tr.dataset.backend ?? '', workload: tr.dataset.workload ?? '', check: tr.dataset.check ?? '' })),
-    ),
-    15_000,
-    'the results table',
-  ).catch(() => []);
-}, PAGE_TIMEOUT_MS + 60_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -55,6 +36,28 @@ afterAll(async () => {
 });
 
 describe('benchmark page, quick mode, headless Chromium', () => {
+  beforeAll(async () => {
+    watched = await watchedPage(browser!, (text) => {
+      if (text.startsWith('[bench]')) console.log(`chromium ${text}`);
+    });
+    const page = watched.page;
+    await page.goto(`${served!.url}?mode=quick&autorun=1`, { waitUntil: 'load' });
+    await page
+      .waitForFunction(() => window.__bench?.done === true, { timeout: PAGE_TIMEOUT_MS, polling: 500 })
+      .catch((err: Error) => (incomplete = `the page did not finish within ${PAGE_TIMEOUT_MS / 1000} s (${err.message})`));
+    state = await within(page.evaluate(() => (window.__bench ?? null) as BenchState | null), 15_000, 'the page').catch((err: Error) => {
+      incomplete = `${incomplete ?? 'the page finished'}; then ${err.message}`;
+      return null;
+    });
+    rows = await within(
+      page.$$eval('#results tr', (trs) =>
+        trs.map((tr) => ({ backend: tr.dataset.backend ?? '', workload: tr.dataset.workload ?? '', check: tr.dataset.check ?? '' })),
+      ),
+      15_000,
+      'the results table',
+    ).catch(() => []);
+  }, PAGE_TIMEOUT_MS + 60_000);
+
   it('completes', () => {
     expect(state, `no window.__bench: ${incomplete}\n${watched?.problems()}`).not.toBeNull();
     expect(incomplete, watched?.problems()).toBeNull();
