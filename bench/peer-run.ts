@@ -10,9 +10,6 @@
 import { type BuildInfo, buildInfo } from './build.js';
 import { type CaseSpec, gramCase, matmulCase, mlpCase, sigmoidCase } from './cases.js';
 import { type BackendId, type Mode, OURS } from './ids.js';
-import { jaxPeer } from './peers/jax.js';
-import { sigmoidCorePeer } from './peers/sigmoid-core.js';
-import { tfjsPeer } from './peers/tfjs.js';
 import { describeError, type Peer, type PeerInfo } from './peers/types.js';
 import type { TilingChoice } from '../src/index.js';
 import { nextTask } from '../src/next-task.js';
@@ -104,16 +101,37 @@ export interface RunOptions {
   tiling?: TilingChoice;
 }
 
+// Each library is imported when its backend starts, not with this module: one that does not
+// load (a failed request, a module that throws) makes only its backends unavailable, instead
+// of leaving the page without a run at all.
 function makePeer(id: BackendId, opts: RunOptions): Peer {
   switch (id) {
-    case 'sigmoid-core-webgpu': return sigmoidCorePeer('webgpu', opts.tiling);
-    case 'sigmoid-core-cpu': return sigmoidCorePeer('cpu');
-    case 'tfjs-webgpu': return tfjsPeer('webgpu');
-    case 'tfjs-wasm': return tfjsPeer('wasm');
-    case 'tfjs-cpu': return tfjsPeer('cpu');
-    case 'jax-webgpu': return jaxPeer('webgpu');
-    case 'jax-wasm': return jaxPeer('wasm');
+    case 'sigmoid-core-webgpu': return lazyPeer(id, async () => (await import('./peers/sigmoid-core.js')).sigmoidCorePeer('webgpu', opts.tiling));
+    case 'sigmoid-core-cpu': return lazyPeer(id, async () => (await import('./peers/sigmoid-core.js')).sigmoidCorePeer('cpu'));
+    case 'tfjs-webgpu': return lazyPeer(id, async () => (await import('./peers/tfjs.js')).tfjsPeer('webgpu'));
+    case 'tfjs-wasm': return lazyPeer(id, async () => (await import('./peers/tfjs.js')).tfjsPeer('wasm'));
+    case 'tfjs-cpu': return lazyPeer(id, async () => (await import('./peers/tfjs.js')).tfjsPeer('cpu'));
+    case 'jax-webgpu': return lazyPeer(id, async () => (await import('./peers/jax.js')).jaxPeer('webgpu'));
+    case 'jax-wasm': return lazyPeer(id, async () => (await import('./peers/jax.js')).jaxPeer('wasm'));
   }
+}
+
+/** A peer whose module is loaded by init() (within its deadline); a load that fails is init()'s error. */
+function lazyPeer(id: BackendId, load: () => Promise<Peer>): Peer {
+  let peer: Peer | null = null;
+  return {
+    id,
+    async init() {
+      try {
+        peer = await load();
+      } catch (err) {
+        throw new Error(`its library did not load: ${describeError(err)}`);
+      }
+      return peer.init();
+    },
+    prepare: (data) => peer!.prepare(data),
+    destroy: async () => peer?.destroy(),
+  };
 }
 
 const POWER_PREFERENCE: GPUPowerPreference = 'high-performance';

@@ -203,3 +203,25 @@ describe('benchmark page while a CPU backend runs', () => {
     }
   }, 120_000);
 });
+
+describe('benchmark page when a backend\'s library does not load', () => {
+  it('that backend is listed unavailable with the reason and the others run (the whole page used to stay dead at "idle")', async () => {
+    const w = await watchedPage(browser!);
+    try {
+      // TF.js's webgpu backend, which tfjs.ts imports, never arrives (a network error, a blocked CDN).
+      await w.page.setRequestInterception(true);
+      w.page.on('request', (req) => void (req.url().includes('tfjs-backend-webgpu') ? req.abort() : req.continue()));
+      await w.page.goto(`${served!.url}?mode=quick&autorun=1&backends=sigmoid-core-cpu,tfjs-cpu`, { waitUntil: 'load' });
+      await w.page.waitForFunction(() => window.__bench?.done === true, { timeout: 60_000, polling: 200 });
+      const s = (await w.page.evaluate(() => window.__bench!))!;
+      expect(s.error).toBeNull();
+      expect(s.backends.map((b) => [b.id, b.status])).toEqual([['sigmoid-core-cpu', 'ok'], ['tfjs-cpu', 'unavailable']]);
+      expect(s.backends[1]!.reason).toMatch(/^Error: its library did not load: TypeError: .*bench\/peers\/tfjs\.ts$/);
+      expect(s.results.map((r) => [r.backend, r.check])).toEqual(WORKLOADS.map(() => ['sigmoid-core-cpu', 'ok']));
+      const shown = await w.page.$$eval('#results tr', (trs) => trs.map((tr) => [tr.dataset.backend, tr.cells[6]?.textContent]));
+      expect(shown).toContainEqual(['tfjs-cpu', 'unavailable']);
+    } finally {
+      await w.page.close();
+    }
+  }, 120_000);
+});
