@@ -27,11 +27,10 @@ function progress(line: string): void {
 }
 
 function update(s: BenchState): void {
-  if (state !== s) {
-    state = s;
-    window.__bench = s;
-    $('env').textContent = `${s.userAgent} · ${s.hardwareConcurrency} threads · WebGPU adapter: ${typeof s.adapter === 'string' ? s.adapter : JSON.stringify(s.adapter)}`;
-  }
+  state = s;
+  window.__bench = s;
+  // On every update: a run changes its state in place (the adapter once asked).
+  $('env').textContent = `${s.userAgent} · ${s.hardwareConcurrency} threads · WebGPU adapter: ${typeof s.adapter === 'string' ? s.adapter : JSON.stringify(s.adapter)}`;
   render(s);
 }
 

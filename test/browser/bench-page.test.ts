@@ -149,6 +149,10 @@ describe('benchmark page opened by hand (no autorun): Run, Download JSON, a seco
       const first = (await controls()).bench!;
       expect(first.results.map((r) => [r.backend, r.check])).toEqual(WORKLOADS.map(() => ['sigmoid-core-cpu', 'ok']));
       expect(await controls()).toMatchObject({ run: false, download: false, progress: expect.stringMatching(/^done in /) });
+      // The adapter the run found (the line said 'being asked' for good: the run updates its state in place).
+      expect(typeof first.adapter).toBe('object');
+      const env = await w.page.$eval('#env', (e) => e.textContent ?? '');
+      expect(env.endsWith(` · WebGPU adapter: ${JSON.stringify(first.adapter)}`), env).toBe(true);
 
       await w.page.click('#download');
       const name = `browser-quick-${fileStamp(first.date)}.json`;
