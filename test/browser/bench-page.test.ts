@@ -181,6 +181,34 @@ describe('benchmark page opened by hand (no autorun): Run, Download JSON, a seco
   }, 300_000);
 });
 
+describe('benchmark page, Run while a run is in flight', () => {
+  it('a second submit starts nothing (two runs went on side by side, timing each other)', async () => {
+    const starts: string[] = [];
+    const w = await watchedPage(browser!, (text) => {
+      if (text.endsWith('starting…')) starts.push(text);
+    });
+    try {
+      await w.page.goto(`${served!.url}?backends=sigmoid-core-cpu`, { waitUntil: 'load' });
+      await w.page.waitForFunction(() => document.querySelectorAll('input[name=backend]').length > 0, { timeout: 30_000 });
+      // The disabled Run button stops a click; a submit from script, or a second one before the first is handled, is not stopped by it.
+      const date = await w.page.evaluate(() => {
+        const form = document.getElementById('controls') as HTMLFormElement;
+        form.requestSubmit();
+        const first = window.__bench!.date;
+        form.requestSubmit();
+        return first;
+      });
+      await w.page.waitForFunction(() => window.__bench?.done === true, { timeout: 120_000, polling: 200 });
+      await new Promise((done) => setTimeout(done, 2000)); // a second run, had it started, would have published by now
+      const s = (await w.page.evaluate(() => window.__bench!))!;
+      expect(starts).toEqual(['[bench] [sigmoid-core-cpu] starting…']);
+      expect([s.date, s.results.length]).toEqual([date, WORKLOADS.length]);
+    } finally {
+      await w.page.close();
+    }
+  }, 180_000);
+});
+
 describe('benchmark page while a CPU backend runs', () => {
   it('answers and shows its progress between runs (it gave the event loop back only at the end of the backend)', async () => {
     const w = await watchedPage(browser!);
