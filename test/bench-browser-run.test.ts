@@ -54,6 +54,20 @@ describe('bench:browser flags it cannot use', () => {
   }, 60_000);
 });
 
+describe('bench:browser when Chromium cannot be launched', () => {
+  it('exit code 1 and one line naming it and how to point at one, before the server starts', async () => {
+    const r = await runner(['--quick', '--backends', 'sigmoid-core-cpu', '--out', join(dir, 'no-chromium.json')], {
+      env: { PUPPETEER_EXECUTABLE_PATH: join(dir, 'no-such-chromium') },
+    });
+    expect(r.code, r.stderr).toBe(1);
+    // It was puppeteer's error with a stack trace, after the Vite server had started.
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(
+      /^bench:browser: Chromium did not start: .*no-such-chromium.*; install Chromium or Chrome, or set PUPPETEER_EXECUTABLE_PATH to one$/,
+    )]);
+    expect(existsSync(join(dir, 'no-chromium.json'))).toBe(false);
+  }, 40_000);
+});
+
 describe('bench:browser when a backend cannot start', () => {
   const chromium = '/usr/bin/chromium';
   it.runIf(existsSync(chromium))('exit code 1, naming it on stderr (here: Chromium without WebGPU, so no adapter)', async () => {

@@ -37,9 +37,17 @@ export async function serve(configFile: string): Promise<Served> {
   return { server, url: `http://127.0.0.1:${address.port}/`, close: () => server.close() };
 }
 
-/** Headless Chromium (the executable comes from .puppeteerrc.cjs: a system Chromium when there is one). */
-export function launchChromium(opts: { webgpu: boolean }): Promise<Browser> {
-  return puppeteer.launch({ headless: true, args: opts.webgpu ? ['--enable-unsafe-webgpu', ...BASE_ARGS] : BASE_ARGS });
+/**
+ * Headless Chromium (the executable comes from .puppeteerrc.cjs: a system Chromium when there
+ * is one). One that cannot be launched is an Error on one line saying so and how to point at one.
+ */
+export async function launchChromium(opts: { webgpu: boolean }): Promise<Browser> {
+  try {
+    return await puppeteer.launch({ headless: true, args: opts.webgpu ? ['--enable-unsafe-webgpu', ...BASE_ARGS] : BASE_ARGS });
+  } catch (err) {
+    const why = (err instanceof Error ? err.message : String(err)).trim().replace(/\s*\n\s*/g, ' ');
+    throw new Error(`Chromium did not start: ${why}; install Chromium or Chrome, or set PUPPETEER_EXECUTABLE_PATH to one`);
+  }
 }
 
 export interface WatchedPage {

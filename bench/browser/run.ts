@@ -31,8 +31,16 @@ async function main(argv: string[]): Promise<number> {
   const ids = flags.backends === undefined ? null : backendsFlag(flags.backends);
   const out = await prepareReportPath(flags.out ?? resultsFile(`browser-${mode}`, new Date().toISOString(), repo));
   const limitMs = (mode === 'quick' ? 15 : 90) * 60_000;
-  const served = await serve(join(repo, 'bench/browser/vite.config.ts'));
-  const browser = await launchChromium({ webgpu: true });
+  // Chromium first: one that cannot start is a line of its own, with no server to stop.
+  const browser = await launchChromium({ webgpu: true }).catch((err: Error) => err);
+  if (browser instanceof Error) {
+    log(`bench:browser: ${browser.message}`);
+    return 1;
+  }
+  const served = await serve(join(repo, 'bench/browser/vite.config.ts')).catch(async (err: unknown) => {
+    await browser.close();
+    throw err;
+  });
   try {
     const w = await watchedPage(browser, (text) => {
       if (text.startsWith('[bench]')) log(text);
