@@ -5,7 +5,8 @@
 // --out failed only after the whole run). And, like bench:peers, a backend that cannot start
 // fails the run (exit code 1, each named on stderr): with a Chromium started without WebGPU,
 // sigmoid-core-webgpu did not start and the runner exited 0.
-import { execFileSync } from 'node:child_process';
+// Stopped mid-run, it leaves no Chromium behind (a SIGKILL left one running).
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,3 +116,57 @@ describe('bench:browser when the page crashes mid-run', () => {
     expect(r.stdout).toContain(s.table); // the printed table is the JSON's
   }, 180_000);
 });
+
+/** Whether process `pid` still runs. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the runner, sends it `signal` once a result line (`[bench] [id] workload size: median …`)
+ * is on its stderr, and returns how it ended with the pid of the Chromium it had launched.
+ */
+async function stoppedMidRun(args: string[], signal: NodeJS.Signals): Promise<Run & { chromium: number }> {
+  const child = spawn(process.execPath, [RUNNER, ...args], { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  const ended = new Promise<number>((done) => child.on('exit', (code, sig) => done(code ?? (sig ? -1 : 0))));
+  const kill = setTimeout(() => child.kill('SIGKILL'), 150_000);
+  await new Promise<void>((done) => child.stderr.on('data', (d: Buffer) => {
+    stderr += d;
+    if (/: median /.test(stderr)) done();
+  }));
+  const ps = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(child.pid)], { encoding: 'utf8' });
+  const chromium = Number(/^\s*(\d+)\s+chrom/m.exec(ps)?.[1]);
+  child.kill(signal);
+  const code = await ended;
+  clearTimeout(kill);
+  return { code, stdout, stderr, chromium };
+}
+
+describe('bench:browser stopped mid-run', () => {
+  const stopped: number[] = [];
+  afterAll(() => {
+    for (const pid of stopped.filter(alive)) process.kill(pid, 'SIGKILL');
+  });
+
+  /** Waits up to 10 s for `pid` to end; whether it did. */
+  async function ends(pid: number): Promise<boolean> {
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((done) => setTimeout(done, 100));
+    return !alive(pid);
+  }
+
+  it('SIGKILL: its Chromium ends with it (it went on running, a renderer busy with the page, until killed by hand)', async () => {
+    const r = await stoppedMidRun(['--quick', '--backends', 'sigmoid-core-cpu,tfjs-webgpu', '--out', join(dir, 'killed.json')], 'SIGKILL');
+    stopped.push(r.chromium);
+    expect(r.chromium, r.stderr).toBeGreaterThan(0);
+    expect(await ends(r.chromium), `Chromium ${r.chromium} still runs`).toBe(true);
+  }, 180_000);
+});
+

@@ -40,10 +40,16 @@ export async function serve(configFile: string): Promise<Served> {
 /**
  * Headless Chromium (the executable comes from .puppeteerrc.cjs: a system Chromium when there
  * is one). One that cannot be launched is an Error on one line saying so and how to point at one.
+ *
+ * It is driven through a pipe, not a WebSocket: Chromium quits when the pipe closes, so it ends
+ * with this process however that ends (a SIGKILL, a crash).
  */
 export async function launchChromium(opts: { webgpu: boolean }): Promise<Browser> {
   try {
-    return await puppeteer.launch({ headless: true, args: opts.webgpu ? ['--enable-unsafe-webgpu', ...BASE_ARGS] : BASE_ARGS });
+    return await puppeteer.launch({
+      headless: true, pipe: true,
+      args: opts.webgpu ? ['--enable-unsafe-webgpu', ...BASE_ARGS] : BASE_ARGS,
+    });
   } catch (err) {
     const why = (err instanceof Error ? err.message : String(err)).trim().replace(/\s*\n\s*/g, ' ');
     throw new Error(`Chromium did not start: ${why}; install Chromium or Chrome, or set PUPPETEER_EXECUTABLE_PATH to one`);
