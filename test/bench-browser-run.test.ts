@@ -168,5 +168,21 @@ describe('bench:browser stopped mid-run', () => {
     expect(r.chromium, r.stderr).toBeGreaterThan(0);
     expect(await ends(r.chromium), `Chromium ${r.chromium} still runs`).toBe(true);
   }, 180_000);
+
+  it.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s: the tables and the JSON of what finished, "interrupted by …", exit code %i, no Chromium left', async (signal, code) => {
+    const out = join(dir, `${signal}.json`);
+    const r = await stoppedMidRun(['--quick', '--backends', 'sigmoid-core-cpu,tfjs-webgpu', '--out', out], signal);
+    stopped.push(r.chromium);
+    // It ended at once (puppeteer's SIGINT handler, Vite's SIGTERM one), saying nothing and writing no JSON: the results were lost.
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.stderr).toMatch(new RegExp(`^interrupted by ${signal}$`, 'm'));
+    const s = JSON.parse(readFileSync(out, 'utf8')) as BenchState & { incomplete: string | null };
+    expect([s.done, s.incomplete]).toEqual([false, `interrupted by ${signal}`]);
+    expect(s.results.length, 'a case had finished').toBeGreaterThan(0);
+    expect(s.results.length, 'the run was stopped before its end').toBeLessThan(8);
+    expect(s.results.every((x) => x.check === 'ok'), JSON.stringify(s.results)).toBe(true);
+    expect(r.stdout).toContain(s.table);
+    expect(await ends(r.chromium), `Chromium ${r.chromium} still runs`).toBe(true);
+  }, 180_000);
 });
 

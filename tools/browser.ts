@@ -25,9 +25,15 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** Starts the Vite dev server of `configFile` on 127.0.0.1 at a free port. */
+/**
+ * Starts the Vite dev server of `configFile` on 127.0.0.1 at a free port. Vite's SIGTERM
+ * listener, which closes the server and exits the process at once, is removed: what SIGTERM
+ * does is the caller's to decide (bench:browser writes what finished first).
+ */
 export async function serve(configFile: string): Promise<Served> {
+  const before = process.listeners('SIGTERM');
   const server = await createServer({ configFile, server: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });
+  for (const l of process.listeners('SIGTERM')) if (!before.includes(l)) process.off('SIGTERM', l);
   await server.listen();
   const address = server.httpServer?.address() as AddressInfo | null;
   if (!address) {
@@ -42,12 +48,13 @@ export async function serve(configFile: string): Promise<Served> {
  * is one). One that cannot be launched is an Error on one line saying so and how to point at one.
  *
  * It is driven through a pipe, not a WebSocket: Chromium quits when the pipe closes, so it ends
- * with this process however that ends (a SIGKILL, a crash).
+ * with this process however that ends (a SIGKILL, a crash). So puppeteer's signal handlers,
+ * which closed Chromium and exited at once, are left out: a runner may handle SIGINT itself.
  */
 export async function launchChromium(opts: { webgpu: boolean }): Promise<Browser> {
   try {
     return await puppeteer.launch({
-      headless: true, pipe: true,
+      headless: true, pipe: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
       args: opts.webgpu ? ['--enable-unsafe-webgpu', ...BASE_ARGS] : BASE_ARGS,
     });
   } catch (err) {

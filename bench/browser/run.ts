@@ -1,9 +1,12 @@
 // `npm run bench:browser`: serves the benchmark page (bench/browser/) with Vite on
 // 127.0.0.1, opens it in headless Chromium with WebGPU (tools/browser.ts), runs every backend
 // in one page, prints the results table and the ratio table to stdout and writes the JSON to
-// bench/results/browser-<quick|full>-<date>.json (the page's state plus this machine).
+// bench/results/browser-<quick|full>-<date>.json (the page's state plus this machine). Ctrl-C
+// (SIGINT) or SIGTERM mid-run ends the wait: the tables and the JSON of what had finished,
+// exit code 128 + the signal's number; a second one ends the process at once.
 //
 //   npm run bench:browser [-- --quick] [-- --backends id,id…] [-- --out FILE.json]
+import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseFlags, formatFlags } from '../../src/cli/args.js';
 import { launchChromium, serve, watchedPage, within } from '../../tools/browser.js';
@@ -20,6 +23,19 @@ const FLAGS = {
 
 const repo = resolve(import.meta.dirname, '../../..');
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/** The first of STOP_SIGNALS the process gets; its handlers are then removed, so a second one ends the process as usual. */
+function firstSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      for (const s of STOP_SIGNALS) process.off(s, on);
+      resolve(signal);
+    };
+    for (const s of STOP_SIGNALS) process.on(s, on);
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
     process.stdout.write(`usage: npm run bench:browser -- [options]\n\noptions:\n${formatFlags(FLAGS)}\n`);
@@ -31,6 +47,11 @@ async function main(argv: string[]): Promise<number> {
   const ids = flags.backends === undefined ? null : backendsFlag(flags.backends);
   const out = await prepareReportPath(flags.out ?? resultsFile(`browser-${mode}`, new Date().toISOString(), repo));
   const limitMs = (mode === 'quick' ? 15 : 90) * 60_000;
+  const stop: { signal?: NodeJS.Signals } = {};
+  const stopped = firstSignal().then((signal) => {
+    stop.signal = signal;
+    return `interrupted by ${signal}`;
+  });
   // Chromium first: one that cannot start is a line of its own, with no server to stop.
   const browser = await launchChromium({ webgpu: true }).catch((err: Error) => err);
   if (browser instanceof Error) {
@@ -52,13 +73,14 @@ async function main(argv: string[]): Promise<number> {
     // Poll rather than one waitForFunction: a page busy in a long synchronous kernel (a
     // CPU/wasm peer, or TF.js blocking on the GPU) may not answer a single evaluate for
     // minutes, which is no reason to give up before the deadline. A crashed page answers no
-    // evaluate at all: its 'error' event ends the wait, and the state last read is reported.
+    // evaluate at all: its 'error' event ends the wait, and the state last read is reported;
+    // so does a signal.
     const crashed = new Promise<string>((resolve) => w.page.once('error', (err) => resolve(`the page crashed (${err.message})`)));
     let state: BenchState | null = null;
     let incomplete: string | null = null;
     const t0 = Date.now();
     for (;;) {
-      const polled = await Promise.race([within(w.page.evaluate(() => window.__bench ?? null), 600_000, 'the page').catch(() => null), crashed]);
+      const polled = await Promise.race([within(w.page.evaluate(() => window.__bench ?? null), 600_000, 'the page').catch(() => null), crashed, stopped]);
       if (typeof polled === 'string') {
         incomplete = polled;
         break;
@@ -69,7 +91,15 @@ async function main(argv: string[]): Promise<number> {
         incomplete = `the page did not finish within ${limitMs / 60_000} min`;
         break;
       }
-      await new Promise((r) => setTimeout(r, 2000));
+      await Promise.race([new Promise((r) => setTimeout(r, 2000)), stopped]);
+    }
+    if (stop.signal) {
+      // What finished since the last poll, if the page answers at once (one busy in a long kernel does not).
+      state = (await within(w.page.evaluate(() => window.__bench ?? null), 3000, 'the page').catch(() => null)) ?? state;
+      if (!state) {
+        log(`${incomplete}: the page had published nothing, so no JSON is written`);
+        return 128 + constants.signals[stop.signal];
+      }
     }
     if (!state) throw new Error(`the page published no results: ${incomplete ?? ''}\n${w.problems()}`);
     process.stdout.write(`${formatState(state, OURS)}\n`);
@@ -85,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
     // adapter included) or a failed run is exit code 1, each named on stderr.
     const problems = peerRunProblems(state);
     for (const line of problems) log(line);
+    if (stop.signal) return 128 + constants.signals[stop.signal];
     return incomplete || problems.length > 0 ? 1 : 0;
   } finally {
     await browser.close();
