@@ -17,9 +17,9 @@ import { expectUsageLine, ROOT, type Run, runNode } from './helpers/cli.js';
 const RUNNER = join(ROOT, 'bench/dist/browser/run.js');
 const dir = mkdtempSync(join(tmpdir(), 'bench-browser-'));
 
-async function runner(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Run & { ms: number }> {
+async function runner(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<Run & { ms: number }> {
   const t0 = Date.now();
-  const r = await runNode(RUNNER, args, { env: opts.env, timeoutMs: opts.timeoutMs ?? 30_000 });
+  const r = await runNode(RUNNER, args, { env: opts.env, timeoutMs: opts.timeoutMs ?? 30_000, cwd: opts.cwd });
   return { ...r, ms: Date.now() - t0 };
 }
 
@@ -67,6 +67,17 @@ describe('bench:browser when Chromium cannot be launched', () => {
     )]);
     expect(existsSync(join(dir, 'no-chromium.json'))).toBe(false);
   }, 40_000);
+});
+
+describe('bench:browser run from another folder', () => {
+  it.runIf(existsSync('/usr/bin/chromium'))('finds the Chromium .puppeteerrc.cjs names, and writes a relative --out there', async () => {
+    // puppeteer reads .puppeteerrc.cjs from the working directory only: from anywhere else it
+    // looked for its own download ("Could not find Chrome (ver. …)") and the run failed.
+    const r = await runner(['--quick', '--backends', 'sigmoid-core-cpu', '--out', 'elsewhere.json'], { cwd: dir, timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(dir, 'elsewhere.json'), 'utf8')) as BenchState;
+    expect(s.results.map((x) => [x.backend, x.check])).toEqual(['matmul', 'sigmoid', 'gram', 'mlp'].map(() => ['sigmoid-core-cpu', 'ok']));
+  }, 150_000);
 });
 
 describe('bench:browser when a backend cannot start', () => {

@@ -44,17 +44,19 @@ export async function serve(configFile: string): Promise<Served> {
 }
 
 /**
- * Headless Chromium (the executable comes from .puppeteerrc.cjs: a system Chromium when there
- * is one). One that cannot be launched is an Error on one line saying so and how to point at one.
+ * Headless Chromium: `executablePath`, else the one puppeteer's configuration names (the
+ * checkout's .puppeteerrc.cjs, a system Chromium when there is one, which puppeteer finds from
+ * the working directory only). One that cannot be launched is an Error on one line saying so and
+ * how to point at one.
  *
  * It is driven through a pipe, not a WebSocket: Chromium quits when the pipe closes, so it ends
  * with this process however that ends (a SIGKILL, a crash). So puppeteer's signal handlers,
  * which closed Chromium and exited at once, are left out: a runner may handle SIGINT itself.
  */
-export async function launchChromium(opts: { webgpu: boolean }): Promise<Browser> {
+export async function launchChromium(opts: { webgpu: boolean; executablePath?: string }): Promise<Browser> {
   try {
     return await puppeteer.launch({
-      headless: true, pipe: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
+      headless: true, pipe: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false, executablePath: opts.executablePath,
       args: opts.webgpu ? ['--enable-unsafe-webgpu', ...BASE_ARGS] : BASE_ARGS,
     });
   } catch (err) {

@@ -17,14 +17,14 @@ export interface Run {
 }
 
 /**
- * Runs `node script ...args` from the repository root with XDG_RUNTIME_DIR=/tmp (plus `env`),
+ * Runs `node script ...args` from the repository root (or `cwd`) with XDG_RUNTIME_DIR=/tmp (plus `env`),
  * killed after `timeoutMs` (default 120 s); a run killed or ended by a signal has code -1.
  */
-export function runNode(script: string, args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Run> {
+export function runNode(script: string, args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<Run> {
   return new Promise((done) => {
     execFile(
       process.execPath, [script, ...args],
-      { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...opts.env }, timeout: opts.timeoutMs ?? 120_000 },
+      { cwd: opts.cwd ?? ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...opts.env }, timeout: opts.timeoutMs ?? 120_000 },
       (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
     );
   });
