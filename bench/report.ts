@@ -5,7 +5,7 @@
 import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, arch, platform, release, totalmem, type as osType } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { UsageError } from '../src/cli/args.js';
+import { refuseStdout, UsageError } from '../src/cli/args.js';
 import type { AdapterInfoSummary, BackendKind, EngineLimits, Tiling } from '../src/index.js';
 import type { BuildInfo } from './build.js';
 import { type BackendId, parseBackends } from './ids.js';
@@ -69,9 +69,11 @@ export function backendsFlag(text: string): BackendId[] {
 
 /**
  * Checks, before any timing, that the report can be written to `path` (its folder made now
- * if needed): a run must not end in a failed write. Throws a UsageError naming --out.
+ * if needed; '-' refused, as by every command's --out): a run must not end in a failed write.
+ * Throws a UsageError naming --out.
  */
 export async function prepareReportPath(path: string): Promise<string> {
+  refuseStdout('out', path);
   try {
     await mkdir(dirname(path), { recursive: true });
   } catch (err) {

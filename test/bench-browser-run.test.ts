@@ -48,6 +48,8 @@ describe('bench:browser flags it cannot use', () => {
     for (const [out, message] of [
       [dir, /^bench:browser: --out .*bench-browser-\w+ is a folder; give a file name$/],
       [join(dir, 'file.json', 'x.json'), /^bench:browser: --out .*file\.json\/x\.json: cannot make its folder/],
+      // It ran, and wrote a file named '-' where the run was started.
+      ['-', /^bench:browser: --out - is not supported: outputs go to files .*give a file name$/],
     ] as const) {
       const r = await runner(['--quick', '--backends', 'sigmoid-core-cpu', '--out', out]);
       expectUsageLine(r, message);

@@ -159,6 +159,13 @@ export function choiceFlag<T extends string>(name: string, text: string, choices
   return text as T;
 }
 
+/** '-', the usual name for standard output, given to an output file flag: a usage error (outputs go to files only). */
+export function refuseStdout(name: string, path: string): void {
+  if (path === '-') {
+    throw new UsageError(`--${name} - is not supported: outputs go to files (written whole or not at all), not to standard output; give a file name`);
+  }
+}
+
 /**
  * An output file flag (e.g. --out), checked before any work: '-' (the usual name for standard
  * output) is a usage error, since outputs are written whole or not at all, so only to files;
@@ -166,9 +173,7 @@ export function choiceFlag<T extends string>(name: string, text: string, choices
  * command's input files (`inputs`: flag name → path), which would be overwritten, is a usage error.
  */
 export async function outputFlag(name: string, path: string, inputs: Record<string, string | undefined> = {}): Promise<string> {
-  if (path === '-') {
-    throw new UsageError(`--${name} - is not supported: outputs go to files (written whole or not at all), not to standard output; give a file name`);
-  }
+  refuseStdout(name, path);
   await checkWritable(path);
   for (const [input, inputPath] of Object.entries(inputs)) {
     if (inputPath !== undefined && (await sameFile(path, inputPath))) {
