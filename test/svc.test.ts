@@ -295,6 +295,8 @@ describe('SVC: bad parameters and data are refused before any work', () => {
     [{ kernel: 'sigmoid', coef0: 1e39 }, 'coef0 must be within the float32 range (|x| ≤ 3.4e38), got 1e+39'],
     [{ kernel: 'polynomial', coef0: -1e39 }, 'coef0 must be within the float32 range (|x| ≤ 3.4e38), got -1e+39'],
     [{ provider: 'gpu' }, "provider must be 'engine' or 'float64'"],
+    [{ shrinking: 'yes' }, 'shrinking must be true or false, got "yes"'],
+    [{ shrinking: 0 }, 'shrinking must be true or false, got 0'],
   ])('new SVC(%j) throws a ValueError', async (opts, message) => {
     await expectThrows(() => new SVC(opts as SVCOptions), ValueError, JSON.stringify(opts), [message as string]);
   });

@@ -5,7 +5,7 @@ import { ValueError } from '../../errors.js';
 import { checkDegree, STANDARDIZE_X } from '../../gram-options.js';
 import type { Matrix } from '../../data/matrix.js';
 import type { GramOptions } from '../../types.js';
-import { checkFinite, checkOptionalFunction, checkPositiveInt, describeValue, MAX_FLOAT32, MIN_NORMAL_FLOAT32, optionKeys, optionsObject } from '../../validate.js';
+import { checkFinite, checkOptionalFunction, checkPositiveInt, describeValue, MAX_FLOAT32, MIN_NORMAL_FLOAT32, optionalBoolean, optionKeys, optionsObject } from '../../validate.js';
 import type { SVCKernel, SVCOptions, SVCProviderKind } from './types.js';
 
 /** Kernels after alias resolution. */
@@ -32,11 +32,12 @@ export interface ResolvedSVCOptions {
   onMaxIter: 'warn' | 'throw';
   cacheSize: number;
   batchRows: number;
+  shrinking: boolean;
   provider: SVCProviderKind;
 }
 
 const SVC_KEYS = optionKeys<SVCOptions>()(
-  'C', 'kernel', 'gamma', 'coef0', 'degree', 'tol', 'maxIter', 'onMaxIter', 'cacheSize', 'batchRows', 'provider', 'onProgress', 'log',
+  'C', 'kernel', 'gamma', 'coef0', 'degree', 'tol', 'maxIter', 'onMaxIter', 'cacheSize', 'batchRows', 'shrinking', 'provider', 'onProgress', 'log',
 );
 
 export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
@@ -69,13 +70,14 @@ export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
   }
   const batchRows = o.batchRows ?? 64;
   checkPositiveInt('batchRows', batchRows);
+  const shrinking = optionalBoolean('shrinking', o.shrinking, true);
   const provider = o.provider ?? 'engine';
   if (provider !== 'engine' && provider !== 'float64') {
     throw new ValueError(`provider must be 'engine' or 'float64', got ${JSON.stringify(provider)}`);
   }
   checkOptionalFunction('onProgress', o.onProgress);
   checkOptionalFunction('log', o.log, true);
-  return { C, kernel, gamma, coef0, degree, tol, maxIter, onMaxIter, cacheSize, batchRows, provider };
+  return { C, kernel, gamma, coef0, degree, tol, maxIter, onMaxIter, cacheSize, batchRows, shrinking, provider };
 }
 
 /**

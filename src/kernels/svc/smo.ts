@@ -11,8 +11,11 @@
 // - stop when Gmax + Gmax2 < tol (libsvm's ε, default 1e-3), or at maxIter;
 // - ρ from the free support vectors (0 < α < C) averaged, else the midpoint of the bounds
 //   (libsvm's calculate_rho); the decision function is Σ αᵢ yᵢ K(xᵢ, x) − ρ.
-// No shrinking: every iteration scans all l points (libsvm's -h 0); the stopping rule is the
-// same, so the solution is the same to within tol.
+// - shrinking (libsvm's -h 1, the default; shrinking.ts): the selection, the gradient update
+//   and the prefetch hints run over the active points only, and the stopping rule is checked
+//   over all l points after rebuilding the gradient of the others. Off (-h 0), every iteration
+//   scans all l points; the stopping rule is the same (for a PSD kernel, the same solution to
+//   within tol).
 //
 // Kernel rows come from a KernelRowProvider over all training points; the problem names its
 // points by their global indices (a one-vs-one problem is a subset of the training set).
@@ -21,6 +24,7 @@ import { ValueError } from '../../errors.js';
 import { STANDARDIZE_X } from '../../gram-options.js';
 import { yielder } from '../../next-task.js';
 import type { KernelRow, KernelRowProvider } from './provider.js';
+import { ActiveSet } from './shrinking.js';
 
 const TAU = 1e-12;
 
@@ -35,6 +39,8 @@ export interface BinaryProblem {
 export interface SolveOptions {
   tol: number;
   maxIter: number;
+  /** libsvm's shrinking heuristic (default true, as libsvm and scikit-learn). */
+  shrinking?: boolean;
 }
 
 export interface BinarySolution {
@@ -46,6 +52,8 @@ export interface BinarySolution {
   converged: boolean;
   /** The dual objective ½ αᵀQα − eᵀα at the end. */
   objective: number;
+  /** Times the shrunk problem looked solved but the whole one was not, and the solver went on. */
+  restarts: number;
 }
 
 /** libsvm's default iteration cap: max(10⁷, 100·l). */
@@ -66,14 +74,18 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
   const QD = new Float64Array(l);
   for (let t = 0; t < l; t++) QD[t] = provider.diagonal[index[t]!]!;
 
+  const active = new ActiveSet({ index, y, C, alpha, G }, o.shrinking ?? true);
+  const list = active.list;
+
   const row = async (i: number): Promise<KernelRow> => {
     const g = index[i]!;
     return provider.cached(g) ?? (await provider.fetch([g], hints(i)))[0]!;
   };
-  // Likely next working-set members, most violating first (global indices).
+  // Likely next working-set members among the active points, most violating first (global indices).
   const hints = (skip: number): number[] => {
     const score: { t: number; v: number }[] = [];
-    for (let t = 0; t < l; t++) {
+    for (let k = 0; k < active.size; k++) {
+      const t = list[k]!;
       if (t === skip) continue;
       const yt = y[t]!;
       const a = alpha[t]!;
@@ -86,19 +98,13 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
     return score.map((s) => index[s.t]!);
   };
 
-  let iter = 0;
-  let converged = false;
-  // Kernel rows from the CPU backend (or the float64 provider) arrive without leaving the
-  // microtask queue: yield now and then, or a page freezes for the whole fit.
-  const maybeYield = yielder();
-  while (iter < o.maxIter) {
-    const pause = maybeYield();
-    if (pause !== undefined) await pause;
-    // ---- working set selection (WSS 2) ----
+  // ---- working set selection (WSS 2) over the active points; null when they are solved ----
+  const select = async (): Promise<{ i: number; j: number; Ki: KernelRow } | null> => {
     let Gmax = -Infinity;
     let Gmax2 = -Infinity;
     let i = -1;
-    for (let t = 0; t < l; t++) {
+    for (let k = 0; k < active.size; k++) {
+      const t = list[k]!;
       if (y[t] === 1) {
         if (alpha[t]! < C && -G[t]! >= Gmax) {
           Gmax = -G[t]!;
@@ -109,15 +115,12 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
         i = t;
       }
     }
-    if (i === -1) {
-      converged = true;
-      break;
-    }
+    if (i === -1) return null;
     const Ki = await row(i);
-    const yi = y[i]!;
     let j = -1;
     let objMin = Infinity;
-    for (let t = 0; t < l; t++) {
+    for (let k = 0; k < active.size; k++) {
+      const t = list[k]!;
       const yt = y[t]!;
       // t ∈ I_low: y = +1 with α > 0, or y = −1 with α < C.
       if (yt === 1 ? alpha[t]! > 0 : alpha[t]! < C) {
@@ -134,11 +137,36 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
         }
       }
     }
-    if (Gmax + Gmax2 < o.tol || j === -1) {
+    return Gmax + Gmax2 < o.tol || j === -1 ? null : { i, j, Ki };
+  };
+
+  let iter = 0;
+  let restarts = 0;
+  let converged = false;
+  // Kernel rows from the CPU backend (or the float64 provider) arrive without leaving the
+  // microtask queue: yield now and then, or a page freezes for the whole fit.
+  const maybeYield = yielder();
+  while (iter < o.maxIter) {
+    const pause = maybeYield();
+    if (pause !== undefined) await pause;
+    await active.step(provider, o.tol);
+    let ws = await select();
+    if (ws === null && !active.whole) {
+      // The active points are solved: check the whole problem.
+      await active.restore(provider);
+      ws = await select();
+      if (ws !== null) {
+        restarts++;
+        active.shrinkNext();
+      }
+    }
+    if (ws === null) {
       converged = true;
       break;
     }
     iter++;
+    const { i, j, Ki } = ws;
+    const yi = y[i]!;
 
     // ---- update α_i, α_j (libsvm's Solver::solve, C_i = C_j = C) ----
     const Kj = await row(j);
@@ -200,14 +228,19 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
     alpha[i] = ai;
     alpha[j] = aj;
 
-    // ---- gradient: G_t += Q_ti Δα_i + Q_tj Δα_j, Q_ti = y_t y_i K_ti ----
+    // ---- gradient of the active points: G_t += Q_ti Δα_i + Q_tj Δα_j, Q_ti = y_t y_i K_ti ----
     const di = (ai - oldAi) * yi;
     const dj = (aj - oldAj) * yj;
-    for (let t = 0; t < l; t++) {
+    for (let k = 0; k < active.size; k++) {
+      const t = list[k]!;
       const g = index[t]!;
       G[t] = G[t]! + y[t]! * (Ki[g]! * di + Kj[g]! * dj);
     }
+    active.boundChanged(i, oldAi >= C, Ki);
+    active.boundChanged(j, oldAj >= C, Kj);
   }
+  // Stopped by maxIter: the gradient of every point, for ρ and the objective.
+  await active.restore(provider);
 
   // A NaN gradient makes every comparison above false, which reads as convergence (and an
   // all-NaN model): never report that. The providers refuse non-finite kernel values, so only
@@ -245,5 +278,5 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
   let objective = 0;
   for (let t = 0; t < l; t++) objective += alpha[t]! * (G[t]! - 1);
   objective /= 2;
-  return { alpha, rho, iterations: iter, converged, objective };
+  return { alpha, rho, iterations: iter, converged, objective, restarts };
 }

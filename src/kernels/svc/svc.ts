@@ -119,7 +119,7 @@ export class SVC {
         ys.fill(1, 0, ma.length);
         ys.fill(-1, ma.length);
         const maxIter = o.maxIter ?? defaultMaxIter(index.length);
-        const sol = await solveBinary(provider, { index, y: ys, C: o.C }, { tol: o.tol, maxIter });
+        const sol = await solveBinary(provider, { index, y: ys, C: o.C }, { tol: o.tol, maxIter, shrinking: o.shrinking });
         if (!sol.converged) {
           converged = false;
           const msg =

@@ -43,6 +43,13 @@ export interface SVCOptions {
   cacheSize?: number;
   /** Rows computed per engine.gram dispatch when a row is missing (default 64). */
   batchRows?: number;
+  /**
+   * libsvm's shrinking heuristic (default true, as scikit-learn's `shrinking`): bound variables
+   * that look settled leave the working-set scan and the gradient update until the end, where
+   * the whole problem is checked; false scans every point every iteration (libsvm's -h 0). The
+   * stopping rule is the same either way: for a PSD kernel the models agree to within tol.
+   */
+  shrinking?: boolean;
   /** Kernel row source (default 'engine'). */
   provider?: SVCProviderKind;
   /** Called after each binary (one-vs-one) problem is solved. */

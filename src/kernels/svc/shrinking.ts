@@ -1,0 +1,152 @@
+// libsvm's shrinking (Solver::do_shrinking, be_shrunk, reconstruct_gradient; libsvm's -h 1,
+// scikit-learn's shrinking=True) for the SMO solver in smo.ts. The active set is the points
+// the solver still scans; every min(l, 1000) iterations the bound variables that the maximal
+// violation says will stay at their bound leave it, and only active gradients are updated.
+// G_bar_t = Σ_{α_j = C} C·Q_tj (all l points, kept up to date as variables reach or leave C)
+// lets the gradient of the inactive points be rebuilt: G_t = G_bar_t − 1 + Σ_{free j} α_j Q_tj
+// (inactive points sit at a bound, so free variables are all active). The rebuild runs once
+// when the violation first falls to 10·tol (then shrinking goes on from the whole set), and
+// whenever the active set looks solved, so the stopping rule is checked over all l points.
+// With shrinking off the active set is always every point, in order, and nothing else runs.
+
+import type { KernelRow, KernelRowProvider } from './provider.js';
+
+/** The solver's state that shrinking reads and rebuilds (problem-local arrays of length l). */
+export interface SmoState {
+  /** Global (provider) index of each point. */
+  readonly index: Int32Array;
+  readonly y: Int8Array;
+  readonly C: number;
+  readonly alpha: Float64Array;
+  /** G = Qα − e, up to date on the active points only. */
+  readonly G: Float64Array;
+}
+
+/** Rows per provider.fetch while rebuilding the gradient (one dispatch on WebGPU at the default batchRows). */
+const REBUILD_BATCH = 64;
+
+/** The active points of one SMO solve and, with shrinking on, libsvm's shrinking bookkeeping. */
+export class ActiveSet {
+  /** Problem-local indices: the first `size` are the active points, ascending. */
+  readonly list: Int32Array;
+  size: number;
+  readonly #s: SmoState;
+  readonly #l: number;
+  readonly #period: number;
+  /** G_bar, or null with shrinking off. */
+  readonly #gBar: Float64Array | null;
+  #counter: number;
+  #unshrunk = false;
+
+  constructor(s: SmoState, shrinking: boolean) {
+    this.#s = s;
+    this.#l = s.index.length;
+    this.list = Int32Array.from({ length: this.#l }, (_, t) => t);
+    this.size = this.#l;
+    this.#period = Math.min(this.#l, 1000);
+    this.#counter = this.#period + 1;
+    // G_bar = 0 at α = 0.
+    this.#gBar = shrinking ? new Float64Array(this.#l) : null;
+  }
+
+  get whole(): boolean {
+    return this.size === this.#l;
+  }
+
+  /** Once per iteration, before the working-set selection: shrinks every min(l, 1000) iterations. */
+  async step(provider: KernelRowProvider, tol: number): Promise<void> {
+    if (--this.#counter !== 0) return;
+    this.#counter = this.#period;
+    if (this.#gBar !== null) await this.#shrink(provider, tol);
+  }
+
+  /** Shrink at the next step (libsvm does after the whole set was found not yet solved). */
+  shrinkNext(): void {
+    this.#counter = 1;
+  }
+
+  /** Keeps G_bar: α_t was at C (`wasUpper`) before its update; `row` is K(x_t, X). */
+  boundChanged(t: number, wasUpper: boolean, row: KernelRow): void {
+    const gBar = this.#gBar;
+    const { index, y, C, alpha } = this.#s;
+    if (gBar === null || wasUpper === alpha[t]! >= C) return;
+    const c = (wasUpper ? -C : C) * y[t]!;
+    for (let k = 0; k < this.#l; k++) gBar[k] = gBar[k]! + c * y[k]! * row[index[k]!]!;
+  }
+
+  /**
+   * Rebuilds the gradient of the inactive points and makes every point active again. The
+   * rows fetched are those of the free variables or those of the inactive points, whichever
+   * are fewer (libsvm weighs the same two ways).
+   */
+  async restore(provider: KernelRowProvider): Promise<void> {
+    if (this.whole) return;
+    const { index, y, C, alpha, G } = this.#s;
+    const gBar = this.#gBar!;
+    const inactive = this.list.subarray(this.size);
+    for (const t of inactive) G[t] = gBar[t]! - 1;
+    const free: number[] = [];
+    for (let k = 0; k < this.size; k++) {
+      const t = this.list[k]!;
+      if (alpha[t]! > 0 && alpha[t]! < C) free.push(t);
+    }
+    const byFree = free.length <= inactive.length;
+    const rowsOf = byFree ? free : Array.from(inactive);
+    for (let s = 0; s < rowsOf.length; s += REBUILD_BATCH) {
+      const part = rowsOf.slice(s, s + REBUILD_BATCH);
+      const rows = await provider.fetch(part.map((t) => index[t]!));
+      part.forEach((r, k) => {
+        const row = rows[k]!;
+        if (byFree) {
+          // G_t += α_r Q_tr for every inactive t.
+          const c = alpha[r]! * y[r]!;
+          for (const t of inactive) G[t] = G[t]! + c * y[t]! * row[index[t]!]!;
+        } else {
+          let sum = 0;
+          for (const j of free) sum += alpha[j]! * y[j]! * row[index[j]!]!;
+          G[r] = G[r]! + y[r]! * sum;
+        }
+      });
+    }
+    this.list.forEach((_, k) => (this.list[k] = k));
+    this.size = this.#l;
+  }
+
+  /** libsvm's do_shrinking: drops bound points that the maximal violation keeps at their bound. */
+  async #shrink(provider: KernelRowProvider, tol: number): Promise<void> {
+    const { y, C, alpha, G } = this.#s;
+    let gmax1 = -Infinity; // max −y_t G_t over I_up
+    let gmax2 = -Infinity; // max  y_t G_t over I_low
+    for (let k = 0; k < this.size; k++) {
+      const t = this.list[k]!;
+      const yG = y[t]! * G[t]!;
+      const up = y[t] === 1 ? alpha[t]! < C : alpha[t]! > 0;
+      const low = y[t] === 1 ? alpha[t]! > 0 : alpha[t]! < C;
+      if (up && -yG >= gmax1) gmax1 = -yG;
+      if (low && yG >= gmax2) gmax2 = yG;
+    }
+    if (!this.#unshrunk && gmax1 + gmax2 <= 10 * tol) {
+      this.#unshrunk = true;
+      await this.restore(provider);
+    }
+    // Stable: the active points stay ascending, so ties in the selection break as without shrinking.
+    const dropped: number[] = [];
+    let kept = 0;
+    for (let k = 0; k < this.size; k++) {
+      const t = this.list[k]!;
+      if (this.#shrinkable(t, gmax1, gmax2)) dropped.push(t);
+      else this.list[kept++] = t;
+    }
+    this.list.set(dropped, kept);
+    this.size = kept;
+  }
+
+  /** libsvm's be_shrunk. */
+  #shrinkable(t: number, gmax1: number, gmax2: number): boolean {
+    const { y, C, alpha, G } = this.#s;
+    const g = G[t]!;
+    if (alpha[t]! >= C) return y[t] === 1 ? -g > gmax1 : -g > gmax2;
+    if (alpha[t]! <= 0) return y[t] === 1 ? g > gmax2 : g > gmax1;
+    return false;
+  }
+}
