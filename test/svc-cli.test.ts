@@ -21,7 +21,7 @@ interface SvmReport {
   provider: string;
   backend: string | null;
   adapter: { vendor: string } | null;
-  parameters: { kernel: string; C: number; gamma: number; gammaSpec: string | number; coef0: number; degree: number; tol: number; standardize: boolean };
+  parameters: { kernel: string; C: number; gamma: number; gammaSpec: string | number; coef0: number; degree: number; tol: number; shrinking: boolean; standardize: boolean };
 }
 
 const RUN = ['svm', '--train', DIGITS, '--label', 'label', '--test-split', '0.25', '--standardize', '--seed', '0', '--json'];
@@ -46,7 +46,7 @@ describe('sigmoid-core svm on UCI digits', () => {
       expect(rep.train.accuracy).toBeGreaterThanOrEqual(0.99);
       expect(rep.supportVectors.perClass.length).toBe(10);
       expect(rep.supportVectors.perClass.reduce((s, v) => s + v)).toBe(rep.supportVectors.total);
-      expect(rep.parameters).toMatchObject({ kernel: 'rbf', C: 1, gammaSpec: 'scale', tol: 0.001, standardize: true });
+      expect(rep.parameters).toMatchObject({ kernel: 'rbf', C: 1, gammaSpec: 'scale', tol: 0.001, shrinking: true, standardize: true });
       expect(rep.parameters.gamma).toBeCloseTo(0.0163934, 6); // scikit-learn's 'scale' on this split
       expect(rep.converged).toBe(true);
       expect(rep.seconds).toBeGreaterThan(0);
@@ -84,6 +84,20 @@ describe('sigmoid-core svm on UCI digits', () => {
     const both = await cli(...args, '--provider', 'float64', '--backend', 'cpu');
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--backend applies to --provider engine only/);
+  });
+
+  it('--no-shrinking: the unshrunk solver (libsvm -h 0), the same model as the default (shrinking) run', async () => {
+    const r = await cli(...RUN, '--kernel', 'rbf', '--gamma', 'scale', '--C', '1', '--backend', 'cpu', '--no-shrinking', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout) as SvmReport;
+    const c = reports.cpu!;
+    expect(rep.parameters.shrinking).toBe(false);
+    expect(rep.converged).toBe(true);
+    expect(Math.abs(rep.test!.accuracy - c.test!.accuracy)).toBeLessThanOrEqual(0.005);
+    expect(Math.abs(rep.supportVectors.total - c.supportVectors.total)).toBeLessThanOrEqual(5);
+    const bad = await cli(...RUN, '--no-shrinking=1', '--backend', 'cpu');
+    expect(bad.code).toBe(2);
+    expectOneLineError(bad, /--no-shrinking is a switch and takes no value$/);
   });
 
   it("a float32 refusal's advice is in the command's flags: --provider float64 (and --backend cpu), --gamma, --degree, --standardize", async () => {

@@ -30,6 +30,7 @@ const flags = {
   tol: { type: 'string', value: 'EPS', help: 'stopping tolerance on the KKT violation (default 1e-3)' },
   'max-iter': { type: 'string', value: 'N', help: 'SMO iterations per binary problem before giving up with a warning (default max(10⁷, 100·l))' },
   'cache-size': { type: 'string', value: 'MB', help: 'kernel row cache in MB (default 200)' },
+  'no-shrinking': { type: 'boolean', help: "turn off libsvm's shrinking heuristic (scan every point every iteration; slower, the same model to within --tol)" },
   seed: { type: 'string', value: 'S', help: 'seed of --test-split, an integer in 0..2^52 (default 0)' },
   backend: { ...BACKEND_FLAG, help: 'where kernel rows are computed; default auto: WebGPU if an adapter exists, else the CPU' },
   provider: {
@@ -69,6 +70,7 @@ export interface SvmReport {
     tol: number;
     maxIter: number | null;
     cacheSize: number;
+    shrinking: boolean;
     standardize: boolean;
   };
 }
@@ -77,7 +79,7 @@ export const svmCommand: Command<typeof flags> = {
   summary: 'train a support-vector classifier (sigmoid, rbf, linear, polynomial kernel) on a CSV file; report accuracy',
   usage:
     'svm --train train.csv [--test test.csv | --test-split F] --label NAME [--kernel K] [--gamma G] [--coef0 C0] [--C C] ' +
-    '[--degree N] [--tol EPS] [--standardize] [--backend auto|webgpu|cpu | --provider float64] [--json] [--seed S] [options]',
+    '[--degree N] [--tol EPS] [--no-shrinking] [--standardize] [--backend auto|webgpu|cpu | --provider float64] [--json] [--seed S] [options]',
   flags,
   async run(f, io) {
     const o = options(f);
@@ -88,7 +90,7 @@ export const svmCommand: Command<typeof flags> = {
     // Options are checked by the SVC constructor before any data is read.
     const svc = new SVC({
       C: o.C, kernel: o.kernel, gamma: o.gamma, coef0: o.coef0, degree: o.degree, tol: o.tol,
-      maxIter: o.maxIter ?? undefined, cacheSize: o.cacheSize, provider,
+      maxIter: o.maxIter ?? undefined, cacheSize: o.cacheSize, shrinking: !f['no-shrinking'], provider,
       log: f.quiet ? null : (line) => io.err(flagWords(line, f.standardize)),
       onProgress: f.quiet ? undefined : (p: SVCProgress) => io.err(formatPair(p)),
     });
@@ -133,7 +135,7 @@ export const svmCommand: Command<typeof flags> = {
         adapter: engine?.adapterInfo ?? null,
         parameters: {
           kernel: svc.options.kernel, C: o.C, gamma: info.gamma, gammaSpec: o.gamma, coef0: o.coef0, degree: o.degree, tol: o.tol,
-          maxIter: o.maxIter, cacheSize: o.cacheSize, standardize: f.standardize,
+          maxIter: o.maxIter, cacheSize: o.cacheSize, shrinking: svc.options.shrinking, standardize: f.standardize,
         },
       };
     } catch (err) {
