@@ -151,10 +151,18 @@ async function stoppedMidRun(args: string[], signal: NodeJS.Signals): Promise<Ru
   child.stdout.on('data', (d: Buffer) => (stdout += d));
   const ended = new Promise<number>((done) => child.on('exit', (code, sig) => done(code ?? (sig ? -1 : 0))));
   const kill = setTimeout(() => child.kill('SIGKILL'), 150_000);
-  await new Promise<void>((done) => child.stderr.on('data', (d: Buffer) => {
-    stderr += d;
-    if (/: median /.test(stderr)) done();
-  }));
+  // The first case's time, or the runner's end (a failure to start): then its stderr says why.
+  const started = await Promise.race([
+    new Promise<true>((done) => child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+      if (/: median /.test(stderr)) done(true);
+    })),
+    ended.then(() => false as const),
+  ]);
+  if (!started) {
+    clearTimeout(kill);
+    throw new Error(`the runner ended before its first case finished:\n${stderr}`);
+  }
   const ps = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(child.pid)], { encoding: 'utf8' });
   const chromium = Number(/^\s*(\d+)\s+chrom/m.exec(ps)?.[1]);
   child.kill(signal);
@@ -186,6 +194,7 @@ describe('bench:browser stopped mid-run', () => {
     const out = join(dir, `${signal}.json`);
     const r = await stoppedMidRun(['--quick', '--backends', 'sigmoid-core-cpu,tfjs-webgpu', '--out', out], signal);
     stopped.push(r.chromium);
+    expect(r.chromium, r.stderr).toBeGreaterThan(0);
     // It ended at once (puppeteer's SIGINT handler, Vite's SIGTERM one), saying nothing and writing no JSON: the results were lost.
     expect(r.code, r.stderr).toBe(code);
     expect(r.stderr).toMatch(new RegExp(`^interrupted by ${signal}$`, 'm'));

@@ -463,6 +463,23 @@ describe('bad checkpoints', () => {
     for (const [p, v] of w) expect(Array.from(after.get(p)!), `${p} unchanged`).toEqual(Array.from(v));
   }
 
+  it('a checkpoint_version "2" file (no fit.shuffleEpoch) still resumes, its epochs left shuffled as this version shuffles', async () => {
+    const parsed = parseSafetensors(good);
+    const { shuffleEpoch, ...fitWithout } = JSON.parse(parsed.metadata.fit!) as Record<string, unknown>;
+    expect(shuffleEpoch).toBe(0);
+    const v2 = encodeSafetensors(parsed.tensors, { ...parsed.metadata, checkpoint_version: '2', fit: JSON.stringify(fitWithout) }, { checksum: true });
+    const [full, resumed] = [model(engines.cpu, opt), model(engines.cpu, opt, 1)];
+    try {
+      const hf = await full.fit(DATA.x, DATA.labels, { ...FIT, epochs: 4 });
+      const hr = await resumed.fit(DATA.x, DATA.labels, { ...FIT, epochs: 4, resumeFrom: v2 });
+      expect(hr.epochs.map((l) => l.epoch)).toEqual([2, 3]);
+      expect(hr.stepLosses).toEqual(hf.stepLosses!.slice(hf.stepLosses!.length / 2)); // bit for bit on the CPU
+    } finally {
+      full.dispose();
+      resumed.dispose();
+    }
+  });
+
   it('truncated, foreign, weights-only and mismatched files throw ValueErrors naming the problem; the model is unchanged', async () => {
     const m = model(engines.cpu, opt, 1);
     try {
@@ -491,6 +508,8 @@ describe('bad checkpoints', () => {
       expect(shuffleEpoch).toBe(0);
       await expectRejected(m, edited({ fit: JSON.stringify(fitWithout) }), /__metadata__\.fit must be \{ seed, shuffleEpoch, shuffle, batchSize, trainRows, epochs \}/);
       await expectRejected(m, edited({ fit: JSON.stringify({ ...fitWithout, shuffleEpoch: -1 }) }), /__metadata__\.fit must be/);
+      // Past MAX_SEED, shuffleEpoch + epoch would leave the safe integers: refused when read, not mid-fit.
+      await expectRejected(m, edited({ fit: JSON.stringify({ ...fitWithout, shuffleEpoch: Number.MAX_SAFE_INTEGER - 1 }) }), /__metadata__\.fit must be/);
       await expectRejected(m, await a.save(), /model saved by model\.save\(\).*model\.load/);
       await expectRejected(m, good, /already completed 2 epochs/, { epochs: 2 });
       await expectRejected(m, good, /batchSize 16, this fit asks for 8/, { batchSize: 8 });

@@ -2,7 +2,10 @@
 // start a Vite server on 127.0.0.1 (a secure context, so navigator.gpu exists), launch
 // Chromium through puppeteer (with or without WebGPU), and open a page that records every
 // console error and page error.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
 
@@ -44,19 +47,33 @@ export async function serve(configFile: string): Promise<Served> {
 }
 
 /**
- * Headless Chromium: `executablePath`, else the one puppeteer's configuration names (the
- * checkout's .puppeteerrc.cjs, a system Chromium when there is one, which puppeteer finds from
- * the working directory only). One that cannot be launched is an Error on one line saying so and
- * how to point at one.
+ * The Chromium this checkout's .puppeteerrc.cjs names (a system Chromium when there is one),
+ * found from this file's folder upward (tools/, or bench/dist/browser/ in the bundled runner):
+ * puppeteer reads that file from the working directory only, and elsewhere looked for its own
+ * download. undefined when PUPPETEER_EXECUTABLE_PATH is set (puppeteer takes it first) or no
+ * file names one.
+ */
+function configuredChromium(): string | undefined {
+  if (process.env.PUPPETEER_EXECUTABLE_PATH) return undefined;
+  for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
+    const rc = join(dir, '.puppeteerrc.cjs');
+    if (existsSync(rc)) return (createRequire(import.meta.url)(rc) as { executablePath?: string }).executablePath;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Headless Chromium (configuredChromium's, else puppeteer's own). One that cannot be launched
+ * is an Error on one line saying so and how to point at one.
  *
  * It is driven through a pipe, not a WebSocket: Chromium quits when the pipe closes, so it ends
  * with this process however that ends (a SIGKILL, a crash). So puppeteer's signal handlers,
  * which closed Chromium and exited at once, are left out: a runner may handle SIGINT itself.
  */
-export async function launchChromium(opts: { webgpu: boolean; executablePath?: string }): Promise<Browser> {
+export async function launchChromium(opts: { webgpu: boolean }): Promise<Browser> {
   try {
     return await puppeteer.launch({
-      headless: true, pipe: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false, executablePath: opts.executablePath,
+      headless: true, pipe: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false, executablePath: configuredChromium(),
       args: opts.webgpu ? ['--enable-unsafe-webgpu', ...BASE_ARGS] : BASE_ARGS,
     });
   } catch (err) {

@@ -159,11 +159,10 @@ $('controls').addEventListener('submit', (ev) => {
   void start();
 });
 
-/** A run is in flight: the disabled Run button stops clicks, this any other submit (requestSubmit()). */
-let running = false;
-
 async function start(): Promise<void> {
-  if (running) return;
+  const run = $('run') as HTMLButtonElement;
+  // A run is in flight: the disabled button stops clicks, this any other submit (requestSubmit()).
+  if (run.disabled) return;
   const form = $('controls') as HTMLFormElement;
   const mode = (new FormData(form).get('mode') as Mode | null) ?? 'quick';
   const ids = BACKENDS.filter((id) => (form.querySelector(`input[value="${id}"]`) as HTMLInputElement).checked);
@@ -171,8 +170,7 @@ async function start(): Promise<void> {
     progress('not run: choose at least one backend');
     return;
   }
-  running = true;
-  ($('run') as HTMLButtonElement).disabled = true;
+  run.disabled = true;
   try {
     await runBench(mode, ids, { progress, update }, env());
   } catch (err) {
@@ -183,8 +181,7 @@ async function start(): Promise<void> {
       state.done = true;
     }
   } finally {
-    running = false;
-    ($('run') as HTMLButtonElement).disabled = false;
+    run.disabled = false;
   }
 }
 

@@ -6,7 +6,6 @@
 // exit code 128 + the signal's number; a second one ends the process at once.
 //
 //   npm run bench:browser [-- --quick] [-- --backends id,id…] [-- --out FILE.json]
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseFlags, formatFlags } from '../../src/cli/args.js';
@@ -53,13 +52,8 @@ async function main(argv: string[]): Promise<number> {
     stop.signal = signal;
     return `interrupted by ${signal}`;
   });
-  // Chromium first: one that cannot start is a line of its own, with no server to stop. Unless
-  // PUPPETEER_EXECUTABLE_PATH names one, the checkout's .puppeteerrc.cjs is read here, as
-  // puppeteer reads it only from the working directory (elsewhere it looked for its own download).
-  const executablePath = process.env.PUPPETEER_EXECUTABLE_PATH
-    ? undefined
-    : (createRequire(import.meta.url)(join(repo, '.puppeteerrc.cjs')) as { executablePath?: string }).executablePath;
-  const browser = await launchChromium({ webgpu: true, executablePath }).catch((err: Error) => err);
+  // Chromium first: one that cannot start is a line of its own, with no server to stop.
+  const browser = await launchChromium({ webgpu: true }).catch((err: Error) => err);
   if (browser instanceof Error) {
     log(`bench:browser: ${browser.message}`);
     return 1;

@@ -38,7 +38,7 @@
 // slots of one device vector first (engine.axpyInto at an offset, exact: 0 + 1·x = x).
 
 import { ValueError } from '../errors.js';
-import { checkFiniteEntries, describeValue, optionKeys, optionsObject } from '../validate.js';
+import { checkFiniteEntries, describeValue, MAX_SEED, optionKeys, optionsObject } from '../validate.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { type CheckpointStore, type CheckpointTarget, checkpointStore, isStore } from './checkpoint-store.js';
@@ -218,8 +218,9 @@ export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Check
   if (
     typeof fit !== 'object' || fit === null || !Number.isSafeInteger(fit.seed) || typeof fit.shuffle !== 'boolean' ||
     !(Number.isInteger(fit.batchSize) && fit.batchSize > 0) || !(Number.isInteger(fit.trainRows) && fit.trainRows > 0) ||
-    !(Number.isInteger(fit.epochs) && fit.epochs > 0) ||
-    !(before3 || (Number.isSafeInteger(fit.shuffleEpoch) && fit.shuffleEpoch >= 0))
+    !(Number.isInteger(fit.epochs) && fit.epochs > 0 && fit.epochs <= MAX_SEED) ||
+    // At most MAX_SEED each, so shuffleEpoch + epoch (mixSeed's index) stays a safe integer.
+    !(before3 || (Number.isInteger(fit.shuffleEpoch) && fit.shuffleEpoch >= 0 && fit.shuffleEpoch <= MAX_SEED))
   ) {
     const fields = before3 ? 'seed, shuffle' : 'seed, shuffleEpoch, shuffle';
     throw new ValueError(`${source}: __metadata__.fit must be { ${fields}, batchSize, trainRows, epochs }, got ${m.fit}`);
