@@ -31,7 +31,8 @@ export class EngineRowProvider implements KernelRowProvider {
   readonly #p: KernelParams;
   readonly #gram: GramOptions;
   readonly #cache: RowCache;
-  readonly #batchRows: number;
+  /** Rows per dispatch: SVC's batchRows, cut to fit a storage binding and half the cache. */
+  readonly batchRows: number;
   #x: Tensor | null;
   #computed = 0;
   #batches = 0;
@@ -51,12 +52,16 @@ export class EngineRowProvider implements KernelRowProvider {
     const byBinding = Math.max(1, Math.floor(engine.limits.maxStorageBufferBindingSize / rowBytes));
     this.#cache = new RowCache(o.cacheBytes, rowBytes, 2);
     // Keep a batch well inside the cache, so a batch never evicts most of itself.
-    this.#batchRows = Math.max(1, Math.min(o.batchRows, byBinding, Math.floor(this.#cache.capacity / 2)));
+    this.batchRows = Math.max(1, Math.min(o.batchRows, byBinding, Math.floor(this.#cache.capacity / 2)));
     this.#x = engine.tensor(x.data, [x.rows, x.cols]);
   }
 
   cached(i: number): KernelRow | undefined {
     return this.#cache.get(i);
+  }
+
+  has(i: number): boolean {
+    return this.#cache.has(i);
   }
 
   async fetch(need: readonly number[], hints: readonly number[] = []): Promise<KernelRow[]> {
@@ -76,7 +81,7 @@ export class EngineRowProvider implements KernelRowProvider {
     // every row costs its full computation, and a working set larger than the cache thrashed
     // (64 rows per miss, 10-20× slower), so there hints only fill free room.
     const room = this.#engine.backend === 'cpu' ? this.#cache.capacity - this.#cache.size : Infinity;
-    const limit = Math.min(this.#batchRows, room);
+    const limit = Math.min(this.batchRows, room);
     for (const h of hints) {
       if (batch.length >= limit) break;
       if (!inBatch.has(h) && !this.#cache.has(h)) {
@@ -86,8 +91,8 @@ export class EngineRowProvider implements KernelRowProvider {
     }
     const fresh = new Map<number, KernelRow>();
     // Chunks of at most batchRows (only `need` alone can exceed it).
-    for (let s = 0; s < batch.length; s += this.#batchRows) {
-      const ids = batch.slice(s, s + this.#batchRows);
+    for (let s = 0; s < batch.length; s += this.batchRows) {
+      const ids = batch.slice(s, s + this.batchRows);
       const rows = await this.#compute(ids);
       ids.forEach((i, r) => fresh.set(i, rows[r]!));
     }

@@ -13,6 +13,8 @@ import { RowCache } from './row-cache.js';
 export class Float64RowProvider implements KernelRowProvider {
   readonly size: number;
   readonly diagonal: Float64Array;
+  /** One row per computation: the solver computes no hints for it. */
+  readonly batchRows = 1;
   readonly #x: Matrix;
   readonly #p: KernelParams;
   readonly #cache: RowCache;

@@ -24,6 +24,14 @@ export interface KernelRowProvider {
   readonly size: number;
   /** K(xᵢ, xᵢ) for every i, in float64. */
   readonly diagonal: Float64Array;
+  /**
+   * The most rows a fetch of one needed row computes (a positive integer): the solver passes at
+   * most batchRows − 1 hints, the best ones, and none at 1. Without it the solver passes every
+   * candidate, best first.
+   */
+  readonly batchRows?: number;
+  /** Whether row i is cached, without marking it used: the solver leaves cached rows out of its hints. */
+  has?(i: number): boolean;
   /** Row i if it is cached (marking it recently used), else undefined. Synchronous. */
   cached(i: number): KernelRow | undefined;
   /**

@@ -22,7 +22,7 @@ export interface SmoState {
   readonly G: Float64Array;
 }
 
-/** Rows per provider.fetch while rebuilding the gradient (one dispatch on WebGPU at the default batchRows). */
+/** Rows per provider.fetch while rebuilding the gradient, for a provider that does not say its batchRows. */
 const REBUILD_BATCH = 64;
 
 /** The active points of one SMO solve and, with shrinking on, libsvm's shrinking bookkeeping. */
@@ -92,8 +92,9 @@ export class ActiveSet {
     }
     const byFree = free.length <= inactive.length;
     const rowsOf = byFree ? free : Array.from(inactive);
-    for (let s = 0; s < rowsOf.length; s += REBUILD_BATCH) {
-      const part = rowsOf.slice(s, s + REBUILD_BATCH);
+    const batch = provider.batchRows ?? REBUILD_BATCH;
+    for (let s = 0; s < rowsOf.length; s += batch) {
+      const part = rowsOf.slice(s, s + batch);
       const rows = await provider.fetch(part.map((t) => index[t]!));
       part.forEach((r, k) => {
         const row = rows[k]!;

@@ -23,6 +23,7 @@
 import { ValueError } from '../../errors.js';
 import { STANDARDIZE_X } from '../../gram-options.js';
 import { yielder } from '../../next-task.js';
+import { bestFirst } from './best-first.js';
 import type { KernelRow, KernelRowProvider } from './provider.js';
 import { ActiveSet } from './shrinking.js';
 
@@ -77,25 +78,28 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
   const active = new ActiveSet({ index, y, C, alpha, G }, o.shrinking ?? true);
   const list = active.list;
 
+  // Prefetch hints for a provider that computes several rows per fetch: the rest of its batch.
+  const hintCount = provider.batchRows === undefined ? l : provider.batchRows - 1;
+  const score = new Float64Array(hintCount > 0 ? l : 0);
+  const candidate = new Int32Array(score.length);
   const row = async (i: number): Promise<KernelRow> => {
     const g = index[i]!;
-    return provider.cached(g) ?? (await provider.fetch([g], hints(i)))[0]!;
+    return provider.cached(g) ?? (await provider.fetch([g], hintCount > 0 ? hints(i) : undefined))[0]!;
   };
-  // Likely next working-set members among the active points, most violating first (global indices).
+  // The hintCount active points (but `skip`) not cached that violate most, most first (global indices).
   const hints = (skip: number): number[] => {
-    const score: { t: number; v: number }[] = [];
+    let n = 0;
     for (let k = 0; k < active.size; k++) {
       const t = list[k]!;
-      if (t === skip) continue;
+      if (t === skip || provider.has?.(index[t]!) === true) continue;
       const yt = y[t]!;
       const a = alpha[t]!;
       const up = yt === 1 ? a < C : a > 0;
       const low = yt === 1 ? a > 0 : a < C;
-      const v = Math.max(up ? -yt * G[t]! : -Infinity, low ? yt * G[t]! : -Infinity);
-      score.push({ t, v });
+      score[n] = Math.max(up ? -yt * G[t]! : -Infinity, low ? yt * G[t]! : -Infinity);
+      candidate[n++] = index[t]!;
     }
-    score.sort((p, q) => q.v - p.v);
-    return score.map((s) => index[s.t]!);
+    return bestFirst(score, n, hintCount).map((k) => candidate[k]!);
   };
 
   // ---- working set selection (WSS 2) over the active points; null when they are solved ----
