@@ -7,11 +7,18 @@
 // (inactive points sit at a bound, so free variables are all active). The rebuild runs once
 // when the violation first falls to 10·tol (then shrinking goes on from the whole set), and
 // whenever the active set looks solved, so the stopping rule is checked over all l points.
+// The active points sit at positions 0..size−1 of every state array, ascending in problem order,
+// the shrunk ones after them: shrinking permutes the arrays in step (as libsvm's swap_index, but
+// stable, so ties in the selection break as without shrinking), and making every point active
+// again puts them back in problem order. The solver's scans then read the arrays in sequence.
 // With shrinking off the active set is always every point, in order, and nothing else runs.
 
 import type { KernelRow, KernelRowProvider } from './provider.js';
 
-/** The solver's state that shrinking reads and rebuilds (problem-local arrays of length l). */
+/**
+ * The solver's state that shrinking reads, rebuilds and permutes: arrays of length l, position k
+ * holding the same point in each (in problem order whenever every point is active).
+ */
 export interface SmoState {
   /** Global (provider) index of each point. */
   readonly index: Int32Array;
@@ -20,33 +27,41 @@ export interface SmoState {
   readonly alpha: Float64Array;
   /** G = Qα − e, up to date on the active points only. */
   readonly G: Float64Array;
+  /** K(x, x) of each point. */
+  readonly QD: Float64Array;
 }
+
+type StateArray = Int32Array | Int8Array | Float64Array;
 
 /** Rows per provider.fetch while rebuilding the gradient, for a provider that does not say its batchRows. */
 const REBUILD_BATCH = 64;
 
 /** The active points of one SMO solve and, with shrinking on, libsvm's shrinking bookkeeping. */
 export class ActiveSet {
-  /** Problem-local indices: the first `size` are the active points, ascending. */
-  readonly list: Int32Array;
+  /** The active points are at positions 0..size−1 of the state arrays. */
   size: number;
   readonly #s: SmoState;
   readonly #l: number;
   readonly #period: number;
   /** G_bar, or null with shrinking off. */
   readonly #gBar: Float64Array | null;
+  /** Problem-local index of the point at each position. */
+  readonly #order: Int32Array;
+  /** Every array permuted with the positions, #order last. */
+  readonly #arrays: StateArray[];
   #counter: number;
   #unshrunk = false;
 
   constructor(s: SmoState, shrinking: boolean) {
     this.#s = s;
     this.#l = s.index.length;
-    this.list = Int32Array.from({ length: this.#l }, (_, t) => t);
     this.size = this.#l;
     this.#period = Math.min(this.#l, 1000);
     this.#counter = this.#period + 1;
     // G_bar = 0 at α = 0.
     this.#gBar = shrinking ? new Float64Array(this.#l) : null;
+    this.#order = Int32Array.from({ length: this.#l }, (_, t) => t);
+    this.#arrays = [s.index, s.y, s.alpha, s.G, s.QD, ...(this.#gBar ? [this.#gBar] : []), this.#order];
   }
 
   get whole(): boolean {
@@ -65,7 +80,7 @@ export class ActiveSet {
     this.#counter = 1;
   }
 
-  /** Keeps G_bar: α_t was at C (`wasUpper`) before its update; `row` is K(x_t, X). */
+  /** Keeps G_bar: α at position t was at C (`wasUpper`) before its update; `row` is its K(x, X). */
   boundChanged(t: number, wasUpper: boolean, row: KernelRow): void {
     const gBar = this.#gBar;
     const { index, y, C, alpha } = this.#s;
@@ -83,15 +98,12 @@ export class ActiveSet {
     if (this.whole) return;
     const { index, y, C, alpha, G } = this.#s;
     const gBar = this.#gBar!;
-    const inactive = this.list.subarray(this.size);
+    const inactive = Array.from({ length: this.#l - this.size }, (_, k) => this.size + k);
     for (const t of inactive) G[t] = gBar[t]! - 1;
     const free: number[] = [];
-    for (let k = 0; k < this.size; k++) {
-      const t = this.list[k]!;
-      if (alpha[t]! > 0 && alpha[t]! < C) free.push(t);
-    }
+    for (let t = 0; t < this.size; t++) if (alpha[t]! > 0 && alpha[t]! < C) free.push(t);
     const byFree = free.length <= inactive.length;
-    const rowsOf = byFree ? free : Array.from(inactive);
+    const rowsOf = byFree ? free : inactive;
     const batch = provider.batchRows ?? REBUILD_BATCH;
     for (let s = 0; s < rowsOf.length; s += batch) {
       const part = rowsOf.slice(s, s + batch);
@@ -109,7 +121,12 @@ export class ActiveSet {
         }
       });
     }
-    this.list.forEach((_, k) => (this.list[k] = k));
+    // Back to problem order.
+    const order = Int32Array.from(this.#order);
+    for (const a of this.#arrays) {
+      const was = a.slice();
+      for (let k = 0; k < this.#l; k++) a[order[k]!] = was[k]!;
+    }
     this.size = this.#l;
   }
 
@@ -118,8 +135,7 @@ export class ActiveSet {
     const { y, C, alpha, G } = this.#s;
     let gmax1 = -Infinity; // max −y_t G_t over I_up
     let gmax2 = -Infinity; // max  y_t G_t over I_low
-    for (let k = 0; k < this.size; k++) {
-      const t = this.list[k]!;
+    for (let t = 0; t < this.size; t++) {
       const yG = y[t]! * G[t]!;
       const up = y[t] === 1 ? alpha[t]! < C : alpha[t]! > 0;
       const low = y[t] === 1 ? alpha[t]! > 0 : alpha[t]! < C;
@@ -130,19 +146,21 @@ export class ActiveSet {
       this.#unshrunk = true;
       await this.restore(provider);
     }
-    // Stable: the active points stay ascending, so ties in the selection break as without shrinking.
+    // A stable partition of positions 0..size−1: kept, then dropped, each in order.
+    const from: number[] = [];
     const dropped: number[] = [];
-    let kept = 0;
-    for (let k = 0; k < this.size; k++) {
-      const t = this.list[k]!;
-      if (this.#shrinkable(t, gmax1, gmax2)) dropped.push(t);
-      else this.list[kept++] = t;
+    for (let t = 0; t < this.size; t++) (this.#shrinkable(t, gmax1, gmax2) ? dropped : from).push(t);
+    const kept = from.length;
+    if (kept === this.size) return;
+    from.push(...dropped);
+    for (const a of this.#arrays) {
+      const was = a.slice(0, this.size);
+      for (let k = 0; k < from.length; k++) a[k] = was[from[k]!]!;
     }
-    this.list.set(dropped, kept);
     this.size = kept;
   }
 
-  /** libsvm's be_shrunk. */
+  /** libsvm's be_shrunk, for the point at position t. */
   #shrinkable(t: number, gmax1: number, gmax2: number): boolean {
     const { y, C, alpha, G } = this.#s;
     const g = G[t]!;

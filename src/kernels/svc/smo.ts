@@ -12,7 +12,8 @@
 // - ρ from the free support vectors (0 < α < C) averaged, else the midpoint of the bounds
 //   (libsvm's calculate_rho); the decision function is Σ αᵢ yᵢ K(xᵢ, x) − ρ.
 // - shrinking (libsvm's -h 1, the default; shrinking.ts): the selection, the gradient update
-//   and the prefetch hints run over the active points only, and the stopping rule is checked
+//   and the prefetch hints run over the active points only (permuted to the front of the
+//   state arrays, so the scans read them in sequence), and the stopping rule is checked
 //   over all l points after rebuilding the gradient of the others. Off (-h 0), every iteration
 //   scans all l points; the stopping rule is the same (for a PSD kernel, the same solution to
 //   within tol).
@@ -68,15 +69,16 @@ export function defaultMaxIter(l: number): number {
  * gradient is an error, never convergence.
  */
 export async function solveBinary(provider: KernelRowProvider, prob: BinaryProblem, o: SolveOptions): Promise<BinarySolution> {
-  const { index, y, C } = prob;
+  const { C } = prob;
+  // Copies: shrinking permutes them (with α, G and QD) to keep the active points first.
+  const index = Int32Array.from(prob.index);
+  const y = Int8Array.from(prob.y);
   const l = index.length;
   const alpha = new Float64Array(l);
   const G = new Float64Array(l).fill(-1); // G = Qα − e at α = 0
-  const QD = new Float64Array(l);
-  for (let t = 0; t < l; t++) QD[t] = provider.diagonal[index[t]!]!;
+  const QD = Float64Array.from(index, (g) => provider.diagonal[g]!);
 
-  const active = new ActiveSet({ index, y, C, alpha, G }, o.shrinking ?? true);
-  const list = active.list;
+  const active = new ActiveSet({ index, y, C, alpha, G, QD }, o.shrinking ?? true);
 
   // Prefetch hints for a provider that computes several rows per fetch: the rest of its batch.
   const hintCount = provider.batchRows === undefined ? l : provider.batchRows - 1;
@@ -89,8 +91,7 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
   // The hintCount active points (but `skip`) not cached that violate most, most first (global indices).
   const hints = (skip: number): number[] => {
     let n = 0;
-    for (let k = 0; k < active.size; k++) {
-      const t = list[k]!;
+    for (let t = 0; t < active.size; t++) {
       if (t === skip || provider.has?.(index[t]!) === true) continue;
       const yt = y[t]!;
       const a = alpha[t]!;
@@ -107,8 +108,7 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
     let Gmax = -Infinity;
     let Gmax2 = -Infinity;
     let i = -1;
-    for (let k = 0; k < active.size; k++) {
-      const t = list[k]!;
+    for (let t = 0; t < active.size; t++) {
       if (y[t] === 1) {
         if (alpha[t]! < C && -G[t]! >= Gmax) {
           Gmax = -G[t]!;
@@ -123,8 +123,7 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
     const Ki = await row(i);
     let j = -1;
     let objMin = Infinity;
-    for (let k = 0; k < active.size; k++) {
-      const t = list[k]!;
+    for (let t = 0; t < active.size; t++) {
       const yt = y[t]!;
       // t ∈ I_low: y = +1 with α > 0, or y = −1 with α < C.
       if (yt === 1 ? alpha[t]! > 0 : alpha[t]! < C) {
@@ -235,8 +234,7 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
     // ---- gradient of the active points: G_t += Q_ti Δα_i + Q_tj Δα_j, Q_ti = y_t y_i K_ti ----
     const di = (ai - oldAi) * yi;
     const dj = (aj - oldAj) * yj;
-    for (let k = 0; k < active.size; k++) {
-      const t = list[k]!;
+    for (let t = 0; t < active.size; t++) {
       const g = index[t]!;
       G[t] = G[t]! + y[t]! * (Ki[g]! * di + Kj[g]! * dj);
     }
