@@ -104,43 +104,14 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
   };
 
   // ---- working set selection (WSS 2) over the active points; null when they are solved ----
+  const pick = { i: -1, gmax: -Infinity, gmax2: -Infinity };
   const select = async (): Promise<{ i: number; j: number; Ki: KernelRow } | null> => {
-    let Gmax = -Infinity;
-    let Gmax2 = -Infinity;
-    let i = -1;
-    for (let t = 0; t < active.size; t++) {
-      if (y[t] === 1) {
-        if (alpha[t]! < C && -G[t]! >= Gmax) {
-          Gmax = -G[t]!;
-          i = t;
-        }
-      } else if (alpha[t]! > 0 && G[t]! >= Gmax) {
-        Gmax = G[t]!;
-        i = t;
-      }
-    }
-    if (i === -1) return null;
+    selectI(active.size, y, alpha, G, C, pick);
+    const { i, gmax, gmax2 } = pick;
+    if (i === -1 || gmax + gmax2 < o.tol) return null;
     const Ki = await row(i);
-    let j = -1;
-    let objMin = Infinity;
-    for (let t = 0; t < active.size; t++) {
-      const yt = y[t]!;
-      // t ∈ I_low: y = +1 with α > 0, or y = −1 with α < C.
-      if (yt === 1 ? alpha[t]! > 0 : alpha[t]! < C) {
-        const yG = yt * G[t]!;
-        if (yG >= Gmax2) Gmax2 = yG;
-        const gradDiff = Gmax + yG;
-        if (gradDiff > 0) {
-          const a = QD[i]! + QD[t]! - 2 * Ki[index[t]!]!;
-          const obj = -(gradDiff * gradDiff) / (a > 0 ? a : TAU);
-          if (obj <= objMin) {
-            j = t;
-            objMin = obj;
-          }
-        }
-      }
-    }
-    return Gmax + Gmax2 < o.tol || j === -1 ? null : { i, j, Ki };
+    const j = selectJ(active.size, i, gmax, y, alpha, G, QD, index, Ki, C);
+    return j === -1 ? null : { i, j, Ki };
   };
 
   let iter = 0;
@@ -232,12 +203,7 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
     alpha[j] = aj;
 
     // ---- gradient of the active points: G_t += Q_ti Δα_i + Q_tj Δα_j, Q_ti = y_t y_i K_ti ----
-    const di = (ai - oldAi) * yi;
-    const dj = (aj - oldAj) * yj;
-    for (let t = 0; t < active.size; t++) {
-      const g = index[t]!;
-      G[t] = G[t]! + y[t]! * (Ki[g]! * di + Kj[g]! * dj);
-    }
+    updateGradient(active.size, y, index, G, Ki, Kj, (ai - oldAi) * yi, (aj - oldAj) * yj);
     active.boundChanged(i, oldAi >= C, Ki);
     active.boundChanged(j, oldAj >= C, Kj);
   }
@@ -281,4 +247,60 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
   for (let t = 0; t < l; t++) objective += alpha[t]! * (G[t]! - 1);
   objective /= 2;
   return { alpha, rho, iterations: iter, converged, objective, restarts };
+}
+
+/** i = argmax over I_up of −y_t G_t (gmax), and gmax2 = max over I_low of y_t G_t, at positions 0..n−1. */
+function selectI(n: number, y: Int8Array, alpha: Float64Array, G: Float64Array, C: number, out: { i: number; gmax: number; gmax2: number }): void {
+  let gmax = -Infinity;
+  let gmax2 = -Infinity;
+  let i = -1;
+  for (let t = 0; t < n; t++) {
+    const a = alpha[t]!;
+    const yG = y[t]! * G[t]!;
+    // I_up: y = +1 with α < C, or y = −1 with α > 0; I_low the other way round.
+    if (y[t] === 1 ? a < C : a > 0) {
+      if (-yG >= gmax) {
+        gmax = -yG;
+        i = t;
+      }
+    }
+    if (y[t] === 1 ? a > 0 : a < C) {
+      if (yG >= gmax2) gmax2 = yG;
+    }
+  }
+  out.i = i;
+  out.gmax = gmax;
+  out.gmax2 = gmax2;
+}
+
+/** j ∈ I_low minimising −(gmax + y_j G_j)² / a_ij (second-order information), or −1; Ki is K(x_i, X). */
+function selectJ(
+  n: number, i: number, gmax: number, y: Int8Array, alpha: Float64Array, G: Float64Array, QD: Float64Array, index: Int32Array, Ki: KernelRow, C: number,
+): number {
+  let j = -1;
+  let objMin = Infinity;
+  const QDi = QD[i]!;
+  for (let t = 0; t < n; t++) {
+    const yt = y[t]!;
+    if (yt === 1 ? alpha[t]! > 0 : alpha[t]! < C) {
+      const gradDiff = gmax + yt * G[t]!;
+      if (gradDiff > 0) {
+        const a = QDi + QD[t]! - 2 * Ki[index[t]!]!;
+        const obj = -(gradDiff * gradDiff) / (a > 0 ? a : TAU);
+        if (obj <= objMin) {
+          j = t;
+          objMin = obj;
+        }
+      }
+    }
+  }
+  return j;
+}
+
+/** G_t += Q_ti Δα_i + Q_tj Δα_j at positions 0..n−1, Q_ti = y_t y_i K_ti; di = y_i Δα_i, dj = y_j Δα_j. */
+function updateGradient(n: number, y: Int8Array, index: Int32Array, G: Float64Array, Ki: KernelRow, Kj: KernelRow, di: number, dj: number): void {
+  for (let t = 0; t < n; t++) {
+    const g = index[t]!;
+    G[t] = G[t]! + y[t]! * (Ki[g]! * di + Kj[g]! * dj);
+  }
 }
