@@ -8,10 +8,12 @@
 // - exactly the first b − 1 of what a provider without batchRows gets at the same fetch (every
 //   active point, fully sorted, ties in order), less the cached rows: ties break as before;
 // - the rows the solver asks for to rebuild a shrunk gradient come at most b per fetch;
-// - bestFirst against a full sort with explicit tie order, many ties, awkward sizes.
+// - bestFirst against a full sort with explicit tie order, many ties, awkward sizes;
+// - the providers' batchRows, and EngineRowProvider's has() on both backends.
 import { describe, expect, it } from 'vitest';
-import { type BinaryProblem, type KernelParams, type KernelRowProvider, solveBinary } from '../src/index.js';
+import { type BinaryProblem, EngineRowProvider, Float64RowProvider, type KernelParams, type KernelRowProvider, solveBinary } from '../src/index.js';
 import { bestFirst } from '../src/kernels/svc/best-first.js';
+import { useEngines } from './helpers/engines.js';
 import { refGram } from './helpers/reference.js';
 import { rng } from './helpers/rng.js';
 
@@ -56,14 +58,15 @@ function recording(K: Float64Array, l: number, batchRows?: number): KernelRowPro
   };
 }
 
+const RBF: KernelParams = { kernel: 'rbf', gamma: 0.5, coef0: 0, degree: 3 };
+
 /** Two overlapping unit-variance blobs one unit apart in 2-D (many α at C) and their rbf kernel. */
 function problem(seed: number, l: number): { K: Float64Array; prob: BinaryProblem } {
   const r = rng(seed);
   const x = r.randn(2 * l);
   const y = Int8Array.from({ length: l }, (_, i) => (r.next() < 0.5 ? 1 : -1));
   for (let i = 0; i < l; i++) x[2 * i]! += y[i] === 1 ? 1 : 0;
-  const p: KernelParams = { kernel: 'rbf', gamma: 0.5, coef0: 0, degree: 3 };
-  return { K: refGram(x, x, l, l, 2, p), prob: { index: Int32Array.from({ length: l }, (_, i) => i), y, C: 100 } };
+  return { K: refGram(x, x, l, l, 2, RBF), prob: { index: Int32Array.from({ length: l }, (_, i) => i), y, C: 100 } };
 }
 
 /** The hint score of every point at α, from G = Qα − e recomputed in float64. */
@@ -153,4 +156,27 @@ describe('bestFirst', () => {
       expect(bestFirst(Float64Array.of(...score, 99), n, 3)).toEqual(sorted.slice(0, 3));
     }
   });
+});
+
+describe('the providers say their batchRows', () => {
+  const engines = useEngines();
+  const x = { rows: 41, cols: 3, data: rng(5).uniform(41 * 3) };
+
+  it('Float64RowProvider computes one row per fetch: batchRows 1', () => {
+    expect(new Float64RowProvider(x, RBF, 1e6).batchRows).toBe(1);
+  });
+
+  for (const backend of ['cpu', 'gpu'] as const) {
+    it(`EngineRowProvider (${backend}): its batch size, cut to half the cache; has() sees the cache without counting a use`, async () => {
+      const e = engines[backend];
+      expect(new EngineRowProvider(e, x, RBF, { cacheBytes: 6 * 4 * x.rows, batchRows: 64 }).batchRows).toBe(3);
+      const p = new EngineRowProvider(e, x, RBF, { cacheBytes: 1e6, batchRows: 5 });
+      expect(p.batchRows).toBe(5);
+      expect(p.has(0)).toBe(false);
+      await p.fetch([0], [1, 2, 3, 4, 5, 6]);
+      expect(Array.from({ length: 8 }, (_, i) => p.has(i))).toEqual([true, true, true, true, true, false, false, false]);
+      expect(p.stats).toEqual({ rowsComputed: 5, batches: 1, cacheHits: 0 });
+      p.dispose();
+    });
+  }
 });
