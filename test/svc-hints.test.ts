@@ -8,12 +8,14 @@
 // - exactly the first b − 1 of what a provider without batchRows gets at the same fetch (every
 //   active point, fully sorted, ties in order), less the cached rows: ties break as before;
 // - the rows the solver asks for to rebuild a shrunk gradient come at most b per fetch;
+// - a batchRows that is not a positive integer is refused before any fetch;
 // - bestFirst against a full sort with explicit tie order, many ties, awkward sizes;
 // - the providers' batchRows, and EngineRowProvider's has() on both backends.
 import { describe, expect, it } from 'vitest';
-import { type BinaryProblem, EngineRowProvider, Float64RowProvider, type KernelParams, type KernelRowProvider, solveBinary } from '../src/index.js';
+import { type BinaryProblem, EngineRowProvider, Float64RowProvider, type KernelParams, type KernelRowProvider, solveBinary, ValueError } from '../src/index.js';
 import { bestFirst } from '../src/kernels/svc/best-first.js';
 import { useEngines } from './helpers/engines.js';
+import { expectThrows } from './helpers/expectClose.js';
 import { refGram } from './helpers/reference.js';
 import { rng } from './helpers/rng.js';
 
@@ -138,6 +140,14 @@ describe('solveBinary: prefetch hints as many as the provider can use', () => {
       const rebuilds = p.fetches.filter((f) => !f.row);
       expect(rebuilds.length, `b ${b}: the gradient was rebuilt`).toBeGreaterThan(0);
       for (const f of rebuilds) expect(f.need.length).toBeLessThanOrEqual(b);
+    }
+  });
+
+  it("a provider's batchRows, when it has one, is a positive integer (NaN made every rebuild fetch nothing, 0 looped forever)", async () => {
+    for (const b of [NaN, 0, -1, 2.5, Infinity, '4']) {
+      const p = recording(K, L, b as number);
+      await expectThrows(() => solveBinary(p, prob, { tol: 1e-3, maxIter: 1e7 }), ValueError, `batchRows ${String(b)}`, ['provider.batchRows must be a positive integer']);
+      expect(p.fetches).toEqual([]);
     }
   });
 });

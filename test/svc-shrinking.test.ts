@@ -14,6 +14,7 @@
 //   (ρ is pinned to < tol of y_t G_t at a common free point), δ measured against a tol = 1e-8 run;
 // - support vectors: the same set up to points on the margin (|y·f − 1| ≤ 2·tol in both runs);
 // - a run that must un-shrink and go on (restarts ≥ 1), and runs stopped by maxIter while shrunk.
+// - solveBinary's shrinking is a boolean (0 was read as off, 'false' as on).
 // The sigmoid kernel is not PSD: the gap and δ bounds are theorems for rbf only. At c₀ = −4 and
 // a small γ·⟨x, y⟩ (5-D blobs) tanh's Taylor coefficients are positive up to degree 11, the
 // kernel is PSD but for a tiny remainder, and the objective check holds there too. On 2-D blobs
@@ -21,9 +22,9 @@
 // different KKT points (seen: objectives −113325.66 with shrinking, −113324.52 without), so
 // the un-shrink test there checks the KKT conditions only.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type BinarySolution, Float64RowProvider, type KernelParams, type Matrix, solveBinary, SVC, type SVCOptions } from '../src/index.js';
+import { type BinarySolution, Float64RowProvider, type KernelParams, type Matrix, solveBinary, SVC, type SVCOptions, ValueError } from '../src/index.js';
 import { ActiveSet } from '../src/kernels/svc/shrinking.js';
-import { expectClose } from './helpers/expectClose.js';
+import { expectClose, expectThrows } from './helpers/expectClose.js';
 import { refGram } from './helpers/reference.js';
 import { rng } from './helpers/rng.js';
 
@@ -272,4 +273,18 @@ describe('SVC: the shrinking option', () => {
       expect(differ.length).toBeLessThanOrEqual(Math.ceil(0.01 * a.size));
     });
   }
+});
+
+describe('solveBinary: the shrinking option', () => {
+  it('is true, false or undefined: 0, 1, "false", null are refused, naming it', async () => {
+    const { x, y: labels } = blobs(61, 40, 2);
+    const provider = new Float64RowProvider(x, RBF, 1e6);
+    const prob = { ...pairProblem(labels, 0, 1), C: 1 };
+    for (const shrinking of [0, 1, 'false', null]) {
+      await expectThrows(
+        () => solveBinary(provider, prob, { tol: TOL, maxIter: 1e7, shrinking: shrinking as never }),
+        ValueError, `shrinking ${JSON.stringify(shrinking)}`, ['shrinking must be true or false'],
+      );
+    }
+  });
 });

@@ -24,6 +24,7 @@
 import { ValueError } from '../../errors.js';
 import { STANDARDIZE_X } from '../../gram-options.js';
 import { yielder } from '../../next-task.js';
+import { checkPositiveInt, optionalBoolean } from '../../validate.js';
 import { bestFirst } from './best-first.js';
 import type { KernelRow, KernelRowProvider } from './provider.js';
 import { ActiveSet } from './shrinking.js';
@@ -66,9 +67,13 @@ export function defaultMaxIter(l: number): number {
 /**
  * libsvm's SMO for one binary C-SVC problem (labels ±1): working-set selection by second-order
  * information, kernel rows from `provider`. Returns α, ρ and the iteration count; a NaN
- * gradient is an error, never convergence.
+ * gradient is an error, never convergence. A `shrinking` other than a boolean, or a
+ * `provider.batchRows` other than a positive integer, is a ValueError.
  */
 export async function solveBinary(provider: KernelRowProvider, prob: BinaryProblem, o: SolveOptions): Promise<BinarySolution> {
+  const shrinking = optionalBoolean('shrinking', o.shrinking, true);
+  // NaN made every gradient rebuild fetch nothing (a wrong model), 0 looped there forever.
+  if (provider.batchRows !== undefined) checkPositiveInt('provider.batchRows', provider.batchRows);
   const { C } = prob;
   // Copies: shrinking permutes them (with α, G and QD) to keep the active points first.
   const index = Int32Array.from(prob.index);
@@ -78,7 +83,7 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
   const G = new Float64Array(l).fill(-1); // G = Qα − e at α = 0
   const QD = Float64Array.from(index, (g) => provider.diagonal[g]!);
 
-  const active = new ActiveSet({ index, y, C, alpha, G, QD }, o.shrinking ?? true);
+  const active = new ActiveSet({ index, y, C, alpha, G, QD }, shrinking);
 
   // Prefetch hints for a provider that computes several rows per fetch: the rest of its batch.
   const hintCount = provider.batchRows === undefined ? l : provider.batchRows - 1;
