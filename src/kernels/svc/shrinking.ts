@@ -14,6 +14,7 @@
 // With shrinking off the active set is always every point, in order, and nothing else runs.
 
 import type { KernelRow, KernelRowProvider } from './provider.js';
+import { selectI, type Selection } from './working-set.js';
 
 /**
  * The solver's state that shrinking reads, rebuilds and permutes: arrays of length l, position k
@@ -133,15 +134,9 @@ export class ActiveSet {
   /** libsvm's do_shrinking: drops bound points that the maximal violation keeps at their bound. */
   async #shrink(provider: KernelRowProvider, tol: number): Promise<void> {
     const { y, C, alpha, G } = this.#s;
-    let gmax1 = -Infinity; // max −y_t G_t over I_up
-    let gmax2 = -Infinity; // max  y_t G_t over I_low
-    for (let t = 0; t < this.size; t++) {
-      const yG = y[t]! * G[t]!;
-      const up = y[t] === 1 ? alpha[t]! < C : alpha[t]! > 0;
-      const low = y[t] === 1 ? alpha[t]! > 0 : alpha[t]! < C;
-      if (up && -yG >= gmax1) gmax1 = -yG;
-      if (low && yG >= gmax2) gmax2 = yG;
-    }
+    const max: Selection = { i: -1, gmax: -Infinity, gmax2: -Infinity };
+    selectI(this.size, y, alpha, G, C, max);
+    const { gmax: gmax1, gmax2 } = max;
     if (!this.#unshrunk && gmax1 + gmax2 <= 10 * tol) {
       this.#unshrunk = true;
       await this.restore(provider);

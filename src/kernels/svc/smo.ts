@@ -28,8 +28,7 @@ import { checkPositiveInt, optionalBoolean } from '../../validate.js';
 import { bestFirst } from './best-first.js';
 import type { KernelRow, KernelRowProvider } from './provider.js';
 import { ActiveSet } from './shrinking.js';
-
-const TAU = 1e-12;
+import { selectI, selectJ, type Selection, TAU } from './working-set.js';
 
 export interface BinaryProblem {
   /** Global (provider) index of each of the l points of this problem. */
@@ -109,7 +108,7 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
   };
 
   // ---- working set selection (WSS 2) over the active points; null when they are solved ----
-  const pick = { i: -1, gmax: -Infinity, gmax2: -Infinity };
+  const pick: Selection = { i: -1, gmax: -Infinity, gmax2: -Infinity };
   const select = async (): Promise<{ i: number; j: number; Ki: KernelRow } | null> => {
     selectI(active.size, y, alpha, G, C, pick);
     const { i, gmax, gmax2 } = pick;
@@ -252,54 +251,6 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
   for (let t = 0; t < l; t++) objective += alpha[t]! * (G[t]! - 1);
   objective /= 2;
   return { alpha, rho, iterations: iter, converged, objective, restarts };
-}
-
-/** i = argmax over I_up of −y_t G_t (gmax), and gmax2 = max over I_low of y_t G_t, at positions 0..n−1. */
-function selectI(n: number, y: Int8Array, alpha: Float64Array, G: Float64Array, C: number, out: { i: number; gmax: number; gmax2: number }): void {
-  let gmax = -Infinity;
-  let gmax2 = -Infinity;
-  let i = -1;
-  for (let t = 0; t < n; t++) {
-    const a = alpha[t]!;
-    const yG = y[t]! * G[t]!;
-    // I_up: y = +1 with α < C, or y = −1 with α > 0; I_low the other way round.
-    if (y[t] === 1 ? a < C : a > 0) {
-      if (-yG >= gmax) {
-        gmax = -yG;
-        i = t;
-      }
-    }
-    if (y[t] === 1 ? a > 0 : a < C) {
-      if (yG >= gmax2) gmax2 = yG;
-    }
-  }
-  out.i = i;
-  out.gmax = gmax;
-  out.gmax2 = gmax2;
-}
-
-/** j ∈ I_low minimising −(gmax + y_j G_j)² / a_ij (second-order information), or −1; Ki is K(x_i, X). */
-function selectJ(
-  n: number, i: number, gmax: number, y: Int8Array, alpha: Float64Array, G: Float64Array, QD: Float64Array, index: Int32Array, Ki: KernelRow, C: number,
-): number {
-  let j = -1;
-  let objMin = Infinity;
-  const QDi = QD[i]!;
-  for (let t = 0; t < n; t++) {
-    const yt = y[t]!;
-    if (yt === 1 ? alpha[t]! > 0 : alpha[t]! < C) {
-      const gradDiff = gmax + yt * G[t]!;
-      if (gradDiff > 0) {
-        const a = QDi + QD[t]! - 2 * Ki[index[t]!]!;
-        const obj = -(gradDiff * gradDiff) / (a > 0 ? a : TAU);
-        if (obj <= objMin) {
-          j = t;
-          objMin = obj;
-        }
-      }
-    }
-  }
-  return j;
 }
 
 /** G_t += Q_ti Δα_i + Q_tj Δα_j at positions 0..n−1, Q_ti = y_t y_i K_ti; di = y_i Δα_i, dj = y_j Δα_j. */
