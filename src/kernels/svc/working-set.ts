@@ -22,7 +22,8 @@ export function selectI(n: number, y: Int8Array, alpha: Float64Array, G: Float64
   for (let t = 0; t < n; t++) {
     const a = alpha[t]!;
     const yG = y[t]! * G[t]!;
-    // I_up: y = +1 with α < C, or y = −1 with α > 0; I_low the other way round.
+    // I_up: y = +1 with α < C, or y = −1 with α > 0; I_low the other way round. Written out
+    // here, in selectJ and in smo.ts's hints: as inUp/inLow functions the hard fit ran ~2 % slower.
     if (y[t] === 1 ? a < C : a > 0) {
       if (-yG >= gmax) {
         gmax = -yG;
