@@ -44,17 +44,20 @@ function blobs(seed: number, n: number, k: number, d = 2): { x: Matrix; y: numbe
   return { x: { rows: n, cols: d, data }, y };
 }
 
-/** The smallest active set each solve reached (ActiveSet.step spied on), in solve order. */
+/** The smallest active set each solve reached (ActiveSet.due and shrink spied on), in solve order. */
 let smallest: number[] = [];
 let watching: ActiveSet | null = null;
 function watchActiveSets(): void {
-  const step = ActiveSet.prototype.step;
-  vi.spyOn(ActiveSet.prototype, 'step').mockImplementation(async function (this: ActiveSet, ...args) {
+  const { due, shrink } = ActiveSet.prototype;
+  vi.spyOn(ActiveSet.prototype, 'due').mockImplementation(function (this: ActiveSet) {
     if (watching !== this) {
       watching = this;
       smallest.push(this.size);
     }
-    await step.apply(this, args);
+    return due.call(this);
+  });
+  vi.spyOn(ActiveSet.prototype, 'shrink').mockImplementation(async function (this: ActiveSet, ...args) {
+    await shrink.apply(this, args);
     smallest[smallest.length - 1] = Math.min(smallest.at(-1)!, this.size);
   });
 }

@@ -69,14 +69,17 @@ export class ActiveSet {
     return this.size === this.#l;
   }
 
-  /** Once per iteration, before the working-set selection: shrinks every min(l, 1000) iterations. */
-  async step(provider: KernelRowProvider, tol: number): Promise<void> {
-    if (--this.#counter !== 0) return;
+  /**
+   * Once per iteration, before the working-set selection: true every min(l, 1000)th call with
+   * shrinking on, when the solver calls `shrink`. Synchronous: the other calls cost a decrement.
+   */
+  due(): boolean {
+    if (--this.#counter !== 0) return false;
     this.#counter = this.#period;
-    if (this.#gBar !== null) await this.#shrink(provider, tol);
+    return this.#gBar !== null;
   }
 
-  /** Shrink at the next step (libsvm does after the whole set was found not yet solved). */
+  /** Shrink at the next `due` (libsvm does after the whole set was found not yet solved). */
   shrinkNext(): void {
     this.#counter = 1;
   }
@@ -131,8 +134,9 @@ export class ActiveSet {
     this.size = this.#l;
   }
 
-  /** libsvm's do_shrinking: drops bound points that the maximal violation keeps at their bound. */
-  async #shrink(provider: KernelRowProvider, tol: number): Promise<void> {
+  /** libsvm's do_shrinking: drops bound points that the maximal violation keeps at their bound (shrinking on only). */
+  async shrink(provider: KernelRowProvider, tol: number): Promise<void> {
+    if (this.#gBar === null) return;
     const { y, C, alpha, G } = this.#s;
     const max: Selection = { i: -1, gmax: -Infinity, gmax2: -Infinity };
     selectI(this.size, y, alpha, G, C, max);

@@ -107,15 +107,14 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
     return bestFirst(score, n, hintCount).map((k) => candidate[k]!);
   };
 
-  // ---- working set selection (WSS 2) over the active points; null when they are solved ----
-  const pick: Selection = { i: -1, gmax: -Infinity, gmax2: -Infinity };
-  const select = async (): Promise<{ i: number; j: number; Ki: KernelRow } | null> => {
-    selectI(active.size, y, alpha, G, C, pick);
-    const { i, gmax, gmax2 } = pick;
-    if (i === -1 || gmax + gmax2 < o.tol) return null;
-    const Ki = await row(i);
-    const j = selectJ(active.size, i, gmax, y, alpha, G, QD, index, Ki, C);
-    return j === -1 ? null : { i, j, Ki };
+  // ---- working set selection (WSS 2) over the active points into `ws`; false when they are solved ----
+  const ws: Selection & { j: number; Ki: KernelRow } = { i: -1, gmax: -Infinity, gmax2: -Infinity, j: -1, Ki: new Float64Array(0) };
+  const select = async (): Promise<boolean> => {
+    selectI(active.size, y, alpha, G, C, ws);
+    if (ws.i === -1 || ws.gmax + ws.gmax2 < o.tol) return false;
+    ws.Ki = await row(ws.i);
+    ws.j = selectJ(active.size, ws.i, ws.gmax, y, alpha, G, QD, index, ws.Ki, C);
+    return ws.j !== -1;
   };
 
   let iter = 0;
@@ -127,18 +126,18 @@ export async function solveBinary(provider: KernelRowProvider, prob: BinaryProbl
   while (iter < o.maxIter) {
     const pause = maybeYield();
     if (pause !== undefined) await pause;
-    await active.step(provider, o.tol);
-    let ws = await select();
-    if (ws === null && !active.whole) {
+    if (active.due()) await active.shrink(provider, o.tol);
+    let found = await select();
+    if (!found && !active.whole) {
       // The active points are solved: check the whole problem.
       await active.restore(provider);
-      ws = await select();
-      if (ws !== null) {
+      found = await select();
+      if (found) {
         restarts++;
         active.shrinkNext();
       }
     }
-    if (ws === null) {
+    if (!found) {
       converged = true;
       break;
     }
