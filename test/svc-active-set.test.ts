@@ -225,39 +225,75 @@ function moveActive(h: Harness, seed: number): void {
   for (const k of free.slice(1, 4)) h.setAlpha(k, C * r.next());
 }
 
-describe('ActiveSet: shrink and restore on hand-built states', () => {
-  const TOL = 1e-12; // below the solution's violation: no 10·tol rebuild unless asked
-  for (const c of [
-    { name: 'few free variables, many shrunk: the free rows', gamma: 0.5, C: 10, byFree: true },
-    { name: 'many free variables, few shrunk: the shrunk points\' rows', gamma: 8, C: 100, byFree: false },
-  ]) {
-    it(`rebuild from ${c.name}; G = Qα − e at every point, the arrays in step`, async () => {
-      const pr = problem(5, 120, 90, c.gamma, c.C);
-      const h = new Harness(pr, await solved(pr));
-      const l = pr.index.length;
-      h.expectConsistent('built');
-      const p = provider(pr);
-      const dropped = expectedDropped(h.s, l);
-      await h.shrink(p, TOL);
-      expect(p.fetched, 'a shrink fetches nothing').toEqual([]);
-      expect(h.active.size, 'shrunk').toBe(l - dropped.size);
-      expect(new Set(h.s.index.subarray(h.active.size)), 'the points dropped').toEqual(dropped);
-      h.expectConsistent('after shrink');
+const TOL = 1e-12; // below the solutions' violation: no 10·tol rebuild unless asked
 
-      moveActive(h, 9);
-      const freeRows = [];
-      for (let k = 0; k < h.active.size; k++) if (h.s.alpha[k]! > 0 && h.s.alpha[k]! < c.C) freeRows.push(h.s.index[k]!);
-      const shrunkRows = [...h.s.index.subarray(h.active.size)];
-      expect(freeRows.length <= shrunkRows.length, 'the branch the state forces').toBe(c.byFree);
-      h.exactG();
-      await h.active.restore(p);
-      expect(p.fetched.flat(), 'rows fetched').toEqual(c.byFree ? freeRows : shrunkRows);
-      expect(h.active.whole).toBe(true);
-      expect(h.s.index).toEqual(pr.index);
-      h.expectConsistent('after restore', false);
-      h.expectExactG('G after restore');
+/**
+ * pr's solution shrunk once (checked), its active α then moved; G exact at the active
+ * points, NaN at the others. `p` serves pr. Also the global rows of its free and shrunk points.
+ */
+async function shrunkState(pr: Problem, p: ReturnType<typeof provider>) {
+  const h = new Harness(pr, await solved(pr));
+  const l = pr.index.length;
+  h.expectConsistent('built');
+  const dropped = expectedDropped(h.s, l);
+  await h.shrink(p, TOL);
+  expect(p.fetched, 'a shrink fetches nothing').toEqual([]);
+  expect(h.active.size, 'shrunk').toBe(l - dropped.size);
+  expect(new Set(h.s.index.subarray(h.active.size)), 'the points dropped').toEqual(dropped);
+  h.expectConsistent('after shrink');
+  moveActive(h, 9);
+  const freeRows = [];
+  for (let k = 0; k < h.active.size; k++) if (h.s.alpha[k]! > 0 && h.s.alpha[k]! < pr.C) freeRows.push(h.s.index[k]!);
+  h.exactG();
+  return { h, freeRows, shrunkRows: [...h.s.index.subarray(h.active.size)] };
+}
+
+/** Restores h's state with p, then checks the arrays back in problem order and G exact. */
+async function restoreAndCheck(h: Harness, p: KernelRowProvider): Promise<void> {
+  await h.active.restore(p);
+  expect(h.active.whole).toBe(true);
+  expect(h.s.index).toEqual(h.pr.index);
+  h.expectConsistent('after restore', false);
+  h.expectExactG('G after restore');
+}
+
+const STATES = [
+  { name: 'few free variables, many shrunk', gamma: 0.5, C: 10, fewerFree: true },
+  { name: 'many free variables, few shrunk', gamma: 8, C: 100, fewerFree: false },
+];
+
+describe('ActiveSet: shrink and restore on hand-built states', () => {
+  for (const c of STATES) {
+    it(`${c.name}: rebuilt from the ${c.fewerFree ? 'free' : 'shrunk points\''} rows; G = Qα − e at every point, the arrays in step`, async () => {
+      const pr = problem(5, 120, 90, c.gamma, c.C);
+      const p = provider(pr);
+      const { h, freeRows, shrunkRows } = await shrunkState(pr, p);
+      expect(freeRows.length <= shrunkRows.length, 'the branch the state forces').toBe(c.fewerFree);
+      await restoreAndCheck(h, p);
+      expect(p.fetched.flat(), 'rows fetched').toEqual(c.fewerFree ? freeRows : shrunkRows);
     });
   }
+
+  it('with provider.has: rebuilt from the side with fewer rows not cached (ties: the fewer rows)', async () => {
+    for (const c of STATES) {
+      for (const cached of ['none', 'free', 'shrunk', 'all'] as const) {
+        const label = `${c.name}, ${cached} cached`;
+        const rows = new Set<number>();
+        const pr = problem(5, 120, 90, c.gamma, c.C);
+        const p = provider(pr, (i) => rows.has(i));
+        const { h, freeRows, shrunkRows } = await shrunkState(pr, p);
+        if (cached === 'free' || cached === 'all') for (const g of freeRows) rows.add(g);
+        if (cached === 'shrunk' || cached === 'all') for (const g of shrunkRows) rows.add(g);
+        const cost = (side: number[]): number => side.filter((g) => !rows.has(g)).length;
+        const [free, shrunk] = [cost(freeRows), cost(shrunkRows)];
+        const byFree = free < shrunk || (free === shrunk && freeRows.length <= shrunkRows.length);
+        // Not today's choice (the fewer rows) when the other side is all cached.
+        if (cached === 'free' || cached === 'shrunk') expect(byFree, label).toBe(cached === 'free');
+        await restoreAndCheck(h, p);
+        expect(p.fetched.flat(), `${label}: rows fetched`).toEqual(byFree ? freeRows : shrunkRows);
+      }
+    }
+  });
 
   it('the first shrink with the violation ≤ 10·tol rebuilds G and shrinks from all points; later ones do not rebuild', async () => {
     const pr = problem(6, 120, 90, 2, 10);

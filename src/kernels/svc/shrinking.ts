@@ -94,9 +94,11 @@ export class ActiveSet {
   }
 
   /**
-   * Rebuilds the gradient of the inactive points and makes every point active again. The
-   * rows fetched are those of the free variables or those of the inactive points, whichever
-   * are fewer (libsvm weighs the same two ways).
+   * Rebuilds the gradient of the inactive points and makes every point active again, from
+   * the rows of the free variables or from those of the inactive points: either way |free| ·
+   * |inactive| products, so the cost is the rows to compute. With `provider.has`, the side
+   * with fewer rows not cached (the free variables' are usually cached: they are the working
+   * set); without it, or on a tie, the side with fewer rows (libsvm's choice).
    */
   async restore(provider: KernelRowProvider): Promise<void> {
     if (this.whole) return;
@@ -106,7 +108,13 @@ export class ActiveSet {
     for (const t of inactive) G[t] = gBar[t]! - 1;
     const free: number[] = [];
     for (let t = 0; t < this.size; t++) if (alpha[t]! > 0 && alpha[t]! < C) free.push(t);
-    const byFree = free.length <= inactive.length;
+    const cost = (side: number[]): number => {
+      let n = 0;
+      for (const t of side) if (provider.has?.(index[t]!) !== true) n++;
+      return n;
+    };
+    const [costFree, costInactive] = [cost(free), cost(inactive)];
+    const byFree = costFree < costInactive || (costFree === costInactive && free.length <= inactive.length);
     const rowsOf = byFree ? free : inactive;
     const batch = provider.batchRows ?? REBUILD_BATCH;
     for (let s = 0; s < rowsOf.length; s += batch) {
