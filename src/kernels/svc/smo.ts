@@ -15,8 +15,8 @@
 //   and the prefetch hints run over the active points only (permuted to the front of the
 //   state arrays, so the scans read them in sequence), and the stopping rule is checked
 //   over all l points after rebuilding the gradient of the others. Off (-h 0), every iteration
-//   scans all l points; the stopping rule is the same (for a PSD kernel, the same solution to
-//   within tol).
+//   scans all l points. The stopping rule is the same, so both end tol-accurate, but they take
+//   different paths and stop at a different α: not the same model.
 //
 // Kernel rows come from a KernelRowProvider over all training points; the problem names its
 // points by their global indices (a one-vs-one problem is a subset of the training set).
