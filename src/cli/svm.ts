@@ -30,7 +30,7 @@ const flags = {
   tol: { type: 'string', value: 'EPS', help: 'stopping tolerance on the KKT violation (default 1e-3)' },
   'max-iter': { type: 'string', value: 'N', help: 'SMO iterations per binary problem before giving up with a warning (default max(10⁷, 100·l))' },
   'cache-size': { type: 'string', value: 'MB', help: 'kernel row cache in MB (default 200)' },
-  'no-shrinking': { type: 'boolean', help: "turn off libsvm's shrinking heuristic (its -h 0: scan every point every iteration; usually slower on large problems; the same --tol stopping rule, but not the identical model)" },
+  'no-shrinking': { type: 'boolean', help: "turn off libsvm's shrinking heuristic (its -h 0: scan every point every iteration; usually slower on large problems; the same --tol stopping rule, not necessarily the identical model)" },
   seed: { type: 'string', value: 'S', help: 'seed of --test-split, an integer in 0..2^52 (default 0)' },
   backend: { ...BACKEND_FLAG, help: 'where kernel rows are computed; default auto: WebGPU if an adapter exists, else the CPU' },
   provider: {

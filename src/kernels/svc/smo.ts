@@ -15,8 +15,9 @@
 //   and the prefetch hints run over the active points only (permuted to the front of the
 //   state arrays, so the scans read them in sequence), and the stopping rule is checked
 //   over all l points after rebuilding the gradient of the others. Off (-h 0), every iteration
-//   scans all l points. The stopping rule is the same, so both end tol-accurate, but they take
-//   different paths and stop at a different α: not the same model.
+//   scans all l points. The stopping rule is the same, so both end tol-accurate, but they can
+//   take different paths (a shrunk point that would have been selected, a rebuilt gradient's
+//   rounding) and stop at a different α: not necessarily the same model.
 //
 // Kernel rows come from a KernelRowProvider over all training points; the problem names its
 // points by their global indices (a one-vs-one problem is a subset of the training set).

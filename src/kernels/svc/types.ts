@@ -48,9 +48,9 @@ export interface SVCOptions {
    * that look settled leave the working-set scan and the gradient update until the end, where
    * the whole problem is checked; false scans every point every iteration (libsvm's -h 0,
    * usually slower on large problems). Both stop by the same rule (the maximal KKT violation
-   * over all points below tol), so each model is a tol-accurate solution, but not the same
-   * one: the runs stop at different α, and decision values differ (by up to 4.3e-3 at tol
-   * 1e-3 on new points in the tests).
+   * over all points below tol), so each model is a tol-accurate solution, but not
+   * necessarily the same one: the runs can take different paths and stop at different α
+   * (decision values on new points differed by up to 4.3e-3 at tol 1e-3 in the tests).
    */
   shrinking?: boolean;
   /** Kernel row source (default 'engine'). */
