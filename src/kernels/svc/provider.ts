@@ -27,7 +27,9 @@ export interface KernelRowProvider {
   /**
    * The most rows a fetch of one needed row computes (a positive integer): the solver passes at
    * most batchRows − 1 hints, the best ones, and none at 1. Without it the solver passes every
-   * candidate, best first.
+   * candidate, best first. It also sizes the fetches of a gradient rebuild after shrinking
+   * (64 rows each without it). Without `has` the solver cannot tell cached rows, so they are
+   * among the hints and use up their slots.
    */
   readonly batchRows?: number;
   /** Whether row i is cached, without marking it used: the solver leaves cached rows out of its hints. */

@@ -48,7 +48,7 @@ export class ActiveSet {
   readonly #gBar: Float64Array | null;
   /** Problem-local index of the point at each position. */
   readonly #order: Int32Array;
-  /** Every array permuted with the positions, #order last. */
+  /** Every array permuted with the positions. */
   readonly #arrays: StateArray[];
   #counter: number;
   #unshrunk = false;
