@@ -47,7 +47,7 @@ export function checkMatrix(name: string, m: Matrix, ShapeErr: new (message: str
  * Refuses a rows × cols shape with no rows or no columns (a 0×d host matrix, or the rows [[]]
  * Sequential is given) as `ShapeErr`: "x is 1×0: it needs at least 1 row and 1 column".
  */
-export function checkNotEmpty(name: string, rows: number, cols: number, ShapeErr: new (message: string) => Error = ValueError): void {
+export function checkNotEmpty(name: string, rows: number, cols: number, ShapeErr: new (message: string) => Error): void {
   if (rows < 1 || cols < 1) throw new ShapeErr(`${name} is ${rows}×${cols}: it needs at least 1 row and 1 column`);
 }
 

@@ -32,8 +32,7 @@ export const MAX_PENDING_FENCES = 2;
 
 interface Fence {
   done: Promise<void>;
-  /** Its number (0, 1, ...) and the steps submitted when it was made. */
-  index: number;
+  /** The steps submitted when it was made. */
   steps: number;
   /** When it was seen to resolve. */
   at?: number;
@@ -41,12 +40,11 @@ interface Fence {
 
 export class StepBacklog {
   readonly #fences: Fence[] = [];
-  #made = 0;
   #steps = 0;
   /** When the newest fence was made (moved on by the time waits took) and the steps then. */
   #lastAt = -Infinity;
   #lastSteps = 0;
-  /** The fence last waited for by add(). */
+  /** The fence add() last waited for, while the next pending one is the one after it (settle() and drop() clear it). */
   #waited: Fence | null = null;
   /** Estimated GPU milliseconds per step (0: not measured yet). */
   #stepMs = 0;
@@ -81,7 +79,7 @@ export class StepBacklog {
     if (t - this.#lastAt < this.intervalMs && gpuMs < this.intervalMs) return undefined;
     this.#lastAt = t;
     this.#lastSteps = this.#steps;
-    const f: Fence = { done: this.fence(), index: this.#made++, steps: this.#steps };
+    const f: Fence = { done: this.fence(), steps: this.#steps };
     // Awaited by #next; until then a rejection (a GPU error, the loss) must not be unhandled.
     f.done.then(() => (f.at = this.now()), () => undefined);
     this.#fences.push(f);
@@ -94,6 +92,7 @@ export class StepBacklog {
    */
   async settle(): Promise<void> {
     while (this.#fences.length > 0) await this.#next();
+    this.#waited = null;
   }
 
   /** Forgets the pending fences (their rejections are handled): after a failed step, before a retry. */
@@ -109,7 +108,7 @@ export class StepBacklog {
       // Waited for right after the previous fence: its steps were queued when that one resolved
       // (it was pending then), so the GPU ran them between the two resolutions.
       const prev = this.#waited;
-      if (prev !== null && prev.index === f.index - 1 && f.at !== undefined && prev.at !== undefined && f.at > prev.at) {
+      if (prev !== null && f.at !== undefined && prev.at !== undefined && f.at > prev.at) {
         const sample = (f.at - prev.at) / (f.steps - prev.steps);
         this.#stepMs = this.#stepMs === 0 ? sample : (this.#stepMs + sample) / 2;
       }

@@ -299,7 +299,7 @@ export async function fitLoop(
     // An epoch cut short (a callback that throws, a recovery that failed): the model goes
     // back to the end of the last completed epoch, as its history and checkpoints say.
     // Not when the model itself was disposed meanwhile: restoring would re-create its tensors.
-    if (partEpoch && rec !== null && !e.lost && !net.params.some((p) => p.tensor.disposed)) {
+    if (partEpoch && rec !== null && !e.lost && !net.disposed) {
       try {
         rec.restore();
       } catch {
@@ -413,7 +413,7 @@ export class InferencePauses {
     if (pause === undefined) return undefined;
     this.weights ??= this.net.snapshot();
     return pause.then(() => {
-      if (this.net.params.some((p) => p.tensor.disposed)) throw new DisposedError('the model was disposed while it ran');
+      if (this.net.disposed) throw new DisposedError('the model was disposed while it ran');
     });
   }
 

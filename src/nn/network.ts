@@ -72,6 +72,11 @@ export class Network {
   readonly sigmoidLayers: number[] = [];
   #caches: Cache[] = [];
 
+  /** Its parameters were disposed (the model was). */
+  get disposed(): boolean {
+    return this.params.some((p) => p.tensor.disposed);
+  }
+
   constructor(
     readonly engine: Engine,
     readonly layers: readonly LayerSpec[],
