@@ -105,15 +105,17 @@ export interface RunOptions {
 // load (a failed request, a module that throws) makes only its backends unavailable, instead
 // of leaving the page without a run at all.
 function makePeer(id: BackendId, opts: RunOptions): Peer {
-  switch (id) {
-    case 'sigmoid-core-webgpu': return lazyPeer(id, async () => (await import('./peers/sigmoid-core.js')).sigmoidCorePeer('webgpu', opts.tiling));
-    case 'sigmoid-core-cpu': return lazyPeer(id, async () => (await import('./peers/sigmoid-core.js')).sigmoidCorePeer('cpu'));
-    case 'tfjs-webgpu': return lazyPeer(id, async () => (await import('./peers/tfjs.js')).tfjsPeer('webgpu'));
-    case 'tfjs-wasm': return lazyPeer(id, async () => (await import('./peers/tfjs.js')).tfjsPeer('wasm'));
-    case 'tfjs-cpu': return lazyPeer(id, async () => (await import('./peers/tfjs.js')).tfjsPeer('cpu'));
-    case 'jax-webgpu': return lazyPeer(id, async () => (await import('./peers/jax.js')).jaxPeer('webgpu'));
-    case 'jax-wasm': return lazyPeer(id, async () => (await import('./peers/jax.js')).jaxPeer('wasm'));
-  }
+  return lazyPeer(id, async () => {
+    switch (id) {
+      case 'sigmoid-core-webgpu': return (await import('./peers/sigmoid-core.js')).sigmoidCorePeer('webgpu', opts.tiling);
+      case 'sigmoid-core-cpu': return (await import('./peers/sigmoid-core.js')).sigmoidCorePeer('cpu');
+      case 'tfjs-webgpu': return (await import('./peers/tfjs.js')).tfjsPeer('webgpu');
+      case 'tfjs-wasm': return (await import('./peers/tfjs.js')).tfjsPeer('wasm');
+      case 'tfjs-cpu': return (await import('./peers/tfjs.js')).tfjsPeer('cpu');
+      case 'jax-webgpu': return (await import('./peers/jax.js')).jaxPeer('webgpu');
+      case 'jax-wasm': return (await import('./peers/jax.js')).jaxPeer('wasm');
+    }
+  });
 }
 
 /** A peer whose module is loaded by init() (within its deadline); a load that fails is init()'s error. */

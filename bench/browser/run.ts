@@ -47,9 +47,10 @@ async function main(argv: string[]): Promise<number> {
   const ids = flags.backends === undefined ? null : backendsFlag(flags.backends);
   const out = await prepareReportPath(flags.out ?? resultsFile(`browser-${mode}`, new Date().toISOString(), repo));
   const limitMs = (mode === 'quick' ? 15 : 90) * 60_000;
-  const stop: { signal?: NodeJS.Signals } = {};
+  /** The exit code once a signal stopped the run: 128 + its number. */
+  const stop: { code?: number } = {};
   const stopped = firstSignal().then((signal) => {
-    stop.signal = signal;
+    stop.code = 128 + constants.signals[signal];
     return `interrupted by ${signal}`;
   });
   // Chromium first: one that cannot start is a line of its own, with no server to stop.
@@ -93,12 +94,12 @@ async function main(argv: string[]): Promise<number> {
       }
       await Promise.race([new Promise((r) => setTimeout(r, 2000)), stopped]);
     }
-    if (stop.signal) {
+    if (stop.code !== undefined) {
       // What finished since the last poll, if the page answers at once (one busy in a long kernel does not).
       state = (await within(w.page.evaluate(() => window.__bench ?? null), 3000, 'the page').catch(() => null)) ?? state;
       if (!state) {
         log(`${incomplete}: the page had published nothing, so no JSON is written`);
-        return 128 + constants.signals[stop.signal];
+        return stop.code;
       }
     }
     if (!state) throw new Error(`the page published no results: ${incomplete ?? ''}\n${w.problems()}`);
@@ -115,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
     // adapter included) or a failed run is exit code 1, each named on stderr.
     const problems = peerRunProblems(state);
     for (const line of problems) log(line);
-    if (stop.signal) return 128 + constants.signals[stop.signal];
+    if (stop.code !== undefined) return stop.code;
     return incomplete || problems.length > 0 ? 1 : 0;
   } finally {
     await browser.close();

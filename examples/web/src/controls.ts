@@ -22,14 +22,14 @@ function el<T extends HTMLElement>(id: string): T {
   return e as T;
 }
 
-/** The field's number when `check` accepts it; else an Error "<what>: ..." (with what is `allowed`, when given). */
-function num(id: string, what: string, check: (v: number) => boolean, allowed?: string): number {
+/** The field's number when `check` accepts it; else an Error "<what>: ..." saying what is `allowed`. */
+function num(id: string, what: string, check: (v: number) => boolean, allowed: string): number {
   const input = el<HTMLInputElement>(id);
   // A number input reports '' for text it cannot read as a number (1e309, "1e"), so '' means
   // empty or unreadable, never 0.
   if (input.value.trim() === '') throw new Error(`${what}: ${input.validity?.badInput ? 'not a finite number' : 'empty'}`);
   const v = Number(input.value);
-  if (!Number.isFinite(v) || !check(v)) throw new Error(`${what}: "${input.value}" is not allowed${allowed ? ` (${allowed})` : ''}`);
+  if (!Number.isFinite(v) || !check(v)) throw new Error(`${what}: "${input.value}" is not allowed (${allowed})`);
   return v;
 }
 
