@@ -3,7 +3,7 @@
 // mapping), one-hot, column selection.
 import { describe, expect, it } from 'vitest';
 import {
-  applyStandardizer, dropColumn, labelsFromColumn, oneHot, randomSplit, resolveColumn, seededRandom, selectColumns, standardize,
+  applyStandardizer, dropColumn, fitStandardizer, labelsFromColumn, oneHot, randomSplit, resolveColumn, seededRandom, selectColumns, standardize,
   stratifiedSplit, takeRows,
 } from '../src/data/index.js';
 import { mixSeed } from '../src/data/random.js';
@@ -164,6 +164,18 @@ describe('standardize', () => {
     // The test rows use the train statistics, not their own.
     expect(Array.from(te!.data)).toEqual([0, 1, 0, Math.fround(-2.5 / sd0), 0, Math.fround(-25 / (10 * sd0))].map(Math.fround));
     expect(train.data[0]).toBe(1); // inputs untouched
+  });
+
+  it('relativeNoise: a std at most that fraction of |mean| counts as 0 (centred, not scaled); a bad value is refused', () => {
+    // Column 0: spread 2^-20 ≈ 1e-6 around 1; column 1: spread 1 around 0.
+    const x = { rows: 2, cols: 2, data: Float32Array.from([1 - 2 ** -20, -1, 1 + 2 ** -20, 1]) };
+    const spread = 2 ** -20; // the float32 values are exact, so the std is exactly this
+    expect(fitStandardizer(x).std).toEqual([spread, 1]);
+    expect(fitStandardizer(x, 1e-5).std).toEqual([1, 1]);
+    expect(fitStandardizer(x, 1e-5).mean).toEqual(fitStandardizer(x).mean);
+    for (const bad of [-1, 1, Number.NaN, '0.1']) {
+      expect(() => fitStandardizer(x, bad as number)).toThrow(/fitStandardizer: relativeNoise must be a number in \[0, 1\)/);
+    }
   });
 
   it('rejects statistics of another width', () => {

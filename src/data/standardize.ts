@@ -13,9 +13,16 @@ export interface Standardizer {
   std: number[];
 }
 
-/** Measures per-column mean and std (population, float64 accumulation) of `x`. */
-export function fitStandardizer(x: Matrix): Standardizer {
+/**
+ * Measures per-column mean and std (population, float64 accumulation) of `x`. A std of at most
+ * `relativeNoise`·|mean| (default 1e-10: a constant column's float64 rounding) counts as 0, so
+ * that column is centred, not scaled.
+ */
+export function fitStandardizer(x: Matrix, relativeNoise = 1e-10): Standardizer {
   checkMatrix('fitStandardizer', x);
+  if (typeof relativeNoise !== 'number' || !(relativeNoise >= 0 && relativeNoise < 1)) {
+    throw new ValueError(`fitStandardizer: relativeNoise must be a number in [0, 1), got ${describeValue(relativeNoise)}`);
+  }
   const { rows, cols, data } = x;
   const mean = new Array<number>(cols).fill(0);
   const m2 = new Array<number>(cols).fill(0);
@@ -32,7 +39,7 @@ export function fitStandardizer(x: Matrix): Standardizer {
   // A constant column leaves only rounding noise (relative 1e-16) in float64: treat it as 0.
   const std = m2.map((s, c) => {
     const sd = Math.sqrt(s / rows);
-    return sd > 1e-10 * Math.abs(mean[c]!) && sd > 0 && Number.isFinite(sd) ? sd : 1;
+    return sd > relativeNoise * Math.abs(mean[c]!) && sd > 0 && Number.isFinite(sd) ? sd : 1;
   });
   return { mean, std };
 }

@@ -202,14 +202,14 @@ export class KernelClassifier {
       const rawHost = await raw.read();
       checkKernelFinite('KernelClassifier.fit: the kernel features K(X, landmarks)', rawHost, this.landmarks, gram.kernel);
       if (this.standardize) {
-        const stats = fitStandardizer({ rows: x.rows, cols: this.landmarks, data: rawHost });
-        // Centred like a constant feature, not scaled: one that varies only below float32's
-        // normals (≈ 1e-40: the linear or sigmoid kernel on X ≈ 1e-20), whose 1/std overflowed
-        // into ±Inf features that the model's fit blamed on an 'x' never passed; and one whose
-        // spread is within a few float32 roundings of its mean, which is the kernel's rounding
-        // noise and differs by backend (rbf with γ = 1e-12: the CPU's K is 1, WebGPU's exp gives
-        // 1 − 2⁻²⁴), so scaling it up made the two backends' models disagree.
-        const std = stats.std.map((s, j) => (Math.fround(1 / s) === Infinity || s <= ROUNDING_SPREAD * Math.abs(stats.mean[j]!) ? 1 : s));
+        // Centred like a constant feature, not scaled: one whose spread is within a few float32
+        // roundings of its mean, which is the kernel's rounding noise and differs by backend (rbf
+        // with γ = 1e-12: the CPU's K is 1, WebGPU's exp gives 1 − 2⁻²⁴), so scaling it up made
+        // the two backends' models disagree; and one that varies only below float32's normals
+        // (≈ 1e-40: the linear or sigmoid kernel on X ≈ 1e-20), whose 1/std overflowed into ±Inf
+        // features that the model's fit blamed on an 'x' never passed.
+        const stats = fitStandardizer({ rows: x.rows, cols: this.landmarks, data: rawHost }, ROUNDING_SPREAD);
+        const std = stats.std.map((s) => (Math.fround(1 / s) === Infinity ? 1 : s));
         const scale = Float32Array.from(std, (s) => 1 / s);
         const shift = Float32Array.from(stats.mean, (mu, j) => -mu / std[j]!);
         partial.scaler = { ...scalerTensors(engine, scale, shift), scale, shift };
