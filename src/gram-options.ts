@@ -56,11 +56,12 @@ export function smallerOptions(option: (name: 'gamma' | 'degree') => string = (n
 }
 
 /**
- * The library's advice to rescale the data, in one place (kernelOverflow, checkGramSums, SVC):
- * the svm command points them to its --standardize (cli/svm.ts).
+ * The library's advice in one place (kernelOverflow, checkGramSums, SVC), which the svm command
+ * says as its flags (cli/svm.ts): rescale the data (--standardize), or sum on the CPU (--backend cpu).
  */
 export const SCALE_DOWN = 'scale the data down';
 export const STANDARDIZE_X = 'standardize X';
+export const CPU_ENGINE = 'a CPU engine';
 
 export function resolveGramOptions<K extends GramKernel = GramKernel>(
   opts: GramOptions & { kernel?: K }, features: number,

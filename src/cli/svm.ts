@@ -7,9 +7,9 @@
 import { performance } from 'node:perf_hooks';
 import { createEngine, describeAdapter } from '../create-engine.js';
 import { ValueError } from '../errors.js';
-import { MAX_DEGREE, SCALE_DOWN, smallerOptions, STANDARDIZE_X } from '../gram-options.js';
+import { CPU_ENGINE, MAX_DEGREE, SCALE_DOWN, smallerOptions, STANDARDIZE_X } from '../gram-options.js';
 import { SVC } from '../kernels/svc/svc.js';
-import { CPU_ENGINE, GAMMA_SCALE, MAX_ITER_ADVICE, SVC_KERNELS, USE_FLOAT64 } from '../kernels/svc/params.js';
+import { GAMMA_SCALE, MAX_ITER_ADVICE, SVC_KERNELS, USE_FLOAT64 } from '../kernels/svc/params.js';
 import type { SVCKernel, SVCProgress, SVCProviderKind } from '../kernels/svc/types.js';
 import type { AdapterInfoSummary, BackendKind } from '../types.js';
 import { choiceFlag, type Command, degreeFlag, type Flags, float32Flag, float32Value, intFlag, numberFlag, quietIo, seedFlag, UsageError } from './args.js';

@@ -19,7 +19,7 @@
 import type { Matrix } from '../data/matrix.js';
 import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
-import { STANDARDIZE_X } from '../gram-options.js';
+import { CPU_ENGINE, STANDARDIZE_X } from '../gram-options.js';
 import { MAX_FLOAT32 } from '../validate.js';
 
 /** z past which exp(−z) is float32's 0 (with margin). */
@@ -35,7 +35,7 @@ const CHECKED = ['rbf', 'sigmoid', 'logistic', 'projected-sigmoid'];
 export function checkGramSums(
   engine: Engine, what: string, p: { kernel: string; gamma: number; alpha?: ArrayLike<number>; beta?: ArrayLike<number> },
   mats: readonly Matrix[],
-  remedy = ', or use a CPU engine (it sums in float64)',
+  remedy = `, or use ${CPU_ENGINE} (it sums in float64)`,
 ): void {
   if (engine.backend !== 'webgpu') return;
   const kernel = p.kernel;

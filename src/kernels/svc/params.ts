@@ -40,6 +40,9 @@ const SVC_KEYS = optionKeys<SVCOptions>()(
   'C', 'kernel', 'gamma', 'coef0', 'degree', 'tol', 'maxIter', 'onMaxIter', 'cacheSize', 'batchRows', 'shrinking', 'provider', 'onProgress', 'log',
 );
 
+/** Kernel rows per engine.gram dispatch unless SVC's batchRows says otherwise. */
+export const DEFAULT_BATCH_ROWS = 64;
+
 export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
   o = optionsObject('SVC', o, SVC_KEYS);
   const C = o.C ?? 1;
@@ -68,7 +71,7 @@ export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
   if (typeof cacheSize !== 'number' || !Number.isFinite(cacheSize) || cacheSize <= 0) {
     throw new ValueError(`cacheSize must be a number of MB > 0, got ${describeValue(cacheSize)}`);
   }
-  const batchRows = o.batchRows ?? 64;
+  const batchRows = o.batchRows ?? DEFAULT_BATCH_ROWS;
   checkPositiveInt('batchRows', batchRows);
   const shrinking = optionalBoolean('shrinking', o.shrinking, true);
   const provider = o.provider ?? 'engine';
@@ -110,11 +113,10 @@ export function engineGramOptions(p: KernelParams): GramOptions {
 }
 
 /**
- * SVC's advice where float32 kernel rows cannot hold the data: host rows in float64, or (for
- * WebGPU's float32 sums) a CPU engine. The svm command says them as its flags (cli/svm.ts).
+ * SVC's advice where float32 kernel rows cannot hold the data: host rows in float64 (or, for
+ * WebGPU's float32 sums, gram-options.ts's CPU_ENGINE). The svm command says it as its flag (cli/svm.ts).
  */
 export const USE_FLOAT64 = "use provider 'float64'";
-export const CPU_ENGINE = 'a CPU engine';
 /** How checkEngineGamma names the γ it refuses (the svm command: --gamma scale). */
 export const GAMMA_SCALE = "gamma 'scale'";
 /** The advice of SVC.fit's maxIter warning (the svm command says it as its flags). */

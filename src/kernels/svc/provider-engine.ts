@@ -12,11 +12,12 @@
 import type { Matrix } from '../../data/matrix.js';
 import { checkEngine, type Engine } from '../../engine.js';
 import { DisposedError } from '../../errors.js';
+import { CPU_ENGINE } from '../../gram-options.js';
 import type { Tensor } from '../../tensor.js';
 import type { GramOptions } from '../../types.js';
 import { checkGramSums } from '../float32-sums.js';
 import { kernelDiagonal } from './kernel-f64.js';
-import { checkEngineGamma, CPU_ENGINE, engineGramOptions, type KernelParams, USE_FLOAT64 } from './params.js';
+import { checkEngineGamma, engineGramOptions, type KernelParams, USE_FLOAT64 } from './params.js';
 import { checkKernelValues, type KernelRow, type KernelRowProvider, type ProviderStats } from './provider.js';
 import { RowCache } from './row-cache.js';
 

@@ -13,6 +13,7 @@
 // again puts them back in problem order. The solver's scans then read the arrays in sequence.
 // With shrinking off the active set is always every point, in order, and nothing else runs.
 
+import { DEFAULT_BATCH_ROWS } from './params.js';
 import type { KernelRow, KernelRowProvider } from './provider.js';
 import { selectI, type Selection } from './working-set.js';
 
@@ -33,9 +34,6 @@ export interface SmoState {
 }
 
 type StateArray = Int32Array | Int8Array | Float64Array;
-
-/** Rows per provider.fetch while rebuilding the gradient, for a provider that does not say its batchRows. */
-const REBUILD_BATCH = 64;
 
 /** The active points of one SMO solve and, with shrinking on, libsvm's shrinking bookkeeping. */
 export class ActiveSet {
@@ -87,8 +85,9 @@ export class ActiveSet {
   /** Keeps G_bar: α at position t was at C (`wasUpper`) before its update; `row` is its K(x, X). */
   boundChanged(t: number, wasUpper: boolean, row: KernelRow): void {
     const gBar = this.#gBar;
+    if (gBar === null) return;
     const { index, y, C, alpha } = this.#s;
-    if (gBar === null || wasUpper === alpha[t]! >= C) return;
+    if (wasUpper === alpha[t]! >= C) return;
     const c = (wasUpper ? -C : C) * y[t]!;
     for (let k = 0; k < this.#l; k++) gBar[k] = gBar[k]! + c * y[k]! * row[index[k]!]!;
   }
@@ -116,7 +115,7 @@ export class ActiveSet {
     const [costFree, costInactive] = [cost(free), cost(inactive)];
     const byFree = costFree < costInactive || (costFree === costInactive && free.length <= inactive.length);
     const rowsOf = byFree ? free : inactive;
-    const batch = provider.batchRows ?? REBUILD_BATCH;
+    const batch = provider.batchRows ?? DEFAULT_BATCH_ROWS; // a provider that does not say its batch: SVC's default
     for (let s = 0; s < rowsOf.length; s += batch) {
       const part = rowsOf.slice(s, s + batch);
       const rows = await provider.fetch(part.map((t) => index[t]!));
@@ -142,9 +141,8 @@ export class ActiveSet {
     this.size = this.#l;
   }
 
-  /** libsvm's do_shrinking: drops bound points that the maximal violation keeps at their bound (shrinking on only). */
+  /** libsvm's do_shrinking: drops bound points that the maximal violation keeps at their bound (shrinking on only: when due() says). */
   async shrink(provider: KernelRowProvider, tol: number): Promise<void> {
-    if (this.#gBar === null) return;
     const { y, C, alpha, G } = this.#s;
     const max: Selection = { i: -1, gmax: -Infinity, gmax2: -Infinity };
     selectI(this.size, y, alpha, G, C, max);

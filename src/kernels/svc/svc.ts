@@ -210,6 +210,7 @@ export class SVC {
   async decisionFunction(x: Matrix): Promise<DecisionValues> {
     // The fit the values come from: a refit finishing meanwhile must not decide their sign.
     const f = this.#fit;
+    checkX('SVC.decisionFunction', x);
     const raw = await this.#rawDecision(f, x, 'decisionFunction');
     if (f.classes.length === 2) for (let i = 0; i < raw.data.length; i++) raw.data[i] = -raw.data[i]!;
     return raw;
@@ -217,12 +218,13 @@ export class SVC {
 
   /** Predicted class values (one-vs-one voting, ties to the lowest class index). */
   async predict(x: Matrix): Promise<number[]> {
-    return this.#predict(x, 'predict');
+    const f = this.#fit;
+    checkX('SVC.predict', x);
+    return this.#predict(f, x, 'predict');
   }
 
-  /** predict(), for the public call `op` (score's errors name score, not predict). */
-  async #predict(x: Matrix, op: 'predict' | 'score'): Promise<number[]> {
-    const f = this.#fit;
+  /** predict() by fit `f` of a checked x, for the public call `op` (score's errors name score, not predict). */
+  async #predict(f: Fitted, x: Matrix, op: 'predict' | 'score'): Promise<number[]> {
     const raw = await this.#rawDecision(f, x, op);
     const k = f.classes.length;
     const out: number[] = new Array(raw.rows);
@@ -245,15 +247,14 @@ export class SVC {
   async score(x: Matrix, y: ArrayLike<number>): Promise<number> {
     checkX('SVC.score', x);
     checkLabels('SVC.score', x, y);
-    const p = await this.#predict(x, 'score');
+    const p = await this.#predict(this.#fit, x, 'score');
     let ok = 0;
     for (let i = 0; i < p.length; i++) if (p[i] === y[i]) ok++;
     return ok / p.length;
   }
 
-  /** libsvm's decision values of fit `f` (positive: the pair's first class), [m, pairs]. */
+  /** libsvm's decision values of fit `f` for a checked x (positive: the pair's first class), [m, pairs]. */
   async #rawDecision(f: Fitted, x: Matrix, op: string): Promise<DecisionValues> {
-    checkX(`SVC.${op}`, x);
     if (x.cols !== f.features) {
       throw new ShapeError(`SVC.${op}: X has ${x.cols} features but the model was trained on ${f.features}`);
     }
@@ -296,12 +297,13 @@ export class SVC {
     const out = new Float32Array(x.rows * sv.rows);
     const tile = Math.max(1, Math.min(x.rows, 4096, Math.floor(e.limits.maxStorageBufferBindingSize / (4 * sv.rows))));
     const s = e.tensor(sv.data, [sv.rows, sv.cols]);
+    const gram = engineGramOptions(f.kernel);
     try {
       for (let r0 = 0; r0 < x.rows; r0 += tile) {
         const rows = Math.min(tile, x.rows - r0);
         const xt = e.tensor(x.data.subarray(r0 * x.cols, (r0 + rows) * x.cols), [rows, x.cols]);
         try {
-          const kt = e.gram(xt, s, engineGramOptions(f.kernel));
+          const kt = e.gram(xt, s, gram);
           try {
             out.set(await kt.read(), r0 * sv.rows);
           } finally {
