@@ -12,7 +12,7 @@
 //   npm run example:sigmoid-kernel -- [--backend auto|webgpu|cpu] [--n 100000] [--epochs 10]
 
 import {
-  type Engine, KernelClassifier, type Matrix, nystroem, seededRandom, standardize, stratifiedSplit, takeRows,
+  KernelClassifier, type Matrix, nystroem, seededRandom, standardize, stratifiedSplit, takeRows,
 } from '../../src/index.js';
 import { SVC } from '../../src/kernels/svc/index.js';
 import { exampleArgs, fixed, intOption, loadDigits, openEngine, sci, table } from '../shared/util.js';

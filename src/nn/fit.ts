@@ -8,7 +8,7 @@
 // and not yet run to a short backlog: backlog.ts). At the end of the epoch the learned α (and
 // the recorded step losses, in their own slots) join the same vector, which is read once.
 // Evaluation (and predict, in sequential.ts) yields between batches and then runs on a
-// snapshot of the weights (InferencePauses).
+// snapshot of the weights (inferenceBatches, InferencePauses).
 
 import { mixSeed } from '../data/random.js';
 import { checkRecoverOptions, type Engine } from '../engine.js';
@@ -396,7 +396,7 @@ export function batchStep(ctx: TrainContext, x: Tensor, y: Tensor): Tensor {
  * the same values (no await came between), so a fit or trainStep that steps during the yields
  * cannot change the weights one call sees. No yield (a GPU loop records fast): no copy.
  */
-export class InferencePauses {
+class InferencePauses {
   /** The snapshot for forward's `weights`; null until the first yield. */
   weights: ParamTensors | null = null;
   readonly #maybeYield = yielder();
@@ -424,9 +424,50 @@ export class InferencePauses {
   }
 }
 
+/** One batch of an inference pass (inferenceBatches): rows s..s+count−1 of the pass, its b-th batch. */
+export interface InferenceBatch {
+  s: number;
+  count: number;
+  b: number;
+  /** These rows of `src` (rows start.. of the pass) gathered onto the device. */
+  take(src: RowSource): Tensor;
+  /** A forward pass (no training) on the weights the pass sees: a snapshot after its first yield. */
+  forward(xb: Tensor, logits: boolean): Tensor;
+}
+
+/**
+ * Calls `each` on the batches of `bs` rows of rows start..start+rows−1, yielding between them
+ * (InferencePauses; rejects with its DisposedError); the index tensor and any snapshot are
+ * freed at the end. The inference loop of evaluate and predict.
+ */
+export async function inferenceBatches(
+  net: Network, start: number, rows: number, bs: number, each: (batch: InferenceBatch) => void,
+): Promise<void> {
+  const e = net.engine;
+  const order = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) order[i] = start + i;
+  const idx = e.tensor(order, [rows]);
+  const pauses = new InferencePauses(net);
+  try {
+    for (let s = 0, b = 0; s < rows; s += bs, b++) {
+      const pause = s > 0 ? pauses.next() : undefined;
+      if (pause !== undefined) await pause;
+      const count = Math.min(bs, rows - s);
+      each({
+        s, count, b,
+        take: (src) => takeRows(e, src, idx, order, s, count),
+        forward: (xb, logits) => net.forward(xb, { train: false, logits, weights: pauses.weights }),
+      });
+    }
+  } finally {
+    idx.dispose();
+    pauses.done();
+  }
+}
+
 /**
  * Mean loss (and accuracy) over rows start..start+rows−1 of x/y, batch by batch, yielding
- * between them (InferencePauses); one readback at the end.
+ * between them (inferenceBatches); one readback at the end.
  */
 export async function evaluateLoop(
   ctx: TrainContext, x: RowSource, y: RowSource, start: number, rows: number, batchSize: number,
@@ -434,29 +475,22 @@ export async function evaluateLoop(
   const e = ctx.engine;
   const outputs = y.cols;
   checkRowCount('the data to evaluate', start + rows);
-  const order = new Float32Array(rows);
-  for (let i = 0; i < rows; i++) order[i] = start + i;
   // Rows kept on the host: each batch is one upload, so it must fit in a device tensor.
   const cap = x instanceof HostRows ? rowsPerTensor(e, x.cols) : rows;
   const bs = Math.min(batchSize, rows, cap);
   // [correct, loss·rows (LossSlots)...] (the count is an integer below 2^24: exact in float32).
   const lossSlots = new LossSlots(CORRECT_SLOT + 1, Math.ceil(rows / bs));
-  const idx = e.tensor(order, [rows]);
   const stats = e.zeros([lossSlots.offset + lossSlots.count]);
   const half = makeHalf(ctx, outputs);
-  const pauses = new InferencePauses(ctx.net);
   try {
-    for (let s = 0, b = 0; s < rows; s += bs, b++) {
-      const pause = s > 0 ? pauses.next() : undefined;
-      if (pause !== undefined) await pause;
-      const count = Math.min(bs, rows - s);
+    await inferenceBatches(ctx.net, start, rows, bs, ({ count, b, take, forward }) => {
       const temps: (Tensor | null)[] = [];
       try {
-        const xb = takeRows(e, x, idx, order, s, count);
+        const xb = take(x);
         temps.push(xb);
-        const yb = takeRows(e, y, idx, order, s, count);
+        const yb = take(y);
         temps.push(yb);
-        const out = ctx.net.forward(xb, { train: false, logits: ctx.logits, weights: pauses.weights });
+        const out = forward(xb, ctx.logits);
         temps.push(out);
         const { loss, grad } = e.lossGrad(ctx.loss, out, yb);
         temps.push(loss, grad);
@@ -468,14 +502,13 @@ export async function evaluateLoop(
         disposeAll(temps);
       }
       e.flush();
-    }
+    });
     const v = await stats.read();
     const result: EvaluateResult = { loss: lossSlots.sum(v) / rows, samples: rows };
     if (ctx.accuracy !== null) result.accuracy = v[CORRECT_SLOT]! / (rows * accuracyPerRow(ctx, outputs));
     return result;
   } finally {
-    disposeAll([idx, half, stats]);
-    pauses.done();
+    disposeAll([half, stats]);
   }
 }
 

@@ -115,9 +115,8 @@ export class Network {
    * whose backward reads the parameters): a snapshot to run on instead of the parameters. The
    * result belongs to the caller when !train, and to the caches when train.
    */
-  forward(x: Tensor, o: { train: boolean; logits: boolean; weights?: ParamTensors | null }): Tensor {
-    if (o.train && o.weights) throw new Error('Network.forward: a training pass runs on the parameters, not a snapshot');
-    const weights = o.weights ?? null;
+  forward(x: Tensor, o: { train: true; logits: boolean } | { train: false; logits: boolean; weights?: ParamTensors | null }): Tensor {
+    const weights = o.train ? null : (o.weights ?? null);
     if (o.train) this.releaseCaches();
     let h = x;
     const last = this.blocks.length - 1;

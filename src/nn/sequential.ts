@@ -10,9 +10,9 @@ import { Tensor } from '../tensor.js';
 import type { BackendKind, LossKind } from '../types.js';
 import { checkFiniteEntries, checkPositive, checkPositiveInt, checkSeed, checkTensorBytes, fmtShape, optionKeys, optionsObject } from '../validate.js';
 import {
-  allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, type Prepared, type RowSource, rowSource, rowsPerTensor, takeRows, toHostMatrix, toHostTargets,
+  allowNonFiniteOption, checkFiniteMatrix, checkRowCount, HostRows, inputShape, type Prepared, type RowSource, rowSource, rowsPerTensor, toHostMatrix, toHostTargets,
 } from './data.js';
-import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, InferencePauses, resolveFitOptions, type ShuffleStream, type TrainContext } from './fit.js';
+import { type AccuracyKind, batchStep, type DeviceData, evaluateLoop, fitLoop, inferenceBatches, resolveFitOptions, type ShuffleStream, type TrainContext } from './fit.js';
 import { CHECKPOINT_TAG, checkCheckpointOptions, setUpCheckpoints } from './checkpoint.js';
 import { initWeights, layerSeed } from './init.js';
 import { checkLayerSpec, describeLayer } from './layers.js';
@@ -435,26 +435,19 @@ export class Sequential {
     try {
       if (batchSize >= rows && !(X.rows instanceof HostRows)) return this.#net.forward(X.rows, { train: false, logits: false });
       checkRowCount('x', rows);
-      // Batches, yielding between them (InferencePauses: from the first yield on they run on
+      // Batches, yielding between them (inferenceBatches: from the first yield on they run on
       // a snapshot of the weights, so a fit running meanwhile cannot change the weights between
       // batches); each batch's read is issued as it goes and the result is uploaded once.
-      const order = new Float32Array(rows);
-      for (let i = 0; i < rows; i++) order[i] = i;
-      const idx = this.engine.tensor(order, [rows]);
       const out = new Float32Array(rows * this.outputs);
       const reads: Promise<void>[] = [];
-      const pauses = new InferencePauses(this.#net);
       // Rows kept on the host: each batch is one upload, so it must fit in a device tensor.
       const bs = X.rows instanceof HostRows ? Math.min(batchSize, rowsPerTensor(this.engine, widest)) : batchSize;
       try {
-        for (let s = 0; s < rows; s += bs) {
-          const pause = s > 0 ? pauses.next() : undefined;
-          if (pause !== undefined) await pause;
-          const count = Math.min(bs, rows - s);
-          const xb = takeRows(this.engine, X.rows, idx, order, s, count);
+        await inferenceBatches(this.#net, 0, rows, bs, ({ s, take, forward }) => {
+          const xb = take(X.rows);
           let yb: Tensor;
           try {
-            yb = this.#net.forward(xb, { train: false, logits: false, weights: pauses.weights });
+            yb = forward(xb, false);
           } finally {
             xb.dispose();
           }
@@ -462,14 +455,11 @@ export class Sequential {
           const read = yb.read().then((v) => out.set(v, at)).finally(() => yb.dispose());
           read.catch(() => {}); // awaited below; no unhandled rejection if a later batch throws first
           reads.push(read);
-        }
+        });
         await Promise.all(reads);
       } catch (err) {
         await Promise.allSettled(reads); // each frees its batch's output
         throw this.#disposedWhileRunning(what, err);
-      } finally {
-        idx.dispose();
-        pauses.done();
       }
       return this.engine.tensor(out, [rows, this.outputs]);
     } finally {
@@ -607,7 +597,7 @@ export class Sequential {
     if (this.#disposed) throw new DisposedError('the model was used after dispose()');
   }
 
-  /** `err` of a call that a dispose() cut short (InferencePauses sees it after a yield) as a DisposedError naming the call. */
+  /** `err` of a call that a dispose() cut short (inferenceBatches sees it after a yield) as a DisposedError naming the call. */
   #disposedWhileRunning(what: string, err: unknown): unknown {
     return this.#disposed && err instanceof DisposedError ? new DisposedError(`${what}: the model was disposed while it ran`) : err;
   }
