@@ -23,7 +23,7 @@ import { describe, expect, it } from 'vitest';
 import { type KernelParams, type KernelRowProvider, solveBinary } from '../src/index.js';
 import { ActiveSet, type SmoState } from '../src/kernels/svc/shrinking.js';
 import { expectClose } from './helpers/expectClose.js';
-import { refGram } from './helpers/reference.js';
+import { inLow, inUp, refGram, refSvmGradient, twoBlobs } from './helpers/reference.js';
 import { rng } from './helpers/rng.js';
 
 const U = 2 ** -53;
@@ -42,9 +42,7 @@ interface Problem {
 /** l of n points of two overlapping 2-D blobs, in shuffled order; a scaled rbf of γ in float64. */
 function problem(seed: number, n: number, l: number, gamma: number, C: number): Problem {
   const r = rng(seed);
-  const x = r.randn(2 * n);
-  const cls = Int8Array.from({ length: n }, () => (r.next() < 0.5 ? 1 : -1));
-  for (let i = 0; i < n; i++) x[2 * i]! += cls[i] === 1 ? 1 : 0;
+  const { x, y: cls } = twoBlobs(r, n);
   const p: KernelParams = { kernel: 'rbf', gamma, coef0: 0, degree: 3 };
   // Scaled by s_i s_j (still PSD) so that the diagonal is not constant: a QD left unpermuted shows.
   const scale = r.uniform(n, 0.5, 1.5);
@@ -77,12 +75,7 @@ function provider(pr: Problem, has?: (i: number) => boolean): KernelRowProvider 
 
 /** G = Qα − e at the problem's points, α in problem order. */
 function gradient(pr: Problem, alpha: Float64Array): Float64Array {
-  const { n, K, index, y } = pr;
-  return Float64Array.from(index, (gt, t) => {
-    let sum = 0;
-    for (let j = 0; j < index.length; j++) sum += alpha[j]! * y[j]! * K[gt * n + index[j]!]!;
-    return y[t]! * sum - 1;
-  });
+  return refSvmGradient(pr.K, pr.n, pr.y, alpha, pr.index);
 }
 
 /** max −y_t G_t over I_up and max y_t G_t over I_low, at positions 0..size−1. */
@@ -91,8 +84,8 @@ function maxViolations(s: SmoState, size: number): [gmax1: number, gmax2: number
   let gmax1 = -Infinity;
   let gmax2 = -Infinity;
   for (let t = 0; t < size; t++) {
-    if (y[t] === 1 ? alpha[t]! < C : alpha[t]! > 0) gmax1 = Math.max(gmax1, -y[t]! * G[t]!);
-    if (y[t] === 1 ? alpha[t]! > 0 : alpha[t]! < C) gmax2 = Math.max(gmax2, y[t]! * G[t]!);
+    if (inUp(y[t]!, alpha[t]!, C)) gmax1 = Math.max(gmax1, -y[t]! * G[t]!);
+    if (inLow(y[t]!, alpha[t]!, C)) gmax2 = Math.max(gmax2, y[t]! * G[t]!);
   }
   return [gmax1, gmax2];
 }

@@ -16,7 +16,7 @@ import { type BinaryProblem, EngineRowProvider, Float64RowProvider, type KernelP
 import { bestFirst } from '../src/kernels/svc/best-first.js';
 import { useEngines } from './helpers/engines.js';
 import { expectThrows } from './helpers/expectClose.js';
-import { refGram } from './helpers/reference.js';
+import { inLow, inUp, refGram, refSvmGradient, twoBlobs } from './helpers/reference.js';
 import { rng } from './helpers/rng.js';
 
 interface Fetch {
@@ -64,24 +64,18 @@ const RBF: KernelParams = { kernel: 'rbf', gamma: 0.5, coef0: 0, degree: 3 };
 
 /** Two overlapping unit-variance blobs one unit apart in 2-D (many α at C) and their rbf kernel. */
 function problem(seed: number, l: number): { K: Float64Array; prob: BinaryProblem } {
-  const r = rng(seed);
-  const x = r.randn(2 * l);
-  const y = Int8Array.from({ length: l }, (_, i) => (r.next() < 0.5 ? 1 : -1));
-  for (let i = 0; i < l; i++) x[2 * i]! += y[i] === 1 ? 1 : 0;
+  const { x, y } = twoBlobs(rng(seed), l);
   return { K: refGram(x, x, l, l, 2, RBF), prob: { index: Int32Array.from({ length: l }, (_, i) => i), y, C: 100 } };
 }
 
 /** The hint score of every point at α, from G = Qα − e recomputed in float64. */
 function scores(K: Float64Array, prob: BinaryProblem, alpha: Float64Array): Float64Array {
   const { y, C } = prob;
-  const l = y.length;
-  return Float64Array.from({ length: l }, (_, t) => {
-    let sum = 0;
-    for (let j = 0; j < l; j++) sum += alpha[j]! * y[j]! * K[t * l + j]!;
-    const G = y[t]! * sum - 1;
-    const up = y[t] === 1 ? alpha[t]! < C : alpha[t]! > 0;
-    const low = y[t] === 1 ? alpha[t]! > 0 : alpha[t]! < C;
-    return Math.max(up ? -y[t]! * G : -Infinity, low ? y[t]! * G : -Infinity);
+  const G = refSvmGradient(K, y.length, y, alpha);
+  return G.map((g, t) => {
+    const up = inUp(y[t]!, alpha[t]!, C);
+    const low = inLow(y[t]!, alpha[t]!, C);
+    return Math.max(up ? -y[t]! * g : -Infinity, low ? y[t]! * g : -Infinity);
   });
 }
 

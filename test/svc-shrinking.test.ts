@@ -27,7 +27,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type BinarySolution, Float64RowProvider, type KernelParams, type Matrix, solveBinary, SVC, type SVCOptions, ValueError } from '../src/index.js';
 import { ActiveSet } from '../src/kernels/svc/shrinking.js';
 import { expectClose, expectThrows } from './helpers/expectClose.js';
-import { refGram } from './helpers/reference.js';
+import { inLow, inUp, refGram, refSvmGradient } from './helpers/reference.js';
 import { rng } from './helpers/rng.js';
 
 const TOL = 1e-3;
@@ -82,12 +82,7 @@ interface Check {
 /** KKT violation, objective, ρ (libsvm's calculate_rho) and duality gap of α from K in float64. */
 function check(K: Float64Array, y: Int8Array, C: number, alpha: Float64Array): Check {
   const l = y.length;
-  const G = new Float64Array(l);
-  for (let t = 0; t < l; t++) {
-    let sum = 0;
-    for (let j = 0; j < l; j++) sum += alpha[j]! * y[j]! * K[t * l + j]!;
-    G[t] = y[t]! * sum - 1;
-  }
+  const G = refSvmGradient(K, l, y, alpha);
   let mUp = -Infinity;
   let mLow = Infinity;
   let objective = 0;
@@ -97,8 +92,8 @@ function check(K: Float64Array, y: Int8Array, C: number, alpha: Float64Array): C
   let sumFree = 0;
   for (let t = 0; t < l; t++) {
     const yG = y[t]! * G[t]!;
-    if (y[t] === 1 ? alpha[t]! < C : alpha[t]! > 0) mUp = Math.max(mUp, -yG);
-    if (y[t] === 1 ? alpha[t]! > 0 : alpha[t]! < C) mLow = Math.min(mLow, -yG);
+    if (inUp(y[t]!, alpha[t]!, C)) mUp = Math.max(mUp, -yG);
+    if (inLow(y[t]!, alpha[t]!, C)) mLow = Math.min(mLow, -yG);
     objective += alpha[t]! * (G[t]! - 1);
     if (alpha[t]! > 0 && alpha[t]! < C) {
       nFree++;

@@ -4,6 +4,7 @@
 // (Math.tanh saturates; the sigmoid uses the branch whose exp() cannot overflow).
 
 import type { ActivationKind, GramKernel, LossKind } from '../../src/types.js';
+import type { Rng } from './rng.js';
 
 export interface ActParams {
   /** Sigmoid scale α (default 1). */
@@ -178,6 +179,45 @@ export function refGram(
     }
   }
   return out;
+}
+
+/**
+ * The SVM dual's gradient G = Qα − e in float64 (Q_tj = y_t y_j K_tj): G_t = y_t Σ_j α_j y_j K_tj − 1,
+ * summed in j order. K is n×n row-major and the problem's point t is row index[t] of it; without
+ * index, K is l×l (n = l) and point t is row t.
+ */
+export function refSvmGradient(
+  K: ArrayLike<number>, n: number, y: ArrayLike<number>, alpha: ArrayLike<number>, index?: ArrayLike<number>,
+): Float64Array {
+  const l = y.length;
+  const at = (t: number): number => (index === undefined ? t : index[t]!);
+  return Float64Array.from({ length: l }, (_, t) => {
+    let sum = 0;
+    for (let j = 0; j < l; j++) sum += alpha[j]! * y[j]! * K[at(t) * n + at(j)]!;
+    return y[t]! * sum - 1;
+  });
+}
+
+/** Whether a point of label y (±1) and multiplier α in [0, C] is in I_up: α can move so that y·α grows. */
+export function inUp(y: number, alpha: number, C: number): boolean {
+  return y === 1 ? alpha < C : alpha > 0;
+}
+
+/** Whether a point of label y (±1) and multiplier α in [0, C] is in I_low: α can move so that y·α shrinks. */
+export function inLow(y: number, alpha: number, C: number): boolean {
+  return y === 1 ? alpha > 0 : alpha < C;
+}
+
+/**
+ * n points of two overlapping unit-variance 2-D blobs one unit apart, drawn from r (the n·2
+ * normals, then one uniform per label, +1 below ½): x [n, 2] and labels ±1, class +1 shifted by 1
+ * in the first coordinate.
+ */
+export function twoBlobs(r: Rng, n: number): { x: Float32Array; y: Int8Array } {
+  const x = r.randn(2 * n);
+  const y = Int8Array.from({ length: n }, () => (r.next() < 0.5 ? 1 : -1));
+  for (let i = 0; i < n; i++) x[2 * i]! += y[i] === 1 ? 1 : 0;
+  return { x, y };
 }
 
 /** Column sums of x [rows, cols] in float64. */
