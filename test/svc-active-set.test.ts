@@ -19,7 +19,7 @@
 // G tolerance: every G_t is a sum of n ≤ l + (boundChanged calls) terms, each at most C·max K
 // in magnitude, plus −1; in any order float64 sums it within n·u·Σ|terms| (u = 2⁻⁵³), and the
 // reference's own sum is within the same: atol = 2·n·u·(n·C·max K + 1).
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type KernelParams, type KernelRowProvider, solveBinary } from '../src/index.js';
 import { ActiveSet, type SmoState } from '../src/kernels/svc/shrinking.js';
 import { expectClose } from './helpers/expectClose.js';
@@ -221,11 +221,12 @@ function moveActive(h: Harness, seed: number): void {
 const TOL = 1e-12; // below the solutions' violation: no 10·tol rebuild unless asked
 
 /**
- * pr's solution shrunk once (checked), its active α then moved; G exact at the active
- * points, NaN at the others. `p` serves pr. Also the global rows of its free and shrunk points.
+ * pr's solution alpha shrunk once (checked) in a fresh Harness, its active α then moved; G exact
+ * at the active points, NaN at the others. `p` serves pr. Also the global rows of its free and
+ * shrunk points.
  */
-async function shrunkState(pr: Problem, p: ReturnType<typeof provider>) {
-  const h = new Harness(pr, await solved(pr));
+async function shrunkState(pr: Problem, alpha: Float64Array, p: ReturnType<typeof provider>) {
+  const h = new Harness(pr, alpha);
   const l = pr.index.length;
   h.expectConsistent('built');
   const dropped = expectedDropped(h.s, l);
@@ -256,11 +257,17 @@ const STATES = [
 ];
 
 describe('ActiveSet: shrink and restore on hand-built states', () => {
-  for (const c of STATES) {
+  // Each state's problem, solved once here; every shrunkState builds its own Harness from it.
+  const states = STATES.map((c) => ({ ...c, pr: problem(5, 120, 90, c.gamma, c.C), alpha: new Float64Array(0) as Float64Array }));
+  beforeAll(async () => {
+    for (const c of states) c.alpha = await solved(c.pr);
+  });
+
+  for (const c of states) {
     it(`${c.name}: rebuilt from the ${c.fewerFree ? 'free' : 'shrunk points\''} rows; G = Qα − e at every point, the arrays in step`, async () => {
-      const pr = problem(5, 120, 90, c.gamma, c.C);
+      const { pr } = c;
       const p = provider(pr);
-      const { h, freeRows, shrunkRows } = await shrunkState(pr, p);
+      const { h, freeRows, shrunkRows } = await shrunkState(pr, c.alpha, p);
       expect(freeRows.length <= shrunkRows.length, 'the branch the state forces').toBe(c.fewerFree);
       await restoreAndCheck(h, p);
       expect(p.fetched.flat(), 'rows fetched').toEqual(c.fewerFree ? freeRows : shrunkRows);
@@ -268,13 +275,13 @@ describe('ActiveSet: shrink and restore on hand-built states', () => {
   }
 
   it('with provider.has: rebuilt from the side with fewer rows not cached (ties: the fewer rows)', async () => {
-    for (const c of STATES) {
+    for (const c of states) {
       for (const cached of ['none', 'free', 'shrunk', 'all'] as const) {
         const label = `${c.name}, ${cached} cached`;
         const rows = new Set<number>();
-        const pr = problem(5, 120, 90, c.gamma, c.C);
+        const { pr } = c;
         const p = provider(pr, (i) => rows.has(i));
-        const { h, freeRows, shrunkRows } = await shrunkState(pr, p);
+        const { h, freeRows, shrunkRows } = await shrunkState(pr, c.alpha, p);
         if (cached === 'free' || cached === 'all') for (const g of freeRows) rows.add(g);
         if (cached === 'shrunk' || cached === 'all') for (const g of shrunkRows) rows.add(g);
         const cost = (side: number[]): number => side.filter((g) => !rows.has(g)).length;

@@ -277,10 +277,11 @@ describe('SVC: the shrinking option', () => {
       shrunk.forEach((size, k) => expect(size, `on, pair ${pairs[k]!.join(' vs ')}: shrunk`).toBeLessThan(sizes[k]!));
       // Off: every pair's points stay active.
       expect(smallest).toEqual(sizes);
+      const kernels = pairs.map(([a, b]) => problemKernel(x, pairProblem(y, a, b).index, p)); // once per pair, for both runs
       for (const [run, svc] of [['on', on], ['off', off]] as const) {
         pairs.forEach(([a, b], k) => {
           const prob = pairProblem(y, a, b);
-          const r = check(problemKernel(x, prob.index, p), prob.y, o.C, pairAlpha(svc, y, a, b));
+          const r = check(kernels[k]!, prob.y, o.C, pairAlpha(svc, y, a, b));
           const label = `${name} ${run}, pair ${a} vs ${b}`;
           expect(r.violation, `${label}: KKT violation over all its points`).toBeLessThan(TOL);
           expectClose([-svc.intercept[k]!], [r.rho], { rtol: 1e-9, atol: 1e-9, label: `${label}: ρ` });
