@@ -13,12 +13,17 @@ import { useEngines } from '../helpers/engines.js';
 import { poolTestHooks } from '../../src/webgpu/buffers.js';
 import { blobs } from './data-helpers.js';
 
+/** Lets the pending microtasks run (ten turns of the microtask queue). */
+async function flush(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
 /** Whether `p` has settled after the pending microtasks ran. */
 async function settledYet(p: Promise<unknown> | undefined): Promise<boolean> {
   if (p === undefined) return true;
   let done = false;
   p.then(() => (done = true), () => (done = true));
-  for (let i = 0; i < 10; i++) await Promise.resolve();
+  await flush();
   return done;
 }
 
@@ -69,7 +74,7 @@ describe('StepBacklog', () => {
       while (released < fenceSteps.length && finish[fenceSteps[released]! - 1]! <= t) {
         tick(Math.max(0, finish[fenceSteps[released]! - 1]! - time()));
         fences[released++]!.resolve();
-        for (let i = 0; i < 10; i++) await Promise.resolve(); // seen at the time it resolved
+        await flush(); // seen at the time it resolved
       }
     };
     for (let step = 1; fences.length < 12; step++) {
@@ -84,7 +89,7 @@ describe('StepBacklog', () => {
         void p.then(() => (done = true));
         while (!done) {
           await releaseUpTo(finish[fenceSteps[released]! - 1]!); // the GPU runs on to the oldest fence
-          for (let i = 0; i < 10; i++) await Promise.resolve();
+          await flush();
         }
       }
     }
