@@ -12,14 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchState } from '../bench/peer-run.js';
-import { expectUsageLine, ROOT, type Run, runNode } from './helpers/cli.js';
+import { childOptions, expectUsageLine, ROOT, type Run, runNode } from './helpers/cli.js';
 
 const RUNNER = join(ROOT, 'bench/dist/browser/run.js');
+/** The system Chromium (.puppeteerrc.cjs picks it): the runs that need a real browser are skipped without it. */
+const CHROMIUM = '/usr/bin/chromium';
 const dir = mkdtempSync(join(tmpdir(), 'bench-browser-'));
 
-async function runner(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<Run & { ms: number }> {
+async function runner(args: string[], opts: Parameters<typeof runNode>[2] = {}): Promise<Run & { ms: number }> {
   const t0 = Date.now();
-  const r = await runNode(RUNNER, args, { env: opts.env, timeoutMs: opts.timeoutMs ?? 30_000, cwd: opts.cwd });
+  const r = await runNode(RUNNER, args, { timeoutMs: 30_000, ...opts });
   return { ...r, ms: Date.now() - t0 };
 }
 
@@ -72,7 +74,7 @@ describe('bench:browser when Chromium cannot be launched', () => {
 });
 
 describe('bench:browser run from another folder', () => {
-  it.runIf(existsSync('/usr/bin/chromium'))('finds the Chromium .puppeteerrc.cjs names, and writes a relative --out there', async () => {
+  it.runIf(existsSync(CHROMIUM))('finds the Chromium .puppeteerrc.cjs names, and writes a relative --out there', async () => {
     // puppeteer reads .puppeteerrc.cjs from the working directory only: from anywhere else it
     // looked for its own download ("Could not find Chrome (ver. …)") and the run failed.
     const r = await runner(['--quick', '--backends', 'sigmoid-core-cpu', '--out', 'elsewhere.json'], { cwd: dir, timeoutMs: 120_000 });
@@ -83,11 +85,10 @@ describe('bench:browser run from another folder', () => {
 });
 
 describe('bench:browser when a backend cannot start', () => {
-  const chromium = '/usr/bin/chromium';
-  it.runIf(existsSync(chromium))('exit code 1, naming it on stderr (here: Chromium without WebGPU, so no adapter)', async () => {
+  it.runIf(existsSync(CHROMIUM))('exit code 1, naming it on stderr (here: Chromium without WebGPU, so no adapter)', async () => {
     // The Chromium the runner launches, less the one flag that gives headless Chromium WebGPU.
     const wrapper = join(dir, 'chromium-no-webgpu');
-    writeFileSync(wrapper, `#!/bin/sh\nfor a; do shift; [ "$a" = --enable-unsafe-webgpu ] || set -- "$@" "$a"; done\nexec ${chromium} "$@"\n`);
+    writeFileSync(wrapper, `#!/bin/sh\nfor a; do shift; [ "$a" = --enable-unsafe-webgpu ] || set -- "$@" "$a"; done\nexec ${CHROMIUM} "$@"\n`);
     chmodSync(wrapper, 0o755);
     const out = join(dir, 'no-webgpu.json');
     const r = await runner(['--quick', '--backends', 'sigmoid-core-webgpu,sigmoid-core-cpu', '--out', out], {
@@ -106,15 +107,14 @@ describe('bench:browser when a backend cannot start', () => {
 });
 
 describe('bench:browser when the page crashes mid-run', () => {
-  const chromium = '/usr/bin/chromium';
-  it.runIf(existsSync(chromium))('exit code 1 at once, naming the crash, and the JSON has what finished before it', async () => {
+  it.runIf(existsSync(CHROMIUM))('exit code 1 at once, naming the crash, and the JSON has what finished before it', async () => {
     // Chromium runs each renderer through this prefix, which kills it 8 s after it starts: the
     // page dies a few seconds into a full run (minutes of CPU matmuls). The runner used to
     // wait out its 90 min limit on a page that would never answer, and then write no JSON.
     const killer = join(dir, 'kill-renderer');
     writeFileSync(killer, '#!/bin/sh\n"$@" &\npid=$!\n(sleep 8; kill -9 $pid) &\nwait $pid\n');
     const wrapper = join(dir, 'chromium-renderer-dies');
-    writeFileSync(wrapper, `#!/bin/sh\nexec ${chromium} --renderer-cmd-prefix=${killer} "$@"\n`);
+    writeFileSync(wrapper, `#!/bin/sh\nexec ${CHROMIUM} --renderer-cmd-prefix=${killer} "$@"\n`);
     for (const f of [killer, wrapper]) chmodSync(f, 0o755);
     const out = join(dir, 'crashed.json');
     const r = await runner(['--backends', 'sigmoid-core-cpu', '--out', out], { env: { PUPPETEER_EXECUTABLE_PATH: wrapper }, timeoutMs: 150_000 });
@@ -145,7 +145,7 @@ function alive(pid: number): boolean {
  * is on its stderr, and returns how it ended with the pid of the Chromium it had launched.
  */
 async function stoppedMidRun(args: string[], signal: NodeJS.Signals): Promise<Run & { chromium: number }> {
-  const child = spawn(process.execPath, [RUNNER, ...args], { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+  const child = spawn(process.execPath, [RUNNER, ...args], childOptions());
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));

@@ -16,15 +16,20 @@ export interface Run {
   stderr: string;
 }
 
+/** Where and with what environment the scripts run: the repository root (or `cwd`), XDG_RUNTIME_DIR=/tmp (plus `env`). */
+export function childOptions(opts: { env?: Record<string, string>; cwd?: string } = {}): { cwd: string; env: NodeJS.ProcessEnv } {
+  return { cwd: opts.cwd ?? ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...opts.env } };
+}
+
 /**
- * Runs `node script ...args` from the repository root (or `cwd`) with XDG_RUNTIME_DIR=/tmp (plus `env`),
- * killed after `timeoutMs` (default 120 s); a run killed or ended by a signal has code -1.
+ * Runs `node script ...args` with childOptions (the repository root or `cwd`, XDG_RUNTIME_DIR=/tmp
+ * plus `env`), killed after `timeoutMs` (default 120 s); a run killed or ended by a signal has code -1.
  */
 export function runNode(script: string, args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<Run> {
   return new Promise((done) => {
     execFile(
       process.execPath, [script, ...args],
-      { cwd: opts.cwd ?? ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...opts.env }, timeout: opts.timeoutMs ?? 120_000 },
+      { ...childOptions(opts), timeout: opts.timeoutMs ?? 120_000 },
       (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
     );
   });
