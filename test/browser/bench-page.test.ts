@@ -35,6 +35,16 @@ afterAll(async () => {
   await served?.close();
 });
 
+/** Runs `body` on a new watched page of the shared browser (its console lines to `onLog`), and closes the page after. */
+async function withPage(body: (w: WatchedPage) => Promise<void>, onLog?: (text: string) => void): Promise<void> {
+  const w = await watchedPage(browser!, onLog);
+  try {
+    await body(w);
+  } finally {
+    await w.page.close();
+  }
+}
+
 describe('benchmark page, quick mode, headless Chromium', () => {
   beforeAll(async () => {
     watched = await watchedPage(browser!, (text) => {
@@ -108,8 +118,7 @@ describe('benchmark page, query parameters it cannot use', () => {
     ['backends=', /not run: \?backends=: unknown backend/],
     ['mode=bogus', /not run: \?mode=bogus: choose quick, full or gpu/],
   ])('?%s is reported on the page and nothing runs; window.__bench says so (done, with the error)', async (query, message) => {
-    const w = await watchedPage(browser!);
-    try {
+    await withPage(async (w) => {
       await w.page.goto(`${served!.url}?autorun=1&${query}`, { waitUntil: 'load' });
       await w.page.waitForFunction(() => document.getElementById('progress')?.textContent?.startsWith('not run'), { timeout: 30_000, polling: 100 });
       expect(await w.page.$eval('#progress', (e) => e.textContent)).toMatch(message);
@@ -121,61 +130,59 @@ describe('benchmark page, query parameters it cannot use', () => {
       expect(s!.error).toMatch(message);
       expect([s!.backends, s!.results]).toEqual([[], []]);
       expect(w.pageErrors, 'page errors').toEqual([]);
-    } finally {
-      await w.page.close();
-    }
+    });
   }, 60_000);
 });
 
 describe('benchmark page opened by hand (no autorun): Run, Download JSON, a second Run', () => {
   it('runs what is ticked, downloads the state it shows, and a second run replaces the first at once', async () => {
-    const w = await watchedPage(browser!);
     const downloads = mkdtempSync(join(tmpdir(), 'bench-page-download-'));
     try {
-      const cdp = await w.page.createCDPSession();
-      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
-      await w.page.goto(`${served!.url}?backends=sigmoid-core-cpu`, { waitUntil: 'load' });
-      await w.page.waitForFunction(() => document.querySelectorAll('input[name=backend]').length > 0, { timeout: 30_000 });
-      const controls = () => w.page.evaluate(() => ({
-        run: (document.getElementById('run') as HTMLButtonElement).disabled,
-        download: (document.getElementById('download') as HTMLButtonElement).disabled,
-        progress: document.getElementById('progress')!.textContent,
-        bench: window.__bench ?? null,
-      }));
-      expect(await controls()).toEqual({ run: false, download: true, progress: 'idle', bench: null });
+      await withPage(async (w) => {
+        const cdp = await w.page.createCDPSession();
+        await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+        await w.page.goto(`${served!.url}?backends=sigmoid-core-cpu`, { waitUntil: 'load' });
+        await w.page.waitForFunction(() => document.querySelectorAll('input[name=backend]').length > 0, { timeout: 30_000 });
+        const controls = () => w.page.evaluate(() => ({
+          run: (document.getElementById('run') as HTMLButtonElement).disabled,
+          download: (document.getElementById('download') as HTMLButtonElement).disabled,
+          progress: document.getElementById('progress')!.textContent,
+          bench: window.__bench ?? null,
+        }));
+        expect(await controls()).toEqual({ run: false, download: true, progress: 'idle', bench: null });
 
-      await w.page.click('#run');
-      await w.page.waitForFunction(() => window.__bench?.done === true, { timeout: 120_000, polling: 200 });
-      const first = (await controls()).bench!;
-      expect(first.results.map((r) => [r.backend, r.check])).toEqual(WORKLOADS.map(() => ['sigmoid-core-cpu', 'ok']));
-      expect(await controls()).toMatchObject({ run: false, download: false, progress: expect.stringMatching(/^done in /) });
-      // The adapter the run found (the line said 'being asked' for good: the run updates its state in place).
-      expect(typeof first.adapter).toBe('object');
-      const env = await w.page.$eval('#env', (e) => e.textContent ?? '');
-      expect(env.endsWith(` · WebGPU adapter: ${JSON.stringify(first.adapter)}`), env).toBe(true);
+        await w.page.click('#run');
+        await w.page.waitForFunction(() => window.__bench?.done === true, { timeout: 120_000, polling: 200 });
+        const first = (await controls()).bench!;
+        expect(first.results.map((r) => [r.backend, r.check])).toEqual(WORKLOADS.map(() => ['sigmoid-core-cpu', 'ok']));
+        expect(await controls()).toMatchObject({ run: false, download: false, progress: expect.stringMatching(/^done in /) });
+        // The adapter the run found (the line said 'being asked' for good: the run updates its state in place).
+        expect(typeof first.adapter).toBe('object');
+        const env = await w.page.$eval('#env', (e) => e.textContent ?? '');
+        expect(env.endsWith(` · WebGPU adapter: ${JSON.stringify(first.adapter)}`), env).toBe(true);
 
-      await w.page.click('#download');
-      const name = `browser-quick-${fileStamp(first.date)}.json`;
-      for (let i = 0; i < 100 && !existsSync(join(downloads, name)); i++) await new Promise((done) => setTimeout(done, 100));
-      expect(readdirSync(downloads), 'the downloaded file, named as the runner names its JSON').toEqual([name]);
-      expect(JSON.parse(readFileSync(join(downloads, name), 'utf8'))).toEqual(first);
+        await w.page.click('#download');
+        const name = `browser-quick-${fileStamp(first.date)}.json`;
+        for (let i = 0; i < 100 && !existsSync(join(downloads, name)); i++) await new Promise((done) => setTimeout(done, 100));
+        expect(readdirSync(downloads), 'the downloaded file, named as the runner names its JSON').toEqual([name]);
+        expect(JSON.parse(readFileSync(join(downloads, name), 'utf8'))).toEqual(first);
 
-      // The second run, clicked in the page: from the click on, window.__bench is the new run's
-      // (it kept the first run's finished state, done with its results, while the adapter was asked).
-      const atClick = await w.page.evaluate(() => {
-        (document.getElementById('run') as HTMLButtonElement).click();
-        const s = window.__bench!;
-        return { done: s.done, results: s.results.length, date: s.date, run: (document.getElementById('run') as HTMLButtonElement).disabled };
+        // The second run, clicked in the page: from the click on, window.__bench is the new run's
+        // (it kept the first run's finished state, done with its results, while the adapter was asked).
+        const atClick = await w.page.evaluate(() => {
+          (document.getElementById('run') as HTMLButtonElement).click();
+          const s = window.__bench!;
+          return { done: s.done, results: s.results.length, date: s.date, run: (document.getElementById('run') as HTMLButtonElement).disabled };
+        });
+        expect(atClick).toMatchObject({ done: false, results: 0, run: true });
+        expect(atClick.date).not.toBe(first.date);
+        await w.page.waitForFunction(() => window.__bench?.done === true, { timeout: 120_000, polling: 200 });
+        const second = (await controls()).bench!;
+        expect(second.date).toBe(atClick.date);
+        expect(second.results.map((r) => [r.backend, r.check])).toEqual(WORKLOADS.map(() => ['sigmoid-core-cpu', 'ok']));
+        expect(w.pageErrors, 'page errors').toEqual([]);
       });
-      expect(atClick).toMatchObject({ done: false, results: 0, run: true });
-      expect(atClick.date).not.toBe(first.date);
-      await w.page.waitForFunction(() => window.__bench?.done === true, { timeout: 120_000, polling: 200 });
-      const second = (await controls()).bench!;
-      expect(second.date).toBe(atClick.date);
-      expect(second.results.map((r) => [r.backend, r.check])).toEqual(WORKLOADS.map(() => ['sigmoid-core-cpu', 'ok']));
-      expect(w.pageErrors, 'page errors').toEqual([]);
     } finally {
-      await w.page.close();
       rmSync(downloads, { recursive: true, force: true });
     }
   }, 300_000);
@@ -184,10 +191,10 @@ describe('benchmark page opened by hand (no autorun): Run, Download JSON, a seco
 describe('benchmark page, Run while a run is in flight', () => {
   it('a second submit starts nothing (two runs went on side by side, timing each other)', async () => {
     const starts: string[] = [];
-    const w = await watchedPage(browser!, (text) => {
+    const onLog = (text: string): void => {
       if (text.endsWith('starting…')) starts.push(text);
-    });
-    try {
+    };
+    await withPage(async (w) => {
       await w.page.goto(`${served!.url}?backends=sigmoid-core-cpu`, { waitUntil: 'load' });
       await w.page.waitForFunction(() => document.querySelectorAll('input[name=backend]').length > 0, { timeout: 30_000 });
       // The disabled Run button stops a click; a submit from script, or a second one before the first is handled, is not stopped by it.
@@ -203,16 +210,13 @@ describe('benchmark page, Run while a run is in flight', () => {
       const s = (await w.page.evaluate(() => window.__bench!))!;
       expect(starts).toEqual(['[bench] [sigmoid-core-cpu] starting…']);
       expect([s.date, s.results.length]).toEqual([date, WORKLOADS.length]);
-    } finally {
-      await w.page.close();
-    }
+    }, onLog);
   }, 180_000);
 });
 
 describe('benchmark page while a CPU backend runs', () => {
   it('answers and shows its progress between runs (it gave the event loop back only at the end of the backend)', async () => {
-    const w = await watchedPage(browser!);
-    try {
+    await withPage(async (w) => {
       // Full sizes on sigmoid-core's CPU backend: about a minute of cases whose runs and reads
       // all resolve as microtasks. The page used to answer its first evaluate (and repaint)
       // only when the whole backend was done.
@@ -230,16 +234,13 @@ describe('benchmark page while a CPU backend runs', () => {
       // A matmul 2048 run holds the thread some seconds: polls are answered between runs.
       expect(seen.length, JSON.stringify(seen)).toBeGreaterThan(3);
       expect(seen.some((s) => !s.done && s.results > 0 && s.shown === s.results), JSON.stringify(seen)).toBe(true);
-    } finally {
-      await w.page.close();
-    }
+    });
   }, 120_000);
 });
 
 describe('benchmark page when a backend\'s library does not load', () => {
   it('that backend is listed unavailable with the reason and the others run (the whole page used to stay dead at "idle")', async () => {
-    const w = await watchedPage(browser!);
-    try {
+    await withPage(async (w) => {
       // TF.js's webgpu backend, which tfjs.ts imports, never arrives (a network error, a blocked CDN).
       await w.page.setRequestInterception(true);
       w.page.on('request', (req) => void (req.url().includes('tfjs-backend-webgpu') ? req.abort() : req.continue()));
@@ -252,8 +253,6 @@ describe('benchmark page when a backend\'s library does not load', () => {
       expect(s.results.map((r) => [r.backend, r.check])).toEqual(WORKLOADS.map(() => ['sigmoid-core-cpu', 'ok']));
       const shown = await w.page.$$eval('#results tr', (trs) => trs.map((tr) => [tr.dataset.backend, tr.cells[6]?.textContent]));
       expect(shown).toContainEqual(['tfjs-cpu', 'unavailable']);
-    } finally {
-      await w.page.close();
-    }
+    });
   }, 120_000);
 });
