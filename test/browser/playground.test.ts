@@ -73,6 +73,11 @@ async function press(page: Page, sel: string): Promise<void> {
   if (!enabled) throw new Error(`${sel} is disabled`);
 }
 
+/** Presses the buttons `ids` through the DOM in one task, so each queues behind the one before (none checked enabled). */
+async function pressAll(page: Page, ids: string[]): Promise<void> {
+  await page.evaluate((list: string[]) => list.forEach((id) => (document.getElementById(id) as HTMLButtonElement).click()), ids);
+}
+
 /** Sets an input's value at once (as a paste or a script would) and fires `change`. */
 async function setRaw(page: Page, sel: string, value: string): Promise<void> {
   await page.$eval(sel, (e, v) => {
@@ -374,16 +379,13 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await page.select('#dataset', 'xor');
     await settled(page);
     // Presses in one task, so each queues behind the one before (Step has not started yet).
-    const pressAll = (ids: string[]) =>
-      page.evaluate((list: string[]) => list.forEach((id) => (document.getElementById(id) as HTMLButtonElement).click()), ids);
-
-    await pressAll(['step', 'train', 'reset']);
+    await pressAll(page, ['step', 'train', 'reset']);
     await settled(page, 30_000); // a Train that ran anyway would train until paused
     let s = await snapshot(page);
     expect(s.state, `${s.error}`).toBe('idle');
     expect(s.epochs, 'epochs after the Reset').toHaveLength(0);
 
-    await pressAll(['step', 'train', 'train']);
+    await pressAll(page, ['step', 'train', 'train']);
     await page.waitForFunction(() => window.__playground?.state === 'training' && window.__playground.epochs.length >= 2, {
       timeout: 30_000,
       polling: 50,
@@ -835,7 +837,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
     const { page } = w;
     await wideDigits(page);
     // Both waited for the epoch in flight, and Reset for every Step queued before it too.
-    await page.evaluate(() => ['step', 'step', 'step'].forEach((id) => (document.getElementById(id) as HTMLButtonElement).click()));
+    await pressAll(page, ['step', 'step', 'step']);
     await sleep(300);
     await press(page, '#reset');
     await settled(page, 10_000);
