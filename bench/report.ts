@@ -2,10 +2,11 @@
 // and what every Node runner shares: where a results file goes, writing it, and the
 // process exit. The printed table comes from ./table.js (shared with the browser page).
 
-import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { cpus, arch, platform, release, totalmem, type as osType } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { refuseStdout, UsageError } from '../src/cli/args.js';
+import { writeAtomic } from '../src/io/files.js';
 import type { AdapterInfoSummary, BackendKind, EngineLimits, Tiling } from '../src/index.js';
 import type { BuildInfo } from './build.js';
 import { type BackendId, parseBackends } from './ids.js';
@@ -92,10 +93,14 @@ export async function prepareReportPath(path: string): Promise<string> {
   return path;
 }
 
-/** Writes `report` as indented JSON to `path` (folders made as needed) and says where. */
+/**
+ * Writes `report` as indented JSON to `path` (folders made as needed) and says where: through
+ * a temp file renamed over it, so a run killed mid-write leaves the old file or the new one,
+ * never half of one.
+ */
 export async function writeReport(path: string, report: unknown, log: (line: string) => void): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+  await writeAtomic(path, [`${JSON.stringify(report, null, 2)}\n`]);
   log(`results written to ${relative(process.cwd(), path) || path}`);
 }
 

@@ -9,6 +9,7 @@ import { withVersion } from '../build.js';
 import type { CaseData } from '../cases.js';
 import { concat } from './sigmoid-core.js';
 import type { Peer, PeerCase } from './types.js';
+import { webgpuAbsentReason } from './webgpu-absent.js';
 
 type Device = 'webgpu' | 'wasm';
 
@@ -17,7 +18,10 @@ export function jaxPeer(device: Device): Peer {
     id: `jax-${device}`,
     async init() {
       const got = await init(device);
-      if (!got.includes(device)) throw new Error(`jax-js init('${device}') did not start that device (got [${got.join(', ')}])`);
+      if (!got.includes(device)) {
+        const absent = device === 'webgpu' ? await webgpuAbsentReason() : null;
+        throw new Error(`jax-js init('${device}') did not start that device (got [${got.join(', ')}])${absent === null ? '' : `: ${absent}`}`);
+      }
       return { library: withVersion('@jax-js/jax'), device: `jax device '${device}'` };
     },
     async prepare(d) {

@@ -17,6 +17,7 @@ import { withVersion } from '../build.js';
 import type { CaseData } from '../cases.js';
 import { concat } from './sigmoid-core.js';
 import type { Peer, PeerCase } from './types.js';
+import { webgpuAbsentReason } from './webgpu-absent.js';
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
@@ -28,7 +29,7 @@ export function tfjsPeer(backend: 'webgpu' | 'wasm' | 'cpu'): Peer {
   return {
     id: `tfjs-${backend}`,
     async init() {
-      if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed (see the console)`);
+      await setBackendOrExplain(backend);
       await tf.ready();
       const details: Record<string, unknown> = {};
       if (backend === 'wasm') {
@@ -49,6 +50,40 @@ export function tfjsPeer(backend: 'webgpu' | 'wasm' | 'cpu'): Peer {
       tf.disposeVariables();
     },
   };
+}
+
+/**
+ * tf.setBackend(backend), throwing the reason when it fails: a backend whose module did not
+ * register it, or one whose initialisation failed, which TF.js only logs (console.warn: a
+ * line saying so, then the error's stack) before it resolves false; for webgpu, first why
+ * there is no WebGPU here, if there is none.
+ */
+async function setBackendOrExplain(backend: 'webgpu' | 'wasm' | 'cpu'): Promise<void> {
+  if (tf.findBackendFactory(backend) === null) {
+    // tfjs-backend-webgpu registers itself only when navigator.gpu exists as it loads.
+    throw new Error(`TF.js has no ${backend} backend registered${backend === 'webgpu' ? `: ${(await webgpuAbsentReason()) ?? 'navigator.gpu was missing when it loaded'}` : ''}`);
+  }
+  const warned: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warned.push(args.map(String).join(' '));
+    warn.apply(console, args);
+  };
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(backend);
+  } finally {
+    console.warn = warn;
+  }
+  if (ok) return;
+  const why = warned
+    .filter((line) => !line.startsWith('Initialization of backend'))
+    .map((line) => line.split('\n')[0]!.trim())
+    .filter((line) => line !== '');
+  // TF.js reads the adapter without checking it, so a missing one shows as a TypeError.
+  const absent = backend === 'webgpu' ? await webgpuAbsentReason() : null;
+  if (absent !== null) why.unshift(absent);
+  throw new Error(`tf.setBackend('${backend}') failed${why.length > 0 ? `: ${why.join('; ')}` : ' and TF.js gave no reason'}`);
 }
 
 /** Waits until `t` has been computed, reading back one element that depends on it. */

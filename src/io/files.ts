@@ -2,10 +2,10 @@
 // file in the same directory, then a rename), so a failed run never leaves a partial output.
 // File-system failures become a FileError whose message names the file and the cause.
 
-import { type FileHandle, lstat, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readdir, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SigmoidCoreError } from '../errors.js';
-import { removeStaleTemps, tempPath } from './temp-files.js';
+import { removeStaleTemps, tempPath, writeTarget } from './temp-files.js';
 
 /** A file could not be read or written. */
 export class FileError extends SigmoidCoreError {
@@ -44,19 +44,24 @@ export async function sameFile(a: string, b: string): Promise<boolean> {
  * A file written through a temp file beside it (created exclusively), renamed over the
  * target by commit(); abort() deletes it, so a failed run never leaves a partial output.
  * create() first removes the temp files a killed run left for the same target, as the
- * checkpoint store does (removeStaleTemps). Errors become FileErrors naming the target.
+ * checkpoint store does (removeStaleTemps). A symlink is written through, and a target that
+ * is not a regular file (/dev/null) is written in place, with no temp file (writeTarget).
+ * Errors become FileErrors naming the path given.
  */
 export class AtomicFile {
   #fh: FileHandle | null;
-  private constructor(readonly path: string, readonly tmp: string, fh: FileHandle) {
+  /** `tmp`: the temp file, renamed over `target` by commit(); null when writing `target` in place. */
+  private constructor(readonly path: string, readonly target: string, readonly tmp: string | null, fh: FileHandle) {
     this.#fh = fh;
   }
 
   static async create(path: string): Promise<AtomicFile> {
-    await removeStaleTemps({ readdir, lstat, unlink }, path).catch(() => {}); // best effort: never fails a write
-    const tmp = tempPath(path);
+    const target = await writeTarget({ realpath, stat }, path);
     try {
-      return new AtomicFile(path, tmp, await open(tmp, 'wx'));
+      if (!target.atomic) return new AtomicFile(path, target.path, null, await open(target.path, 'w'));
+      await removeStaleTemps({ readdir, lstat, unlink }, target.path).catch(() => {}); // best effort: never fails a write
+      const tmp = tempPath(target.path);
+      return new AtomicFile(path, target.path, tmp, await open(tmp, 'wx'));
     } catch (err) {
       throw fileError('cannot write', path, err);
     }
@@ -77,9 +82,9 @@ export class AtomicFile {
     this.#fh = null;
     try {
       await fh?.close();
-      await rename(this.tmp, this.path);
+      if (this.tmp !== null) await rename(this.tmp, this.target);
     } catch (err) {
-      await unlink(this.tmp).catch(() => {});
+      if (this.tmp !== null) await unlink(this.tmp).catch(() => {});
       throw err instanceof SigmoidCoreError ? err : fileError('cannot write', this.path, err);
     }
   }
@@ -88,7 +93,7 @@ export class AtomicFile {
     const fh = this.#fh;
     this.#fh = null;
     await fh?.close().catch(() => {});
-    await unlink(this.tmp).catch(() => {});
+    if (this.tmp !== null) await unlink(this.tmp).catch(() => {});
   }
 }
 

@@ -15,7 +15,7 @@
 // with a non-literal dynamic import, so importing the library in a browser never touches it.
 
 import { SigmoidCoreError, ValueError } from '../errors.js';
-import { dirAndBase, removeStaleTemps, tempPath } from '../io/temp-files.js';
+import { dirAndBase, removeStaleTemps, tempPath, writeTarget } from '../io/temp-files.js';
 import { importNodeOnly, inNode } from '../node-only.js';
 import { insecureContext } from '../secure-context.js';
 import { describeValue } from '../validate.js';
@@ -95,7 +95,10 @@ async function nodeFs(path: string): Promise<FsPromises> {
   return fsPromise;
 }
 
-/** A checkpoint file in Node, replaced by temp file + fsync + rename (as src/io/files.ts writeAtomic, plus fsync). */
+/**
+ * A checkpoint file in Node, replaced by temp file + fsync + rename (as src/io/files.ts writeAtomic, plus fsync);
+ * through a symlink to its file, and in place when the target is not a regular file (writeTarget).
+ */
 export class NodeFileStore implements CheckpointStore {
   #swept = false;
 
@@ -107,37 +110,44 @@ export class NodeFileStore implements CheckpointStore {
 
   async write(bytes: Uint8Array): Promise<void> {
     const fs = await nodeFs(this.path);
-    if (!this.#swept) {
+    const target = await writeTarget(fs, this.path);
+    if (!this.#swept && target.atomic) {
       this.#swept = true;
-      await removeStaleTemps(fs, this.path).catch(() => {}); // best effort: never fails a write
+      await removeStaleTemps(fs, target.path).catch(() => {}); // best effort: never fails a write
     }
-    const tmp = tempPath(this.path);
+    const tmp = target.atomic ? tempPath(target.path) : null;
     let fh: Awaited<ReturnType<FsPromises['open']>> | null = null;
     try {
-      fh = await fs.open(tmp, 'wx');
+      fh = await (tmp === null ? fs.open(target.path, 'w') : fs.open(tmp, 'wx'));
       await fh.writeFile(bytes);
-      await fh.sync();
+      if (tmp !== null) await fh.sync();
       await fh.close();
       fh = null;
-      await fs.rename(tmp, this.path);
+      if (tmp !== null) await fs.rename(tmp, target.path);
     } catch (err) {
       await fh?.close().catch(() => {});
-      await fs.unlink(tmp).catch(() => {});
+      if (tmp !== null) await fs.unlink(tmp).catch(() => {});
       throw new CheckpointStoreError(`cannot write the checkpoint ${this.path}: ${why(err)} (any previous checkpoint there is unchanged)`);
     }
   }
 
   async checkWritable(): Promise<void> {
     const fs = await nodeFs(this.path);
-    const folder = dirAndBase(this.path)[0] || '.';
     const fail = (why: string): never => {
       throw new CheckpointStoreError(`cannot write the checkpoint ${this.path}: ${why}`);
     };
+    const target = await writeTarget(fs, this.path);
+    if (!target.atomic) {
+      // Written in place (/dev/null): the file itself must take writes.
+      await fs.access(target.path, fs.constants.W_OK).catch(() => fail('it is not writable'));
+      return;
+    }
+    const folder = dirAndBase(target.path)[0] || '.';
     const stat = await fs.stat(folder).catch((err: unknown) => fail(`its folder ${folder} ${folderWhy(err)}`));
     if (!stat.isDirectory()) fail(`${folder} is not a folder`);
     await fs.access(folder, fs.constants.W_OK).catch(() => fail(`its folder ${folder} is not writable`));
-    const target = await fs.stat(this.path).catch(() => null);
-    if (target?.isDirectory()) fail('it is a folder');
+    const existing = await fs.stat(target.path).catch(() => null);
+    if (existing?.isDirectory()) fail('it is a folder');
   }
 
   async read(): Promise<Uint8Array> {

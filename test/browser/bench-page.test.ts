@@ -256,3 +256,23 @@ describe('benchmark page when a backend\'s library does not load', () => {
     });
   }, 120_000);
 });
+
+describe('benchmark page in a browser without WebGPU', () => {
+  it('lists the peers\' WebGPU backends unavailable and says why: no adapter (TF.js used to say only "see the console")', async () => {
+    const plain = await launchChromium({ webgpu: false });
+    try {
+      const w = await watchedPage(plain);
+      await w.page.goto(`${served!.url}?mode=quick&autorun=1&backends=tfjs-webgpu,jax-webgpu`, { waitUntil: 'load' });
+      await w.page.waitForFunction(() => window.__bench?.done === true, { timeout: 60_000, polling: 200 });
+      const s = (await w.page.evaluate(() => window.__bench!))!;
+      expect(s.backends.map((b) => [b.id, b.status])).toEqual([['tfjs-webgpu', 'unavailable'], ['jax-webgpu', 'unavailable']]);
+      for (const b of s.backends) {
+        expect(b.reason, b.id).toMatch(/requestAdapter\(\) gives no adapter here \(WebGPU is off: Chromium on Linux needs --enable-unsafe-webgpu\)/);
+        expect(b.reason, b.id).not.toContain('see the console');
+      }
+      expect(s.results).toEqual([]);
+    } finally {
+      await plain.close();
+    }
+  }, 120_000);
+});
