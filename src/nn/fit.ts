@@ -1,8 +1,8 @@
 // The training and evaluation loops. The data is on the device (uploaded once per call);
 // each epoch uploads one small index tensor (the seeded shuffle). A training step is
 // gather batch → forward → engine.lossGrad → backward → optimizer updates → accumulate
-// the step's loss·rows (in a slot of its own: loss-slots.ts), the correct count and ‖∂L/∂W‖²
-// into slots of one stats vector ON THE DEVICE (engine.axpyInto with an offset) →
+// the step's loss·rows and ‖∂L/∂W‖² (each in a slot of its own: batch-sums.ts) and the
+// correct count into slots of one stats vector ON THE DEVICE (engine.axpyInto with an offset) →
 // engine.flush(): one queue submission per step
 // and no readback inside an epoch (on WebGPU a fence now and then keeps the steps submitted
 // and not yet run to a short backlog: backlog.ts). At the end of the epoch the learned α (and
@@ -20,7 +20,7 @@ import { checkOptionalFunction, checkPositiveInt, checkSeed, describeValue, opti
 import { StepBacklog } from './backlog.js';
 import { checkRowCount, HostRows, maxTensorBytes, type RowSource, rowsPerTensor, takeRows } from './data.js';
 import { rowPermutation } from './init.js';
-import { LossSlots } from './loss-slots.js';
+import { BatchSums } from './batch-sums.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
 import type { Network, ParamTensors } from './network.js';
 import type { Optimizer } from './optimizers.js';
@@ -113,11 +113,10 @@ function makeHalf(ctx: TrainContext, outputs: number): Tensor | null {
 }
 
 /**
- * Slots of the per-epoch stats vector: [correct, ‖dW‖² per dense layer..., learned α...,
- * loss·rows (LossSlots)..., step losses...].
+ * Slots of the per-epoch stats vector: [correct, learned α..., loss·rows (BatchSums)...,
+ * ‖dW‖² (BatchSums) of each dense layer..., step losses...].
  */
 const CORRECT_SLOT = 0;
-const GRAD_SLOT = 1;
 
 function disposeAll(ts: readonly (Tensor | null | undefined)[]): void {
   for (const t of ts) t?.dispose();
@@ -141,9 +140,11 @@ export async function fitLoop(
   const steps = Math.ceil(n / bs);
   const learnedAlphas = net.params.filter((p) => p.name.endsWith('.alpha'));
   const nDense = net.denseLayers.length;
-  const alphaSlot = GRAD_SLOT + nDense;
-  const lossSlots = new LossSlots(alphaSlot + learnedAlphas.length, steps);
-  const stepSlot = lossSlots.offset + lossSlots.count;
+  const alphaSlot = CORRECT_SLOT + 1;
+  const lossSums = new BatchSums(alphaSlot + learnedAlphas.length, steps);
+  const gradSums: BatchSums[] = [];
+  for (let i = 0; i < nDense; i++) gradSums.push(new BatchSums(gradSums[i - 1]?.end ?? lossSums.end, steps));
+  const stepSlot = gradSums[nDense - 1]?.end ?? lossSums.end;
   const statsLength = stepSlot + (o.recordStepLosses ? steps : 0);
   const history: History = { epochs: [], loss: [], stoppedEarly: false };
   if (ctx.accuracy !== null) history.accuracy = [];
@@ -220,7 +221,7 @@ export async function fitLoop(
             const start = s * bs;
             const rows = Math.min(bs, n - start);
             partEpoch = true;
-            trainStep(ctx, data, pm, order, start, rows, st, lossSlots, s, o.recordStepLosses ? stepSlot + s : null, half);
+            trainStep(ctx, data, pm, order, start, rows, st, { loss: lossSums, grads: gradSums }, s, o.recordStepLosses ? stepSlot + s : null, half);
             e.flush();
             const behind = backlog?.add();
             if (behind !== undefined) await behind; // a fence's GPU error or loss: as the epoch's read would throw it
@@ -252,8 +253,8 @@ export async function fitLoop(
 
       const logs: EpochLogs = {
         epoch,
-        loss: lossSlots.sum(values) / n,
-        gradNorms: net.denseLayers.map((_, i) => Math.sqrt(values[GRAD_SLOT + i]! / steps)),
+        loss: lossSums.sum(values) / n,
+        gradNorms: gradSums.map((g) => Math.sqrt(g.sum(values) / steps)),
         alphas: net.sigmoidLayers.map((layer) => {
           const fixed = fixedAlphas.get(layer);
           if (fixed !== undefined) return fixed;
@@ -348,7 +349,7 @@ function recordStep(
 /** Step `step` of the fit loop, recorded; every tensor it makes is freed before it returns. */
 function trainStep(
   ctx: TrainContext, data: DeviceData, perm: Tensor, order: Float32Array, start: number, rows: number,
-  stats: Tensor, lossSlots: LossSlots, step: number, stepLossSlot: number | null, half: Tensor | null,
+  stats: Tensor, sums: { loss: BatchSums; grads: readonly BatchSums[] }, step: number, stepLossSlot: number | null, half: Tensor | null,
 ): void {
   const e = ctx.engine;
   const temps: (Tensor | null)[] = [];
@@ -362,9 +363,9 @@ function trainStep(
       correct = countCorrect(ctx, out, yb, half);
       temps.push(correct);
     });
-    lossSlots.add(e, stats, loss, rows, step);
+    sums.loss.add(e, stats, loss, rows, step);
     if (correct !== null) e.axpyInto(stats, correct, 1, CORRECT_SLOT);
-    weightSqNorms.forEach((sq, i) => e.axpyInto(stats, sq, 1, GRAD_SLOT + i));
+    weightSqNorms.forEach((sq, i) => sums.grads[i]!.add(e, stats, sq, 1, step));
     if (stepLossSlot !== null) e.axpyInto(stats, loss, 1, stepLossSlot);
   } finally {
     disposeAll(temps);
@@ -478,9 +479,9 @@ export async function evaluateLoop(
   // Rows kept on the host: each batch is one upload, so it must fit in a device tensor.
   const cap = x instanceof HostRows ? rowsPerTensor(e, x.cols) : rows;
   const bs = Math.min(batchSize, rows, cap);
-  // [correct, loss·rows (LossSlots)...] (the count is an integer below 2^24: exact in float32).
-  const lossSlots = new LossSlots(CORRECT_SLOT + 1, Math.ceil(rows / bs));
-  const stats = e.zeros([lossSlots.offset + lossSlots.count]);
+  // [correct, loss·rows (BatchSums)...] (the count is an integer below 2^24: exact in float32).
+  const lossSums = new BatchSums(CORRECT_SLOT + 1, Math.ceil(rows / bs));
+  const stats = e.zeros([lossSums.end]);
   const half = makeHalf(ctx, outputs);
   try {
     await inferenceBatches(ctx.net, start, rows, bs, ({ count, b, take, forward }) => {
@@ -496,7 +497,7 @@ export async function evaluateLoop(
         temps.push(loss, grad);
         const correct = countCorrect(ctx, out, yb, half);
         temps.push(correct);
-        lossSlots.add(e, stats, loss, count, b);
+        lossSums.add(e, stats, loss, count, b);
         if (correct !== null) e.axpyInto(stats, correct, 1, CORRECT_SLOT);
       } finally {
         disposeAll(temps);
@@ -504,7 +505,7 @@ export async function evaluateLoop(
       e.flush();
     });
     const v = await stats.read();
-    const result: EvaluateResult = { loss: lossSlots.sum(v) / rows, samples: rows };
+    const result: EvaluateResult = { loss: lossSums.sum(v) / rows, samples: rows };
     if (ctx.accuracy !== null) result.accuracy = v[CORRECT_SLOT]! / (rows * accuracyPerRow(ctx, outputs));
     return result;
   } finally {

@@ -1,8 +1,8 @@
 // Training end to end on both backends: WebGPU and CPU agree step by step (first 20 step
 // losses and the weights after them), a backend repeats itself bit for bit, XOR is learned
 // (and a single sigmoid unit learns AND and OR but not XOR), the epoch logs are consistent
-// (loss = mean of step losses and, over thousands of steps, the float64 loss without drift;
-// gradient norms, learned α, validation), and 1,000 training
+// (loss = mean of step losses and, over thousands of steps, the float64 loss and gradient
+// norms without drift; gradient norms, learned α, validation), and 1,000 training
 // steps leave the engine's live memory flat.
 import { describe, expect, it } from 'vitest';
 import { type Engine, type History, type LayerSpec, type OptimizerSpec, type Sequential } from '../../src/index.js';
@@ -11,6 +11,7 @@ import { adam, dense, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.
 import { useEngines } from '../helpers/engines.js';
 import { expectClose } from '../helpers/expectClose.js';
 import { AND, blobs, LOGIC_X, OR, XOR } from './data-helpers.js';
+import { refSoftmax } from '../helpers/reference.js';
 import { refForward, refLoss } from './reference-net.js';
 
 const engines = useEngines();
@@ -349,6 +350,41 @@ describe('epoch logs', () => {
         const { out, cols } = refForward(layers, params, d.x.flat(), rows);
         const exact = refLoss('softmaxCrossEntropy', out, d.onehot.flat(), rows, cols);
         expectClose(h.loss, [exact, exact], { rtol, atol: 0, label: `${e.backend} epoch losses over ${h.epochs[0]!.steps} steps` });
+      } finally {
+        m.dispose();
+      }
+    }
+  });
+
+  it('the epoch gradNorms add their steps without drift: 5003 one-row steps (cpu) or 1500 two-row ones (webgpu) give the float64 root mean ‖∂L/∂W‖²', async () => {
+    // One dense layer (logits → softmax cross-entropy), lr 1e-30 so the weights stay put and,
+    // in order (no shuffle), step s's ∂L/∂W = X_sᵀ(P_s − Y_s)/rows_s in float64. One float32
+    // sum of the steps' ‖∂L/∂W‖² was 4.7e-7 off (cpu); a slot per step, 1.2e-9 (cpu), 1.1e-8 (webgpu).
+    const layers = [dense(5, 3)];
+    const cases = [[engines.cpu, 5003, 1, 1e-8], [engines.gpu, 2999, 2, 1e-7]] as const;
+    for (const [e, rows, batchSize, rtol] of cases) {
+      const d = blobs(17, rows, 5, 3);
+      const m = sequential(e, layers, { seed: 4 });
+      try {
+        m.compile({ loss: 'softmaxCrossEntropy', optimizer: sgd({ lr: 1e-30 }) });
+        const h = await m.fit(d.x, d.labels, { epochs: 1, batchSize, shuffle: false });
+        const params = new Map<string, Float64Array>();
+        for (const p of m.parameters()) params.set(p.name, Float64Array.from(await p.tensor.read()));
+        const { out } = refForward(layers, params, d.x.flat(), rows);
+        const p = refSoftmax(out, rows, 3);
+        let sumSq = 0;
+        const steps = Math.ceil(rows / batchSize);
+        for (let s = 0; s < steps; s++) {
+          const batch = Array.from({ length: Math.min(batchSize, rows - s * batchSize) }, (_, k) => s * batchSize + k);
+          for (let i = 0; i < 5; i++) {
+            for (let c = 0; c < 3; c++) {
+              let g = 0;
+              for (const r of batch) g += d.x[r]![i]! * (p[r * 3 + c]! - d.onehot[r]![c]!);
+              sumSq += (g / batch.length) ** 2;
+            }
+          }
+        }
+        expectClose(h.epochs[0]!.gradNorms, [Math.sqrt(sumSq / steps)], { rtol, atol: 0, label: `${e.backend} gradNorms over ${steps} steps` });
       } finally {
         m.dispose();
       }
