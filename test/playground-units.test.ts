@@ -10,7 +10,7 @@ import { LatestOnly } from '../examples/web/src/latest-only.js';
 import { buildModel, type ModelConfig, parseHidden } from '../examples/web/src/model.js';
 import { EpochSeries } from '../examples/web/src/series.js';
 import { SpeedMeter } from '../examples/web/src/speed.js';
-import { EPOCH_INCRS, logTick } from '../examples/web/src/ticks.js';
+import { decadeRange, decadeTick, DECADE_INCRS, EPOCH_INCRS, logTick } from '../examples/web/src/ticks.js';
 
 describe('SpeedMeter', () => {
   it('is null until time is measured, then samples/s over the last half second, never Infinity', () => {
@@ -64,6 +64,18 @@ describe('chart axes', () => {
     expect([20, 5e4, 1e5, 2e6].map(logTick)).toEqual(['20', '50000', '1e5', '2e6']);
     expect(logTick(0)).toBe('0');
     expect(logTick(null)).toBe(''); // a tick uPlot leaves unlabelled
+  });
+
+  it('the log chart (log10 values on a linear axis) spans whole decades and labels them as powers of ten, down to 1e-300', () => {
+    expect(decadeRange(-23.4, -0.2)).toEqual([-24, 0]);
+    expect(decadeRange(-300, -299.5)).toEqual([-300, -299]);
+    expect(decadeRange(2, 2)).toEqual([2, 3]); // one value: one decade
+    expect(decadeRange(null, null)).toEqual([-1, 0]); // nothing plotted yet
+    expect(decadeRange(Number.NaN, 1)).toEqual([-1, 0]);
+    expect([-24, -7, -3, -1, 0, 2, 5].map(decadeTick)).toEqual(['1e-24', '1e-7', '0.001', '0.1', '1', '100', '1e5']);
+    expect(decadeTick(-300)).toBe('1e-300');
+    expect(decadeTick(null)).toBe('');
+    expect(DECADE_INCRS.every((v) => Number.isInteger(v) && v >= 1)).toBe(true);
   });
 
   it('epoch ticks are whole numbers', () => {

@@ -11,6 +11,7 @@ import type { Browser, HTTPRequest, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlaygroundState } from '../../examples/web/src/main.js';
 import { MAX_SEED } from '../../src/index.js';
+import { expectClose } from '../helpers/expectClose.js';
 import { launchChromium, type Served, serve, type WatchedPage, watchedPage, within } from '../../tools/browser.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -437,8 +438,18 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await trainToDivergence(page);
     const d = await snapshot(page);
     expect(Number.isFinite(d.epochs.at(-1)!.loss)).toBe(false);
-    expect(await message(page)).toMatch(/training diverged at epoch \d+: the loss is (NaN|-?Infinity); lower the learning rate/);
+    const diverged = /training diverged at epoch \d+: the loss is (NaN|-?Infinity); lower the learning rate/;
+    expect(await message(page)).toMatch(diverged);
     expect(d.boundary!.values.every(Number.isFinite), 'boundary grid').toBe(true);
+    // Until a Reset: Train and Step would only add NaN epochs, and a training field's warning
+    // and its fixing leave the notice (the fix used to clear it).
+    const disabled = (sel: string) => page.$eval(sel, (b) => (b as HTMLButtonElement).disabled);
+    expect([await disabled('#train'), await disabled('#step')], 'Train and Step after the divergence').toEqual([true, true]);
+    await setRaw(page, '#batch', '0');
+    expect(await message(page)).toMatch(/^batch size: /);
+    await setRaw(page, '#batch', '32');
+    expect(await message(page)).toMatch(diverged);
+    expect((await snapshot(page)).epochs).toHaveLength(d.epochs.length);
     await page.select('#activation', 'sigmoid');
     await setInput(page, '#lr', '0.1');
     await settled(page);
@@ -572,7 +583,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await setInput(page, '#seed', '0');
     await settled(page);
 
-    // Train pressed behind a Step: Pause is enabled at once and cancels it (all in one task,
+    // Train pressed behind a Step: Pause is enabled at once and cancels both (all in one task,
     // so the Step is still queued when Pause is pressed).
     const pauseEnabled = await page.evaluate(() => {
       const button = (id: string) => document.getElementById(id) as HTMLButtonElement;
@@ -586,7 +597,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await settled(page);
     s = await snapshot(page);
     expect(s.state).toBe('idle');
-    expect(s.epochs).toHaveLength(1); // the Step ran, the Train did not
+    expect(s.epochs).toHaveLength(0); // neither the Step nor the Train ran
     expect(await page.$eval('#train', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
     expectNoErrors(w);
   }, 120_000);
@@ -795,7 +806,9 @@ describe('training playground (examples/web) in headless Chromium', () => {
     // It said only '"-1" is not allowed', leaving the user to guess at the rule.
     for (const [sel, value, text] of [
       ['#lr', '-1', 'learning rate: "-1" is not allowed (a number above 0)'],
-      ['#batch', '1.5', 'batch size: "1.5" is not allowed (a whole number from 1 up)'],
+      ['#batch', '1.5', `batch size: "1.5" is not allowed (a whole number from 1 to ${Number.MAX_SAFE_INTEGER})`],
+      // It was taken, and a later warning said "training uses batch size 1e+300".
+      ['#batch', '1e300', `batch size: "1e300" is not allowed (a whole number from 1 to ${Number.MAX_SAFE_INTEGER})`],
       ['#val-split', '60', 'validation split (%): "60" is not allowed (from 0 to 50)'],
     ] as const) {
       const before = await page.$eval(sel, (e) => (e as HTMLInputElement).value);
@@ -842,6 +855,25 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await press(page, '#reset');
     await settled(page, 10_000);
     expect((await snapshot(page)).epochs, 'epochs after Step ×3 and Reset').toHaveLength(0);
+    // Pause stops a running Step and drops those queued (it was disabled meanwhile, beside a
+    // status line saying "idle", and the Steps ran on for 49 s), and a Step after it runs.
+    await pressAll(page, ['step', 'step']);
+    await page.waitForFunction(() => window.__playground?.state === 'stepping', { timeout: 10_000, polling: 50 });
+    expect(await page.$eval('#status', (e) => e.textContent ?? '')).toMatch(/^stepping · cpu/);
+    expect(await page.$eval('#train', (b) => (b as HTMLButtonElement).disabled), 'Train while Steps run').toBe(false);
+    await sleep(300);
+    let s = await pauseAndSnapshot(page, 10_000);
+    expect(s.state, `${s.error}`).toBe('idle');
+    expect(s.epochs, 'epochs after Step ×2 and Pause').toHaveLength(0);
+    expect(await page.$eval('#pause', (b) => (b as HTMLButtonElement).disabled), 'Pause with nothing to stop').toBe(true);
+    await setInput(page, '#hidden', '8');
+    await settled(page);
+    await press(page, '#step');
+    await settled(page, 30_000);
+    s = await snapshot(page);
+    expect(s.epochs, 'a Step pressed after the Pause').toHaveLength(1);
+    await setInput(page, '#hidden', '1024,1024');
+    await settled(page);
     const live: number[] = [];
     for (let i = 0; i < 2; i++) {
       await press(page, '#train');
@@ -854,6 +886,31 @@ describe('training playground (examples/web) in headless Chromium', () => {
     }
     expect(live[1], 'live tensors after a second epoch cut short').toBe(live[0]);
     await backFromWideDigits(w);
+  }, 60_000);
+
+  it('without WebGPU: a 40-layer sigmoid network\'s gradient norms below 1e-22 are charted (uPlot\'s log axis froze the page ~9 s, threw and drew nothing)', async () => {
+    const w = cpuPlayground();
+    const { page } = w;
+    await setInput(page, '#hidden', Array(40).fill('8').join(','));
+    await settled(page);
+    const t0 = Date.now();
+    await press(page, '#step');
+    await settled(page, 30_000);
+    const ms = Date.now() - t0;
+    const s = await snapshot(page);
+    const norms = s.epochs[0]!.gradNorms;
+    const positive = norms.filter((g) => g > 0);
+    expect(Math.min(...positive), 'the first layers\' gradients have vanished below 1e-22').toBeLessThan(1e-22);
+    // The chart plots log10 of every norm above 0 (read back from uPlot); 0 (float64 underflow) is a gap.
+    const plotted = Object.values(s.charts!.gradNorms.series).map((v) => v[0]);
+    expect(plotted).toHaveLength(41);
+    expect(plotted.map((v, i) => v === null && norms[i] === 0)).toEqual(norms.map((g) => g === 0));
+    const shown = norms.flatMap((g, i) => (g > 0 ? [i] : []));
+    expectClose(shown.map((i) => plotted[i]!), shown.map((i) => Math.log10(norms[i]!)), { rtol: 1e-12, label: 'log10 gradient norms as plotted' });
+    expect(ms, 'Step with the chart drawn').toBeLessThan(5_000);
+    await setInput(page, '#hidden', '8');
+    await settled(page);
+    expectNoErrors(w);
   }, 60_000);
 
   it('without WebGPU: a Reset pressed while training computes no decision boundary for the model it discards', async () => {

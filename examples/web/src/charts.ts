@@ -1,6 +1,8 @@
 // Live training charts (uPlot): loss and accuracy (train and validation), per-layer gradient
 // norms (log scale, one series per dense layer), α of each hidden sigmoid layer, and
-// samples/s. Each chart keeps one point per epoch, thinned out past series.ts's MAX_POINTS
+// samples/s. A log chart plots log10 of its values on a linear axis labelled in powers of ten:
+// uPlot's own log axis (distr 3) froze the page for seconds and threw below about 1e-23,
+// which a deep sigmoid network's gradient norms reach on the CPU. Each chart keeps one point per epoch, thinned out past series.ts's MAX_POINTS
 // (a run of millions of epochs stays within bounded memory). Redraws are throttled (a redraw
 // costs time in proportion to the points); the charts follow the width of their panel. snapshot() draws what is pending, then reads
 // the data back from the uPlot instances themselves, so tests see what is plotted.
@@ -8,12 +10,13 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { EpochLogs } from '../../../src/index.js';
 import { EpochSeries } from './series.js';
-import { EPOCH_INCRS, logTick } from './ticks.js';
+import { decadeRange, decadeTick, DECADE_INCRS, EPOCH_INCRS } from './ticks.js';
 
 export type ChartName = 'loss' | 'accuracy' | 'gradNorms' | 'alphas' | 'speed';
 
 export interface ChartData {
   x: number[];
+  /** As plotted: log10 of the values for the log chart (gradNorms). */
   series: Record<string, (number | null)[]>;
 }
 
@@ -66,14 +69,16 @@ export class Charts {
       }))];
       const data: (number | null)[][] = names.map(() => []);
       this.#data.set(name, data);
-      const scaleY: uPlot.Scale = opts.log ? { distr: 3 } : opts.range ? { range: opts.range } : {};
+      const scaleY: uPlot.Scale = opts.log
+        ? { range: (_u, min, max) => decadeRange(min, max) }
+        : opts.range ? { range: opts.range } : {};
       const values = opts.compact
         ? (_u: uPlot, ticks: number[]) => ticks.map((t) => COMPACT.format(t))
-        : opts.log ? (_u: uPlot, ticks: number[]) => ticks.map(logTick) : undefined;
+        : opts.log ? (_u: uPlot, ticks: number[]) => ticks.map(decadeTick) : undefined;
       const plot = new uPlot({
         title, width: this.#width, height: HEIGHT, series,
         scales: { x: { time: false }, y: scaleY },
-        axes: [{ label: 'epoch', incrs: EPOCH_INCRS }, { size: 60, ...(values ? { values } : {}) }],
+        axes: [{ label: 'epoch', incrs: EPOCH_INCRS }, { size: 60, ...(values ? { values } : {}), ...(opts.log ? { incrs: DECADE_INCRS } : {}) }],
         legend: { live: false },
         cursor: { show: true, drag: { x: false, y: false } },
       }, [this.#x, ...data] as uPlot.AlignedData, box);
@@ -88,7 +93,7 @@ export class Charts {
     add('loss', 'Loss', ['train loss', 'validation loss'], (l) => [finite(l.loss), finite(l.valLoss)]);
     add('accuracy', 'Accuracy', ['train accuracy', 'validation accuracy'], (l) => [finite(l.accuracy), finite(l.valAccuracy)], { range: [0, 1] });
     add('gradNorms', 'Gradient norm ‖∂L/∂W‖ per dense layer (log)', denseLayers.map((i, k) => `dense ${k + 1} (layer ${i})`),
-      (l) => l.gradNorms.map((g) => (g > 0 && Number.isFinite(g) ? g : null)), { log: true });
+      (l) => l.gradNorms.map((g) => (g > 0 && Number.isFinite(g) ? Math.log10(g) : null)), { log: true });
     add('alphas', 'α of each hidden sigmoid layer', alphaLayers.map((layer, k) => `sigmoid ${k + 1} (layer ${layer})`),
       (l) => alphaLayers.map((_, k) => finite(l.alphas[k])));
     add('speed', 'Training samples / s', ['samples/s'], (l) => [finite(l.samplesPerSecond)], { compact: true });

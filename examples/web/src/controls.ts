@@ -38,8 +38,9 @@ export type TrainingFields = Pick<Settings, 'batchSize' | 'epochsPerTick' | 'bou
 
 /** The current training fields (throws an Error naming a bad one). */
 export function readTrainingFields(): TrainingFields {
-  const count = (v: number): boolean => Number.isInteger(v) && v >= 1;
-  const counts = 'a whole number from 1 up';
+  // Safe integers only: 1e300 passed as a batch size and was shown back as "1e+300".
+  const count = (v: number): boolean => Number.isSafeInteger(v) && v >= 1;
+  const counts = `a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`;
   return {
     batchSize: num('batch', 'batch size', count, counts),
     epochsPerTick: num('ticks', 'epochs per tick', count, counts),
@@ -161,10 +162,14 @@ export function wireControls(h: Handlers): void {
 }
 
 /** Enables the buttons that make sense while training or idle. */
-export function setTraining(training: boolean): void {
-  el<HTMLButtonElement>('train').disabled = training;
-  el<HTMLButtonElement>('step').disabled = training;
-  el<HTMLButtonElement>('pause').disabled = !training;
+/**
+ * Train and Step are off while training and once the model diverged (nothing but a Reset
+ * helps it); Pause is on while training and while Steps run or wait.
+ */
+export function setButtons(b: { training: boolean; stepping: boolean; diverged: boolean }): void {
+  el<HTMLButtonElement>('train').disabled = b.training || b.diverged;
+  el<HTMLButtonElement>('step').disabled = b.training || b.diverged;
+  el<HTMLButtonElement>('pause').disabled = !b.training && !b.stepping;
 }
 
 /** A message under the buttons; null hides it. */

@@ -4,7 +4,8 @@
 // After every epoch the charts grow by one point; every few epochs (and on Step, Pause and
 // Reset) the decision boundary is recomputed on the engine. All actions run one after another
 // through a queue; Pause and Reset cut the epoch in flight short (between two batches: fit
-// puts the model back to where that epoch began), and Reset drops the Steps still queued.
+// puts the model back to where that epoch began), and both drop the Steps still queued. A
+// diverged model (NaN loss) keeps its notice and takes no Train or Step until a Reset.
 // State is published on window.__playground for tests.
 import type { Engine, EpochLogs, History, MemoryStats } from '../../../src/index.js';
 import { nextTask } from '../../../src/next-task.js';
@@ -12,7 +13,7 @@ import { type BackendInfo, startEngine } from './backend.js';
 import { BoundaryView, type BoundaryState } from './boundary.js';
 import { type ChartData, type ChartName, Charts } from './charts.js';
 import {
-  kernelSettings, readDataChoice, readSettings, readTrainingFields, setGamma, type Settings, setTraining, showMessage, type TrainingFields,
+  kernelSettings, readDataChoice, readSettings, readTrainingFields, setButtons, setGamma, type Settings, showMessage, type TrainingFields,
   trainRowCount, wireControls,
 } from './controls.js';
 import { type Dataset, loadDataset } from './datasets.js';
@@ -21,7 +22,7 @@ import { type Built, buildModel } from './model.js';
 import { SpeedMeter } from './speed.js';
 
 export interface PlaygroundState {
-  state: 'starting' | 'idle' | 'training' | 'error';
+  state: 'starting' | 'idle' | 'training' | 'stepping' | 'error';
   error: string | null;
   backend: BackendInfo['backend'] | null;
   adapter: BackendInfo['adapter'];
@@ -81,12 +82,23 @@ let trainRows = 0;
 let stopRequested = false;
 /** Reset presses so far: a Step pressed before the latest one does not run (or stops, if running). */
 let resetPresses = 0;
+/** Pause presses so far: a Step pressed before the latest one does not run (or stops, if running), as for Reset. */
+let pausePresses = 0;
+/** Steps pressed and not yet done (queued or running): Pause is on meanwhile. */
+let stepsPending = 0;
+/** Train's buttons: a Train pressed (queued or running) and not yet ended. */
+let trainingButtons = false;
+/**
+ * The divergence notice of the model shown ("training diverged at epoch …"), or null: it
+ * stays until a Reset, through a training field's warning and its fixing (which cleared it).
+ */
+let diverged: string | null = null;
 /**
  * Batch size, epochs per tick and boundary interval in use: the last valid values of their
  * fields, so a field being edited (or left invalid) during training never stops it.
  */
 let fields: TrainingFields = { batchSize: 16, epochsPerTick: 1, boundaryEvery: 5 };
-/** The message shown is applyTrainingFields' warning (cleared once the fields are valid). */
+/** The message shown is applyTrainingFields' warning (cleared once the fields are valid, back to any divergence notice). */
 let fieldsWarning = false;
 /**
  * Where Reset stands, for a training field edited meanwhile (see the trainingFields handler):
@@ -175,7 +187,13 @@ const nextFrame = (): Promise<void> =>
 
 // ---- status ------------------------------------------------------------------------------
 
-const fmt = (v: number | undefined, digits = 4): string => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
+const fmt = (v: number | undefined, digits = 4): string => (v === undefined || !Number.isFinite(v) ? '–' : fixed(v, digits));
+
+/** v.toFixed(digits), but "0.00" where that would read "-0.00" (a tiny negative value). */
+function fixed(v: number, digits: number): string {
+  const text = v.toFixed(digits);
+  return Number(text) === 0 ? (0).toFixed(digits) : text;
+}
 
 function showStatus(): void {
   pg.memory = engine.memory();
@@ -189,6 +207,16 @@ function showStatus(): void {
   $('status').textContent =
     `${pg.state} · ${engine.backend} · memory: ${m.liveTensors} live tensors, ${(m.liveBytes / 1024).toFixed(1)} KiB live, ` +
     `${(m.pooledBytes / 1024).toFixed(1)} KiB pooled${rate}`;
+}
+
+/** The buttons as training, Steps and divergence leave them (setButtons). */
+function showButtons(): void {
+  setButtons({ training: trainingButtons, stepping: stepsPending > 0, diverged: diverged !== null });
+}
+
+function setTraining(on: boolean): void {
+  trainingButtons = on;
+  showButtons();
 }
 
 // ---- actions -----------------------------------------------------------------------------
@@ -207,7 +235,7 @@ function resetFailed(err: unknown): void {
 function applyTrainingFields(): void {
   try {
     fields = readTrainingFields();
-    if (fieldsWarning) showMessage(null);
+    if (fieldsWarning) showMessage(diverged);
     fieldsWarning = false;
   } catch (err) {
     showMessage(`${(err as Error).message}; until it is fixed, training uses batch size ${fields.batchSize}, ` +
@@ -259,6 +287,8 @@ async function reset(): Promise<void> {
 /** reset()'s work: true when it built a model, false when a setting was refused. */
 async function rebuild(): Promise<boolean> {
   showMessage(null);
+  diverged = null;
+  showButtons();
   built?.model.dispose();
   built = null;
   charts?.destroy();
@@ -344,8 +374,8 @@ async function updateGram(): Promise<void> {
   if (st === null) return; // a newer call shows its own
   pg.gram = st;
   $('gram-info').textContent =
-    `K = tanh(γ⟨x, y⟩ + c₀) of ${st.n} points sorted by class; range [${st.min.toFixed(2)}, ${st.max.toFixed(2)}], ` +
-    `mean ${st.mean.toFixed(3)} (${st.ms.toFixed(0)} ms on ${engine.backend})`;
+    `K = tanh(γ⟨x, y⟩ + c₀) of ${st.n} points sorted by class; range [${fixed(st.min, 2)}, ${fixed(st.max, 2)}], ` +
+    `mean ${fixed(st.mean, 3)} (${st.ms.toFixed(0)} ms on ${engine.backend})`;
 }
 
 /** Thrown from fit's onBatchEnd to cut an epoch short. */
@@ -398,7 +428,10 @@ async function epoch(cancelled: () => boolean): Promise<EpochLogs | null> {
   const bad = divergence(logs);
   if (bad !== null) {
     stopRequested = true;
-    showMessage(`training diverged at epoch ${n + 1}: ${bad}; lower the learning rate and press Reset`);
+    diverged = `training diverged at epoch ${n + 1}: ${bad}; lower the learning rate and press Reset`;
+    showMessage(diverged);
+    fieldsWarning = false; // the notice replaced it
+    showButtons();
   }
   if (data?.extent && (n + 1) % fields.boundaryEvery === 0) await updateBoundary();
   showStatus();
@@ -446,13 +479,27 @@ async function start(): Promise<void> {
     },
     pause: () => {
       stopRequested = true;
+      pausePresses++;
     },
     step: () => {
-      const presses = resetPresses;
-      const superseded = (): boolean => resetPresses !== presses;
+      const resets = resetPresses;
+      const pauses = pausePresses;
+      const superseded = (): boolean => resetPresses !== resets || pausePresses !== pauses;
+      stepsPending++;
+      showButtons();
       void serial(async () => {
         if (!built || superseded()) return;
-        if (await epoch(superseded)) await refreshBoundary();
+        pg.state = 'stepping';
+        showStatus();
+        try {
+          if ((await epoch(superseded)) !== null) await refreshBoundary();
+        } finally {
+          if (pg.state === 'stepping') pg.state = 'idle';
+          showStatus();
+        }
+      }).finally(() => {
+        stepsPending--;
+        showButtons();
       });
     },
     reset: () => {
