@@ -28,22 +28,39 @@ fn nan_through(x: f32, y: f32) -> f32 {
   return select(y, x, is_nan(x));
 }
 
+// y, or NaN when the sum s is ±Inf or NaN: the Gram kernels of a float32 sum that overflowed,
+// which tanh, σ or exp would turn into a finite wrong value (tanh(+Inf) = 1 where the true sum
+// is small). The NaN's bits come through a `let`, a run-time value: a constant NaN fails
+// shader creation in WGSL.
+fn nan_unless_finite(s: f32, y: f32) -> f32 {
+  let nan_bits = 0x7fc00000u;
+  return select(y, bitcast<f32>(nan_bits), !is_finite(s));
+}
+
 // σ(z) = 1/(1+e^{−z}) for z ≥ 0, e^{z}/(1+e^{z}) for z < 0, with e = exp(−|z|): one
-// division, shared by both branches.
-fn safe_sigmoid(z: f32) -> f32 {
+// division, shared by both branches. sigmoid_of: any z but NaN (its caller checks for that).
+fn sigmoid_of(z: f32) -> f32 {
   let e = exp(-min(abs(z), 120.0));
   let inv = 1.0 / (1.0 + e);
-  return nan_through(z, select(e * inv, inv, z >= 0.0));
+  return select(e * inv, inv, z >= 0.0);
+}
+
+fn safe_sigmoid(z: f32) -> f32 {
+  return nan_through(z, sigmoid_of(z));
 }
 
 // tanh(z) = sign(z)·(1−e)/(1+e), e = exp(−2|z|); below |z| = 1/4, where 1 − e loses
 // relative precision (tanh(1e-6) would be off by 1 %), its Taylor series to z⁹ (relative
-// error < 1e-8).
-fn safe_tanh(z: f32) -> f32 {
+// error < 1e-8). tanh_of: any z but NaN (its caller checks for that).
+fn tanh_of(z: f32) -> f32 {
   let e = exp(-min(2.0 * abs(z), 120.0));
   let z2 = z * z;
   let series = z * (1.0 + z2 * (-1.0 / 3.0 + z2 * (2.0 / 15.0 + z2 * (-17.0 / 315.0 + z2 * (62.0 / 2835.0)))));
-  return nan_through(z, select(sign(z) * ((1.0 - e) / (1.0 + e)), series, abs(z) < 0.25));
+  return select(sign(z) * ((1.0 - e) / (1.0 + e)), series, abs(z) < 0.25);
+}
+
+fn safe_tanh(z: f32) -> f32 {
+  return nan_through(z, tanh_of(z));
 }
 
 // exp(max(d, −120)), NaN for a NaN d: the softmax terms exp(p − row max).

@@ -42,12 +42,15 @@ fn gram_project(
   out[i] = s;
 }
 
-// σ(a_i + b_j + γ) for entry e = i·m + j (i clamped for the padding past n·m).
+// σ(a_i + b_j + γ) for entry e = i·m + j (i clamped for the padding past n·m); NaN when a
+// projection overflowed float32 (nan_unless_finite: σ(±Inf) would be a finite wrong 0 or 1).
 fn projected_entry(e: u32) -> f32 {
   let m = params.m;
   let i = min(e / m, params.n - 1u);
   let j = e % m;
-  return safe_sigmoid(x[i] + y[j] + params.gamma);
+  let a = x[i];
+  let b = y[j];
+  return nan_unless_finite(a, nan_unless_finite(b, sigmoid_of(a + b + params.gamma)));
 }
 
 @compute @workgroup_size(256)

@@ -29,6 +29,7 @@
 //                 undefined for negative bases in WGSL)
 //   4 rbf         exp(−min(γ·‖x_i − y_j‖², 120)); the accumulator sums (a − b)² directly,
 //                 more accurate than ‖x‖² + ‖y‖² − 2⟨x, y⟩, and huge distances give 0.
+// A sum past float32's range gives NaN where k(·) would hide it (kernel_epilogue).
 // The inner products (or squared distances) stay in registers and only k(·) is stored.
 // Any m, n, k ≥ 1 works: loads outside A or B read 0 (a zero pair adds nothing to a
 // product or a squared distance) or a clamped valid element whose output is not stored;
@@ -187,14 +188,22 @@ fn int_pow(base: f32, degree: u32) -> f32 {
   return result;
 }
 
+// A float32 sum s that overflowed gives NaN for sigmoid and logistic (nan_unless_finite, in
+// place of the NaN check the activations make: γ and c₀ are finite, so γ·s + c₀ is NaN only
+// when s is), and for rbf unless γ·3.4e38 saturates exp(−γ·s) to 0 anyway (as
+// src/kernels/float32-sums.ts, which refuses such data on the host before the kernel methods
+// run); linear and polynomial carry the ±Inf or NaN themselves.
 fn kernel_epilogue(s: f32) -> f32 {
   let g = params.e0;
   let c0 = params.e1;
   switch KERNEL {
-    case 0u: { return safe_tanh(g * s + c0); }
-    case 1u: { return safe_sigmoid(g * s + c0); }
+    case 0u: { return nan_unless_finite(s, tanh_of(g * s + c0)); }
+    case 1u: { return nan_unless_finite(s, sigmoid_of(g * s + c0)); }
     case 3u: { return int_pow(g * s + c0, params.degree); }
-    case 4u: { return nan_through(s, exp(-min(g * s, 120.0))); }
+    case 4u: {
+      let k = exp(-min(g * s, 120.0));
+      return select(nan_through(s, k), nan_unless_finite(s, k), g * 3.4028234e38 < 110.0);
+    }
     default: { return s; }
   }
 }

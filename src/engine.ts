@@ -542,7 +542,9 @@ export class Engine {
    * Gram matrix K[i, j] = k(x_i, y_j), X [n, d], Y [m, d] (Y omitted: K(X, X)), in one
    * fused pass. Kernels and defaults follow scikit-learn (γ = 1/d, c₀ = 1, degree 3);
    * 'projected-sigmoid' is σ(αᵀx_i + βᵀy_j + γ) (γ default 0). For N×M larger than one
-   * buffer, stream it with gramTiles / gramMatrix (src/kernels/gram-tiled.ts).
+   * buffer, stream it with gramTiles / gramMatrix (src/kernels/gram-tiled.ts). WebGPU sums in
+   * float32: an entry whose sum overflowed is NaN (±Inf or NaN for linear and polynomial; rbf
+   * gives 0 where γ saturates it anyway); the CPU backend sums in float64.
    */
   gram(x: Tensor, y?: Tensor | null, opts: GramOptions = {}): Tensor {
     const yy = y ?? x;

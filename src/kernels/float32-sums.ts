@@ -1,7 +1,9 @@
 // WebGPU's Gram pass sums ⟨x, y⟩ — for rbf ‖x − y‖² — in float32 (the CPU backend adds in
-// float64). Past 3.4e38 a sum (or one of its terms) is ±Inf or NaN, and rbf, sigmoid and
-// logistic come out finite but wrong: rbf 0, tanh ±1 (SVC on X ≈ 1e21 got K = I, every point
-// a support vector; Nyström and the kernel classifier got all-zero features). rbf's sums only
+// float64). Past 3.4e38 a sum (or one of its terms) is ±Inf or NaN; rbf, sigmoid and logistic
+// came out finite but wrong: rbf 0, tanh ±1 (SVC on X ≈ 1e21 got K = I, every point a support
+// vector; Nyström and the kernel classifier got all-zero features). The kernels now give NaN
+// there (shaders/matmul.wgsl, kernel_epilogue), and the kernel methods refuse such data first,
+// saying what to do. rbf's sums only
 // grow, so an overflowed one means the true γ·‖x − y‖² is past where exp(−z) is float32's 0
 // when γ·3.4e38 is: right then. Inner products are signed: terms can overflow while the true
 // sum is small, so there is no such exemption. Linear and polynomial values overflow with

@@ -768,6 +768,50 @@ const hugeGramCase: OpCase = {
     }),
 };
 
+/**
+ * Sums past float32's range: WebGPU adds in float32, and an overflowed sum (3e38 + 3e38 = Inf,
+ * then − 3e38 − 3e38 + 2 stays Inf where the true sum is 2) used to come out as a finite wrong
+ * value (tanh(Inf) = 1 against tanh(1.4) = 0.885, rbf 0, σ(Inf) = 1); now it is NaN there, and
+ * right wherever no sum overflowed. The CPU backend adds in float64 and is right everywhere.
+ */
+const overflowGramCase: OpCase = {
+  name: 'float32 overflow: the WebGPU Gram gives NaN where a sum overflowed, never a finite wrong value',
+  run: (engine) =>
+    scoped(engine, async (s) => {
+      const gpu = engine.backend === 'webgpu';
+      const check = (got: Float32Array, ref: Float64Array, overflowed: number[], label: string): void => {
+        for (let i = 0; i < got.length; i++) {
+          if (gpu && overflowed.includes(i)) {
+            if (!Number.isNaN(got[i])) throw new Error(`${label}: entry ${i} is ${got[i]}, expected NaN (its float32 sum overflowed; float64 gives ${ref[i]})`);
+          }
+        }
+        const kept = Array.from(ref.keys()).filter((i) => !gpu || !overflowed.includes(i));
+        expectClose(kept.map((i) => got[i]!), kept.map((i) => ref[i]!), { ...UNIT, label });
+      };
+      // Row 0 · column 0 overflows and cancels to 2; the other three entries stay finite.
+      const x = Float32Array.from([2e19, 2e19, 2e19, 2e19, 1, 1, 0, 0, 0, 0]);
+      const y = Float32Array.from([1.5e19, 1.5e19, -1.5e19, -1.5e19, 2, 1, 1, 1, 1, 1]);
+      for (const kernel of ['sigmoid', 'logistic'] as const) {
+        const got = await s.keep(engine.gram(s.t(x, [2, 5]), s.t(y, [2, 5]), { kernel })).read();
+        const ref = refGram(x, y, 2, 2, 5, { kernel, gamma: 0.2, coef0: 1, degree: 3 });
+        check(got, ref, [0], `gram ${kernel} with an overflowing inner product`);
+      }
+      // rbf with γ·3.4e38 = 34 (not saturated): ‖x₀ − yⱼ‖² ≈ 5.12e38 overflows, exp(−51.2) = 5.8e-23.
+      const xr = Float32Array.from([1.6e19, 1.6e19, 0, 0]);
+      const yr = Float32Array.from([0, 0, 1, 1]);
+      const rbf = { kernel: 'rbf', gamma: 1e-37 } as const;
+      const gotR = await s.keep(engine.gram(s.t(xr, [2, 2]), s.t(yr, [2, 2]), rbf)).read();
+      check(gotR, refGram(xr, yr, 2, 2, 2, { ...rbf, coef0: 1, degree: 3 }), [0, 1], 'gram rbf with an overflowing distance');
+      // projected-sigmoid: ⟨x₀, α⟩ = 2e38 + 2e38 − 2e38 − 2e38 overflows (true 0), ⟨x₁, α⟩ = 1e37.
+      const xp = Float32Array.from([20, 20, 20, 20, 1, 0, 0, 0]);
+      const alpha = [1e37, 1e37, -1e37, -1e37];
+      const beta = [0, 0, 0, 0.5];
+      const gotP = await s.keep(engine.gram(s.t(xp, [2, 4]), null, { kernel: 'projected-sigmoid', alpha, beta })).read();
+      const refP = refGram(xp, xp, 2, 2, 4, { kernel: 'projected-sigmoid', gamma: 0, coef0: 1, degree: 3, alpha, beta });
+      check(gotP, refP, [0, 1], 'gram projected-sigmoid with an overflowing projection');
+    }),
+};
+
 // ---- tensors, errors -----------------------------------------------------------------------
 
 // ---- small inputs ---------------------------------------------------------------------------
@@ -1703,6 +1747,7 @@ export const tilingCases: OpCase[] = [
   sklearnCase,
   hugeLinearCase,
   hugeGramCase,
+  overflowGramCase,
   nanMatmulCase,
   saturatedTanhBackwardCase,
   colSumsCase,
