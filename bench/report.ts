@@ -2,11 +2,11 @@
 // and what every Node runner shares: where a results file goes, writing it, and the
 // process exit. The printed table comes from ./table.js (shared with the browser page).
 
-import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { cpus, arch, platform, release, totalmem, type as osType } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { refuseStdout, UsageError } from '../src/cli/args.js';
-import { writeAtomic } from '../src/io/files.js';
+import { checkWritable, writeAtomic } from '../src/io/files.js';
 import type { AdapterInfoSummary, BackendKind, EngineLimits, Tiling } from '../src/index.js';
 import type { BuildInfo } from './build.js';
 import { type BackendId, parseBackends } from './ids.js';
@@ -80,16 +80,13 @@ export async function prepareReportPath(path: string): Promise<string> {
   } catch (err) {
     throw new UsageError(`--out ${path}: cannot make its folder (${(err as Error).message})`);
   }
-  const existing = await stat(path).catch(() => null);
-  if (existing?.isDirectory()) throw new UsageError(`--out ${path} is a folder; give a file name`);
-  // Opened for appending, as the write will open it: a folder that exists may still take no
-  // new file (read-only, another user's, /proc), which mkdir and stat do not tell.
+  // The checks of the write itself: a folder that exists may still take no new file
+  // (read-only, another user's, /proc), which mkdir does not tell.
   try {
-    await (await open(path, 'a')).close();
+    await checkWritable(path);
   } catch (err) {
-    throw new UsageError(`--out ${path} cannot be written (${(err as Error).message})`);
+    throw new UsageError(`--out ${(err as Error).message.replace(/^cannot write /, '')}`);
   }
-  if (existing === null) await rm(path, { force: true });
   return path;
 }
 

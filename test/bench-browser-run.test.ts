@@ -48,7 +48,7 @@ describe('bench:browser flags it cannot use', () => {
   it('an --out that cannot be written: exit code 2 before anything starts', async () => {
     writeFileSync(join(dir, 'file.json'), '{}');
     for (const [out, message] of [
-      [dir, /^bench:browser: --out .*bench-browser-\w+ is a folder; give a file name$/],
+      [dir, /^bench:browser: --out .*bench-browser-\w+: it is a folder; give a file name$/],
       [join(dir, 'file.json', 'x.json'), /^bench:browser: --out .*file\.json\/x\.json: cannot make its folder/],
       // It ran, and wrote a file named '-' where the run was started.
       ['-', /^bench:browser: --out - is not supported: outputs go to files .*give a file name$/],

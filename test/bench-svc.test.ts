@@ -32,13 +32,13 @@ describe('bench:svc flags it cannot use', () => {
 
   it('an --out that cannot be written is refused before any fit', async () => {
     writeFileSync(join(dir, 'file.json'), '{}');
-    await expectRefusedOut(dir, /^bench:svc: --out .*bench-svc-\w+ is a folder; give a file name$/);
+    await expectRefusedOut(dir, /^bench:svc: --out .*bench-svc-\w+: it is a folder; give a file name$/);
     await expectRefusedOut(join(dir, 'file.json', 'x.json'), /^bench:svc: --out .*file\.json\/x\.json: cannot make its folder/);
   });
 
   // Refused even to root: Linux's /proc takes no new file (its folder exists).
   it.skipIf(process.platform !== 'linux')('an --out in a folder that takes no new file (/proc) is refused before any fit', async () => {
-    await expectRefusedOut('/proc/bench-svc.json', /^bench:svc: --out \/proc\/bench-svc\.json cannot be written \(ENOENT: /);
+    await expectRefusedOut('/proc/bench-svc.json', /^bench:svc: --out \/proc\/bench-svc\.json: its folder \/proc\/ takes no new file \(ENOENT\)$/);
   });
 });
 

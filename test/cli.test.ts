@@ -208,16 +208,16 @@ describe('sigmoid-core gram errors', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('an --out that is empty or names a directory is refused before any work', async () => {
+  it('an --out that is empty or names a folder is refused before any work', async () => {
     const empty = await cli('gram', '--x', join(dir, 'X.csv'), '--out', '');
     expect(empty.code).toBe(2);
     expectOneLineError(empty, /--out needs a value/);
     const folder = await cli('gram', '--x', join(dir, 'X.csv'), '--out', dir);
     expect(folder.code).toBe(1);
-    expectOneLineError(folder, /cannot write .*: it is a directory; give a file name/);
+    expectOneLineError(folder, /cannot write .*: it is a folder; give a file name/);
     const slash = await cli('gram', '--x', join(dir, 'X.csv'), '--out', join(dir, 'not-yet') + '/');
     expect(slash.code).toBe(1);
-    expectOneLineError(slash, /cannot write .*not-yet\/: it names a directory/);
+    expectOneLineError(slash, /cannot write .*not-yet\/: it names a folder/);
     expect(existsSync(join(dir, 'not-yet'))).toBe(false);
     // '-' conventionally means standard output; it must not become a file named '-' (a usage error).
     const dash = await cli('gram', '--x', join(dir, 'X.csv'), '--out', '-', '--backend', 'cpu');

@@ -1,15 +1,19 @@
 // The temp files of atomic writes (src/io/temp-files.ts): the checkpoint store and the CLI's
 // outputs (src/io/files.ts) name them alike and remove only those a killed writer left; both
-// write through a symlink and into a target that is not a regular file in place.
+// write through symlinks (src/io/write-target.ts) and into a target that is not a regular file
+// in place, and the checks made before long work (whyUnwritable) look where the write goes.
 import { spawn, spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AtomicFile, writeAtomic } from '../src/io/files.js';
 import { tempPath } from '../src/io/temp-files.js';
+import { whyUnwritable } from '../src/io/write-target.js';
 import { checkpointStore } from '../src/nn/index.js';
 
+const WINDOWS = process.platform === 'win32';
 const dir = mkdtempSync(join(tmpdir(), 'sigmoid-core-temp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -49,7 +53,7 @@ describe.each(writers)('%s', (_, write, written) => {
     expect(readdirSync(sub).sort()).toEqual([...files.slice(1).map(([n]) => n), 'run.safetensors'].sort());
   });
 
-  it('writes through a symlink to the file it names, and the link stays a link (a rename used to replace it)', async () => {
+  it.skipIf(WINDOWS)('writes through a symlink to the file it names, and the link stays a link (a rename used to replace it)', async () => {
     const sub = mkdtempSync(join(dir, 'link-'));
     writeFileSync(join(sub, 'real.out'), 'old');
     symlinkSync(join(sub, 'real.out'), join(sub, 'link.out'));
@@ -59,7 +63,42 @@ describe.each(writers)('%s', (_, write, written) => {
     expect(readdirSync(sub).sort()).toEqual(['link.out', 'real.out']);
   });
 
-  it('writes into a FIFO in place, which stays a FIFO (a rename used to replace it, as root even /dev/null)', async () => {
+  it.skipIf(WINDOWS)('follows a relative link, a chain of links and a dangling one (whose file it creates); a loop fails', async () => {
+    const sub = mkdtempSync(join(dir, 'links-'));
+    mkdirSync(join(sub, 'data'));
+    writeFileSync(join(sub, 'data', 'real.out'), 'old');
+    symlinkSync('data/real.out', join(sub, 'rel.out')); // relative to the link's folder
+    symlinkSync('rel.out', join(sub, 'chain.out'));
+    symlinkSync('data/new.out', join(sub, 'dangling.out'));
+    symlinkSync('loop-b', join(sub, 'loop-a'));
+    symlinkSync('loop-a', join(sub, 'loop-b'));
+    await write(join(sub, 'chain.out'));
+    expect(readFileSync(join(sub, 'data', 'real.out'), 'latin1')).toBe(written);
+    await write(join(sub, 'dangling.out'));
+    expect(readFileSync(join(sub, 'data', 'new.out'), 'latin1')).toBe(written);
+    expect(lstatSync(join(sub, 'dangling.out')).isSymbolicLink()).toBe(true);
+    await expect(write(join(sub, 'loop-a'))).rejects.toThrow(/too many levels of symbolic links/);
+    expect(readdirSync(sub).sort()).toEqual(['chain.out', 'dangling.out', 'data', 'loop-a', 'loop-b', 'rel.out']);
+    expect(readdirSync(join(sub, 'data')).sort()).toEqual(['new.out', 'real.out']);
+  });
+
+  // Needs root, to give the link another owner.
+  it.skipIf(WINDOWS || process.getuid?.() !== 0)("refuses another user's link in a sticky world-writable folder (as root it would write any file the link names)", async () => {
+    const sticky = mkdtempSync(join(dir, 'sticky-'));
+    chmodSync(sticky, 0o1777);
+    const victim = join(dir, `victim-${Math.random()}`);
+    writeFileSync(victim, 'keep');
+    symlinkSync(victim, join(sticky, 'planted.out'));
+    lchownSync(join(sticky, 'planted.out'), 65534, 65534);
+    await expect(write(join(sticky, 'planted.out'))).rejects.toThrow(/another user's symbolic link in a shared folder/);
+    expect(readFileSync(victim, 'latin1')).toBe('keep');
+    expect(await whyUnwritable(fsp, join(sticky, 'planted.out'))).toMatch(/another user's symbolic link/);
+    lchownSync(join(sticky, 'planted.out'), 0, 0); // our own link there is followed
+    await write(join(sticky, 'planted.out'));
+    expect(readFileSync(victim, 'latin1')).toBe(written);
+  });
+
+  it.skipIf(WINDOWS)('writes into a FIFO in place, which stays a FIFO (a rename used to replace it, as root even /dev/null)', async () => {
     const sub = mkdtempSync(join(dir, 'fifo-'));
     const fifo = join(sub, 'pipe');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
@@ -79,5 +118,31 @@ describe.each(writers)('%s', (_, write, written) => {
     expect(Buffer.concat(got).toString('latin1')).toBe(written);
     expect(lstatSync(fifo).isFIFO()).toBe(true);
     expect(readdirSync(sub)).toEqual(['pipe']);
+  });
+});
+
+describe.skipIf(WINDOWS)('whyUnwritable: the checks before long work agree with where the write goes', () => {
+  it('a FIFO is writable in place (checked without opening it: that would wait for a reader)', async () => {
+    const fifo = join(mkdtempSync(join(dir, 'check-fifo-')), 'pipe');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    expect(await whyUnwritable(fsp, fifo)).toBeNull();
+  });
+
+  it("a link is checked where it points: into /proc (a folder that takes no new file, even for root), into a missing folder", async () => {
+    const sub = mkdtempSync(join(dir, 'check-link-'));
+    symlinkSync('/proc/x.json', join(sub, 'proc.json'));
+    symlinkSync(join(sub, 'gone', 'x.json'), join(sub, 'gone.json'));
+    if (process.platform === 'linux') expect(await whyUnwritable(fsp, join(sub, 'proc.json'))).toBe('its folder /proc/ takes no new file (ENOENT)');
+    expect(await whyUnwritable(fsp, join(sub, 'gone.json'))).toBe(`its folder ${join(sub, 'gone')}/ does not exist`);
+    expect(await whyUnwritable(fsp, join(sub, 'new.json'))).toBeNull();
+    expect(readdirSync(sub).sort()).toEqual(['gone.json', 'proc.json']); // the probe's temp file is gone
+  });
+
+  it('a folder, a path ending in a slash, a file as a folder', async () => {
+    const sub = mkdtempSync(join(dir, 'check-folder-'));
+    writeFileSync(join(sub, 'f'), '');
+    expect(await whyUnwritable(fsp, sub)).toBe('it is a folder; give a file name');
+    expect(await whyUnwritable(fsp, `${sub}/x/`)).toBe('it names a folder (ends in a slash); give a file name');
+    expect(await whyUnwritable(fsp, join(sub, 'f', 'x.json'))).toBe(`its folder ${join(sub, 'f')}/ cannot be read (ENOTDIR)`);
   });
 });

@@ -2,10 +2,11 @@
 // file in the same directory, then a rename), so a failed run never leaves a partial output.
 // File-system failures become a FileError whose message names the file and the cause.
 
-import { type FileHandle, lstat, open, readdir, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { access, constants, type FileHandle, lstat, open, readdir, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SigmoidCoreError } from '../errors.js';
-import { removeStaleTemps, tempPath, writeTarget } from './temp-files.js';
+import { removeStaleTemps, tempPath } from './temp-files.js';
+import { whyUnwritable, writeTarget } from './write-target.js';
 
 /** A file could not be read or written. */
 export class FileError extends SigmoidCoreError {
@@ -20,18 +21,10 @@ export async function readText(path: string): Promise<string> {
   }
 }
 
-/** Fails early (before long work) when `path` could not be written: its directory is missing, or it names a directory. */
+/** Fails early (before long work) when a write to `path` would fail, saying why (write-target.ts whyUnwritable). */
 export async function checkWritable(path: string): Promise<void> {
-  const dir = dirname(path);
-  let isDir: boolean;
-  try {
-    isDir = (await stat(dir)).isDirectory();
-  } catch (err) {
-    throw fileError('cannot write', path, err, `directory ${dir}`);
-  }
-  if (!isDir) throw new FileError(`cannot write ${path}: ${dir} is not a directory`);
-  if (/[/\\]$/.test(path)) throw new FileError(`cannot write ${path}: it names a directory (ends in a slash); give a file name`);
-  if ((await stat(path).catch(() => null))?.isDirectory()) throw new FileError(`cannot write ${path}: it is a directory; give a file name`);
+  const why = await whyUnwritable({ lstat, readlink, stat, open, unlink, access, constants }, path);
+  if (why !== null) throw new FileError(`cannot write ${path}: ${why}`);
 }
 
 /** Whether two paths name the same existing file (through symbolic or hard links too); false when either does not exist. */
@@ -56,8 +49,8 @@ export class AtomicFile {
   }
 
   static async create(path: string): Promise<AtomicFile> {
-    const target = await writeTarget({ realpath, stat }, path);
     try {
+      const target = await writeTarget({ lstat, readlink, stat }, path);
       if (!target.atomic) return new AtomicFile(path, target.path, null, await open(target.path, 'w'));
       await removeStaleTemps({ readdir, lstat, unlink }, target.path).catch(() => {}); // best effort: never fails a write
       const tmp = tempPath(target.path);
@@ -97,7 +90,7 @@ export class AtomicFile {
   }
 }
 
-/** Writes the chunks (text or bytes) through an AtomicFile: all of them, or nothing. */
+/** Writes the chunks (text or bytes) through an AtomicFile: all of them, or nothing (but in place, as they come, to /dev/null or a FIFO). */
 export async function writeAtomic(path: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
   const file = await AtomicFile.create(path);
   try {

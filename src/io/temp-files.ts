@@ -1,7 +1,6 @@
 // The temp files of atomic writes (written beside the target, then renamed over it), for
-// the CLI's outputs (files.ts) and checkpoint files (nn/checkpoint-store.ts): what a write
-// to a path replaces (writeTarget), the temp name `.<base>.<pid>-<8 hex>.tmp`, and the
-// removal of those a writer killed mid-write left.
+// the CLI's outputs (files.ts) and checkpoint files (nn/checkpoint-store.ts): their name,
+// `.<base>.<pid>-<8 hex>.tmp`, and the removal of those a writer killed mid-write left.
 // Node only at run time, but with no static node: import: checkpoint-store.ts, which browser
 // bundles reach, passes in the file system it loaded; and Node's process is read as
 // globalThis.process (a bare `process` makes Parcel bundle a polyfill: src/node-only.ts).
@@ -10,19 +9,6 @@ type FsPromises = typeof import('node:fs/promises');
 
 /** The file-system calls removeStaleTemps makes. */
 export type TempFs = Pick<FsPromises, 'readdir' | 'lstat' | 'unlink'>;
-
-/**
- * What a write to `path` goes to: through a symlink, the file it names (a rename would
- * replace the link with a plain file); and `atomic` false for an existing target that is
- * not a regular file (/dev/null, a FIFO, a terminal), which is written in place: a rename
- * would replace it, and as root even /dev/null becomes a plain file.
- */
-export async function writeTarget(fs: Pick<FsPromises, 'realpath' | 'stat'>, path: string): Promise<{ path: string; atomic: boolean }> {
-  const target = await fs.realpath(path).catch(() => path);
-  const st = await fs.stat(target).catch(() => null);
-  // A folder stays on the atomic path, whose checks and rename fail naming it.
-  return { path: target, atomic: st === null || st.isFile() || st.isDirectory() };
-}
 
 /** The folder part (with its separator) and the file name; '\\' separates on Windows only (elsewhere a file name may hold it). */
 export function dirAndBase(path: string): [string, string] {

@@ -15,7 +15,8 @@
 // with a non-literal dynamic import, so importing the library in a browser never touches it.
 
 import { SigmoidCoreError, ValueError } from '../errors.js';
-import { dirAndBase, removeStaleTemps, tempPath, writeTarget } from '../io/temp-files.js';
+import { removeStaleTemps, tempPath } from '../io/temp-files.js';
+import { whyUnwritable, writeTarget } from '../io/write-target.js';
 import { importNodeOnly, inNode } from '../node-only.js';
 import { insecureContext } from '../secure-context.js';
 import { describeValue } from '../validate.js';
@@ -76,11 +77,6 @@ function why(err: unknown): string {
   return e instanceof Error ? e.message : String(err);
 }
 
-function folderWhy(err: unknown): string {
-  const w = why(err);
-  return w === 'it does not exist' ? 'does not exist' : `cannot be read (${w})`;
-}
-
 // ---- Node: a file ----------------------------------------------------------------------
 
 type FsPromises = typeof import('node:fs/promises');
@@ -110,14 +106,15 @@ export class NodeFileStore implements CheckpointStore {
 
   async write(bytes: Uint8Array): Promise<void> {
     const fs = await nodeFs(this.path);
-    const target = await writeTarget(fs, this.path);
-    if (!this.#swept && target.atomic) {
-      this.#swept = true;
-      await removeStaleTemps(fs, target.path).catch(() => {}); // best effort: never fails a write
-    }
-    const tmp = target.atomic ? tempPath(target.path) : null;
+    let tmp: string | null = null;
     let fh: Awaited<ReturnType<FsPromises['open']>> | null = null;
     try {
+      const target = await writeTarget(fs, this.path);
+      if (!this.#swept && target.atomic) {
+        this.#swept = true;
+        await removeStaleTemps(fs, target.path).catch(() => {}); // best effort: never fails a write
+      }
+      tmp = target.atomic ? tempPath(target.path) : null;
       fh = await (tmp === null ? fs.open(target.path, 'w') : fs.open(tmp, 'wx'));
       await fh.writeFile(bytes);
       if (tmp !== null) await fh.sync();
@@ -132,22 +129,8 @@ export class NodeFileStore implements CheckpointStore {
   }
 
   async checkWritable(): Promise<void> {
-    const fs = await nodeFs(this.path);
-    const fail = (why: string): never => {
-      throw new CheckpointStoreError(`cannot write the checkpoint ${this.path}: ${why}`);
-    };
-    const target = await writeTarget(fs, this.path);
-    if (!target.atomic) {
-      // Written in place (/dev/null): the file itself must take writes.
-      await fs.access(target.path, fs.constants.W_OK).catch(() => fail('it is not writable'));
-      return;
-    }
-    const folder = dirAndBase(target.path)[0] || '.';
-    const stat = await fs.stat(folder).catch((err: unknown) => fail(`its folder ${folder} ${folderWhy(err)}`));
-    if (!stat.isDirectory()) fail(`${folder} is not a folder`);
-    await fs.access(folder, fs.constants.W_OK).catch(() => fail(`its folder ${folder} is not writable`));
-    const existing = await fs.stat(target.path).catch(() => null);
-    if (existing?.isDirectory()) fail('it is a folder');
+    const why = await whyUnwritable(await nodeFs(this.path), this.path);
+    if (why !== null) throw new CheckpointStoreError(`cannot write the checkpoint ${this.path}: ${why}`);
   }
 
   async read(): Promise<Uint8Array> {
