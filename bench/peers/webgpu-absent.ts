@@ -1,10 +1,15 @@
-// Why a peer's WebGPU backend cannot start here, in words a user can act on: the peers'
-// own messages say only that they failed (jax-js) or how (TF.js reads a null adapter).
+// Why a peer's WebGPU backend cannot start here, in words a user can act on: the peers' own
+// messages say only that they failed (jax-js) or how (TF.js reads a null adapter), so the
+// reason is sigmoid-core's own, from the device acquisition its engine makes (src/webgpu/device.ts:
+// an insecure context, no navigator.gpu, no adapter, a failed device, with browser or Node advice).
+import { BackendUnavailableError, createEngine } from '../../src/index.js';
 
-/** Why this page or process has no WebGPU adapter, or null when it has one. */
+/** Why there is no WebGPU device here, or null when there is one. */
 export async function webgpuAbsentReason(): Promise<string | null> {
-  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-  if (gpu === undefined) return 'this browser exposes no WebGPU (navigator.gpu is missing)';
-  if ((await gpu.requestAdapter().catch(() => null)) !== null) return null;
-  return 'navigator.gpu.requestAdapter() gives no adapter here (WebGPU is off: Chromium on Linux needs --enable-unsafe-webgpu)';
+  try {
+    (await createEngine({ backend: 'webgpu', log: null })).destroy();
+    return null;
+  } catch (err) {
+    return err instanceof BackendUnavailableError ? err.message : `WebGPU could not start (${String(err)})`;
+  }
 }

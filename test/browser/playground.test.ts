@@ -822,7 +822,7 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expectNoErrors(w);
   }, 60_000);
 
-  it('without WebGPU: a model that diverges in the epoch\'s last step is reported by its validation loss, not one epoch later', async () => {
+  it('without WebGPU: a model that diverges in the epoch\'s last step is reported by its validation loss, not one epoch later; the Steps queued behind it do not run', async () => {
     const w = cpuPlayground();
     const { page } = w;
     // One batch an epoch: the loss is measured before the update that blows up, the validation loss after it.
@@ -831,9 +831,10 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await setInput(page, '#batch', '100000');
     await setInput(page, '#lr', '1e30');
     await settled(page);
-    await press(page, '#step');
+    await pressAll(page, ['step', 'step', 'step']); // the later two ran on, adding NaN epochs
     await settled(page);
     const s = await snapshot(page);
+    expect(s.epochs).toHaveLength(1);
     expect(Number.isFinite(s.epochs[0]!.loss)).toBe(true);
     expect(await message(page)).toMatch(/^training diverged at epoch 1: the validation loss is (NaN|-?Infinity); lower the learning rate/);
     expect(s.boundary?.epoch, 'the boundary kept').toBe(0);
@@ -893,10 +894,8 @@ describe('training playground (examples/web) in headless Chromium', () => {
     const { page } = w;
     await setInput(page, '#hidden', Array(40).fill('8').join(','));
     await settled(page);
-    const t0 = Date.now();
     await press(page, '#step');
     await settled(page, 30_000);
-    const ms = Date.now() - t0;
     const s = await snapshot(page);
     const norms = s.epochs[0]!.gradNorms;
     const positive = norms.filter((g) => g > 0);
@@ -907,7 +906,6 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expect(plotted.map((v, i) => v === null && norms[i] === 0)).toEqual(norms.map((g) => g === 0));
     const shown = norms.flatMap((g, i) => (g > 0 ? [i] : []));
     expectClose(shown.map((i) => plotted[i]!), shown.map((i) => Math.log10(norms[i]!)), { rtol: 1e-12, label: 'log10 gradient norms as plotted' });
-    expect(ms, 'Step with the chart drawn').toBeLessThan(5_000);
     await setInput(page, '#hidden', '8');
     await settled(page);
     expectNoErrors(w);

@@ -802,6 +802,9 @@ const overflowGramCase: OpCase = {
       const rbf = { kernel: 'rbf', gamma: 1e-37 } as const;
       const gotR = await s.keep(engine.gram(s.t(xr, [2, 2]), s.t(yr, [2, 2]), rbf)).read();
       check(gotR, refGram(xr, yr, 2, 2, 2, { ...rbf, coef0: 1, degree: 3 }), [0, 1], 'gram rbf with an overflowing distance');
+      // γ = 1 saturates exp(−γ·s) long before float32 overflows: those entries are 0, exactly, on both backends.
+      const satR = await s.keep(engine.gram(s.t(xr, [2, 2]), s.t(yr, [2, 2]), { kernel: 'rbf', gamma: 1 })).read();
+      expectExactAt(satR, new Float32Array(4), [0, 1], 'gram rbf with an overflowing distance and a saturating γ');
       // projected-sigmoid: ⟨x₀, α⟩ = 2e38 + 2e38 − 2e38 − 2e38 overflows (true 0), ⟨x₁, α⟩ = 1e37.
       const xp = Float32Array.from([20, 20, 20, 20, 1, 0, 0, 0]);
       const alpha = [1e37, 1e37, -1e37, -1e37];

@@ -161,7 +161,6 @@ export function wireControls(h: Handlers): void {
   showKernel();
 }
 
-/** Enables the buttons that make sense while training or idle. */
 /**
  * Train and Step are off while training and once the model diverged (nothing but a Reset
  * helps it); Pause is on while training and while Steps run or wait.

@@ -488,7 +488,7 @@ async function start(): Promise<void> {
       stepsPending++;
       showButtons();
       void serial(async () => {
-        if (!built || superseded()) return;
+        if (!built || superseded() || diverged !== null) return; // a Step queued behind the one that diverged
         pg.state = 'stepping';
         showStatus();
         try {
