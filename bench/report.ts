@@ -2,11 +2,13 @@
 // and what every Node runner shares: where a results file goes, writing it, and the
 // process exit. The printed table comes from ./table.js (shared with the browser page).
 
+import * as fsPromises from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import { cpus, arch, platform, release, totalmem, type as osType } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { refuseStdout, UsageError } from '../src/cli/args.js';
-import { checkWritable, writeAtomic } from '../src/io/files.js';
+import { writeAtomic } from '../src/io/files.js';
+import { NAMES_FOLDER, namesFolder, whyUnwritable } from '../src/io/write-target.js';
 import type { AdapterInfoSummary, BackendKind, EngineLimits, Tiling } from '../src/index.js';
 import type { BuildInfo } from './build.js';
 import { type BackendId, parseBackends } from './ids.js';
@@ -75,18 +77,15 @@ export function backendsFlag(text: string): BackendId[] {
  */
 export async function prepareReportPath(path: string): Promise<string> {
   refuseStdout('out', path);
-  try {
-    await mkdir(dirname(path), { recursive: true });
-  } catch (err) {
-    throw new UsageError(`--out ${path}: cannot make its folder (${(err as Error).message})`);
-  }
+  const refuse = (why: string): never => {
+    throw new UsageError(`--out ${path}: ${why}`);
+  };
+  if (namesFolder(path)) refuse(NAMES_FOLDER); // before mkdir makes it
+  await mkdir(dirname(path), { recursive: true }).catch((err: Error) => refuse(`cannot make its folder (${err.message})`));
   // The checks of the write itself: a folder that exists may still take no new file
   // (read-only, another user's, /proc), which mkdir does not tell.
-  try {
-    await checkWritable(path);
-  } catch (err) {
-    throw new UsageError(`--out ${(err as Error).message.replace(/^cannot write /, '')}`);
-  }
+  const why = await whyUnwritable(fsPromises, path);
+  if (why !== null) refuse(why);
   return path;
 }
 

@@ -7,10 +7,10 @@ import { chmodSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, 
 import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { AtomicFile, writeAtomic } from '../src/io/files.js';
 import { tempPath } from '../src/io/temp-files.js';
-import { whyUnwritable } from '../src/io/write-target.js';
+import { openInPlace, type TargetFs, whyUnwritable, type WriteCheckFs, writeTarget } from '../src/io/write-target.js';
 import { checkpointStore } from '../src/nn/index.js';
 
 const WINDOWS = process.platform === 'win32';
@@ -143,6 +143,87 @@ describe.skipIf(WINDOWS)('whyUnwritable: the checks before long work agree with 
     writeFileSync(join(sub, 'f'), '');
     expect(await whyUnwritable(fsp, sub)).toBe('it is a folder; give a file name');
     expect(await whyUnwritable(fsp, `${sub}/x/`)).toBe('it names a folder (ends in a slash); give a file name');
-    expect(await whyUnwritable(fsp, join(sub, 'f', 'x.json'))).toBe(`its folder ${join(sub, 'f')}/ cannot be read (ENOTDIR)`);
+    expect(await whyUnwritable(fsp, join(sub, 'f', 'x.json'))).toBe(`${join(sub, 'f')}/ is not a folder (or a part of it is a file)`);
+  });
+});
+
+/**
+ * A file system of `entries` (path → owner, and a link's target or a kind) in folders of
+ * `folders` (path with its trailing '/' → mode and owner), for the sticky-folder rules
+ * without root (which a real test needs to give a file another owner).
+ */
+function fakeFs(entries: Record<string, { uid: number; link?: string; kind?: 'file' | 'fifo' }>, folders: Record<string, { mode: number; uid: number }>): WriteCheckFs {
+  const missing = (p: string) => Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+  const stats = (uid: number, kind: 'file' | 'fifo' | 'link' | 'folder', mode = 0) => ({
+    uid, mode, isSymbolicLink: () => kind === 'link', isFile: () => kind === 'file', isDirectory: () => kind === 'folder',
+  });
+  return {
+    lstat: async (p: string) => {
+      const e = entries[p];
+      if (!e) throw missing(p);
+      return stats(e.uid, e.link !== undefined ? 'link' : e.kind ?? 'file');
+    },
+    readlink: async (p: string) => entries[p]!.link!,
+    stat: async (p: string) => {
+      const f = folders[p];
+      if (f) return stats(f.uid, 'folder', f.mode);
+      const e = entries[p];
+      if (!e || e.link !== undefined) throw missing(p);
+      return stats(e.uid, e.kind ?? 'file');
+    },
+    open: async () => ({ close: async () => {} }),
+    unlink: async () => {},
+    access: async () => {},
+    constants: fsp.constants,
+  } as unknown as WriteCheckFs;
+}
+
+describe.skipIf(WINDOWS)("the sticky-folder rules (Linux's protected_symlinks and protected_fifos)", () => {
+  const me = 1000;
+  const owner = 2000; // the shared folder's
+  const other = 3000;
+  const STICKY = { mode: 0o41777, uid: owner };
+  afterEach(() => vi.restoreAllMocks());
+
+  it("follows our link and the folder owner's there, not another user's; elsewhere any link", async () => {
+    vi.spyOn(process, 'geteuid').mockReturnValue(me);
+    const target = (folder: { mode: number; uid: number }, uid: number) =>
+      writeTarget(fakeFs({ '/s/l': { uid, link: '/d/f' }, '/d/f': { uid: other } }, { '/s/': folder, '/d/': { mode: 0o40755, uid: 0 } }) as TargetFs, '/s/l');
+    await expect(target(STICKY, me)).resolves.toEqual({ path: '/d/f', atomic: true });
+    await expect(target(STICKY, owner)).resolves.toEqual({ path: '/d/f', atomic: true });
+    await expect(target(STICKY, other)).rejects.toThrow("another user's symbolic link in a shared folder (sticky and world-writable): not followed");
+    await expect(target({ mode: 0o40777, uid: owner }, other)).resolves.toEqual({ path: '/d/f', atomic: true }); // not sticky
+    await expect(target({ mode: 0o41755, uid: owner }, other)).resolves.toEqual({ path: '/d/f', atomic: true }); // not world-writable
+  });
+
+  it("names a refused link further down a chain; refuses another user's FIFO there, not ours", async () => {
+    vi.spyOn(process, 'geteuid').mockReturnValue(me);
+    const folders = { '/d/': { mode: 0o40755, uid: 0 }, '/s/': STICKY };
+    await expect(writeTarget(fakeFs({ '/d/a': { uid: me, link: '/s/b' }, '/s/b': { uid: other, link: '/d/f' } }, folders) as TargetFs, '/d/a'))
+      .rejects.toThrow("another user's symbolic link /s/b in a shared folder");
+    await expect(writeTarget(fakeFs({ '/s/p': { uid: other, kind: 'fifo' } }, folders) as TargetFs, '/s/p'))
+      .rejects.toThrow("another user's FIFO or device in a shared folder (sticky and world-writable): not written");
+    await expect(writeTarget(fakeFs({ '/s/p': { uid: me, kind: 'fifo' } }, folders) as TargetFs, '/s/p')).resolves.toEqual({ path: '/s/p', atomic: false });
+  });
+
+  it("an existing file of another user there cannot be replaced but by root: refused before the work (the rename failed after it)", async () => {
+    const fs = fakeFs({ '/s/out.json': { uid: other } }, { '/s/': STICKY });
+    vi.spyOn(process, 'geteuid').mockReturnValue(me);
+    expect(await whyUnwritable(fs, '/s/out.json')).toBe("it is another user's file in a shared folder (sticky and world-writable): it cannot be replaced");
+    expect(await whyUnwritable(fakeFs({ '/s/out.json': { uid: me } }, { '/s/': STICKY }), '/s/out.json')).toBeNull();
+    vi.spyOn(process, 'geteuid').mockReturnValue(0);
+    expect(await whyUnwritable(fs, '/s/out.json')).toBeNull();
+  });
+});
+
+describe.skipIf(WINDOWS)('openInPlace', () => {
+  it('opens /dev/null; refuses a link (not followed) and a regular file (the target swapped after the check), truncating nothing', async () => {
+    await (await openInPlace(fsp, '/dev/null')).close();
+    const sub = mkdtempSync(join(dir, 'in-place-'));
+    writeFileSync(join(sub, 'f'), 'keep');
+    symlinkSync(join(sub, 'f'), join(sub, 'l'));
+    await expect(openInPlace(fsp, join(sub, 'f'))).rejects.toThrow(/became a regular file after it was checked/);
+    await expect(openInPlace(fsp, join(sub, 'l'))).rejects.toThrow(/ELOOP/);
+    expect(readFileSync(join(sub, 'f'), 'latin1')).toBe('keep');
   });
 });

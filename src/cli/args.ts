@@ -169,7 +169,7 @@ export function refuseStdout(name: string, path: string): void {
 /**
  * An output file flag (e.g. --out), checked before any work: '-' (the usual name for standard
  * output) is a usage error, since outputs are written whole or not at all, so only to files;
- * then checkWritable (a missing directory, a directory); and an output that is one of the
+ * then checkWritable (a missing folder, a folder, a folder that takes no new file, a refused link); and an output that is one of the
  * command's input files (`inputs`: flag name → path), which would be overwritten, is a usage error.
  */
 export async function outputFlag(name: string, path: string, inputs: Record<string, string | undefined> = {}): Promise<string> {

@@ -3,10 +3,9 @@
 // File-system failures become a FileError whose message names the file and the cause.
 
 import { access, constants, type FileHandle, lstat, open, readdir, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { SigmoidCoreError } from '../errors.js';
 import { removeStaleTemps, tempPath } from './temp-files.js';
-import { whyUnwritable, writeTarget } from './write-target.js';
+import { openInPlace, whyUnwritable, writeTarget } from './write-target.js';
 
 /** A file could not be read or written. */
 export class FileError extends SigmoidCoreError {
@@ -51,7 +50,7 @@ export class AtomicFile {
   static async create(path: string): Promise<AtomicFile> {
     try {
       const target = await writeTarget({ lstat, readlink, stat }, path);
-      if (!target.atomic) return new AtomicFile(path, target.path, null, await open(target.path, 'w'));
+      if (!target.atomic) return new AtomicFile(path, target.path, null, await openInPlace({ open, constants }, target.path));
       await removeStaleTemps({ readdir, lstat, unlink }, target.path).catch(() => {}); // best effort: never fails a write
       const tmp = tempPath(target.path);
       return new AtomicFile(path, target.path, tmp, await open(tmp, 'wx'));
@@ -115,8 +114,8 @@ function fileError(what: string, path: string, err: unknown, subject = path): Fi
   const reasons: Record<string, string> = {
     ENOENT: `${subject} does not exist`,
     EACCES: 'permission denied',
-    EISDIR: `${path} is a directory`,
-    ENOTDIR: `a part of the path ${path} is not a directory`,
+    EISDIR: `${path} is a folder`,
+    ENOTDIR: `a part of the path ${path} is not a folder`,
     ENOSPC: 'no space left on the device',
     EROFS: 'read-only file system',
   };

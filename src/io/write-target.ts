@@ -2,12 +2,16 @@
 // (files.ts), the benchmarks' reports and checkpoint files (nn/checkpoint-store.ts). Node only
 // at run time, with the file system passed in (as temp-files.ts, for browser bundles).
 // - A symbolic link is followed to the file it names, which need not exist yet (a rename over
-//   the link would replace the link with a plain file), except another user's link in a
-//   sticky world-writable folder such as /tmp, as Linux's fs.protected_symlinks refuses it:
-//   there it could point a write at any file (as root, /etc/passwd).
+//   the link would replace the link with a plain file).
 // - An existing target that is not a regular file (/dev/null, a FIFO, a terminal) is written
-//   in place: a rename would replace it, and as root even /dev/null became a plain file. A FIFO
-//   with no reader makes that write wait for one, as the shell's `>` does.
+//   in place (openInPlace): a rename would replace it, and as root even /dev/null became a
+//   plain file. A FIFO with no reader makes that write wait for one, as the shell's `>` does.
+// - In a sticky world-writable folder such as /tmp, another user's link is not followed and
+//   another user's FIFO or device is not written, as Linux's fs.protected_symlinks and
+//   protected_fifos refuse them: a planted link could point the write at any file (as root,
+//   /etc/passwd), a planted FIFO would hand the output to its owner. The link is read here, not
+//   by the kernel, so its rule is applied here; and openInPlace opens without following a link
+//   or creating a file, so swapping the target for a link after the check writes nothing.
 
 import { dirAndBase, tempPath } from './temp-files.js';
 
@@ -21,35 +25,75 @@ export type WriteCheckFs = TargetFs & Pick<FsPromises, 'open' | 'unlink' | 'acce
 /** Links followed before a write gives up (Linux's own limit). */
 const MAX_LINK_HOPS = 40;
 
+const windows = (): boolean => globalThis.process.platform === 'win32';
+
 function isAbsolute(path: string): boolean {
-  return path.startsWith('/') || (globalThis.process.platform === 'win32' && /^([A-Za-z]:)?[\\/]/.test(path));
+  return path.startsWith('/') || (windows() && /^([A-Za-z]:)?[\\/]/.test(path));
 }
 
-/** Refuses another user's link in a sticky world-writable folder (fs.protected_symlinks' rule). */
-async function checkLinkOwner(fs: TargetFs, link: string, linkUid: number): Promise<void> {
-  const uid = globalThis.process.geteuid?.();
-  if (uid === undefined) return; // Windows: no such folders
-  const folder = await fs.stat(dirAndBase(link)[0] || '.');
-  if ((folder.mode & 0o1002) !== 0o1002 || linkUid === uid || linkUid === folder.uid) return;
-  throw new Error(`${link} is another user's symbolic link in a shared folder (sticky and world-writable): not followed`);
+/** whyUnwritable's reason for a path that namesFolder. */
+export const NAMES_FOLDER = 'it names a folder (ends in a slash); give a file name';
+
+/** The path ends in a folder separator ('\\' on Windows only, as dirAndBase). */
+export function namesFolder(path: string): boolean {
+  return path.endsWith('/') || (windows() && path.endsWith('\\'));
 }
+
+/**
+ * Whether `path`, owned by `uid`, is another user's entry in a sticky world-writable folder:
+ * not ours (the effective user's) and not the folder owner's, the rule of Linux's
+ * protected_symlinks and protected_fifos. Never on Windows (no such folders).
+ */
+async function foreignInSharedFolder(fs: TargetFs, path: string, uid: number): Promise<boolean> {
+  const me = globalThis.process.geteuid?.();
+  if (me === undefined) return false;
+  const folder = await fs.stat(dirAndBase(path)[0] || '.');
+  return (folder.mode & 0o1002) === 0o1002 && uid !== me && uid !== folder.uid;
+}
+
+const SHARED = 'in a shared folder (sticky and world-writable)';
 
 /**
  * What a write to `path` goes to: the file at the end of its symbolic links (see the header),
  * and `atomic` false for an existing target written in place. A folder stays atomic: its
- * checks and rename fail naming it. Throws (a plain Error) on a loop or a refused link.
+ * checks and rename fail naming it. Throws a plain Error, whose message names no path but a
+ * link's other than `path`, on a loop or a refused link or target.
  */
 export async function writeTarget(fs: TargetFs, path: string): Promise<{ path: string; atomic: boolean }> {
   let p = path;
+  const named = (what: string): string => (p === path ? what : `${what} ${p}`);
   for (let hops = 0; ; hops++) {
     const st = await fs.lstat(p).catch(() => null);
     if (st === null) return { path: p, atomic: true }; // a new file, perhaps a dangling link's
-    if (!st.isSymbolicLink()) return { path: p, atomic: st.isFile() || st.isDirectory() };
-    if (hops === MAX_LINK_HOPS) throw new Error(`${path}: too many levels of symbolic links`);
-    await checkLinkOwner(fs, p, st.uid);
+    if (!st.isSymbolicLink()) {
+      const atomic = st.isFile() || st.isDirectory();
+      if (!atomic && (await foreignInSharedFolder(fs, p, st.uid))) {
+        throw new Error(`${named("another user's FIFO or device")} ${SHARED}: not written`);
+      }
+      return { path: p, atomic };
+    }
+    if (hops === MAX_LINK_HOPS) throw new Error('too many levels of symbolic links');
+    if (await foreignInSharedFolder(fs, p, st.uid)) throw new Error(`${named("another user's symbolic link")} ${SHARED}: not followed`);
     const to = await fs.readlink(p);
     p = isAbsolute(to) ? to : dirAndBase(p)[0] + to;
   }
+}
+
+/**
+ * Opens writeTarget's in-place target for writing: not following a link, not creating or
+ * truncating a file, and refusing a regular file (the target was swapped after the check).
+ */
+export async function openInPlace(
+  fs: Pick<FsPromises, 'open' | 'constants'>, path: string,
+): Promise<Awaited<ReturnType<FsPromises['open']>>> {
+  const fh = await fs.open(path, fs.constants.O_WRONLY | (fs.constants.O_NOFOLLOW ?? 0));
+  try {
+    if ((await fh.stat()).isFile()) throw new Error(`${path} became a regular file after it was checked: not written`);
+  } catch (err) {
+    await fh.close().catch(() => {});
+    throw err;
+  }
+  return fh;
 }
 
 function reason(err: unknown): string {
@@ -60,11 +104,12 @@ function reason(err: unknown): string {
 /**
  * Why a write to `path` would fail, found before any long work, or null: it names a folder;
  * its folder is missing or not a folder; the folder takes no new file (read-only, another
- * user's, /proc: the temp file the write makes there is created and removed now); a link
- * cannot be followed; a target written in place takes no writes.
+ * user's, /proc: the temp file the write makes there is created and removed now); the file is
+ * another user's in a sticky folder (the rename would fail); a link or an in-place target is
+ * refused (writeTarget), or the in-place target takes no writes.
  */
 export async function whyUnwritable(fs: WriteCheckFs, path: string): Promise<string | null> {
-  if (/[/\\]$/.test(path)) return 'it names a folder (ends in a slash); give a file name';
+  if (namesFolder(path)) return NAMES_FOLDER;
   let target: { path: string; atomic: boolean };
   try {
     target = await writeTarget(fs, path);
@@ -72,11 +117,17 @@ export async function whyUnwritable(fs: WriteCheckFs, path: string): Promise<str
     return (err as Error).message;
   }
   if (!target.atomic) return fs.access(target.path, fs.constants.W_OK).then(() => null, (err: unknown) => `${target.path} takes no writes (${reason(err)})`);
-  if ((await fs.stat(target.path).catch(() => null))?.isDirectory()) return 'it is a folder; give a file name';
+  const existing = await fs.stat(target.path).catch(() => null);
+  if (existing?.isDirectory()) return 'it is a folder; give a file name';
   const folder = dirAndBase(target.path)[0] || '.';
   const st = await fs.stat(folder).catch((err: unknown) => reason(err));
-  if (typeof st === 'string') return st === 'ENOENT' ? `its folder ${folder} does not exist` : `its folder ${folder} cannot be read (${st})`;
-  if (!st.isDirectory()) return `${folder} is not a folder`;
+  if (st === 'ENOENT') return `its folder ${folder} does not exist`;
+  if (st === 'ENOTDIR') return `${folder} is not a folder (or a part of it is a file)`;
+  if (typeof st === 'string') return `its folder ${folder} cannot be read (${st})`;
+  // Only root or the owner of a file (or of the folder) may rename over it in a sticky folder.
+  if (existing !== null && globalThis.process.geteuid?.() !== 0 && (await foreignInSharedFolder(fs, target.path, existing.uid))) {
+    return `it is another user's file ${SHARED}: it cannot be replaced`;
+  }
   const tmp = tempPath(target.path);
   try {
     await (await fs.open(tmp, 'wx')).close();

@@ -16,7 +16,7 @@
 
 import { SigmoidCoreError, ValueError } from '../errors.js';
 import { removeStaleTemps, tempPath } from '../io/temp-files.js';
-import { whyUnwritable, writeTarget } from '../io/write-target.js';
+import { openInPlace, whyUnwritable, writeTarget } from '../io/write-target.js';
 import { importNodeOnly, inNode } from '../node-only.js';
 import { insecureContext } from '../secure-context.js';
 import { describeValue } from '../validate.js';
@@ -115,7 +115,7 @@ export class NodeFileStore implements CheckpointStore {
         await removeStaleTemps(fs, target.path).catch(() => {}); // best effort: never fails a write
       }
       tmp = target.atomic ? tempPath(target.path) : null;
-      fh = await (tmp === null ? fs.open(target.path, 'w') : fs.open(tmp, 'wx'));
+      fh = await (tmp === null ? openInPlace(fs, target.path) : fs.open(tmp, 'wx'));
       await fh.writeFile(bytes);
       if (tmp !== null) await fh.sync();
       await fh.close();
