@@ -914,6 +914,24 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expectNoErrors(w);
   }, 60_000);
 
+  it('without WebGPU: a network too large for the CPU says so when it is built (100 × 1024 took 79 s a Step with no word)', async () => {
+    const w = cpuPlayground();
+    const { page } = w;
+    await page.select('#dataset', 'digits');
+    await setInput(page, '#hidden', Array(16).fill('1024').join(','));
+    await settled(page);
+    const s = await snapshot(page);
+    const params = 64 * 1024 + 1024 + 15 * (1024 * 1024 + 1024) + 1024 * 10 + 10;
+    const rows = s.dataset!.trainRows;
+    expect(await message(page)).toBe(`a large network for the CPU: ${params.toLocaleString('en')} parameters, about ` +
+      `${((6 * params * rows) / 1e9).toFixed(0)} GFLOP an epoch of ${rows.toLocaleString('en')} rows (seconds to minutes each); Pause stops it between batches`);
+    await setInput(page, '#hidden', '8');
+    await page.select('#dataset', 'xor');
+    await settled(page);
+    expect(await message(page)).toBe('');
+    expectNoErrors(w);
+  }, 60_000);
+
   it('without WebGPU: a Reset pressed while training computes no decision boundary for the model it discards', async () => {
     const w = cpuPlayground();
     const { page } = w;

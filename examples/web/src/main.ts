@@ -18,7 +18,7 @@ import {
 } from './controls.js';
 import { type Dataset, loadDataset } from './datasets.js';
 import { GramView, type GramState } from './gram-view.js';
-import { type Built, buildModel } from './model.js';
+import { type Built, buildModel, sizeNotice } from './model.js';
 import { SpeedMeter } from './speed.js';
 
 export interface PlaygroundState {
@@ -335,6 +335,8 @@ async function rebuild(): Promise<boolean> {
   valid = trainRows < d.rows ? { x: rowsOf(trainRows, d.rows), y: y.slice(trainRows) as number[] | number[][] } : null;
   pg.dataset = datasetInfo(d, trainRows);
   charts = new Charts($('charts'), built.model.denseLayers, built.alphaLayers);
+  const heavy = sizeNotice(built.model, engine.backend, trainRows);
+  if (heavy !== null) showMessage(heavy);
   if (d.extent) await updateBoundary();
   else {
     boundary.draw(d, trainRows);

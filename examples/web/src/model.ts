@@ -71,6 +71,22 @@ export function buildModel(engine: Engine, data: Dataset, c: ModelConfig): Built
   };
 }
 
+/** Work per epoch (forward and backward: about 6 operations a parameter a row) past which the CPU takes many seconds. */
+const CPU_HEAVY_OPS = 1e11;
+
+/**
+ * A notice for a network whose epoch takes the CPU backend many seconds (100 layers of 1024
+ * on the digits: 79 s a Step, with no word before it), or null.
+ */
+export function sizeNotice(model: Sequential, backend: 'webgpu' | 'cpu', trainRows: number): string | null {
+  if (backend !== 'cpu') return null;
+  const params = model.parameters().reduce((n, p) => n + p.tensor.size, 0);
+  const ops = 6 * params * trainRows;
+  if (ops < CPU_HEAVY_OPS) return null;
+  return `a large network for the CPU: ${params.toLocaleString('en')} parameters, about ${(ops / 1e9).toFixed(0)} GFLOP an epoch ` +
+    `of ${trainRows.toLocaleString('en')} rows (seconds to minutes each); Pause stops it between batches`;
+}
+
 /** Parses "8,8" (or "" / "none" for no hidden layer) into layer widths. */
 export function parseHidden(text: string): number[] {
   const t = text.trim();
