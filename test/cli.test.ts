@@ -1,12 +1,13 @@
 // The built `sigmoid-core` binary (dist/cli.js, made by `npm test`'s build step), run as a
 // child process: `gram` on real data (UCI digits) on both backends against float64,
 // error cases (bad cell, width mismatch, bad flags) and `info --json`.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, expectOneLineError, requireBuiltCli, ROOT } from './helpers/cli.js';
+import { childOptions, CLI, cli, expectOneLineError, requireBuiltCli, ROOT } from './helpers/cli.js';
 import { expectClose } from './helpers/expectClose.js';
 import { refGram } from './helpers/reference.js';
 
@@ -285,6 +286,32 @@ describe('sigmoid-core info, help and usage', () => {
     expect(g.backend).toBe('webgpu');
     expect(typeof g.adapter.vendor).toBe('string');
     expect(typeof g.adapter.isFallbackAdapter).toBe('boolean');
+  });
+
+  it('SIGINT or SIGTERM mid-write: exit 128 + n, one line saying so, and no partial output or temp file left (a 188 MB temp file stayed)', async () => {
+    // 2500 × 4 random rows: K is 6.25 M entries, written band by band for a few seconds.
+    const rows = Array.from({ length: 2500 }, (_, i) => [1, 2, 3, 4].map((k) => Math.sin(i * k * 0.37).toFixed(5)).join(','));
+    await writeFile(join(dir, 'Xbig.csv'), `${rows.join('\n')}\n`);
+    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      const sub = await mkdtemp(join(dir, 'signal-'));
+      const child = spawn(process.execPath, [CLI, 'gram', '--x', join(dir, 'Xbig.csv'), '--out', join(sub, 'K.csv'), '--backend', 'cpu'], childOptions());
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => void (stderr += b.toString()));
+      const exited = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+      const deadline = Date.now() + 60_000;
+      while ((await readdir(sub)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(await readdir(sub), 'the temp file the write goes through').toHaveLength(1);
+      child.kill(signal);
+      expect(await exited, stderr).toBe(code);
+      expect(stderr.trim().split('\n').at(-1)).toBe(`sigmoid-core: interrupted by ${signal}; the output being written was not written`);
+      expect(await readdir(sub)).toEqual([]);
+    }
+  }, 120_000);
+
+  it('a reader that closes the pipe early ends the output quietly (it was a Node stack trace for EPIPE)', () => {
+    // `true` exits long before node has started, so the help text meets a closed pipe.
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" --help | true; echo "exit $\{PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
+    expect(r.stderr).toBe('exit 0\n');
   });
 
   it('--quiet: gram and info write nothing to stderr (the notices, progress and summary show without it)', async () => {

@@ -191,8 +191,9 @@ describe('save → predict round trips', () => {
     expect(rr.train.accuracy).toBeNull();
     expect(rr.train.loss).toBeLessThan(0.02);
     const out3 = join(dir, 'reg-preds.csv');
-    const v = await cli('predict', '--model', regModel, '--data', join(dir, 'reg.csv'), '--out', out3, '--backend', 'cpu');
+    const v = await cli('predict', '--model', regModel, '--data', join(dir, 'reg.csv'), '--out', out3, '--backend', 'cpu', '--quiet');
     expect(v.code, v.stderr).toBe(0);
+    expect(v.stderr, 'predict --quiet').toBe(''); // it printed "200 values → …" regardless
     const vals = rowsOf(await readFile(out3, 'utf8'));
     expect(vals[0]).toEqual(['target']);
     vals.slice(1).forEach((row, i) => expect(Math.abs(Number(row[0]) - Number(reg[i + 1]!.split(',')[1]))).toBeLessThan(0.5));
@@ -455,5 +456,25 @@ describe('train and predict errors', () => {
     expect(th.stdout).toMatch(/--test-split F/);
     // The split is stratified for a classification only; the help says what a regression gets.
     expect(th.stdout).toMatch(/--test-split F +.*seeded; stratified by class \(classification\) or random \(regression\)$/m);
+  });
+});
+
+describe('train: regression targets past float32', () => {
+  it('targets whose squared errors overflow a batch are refused before training, saying to rescale them (the advice was a lower --lr)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-bigy-'));
+    try {
+      // 40 rows, y = 1e19..4.9e19: one batch's Σ y² passes float32's 3.4e38 (y² alone does not).
+      const rows = Array.from({ length: 40 }, (_, i) => `${(i / 40).toFixed(3)},${((1 + i / 10) * 1e19).toExponential(3)}`);
+      await writeFile(join(dir, 'y.csv'), `a,y\n${rows.join('\n')}\n`);
+      const r = await cli('train', '--train', join(dir, 'y.csv'), '--label', 'y', '--task', 'regression', '--backend', 'cpu');
+      expect(r.code).toBe(1);
+      expectOneLineError(r, /^sigmoid-core: the targets of --label y reach 4\.90e\+19: a batch's squared errors overflow float32 \(3\.4e38\) from the first step; divide the column by a power of ten/);
+      // A tenth of them train: 1e18..4.9e18 (a batch's Σ y² ≈ 2e38).
+      await writeFile(join(dir, 'y10.csv'), `a,y\n${rows.map((l) => l.replace(/e\+19$/, 'e+18')).join('\n')}\n`);
+      const ok = await cli('train', '--train', join(dir, 'y10.csv'), '--label', 'y', '--task', 'regression', '--epochs', '1', '--batch-size', '8', '--backend', 'cpu', '--quiet');
+      expect(ok.code, ok.stderr).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,6 +3,7 @@
 // `sigmoid-core: <message>`; a stack trace only for errors that are not ours (bugs).
 
 import { SigmoidCoreError } from '../errors.js';
+import { removeOpenTemps } from '../io/files.js';
 import { type Command, formatFlags, type Io, parseFlags, UsageError } from './args.js';
 import { gramCommand } from './gram.js';
 import { infoCommand } from './info.js';
@@ -85,6 +86,22 @@ const stdio: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 };
+
+// A reader that closed the pipe (`| head`) ends the output: exit quietly, not with Node's
+// stack trace for an unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
+}
+
+// Ctrl-C or a kill mid-run: the outputs being written are dropped (their temp files removed;
+// each target stays as it was) and the exit code says which signal (128 + its number).
+for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15]] as const) {
+  process.once(signal, () => {
+    const dropped = removeOpenTemps().length;
+    process.stderr.write(`sigmoid-core: interrupted by ${signal}${dropped > 0 ? '; the output being written was not written' : ''}\n`);
+    process.exit(128 + number);
+  });
+}
 
 // Exit explicitly once stdout and stderr are flushed: a WebGPU instance (Dawn) may keep the
 // event loop alive after the engine is destroyed.

@@ -130,7 +130,7 @@ export const predictCommand: Command<typeof flags> = {
     const bad = values.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new ValueError(`the prediction for row ${Math.floor(bad / cols)} (0-based) is ${values[bad]}; nothing was written`);
     await writeAtomic(outPath, csvChunks(values, rows, cols, header, { exactCols: task === 'classification' ? 1 : 0 }));
-    io.err(`${plural(rows, task === 'classification' ? 'class label' : 'value')}${proba ? ' and probabilities' : ''} → ${outPath}`);
+    notice(`${plural(rows, task === 'classification' ? 'class label' : 'value')}${proba ? ' and probabilities' : ''} → ${outPath}`);
   },
 };
 

@@ -13,6 +13,7 @@ import type { Task } from '../data/labels.js';
 import type { Standardizer } from '../data/standardize.js';
 import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
+import { MAX_FLOAT32 } from '../validate.js';
 import { writeAtomic } from '../io/files.js';
 import { HIDDEN_ACTIVATIONS, type HiddenActivation, mlpLayers } from '../nn/layers.js';
 import { adam, sgd } from '../nn/optimizers.js';
@@ -134,6 +135,7 @@ export const trainCommand: Command<typeof flags> = {
     };
     const yTrain = targets(yTrainIdx, yTrainVal);
     const yTest = xTest ? targets(yTestIdx, yTestVal) : null;
+    for (const y of [yTrainVal, yTestVal]) if (y !== null) checkTargetScale(y, o.batchSize, f.label!);
     const layers = mlpLayers(xTrain.cols, o.hidden, outputs, { activation: o.activation, alpha: o.alpha, learnAlpha: o.learnAlpha });
     const task = labels.task;
     notice(
@@ -265,6 +267,22 @@ function hiddenFlag(text: string): number[] {
 }
 
 // ---- model ----------------------------------------------------------------------------------
+
+/**
+ * Refuses regression targets whose squared errors overflow float32 within one batch's mse
+ * (the predictions start near 0, so an error is about its target): the loss would be Infinity
+ * from the first step, where the divergence advice (a lower --lr, --standardize) cannot help.
+ */
+function checkTargetScale(y: Float32Array, batchSize: number, label: string): void {
+  const squares = Float64Array.from(y, (v) => v * v).sort().reverse();
+  let sum = 0;
+  for (let i = 0; i < Math.min(batchSize, squares.length); i++) sum += squares[i]!;
+  if (sum <= MAX_FLOAT32) return;
+  throw new ValueError(
+    `the targets of --label ${label} reach ${Math.sqrt(squares[0]!).toPrecision(3)}: a batch's squared errors overflow float32 (3.4e38) ` +
+      'from the first step; divide the column by a power of ten before training',
+  );
+}
 
 function resolveLoss(choice: (typeof LOSSES)[number], task: Task, classes: number): { loss: LossKind; outputs: number } {
   if (task === 'regression') {

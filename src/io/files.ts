@@ -2,6 +2,8 @@
 // file in the same directory, then a rename), so a failed run never leaves a partial output.
 // File-system failures become a FileError whose message names the file and the cause.
 
+import { constants as bufferConstants } from 'node:buffer';
+import { unlinkSync } from 'node:fs';
 import { access, constants, type FileHandle, lstat, open, readdir, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
 import { SigmoidCoreError } from '../errors.js';
 import { removeStaleTemps, tempPath } from './temp-files.js';
@@ -16,6 +18,11 @@ export async function readText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
+    // Node reads a text file into one string, and a string holds at most MAX_STRING_LENGTH
+    // characters (2^29 − 24 in Node 20: about 512 MiB of CSV); past it "Invalid string length".
+    if (err instanceof RangeError) {
+      throw new FileError(`cannot read ${path}: it holds more than ${MAX_STRING_LENGTH.toLocaleString('en')} characters, the most one string can (about ${Math.floor(MAX_STRING_LENGTH / 2 ** 20)} MiB); split it into smaller files`);
+    }
     throw fileError('cannot read', path, err);
   }
 }
@@ -40,11 +47,37 @@ export async function sameFile(a: string, b: string): Promise<boolean> {
  * is not a regular file (/dev/null) is written in place, with no temp file (writeTarget).
  * Errors become FileErrors naming the path given.
  */
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
+
+/** Temp files of the AtomicFiles not yet committed or aborted (removeOpenTemps). */
+const openTemps = new Set<string>();
+
+/**
+ * Removes, synchronously, the temp files of the writes still in progress: for a signal
+ * handler about to exit (src/cli/main.ts), which leaves every target as it was. A killed
+ * writer's temp file otherwise stays for an hour (removeStaleTemps cannot tell its pid from
+ * another host's). Returns the targets whose write was dropped.
+ */
+export function removeOpenTemps(): string[] {
+  const dropped: string[] = [];
+  for (const tmp of openTemps) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    dropped.push(tmp);
+  }
+  openTemps.clear();
+  return dropped;
+}
+
 export class AtomicFile {
   #fh: FileHandle | null;
   /** `tmp`: the temp file, renamed over `target` by commit(); null when writing `target` in place. */
   private constructor(readonly path: string, readonly target: string, readonly tmp: string | null, fh: FileHandle) {
     this.#fh = fh;
+    if (tmp !== null) openTemps.add(tmp);
   }
 
   static async create(path: string): Promise<AtomicFile> {
@@ -78,6 +111,8 @@ export class AtomicFile {
     } catch (err) {
       if (this.tmp !== null) await unlink(this.tmp).catch(() => {});
       throw err instanceof SigmoidCoreError ? err : fileError('cannot write', this.path, err);
+    } finally {
+      if (this.tmp !== null) openTemps.delete(this.tmp);
     }
   }
 
@@ -86,6 +121,7 @@ export class AtomicFile {
     this.#fh = null;
     await fh?.close().catch(() => {});
     if (this.tmp !== null) await unlink(this.tmp).catch(() => {});
+    if (this.tmp !== null) openTemps.delete(this.tmp);
   }
 }
 
