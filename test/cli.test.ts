@@ -346,5 +346,14 @@ describe('sigmoid-core info, help and usage', () => {
     const unknown = await cli('nope');
     expect(unknown.code).toBe(2);
     expectOneLineError(unknown, /unknown command "nope"/);
+    // `help bogus` printed the general usage and exited 0; extra words after --version were ignored.
+    const helpUnknown = await cli('help', 'bogus');
+    expect(helpUnknown.code).toBe(2);
+    expectOneLineError(helpUnknown, /unknown command "bogus"; commands: info, gram, train, predict, svm/);
+    expect((await cli('help', 'svm')).stdout).toMatch(/^usage: sigmoid-core svm /);
+    const versionExtra = await cli('--version', 'extra');
+    expect(versionExtra.code).toBe(2);
+    expectOneLineError(versionExtra, /--version takes no arguments, got "extra"/);
+    expectOneLineError(await cli('help', 'gram', 'svm'), /help takes at most one command, got "gram" "svm"/);
   });
 });

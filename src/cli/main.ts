@@ -41,6 +41,15 @@ function commandHelp(name: string, cmd: Command): string {
   return [`usage: sigmoid-core ${cmd.usage}`, '', `${name}: ${cmd.summary}`, '', 'options:', formatFlags(cmd.flags)].join('\n');
 }
 
+/** The command `name`; a UsageError naming the commands for any other. */
+function command(name: string): Command {
+  const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (cmd === undefined) {
+    throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')} (see 'sigmoid-core --help')`);
+  }
+  return cmd;
+}
+
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
   try {
@@ -49,19 +58,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return 2;
     }
     if (name === '--help' || name === '-h' || name === 'help') {
-      const topic = rest[0];
-      const cmd = topic !== undefined && Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined;
-      io.out(cmd ? commandHelp(topic!, cmd) : usage());
+      const [topic, ...extra] = rest;
+      if (extra.length > 0) throw new UsageError(`${name} takes at most one command, got ${rest.map((a) => JSON.stringify(a)).join(' ')}`);
+      io.out(topic === undefined ? usage() : commandHelp(topic, command(topic)));
       return 0;
     }
     if (name === '--version' || name === '-v') {
+      if (rest.length > 0) throw new UsageError(`${name} takes no arguments, got ${rest.map((a) => JSON.stringify(a)).join(' ')}`);
       io.out(VERSION);
       return 0;
     }
-    const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-    if (cmd === undefined) {
-      throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')} (see 'sigmoid-core --help')`);
-    }
+    const cmd = command(name);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.out(commandHelp(name, cmd));
       return 0;
