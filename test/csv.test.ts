@@ -115,6 +115,23 @@ describe('readCsv', () => {
     expect(csvError('1,,2\n1,2,3\n').message).toBe('X.csv line 1, column 2: empty cell (expected a number)');
   });
 
+  it('a first line 0,1,…,n−1 (pandas\' header for unnamed columns, to_csv(index=False)) is refused, saying how to get through', () => {
+    const e = csvError('0,1,2\n1.5,2.5,3\n4,5,6\n');
+    expect([e.line, e.column]).toEqual([1, 1]);
+    expect(e.message).toMatch(/^X\.csv line 1 is 0, 1, 2: it looks like the header pandas' DataFrame\(X\)\.to_csv\(index=False\) writes/);
+    expect(e.message).toMatch(/header=False/);
+    expect(e.message).toMatch(/if line 1 is data, add a header row naming the columns/);
+    const wide = Array.from({ length: 65 }, (_, k) => k).join(',');
+    expect(csvError(`${wide}\n${wide}\n`).message).toMatch(/^X\.csv line 1 is 0, 1, …, 64: /);
+    // The ways through: a header row above it, or names that are not numbers (quoted numbers are names too).
+    expect(Array.from(readCsv('a,b,c\n0,1,2\n').data)).toEqual([0, 1, 2]);
+    expect(readCsv('"0","1"\n5,6\n').header).toEqual(['0', '1']);
+    // Other first rows of integers are data: not from 0, out of order, 0.0, one column, or the only line.
+    for (const data of ['1,2,3\n4,5,6\n', '0,2,1\n4,5,6\n', '0.0,1,2\n4,5,6\n', '0\n1\n', '0,1,2\n']) {
+      expect(readCsv(data).header).toBeNull();
+    }
+  });
+
   it('reports ragged rows', () => {
     const long = csvError('a,b,c\n1,2,3\n1,2,3\n1,2,3\n1,2,3,4\n');
     expect([long.line, long.column]).toEqual([5, 4]);

@@ -5,7 +5,8 @@
 // that writeCsv writes reads back as a header. Every error names the file, line and column;
 // a binary file (NUL bytes: a spreadsheet, UTF-16 text) or a first line separated by ; or
 // tabs instead of commas is refused as such, and so, with a hint, is what looks like pandas'
-// header of numeric names over an index column (",0,1,2", read as a data row with a gap).
+// header of numeric names over an index column (",0,1,2", read as a data row with a gap);
+// a first line that is exactly 0,1,…,n−1 (pandas' header for unnamed columns) is refused too.
 
 import { ValueError } from '../errors.js';
 
@@ -90,6 +91,15 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
   // An empty cell names nothing: a first row of numbers and gaps (a missing value, a label
   // left empty in data to predict) is data, not a header.
   const hasHeader = first.some((c) => c.quoted || (c.text !== '' && !NUMBER.test(c.text)));
+  if (!hasHeader && last > 1 && isDefaultHeader(first)) {
+    throw new CsvError(
+      source, 1, 1,
+      `is ${first.length > 4 ? `0, 1, …, ${first.length - 1}` : first.map((c) => c.text).join(', ')}: it looks like the header pandas' ` +
+        'DataFrame(X).to_csv(index=False) writes for unnamed columns (a header of numbers cannot be told from data): ' +
+        'write the file with header=False or give the columns names that are not numbers; if line 1 is data, add a header row naming the columns above it',
+      'line',
+    );
+  }
   const header = hasHeader ? first.map((c) => c.text) : null;
   const start = hasHeader ? 1 : 0;
   const rows = last - start;
@@ -126,6 +136,11 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
     }
   }
   return { header, rows, cols, data, firstLine: start + 1, column };
+}
+
+/** Whether a first row is pandas' header for a DataFrame's default column names: 0, 1, …, n−1 (n ≥ 2). */
+function isDefaultHeader(first: readonly Cell[]): boolean {
+  return first.length >= 2 && first.every((c, k) => c.text === String(k));
 }
 
 /**
