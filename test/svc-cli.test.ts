@@ -216,6 +216,25 @@ describe('sigmoid-core svm on UCI digits', () => {
     }
   });
 
+  it('labels that look like regression targets (most classes a single row, or beyond 2^53) are refused before any pair is trained', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-svm-'));
+    try {
+      for (const [y, message] of [
+        [(i: number) => String(i), /ids\.csv label column "y": 40 classes for 40 rows, 40 of them with a single row: .*svm is a classifier only \(it would train 780 one-vs-one problems\): fit such targets with train --task regression$/],
+        [(i: number) => `${i % 2 + 1}e+19`, /ids\.csv label column "y": line 2 is 10000000000000000000, beyond 2\^53 .*svm is a classifier only \(it would train 1 one-vs-one problem\)/],
+      ] as const) {
+        const data = join(dir, 'ids.csv');
+        await writeFile(data, `x,y\n${Array.from({ length: 40 }, (_, i) => `${i / 40},${y(i)}`).join('\n')}\n`);
+        const r = await cli('svm', '--train', data, '--label', 'y', '--backend', 'cpu');
+        expect(r.code).toBe(1);
+        expectOneLineError(r, message);
+        expect(r.stderr).not.toMatch(/^pair /m);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('help lists svm and its options', async () => {
     const help = await cli('--help');
     expect(help.stdout).toMatch(/^ {2}svm +train a support-vector classifier/m);

@@ -310,6 +310,39 @@ describe('train and predict errors', () => {
     expect(existsSync(model)).toBe(false);
   });
 
+  it('whole-number labels that look like regression targets are refused by --task auto, naming why; --task regression or classification goes through', async () => {
+    // 40 rows of one feature: y huge whole numbers (as 7.447587e+19 reads), y distinct ids 0..39, y 3 classes with one single row.
+    const write = async (name: string, y: (i: number) => string) => {
+      const rows = ['x,y'];
+      for (let i = 0; i < 40; i++) rows.push(`${(i / 40).toFixed(3)},${y(i)}`);
+      await writeFile(join(dir, name), `${rows.join('\n')}\n`);
+      return join(dir, name);
+    };
+    const huge = await write('huge-y.csv', (i) => `${(1 + i / 10).toFixed(6)}e+19`);
+    const ids = await write('ids-y.csv', (i) => String(i));
+    const few = await write('few-single.csv', (i) => String(i === 39 ? 2 : i % 2));
+    const run = (data: string, ...more: string[]) => cli('train', '--train', data, '--label', 'y', '--hidden', '2', '--epochs', '1', '--backend', 'cpu', '--json', '--quiet', ...more);
+
+    const h = await run(huge);
+    expect(h.code).toBe(1);
+    expectOneLineError(h, /huge-y\.csv label column "y": line 2 is 10000000000000000000, beyond 2\^53 \(where whole numbers stop being exact\): .*pass --task regression \(or --task classification to insist on classes\)$/);
+    const i = await run(ids);
+    expect(i.code).toBe(1);
+    expectOneLineError(i, /ids-y\.csv label column "y": 40 classes for 40 rows, 40 of them with a single row: these labels look like regression targets, not classes; pass --task regression/);
+    const reg = await run(ids, '--task', 'regression');
+    expect(reg.code, reg.stderr).toBe(0);
+    expect((JSON.parse(reg.stdout) as Report).task).toBe('regression');
+    for (const data of [huge, ids]) {
+      const cls = await run(data, '--task', 'classification');
+      expect(cls.code, cls.stderr).toBe(0);
+      expect((JSON.parse(cls.stdout) as Report).classes).toHaveLength(40);
+    }
+    // One class of three with a single row is still a classification.
+    const f = await run(few);
+    expect(f.code, f.stderr).toBe(0);
+    expect((JSON.parse(f.stdout) as Report).classes).toEqual([0, 1, 2]);
+  });
+
   it('--loss bce with 10 classes is a usage error; a missing --save directory fails before training', async () => {
     const r = await cli('train', '--train', small(), '--label', 'label', '--loss', 'bce', '--backend', 'cpu');
     expect(r.code).toBe(2);

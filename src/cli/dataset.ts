@@ -5,7 +5,7 @@
 // checked before any engine starts; notices go to `notice`.
 
 import { dropColumn, type Matrix, resolveColumn, takeRows, takeValues } from '../data/matrix.js';
-import { classIndices, type Labels, labelsFromColumn, type Task } from '../data/labels.js';
+import { classIndices, type ClassificationLabels, type Labels, labelsFromColumn, type Task } from '../data/labels.js';
 import { randomSplit, type Split, stratifiedSplit } from '../data/split.js';
 import { applyStandardizer, fitStandardizer, type Standardizer } from '../data/standardize.js';
 import { ShapeError, ValueError } from '../errors.js';
@@ -34,6 +34,8 @@ export interface DatasetRequest {
   seed: number;
   standardize: boolean;
   task: Task | 'auto';
+  /** The command: svm (always classification) refuses labels that look like regression targets, train does with task 'auto'. */
+  command: 'train' | 'svm';
 }
 
 export interface Dataset {
@@ -62,6 +64,18 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
   const labelName = trainCsv.header?.[labelIndex] ?? null;
   const labelWhat = labelName !== null ? `label column "${labelName}"` : `label column ${labelIndex}`;
   const labels = labelsFromColumn(trainCsv.column!.values!, { task: r.task, name: `${r.train} ${labelWhat}`, firstLine: trainCsv.firstLine });
+  if (labels.task === 'classification' && (r.task === 'auto' || r.command === 'svm')) {
+    const why = implausibleClasses(labels, trainCsv.firstLine);
+    if (why !== null) {
+      const C = labels.classes.length;
+      throw new ValueError(
+        `${r.train} ${labelWhat}: ${why}: these labels look like regression targets, not classes; ` +
+          (r.command === 'svm'
+            ? `svm is a classifier only (it would train ${plural(C * (C - 1) / 2, 'one-vs-one problem')}): fit such targets with train --task regression`
+            : 'pass --task regression (or --task classification to insist on classes)'),
+      );
+    }
+  }
   let xTrain = dropColumn(trainCsv, labelIndex);
   let yTrainIdx: Int32Array | null = labels.task === 'classification' ? labels.indices : null;
   let yTrainVal: Float32Array | null = labels.task === 'regression' ? labels.values : null;
@@ -129,6 +143,23 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
     if (xTest) xTest = applyStandardizer(xTest, stats);
   }
   return { trainCsv, labels, labelIndex, labelName, xTrain, xTest, yTrainIdx, yTestIdx, yTrainVal, yTestVal, stats };
+}
+
+/**
+ * Why whole-number labels look like regression targets rather than classes, or null. A class
+ * seen once cannot be learnt from (nor both trained and tested on), so when more than half of
+ * 3 or more classes have a single row the labels are likelier measurements or ids than
+ * categories; two values are always a plausible binary label. Beyond 2⁵³ whole numbers are
+ * no longer exact (1e20 and 1e20 + 1 read as the same), so such labels are no classes either.
+ */
+function implausibleClasses({ classes, indices }: ClassificationLabels, firstLine: number): string | null {
+  const big = indices.findIndex((k) => Math.abs(classes[k]!) > 2 ** 53);
+  if (big >= 0) return `line ${firstLine + big} is ${classes[indices[big]!]}, beyond 2^53 (where whole numbers stop being exact)`;
+  const counts = new Uint32Array(classes.length);
+  for (const k of indices) counts[k]!++;
+  const single = counts.filter((n) => n === 1).length;
+  if (classes.length <= 2 || single * 2 <= classes.length) return null;
+  return `${plural(classes.length, 'class', 'classes')} for ${plural(indices.length, 'row')}, ${single} of them with a single row`;
 }
 
 export async function loadCsv(path: string, notice: (line: string) => void, column?: CsvColumnPick): Promise<CsvMatrix> {

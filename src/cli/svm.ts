@@ -96,7 +96,7 @@ export const svmCommand: Command<typeof flags> = {
     });
     noteUnusedParams(svc.options.kernel, { gamma: f.gamma, coef0: f.coef0, degree: f.degree }, notice);
     const d = await loadDataset(
-      { train: f.train!, test: f.test, label: f.label!, testSplit: o.testSplit, seed: o.seed, standardize: f.standardize, task: 'classification' },
+      { train: f.train!, test: f.test, label: f.label!, testSplit: o.testSplit, seed: o.seed, standardize: f.standardize, task: 'classification', command: 'svm' },
       notice,
     );
     if (d.labels.task !== 'classification') throw new UsageError('svm needs integer class labels');

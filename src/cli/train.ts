@@ -49,7 +49,7 @@ const flags = {
   epochs: { type: 'string', value: 'N', help: 'passes over the training data (default 50)' },
   'batch-size': { type: 'string', value: 'B', help: 'rows per step (default 32)' },
   seed: { type: 'string', value: 'S', help: 'seed of the initial weights, the split and the shuffles, an integer in 0..2^52 (default 0)' },
-  task: { type: 'string', value: 'T', help: 'auto (default: classification when every label is an integer), classification, regression' },
+  task: { type: 'string', value: 'T', help: 'auto (default: classification when every label is an integer, refused when most classes have a single row or a label is beyond 2^53), classification, regression' },
   backend: BACKEND_FLAG,
   save: { type: 'string', value: 'model.safetensors', help: 'write the trained model here (for sigmoid-core predict)' },
   json: { type: 'boolean', help: 'print the final metrics as one JSON object on stdout' },
@@ -120,7 +120,7 @@ export const trainCommand: Command<typeof flags> = {
 
     // ---- data: read and check everything before the engine starts ----
     const { trainCsv, labels, labelIndex, labelName, xTrain, xTest, yTrainIdx, yTestIdx, yTrainVal, yTestVal, stats } = await loadDataset(
-      { train: f.train!, test: f.test, label: f.label!, testSplit: o.testSplit, seed: o.seed, standardize: f.standardize, task: o.task },
+      { train: f.train!, test: f.test, label: f.label!, testSplit: o.testSplit, seed: o.seed, standardize: f.standardize, task: o.task, command: 'train' },
       notice,
     );
 
