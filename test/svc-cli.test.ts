@@ -235,6 +235,22 @@ describe('sigmoid-core svm on UCI digits', () => {
     }
   });
 
+  it('labels beyond int32 stay distinct classes (4294967296 is not 0)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-svm-'));
+    try {
+      const data = join(dir, 'wide.csv');
+      await writeFile(data, `x,y\n${Array.from({ length: 40 }, (_, i) => `${i / 40},${i < 20 ? 0 : 4294967296}`).join('\n')}\n`);
+      const r = await cli('svm', '--train', data, '--label', 'y', '--kernel', 'linear', '--backend', 'cpu', '--json', '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      const rep = JSON.parse(r.stdout) as SvmReport;
+      expect(rep.classes).toEqual([0, 4294967296]);
+      expect(rep.supportVectors.perClass).toHaveLength(2);
+      expect(rep.train.accuracy).toBeGreaterThan(0.9);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('help lists svm and its options', async () => {
     const help = await cli('--help');
     expect(help.stdout).toMatch(/^ {2}svm +train a support-vector classifier/m);

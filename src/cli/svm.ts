@@ -101,8 +101,9 @@ export const svmCommand: Command<typeof flags> = {
     );
     if (d.labels.task !== 'classification') throw new UsageError('svm needs integer class labels');
     const classes = d.labels.classes;
-    const yTrain = Int32Array.from(d.yTrainIdx!, (k) => classes[k]!);
-    const yTest = d.xTest ? Int32Array.from(d.yTestIdx!, (k) => classes[k]!) : null;
+    // float64: labels beyond int32 (4294967296) must not wrap onto others (0).
+    const yTrain = Float64Array.from(d.yTrainIdx!, (k) => classes[k]!);
+    const yTest = d.xTest ? Float64Array.from(d.yTestIdx!, (k) => classes[k]!) : null;
     notice(
       `classification: ${plural(d.xTrain.rows, 'row')} × ${plural(d.xTrain.cols, 'feature')}, ${plural(classes.length, 'class', 'classes')} (${fmtClasses(classes)}); ` +
         `${plural(classes.length * (classes.length - 1) / 2, 'one-vs-one problem')}${f.standardize ? '; standardized' : ''}`,
