@@ -122,12 +122,14 @@ describe('readCsv', () => {
     expect(e.message).toMatch(/header=False/);
     expect(e.message).toMatch(/if line 1 is data, add a header row naming the columns/);
     const wide = Array.from({ length: 65 }, (_, k) => k).join(',');
-    expect(csvError(`${wide}\n${wide}\n`).message).toMatch(/^X\.csv line 1 is 0, 1, …, 64: /);
+    const pixels = Array.from({ length: 65 }, (_, k) => k % 17).join(','); // 64 is past every other row's column 64
+    expect(csvError(`${wide}\n${pixels}\n`).message).toMatch(/^X\.csv line 1 is 0, 1, …, 64: /);
     // The ways through: a header row above it, or names that are not numbers (quoted numbers are names too).
     expect(Array.from(readCsv('a,b,c\n0,1,2\n').data)).toEqual([0, 1, 2]);
     expect(readCsv('"0","1"\n5,6\n').header).toEqual(['0', '1']);
-    // Other first rows of integers are data: not from 0, out of order, 0.0, one column, or the only line.
-    for (const data of ['1,2,3\n4,5,6\n', '0,2,1\n4,5,6\n', '0.0,1,2\n4,5,6\n', '0\n1\n', '0,1,2\n']) {
+    // Other first rows of integers are data: not from 0, out of order, 0.0, one column, the only
+    // line, or 0, 1, …, n−1 within the ranges of the rows below it (binary data: "0,1" over 0s and 1s).
+    for (const data of ['1,2,3\n4,5,6\n', '0,2,1\n4,5,6\n', '0.0,1,2\n4,5,6\n', '0\n1\n', '0,1,2\n', '0,1\n1,0\n1,1\n0,0\n', `${wide}\n${wide}\n`]) {
       expect(readCsv(data).header).toBeNull();
     }
   });

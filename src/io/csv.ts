@@ -91,15 +91,6 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
   // An empty cell names nothing: a first row of numbers and gaps (a missing value, a label
   // left empty in data to predict) is data, not a header.
   const hasHeader = first.some((c) => c.quoted || (c.text !== '' && !NUMBER.test(c.text)));
-  if (!hasHeader && last > 1 && isDefaultHeader(first)) {
-    throw new CsvError(
-      source, 1, 1,
-      `is ${first.length > 4 ? `0, 1, …, ${first.length - 1}` : first.map((c) => c.text).join(', ')}: it looks like the header pandas' ` +
-        'DataFrame(X).to_csv(index=False) writes for unnamed columns (a header of numbers cannot be told from data): ' +
-        'write the file with header=False or give the columns names that are not numbers; if line 1 is data, add a header row naming the columns above it',
-      'line',
-    );
-  }
   const header = hasHeader ? first.map((c) => c.text) : null;
   const start = hasHeader ? 1 : 0;
   const rows = last - start;
@@ -135,12 +126,38 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
       if (c === exactAt) exact![i - start] = v;
     }
   }
+  if (header === null && rows > 1 && isDefaultHeader(first, data, rows)) {
+    throw new CsvError(
+      source, 1, 1,
+      `is ${first.length > 4 ? `0, 1, …, ${first.length - 1}` : first.map((c) => c.text).join(', ')}: it looks like the header pandas' ` +
+        'DataFrame(X).to_csv(index=False) writes for unnamed columns (a header of numbers cannot be told from data): ' +
+        'write the file with header=False or give the columns names that are not numbers; if line 1 is data, add a header row naming the columns above it',
+      'line',
+    );
+  }
   return { header, rows, cols, data, firstLine: start + 1, column };
 }
 
-/** Whether a first row is pandas' header for a DataFrame's default column names: 0, 1, …, n−1 (n ≥ 2). */
-function isDefaultHeader(first: readonly Cell[]): boolean {
-  return first.length >= 2 && first.every((c, k) => c.text === String(k));
+/**
+ * Whether a first row (parsed into row 0 of `data`) is pandas' header for a DataFrame's
+ * default column names: exactly 0, 1, …, n−1 (n ≥ 2), and out of place, some k lying outside
+ * the range of column k in the other rows (64 over pixel values 0–16). A first row in the
+ * other rows' ranges is data: "0,1" over rows of 0s and 1s.
+ */
+function isDefaultHeader(first: readonly Cell[], data: Float32Array, rows: number): boolean {
+  if (first.length < 2 || !first.every((c, k) => c.text === String(k))) return false;
+  const cols = first.length;
+  for (let k = 0; k < cols; k++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let r = 1; r < rows; r++) {
+      const v = data[r * cols + k]!;
+      if (v < lo) lo = v; // NaN (an ignored or empty cell) passes neither test
+      if (v > hi) hi = v;
+    }
+    if (k < lo || k > hi) return true;
+  }
+  return false;
 }
 
 /**
