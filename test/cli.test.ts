@@ -308,10 +308,12 @@ describe('sigmoid-core info, help and usage', () => {
     }
   }, 120_000);
 
-  it('a reader that closes the pipe early ends the output quietly (it was a Node stack trace for EPIPE)', () => {
-    // `true` exits long before node has started, so the help text meets a closed pipe.
-    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" --help | true; echo "exit $\{PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
-    expect(r.stderr).toBe('exit 0\n');
+  it('a reader that closes the pipe early ends that output quietly, and the exit code stays the command\'s (it was a Node stack trace for EPIPE)', () => {
+    // `true` exits long before node has started, so the output meets a closed pipe.
+    const piped = (cmd: string) => spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" ${cmd} | true; echo "exit $\{PIPESTATUS[0]}" >&2`], { encoding: 'utf8' }).stderr;
+    expect(piped('--help')).toBe('exit 0\n');
+    expect(piped('bogus 2>&1')).toBe('exit 2\n'); // the error line meets the closed pipe: still a usage error
+    expect(piped(`train --train ${join(dir, 'missing.csv')} --label y --backend cpu 2>&1`)).toBe('exit 1\n');
   });
 
   it('--quiet: gram and info write nothing to stderr (the notices, progress and summary show without it)', async () => {
@@ -355,5 +357,6 @@ describe('sigmoid-core info, help and usage', () => {
     expect(versionExtra.code).toBe(2);
     expectOneLineError(versionExtra, /--version takes no arguments, got "extra"/);
     expectOneLineError(await cli('help', 'gram', 'svm'), /help takes at most one command, got "gram" "svm"/);
+    for (const topic of ['help', '--help', '-h']) expect((await cli('help', topic)).stdout).toMatch(/usage: sigmoid-core <command>/);
   });
 });

@@ -123,15 +123,21 @@ describe('readCsv', () => {
     expect(e.message).toMatch(/if line 1 is data, add a header row naming the columns/);
     const wide = Array.from({ length: 65 }, (_, k) => k).join(',');
     const pixels = Array.from({ length: 65 }, (_, k) => k % 17).join(','); // 64 is past every other row's column 64
-    expect(csvError(`${wide}\n${pixels}\n`).message).toMatch(/^X\.csv line 1 is 0, 1, …, 64: /);
+    expect(csvError(`${wide}\n${pixels}\n${pixels}\n`).message).toMatch(/^X\.csv line 1 is 0, 1, …, 64: /);
     // The ways through: a header row above it, or names that are not numbers (quoted numbers are names too).
     expect(Array.from(readCsv('a,b,c\n0,1,2\n').data)).toEqual([0, 1, 2]);
     expect(readCsv('"0","1"\n5,6\n').header).toEqual(['0', '1']);
     // Other first rows of integers are data: not from 0, out of order, 0.0, one column, the only
-    // line, or 0, 1, …, n−1 within the ranges of the rows below it (binary data: "0,1" over 0s and 1s).
-    for (const data of ['1,2,3\n4,5,6\n', '0,2,1\n4,5,6\n', '0.0,1,2\n4,5,6\n', '0\n1\n', '0,1,2\n', '0,1\n1,0\n1,1\n0,0\n', `${wide}\n${wide}\n`]) {
-      expect(readCsv(data).header).toBeNull();
+    // line, 0, 1, …, n−1 within most of its columns' ranges below (binary data), two columns (a
+    // counter from 0 beside a value) or one row below: too little to tell.
+    for (const data of ['1,2,3\n4,5,6\n', '0,2,1\n4,5,6\n', '0.0,1,2\n4,5,6\n', '0\n1\n', '0,1,2\n', '0,1,1\n1,0,0\n1,1,0\n0,0,1\n',
+      `${wide}\n${wide}\n`, '0,1\n1,3\n2,5\n', '0,1,2\n0.5,0.3,0.1\n']) {
+      expect(readCsv(data).header, JSON.stringify(data)).toBeNull();
     }
+    // A column with no value below (predict's ignored label column) does not count: it made any
+    // such first row "out of place".
+    const ignoring = readCsv('0,1,2\n0,1,\n1,0,\n', { column: () => ({ index: 2, mode: 'ignored' }) });
+    expect(Array.from(ignoring.data.subarray(0, 2))).toEqual([0, 1]);
   });
 
   it('reports ragged rows', () => {

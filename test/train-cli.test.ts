@@ -325,7 +325,7 @@ describe('train and predict errors', () => {
 
     const h = await run(huge);
     expect(h.code).toBe(1);
-    expectOneLineError(h, /huge-y\.csv label column "y": line 2 is 10000000000000000000, beyond 2\^53 \(where whole numbers stop being exact\): .*pass --task regression \(or --task classification to insist on classes\)$/);
+    expectOneLineError(h, /huge-y\.csv label column "y": line 2 is 10000000000000000000, beyond 2\^53 − 1 \(where whole numbers stop being exact\): .*pass --task regression \(or --task classification to insist on classes\)$/);
     const i = await run(ids);
     expect(i.code).toBe(1);
     expectOneLineError(i, /ids-y\.csv label column "y": 40 classes for 40 rows, 40 of them with a single row: these labels look like regression targets, not classes; pass --task regression/);
@@ -496,16 +496,18 @@ describe('train: regression targets past float32', () => {
   it('targets whose squared errors overflow a batch are refused before training, saying to rescale them (the advice was a lower --lr)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-bigy-'));
     try {
-      // 40 rows, y = 1e19..4.9e19: one batch's Σ y² passes float32's 3.4e38 (y² alone does not).
+      // 40 rows, y = 1e19..4.9e19: Σ y² passes float32's 3.4e38 (y² alone does not).
       const rows = Array.from({ length: 40 }, (_, i) => `${(i / 40).toFixed(3)},${((1 + i / 10) * 1e19).toExponential(3)}`);
       await writeFile(join(dir, 'y.csv'), `a,y\n${rows.join('\n')}\n`);
       const r = await cli('train', '--train', join(dir, 'y.csv'), '--label', 'y', '--task', 'regression', '--backend', 'cpu');
       expect(r.code).toBe(1);
-      expectOneLineError(r, /^sigmoid-core: the targets of --label y reach 4\.90e\+19: a batch's squared errors overflow float32 \(3\.4e38\) from the first step; divide the column by a power of ten/);
-      // A tenth of them train: 1e18..4.9e18 (a batch's Σ y² ≈ 2e38).
-      await writeFile(join(dir, 'y10.csv'), `a,y\n${rows.map((l) => l.replace(/e\+19$/, 'e+18')).join('\n')}\n`);
-      const ok = await cli('train', '--train', join(dir, 'y10.csv'), '--label', 'y', '--task', 'regression', '--epochs', '1', '--batch-size', '8', '--backend', 'cpu', '--quiet');
+      expectOneLineError(r, /^sigmoid-core: the targets of --label y reach 4\.90e\+19: their squared errors add up past float32's 3\.4e38 from the first step; divide the column by a power of ten/);
+      // A hundredth of them train, with finite losses: 1e17..4.9e17 (Σ y² ≈ 3.6e36).
+      await writeFile(join(dir, 'y100.csv'), `a,y\n${rows.map((l) => l.replace(/e\+19$/, 'e+17')).join('\n')}\n`);
+      const ok = await cli('train', '--train', join(dir, 'y100.csv'), '--label', 'y', '--task', 'regression', '--epochs', '1', '--backend', 'cpu', '--json', '--quiet');
       expect(ok.code, ok.stderr).toBe(0);
+      const rep = JSON.parse(ok.stdout) as { train: { loss: number | null } };
+      expect(Number.isFinite(rep.train.loss), `train loss ${rep.train.loss}`).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -148,19 +148,23 @@ export async function loadDataset(r: DatasetRequest, notice: (line: string) => v
 /**
  * Why whole-number labels look like regression targets rather than classes, or null. A class
  * seen once cannot be learnt from (nor both trained and tested on), so when more than half of
- * 3 or more classes have a single row the labels are likelier measurements or ids than
- * categories; two values are always a plausible binary label. Beyond 2⁵³ whole numbers are
- * no longer exact (1e20 and 1e20 + 1 read as the same), so such labels are no classes either.
+ * MANY_CLASSES or more classes have a single row the labels are likelier measurements or ids
+ * than categories (a few classes of a row each is a toy file, not a sign). Past 2⁵³ − 1 whole
+ * numbers are no longer exact (1e20 and 1e20 + 1 read as the same), so such labels are no
+ * classes either.
  */
 function implausibleClasses({ classes, indices }: ClassificationLabels, firstLine: number): string | null {
-  const big = indices.findIndex((k) => Math.abs(classes[k]!) > 2 ** 53);
-  if (big >= 0) return `line ${firstLine + big} is ${classes[indices[big]!]}, beyond 2^53 (where whole numbers stop being exact)`;
+  const big = indices.findIndex((k) => !Number.isSafeInteger(classes[k]!));
+  if (big >= 0) return `line ${firstLine + big} is ${classes[indices[big]!]}, beyond 2^53 − 1 (where whole numbers stop being exact)`;
   const counts = new Uint32Array(classes.length);
   for (const k of indices) counts[k]!++;
   const single = counts.filter((n) => n === 1).length;
-  if (classes.length <= 2 || single * 2 <= classes.length) return null;
+  if (classes.length < MANY_CLASSES || single * 2 <= classes.length) return null;
   return `${plural(classes.length, 'class', 'classes')} for ${plural(indices.length, 'row')}, ${single} of them with a single row`;
 }
+
+/** Classes from which on most of them having a single row says the labels are no classes (implausibleClasses). */
+const MANY_CLASSES = 10;
 
 export async function loadCsv(path: string, notice: (line: string) => void, column?: CsvColumnPick): Promise<CsvMatrix> {
   const csv = readCsv(await readText(path), { source: path, ...(column ? { column } : {}) });

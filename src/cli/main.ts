@@ -60,7 +60,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (name === '--help' || name === '-h' || name === 'help') {
       const [topic, ...extra] = rest;
       if (extra.length > 0) throw new UsageError(`${name} takes at most one command, got ${rest.map((a) => JSON.stringify(a)).join(' ')}`);
-      io.out(topic === undefined ? usage() : commandHelp(topic, command(topic)));
+      const general = topic === undefined || topic === 'help' || topic === '--help' || topic === '-h';
+      io.out(general ? usage() : commandHelp(topic, command(topic)));
       return 0;
     }
     if (name === '--version' || name === '-v') {
@@ -89,23 +90,34 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-const stdio: Io = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
-
-// A reader that closed the pipe (`| head`) ends the output: exit quietly, not with Node's
-// stack trace for an unhandled EPIPE.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
+// A reader that closed the pipe (`| head`) ends that stream's output, not the command (a
+// `train 2>&1 | head` must still save its model) and not in Node's stack trace for an
+// unhandled EPIPE; the exit code stays the command's. Another write error (`> /dev/full`) is
+// said on stderr, and fails a command that would have exited 0.
+const closed = new Set<NodeJS.WriteStream>();
+let streamFailed = false;
+const writeTo = (stream: NodeJS.WriteStream, text: string): void => void (closed.has(stream) || stream.write(text));
+for (const [stream, name] of [[process.stdout, 'standard output'], [process.stderr, 'standard error']] as const) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    closed.add(stream);
+    if (err.code === 'EPIPE') return;
+    streamFailed = true;
+    writeTo(process.stderr, `sigmoid-core: cannot write ${name}: ${err.code ?? err.message}\n`);
+  });
 }
 
+const stdio: Io = {
+  out: (line) => writeTo(process.stdout, `${line}\n`),
+  err: (line) => writeTo(process.stderr, `${line}\n`),
+};
+
 // Ctrl-C or a kill mid-run: the outputs being written are dropped (their temp files removed;
-// each target stays as it was) and the exit code says which signal (128 + its number).
+// each target stays as it was) and the exit code says which signal (128 + its number). Node
+// runs this between tasks: a long synchronous step (parsing a big CSV) ends first.
 for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15]] as const) {
   process.once(signal, () => {
-    const dropped = removeOpenTemps().length;
-    process.stderr.write(`sigmoid-core: interrupted by ${signal}${dropped > 0 ? '; the output being written was not written' : ''}\n`);
+    const dropped = removeOpenTemps();
+    writeTo(process.stderr, `sigmoid-core: interrupted by ${signal}${dropped > 0 ? '; the output being written was not written' : ''}\n`);
     process.exit(128 + number);
   });
 }
@@ -113,5 +125,5 @@ for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15]] as const) {
 // Exit explicitly once stdout and stderr are flushed: a WebGPU instance (Dawn) may keep the
 // event loop alive after the engine is destroyed.
 const code = await main(process.argv.slice(2), stdio);
-await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write('', done))));
-process.exit(code);
+await Promise.all([process.stdout, process.stderr].filter((s) => !closed.has(s)).map((s) => new Promise((done) => s.write('', done))));
+process.exit(code === 0 && streamFailed ? 1 : code);

@@ -49,7 +49,7 @@ const flags = {
   epochs: { type: 'string', value: 'N', help: 'passes over the training data (default 50)' },
   'batch-size': { type: 'string', value: 'B', help: 'rows per step (default 32)' },
   seed: { type: 'string', value: 'S', help: 'seed of the initial weights, the split and the shuffles, an integer in 0..2^52 (default 0)' },
-  task: { type: 'string', value: 'T', help: 'auto (default: classification when every label is an integer, refused when most classes have a single row or a label is beyond 2^53), classification, regression' },
+  task: { type: 'string', value: 'T', help: 'auto (default: classification when every label is an integer, refused when 10+ classes mostly have a single row or a label is beyond 2^53 − 1), classification, regression' },
   backend: BACKEND_FLAG,
   save: { type: 'string', value: 'model.safetensors', help: 'write the trained model here (for sigmoid-core predict)' },
   json: { type: 'boolean', help: 'print the final metrics as one JSON object on stdout' },
@@ -135,7 +135,7 @@ export const trainCommand: Command<typeof flags> = {
     };
     const yTrain = targets(yTrainIdx, yTrainVal);
     const yTest = xTest ? targets(yTestIdx, yTestVal) : null;
-    for (const y of [yTrainVal, yTestVal]) if (y !== null) checkTargetScale(y, o.batchSize, f.label!);
+    for (const y of [yTrainVal, yTestVal]) if (y !== null) checkTargetScale(y, f.label!);
     const layers = mlpLayers(xTrain.cols, o.hidden, outputs, { activation: o.activation, alpha: o.alpha, learnAlpha: o.learnAlpha });
     const task = labels.task;
     notice(
@@ -269,17 +269,21 @@ function hiddenFlag(text: string): number[] {
 // ---- model ----------------------------------------------------------------------------------
 
 /**
- * Refuses regression targets whose squared errors overflow float32 within one batch's mse
- * (the predictions start near 0, so an error is about its target): the loss would be Infinity
- * from the first step, where the divergence advice (a lower --lr, --standardize) cannot help.
+ * Refuses regression targets whose squared errors could overflow float32 in a batch's mse (the
+ * predictions start near 0, so an error is about its target): the loss would be Infinity from
+ * the first step, where the divergence advice (a lower --lr, --standardize) cannot help. All
+ * the rows count, as evaluate's batch may hold them all (a small model on the CPU backend).
  */
-function checkTargetScale(y: Float32Array, batchSize: number, label: string): void {
-  const squares = Float64Array.from(y, (v) => v * v).sort().reverse();
+function checkTargetScale(y: Float32Array, label: string): void {
   let sum = 0;
-  for (let i = 0; i < Math.min(batchSize, squares.length); i++) sum += squares[i]!;
+  let max = 0;
+  for (const v of y) {
+    sum += v * v;
+    max = Math.max(max, Math.abs(v));
+  }
   if (sum <= MAX_FLOAT32) return;
   throw new ValueError(
-    `the targets of --label ${label} reach ${Math.sqrt(squares[0]!).toPrecision(3)}: a batch's squared errors overflow float32 (3.4e38) ` +
+    `the targets of --label ${label} reach ${max.toPrecision(3)}: their squared errors add up past float32's 3.4e38 ` +
       'from the first step; divide the column by a power of ten before training',
   );
 }

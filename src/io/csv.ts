@@ -126,7 +126,7 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
       if (c === exactAt) exact![i - start] = v;
     }
   }
-  if (header === null && rows > 1 && isDefaultHeader(first, data, rows)) {
+  if (header === null && isDefaultHeader(first, data, rows)) {
     throw new CsvError(
       source, 1, 1,
       `is ${first.length > 4 ? `0, 1, …, ${first.length - 1}` : first.map((c) => c.text).join(', ')}: it looks like the header pandas' ` +
@@ -140,13 +140,17 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
 
 /**
  * Whether a first row (parsed into row 0 of `data`) is pandas' header for a DataFrame's
- * default column names: exactly 0, 1, …, n−1 (n ≥ 2), and out of place, some k lying outside
- * the range of column k in the other rows (64 over pixel values 0–16). A first row in the
- * other rows' ranges is data: "0,1" over rows of 0s and 1s.
+ * default column names: exactly 0, 1, …, n−1 with n ≥ 3, over at least two rows, and out of
+ * place, k lying outside the range of column k in the rows below for most columns (64 over
+ * pixel values 0–16). A first row in most of its columns' ranges is data ("0,1,1" over rows of
+ * 0s and 1s), and so are two columns or one row below: too little to tell. Columns with no
+ * value below (ignored, or all empty) do not count.
  */
 function isDefaultHeader(first: readonly Cell[], data: Float32Array, rows: number): boolean {
-  if (first.length < 2 || !first.every((c, k) => c.text === String(k))) return false;
   const cols = first.length;
+  if (cols < 3 || rows < 3 || !first.every((c, k) => c.text === String(k))) return false;
+  let seen = 0;
+  let outside = 0;
   for (let k = 0; k < cols; k++) {
     let lo = Infinity;
     let hi = -Infinity;
@@ -155,9 +159,11 @@ function isDefaultHeader(first: readonly Cell[], data: Float32Array, rows: numbe
       if (v < lo) lo = v; // NaN (an ignored or empty cell) passes neither test
       if (v > hi) hi = v;
     }
-    if (k < lo || k > hi) return true;
+    if (lo > hi) continue;
+    seen++;
+    if (k < lo || k > hi) outside++;
   }
-  return false;
+  return outside * 2 > seen;
 }
 
 /**

@@ -14,13 +14,15 @@ export class FileError extends SigmoidCoreError {
   override name = 'FileError';
 }
 
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
+
 export async function readText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
     // Node reads a text file into one string, and a string holds at most MAX_STRING_LENGTH
     // characters (2^29 − 24 in Node 20: about 512 MiB of CSV); past it "Invalid string length".
-    if (err instanceof RangeError) {
+    if (err instanceof RangeError || (err as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG') {
       throw new FileError(`cannot read ${path}: it holds more than ${MAX_STRING_LENGTH.toLocaleString('en')} characters, the most one string can (about ${Math.floor(MAX_STRING_LENGTH / 2 ** 20)} MiB); split it into smaller files`);
     }
     throw fileError('cannot read', path, err);
@@ -39,6 +41,29 @@ export async function sameFile(a: string, b: string): Promise<boolean> {
   return sa !== null && sb !== null && sa.dev === sb.dev && sa.ino === sb.ino;
 }
 
+/** Temp files of the AtomicFiles not yet committed or aborted (removeOpenTemps). */
+const openTemps = new Set<string>();
+
+/**
+ * Removes, synchronously, the temp files of the writes still in progress: for a signal
+ * handler about to exit (src/cli/main.ts), which leaves every target as it was. A killed
+ * writer's temp file otherwise stays for an hour (removeStaleTemps cannot tell its pid from
+ * another host's). Returns how many it removed (one already renamed over its target is gone).
+ */
+export function removeOpenTemps(): number {
+  let removed = 0;
+  for (const tmp of openTemps) {
+    try {
+      unlinkSync(tmp);
+      removed++;
+    } catch {
+      // renamed over its target already, or never created
+    }
+  }
+  openTemps.clear();
+  return removed;
+}
+
 /**
  * A file written through a temp file beside it (created exclusively), renamed over the
  * target by commit(); abort() deletes it, so a failed run never leaves a partial output.
@@ -47,47 +72,24 @@ export async function sameFile(a: string, b: string): Promise<boolean> {
  * is not a regular file (/dev/null) is written in place, with no temp file (writeTarget).
  * Errors become FileErrors naming the path given.
  */
-const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
-
-/** Temp files of the AtomicFiles not yet committed or aborted (removeOpenTemps). */
-const openTemps = new Set<string>();
-
-/**
- * Removes, synchronously, the temp files of the writes still in progress: for a signal
- * handler about to exit (src/cli/main.ts), which leaves every target as it was. A killed
- * writer's temp file otherwise stays for an hour (removeStaleTemps cannot tell its pid from
- * another host's). Returns the targets whose write was dropped.
- */
-export function removeOpenTemps(): string[] {
-  const dropped: string[] = [];
-  for (const tmp of openTemps) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-    dropped.push(tmp);
-  }
-  openTemps.clear();
-  return dropped;
-}
-
 export class AtomicFile {
   #fh: FileHandle | null;
   /** `tmp`: the temp file, renamed over `target` by commit(); null when writing `target` in place. */
   private constructor(readonly path: string, readonly target: string, readonly tmp: string | null, fh: FileHandle) {
     this.#fh = fh;
-    if (tmp !== null) openTemps.add(tmp);
   }
 
   static async create(path: string): Promise<AtomicFile> {
+    let tmp: string | null = null;
     try {
       const target = await writeTarget({ lstat, readlink, stat }, path);
       if (!target.atomic) return new AtomicFile(path, target.path, null, await openInPlace({ open, constants }, target.path));
       await removeStaleTemps({ readdir, lstat, unlink }, target.path).catch(() => {}); // best effort: never fails a write
-      const tmp = tempPath(target.path);
+      tmp = tempPath(target.path);
+      openTemps.add(tmp); // before it exists: a signal during the open removes it too
       return new AtomicFile(path, target.path, tmp, await open(tmp, 'wx'));
     } catch (err) {
+      if (tmp !== null) openTemps.delete(tmp);
       throw fileError('cannot write', path, err);
     }
   }
