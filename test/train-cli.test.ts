@@ -227,7 +227,7 @@ describe('train and predict errors', () => {
   it('names an unknown label column and lists the columns', async () => {
     const r = await cli('train', '--train', small(), '--label', 'target', '--backend', 'cpu');
     expect(r.code).toBe(1);
-    expectOneLineError(r, /no label column named "target"; columns are "pixel_0_0", .*"label" \(65 in all\)/);
+    expectOneLineError(r, /small\.csv: no label column named "target"; columns are "pixel_0_0", .*"label" \(65 in all\)/);
   });
 
   it('a label name that two columns share is refused; by index, --test and predict use the column where it was', async () => {

@@ -58,7 +58,11 @@ export interface Dataset {
 export async function loadDataset(r: DatasetRequest, notice: (line: string) => void): Promise<Dataset> {
   const trainCsv = await loadCsv(r.train, notice, (header, cols) => {
     if (cols < 2) throw new ShapeError(`${r.train} has ${cols} column; it needs feature columns and a label column`);
-    return { index: resolveColumn(header, cols, r.label, `label column`), mode: 'exact' };
+    try {
+      return { index: resolveColumn(header, cols, r.label, 'label column'), mode: 'exact' };
+    } catch (err) {
+      throw err instanceof ValueError ? new ValueError(`${r.train}: ${err.message}`) : err; // which file's columns
+    }
   });
   const labelIndex = trainCsv.column!.index;
   const labelName = trainCsv.header?.[labelIndex] ?? null;
