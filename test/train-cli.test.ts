@@ -513,3 +513,41 @@ describe('train: regression targets past float32', () => {
     }
   });
 });
+
+describe('train: --checkpoint and --resume', () => {
+  it('a run stopped after 2 of 4 epochs and resumed ends with the very model of an uninterrupted run (CPU), byte for byte', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-ckpt-'));
+    try {
+      const data = join(dir, 'd.csv');
+      await writeFile(data, `${(await readFile(DIGITS, 'utf8')).split('\n').slice(0, 201).join('\n')}\n`);
+      const base = ['train', '--train', data, '--label', 'label', '--hidden', '8', '--backend', 'cpu', '--quiet'];
+      const ck = join(dir, 'run.safetensors');
+      const first = await cli(...base, '--epochs', '2', '--checkpoint', ck);
+      expect(first.code, first.stderr).toBe(0);
+      const resumed = await cli(...base, '--epochs', '4', '--resume', ck, '--checkpoint', ck, '--save', join(dir, 'a.safetensors'));
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const straight = await cli(...base, '--epochs', '4', '--save', join(dir, 'b.safetensors'));
+      expect(straight.code, straight.stderr).toBe(0);
+      expect(Buffer.compare(await readFile(join(dir, 'a.safetensors')), await readFile(join(dir, 'b.safetensors')))).toBe(0);
+      // The checkpoint went on to epoch 4: resuming it for 4 epochs is refused, saying to ask for more.
+      const again = await cli(...base, '--epochs', '4', '--resume', ck);
+      expect(again.code).toBe(1);
+      expectOneLineError(again, /the checkpoint has already completed 4 epochs; epochs counts the whole run, so ask for more than 4/);
+      // Other data is refused by the checkpoint's CRC of the training rows, naming what differs.
+      const other = join(dir, 'o.csv');
+      await writeFile(other, `${(await readFile(DIGITS, 'utf8')).split('\n').filter((_, i) => i === 0 || i > 300).slice(0, 201).join('\n')}\n`);
+      const wrong = await cli('train', '--train', other, '--label', 'label', '--hidden', '8', '--backend', 'cpu', '--epochs', '4', '--resume', ck);
+      expect(wrong.code).toBe(1);
+      expectOneLineError(wrong, /resumeFrom: the training .* are not those of the checkpoint's run \(the same 200 rows, other values\)/);
+      // Usage: --checkpoint-every alone; --save over the checkpoint.
+      const alone = await cli(...base, '--checkpoint-every', '2');
+      expect(alone.code).toBe(2);
+      expectOneLineError(alone, /--checkpoint-every applies with --checkpoint only/);
+      const same = await cli(...base, '--checkpoint', ck, '--save', ck);
+      expect(same.code).toBe(2);
+      expectOneLineError(same, /--save and --checkpoint name the same file/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -14,7 +14,7 @@ import type { Standardizer } from '../data/standardize.js';
 import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import { MAX_FLOAT32 } from '../validate.js';
-import { writeAtomic } from '../io/files.js';
+import { sameFile, writeAtomic } from '../io/files.js';
 import { HIDDEN_ACTIVATIONS, type HiddenActivation, mlpLayers } from '../nn/layers.js';
 import { adam, sgd } from '../nn/optimizers.js';
 import { encodeSafetensors, parseSafetensors } from '../nn/safetensors.js';
@@ -52,6 +52,9 @@ const flags = {
   task: { type: 'string', value: 'T', help: 'auto (default: classification when every label is an integer, refused when 10+ classes mostly have a single row or a label is beyond 2^53 − 1), classification, regression' },
   backend: BACKEND_FLAG,
   save: { type: 'string', value: 'model.safetensors', help: 'write the trained model here (for sigmoid-core predict)' },
+  checkpoint: { type: 'string', value: 'run.safetensors', help: 'write a checkpoint here (weights, optimizer state, position) every --checkpoint-every epochs, to go on after an interruption with --resume' },
+  'checkpoint-every': { type: 'string', value: 'N', help: 'epochs between checkpoints (default 1; the last epoch is always written)' },
+  resume: { type: 'string', value: 'run.safetensors', help: 'go on with the run that wrote this checkpoint: the same data and flags, --epochs counting the whole run (it may be the --checkpoint file)' },
   json: { type: 'boolean', help: 'print the final metrics as one JSON object on stdout' },
   quiet: { type: 'boolean', help: 'no progress and no notices on stderr (the final metrics still)' },
 } as const;
@@ -103,6 +106,8 @@ interface Options {
   seed: number;
   testSplit: number | null;
   task: Task | 'auto';
+  /** fit's checkpoint option, or null (no --checkpoint). */
+  checkpoint: { every: number; to: string } | null;
 }
 
 export const trainCommand: Command<typeof flags> = {
@@ -110,13 +115,18 @@ export const trainCommand: Command<typeof flags> = {
   usage:
     'train --train train.csv [--test test.csv | --test-split F] --label NAME [--hidden 64,32] [--activation A] ' +
     '[--loss L] [--optimizer adam|sgd] [--lr LR] [--epochs N] [--batch-size B] [--seed S] [--standardize] ' +
-    '[--backend B] [--save model.safetensors] [--json] [options]',
+    '[--backend B] [--save model.safetensors] [--checkpoint run.safetensors [--checkpoint-every N]] [--resume run.safetensors] [--json] [options]',
   flags,
   async run(f, io) {
     const o = options(f);
     const { notice, log } = quietIo(f.quiet, io);
     const backend = backendFlag(f.backend); // before any data is read
     if (f.save !== undefined) await outputFlag('save', f.save, { train: f.train, test: f.test });
+    if (f.checkpoint !== undefined) await outputFlag('checkpoint', f.checkpoint, { train: f.train, test: f.test });
+    // The final model (no optimizer state) written over the checkpoint would leave nothing to resume.
+    if (f.save !== undefined && f.checkpoint !== undefined && (f.save === f.checkpoint || (await sameFile(f.save, f.checkpoint)))) {
+      throw new UsageError(`--save and --checkpoint name the same file (${f.save}); give the model and the checkpoint files of their own`);
+    }
 
     // ---- data: read and check everything before the engine starts ----
     const { trainCsv, labels, labelIndex, labelName, xTrain, xTest, yTrainIdx, yTestIdx, yTrainVal, yTestVal, stats } = await loadDataset(
@@ -153,6 +163,7 @@ export const trainCommand: Command<typeof flags> = {
         model.compile({ loss, optimizer: o.optimizer, metrics: task === 'classification' ? ['accuracy'] : [] });
         notice(`model: ${describeModel(layers)} (${model.parameterCount.toLocaleString('en-US')} parameters) on ${backendName(engine)}`);
         const progress = new Progress(f.quiet ? null : process.stderr.isTTY ? process.stderr : { write: (t: string) => io.err(t.replace(/\n$/, '')) });
+        if (f.resume !== undefined) notice(`resuming the run checkpointed in ${f.resume} (its epochs so far count toward --epochs ${o.epochs})`);
         const t0 = performance.now();
         let trainSeconds = 0;
         let samples = 0;
@@ -162,6 +173,8 @@ export const trainCommand: Command<typeof flags> = {
             batchSize: o.batchSize,
             seed: o.seed,
             validationData: xTest && yTest ? [xTest, yTest] : undefined,
+            ...(o.checkpoint === null ? {} : { checkpoint: o.checkpoint }),
+            ...(f.resume === undefined ? {} : { resumeFrom: f.resume }),
             onEpochEnd: (logs: EpochLogs) => {
               trainSeconds += logs.seconds;
               samples += xTrain.rows;
@@ -235,6 +248,8 @@ function options(f: TrainFlags): Options {
   if (momentum < 0 || momentum >= 1) throw new UsageError(`--momentum must be in [0, 1), got ${f.momentum}`);
   const weightDecay = f['weight-decay'] === undefined ? 0 : float32Flag('weight-decay', f['weight-decay']);
   if (weightDecay < 0) throw new UsageError(`--weight-decay must be ≥ 0, got ${f['weight-decay']}`);
+  if (f['checkpoint-every'] !== undefined && f.checkpoint === undefined) throw new UsageError('--checkpoint-every applies with --checkpoint only');
+  const checkpoint = f.checkpoint === undefined ? null : { every: intFlag('checkpoint-every', f['checkpoint-every'] ?? '1', 1), to: f.checkpoint };
   let testSplit: number | null = null;
   if (f['test-split'] !== undefined) {
     if (f.test !== undefined) throw new UsageError('give --test or --test-split, not both');
@@ -253,6 +268,7 @@ function options(f: TrainFlags): Options {
     seed: seedFlag(f.seed ?? '0'),
     testSplit,
     task: choiceFlag('task', f.task ?? 'auto', TASKS),
+    checkpoint,
   };
 }
 
