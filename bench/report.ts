@@ -3,7 +3,6 @@
 // process exit. The printed table comes from ./table.js (shared with the browser page).
 
 import * as fsPromises from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
 import { cpus, arch, platform, release, totalmem, type as osType } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { refuseStdout, UsageError } from '../src/cli/args.js';
@@ -81,7 +80,7 @@ export async function prepareReportPath(path: string): Promise<string> {
     throw new UsageError(`--out ${path}: ${why}`);
   };
   if (namesFolder(path)) refuse(NAMES_FOLDER); // before mkdir makes it
-  await mkdir(dirname(path), { recursive: true }).catch((err: Error) => refuse(`cannot make its folder (${err.message})`));
+  await fsPromises.mkdir(dirname(path), { recursive: true }).catch((err: Error) => refuse(`cannot make its folder (${err.message})`));
   // The checks of the write itself: a folder that exists may still take no new file
   // (read-only, another user's, /proc), which mkdir does not tell.
   const why = await whyUnwritable(fsPromises, path);
@@ -95,7 +94,7 @@ export async function prepareReportPath(path: string): Promise<string> {
  * never half of one.
  */
 export async function writeReport(path: string, report: unknown, log: (line: string) => void): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await fsPromises.mkdir(dirname(path), { recursive: true });
   await writeAtomic(path, [`${JSON.stringify(report, null, 2)}\n`]);
   log(`results written to ${relative(process.cwd(), path) || path}`);
 }

@@ -41,6 +41,11 @@ function commandHelp(name: string, cmd: Command): string {
   return [`usage: sigmoid-core ${cmd.usage}`, '', `${name}: ${cmd.summary}`, '', 'options:', formatFlags(cmd.flags)].join('\n');
 }
 
+/** The words that ask for help (also as `help`'s topic: the general usage). */
+const HELP = new Set(['help', '--help', '-h']);
+
+const quoted = (args: readonly string[]): string => args.map((a) => JSON.stringify(a)).join(' ');
+
 /** The command `name`; a UsageError naming the commands for any other. */
 function command(name: string): Command {
   const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
@@ -57,15 +62,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.err(usage());
       return 2;
     }
-    if (name === '--help' || name === '-h' || name === 'help') {
+    if (HELP.has(name)) {
       const [topic, ...extra] = rest;
-      if (extra.length > 0) throw new UsageError(`${name} takes at most one command, got ${rest.map((a) => JSON.stringify(a)).join(' ')}`);
-      const general = topic === undefined || topic === 'help' || topic === '--help' || topic === '-h';
-      io.out(general ? usage() : commandHelp(topic, command(topic)));
+      if (extra.length > 0) throw new UsageError(`${name} takes at most one command, got ${quoted(rest)}`);
+      io.out(topic === undefined || HELP.has(topic) ? usage() : commandHelp(topic, command(topic)));
       return 0;
     }
     if (name === '--version' || name === '-v') {
-      if (rest.length > 0) throw new UsageError(`${name} takes no arguments, got ${rest.map((a) => JSON.stringify(a)).join(' ')}`);
+      if (rest.length > 0) throw new UsageError(`${name} takes no arguments, got ${quoted(rest)}`);
       io.out(VERSION);
       return 0;
     }

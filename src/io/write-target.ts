@@ -40,15 +40,18 @@ export function namesFolder(path: string): boolean {
 }
 
 /**
- * Whether `path`, owned by `uid`, is another user's entry in a sticky world-writable folder:
- * not ours (the effective user's) and not the folder owner's, the rule of Linux's
+ * Whether an entry owned by `uid` in `folder` is another user's in a sticky world-writable
+ * folder: not ours (the effective user's) and not the folder owner's, the rule of Linux's
  * protected_symlinks and protected_fifos. Never on Windows (no such folders).
  */
-async function foreignInSharedFolder(fs: TargetFs, path: string, uid: number): Promise<boolean> {
+function foreignIn(folder: { mode: number; uid: number }, uid: number): boolean {
   const me = globalThis.process.geteuid?.();
-  if (me === undefined) return false;
-  const folder = await fs.stat(dirAndBase(path)[0] || '.');
-  return (folder.mode & 0o1002) === 0o1002 && uid !== me && uid !== folder.uid;
+  return me !== undefined && (folder.mode & 0o1002) === 0o1002 && uid !== me && uid !== folder.uid;
+}
+
+/** foreignIn of `path`'s own folder. */
+async function foreignInSharedFolder(fs: TargetFs, path: string, uid: number): Promise<boolean> {
+  return globalThis.process.geteuid !== undefined && foreignIn(await fs.stat(dirAndBase(path)[0] || '.'), uid);
 }
 
 const SHARED = 'in a shared folder (sticky and world-writable)';
@@ -125,7 +128,7 @@ export async function whyUnwritable(fs: WriteCheckFs, path: string): Promise<str
   if (st === 'ENOTDIR') return `${folder} is not a folder (or a part of it is a file)`;
   if (typeof st === 'string') return `its folder ${folder} cannot be read (${st})`;
   // Only root or the owner of a file (or of the folder) may rename over it in a sticky folder.
-  if (existing !== null && globalThis.process.geteuid?.() !== 0 && (await foreignInSharedFolder(fs, target.path, existing.uid))) {
+  if (existing !== null && globalThis.process.geteuid?.() !== 0 && foreignIn(st, existing.uid)) {
     return `it is another user's file ${SHARED}: it cannot be replaced`;
   }
   const tmp = tempPath(target.path);
