@@ -2,6 +2,7 @@
 // (0 ok, 1 runtime error, 2 usage error). Errors are one line on stderr,
 // `sigmoid-core: <message>`; a stack trace only for errors that are not ours (bugs).
 
+import { constants } from 'node:os';
 import { SigmoidCoreError } from '../errors.js';
 import { removeOpenTemps } from '../io/files.js';
 import { type Command, formatFlags, type Io, parseFlags, UsageError } from './args.js';
@@ -118,11 +119,11 @@ const stdio: Io = {
 // Ctrl-C or a kill mid-run: the outputs being written are dropped (their temp files removed;
 // each target stays as it was) and the exit code says which signal (128 + its number). Node
 // runs this between tasks: a long synchronous step (parsing a big CSV) ends first.
-for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15]] as const) {
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     const dropped = removeOpenTemps();
     writeTo(process.stderr, `sigmoid-core: interrupted by ${signal}${dropped > 0 ? '; the output being written was not written' : ''}\n`);
-    process.exit(128 + number);
+    process.exit(128 + constants.signals[signal]);
   });
 }
 

@@ -6,8 +6,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { unlinkSync } from 'node:fs';
 import { access, constants, type FileHandle, lstat, open, readdir, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
 import { SigmoidCoreError } from '../errors.js';
-import { removeStaleTemps, tempPath } from './temp-files.js';
-import { openInPlace, whyUnwritable, writeTarget } from './write-target.js';
+import { openForWrite, whyUnwritable } from './write-target.js';
 
 /** A file could not be read or written. */
 export class FileError extends SigmoidCoreError {
@@ -80,14 +79,13 @@ export class AtomicFile {
   }
 
   static async create(path: string): Promise<AtomicFile> {
-    let tmp: string | null = null;
+    let tmp = null as string | null; // set as soon as it is named, for the cleanup
     try {
-      const target = await writeTarget({ lstat, readlink, stat }, path);
-      if (!target.atomic) return new AtomicFile(path, target.path, null, await openInPlace({ open, constants }, target.path));
-      await removeStaleTemps({ readdir, lstat, unlink }, target.path).catch(() => {}); // best effort: never fails a write
-      tmp = tempPath(target.path);
-      openTemps.add(tmp); // before it exists: a signal during the open removes it too
-      return new AtomicFile(path, target.path, tmp, await open(tmp, 'wx'));
+      const w = await openForWrite({ lstat, readlink, stat, open, constants, readdir, unlink }, path, {
+        sweep: true,
+        onTemp: (name) => void openTemps.add((tmp = name)), // before it exists: a signal during the open removes it too
+      });
+      return new AtomicFile(path, w.target, w.tmp, w.fh);
     } catch (err) {
       if (tmp !== null) openTemps.delete(tmp);
       throw fileError('cannot write', path, err);
@@ -107,14 +105,15 @@ export class AtomicFile {
   async commit(): Promise<void> {
     const fh = this.#fh;
     this.#fh = null;
+    const tmp = this.tmp;
     try {
       await fh?.close();
-      if (this.tmp !== null) await rename(this.tmp, this.target);
+      if (tmp !== null) await rename(tmp, this.target);
     } catch (err) {
-      if (this.tmp !== null) await unlink(this.tmp).catch(() => {});
+      if (tmp !== null) await unlink(tmp).catch(() => {});
       throw err instanceof SigmoidCoreError ? err : fileError('cannot write', this.path, err);
     } finally {
-      if (this.tmp !== null) openTemps.delete(this.tmp);
+      if (tmp !== null) openTemps.delete(tmp);
     }
   }
 
@@ -122,8 +121,10 @@ export class AtomicFile {
     const fh = this.#fh;
     this.#fh = null;
     await fh?.close().catch(() => {});
-    if (this.tmp !== null) await unlink(this.tmp).catch(() => {});
-    if (this.tmp !== null) openTemps.delete(this.tmp);
+    if (this.tmp !== null) {
+      await unlink(this.tmp).catch(() => {});
+      openTemps.delete(this.tmp);
+    }
   }
 }
 

@@ -13,12 +13,15 @@
 //   by the kernel, so its rule is applied here; and openInPlace opens without following a link
 //   or creating a file, so swapping the target for a link after the check writes nothing.
 
-import { dirAndBase, tempPath } from './temp-files.js';
+import { dirAndBase, removeStaleTemps, tempPath } from './temp-files.js';
 
 type FsPromises = typeof import('node:fs/promises');
 
 /** The file-system calls writeTarget makes. */
 export type TargetFs = Pick<FsPromises, 'lstat' | 'readlink' | 'stat'>;
+/** The file-system calls openForWrite makes. */
+export type OpenFs = TargetFs & Pick<FsPromises, 'open' | 'constants' | 'readdir' | 'unlink'>;
+type FileHandle = Awaited<ReturnType<FsPromises['open']>>;
 /** The file-system calls whyUnwritable makes. */
 export type WriteCheckFs = TargetFs & Pick<FsPromises, 'open' | 'unlink' | 'access' | 'constants'>;
 
@@ -97,6 +100,23 @@ export async function openInPlace(
     throw err;
   }
   return fh;
+}
+
+/**
+ * Opens a write to `path` (writeTarget): its target itself in place (openInPlace), or a fresh
+ * temp file beside it, created exclusively, after removing the temps killed writers left when
+ * `sweep` (removeStaleTemps, best effort); `onTemp` is told the temp's name before it exists.
+ * The caller renames `tmp` over `target` when done, or unlinks it on failure.
+ */
+export async function openForWrite(
+  fs: OpenFs, path: string, o: { sweep: boolean; onTemp?: (tmp: string) => void },
+): Promise<{ fh: FileHandle; target: string; tmp: string | null }> {
+  const target = await writeTarget(fs, path);
+  if (!target.atomic) return { fh: await openInPlace(fs, target.path), target: target.path, tmp: null };
+  if (o.sweep) await removeStaleTemps(fs, target.path).catch(() => {}); // never fails a write
+  const tmp = tempPath(target.path);
+  o.onTemp?.(tmp);
+  return { fh: await fs.open(tmp, 'wx'), target: target.path, tmp };
 }
 
 function reason(err: unknown): string {

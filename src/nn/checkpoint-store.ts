@@ -15,8 +15,7 @@
 // with a non-literal dynamic import, so importing the library in a browser never touches it.
 
 import { SigmoidCoreError, ValueError } from '../errors.js';
-import { removeStaleTemps, tempPath } from '../io/temp-files.js';
-import { openInPlace, whyUnwritable, writeTarget } from '../io/write-target.js';
+import { openForWrite, whyUnwritable } from '../io/write-target.js';
 import { importNodeOnly, inNode } from '../node-only.js';
 import { insecureContext } from '../secure-context.js';
 import { describeValue } from '../validate.js';
@@ -106,21 +105,17 @@ export class NodeFileStore implements CheckpointStore {
 
   async write(bytes: Uint8Array): Promise<void> {
     const fs = await nodeFs(this.path);
-    let tmp: string | null = null;
+    let tmp = null as string | null; // set as soon as it is named, for the cleanup
     let fh: Awaited<ReturnType<FsPromises['open']>> | null = null;
     try {
-      const target = await writeTarget(fs, this.path);
-      if (!this.#swept && target.atomic) {
-        this.#swept = true;
-        await removeStaleTemps(fs, target.path).catch(() => {}); // best effort: never fails a write
-      }
-      tmp = target.atomic ? tempPath(target.path) : null;
-      fh = await (tmp === null ? openInPlace(fs, target.path) : fs.open(tmp, 'wx'));
+      const w = await openForWrite(fs, this.path, { sweep: !this.#swept, onTemp: (name) => void (tmp = name) });
+      if (w.tmp !== null) this.#swept = true;
+      fh = w.fh;
       await fh.writeFile(bytes);
-      if (tmp !== null) await fh.sync();
+      if (w.tmp !== null) await fh.sync();
       await fh.close();
       fh = null;
-      if (tmp !== null) await fs.rename(tmp, target.path);
+      if (w.tmp !== null) await fs.rename(w.tmp, w.target);
     } catch (err) {
       await fh?.close().catch(() => {});
       if (tmp !== null) await fs.unlink(tmp).catch(() => {});

@@ -144,6 +144,7 @@ export async function fitLoop(
   const lossSums = new BatchSums(alphaSlot + learnedAlphas.length, steps);
   const gradSums: BatchSums[] = [];
   for (let i = 0; i < nDense; i++) gradSums.push(new BatchSums(gradSums[i - 1]?.end ?? lossSums.end, steps));
+  const sums = { loss: lossSums, grads: gradSums };
   const stepSlot = gradSums[nDense - 1]?.end ?? lossSums.end;
   const statsLength = stepSlot + (o.recordStepLosses ? steps : 0);
   const history: History = { epochs: [], loss: [], stoppedEarly: false };
@@ -221,7 +222,7 @@ export async function fitLoop(
             const start = s * bs;
             const rows = Math.min(bs, n - start);
             partEpoch = true;
-            trainStep(ctx, data, pm, order, start, rows, st, { loss: lossSums, grads: gradSums }, s, o.recordStepLosses ? stepSlot + s : null, half);
+            trainStep(ctx, data, pm, order, start, rows, st, sums, s, o.recordStepLosses ? stepSlot + s : null, half);
             e.flush();
             const behind = backlog?.add();
             if (behind !== undefined) await behind; // a fence's GPU error or loss: as the epoch's read would throw it

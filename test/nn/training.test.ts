@@ -23,6 +23,11 @@ async function weightsOf(m: Sequential): Promise<Map<string, Float32Array>> {
   return out;
 }
 
+/** The parameters in float64, as refForward takes them. */
+async function refParamsOf(m: Sequential): Promise<Map<string, Float64Array>> {
+  return new Map([...(await weightsOf(m))].map(([name, v]) => [name, Float64Array.from(v)]));
+}
+
 const DATA = blobs(7, 200, 8, 3);
 const NET: LayerSpec[] = [dense(8, 16), sigmoid({ learnAlpha: true }), dense(16, 12, { init: 'he' }), tanh(), dense(12, 3)];
 
@@ -345,8 +350,7 @@ describe('epoch logs', () => {
         m.compile({ loss: 'softmaxCrossEntropy', optimizer: sgd({ lr: 1e-30 }) });
         const h = await m.fit(d.x, d.labels, { epochs: 2, batchSize, seed: 5, recordStepLosses: true });
         expect(h.stepLosses).toHaveLength(2 * Math.ceil(rows / batchSize));
-        const params = new Map<string, Float64Array>();
-        for (const p of m.parameters()) params.set(p.name, Float64Array.from(await p.tensor.read()));
+        const params = await refParamsOf(m);
         const { out, cols } = refForward(layers, params, d.x.flat(), rows);
         const exact = refLoss('softmaxCrossEntropy', out, d.onehot.flat(), rows, cols);
         expectClose(h.loss, [exact, exact], { rtol, atol: 0, label: `${e.backend} epoch losses over ${h.epochs[0]!.steps} steps` });
@@ -368,8 +372,7 @@ describe('epoch logs', () => {
       try {
         m.compile({ loss: 'softmaxCrossEntropy', optimizer: sgd({ lr: 1e-30 }) });
         const h = await m.fit(d.x, d.labels, { epochs: 1, batchSize, shuffle: false });
-        const params = new Map<string, Float64Array>();
-        for (const p of m.parameters()) params.set(p.name, Float64Array.from(await p.tensor.read()));
+        const params = await refParamsOf(m);
         const { out } = refForward(layers, params, d.x.flat(), rows);
         const p = refSoftmax(out, rows, 3);
         let sumSq = 0;

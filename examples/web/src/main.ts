@@ -357,8 +357,7 @@ async function refreshBoundary(): Promise<void> {
 
 async function updateBoundary(): Promise<void> {
   if (!built || !data?.extent) return;
-  const last = pg.epochs[pg.epochs.length - 1];
-  if (last && divergence(last) !== null) return; // a diverged model's grid means nothing (NaN, or saturated): keep the last one
+  if (diverged !== null) return; // a diverged model's grid means nothing (NaN, or saturated): keep the last one
   const t0 = performance.now();
   const st = await boundary.update(built.model, data, trainRows, pg.epochCount);
   pg.boundary = st;

@@ -80,7 +80,7 @@ const CPU_HEAVY_OPS = 1e11;
  */
 export function sizeNotice(model: Sequential, backend: 'webgpu' | 'cpu', trainRows: number): string | null {
   if (backend !== 'cpu') return null;
-  const params = model.parameters().reduce((n, p) => n + p.tensor.size, 0);
+  const params = model.parameterCount;
   const ops = 6 * params * trainRows;
   if (ops < CPU_HEAVY_OPS) return null;
   return `a large network for the CPU: ${params.toLocaleString('en')} parameters, about ${(ops / 1e9).toFixed(0)} GFLOP an epoch ` +
