@@ -121,8 +121,11 @@ describe('fit on WebGPU keeps a short backlog of submitted steps', () => {
   const engines = useEngines();
   const DATA = blobs(3, 200, 6, 3);
   const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
-  /** Until `cond` holds, or `ms` passed (then false). */
-  async function until(cond: () => boolean, ms = 5000): Promise<boolean> {
+  /**
+   * Until `cond` holds, or `ms` passed (then false). The bound is generous: a released fence
+   * runs the real sync, which on a loaded 2-core machine took over 5 s once (CI, lavapipe).
+   */
+  async function until(cond: () => boolean, ms = 30_000): Promise<boolean> {
     const end = performance.now() + ms;
     while (!cond()) {
       if (performance.now() > end) return false;
