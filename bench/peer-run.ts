@@ -1,6 +1,7 @@
 // The benchmark run against the peers, with no DOM and no Node API: the seeded workloads
 // (bench/cases.ts) on sigmoid-core (WebGPU and CPU), TensorFlow.js (webgpu, wasm, cpu) and
-// jax-js (webgpu, wasm), one backend after another. Each case: prepare (inputs uploaded,
+// jax-js (webgpu, wasm). Every backend starts (init) first; then each case runs on every
+// backend in turn before the next case starts. Each case: prepare (inputs uploaded,
 // untimed), a warm-up run, timed runs (bench/timing.ts: median, min–max), every output read
 // back untimed and checked against float64 before its time counts, then dispose. A backend
 // that fails to start is recorded as "unavailable: reason"; a case that runs past its
@@ -191,27 +192,37 @@ export async function runBench(
   s.adapter = await adapterInfo();
   const timing = s.timing;
   publish();
-  const cases = specs(mode);
-  run: for (const id of ids) {
+  // Every backend starts first; then each case runs on all of them, one after another, before
+  // the next case: a backend's times and the peers' it is divided by are taken within one case's
+  // span (seconds), not minutes apart, so a host whose speed drifts (a shared VM's: the same
+  // run's MLP ratio was 0.96× and 2.06× ten minutes apart when the backends ran one after
+  // another) moves ours and the peer's times together.
+  const started: { peer: Peer; info: PeerInfo }[] = [];
+  for (const id of ids) {
     const peer = makePeer(id, opts);
     hooks.progress(`[${id}] starting…`);
-    const started = await settle(peer.init(), performance.now(), INIT_DEADLINE_MS, () =>
+    const init = await settle(peer.init(), performance.now(), INIT_DEADLINE_MS, () =>
       hooks.progress(`[${id}] not started after ${fmtSeconds(INIT_DEADLINE_MS)}: waiting for init() to end before going on`));
-    const reason = initFailure(started);
-    if (reason !== null || started.kind !== 'fulfilled') {
+    const reason = initFailure(init);
+    if (reason !== null || init.kind !== 'fulfilled') {
       s.backends.push({ id, status: 'unavailable', info: null, reason });
       hooks.progress(`[${id}] unavailable: ${reason}`);
       publish();
-      if (started.kind === 'pending') {
+      if (init.kind === 'pending') {
         s.error = `${id}: ${reason}; the run stopped there, so that nothing runs beside it`;
         break;
       }
-      if (started.kind === 'fulfilled') await peer.destroy().catch(() => {});
+      if (init.kind === 'fulfilled') await peer.destroy().catch(() => {});
       continue;
     }
-    const info = started.value;
-    s.backends.push({ id, status: 'ok', info, reason: null });
-    for (const spec of cases) {
+    s.backends.push({ id, status: 'ok', info: init.value, reason: null });
+    started.push({ peer, info: init.value });
+    publish();
+  }
+  let stuckPeer: Peer | null = null;
+  run: for (const spec of s.error === null ? specs(mode) : []) {
+    for (const { peer, info } of started) {
+      const id = peer.id;
       hooks.progress(`[${id}] ${spec.name} ${spec.size}…`);
       // A CPU or wasm backend's runs and reads resolve as microtasks: without a task of its
       // own between them the page neither repaints nor answers its runner (untimed).
@@ -222,11 +233,13 @@ export async function runBench(
       publish();
       if (stuck) {
         s.error = `${id} ${spec.name} ${spec.size}: ${r.detail}; the run stopped there, so that no case runs beside it`;
+        stuckPeer = peer;
         break run;
       }
     }
-    await peer.destroy().catch(() => {});
   }
+  // Not the stuck one: its run may still hold its device.
+  for (const { peer } of started) if (peer !== stuckPeer) await peer.destroy().catch(() => {});
   s.done = true;
   publish();
   hooks.progress(`done in ${s.seconds.toFixed(1)} s: ${s.results.filter((r) => r.check === 'ok').length} of ${s.results.length} cases ok`);

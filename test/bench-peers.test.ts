@@ -116,7 +116,7 @@ describe('bench:peers --mode quick (WebGPU through Dawn in Node)', () => {
     expect(w.backends.map((b) => [b.id, b.status, b.reason])).toEqual([['tfjs-wasm', 'ok', null], ['jax-wasm', 'ok', null]]);
     expect(w.backends[0]!.info!.details).toMatchObject({ simd: true });
     expect(w.results.map((x) => `${x.backend} ${x.workload} ${x.check}`)).toEqual(
-      ['tfjs-wasm', 'jax-wasm'].flatMap((id) => WORKLOADS.map((wl) => `${id} ${wl} ok`)),
+      WORKLOADS.flatMap((wl) => ['tfjs-wasm', 'jax-wasm'].map((id) => `${id} ${wl} ok`)), // each case on both before the next
     );
   });
 

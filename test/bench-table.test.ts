@@ -40,7 +40,8 @@ describe('a peer run\'s published state (window.__bench, the page\'s download, a
   it('carries the tables of the results it has at every update, from the first (before any await) to the last', async () => {
     const seen: BenchState[] = [];
     const env = { tool: 'test', userAgent: 'node', hardwareConcurrency: 1 };
-    const run = runBench('quick', ['sigmoid-core-cpu', 'sigmoid-core-webgpu'], { progress: () => {}, update: (s) => seen.push(structuredClone(s)) }, env);
+    const lines: string[] = [];
+    const run = runBench('quick', ['sigmoid-core-cpu', 'sigmoid-core-webgpu'], { progress: (l) => lines.push(l), update: (s) => seen.push(structuredClone(s)) }, env);
     // Published at once: a page's second run must not leave the first run's finished state up
     // (done, with its results) while it asks for the adapter.
     expect(seen.map((s) => [s.done, s.results.length])).toEqual([[false, 0]]);
@@ -60,6 +61,11 @@ describe('a peer run\'s published state (window.__bench, the page\'s download, a
     // sigmoid-core-webgpu runs where Node has an adapter (Dawn), and is unavailable elsewhere.
     const started = final.backends.filter((b) => b.status === 'ok').map((b) => b.id);
     expect(started).toContain('sigmoid-core-cpu');
-    expect(final.results.map((r) => [r.backend, r.check])).toEqual(started.flatMap((id) => ['matmul', 'sigmoid', 'gram', 'mlp'].map(() => [id, 'ok'])));
+    // Every backend starts before the first case, and each case runs on all of them before the next.
+    const firstCase = lines.findIndex((l) => l.endsWith('matmul 256…'));
+    const starts = lines.flatMap((l, i) => (l.endsWith('starting…') ? [i] : []));
+    expect(starts.map((i) => lines[i])).toEqual(['[sigmoid-core-cpu] starting…', '[sigmoid-core-webgpu] starting…']);
+    expect(Math.max(...starts)).toBeLessThan(firstCase);
+    expect(final.results.map((r) => [r.workload, r.backend, r.check])).toEqual(['matmul', 'sigmoid', 'gram', 'mlp'].flatMap((w) => started.map((id) => [w, id, 'ok'])));
   }, 120_000);
 });

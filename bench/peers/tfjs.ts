@@ -43,7 +43,7 @@ export function tfjsPeer(backend: 'webgpu' | 'wasm' | 'cpu'): Peer {
       return { library: `@tensorflow/tfjs-core ${tf.version_core}, ${withVersion(`@tensorflow/tfjs-backend-${backend}`)}`, device: `tf.setBackend('${backend}')`, details };
     },
     async prepare(d) {
-      await tf.setBackend(backend); // init() of another TF.js backend may have switched it
+      await tf.setBackend(backend); // another TF.js backend may be current (its init(), or its part of the last case)
       return prepare(d);
     },
     async destroy() {

@@ -1,7 +1,9 @@
 // The interface every backend of the browser benchmark implements (one file per library:
-// sigmoid-core.ts, tfjs.ts, jax.ts). The page calls, per backend: init() once (a throw
-// means "unavailable: reason"), then per workload prepare(data) → [run() → read(out) →
-// free(out)]… → dispose(), and destroy() at the end.
+// sigmoid-core.ts, tfjs.ts, jax.ts). The run calls init() once per backend (a throw means
+// "unavailable: reason"), all before the first case; then per workload, on each backend in
+// turn, prepare(data) → [run() → read(out) → free(out)]… → dispose(); and destroy() at the
+// end. Several backends of one library are started at once, so prepare() selects its own
+// (TF.js's setBackend, jax-js's defaultDevice).
 import type { CaseData } from '../cases.js';
 
 export interface PeerInfo {
