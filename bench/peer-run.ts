@@ -94,7 +94,7 @@ export function specs(mode: Mode): CaseSpec[] {
 export function timingFor(mode: Mode): TimingOptions & { caseDeadlineMs: number } {
   return mode === 'quick'
     ? { repeats: 2, budgetMs: 5_000, warmupCapMs: 15_000, caseDeadlineMs: 90_000 }
-    : { repeats: mode === 'gpu' ? 10 : 5, budgetMs: 20_000, warmupCapMs: 60_000, caseDeadlineMs: 300_000 };
+    : { repeats: mode === 'gpu' ? 10 : 5, minMs: 2_000, maxRepeats: 25, budgetMs: 20_000, warmupCapMs: 60_000, caseDeadlineMs: 300_000 };
 }
 
 /** Options of the run: `tiling` forces sigmoid-core's WebGPU kernel family. */

@@ -1,6 +1,7 @@
 // Timing of one benchmark case: run it once to warm up (compiles pipelines, fills pools),
-// then repeat, and summarise as median and min–max. Only `run` is timed; it must resolve
-// when its work is complete (engine.sync() waits until the GPU is done). `after` sees each
+// then repeat (`repeats` times, more for a short case: `minMs`), and summarise as median and
+// min–max. Only `run` is timed; it must resolve when its work is complete (engine.sync()
+// waits until the GPU is done). `after` sees each
 // run's result untimed (to check and free it). A case stops repeating once its timed runs
 // have taken more than `budgetMs` (at least one timed run always happens). With a deadline
 // (`deadlineAt`), measure() also looks at the clock after the warm-up and after every timed
@@ -15,6 +16,13 @@ import type { CheckResult } from './cases.js';
 export interface TimingOptions {
   repeats: number;
   budgetMs: number;
+  /**
+   * Short cases go on past `repeats` until their timed runs add up to this many ms (at most
+   * `maxRepeats` runs): a median of 5 runs of a 150 ms step, taken in under a second, is at the
+   * mercy of a busy second on a shared host.
+   */
+  minMs?: number;
+  maxRepeats?: number;
   /** When the warm-up run alone takes longer, measure() throws a CaseSkipped (no timed runs). */
   warmupCapMs?: number;
 }
@@ -67,7 +75,8 @@ export async function measure<T>(
   if (opts.warmupCapMs !== undefined && warmupMs > opts.warmupCapMs) throw new CaseSkipped(warmupMs, opts.warmupCapMs);
   const samples: number[] = [];
   let spent = 0;
-  for (let i = 0; i < opts.repeats && (i === 0 || spent <= opts.budgetMs); i++) {
+  const wanted = (i: number) => i < opts.repeats || (spent < (opts.minMs ?? 0) && i < (opts.maxRepeats ?? opts.repeats));
+  for (let i = 0; wanted(i) && (i === 0 || spent <= opts.budgetMs); i++) {
     const t0 = performance.now();
     const result = await run();
     const ms = performance.now() - t0;

@@ -52,6 +52,25 @@ function fakePeer(run: () => Promise<void>) {
 
 const timing = (caseDeadlineMs: number) => ({ repeats: 50, budgetMs: 60_000, caseDeadlineMs });
 
+describe('measure() of a short case (minMs)', () => {
+  const run = (ms: number) => () => sleep(ms);
+  it('goes on past `repeats` until its timed runs add up to minMs, and no further', async () => {
+    const t = await measure(run(10), () => {}, { repeats: 3, budgetMs: 60_000, minMs: 100, maxRepeats: 50 });
+    const sum = t.samples.reduce((a, b) => a + b, 0);
+    expect(t.samples.length).toBeGreaterThan(3);
+    expect(sum).toBeGreaterThanOrEqual(100);
+    expect(sum - t.samples.at(-1)!).toBeLessThan(100); // the last run was the one that reached it
+  });
+  it('stops at maxRepeats however short the runs', async () => {
+    const t = await measure(run(1), () => {}, { repeats: 3, budgetMs: 60_000, minMs: 10_000, maxRepeats: 6 });
+    expect(t.samples).toHaveLength(6);
+  });
+  it('takes `repeats` runs of a case that is long enough already, and fewer once past the budget', async () => {
+    expect((await measure(run(40), () => {}, { repeats: 3, budgetMs: 60_000, minMs: 50, maxRepeats: 50 })).samples).toHaveLength(3);
+    expect((await measure(run(40), () => {}, { repeats: 3, budgetMs: 30, minMs: 500, maxRepeats: 50 })).samples).toHaveLength(1);
+  });
+});
+
 describe('measure() with a deadline', () => {
   it('takes no more runs once past it, even when every run holds the thread', async () => {
     let runs = 0;
