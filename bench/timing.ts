@@ -1,8 +1,8 @@
 // Timing of one benchmark case: run it once to warm up (compiles pipelines, fills pools),
 // then repeat (`repeats` times, more for a short case: `minMs`), and summarise as median and
 // min–max. Only `run` is timed; it must resolve when its work is complete (engine.sync()
-// waits until the GPU is done). `after` sees each
-// run's result untimed (to check and free it). A case stops repeating once its timed runs
+// waits until the GPU is done). `after` sees each run's result untimed (to check and free
+// it). A case stops repeating once its timed runs
 // have taken more than `budgetMs` (at least one timed run always happens). With a deadline
 // (`deadlineAt`), measure() also looks at the clock after the warm-up and after every timed
 // run, and once past it throws a CaseOverran instead of taking another run: a run cannot be
