@@ -304,6 +304,12 @@ describe('fit and the event loop', () => {
 });
 
 describe('epoch logs', () => {
+  /**
+   * Fits of thousands of tiny steps, where a float32 sum over the steps drifts: [engine, rows,
+   * batch size, the rtol the float64 reference is met to] on each backend.
+   */
+  const manyStepFits = () => [[engines.cpu, 5003, 1, 1e-8], [engines.gpu, 2999, 2, 1e-7]] as const;
+
   it('loss is the row-weighted mean of the step losses, the last batch is smaller, accuracy matches evaluate-style counting', async () => {
     for (const [name, e] of bothEngines()) {
       const d = blobs(9, 103, 8, 3);
@@ -342,8 +348,7 @@ describe('epoch logs', () => {
     // that every step added to was 1.0e-6 (cpu) and 1.9e-7 (webgpu) off here; a slot per step,
     // 1e-9 and 2e-8 (the WebGPU row losses are float32: exp and log).
     const layers = [dense(5, 7), sigmoid({ learnAlpha: true }), dense(7, 3)];
-    const cases = [[engines.cpu, 5003, 1, 1e-8], [engines.gpu, 2999, 2, 1e-7]] as const;
-    for (const [e, rows, batchSize, rtol] of cases) {
+    for (const [e, rows, batchSize, rtol] of manyStepFits()) {
       const d = blobs(13, rows, 5, 3);
       const m = sequential(e, layers, { seed: 2 });
       try {
@@ -365,8 +370,7 @@ describe('epoch logs', () => {
     // in order (no shuffle), step s's ∂L/∂W = X_sᵀ(P_s − Y_s)/rows_s in float64. One float32
     // sum of the steps' ‖∂L/∂W‖² was 4.7e-7 off (cpu); a slot per step, 1.2e-9 (cpu), 1.1e-8 (webgpu).
     const layers = [dense(5, 3)];
-    const cases = [[engines.cpu, 5003, 1, 1e-8], [engines.gpu, 2999, 2, 1e-7]] as const;
-    for (const [e, rows, batchSize, rtol] of cases) {
+    for (const [e, rows, batchSize, rtol] of manyStepFits()) {
       const d = blobs(17, rows, 5, 3);
       const m = sequential(e, layers, { seed: 4 });
       try {
