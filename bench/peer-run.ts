@@ -1,21 +1,21 @@
 // The benchmark run against the peers, with no DOM and no Node API: the seeded workloads
 // (bench/cases.ts) on sigmoid-core (WebGPU and CPU), TensorFlow.js (webgpu, wasm, cpu) and
-// jax-js (webgpu, wasm). Every backend starts (init) first; then each case runs on every
-// backend in turn before the next case starts. Each case: prepare (inputs uploaded,
-// untimed), a warm-up run, timed runs (bench/timing.ts: median, min–max), every output read
-// back untimed and checked against float64 before its time counts, then dispose. A backend
-// that fails to start is recorded as "unavailable: reason"; a case that runs past its
-// deadline is recorded as ERROR (it takes no more runs, and the next case starts only once
-// its run in flight has ended: cases never overlap) and the run goes on. Used by the browser page
-// (bench/browser/main.ts) and by the Node runner for WebGPU under Dawn (bench/peers-node.ts).
+// jax-js (webgpu, wasm). Every backend starts (init) first; then each case runs on all the
+// backends, their runs taken in turn (bench/case-turns.ts: prepare, a warm-up, timed runs,
+// every output read back untimed and checked against float64 before its time counts, then
+// dispose), before the next case starts. A backend that fails to start is recorded as
+// "unavailable: reason"; a backend past its deadline in a case is recorded as ERROR (it takes
+// no more runs, and nothing starts before its run in flight has ended: nothing overlaps) and
+// the run goes on. Used by the browser page (bench/browser/main.ts) and by the Node runner
+// for WebGPU under Dawn (bench/peers-node.ts).
 import { type BuildInfo, buildInfo } from './build.js';
 import { type CaseSpec, gramCase, matmulCase, mlpCase, sigmoidCase } from './cases.js';
 import { type BackendId, type Mode, OURS } from './ids.js';
 import { describeError, type Peer, type PeerInfo } from './peers/types.js';
 import type { TilingChoice } from '../src/index.js';
-import { nextTask } from '../src/next-task.js';
+import { runCaseInTurns } from './case-turns.js';
 import { type CaseResult, fmtMs, fmtNum, formatRatios, formatTable, ratios, type RatioRow } from './table.js';
-import { CaseOverran, CaseSkipped, fmtSeconds, measureChecked, type MeasureOptions, settle, type Settled, type TimingOptions } from './timing.js';
+import { fmtSeconds, settle, type Settled, type TimingOptions } from './timing.js';
 
 export { BACKENDS, type BackendId, type Mode, MODES, OURS, parseBackends } from './ids.js';
 
@@ -30,11 +30,12 @@ export interface BenchResult extends CaseResult {
   /** What the backend ran on (adapter / wasm / cpu), repeated in every result. */
   device: string;
   /**
-   * Wall time of the whole case (inputs made and uploaded, warm-up, timed runs, checks), ms;
-   * null when it was still running at its deadline plus the same again and was given up on.
+   * This backend's wall time in the case (inputs made and uploaded, warm-up, timed runs,
+   * checks; not the other backends' runs between its own), ms; null when a step was still
+   * running at its deadline plus the same again and was given up on.
    */
   elapsedMs: number | null;
-  /** The case ran past its deadline (`timing.caseDeadlineMs`): it is an ERROR, `elapsedMs` says how long it took. */
+  /** The backend ran past its deadline in the case (`timing.caseDeadlineMs` of its own time): it is an ERROR, `elapsedMs` says how long it took. */
   overran: boolean;
 }
 
@@ -132,6 +133,7 @@ function lazyPeer(id: BackendId, load: () => Promise<Peer>): Peer {
       }
       return peer.init();
     },
+    enter: () => peer!.enter(),
     prepare: (data) => peer!.prepare(data),
     destroy: async () => peer?.destroy(),
   };
@@ -192,11 +194,11 @@ export async function runBench(
   s.adapter = await adapterInfo();
   const timing = s.timing;
   publish();
-  // Every backend starts first; then each case runs on all of them, one after another, before
-  // the next case: a backend's times and the peers' it is divided by are taken within one case's
-  // span (seconds), not minutes apart, so a host whose speed drifts (a shared VM's: the same
-  // run's MLP ratio was 0.96× and 2.06× ten minutes apart when the backends ran one after
-  // another) moves ours and the peer's times together.
+  // Every backend starts first; then each case runs on all of them, their runs in turn
+  // (bench/case-turns.ts), before the next case: a backend's times and the peers' it is divided
+  // by are taken run for run in the same seconds, so a host whose speed drifts (a shared VM's:
+  // the same run's MLP ratio was 0.96× and 2.06× ten minutes apart when the backends ran one
+  // after another) moves ours and the peer's times together.
   const started: { peer: Peer; info: PeerInfo }[] = [];
   for (const id of ids) {
     const peer = makePeer(id, opts);
@@ -220,22 +222,18 @@ export async function runBench(
     publish();
   }
   let stuckPeer: Peer | null = null;
-  run: for (const spec of s.error === null ? specs(mode) : []) {
-    for (const { peer, info } of started) {
-      const id = peer.id;
-      hooks.progress(`[${id}] ${spec.name} ${spec.size}…`);
-      // A CPU or wasm backend's runs and reads resolve as microtasks: without a task of its
-      // own between them the page neither repaints nor answers its runner (untimed).
-      await nextTask();
-      const { result: r, stuck } = await runCaseWithin(peer, info, spec, timing, hooks.progress);
+  for (const spec of s.error === null ? specs(mode) : []) {
+    const { results, stuck } = await runCaseInTurns(started, spec, timing, hooks.progress);
+    for (const r of results) {
       s.results.push(r);
-      hooks.progress(`[${id}] ${spec.name} ${spec.size}: ${r.check === 'ok' ? `median ${fmtMs(r.timing!.medianMs)}, ${fmtNum(r.throughput!)} ${r.unit}` : `${r.check}: ${r.detail}`}`);
-      publish();
-      if (stuck) {
-        s.error = `${id} ${spec.name} ${spec.size}: ${r.detail}; the run stopped there, so that no case runs beside it`;
-        stuckPeer = peer;
-        break run;
-      }
+      hooks.progress(`[${r.backend}] ${spec.name} ${spec.size}: ${r.check === 'ok' ? `median ${fmtMs(r.timing!.medianMs)}, ${fmtNum(r.throughput!)} ${r.unit}` : `${r.check}: ${r.detail}`}`);
+    }
+    publish();
+    if (stuck !== null) {
+      const r = results[started.findIndex((e) => e.peer === stuck)]!;
+      s.error = `${stuck.id} ${spec.name} ${spec.size}: ${r.detail}; the run stopped there, so that no case runs beside it`;
+      stuckPeer = stuck;
+      break;
     }
   }
   // Not the stuck one: its run may still hold its device.
@@ -252,70 +250,4 @@ function initFailure(r: Settled<PeerInfo>): string | null {
   const late = r.elapsedMs > INIT_DEADLINE_MS ? `init() took ${fmtSeconds(r.elapsedMs)}, past its ${fmtSeconds(INIT_DEADLINE_MS)} deadline` : null;
   if (r.kind === 'rejected') return late === null ? describeError(r.error) : `${late} (it threw ${describeError(r.error)})`;
   return late;
-}
-
-function base(peer: Peer, info: PeerInfo, spec: CaseSpec): BenchResult {
-  return {
-    backend: peer.id, device: info.device, workload: spec.name, size: spec.size, unit: spec.unit, timing: null, throughput: null,
-    check: 'ERROR', detail: '', elapsedMs: null, overran: false,
-  };
-}
-
-/**
- * One case with its deadline (`timing.caseDeadlineMs` from its start): measure() takes no
- * run once past it, and a run in flight at the deadline is waited for (up to the same time
- * again), so the case has ended when this returns and the next cannot overlap it. A case past
- * its deadline is an ERROR whatever its runs gave (their times are dropped), with
- * `overran` and `elapsedMs` saying how long it took. `stuck`: still running after twice its
- * deadline, given up on; the caller must not start anything else beside it.
- */
-export async function runCaseWithin(
-  peer: Peer, info: PeerInfo, spec: CaseSpec, timing: TimingOptions & { caseDeadlineMs: number }, progress: (line: string) => void,
-): Promise<{ result: BenchResult; stuck: boolean }> {
-  const limit = timing.caseDeadlineMs;
-  const what = `[${peer.id}] ${spec.name} ${spec.size}`;
-  const t0 = performance.now();
-  const o = await settle(runCase(peer, info, spec, { ...timing, deadlineAt: t0 + limit }), t0, limit, () =>
-    progress(`${what}: still running at its ${fmtSeconds(limit)} deadline (an ERROR): waiting for its run in flight to end before the next case`));
-  if (o.kind === 'pending') {
-    return { result: { ...base(peer, info, spec), overran: true, detail: `did not finish within ${fmtSeconds(limit)}, nor in the ${fmtSeconds(limit)} after: given up on` }, stuck: true };
-  }
-  const elapsedMs = o.elapsedMs;
-  if (elapsedMs > limit) {
-    const then = o.kind !== 'rejected' ? ''
-      : o.error instanceof CaseOverran ? (o.error.failure === null ? '' : `; before that, a check failed: ${o.error.failure}`)
-      : `; it ended with ${describeError(o.error)}`;
-    return { result: { ...base(peer, info, spec), elapsedMs, overran: true, detail: `ran past its ${fmtSeconds(limit)} deadline: took ${fmtSeconds(elapsedMs)}${then}` }, stuck: false };
-  }
-  if (o.kind === 'rejected') return { result: { ...base(peer, info, spec), elapsedMs, detail: describeError(o.error) }, stuck: false };
-  return { result: { ...o.value, elapsedMs }, stuck: false };
-}
-
-async function runCase(peer: Peer, info: PeerInfo, spec: CaseSpec, timing: MeasureOptions): Promise<BenchResult> {
-  const made = spec.make();
-  const c = await peer.prepare(made.data);
-  try {
-    const r = await measureChecked(
-      () => c.run(),
-      async (out, i) => {
-        let values: Float32Array;
-        try {
-          values = await c.read(out);
-        } finally {
-          c.free(out);
-        }
-        const checked = made.check(values, i + 1);
-        await nextTask();
-        return checked;
-      },
-      timing,
-    );
-    if (r.check === 'FAILED') return { ...base(peer, info, spec), check: 'FAILED', detail: r.detail };
-    return { ...base(peer, info, spec), timing: r.timing, throughput: spec.throughput(r.timing.medianMs / 1000), check: 'ok', detail: r.detail };
-  } catch (err) {
-    if (err instanceof CaseSkipped) return { ...base(peer, info, spec), check: 'SKIPPED', detail: err.message };
-    throw err;
-  } finally {
-    c.dispose();
-  }
 }

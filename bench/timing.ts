@@ -2,14 +2,11 @@
 // then repeat (`repeats` times, more for a short case: `minMs`), and summarise as median and
 // min–max. Only `run` is timed; it must resolve when its work is complete (engine.sync()
 // waits until the GPU is done). `after` sees each run's result untimed (to check and free
-// it). A case stops repeating once its timed runs
-// have taken more than `budgetMs` (at least one timed run always happens). With a deadline
-// (`deadlineAt`), measure() also looks at the clock after the warm-up and after every timed
-// run, and once past it throws a CaseOverran instead of taking another run: a run cannot be
-// interrupted (a CPU or wasm kernel holds the thread, so no timer fires during it), but the
-// case never starts one after its time is up. settle() waits for a case that has run past its
-// deadline to end before the caller starts the next, so no two cases overlap.
-// measureChecked() is measure() with each output checked, for every runner.
+// it). A case stops repeating once its timed runs have taken more than `budgetMs` (at least
+// one timed run always happens): wantsAnotherRun(), which the peer benchmark's rounds
+// (bench/case-turns.ts) follow too. measureChecked() is measure() with each output checked,
+// for the Node runners. settle() waits for work that has run past its deadline to end before
+// the caller starts the next, so no two cases overlap.
 
 import type { CheckResult } from './cases.js';
 
@@ -25,23 +22,6 @@ export interface TimingOptions {
   maxRepeats?: number;
   /** When the warm-up run alone takes longer, measure() throws a CaseSkipped (no timed runs). */
   warmupCapMs?: number;
-}
-
-/** measure()'s options with the case's deadline, a performance.now() time. */
-export interface MeasureOptions extends TimingOptions {
-  deadlineAt?: number;
-}
-
-/** Thrown by measure() when it finds the clock past `deadlineAt` between two runs. */
-export class CaseOverran extends Error {
-  /**
-   * `failure`: a failed check of a run before the deadline (measureChecked), so that a case
-   * both wrong and late is reported with its wrong answer, not only as late.
-   */
-  constructor(readonly runs: number, readonly failure: string | null = null) {
-    super(`past its deadline after ${runs === 0 ? 'the warm-up' : `the warm-up and ${runs} timed run${runs === 1 ? '' : 's'}`}: no more runs taken`);
-    this.name = 'CaseOverran';
-  }
 }
 
 /** Thrown by measure() when the warm-up exceeded `warmupCapMs`: the case would take too long. */
@@ -64,28 +44,34 @@ export interface Timing {
 export async function measure<T>(
   run: () => Promise<T>,
   after: (result: T, i: number) => Promise<void> | void,
-  opts: MeasureOptions,
+  opts: TimingOptions,
 ): Promise<Timing> {
-  const late = () => opts.deadlineAt !== undefined && performance.now() > opts.deadlineAt;
   const w0 = performance.now();
   const warm = await run();
   const warmupMs = performance.now() - w0;
   await after(warm, -1);
-  if (late()) throw new CaseOverran(0);
   if (opts.warmupCapMs !== undefined && warmupMs > opts.warmupCapMs) throw new CaseSkipped(warmupMs, opts.warmupCapMs);
   const samples: number[] = [];
   let spent = 0;
-  const wanted = (i: number) => i < opts.repeats || (spent < (opts.minMs ?? 0) && i < (opts.maxRepeats ?? opts.repeats));
-  for (let i = 0; wanted(i) && (i === 0 || spent <= opts.budgetMs); i++) {
+  for (let i = 0; wantsAnotherRun(i, spent, opts); i++) {
     const t0 = performance.now();
     const result = await run();
     const ms = performance.now() - t0;
     samples.push(ms);
     spent += ms;
     await after(result, i);
-    if (late()) throw new CaseOverran(samples.length);
   }
   return summarise(samples);
+}
+
+/**
+ * Whether a case that has taken `runs` timed runs adding up to `spentMs` takes another:
+ * `repeats` of them, more while a short case is under `minMs` (up to `maxRepeats`), and none
+ * past `budgetMs` but the first.
+ */
+export function wantsAnotherRun(runs: number, spentMs: number, opts: TimingOptions): boolean {
+  const wanted = runs < opts.repeats || (spentMs < (opts.minMs ?? 0) && runs < (opts.maxRepeats ?? opts.repeats));
+  return wanted && (runs === 0 || spentMs <= opts.budgetMs);
 }
 
 /** How measureChecked() ended: timed with every output right, or failed on the first wrong one (`runs`: timed runs taken). */
@@ -100,7 +86,7 @@ export type Checked = { check: 'ok'; timing: Timing; detail: string } | { check:
 export async function measureChecked<T>(
   run: () => Promise<T>,
   check: (result: T, i: number) => Promise<CheckResult>,
-  opts: MeasureOptions,
+  opts: TimingOptions,
 ): Promise<Checked> {
   let failure: string | null = null;
   let detail = '';
@@ -113,7 +99,6 @@ export async function measureChecked<T>(
     }, opts);
   } catch (err) {
     if (err instanceof CaseSkipped && failure !== null) return { check: 'FAILED', detail: failure, runs: 0 };
-    if (err instanceof CaseOverran && failure !== null) throw new CaseOverran(err.runs, failure);
     throw err;
   }
   if (failure !== null) return { check: 'FAILED', detail: failure, runs: timing.samples.length };
@@ -131,18 +116,20 @@ export function summarise(samples: number[]): Timing {
 export type Settled<T> =
   | { kind: 'fulfilled'; value: T; elapsedMs: number }
   | { kind: 'rejected'; error: unknown; elapsedMs: number }
-  /** Still running 2 × `deadlineMs` after it started: given up on (it may never settle). */
+  /** Still running `giveUpMs` after it started: given up on (it may never settle). */
   | { kind: 'pending'; elapsedMs: null };
 
 /**
  * Waits for `work`, started at `t0` (performance.now()), to settle, past its deadline too:
  * what it runs must not overlap whatever the caller starts next. `onLate` is called once if
  * it is still running `deadlineMs` after t0 (to say so and that the caller waits); only work
- * still running `deadlineMs` after that is given up on ({ kind: 'pending' }). Whether it
- * overran is `elapsedMs > deadlineMs` (a thread held by a CPU kernel fires no timer, so the
- * answer comes from the clock, not from `onLate`).
+ * still running `giveUpMs` after t0 (by default the deadline twice over) is given up on
+ * ({ kind: 'pending' }). Whether it overran is `elapsedMs > deadlineMs` (a thread held by a
+ * CPU kernel fires no timer, so the answer comes from the clock, not from `onLate`).
  */
-export async function settle<T>(work: Promise<T>, t0: number, deadlineMs: number, onLate: () => void): Promise<Settled<T>> {
+export async function settle<T>(
+  work: Promise<T>, t0: number, deadlineMs: number, onLate: () => void, giveUpMs = 2 * deadlineMs,
+): Promise<Settled<T>> {
   const timers: ReturnType<typeof setTimeout>[] = [];
   const outcome = work.then(
     (value): Settled<T> => ({ kind: 'fulfilled', value, elapsedMs: performance.now() - t0 }),
@@ -150,7 +137,7 @@ export async function settle<T>(work: Promise<T>, t0: number, deadlineMs: number
   );
   const given = new Promise<Settled<T>>((resolve) => {
     timers.push(setTimeout(() => onLate(), Math.max(0, t0 + deadlineMs - performance.now())));
-    timers.push(setTimeout(() => resolve({ kind: 'pending', elapsedMs: null }), Math.max(0, t0 + deadlineMs + deadlineMs - performance.now())));
+    timers.push(setTimeout(() => resolve({ kind: 'pending', elapsedMs: null }), Math.max(0, t0 + giveUpMs - performance.now())));
   });
   try {
     return await Promise.race([outcome, given]);

@@ -1,14 +1,15 @@
-// The benchmark's timing rules (bench/timing.ts, bench/peer-run.ts), with fake backends and no
-// GPU: a case past its deadline takes no more runs (checked between runs, since a CPU or wasm
-// kernel holds the thread and no timer can fire during it), a run in flight at the deadline is
-// waited for before the case returns (so the next case never runs beside it), and the result
-// says that it overran and how long it took; a case that never ends is given up on after
-// twice its deadline and marked stuck. A case whose check fails keeps no time.
+// The benchmark's timing rules (bench/timing.ts, bench/case-turns.ts), with fake backends and
+// no GPU: a backend past its deadline in a case takes no more runs (checked between runs,
+// since a CPU or wasm kernel holds the thread and no timer can fire during it), a run in
+// flight at the deadline is waited for before anything else starts (so nothing runs beside
+// it), and the result says that it overran and how long it took; a run that never ends is
+// given up on after twice the deadline and marked stuck. A case whose check fails keeps no
+// time. Several backends take their runs in turn, each with its own deadline.
 import { describe, expect, it } from 'vitest';
 import type { CaseSpec, SigmoidData } from '../bench/cases.js';
-import { runCaseWithin } from '../bench/peer-run.js';
+import { type CaseTiming, runCaseInTurns } from '../bench/case-turns.js';
 import type { Peer, PeerCase, PeerInfo } from '../bench/peers/types.js';
-import { CaseOverran, measure } from '../bench/timing.js';
+import { measure } from '../bench/timing.js';
 
 /** Holds the thread for `ms`, as a CPU or wasm kernel does. */
 function busy(ms: number): void {
@@ -46,8 +47,15 @@ function fakePeer(run: () => Promise<void>) {
     free: () => {},
     dispose: () => {},
   };
-  const peer: Peer = { id: 'fake', init: async () => INFO, prepare: async () => c, destroy: async () => {} };
+  const peer: Peer = { id: 'fake', init: async () => INFO, enter: async () => {}, prepare: async () => c, destroy: async () => {} };
   return { peer, seen };
+}
+
+/** The case on one backend alone. */
+async function runCaseWithin(peer: Peer, info: PeerInfo, spec: CaseSpec, t: CaseTiming, progress: (line: string) => void) {
+  const { results, stuck } = await runCaseInTurns([{ peer, info }], spec, t, progress);
+  expect(results).toHaveLength(1);
+  return { result: results[0]!, stuck: stuck !== null };
 }
 
 const timing = (caseDeadlineMs: number) => ({ repeats: 50, budgetMs: 60_000, caseDeadlineMs });
@@ -71,29 +79,7 @@ describe('measure() of a short case (minMs)', () => {
   });
 });
 
-describe('measure() with a deadline', () => {
-  it('takes no more runs once past it, even when every run holds the thread', async () => {
-    let runs = 0;
-    const t0 = performance.now();
-    const p = measure(async () => {
-      runs++;
-      busy(40);
-    }, () => {}, { repeats: 50, budgetMs: 60_000, deadlineAt: t0 + 150 });
-    await expect(p).rejects.toBeInstanceOf(CaseOverran);
-    // The warm-up and 3 timed runs reach 160 ms: no run starts after that (fewer when the
-    // machine is busy and a run takes longer than its 40 ms).
-    expect(runs).toBeGreaterThanOrEqual(1);
-    expect(runs).toBeLessThanOrEqual(4);
-  });
-
-  it('without one, it runs as before', async () => {
-    let runs = 0;
-    const t = await measure(async () => void runs++, () => {}, { repeats: 4, budgetMs: 60_000 });
-    expect([runs, t.samples.length]).toEqual([5, 4]);
-  });
-});
-
-describe('a case past its deadline (runCaseWithin)', () => {
+describe('a case past its deadline', () => {
   it('a run in flight at the deadline is waited for: the case has ended when the result comes, which says it overran and how long it took', async () => {
     const { peer, seen } = fakePeer(() => sleep(200));
     const lines: string[] = [];
@@ -114,7 +100,7 @@ describe('a case past its deadline (runCaseWithin)', () => {
     expect(result.elapsedMs!).toBeGreaterThanOrEqual(300);
     expect(result.elapsedMs!).toBeLessThanOrEqual(returned - t0 + 1);
     expect(result.detail).toMatch(/^ran past its 0\.30 s deadline: took \d+\.\d+ s$/);
-    expect(lines.join('\n')).toMatch(/\[fake\] sigmoid fake: still running at its 0\.30 s deadline \(an ERROR\): waiting for its run in flight to end/);
+    expect(lines.join('\n')).toMatch(/\[fake\] sigmoid fake: still running at its 0\.30 s deadline \(an ERROR\): waiting for its run in flight to end before going on/);
   });
 
   it('a CPU-style run that holds the thread (no timer can fire) is caught between runs', async () => {
@@ -189,10 +175,103 @@ describe('a case whose check fails', () => {
     expect(slow.result.detail).toMatch(/^skipped: the warm-up took /);
   });
 
-  it('and then runs past its deadline, is an ERROR whose detail keeps the failed check', async () => {
+  it('ends that backend\'s runs at once', async () => {
+    const spec: CaseSpec<SigmoidData> = { ...SPEC, make: () => ({ data: SPEC.make().data, check: (_out, step) => ({ ok: step !== 2, detail: 'x' }) }) };
+    const { peer, seen } = fakePeer(() => sleep(1));
+    const { result } = await runCaseWithin(peer, INFO, spec, { repeats: 5, budgetMs: 60_000, caseDeadlineMs: 5_000 }, () => {});
+    expect([result.check, result.detail, seen.runs]).toEqual(['FAILED', 'run 2: x', 3]); // the warm-up, runs 1 and 2
+  });
+
+  it('in a run that also ends past the deadline, is an ERROR whose detail keeps the failed check', async () => {
     const spec: CaseSpec<SigmoidData> = { ...SPEC, make: () => ({ data: SPEC.make().data, check: (_out, step) => ({ ok: step !== 1, detail: step === 1 ? 'rel. error 0.5 > 1e-5' : 'fine' }) }) };
-    const { result } = await runCaseWithin(fakePeer(async () => busy(40)).peer, INFO, spec, timing(150), () => {});
+    // The warm-up (150 ms) within the 250 ms deadline, run 1 (wrong) ending past it.
+    const { result } = await runCaseWithin(fakePeer(async () => busy(150)).peer, INFO, spec, timing(250), () => {});
     expect([result.check, result.overran, result.timing]).toEqual(['ERROR', true, null]);
     expect(result.detail).toMatch(/^ran past its .* deadline: took .*; before that, a check failed: run 1: rel\. error 0\.5 > 1e-5$/);
+  });
+});
+
+describe('several backends in one case', () => {
+  /** A backend that logs what the run asks of it into `log`; `run(i)` is its i-th run (0 = warm-up). */
+  function loggedPeer(id: string, log: string[], run: (i: number) => Promise<void> = () => sleep(2)) {
+    let runs = 0;
+    let disposed = false;
+    const c: PeerCase = {
+      async run() {
+        log.push(`${id} run ${runs}`);
+        await run(runs++);
+        return null;
+      },
+      read: async () => new Float32Array(1),
+      free: () => {},
+      dispose: () => {
+        disposed = true;
+      },
+    };
+    const peer: Peer = {
+      id, init: async () => INFO, enter: async () => void log.push(`${id} enter`),
+      prepare: async () => (log.push(`${id} prepare`), c), destroy: async () => {},
+    };
+    return { peer, disposed: () => disposed };
+  }
+
+  it('take their runs in turn, one each a round, each entered before its prepare and every run', async () => {
+    const log: string[] = [];
+    const a = loggedPeer('a', log);
+    const b = loggedPeer('b', log);
+    const { results, stuck } = await runCaseInTurns([{ peer: a.peer, info: INFO }, { peer: b.peer, info: INFO }], SPEC, { repeats: 3, budgetMs: 60_000, caseDeadlineMs: 5_000 }, () => {});
+    expect(stuck).toBeNull();
+    expect(log).toEqual([
+      'a enter', 'a prepare', 'a enter', 'a run 0', 'b enter', 'b prepare', 'b enter', 'b run 0',
+      ...[1, 2, 3].flatMap((i) => ['a enter', `a run ${i}`, 'b enter', `b run ${i}`]),
+    ]);
+    expect(results.map((r) => [r.backend, r.check, r.timing!.samples.length])).toEqual([['a', 'ok', 3], ['b', 'ok', 3]]);
+    expect([a.disposed(), b.disposed()]).toEqual([true, true]);
+  });
+
+  it('each has its own deadline: a slow one past it drops out, and the others keep their runs and times', async () => {
+    const log: string[] = [];
+    const slow = loggedPeer('slow', log, async () => busy(60));
+    const fast = loggedPeer('fast', log, () => sleep(10));
+    const t0 = performance.now();
+    const { results } = await runCaseInTurns([{ peer: slow.peer, info: INFO }, { peer: fast.peer, info: INFO }], SPEC, { repeats: 8, budgetMs: 60_000, caseDeadlineMs: 200 }, () => {});
+    const wall = performance.now() - t0;
+    const [s, f] = results;
+    expect([s!.check, s!.overran, s!.timing]).toEqual(['ERROR', true, null]);
+    // The slow one is out after about 240 ms (4 runs); the fast one's 9 runs (about 100 ms of
+    // its own) end past 200 ms of wall time, and count only their own time.
+    expect([f!.check, f!.overran, f!.timing!.samples.length]).toEqual(['ok', false, 8]);
+    expect(wall).toBeGreaterThan(200);
+    expect(f!.elapsedMs!).toBeLessThan(200);
+    expect(s!.elapsedMs! + f!.elapsedMs!).toBeLessThanOrEqual(wall + 1);
+    expect(slow.disposed()).toBe(true);
+  });
+
+  it('one whose check fails leaves the rounds, FAILED, and the others go on', async () => {
+    const log: string[] = [];
+    const wrong = loggedPeer('wrong', log);
+    const right = loggedPeer('right', log);
+    const spec = (bad: boolean): CaseSpec<SigmoidData> => ({ ...SPEC, make: () => ({ data: SPEC.make().data, check: (_o, step) => ({ ok: !bad || step !== 1, detail: 'd' }) }) });
+    const entrants = [{ peer: wrong.peer, info: INFO }, { peer: right.peer, info: INFO }];
+    // One spec for both, told apart by which backend made it: the first make() is the wrong one's.
+    let made = 0;
+    const both: CaseSpec<SigmoidData> = { ...SPEC, make: () => spec(made++ === 0).make() };
+    const { results } = await runCaseInTurns(entrants, both, { repeats: 4, budgetMs: 60_000, caseDeadlineMs: 5_000 }, () => {});
+    expect(results.map((r) => [r.check, r.detail])).toEqual([['FAILED', 'run 1: d'], ['ok', 'd']]);
+    expect(results[1]!.timing!.samples).toHaveLength(4);
+    expect(log.filter((l) => l.startsWith('wrong run'))).toEqual(['wrong run 0', 'wrong run 1']);
+    expect(wrong.disposed()).toBe(true);
+  });
+
+  it('one whose run never ends stops the case: it is stuck and keeps its inputs, the others end as an ERROR', async () => {
+    const log: string[] = [];
+    const hang = loggedPeer('hang', log, (i) => (i === 1 ? new Promise<void>(() => {}) : sleep(2)));
+    const other = loggedPeer('other', log);
+    const { results, stuck } = await runCaseInTurns([{ peer: hang.peer, info: INFO }, { peer: other.peer, info: INFO }], SPEC, timing(100), () => {});
+    expect(stuck).toBe(hang.peer);
+    expect(results.map((r) => [r.check, r.overran, r.elapsedMs])).toEqual([['ERROR', true, null], ['ERROR', false, expect.any(Number)]]);
+    expect(results[1]!.detail).toBe('not finished: hang was given up on');
+    expect([hang.disposed(), other.disposed()]).toEqual([false, true]);
+    expect(log.at(-1)).toBe('hang run 1'); // nothing ran after it
   });
 });

@@ -1,5 +1,5 @@
 // The browser benchmark page: runs bench/peer-run.ts (sigmoid-core WebGPU and CPU,
-// TensorFlow.js webgpu/wasm/cpu, jax-js webgpu/wasm, each case on every backend in turn, in one
+// TensorFlow.js webgpu/wasm/cpu, jax-js webgpu/wasm, each case on every backend, runs in turn, in one
 // page) and renders its state as it goes: the results table, the ratio table, a bar chart,
 // and the JSON to download. Query string: ?mode=quick|full|gpu &backends=id,id… &autorun=1
 // (the runner and the e2e test use it); a value it cannot use is reported on the page and

@@ -24,10 +24,10 @@ export function jaxPeer(device: Device): Peer {
       }
       return { library: withVersion('@jax-js/jax'), device: `jax device '${device}'` };
     },
-    async prepare(d) {
-      defaultDevice(device);
-      return prepare(d, device);
+    async enter() {
+      defaultDevice(device); // where arrays made without a device (the jitted code's constants) go
     },
+    prepare: async (d) => prepare(d, device),
     async destroy() {},
   };
 }

@@ -32,6 +32,7 @@ export function sigmoidCorePeer(backend: 'webgpu' | 'cpu', tiling: TilingChoice 
         details: { adapter: engine.adapterInfo, tiling: engine.tiling, limits: engine.limits },
       };
     },
+    async enter() {}, // each backend has an engine of its own
     async prepare(data) {
       if (!engine) throw new Error('init() first');
       const c = prepare(engine, data);

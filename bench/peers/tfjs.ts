@@ -42,10 +42,12 @@ export function tfjsPeer(backend: 'webgpu' | 'wasm' | 'cpu'): Peer {
       }
       return { library: `@tensorflow/tfjs-core ${tf.version_core}, ${withVersion(`@tensorflow/tfjs-backend-${backend}`)}`, device: `tf.setBackend('${backend}')`, details };
     },
-    async prepare(d) {
-      await tf.setBackend(backend); // another TF.js backend may be current (its init(), or its part of the last case)
-      return prepare(d);
+    async enter() {
+      // Another TF.js backend may be current (its init(), or its last run). A tensor of one
+      // backend used while another is current is copied over by TF.js, so every run needs this.
+      if (tf.getBackend() !== backend) await tf.setBackend(backend);
     },
+    prepare: async (d) => prepare(d),
     async destroy() {
       tf.disposeVariables();
     },

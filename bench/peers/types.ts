@@ -1,9 +1,10 @@
 // The interface every backend of the browser benchmark implements (one file per library:
 // sigmoid-core.ts, tfjs.ts, jax.ts). The run calls init() once per backend (a throw means
-// "unavailable: reason"), all before the first case; then per workload, on each backend in
-// turn, prepare(data) → [run() → read(out) → free(out)]… → dispose(); and destroy() at the
-// end. Several backends of one library are started at once, so prepare() selects its own
-// (TF.js's setBackend, jax-js's defaultDevice).
+// "unavailable: reason"), all before the first case; then per workload prepare(data) on each
+// backend, and their runs in turn, one per backend a round ([run() → read(out) → free(out)]…,
+// bench/case-turns.ts) → dispose(); and destroy() at the end. Several backends of one library
+// are started at once, so the run calls enter() before each prepare and each run: it makes
+// the backend its library's current one (TF.js's setBackend, jax-js's defaultDevice).
 import type { CaseData } from '../cases.js';
 
 export interface PeerInfo {
@@ -33,6 +34,8 @@ export interface Peer {
   /** Column/row name, e.g. "sigmoid-core-webgpu", "tfjs-wasm", "jax-webgpu". */
   id: string;
   init(): Promise<PeerInfo>;
+  /** Makes this backend its library's current one (untimed; a no-op when it already is). */
+  enter(): Promise<void>;
   prepare(data: CaseData): Promise<PeerCase>;
   destroy(): Promise<void>;
 }
