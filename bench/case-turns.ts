@@ -18,7 +18,7 @@ import type { BenchResult } from './peer-run.js';
 import type { Peer, PeerCase, PeerInfo } from './peers/types.js';
 import { describeError } from './peers/types.js';
 import { nextTask } from '../src/next-task.js';
-import { CaseSkipped, fmtSeconds, settle, summarise, type TimingOptions, wantsAnotherRun } from './timing.js';
+import { type CaseTiming, CaseSkipped, failedRun, fmtSeconds, settle, summarise, wantsAnotherRun } from './timing.js';
 
 /** A progress line after a round of timed runs once this long has passed since the last. */
 const ROUND_LINE_MS = 5_000;
@@ -27,8 +27,6 @@ export interface Entrant {
   peer: Peer;
   info: PeerInfo;
 }
-
-export type CaseTiming = TimingOptions & { caseDeadlineMs: number };
 
 /** One backend's part of the case. */
 interface Turn {
@@ -46,7 +44,7 @@ interface Turn {
   result: BenchResult | null;
 }
 
-export function baseResult(peer: Peer, info: PeerInfo, spec: CaseSpec): BenchResult {
+function baseResult(peer: Peer, info: PeerInfo, spec: CaseSpec): BenchResult {
   return {
     backend: peer.id, device: info.device, workload: spec.name, size: spec.size, unit: spec.unit, timing: null, throughput: null,
     check: 'ERROR', detail: '', elapsedMs: null, overran: false,
@@ -122,7 +120,7 @@ export async function runCaseInTurns(
       }
       const checked = t.made!.check(values, i + 1);
       t.detail = checked.detail;
-      if (!checked.ok && t.failure === null) t.failure = `${i < 0 ? 'warm-up' : `run ${i + 1}`}: ${checked.detail}`;
+      if (!checked.ok && t.failure === null) t.failure = failedRun(i, checked.detail);
       // A CPU or wasm backend's runs and reads resolve as microtasks: without a task of its
       // own between them the page neither repaints nor answers its runner (untimed).
       await nextTask();

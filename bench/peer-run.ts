@@ -13,9 +13,9 @@ import { type CaseSpec, gramCase, matmulCase, mlpCase, sigmoidCase } from './cas
 import { type BackendId, type Mode, OURS } from './ids.js';
 import { describeError, type Peer, type PeerInfo } from './peers/types.js';
 import type { TilingChoice } from '../src/index.js';
-import { runCaseInTurns } from './case-turns.js';
+import { type Entrant, runCaseInTurns } from './case-turns.js';
 import { type CaseResult, fmtMs, fmtNum, formatRatios, formatTable, ratios, type RatioRow } from './table.js';
-import { fmtSeconds, settle, type Settled, type TimingOptions } from './timing.js';
+import { type CaseTiming, fmtSeconds, settle, type Settled } from './timing.js';
 
 export { BACKENDS, type BackendId, type Mode, MODES, OURS, parseBackends } from './ids.js';
 
@@ -61,7 +61,7 @@ export interface BenchState {
    * sigmoid-core, TF.js and jax-js each ask for (its info), or why there is none.
    */
   adapter: Record<string, unknown> | string;
-  timing: TimingOptions & { caseDeadlineMs: number };
+  timing: CaseTiming;
   backends: BackendStatus[];
   /** Rows of the results table, in run order. */
   results: BenchResult[];
@@ -92,7 +92,7 @@ export function specs(mode: Mode): CaseSpec[] {
   ];
 }
 
-export function timingFor(mode: Mode): TimingOptions & { caseDeadlineMs: number } {
+export function timingFor(mode: Mode): CaseTiming {
   return mode === 'quick'
     ? { repeats: 2, budgetMs: 5_000, warmupCapMs: 15_000, caseDeadlineMs: 90_000 }
     : { repeats: mode === 'gpu' ? 10 : 5, minMs: 2_000, maxRepeats: 25, budgetMs: 20_000, warmupCapMs: 60_000, caseDeadlineMs: 300_000 };
@@ -199,7 +199,7 @@ export async function runBench(
   // by are taken run for run in the same seconds, so a host whose speed drifts (a shared VM's:
   // the same run's MLP ratio was 0.96× and 2.06× ten minutes apart when the backends ran one
   // after another) moves ours and the peer's times together.
-  const started: { peer: Peer; info: PeerInfo }[] = [];
+  const started: Entrant[] = [];
   for (const id of ids) {
     const peer = makePeer(id, opts);
     hooks.progress(`[${id}] starting…`);

@@ -24,6 +24,9 @@ export interface TimingOptions {
   warmupCapMs?: number;
 }
 
+/** TimingOptions with the peer benchmark's deadline per backend and case (bench/case-turns.ts). */
+export type CaseTiming = TimingOptions & { caseDeadlineMs: number };
+
 /** Thrown by measure() when the warm-up exceeded `warmupCapMs`: the case would take too long. */
 export class CaseSkipped extends Error {
   constructor(readonly warmupMs: number, readonly capMs: number) {
@@ -74,6 +77,11 @@ export function wantsAnotherRun(runs: number, spentMs: number, opts: TimingOptio
   return wanted && (runs === 0 || spentMs <= opts.budgetMs);
 }
 
+/** A failed check as a result's detail names it: "warm-up: …", "run 3: …" (`i` −1 for the warm-up, then 0, 1, …). */
+export function failedRun(i: number, detail: string): string {
+  return `${i < 0 ? 'warm-up' : `run ${i + 1}`}: ${detail}`;
+}
+
 /** How measureChecked() ended: timed with every output right, or failed on the first wrong one (`runs`: timed runs taken). */
 export type Checked = { check: 'ok'; timing: Timing; detail: string } | { check: 'FAILED'; detail: string; runs: number };
 
@@ -95,7 +103,7 @@ export async function measureChecked<T>(
     timing = await measure(run, async (result, i) => {
       const c = await check(result, i);
       detail = c.detail;
-      if (!c.ok && failure === null) failure = `${i < 0 ? 'warm-up' : `run ${i + 1}`}: ${c.detail}`;
+      if (!c.ok && failure === null) failure = failedRun(i, c.detail);
     }, opts);
   } catch (err) {
     if (err instanceof CaseSkipped && failure !== null) return { check: 'FAILED', detail: failure, runs: 0 };

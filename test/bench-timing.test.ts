@@ -7,9 +7,9 @@
 // time. Several backends take their runs in turn, each with its own deadline.
 import { describe, expect, it } from 'vitest';
 import type { CaseSpec, SigmoidData } from '../bench/cases.js';
-import { type CaseTiming, runCaseInTurns } from '../bench/case-turns.js';
+import { runCaseInTurns } from '../bench/case-turns.js';
 import type { Peer, PeerCase, PeerInfo } from '../bench/peers/types.js';
-import { measure } from '../bench/timing.js';
+import { type CaseTiming, measure } from '../bench/timing.js';
 
 /** Holds the thread for `ms`, as a CPU or wasm kernel does. */
 function busy(ms: number): void {
