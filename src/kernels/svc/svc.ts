@@ -18,6 +18,7 @@ import { EngineRowProvider, SVC_SUMS_REMEDY } from './provider-engine.js';
 import { checkGramSums } from '../float32-sums.js';
 import { Float64RowProvider } from './provider-f64.js';
 import { defaultMaxIter, solveBinary } from './smo.js';
+import { decodeSVC, encodeSVC } from './svc-file.js';
 import type { DecisionValues, SVCFitInfo, SVCOptions } from './types.js';
 
 /** A binary problem stopped at maxIter and the SVC was asked to throw (onMaxIter: 'throw'). */
@@ -203,6 +204,40 @@ export class SVC {
   }
 
   /**
+   * The fitted model as safetensors bytes (svc-file.ts): options, kernel, support vectors and
+   * coefficients (float64, exactly). SVC.load(bytes, engine) gives a model that predicts the same.
+   */
+  save(): Uint8Array {
+    const f = this.#fit;
+    return encodeSVC({
+      options: { ...this.options }, kernel: f.kernel, classes: f.classes, nSupport: f.nSupport, supportIndices: f.supportIndices,
+      supportVectors: f.supportVectors, coef: f.coef, rho: f.rho,
+    });
+  }
+
+  /**
+   * A fitted SVC from the bytes of svc.save(), predicting on `engine` (provider 'engine'; with
+   * null, or provider 'float64', in float64 on the host). The file is checked field by field
+   * (a ValueError names the bad one). fitInfo is not saved: it describes a fit in this process.
+   */
+  static load(bytes: Uint8Array, engine: Engine | null, options: Pick<SVCOptions, 'log'> = {}): SVC {
+    if (engine !== null && engine !== undefined) checkEngine('SVC.load', engine);
+    const m = decodeSVC(bytes);
+    const svc = new SVC({ ...m.options, maxIter: m.options.maxIter ?? undefined, log: options.log });
+    const svStart: number[] = [];
+    const svClass: number[] = [];
+    m.nSupport.forEach((count, c) => {
+      svStart.push(svClass.length);
+      for (let i = 0; i < count; i++) svClass.push(c);
+    });
+    svc.#fitted = {
+      engine: engine ?? null, kernel: m.kernel, classes: m.classes, supportIndices: m.supportIndices, supportVectors: m.supportVectors,
+      svClass: Int32Array.from(svClass), nSupport: m.nSupport, svStart, coef: m.coef, rho: m.rho, features: m.supportVectors.cols,
+    };
+    return svc;
+  }
+
+  /**
    * Decision values, scikit-learn's decision_function_shape='ovo': [m, k(k−1)/2] with the
    * pairs in order (0,1), (0,2), ..., (k−2, k−1) and a positive value meaning the pair's
    * first class; for 2 classes [m, 1] with a positive value meaning classes[1].
@@ -370,7 +405,11 @@ export class SVC {
 
   /** What the last fit measured. */
   get fitInfo(): SVCFitInfo {
-    if (this.#info === null) throw new ValueError('this SVC is not fitted yet: call await svc.fit(engine, X, y) first');
+    if (this.#info === null) {
+      throw new ValueError(this.#fitted === null
+        ? 'this SVC is not fitted yet: call await svc.fit(engine, X, y) first'
+        : 'this SVC was loaded from a file (SVC.load): fitInfo describes a fit made in this process, and none was');
+    }
     return { ...this.#info, pairIterations: this.#info.pairIterations.slice() };
   }
 
