@@ -1,11 +1,13 @@
 // `sigmoid-core svm`, run as the built binary (dist/cli.js, made by `npm test`'s build step):
 // the digits split with --json on the CPU and on WebGPU (the two agreeing), progress lines
-// on stderr, and usage errors (one line, exit code 2).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// on stderr, --save → predict round trips, and usage errors (one line, exit code 2).
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, DIGITS, expectOneLineError, requireBuiltCli } from './helpers/cli.js';
+import { cli, DIGITS, expectOneLineError, requireBuiltCli, rowsOf } from './helpers/cli.js';
+import { encodeSafetensors, parseSafetensors } from '../src/index.js';
 
 
 
@@ -21,6 +23,7 @@ interface SvmReport {
   provider: string;
   backend: string | null;
   adapter: { vendor: string } | null;
+  model: string | null;
   parameters: { kernel: string; C: number; gamma: number; gammaSpec: string | number; coef0: number; degree: number; tol: number; shrinking: boolean; standardize: boolean };
 }
 
@@ -175,6 +178,64 @@ describe('sigmoid-core svm on UCI digits', () => {
     expect(rbf.stderr.match(/^note: .*$/gm)).toEqual(['note: --coef0 is not used by the rbf kernel']);
     const quiet = await cli(...args, '--kernel', 'linear', '--quiet');
     expect(quiet.stderr).not.toMatch(/^note:/m);
+  });
+
+  it('--save → predict: the labels of every row, the svm run\'s accuracy; float64 models predict on the host; --proba refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-svm-save-'));
+    try {
+      const truth = (await readFile(DIGITS, 'utf8')).trim().split('\n').slice(1).map((l) => Number(l.slice(l.lastIndexOf(',') + 1)));
+      for (const provider of ['engine', 'float64'] as const) {
+        const model = join(dir, `${provider}.safetensors`);
+        const backend = provider === 'engine' ? ['--backend', 'cpu'] : ['--provider', 'float64'];
+        const r = await cli(...RUN, '--kernel', 'sigmoid', '--gamma', '0.005', '--coef0', '-1', '--C', '100', ...backend, '--quiet', '--save', model);
+        expect(r.code, r.stderr).toBe(0);
+        const rep = JSON.parse(r.stdout) as SvmReport;
+        expect(rep.model).toBe(model);
+        expect(r.stderr).toContain(`; model saved to ${model}`);
+        // The whole file, its label column ignored: correct rows = the svm run's train and test hits.
+        const out = join(dir, `${provider}-preds.csv`);
+        const p = await cli('predict', '--model', model, '--data', DIGITS, '--out', out, '--backend', provider === 'engine' ? 'webgpu' : 'cpu');
+        expect(p.code, p.stderr).toBe(0);
+        expect(p.stderr).toMatch(/ignoring column 64 \(0-based\): "label", the label$/m);
+        if (provider === 'engine') expect(p.stderr).toMatch(/^predicted 1797 rows on webgpu \(/m);
+        else {
+          expect(p.stderr).toMatch(/--backend is not used$/m);
+          expect(p.stderr).toMatch(/^predicted 1797 rows in float64 on the host$/m);
+        }
+        const preds = rowsOf(await readFile(out, 'utf8'));
+        expect(preds[0]).toEqual(['label']);
+        expect(preds.length).toBe(1798);
+        const correct = preds.slice(1).filter((row, i) => Number(row[0]) === truth[i]).length;
+        const expected = rep.train.accuracy * rep.train.rows + rep.test!.accuracy * rep.test!.rows;
+        // WebGPU's float32 kernel may flip a row whose decision value is ~0 on the CPU.
+        expect(Math.abs(correct - expected), provider).toBeLessThanOrEqual(provider === 'engine' ? 2 : 0);
+      }
+      const proba = await cli('predict', '--model', join(dir, 'float64.safetensors'), '--data', DIGITS, '--out', join(dir, 'p.csv'), '--proba');
+      expect(proba.code).toBe(2);
+      expectOneLineError(proba, /--proba: .*float64\.safetensors is a support-vector classifier, which gives class labels but no probabilities$/);
+      expect(existsSync(join(dir, 'p.csv'))).toBe(false);
+      // A class list that is not the model's, and a model file missing a field, are refused.
+      const file = parseSafetensors(new Uint8Array(await readFile(join(dir, 'float64.safetensors'))));
+      const info = JSON.parse(file.metadata.sigmoid_core_cli!) as { classes: number[] };
+      info.classes = info.classes.map((c) => c + 1);
+      const edited = join(dir, 'edited.safetensors');
+      await writeFile(edited, encodeSafetensors(file.tensors, { ...file.metadata, sigmoid_core_cli: JSON.stringify(info) }));
+      const ed = await cli('predict', '--model', edited, '--data', DIGITS, '--out', join(dir, 'e.csv'));
+      expect(ed.code).toBe(1);
+      expectOneLineError(ed, /edited\.safetensors lists classes 1, 2, .*, 10 for a model with classes 0, 1, .*, 9; the file is inconsistent$/);
+      const { rho: _rho, ...noRho } = file.metadata;
+      await writeFile(edited, encodeSafetensors(file.tensors, noRho));
+      const nr = await cli('predict', '--model', edited, '--data', DIGITS, '--out', join(dir, 'e.csv'));
+      expect(nr.code).toBe(1);
+      expectOneLineError(nr, /edited\.safetensors is not a model sigmoid-core can read: SVC\.load: __metadata__\.rho is missing$/);
+      expect(existsSync(join(dir, 'e.csv'))).toBe(false);
+      // --save onto the training data is refused before any work.
+      const onto = await cli(...RUN, '--backend', 'cpu', '--save', DIGITS);
+      expect(onto.code).toBe(2);
+      expectOneLineError(onto, /--save .* is the --train file/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([

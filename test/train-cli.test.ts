@@ -7,15 +7,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, DIGITS, expectOneLineError, requireBuiltCli, ROOT } from './helpers/cli.js';
+import { cli, DIGITS, expectOneLineError, requireBuiltCli, ROOT, rowsOf } from './helpers/cli.js';
 import { encodeSafetensors, parseSafetensors } from '../src/index.js';
 
-
-
-
-function rowsOf(text: string): string[][] {
-  return text.trim().split('\n').map((l) => l.split(','));
-}
 
 interface Report {
   train: { loss: number; accuracy: number | null; rows: number };

@@ -1,6 +1,7 @@
-// `sigmoid-core predict`: runs a model saved by `sigmoid-core train --save` on a CSV file
-// and writes one prediction per row: the class label (the original label value) for a
-// classifier, the value for a regression; --proba adds the class probabilities. The model
+// `sigmoid-core predict`: runs a model saved by `sigmoid-core train --save` (a network) or
+// `sigmoid-core svm --save` (a support-vector classifier) on a CSV file and writes one
+// prediction per row: the class label (the original label value) for a classifier, the
+// value for a regression; --proba adds a network's class probabilities. The model
 // carries its preprocessing (label column, standardisation), so the data is given as it
 // was for training; a label column of the same name is ignored. Written atomically.
 
@@ -11,6 +12,8 @@ import { applyStandardizer } from '../data/standardize.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { csvChunks, readCsv } from '../io/csv.js';
 import { readBytes, readText, writeAtomic } from '../io/files.js';
+import { isSVCFile } from '../kernels/svc/svc-file.js';
+import { SVC } from '../kernels/svc/svc.js';
 import { parseSafetensors } from '../nn/safetensors.js';
 import { sequentialFromFile } from '../nn/sequential.js';
 import type { LossKind } from '../types.js';
@@ -20,16 +23,16 @@ import { plural } from './progress.js';
 import { backendName, type CliModelInfo, readCliInfo } from './train.js';
 
 const flags = {
-  model: { type: 'string', value: 'model.safetensors', required: true, help: 'a model written by sigmoid-core train --save' },
+  model: { type: 'string', value: 'model.safetensors', required: true, help: 'a model written by sigmoid-core train --save or svm --save' },
   data: { type: 'string', value: 'x.csv', required: true, help: 'rows of the same feature columns (a label column of the same name is ignored)' },
   out: { type: 'string', value: 'preds.csv', required: true, help: 'where to write the predictions (one row per input row, with a header)' },
-  proba: { type: 'boolean', help: 'classifiers: also write the probability of each class' },
+  proba: { type: 'boolean', help: 'network classifiers: also write the probability of each class' },
   backend: BACKEND_FLAG,
   quiet: { type: 'boolean', help: 'no notices on stderr' },
 } as const;
 
 export const predictCommand: Command<typeof flags> = {
-  summary: 'predict with a model saved by train: class labels (or values) for each row of a CSV file',
+  summary: 'predict with a model saved by train or svm: class labels (or values) for each row of a CSV file',
   usage: 'predict --model model.safetensors --data x.csv --out preds.csv [--proba] [--backend B] [--quiet]',
   flags,
   async run(f, io) {
@@ -42,15 +45,23 @@ export const predictCommand: Command<typeof flags> = {
     const file = modelFile(f.model!, () => parseSafetensors(bytes));
     const meta = file.metadata;
     const info = readCliInfo(meta, f.model!);
+    // A support-vector classifier (svm --save) is checked whole here; a network when it is built.
+    const svc = isSVCFile(meta) ? modelFile(f.model!, () => SVC.load(bytes, null)) : null;
     const loss = LOSS_KINDS.includes(meta.loss as LossKind) ? (meta.loss as LossKind) : null;
-    const layers = parseLayers(meta.layers, f.model!);
+    const layers = svc ? { inputs: svc.supportVectors.cols, outputs: svc.classes.length } : parseLayers(meta.layers, f.model!);
     const inputs = layers.inputs;
     const outputs = layers.outputs;
-    const task = info?.task ?? (loss === 'mse' || loss === null ? 'regression' : 'classification');
-    const classes = info?.classes ?? (task === 'classification' ? Array.from({ length: Math.max(outputs, 2) }, (_, k) => k) : null);
-    if (classes !== null && task === 'classification' && classes.length !== Math.max(outputs, 2)) {
-      throw new ValueError(`${f.model} lists ${plural(classes.length, 'class', 'classes')} for a model with ${plural(outputs, 'output')}; the file is inconsistent`);
+    const task = svc ? 'classification' : info?.task ?? (loss === 'mse' || loss === null ? 'regression' : 'classification');
+    const classes = svc?.classes ?? info?.classes ?? (task === 'classification' ? Array.from({ length: Math.max(outputs, 2) }, (_, k) => k) : null);
+    const listed = info?.classes ?? classes;
+    if (classes !== null && task === 'classification' && (classes.length !== Math.max(outputs, 2) || listed?.some((c, k) => c !== classes[k]))) {
+      throw new ValueError(
+        svc
+          ? `${f.model} lists classes ${listed!.join(', ')} for a model with classes ${svc.classes.join(', ')}; the file is inconsistent`
+          : `${f.model} lists ${plural(classes.length, 'class', 'classes')} for a model with ${plural(outputs, 'output')}; the file is inconsistent`,
+      );
     }
+    if (f.proba && svc) throw new UsageError(`--proba: ${f.model} is a support-vector classifier, which gives class labels but no probabilities`);
     if (f.proba && (task !== 'classification' || loss === 'mse' || loss === null)) {
       throw new UsageError(`--proba needs a classifier trained with a cross-entropy loss (bce or softmax); ${f.model} is a ${task} model with loss ${loss ?? 'unknown'}`);
     }
@@ -80,20 +91,27 @@ export const predictCommand: Command<typeof flags> = {
     if (info?.standardize) x = applyStandardizer(x, info.standardize);
 
     // ---- predict ----
-    const engine = await createEngine({ backend, log });
-    let raw: Float32Array;
+    // An SVC fitted with --provider float64 predicts in float64 on the host, without an engine.
+    const hostOnly = svc !== null && svc.options.provider === 'float64';
+    if (hostOnly && f.backend !== undefined) notice(`${f.model} computes its kernel in float64 on the host (svm --provider float64): --backend is not used`);
+    const engine = hostOnly ? null : await createEngine({ backend, log });
+    let raw: Float32Array | null = null;
+    let svcLabels: number[] | null = null;
     let proba: Float32Array | null = null;
     try {
-      const model = modelFile(f.model!, () => sequentialFromFile(engine, file));
-      try {
-        raw = await (await model.predict(x)).readAndDispose();
-        if (f.proba) proba = await (await model.predictProba(x)).readAndDispose();
-      } finally {
-        model.dispose();
+      if (svc) svcLabels = await SVC.load(bytes, engine).predict(x);
+      else {
+        const model = modelFile(f.model!, () => sequentialFromFile(engine!, file));
+        try {
+          raw = await (await model.predict(x)).readAndDispose();
+          if (f.proba) proba = await (await model.predictProba(x)).readAndDispose();
+        } finally {
+          model.dispose();
+        }
       }
-      notice(`predicted ${plural(x.rows, 'row')} on ${backendName(engine)}`);
+      notice(`predicted ${plural(x.rows, 'row')} ${engine ? `on ${backendName(engine)}` : 'in float64 on the host'}`);
     } finally {
-      engine.destroy();
+      engine?.destroy();
     }
 
     // ---- write ----
@@ -103,19 +121,22 @@ export const predictCommand: Command<typeof flags> = {
     const header = [name];
     let values: Float32Array | Float64Array;
     if (task === 'regression') {
+      values = raw!;
       if (outputs !== 1) {
-        values = raw;
         cols = outputs;
         header.splice(0, 1, ...Array.from({ length: outputs }, (_, k) => `${name}_${k}`));
-      } else values = raw;
+      }
+    } else if (svcLabels) {
+      values = Float64Array.from(svcLabels);
     } else {
       const C = classes!.length;
       const probaCols = proba ? C : 0;
       cols = 1 + probaCols;
       if (proba) header.push(...classes!.map((c) => `p_${c}`));
       values = new Float64Array(rows * cols); // the labels as they were (float32 cannot hold 123456789)
+      const out = raw!;
       for (let r = 0; r < rows; r++) {
-        const k = outputs === 1 ? (raw[r]! > (loss === 'mse' ? 0.5 : 0) ? 1 : 0) : argmax(raw, r * outputs, outputs);
+        const k = outputs === 1 ? (out[r]! > (loss === 'mse' ? 0.5 : 0) ? 1 : 0) : argmax(out, r * outputs, outputs);
         values[r * cols] = classes![k] ?? k;
         if (proba) {
           if (outputs === 1) {

@@ -2,21 +2,24 @@
 // CSV file, with kernel rows from the engine (WebGPU, or the CPU fallback). The CSV, label,
 // split and standardisation handling is the train command's (dataset.ts). Progress (one
 // line per binary problem) and the summary go to stderr; --json prints the metrics as one
-// JSON object on stdout.
+// JSON object on stdout; --save writes the model (with the preprocessing predict needs),
+// last and atomically.
 
 import { performance } from 'node:perf_hooks';
 import { createEngine, describeAdapter } from '../create-engine.js';
 import { ValueError } from '../errors.js';
+import { writeAtomic } from '../io/files.js';
 import { CPU_ENGINE, MAX_DEGREE, SCALE_DOWN, smallerOptions, STANDARDIZE_X } from '../gram-options.js';
 import { SVC } from '../kernels/svc/svc.js';
 import { GAMMA_SCALE, MAX_ITER_ADVICE, SVC_KERNELS, USE_FLOAT64 } from '../kernels/svc/params.js';
 import type { SVCKernel, SVCProgress, SVCProviderKind } from '../kernels/svc/types.js';
 import type { AdapterInfoSummary, BackendKind } from '../types.js';
-import { choiceFlag, type Command, degreeFlag, type Flags, float32Flag, float32Value, intFlag, numberFlag, quietIo, seedFlag, UsageError } from './args.js';
+import { choiceFlag, type Command, degreeFlag, type Flags, float32Flag, float32Value, intFlag, numberFlag, outputFlag, quietIo, seedFlag, UsageError } from './args.js';
 import { DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
 import { noteUnusedParams } from './gram.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
 import { plural } from './progress.js';
+import { cliModelInfo, withCliInfo } from './train.js';
 
 const flags = {
   ...DATASET_FLAGS,
@@ -37,6 +40,7 @@ const flags = {
     type: 'string', value: 'engine|float64',
     help: 'kernel rows from the engine (default: float32, on --backend) or in float64 on the host (no engine; slower, for data whose kernel overflows float32)',
   },
+  save: { type: 'string', value: 'model.safetensors', help: 'write the fitted model here (for sigmoid-core predict)' },
   json: { type: 'boolean', help: 'print the final metrics as one JSON object on stdout' },
   quiet: { type: 'boolean', help: 'no progress and no notices on stderr (the final metrics still)' },
 } as const;
@@ -59,6 +63,8 @@ export interface SvmReport {
   provider: SVCProviderKind;
   backend: BackendKind | null;
   adapter: AdapterInfoSummary | null;
+  /** Where --save wrote the model, or null. */
+  model: string | null;
   parameters: {
     kernel: string;
     C: number;
@@ -79,7 +85,7 @@ export const svmCommand: Command<typeof flags> = {
   summary: 'train a support-vector classifier (sigmoid, rbf, linear, polynomial kernel) on a CSV file; report accuracy',
   usage:
     'svm --train train.csv [--test test.csv | --test-split F] --label NAME [--kernel K] [--gamma G] [--coef0 C0] [--C C] ' +
-    '[--degree N] [--tol EPS] [--no-shrinking] [--standardize] [--backend auto|webgpu|cpu | --provider float64] [--json] [--seed S] [options]',
+    '[--degree N] [--tol EPS] [--no-shrinking] [--standardize] [--backend auto|webgpu|cpu | --provider float64] [--save model.safetensors] [--json] [--seed S] [options]',
   flags,
   async run(f, io) {
     const o = options(f);
@@ -87,6 +93,7 @@ export const svmCommand: Command<typeof flags> = {
     const backend = backendFlag(f.backend); // before any data is read
     const provider = choiceFlag('provider', f.provider ?? 'engine', ['engine', 'float64'] as const);
     if (provider === 'float64' && f.backend !== undefined) throw new UsageError('--backend applies to --provider engine only (float64 rows need no engine)');
+    if (f.save !== undefined) await outputFlag('save', f.save, { train: f.train, test: f.test });
     // Options are checked by the SVC constructor before any data is read.
     const svc = new SVC({
       C: o.C, kernel: o.kernel, gamma: o.gamma, coef0: o.coef0, degree: o.degree, tol: o.tol,
@@ -111,6 +118,7 @@ export const svmCommand: Command<typeof flags> = {
 
     const engine = provider === 'engine' ? await createEngine({ backend, log }) : null;
     let report: SvmReport;
+    let bytes: Uint8Array | null = null;
     try {
       const t0 = performance.now();
       await svc.fit(engine, d.xTrain, yTrain);
@@ -134,16 +142,19 @@ export const svmCommand: Command<typeof flags> = {
         provider,
         backend: engine?.backend ?? null,
         adapter: engine?.adapterInfo ?? null,
+        model: f.save ?? null,
         parameters: {
           kernel: svc.options.kernel, C: o.C, gamma: info.gamma, gammaSpec: o.gamma, coef0: o.coef0, degree: o.degree, tol: o.tol,
           maxIter: o.maxIter, cacheSize: o.cacheSize, shrinking: svc.options.shrinking, standardize: f.standardize,
         },
       };
+      if (f.save !== undefined) bytes = withCliInfo(svc.save(), cliModelInfo(d, 'classification', classes));
     } catch (err) {
       throw inFlags(err, f.standardize);
     } finally {
       engine?.destroy();
     }
+    if (f.save !== undefined && bytes !== null) await writeAtomic(f.save, [bytes]);
     io.err(formatReport(report, f.train!, f.test ?? null));
     if (f.json) io.out(JSON.stringify(report, null, 2));
   },
@@ -247,7 +258,8 @@ function formatReport(r: SvmReport, trainPath: string, testPath: string | null):
     `${plural(r.supportVectors.total, 'support vector')} (per class ${r.supportVectors.perClass.join(', ')}); ${p.kernel} kernel C=${p.C}${gamma}${coef0}${degree}`,
     `fit in ${r.seconds.toFixed(2)} s (${plural(r.iterations, 'SMO iteration')}, ${plural(r.kernelRows.computed, 'kernel row')} in ${plural(r.kernelRows.batches, 'batch', 'batches')}), ` +
       (r.backend === null ? 'kernel rows in float64 on the host' : `backend ${r.backend}${r.adapter ? ` (${describeAdapter(r.adapter)})` : ''}`) +
-      (r.converged ? '' : '; NOT converged (max-iter reached)'),
+      (r.converged ? '' : '; NOT converged (max-iter reached)') +
+      (r.model ? `; model saved to ${r.model}` : ''),
   );
   return lines.join('\n');
 }

@@ -23,7 +23,7 @@ import type { EpochLogs, LayerSpec, OptimizerSpec, Targets } from '../nn/types.j
 import type { AdapterInfoSummary, BackendKind, LossKind } from '../types.js';
 import { choiceFlag, type Command, type Flags, float32Flag, intFlag, numberFlag, outputFlag, quietIo, seedFlag, UsageError } from './args.js';
 import { BACKEND_FLAG, backendFlag } from './info.js';
-import { DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
+import { type Dataset, DATASET_FLAGS, fmtClasses, loadDataset } from './dataset.js';
 import { fmtLoss, fmtRate, plural, Progress } from './progress.js';
 
 const LOSSES = ['auto', 'mse', 'bce', 'softmax'] as const;
@@ -214,11 +214,7 @@ export const trainCommand: Command<typeof flags> = {
           model: f.save ?? null,
         };
         if (f.save !== undefined) {
-          const info: CliModelInfo = {
-            version: 1, task, label: labelName, labelIndex, features: trainCsv.header ? trainCsv.header.filter((_, i) => i !== labelIndex) : null,
-            classes, standardize: stats,
-          };
-          bytes = withCliInfo(await model.save(), info);
+          bytes = withCliInfo(await model.save(), cliModelInfo({ trainCsv, labelIndex, labelName, stats }, task, classes));
         }
       } finally {
         model.dispose();
@@ -342,6 +338,16 @@ function oneHotRows(idx: Int32Array, classes: number): Matrix {
 
 // ---- files ----------------------------------------------------------------------------------
 
+/** The preprocessing a model trained on dataset `d` needs at prediction (train and svm --save). */
+export function cliModelInfo(
+  d: Pick<Dataset, 'trainCsv' | 'labelIndex' | 'labelName' | 'stats'>, task: Task, classes: number[] | null,
+): CliModelInfo {
+  return {
+    version: 1, task, label: d.labelName, labelIndex: d.labelIndex,
+    features: d.trainCsv.header ? d.trainCsv.header.filter((_, i) => i !== d.labelIndex) : null, classes, standardize: d.stats,
+  };
+}
+
 /** The saved model's bytes with the CLI's preprocessing added to __metadata__. */
 export function withCliInfo(bytes: Uint8Array, info: CliModelInfo): Uint8Array {
   const file = parseSafetensors(bytes);
@@ -363,7 +369,7 @@ export function readCliInfo(metadata: Record<string, string>, source: string): C
     Number.isInteger(i.labelIndex) && (i.classes === null || (Array.isArray(i.classes) && i.classes.every(Number.isFinite))) &&
     (i.features === null || Array.isArray(i.features)) &&
     (i.standardize === null || (typeof i.standardize === 'object' && Array.isArray(i.standardize?.mean) && Array.isArray(i.standardize?.std)));
-  if (!ok) throw new ValueError(`${source}: __metadata__.${CLI_METADATA_KEY} is not a model description written by sigmoid-core train`);
+  if (!ok) throw new ValueError(`${source}: __metadata__.${CLI_METADATA_KEY} is not a model description written by sigmoid-core train or svm`);
   return i as CliModelInfo;
 }
 

@@ -65,3 +65,8 @@ export function expectUsageLine(r: Run, pattern: RegExp): void {
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stdout).toBe('');
 }
+
+/** A CSV file's text as rows of cells (the CLI's output files: no quoting). */
+export function rowsOf(text: string): string[][] {
+  return text.trim().split('\n').map((l) => l.split(','));
+}
