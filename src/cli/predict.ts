@@ -12,7 +12,7 @@ import { applyStandardizer } from '../data/standardize.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { csvChunks, readCsv } from '../io/csv.js';
 import { readBytes, readText, writeAtomic } from '../io/files.js';
-import { isSVCFile } from '../kernels/svc/svc-file.js';
+import { decodeSVC, isSVCFile } from '../kernels/svc/svc-file.js';
 import { SVC } from '../kernels/svc/svc.js';
 import { parseSafetensors } from '../nn/safetensors.js';
 import { sequentialFromFile } from '../nn/sequential.js';
@@ -46,20 +46,18 @@ export const predictCommand: Command<typeof flags> = {
     const meta = file.metadata;
     const info = readCliInfo(meta, f.model!);
     // A support-vector classifier (svm --save) is checked whole here; a network when it is built.
-    const svc = isSVCFile(meta) ? modelFile(f.model!, () => SVC.load(bytes, null)) : null;
+    const svc = isSVCFile(meta) ? modelFile(f.model!, () => decodeSVC(file)) : null;
     const loss = LOSS_KINDS.includes(meta.loss as LossKind) ? (meta.loss as LossKind) : null;
     const layers = svc ? { inputs: svc.supportVectors.cols, outputs: svc.classes.length } : parseLayers(meta.layers, f.model!);
     const inputs = layers.inputs;
     const outputs = layers.outputs;
     const task = svc ? 'classification' : info?.task ?? (loss === 'mse' || loss === null ? 'regression' : 'classification');
     const classes = svc?.classes ?? info?.classes ?? (task === 'classification' ? Array.from({ length: Math.max(outputs, 2) }, (_, k) => k) : null);
-    const listed = info?.classes ?? classes;
-    if (classes !== null && task === 'classification' && (classes.length !== Math.max(outputs, 2) || listed?.some((c, k) => c !== classes[k]))) {
-      throw new ValueError(
-        svc
-          ? `${f.model} lists classes ${listed!.join(', ')} for a model with classes ${svc.classes.join(', ')}; the file is inconsistent`
-          : `${f.model} lists ${plural(classes.length, 'class', 'classes')} for a model with ${plural(outputs, 'output')}; the file is inconsistent`,
-      );
+    if (svc && info?.classes && (info.classes.length !== svc.classes.length || info.classes.some((c, k) => c !== svc.classes[k]))) {
+      throw new ValueError(`${f.model} lists classes ${info.classes.join(', ')} for a model with classes ${svc.classes.join(', ')}; the file is inconsistent`);
+    }
+    if (!svc && classes !== null && task === 'classification' && classes.length !== Math.max(outputs, 2)) {
+      throw new ValueError(`${f.model} lists ${plural(classes.length, 'class', 'classes')} for a model with ${plural(outputs, 'output')}; the file is inconsistent`);
     }
     if (f.proba && svc) throw new UsageError(`--proba: ${f.model} is a support-vector classifier, which gives class labels but no probabilities`);
     if (f.proba && (task !== 'classification' || loss === 'mse' || loss === null)) {
@@ -99,7 +97,7 @@ export const predictCommand: Command<typeof flags> = {
     let svcLabels: number[] | null = null;
     let proba: Float32Array | null = null;
     try {
-      if (svc) svcLabels = await SVC.load(bytes, engine).predict(x);
+      if (svc) svcLabels = await SVC.fromSaved(svc, engine).predict(x);
       else {
         const model = modelFile(f.model!, () => sequentialFromFile(engine!, file));
         try {

@@ -15,7 +15,7 @@
 
 import type { Matrix } from '../../data/matrix.js';
 import { ValueError } from '../../errors.js';
-import { encodeSafetensors, parseSafetensors } from '../../nn/safetensors.js';
+import { encodeSafetensors, type SafetensorFile } from '../../nn/safetensors.js';
 import { type KernelParams, type ResolvedSVCOptions, resolveSVCOptions, SVC_KERNELS } from './params.js';
 
 export const SVC_FORMAT = 'sigmoid-core-svc';
@@ -31,6 +31,7 @@ export interface SavedSVC {
   supportVectors: Matrix;
   /** libsvm's sv_coef [k−1, nSV]. */
   coef: Float64Array;
+  /** ρ per pair, libsvm order (0,1), (0,2), ..., (k−2, k−1). */
   rho: Float64Array;
 }
 
@@ -54,8 +55,8 @@ export function isSVCFile(metadata: Record<string, string>): boolean {
   return metadata.format === SVC_FORMAT;
 }
 
-export function decodeSVC(bytes: Uint8Array): SavedSVC {
-  const file = parseSafetensors(bytes);
+/** The model in a parsed safetensors file, every field checked. */
+export function decodeSVC(file: SafetensorFile): SavedSVC {
   const meta = file.metadata;
   if (!isSVCFile(meta)) {
     throw new ValueError(`SVC.load: not an SVC model (__metadata__.format is ${JSON.stringify(meta.format ?? null)}, expected "${SVC_FORMAT}")`);

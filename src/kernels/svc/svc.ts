@@ -10,6 +10,7 @@
 import { checkMatrix, checkMatrixData, type Matrix } from '../../data/matrix.js';
 import { checkEngine, type Engine } from '../../engine.js';
 import { ShapeError, SigmoidCoreError, ValueError } from '../../errors.js';
+import { parseSafetensors } from '../../nn/safetensors.js';
 import { describeValue } from '../../validate.js';
 import { kernelMatrixF64 } from './kernel-f64.js';
 import { engineGramOptions, type KernelParams, MAX_ITER_ADVICE, resolveGamma, resolveSVCOptions, type ResolvedSVCOptions } from './params.js';
@@ -18,7 +19,7 @@ import { EngineRowProvider, SVC_SUMS_REMEDY } from './provider-engine.js';
 import { checkGramSums } from '../float32-sums.js';
 import { Float64RowProvider } from './provider-f64.js';
 import { defaultMaxIter, solveBinary } from './smo.js';
-import { decodeSVC, encodeSVC } from './svc-file.js';
+import { decodeSVC, encodeSVC, type SavedSVC } from './svc-file.js';
 import type { DecisionValues, SVCFitInfo, SVCOptions } from './types.js';
 
 /** A binary problem stopped at maxIter and the SVC was asked to throw (onMaxIter: 'throw'). */
@@ -26,22 +27,24 @@ export class ConvergenceError extends SigmoidCoreError {
   override name = 'ConvergenceError';
 }
 
-interface Fitted {
+/** A fitted model: what an SVC file holds but the options, and the engine it predicts on. */
+interface Fitted extends Omit<SavedSVC, 'options'> {
   engine: Engine | null;
-  kernel: KernelParams;
-  classes: number[];
-  supportIndices: Int32Array;
-  supportVectors: Matrix;
-  /** Class index of each support vector. */
-  svClass: Int32Array;
-  nSupport: number[];
-  /** First support vector of each class in the SV list. */
+  /** First support vector of each class in the SV list (running sums of nSupport). */
   svStart: number[];
-  /** libsvm's sv_coef [k−1, nSV]. */
-  coef: Float64Array;
-  /** ρ per pair, libsvm order (0,1), (0,2), ..., (k−2, k−1). */
-  rho: Float64Array;
-  features: number;
+}
+
+function fittedModel(m: Omit<SavedSVC, 'options'>, engine: Engine | null): Fitted {
+  const svStart: number[] = [];
+  let start = 0;
+  for (const count of m.nSupport) {
+    svStart.push(start);
+    start += count;
+  }
+  return {
+    engine, kernel: m.kernel, classes: m.classes, nSupport: m.nSupport, supportIndices: m.supportIndices, supportVectors: m.supportVectors,
+    coef: m.coef, rho: m.rho, svStart,
+  };
 }
 
 /**
@@ -153,18 +156,14 @@ export class SVC {
       for (let t = 0; t < mb.length; t++) if (al[ma.length + t]! > 0) nonzero[mb[t]!] = 1;
     }
     const sv: number[] = [];
-    const svClassList: number[] = [];
     const nSupport: number[] = [];
-    const svStart: number[] = [];
     const posOf = new Int32Array(x.rows).fill(-1);
     for (let c = 0; c < k; c++) {
-      svStart.push(sv.length);
       let count = 0;
       for (const i of members[c]!) {
         if (nonzero[i]) {
           posOf[i] = sv.length;
           sv.push(i);
-          svClassList.push(c);
           count++;
         }
       }
@@ -183,10 +182,9 @@ export class SVC {
     const d = x.cols;
     const svData = new Float32Array(nSV * d);
     sv.forEach((i, r) => svData.set(x.data.subarray(i * d, (i + 1) * d), r * d));
-    this.#fitted = {
-      engine, kernel, classes, supportIndices: Int32Array.from(sv), supportVectors: { rows: nSV, cols: d, data: svData },
-      svClass: Int32Array.from(svClassList), nSupport, svStart, coef, rho, features: d,
-    };
+    this.#fitted = fittedModel(
+      { kernel, classes, nSupport, supportIndices: Int32Array.from(sv), supportVectors: { rows: nSV, cols: d, data: svData }, coef, rho }, engine,
+    );
     const st = provider.stats;
     this.#info = {
       seconds: (performance.now() - t0) / 1000,
@@ -208,11 +206,7 @@ export class SVC {
    * coefficients (float64, exactly). SVC.load(bytes, engine) gives a model that predicts the same.
    */
   save(): Uint8Array {
-    const f = this.#fit;
-    return encodeSVC({
-      options: { ...this.options }, kernel: f.kernel, classes: f.classes, nSupport: f.nSupport, supportIndices: f.supportIndices,
-      supportVectors: f.supportVectors, coef: f.coef, rho: f.rho,
-    });
+    return encodeSVC({ ...this.#fit, options: { ...this.options } });
   }
 
   /**
@@ -221,19 +215,14 @@ export class SVC {
    * (a ValueError names the bad one). fitInfo is not saved: it describes a fit in this process.
    */
   static load(bytes: Uint8Array, engine: Engine | null, options: Pick<SVCOptions, 'log'> = {}): SVC {
+    return SVC.fromSaved(decodeSVC(parseSafetensors(bytes)), engine, options);
+  }
+
+  /** SVC.load of a file already decoded (decodeSVC of a parsed file: checked, and read once). */
+  static fromSaved(m: SavedSVC, engine: Engine | null, options: Pick<SVCOptions, 'log'> = {}): SVC {
     if (engine !== null && engine !== undefined) checkEngine('SVC.load', engine);
-    const m = decodeSVC(bytes);
     const svc = new SVC({ ...m.options, maxIter: m.options.maxIter ?? undefined, log: options.log });
-    const svStart: number[] = [];
-    const svClass: number[] = [];
-    m.nSupport.forEach((count, c) => {
-      svStart.push(svClass.length);
-      for (let i = 0; i < count; i++) svClass.push(c);
-    });
-    svc.#fitted = {
-      engine: engine ?? null, kernel: m.kernel, classes: m.classes, supportIndices: m.supportIndices, supportVectors: m.supportVectors,
-      svClass: Int32Array.from(svClass), nSupport: m.nSupport, svStart, coef: m.coef, rho: m.rho, features: m.supportVectors.cols,
-    };
+    svc.#fitted = fittedModel(m, engine ?? null);
     return svc;
   }
 
@@ -290,8 +279,8 @@ export class SVC {
 
   /** libsvm's decision values of fit `f` for a checked x (positive: the pair's first class), [m, pairs]. */
   async #rawDecision(f: Fitted, x: Matrix, op: string): Promise<DecisionValues> {
-    if (x.cols !== f.features) {
-      throw new ShapeError(`SVC.${op}: X has ${x.cols} features but the model was trained on ${f.features}`);
+    if (x.cols !== f.supportVectors.cols) {
+      throw new ShapeError(`SVC.${op}: X has ${x.cols} features but the model was trained on ${f.supportVectors.cols}`);
     }
     const K = await this.#kernel(f, x, op);
     const k = f.classes.length;
