@@ -3,7 +3,7 @@
 // error cases (bad cell, width mismatch, bad flags) and `info --json`.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -299,7 +299,10 @@ describe('sigmoid-core info, help and usage', () => {
       child.stderr.on('data', (b: Buffer) => void (stderr += b.toString()));
       const exited = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
       const deadline = Date.now() + 60_000;
-      while ((await readdir(sub)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      // Wait for bytes in the temp file: the empty file the write check creates and removes
+      // first (whyUnwritable) is not the write yet, and a kill then drops nothing.
+      const writtenBytes = async () => (await Promise.all((await readdir(sub)).map(async (f) => (await stat(join(sub, f)).catch(() => null))?.size ?? 0))).reduce((a, b) => a + b, 0);
+      while ((await writtenBytes()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(await readdir(sub), 'the temp file the write goes through').toHaveLength(1);
       child.kill(signal);
       expect(await exited, stderr).toBe(code);
