@@ -7,7 +7,7 @@ import type { Engine } from '../../src/index.js';
 import { type OpRun, opRuns } from '../cases/ops.js';
 
 export interface CaseResult {
-  /** The OpRun's name ('webgpu', 'webgpu tiling=workgroup', …, 'cpu'). */
+  /** The OpRun's name ('webgpu tiling=register', 'webgpu tiling=workgroup' or 'cpu'). */
   run: string;
   name: string;
   ok: boolean;
