@@ -498,7 +498,7 @@ describe('CLI: bad input is one line on stderr, exit 1 (data) or 2 (usage), no s
   for (const [name, args, code, pattern] of cases) {
     it(name, () => {
       const r = spawnSync(process.execPath, [CLI, ...args(dir)], {
-        encoding: 'utf8', timeout: 60_000, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', MESA_SHADER_CACHE_DISABLE: 'true' },
+        encoding: 'utf8', timeout: 60_000, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
       });
       const last = r.stderr.trim().split('\n').pop() ?? '';
       expect(r.status, r.stderr).toBe(code);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBench, expectUsageLine, ROOT, type Run, runNode } from './helpers/cli.js';
 
-const script = (entry: string, args: string[]): Promise<Run> => runNode(join(ROOT, `bench/dist/${entry}.js`), args, { env: { MESA_SHADER_CACHE_DISABLE: 'true' } });
+const script = (entry: string, args: string[]): Promise<Run> => runNode(join(ROOT, `bench/dist/${entry}.js`), args);
 
 beforeAll(() => {
   for (const entry of ['node', 'gram-20k']) buildBench(entry);

@@ -13,7 +13,7 @@ import { buildBench, expectUsageLine, ROOT, type Run, runNode } from './helpers/
 const BUNDLE = join(ROOT, 'bench/dist/svc.js');
 const dir = mkdtempSync(join(tmpdir(), 'bench-svc-'));
 
-const svc = (args: string[]): Promise<Run> => runNode(BUNDLE, args, { env: { MESA_SHADER_CACHE_DISABLE: 'true' } });
+const svc = (args: string[]): Promise<Run> => runNode(BUNDLE, args);
 
 beforeAll(() => buildBench('svc'), 120_000);
 

@@ -36,7 +36,7 @@ export function runNode(script: string, args: readonly string[], opts: { env?: R
 }
 
 export function cli(...args: string[]): Promise<Run> {
-  return runNode(CLI, args, { env: { MESA_SHADER_CACHE_DISABLE: 'true' } });
+  return runNode(CLI, args);
 }
 
 /** Bundles one bench script (bench/<entry>.ts → bench/dist/<entry>.js) the way its npm script does. */
