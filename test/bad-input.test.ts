@@ -7,11 +7,11 @@
 // data, SVC, nystroem, KernelClassifier) refuse NaN/±Inf naming the row and column, and
 // Sequential fit/evaluate/predict accept them with `allowNonFinite: true`.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childOptions, CLI, requireBuiltCli } from './helpers/cli.js';
 import { useEngines } from './helpers/engines.js';
 import { expectThrows } from './helpers/expectClose.js';
 import {
@@ -456,10 +456,9 @@ describe('allowNonFinite and use after dispose/destroy', () => {
 
 // ---- the CLI (the built dist/cli.js, as test/cli.test.ts: `npm test` builds it first) ----
 describe('CLI: bad input is one line on stderr, exit 1 (data) or 2 (usage), no stack trace', () => {
-  const CLI = join(resolve(import.meta.dirname, '..'), 'dist/cli.js');
   let dir: string;
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does)`);
+    requireBuiltCli();
     dir = await mkdtemp(join(tmpdir(), 'sigmoid-core-bad-'));
     const files: Record<string, string> = {
       'bad.csv': 'a,b,label\n1,2,0\n3,x,1\n',
@@ -498,7 +497,7 @@ describe('CLI: bad input is one line on stderr, exit 1 (data) or 2 (usage), no s
   for (const [name, args, code, pattern] of cases) {
     it(name, () => {
       const r = spawnSync(process.execPath, [CLI, ...args(dir)], {
-        encoding: 'utf8', timeout: 60_000, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+        ...childOptions(), encoding: 'utf8', timeout: 60_000,
       });
       const last = r.stderr.trim().split('\n').pop() ?? '';
       expect(r.status, r.stderr).toBe(code);
