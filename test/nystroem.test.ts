@@ -1,11 +1,14 @@
 // The Nyström map (src/kernels/nystroem.ts) on both backends: the relative Frobenius error
 // ‖K − Z·Zᵀ‖/‖K‖ against the float64 kernel shrinks as m grows and is float32-exact at
 // m = N for the PSD rbf kernel; for the indefinite sigmoid kernel Z·Zᵀ matches the
-// documented K_nm |K_mm|⁻¹ K_mn; shapes, determinism by seed, row blocking, bad options.
+// documented K_nm |K_mm|⁻¹ K_mn; shapes, determinism by seed, row blocking, bad options;
+// the host normalization against a matrix built from known eigenvalues and eigenvectors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, DisposedError, type Engine, type Matrix, nystroem, ShapeError, ValueError } from '../src/index.js';
 import { mapRowBlocks } from '../src/kernels/landmarks.js';
+import { nystroemFloor, nystroemNormalization } from '../src/kernels/nystroem.js';
 import { refGram } from './helpers/reference.js';
+import { Rng } from './helpers/rng.js';
 import { expectYields } from './helpers/yields.js';
 import { blobs } from './nn/data-helpers.js';
 
@@ -305,5 +308,60 @@ describe('row blocks (mapRowBlocks, under Nyström and KernelClassifier transfor
     let z: Matrix | null = null;
     await expectYields(async () => (z = await ny.transform(engines.cpu!, big)), 2);
     expect(z!.data).toEqual((await ny.transform(engines.cpu!, big, { blockRows: big.rows })).data);
+  });
+});
+
+describe('nystroemNormalization (float64, on the host)', () => {
+  /** A random orthogonal m×m matrix (Gram–Schmidt of random columns), column t at q[i * m + t]. */
+  function randomOrthogonal(r: Rng, m: number): Float64Array {
+    const q = Float64Array.from(r.randn(m * m));
+    for (let t = 0; t < m; t++) {
+      for (let s = 0; s < t; s++) {
+        let dot = 0;
+        for (let i = 0; i < m; i++) dot += q[i * m + t]! * q[i * m + s]!;
+        for (let i = 0; i < m; i++) q[i * m + t]! -= dot * q[i * m + s]!;
+      }
+      let norm = 0;
+      for (let i = 0; i < m; i++) norm += q[i * m + t]! ** 2;
+      for (let i = 0; i < m; i++) q[i * m + t]! /= Math.sqrt(norm);
+    }
+    return q;
+  }
+
+  it('of K = Q·diag(λ)·Qᵀ built from known λ (both signs, one under the floor): λ by decreasing |λ| and Q·diag(sign(λ)/√max(|λ|, floor))·Qᵀ', async () => {
+    const seed = Date.now() % 1_000_000;
+    const r = new Rng(seed);
+    const m = 37;
+    const q = randomOrthogonal(r, m);
+    // Distinct magnitudes in [0.05, 20] with random signs, and one tiny eigenvalue that the
+    // float32-aware floor (2⁻²³·max|λ|) replaces.
+    const lambda = Array.from({ length: m }, (_, t) => (r.next() < 0.4 ? -1 : 1) * (0.05 + (20 * t) / m + 0.1 * r.next()));
+    lambda[5] = 1e-9;
+    const k = new Float64Array(m * m);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) {
+        let v = 0;
+        for (let t = 0; t < m; t++) v += q[i * m + t]! * lambda[t]! * q[j * m + t]!;
+        k[i * m + j] = v;
+      }
+    }
+    const { normalization, eigenvalues } = await nystroemNormalization(k, m);
+    const label = `seed ${seed}`;
+    const want = lambda.slice().sort((a, b) => Math.abs(b) - Math.abs(a));
+    expect(eigenvalues).toHaveLength(m);
+    for (let t = 0; t < m; t++) expect(Math.abs(eigenvalues[t]! - want[t]!), `${label}: eigenvalue ${t}`).toBeLessThan(1e-10 * Math.abs(want[0]!));
+    const floor = nystroemFloor(want.map(Math.abs));
+    expect(floor, label).toBeGreaterThan(1e-9); // the tiny eigenvalue is floored
+    const scale = lambda.map((l) => Math.sign(l) / Math.sqrt(Math.max(Math.abs(l), floor)));
+    let worst = 0;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) {
+        let v = 0;
+        for (let t = 0; t < m; t++) v += q[i * m + t]! * scale[t]! * q[j * m + t]!;
+        worst = Math.max(worst, Math.abs(normalization[i * m + j]! - v));
+      }
+    }
+    // The floored direction has entries of 1/√floor ≈ 1e3: a relative 1e-10 of that.
+    expect(worst, `${label}: max |normalization − Q·diag(sign(λ)/√max(|λ|, floor))·Qᵀ|`).toBeLessThan(1e-7);
   });
 });
