@@ -180,7 +180,7 @@ describe('the bundle', () => {
       for (const m of text.matchAll(/(?:^import .* from |^import |\bimport\()"([^"]+)"/gm)) if (!m[1]!.startsWith('.')) bare.add(m[1]!);
     }
     expect([...bare].filter((s) => s !== 'webgpu' && !s.startsWith('node:'))).toEqual([]);
-    const withMatrix = files.filter((_, i) => texts[i]!.includes('SingularValueDecomposition = class'));
+    const withMatrix = files.filter((_, i) => texts[i]!.includes('EigenvalueDecomposition = class'));
     expect(withMatrix).toHaveLength(1);
     expect(withMatrix[0]).toMatch(/^dist\/chunks\//);
     expect(texts[files.indexOf(withMatrix[0]!)]).toMatch(/^\/\*! ml-matrix \| The MIT License/);
