@@ -266,14 +266,22 @@ function absInverse(a: Float64Array, n: number): Float64Array {
       }
     }
   }
-  const out = new Float64Array(n * n);
   // The library's floor: scikit-learn's 1e-12, or float32's resolution 2⁻²³·max |λ|.
   let top = 0;
   for (let t = 0; t < n; t++) top = Math.max(top, Math.abs(A[t * n + t]!));
   const floor = Math.max(1e-12, 2 ** -23 * top);
-  for (let t = 0; t < n; t++) {
-    const inv = 1 / Math.max(Math.abs(A[t * n + t]!), floor);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j]! += Q[i * n + t]! * inv * Q[j * n + t]!;
+  return spectralProduct(Q, Array.from({ length: n }, (_, t) => 1 / Math.max(Math.abs(A[t * n + t]!), floor)), n);
+}
+
+/** Q · diag(d) · Qᵀ for Q n×n row-major (column t at q[i * n + t]), in float64. */
+function spectralProduct(q: Float64Array, d: ArrayLike<number>, n: number): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let v = 0;
+      for (let t = 0; t < n; t++) v += q[i * n + t]! * d[t]! * q[j * n + t]!;
+      out[i * n + j] = v;
+    }
   }
   return out;
 }
@@ -337,30 +345,16 @@ describe('nystroemNormalization (float64, on the host)', () => {
     // float32-aware floor (2⁻²³·max|λ|) replaces.
     const lambda = Array.from({ length: m }, (_, t) => (r.next() < 0.4 ? -1 : 1) * (0.05 + (20 * t) / m + 0.1 * r.next()));
     lambda[5] = 1e-9;
-    const k = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < m; j++) {
-        let v = 0;
-        for (let t = 0; t < m; t++) v += q[i * m + t]! * lambda[t]! * q[j * m + t]!;
-        k[i * m + j] = v;
-      }
-    }
-    const { normalization, eigenvalues } = await nystroemNormalization(k, m);
+    const { normalization, eigenvalues } = await nystroemNormalization(spectralProduct(q, lambda, m), m);
     const label = `seed ${seed}`;
     const want = lambda.slice().sort((a, b) => Math.abs(b) - Math.abs(a));
     expect(eigenvalues).toHaveLength(m);
     for (let t = 0; t < m; t++) expect(Math.abs(eigenvalues[t]! - want[t]!), `${label}: eigenvalue ${t}`).toBeLessThan(1e-10 * Math.abs(want[0]!));
     const floor = nystroemFloor(want.map(Math.abs));
     expect(floor, label).toBeGreaterThan(1e-9); // the tiny eigenvalue is floored
-    const scale = lambda.map((l) => Math.sign(l) / Math.sqrt(Math.max(Math.abs(l), floor)));
+    const wantNorm = spectralProduct(q, lambda.map((l) => Math.sign(l) / Math.sqrt(Math.max(Math.abs(l), floor))), m);
     let worst = 0;
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < m; j++) {
-        let v = 0;
-        for (let t = 0; t < m; t++) v += q[i * m + t]! * scale[t]! * q[j * m + t]!;
-        worst = Math.max(worst, Math.abs(normalization[i * m + j]! - v));
-      }
-    }
+    for (let i = 0; i < m * m; i++) worst = Math.max(worst, Math.abs(normalization[i]! - wantNorm[i]!));
     // The floored direction has entries of 1/√floor ≈ 1e3: a relative 1e-10 of that.
     expect(worst, `${label}: max |normalization − Q·diag(sign(λ)/√max(|λ|, floor))·Qᵀ|`).toBeLessThan(1e-7);
   });
