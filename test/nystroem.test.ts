@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, DisposedError, type Engine, type Matrix, nystroem, ShapeError, ValueError } from '../src/index.js';
 import { mapRowBlocks } from '../src/kernels/landmarks.js';
 import { nystroemFloor, nystroemNormalization } from '../src/kernels/nystroem.js';
-import { refGram } from './helpers/reference.js';
+import { refGram, zztRelErr } from './helpers/reference.js';
 import { Rng } from './helpers/rng.js';
 import { expectYields } from './helpers/yields.js';
 import { blobs } from './nn/data-helpers.js';
@@ -19,22 +19,6 @@ const X: Matrix = { rows: N, cols: D, data: Float32Array.from(b.x.flat()) };
 // A small X for the overflow cases; scaled(s) is small × s.
 const small: Matrix = { rows: 6, cols: 2, data: Float32Array.from([1, 2, -3, 1, 0.5, -1, 2, 2, -1, -2, 3, 0.25]) };
 const scaled = (s: number): Matrix => ({ ...small, data: small.data.map((v) => v * s) });
-
-function relErr(k: Float64Array, z: Matrix): number {
-  let num = 0;
-  let den = 0;
-  const m = z.cols;
-  for (let i = 0; i < z.rows; i++) {
-    for (let j = 0; j < z.rows; j++) {
-      let s = 0;
-      for (let t = 0; t < m; t++) s += z.data[i * m + t]! * z.data[j * m + t]!;
-      const kij = k[i * z.rows + j]!;
-      num += (kij - s) ** 2;
-      den += kij ** 2;
-    }
-  }
-  return Math.sqrt(num / den);
-}
 
 const engines: Record<string, Engine> = {};
 const report: string[] = [];
@@ -58,7 +42,7 @@ describe.each(['cpu', 'webgpu'])('nystroem on %s', (backend) => {
       const ny = await nystroem(e, X, { kernel: 'rbf', gamma: GAMMA_RBF, components: m, seed: 3 });
       const z = await ny.transform(e, X);
       expect([z.rows, z.cols]).toEqual([N, m]);
-      errs.push(relErr(kRbf, z));
+      errs.push(zztRelErr(kRbf, z));
       expect(ny.negativeEigenvalues).toBe(0);
     }
     report.push(`nystroem ${backend} rbf γ=${GAMMA_RBF}, N=${N}: relative error by m 10/50/200/${N}: ${errs.map((v) => v.toExponential(2)).join(' / ')}`);
@@ -100,7 +84,7 @@ describe.each(['cpu', 'webgpu'])('nystroem on %s', (backend) => {
     for (const m of [10, 50, 200, N]) {
       const ny = await nystroem(e, X, { ...o, components: m, seed: 3 });
       const z = await ny.transform(e, X);
-      errs.push(relErr(k, z));
+      errs.push(zztRelErr(k, z));
       if (m === 50) {
         // The documented form, in float64 from the same components.
         const c = ny.components;

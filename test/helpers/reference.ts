@@ -181,6 +181,23 @@ export function refGram(
   return out;
 }
 
+/** ‖K − Z·Zᵀ‖_F / ‖K‖_F for K [n, n] (float64) and a feature map Z [n, m] (a Nyström check). */
+export function zztRelErr(k: ArrayLike<number>, z: { rows: number; cols: number; data: ArrayLike<number> }): number {
+  let num = 0;
+  let den = 0;
+  const m = z.cols;
+  for (let i = 0; i < z.rows; i++) {
+    for (let j = 0; j < z.rows; j++) {
+      let s = 0;
+      for (let t = 0; t < m; t++) s += z.data[i * m + t]! * z.data[j * m + t]!;
+      const kij = k[i * z.rows + j]!;
+      num += (kij - s) ** 2;
+      den += kij ** 2;
+    }
+  }
+  return Math.sqrt(num / den);
+}
+
 /**
  * The SVM dual's gradient G = Qα − e in float64 (Q_tj = y_t y_j K_tj): G_t = y_t Σ_j α_j y_j K_tj − 1,
  * summed in j order. K is n×n row-major and the problem's point t is row index[t] of it; without
