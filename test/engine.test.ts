@@ -8,12 +8,13 @@ import {
 } from '../src/index.js';
 import { CpuPool, MAX_POOLED_BYTES } from '../src/cpu/pool.js';
 import { resolveTiling } from '../src/webgpu/tiling.js';
+import { describeError } from './helpers/describe-error.js';
 
 async function engineFor(backend: 'cpu' | 'webgpu'): Promise<Engine> {
   try {
     return await createEngine({ backend, log: null });
   } catch (err) {
-    throw new Error(`createEngine({ backend: '${backend}' }) failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+    throw new Error(`createEngine({ backend: '${backend}' }) failed: ${describeError(err)}`);
   }
 }
 

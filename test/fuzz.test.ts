@@ -18,6 +18,7 @@ import { expectClose } from './helpers/expectClose.js';
 import { refActivation, refGram, refMatmul } from './helpers/reference.js';
 import { type Engine, SigmoidCoreError, type Tensor } from '../src/index.js';
 import { CsvError, readCsv } from '../src/io/csv.js';
+import { describeError } from './helpers/describe-error.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 0);
@@ -51,7 +52,7 @@ async function outcome<T>(what: string, fn: () => Promise<T>): Promise<{ ok: tru
       tally.typedErrors.set(err.name, (tally.typedErrors.get(err.name) ?? 0) + 1);
       return { ok: false };
     }
-    throw new Error(`${what}: expected a result or a SigmoidCoreError, got ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+    throw new Error(`${what}: expected a result or a SigmoidCoreError, got ${describeError(err)}`);
   }
 }
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
 import type { Engine } from '../src/index.js';
 import { opRuns } from './cases/ops.js';
+import { describeError } from './helpers/describe-error.js';
 
 for (const run of opRuns) {
   describe(run.name, () => {
@@ -17,7 +18,7 @@ for (const run of opRuns) {
       try {
         engine = await lib.createEngine({ ...opts, log: null, poisonOutputs: true });
       } catch (err) {
-        throw new Error(`createEngine(${JSON.stringify(opts)}) failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+        throw new Error(`createEngine(${JSON.stringify(opts)}) failed: ${describeError(err)}`);
       }
       if (run.tiling !== undefined) expect(engine.tiling, 'the tiling the engine runs').toBe(run.tiling);
     });

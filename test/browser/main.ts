@@ -5,6 +5,7 @@
 import * as lib from 'sigmoid-core';
 import type { Engine } from '../../src/index.js';
 import { type OpRun, opRuns } from '../cases/ops.js';
+import { describeError } from '../helpers/describe-error.js';
 
 export interface CaseResult {
   /** The OpRun's name ('webgpu tiling=register', 'webgpu tiling=workgroup' or 'cpu'). */
@@ -47,11 +48,6 @@ const page: PageResults = {
 window.__results = page;
 const expected = opRuns.reduce((n, r) => n + r.cases.length, 0);
 let running: string | null = null;
-
-function describeError(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
-}
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

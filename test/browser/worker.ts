@@ -4,14 +4,11 @@
 // eigendecomposition loads ml-matrix's lazy chunk inside the worker), and posts the results
 // to the page (worker-data.ts).
 import * as lib from 'sigmoid-core';
+import { describeError } from '../helpers/describe-error.js';
 import { WORKER_GRAM, WORKER_NYSTROEM, WORKER_XOR, type WorkerBackendResult, type WorkerMessage, workerInputs } from './worker-data.js';
 
 function post(m: WorkerMessage): void {
   self.postMessage(m);
-}
-
-function describeError(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 async function runBackend(backend: 'webgpu' | 'cpu', seed: number): Promise<WorkerBackendResult> {

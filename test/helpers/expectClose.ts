@@ -10,6 +10,8 @@
 // In both modes: NaN or ±Inf in `actual` where `expected` is finite never passes; an
 // expected NaN needs an actual NaN; an expected ±Inf needs the same infinity.
 
+import { describeError } from './describe-error.js';
+
 export interface CloseOptions {
   rtol?: number;
   atol?: number;
@@ -137,7 +139,7 @@ export async function expectThrows(
   }
   if (!threw) throw new Error(`${label}: expected a ${cls.name} but nothing was thrown`);
   if (!(caught instanceof cls)) {
-    const got = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
+    const got = describeError(caught);
     throw new Error(`${label}: expected a ${cls.name}, got ${got}`);
   }
   for (const s of mustInclude) {

@@ -11,6 +11,7 @@
 import {
   adam, type Checkpoint, CheckpointStoreError, checkpointStore, createEngine, dense, type Engine, parseCheckpoint, type Sequential, sequential, sigmoid,
 } from '../../../src/index.js';
+import { describeError } from '../../helpers/describe-error.js';
 
 export interface CkptResult {
   store: string;
@@ -95,10 +96,6 @@ async function weightsOf(m: Sequential): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
   for (const p of m.parameters()) out.set(p.name, await p.tensor.read());
   return out;
-}
-
-function describeError(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
