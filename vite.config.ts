@@ -3,9 +3,10 @@
 //   src/cli/main.ts → dist/cli.js     (the `sigmoid-core` command, with a shebang)
 // Code both use goes in dist/chunks/, once. `webgpu` (Dawn for Node, loaded by a runtime
 // dynamic import) and node:* built-ins stay external; everything else is bundled, so dist/
-// runs in a page with no bundler. ml-matrix (the Nyström SVD) is imported dynamically and
-// lands in a chunk of its own, loaded only when a Nyström map is fit. Type declarations go to dist/types/
-// through `tsc -p tsconfig.build.json`, run alongside the bundle so `npm run build` makes both.
+// runs in a page with no bundler. ml-matrix (Nyström's eigendecomposition) is imported
+// dynamically and lands in a chunk of its own, loaded only when a Nyström map is fit. Type
+// declarations go to dist/types/ through `tsc -p tsconfig.build.json`, run alongside the
+// bundle so `npm run build` makes both.
 import { execFile } from 'node:child_process';
 import { chmod, rm } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';

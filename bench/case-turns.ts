@@ -16,7 +16,7 @@
 import type { CaseSpec, Made } from './cases.js';
 import type { BenchResult } from './peer-run.js';
 import type { Peer, PeerCase, PeerInfo } from './peers/types.js';
-import { describeError } from './peers/types.js';
+import { describeError } from '../tools/describe-error.js';
 import { nextTask } from '../src/next-task.js';
 import { type CaseTiming, CaseSkipped, failedRun, fmtSeconds, settle, summarise, wantsAnotherRun } from './timing.js';
 

@@ -11,7 +11,8 @@
 import { type BuildInfo, buildInfo } from './build.js';
 import { type CaseSpec, gramCase, matmulCase, mlpCase, sigmoidCase } from './cases.js';
 import { type BackendId, type Mode, OURS } from './ids.js';
-import { describeError, type Peer, type PeerInfo } from './peers/types.js';
+import { describeError } from '../tools/describe-error.js';
+import type { Peer, PeerInfo } from './peers/types.js';
 import type { TilingChoice } from '../src/index.js';
 import { type Entrant, runCaseInTurns } from './case-turns.js';
 import { type CaseResult, fmtMs, fmtNum, formatRatios, formatTable, ratios, type RatioRow } from './table.js';

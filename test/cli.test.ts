@@ -301,8 +301,11 @@ describe('sigmoid-core info, help and usage', () => {
       const deadline = Date.now() + 60_000;
       // Wait for bytes in the temp file: the empty file the write check creates and removes
       // first (whyUnwritable) is not the write yet, and a kill then drops nothing.
-      const writtenBytes = async () => (await Promise.all((await readdir(sub)).map(async (f) => (await stat(join(sub, f)).catch(() => null))?.size ?? 0))).reduce((a, b) => a + b, 0);
-      while ((await writtenBytes()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const writing = async (): Promise<boolean> => {
+        for (const f of await readdir(sub)) if (((await stat(join(sub, f)).catch(() => null))?.size ?? 0) > 0) return true;
+        return false;
+      };
+      while (!(await writing()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(await readdir(sub), 'the temp file the write goes through').toHaveLength(1);
       child.kill(signal);
       expect(await exited, stderr).toBe(code);

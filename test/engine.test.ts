@@ -8,7 +8,7 @@ import {
 } from '../src/index.js';
 import { CpuPool, MAX_POOLED_BYTES } from '../src/cpu/pool.js';
 import { resolveTiling } from '../src/webgpu/tiling.js';
-import { describeError } from './helpers/describe-error.js';
+import { describeError } from '../tools/describe-error.js';
 
 async function engineFor(backend: 'cpu' | 'webgpu'): Promise<Engine> {
   try {

@@ -18,7 +18,7 @@ import { expectClose } from './helpers/expectClose.js';
 import { refActivation, refGram, refMatmul } from './helpers/reference.js';
 import { type Engine, SigmoidCoreError, type Tensor } from '../src/index.js';
 import { CsvError, readCsv } from '../src/io/csv.js';
-import { describeError } from './helpers/describe-error.js';
+import { describeError } from '../tools/describe-error.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 0);

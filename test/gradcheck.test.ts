@@ -18,7 +18,7 @@ import {
 import { Rng } from './helpers/rng.js';
 import { lossTargets } from './helpers/targets.js';
 import { type Scope, scoped } from './helpers/scope.js';
-import { describeError } from './helpers/describe-error.js';
+import { describeError } from '../tools/describe-error.js';
 
 /** Finite differences in float64 are accurate to ~1e-8 here; the engine's float32 backward to ~1e-6. */
 const FD_TOL: CloseOptions = { rtol: 1e-5, atol: 1e-5 };

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
 import type { Engine } from '../src/index.js';
 import { opRuns } from './cases/ops.js';
-import { describeError } from './helpers/describe-error.js';
+import { describeError } from '../tools/describe-error.js';
 
 for (const run of opRuns) {
   describe(run.name, () => {

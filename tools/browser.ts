@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
+import { describeError } from './describe-error.js';
 
 // --enable-unsafe-webgpu is the one flag WebGPU needs in headless Chromium on Linux (it
 // then runs on SwiftShader); --no-sandbox because CI runs as root; the rest keep a
@@ -110,7 +111,7 @@ export async function watchedPage(browser: Browser, onLog?: (text: string) => vo
     else if (msg.type() === 'warn') w.consoleWarnings.push(text);
     else onLog?.(text);
   });
-  page.on('pageerror', (err) => w.pageErrors.push(err instanceof Error ? `${err.name}: ${err.message}` : String(err)));
+  page.on('pageerror', (err) => w.pageErrors.push(describeError(err)));
   page.on('error', (err) => w.pageErrors.push(`page crashed: ${err.message}`));
   page.on('requestfailed', (req) => w.pageErrors.push(`request failed: ${req.url()} (${req.failure()?.errorText ?? 'unknown'})`));
   return w;

@@ -6,7 +6,7 @@
 // nothing runs (window.__bench is then a finished state whose error says why). Everything is
 // published on window.__bench.
 import { BACKENDS, type BenchState, type Mode, MODES, notRun, OURS, parseBackends, runBench, type RunEnv } from '../peer-run.js';
-import { describeError } from '../peers/types.js';
+import { describeError } from '../../tools/describe-error.js';
 import { fileStamp, fmtNum, fmtRange, fmtMs, fmtRatio, runs } from '../table.js';
 
 export type { BenchState } from '../peer-run.js';

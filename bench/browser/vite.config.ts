@@ -25,7 +25,7 @@ export default defineConfig({
     include: [
       '@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-cpu',
       '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm',
-      'ml-matrix', // the library's own dependency (Nyström's SVD): its ESM entry wraps CommonJS
+      'ml-matrix', // the library's own dependency (Nyström's eigendecomposition): its ESM entry wraps CommonJS
     ],
   },
   // WebGPU needs a secure context: 127.0.0.1 is one.

@@ -39,8 +39,3 @@ export interface Peer {
   prepare(data: CaseData): Promise<PeerCase>;
   destroy(): Promise<void>;
 }
-
-export function describeError(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
-}

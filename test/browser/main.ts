@@ -5,7 +5,7 @@
 import * as lib from 'sigmoid-core';
 import type { Engine } from '../../src/index.js';
 import { type OpRun, opRuns } from '../cases/ops.js';
-import { describeError } from '../helpers/describe-error.js';
+import { describeError } from '../../tools/describe-error.js';
 
 export interface CaseResult {
   /** The OpRun's name ('webgpu tiling=register', 'webgpu tiling=workgroup' or 'cpu'). */

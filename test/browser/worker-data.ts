@@ -22,13 +22,14 @@ export function workerInputs(seed: number): { gramX: Float32Array; gramY: Float3
   return { gramX: r.uniform(g.n * g.d), gramY: r.uniform(g.m * g.d), nystroemX: r.uniform(n.n * n.d, -1, 1) };
 }
 
-/** One backend's results, as the worker posts them. */
-export interface WorkerBackendResult {
+/** One backend's results as the worker posts them, or why it could not run. */
+export type WorkerBackendResult = WorkerBackendRun | { backend: 'webgpu' | 'cpu'; error: string };
+
+export interface WorkerBackendRun {
   backend: 'webgpu' | 'cpu';
+  error: null;
   /** describeAdapter() of the WebGPU adapter; null on the CPU. */
   adapter: string | null;
-  /** Why this backend could not run, or null. */
-  error: string | null;
   gram: number[];
   xorOutputs: number[];
   /** The first and the last epoch's loss. */

@@ -14,7 +14,7 @@ const state: WorkerPageState = { seed: Number(new URLSearchParams(location.searc
 window.__worker = state;
 
 function show(): void {
-  const lines = state.results.map((r) => `${r.backend}${r.adapter ? ` (${r.adapter})` : ''}: ${r.error ?? 'ran'}`);
+  const lines = state.results.map((r) => (r.error === null ? `${r.backend}${r.adapter ? ` (${r.adapter})` : ''}: ran` : `${r.backend}: ${r.error}`));
   if (state.error !== null) lines.push(`worker error: ${state.error}`);
   statusEl.textContent = `${lines.join('\n')}${state.done ? '\ndone' : '\nrunning…'}`;
 }

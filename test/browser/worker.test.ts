@@ -10,12 +10,19 @@ import type { Browser } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type Served, serve, type WatchedPage, watchedPage, within } from '../../tools/browser.js';
 import { refGram, zztRelErr } from '../helpers/reference.js';
-import { WORKER_GRAM, WORKER_NYSTROEM, WORKER_XOR, type WorkerBackendResult, type WorkerPageState, workerInputs } from './worker-data.js';
+import { WORKER_GRAM, WORKER_NYSTROEM, WORKER_XOR, type WorkerBackendRun, type WorkerPageState, workerInputs } from './worker-data.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const seed = Date.now() % 2 ** 31;
 const label = `seed ${seed}`;
+// The worker's inputs and their float64 references, the same for both backends.
+const input = workerInputs(seed);
+const gramRef = refGram(input.gramX, input.gramY, WORKER_GRAM.n, WORKER_GRAM.m, WORKER_GRAM.d, {
+  kernel: 'sigmoid', gamma: WORKER_GRAM.gamma, coef0: WORKER_GRAM.coef0, degree: 3,
+});
+const { n: nyN, d: nyD, gamma: nyGamma } = WORKER_NYSTROEM;
+const nystroemKernel = refGram(input.nystroemX, input.nystroemX, nyN, nyN, nyD, { kernel: 'rbf', gamma: nyGamma, coef0: 0, degree: 3 });
 
 let served: Served | undefined;
 let browser: Browser | undefined;
@@ -41,7 +48,7 @@ afterAll(async () => {
   await served?.close();
 });
 
-function resultOf(backend: 'webgpu' | 'cpu'): WorkerBackendResult {
+function resultOf(backend: 'webgpu' | 'cpu'): WorkerBackendRun {
   const r = state.results.find((x) => x.backend === backend);
   if (r === undefined) throw new Error(`no ${backend} result from the worker (${state.error ?? 'none posted'}); ${w!.problems()}`);
   if (r.error !== null) throw new Error(`${backend} in the worker: ${r.error}`);
@@ -60,14 +67,11 @@ describe('the library in a module Worker', () => {
 
   describe.each(['webgpu', 'cpu'] as const)('%s', (backend) => {
     it('the sigmoid-kernel Gram matches float64', () => {
-      const g = WORKER_GRAM;
-      const input = workerInputs(seed);
-      const ref = refGram(input.gramX, input.gramY, g.n, g.m, g.d, { kernel: 'sigmoid', gamma: g.gamma, coef0: g.coef0, degree: 3 });
       const got = resultOf(backend).gram;
-      expect(got.length, label).toBe(g.n * g.m);
+      expect(got.length, label).toBe(WORKER_GRAM.n * WORKER_GRAM.m);
       let worst = 0;
       got.forEach((v, i) => {
-        worst = Math.max(worst, Number.isFinite(v) ? Math.abs(v - ref[i]!) : Infinity);
+        worst = Math.max(worst, Number.isFinite(v) ? Math.abs(v - gramRef[i]!) : Infinity);
       });
       expect(worst, `${label}: max |K − K64|`).toBeLessThanOrEqual(1e-5);
     });
@@ -79,12 +83,9 @@ describe('the library in a module Worker', () => {
     });
 
     it('the rbf Nyström map at m = N gives Z·Zᵀ = K (float32-exact)', () => {
-      const n = WORKER_NYSTROEM;
       const r = resultOf(backend);
-      expect([r.z.length, r.zCols], label).toEqual([n.n * n.n, n.n]);
-      const x = workerInputs(seed).nystroemX;
-      const k = refGram(x, x, n.n, n.n, n.d, { kernel: 'rbf', gamma: n.gamma, coef0: 0, degree: 3 });
-      expect(zztRelErr(k, { rows: n.n, cols: r.zCols, data: r.z }), `${label}: ‖K − Z·Zᵀ‖/‖K‖`).toBeLessThanOrEqual(1e-4);
+      expect([r.z.length, r.zCols], label).toEqual([nyN * nyN, nyN]);
+      expect(zztRelErr(nystroemKernel, { rows: nyN, cols: r.zCols, data: r.z }), `${label}: ‖K − Z·Zᵀ‖/‖K‖`).toBeLessThanOrEqual(1e-4);
     });
 
     it('leaves no tensor alive', () => {

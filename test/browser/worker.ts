@@ -4,14 +4,14 @@
 // eigendecomposition loads ml-matrix's lazy chunk inside the worker), and posts the results
 // to the page (worker-data.ts).
 import * as lib from 'sigmoid-core';
-import { describeError } from '../helpers/describe-error.js';
-import { WORKER_GRAM, WORKER_NYSTROEM, WORKER_XOR, type WorkerBackendResult, type WorkerMessage, workerInputs } from './worker-data.js';
+import { describeError } from '../../tools/describe-error.js';
+import { WORKER_GRAM, WORKER_NYSTROEM, WORKER_XOR, type WorkerBackendResult, type WorkerBackendRun, type WorkerMessage, workerInputs } from './worker-data.js';
 
 function post(m: WorkerMessage): void {
   self.postMessage(m);
 }
 
-async function runBackend(backend: 'webgpu' | 'cpu', seed: number): Promise<WorkerBackendResult> {
+async function runBackend(backend: 'webgpu' | 'cpu', seed: number): Promise<WorkerBackendRun> {
   const e = await lib.createEngine({ backend, log: null, poisonOutputs: true });
   try {
     const input = workerInputs(seed);
@@ -59,9 +59,7 @@ async function runBackend(backend: 'webgpu' | 'cpu', seed: number): Promise<Work
 self.onmessage = async (ev: MessageEvent<{ seed: number }>) => {
   try {
     for (const backend of ['webgpu', 'cpu'] as const) {
-      const result = await runBackend(backend, ev.data.seed).catch((err: unknown): WorkerBackendResult => ({
-        backend, adapter: null, error: describeError(err), gram: [], xorOutputs: [], xorLoss: [Number.NaN, Number.NaN], z: [], zCols: 0, liveTensors: -1,
-      }));
+      const result = await runBackend(backend, ev.data.seed).catch((err: unknown): WorkerBackendResult => ({ backend, error: describeError(err) }));
       post({ kind: 'result', result });
     }
     post({ kind: 'done' });

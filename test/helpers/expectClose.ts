@@ -10,7 +10,7 @@
 // In both modes: NaN or ±Inf in `actual` where `expected` is finite never passes; an
 // expected NaN needs an actual NaN; an expected ±Inf needs the same infinity.
 
-import { describeError } from './describe-error.js';
+import { describeError } from '../../tools/describe-error.js';
 
 export interface CloseOptions {
   rtol?: number;

@@ -11,7 +11,7 @@
 import {
   adam, type Checkpoint, CheckpointStoreError, checkpointStore, createEngine, dense, type Engine, parseCheckpoint, type Sequential, sequential, sigmoid,
 } from '../../../src/index.js';
-import { describeError } from '../../helpers/describe-error.js';
+import { describeError } from '../../../tools/describe-error.js';
 
 export interface CkptResult {
   store: string;
