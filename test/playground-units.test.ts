@@ -15,14 +15,26 @@ import { decadeRange, decadeTick, DECADE_INCRS, EPOCH_INCRS, logTick } from '../
 describe('SpeedMeter', () => {
   it('is null until time is measured, then samples/s over the last half second, never Infinity', () => {
     const s = new SpeedMeter();
-    expect(s.add(160, 0)).toBeNull(); // an epoch shorter than the clock's resolution
+    expect(s.rate).toBeNull();
+    expect(s.add(160, 0)).toBeNull(); // a first epoch shorter than the clock's resolution
+    expect(s.add(160, 0)).toBeNull(); // so is the window's first
     expect(s.add(160, 0.0001)).toBeCloseTo(320 / 0.0001, 6);
     expect(s.add(160, 0)).toBeCloseTo(480 / 0.0001, 6);
+    expect(s.rate).toBeCloseTo(480 / 0.0001, 6);
+  });
+
+  it('charts the first epoch alone and leaves it out of the window', () => {
+    const s = new SpeedMeter();
+    expect(s.add(160, 0.5)).toBeCloseTo(320, 9); // shaders compiled in this one
+    expect(s.rate).toBeCloseTo(320, 9);
+    expect(s.add(160, 0.05)).toBeCloseTo(3200, 9); // not 320 / 0.55 s
+    expect(s.add(160, 0.05)).toBeCloseTo(3200, 9);
   });
 
   it('forgets epochs older than the window', () => {
     const s = new SpeedMeter();
-    s.add(1000, 1); // 1000/s, alone in its window
+    s.add(1, 1); // the first epoch: never in the window
+    expect(s.add(1000, 1)).toBeCloseTo(1000, 9); // alone in its window
     expect(s.add(100, 0.3)).toBeCloseTo(1100 / 1.3, 9); // the old epoch still counts: 0.3 s is not a window yet
     expect(s.add(100, 0.3)).toBeCloseTo(200 / 0.6, 9); // 0.6 s without it: dropped
     for (let i = 0; i < 100; i++) s.add(50, 0.01);

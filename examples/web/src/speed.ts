@@ -2,6 +2,11 @@
 // the last half second or so. One epoch of a small dataset can take less than the clock's
 // resolution (a page's performance.now() is coarsened), so a per-epoch figure would jump
 // between values and Infinity.
+//
+// A run's first epoch is charted alone and kept out of the window: it also pays one-time
+// costs (the shaders the model's steps use compile on first use), ten times its later epochs
+// on SwiftShader, and inside the window it dragged the figure down for as many epochs as fit
+// in half a second (a slow climb to the real speed, then a jump).
 
 const WINDOW_SECONDS = 0.5;
 
@@ -9,14 +14,21 @@ export class SpeedMeter {
   #epochs: { samples: number; seconds: number }[] = [];
   #samples = 0;
   #seconds = 0;
+  /** The first epoch's samples/s (null: too short to time); undefined before it. */
+  #first: number | null | undefined = undefined;
 
-  /** Samples/s over the window, or null while no time has been measured. */
+  /** Samples/s over the window (the first epoch's alone until the next), or null while no time has been measured. */
   get rate(): number | null {
+    if (this.#epochs.length === 0) return this.#first ?? null;
     return this.#seconds > 0 ? this.#samples / this.#seconds : null;
   }
 
   /** Adds one epoch; returns samples/s over the window, or null while no time has been measured. */
   add(samples: number, seconds: number): number | null {
+    if (this.#first === undefined) {
+      this.#first = seconds > 0 ? samples / seconds : null;
+      return this.#first;
+    }
     this.#epochs.push({ samples, seconds });
     this.#samples += samples;
     this.#seconds += seconds;
