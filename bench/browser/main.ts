@@ -97,10 +97,10 @@ function render(s: BenchState): void {
     const rows = s.results.filter((r) => `${r.workload} ${r.size}` === key && r.throughput !== null);
     const best = Math.max(...rows.map((r) => r.throughput!), 0);
     const h = chart.insertRow();
-    cell(h, key);
+    cell(h, key, 'group');
     for (const r of rows) {
       const tr = chart.insertRow();
-      cell(tr, `  ${r.backend}`);
+      cell(tr, r.backend, 'name');
       const td = tr.insertCell();
       const bar = document.createElement('span');
       bar.className = r.backend === OURS ? 'bar ours' : 'bar';

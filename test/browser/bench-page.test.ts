@@ -3,9 +3,10 @@
 // the run completes, the results table has a row per workload for every backend that
 // started (a peer that cannot start is listed as unavailable with its reason, never
 // thrown), every timed result passed its float64 check, and the page logged no errors.
+// A screenshot of the finished page goes to test/.artifacts/bench-page-quick.png.
 import type { Browser } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ import type { BenchState } from '../../bench/peer-run.js';
 import { fileStamp } from '../../bench/table.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
+const artifacts = `${repo}test/.artifacts`;
 /** Quick mode takes well under a minute on SwiftShader; allow for a loaded machine. */
 const PAGE_TIMEOUT_MS = 5 * 60_000;
 const WORKLOADS = ['matmul', 'sigmoid', 'gram', 'mlp'];
@@ -24,6 +26,8 @@ let watched: WatchedPage | undefined;
 let state: BenchState | null = null;
 let incomplete: string | null = null;
 let rows: { backend: string; workload: string; check: string }[] = [];
+/** The throughput chart as drawn: a heading row per workload, then a bar row per timed result. */
+let chart: { group: string | null; name: string | null; width: number | null; label: string }[] = [];
 
 beforeAll(async () => {
   served = await serve(`${repo}bench/browser/vite.config.ts`);
@@ -51,10 +55,13 @@ describe('benchmark page, quick mode, headless Chromium', () => {
       if (text.startsWith('[bench]')) console.log(`chromium ${text}`);
     });
     const page = watched.page;
+    await page.setViewport({ width: 1400, height: 1000 }); // a desktop window, for the screenshot
     await page.goto(`${served!.url}?mode=quick&autorun=1`, { waitUntil: 'load' });
     await page
       .waitForFunction(() => window.__bench?.done === true, { timeout: PAGE_TIMEOUT_MS, polling: 500 })
       .catch((err: Error) => (incomplete = `the page did not finish within ${PAGE_TIMEOUT_MS / 1000} s (${err.message})`));
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: `${artifacts}/bench-page-quick.png`, fullPage: true });
     state = await within(page.evaluate(() => (window.__bench ?? null) as BenchState | null), 15_000, 'the page').catch((err: Error) => {
       incomplete = `${incomplete ?? 'the page finished'}; then ${err.message}`;
       return null;
@@ -65,6 +72,21 @@ describe('benchmark page, quick mode, headless Chromium', () => {
       ),
       15_000,
       'the results table',
+    ).catch(() => []);
+    chart = await within(
+      page.$$eval('#chart tr', (trs) =>
+        trs.map((tr) => {
+          const bar = tr.querySelector<HTMLElement>('.bar');
+          return {
+            group: tr.querySelector('td.group')?.textContent ?? null,
+            name: tr.querySelector('td.name')?.textContent ?? null,
+            width: bar ? bar.getBoundingClientRect().width : null,
+            label: tr.textContent ?? '',
+          };
+        }),
+      ),
+      15_000,
+      'the chart',
     ).catch(() => []);
   }, PAGE_TIMEOUT_MS + 60_000);
 
@@ -87,6 +109,30 @@ describe('benchmark page, quick mode, headless Chromium', () => {
     }
     expect(state!.results).toHaveLength(started.length * WORKLOADS.length);
     expect(state!.ratios.map((r) => r.workload)).toEqual(WORKLOADS);
+  });
+
+  it('charts a bar per timed result under its workload, the fastest of each workload full width', () => {
+    const timed = state!.results.filter((r) => r.throughput !== null);
+    const drawn: { workload: string; backend: string; width: number; label: string }[] = [];
+    let group = '';
+    for (const row of chart) {
+      if (row.group !== null) group = row.group;
+      else drawn.push({ workload: group, backend: row.name ?? '', width: row.width ?? Number.NaN, label: row.label });
+    }
+    expect(chart.filter((r) => r.group !== null).map((r) => r.group)).toEqual(state!.ratios.map((r) => `${r.workload} ${r.size}`));
+    expect(drawn.map((d) => `${d.workload}: ${d.backend}`)).toEqual(timed.map((r) => `${r.workload} ${r.size}: ${r.backend}`));
+    for (const workload of new Set(timed.map((r) => r.workload))) {
+      const mine = timed.filter((r) => r.workload === workload);
+      const best = Math.max(...mine.map((r) => r.throughput!));
+      const bars = drawn.filter((x) => x.workload.startsWith(`${workload} `));
+      const full = Math.max(...bars.map((x) => x.width));
+      expect(full, `${workload}: the widest bar`).toBeGreaterThan(100);
+      for (const r of mine) {
+        const d = bars.find((x) => x.backend === r.backend)!;
+        expect(d.width, `${workload} ${r.backend}: bar width`).toBeCloseTo(Math.max(1, (full * r.throughput!) / best), 0);
+        expect(d.label, `${workload} ${r.backend}`).toContain(r.unit);
+      }
+    }
   });
 
   it('every timed result passed its float64 check (a case skipped for time is allowed, not a failure)', () => {
