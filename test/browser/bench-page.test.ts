@@ -61,7 +61,9 @@ describe('benchmark page, quick mode, headless Chromium', () => {
       .waitForFunction(() => window.__bench?.done === true, { timeout: PAGE_TIMEOUT_MS, polling: 500 })
       .catch((err: Error) => (incomplete = `the page did not finish within ${PAGE_TIMEOUT_MS / 1000} s (${err.message})`));
     mkdirSync(artifacts, { recursive: true });
-    await page.screenshot({ path: `${artifacts}/bench-page-quick.png`, fullPage: true });
+    // A page that crashed cannot be photographed: say so, and let the tests below say why it failed.
+    await page.screenshot({ path: `${artifacts}/bench-page-quick.png`, fullPage: true })
+      .catch((err: Error) => console.warn(`bench page: no screenshot: ${err.message}`));
     state = await within(page.evaluate(() => (window.__bench ?? null) as BenchState | null), 15_000, 'the page').catch((err: Error) => {
       incomplete = `${incomplete ?? 'the page finished'}; then ${err.message}`;
       return null;
