@@ -822,6 +822,69 @@ describe('training playground (examples/web) in headless Chromium', () => {
     expectNoErrors(w);
   }, 60_000);
 
+  it('without WebGPU: a dataset picked while the model cannot be built is shown, Gram matrix included, and still is once the setting is fixed; a failed Reset leaves no chart behind', async () => {
+    const w = cpuPlayground();
+    const { page } = w;
+    await page.select('#dataset', 'xor');
+    await settled(page);
+    expect(await page.$eval('#charts', (e) => e.querySelectorAll('.uplot').length)).toBeGreaterThan(0);
+    // 0.1 % of 200 rows is no validation row: refused when the model is built, after the data is loaded.
+    await setRaw(page, '#val-split', '0.1');
+    await settled(page);
+    expect(await message(page)).toMatch(/holds out no row/);
+    // The old charts' boxes and notes went with them (they hung under an empty panel).
+    expect(await page.$eval('#charts', (e) => e.childElementCount)).toBe(0);
+    await page.select('#dataset', 'moons');
+    await settled(page);
+    let s = await snapshot(page);
+    expect(await message(page)).toMatch(/holds out no row/);
+    // The Gram view stayed on XOR, and pg.dataset too, even after the fix below.
+    expect([s.dataset?.name, s.gram?.dataset]).toEqual(['moons', 'moons']);
+    await setRaw(page, '#val-split', '20');
+    await settled(page);
+    s = await snapshot(page);
+    expect(await message(page)).toBe('');
+    expect([s.dataset?.name, s.gram?.dataset]).toEqual(['moons', 'moons']);
+    expect(await page.$eval('#charts', (e) => e.querySelectorAll('.uplot').length)).toBeGreaterThan(0);
+    await page.select('#dataset', 'xor');
+    await settled(page);
+    expect((await snapshot(page)).gram?.dataset).toBe('xor');
+    expectNoErrors(w);
+  }, 60_000);
+
+  it('without WebGPU: Train, Step and Reset are off until the page has started (a Train clicked before that was lost)', async () => {
+    const w = await watchedPage(cpuPlayground().page.browser());
+    try {
+      // The page's script held: the buttons are there, nothing wired to them yet.
+      let held: HTTPRequest | undefined;
+      let heldSeen = (): void => {};
+      const seen = new Promise<void>((r) => (heldSeen = r));
+      await w.page.setRequestInterception(true);
+      w.page.on('request', (r) => {
+        if (new URL(r.url()).pathname === '/src/main.ts' && held === undefined) {
+          held = r;
+          heldSeen();
+        } else void r.continue();
+      });
+      const loaded = w.page.goto(served!.url, { waitUntil: 'load' });
+      await within(seen, 30_000, 'the request for the page script');
+      await w.page.waitForSelector('#reset');
+      const disabled = () => w.page.evaluate(() => ['train', 'pause', 'step', 'reset'].map((id) => (document.getElementById(id) as HTMLButtonElement).disabled));
+      expect(await disabled()).toEqual([true, true, true, true]);
+      await held!.continue();
+      await loaded;
+      await page_ready(w);
+      await settled(w.page);
+      expect(await disabled()).toEqual([false, true, false, false]);
+      await press(w.page, '#step');
+      await settled(w.page);
+      expect((await snapshot(w.page)).epochs).toHaveLength(1);
+      expectNoErrors(w);
+    } finally {
+      await w.page.close();
+    }
+  }, 60_000);
+
   it('without WebGPU: a model that diverges in the epoch\'s last step is reported by its validation loss, not one epoch later; the Steps queued behind it do not run', async () => {
     const w = cpuPlayground();
     const { page } = w;

@@ -145,6 +145,8 @@ export class Charts {
     this.#resize.disconnect();
     for (const c of this.#charts.values()) c.plot.destroy();
     this.#charts.clear();
+    // The chart boxes and notes too: a Reset that builds no model makes no new Charts to clear them.
+    this.#host.replaceChildren();
   }
 
   /** Two charts side by side where the panel is wide enough, one per row below that. */

@@ -159,6 +159,7 @@ export function wireControls(h: Handlers): void {
     });
   }
   showKernel();
+  el<HTMLButtonElement>('reset').disabled = false; // Train and Step: setButtons
 }
 
 /**

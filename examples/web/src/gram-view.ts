@@ -12,6 +12,8 @@ export const GRAM_MAX_POINTS = 400;
 
 export interface GramState {
   version: number;
+  /** The dataset's name. */
+  dataset: string;
   gamma: number;
   coef0: number;
   /** Points in the matrix. */
@@ -82,7 +84,7 @@ export class GramView {
     const ctx = this.#canvas.getContext('2d')!;
     ctx.clearRect(0, 0, this.#canvas.width, this.#canvas.height);
     drawScaled(ctx, img, this.#canvas.width, this.#canvas.height, false);
-    this.state = { version: ++this.#version, gamma, coef0, n, mean: sum / (n * n), min, max, k01: k[1] ?? k[0]!, ms };
+    this.state = { version: ++this.#version, dataset: data.name, gamma, coef0, n, mean: sum / (n * n), min, max, k01: k[1] ?? k[0]!, ms };
     return this.state;
   }
 }

@@ -69,6 +69,8 @@ let engine: Engine;
 let data: Dataset | null = null;
 /** The seed `data` was made with. */
 let dataSeed = 0;
+/** The dataset the Gram view shows (null: none yet): a Reset recomputes the view when `data` is another. */
+let gramData: Dataset | null = null;
 let speed = new SpeedMeter();
 let built: Built | null = null;
 let charts: Charts | null = null;
@@ -308,8 +310,8 @@ async function rebuild(): Promise<boolean> {
       if (await showDataset(choice.dataset, choice.seed ?? pg.settings?.model.seed ?? 0)) {
         trainRows = data!.rows;
         pg.dataset = datasetInfo(data!, trainRows);
-        await updateGram();
       }
+      await showGram();
     } catch (loadErr) {
       console.warn('the dataset could not be shown:', loadErr); // the bad field's message matters more
     }
@@ -319,13 +321,16 @@ async function rebuild(): Promise<boolean> {
   pg.settings = s;
   fields = s; // its training fields
   fieldsWarning = false; // valid, and the message cleared above
-  const newData = await showDataset(s.dataset, s.model.seed);
+  await showDataset(s.dataset, s.model.seed);
   const d = data!;
   trainRows = d.rows; // all shown as training points should the split be refused
   try {
     trainRows = trainRowCount(d.rows, s.validationSplit);
     built = buildModel(engine, d, s.model);
   } catch (err) {
+    // The dataset is loaded all the same: it is the one shown (points, Gram matrix, pg.dataset).
+    pg.dataset = datasetInfo(d, trainRows);
+    await showGram();
     resetFailed(err);
     return false;
   }
@@ -342,7 +347,7 @@ async function rebuild(): Promise<boolean> {
     boundary.draw(d, trainRows);
     $('boundary-info').textContent = `no decision boundary for ${d.cols}-dimensional data (2-D datasets only)`;
   }
-  if (newData) await updateGram();
+  await showGram();
   pg.state = 'idle';
   pg.error = null;
   pg.resets++;
@@ -368,11 +373,18 @@ async function updateBoundary(): Promise<void> {
     'filled points train, hollow points validation';
 }
 
+/** The Gram matrix of `data`, unless the view already shows it (γ and c₀ changes: updateGram). */
+async function showGram(): Promise<void> {
+  if (gramData !== data) await updateGram();
+}
+
 async function updateGram(): Promise<void> {
   if (!data) return;
+  const d = data;
   const { gamma, coef0 } = kernelSettings();
-  const st = await gram.update(engine, data, gamma, coef0);
+  const st = await gram.update(engine, d, gamma, coef0);
   if (st === null) return; // a newer call shows its own
+  gramData = d;
   pg.gram = st;
   $('gram-info').textContent =
     `K = tanh(γ⟨x, y⟩ + c₀) of ${st.n} points sorted by class; range [${fixed(st.min, 2)}, ${fixed(st.max, 2)}], ` +
@@ -523,6 +535,7 @@ async function start(): Promise<void> {
       gramTimer = setTimeout(() => void updateGram().catch(fail), 120);
     },
   });
+  showButtons();
   await serial(reset);
 }
 
