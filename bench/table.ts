@@ -68,8 +68,13 @@ export function formatRatios(rows: readonly RatioRow[], peers: readonly string[]
   return markdown(head, rows.map((r) => [r.workload, r.size, ...peers.map((p) => fmtRatio(r.ratios[p] ?? null))]));
 }
 
+// The formatters pick their number of digits from the value as rounded, not as given: 9.996
+// is "10.0", not "10.00", and 999.96 ms is "1.00 s", not "1000.0 ms".
+
 export function fmtRatio(v: number | null): string {
-  return v === null ? '—' : `${v >= 10 ? v.toFixed(1) : v.toFixed(2)}×`;
+  if (v === null) return '—';
+  const two = v.toFixed(2);
+  return `${Number(two) < 10 ? two : v.toFixed(1)}×`;
 }
 
 /**
@@ -86,7 +91,9 @@ export function markdown(head: string[], rows: string[][]): string {
 }
 
 export function fmtMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
+  if (Number(ms.toFixed(2)) < 10) return `${ms.toFixed(2)} ms`;
+  if (Number(ms.toFixed(1)) < 1000) return `${ms.toFixed(1)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
 }
 
 export function runs(n: number): string {
@@ -100,7 +107,10 @@ export function fmtRange(lo: number, hi: number): string {
 }
 
 export function fmtNum(v: number): string {
-  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2);
+  if (Number(v.toPrecision(2)) < 1) return v.toPrecision(2);
+  if (Number(v.toFixed(2)) < 10) return v.toFixed(2);
+  if (Number(v.toFixed(1)) < 100) return v.toFixed(1);
+  return v.toFixed(0);
 }
 
 /**

@@ -5,7 +5,7 @@
 // page's download and an unfinished runner's JSON had empty ones beside the page's tables).
 import { describe, expect, it } from 'vitest';
 import { type BenchState, OURS, runBench } from '../bench/peer-run.js';
-import { type CaseResult, formatRatios, formatTable, markdown, ratios } from '../bench/table.js';
+import { type CaseResult, fmtMs, fmtNum, fmtRange, fmtRatio, formatRatios, formatTable, markdown, ratios } from '../bench/table.js';
 
 /** The cells of a Markdown table row, split at the `|` that are not escaped. */
 const cells = (line: string) => line.trim().slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
@@ -33,6 +33,18 @@ describe('Markdown tables', () => {
     const t = markdown(['a', 'b'], [['x|y', '1'], ['long cell', '2']]).split('\n');
     expect(new Set(t.map((l) => l.length)).size).toBe(1);
     expect(t[2]).toBe('| x\\|y      | 1 |');
+  });
+});
+
+describe('numbers in the tables', () => {
+  it('take their digits from the value as rounded (9.996 ms was "10.00 ms", 999.96 ms "1000.0 ms")', () => {
+    expect([0.5, 9.994, 9.996, 10, 99.94, 999.94, 999.96, 1000, 1234.5].map(fmtMs)).toEqual(
+      ['0.50 ms', '9.99 ms', '10.0 ms', '10.0 ms', '99.9 ms', '999.9 ms', '1.00 s', '1.00 s', '1.23 s']);
+    expect(fmtRange(999.96, 1200)).toBe('1.00–1.20 s');
+    expect(fmtRange(998, 999.96)).toBe('998.0 ms–1.00 s');
+    expect([null, 0.5, 9.994, 9.996, 10, 123.45].map(fmtRatio)).toEqual(['—', '0.50×', '9.99×', '10.0×', '10.0×', '123.5×']);
+    expect([0, 0.0123, 0.994, 0.996, 9.994, 9.996, 99.94, 99.96, 100, 1234.4].map(fmtNum)).toEqual(
+      ['0.0', '0.012', '0.99', '1.00', '9.99', '10.0', '99.9', '100', '100', '1234']);
   });
 });
 
