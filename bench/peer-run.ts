@@ -192,7 +192,10 @@ export async function runBench(
   };
   // Before the first await: a page's second run replaces the first run's finished state at once.
   publish();
-  s.adapter = await adapterInfo();
+  // A driver whose requestAdapter() never answers held the whole run here, before any backend started.
+  const adapter = await settle(adapterInfo(), performance.now(), INIT_DEADLINE_MS, () =>
+    hooks.progress(`requestAdapter() has not answered after ${fmtSeconds(INIT_DEADLINE_MS)}: waiting before going on`));
+  s.adapter = adapter.kind === 'fulfilled' ? adapter.value : `requestAdapter() did not answer within ${fmtSeconds(2 * INIT_DEADLINE_MS)}`;
   const timing = s.timing;
   publish();
   // Every backend starts first; then each case runs on all of them, their runs in turn

@@ -43,11 +43,22 @@ function runCeiling(script: string, sizes: number[]): Ceiling | string {
   const r = spawnSync('python3', [script, sizes.join(',')], { encoding: 'utf8', timeout: 300_000 });
   if (r.error) return `python3 could not run: ${r.error.message}`;
   if (r.status !== 0) return `python3 ${script} exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+  let v: unknown;
   try {
-    return JSON.parse(r.stdout) as Ceiling;
+    v = JSON.parse(r.stdout);
   } catch {
     return `python3 ${script} printed no JSON: ${r.stdout.slice(0, 200)}`;
   }
+  // Checked before use: a JSON of another shape crashed the table after the whole run, and no report was written.
+  return isCeiling(v) ? v : `python3 ${script} printed JSON that is not { library, device, tf32, results: [{ n, medianMs, minMs, gflops }…] }: ${r.stdout.slice(0, 200)}`;
+}
+
+function isCeiling(v: unknown): v is Ceiling {
+  const o = v as Partial<Record<keyof Ceiling, unknown>> | null;
+  const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  return typeof o === 'object' && o !== null && typeof o.library === 'string' && typeof o.device === 'string' && typeof o.tf32 === 'boolean' &&
+    Array.isArray(o.results) && o.results.every((row: Partial<Record<keyof CeilingRow, unknown>> | null) =>
+      typeof row === 'object' && row !== null && finite(row.n) && finite(row.medianMs) && finite(row.minMs) && finite(row.gflops));
 }
 
 /** matmul N | sigmoid-core | best peer | ceiling | % of ceiling, in GFLOP/s. */

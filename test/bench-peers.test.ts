@@ -130,6 +130,17 @@ describe('bench:peers --mode quick (WebGPU through Dawn in Node)', () => {
     expect(typeof c.ceiling).toBe('string');
   });
 
+  it('reports a ceiling script whose JSON has another shape (it crashed the table after the run, and no JSON was written)', async () => {
+    writeFileSync(join(dir, 'shape.py'), 'print(\'{"library": "x", "device": "y"}\')\n');
+    const r = await bench(['--mode', 'quick', '--backends', 'sigmoid-core-cpu', '--ceiling', join(dir, 'shape.py'), '--out', join(dir, 's.json')]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).not.toMatch(/TypeError/);
+    expect(r.stdout).toMatch(/ceiling: not measured \((python3 could not run|python3 .*shape\.py printed JSON that is not \{ library, device, tf32, results)/);
+    const c = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')) as BenchState & { ceiling: unknown };
+    expect(typeof c.ceiling).toBe('string');
+    expect(c.results.map((x) => x.check)).toEqual(WORKLOADS.map(() => 'ok'));
+  });
+
   it('fails, naming each backend that did not start, when there is no WebGPU adapter', async () => {
     // A Vulkan loader pointed at no driver: Dawn finds no adapter (as on a misconfigured GPU host).
     const r = await bench(['--mode', 'quick', '--out', join(dir, 'n.json')], { VK_ICD_FILENAMES: join(dir, 'no-driver.json'), VK_DRIVER_FILES: join(dir, 'no-driver.json') });
