@@ -130,6 +130,35 @@ describe('bench:browser when the page crashes mid-run', () => {
   }, 180_000);
 });
 
+describe('bench:browser when Chromium dies mid-run, or the page never starts', () => {
+  it.runIf(existsSync(CHROMIUM))('Chromium killed: exit code 1 at once, naming it, and the JSON has what finished (it polled a dead browser, then threw with no JSON)', async () => {
+    const out = join(dir, 'chromium-died.json');
+    const r = await midRun(['--backends', 'sigmoid-core-cpu', '--out', out], (_, chromium) => process.kill(chromium, 'SIGKILL'));
+    expect(r.chromium, r.stderr).toBeGreaterThan(0);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.endMs, 'ended within 20 s of the kill').toBeLessThan(20_000);
+    expect(r.stderr).toMatch(/^Chromium exited mid-run$/m);
+    expect(r.stderr).not.toMatch(/ConnectionClosedError|    at /);
+    const s = JSON.parse(readFileSync(out, 'utf8')) as BenchState & { incomplete: string | null; host: { chromium: string } };
+    expect([s.done, s.incomplete]).toEqual([false, 'Chromium exited mid-run']);
+    expect(s.results.length, 'a case had finished').toBeGreaterThan(0);
+    expect(s.results.every((x) => x.check === 'ok'), JSON.stringify(s.results)).toBe(true);
+    expect(s.host.chromium).toMatch(/Chrom/);
+  }, 180_000);
+
+  it.runIf(existsSync(CHROMIUM))('a page that publishes nothing (its scripts off): exit code 1 within 30 s of loading, saying so, no JSON (it waited 15 min)', async () => {
+    const wrapper = join(dir, 'chromium-no-scripts');
+    writeFileSync(wrapper, `#!/bin/sh\nexec ${CHROMIUM} --blink-settings=scriptEnabled=false "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const out = join(dir, 'silent.json');
+    const r = await runner(['--quick', '--backends', 'sigmoid-core-cpu', '--out', out], { env: { PUPPETEER_EXECUTABLE_PATH: wrapper }, timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^bench:browser: the page published no state within 30 s of loading: no results, so no JSON is written$/m);
+    expect(r.ms).toBeLessThan(90_000);
+    expect(existsSync(out)).toBe(false);
+  }, 150_000);
+});
+
 /** Whether process `pid` still runs. */
 function alive(pid: number): boolean {
   try {
@@ -141,10 +170,11 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Starts the runner, sends it `signal` once a result line (`[bench] [id] workload size: median …`)
- * is on its stderr, and returns how it ended with the pid of the Chromium it had launched.
+ * Starts the runner, calls `act` with it and the pid of the Chromium it launched once a result
+ * line (`[bench] [id] workload size: median …`) is on its stderr (stoppedMidRun: a signal to the
+ * runner), and returns how it ended, with that pid and how long it took from `act` to its end.
  */
-async function stoppedMidRun(args: string[], signal: NodeJS.Signals): Promise<Run & { chromium: number }> {
+async function midRun(args: string[], act: (runner: ReturnType<typeof spawn>, chromium: number) => void): Promise<Run & { chromium: number; endMs: number }> {
   const child = spawn(process.execPath, [RUNNER, ...args], childOptions());
   let stdout = '';
   let stderr = '';
@@ -165,11 +195,15 @@ async function stoppedMidRun(args: string[], signal: NodeJS.Signals): Promise<Ru
   }
   const ps = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(child.pid)], { encoding: 'utf8' });
   const chromium = Number(/^\s*(\d+)\s+chrom/m.exec(ps)?.[1]);
-  child.kill(signal);
+  const t0 = Date.now();
+  act(child, chromium);
   const code = await ended;
   clearTimeout(kill);
-  return { code, stdout, stderr, chromium };
+  return { code, stdout, stderr, chromium, endMs: Date.now() - t0 };
 }
+
+/** midRun, sending the runner `signal`. */
+const stoppedMidRun = (args: string[], signal: NodeJS.Signals) => midRun(args, (runner) => runner.kill(signal));
 
 describe('bench:browser stopped mid-run', () => {
   const stopped: number[] = [];

@@ -4,7 +4,7 @@
 // and the JSON to download. Query string: ?mode=quick|full|gpu &backends=id,id… &autorun=1
 // (the runner and the e2e test use it); a value it cannot use is reported on the page and
 // nothing runs (window.__bench is then a finished state whose error says why). Everything is
-// published on window.__bench.
+// published on window.__bench, and handed to window.__benchPublish when the runner set it.
 import { BACKENDS, type BenchState, type Mode, MODES, notRun, OURS, parseBackends, runBench, type RunEnv } from '../peer-run.js';
 import { describeError } from '../../tools/describe-error.js';
 import { fileStamp, fmtNum, fmtRange, fmtMs, fmtRatio, runs } from '../table.js';
@@ -14,6 +14,8 @@ export type { BenchState } from '../peer-run.js';
 declare global {
   interface Window {
     __bench?: BenchState;
+    /** Set by the headless runner (bench/browser/run.ts): takes every state published. */
+    __benchPublish?: (s: BenchState) => Promise<void>;
   }
 }
 
@@ -29,6 +31,7 @@ function progress(line: string): void {
 function update(s: BenchState): void {
   state = s;
   window.__bench = s;
+  window.__benchPublish?.(s).catch(() => {}); // a runner that has gone: nothing to hand it
   // On every update: a run changes its state in place (the adapter once asked).
   $('env').textContent = `${s.userAgent} · ${s.hardwareConcurrency} threads · WebGPU adapter: ${typeof s.adapter === 'string' ? s.adapter : JSON.stringify(s.adapter)}`;
   render(s);

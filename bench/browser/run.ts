@@ -24,6 +24,8 @@ const FLAGS = {
 const repo = resolve(import.meta.dirname, '../../..');
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** How long after loading the page has to publish its first state. */
+const START_MS = 30_000;
 
 /** The first of STOP_SIGNALS the process gets; its handlers are then removed, so a second one ends the process as usual. */
 function firstSignal(): Promise<NodeJS.Signals> {
@@ -59,54 +61,50 @@ async function main(argv: string[]): Promise<number> {
     log(`bench:browser: ${browser.message}`);
     return 1;
   }
+  // Asked now: a Chromium that dies mid-run answers nothing, and asking it at the end threw before the JSON was written.
+  const chromium = await browser.version();
   const served = await serve(join(repo, 'bench/browser/vite.config.ts')).catch(async (err: unknown) => {
     await browser.close();
     throw err;
   });
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  const after = (ms: number): Promise<void> => new Promise((done) => timers.push(setTimeout(done, ms)));
   try {
     const w = await watchedPage(browser, (text) => {
       if (text.startsWith('[bench]')) log(text);
+    });
+    // The page hands over every state it publishes (bench/browser/main.ts, update()), so the
+    // last one is here whatever happens next: a renderer that crashes or a Chromium that dies
+    // can be asked nothing (polling lost what finished since the last poll), and a page busy
+    // in a long synchronous kernel would not answer a poll for minutes.
+    const pushed: { state: BenchState | null } = { state: null };
+    let finished = (): void => {};
+    const done = new Promise<null>((resolve) => (finished = () => resolve(null)));
+    await w.page.exposeFunction('__benchPublish', (s: BenchState) => {
+      pushed.state = s;
+      if (s.done) finished();
     });
     const query = new URLSearchParams({ mode, autorun: '1', ...(ids ? { backends: ids.join(',') } : {}) });
     const url = `${served.url}?${query}`;
     log(`bench:browser ${mode}: ${url}`);
     await w.page.goto(url, { waitUntil: 'load' });
-    // Poll rather than one waitForFunction: a page busy in a long synchronous kernel (a
-    // CPU/wasm peer, or TF.js blocking on the GPU) may not answer a single evaluate for
-    // minutes, which is no reason to give up before the deadline. A crashed page answers no
-    // evaluate at all: its 'error' event ends the wait, and the state last read is reported;
-    // so does a signal.
     const crashed = new Promise<string>((resolve) => w.page.once('error', (err) => resolve(`the page crashed (${err.message})`)));
-    let state: BenchState | null = null;
-    let incomplete: string | null = null;
-    const t0 = Date.now();
-    for (;;) {
-      const polled = await Promise.race([within(w.page.evaluate(() => window.__bench ?? null), 600_000, 'the page').catch(() => null), crashed, stopped]);
-      if (typeof polled === 'string') {
-        incomplete = polled;
-        break;
-      }
-      state = polled ?? state;
-      if (state?.done) break;
-      if (Date.now() - t0 > limitMs) {
-        incomplete = `the page did not finish within ${limitMs / 60_000} min`;
-        break;
-      }
-      await Promise.race([new Promise((r) => setTimeout(r, 2000)), stopped]);
+    const died = new Promise<string>((resolve) => browser.once('disconnected', () => resolve('Chromium exited mid-run')));
+    // A page that publishes nothing (a module that failed to load) would otherwise be waited on to the limit.
+    const never = new Promise<string>(() => {});
+    const silent = after(START_MS).then(() => (pushed.state === null ? `the page published no state within ${START_MS / 1000} s of loading` : never));
+    const late = after(limitMs).then(() => `the page did not finish within ${limitMs / 60_000} min`);
+    const incomplete = await Promise.race([done, crashed, died, silent, late, stopped]);
+    const last = pushed.state;
+    if (last === null) {
+      log(`bench:browser: ${incomplete ?? 'the page finished'}: no results, so no JSON is written`);
+      if (w.problems()) log(w.problems());
+      return stop.code ?? 1;
     }
-    if (stop.code !== undefined) {
-      // What finished since the last poll, if the page answers at once (one busy in a long kernel does not).
-      state = (await within(w.page.evaluate(() => window.__bench ?? null), 3000, 'the page').catch(() => null)) ?? state;
-      if (!state) {
-        log(`${incomplete}: the page had published nothing, so no JSON is written`);
-        return stop.code;
-      }
-    }
-    if (!state) throw new Error(`the page published no results: ${incomplete ?? ''}\n${w.problems()}`);
-    process.stdout.write(`${formatState(state, OURS)}\n`);
+    process.stdout.write(`${formatState(last, OURS)}\n`);
 
     const report = {
-      ...state, args: argv, incomplete, host: { ...machine(), chromium: await browser.version() },
+      ...last, args: argv, incomplete, host: { ...machine(), chromium },
       pageErrors: w.pageErrors, consoleErrors: w.consoleErrors, consoleWarnings: w.consoleWarnings,
     };
     await writeReport(out, report, log);
@@ -114,12 +112,13 @@ async function main(argv: string[]): Promise<number> {
     if (incomplete) log(incomplete);
     // As bench:peers: a failed case, a backend that did not start (sigmoid-core-webgpu with no
     // adapter included) or a failed run is exit code 1, each named on stderr.
-    const problems = peerRunProblems(state);
+    const problems = peerRunProblems(last);
     for (const line of problems) log(line);
     if (stop.code !== undefined) return stop.code;
     return incomplete || problems.length > 0 ? 1 : 0;
   } finally {
-    await browser.close();
+    for (const t of timers) clearTimeout(t);
+    await browser.close().catch(() => {}); // one that died is closed already
     await served.close();
   }
 }
