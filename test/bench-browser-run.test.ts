@@ -91,14 +91,15 @@ describe('bench:browser when a backend cannot start', () => {
     writeFileSync(wrapper, `#!/bin/sh\nfor a; do shift; [ "$a" = --enable-unsafe-webgpu ] || set -- "$@" "$a"; done\nexec ${CHROMIUM} "$@"\n`);
     chmodSync(wrapper, 0o755);
     const out = join(dir, 'no-webgpu.json');
-    const r = await runner(['--quick', '--backends', 'sigmoid-core-webgpu,sigmoid-core-cpu', '--out', out], {
+    // Listed CPU first: the run keeps the --backends order (the page used its own).
+    const r = await runner(['--quick', '--backends', 'sigmoid-core-cpu,sigmoid-core-webgpu', '--out', out], {
       env: { PUPPETEER_EXECUTABLE_PATH: wrapper }, timeoutMs: 240_000,
     });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/^sigmoid-core-webgpu did not start: BackendUnavailableError: /m);
     expect(r.stderr).not.toMatch(/^sigmoid-core-cpu did not start/m);
     const s = JSON.parse(readFileSync(out, 'utf8')) as BenchState;
-    expect(s.backends.map((b) => [b.id, b.status])).toEqual([['sigmoid-core-webgpu', 'unavailable'], ['sigmoid-core-cpu', 'ok']]);
+    expect(s.backends.map((b) => [b.id, b.status])).toEqual([['sigmoid-core-cpu', 'ok'], ['sigmoid-core-webgpu', 'unavailable']]);
     expect(s.results.map((r) => [r.backend, r.check])).toEqual(['matmul', 'sigmoid', 'gram', 'mlp'].map(() => ['sigmoid-core-cpu', 'ok']));
     // The page's build: sigmoid-core's version and commit.
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };

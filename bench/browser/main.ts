@@ -5,7 +5,7 @@
 // (the runner and the e2e test use it); a value it cannot use is reported on the page and
 // nothing runs (window.__bench is then a finished state whose error says why). Everything is
 // published on window.__bench, and handed to window.__benchPublish when the runner set it.
-import { BACKENDS, type BenchState, type Mode, MODES, notRun, OURS, parseBackends, runBench, type RunEnv } from '../peer-run.js';
+import { type BackendId, BACKENDS, type BenchState, type Mode, MODES, notRun, OURS, parseBackends, runBench, type RunEnv } from '../peer-run.js';
 import { describeError } from '../../tools/describe-error.js';
 import { fileStamp, fmtNum, fmtRange, fmtMs, fmtRatio, runs } from '../table.js';
 
@@ -133,7 +133,7 @@ function env(): RunEnv {
 
 /** A query parameter that cannot be used: shown instead of running. */
 let badQuery: string | null = null;
-let chosen: readonly string[] = [...BACKENDS];
+let chosen: readonly BackendId[] = [...BACKENDS];
 const asked = params.get('backends');
 if (asked !== null) {
   try {
@@ -168,7 +168,9 @@ async function start(): Promise<void> {
   if (run.disabled) return;
   const form = $('controls') as HTMLFormElement;
   const mode = (new FormData(form).get('mode') as Mode | null) ?? 'quick';
-  const ids = BACKENDS.filter((id) => (form.querySelector(`input[value="${id}"]`) as HTMLInputElement).checked);
+  const ticked = BACKENDS.filter((id) => (form.querySelector(`input[value="${id}"]`) as HTMLInputElement).checked);
+  // In the ?backends= order (the runner's --backends), then any other box ticked, in the page's order.
+  const ids = [...chosen.filter((id) => ticked.includes(id)), ...ticked.filter((id) => !chosen.includes(id))];
   if (ids.length === 0) {
     progress('not run: choose at least one backend');
     return;
