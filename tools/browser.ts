@@ -32,11 +32,13 @@ export interface Served {
 /**
  * Starts the Vite dev server of `configFile` on 127.0.0.1 at a free port. Vite's SIGTERM
  * listener, which closes the server and exits the process at once, is removed: what SIGTERM
- * does is the caller's to decide (bench:browser writes what finished first).
+ * does is the caller's to decide (bench:browser writes what finished first). No file watching
+ * and no hot reload: a file saved during an 11-minute benchmark or a test would reload the
+ * page, and an autorun page would start its run over.
  */
 export async function serve(configFile: string): Promise<Served> {
   const before = process.listeners('SIGTERM');
-  const server = await createServer({ configFile, server: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });
+  const server = await createServer({ configFile, server: { host: '127.0.0.1', port: 0, hmr: false, watch: null }, logLevel: 'warn' });
   for (const l of process.listeners('SIGTERM')) if (!before.includes(l)) process.off('SIGTERM', l);
   await server.listen();
   const address = server.httpServer?.address() as AddressInfo | null;
