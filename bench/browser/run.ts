@@ -9,7 +9,7 @@
 import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseFlags, formatFlags } from '../../src/cli/args.js';
-import { launchChromium, serve, watchedPage, within } from '../../tools/browser.js';
+import { launchChromium, serve, watchedPage } from '../../tools/browser.js';
 import { OURS } from '../ids.js';
 import type { BenchState } from '../peer-run.js';
 import { backendsFlag, log, machine, peerRunProblems, prepareReportPath, resultsFile, runMain, writeReport } from '../report.js';
