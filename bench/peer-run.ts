@@ -102,6 +102,8 @@ export function timingFor(mode: Mode): CaseTiming {
 /** Options of the run: `tiling` forces sigmoid-core's WebGPU kernel family. */
 export interface RunOptions {
   tiling?: TilingChoice;
+  /** The deadline of the adapter query and of each backend's init() (default INIT_DEADLINE_MS; tests shorten it). */
+  initDeadlineMs?: number;
 }
 
 // Each library is imported when its backend starts, not with this module: one that does not
@@ -193,9 +195,10 @@ export async function runBench(
   // Before the first await: a page's second run replaces the first run's finished state at once.
   publish();
   // A driver whose requestAdapter() never answers held the whole run here, before any backend started.
-  const adapter = await settle(adapterInfo(), performance.now(), INIT_DEADLINE_MS, () =>
-    hooks.progress(`requestAdapter() has not answered after ${fmtSeconds(INIT_DEADLINE_MS)}: waiting before going on`));
-  s.adapter = adapter.kind === 'fulfilled' ? adapter.value : `requestAdapter() did not answer within ${fmtSeconds(2 * INIT_DEADLINE_MS)}`;
+  const deadline = opts.initDeadlineMs ?? INIT_DEADLINE_MS;
+  const adapter = await settle(adapterInfo(), performance.now(), deadline, () =>
+    hooks.progress(`requestAdapter() has not answered after ${fmtSeconds(deadline)}: waiting before going on`));
+  s.adapter = adapter.kind === 'fulfilled' ? adapter.value : `requestAdapter() did not answer within ${fmtSeconds(2 * deadline)}`;
   const timing = s.timing;
   publish();
   // Every backend starts first; then each case runs on all of them, their runs in turn
@@ -207,9 +210,9 @@ export async function runBench(
   for (const id of ids) {
     const peer = makePeer(id, opts);
     hooks.progress(`[${id}] starting…`);
-    const init = await settle(peer.init(), performance.now(), INIT_DEADLINE_MS, () =>
-      hooks.progress(`[${id}] not started after ${fmtSeconds(INIT_DEADLINE_MS)}: waiting for init() to end before going on`));
-    const reason = initFailure(init);
+    const init = await settle(peer.init(), performance.now(), deadline, () =>
+      hooks.progress(`[${id}] not started after ${fmtSeconds(deadline)}: waiting for init() to end before going on`));
+    const reason = initFailure(init, deadline);
     if (reason !== null || init.kind !== 'fulfilled') {
       s.backends.push({ id, status: 'unavailable', info: null, reason });
       hooks.progress(`[${id}] unavailable: ${reason}`);
@@ -249,9 +252,9 @@ export async function runBench(
 }
 
 /** Why a backend counts as not started (init() threw, or ended past its deadline, or never), or null. */
-function initFailure(r: Settled<PeerInfo>): string | null {
-  if (r.kind === 'pending') return `init() did not end within ${fmtSeconds(2 * INIT_DEADLINE_MS)}`;
-  const late = r.elapsedMs > INIT_DEADLINE_MS ? `init() took ${fmtSeconds(r.elapsedMs)}, past its ${fmtSeconds(INIT_DEADLINE_MS)} deadline` : null;
+function initFailure(r: Settled<PeerInfo>, deadline: number): string | null {
+  if (r.kind === 'pending') return `init() did not end within ${fmtSeconds(2 * deadline)}`;
+  const late = r.elapsedMs > deadline ? `init() took ${fmtSeconds(r.elapsedMs)}, past its ${fmtSeconds(deadline)} deadline` : null;
   if (r.kind === 'rejected') return late === null ? describeError(r.error) : `${late} (it threw ${describeError(r.error)})`;
   return late;
 }

@@ -81,3 +81,19 @@ describe('a peer run\'s published state (window.__bench, the page\'s download, a
     expect(final.results.map((r) => [r.workload, r.backend, r.check])).toEqual(['matmul', 'sigmoid', 'gram', 'mlp'].flatMap((w) => started.map((id) => [w, id, 'ok'])));
   }, 120_000);
 });
+
+describe('a peer run whose requestAdapter() never answers', () => {
+  it('gives the query up at its deadline twice over and goes on (it held the run before any backend started)', async () => {
+    const had = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: () => new Promise(() => {}) } }, configurable: true, writable: true });
+    try {
+      const lines: string[] = [];
+      const s = await runBench('quick', [], { progress: (l) => lines.push(l), update: () => {} }, { tool: 'test', userAgent: 'node', hardwareConcurrency: 1 }, { initDeadlineMs: 100 });
+      expect(lines[0]).toBe('requestAdapter() has not answered after 0.10 s: waiting before going on');
+      expect([s.adapter, s.done, s.error]).toEqual(['requestAdapter() did not answer within 0.20 s', true, null]);
+    } finally {
+      if (had) Object.defineProperty(globalThis, 'navigator', had);
+      else delete (globalThis as { navigator?: unknown }).navigator;
+    }
+  });
+});
