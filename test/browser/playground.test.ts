@@ -99,22 +99,25 @@ function expectNoErrors(w: WatchedPage): void {
 }
 
 /**
- * Holds the page's first digits.csv request (every other request goes through): `seen` waits
- * until it was made, `release` lets it go on.
+ * Holds the page's first request that `matches` (every other request goes through): `seen`
+ * waits until it was made, `release` lets it go on.
  */
-async function holdDigits(page: Page): Promise<{ seen(): Promise<void>; release(): Promise<void> }> {
+async function holdRequest(page: Page, what: string, matches: (url: URL) => boolean): Promise<{ seen(): Promise<void>; release(): Promise<void> }> {
   let held: HTTPRequest | undefined;
   let heldSeen = (): void => {};
   const seen = new Promise<void>((r) => (heldSeen = r));
   await page.setRequestInterception(true);
   page.on('request', (r) => {
-    if (r.url().includes('digits.csv') && held === undefined) {
+    if (held === undefined && matches(new URL(r.url()))) {
       held = r;
       heldSeen();
     } else void r.continue();
   });
-  return { seen: () => within(seen, 30_000, 'the digits request'), release: () => held!.continue() };
+  return { seen: () => within(seen, 30_000, what), release: () => held!.continue() };
 }
+
+/** holdRequest of the digits' CSV. */
+const holdDigits = (page: Page) => holdRequest(page, 'the digits request', (url) => url.href.includes('digits.csv'));
 
 /**
  * Picks the digits and, while their request is held (the Reset still loading them), presses
@@ -856,22 +859,13 @@ describe('training playground (examples/web) in headless Chromium', () => {
     const w = await watchedPage(cpuPlayground().page.browser());
     try {
       // The page's script held: the buttons are there, nothing wired to them yet.
-      let held: HTTPRequest | undefined;
-      let heldSeen = (): void => {};
-      const seen = new Promise<void>((r) => (heldSeen = r));
-      await w.page.setRequestInterception(true);
-      w.page.on('request', (r) => {
-        if (new URL(r.url()).pathname === '/src/main.ts' && held === undefined) {
-          held = r;
-          heldSeen();
-        } else void r.continue();
-      });
+      const script = await holdRequest(w.page, 'the request for the page script', (url) => url.pathname === '/src/main.ts');
       const loaded = w.page.goto(served!.url, { waitUntil: 'load' });
-      await within(seen, 30_000, 'the request for the page script');
+      await script.seen();
       await w.page.waitForSelector('#reset');
       const disabled = () => w.page.evaluate(() => ['train', 'pause', 'step', 'reset'].map((id) => (document.getElementById(id) as HTMLButtonElement).disabled));
       expect(await disabled()).toEqual([true, true, true, true]);
-      await held!.continue();
+      await script.release();
       await loaded;
       await page_ready(w);
       await settled(w.page);

@@ -159,7 +159,6 @@ export function wireControls(h: Handlers): void {
     });
   }
   showKernel();
-  el<HTMLButtonElement>('reset').disabled = false; // Train and Step: setButtons
 }
 
 /**
@@ -167,6 +166,7 @@ export function wireControls(h: Handlers): void {
  * helps it); Pause is on while training and while Steps run or wait.
  */
 export function setButtons(b: { training: boolean; stepping: boolean; diverged: boolean }): void {
+  el<HTMLButtonElement>('reset').disabled = false; // off in the page's HTML until the buttons are wired
   el<HTMLButtonElement>('train').disabled = b.training || b.diverged;
   el<HTMLButtonElement>('step').disabled = b.training || b.diverged;
   el<HTMLButtonElement>('pause').disabled = !b.training && !b.stepping;

@@ -14,20 +14,20 @@ export class SpeedMeter {
   #epochs: { samples: number; seconds: number }[] = [];
   #samples = 0;
   #seconds = 0;
-  /** The first epoch's samples/s (null: too short to time); undefined before it. */
-  #first: number | null | undefined = undefined;
+  #added = 0;
 
-  /** Samples/s over the window (the first epoch's alone until the next), or null while no time has been measured. */
+  /** Samples/s over the window, or null while no time has been measured. */
   get rate(): number | null {
-    if (this.#epochs.length === 0) return this.#first ?? null;
     return this.#seconds > 0 ? this.#samples / this.#seconds : null;
   }
 
   /** Adds one epoch; returns samples/s over the window, or null while no time has been measured. */
   add(samples: number, seconds: number): number | null {
-    if (this.#first === undefined) {
-      this.#first = seconds > 0 ? samples / seconds : null;
-      return this.#first;
+    // The second epoch starts the window afresh: the first was in it alone.
+    if (++this.#added === 2) {
+      this.#epochs = [];
+      this.#samples = 0;
+      this.#seconds = 0;
     }
     this.#epochs.push({ samples, seconds });
     this.#samples += samples;
