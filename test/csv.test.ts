@@ -101,6 +101,36 @@ describe('readCsv', () => {
     expect(readCsv(',a,label\n0,1,2\n').header).toEqual(['', 'a', 'label']);
   });
 
+  it('a first row is a header only when a cell names its column: text over text, gaps and all-quoted files are data', () => {
+    const ignoreLast = { column: () => ({ index: 2, mode: 'ignored' as const }) };
+    // Data to predict with a text placeholder in its ignored label column: line 1 was taken for
+    // a header and dropped, shifting every prediction by a row.
+    for (const mark of ['?', 'unknown']) {
+      const m = readCsv(`1.5,2.5,${mark}\n4,5,${mark}\n7,8,${mark}\n`, ignoreLast);
+      expect(m.header, mark).toBeNull();
+      expect(m.rows, mark).toBe(3);
+      expect(Array.from(m.data), mark).toEqual([1.5, 2.5, NaN, 4, 5, NaN, 7, 8, NaN]);
+    }
+    // The same file with a header keeps it (its names stand over numbers).
+    const named = readCsv('x,y,label\n1.5,2.5,?\n4,5,?\n', ignoreLast);
+    expect(named.header).toEqual(['x', 'y', 'label']);
+    expect(named.rows).toBe(2);
+    // A missing value in line 1 is refused as on any other line, not dropped with the row.
+    for (const gap of ['NA', '?', 'null', 'NaN', 'N/A']) {
+      const e = csvError(`0.5,${gap},1\n0.2,0.3,0\n`);
+      expect([e.line, e.column], gap).toEqual([1, 2]);
+      expect(e.message, gap).toMatch(/^X\.csv line 1, column 2: ".+" is not (a number|a finite number)/);
+    }
+    // A file that quotes every cell (Python's csv.QUOTE_ALL): its first row is data.
+    const quoted = readCsv('"1.25","2","0"\n"0.5","1","1"\n');
+    expect(quoted.header).toBeNull();
+    expect(Array.from(quoted.data)).toEqual([1.25, 2, 0, 0.5, 1, 1]);
+    expect(readCsv('"a","b"\n"1","2"\n').header).toEqual(['a', 'b']);
+    // A name over a gap in line 2 still names its column (the gap is reported on line 2).
+    expect(csvError('a\nNA\n').message).toBe('X.csv line 2, column 1: "NA" is not a number');
+    expect(readCsv('a,b\n1,2\n').header).toEqual(['a', 'b']);
+  });
+
   it('a header of numeric names over an index column (pandas\' DataFrame(X).to_csv()) is refused, saying so', () => {
     const e = csvError(',0,1,2\n0,1.5,2.5,3.5\n1,4,5,6\n');
     expect([e.line, e.column]).toEqual([1, 1]);
@@ -193,7 +223,9 @@ describe('readCsv', () => {
   });
 
   it('names the source, or "CSV" when none is given', () => {
-    expect(() => readCsv('1,a\n2,b\n', { source: 'data/in.csv' })).toThrow(/^data\/in\.csv line 2, column 2: "b" is not a number$/);
+    expect(() => readCsv('x,a\n2,b\n', { source: 'data/in.csv' })).toThrow(/^data\/in\.csv line 2, column 2: "b" is not a number$/);
+    // A column of text on every line is no header: the error is at line 1.
+    expect(() => readCsv('1,a\n2,b\n', { source: 'data/in.csv' })).toThrow(/^data\/in\.csv line 1, column 2: "a" is not a number$/);
     expect(() => readCsv('')).toThrow(/^CSV is empty/);
   });
 });
@@ -208,6 +240,12 @@ describe('writeCsv', () => {
     const text = writeCsv([1, 2, 3, 4], 1, 4, ['x, y', 'say "hi"', '7', ' pad']);
     expect(text.split('\n')[0]).toBe('"x, y","say ""hi""","7"," pad"');
     expect(readCsv(text).header).toEqual(['x, y', 'say "hi"', '7', ' pad']);
+    // Names that read as missing values or infinities are quoted too: alone, they name nothing.
+    for (const name of ['NA', '?', 'null', 'inf']) {
+      const one = writeCsv([1, 2], 2, 1, [name]);
+      expect(one, name).toBe(`"${name}"\n1\n2\n`);
+      expect(readCsv(one).header, name).toEqual([name]);
+    }
   });
 
   it('round-trips float32 values exactly, with few digits', () => {

@@ -204,6 +204,14 @@ describe('save → predict round trips', () => {
     const pi = await cli('predict', '--model', idModel, '--data', join(dir, 'ids-new.csv'), '--out', join(dir, 'ids-preds.csv'), '--backend', 'cpu', '--quiet');
     expect(pi.code, pi.stderr).toBe(0);
     expect(rowsOf(await readFile(join(dir, 'ids-preds.csv'), 'utf8')).slice(1).map((r) => r[0])).toEqual(['16777216', '16777217']);
+    // With no header and "?" in the label column, every row is predicted, in order: line 1 was
+    // taken for a header and dropped, each prediction then standing beside the row below.
+    await writeFile(join(dir, 'ids-q.csv'), '?,0,0.2\n?,1,0.4\n?,1,0.4\n?,0,0.2\n');
+    const pq = await cli('predict', '--model', idModel, '--data', join(dir, 'ids-q.csv'), '--out', join(dir, 'ids-q-preds.csv'), '--backend', 'cpu');
+    expect(pq.code, pq.stderr).toBe(0);
+    expect(pq.stderr).toMatch(/^predicted 4 rows on cpu$/m);
+    expect(rowsOf(await readFile(join(dir, 'ids-q-preds.csv'), 'utf8')).slice(1).map((r) => r[0]))
+      .toEqual(['16777216', '16777217', '16777217', '16777216']);
 
     // --proba is for classifiers.
     const w = await cli('predict', '--model', regModel, '--data', join(dir, 'reg.csv'), '--out', join(dir, 'x.csv'), '--proba');
@@ -353,12 +361,18 @@ describe('train and predict errors', () => {
     const model = join(dir, 'own.safetensors');
     const t = await cli('train', '--train', data, '--label', 'label', '--hidden', '4', '--epochs', '1', '--backend', 'cpu', '--save', model, '--quiet');
     expect(t.code, t.stderr).toBe(0);
-    const [dataBefore, modelBefore] = [await readFile(data), await readFile(model)];
+    const checkpoint = join(dir, 'own-run.safetensors');
+    const c = await cli('train', '--train', data, '--label', 'label', '--hidden', '4', '--epochs', '1', '--backend', 'cpu', '--checkpoint', checkpoint, '--quiet');
+    expect(c.code, c.stderr).toBe(0);
+    const [dataBefore, modelBefore, checkpointBefore] = [await readFile(data), await readFile(model), await readFile(checkpoint)];
     const cases: [string[], RegExp][] = [
       [['predict', '--model', model, '--data', data, '--out', data], /--out .*own\.csv is the --data file .*own\.csv: writing it would overwrite the input/],
       [['predict', '--model', model, '--data', data, '--out', join(dir, '.', 'own.safetensors')], /--out .*own\.safetensors is the --model file/],
       [['train', '--train', data, '--label', 'label', '--save', data], /--save .*own\.csv is the --train file/],
       [['train', '--train', small(), '--test', data, '--label', 'label', '--save', data], /--save .*own\.csv is the --test file/],
+      // The final model (no optimizer state) over the checkpoint being resumed: nothing left to resume.
+      [['train', '--train', data, '--label', 'label', '--hidden', '4', '--epochs', '2', '--resume', checkpoint, '--save', checkpoint],
+        /--save .*own-run\.safetensors is the --resume file .*own-run\.safetensors: writing it would overwrite the input/],
     ];
     for (const [args, message] of cases) {
       const r = await cli(...args, '--backend', 'cpu');
@@ -368,6 +382,7 @@ describe('train and predict errors', () => {
     }
     expect(await readFile(data)).toEqual(dataBefore);
     expect(await readFile(model)).toEqual(modelBefore);
+    expect(await readFile(checkpoint)).toEqual(checkpointBefore);
   });
 
   it("train --save - and predict --out - are usage errors naming the flag ('-' is not standard output here)", async () => {

@@ -121,7 +121,7 @@ export const trainCommand: Command<typeof flags> = {
     const o = options(f);
     const { notice, log } = quietIo(f.quiet, io);
     const backend = backendFlag(f.backend); // before any data is read
-    if (f.save !== undefined) await outputFlag('save', f.save, { train: f.train, test: f.test });
+    if (f.save !== undefined) await outputFlag('save', f.save, { train: f.train, test: f.test, resume: f.resume });
     if (f.checkpoint !== undefined) await outputFlag('checkpoint', f.checkpoint, { train: f.train, test: f.test });
     // The final model (no optimizer state) written over the checkpoint would leave nothing to resume.
     if (f.save !== undefined && f.checkpoint !== undefined && (f.save === f.checkpoint || (await sameFile(f.save, f.checkpoint)))) {

@@ -1,8 +1,8 @@
 // CSV of numbers: a float32 matrix in, a float32 matrix out. Comma-separated, one row a
 // line (LF, CRLF, or CR as old Mac exports have), an optional header row (detected: a first
-// row with a cell that is text, not a number or empty), blank trailing lines ignored. Double-quoted cells ("a, b", "say ""hi""") are
-// understood; a quoted cell always counts as text when detecting the header, so any header
-// that writeCsv writes reads back as a header. Every error names the file, line and column;
+// row with a cell that names its column, isHeaderRow), blank trailing lines ignored.
+// Double-quoted cells ("a, b", "say ""hi""") are understood; a quoted cell over an unquoted
+// one names its column, so any header that writeCsv writes reads back as a header. Every error names the file, line and column;
 // a binary file (NUL bytes: a spreadsheet, UTF-16 text) or a first line separated by ; or
 // tabs instead of commas is refused as such, and so, with a hint, is what looks like pandas'
 // header of numeric names over an index column (",0,1,2", read as a data row with a gap);
@@ -88,9 +88,7 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
     const name = other === ';' ? 'semicolons' : 'tabs';
     throw new CsvError(source, 1, 1, `has no commas but ${name} between its cells: only comma-separated files are read (convert ${name} to commas)`, 'line');
   }
-  // An empty cell names nothing: a first row of numbers and gaps (a missing value, a label
-  // left empty in data to predict) is data, not a header.
-  const hasHeader = first.some((c) => c.quoted || (c.text !== '' && !NUMBER.test(c.text)));
+  const hasHeader = isHeaderRow(first, last > 1 ? lines[1]! : null);
   const header = hasHeader ? first.map((c) => c.text) : null;
   const start = hasHeader ? 1 : 0;
   const rows = last - start;
@@ -136,6 +134,42 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
     );
   }
   return { header, rows, cols, data, firstLine: start + 1, column };
+}
+
+/**
+ * Cells that stand for a missing value (pandas' default na_values, and UCI's "?"): text, yet
+ * no column's name, so a first row with one is a data row with a gap and is refused as such.
+ */
+const MISSING = new Set([
+  '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>',
+  'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null', '?',
+]);
+
+/** Text that can name a column: not empty, a number, a missing value or an infinity. */
+function isName(text: string): boolean {
+  return text !== '' && !NUMBER.test(text) && !NON_FINITE.test(text) && !MISSING.has(text);
+}
+
+/**
+ * Whether line 1 is a header: one of its cells names its column, that is, it is a name (or a
+ * quoted cell over an unquoted one: writeCsv quotes names such as "7") and the cell below it
+ * in line 2 is not a name too. A column of text on every line (the label column predict
+ * ignores, "unknown" to be predicted) says nothing, nor do gaps (empty, NA, ?), nor quotes in
+ * a file that quotes every cell: a first row of those is data, read (or refused, cell by cell)
+ * as line 2 would be, never dropped as a header.
+ */
+function isHeaderRow(first: readonly Cell[], secondLine: string | null): boolean {
+  let second: Cell[] | null = null;
+  try {
+    second = secondLine === null ? null : splitLine(secondLine, '', 2);
+  } catch {
+    // line 2's own error is reported when it is read
+  }
+  return first.some((c, k) => {
+    const below = second?.[k];
+    if (below !== undefined && isName(below.text)) return false;
+    return (c.quoted && below?.quoted !== true) || isName(c.text);
+  });
 }
 
 /**
@@ -300,6 +334,6 @@ export function formatFloat32(v: number): string {
 
 /** Quotes a header name when it would not read back as the same text (or as text at all). */
 function quoteName(name: string): string {
-  const plain = name === name.trim() && !/[",\r\n]/.test(name) && !NUMBER.test(name) && name !== '';
+  const plain = name === name.trim() && !/[",\r\n]/.test(name) && isName(name);
   return plain ? name : `"${name.replaceAll('"', '""')}"`;
 }
