@@ -227,6 +227,21 @@ describe('sigmoid-core gram errors', () => {
     expect(existsSync(join(ROOT, '-'))).toBe(false);
   });
 
+  it.skipIf(process.platform !== 'linux')('--out /dev/stdout: a pipe (`| cat`) is written in place; a socket, which cannot be opened by name, is refused saying so', async () => {
+    const file = join(dir, 'K-stdout-ref.csv');
+    expect((await cli('gram', '--x', join(dir, 'X.csv'), '--out', file, '--backend', 'cpu', '--quiet')).code).toBe(0);
+    // Through /dev/stdout → /proc/self/fd/1 → "pipe:[N]", a link whose text is no path: it
+    // was taken for a new file in /proc/self/fd/ ("its folder takes no new file").
+    const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" gram --x "${join(dir, 'X.csv')}" --out /dev/stdout --backend cpu --quiet | cat`], childOptions());
+    expect(piped.status, piped.stderr.toString()).toBe(0);
+    expect(piped.stdout.toString()).toBe(await readFile(file, 'utf8'));
+    // Node's own stdio pipes are sockets.
+    const socket = spawnSync(process.execPath, [CLI, 'gram', '--x', join(dir, 'X.csv'), '--out', '/dev/stdout', '--backend', 'cpu', '--quiet'], childOptions());
+    expect(socket.status).toBe(1);
+    expect(socket.stdout.toString()).toBe('');
+    expect(socket.stderr.toString()).toMatch(/^sigmoid-core: cannot write \/dev\/stdout: \/proc\/self\/fd\/1 is a descriptor of socket:\[\d+\], which cannot be opened by name: not written; give a file\n$/);
+  });
+
   it('an --out that is one of the inputs (--x, --y, or through a symbolic link) is refused up front and the input kept', async () => {
     const input = join(dir, 'own-X.csv');
     await writeFile(input, '1,2\n3,4\n');

@@ -6,6 +6,9 @@
 // - An existing target that is not a regular file (/dev/null, a FIFO, a terminal) is written
 //   in place (openInPlace): a rename would replace it, and as root even /dev/null became a
 //   plain file. A FIFO with no reader makes that write wait for one, as the shell's `>` does.
+// - A file descriptor's link in /proc/<pid>/fd (where /dev/stdout and /dev/fd/N lead) names a
+//   pipe by text that is no path ("pipe:[853092]"): the pipe is written in place, opened
+//   through the link (`| cat`, `>(cmd)`). A socket's cannot be opened by name: refused.
 // - In a sticky world-writable folder such as /tmp, another user's link is not followed and
 //   another user's FIFO or device is not written, as Linux's fs.protected_symlinks and
 //   protected_fifos refuse them: a planted link could point the write at any file (as root,
@@ -24,6 +27,10 @@ export type OpenFs = TargetFs & Pick<FsPromises, 'open' | 'constants' | 'readdir
 type FileHandle = Awaited<ReturnType<FsPromises['open']>>;
 /** The file-system calls whyUnwritable makes. */
 export type WriteCheckFs = TargetFs & Pick<FsPromises, 'open' | 'unlink' | 'access' | 'constants'>;
+
+/** The text of a descriptor's link in /proc/<pid>/fd naming a pipe, a socket, or another object with no path. */
+const PIPE_LINK = /^pipe:\[\d+\]$/;
+const NO_PATH_LINK = /^(?:socket|anon_inode):/;
 
 /** Links followed before a write gives up (Linux's own limit). */
 const MAX_LINK_HOPS = 40;
@@ -59,13 +66,20 @@ async function foreignInSharedFolder(fs: TargetFs, path: string, uid: number): P
 
 const SHARED = 'in a shared folder (sticky and world-writable)';
 
+/** Where a write goes (writeTarget); `throughLink`: a pipe's descriptor link, opened through it. */
+export interface WriteTarget {
+  path: string;
+  atomic: boolean;
+  throughLink?: boolean;
+}
+
 /**
  * What a write to `path` goes to: the file at the end of its symbolic links (see the header),
  * and `atomic` false for an existing target written in place. A folder stays atomic: its
  * checks and rename fail naming it. Throws a plain Error, whose message names no path but a
  * link's other than `path`, on a loop or a refused link or target.
  */
-export async function writeTarget(fs: TargetFs, path: string): Promise<{ path: string; atomic: boolean }> {
+export async function writeTarget(fs: TargetFs, path: string): Promise<WriteTarget> {
   let p = path;
   const named = (what: string): string => (p === path ? what : `${what} ${p}`);
   for (let hops = 0; ; hops++) {
@@ -81,18 +95,21 @@ export async function writeTarget(fs: TargetFs, path: string): Promise<{ path: s
     if (hops === MAX_LINK_HOPS) throw new Error('too many levels of symbolic links');
     if (await foreignInSharedFolder(fs, p, st.uid)) throw new Error(`${named("another user's symbolic link")} ${SHARED}: not followed`);
     const to = await fs.readlink(p);
+    if (PIPE_LINK.test(to)) return { path: p, atomic: false, throughLink: true };
+    if (NO_PATH_LINK.test(to)) throw new Error(`${p === path ? 'it' : p} is a descriptor of ${to}, which cannot be opened by name: not written; give a file`);
     p = isAbsolute(to) ? to : dirAndBase(p)[0] + to;
   }
 }
 
 /**
- * Opens writeTarget's in-place target for writing: not following a link, not creating or
- * truncating a file, and refusing a regular file (the target was swapped after the check).
+ * Opens writeTarget's in-place target for writing: not following a link (but a pipe's
+ * descriptor link, `throughLink`), not creating or truncating a file, and refusing a regular
+ * file (the target was swapped after the check).
  */
 export async function openInPlace(
-  fs: Pick<FsPromises, 'open' | 'constants'>, path: string,
+  fs: Pick<FsPromises, 'open' | 'constants'>, path: string, throughLink = false,
 ): Promise<Awaited<ReturnType<FsPromises['open']>>> {
-  const fh = await fs.open(path, fs.constants.O_WRONLY | (fs.constants.O_NOFOLLOW ?? 0));
+  const fh = await fs.open(path, fs.constants.O_WRONLY | (throughLink ? 0 : (fs.constants.O_NOFOLLOW ?? 0)));
   try {
     if ((await fh.stat()).isFile()) throw new Error(`${path} became a regular file after it was checked: not written`);
   } catch (err) {
@@ -112,7 +129,7 @@ export async function openForWrite(
   fs: OpenFs, path: string, o: { sweep: boolean; onTemp?: (tmp: string) => void },
 ): Promise<{ fh: FileHandle; target: string; tmp: string | null }> {
   const target = await writeTarget(fs, path);
-  if (!target.atomic) return { fh: await openInPlace(fs, target.path), target: target.path, tmp: null };
+  if (!target.atomic) return { fh: await openInPlace(fs, target.path, target.throughLink), target: target.path, tmp: null };
   if (o.sweep) await removeStaleTemps(fs, target.path).catch(() => {}); // never fails a write
   const tmp = tempPath(target.path);
   o.onTemp?.(tmp);
@@ -133,7 +150,7 @@ function reason(err: unknown): string {
  */
 export async function whyUnwritable(fs: WriteCheckFs, path: string): Promise<string | null> {
   if (namesFolder(path)) return NAMES_FOLDER;
-  let target: { path: string; atomic: boolean };
+  let target: WriteTarget;
   try {
     target = await writeTarget(fs, path);
   } catch (err) {
