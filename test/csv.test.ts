@@ -101,7 +101,7 @@ describe('readCsv', () => {
     expect(readCsv(',a,label\n0,1,2\n').header).toEqual(['', 'a', 'label']);
   });
 
-  it('a first row is a header only when a cell names its column: text over text, gaps and all-quoted files are data', () => {
+  it('a first row is a header only when a cell names its column: gaps, all-quoted files and the ignored column name nothing', () => {
     const ignoreLast = { column: () => ({ index: 2, mode: 'ignored' as const }) };
     // Data to predict with a text placeholder in its ignored label column: line 1 was taken for
     // a header and dropped, shifting every prediction by a row.
@@ -111,10 +111,14 @@ describe('readCsv', () => {
       expect(m.rows, mark).toBe(3);
       expect(Array.from(m.data), mark).toEqual([1.5, 2.5, NaN, 4, 5, NaN, 7, 8, NaN]);
     }
-    // The same file with a header keeps it (its names stand over numbers).
+    // Other columns still name theirs; and a pick that needs a header (a label by name) ignores nothing.
     const named = readCsv('x,y,label\n1.5,2.5,?\n4,5,?\n', ignoreLast);
     expect(named.header).toEqual(['x', 'y', 'label']);
     expect(named.rows).toBe(2);
+    const byName = readCsv('x,y,label\n1.5,2.5,0\n', { column: (h) => ({ index: h!.indexOf('label'), mode: 'exact' }) });
+    expect(byName.header).toEqual(['x', 'y', 'label']);
+    // A one-column file: its name over a bad cell is still a header, the cell reported on line 2.
+    expect(csvError('c0\nx\n').message).toBe('X.csv line 2, column 1: "x" is not a number');
     // A missing value in line 1 is refused as on any other line, not dropped with the row.
     for (const gap of ['NA', '?', 'null', 'NaN', 'N/A']) {
       const e = csvError(`0.5,${gap},1\n0.2,0.3,0\n`);
@@ -223,9 +227,7 @@ describe('readCsv', () => {
   });
 
   it('names the source, or "CSV" when none is given', () => {
-    expect(() => readCsv('x,a\n2,b\n', { source: 'data/in.csv' })).toThrow(/^data\/in\.csv line 2, column 2: "b" is not a number$/);
-    // A column of text on every line is no header: the error is at line 1.
-    expect(() => readCsv('1,a\n2,b\n', { source: 'data/in.csv' })).toThrow(/^data\/in\.csv line 1, column 2: "a" is not a number$/);
+    expect(() => readCsv('1,a\n2,b\n', { source: 'data/in.csv' })).toThrow(/^data\/in\.csv line 2, column 2: "b" is not a number$/);
     expect(() => readCsv('')).toThrow(/^CSV is empty/);
   });
 });

@@ -1,6 +1,6 @@
 // CSV of numbers: a float32 matrix in, a float32 matrix out. Comma-separated, one row a
 // line (LF, CRLF, or CR as old Mac exports have), an optional header row (detected: a first
-// row with a cell that names its column, isHeaderRow), blank trailing lines ignored.
+// row with a cell that names its column: isHeaderRow), blank trailing lines ignored.
 // Double-quoted cells ("a, b", "say ""hi""") are understood; a quoted cell over an unquoted
 // one names its column, so any header that writeCsv writes reads back as a header. Every error names the file, line and column;
 // a binary file (NUL bytes: a spreadsheet, UTF-16 text) or a first line separated by ; or
@@ -88,7 +88,7 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
     const name = other === ';' ? 'semicolons' : 'tabs';
     throw new CsvError(source, 1, 1, `has no commas but ${name} between its cells: only comma-separated files are read (convert ${name} to commas)`, 'line');
   }
-  const hasHeader = isHeaderRow(first, last > 1 ? lines[1]! : null);
+  const hasHeader = isHeaderRow(first, last > 1 ? lines[1]! : null, ignoredWithoutHeader(opts.column, first.length));
   const header = hasHeader ? first.map((c) => c.text) : null;
   const start = hasHeader ? 1 : 0;
   const rows = last - start;
@@ -151,25 +151,31 @@ function isName(text: string): boolean {
 }
 
 /**
- * Whether line 1 is a header: one of its cells names its column, that is, it is a name (or a
- * quoted cell over an unquoted one: writeCsv quotes names such as "7") and the cell below it
- * in line 2 is not a name too. A column of text on every line (the label column predict
- * ignores, "unknown" to be predicted) says nothing, nor do gaps (empty, NA, ?), nor quotes in
- * a file that quotes every cell: a first row of those is data, read (or refused, cell by cell)
- * as line 2 would be, never dropped as a header.
+ * Whether line 1 is a header: one of its cells names its column, that is, it is a name, or a
+ * quoted cell over an unquoted one in line 2 (writeCsv quotes names such as "7"). Gaps (empty,
+ * NA, ?) name nothing, nor do quotes in a file that quotes every cell, nor the text in the
+ * column `ignored` (the label column predict ignores, "unknown" where the label is to be
+ * predicted): a first row of those is data, read (or refused, cell by cell) as any other
+ * line, never dropped as a header.
  */
-function isHeaderRow(first: readonly Cell[], secondLine: string | null): boolean {
+function isHeaderRow(first: readonly Cell[], secondLine: string | null, ignored: number): boolean {
   let second: Cell[] | null = null;
   try {
     second = secondLine === null ? null : splitLine(secondLine, '', 2);
   } catch {
     // line 2's own error is reported when it is read
   }
-  return first.some((c, k) => {
-    const below = second?.[k];
-    if (below !== undefined && isName(below.text)) return false;
-    return (c.quoted && below?.quoted !== true) || isName(c.text);
-  });
+  return first.some((c, k) => k !== ignored && ((c.quoted && second?.[k]?.quoted !== true) || isName(c.text)));
+}
+
+/** The column `pick` ignores when line 1 is data (no header), or −1; a pick that needs a header throws, and ignores none. */
+function ignoredWithoutHeader(pick: CsvColumnPick | undefined, cols: number): number {
+  try {
+    const p = pick?.(null, cols);
+    return p?.mode === 'ignored' ? p.index : -1;
+  } catch {
+    return -1;
+  }
 }
 
 /**
