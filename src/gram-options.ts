@@ -4,7 +4,7 @@
 
 import { ShapeError, ValueError } from './errors.js';
 import type { GramKernel, GramOptions } from './types.js';
-import { checkFinite, describeValue, optionKeys } from './validate.js';
+import { checkFinite, describeValue, MAX_FLOAT32, optionKeys } from './validate.js';
 
 /** The option names of SymmetricGramOptions and GramOptions, spread into the lists of the options that extend them. */
 export const SYMMETRIC_GRAM_KEY_NAMES = ['kernel', 'gamma', 'coef0', 'degree'] as const;
@@ -26,6 +26,18 @@ export interface ResolvedGramOptions<K extends GramKernel = GramKernel> {
 
 /** Largest polynomial degree: the shaders take it as a u32 (a larger one would wrap). */
 export const MAX_DEGREE = 2 ** 32 - 1;
+
+/**
+ * γ·s past which the rbf kernel exp(−γ·s) is float32's 0 (with margin): when γ times the
+ * largest float32 reaches it, an infinite squared distance s gives 0 on both backends, and
+ * otherwise NaN (an overflowed sum cannot be told from a true one; shaders/matmul.wgsl).
+ */
+export const RBF_SATURATES = 110;
+
+/** Whether an rbf kernel of this γ is 0 for any sum past float32's range (RBF_SATURATES). */
+export function rbfSaturates(gamma: number): boolean {
+  return gamma * MAX_FLOAT32 >= RBF_SATURATES;
+}
 
 /** The polynomial degree, checked: an integer in 1..MAX_DEGREE (`name` as the caller's user spells it, e.g. '--degree'). */
 export function checkDegree(degree: unknown, name = 'degree'): number {

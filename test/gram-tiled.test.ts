@@ -199,6 +199,11 @@ for (const backend of ['cpu', 'webgpu'] as const) {
       expect(q.tileRows * q.tileCols * 4).toBeLessThanOrEqual(65536);
       expect(() => lib.planGramTiles(tiny, 5000, 5000, 4, false, { tileRows: 1000, tileCols: 1000 })).toThrow(lib.LimitError);
       expect(() => lib.planGramTiles(tiny, 10, 10, 20000, false)).toThrow(lib.LimitError);
+      // Shapes that are no matrix (they planned 0-row tiles and NaN tile counts).
+      for (const [n, m, d] of [[0, 5, 3], [5, 0, 3], [5, 5, 0], [2.5, 5, 3], [5, Number.NaN, 3]]) {
+        expect(() => lib.planGramTiles(engine.limits, n!, m!, d!, false), `${n}, ${m}, ${d}`).toThrow(lib.ValueError);
+      }
+      expect(() => lib.planGramTiles(engine.limits, 0, 5, 3, false)).toThrow(/^planGramTiles: n must be a positive integer, got 0$/);
     });
 
     it('data whose float32 sums overflow (X ≈ 1e19, γ tiny): refused on WebGPU before any work (it gave rbf 0, tanh 1), right on the CPU', () =>
@@ -238,6 +243,47 @@ for (const backend of ['cpu', 'webgpu'] as const) {
         // Terms of 2e37: the sums fit float32, and both backends agree.
         const small = huge.map((v) => v / 10);
         expectClose(await lib.gramMatrix(engine, x, y, { ...opts, alpha: small }), [0.5, 0], { atol: 1e-7 });
+      }));
+
+    it('a consumer that changes a tile in place does not change the mirrored tile after it', () =>
+      noLeaks(async () => {
+        const x = matrix(new Rng(15), 6, 3);
+        const ref = await lib.gramMatrix(engine, x, null, { tileRows: 2 });
+        const k = new Float32Array(36).fill(Number.NaN);
+        await lib.gramTiles(engine, x, null, { tileRows: 2 }, (t) => {
+          for (let r = 0; r < t.rows; r++) for (let c = 0; c < t.cols; c++) k[(t.rowStart + r) * 6 + t.colStart + c] = t.data[r * t.cols + c]!;
+          t.data.fill(-7); // the tile is the consumer's: its mirror was transposed from it afterwards
+        });
+        expectBits(k, ref, 'K with every tile overwritten by its consumer');
+      }));
+
+    it('NaN and ±Inf in X are data, as to engine.gram: NaN entries where they reach, the same on both backends (WebGPU blamed an overflow)', () =>
+      noLeaks(async () => {
+        const x: Matrix = { rows: 3, cols: 2, data: Float32Array.from([Number.POSITIVE_INFINITY, 1, 0.5, 0.5, Number.NaN, 0.25]) };
+        const y: Matrix = { rows: 2, cols: 2, data: Float32Array.from([1, 1, -0.5, 0.25]) };
+        const row1 = [0.5, 0.5];
+        const ys = [[1, 1], [-0.5, 0.25]];
+        const dot = (a: number[], b: number[], w = [1, 1]) => a[0]! * b[0]! * w[0]! + a[1]! * b[1]! * w[1]!;
+        const sigma = (z: number) => 1 / (1 + Math.exp(-z));
+        // Row 0 holds +Inf: its sums are infinite (tanh(+Inf) = 1, σ(+Inf) = 1 were the CPU's
+        // answers, NaN WebGPU's); row 2 holds NaN. Row 1 is finite and exact.
+        const cases: [GramOptions, (y: number[]) => number][] = [
+          [{ kernel: 'sigmoid', gamma: 0.5, coef0: 0.1 }, (yy) => Math.tanh(0.5 * dot(row1, yy) + 0.1)],
+          [{ kernel: 'logistic', gamma: 0.5, coef0: 0 }, (yy) => sigma(0.5 * dot(row1, yy))],
+          [{ kernel: 'projected-sigmoid', alpha: [1, 2], beta: [1, 1], gamma: 0 }, (yy) => sigma(dot(row1, [1, 1], [1, 2]) + dot(yy, [1, 1]))],
+          // rbf with a γ too small to make any overflowed distance 0 (rbfSaturates): NaN.
+          [{ kernel: 'rbf', gamma: 1e-37 }, (yy) => Math.exp(-1e-37 * ((row1[0]! - yy[0]!) ** 2 + (row1[1]! - yy[1]!) ** 2))],
+        ];
+        for (const [opts, k] of cases) {
+          const got = await lib.gramMatrix(engine, x, y, opts);
+          expect(Array.from(got.subarray(0, 2)), `${opts.kernel}: row 0 (+Inf)`).toEqual([Number.NaN, Number.NaN]);
+          expectClose(got.subarray(2, 4), ys.map(k), { rtol: 1e-6, atol: 1e-7 });
+          expect(Array.from(got.subarray(4, 6)), `${opts.kernel}: row 2 (NaN)`).toEqual([Number.NaN, Number.NaN]);
+          expectBits(await untiled(engine, x, y, opts), got, `${opts.kernel}: engine.gram`); // no tiling: the same
+        }
+        // rbf whose γ makes any distance past float32 give 0: an infinite one gives 0 too.
+        const rbf = await lib.gramMatrix(engine, x, y, { kernel: 'rbf', gamma: 0.5 });
+        expect(Array.from(rbf.subarray(0, 2))).toEqual([0, 0]);
       }));
 
     it('errors: bad tile sizes, Y width, α length, too big for one Float32Array, a throwing onTile', () =>

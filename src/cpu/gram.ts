@@ -9,8 +9,12 @@
 //   projected-sigmoid  σ(a_i + b_j + γ), a_i = ⟨x_i, α⟩, b_j = ⟨y_j, β⟩ (float64, once per row)
 // with s = ⟨x_i, y_j⟩. tanh and σ are the overflow-safe forms from activations.ts. Every
 // entry depends only on its own x_i and y_j, so any block of rows/columns gives the same bits.
+// A sum (or projection) that is ±Inf — an infinite input — gives NaN for sigmoid, logistic,
+// projected-sigmoid and rbf (unless γ saturates it, rbfSaturates), as on WebGPU, which cannot
+// tell it from a float32 sum that overflowed and refuses to hide either behind tanh(±Inf) = ±1.
 
 import type { GramParams } from '../backend.js';
+import { rbfSaturates } from '../gram-options.js';
 import { EXP_CLAMP, sigmoid, tanh } from './activations.js';
 
 export function gram(
@@ -26,10 +30,11 @@ export function gram(
     for (let i = 0; i < n; i++) {
       const orow = i * m;
       const ai = a[i]! + gamma;
-      for (let j = 0; j < m; j++) out[orow + j] = sigmoid(ai + b[j]!);
+      for (let j = 0; j < m; j++) out[orow + j] = Number.isFinite(ai) && Number.isFinite(b[j]!) ? sigmoid(ai + b[j]!) : NaN;
     }
     return;
   }
+  const saturates = rbfSaturates(gamma);
   for (let i = 0; i < n; i++) {
     const xi = i * d;
     const orow = i * m;
@@ -41,16 +46,16 @@ export function gram(
           const diff = x[xi + t]! - y[yj + t]!;
           s += diff * diff;
         }
-        out[orow + j] = Math.exp(-Math.min(gamma * s, EXP_CLAMP));
+        out[orow + j] = s === Infinity && !saturates ? NaN : Math.exp(-Math.min(gamma * s, EXP_CLAMP));
         continue;
       }
       for (let t = 0; t < d; t++) s += x[xi + t]! * y[yj + t]!;
       switch (kernel) {
         case 'sigmoid':
-          out[orow + j] = tanh(gamma * s + coef0);
+          out[orow + j] = Number.isFinite(s) ? tanh(gamma * s + coef0) : NaN;
           break;
         case 'logistic':
-          out[orow + j] = sigmoid(gamma * s + coef0);
+          out[orow + j] = Number.isFinite(s) ? sigmoid(gamma * s + coef0) : NaN;
           break;
         case 'linear':
           out[orow + j] = s;

@@ -17,15 +17,15 @@
 // d + 1 float32 roundings, reaches float32's limit: ‖x − y‖² ≤ Σₜ (maxₜ − minₜ)² for rbf,
 // |Σₜ≤ₖ xₜwₜ| ≤ Σₜ |xₜwₜ| with w = α for X and β for Y (X when there is no Y) for
 // projected-sigmoid, |Σₜ≤ₖ xₜyₜ| ≤ ‖x‖‖y‖ ≤ max ‖x‖² otherwise (float64, O(rows·d) once).
+// NaN and ±Inf entries are data, as to engine.gram (NaN entries of K where they reach, on
+// both backends): they are left out of the bound, which is about the sums of finite rows.
 
 import type { Matrix } from '../data/matrix.js';
 import type { Engine } from '../engine.js';
 import { ValueError } from '../errors.js';
-import { CPU_ENGINE, STANDARDIZE_X } from '../gram-options.js';
+import { CPU_ENGINE, rbfSaturates, STANDARDIZE_X } from '../gram-options.js';
 import { MAX_FLOAT32 } from '../validate.js';
 
-/** z past which exp(−z) is float32's 0 (with margin). */
-const RBF_SATURATES = 110;
 const CHECKED = ['rbf', 'sigmoid', 'logistic', 'projected-sigmoid'];
 
 /**
@@ -42,14 +42,14 @@ export function checkGramSums(
   if (engine.backend !== 'webgpu') return;
   const kernel = p.kernel;
   if (!CHECKED.includes(kernel)) return; // linear, polynomial: an overflow shows as ±Inf or NaN
-  if (kernel === 'rbf' && p.gamma * MAX_FLOAT32 >= RBF_SATURATES) return; // exp(−γ·s) is 0 either way
+  if (kernel === 'rbf' && rbfSaturates(p.gamma)) return; // exp(−γ·s) is 0 either way
   const cols = mats[0]!.cols;
   let bound = 0;
   if (kernel === 'projected-sigmoid') {
     const weighted = (m: Matrix, w: ArrayLike<number>): void => {
       for (let i = 0; i < m.rows; i++) {
         let s = 0;
-        for (let t = 0; t < cols; t++) s += Math.abs(m.data[i * cols + t]! * w[t]!);
+        for (let t = 0; t < cols; t++) s += finiteOr0(Math.abs(m.data[i * cols + t]! * w[t]!));
         bound = Math.max(bound, s);
       }
     };
@@ -61,17 +61,18 @@ export function checkGramSums(
       let hi = -Infinity;
       for (const { data } of mats) {
         for (let i = t; i < data.length; i += cols) {
+          if (!Number.isFinite(data[i]!)) continue;
           lo = Math.min(lo, data[i]!);
           hi = Math.max(hi, data[i]!);
         }
       }
-      bound += (hi - lo) ** 2;
+      if (lo <= hi) bound += (hi - lo) ** 2;
     }
   } else {
     for (const { rows, data } of mats) {
       for (let i = 0; i < rows; i++) {
         let s = 0;
-        for (let t = i * cols; t < (i + 1) * cols; t++) s += data[t]! * data[t]!;
+        for (let t = i * cols; t < (i + 1) * cols; t++) s += finiteOr0(data[t]! * data[t]!);
         bound = Math.max(bound, s);
       }
     }
@@ -84,4 +85,8 @@ export function checkGramSums(
     `${what}: the ${sums} of X can reach ${bound.toPrecision(3)}, beyond float32's range (3.4e38): WebGPU sums them in float32, ` +
       `where they overflow and the ${kernel} kernel values come out wrong; ${down}${remedy}`,
   );
+}
+
+function finiteOr0(v: number): number {
+  return Number.isFinite(v) ? v : 0;
 }

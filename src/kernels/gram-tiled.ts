@@ -37,7 +37,7 @@ import { CPU_WORK_PER_YIELD, cpuGramEntryCost, yielder } from '../next-task.js';
 import { checkGramSums } from './float32-sums.js';
 import type { Tensor } from '../tensor.js';
 import type { BackendKind, EngineLimits, GramOptions } from '../types.js';
-import { checkOptionalFunction, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
+import { checkOptionalFunction, checkPositiveInt, describeValue, optionalBoolean, optionKeys, optionsObject } from '../validate.js';
 
 /** Default upper bound of a tile's side: 2048 × 2048 = 4 M entries (16 MiB) per dispatch. */
 export const DEFAULT_GRAM_TILE = 2048;
@@ -106,6 +106,9 @@ export function planGramTiles(
   limits: EngineLimits, n: number, m: number, d: number, symmetric: boolean,
   opts: Pick<GramTileOptions, 'tileRows' | 'tileCols'> = {}, backend: BackendKind = 'webgpu',
 ): GramTiling {
+  checkPositiveInt('planGramTiles: n', n);
+  checkPositiveInt('planGramTiles: m', m);
+  checkPositiveInt('planGramTiles: d', d);
   const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const maxFloats = Math.floor(maxBytes / 4);
   const rowCap = Math.floor(maxFloats / d); // rows of an operand block that fit one buffer
@@ -269,12 +272,11 @@ export async function checkedGramTiles(
       const s = job.rows;
       for (let i = 0; i < s; i++) for (let j = i + 1; j < s; j++) data[j * s + i] = data[i * s + j]!;
     }
+    // Transposed before onTile sees the tile, which may change its data (it is the consumer's).
+    const mirror = symmetric && job.rb !== job.cb ? transpose(data, job.rows, job.cols) : null;
     await emit({ rowStart: job.rowStart, colStart: job.colStart, rows: job.rows, cols: job.cols, data, mirrored: false });
-    if (symmetric && job.rb !== job.cb) {
-      await emit({
-        rowStart: job.colStart, colStart: job.rowStart, rows: job.cols, cols: job.rows,
-        data: transpose(data, job.rows, job.cols), mirrored: true,
-      });
+    if (mirror !== null) {
+      await emit({ rowStart: job.colStart, colStart: job.rowStart, rows: job.cols, cols: job.rows, data: mirror, mirrored: true });
     }
   };
 
