@@ -311,6 +311,8 @@ export class Engine {
    * activation below it, dZ = (dY·Wᵀ) ⊙ act'(Y), without the intermediate dY·Wᵀ.
    */
   matmulActivationBackward(a: Tensor, b: Tensor, y: Tensor, activation: Activation, opts: MatmulOptions = {}): Tensor {
+    // A missing y would pick the forward epilogue: act(A·B), silently.
+    if (!(y instanceof Tensor)) throw new ValueError(`matmulActivationBackward: y (the saved activation output) must be a Tensor, got ${describeValue(y)}`);
     return this.#matmul('matmulActivationBackward', a, b, null, activation, opts, y);
   }
 
@@ -578,9 +580,10 @@ export class Engine {
   // ---- training primitives -------------------------------------------------------------
 
   /** Rows src[indices[start + r]] for r < count → [count, cols]; indices hold row numbers. */
-  gatherRows(src: Tensor, indices: Tensor, start = 0, count = indices.size - start): Tensor {
+  gatherRows(src: Tensor, indices: Tensor, start = 0, count?: number): Tensor {
     this.#own(src);
     this.#own(indices);
+    count ??= indices.size - start;
     if (src.shape.length !== 2) throw new ShapeError(`gatherRows: src must be a matrix, got ${fmtShape(src.shape)}`);
     if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 1 || start + count > indices.size) {
       throw new ValueError(`gatherRows: rows ${start}..${start + count} are outside the ${indices.size} indices`);
@@ -740,7 +743,9 @@ export class Engine {
   /** resolveActivation, and a sigmoid's [1] α tensor must be this engine's, alive. */
   #resolveAct(activation: Activation | undefined): ActivationSpec {
     const spec = resolveActivation(activation);
-    if (typeof activation === 'object' && activation.kind === 'sigmoid' && activation.alpha instanceof Tensor) this.#own(activation.alpha);
+    if (typeof activation === 'object' && activation !== null && activation.kind === 'sigmoid' && activation.alpha instanceof Tensor) {
+      this.#own(activation.alpha);
+    }
     return spec;
   }
 

@@ -98,6 +98,12 @@ const rows: Row[] = [
   ['scale beyond float32', ({ e }) => e.scale(e.zeros([2]), 1e39), ValueError, ['float32 range']],
   ['biasAdd width', ({ e }) => e.biasAdd(e.zeros([2, 3]), e.zeros([2])), ShapeError, ['bias']],
   ['gatherRows outside the indices', ({ e }) => e.gatherRows(e.zeros([2, 2]), e.zeros([2]), 1, 5), ValueError, ['outside']],
+  // A TypeError (reading 'size') before the indices were checked.
+  ['gatherRows without indices', ({ e }) => e.gatherRows(e.zeros([2, 2]), undefined as never), ValueError, ['expected a Tensor, got undefined']],
+  ['gatherRows indices null', ({ e }) => e.gatherRows(e.zeros([2, 2]), null as never), ValueError, ['expected a Tensor, got null']],
+  // A missing y picked the forward epilogue: it returned act(A·B), with no error.
+  ['matmulActivationBackward without y', ({ e }) => e.matmulActivationBackward(e.zeros([2, 2]), e.zeros([2, 2]), null as never, 'sigmoid'), ValueError,
+    ['matmulActivationBackward: y (the saved activation output) must be a Tensor, got null']],
   ['lossGrad unknown loss', ({ e }) => e.lossGrad('hinge' as never, e.zeros([2, 2]), e.zeros([2, 2])), ValueError, ['hinge']],
   ['lossGrad shapes', ({ e }) => e.lossGrad('mse', e.zeros([2, 2]), e.zeros([2, 1])), ShapeError, ['must be equal']],
   ['countCorrect kind', ({ e }) => e.countCorrect('top5' as never, e.zeros([2, 2]), e.zeros([2, 2])), ValueError, ['top5']],

@@ -224,6 +224,16 @@ for (const backend of ['cpu', 'webgpu'] as const) {
   });
 
   describe(`${backend}: tensors`, () => {
+    it('a null activation is the identity, as undefined (it was a TypeError reading "kind")', async () => {
+      await withEngine(backend, async (e) => {
+        const x = e.tensor([[1.5, -2], [0.25, 3]]);
+        const w = e.tensor([[1, 2], [-1, 0.5]]);
+        expect(await e.activation(x, null as never).toArray()).toEqual([[1.5, -2], [0.25, 3]]);
+        expect(await e.linear(x, w, null, null as never).toArray()).toEqual(await e.linear(x, w, null).toArray());
+        expect(await e.activationBackward(w, x, null as never).toArray()).toEqual([[1, 2], [-1, 0.5]]);
+      });
+    });
+
     it('tensor() from nested rows, Float32Array, flat + shape; toArray()', async () => {
       await withEngine(backend, async (e) => {
         const nested = e.tensor([[1, 2, 3], [4, 5, 6]]);

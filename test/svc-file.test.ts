@@ -130,4 +130,14 @@ describe('SVC.load refuses a malformed file, naming what is wrong', () => {
     });
     await expectThrows(() => SVC.load(bytes, null), ValueError, 'NaN entry', ['support_vectors has a non-finite value (NaN) at entry 5']);
   });
+
+  it('its options are checked as every options object (null was a TypeError, a misspelt key went unnoticed)', async () => {
+    const bytes = await modelBytes();
+    await expectThrows(() => SVC.load(bytes, null, null as never), ValueError, 'null', ['SVC.load options must be an object, got null']);
+    await expectThrows(() => SVC.load(bytes, null, 'cpu' as never), ValueError, 'a string', ['SVC.load options must be an object']);
+    await expectThrows(() => SVC.load(bytes, null, { logs: null } as never), ValueError, 'misspelt', ['unknown option "logs"', 'did you mean "log"?']);
+    await expectThrows(() => SVC.fromSaved(null as never, null), ValueError, 'no decoded file', ['SVC.fromSaved: expected a decoded SVC file', 'null']);
+    const lines: string[] = [];
+    expect(SVC.load(bytes, null, { log: (l) => lines.push(l) }).classes).toEqual([0, 1, 2]);
+  });
 });

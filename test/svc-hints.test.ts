@@ -144,6 +144,26 @@ describe('solveBinary: prefetch hints as many as the provider can use', () => {
       expect(p.fetches).toEqual([]);
     }
   });
+
+  it('a problem it cannot solve is refused before any fetch (it returned α, "converged" or ρ = −∞, with no error)', async () => {
+    const o = { tol: 1e-3, maxIter: 1e7 };
+    const firstNegative = prob.y.findIndex((v) => v < 0); // 0 in the 0/1 labels
+    const cases: [string, BinaryProblem, typeof o, string][] = [
+      ['labels 0/1', { ...prob, y: prob.y.map((v) => (v > 0 ? 1 : 0)) }, o, `y[${firstNegative}] = 0; labels must be +1 or −1`],
+      ['one class', { ...prob, y: prob.y.map(() => 1) }, o, `the ${L} labels are all +1; a binary problem needs both +1 and −1`],
+      ['y shorter than index', { ...prob, y: prob.y.subarray(1) }, o, `y has ${L - 1} labels for ${L} points`],
+      ['an index outside the provider', { ...prob, index: prob.index.map((g, i) => (i === 3 ? L + 2 : g)) }, o, `index[3] = ${L + 2} is not a point of the provider (0..${L - 1})`],
+      ['C negative', { ...prob, C: -1 }, o, 'C must be a finite number > 0, got -1'],
+      ['C NaN', { ...prob, C: Number.NaN }, o, 'C must be a finite number > 0, got NaN'],
+      ['tol 0', prob, { ...o, tol: 0 }, 'tol must be a finite number > 0, got 0'],
+      ['maxIter missing', prob, { tol: 1e-3 } as typeof o, 'maxIter must be a positive integer, got undefined'],
+    ];
+    for (const [name, pr, opts, message] of cases) {
+      const p = recording(K, L);
+      await expectThrows(() => solveBinary(p, pr, opts), ValueError, name, [`solveBinary: ${message}`]);
+      expect(p.fetches, name).toEqual([]);
+    }
+  });
 });
 
 describe('bestFirst', () => {

@@ -25,7 +25,7 @@
 import { ValueError } from '../../errors.js';
 import { STANDARDIZE_X } from '../../gram-options.js';
 import { yielder } from '../../next-task.js';
-import { checkPositiveInt, optionalBoolean } from '../../validate.js';
+import { checkPositiveInt, describeValue, optionalBoolean } from '../../validate.js';
 import { bestFirst } from './best-first.js';
 import type { KernelRow, KernelRowProvider } from './provider.js';
 import { ActiveSet } from './shrinking.js';
@@ -59,6 +59,31 @@ export interface BinarySolution {
   restarts: number;
 }
 
+/**
+ * solveBinary's arguments, which gave a wrong answer with no error: C and tol > 0, maxIter a
+ * positive integer, index and y of one length, each y ±1 with both present (one class gave
+ * ρ = −∞), each index a point of the provider (outside it, a NaN kernel row blamed on overflow).
+ */
+function checkProblem(provider: KernelRowProvider, prob: BinaryProblem, o: SolveOptions): void {
+  for (const [name, v] of [['C', prob.C], ['tol', o.tol]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ValueError(`solveBinary: ${name} must be a finite number > 0, got ${describeValue(v)}`);
+  }
+  checkPositiveInt('solveBinary: maxIter', o.maxIter);
+  const l = prob.index.length;
+  if (prob.y.length !== l) throw new ValueError(`solveBinary: y has ${prob.y.length} labels for ${l} points (index)`);
+  let pos = 0;
+  for (let i = 0; i < l; i++) {
+    const g = prob.index[i]!;
+    if (!Number.isInteger(g) || g < 0 || g >= provider.size) {
+      throw new ValueError(`solveBinary: index[${i}] = ${g} is not a point of the provider (0..${provider.size - 1})`);
+    }
+    const yi = prob.y[i]!;
+    if (yi !== 1 && yi !== -1) throw new ValueError(`solveBinary: y[${i}] = ${yi}; labels must be +1 or −1`);
+    if (yi === 1) pos++;
+  }
+  if (pos === 0 || pos === l) throw new ValueError(`solveBinary: the ${l} labels are all ${pos === 0 ? '−1' : '+1'}; a binary problem needs both +1 and −1`);
+}
+
 /** libsvm's default iteration cap: max(10⁷, 100·l). */
 export function defaultMaxIter(l: number): number {
   return Math.max(10_000_000, 100 * l);
@@ -71,6 +96,7 @@ export function defaultMaxIter(l: number): number {
  * `provider.batchRows` other than a positive integer, is a ValueError.
  */
 export async function solveBinary(provider: KernelRowProvider, prob: BinaryProblem, o: SolveOptions): Promise<BinarySolution> {
+  checkProblem(provider, prob, o);
   const shrinking = optionalBoolean('shrinking', o.shrinking, true);
   // NaN made every gradient rebuild fetch nothing (a wrong model), 0 looped there forever.
   if (provider.batchRows !== undefined) checkPositiveInt('provider.batchRows', provider.batchRows);

@@ -11,7 +11,7 @@ import { checkMatrix, checkMatrixData, type Matrix } from '../../data/matrix.js'
 import { checkEngine, type Engine } from '../../engine.js';
 import { ShapeError, SigmoidCoreError, ValueError } from '../../errors.js';
 import { parseSafetensors } from '../../nn/safetensors.js';
-import { describeValue } from '../../validate.js';
+import { describeValue, optionKeys, optionsObject } from '../../validate.js';
 import { kernelMatrixF64 } from './kernel-f64.js';
 import { engineGramOptions, type KernelParams, MAX_ITER_ADVICE, resolveGamma, resolveSVCOptions, type ResolvedSVCOptions } from './params.js';
 import { checkKernelValues, type KernelRowProvider } from './provider.js';
@@ -21,6 +21,8 @@ import { Float64RowProvider } from './provider-f64.js';
 import { defaultMaxIter, solveBinary } from './smo.js';
 import { decodeSVC, encodeSVC, type SavedSVC } from './svc-file.js';
 import type { DecisionValues, SVCFitInfo, SVCOptions } from './types.js';
+
+const LOAD_KEYS = optionKeys<Pick<SVCOptions, 'log'>>()('log');
 
 /** A binary problem stopped at maxIter and the SVC was asked to throw (onMaxIter: 'throw'). */
 export class ConvergenceError extends SigmoidCoreError {
@@ -214,14 +216,19 @@ export class SVC {
    * null, or provider 'float64', in float64 on the host). The file is checked field by field
    * (a ValueError names the bad one). fitInfo is not saved: it describes a fit in this process.
    */
-  static load(bytes: Uint8Array, engine: Engine | null, options: Pick<SVCOptions, 'log'> = {}): SVC {
+  static load(bytes: Uint8Array, engine: Engine | null, options?: Pick<SVCOptions, 'log'>): SVC {
+    optionsObject('SVC.load', options, LOAD_KEYS); // before the file is read
     return SVC.fromSaved(decodeSVC(parseSafetensors(bytes)), engine, options);
   }
 
   /** SVC.load of a file already decoded (decodeSVC of a parsed file: checked, and read once). */
-  static fromSaved(m: SavedSVC, engine: Engine | null, options: Pick<SVCOptions, 'log'> = {}): SVC {
+  static fromSaved(m: SavedSVC, engine: Engine | null, options?: Pick<SVCOptions, 'log'>): SVC {
+    const o = optionsObject('SVC.load', options, LOAD_KEYS);
+    if (typeof m !== 'object' || m === null || typeof m.options !== 'object' || m.options === null) {
+      throw new ValueError(`SVC.fromSaved: expected a decoded SVC file (decodeSVC), got ${describeValue(m)}`);
+    }
     if (engine !== null && engine !== undefined) checkEngine('SVC.load', engine);
-    const svc = new SVC({ ...m.options, maxIter: m.options.maxIter ?? undefined, log: options.log });
+    const svc = new SVC({ ...m.options, maxIter: m.options.maxIter ?? undefined, log: o.log });
     svc.#fitted = fittedModel(m, engine ?? null);
     return svc;
   }
