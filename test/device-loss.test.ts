@@ -417,6 +417,31 @@ describe('a loss between calls: model.recover()', () => {
     expect(runs[1]!.next).toEqual(runs[0]!.next); // Adam's moments and step count came back too
   });
 
+  it('a trainStep or fit on the dead tensors is refused and keeps the host copy: recover() still restores the model (they dropped it first)', async () => {
+    const e = await gpuEngine();
+    const m = await fittedModel(e, 2);
+    try {
+      const before = Array.from(await (await m.predict(DATA.x)).readAndDispose());
+      const batch = () => [e.tensor(DATA.x.slice(0, 8)), e.tensor(DATA.labels.slice(0, 8).map((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0))))] as const;
+      const [x0, y0] = batch();
+      await destroyDevice(e);
+      const refused = async (call: () => unknown, op: string): Promise<void> => {
+        const err = await Promise.resolve().then(call).then(() => null, (caught: unknown) => caught);
+        expectDeviceLost(err);
+        expect((err as Error).message).toMatch(new RegExp(`op '${op}': the model's tensors were on a GPU device that was lost: await model\\.recover\\(\\) first`));
+      };
+      await refused(() => m.trainStep(x0, y0), 'trainStep'); // on the lost engine
+      await e.recover(); // elsewhere: the model's tensors are dead all the same
+      await refused(() => m.trainStep(...batch()), 'trainStep');
+      await refused(() => m.fit(DATA.x, DATA.labels, { epochs: 1 }), 'fit');
+      expect(await within(m.recover())).toBe('webgpu');
+      expect(Array.from(await (await m.predict(DATA.x)).readAndDispose())).toEqual(before);
+    } finally {
+      m.dispose();
+      e.destroy();
+    }
+  });
+
   it('recovers a lost engine itself; without a host copy (trainStep since the fit) it says so and how to go on', async () => {
     const e = await gpuEngine();
     const m = await fittedModel(e);

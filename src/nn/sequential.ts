@@ -294,6 +294,7 @@ export class Sequential {
     this.#busy = 'fit';
     try {
       const o = resolveFitOptions(opts, this.#nextShuffle);
+      if (opts.resumeFrom === undefined) this.#onLiveDevice('fit'); // a resume uploads the parameters afresh
       const writer = checkCheckpointOptions(opts);
       const nonFinite = allowNonFiniteOption(opts);
       const hx = await this.#inputs('x', x, nonFinite);
@@ -372,6 +373,7 @@ export class Sequential {
       }
     }
     if (x.shape[0] !== y.shape[0]) throw new ShapeError(`trainStep: x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
+    this.#onLiveDevice('trainStep');
     this.#hostCopy = null;
     return batchStep(this.#context(c), x, y);
   }
@@ -595,6 +597,18 @@ export class Sequential {
 
   #alive(): void {
     if (this.#disposed) throw new DisposedError('the model was used after dispose()');
+  }
+
+  /**
+   * Refuses `op` while the parameters are on a lost device, before it drops the host copy
+   * recover() restores them from (the op failed on the dead tensors right after dropping it).
+   */
+  #onLiveDevice(op: string): void {
+    const e = this.engine;
+    if (this.#net.params.every((p) => e.isCurrent(p.tensor))) return;
+    throw new GPUOpError(op, 'device-lost', this.#hostCopy === null
+      ? "the model's tensors were on a GPU device that was lost, and it has no host copy to restore them from: rebuild it from a saved file with Sequential.fromSafetensors"
+      : "the model's tensors were on a GPU device that was lost: await model.recover() first (it restores them from the host copy its last fit left)");
   }
 
   /** `err` of a call that a dispose() cut short (inferenceBatches sees it after a yield) as a DisposedError naming the call. */
