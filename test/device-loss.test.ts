@@ -374,6 +374,13 @@ describe('fit survives a device loss', () => {
         const moved = Sequential.fromSafetensors(cpu, f.safetensors);
         const w0 = await moved.parameters()[0]!.tensor.read();
         expect(Array.from(w0)).toEqual(Array.from(f.hostParameters.get('layers.0.weight')!));
+        // As a saved model file: the seed, and the loss predictProba applies (it gave logits).
+        expect(moved.seed).toBe(2);
+        const proba = await moved.predictProba(DATA.x.slice(0, 5));
+        const probs = await proba.read();
+        for (let r = 0; r < 5; r++) expect(probs[3 * r]! + probs[3 * r + 1]! + probs[3 * r + 2]!, `row ${r} sums to 1`).toBeCloseTo(1, 6);
+        expect(probs.every((p) => p > 0 && p < 1)).toBe(true);
+        proba.dispose();
         moved.dispose();
       } finally {
         cpu.destroy();

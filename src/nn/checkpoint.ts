@@ -145,8 +145,7 @@ export async function checkpointBytes(
   const why = ': training diverged (lower the learning rate); the checkpoint was not written, the last one written is kept';
   for (const en of entries) checkFiniteEntries(where, en.name, en.data, why);
   const metadata: Record<string, string> = {
-    ...modelMetadata(model.layers, model.seed),
-    loss: model.loss,
+    ...modelMetadata(model.layers, model.seed, model.loss),
     checkpoint: CHECKPOINT_TAG,
     checkpoint_version: CHECKPOINT_VERSION,
     optimizer: JSON.stringify(model.optimizer),

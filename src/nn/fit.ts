@@ -22,6 +22,7 @@ import { checkRowCount, HostRows, maxTensorBytes, type RowSource, rowsPerTensor,
 import { rowPermutation } from './init.js';
 import { BatchSums } from './batch-sums.js';
 import { isDeviceLoss, recoverFit, type RecoveryOption, TrainingRecovery } from './recovery.js';
+import { modelMetadata } from './safetensors.js';
 import type { Network, ParamTensors } from './network.js';
 import type { Optimizer } from './optimizers.js';
 import type { EpochLogs, EvaluateResult, FitOptions, History } from './types.js';
@@ -33,6 +34,8 @@ export type AccuracyKind = 'multiclass' | 'binary' | 'binaryHalf' | null;
 export interface TrainContext {
   engine: Engine;
   net: Network;
+  /** The model's seed, which its files record. */
+  seed: number;
   loss: LossKind;
   /** Train/evaluate on the input of the final sigmoid (sigmoid + binaryCrossEntropy fused). */
   logits: boolean;
@@ -172,7 +175,7 @@ export async function fitLoop(
   restore(ctx);
   if (o.startEpoch > 0) kept(o.startEpoch);
   ctx.optimizer.ensureState(net.params);
-  const rec = o.recovery === false ? null : new TrainingRecovery(e, net, ctx.optimizer, o.recovery);
+  const rec = o.recovery === false ? null : new TrainingRecovery(e, net, ctx.optimizer, o.recovery, modelMetadata(net.layers, ctx.seed, ctx.loss));
   if (rec !== null) {
     history.events = rec.events;
     await rec.capture();

@@ -29,7 +29,7 @@ import type { BackendKind, WebGPUDevice } from '../types.js';
 import type { DeviceData } from './fit.js';
 import type { Network } from './network.js';
 import type { Optimizer } from './optimizers.js';
-import { encodeSafetensors, modelMetadata } from './safetensors.js';
+import { encodeSafetensors } from './safetensors.js';
 
 /** What fit records in history.events when it recovered from a device loss. */
 export interface TrainingEvent {
@@ -93,6 +93,8 @@ export class TrainingRecovery {
     readonly net: Network,
     readonly optimizer: Optimizer,
     readonly option: Exclude<RecoveryOption, false>,
+    /** The __metadata__ of the model file a failed recovery hands over (as model.save() writes it). */
+    readonly fileMetadata: Record<string, string>,
   ) {}
 
   /** Floats of the whole copy (parameters and optimizer state). */
@@ -190,7 +192,7 @@ export class TrainingRecovery {
         this.#epoch,
         encodeSafetensors(
           this.net.params.map((p, i) => ({ name: p.name, shape: [...p.shape], data: this.#params[i]! })),
-          modelMetadata(this.net.layers),
+          this.fileMetadata,
         ),
       );
     if (this.#recoveries >= max) throw failed(`fit already recovered ${max} times (recovery.maxRecoveries)`);

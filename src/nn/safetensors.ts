@@ -56,13 +56,17 @@ export function checkFormatVersion(m: Record<string, string>): void {
   }
 }
 
-/** The __metadata__ every sigmoid-core model file starts with (save, checkpoints, a failed recovery's file); seed when given. */
-export function modelMetadata(layers: readonly LayerSpec[], seed?: number): Record<string, string> {
+/**
+ * The __metadata__ every sigmoid-core model file starts with (save, checkpoints, a failed
+ * recovery's file); the seed and the loss (which predictProba applies) when given.
+ */
+export function modelMetadata(layers: readonly LayerSpec[], seed?: number, loss?: string | null): Record<string, string> {
   return {
     format: 'sigmoid-core',
     format_version: FORMAT_VERSION,
     layers: JSON.stringify(layers),
     ...(seed !== undefined ? { seed: String(seed) } : {}),
+    ...(loss !== undefined && loss !== null ? { loss } : {}),
   };
 }
 

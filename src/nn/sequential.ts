@@ -500,10 +500,7 @@ export class Sequential {
     // load() and fromSafetensors refuse non-finite weights: a diverged model's file would be unreadable.
     params.forEach((p, i) => checkFiniteEntries('save', p.name, data[i]!, ': the model diverged (lower the learning rate); nothing was written'));
     const tensors: SafetensorEntry[] = params.map((p, i) => ({ name: p.name, shape: [...p.shape], data: data[i]! }));
-    const metadata = modelMetadata(this.layers, this.seed);
-    const loss = this.#loss;
-    if (loss !== null) metadata.loss = loss;
-    return encodeSafetensors(tensors, metadata);
+    return encodeSafetensors(tensors, modelMetadata(this.layers, this.seed, this.#loss));
   }
 
   /**
@@ -654,7 +651,7 @@ export class Sequential {
   }
 
   #context(c: Compiled): TrainContext {
-    return { engine: this.engine, net: this.#net, loss: c.loss, logits: c.logits, accuracy: c.accuracy, optimizer: c.optimizer };
+    return { engine: this.engine, net: this.#net, seed: this.seed, loss: c.loss, logits: c.logits, accuracy: c.accuracy, optimizer: c.optimizer };
   }
 }
 
