@@ -353,6 +353,9 @@ const rows: Row[] = [
   ['sequential unknown option', ({ e }) => sequential(e, [dense(2, 1)], { seeed: 3 } as never), ValueError, ['"seeed"', 'did you mean "seed"?']],
   ['adam unknown option (Keras name)', () => adam({ learningRate: 0.5 } as never), ValueError, ['adam options', '"learningRate"', 'did you mean "lr"?']],
   ['sgd unknown option', () => sgd({ nesterov: true } as never), ValueError, ['sgd options', '"nesterov"', 'lr, momentum, weightDecay']],
+  // A plain spec's misspelt field was kept, unused, and written into checkpoints.
+  ['compile a plain optimizer spec with an unknown field', ({ model }) => model.compile({ loss: 'mse', optimizer: { ...adam({ lr: 0.01 }), weight_decay: 0.1 } as never }), ValueError,
+    ['adam options', 'unknown option "weight_decay"', 'did you mean "weightDecay"?']],
   ['dense unknown option', () => dense(2, 3, { activation: 'relu' } as never), ValueError, ['dense options', '"activation"', 'init, seed']],
   ['mlpLayers alpha with relu', () => mlpLayers(2, [3], 1, { activation: 'relu', alpha: 2 }), ValueError, ["do not apply to activation 'relu'"]],
   ['SVC unknown option', () => new SVC({ Kernel: 'linear' } as never), ValueError, ['SVC options', '"Kernel"', 'did you mean "kernel"?']],

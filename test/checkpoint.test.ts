@@ -154,6 +154,22 @@ describe('resume gives the uninterrupted run', () => {
     }
   });
 
+  it('a plain optimizer spec resumes whatever the order of its fields (a JSON config\'s); a field left out takes its default', async () => {
+    const store = memoryStore();
+    const models = [
+      model(engines.cpu, { kind: 'sgd', lr: 0.05, weightDecay: 0, momentum: 0.9 } as OptimizerSpec),
+      model(engines.cpu, sgd({ lr: 0.05, momentum: 0.9 })),
+      model(engines.cpu, { kind: 'sgd', lr: 0.05, momentum: 0.9 } as OptimizerSpec),
+    ];
+    try {
+      await models[0]!.fit(DATA.x, DATA.labels, { ...FIT, epochs: 2, checkpoint: { to: store } });
+      // It was refused: "sgd(lr 0.05, weightDecay 0, momentum 0.9) but … sgd(lr 0.05, momentum 0.9, weightDecay 0)".
+      for (const m of models.slice(1)) expect((await m.fit(DATA.x, DATA.labels, { ...FIT, epochs: 3, resumeFrom: store })).epochs.map((l) => l.epoch)).toEqual([2]);
+    } finally {
+      for (const m of models) m.dispose();
+    }
+  });
+
   it('every: N writes after epochs N, 2N, … and after the last', async () => {
     const store = memoryStore();
     const seen: number[] = [];

@@ -43,7 +43,7 @@ import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
 import { type CheckpointStore, type CheckpointTarget, checkpointStore, isStore } from './checkpoint-store.js';
 import type { ResolvedFitOptions, ShuffleStream, TrainContext } from './fit.js';
-import { checkOptimizerSpec } from './optimizers.js';
+import { canonicalOptimizer } from './optimizers.js';
 import { checkFormatVersion, crc32Floats, encodeSafetensors, metadataSeed, modelMetadata, parseSafetensors, type SafetensorEntry } from './safetensors.js';
 import { checkedWeights, checkSameArchitecture } from './sequential.js';
 import type { FitOptions, LayerSpec, OptimizerSpec } from './types.js';
@@ -205,9 +205,10 @@ export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Check
   };
   const layers = json('layers');
   if (!Array.isArray(layers)) throw new ValueError(`${source}: __metadata__.layers must be a JSON list of layer specs`);
-  const optimizer = json('optimizer');
+  const optimizerJson = json('optimizer');
+  let optimizer: OptimizerSpec;
   try {
-    checkOptimizerSpec(optimizer);
+    optimizer = canonicalOptimizer(optimizerJson);
   } catch (err) {
     throw new ValueError(`${source}: __metadata__.optimizer: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -19,7 +19,7 @@ const ADAM_KEYS = optionKeys<AdamOptions>()('lr', 'beta1', 'beta2', 'eps', 'weig
 export function sgd(options?: SgdOptions): SgdSpec {
   const opts = optionsObject('sgd', options, SGD_KEYS);
   const spec: SgdSpec = { kind: 'sgd', lr: opts.lr ?? 0.01, momentum: opts.momentum ?? 0, weightDecay: opts.weightDecay ?? 0 };
-  checkOptimizerSpec(spec);
+  checkFields(spec);
   return spec;
 }
 
@@ -30,14 +30,27 @@ export function adam(options?: AdamOptions): AdamSpec {
     kind: 'adam', lr: opts.lr ?? 0.001, beta1: opts.beta1 ?? 0.9, beta2: opts.beta2 ?? 0.999,
     eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0,
   };
-  checkOptimizerSpec(spec);
+  checkFields(spec);
   return spec;
 }
 
-/** Throws a ValueError naming the field unless `spec` is a well-formed OptimizerSpec. */
-export function checkOptimizerSpec(spec: unknown): asserts spec is OptimizerSpec {
-  if (typeof spec !== 'object' || spec === null) throw new ValueError(`optimizer must be sgd(...) or adam(...), got ${describeValue(spec)}`);
-  const s = spec as Record<string, number> & { kind: unknown };
+/**
+ * `spec` as sgd(...) or adam(...) makes it: its fields in their fixed order, a missing one at
+ * its default, an unknown one (a misspelt weight_decay) refused, a bad value a ValueError
+ * naming the field. compile() and checkpoints keep this form, so two specs compare equal
+ * whatever order a plain object (a JSON config) gave their fields in.
+ */
+export function canonicalOptimizer(spec: unknown): OptimizerSpec {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new ValueError(`optimizer must be sgd(...) or adam(...), got ${describeValue(spec)}`);
+  const { kind, ...fields } = spec as Record<string, unknown>;
+  if (kind === 'sgd') return sgd(fields);
+  if (kind === 'adam') return adam(fields);
+  throw new ValueError(`unknown optimizer ${JSON.stringify(kind)}; expected 'sgd' or 'adam' (use sgd() or adam())`);
+}
+
+/** Throws a ValueError naming the first field of `spec` out of its range. */
+function checkFields(spec: OptimizerSpec): void {
+  const s = spec as unknown as Record<string, number> & { kind: string };
   const inRange = (name: string, lo: number, hi: number): void => checkInRange(`${s.kind} ${name}`, s[name]!, lo, hi);
   const positive = (name: string): void => checkPositive(`${s.kind} ${name}`, s[name]!);
   if (s.kind === 'sgd') {
@@ -50,8 +63,6 @@ export function checkOptimizerSpec(spec: unknown): asserts spec is OptimizerSpec
     inRange('beta2', 0, 1);
     positive('eps');
     inRange('weightDecay', 0, Infinity);
-  } else {
-    throw new ValueError(`unknown optimizer ${JSON.stringify(s.kind)}; expected 'sgd' or 'adam' (use sgd() or adam())`);
   }
 }
 

@@ -18,7 +18,7 @@ import { initWeights, layerSeed } from './init.js';
 import { checkLayerSpec, describeLayer } from './layers.js';
 import { Network, type Param } from './network.js';
 import type { TrainingRecovery } from './recovery.js';
-import { adam, checkOptimizerSpec, Optimizer } from './optimizers.js';
+import { adam, canonicalOptimizer, Optimizer } from './optimizers.js';
 import { checkFormatVersion, encodeSafetensors, metadataSeed, modelMetadata, parseSafetensors, type SafetensorEntry, type SafetensorFile } from './safetensors.js';
 import type {
   CompileOptions, EvaluateOptions, EvaluateResult, FitOptions, History, Inputs, LayerSpec, MetricName, NamedParameter,
@@ -234,8 +234,7 @@ export class Sequential {
     optionsObject('compile', opts, COMPILE_KEYS, '{ loss, optimizer?, metrics? }');
     const loss = opts.loss;
     if (!LOSS_KINDS.includes(loss)) throw new ValueError(`unknown loss ${JSON.stringify(loss)}; expected one of ${LOSS_KINDS.join(', ')}`);
-    const optimizerSpec = opts.optimizer ?? adam();
-    checkOptimizerSpec(optimizerSpec);
+    const optimizerSpec = canonicalOptimizer(opts.optimizer ?? adam());
     const metrics = opts.metrics ?? (loss === 'mse' ? [] : ['accuracy']);
     if (!Array.isArray(metrics) || metrics.some((m) => m !== 'accuracy')) {
       throw new ValueError(`metrics must be a list of 'accuracy', got ${JSON.stringify(metrics)}`);
