@@ -730,6 +730,8 @@ describe('browser stores (fakes)', () => {
       const { dir, files } = fakeOpfs({ move });
       const store = new OpfsStore('run1', async () => dir);
       expect(store.name).toBe('opfs:run1');
+      await store.checkWritable(); // creates the temp file and removes it again
+      expect([...files.keys()]).toEqual([]);
       await store.write(new Uint8Array([1, 2, 3]));
       expect(Array.from(await store.read())).toEqual([1, 2, 3]);
       await store.write(new Uint8Array([4, 5]));
@@ -748,6 +750,17 @@ describe('browser stores (fakes)', () => {
   it('OPFS and IndexedDB say so when the platform lacks them (Node)', async () => {
     await expect(checkpointStore('opfs:x').read()).rejects.toThrow(/origin-private file system/);
     await expect(checkpointStore('idb:x').write(new Uint8Array(1))).rejects.toThrow(/IndexedDB is not available/);
+    // fit says so before it trains (it trained `every` epochs, then failed at the first write).
+    for (const [to, message] of [['opfs:run', /origin-private file system/], ['idb:run', /IndexedDB is not available/]] as const) {
+      const m = model(engines.cpu, adam({ lr: 0.01 }));
+      let epochs = 0;
+      try {
+        await expect(m.fit(DATA.x, DATA.labels, { ...FIT, epochs: 4, checkpoint: { every: 2, to }, onEpochEnd: () => void epochs++ }), to).rejects.toThrow(message);
+        expect(epochs, `${to}: epochs trained before the refusal`).toBe(0);
+      } finally {
+        m.dispose();
+      }
+    }
   });
 
   it('IndexedDB: put in one transaction, read back, missing key reported', async () => {

@@ -174,14 +174,32 @@ export class OpfsStore implements CheckpointStore {
     return storage.getDirectory();
   }
 
+  /** The temp file beside the checkpoint, created; its browser must be able to write it. */
+  async #temp(dir: OpfsDirectory): Promise<OpfsFileHandle> {
+    const probe = await dir.getFileHandle(`${this.key}.tmp`, { create: true });
+    if (typeof probe.createWritable !== 'function') {
+      throw new ValueError('FileSystemFileHandle.createWritable is not supported in this browser (use idb:name)');
+    }
+    return probe;
+  }
+
+  /** Before fit trains: OPFS is there and takes the temp file (which is removed again). */
+  async checkWritable(): Promise<void> {
+    const dir = await this.#dir();
+    try {
+      await this.#temp(dir);
+    } catch (err) {
+      throw new CheckpointStoreError(`cannot write the checkpoint ${this.name}: ${why(err)}`);
+    } finally {
+      await dir.removeEntry(`${this.key}.tmp`).catch(() => {});
+    }
+  }
+
   async write(bytes: Uint8Array): Promise<void> {
     const dir = await this.#dir();
     const tmpName = `${this.key}.tmp`;
     try {
-      const probe = await dir.getFileHandle(tmpName, { create: true });
-      if (typeof probe.createWritable !== 'function') {
-        throw new ValueError('FileSystemFileHandle.createWritable is not supported in this browser (use idb:name)');
-      }
+      const probe = await this.#temp(dir);
       if (typeof probe.move === 'function') {
         await writeWhole(probe, bytes);
         await probe.move(this.key); // replaces the old file in one step
@@ -251,6 +269,16 @@ export class IdbStore implements CheckpointStore {
       req.onerror = () => reject(req.error);
       req.onblocked = () => reject(new Error('the database is blocked by another connection'));
     });
+  }
+
+  /** Before fit trains: IndexedDB is there and its database opens. */
+  async checkWritable(): Promise<void> {
+    try {
+      (await this.#open()).close();
+    } catch (err) {
+      if (err instanceof ValueError) throw err;
+      throw new CheckpointStoreError(`cannot write the checkpoint ${this.name}: ${why(err)}`);
+    }
   }
 
   async write(bytes: Uint8Array): Promise<void> {
