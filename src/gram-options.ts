@@ -32,7 +32,7 @@ export const MAX_DEGREE = 2 ** 32 - 1;
  * largest float32 reaches it, an infinite squared distance s gives 0 on both backends, and
  * otherwise NaN (an overflowed sum cannot be told from a true one; shaders/matmul.wgsl).
  */
-export const RBF_SATURATES = 110;
+const RBF_SATURATES = 110;
 
 /** Whether an rbf kernel of this γ is 0 for any sum past float32's range (RBF_SATURATES). */
 export function rbfSaturates(gamma: number): boolean {

@@ -2,11 +2,12 @@
 // line (LF, CRLF, or CR as old Mac exports have), an optional header row (detected: a first
 // row with a cell that names its column: isHeaderRow), blank trailing lines ignored.
 // Double-quoted cells ("a, b", "say ""hi""") are understood; a quoted cell over an unquoted
-// one names its column, so any header that writeCsv writes reads back as a header. Every error names the file, line and column;
-// a binary file (NUL bytes: a spreadsheet, UTF-16 text) or a first line separated by ; or
-// tabs instead of commas is refused as such, and so, with a hint, is what looks like pandas'
-// header of numeric names over an index column (",0,1,2", read as a data row with a gap);
-// a first line that is exactly 0,1,…,n−1 (pandas' header for unnamed columns) is refused too.
+// one names its column, so any header that writeCsv writes reads back as a header. Every
+// error names the file, line and column; a binary file (NUL bytes: a spreadsheet, UTF-16
+// text) or a first line separated by ; or tabs instead of commas is refused as such, and so,
+// with a hint, is what looks like pandas' header of numeric names over an index column
+// (",0,1,2", read as a data row with a gap); a first line that is exactly 0,1,…,n−1 (pandas'
+// header for unnamed columns) is refused too.
 
 import { ValueError } from '../errors.js';
 

@@ -262,7 +262,7 @@ export class Sequential {
     this.#compiled?.optimizer.reset();
     this.#hostCopy = null;
     this.#compiled = {
-      loss, optimizer: new Optimizer(this.engine, { ...optimizerSpec }),
+      loss, optimizer: new Optimizer(this.engine, optimizerSpec),
       metrics: [...new Set(metrics)], logits, accuracy,
     };
   }
