@@ -212,6 +212,52 @@ describe('out of GPU memory', () => {
     for (const t of [again, s, a, c]) t.dispose();
   });
 
+  it('a buffer whose out-of-memory error arrives after its op released it (a temporary) is destroyed, never handed out again', async () => {
+    // The device itself fails one creation here, as Dawn does: the buffer is invalid and its
+    // 'out-of-memory' scope resolves later, when colSums had already pooled its temporary.
+    const fresh = await createEngine({ backend: 'webgpu', log: null }); // a pool with nothing in it
+    const d = fresh.gpuDevice!;
+    const [push, pop, create] = [d.pushErrorScope, d.popErrorScope, d.createBuffer];
+    const failing: boolean[] = []; // one per open error scope: whether it reports an out-of-memory
+    let failSize = bufferBytes(800 * 4, Infinity); // colSums' 800-float partial sums of 1000 × 100
+    d.pushErrorScope = function (this: GPUDevice, filter: GPUErrorFilter) {
+      failing.push(false);
+      return push.call(this, filter);
+    };
+    d.popErrorScope = function (this: GPUDevice) {
+      const fail = failing.pop();
+      const p = pop.call(this);
+      return fail ? p.then(() => ({ message: 'emulated out of memory' }) as GPUError) : p;
+    };
+    d.createBuffer = function (this: GPUDevice, desc: GPUBufferDescriptor) {
+      const b = create.call(this, desc);
+      if (desc.size === failSize) {
+        failSize = -1;
+        failing[failing.length - 1] = true;
+        b.destroy(); // invalid, as an allocation that failed
+      }
+      return b;
+    };
+    try {
+      const x = fresh.tensor(new Float32Array(1000 * 100).fill(1), [1000, 100]);
+      const sums = fresh.colSums(x);
+      expect(failSize, 'the partial sums were allocated').toBe(-1);
+      await expect(fresh.sync()).rejects.toThrow(/out-of-memory error in op 'allocate \d+ bytes/);
+      // colSums' submit used the invalid buffer: its own error comes next, then none.
+      await expect(fresh.sync()).rejects.toThrow(/validation error in op 'submit of \[colSums\]'/);
+      await fresh.sync();
+      sums.dispose();
+      // The next tensor of that size class got the destroyed buffer: every read of it failed.
+      const t = fresh.tensor(new Float32Array(800).fill(7));
+      expect(Array.from(await t.read())).toEqual(new Array(800).fill(7));
+      await fresh.sync();
+      expect(Array.from(await fresh.scale(t, 2).read())).toEqual(new Array(800).fill(14));
+    } finally {
+      Object.assign(d, { pushErrorScope: push, popErrorScope: pop, createBuffer: create });
+      fresh.destroy();
+    }
+  });
+
   it('every error is reported, each by the first sync()/read() issued after its op', async () => {
     // Size classes no earlier test here pooled (4 and 8 MiB), so each op creates a buffer: the
     // hook fails creations, not reuses.

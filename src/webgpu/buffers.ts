@@ -221,12 +221,18 @@ export class BufferPool {
   /**
    * A new GPU buffer. Its out-of-memory error (if any) is reported by the scheduler as a
    * GPUOpError 'out-of-memory' whose op names the bytes asked for, and the entry is marked
-   * bad so that releasing it destroys it instead of pooling it: the engine stays usable.
+   * bad so that releasing it destroys it instead of pooling it: the engine stays usable. The
+   * error arrives asynchronously, after an op's temporaries (or a tensor disposed at once)
+   * were released: a bad entry found on a free list is taken off it and destroyed.
    */
   #create(what: string, label: string, size: number, usage: number, staging: boolean): PoolEntry {
     const entry: PoolEntry = { gpu: null as unknown as GPUBuffer, bytes: size, staging, dirtyBatch: -1 };
     const markBad = (): void => {
       entry.bad = true;
+      if (!this.#freeOrder.has(entry)) return;
+      // Commands not yet submitted may use it: submitted first, as release() does.
+      if (this.#batch.pending) this.#batch.flush();
+      this.#discard(entry);
     };
     entry.gpu = this.#batch.create(what, () => this.#device.createBuffer({ label, size, usage }), markBad);
     if (poolTestHooks.failAllocations > 0) {
@@ -265,11 +271,16 @@ export class BufferPool {
     for (const entry of this.#freeOrder) {
       if (this.#pooledBytes <= cap) break;
       if (entry.dirtyBatch === open && open !== -1) continue;
-      const list = (entry.staging ? this.#freeStaging : this.#free).get(entry.bytes)!;
-      list.splice(list.indexOf(entry), 1);
-      this.#unpool(entry);
-      entry.gpu.destroy();
+      this.#discard(entry);
     }
+  }
+
+  /** Take a free entry off its list and destroy its buffer. */
+  #discard(entry: PoolEntry): void {
+    const list = (entry.staging ? this.#freeStaging : this.#free).get(entry.bytes)!;
+    list.splice(list.indexOf(entry), 1);
+    this.#unpool(entry);
+    entry.gpu.destroy();
   }
 
   #checkLimit(length: number, bytes: number, name: 'maxStorageBufferBindingSize' | 'maxBufferSize'): void {
