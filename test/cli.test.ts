@@ -235,6 +235,13 @@ describe('sigmoid-core gram errors', () => {
     const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" gram --x "${join(dir, 'X.csv')}" --out /dev/stdout --backend cpu --quiet | cat`], childOptions());
     expect(piped.status, piped.stderr.toString()).toBe(0);
     expect(piped.stdout.toString()).toBe(await readFile(file, 'utf8'));
+    // A reader that closes the pipe early (`| head`) ends the output, as it does printed output
+    // (it failed the command: "cannot write /dev/stdout: EPIPE"). 400² entries: past the pipe's buffer.
+    const big = join(dir, 'X-400.csv');
+    await writeFile(big, `${Array.from({ length: 400 }, (_, i) => `${i / 400},${(i % 7) / 7}`).join('\n')}\n`);
+    const head = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" gram --x "${big}" --out /dev/stdout --backend cpu --quiet | head -c 6; echo " exit \${PIPESTATUS[0]}"`], childOptions());
+    expect(head.stderr.toString()).toBe('');
+    expect(head.stdout.toString()).toMatch(/^[\d.]{6} exit 0\n$/);
     // Node's own stdio pipes are sockets.
     const socket = spawnSync(process.execPath, [CLI, 'gram', '--x', join(dir, 'X.csv'), '--out', '/dev/stdout', '--backend', 'cpu', '--quiet'], childOptions());
     expect(socket.status).toBe(1);

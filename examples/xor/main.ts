@@ -1,7 +1,8 @@
 // XOR, the first example of a Sigmoid Core network: y = σ(W·x + b), trained with MSE and
-// plain gradient descent. A single sigmoid unit draws one straight line through the
-// plane, so it learns AND and OR but cannot learn XOR; one hidden layer of sigmoid units
-// can. Every verdict printed below is computed from the trained models' outputs.
+// full-batch gradient descent with momentum. A single sigmoid unit draws one straight line
+// through the plane, so it learns AND and OR but cannot learn XOR; one hidden layer of
+// sigmoid units can. Every verdict printed below is computed from the trained models'
+// outputs.
 //
 //   npm run example:xor -- [--backend auto|webgpu|cpu] [--epochs N]
 

@@ -73,6 +73,8 @@ export function removeOpenTemps(): number {
  */
 export class AtomicFile {
   #fh: FileHandle | null;
+  /** Written in place to a pipe whose reader has closed it: the rest of the output is dropped. */
+  #readerGone = false;
   /** `tmp`: the temp file, renamed over `target` by commit(); null when writing `target` in place. */
   private constructor(readonly path: string, readonly target: string, readonly tmp: string | null, fh: FileHandle) {
     this.#fh = fh;
@@ -94,10 +96,16 @@ export class AtomicFile {
 
   async write(chunk: string | Uint8Array): Promise<void> {
     if (this.#fh === null) throw new FileError(`cannot write ${this.path}: already closed`);
+    if (this.#readerGone) return;
     try {
       if (typeof chunk === 'string') await this.#fh.write(chunk);
       else await this.#fh.write(chunk);
     } catch (err) {
+      // `--out /dev/stdout | head`: the output ends there, as printed output does (cli/main.ts).
+      if (this.tmp === null && (err as NodeJS.ErrnoException).code === 'EPIPE') {
+        this.#readerGone = true;
+        return;
+      }
       throw fileError('cannot write', this.path, err);
     }
   }
