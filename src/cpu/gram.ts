@@ -30,7 +30,7 @@ export function gram(
     for (let i = 0; i < n; i++) {
       const orow = i * m;
       const ai = a[i]! + gamma;
-      for (let j = 0; j < m; j++) out[orow + j] = Number.isFinite(ai) && Number.isFinite(b[j]!) ? sigmoid(ai + b[j]!) : NaN;
+      for (let j = 0; j < m; j++) out[orow + j] = sigmoid(ai + b[j]!);
     }
     return;
   }
@@ -83,14 +83,14 @@ function intPow(v: number, e: number): number {
   return result;
 }
 
-/** out[i] = ⟨rows[i], w⟩ in float64, for `count` rows of length d. */
+/** out[i] = ⟨rows[i], w⟩ in float64, for `count` rows of length d; NaN where it is ±Inf (σ of it is NaN). */
 function project(rows: Float32Array, w: Float32Array, count: number, d: number): Float64Array {
   const out = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     let s = 0;
     const base = i * d;
     for (let t = 0; t < d; t++) s += rows[base + t]! * w[t]!;
-    out[i] = s;
+    out[i] = Number.isFinite(s) ? s : NaN;
   }
   return out;
 }

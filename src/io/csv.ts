@@ -89,7 +89,8 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
     const name = other === ';' ? 'semicolons' : 'tabs';
     throw new CsvError(source, 1, 1, `has no commas but ${name} between its cells: only comma-separated files are read (convert ${name} to commas)`, 'line');
   }
-  const hasHeader = isHeaderRow(first, last > 1 ? lines[1]! : null, ignoredWithoutHeader(opts.column, first.length));
+  const second = last > 1 ? cellsOrNull(lines[1]!) : null;
+  const hasHeader = isHeaderRow(first, second, ignoredWithoutHeader(opts.column, first.length));
   const header = hasHeader ? first.map((c) => c.text) : null;
   const start = hasHeader ? 1 : 0;
   const rows = last - start;
@@ -114,7 +115,7 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
     }
     const base = (i - start) * cols;
     // Line 1's empty cells may be pandas' header (numericHeaderHint).
-    const hint = i === 0 ? () => numericHeaderHint(first, last > 1 ? lines[1]! : null, ignored) : undefined;
+    const hint = i === 0 ? () => numericHeaderHint(first, second, ignored) : undefined;
     for (let c = 0; c < cols; c++) {
       if (c === ignored) {
         data[base + c] = NaN;
@@ -159,14 +160,17 @@ function isName(text: string): boolean {
  * predicted): a first row of those is data, read (or refused, cell by cell) as any other
  * line, never dropped as a header.
  */
-function isHeaderRow(first: readonly Cell[], secondLine: string | null, ignored: number): boolean {
-  let second: Cell[] | null = null;
-  try {
-    second = secondLine === null ? null : splitLine(secondLine, '', 2);
-  } catch {
-    // line 2's own error is reported when it is read
-  }
+function isHeaderRow(first: readonly Cell[], second: readonly Cell[] | null, ignored: number): boolean {
   return first.some((c, k) => k !== ignored && ((c.quoted && second?.[k]?.quoted !== true) || isName(c.text)));
+}
+
+/** Line 2's cells, or null when it is malformed (its own error is reported when it is read). */
+function cellsOrNull(line: string): Cell[] | null {
+  try {
+    return splitLine(line, '', 2);
+  } catch {
+    return null;
+  }
 }
 
 /** The column `pick` ignores when line 1 is data (no header), or −1; a pick that needs a header throws, and ignores none. */
@@ -213,17 +217,11 @@ function isDefaultHeader(first: readonly Cell[], data: Float32Array, rows: numbe
  * row with a missing value. Said (the file is still refused) when line 1's only empty cell is
  * its first, its other cells are integers (names like 0, 1, 2) and line 2 is complete; else ''.
  */
-function numericHeaderHint(first: readonly Cell[], second: string | null, ignored: number): string {
+function numericHeaderHint(first: readonly Cell[], second: readonly Cell[] | null, ignored: number): string {
   // pandas leaves only the index column's name empty, and the index comes first.
   const onlyFirstEmpty = first[0]?.text === '' && first.every((c, k) => k === 0 || k === ignored || c.text !== '');
   if (second === null || !onlyFirstEmpty || !first.every((c, k) => k === ignored || c.text === '' || /^[+-]?\d+$/.test(c.text))) return '';
-  let cells: Cell[];
-  try {
-    cells = splitLine(second, '', 2);
-  } catch {
-    return ''; // line 2's own error is reported when it is read
-  }
-  if (cells.length !== first.length || cells.some((c, k) => k !== ignored && c.text === '')) return '';
+  if (second.length !== first.length || second.some((c, k) => k !== ignored && c.text === '')) return '';
   return (
     '; line 1 looks like a header of numeric column names over an index column, as pandas\' DataFrame(X).to_csv() writes ' +
     '(a header of numbers cannot be told from data): write the file with to_csv(index=False, header=False), ' +

@@ -558,15 +558,9 @@ export class Sequential {
     } else {
       checkRecoverOptions(options);
     }
-    if (this.#net.params.every((p) => e.isCurrent(p.tensor))) return e.backend;
+    if (this.#paramsLive()) return e.backend;
     const copy = this.#hostCopy;
-    if (copy === null) {
-      throw new GPUOpError(
-        'recover', 'device-lost',
-        "the model's tensors were on a GPU device that was lost, and it has no host copy to restore them from " +
-          '(only a completed fit leaves one; trainStep, load and compile drop it): rebuild it from a saved file with Sequential.fromSafetensors',
-      );
-    }
+    if (copy === null) throw new GPUOpError('recover', 'device-lost', NO_HOST_COPY);
     copy.restore();
     return e.backend;
   }
@@ -600,11 +594,16 @@ export class Sequential {
    * recover() restores them from (the op failed on the dead tensors right after dropping it).
    */
   #onLiveDevice(op: string): void {
-    const e = this.engine;
-    if (this.#net.params.every((p) => e.isCurrent(p.tensor))) return;
+    if (this.#paramsLive()) return;
     throw new GPUOpError(op, 'device-lost', this.#hostCopy === null
-      ? "the model's tensors were on a GPU device that was lost, and it has no host copy to restore them from: rebuild it from a saved file with Sequential.fromSafetensors"
+      ? NO_HOST_COPY
       : "the model's tensors were on a GPU device that was lost: await model.recover() first (it restores them from the host copy its last fit left)");
+  }
+
+  /** Every parameter tensor is alive on the engine's current backend. */
+  #paramsLive(): boolean {
+    const e = this.engine;
+    return this.#net.params.every((p) => e.isCurrent(p.tensor));
   }
 
   /** `err` of a call that a dispose() cut short (inferenceBatches sees it after a yield) as a DisposedError naming the call. */
@@ -653,6 +652,11 @@ export class Sequential {
     return { engine: this.engine, net: this.#net, seed: this.seed, loss: c.loss, logits: c.logits, accuracy: c.accuracy, optimizer: c.optimizer };
   }
 }
+
+/** Why a model whose tensors died with their device cannot be restored (recover, and the calls that would need it). */
+const NO_HOST_COPY =
+  "the model's tensors were on a GPU device that was lost, and it has no host copy to restore them from " +
+  '(only a completed fit leaves one; trainStep, load and compile drop it): rebuild it from a saved file with Sequential.fromSafetensors';
 
 /**
  * @internal Sequential.fromSafetensors on a file already parsed (the CLI's predict reads its
