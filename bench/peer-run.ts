@@ -236,11 +236,10 @@ export async function runBench(
   let stuckPeer: Peer | null = null;
   for (const spec of s.error === null ? specs(mode) : []) {
     const { results, stuck } = await runCaseInTurns(started, spec, timing, hooks.progress);
-    for (const r of results) {
-      s.results.push(r);
-      hooks.progress(`[${r.backend}] ${spec.name} ${spec.size}: ${r.check === 'ok' ? `median ${fmtMs(r.timing!.medianMs)}, ${fmtNum(r.throughput!)} ${r.unit}` : `${r.check}: ${r.detail}`}`);
-    }
+    s.results.push(...results);
+    // Published before the lines that say so: a runner stopped on seeing one (Ctrl-C) saves what it was last handed.
     publish();
+    for (const r of results) hooks.progress(`[${r.backend}] ${spec.name} ${spec.size}: ${r.check === 'ok' ? `median ${fmtMs(r.timing!.medianMs)}, ${fmtNum(r.throughput!)} ${r.unit}` : `${r.check}: ${r.detail}`}`);
     if (stuck !== null) {
       const r = results[started.findIndex((e) => e.peer === stuck)]!;
       s.error = `${stuck.id} ${spec.name} ${spec.size}: ${r.detail}; the run stopped there, so that no case runs beside it`;

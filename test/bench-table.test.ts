@@ -53,7 +53,12 @@ describe('a peer run\'s published state (window.__bench, the page\'s download, a
     const seen: BenchState[] = [];
     const env = { tool: 'test', userAgent: 'node', hardwareConcurrency: 1 };
     const lines: string[] = [];
-    const run = runBench('quick', ['sigmoid-core-cpu', 'sigmoid-core-webgpu'], { progress: (l) => lines.push(l), update: (s) => seen.push(structuredClone(s)) }, env);
+    /** How many results each progress line had been published with (the runner relays the lines and saves the last state it was handed). */
+    const publishedAt: number[] = [];
+    const run = runBench('quick', ['sigmoid-core-cpu', 'sigmoid-core-webgpu'], {
+      progress: (l) => { lines.push(l); publishedAt.push(seen.at(-1)?.results.length ?? 0); },
+      update: (s) => seen.push(structuredClone(s)),
+    }, env);
     // Published at once: a page's second run must not leave the first run's finished state up
     // (done, with its results) while it asks for the adapter.
     expect(seen.map((s) => [s.done, s.results.length])).toEqual([[false, 0]]);
@@ -78,6 +83,11 @@ describe('a peer run\'s published state (window.__bench, the page\'s download, a
     const starts = lines.flatMap((l, i) => (l.endsWith('starting…') ? [i] : []));
     expect(starts.map((i) => lines[i])).toEqual(['[sigmoid-core-cpu] starting…', '[sigmoid-core-webgpu] starting…']);
     expect(Math.max(...starts)).toBeLessThan(firstCase);
+    // A line that says a case finished follows a state that has it: a runner stopped on seeing
+    // "median …" saved a JSON without that result (CI: 0 results after the first case's line).
+    const resultLines = lines.flatMap((l, i) => (/: (median|FAILED|SKIPPED)/.test(l) ? [i] : []));
+    expect(resultLines.length).toBe(final.results.length);
+    resultLines.forEach((at, k) => expect(publishedAt[at], lines[at]).toBeGreaterThan(k));
     expect(final.results.map((r) => [r.workload, r.backend, r.check])).toEqual(['matmul', 'sigmoid', 'gram', 'mlp'].flatMap((w) => started.map((id) => [w, id, 'ok'])));
   }, 120_000);
 });
