@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, DIGITS, expectOneLineError, requireBuiltCli, ROOT, rowsOf } from './helpers/cli.js';
-import { encodeSafetensors, parseSafetensors } from '../src/index.js';
+import { adam, createEngine, dense, encodeSafetensors, identity, parseSafetensors, sequential, sigmoid } from '../src/index.js';
 
 
 interface Report {
@@ -217,6 +217,50 @@ describe('save → predict round trips', () => {
     const w = await cli('predict', '--model', regModel, '--data', join(dir, 'reg.csv'), '--out', join(dir, 'x.csv'), '--proba');
     expect(w.code).toBe(2);
     expectOneLineError(w, /--proba needs a classifier/);
+  });
+
+  it('a library model with one output and binaryCrossEntropy: labels are p > ½ whether or not it ends with sigmoid() (with it, every row was class 1)', async () => {
+    const engine = await createEngine({ backend: 'cpu' });
+    try {
+      const x = [[-2], [-1.5], [-1], [1], [1.5], [2]];
+      const y = [0, 0, 0, 1, 1, 1];
+      await writeFile(join(dir, 'lib-x.csv'), `x\n${x.map((r) => r[0]).join('\n')}\n`);
+      for (const tail of [[sigmoid()], []]) {
+        const m = sequential(engine, [dense(1, 4), sigmoid(), dense(4, 1), ...tail], { seed: 1 });
+        m.compile({ loss: 'binaryCrossEntropy', optimizer: adam({ lr: 0.1 }) });
+        await m.fit(x, y, { epochs: 150, batchSize: 6 });
+        const p1 = await (await m.predictProba(x)).readAndDispose();
+        expect(Array.from(p1, (p) => (p > 0.5 ? 1 : 0)), 'the model learnt the split').toEqual(y);
+        const model = join(dir, `lib-${tail.length}.safetensors`);
+        await writeFile(model, await m.save());
+        m.dispose();
+        for (const proba of [[], ['--proba']]) {
+          const out = join(dir, `lib-${tail.length}-preds${proba.length}.csv`);
+          const r = await cli('predict', '--model', model, '--data', join(dir, 'lib-x.csv'), '--out', out, ...proba, '--backend', 'cpu', '--quiet');
+          expect(r.code, r.stderr).toBe(0);
+          const rows = rowsOf(await readFile(out, 'utf8'));
+          expect(rows[0], `${tail.length ? 'sigmoid' : 'dense'} end ${proba}`).toEqual(proba.length ? ['prediction', 'p_0', 'p_1'] : ['prediction']);
+          expect(rows.slice(1).map((row) => Number(row[0])), `${tail.length ? 'sigmoid' : 'dense'} end ${proba}`).toEqual(y);
+          if (proba.length) rows.slice(1).forEach((row, i) => expect(Number(row[2])).toBeCloseTo(p1[i]!, 6));
+        }
+      }
+      // Outputs that are NaN (weights finite, an Inf − Inf inside) are refused, not labelled class 0.
+      const nan = sequential(engine, [dense(1, 2), identity(), dense(2, 1)], { seed: 0 });
+      const file = parseSafetensors(await nan.save());
+      nan.dispose();
+      const weights = file.tensors.map((t) => ({ ...t, data: new Float32Array(t.data.length).fill(0) }));
+      weights.find((t) => t.shape.join() === '1,2')!.data.set([3e38, 3e38]);
+      weights.find((t) => t.shape.join() === '2,1')!.data.set([1, -1]);
+      const nanModel = join(dir, 'lib-nan.safetensors');
+      await writeFile(nanModel, encodeSafetensors(weights, { ...file.metadata, loss: 'binaryCrossEntropy' }));
+      const out = join(dir, 'lib-nan-preds.csv');
+      const r = await cli('predict', '--model', nanModel, '--data', join(dir, 'lib-x.csv'), '--out', out, '--backend', 'cpu');
+      expect(r.code).toBe(1);
+      expectOneLineError(r, /: the prediction for row 0 \(0-based\) is NaN; nothing was written$/);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      engine.destroy();
+    }
   });
 });
 

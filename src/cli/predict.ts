@@ -93,16 +93,17 @@ export const predictCommand: Command<typeof flags> = {
     const hostOnly = svc !== null && svc.options.provider === 'float64';
     if (hostOnly && f.backend !== undefined) notice(`${f.model} computes its kernel in float64 on the host (svm --provider float64): --backend is not used`);
     const engine = hostOnly ? null : await createEngine({ backend, log });
-    let raw: Float32Array | null = null;
+    // A network's outputs: a cross-entropy classifier's probabilities (predictProba knows whether
+    // the model ends with a sigmoid, so predict() gives probabilities, or logits), else predict()'s.
+    const probabilities = task === 'classification' && (loss === 'binaryCrossEntropy' || loss === 'softmaxCrossEntropy');
+    let out: Float32Array | null = null;
     let svcLabels: number[] | null = null;
-    let proba: Float32Array | null = null;
     try {
       if (svc) svcLabels = await SVC.fromSaved(svc, engine).predict(x);
       else {
         const model = modelFile(f.model!, () => sequentialFromFile(engine!, file));
         try {
-          raw = await (await model.predict(x)).readAndDispose();
-          if (f.proba) proba = await (await model.predictProba(x)).readAndDispose();
+          out = await (await (probabilities ? model.predictProba(x) : model.predict(x))).readAndDispose();
         } finally {
           model.dispose();
         }
@@ -112,6 +113,9 @@ export const predictCommand: Command<typeof flags> = {
       engine?.destroy();
     }
 
+    const bad = out?.findIndex((v) => !Number.isFinite(v)) ?? -1;
+    if (bad >= 0) throw new ValueError(`the prediction for row ${Math.floor(bad / outputs)} (0-based) is ${out![bad]}; nothing was written`);
+
     // ---- write ----
     const name = info?.label ?? 'prediction';
     const rows = x.rows;
@@ -119,7 +123,7 @@ export const predictCommand: Command<typeof flags> = {
     const header = [name];
     let values: Float32Array | Float64Array;
     if (task === 'regression') {
-      values = raw!;
+      values = out!;
       if (outputs !== 1) {
         cols = outputs;
         header.splice(0, 1, ...Array.from({ length: outputs }, (_, k) => `${name}_${k}`));
@@ -128,13 +132,13 @@ export const predictCommand: Command<typeof flags> = {
       values = Float64Array.from(svcLabels);
     } else {
       const C = classes!.length;
-      const probaCols = proba ? C : 0;
-      cols = 1 + probaCols;
+      const proba = f.proba ? out! : null; // --proba is refused for a model without probabilities
+      cols = 1 + (proba ? C : 0);
       if (proba) header.push(...classes!.map((c) => `p_${c}`));
       values = new Float64Array(rows * cols); // the labels as they were (float32 cannot hold 123456789)
-      const out = raw!;
       for (let r = 0; r < rows; r++) {
-        const k = outputs === 1 ? (out[r]! > (loss === 'mse' ? 0.5 : 0) ? 1 : 0) : argmax(out, r * outputs, outputs);
+        // One output: a probability, or an mse classifier's value, either way class 1 above ½.
+        const k = outputs === 1 ? (out![r]! > 0.5 ? 1 : 0) : argmax(out!, r * outputs, outputs);
         values[r * cols] = classes![k] ?? k;
         if (proba) {
           if (outputs === 1) {
@@ -146,10 +150,8 @@ export const predictCommand: Command<typeof flags> = {
         }
       }
     }
-    const bad = values.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new ValueError(`the prediction for row ${Math.floor(bad / cols)} (0-based) is ${values[bad]}; nothing was written`);
     await writeAtomic(outPath, csvChunks(values, rows, cols, header, { exactCols: task === 'classification' ? 1 : 0 }));
-    notice(`${plural(rows, task === 'classification' ? 'class label' : 'value')}${proba ? ' and probabilities' : ''} → ${outPath}`);
+    notice(`${plural(rows, task === 'classification' ? 'class label' : 'value')}${f.proba ? ' and probabilities' : ''} → ${outPath}`);
   },
 };
 
