@@ -96,7 +96,8 @@ export function encodeSafetensors(
     metadata = { ...metadata, data_crc32: crc32Floats(tensors.map((t) => t.data)) };
     metadata.metadata_crc32 = metadataCrc32(metadata);
   }
-  const header: Record<string, unknown> = {};
+  // No prototype: tensors named "constructor" or "__proto__" are names like any other.
+  const header = Object.create(null) as Record<string, unknown>;
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== 'string') throw new ValueError(`safetensors metadata values must be strings; ${JSON.stringify(k)} is ${describeValue(v)}`);
@@ -105,7 +106,7 @@ export function encodeSafetensors(
   }
   let offset = 0;
   for (const t of tensors) {
-    if (t.name === '__metadata__' || t.name in header) throw new ValueError(`safetensors: duplicate or reserved tensor name ${JSON.stringify(t.name)}`);
+    if (t.name === '__metadata__' || Object.hasOwn(header, t.name)) throw new ValueError(`safetensors: duplicate or reserved tensor name ${JSON.stringify(t.name)}`);
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new ValueError(`safetensors: ${t.name} has shape [${t.shape.join(', ')}] but ${t.data.length} values`);
     header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * count] };

@@ -163,6 +163,15 @@ describe('safetensors layout', () => {
 });
 
 describe('round trip', () => {
+  it('tensors named like Object.prototype\'s members ("constructor", "__proto__") are written and read back (they were refused as duplicates, or lost)', () => {
+    const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'w'];
+    const tensors = names.map((name, i) => ({ name, shape: [2], data: Float32Array.from([i, -i - 0.5]) }));
+    const back = parseSafetensors(encodeSafetensors(tensors));
+    expect(back.tensors.map((t) => [t.name, Array.from(t.data)])).toEqual(tensors.map((t) => [t.name, Array.from(t.data)]));
+    // A real duplicate is still refused.
+    expect(() => encodeSafetensors([tensors[4]!, tensors[4]!])).toThrow(/duplicate or reserved tensor name "w"/);
+  });
+
   it('save → load into another model is bit-exact (weights and predictions)', async () => {
     const m = await trained(engines.cpu, 1);
     const other = sequential(engines.cpu, LAYERS, { seed: 99 });
