@@ -101,6 +101,47 @@ describe('stratifiedSplit', () => {
   });
 });
 
+describe('seededRandom', () => {
+  /** mulberry32 from the 64-bit two's-complement words of the seed: the low one XOR murmur3's fmix32 of the high one (BigInt arithmetic). */
+  const reference = (seed: number, count: number): number[] => {
+    const M = 0xffffffffn;
+    const u = BigInt.asUintN(64, BigInt(seed));
+    let h = u >> 32n;
+    h = ((h ^ (h >> 16n)) * 0x85ebca6bn) & M;
+    h = ((h ^ (h >> 13n)) * 0xc2b2ae35n) & M;
+    let state = (u & M) ^ h ^ (h >> 16n) ^ 0x9e3779b9n;
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) {
+      state = (state + 0x6d2b79f5n) & M;
+      let t = state;
+      t = ((t ^ (t >> 15n)) * (t | 1n)) & M;
+      t = (t ^ (t + (((t ^ (t >> 7n)) * (t | 61n)) & M))) & M;
+      out.push(Number(t ^ (t >> 14n)) / 2 ** 32);
+    }
+    return out;
+  };
+  const draws = (seed: number, count = 4) => Array.from({ length: count }, seededRandom(seed).next);
+
+  it('is mulberry32 of the seed\'s low word, its high word mixed in, for negative and large seeds too', () => {
+    for (const seed of [0, 1, 77, 2 ** 31, 2 ** 32 - 1, -1, -2, -(2 ** 31), 2 ** 32, 2 ** 32 + 1, 2 ** 52, -(2 ** 52), 2 ** 33 + 5]) {
+      expect(draws(seed, 8), String(seed)).toEqual(reference(seed, 8));
+    }
+  });
+
+  it('seeds −k−1 and k, 2^32 + k and k XOR 1 draw different numbers (the high word was XORed in as it is: identical streams)', () => {
+    for (let k = 0; k < 64; k++) {
+      expect(draws(-k - 1), `${-k - 1} and ${k}`).not.toEqual(draws(k));
+      expect(draws(2 ** 32 + k), `2^32 + ${k} and ${k ^ 1}`).not.toEqual(draws(k ^ 1));
+    }
+    // And splits and initial weights, which draw from it.
+    expect(randomSplit(40, { testFraction: 0.5, seed: -1 }).test).not.toEqual(randomSplit(40, { testFraction: 0.5, seed: 0 }).test);
+    const first = new Set<number>();
+    for (let seed = -256; seed < 256; seed++) first.add(seededRandom(seed).next());
+    for (let seed = 2 ** 32 - 256; seed < 2 ** 32 + 256; seed++) first.add(seededRandom(seed).next());
+    expect(first.size).toBe(1024);
+  });
+});
+
 describe('mixSeed', () => {
   /** murmur3's fmix32 in BigInt arithmetic (an independent rewrite of random.ts's Math.imul form). */
   const fmix = (h: bigint): bigint => {

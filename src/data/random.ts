@@ -13,7 +13,7 @@ export interface Random {
 }
 
 /**
- * A deterministic PRNG (mulberry32, high seed bits mixed in): next() in [0, 1), int(n) in 0..n−1.
+ * A deterministic PRNG (mulberry32, the seed's high word mixed in): next() in [0, 1), int(n) in 0..n−1.
  * The seed is an integer with |seed| ≤ MAX_SEED (2^52), as every seeded entry point takes.
  */
 export function seededRandom(seed: number): Random {
@@ -27,8 +27,11 @@ export function seededRandom(seed: number): Random {
  */
 export function mulberry32(seed: number): Random {
   if (!Number.isSafeInteger(seed)) throw new ValueError(`seed must be an integer, got ${describeValue(seed)}`);
-  // Mix the high bits in, so seeds that differ above bit 32 give different streams.
-  let state = (seed ^ Math.floor(seed / 4294967296) ^ 0x9e3779b9) >>> 0;
+  // The state has 32 bits for 2^53 seeds, so some seeds share a stream whatever the mixing. The
+  // high word goes in through murmur3's finaliser (0 stays 0: seeds 0..2^32−1 keep their streams)
+  // so that those that do are scattered; XORed in as it is, −(k+1) shared k's stream and
+  // 2^32 + k shared k XOR 1's.
+  let state = ((seed >>> 0) ^ fmix32(Math.floor(seed / 4294967296) >>> 0) ^ 0x9e3779b9) >>> 0;
   const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
