@@ -5,7 +5,7 @@
 // it), and the result says that it overran and how long it took; a run that never ends is
 // given up on after twice the deadline and marked stuck. A case whose check fails keeps no
 // time. Several backends take their runs in turn, each with its own deadline.
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CaseSpec, SigmoidData } from '../bench/cases.js';
 import { runCaseInTurns } from '../bench/case-turns.js';
 import type { Peer, PeerCase, PeerInfo } from '../bench/peers/types.js';
@@ -61,13 +61,15 @@ async function runCaseWithin(peer: Peer, info: PeerInfo, spec: CaseSpec, t: Case
 const timing = (caseDeadlineMs: number) => ({ repeats: 50, budgetMs: 60_000, caseDeadlineMs });
 
 describe('measure() of a short case (minMs)', () => {
-  const run = (ms: number) => () => sleep(ms);
+  // performance.now is stubbed: each run takes exactly `ms` of it, whatever the machine's load
+  // (real 10 ms sleeps ending late on a busy machine added up to minMs in 3 runs).
+  let now = 0;
+  beforeEach(() => void vi.spyOn(performance, 'now').mockImplementation(() => now));
+  afterEach(() => vi.restoreAllMocks());
+  const run = (ms: number) => async () => void (now += ms);
   it('goes on past `repeats` until its timed runs add up to minMs, and no further', async () => {
-    const t = await measure(run(10), () => {}, { repeats: 3, budgetMs: 60_000, minMs: 100, maxRepeats: 50 });
-    const sum = t.samples.reduce((a, b) => a + b, 0);
-    expect(t.samples.length).toBeGreaterThan(3);
-    expect(sum).toBeGreaterThanOrEqual(100);
-    expect(sum - t.samples.at(-1)!).toBeLessThan(100); // the last run was the one that reached it
+    const t = await measure(run(10), () => {}, { repeats: 3, budgetMs: 60_000, minMs: 95, maxRepeats: 50 });
+    expect(t.samples).toEqual(Array(10).fill(10)); // 90 ms after 9 runs, 100 after the 10th
   });
   it('stops at maxRepeats however short the runs', async () => {
     const t = await measure(run(1), () => {}, { repeats: 3, budgetMs: 60_000, minMs: 10_000, maxRepeats: 6 });
@@ -136,14 +138,15 @@ describe('a case past its deadline', () => {
     const run = async () => {
       active++;
       most = Math.max(most, active);
-      await sleep(250);
+      await sleep(1250);
       active--;
     };
     const a = fakePeer(run);
     const b = fakePeer(run);
-    // Its warm-up alone (250 ms) runs past the 200 ms deadline, and ends well within the 200 ms after.
-    const first = await runCaseWithin(a.peer, INFO, SPEC, timing(200), () => {});
-    await runCaseWithin(b.peer, INFO, SPEC, timing(200), () => {});
+    // Its warm-up alone (1.25 s) runs past the 1 s deadline, and ends well within the 1 s after
+    // (a 250 ms warm-up against 200 + 200 ms was given up on, on a loaded machine).
+    const first = await runCaseWithin(a.peer, INFO, SPEC, timing(1000), () => {});
+    await runCaseWithin(b.peer, INFO, SPEC, timing(1000), () => {});
     expect([first.result.overran, first.stuck]).toEqual([true, false]);
     expect(most).toBe(1);
   });
@@ -184,8 +187,9 @@ describe('a case whose check fails', () => {
 
   it('in a run that also ends past the deadline, is an ERROR whose detail keeps the failed check', async () => {
     const spec: CaseSpec<SigmoidData> = { ...SPEC, make: () => ({ data: SPEC.make().data, check: (_out, step) => ({ ok: step !== 1, detail: step === 1 ? 'rel. error 0.5 > 1e-5' : 'fine' }) }) };
-    // The warm-up (150 ms) within the 250 ms deadline, run 1 (wrong) ending past it.
-    const { result } = await runCaseWithin(fakePeer(async () => busy(150)).peer, INFO, spec, timing(250), () => {});
+    // The warm-up (10 ms) well within the 250 ms deadline, run 1 (wrong, 400 ms) ending past it.
+    let runs = 0;
+    const { result } = await runCaseWithin(fakePeer(async () => busy(runs++ === 0 ? 10 : 400)).peer, INFO, spec, timing(250), () => {});
     expect([result.check, result.overran, result.timing]).toEqual(['ERROR', true, null]);
     expect(result.detail).toMatch(/^ran past its .* deadline: took .*; before that, a check failed: run 1: rel\. error 0\.5 > 1e-5$/);
   });
@@ -231,18 +235,18 @@ describe('several backends in one case', () => {
 
   it('each has its own deadline: a slow one past it drops out, and the others keep their runs and times', async () => {
     const log: string[] = [];
-    const slow = loggedPeer('slow', log, async () => busy(60));
+    const slow = loggedPeer('slow', log, async () => busy(150));
     const fast = loggedPeer('fast', log, () => sleep(10));
     const t0 = performance.now();
-    const { results } = await runCaseInTurns([{ peer: slow.peer, info: INFO }, { peer: fast.peer, info: INFO }], SPEC, { repeats: 8, budgetMs: 60_000, caseDeadlineMs: 200 }, () => {});
+    const { results } = await runCaseInTurns([{ peer: slow.peer, info: INFO }, { peer: fast.peer, info: INFO }], SPEC, { repeats: 8, budgetMs: 60_000, caseDeadlineMs: 500 }, () => {});
     const wall = performance.now() - t0;
     const [s, f] = results;
     expect([s!.check, s!.overran, s!.timing]).toEqual(['ERROR', true, null]);
-    // The slow one is out after about 240 ms (4 runs); the fast one's 9 runs (about 100 ms of
-    // its own) end past 200 ms of wall time, and count only their own time.
+    // The slow one is out after about 600 ms (4 runs); the fast one's 9 runs (about 100 ms of
+    // its own) end past 600 ms of wall time, and count only their own time.
     expect([f!.check, f!.overran, f!.timing!.samples.length]).toEqual(['ok', false, 8]);
-    expect(wall).toBeGreaterThan(200);
-    expect(f!.elapsedMs!).toBeLessThan(200);
+    expect(wall).toBeGreaterThan(600);
+    expect(f!.elapsedMs!).toBeLessThan(400);
     expect(s!.elapsedMs! + f!.elapsedMs!).toBeLessThanOrEqual(wall + 1);
     expect(slow.disposed()).toBe(true);
   });
