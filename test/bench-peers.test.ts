@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchState } from '../bench/peer-run.js';
+import { type BenchState, OURS } from '../bench/peer-run.js';
 import { buildBench, ROOT, type Run, runNode } from './helpers/cli.js';
 
 const BUNDLE = join(ROOT, 'bench/dist/peers-node.js');
@@ -40,6 +40,13 @@ describe('bench:peers --mode quick (WebGPU through Dawn in Node)', () => {
       const mine = report.results.filter((r) => r.backend === id);
       expect(mine.map((r) => r.workload), id).toEqual(WORKLOADS);
       for (const r of mine) {
+        // A peer's case whose warm-up passed quick mode's cap is SKIPPED, not a failure: jax-js
+        // compiling its MLP shaders into a cold Mesa cache took 28–30 s of the 30 s on a loaded
+        // 2-core machine, 41 s under more load. Ours must run every case.
+        if (id !== OURS && r.check === 'SKIPPED') {
+          expect(r.detail, `${id} ${r.workload}`).toMatch(/^skipped: the warm-up took /);
+          continue;
+        }
         expect(r.check, `${id} ${r.workload}: ${r.detail}`).toBe('ok');
         expect(r.timing!.medianMs).toBeGreaterThan(0);
         expect(r.throughput).toBeGreaterThan(0);
@@ -72,7 +79,11 @@ describe('bench:peers --mode quick (WebGPU through Dawn in Node)', () => {
     for (const id of BACKENDS) expect(run.stdout).toMatch(new RegExp(`\\| ${id} +\\| mlp `));
     expect(report.ratios.map((r) => r.workload)).toEqual(WORKLOADS);
     for (const row of report.ratios) {
-      for (const peer of ['tfjs-webgpu', 'jax-webgpu']) expect(row.ratios[peer], `${row.workload} ÷ ${peer}`).toBeGreaterThan(0);
+      for (const peer of ['tfjs-webgpu', 'jax-webgpu']) {
+        const timed = report.results.some((r) => r.backend === peer && r.workload === row.workload && r.timing !== null);
+        if (timed) expect(row.ratios[peer], `${row.workload} ÷ ${peer}`).toBeGreaterThan(0);
+        else expect(row.ratios[peer], `${row.workload} ÷ ${peer} (skipped)`).toBeNull();
+      }
     }
     expect(run.stdout).toContain('| ÷ tfjs-webgpu | ÷ jax-webgpu |');
     expect(run.stderr).toContain('[jax-webgpu] mlp');
