@@ -60,7 +60,10 @@ export const predictCommand: Command<typeof flags> = {
       throw new ValueError(`${f.model} lists ${plural(classes.length, 'class', 'classes')} for a model with ${plural(outputs, 'output')}; the file is inconsistent`);
     }
     if (f.proba && svc) throw new UsageError(`--proba: ${f.model} is a support-vector classifier, which gives class labels but no probabilities`);
-    if (f.proba && (task !== 'classification' || loss === 'mse' || loss === null)) {
+    // A network's outputs to label rows by: a cross-entropy classifier's probabilities (predictProba
+    // knows whether the model ends with a sigmoid, so predict() gives probabilities, or logits), else predict()'s.
+    const probabilities = task === 'classification' && (loss === 'binaryCrossEntropy' || loss === 'softmaxCrossEntropy');
+    if (f.proba && !probabilities) {
       throw new UsageError(`--proba needs a classifier trained with a cross-entropy loss (bce or softmax); ${f.model} is a ${task} model with loss ${loss ?? 'unknown'}`);
     }
 
@@ -93,9 +96,6 @@ export const predictCommand: Command<typeof flags> = {
     const hostOnly = svc !== null && svc.options.provider === 'float64';
     if (hostOnly && f.backend !== undefined) notice(`${f.model} computes its kernel in float64 on the host (svm --provider float64): --backend is not used`);
     const engine = hostOnly ? null : await createEngine({ backend, log });
-    // A network's outputs: a cross-entropy classifier's probabilities (predictProba knows whether
-    // the model ends with a sigmoid, so predict() gives probabilities, or logits), else predict()'s.
-    const probabilities = task === 'classification' && (loss === 'binaryCrossEntropy' || loss === 'softmaxCrossEntropy');
     let out: Float32Array | null = null;
     let svcLabels: number[] | null = null;
     try {
