@@ -46,6 +46,7 @@ export function sigmoid(options?: SigmoidOptions): SigmoidSpec {
   return spec;
 }
 
+/** max(x, 0). */
 export function relu(): PlainActivationSpec {
   return { kind: 'relu' };
 }
@@ -57,10 +58,12 @@ export function leakyRelu(slope = 0.01): LeakyReluSpec {
   return spec;
 }
 
+/** tanh(x). */
 export function tanh(): PlainActivationSpec {
   return { kind: 'tanh' };
 }
 
+/** x unchanged (a linear output). */
 export function identity(): PlainActivationSpec {
   return { kind: 'identity' };
 }

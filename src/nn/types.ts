@@ -20,7 +20,7 @@ export interface DenseSpec {
   units: number;
   /** Weight initialisation: glorot uniform ±√(6/(in+out)) or he normal N(0, 2/in). Biases start at 0. */
   init: InitKind;
-  /** Seed of this layer's initial weights; default: derived from the model seed and the layer's index (layerSeed). */
+  /** Seed of this layer's initial weights; default: the model's seed + i·2654435761, i the layer's index in the model's layer list (activation layers count). */
   seed?: number;
 }
 
@@ -85,7 +85,7 @@ export interface CompileOptions {
   metrics?: readonly MetricName[];
 }
 
-/** A host matrix: rows × cols float32 values, row-major (readCsv's result fits). */
+/** A host matrix: rows × cols float32 values, row-major. */
 export interface HostMatrix {
   rows: number;
   cols: number;
