@@ -424,6 +424,39 @@ describe('a loss between calls: model.recover()', () => {
     expect(runs[1]!.next).toEqual(runs[0]!.next); // Adam's moments and step count came back too
   });
 
+  it('a loss while fit reads its first host copy is recovered from the copy the last fit left: the fit ends as an undisturbed one', async () => {
+    const runs: { h: History; predictions: number[] }[] = [];
+    for (const lose of [false, true]) {
+      const e = await gpuEngine();
+      const m = await fittedModel(e, 1);
+      try {
+        if (lose) {
+          // The second fit's first read is its initial host copy (recovery.ts capture()).
+          const read = e.readTensor.bind(e);
+          let destroyed = false;
+          e.readTensor = async (t) => {
+            if (!destroyed) {
+              destroyed = true;
+              e.gpuDevice!.destroy();
+            }
+            return read(t);
+          };
+        }
+        const h = await within(m.fit(DATA.x, DATA.labels, { epochs: 2, batchSize: 24, recordStepLosses: true }), 60_000);
+        runs.push({ h, predictions: Array.from(await (await m.predict(DATA.x)).readAndDispose()) });
+      } finally {
+        m.dispose();
+        e.destroy();
+      }
+    }
+    const [ref, lost] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    expect(ref.h.events).toEqual([]);
+    expect(lost.h.events).toHaveLength(1);
+    expect(lost.h.events![0]).toMatchObject({ epoch: 0, kind: 'device-lost', recoveredOn: 'webgpu' });
+    expect(lost.h.stepLosses).toEqual(ref.h.stepLosses); // parameters and Adam's state came back from the earlier fit's copy
+    expect(lost.predictions).toEqual(ref.predictions);
+  });
+
   it('a trainStep or fit on the dead tensors is refused and keeps the host copy: recover() still restores the model (they dropped it first)', async () => {
     const e = await gpuEngine();
     const m = await fittedModel(e, 2);
@@ -431,6 +464,11 @@ describe('a loss between calls: model.recover()', () => {
       const before = Array.from(await (await m.predict(DATA.x)).readAndDispose());
       const batch = () => [e.tensor(DATA.x.slice(0, 8)), e.tensor(DATA.labels.slice(0, 8).map((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0))))] as const;
       const [x0, y0] = batch();
+      // A step refused for its input leaves the copy too (it used to drop it first).
+      const [gone, y1] = batch();
+      gone.dispose();
+      expect(() => m.trainStep(gone, y1)).toThrow(/trainStep: x was disposed/);
+      y1.dispose();
       await destroyDevice(e);
       const refused = async (call: () => unknown, op: string): Promise<void> => {
         const err = await Promise.resolve().then(call).then(() => null, (caught: unknown) => caught);

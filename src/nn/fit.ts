@@ -125,6 +125,14 @@ function disposeAll(ts: readonly (Tensor | null | undefined)[]): void {
   for (const t of ts) t?.dispose();
 }
 
+/** The model's host copy around a fit (Sequential's, which model.recover() restores from). */
+export interface HostCopyHooks {
+  /** The copy the model's last fit left, when it still holds the model's state (null: none, or a resume replaces the state). */
+  previous: TrainingRecovery | null;
+  /** Called right before the first step: from then on the state leaves the model's copy. */
+  leaving: () => void;
+}
+
 /**
  * Trains `ctx` on `data`. `restore` (a checkpoint's state for resumeFrom) runs once the data
  * has passed the loop's own checks, so a refused fit leaves the model as it was. `kept` is
@@ -133,7 +141,7 @@ function disposeAll(ts: readonly (Tensor | null | undefined)[]): void {
  */
 export async function fitLoop(
   ctx: TrainContext, data: DeviceData, o: ResolvedFitOptions, restore: (ctx: TrainContext) => void,
-  kept: (epochsCompleted: number) => void,
+  kept: (epochsCompleted: number) => void, copy: HostCopyHooks,
 ): Promise<{ history: History; hostCopy: TrainingRecovery | null }> {
   const e = ctx.engine;
   const net = ctx.net;
@@ -178,8 +186,20 @@ export async function fitLoop(
   const rec = o.recovery === false ? null : new TrainingRecovery(e, net, ctx.optimizer, o.recovery, modelMetadata(net.layers, ctx.seed, ctx.loss));
   if (rec !== null) {
     history.events = rec.events;
-    await rec.capture();
+    // A loss while the first copy is read: the model's previous copy (its state now) goes up on
+    // the recovered backend and the copy is taken again; without one the loss is thrown.
+    if (copy.previous !== null) rec.adopt(copy.previous);
+    for (;;) {
+      try {
+        await rec.capture();
+        break;
+      } catch (err) {
+        if (!isDeviceLoss(e, err)) throw err;
+        ({ data } = await recoverFit(rec, o.startEpoch, err, data, () => null));
+      }
+    }
   }
+  copy.leaving();
 
   /**
    * `work` until it finishes without a device loss (recovery.ts): after a loss in `epoch`,

@@ -133,6 +133,17 @@ export class TrainingRecovery {
     }
   }
 
+  /**
+   * Takes `other`'s host copy (a copy of the same model and optimizer, still the state now) as
+   * this one's copy of the start of fit, so a loss before capture() has read its own can be recovered.
+   */
+  adopt(other: TrainingRecovery): void {
+    this.#params = other.#params;
+    this.#state = other.#state;
+    this.#steps = other.#steps;
+    this.#epoch = -1;
+  }
+
   /** Records copies of the parameters and the optimizer state into acc[offset...] (device side). */
   append(acc: Tensor, offset: number): void {
     if (this.slots === 0) return;

@@ -335,18 +335,25 @@ export class Sequential {
           return { x: X, y: Y, trainRows, validation, reupload: () => deviceData(true) };
         };
         const data = deviceData(false);
-        this.#hostCopy = null; // from here the state may leave the last copy
+        // The model's copy is kept until the first step (a loss before it is recovered from it);
+        // a resume replaces the state, so the copy goes now.
+        const previous = opts.resumeFrom === undefined ? this.#hostCopy : null;
+        if (previous === null) this.#hostCopy = null;
         // The next unseeded fit shuffles on from the epochs the model keeps, also when this one fails.
         const kept = (epochs: number): void => void (this.#nextShuffle = { seed: o.seed, shuffleEpoch: o.shuffleEpoch + epochs });
-        const { history, hostCopy } = await fitLoop(this.#context(c), data, o, restore, kept);
+        this.#alive(); // disposed while the data was read: fitLoop would restore and make optimizer state into a freed model
+        const { history, hostCopy } = await fitLoop(this.#context(c), data, o, restore, kept, { previous, leaving: () => void (this.#hostCopy = null) });
         this.#hostCopy = hostCopy;
         return history;
       } finally {
         for (const t of owned) t.dispose();
       }
     } catch (err) {
-      // dispose() from a callback (or elsewhere) while fit ran: the next step found freed tensors.
-      if (this.#disposed && err instanceof DisposedError) throw new DisposedError('fit: the model was disposed while it was training (its tensors are freed)');
+      if (this.#disposed) {
+        c.optimizer.reset(); // state made after dispose() (a step's ensureState) would leak
+        // dispose() from a callback (or elsewhere) while fit ran: the next step found freed tensors.
+        if (err instanceof DisposedError) throw new DisposedError('fit: the model was disposed while it was training (its tensors are freed)');
+      }
       throw err;
     } finally {
       this.#busy = null;
@@ -373,6 +380,18 @@ export class Sequential {
     }
     if (x.shape[0] !== y.shape[0]) throw new ShapeError(`trainStep: x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
     this.#onLiveDevice('trainStep');
+    // Refused here, before any update is recorded (plain SGD updates each layer as backward
+    // reaches it) and before the host copy is dropped.
+    const updated = new Set<Tensor>([...this.#net.params.map((p) => p.tensor), ...(c.optimizer.stateTensors() ?? []).flat()]);
+    for (const [name, t] of [['x', x], ['y', y]] as const) {
+      if (t.disposed) throw new DisposedError(`trainStep: ${name} was disposed`);
+      if (updated.has(t)) {
+        throw new ValueError(`trainStep: ${name} is one of the model's parameters (or its optimizer state), which the step updates; pass a copy (engine.identity(${name}))`);
+      }
+      if (!this.engine.isCurrent(t)) {
+        throw new GPUOpError('trainStep', 'device-lost', `${name} is a tensor of a GPU device that was lost: upload the batch again`);
+      }
+    }
     this.#hostCopy = null;
     return batchStep(this.#context(c), x, y);
   }
@@ -559,6 +578,7 @@ export class Sequential {
       checkRecoverOptions(options);
     }
     if (this.#paramsLive()) return e.backend;
+    this.#notFreed('recover');
     const copy = this.#hostCopy;
     if (copy === null) throw new GPUOpError('recover', 'device-lost', NO_HOST_COPY);
     copy.restore();
@@ -595,9 +615,22 @@ export class Sequential {
    */
   #onLiveDevice(op: string): void {
     if (this.#paramsLive()) return;
+    this.#notFreed(op);
     throw new GPUOpError(op, 'device-lost', this.#hostCopy === null
       ? NO_HOST_COPY
       : "the model's tensors were on a GPU device that was lost: await model.recover() first (it restores them from the host copy its last fit left)");
+  }
+
+  /**
+   * Parameters that are not live for a reason other than a device loss: the engine was
+   * destroyed (its DisposedError), or a tensor from parameters() was disposed.
+   */
+  #notFreed(op: string): void {
+    void this.engine.backend;
+    const freed = this.#net.params.find((p) => p.tensor.disposed);
+    if (freed !== undefined) {
+      throw new DisposedError(`${op}: the model's parameter ${freed.name} was disposed (the tensors parameters() gives belong to the model: copy one with engine.identity() to keep it)`);
+    }
   }
 
   /** Every parameter tensor is alive on the engine's current backend. */

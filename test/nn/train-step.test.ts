@@ -5,7 +5,7 @@
 // which reports gradient norms, stores dW and db and updates separately: the two paths
 // must agree.
 import { describe, expect, it, vi } from 'vitest';
-import { type Engine, type LayerSpec, type OptimizerSpec, type Sequential, ShapeError, ValueError } from '../../src/index.js';
+import { DisposedError, type Engine, type LayerSpec, type OptimizerSpec, type Sequential, ShapeError, ValueError } from '../../src/index.js';
 import { adam, dense, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
 import { useEngines } from '../helpers/engines.js';
 import { expectClose, expectThrows } from '../helpers/expectClose.js';
@@ -114,6 +114,38 @@ describe('trainStep', () => {
     expect(() => raw.setLearningRate(0.1)).toThrow(/call model.compile/);
     raw.dispose();
   });
+
+  for (const backend of ['cpu', 'gpu'] as const) {
+    it(`${backend}: refuses a parameter or optimizer state as x or y, and a disposed batch, before any update (plain SGD updates layer by layer)`, async () => {
+      const e = engines[backend];
+      const m = sequential(e, [dense(3, 3), sigmoid(), dense(3, 3)], { seed: 4 });
+      m.compile({ loss: 'mse', optimizer: sgd({ lr: 0.5, momentum: 0.5 }) });
+      const batch = e.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6], [0.7, 0.8, 0.9]]);
+      m.trainStep(batch, batch).dispose(); // makes the velocity tensors
+      const plain = sequential(e, [dense(3, 3), sigmoid(), dense(3, 3)], { seed: 4 });
+      plain.compile({ loss: 'mse', optimizer: sgd({ lr: 0.5 }) });
+      try {
+        for (const model_ of [m, plain]) {
+          const before = await weightsOf(model_);
+          const [w0, , w2] = model_.parameters().map((p) => p.tensor);
+          for (const [x, y, name] of [[w0!, batch, 'x'], [batch, w2!, 'y']] as const) {
+            await expectThrows(() => model_.trainStep(x, y), ValueError, `${name} a parameter`, [`trainStep: ${name} is one of the model's parameters`]);
+          }
+          const gone = e.tensor([[1, 2, 3]]);
+          const y = e.tensor([[1, 2, 3]]);
+          gone.dispose();
+          await expectThrows(() => model_.trainStep(gone, y), DisposedError, 'x disposed', ['trainStep: x was disposed']);
+          y.dispose();
+          const after = await weightsOf(model_);
+          before.forEach((w, i) => expectClose(after[i]!, w, { rtol: 0, atol: 0, label: `parameter ${i} unchanged` }));
+        }
+      } finally {
+        batch.dispose();
+        m.dispose();
+        plain.dispose();
+      }
+    });
+  }
 
   it('rejects wrong widths, row mismatches and foreign tensors, leaving the weights unchanged', async () => {
     const e = engines.cpu;

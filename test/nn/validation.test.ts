@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { useEngines } from '../helpers/engines.js';
 import {
-  DisposedError, type Engine, type FitOptions, type Inputs, type Sequential, ShapeError, type Targets, ValueError,
+  createEngine, DisposedError, type Engine, type FitOptions, type Inputs, type Sequential, ShapeError, type Targets, ValueError,
 } from '../../src/index.js';
 import { adam, dense, sequential, sgd, sigmoid } from '../../src/nn/index.js';
 import { expectThrows } from '../helpers/expectClose.js';
@@ -156,6 +156,55 @@ describe('predict / evaluate / lifecycle', () => {
         await expect(running).rejects.toThrow(/the model was used after dispose\(\)/); // not "tensor of shape [4, 6] was used after dispose()"
       }
       expect(e.memory().liveTensors, e.backend).toBe(live);
+    }
+  });
+
+  it('dispose() while fit reads its data or its checkpoint: DisposedError, no training, no optimizer state left behind', async () => {
+    for (const e of [engines.cpu, engines.gpu]) {
+      for (const optimizer of [adam({ lr: 0.05 }), sgd({ lr: 0.1, momentum: 0.9 })]) {
+        let bytes = new Uint8Array(0);
+        const store = { write: async (b: Uint8Array) => void (bytes = b.slice()), read: async () => bytes };
+        const saver = sequential(e, [dense(4, 6), sigmoid(), dense(6, 3)], { seed: 1 });
+        saver.compile({ loss: 'softmaxCrossEntropy', optimizer });
+        await saver.fit(D.x, D.labels, { epochs: 1, checkpoint: { every: 1, to: store } });
+        saver.dispose();
+        const live = e.memory().liveTensors;
+        for (const resume of [false, true]) {
+          const m = sequential(e, [dense(4, 6), sigmoid(), dense(6, 3)], { seed: 1 });
+          m.compile({ loss: 'softmaxCrossEntropy', optimizer });
+          let epochs = 0;
+          const running = m.fit(D.x, D.labels, { epochs: 2, onEpochEnd: () => void epochs++, ...(resume ? { resumeFrom: store } : {}) });
+          m.dispose();
+          const what = `${e.backend}, ${optimizer.kind}${resume ? ', resumeFrom' : ''}`;
+          await expect(running, what).rejects.toThrow(DisposedError);
+          await expect(running, what).rejects.toThrow(/fit: the model was disposed/);
+          expect(epochs, `${what}: epochs trained`).toBe(0);
+          expect(e.memory().liveTensors, `${what}: live tensors`).toBe(live);
+        }
+      }
+    }
+  });
+
+  it('after engine.destroy() or a disposed parameter, fit, trainStep and recover say so (DisposedError), not that a device was lost', async () => {
+    for (const backend of ['cpu', 'webgpu'] as const) {
+      const e = await createEngine({ backend, log: null });
+      const m = model(e);
+      await m.fit(D.x, D.labels, { epochs: 1 });
+      const x = e.tensor(D.x);
+      const y = e.tensor(D.labels.map((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0))));
+      m.parameters()[2]!.tensor.dispose(); // layers.2.weight
+      const named = /the model's parameter layers\.2\.weight was disposed/;
+      await expectThrows(() => m.fit(D.x, D.labels), DisposedError, `${backend} fit, freed parameter`, ['fit:', 'layers.2.weight']);
+      expect(() => m.trainStep(x, y)).toThrow(named);
+      await expect(m.recover()).rejects.toThrow(named);
+      const other = model(e);
+      await other.fit(D.x, D.labels, { epochs: 1 });
+      e.destroy();
+      for (const [what, call] of [['fit', () => other.fit(D.x, D.labels)], ['trainStep', () => other.trainStep(x, y)], ['recover', () => other.recover()]] as [string, () => unknown][]) {
+        const err = await Promise.resolve().then(call).then(() => null, (caught: unknown) => caught);
+        expect(err, `${backend} ${what} after destroy()`).toBeInstanceOf(DisposedError);
+        expect((err as Error).message, `${backend} ${what} after destroy()`).toMatch(/destroy\(\)/);
+      }
     }
   });
 
