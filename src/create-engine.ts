@@ -35,7 +35,7 @@ const ENGINE_KEYS = optionKeys<EngineOptions>()('backend', 'device', 'log', 'poi
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu'];
 
 export async function createEngine(options?: EngineOptions): Promise<Engine> {
-  const opts = optionsObject('createEngine', options, ENGINE_KEYS, "{ backend: 'cpu' }");
+  const opts = optionsObject('createEngine', options, ENGINE_KEYS, "{ backend: 'cpu' }", ['log']);
   if (opts.device !== undefined) checkGPUDevice('device', opts.device);
   const choice = opts.backend ?? (opts.device ? 'webgpu' : 'auto');
   if (!BACKEND_CHOICES.includes(choice)) {

@@ -109,9 +109,14 @@ export function describeValue(v: unknown): string {
  * (not null, an array, a string, a number or a function) holding only the option names in
  * `keys` (a misspelt one would otherwise be ignored without a word): a ValueError names
  * `what`, e.g. "fit options must be an object, got null" or "fit options: unknown option
- * 'epoch' (did you mean 'epochs'?) …". Required fields are left to the caller's checks.
+ * 'epoch' (did you mean 'epochs'?) …". An option set to null is refused too (left out, it
+ * takes its default; null taking the default for some options and failing for others was a
+ * trap), except those in `nullable`, whose null means something. Required fields are left to
+ * the caller's checks.
  */
-export function optionsObject<T extends object>(what: string, value: T | undefined, keys: OptionKeys, example?: string): T {
+export function optionsObject<T extends object>(
+  what: string, value: T | undefined, keys: OptionKeys, example?: string, nullable: OptionKeys = [],
+): T {
   if (value === undefined) return {} as T;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ValueError(`${what} options must be an object${example === undefined ? '' : ` like ${example}`}, got ${describeValue(value)}`);
@@ -123,6 +128,9 @@ export function optionsObject<T extends object>(what: string, value: T | undefin
       `${what} options: unknown option ${JSON.stringify(k)}${near === null ? '' : ` (did you mean ${JSON.stringify(near)}?)`}; ` +
         (keys.length === 0 ? 'it takes none' : `the options are ${keys.join(', ')}`),
     );
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (v === null && !nullable.includes(k)) throw new ValueError(`${what} options: ${k} is null; leave it out for its default`);
   }
   return value;
 }

@@ -44,7 +44,7 @@ const SVC_KEYS = optionKeys<SVCOptions>()(
 export const DEFAULT_BATCH_ROWS = 64;
 
 export function resolveSVCOptions(o: SVCOptions): ResolvedSVCOptions {
-  o = optionsObject('SVC', o, SVC_KEYS);
+  o = optionsObject('SVC', o, SVC_KEYS, undefined, ['log', 'maxIter']); // a saved file's maxIter is null when unset
   const C = o.C ?? 1;
   if (typeof C !== 'number' || !Number.isFinite(C) || C <= 0) throw new ValueError(`C must be a finite number > 0, got ${describeValue(C)}`);
   const k = o.kernel ?? 'rbf';

@@ -217,13 +217,13 @@ export class SVC {
    * (a ValueError names the bad one). fitInfo is not saved: it describes a fit in this process.
    */
   static load(bytes: Uint8Array, engine: Engine | null, options?: Pick<SVCOptions, 'log'>): SVC {
-    optionsObject('SVC.load', options, LOAD_KEYS); // before the file is read
+    optionsObject('SVC.load', options, LOAD_KEYS, undefined, ['log']); // before the file is read
     return SVC.fromSaved(decodeSVC(parseSafetensors(bytes)), engine, options);
   }
 
   /** SVC.load of a file already decoded (decodeSVC of a parsed file: checked, and read once). */
   static fromSaved(m: SavedSVC, engine: Engine | null, options?: Pick<SVCOptions, 'log'>): SVC {
-    const o = optionsObject('SVC.load', options, LOAD_KEYS);
+    const o = optionsObject('SVC.load', options, LOAD_KEYS, undefined, ['log']);
     if (typeof m !== 'object' || m === null || typeof m.options !== 'object' || m.options === null) {
       throw new ValueError(`SVC.fromSaved: expected a decoded SVC file (decodeSVC), got ${describeValue(m)}`);
     }
