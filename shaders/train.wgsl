@@ -227,7 +227,7 @@ fn gather_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
 
 // ---- row ops ---------------------------------------------------------------------------
 
-// in0 = pred, in1 = target, out0 = grad, out1 = rowLoss
+// in0 = pred, in1 = target, out0 = grad, out1 = rowLoss (each row's loss times scale = params.a, as the gradient)
 @compute @workgroup_size(64)
 fn loss_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
              @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -263,7 +263,7 @@ fn loss_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
       // A zero target adds exactly 0 (its term may be Inf·0); a NaN target adds NaN, as on the
       // CPU: is_nan, since a compiler that assumes no NaN may take t != 0 as false for one.
       if (t != 0.0 || is_nan(t)) {
-        l += t * ((m - p) + log_s);
+        l += scale * (t * ((m - p) + log_s));
       }
     }
   } else {
@@ -272,7 +272,7 @@ fn loss_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
       let t = in1[base + c];
       if (LOSS == 0u) {
         let d = p - t;
-        l += d * d;
+        l += (scale * d) * d; // scaled term by term: a mean float32 holds may have an Inf sum
         out0[base + c] = (2.0 * scale) * d; // 2·d alone would overflow for |d| > 1.7e38
       } else {
         // max(p,0) − p·t written without cancellation: |p|·w, w = 1 − t for p ≥ 0, t below.
@@ -281,7 +281,7 @@ fn loss_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
         let w = select(t, 1.0 - t, p >= 0.0);
         let lin = nan_through(p, nan_through(t, select(abs(p) * w, 0.0, w == 0.0)));
         let e = exp(-min(abs(p), 120.0));
-        l += lin + log1p_pos(e);
+        l += scale * (lin + log1p_pos(e));
         // ∂ = σ(p) − t as (1 − t)·σ(p) − t·σ(−p), exact for t ∈ {0, 1}: σ(p) rounds to 1
         // beyond p ≈ 17, and σ(p) − 1 to 0, where −σ(−p) is representable. σ(±p) share e
         // (safe_sigmoid's form).

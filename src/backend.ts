@@ -136,7 +136,8 @@ export interface Backend {
   gatherRows(src: BackendBuffer, idx: BackendBuffer, out: BackendBuffer, start: number, count: number, cols: number): void;
   /**
    * Loss of pred [rows, cols] against target [rows, cols], per row, and its gradient:
-   * rowLoss[r] = Σ_c ℓ(pred[r,c], target[r,c]) and grad = gradScale · ∂ℓ/∂pred, with
+   * rowLoss[r] = gradScale · Σ_c ℓ(pred[r,c], target[r,c]) (scaled before it is stored, so a
+   * mean that float32 holds is not lost to an Inf sum) and grad = gradScale · ∂ℓ/∂pred, with
    * - mse: ℓ = (p − t)², ∂ = 2(p − t);
    * - binaryCrossEntropy (p are logits): ℓ = max(p,0) − p·t + log1p(exp(−|p|)) (at p = ±∞ its
    *   limit: 0 for (+∞, 1) and (−∞, 0), else +∞), ∂ = σ(p) − t;

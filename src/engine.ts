@@ -606,7 +606,7 @@ export class Engine {
     const loss = this.#alloc([1]);
     try {
       this.#be.lossGrad(kind, pred.buffer, target.buffer, grad.buffer, rowLoss.buffer, pred.rows, pred.cols, scale);
-      this.#be.sum(rowLoss.buffer, loss.buffer, pred.rows, scale);
+      this.#be.sum(rowLoss.buffer, loss.buffer, pred.rows, 1); // the rows' losses come scaled
       return { loss, grad };
     } catch (err) {
       loss.dispose();

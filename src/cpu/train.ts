@@ -44,7 +44,7 @@ function rowSum(terms: Float64Array, start: number, n: number): number {
 }
 
 /**
- * rowLoss[r] = Σ_c ℓ(pred[r,c], target[r,c]); grad = gradScale · ∂ℓ/∂pred (see Backend.lossGrad).
+ * rowLoss[r] = gradScale · Σ_c ℓ(pred[r,c], target[r,c]); grad = gradScale · ∂ℓ/∂pred (see Backend.lossGrad).
  */
 export function lossGrad(
   kind: LossKind, pred: Float32Array, target: Float32Array, grad: Float32Array, rowLoss: Float32Array,
@@ -94,7 +94,7 @@ export function lossGrad(
       default:
         throw new Error(`lossGrad: unknown loss ${JSON.stringify(kind)}`);
     }
-    rowLoss[r] = rowSum(terms, 0, cols);
+    rowLoss[r] = gradScale * rowSum(terms, 0, cols); // in float64, before rounding to float32
   }
 }
 

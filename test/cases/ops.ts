@@ -1292,6 +1292,20 @@ const hugeLossCase: OpCase = {
       const { loss, grad } = engine.lossGrad('mse', s.t(big, [2, 3]), s.t(new Float32Array(6), [2, 3]));
       s.keep(loss);
       expectClose(await s.keep(grad).read(), refLoss('mse', big, new Float32Array(6), 2, 3).grad, { rtol: 1e-6, label: 'mse grad at ±3e38' });
+      // A mean float32 holds whose sum it does not: across rows and within a row (the rows' losses
+      // are scaled before they are summed; they used to be summed first, to Inf).
+      for (const [kind, values, rows, cols] of [
+        ['mse', [1.8e19, -1.8e19], 2, 1], ['binaryCrossEntropy', [3e38, 3e38], 2, 1], ['binaryCrossEntropy', [3e38, 3e38], 1, 2],
+      ] as [LossKind, number[], number, number][]) {
+        const pred = Float32Array.from(values);
+        const target = new Float32Array(values.length);
+        const ref = refLoss(kind, pred, target, rows, cols);
+        const label = `${kind} [${rows}, ${cols}] mean loss ${ref.mean.toExponential(3)}, sum over float32's range`;
+        if (!(ref.mean < 3.4e38)) throw new Error(`${label}: the case's mean must fit in float32`);
+        const r = engine.lossGrad(kind, s.t(pred, [rows, cols]), s.t(target, [rows, cols]));
+        s.keep(r.grad);
+        expectClose(await s.keep(r.loss).read(), [ref.mean], { rtol: 1e-6, label });
+      }
     }),
 };
 
