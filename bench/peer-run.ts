@@ -251,7 +251,9 @@ export async function runBench(
   for (const { peer } of started) if (peer !== stuckPeer) await peer.destroy().catch(() => {});
   s.done = true;
   publish();
-  hooks.progress(`done in ${s.seconds.toFixed(1)} s: ${s.results.filter((r) => r.check === 'ok').length} of ${s.results.length} cases ok`);
+  hooks.progress(s.results.length === 0
+    ? `done in ${s.seconds.toFixed(1)} s: no case ran (no backend started; the table says why)`
+    : `done in ${s.seconds.toFixed(1)} s: ${s.results.filter((r) => r.check === 'ok').length} of ${s.results.length} cases ok`);
   return s;
 }
 

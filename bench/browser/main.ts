@@ -111,7 +111,7 @@ function render(s: BenchState): void {
       td.append(bar, ` ${fmtNum(r.throughput!)} ${r.unit}`);
     }
   }
-  ($('download') as HTMLButtonElement).disabled = s.results.length === 0;
+  ($('download') as HTMLButtonElement).disabled = false; // any run's state, one with no result yet (or none at all) too
 }
 
 function download(): void {
@@ -181,9 +181,13 @@ async function start(): Promise<void> {
   } catch (err) {
     const msg = describeError(err);
     progress(`the run failed: ${msg}`);
+    // Published done, as a run that ends is: the headless runner waits for it.
     if (state) {
       state.error = msg;
       state.done = true;
+      update(state);
+    } else {
+      update(notRun(mode, `the run failed: ${msg}`, env()));
     }
   } finally {
     run.disabled = false;

@@ -319,6 +319,9 @@ describe('benchmark page in a browser without WebGPU', () => {
         expect(b.reason, b.id).not.toContain('see the console');
       }
       expect(s.results).toEqual([]);
+      // It says nothing ran (it read "0 of 0 cases ok"), and the state can be downloaded all the same.
+      expect(await w.page.$eval('#progress', (e) => e.textContent)).toMatch(/^done in .* s: no case ran \(no backend started; the table says why\)$/);
+      expect(await w.page.$eval('#download', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
     } finally {
       await plain.close();
     }

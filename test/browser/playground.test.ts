@@ -530,10 +530,14 @@ describe('training playground (examples/web) in headless Chromium', () => {
     await settled(page);
     expect(await message(page)).toBe('batch size: empty');
     expect(await caption()).toBe('no model: fix the setting named above');
+    // No model: Train and Step are off (they stayed on and did nothing when clicked).
+    const disabled = () => page.$$eval('#train, #step', (bs) => bs.map((b) => (b as HTMLButtonElement).disabled));
+    expect(await disabled()).toEqual([true, true]);
     await setInput(page, '#batch', batch);
     await settled(page);
     expect(await message(page)).toBe('');
     expect(await caption()).toMatch(/at epoch 0/);
+    expect(await disabled()).toEqual([false, false]);
     await press(page, '#step');
     await settled(page);
     expect((await snapshot(page)).epochs).toHaveLength(1);
@@ -984,8 +988,18 @@ describe('training playground (examples/web) in headless Chromium', () => {
     const s = await snapshot(page);
     const params = 64 * 1024 + 1024 + 15 * (1024 * 1024 + 1024) + 1024 * 10 + 10;
     const rows = s.dataset!.trainRows;
-    expect(await message(page)).toBe(`a large network for the CPU: ${params.toLocaleString('en')} parameters, about ` +
-      `${((6 * params * rows) / 1e9).toFixed(0)} GFLOP an epoch of ${rows.toLocaleString('en')} rows (seconds to minutes each); Pause stops it between batches`);
+    const notice = `a large network for the CPU: ${params.toLocaleString('en')} parameters, about ` +
+      `${((6 * params * rows) / 1e9).toFixed(0)} GFLOP an epoch of ${rows.toLocaleString('en')} rows (seconds to minutes each); Pause stops it between batches`;
+    expect(await message(page)).toBe(notice);
+    // A training field's warning stands in for the notice while the field is bad; fixing the
+    // field brings the notice back (it used to clear it for good).
+    const batch = await page.$eval('#batch', (e) => (e as HTMLInputElement).value);
+    await setInput(page, '#batch', '0');
+    await settled(page);
+    expect(await message(page)).toMatch(/^batch size: .*until it is fixed, training uses batch size/);
+    await setInput(page, '#batch', batch);
+    await settled(page);
+    expect(await message(page)).toBe(notice);
     await setInput(page, '#hidden', '8');
     await page.select('#dataset', 'xor');
     await settled(page);

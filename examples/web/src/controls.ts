@@ -162,13 +162,14 @@ export function wireControls(h: Handlers): void {
 }
 
 /**
- * Train and Step are off while training and once the model diverged (nothing but a Reset
- * helps it); Pause is on while training and while Steps run or wait.
+ * Train and Step are off while training, once the model diverged (nothing but a Reset helps
+ * it) and while there is no model (a Reset refused a setting: fixing it builds one); Pause
+ * is on while training and while Steps run or wait.
  */
-export function setButtons(b: { training: boolean; stepping: boolean; diverged: boolean }): void {
+export function setButtons(b: { training: boolean; stepping: boolean; diverged: boolean; noModel: boolean }): void {
   el<HTMLButtonElement>('reset').disabled = false; // off in the page's HTML until the buttons are wired
-  el<HTMLButtonElement>('train').disabled = b.training || b.diverged;
-  el<HTMLButtonElement>('step').disabled = b.training || b.diverged;
+  el<HTMLButtonElement>('train').disabled = b.training || b.diverged || b.noModel;
+  el<HTMLButtonElement>('step').disabled = b.training || b.diverged || b.noModel;
   el<HTMLButtonElement>('pause').disabled = !b.training && !b.stepping;
 }
 

@@ -95,6 +95,8 @@ let trainingButtons = false;
  * stays until a Reset, through a training field's warning and its fixing (which cleared it).
  */
 let diverged: string | null = null;
+/** The notice of a network large for the backend (sizeNotice) shown since the last Reset, or null. */
+let largeNetworkNotice: string | null = null;
 /**
  * Batch size, epochs per tick and boundary interval in use: the last valid values of their
  * fields, so a field being edited (or left invalid) during training never stops it.
@@ -213,7 +215,7 @@ function showStatus(): void {
 
 /** The buttons as training, Steps and divergence leave them (setButtons). */
 function showButtons(): void {
-  setButtons({ training: trainingButtons, stepping: stepsPending > 0, diverged: diverged !== null });
+  setButtons({ training: trainingButtons, stepping: stepsPending > 0, diverged: diverged !== null, noModel: resetState === 'failed' });
 }
 
 function setTraining(on: boolean): void {
@@ -237,7 +239,7 @@ function resetFailed(err: unknown): void {
 function applyTrainingFields(): void {
   try {
     fields = readTrainingFields();
-    if (fieldsWarning) showMessage(diverged);
+    if (fieldsWarning) showMessage(diverged ?? largeNetworkNotice); // the notice the warning stood in for
     fieldsWarning = false;
   } catch (err) {
     showMessage(`${(err as Error).message}; until it is fixed, training uses batch size ${fields.batchSize}, ` +
@@ -282,6 +284,7 @@ async function reset(): Promise<void> {
     // A throw leaves 'failed' (an edit then builds again), never 'running'.
     const edited = editedMeanwhile();
     resetState = ok ? 'ok' : 'failed';
+    showButtons(); // no model after a failed Reset: Train and Step have nothing to run
     if (ok && edited) applyTrainingFields(); // the fields as edited after rebuild read them
   }
 }
@@ -290,6 +293,7 @@ async function reset(): Promise<void> {
 async function rebuild(): Promise<boolean> {
   showMessage(null);
   diverged = null;
+  largeNetworkNotice = null;
   showButtons();
   built?.model.dispose();
   built = null;
@@ -340,8 +344,8 @@ async function rebuild(): Promise<boolean> {
   valid = trainRows < d.rows ? { x: rowsOf(trainRows, d.rows), y: y.slice(trainRows) as number[] | number[][] } : null;
   pg.dataset = datasetInfo(d, trainRows);
   charts = new Charts($('charts'), built.model.denseLayers, built.alphaLayers);
-  const heavy = sizeNotice(built.model, engine.backend, trainRows);
-  if (heavy !== null) showMessage(heavy);
+  largeNetworkNotice = sizeNotice(built.model, engine.backend, trainRows);
+  if (largeNetworkNotice !== null) showMessage(largeNetworkNotice);
   if (d.extent) await updateBoundary();
   else {
     boundary.draw(d, trainRows);
