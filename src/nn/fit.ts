@@ -1,8 +1,8 @@
 // The training and evaluation loops. The data is on the device (uploaded once per call);
 // each epoch uploads one small index tensor (the seeded shuffle). A training step is
 // gather batch → forward → engine.lossGrad → backward → optimizer updates → accumulate
-// the step's loss·rows and ‖∂L/∂W‖² (each in a slot of its own: batch-sums.ts) and the
-// correct count into slots of one stats vector ON THE DEVICE (engine.axpyInto with an offset) →
+// the step's loss·rows, ‖∂L/∂W‖² and correct count (each in a slot of its own: batch-sums.ts)
+// into one stats vector ON THE DEVICE (engine.axpyInto with an offset) →
 // engine.flush(): one queue submission per step
 // and no readback inside an epoch (on WebGPU a fence now and then keeps the steps submitted
 // and not yet run to a short backlog: backlog.ts). At the end of the epoch the learned α (and
@@ -116,10 +116,11 @@ function makeHalf(ctx: TrainContext, outputs: number): Tensor | null {
 }
 
 /**
- * Slots of the per-epoch stats vector: [correct, learned α..., loss·rows (BatchSums)...,
- * ‖dW‖² (BatchSums) of each dense layer..., step losses...].
+ * Slots of the per-epoch stats vector: [correct (BatchSums)..., learned α..., loss·rows
+ * (BatchSums)..., ‖dW‖² (BatchSums) of each dense layer..., step losses...]. The count of
+ * correct predictions has a slot per batch too: a float32 slot that every batch added to
+ * lost counts past 2^24 (binary accuracy counts elements: rows × outputs).
  */
-const CORRECT_SLOT = 0;
 
 function disposeAll(ts: readonly (Tensor | null | undefined)[]): void {
   for (const t of ts) t?.dispose();
@@ -151,11 +152,12 @@ export async function fitLoop(
   const steps = Math.ceil(n / bs);
   const learnedAlphas = net.params.filter((p) => p.name.endsWith('.alpha'));
   const nDense = net.denseLayers.length;
-  const alphaSlot = CORRECT_SLOT + 1;
+  const correctSums = new BatchSums(0, steps);
+  const alphaSlot = correctSums.end;
   const lossSums = new BatchSums(alphaSlot + learnedAlphas.length, steps);
   const gradSums: BatchSums[] = [];
   for (let i = 0; i < nDense; i++) gradSums.push(new BatchSums(gradSums[i - 1]?.end ?? lossSums.end, steps));
-  const sums = { loss: lossSums, grads: gradSums };
+  const sums = { correct: correctSums, loss: lossSums, grads: gradSums };
   const stepSlot = gradSums[nDense - 1]?.end ?? lossSums.end;
   const statsLength = stepSlot + (o.recordStepLosses ? steps : 0);
   const history: History = { epochs: [], loss: [], stoppedEarly: false };
@@ -289,7 +291,7 @@ export async function fitLoop(
         seconds,
         samplesPerSecond: n / seconds,
       };
-      if (ctx.accuracy !== null) logs.accuracy = values[CORRECT_SLOT]! / (n * accuracyPerRow(ctx, outputs));
+      if (ctx.accuracy !== null) logs.accuracy = correctSums.sum(values) / (n * accuracyPerRow(ctx, outputs));
       if (o.recordStepLosses) history.stepLosses!.push(...values.subarray(stepSlot, stepSlot + steps));
       if (data.validation !== null) {
         const r = await untilNoLoss(epoch, () => {
@@ -373,7 +375,7 @@ function recordStep(
 /** Step `step` of the fit loop, recorded; every tensor it makes is freed before it returns. */
 function trainStep(
   ctx: TrainContext, data: DeviceData, perm: Tensor, order: Float32Array, start: number, rows: number,
-  stats: Tensor, sums: { loss: BatchSums; grads: readonly BatchSums[] }, step: number, stepLossSlot: number | null, half: Tensor | null,
+  stats: Tensor, sums: { correct: BatchSums; loss: BatchSums; grads: readonly BatchSums[] }, step: number, stepLossSlot: number | null, half: Tensor | null,
 ): void {
   const e = ctx.engine;
   const temps: (Tensor | null)[] = [];
@@ -388,7 +390,7 @@ function trainStep(
       temps.push(correct);
     });
     sums.loss.add(e, stats, loss, rows, step);
-    if (correct !== null) e.axpyInto(stats, correct, 1, CORRECT_SLOT);
+    if (correct !== null) sums.correct.add(e, stats, correct, 1, step);
     weightSqNorms.forEach((sq, i) => sums.grads[i]!.add(e, stats, sq, 1, step));
     if (stepLossSlot !== null) e.axpyInto(stats, loss, 1, stepLossSlot);
   } finally {
@@ -503,8 +505,9 @@ export async function evaluateLoop(
   // Rows kept on the host: each batch is one upload, so it must fit in a device tensor.
   const cap = x instanceof HostRows ? rowsPerTensor(e, x.cols) : rows;
   const bs = Math.min(batchSize, rows, cap);
-  // [correct, loss·rows (BatchSums)...] (the count is an integer below 2^24: exact in float32).
-  const lossSums = new BatchSums(CORRECT_SLOT + 1, Math.ceil(rows / bs));
+  // [correct (BatchSums)..., loss·rows (BatchSums)...], as fit's stats.
+  const correctSums = new BatchSums(0, Math.ceil(rows / bs));
+  const lossSums = new BatchSums(correctSums.end, Math.ceil(rows / bs));
   const stats = e.zeros([lossSums.end]);
   const half = makeHalf(ctx, outputs);
   try {
@@ -522,7 +525,7 @@ export async function evaluateLoop(
         const correct = countCorrect(ctx, out, yb, half);
         temps.push(correct);
         lossSums.add(e, stats, loss, count, b);
-        if (correct !== null) e.axpyInto(stats, correct, 1, CORRECT_SLOT);
+        if (correct !== null) correctSums.add(e, stats, correct, 1, b);
       } finally {
         disposeAll(temps);
       }
@@ -530,7 +533,7 @@ export async function evaluateLoop(
     });
     const v = await stats.read();
     const result: EvaluateResult = { loss: lossSums.sum(v) / rows, samples: rows };
-    if (ctx.accuracy !== null) result.accuracy = v[CORRECT_SLOT]! / (rows * accuracyPerRow(ctx, outputs));
+    if (ctx.accuracy !== null) result.accuracy = correctSums.sum(v) / (rows * accuracyPerRow(ctx, outputs));
     return result;
   } finally {
     disposeAll([half, stats]);

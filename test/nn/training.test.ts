@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Engine, type History, type LayerSpec, type OptimizerSpec, type Sequential } from '../../src/index.js';
 import { checkRowCount, MAX_ROWS, rowSourceTestHooks } from '../../src/nn/data.js';
-import { adam, dense, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
+import { adam, dense, encodeSafetensors, sequential, sgd, sigmoid, tanh } from '../../src/nn/index.js';
 import { useEngines } from '../helpers/engines.js';
 import { expectClose } from '../helpers/expectClose.js';
 import { AND, blobs, LOGIC_X, OR, XOR } from './data-helpers.js';
@@ -362,6 +362,41 @@ describe('epoch logs', () => {
       } finally {
         m.dispose();
       }
+    }
+  });
+
+  it('accuracy counts past 2^24 elements exactly (binary accuracy counts rows × outputs): evaluate and a fit epoch, cpu', async () => {
+    // 72,000 rows × 256 outputs, logits all −1 (predicted 0) against targets 1 about one in 97:
+    // 17.6 M correct. One float32 count that every batch added to was 4 off (adds of odd counts
+    // rounded to even past 2^24); a slot per batch is exact. lr 1e-30 keeps fit's logits at −1.
+    const e = engines.cpu;
+    const rows = 72_000;
+    const outs = 256;
+    const x = { rows, cols: 1, data: new Float32Array(rows) };
+    const y = { rows, cols: outs, data: new Float32Array(rows * outs) };
+    let ones = 0;
+    let state = 1;
+    for (let i = 0; i < y.data.length; i++) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      if (state % 97 === 0) {
+        y.data[i] = 1;
+        ones++;
+      }
+    }
+    const exact = (rows * outs - ones) / (rows * outs);
+    expect(rows * outs - ones).toBeGreaterThan(2 ** 24);
+    const m = sequential(e, [dense(1, outs)]);
+    try {
+      m.compile({ loss: 'binaryCrossEntropy', optimizer: sgd({ lr: 1e-30 }), metrics: ['accuracy'] });
+      m.load(encodeSafetensors([
+        { name: 'layers.0.weight', shape: [1, outs], data: new Float32Array(outs) },
+        { name: 'layers.0.bias', shape: [outs], data: new Float32Array(outs).fill(-1) },
+      ]));
+      expect((await m.evaluate(x, y, { batchSize: 1000 })).accuracy).toBe(exact);
+      const h = await m.fit(x, y, { epochs: 1, batchSize: 1000, shuffle: false });
+      expect(h.accuracy![0]).toBe(exact);
+    } finally {
+      m.dispose();
     }
   });
 
