@@ -514,6 +514,36 @@ describe('train and predict errors', () => {
     expectOneLineError(missing, /cannot read .*missing\.safetensors: .*does not exist/);
   });
 
+  it('predict: a header of numbered columns and the label ("0,…,63,label", pandas\' to_csv) is a header, not a row of data', async () => {
+    const numbered = join(dir, 'numbered.csv');
+    const header = [...Array.from({ length: 64 }, (_, i) => String(i)), 'label'].join(',');
+    await writeFile(numbered, [header, ...digitsLines.slice(1, 61)].join('\n'));
+    const model = join(dir, 'numbered.safetensors');
+    const t = await cli('train', '--train', numbered, '--label', 'label', '--hidden', '8', '--epochs', '2', '--backend', 'cpu', '--save', model, '--quiet');
+    expect(t.code, t.stderr).toBe(0);
+    const out = join(dir, 'p-numbered.csv');
+    const r = await cli('predict', '--model', model, '--data', numbered, '--out', out, '--backend', 'cpu');
+    expect(r.code, r.stderr).toBe(0);
+    // The header and 60 rows of labels (it read the header as a 61st row, and every label after it was a row off).
+    expect(rowsOf(await readFile(out, 'utf8'))).toHaveLength(61);
+    expect(r.stderr).toMatch(/ignoring column 64 \(0-based\): "label", the label$/m);
+  });
+
+  it('predict: a model with two features of one name cannot match columns by name (a column was dropped and one used twice)', async () => {
+    const twice = join(dir, 'twice.csv');
+    await writeFile(twice, 'a,a,b,y\n1,0,0,0\n0,1,5,1\n1,0,0.2,0\n0,1,4,1\n1,0,0.1,0\n0,1,6,1\n');
+    const model = join(dir, 'twice.safetensors');
+    const t = await cli('train', '--train', twice, '--label', 'y', '--epochs', '1', '--backend', 'cpu', '--save', model, '--quiet');
+    expect(t.code, t.stderr).toBe(0);
+    const renamed = join(dir, 'twice-data.csv');
+    await writeFile(renamed, 'a,c,b\n1,0,0\n0,1,5\n');
+    const out = join(dir, 'p-twice.csv');
+    const r = await cli('predict', '--model', model, '--data', renamed, '--out', out, '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expectOneLineError(r, /the model has two features named "a", so names cannot place them/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a count of one is singular: 1 row, 1 feature, 1 epoch, 1 class label', async () => {
     const data = join(dir, 'tiny.csv');
     await writeFile(data, 'x,label\n0,0\n1,1\n');
@@ -591,7 +621,24 @@ describe('train: --checkpoint and --resume', () => {
       await writeFile(other, `${(await readFile(DIGITS, 'utf8')).split('\n').filter((_, i) => i === 0 || i > 300).slice(0, 201).join('\n')}\n`);
       const wrong = await cli('train', '--train', other, '--label', 'label', '--hidden', '8', '--backend', 'cpu', '--epochs', '4', '--resume', ck);
       expect(wrong.code).toBe(1);
-      expectOneLineError(wrong, /resumeFrom: the training .* are not those of the checkpoint's run \(the same 200 rows, other values\)/);
+      expectOneLineError(wrong, /--resume .*run\.safetensors: the training .* are not those of the checkpoint's run \(the same 200 rows, other values\).* leave out --resume$/);
+      // The refusals give their advice in flags (they said "leave seed out", which the CLI cannot:
+      // it passes its default seed, and "call model.setLearningRate(…)").
+      const seed = await cli(...base, '--epochs', '6', '--resume', ck, '--seed', '3');
+      expect(seed.code).toBe(1);
+      expectOneLineError(seed, /--resume .*run\.safetensors: the checkpoint's run used --seed 0, this run asks for 3 \(pass --seed 0 to continue the run\)$/);
+      const lr = await cli(...base, '--epochs', '6', '--resume', ck, '--lr', '0.5');
+      expect(lr.code).toBe(1);
+      expectOneLineError(lr, /only the rate differs: pass --lr 0\.001\)$/);
+      const model = join(dir, 'a.safetensors');
+      const notCk = await cli(...base, '--epochs', '6', '--resume', model);
+      expect(notCk.code).toBe(1);
+      expectOneLineError(notCk, /--resume .*a\.safetensors: not a sigmoid-core checkpoint .*; it is a model \(train --save\), not a checkpoint \(train --checkpoint\)$/);
+      // predict refuses the checkpoint: it has none of train's preprocessing (it wrote class indices, unstandardised).
+      const p = await cli('predict', '--model', ck, '--data', data, '--out', join(dir, 'p.csv'), '--backend', 'cpu');
+      expect(p.code).toBe(1);
+      expectOneLineError(p, /run\.safetensors is a training checkpoint \(train --checkpoint\), which holds no standardisation, class values or feature names/);
+      expect(existsSync(join(dir, 'p.csv'))).toBe(false);
       // Usage: --checkpoint-every alone; --save over the checkpoint.
       const alone = await cli(...base, '--checkpoint-every', '2');
       expect(alone.code).toBe(2);

@@ -14,6 +14,7 @@ import { csvChunks, readCsv } from '../io/csv.js';
 import { readBytes, readText, writeAtomic } from '../io/files.js';
 import { decodeSVC, isSVCFile } from '../kernels/svc/svc-file.js';
 import { SVC } from '../kernels/svc/svc.js';
+import { CHECKPOINT_TAG } from '../nn/checkpoint.js';
 import { parseSafetensors } from '../nn/safetensors.js';
 import { sequentialFromFile } from '../nn/sequential.js';
 import type { LossKind } from '../types.js';
@@ -45,6 +46,13 @@ export const predictCommand: Command<typeof flags> = {
     const file = modelFile(f.model!, () => parseSafetensors(bytes));
     const meta = file.metadata;
     const info = readCliInfo(meta, f.model!);
+    if (meta.checkpoint === CHECKPOINT_TAG && info === null) {
+      // Its weights alone would be used without train's preprocessing: no standardisation, class indices for labels.
+      throw new ValueError(
+        `${f.model} is a training checkpoint (train --checkpoint), which holds no standardisation, class values or feature names: ` +
+          'predict with the model train --save wrote, or finish the run with train --resume and --save',
+      );
+    }
     // A support-vector classifier (svm --save) is checked whole here; a network when it is built.
     const svc = isSVCFile(meta) ? modelFile(f.model!, () => decodeSVC(file)) : null;
     const loss = LOSS_KINDS.includes(meta.loss as LossKind) ? (meta.loss as LossKind) : null;
@@ -73,7 +81,8 @@ export const predictCommand: Command<typeof flags> = {
       source: f.data!,
       column: (header, cols) => {
         const index = labelToDrop(info, header, cols, inputs, f.data!);
-        return index === null ? null : { index, mode: 'ignored' };
+        // The label's own name there makes line 1 a header ("0,1,…,63,label", pandas' numbered columns beside a label).
+        return index === null ? null : { index, mode: 'ignored', ...(info?.label ? { name: info.label } : {}) };
       },
     });
     let x: Matrix = csv;
@@ -162,6 +171,13 @@ export const predictCommand: Command<typeof flags> = {
  */
 function matchFeatures(x: Matrix, names: readonly string[], features: readonly string[], source: string, notice: (line: string) => void): Matrix {
   if (names.every((h, i) => h === features[i])) return x;
+  const twice = features.find((h, k) => features.indexOf(h) !== k);
+  if (twice !== undefined) {
+    throw new ValueError(
+      `${source}'s columns are not in the model's order, and the model has two features named "${twice}", so names cannot place them: ` +
+        'give the columns in the order the model was trained with (or a file without a header row)',
+    );
+  }
   const order = features.map((h) => names.indexOf(h));
   const missing = features.filter((_, k) => order[k]! < 0);
   if (missing.length > 0 || new Set(names).size !== names.length) {

@@ -192,6 +192,8 @@ export const trainCommand: Command<typeof flags> = {
               }
             },
           });
+        } catch (err) {
+          throw f.resume === undefined ? err : resumeInFlags(err, f.resume);
         } finally {
           progress.done();
         }
@@ -392,4 +394,23 @@ function formatReport(r: TrainReport, trainPath: string, testPath: string | null
       (r.model ? `; model saved to ${r.model}` : ''),
   );
   return lines.join('\n');
+}
+
+/**
+ * A refused --resume with the library's advice (fit's resumeFrom option, model.load,
+ * setLearningRate) in this command's flags, naming the file.
+ */
+function resumeInFlags(err: unknown, file: string): unknown {
+  if (!(err instanceof ValueError) || !err.message.startsWith('resumeFrom')) return err;
+  const flagOf: Record<string, string> = { seed: '--seed', batchSize: '--batch-size' };
+  const message = err.message
+    .replace(/^resumeFrom(?: [^:]*)?: /, `--resume ${file}: `)
+    .replace(
+      /the checkpoint's run used (seed|batchSize) (\S+), this fit asks for (\S+) \(leave \w+ out to continue the run\)/,
+      (_, key: string, theirs: string, ours: string) => `the checkpoint's run used ${flagOf[key]} ${theirs}, this run asks for ${ours} (pass ${flagOf[key]} ${theirs} to continue the run)`,
+    )
+    .replace(/call model\.setLearningRate\((\S+)\) before resuming/, 'pass --lr $1')
+    .replace(/leave out resumeFrom \(calling model\.load\(checkpoint\) first starts it from the weights, without the optimizer state and epoch count\)/, 'leave out --resume')
+    .replace(/; it is a model saved by model\.save\(\) \(weights only\): load it with model\.load\(bytes\)/, '; it is a model (train --save), not a checkpoint (train --checkpoint)');
+  return message === err.message ? err : new ValueError(message);
 }

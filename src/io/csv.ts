@@ -36,8 +36,12 @@ export interface CsvColumn {
   values: Float64Array | null;
 }
 
-/** Picks the column (0-based) once the header is known (null: none). */
-export type CsvColumnPick = (header: string[] | null, cols: number) => { index: number; mode: CsvColumn['mode'] } | null;
+/**
+ * Picks the column (0-based) once the header is known (null: none). `name`, for an ignored
+ * column: a line-1 cell there equal to it names the column (line 1 is a header), where other
+ * text in it does not.
+ */
+export type CsvColumnPick = (header: string[] | null, cols: number) => { index: number; mode: CsvColumn['mode']; name?: string } | null;
 
 /**
  * A malformed CSV. `line` and `column` are 1-based and point at the offending cell (for a
@@ -98,7 +102,7 @@ export function readCsv(text: string, opts: { source?: string; column?: CsvColum
   const cols = first.length;
   const data = new Float32Array(rows * cols);
   const pick = opts.column?.(header, cols) ?? null;
-  const column: CsvColumn | null = pick === null ? null : { ...pick, values: pick.mode === 'exact' ? new Float64Array(rows) : null };
+  const column: CsvColumn | null = pick === null ? null : { index: pick.index, mode: pick.mode, values: pick.mode === 'exact' ? new Float64Array(rows) : null };
   const ignored = column?.mode === 'ignored' ? column.index : -1;
   const exact = column?.values ?? null;
   const exactAt = exact === null ? -1 : column!.index;
@@ -157,11 +161,13 @@ function isName(text: string): boolean {
  * quoted cell over an unquoted one in line 2 (writeCsv quotes names such as "7"). Gaps (empty,
  * NA, ?) name nothing, nor do quotes in a file that quotes every cell, nor the text in the
  * column `ignored` (the label column predict ignores, "unknown" where the label is to be
- * predicted): a first row of those is data, read (or refused, cell by cell) as any other
- * line, never dropped as a header.
+ * predicted) unless it is that column's own name: a first row of those is data, read (or
+ * refused, cell by cell) as any other line, never dropped as a header.
  */
-function isHeaderRow(first: readonly Cell[], second: readonly Cell[] | null, ignored: number): boolean {
-  return first.some((c, k) => k !== ignored && ((c.quoted && second?.[k]?.quoted !== true) || isName(c.text)));
+function isHeaderRow(first: readonly Cell[], second: readonly Cell[] | null, ignored: { index: number; name?: string }): boolean {
+  return first.some((c, k) => (k === ignored.index
+    ? ignored.name !== undefined && c.text === ignored.name
+    : (c.quoted && second?.[k]?.quoted !== true) || isName(c.text)));
 }
 
 /** Line 2's cells, or null when it is malformed (its own error is reported when it is read). */
@@ -173,13 +179,13 @@ function cellsOrNull(line: string): Cell[] | null {
   }
 }
 
-/** The column `pick` ignores when line 1 is data (no header), or −1; a pick that needs a header throws, and ignores none. */
-function ignoredWithoutHeader(pick: CsvColumnPick | undefined, cols: number): number {
+/** The column `pick` ignores when line 1 is data (no header), and its name, or index −1; a pick that needs a header throws, and ignores none. */
+function ignoredWithoutHeader(pick: CsvColumnPick | undefined, cols: number): { index: number; name?: string } {
   try {
     const p = pick?.(null, cols);
-    return p?.mode === 'ignored' ? p.index : -1;
+    return p?.mode === 'ignored' ? { index: p.index, ...(p.name === undefined ? {} : { name: p.name }) } : { index: -1 };
   } catch {
-    return -1;
+    return { index: -1 };
   }
 }
 
