@@ -182,7 +182,9 @@ describe('resume gives the uninterrupted run', () => {
         },
       });
       expect(store.writes).toBe(3);
-      expect(seen).toEqual([0, 2, 2, 4, 5]);
+      // Written after each due epoch's onEpochEnd: a callback sees the one before.
+      expect(seen).toEqual([0, 0, 2, 2, 4]);
+      expect(parseCheckpoint(store.bytes!).epochsCompleted).toBe(5);
       // Plain SGD has no optimizer state tensors.
       expect([...parseCheckpoint(store.bytes!).tensors.keys()].some((n) => n.startsWith('optimizer.'))).toBe(false);
     } finally {
@@ -326,6 +328,36 @@ describe('a fit that fails or stops part-way', () => {
     }
   });
 
+  it('an onEpochEnd that changes the rate and then throws leaves the checkpoint before that epoch, which resumes as the uninterrupted run (it left one at the old rate)', async () => {
+    const lr0 = 0.05;
+    const halve = (m: Sequential) => ({ epoch }: { epoch: number }) => void (epoch % 2 === 1 && m.setLearningRate(m.learningRate / 2));
+    const FIT_S = { batchSize: 16, seed: 3, recordStepLosses: true } as const;
+    const full = model(engines.cpu, adam({ lr: lr0 }));
+    const first = model(engines.cpu, adam({ lr: lr0 }));
+    const second = model(engines.cpu, adam({ lr: lr0 }));
+    const store = memoryStore();
+    try {
+      const hf = await full.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 6, onEpochEnd: halve(full) });
+      await expect(first.fit(DATA.x, DATA.labels, {
+        ...FIT_S, epochs: 6, checkpoint: { every: 2, to: store }, onEpochEnd: (l) => {
+          halve(first)(l);
+          if (l.epoch === 3) throw new Error('the schedule\'s logger failed');
+        },
+      })).rejects.toThrow(/logger failed/);
+      const ck = parseCheckpoint(store.bytes!);
+      expect(ck.epochsCompleted).toBe(2);
+      expect(ck.optimizer.lr).toBe(lr0 / 2); // the rate epoch 2 ran at
+      second.setLearningRate(ck.optimizer.lr);
+      const hr = await second.fit(DATA.x, DATA.labels, { ...FIT_S, epochs: 6, resumeFrom: store, onEpochEnd: halve(second) });
+      expect(hr.stepLosses).toEqual(hf.stepLosses!.slice(2 * 8)); // epochs 2–5, bit for bit on the CPU
+      expect(second.learningRate).toBe(full.learningRate);
+    } finally {
+      full.dispose();
+      first.dispose();
+      second.dispose();
+    }
+  });
+
   it('the checkpoint of an unseeded fit that shuffled on from an earlier one records where (fit.shuffleEpoch) and resumes with its orders', async () => {
     const FIT_S = { batchSize: 16, recordStepLosses: true } as const; // no seed: the model's own, shuffled on
     const opt = adam({ lr: 0.01 });
@@ -379,8 +411,8 @@ describe('a diverged run', () => {
         });
         await expect(run).rejects.toThrow(ValueError);
         await expect(run).rejects.toThrow(/at 2 epochs completed: layers\.0\.weight element \d+ is (NaN|-?Infinity) \(not finite\): training diverged/);
-        // Two writes: epoch 0's and, for the rate change, epoch 0's again; nothing after.
-        expect(store.writes).toBe(2);
+        // One write: epoch 0's, after its onEpochEnd (with the rate it set); nothing after.
+        expect(store.writes).toBe(1);
         const ck = parseCheckpoint(store.bytes!);
         expect(ck.epochsCompleted).toBe(1);
         for (const t of ck.tensors.values()) expect(t.data.every(Number.isFinite), `${t.name} of the kept checkpoint`).toBe(true);

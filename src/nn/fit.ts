@@ -311,12 +311,11 @@ export async function fitLoop(
       // validation (the host copy already holds this epoch's end).
       const save = (): Promise<void> => untilNoLoss(epoch, () => checkpoint!.save(ctx, epoch + 1));
       const due = checkpoint !== null && ((epoch + 1) % checkpoint.every === 0 || epoch === o.epochs - 1);
-      if (due) await save(); // before onEpochEnd, which may look at it
-      const rate = ctx.optimizer.spec.lr;
       const stop = o.onEpochEnd !== undefined && (await o.onEpochEnd(logs)) === false && epoch < o.epochs - 1;
-      // Again when onEpochEnd changed the rate (a schedule): a resume must run the next epoch
-      // at the new one. And the run's last epoch when it stops early, so that it can be resumed.
-      if (checkpoint !== null && ((due && ctx.optimizer.spec.lr !== rate) || (stop && !due))) await save();
+      // After onEpochEnd: the checkpoint records the rate a schedule there set for the next epoch
+      // (written before it as well, a crash or throw in between left one that resumed at the old
+      // rate), and the epoch a stop ends the run at, so that it can be resumed.
+      if (checkpoint !== null && (due || stop)) await save();
       if (stop) {
         history.stoppedEarly = true;
         break;

@@ -147,8 +147,8 @@ export interface FitOptions {
    * Write a checkpoint (parameters + optimizer state + the run's position, one safetensors
    * file, replaced atomically) after every `every`-th epoch of the run (default 1) and after
    * its last epoch, to `to`: a file path (Node), 'opfs:name' or 'idb:name' (browser), or a
-   * { write(bytes), read() } store. Written before onEpochEnd runs; when onEpochEnd stops
-   * the run at an epoch not yet written, written after it (the run can be resumed).
+   * { write(bytes), read() } store. Written after onEpochEnd (with the rate a schedule there
+   * set), also at an epoch where onEpochEnd stops the run (the run can be resumed).
    */
   checkpoint?: CheckpointOptions;
   /**
