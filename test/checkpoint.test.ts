@@ -19,6 +19,7 @@ import { type Engine, type History, type OptimizerSpec, Sequential, ValueError }
 import { CHECKPOINT_TAG, type CheckpointStore, checkpointStore, encodeSafetensors, parseCheckpoint, parseSafetensors } from '../src/nn/index.js';
 import { adam, dense, sequential, sgd, sigmoid, tanh } from '../src/nn/index.js';
 import { IdbStore, OpfsStore, type OpfsDirectory } from '../src/nn/checkpoint-store.js';
+import { openTemps } from '../src/io/write-target.js';
 import { useEngines } from './helpers/engines.js';
 import { expectClose } from './helpers/expectClose.js';
 import { Scope } from './helpers/scope.js';
@@ -432,6 +433,20 @@ describe('a diverged run', () => {
 });
 
 describe('atomic writes', () => {
+  it("a checkpoint file's temp is registered while it is written, for the CLI's signal handler to remove (Ctrl-C left a partial one), and no longer once it is renamed", async () => {
+    const sub = mkdtempSync(join(dir, 'signal-'));
+    const path = join(sub, 'run.safetensors');
+    const writing = checkpointStore(path).write(new Uint8Array(2 ** 20));
+    const until = Date.now() + 5_000;
+    while (openTemps.size === 0 && Date.now() < until) await new Promise((done) => setImmediate(done));
+    const [tmp] = [...openTemps];
+    expect(tmp, 'the write registered its temp file (removeOpenTemps deletes those on SIGINT/SIGTERM)').toMatch(/\.tmp$/);
+    expect(tmp!.startsWith(sub)).toBe(true);
+    await writing;
+    expect(openTemps.has(tmp!)).toBe(false);
+    expect(readdirSync(sub)).toEqual(['run.safetensors']);
+  });
+
   it('a write that fails midway leaves the previous checkpoint file intact and loadable', async () => {
     const path = join(dir, 'atomic.safetensors');
     const m = model(engines.cpu, adam({ lr: 0.01 }));

@@ -6,7 +6,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { unlinkSync } from 'node:fs';
 import { access, constants, type FileHandle, lstat, open, readdir, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
 import { SigmoidCoreError } from '../errors.js';
-import { openForWrite, whyUnwritable } from './write-target.js';
+import { openForWrite, openTemps, whyUnwritable } from './write-target.js';
 
 /** A file could not be read or written. */
 export class FileError extends SigmoidCoreError {
@@ -39,9 +39,6 @@ export async function sameFile(a: string, b: string): Promise<boolean> {
   const [sa, sb] = await Promise.all([stat(a).catch(() => null), stat(b).catch(() => null)]);
   return sa !== null && sb !== null && sa.dev === sb.dev && sa.ino === sb.ino;
 }
-
-/** Temp files of the AtomicFiles not yet committed or aborted (removeOpenTemps). */
-const openTemps = new Set<string>();
 
 /**
  * Removes, synchronously, the temp files of the writes still in progress: for a signal

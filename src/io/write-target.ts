@@ -18,6 +18,13 @@
 
 import { dirAndBase, removeStaleTemps, tempPath } from './temp-files.js';
 
+/**
+ * Temp files of the atomic writes in progress (files.ts's AtomicFile, the checkpoint store),
+ * named before they exist: files.ts's removeOpenTemps deletes them for a signal handler about
+ * to exit, which leaves every target as it was.
+ */
+export const openTemps = new Set<string>();
+
 type FsPromises = typeof import('node:fs/promises');
 
 /** The file-system calls writeTarget makes. */

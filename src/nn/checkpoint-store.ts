@@ -15,7 +15,7 @@
 // with a non-literal dynamic import, so importing the library in a browser never touches it.
 
 import { SigmoidCoreError, ValueError } from '../errors.js';
-import { openForWrite, whyUnwritable } from '../io/write-target.js';
+import { openForWrite, openTemps, whyUnwritable } from '../io/write-target.js';
 import { importNodeOnly, inNode } from '../node-only.js';
 import { insecureContext } from '../secure-context.js';
 import { describeValue } from '../validate.js';
@@ -108,7 +108,8 @@ export class NodeFileStore implements CheckpointStore {
     let tmp = null as string | null; // set as soon as it is named, for the cleanup
     let fh: Awaited<ReturnType<FsPromises['open']>> | null = null;
     try {
-      const w = await openForWrite(fs, this.path, { sweep: !this.#swept, onTemp: (name) => void (tmp = name) });
+      // Registered before it exists: the CLI's signal handler removes it (removeOpenTemps).
+      const w = await openForWrite(fs, this.path, { sweep: !this.#swept, onTemp: (name) => void openTemps.add((tmp = name)) });
       if (w.tmp !== null) this.#swept = true;
       fh = w.fh;
       await fh.writeFile(bytes);
@@ -120,6 +121,8 @@ export class NodeFileStore implements CheckpointStore {
       await fh?.close().catch(() => {});
       if (tmp !== null) await fs.unlink(tmp).catch(() => {});
       throw new CheckpointStoreError(`cannot write the checkpoint ${this.path}: ${why(err)} (any previous checkpoint there is unchanged)`);
+    } finally {
+      if (tmp !== null) openTemps.delete(tmp);
     }
   }
 
