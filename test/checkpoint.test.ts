@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Engine, type History, type OptimizerSpec, Sequential, ValueError } from '../src/index.js';
-import { CHECKPOINT_TAG, type CheckpointStore, checkpointStore, encodeSafetensors, parseCheckpoint, parseSafetensors } from '../src/nn/index.js';
+import { CHECKPOINT_TAG, type CheckpointStore, CheckpointStoreError, checkpointStore, encodeSafetensors, parseCheckpoint, parseSafetensors } from '../src/nn/index.js';
 import { adam, dense, sequential, sgd, sigmoid, tanh } from '../src/nn/index.js';
 import { IdbStore, OpfsStore, type OpfsDirectory } from '../src/nn/checkpoint-store.js';
 import { openTemps } from '../src/io/write-target.js';
@@ -711,6 +711,16 @@ describe('bad checkpoints', () => {
       }
       expect(epochs).toBe(0);
       expect(await m.save()).toEqual(before);
+      // A store of your own that fails: the error names the checkpoint and the epoch (it was its bare "disk full").
+      let writes = 0;
+      const full = { write: async () => void (writes++ === 0 || (() => { throw new Error('disk full'); })()), read: async () => new Uint8Array(0) };
+      const atFull = await m.fit(DATA.x, DATA.labels, { ...FIT, epochs: 3, checkpoint: { to: full } }).then(() => null, (err: unknown) => err);
+      expect(atFull).toBeInstanceOf(CheckpointStoreError);
+      expect((atFull as Error).message).toBe('cannot write the checkpoint (your store) after 2 epochs: Error: disk full');
+      const named = { ...full, name: 'my-bucket', checkWritable: async () => { throw new TypeError('no credentials'); } };
+      await expect(m.fit(DATA.x, DATA.labels, { ...FIT, epochs: 1, checkpoint: { to: named } }))
+        .rejects.toThrow(/^cannot write the checkpoint my-bucket before the first epoch: TypeError: no credentials$/);
+      expect(() => checkpointStore({ ...full, checkWritable: 1 } as never)).toThrow(/checkWritable must be a function \(or left out\), got 1/);
       expect(() => checkpointStore('opfs:')).toThrow(ValueError);
       expect(() => checkpointStore('idb:a/b')).toThrow(ValueError);
     } finally {

@@ -46,7 +46,13 @@ export type CheckpointTarget = string | CheckpointStore;
  * (returned as is).
  */
 export function checkpointStore(target: CheckpointTarget): CheckpointStore {
-  if (isStore(target)) return target;
+  if (isStore(target)) {
+    const check = (target as { checkWritable?: unknown }).checkWritable;
+    if (check !== undefined && typeof check !== 'function') {
+      throw new ValueError(`a checkpoint store's checkWritable must be a function (or left out), got ${describeValue(check)}`);
+    }
+    return target;
+  }
   if (typeof target !== 'string' || target.length === 0) {
     throw new ValueError(
       `a checkpoint target must be a file path, 'opfs:name', 'idb:name' or an object with write(bytes) and read(), got ${describeValue(target)}`,

@@ -41,7 +41,7 @@ import { ValueError } from '../errors.js';
 import { checkFiniteEntries, describeValue, MAX_SEED, optionKeys, optionsObject } from '../validate.js';
 import type { Tensor } from '../tensor.js';
 import type { LossKind } from '../types.js';
-import { type CheckpointStore, type CheckpointTarget, checkpointStore, isStore } from './checkpoint-store.js';
+import { type CheckpointStore, CheckpointStoreError, type CheckpointTarget, checkpointStore, isStore } from './checkpoint-store.js';
 import type { ResolvedFitOptions, ShuffleStream, TrainContext } from './fit.js';
 import { canonicalOptimizer } from './optimizers.js';
 import { checkFormatVersion, crc32Floats, encodeSafetensors, metadataSeed, modelMetadata, parseSafetensors, type SafetensorEntry } from './safetensors.js';
@@ -414,14 +414,32 @@ export async function setUpCheckpoints(
     restore = (ctx) => restoreCheckpoint(ctx, values, ck.optimizerSteps);
   }
   if (writer !== null) {
-    await writer.store.checkWritable?.();
+    const store = writer.store;
+    await storeCall(store, 'before the first epoch', () => store.checkWritable?.());
     const fit: CheckpointFitState = {
       seed: o.seed, shuffleEpoch: o.shuffleEpoch, shuffle: o.shuffle, batchSize: o.batchSize, trainRows, epochs: o.epochs,
     };
     o.checkpoint = {
       every: writer.every,
-      save: async (ctx, epochsCompleted) => writer.store.write(await checkpointBytes(ctx, model, fit, data, epochsCompleted)),
+      save: async (ctx, epochsCompleted) => {
+        const bytes = await checkpointBytes(ctx, model, fit, data, epochsCompleted);
+        await storeCall(store, `after ${epochsCompleted} epochs`, () => store.write(bytes));
+      },
     };
   }
   return restore;
+}
+
+/**
+ * A store's write (or checkWritable), its failure a CheckpointStoreError naming the checkpoint
+ * and when (a store of your own threw "disk full" bare); the library's own stores already say so.
+ */
+async function storeCall(store: CheckpointStore, when: string, call: () => Promise<void> | void): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    if (err instanceof CheckpointStoreError) throw err;
+    const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    throw new CheckpointStoreError(`cannot write the checkpoint ${store.name ?? '(your store)'} ${when}: ${why}`, { cause: err });
+  }
 }
