@@ -577,7 +577,7 @@ describe('bad checkpoints', () => {
       await expectRejected(m, good, /already completed 2 epochs/, { epochs: 2 });
       await expectRejected(m, good, /batchSize 16, this fit asks for 8/, { batchSize: 8 });
       await expectRejected(m, good, /seed 9, this fit asks for 1/, { seed: 1 });
-      await expectRejected(m, good, /trained on 100 rows, this fit has 120/, { validationSplit: undefined });
+      await expectRejected(m, good, /trained on 100 rows, this fit has 120 \(resume on the same data, with the validationSplit or validationData the run had\)/, { validationSplit: undefined });
       // Adam's v is a mean of squares: a (finite) negative one would give NaN weights.
       const file = parseSafetensors(good);
       expect(file.tensors.some((t) => t.name.endsWith('.v')), 'an Adam checkpoint').toBe(true);

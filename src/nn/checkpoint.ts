@@ -285,7 +285,7 @@ export function checkResume(
   }
   const f = ck.fit;
   if (fit.trainRows !== f.trainRows) {
-    throw new ValueError(`${src}: the checkpoint's run trained on ${f.trainRows} rows, this fit has ${fit.trainRows} (resume on the same data)`);
+    throw new ValueError(`${src}: the checkpoint's run trained on ${f.trainRows} rows, this fit has ${fit.trainRows} (resume on the same data, with the validationSplit or validationData the run had)`);
   }
   const recorded = ck.trainData;
   const differ = recorded === null ? [] : (['x', 'y'] as const).filter((k) => fit.data[k] !== recorded[k]);
