@@ -186,22 +186,8 @@ export async function fitLoop(
   if (o.startEpoch > 0) kept(o.startEpoch);
   ctx.optimizer.ensureState(net.params);
   const rec = o.recovery === false ? null : new TrainingRecovery(e, net, ctx.optimizer, o.recovery, modelMetadata(net.layers, ctx.seed, ctx.loss));
-  if (rec !== null) {
-    history.events = rec.events;
-    // A loss while the first copy is read: the model's previous copy (its state now) goes up on
-    // the recovered backend and the copy is taken again; without one the loss is thrown.
-    if (copy.previous !== null) rec.adopt(copy.previous);
-    for (;;) {
-      try {
-        await rec.capture();
-        break;
-      } catch (err) {
-        if (!isDeviceLoss(e, err)) throw err;
-        ({ data } = await recoverFit(rec, o.startEpoch, err, data, () => null));
-      }
-    }
-  }
-  copy.leaving();
+  // Made after the first host copy, which may throw (the finally below frees it): null until then.
+  let half: Tensor | null = null;
 
   /**
    * `work` until it finishes without a device loss (recovery.ts): after a loss in `epoch`,
@@ -214,13 +200,22 @@ export async function fitLoop(
         return await work();
       } catch (err) {
         if (rec === null || !isDeviceLoss(e, err)) throw err;
-        ({ data, half } = await recoverFit(rec, epoch, err, data, () => makeHalf(ctx, outputs)));
+        // half is remade only once it exists (not for a loss during the first host copy).
+        const remake = half === null ? () => null : () => makeHalf(ctx, outputs);
+        ({ data, half } = await recoverFit(rec, epoch, err, data, remake));
       }
     }
   };
 
-  // Made after the checks and the first host copy, which may throw: the finally frees it.
-  let half = makeHalf(ctx, outputs);
+  if (rec !== null) {
+    history.events = rec.events;
+    // A loss while the first copy is read: the model's previous copy (its state now) goes up on
+    // the recovered backend and the copy is taken again; without one the loss is thrown.
+    if (copy.previous !== null) rec.adopt(copy.previous);
+    await untilNoLoss(o.startEpoch, () => rec.capture());
+  }
+  copy.leaving();
+  half = makeHalf(ctx, outputs);
   // Steps taken since the host copy: a failure now must undo them (below).
   let partEpoch = false;
   // The steps submitted and not yet run (WebGPU); it measures the GPU's time per step, so one per fit.

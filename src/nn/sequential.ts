@@ -382,10 +382,10 @@ export class Sequential {
     this.#onLiveDevice('trainStep');
     // Refused here, before any update is recorded (plain SGD updates each layer as backward
     // reaches it) and before the host copy is dropped.
-    const updated = new Set<Tensor>([...this.#net.params.map((p) => p.tensor), ...(c.optimizer.stateTensors() ?? []).flat()]);
+    const state = c.optimizer.stateTensors() ?? [];
     for (const [name, t] of [['x', x], ['y', y]] as const) {
       if (t.disposed) throw new DisposedError(`trainStep: ${name} was disposed`);
-      if (updated.has(t)) {
+      if (this.#net.params.some((p) => p.tensor === t) || state.some((s) => s.includes(t))) {
         throw new ValueError(`trainStep: ${name} is one of the model's parameters (or its optimizer state), which the step updates; pass a copy (engine.identity(${name}))`);
       }
       if (!this.engine.isCurrent(t)) {
